@@ -1,0 +1,13 @@
+//! The pure deciders, one module per reference module.
+//!
+//! Each module exposes plain Rust functions and types (the typed API) and an
+//! `OPS` table that makes them reachable through the envelope. Adding a
+//! decider: write the module, add its `OPS` to [`ALL`], generate golden cases.
+
+use crate::envelope::OpSpec;
+
+pub mod exec_capability;
+pub mod tree;
+
+/// Every envelope operation, grouped by module.
+pub(crate) static ALL: &[&[OpSpec]] = &[tree::OPS, exec_capability::OPS];

@@ -1,0 +1,505 @@
+//! The one envelope every host calls.
+//!
+//! Request:  `{"abi": 1, "op": "<module.function>", "config": {…} | null, "args": {…}}`
+//! Response: `{"abi": 1, "ok": true, "verdict": {…}}`
+//!        or `{"abi": 1, "ok": false, "error": {"code": "<CODE>", "message": "…"}}`
+//!
+//! `call` never panics on caller data and always returns a response document;
+//! the FFI layer adds a panic boundary on top for defence in depth.
+
+use crate::deciders;
+use crate::pyjson::{self, Dict, Options, Value};
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::OnceLock;
+
+/// The envelope's ABI version. A request with another `abi` is refused.
+pub const ABI_VERSION: i64 = 1;
+
+/// The stable error codes of an `ok: false` response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    /// The request is not JSON (or not UTF-8).
+    BadJson,
+    /// The request is JSON but not an envelope (not an object, `op` missing…).
+    BadRequest,
+    /// `abi` is not the version this library speaks.
+    AbiMismatch,
+    /// `op` names no operation (see `op: "ops"`).
+    UnknownOp,
+    /// `args` is missing a field, has a field of the wrong type or value, or
+    /// has a field the operation does not take.
+    BadArgs,
+    /// `config` is malformed.
+    BadConfig,
+    /// A bug inside the library (a caught panic). Please report it.
+    Internal,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::BadJson => "BAD_JSON",
+            ErrorCode::BadRequest => "BAD_REQUEST",
+            ErrorCode::AbiMismatch => "ABI_MISMATCH",
+            ErrorCode::UnknownOp => "UNKNOWN_OP",
+            ErrorCode::BadArgs => "BAD_ARGS",
+            ErrorCode::BadConfig => "BAD_CONFIG",
+            ErrorCode::Internal => "INTERNAL",
+        }
+    }
+
+    pub const ALL: [ErrorCode; 7] = [
+        ErrorCode::BadJson,
+        ErrorCode::BadRequest,
+        ErrorCode::AbiMismatch,
+        ErrorCode::UnknownOp,
+        ErrorCode::BadArgs,
+        ErrorCode::BadConfig,
+        ErrorCode::Internal,
+    ];
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An `ok: false` outcome.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct CallError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl CallError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        CallError { code, message: message.into() }
+    }
+
+    pub fn bad_args(message: impl Into<String>) -> Self {
+        CallError::new(ErrorCode::BadArgs, message)
+    }
+}
+
+/// What an operation sees besides its arguments.
+pub struct Ctx<'a> {
+    /// The request's `config` object, when one was given.
+    pub config: Option<&'a Dict>,
+}
+
+/// One operation reachable through the envelope.
+pub struct OpSpec {
+    /// The reference's `module.function` name.
+    pub name: &'static str,
+    /// The argument names it takes (required and optional), for `ops` and checks.
+    pub args: &'static [&'static str],
+    pub run: fn(&Ctx<'_>, &Args<'_>) -> Result<Value, CallError>,
+}
+
+fn registry() -> &'static HashMap<&'static str, &'static OpSpec> {
+    static REG: OnceLock<HashMap<&'static str, &'static OpSpec>> = OnceLock::new();
+    REG.get_or_init(|| {
+        deciders::ALL
+            .iter()
+            .flat_map(|group| group.iter())
+            .map(|op| (op.name, op))
+            .collect()
+    })
+}
+
+/// Every operation name, sorted.
+pub fn op_names() -> Vec<&'static str> {
+    let mut names: Vec<_> = registry().keys().copied().collect();
+    names.push("ops");
+    names.sort_unstable();
+    names
+}
+
+/// Look an operation up by name.
+pub fn find_op(name: &str) -> Option<&'static OpSpec> {
+    registry().get(name).copied()
+}
+
+/// Run one operation on already-parsed arguments (hosts with typed entry
+/// points use this to skip the JSON request).
+pub fn dispatch(op: &str, config: Option<&Dict>, args: &Dict) -> Result<Value, CallError> {
+    if op == "ops" {
+        return Ok(ops_listing());
+    }
+    let spec = find_op(op).ok_or_else(|| {
+        CallError::new(ErrorCode::UnknownOp, format!("no operation named {op:?}; `ops` lists them"))
+    })?;
+    let a = Args { op: spec.name, d: args };
+    a.check_known(spec.args)?;
+    (spec.run)(&Ctx { config }, &a)
+}
+
+fn ops_listing() -> Value {
+    let mut ops = Vec::new();
+    let mut names: Vec<_> = registry().values().collect();
+    names.sort_by_key(|s| s.name);
+    for spec in names {
+        ops.push(Value::Dict(crate::dict! {
+            "op" => spec.name,
+            "args" => spec.args.iter().map(|a| Value::str(*a)).collect::<Vec<_>>(),
+        }));
+    }
+    Value::Dict(crate::dict! { "abi" => ABI_VERSION, "ops" => ops })
+}
+
+/// Handle one request document and return the response document.
+pub fn call_value(request: &Value) -> Result<Value, CallError> {
+    let req = request
+        .as_dict()
+        .ok_or_else(|| CallError::new(ErrorCode::BadRequest, "the request must be a JSON object"))?;
+    for (k, _) in req.iter() {
+        match k.as_str() {
+            Some("abi" | "op" | "config" | "args") => {}
+            _ => {
+                return Err(CallError::new(
+                    ErrorCode::BadRequest,
+                    format!("unknown request field {:?}; expected abi, op, config, args", k_text(k)),
+                ))
+            }
+        }
+    }
+    match req.get("abi") {
+        None => return Err(CallError::new(ErrorCode::BadRequest, "the request has no \"abi\" field")),
+        Some(v) if v.as_i64() == Some(ABI_VERSION) => {}
+        Some(v) => {
+            return Err(CallError::new(
+                ErrorCode::AbiMismatch,
+                format!("this library speaks abi {ABI_VERSION}; the request asked for {}", short(v)),
+            ))
+        }
+    }
+    let op = match req.get("op") {
+        Some(v) => v.as_str().ok_or_else(|| {
+            CallError::new(ErrorCode::BadRequest, "\"op\" must be a string")
+        })?,
+        None => return Err(CallError::new(ErrorCode::BadRequest, "the request has no \"op\" field")),
+    };
+    let config = match req.get("config") {
+        None | Some(Value::Null) => None,
+        Some(Value::Dict(d)) => Some(d),
+        Some(other) => {
+            return Err(CallError::new(
+                ErrorCode::BadConfig,
+                format!("\"config\" must be an object or null, not {}", other.type_name()),
+            ))
+        }
+    };
+    static EMPTY: OnceLock<Dict> = OnceLock::new();
+    let args = match req.get("args") {
+        None | Some(Value::Null) => EMPTY.get_or_init(Dict::new),
+        Some(Value::Dict(d)) => d,
+        Some(other) => {
+            return Err(CallError::new(
+                ErrorCode::BadRequest,
+                format!("\"args\" must be an object, not {}", other.type_name()),
+            ))
+        }
+    };
+    dispatch(op, config, args)
+}
+
+fn k_text(k: &pyjson::Str) -> String {
+    k.as_str().map(str::to_owned).unwrap_or_else(|| "<non-UTF-8 key>".into())
+}
+
+fn short(v: &Value) -> String {
+    let s = pyjson::dumps_string(v, Options::COMPACT).unwrap_or_default();
+    if s.chars().count() > 40 {
+        format!("{}…", s.chars().take(40).collect::<String>())
+    } else {
+        s
+    }
+}
+
+/// Build the response document for an outcome.
+pub fn response(outcome: Result<Value, CallError>) -> Value {
+    let mut d = Dict::with_capacity(3);
+    d.push("abi", Value::int(ABI_VERSION));
+    match outcome {
+        Ok(v) => {
+            d.push("ok", Value::Bool(true));
+            d.push("verdict", v);
+        }
+        Err(e) => {
+            d.push("ok", Value::Bool(false));
+            d.push(
+                "error",
+                Value::Dict(crate::dict! { "code" => e.code.as_str(), "message" => e.message }),
+            );
+        }
+    }
+    Value::Dict(d)
+}
+
+/// Serialize a response compactly (UTF-8, insertion order).
+pub fn encode_response(outcome: Result<Value, CallError>) -> Vec<u8> {
+    // COMPACT escapes lone surrogates, so this cannot fail.
+    pyjson::dumps(&response(outcome), Options::COMPACT).unwrap_or_default()
+}
+
+/// The whole envelope: request bytes in, response bytes out. Never panics on
+/// caller data; `ok` tells success.
+pub fn call(request: &[u8]) -> (bool, Vec<u8>) {
+    let outcome = pyjson::parse(request)
+        .map_err(|e| CallError::new(ErrorCode::BadJson, format!("the request is not valid JSON: {e}")))
+        .and_then(|v| call_value(&v));
+    let ok = outcome.is_ok();
+    (ok, encode_response(outcome))
+}
+
+/// Typed access to an operation's `args` object, with errors that name the
+/// operation and the field.
+#[derive(Clone, Copy)]
+pub struct Args<'a> {
+    op: &'static str,
+    d: &'a Dict,
+}
+
+impl<'a> Args<'a> {
+    /// Wrap a dict (used by nested objects and by hosts that skip the envelope).
+    pub fn new(op: &'static str, d: &'a Dict) -> Self {
+        Args { op, d }
+    }
+
+    pub fn dict(&self) -> &'a Dict {
+        self.d
+    }
+
+    pub fn op(&self) -> &'static str {
+        self.op
+    }
+
+    pub fn err(&self, msg: impl fmt::Display) -> CallError {
+        CallError::bad_args(format!("{}: {msg}", self.op))
+    }
+
+    fn mistyped(&self, key: &str, want: &str, got: &Value) -> CallError {
+        self.err(format_args!("argument {key:?} must be {want}, not {}", got.type_name()))
+    }
+
+    /// Refuse fields the operation does not take.
+    pub fn check_known(&self, known: &[&str]) -> Result<(), CallError> {
+        for k in self.d.keys() {
+            match k.as_str() {
+                Some(name) if known.contains(&name) => {}
+                _ => {
+                    return Err(self.err(format_args!(
+                        "unexpected argument {:?} (takes: {})",
+                        k_text(k),
+                        known.join(", ")
+                    )))
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The value, treating an explicit `null` like an absent field.
+    pub fn get(&self, key: &str) -> Option<&'a Value> {
+        match self.d.get(key) {
+            Some(Value::Null) | None => None,
+            Some(v) => Some(v),
+        }
+    }
+
+    pub fn has(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    pub fn req(&self, key: &str) -> Result<&'a Value, CallError> {
+        self.get(key)
+            .ok_or_else(|| self.err(format_args!("missing required argument {key:?}")))
+    }
+
+    pub fn str(&self, key: &str) -> Result<&'a str, CallError> {
+        let v = self.req(key)?;
+        self.as_str_of(key, v)
+    }
+
+    pub fn opt_str(&self, key: &str) -> Result<Option<&'a str>, CallError> {
+        self.get(key).map(|v| self.as_str_of(key, v)).transpose()
+    }
+
+    fn as_str_of(&self, key: &str, v: &'a Value) -> Result<&'a str, CallError> {
+        match v {
+            Value::Str(s) => s.as_str().ok_or_else(|| {
+                self.err(format_args!("argument {key:?} holds a lone surrogate, which this operation cannot take"))
+            }),
+            other => Err(self.mistyped(key, "a string", other)),
+        }
+    }
+
+    pub fn i64(&self, key: &str) -> Result<i64, CallError> {
+        let v = self.req(key)?;
+        self.as_i64_of(key, v)
+    }
+
+    pub fn opt_i64(&self, key: &str) -> Result<Option<i64>, CallError> {
+        self.get(key).map(|v| self.as_i64_of(key, v)).transpose()
+    }
+
+    pub fn i64_or(&self, key: &str, default: i64) -> Result<i64, CallError> {
+        Ok(self.opt_i64(key)?.unwrap_or(default))
+    }
+
+    fn as_i64_of(&self, key: &str, v: &Value) -> Result<i64, CallError> {
+        match v {
+            Value::Int(i) => i
+                .as_i64()
+                .ok_or_else(|| self.err(format_args!("argument {key:?} is out of the 64-bit integer range"))),
+            other => Err(self.mistyped(key, "an integer", other)),
+        }
+    }
+
+    pub fn f64(&self, key: &str) -> Result<f64, CallError> {
+        let v = self.req(key)?;
+        self.as_f64_of(key, v)
+    }
+
+    pub fn opt_f64(&self, key: &str) -> Result<Option<f64>, CallError> {
+        self.get(key).map(|v| self.as_f64_of(key, v)).transpose()
+    }
+
+    fn as_f64_of(&self, key: &str, v: &Value) -> Result<f64, CallError> {
+        match v {
+            Value::Float(f) => Ok(*f),
+            Value::Int(crate::pyjson::Int::Small(i)) => Ok(*i as f64),
+            Value::Int(crate::pyjson::Int::Big(s)) => s
+                .parse::<f64>()
+                .map_err(|_| self.err(format_args!("argument {key:?} is not a number"))),
+            other => Err(self.mistyped(key, "a number", other)),
+        }
+    }
+
+    pub fn bool(&self, key: &str) -> Result<bool, CallError> {
+        match self.req(key)? {
+            Value::Bool(b) => Ok(*b),
+            other => Err(self.mistyped(key, "a boolean", other)),
+        }
+    }
+
+    pub fn opt_bool(&self, key: &str) -> Result<Option<bool>, CallError> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(other) => Err(self.mistyped(key, "a boolean", other)),
+        }
+    }
+
+    pub fn list(&self, key: &str) -> Result<&'a [Value], CallError> {
+        match self.req(key)? {
+            Value::List(l) => Ok(l),
+            other => Err(self.mistyped(key, "a list", other)),
+        }
+    }
+
+    pub fn opt_list(&self, key: &str) -> Result<Option<&'a [Value]>, CallError> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Value::List(l)) => Ok(Some(l)),
+            Some(other) => Err(self.mistyped(key, "a list", other)),
+        }
+    }
+
+    /// A list of strings.
+    pub fn str_list(&self, key: &str) -> Result<Vec<&'a str>, CallError> {
+        self.strs_of(key, self.list(key)?)
+    }
+
+    pub fn opt_str_list(&self, key: &str) -> Result<Option<Vec<&'a str>>, CallError> {
+        self.opt_list(key)?.map(|l| self.strs_of(key, l)).transpose()
+    }
+
+    fn strs_of(&self, key: &str, l: &'a [Value]) -> Result<Vec<&'a str>, CallError> {
+        l.iter()
+            .enumerate()
+            .map(|(i, v)| match v {
+                Value::Str(s) => s.as_str().ok_or_else(|| {
+                    self.err(format_args!("{key}[{i}] holds a lone surrogate, which this operation cannot take"))
+                }),
+                other => Err(self.err(format_args!("{key}[{i}] must be a string, not {}", other.type_name()))),
+            })
+            .collect()
+    }
+
+    /// A nested object, as `Args` (for policies and evidence records).
+    pub fn obj(&self, key: &str) -> Result<Args<'a>, CallError> {
+        match self.req(key)? {
+            Value::Dict(d) => Ok(Args { op: self.op, d }),
+            other => Err(self.mistyped(key, "an object", other)),
+        }
+    }
+
+    pub fn opt_obj(&self, key: &str) -> Result<Option<Args<'a>>, CallError> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Value::Dict(d)) => Ok(Some(Args { op: self.op, d })),
+            Some(other) => Err(self.mistyped(key, "an object", other)),
+        }
+    }
+
+    /// Each element of a list of objects.
+    pub fn obj_list(&self, key: &str) -> Result<Vec<Args<'a>>, CallError> {
+        self.list(key)?
+            .iter()
+            .enumerate()
+            .map(|(i, v)| match v {
+                Value::Dict(d) => Ok(Args { op: self.op, d }),
+                other => Err(self.err(format_args!("{key}[{i}] must be an object, not {}", other.type_name()))),
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code_of(req: &str) -> Option<String> {
+        let (ok, out) = call(req.as_bytes());
+        let v = pyjson::parse(&out).unwrap();
+        assert_eq!(v.get("ok").and_then(Value::as_bool), Some(ok));
+        assert_eq!(v.get("abi").and_then(Value::as_i64), Some(ABI_VERSION));
+        v.get("error").and_then(|e| e.get("code")).and_then(Value::as_str).map(str::to_owned)
+    }
+
+    #[test]
+    fn bad_requests_get_stable_codes() {
+        assert_eq!(code_of("{"), Some("BAD_JSON".into()));
+        assert_eq!(code_of("\u{0}"), Some("BAD_JSON".into()));
+        assert_eq!(code_of("[]"), Some("BAD_REQUEST".into()));
+        assert_eq!(code_of(r#"{"op":"ops"}"#), Some("BAD_REQUEST".into()));
+        assert_eq!(code_of(r#"{"abi":2,"op":"ops"}"#), Some("ABI_MISMATCH".into()));
+        assert_eq!(code_of(r#"{"abi":"1","op":"ops"}"#), Some("ABI_MISMATCH".into()));
+        assert_eq!(code_of(r#"{"abi":1,"op":"nope.nope"}"#), Some("UNKNOWN_OP".into()));
+        assert_eq!(code_of(r#"{"abi":1,"op":7}"#), Some("BAD_REQUEST".into()));
+        assert_eq!(code_of(r#"{"abi":1,"op":"ops","config":3}"#), Some("BAD_CONFIG".into()));
+        assert_eq!(code_of(r#"{"abi":1,"op":"ops","args":[]}"#), Some("BAD_REQUEST".into()));
+        assert_eq!(code_of(r#"{"abi":1,"op":"ops","extra":1}"#), Some("BAD_REQUEST".into()));
+        assert_eq!(code_of(r#"{"abi":1,"op":"ops"}"#), None);
+    }
+
+    #[test]
+    fn every_op_refuses_garbage_args_without_panicking() {
+        let garbage = [
+            "{}",
+            r#"{"x":1}"#,
+            r#"{"command":5,"tree":"a","a":[1],"b":{},"policy":7}"#,
+        ];
+        for name in op_names() {
+            for g in garbage {
+                let req = format!(r#"{{"abi":1,"op":"{name}","args":{g}}}"#);
+                let (_, out) = call(req.as_bytes());
+                assert!(pyjson::parse(&out).is_ok(), "{name}");
+            }
+        }
+    }
+}

@@ -1,0 +1,24 @@
+//! dos-core: the decision kernel of DOS, the Dispatch Operating System.
+//!
+//! Layers, from the bottom:
+//! - [`pyjson`] and [`pystr`]: JSON bytes and text semantics exactly as the
+//!   reference's Python produces them, where a decision or a durable byte
+//!   depends on them.
+//! - [`deciders`]: pure functions, data in and verdict out. They never touch a
+//!   file, the clock, the environment or a process; time arrives as integer
+//!   milliseconds.
+//! - [`envelope`]: the one dispatcher every host calls,
+//!   `{"abi","op","config","args"}` → `{"abi","ok","verdict"|"error"}`.
+
+pub mod deciders;
+pub mod envelope;
+pub mod pyjson;
+pub mod pystr;
+
+pub use envelope::{call, dispatch, CallError, ErrorCode, ABI_VERSION};
+
+/// The crate version (also the version of libdos).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The reference release whose behaviour this crate reproduces.
+pub const REFERENCE_VERSION: &str = "0.22.0";

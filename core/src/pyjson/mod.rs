@@ -1,0 +1,14 @@
+//! Python-compatible JSON: read what `json.loads` reads, write what
+//! `json.dumps` writes, byte for byte.
+//!
+//! Durable records, hook output and digests are all defined by the bytes the
+//! reference's `json` module produces, so this codec is the one place that
+//! knows those bytes. See `value` for the data model.
+
+mod parse;
+mod value;
+mod write;
+
+pub use parse::{parse, parse_str, ParseError, MAX_DEPTH};
+pub use value::{Dict, Int, Str, Value};
+pub use write::{dumps, dumps_string, float_repr, write_value, LoneSurrogate, Options, Surrogates};

@@ -1,0 +1,108 @@
+//! Replays the golden corpus (tests/golden/cases/*.jsonl) through the envelope.
+//!
+//! Decision fields must equal the reference's exactly; prose fields (listed in
+//! each record's `prose`) must carry the listed facts.
+
+use dos_core::pyjson::{self, Dict, Value};
+use std::path::PathBuf;
+
+fn corpus_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/golden/cases")
+}
+
+fn values_equal(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Float(x), Value::Float(y)) => x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()),
+        (Value::List(x), Value::List(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| values_equal(p, q)),
+        (Value::Dict(x), Value::Dict(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.iter().any(|(k2, v2)| k == k2 && values_equal(v, v2)))
+        }
+        _ => a == b,
+    }
+}
+
+/// Remove the prose field at a dotted path from `v`, returning it.
+fn take_prose(v: &mut Value, path: &str) -> Option<Value> {
+    let (parent, leaf) = match path.rsplit_once('.') {
+        Some((p, l)) => (Some(p), l),
+        None => (None, path),
+    };
+    let mut cur = v;
+    if let Some(parent) = parent {
+        for p in parent.split('.') {
+            let Value::Dict(d) = cur else { return None };
+            cur = d.get_mut(p)?;
+        }
+    }
+    match cur {
+        Value::Dict(d) => d.remove(leaf),
+        _ => None,
+    }
+}
+
+#[test]
+fn golden_corpus_replays_exactly() {
+    let dir = corpus_dir();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("no golden corpus at {}: {e} (run `make golden`)", dir.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "the golden corpus is empty");
+    let (mut total, mut failures) = (0usize, Vec::new());
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        for (lineno, line) in text.lines().enumerate() {
+            total += 1;
+            let rec = pyjson::parse_str(line).unwrap();
+            let mut req = Dict::new();
+            req.push("abi", Value::int(1));
+            req.push("op", rec.get("op").cloned().unwrap());
+            req.push("config", rec.get("config").cloned().unwrap_or(Value::Null));
+            req.push("args", rec.get("args").cloned().unwrap());
+            let bytes = pyjson::dumps(&Value::Dict(req), pyjson::Options::COMPACT).unwrap();
+            let (ok, out) = dos_core::call(&bytes);
+            let resp = pyjson::parse(&out).unwrap();
+            let place = format!("{}:{}", file.file_name().unwrap().to_string_lossy(), lineno + 1);
+            if let Some(code) = rec.get("error").and_then(Value::as_str) {
+                let got = resp.get("error").and_then(|e| e.get("code")).and_then(Value::as_str);
+                if ok || got != Some(code) {
+                    failures.push(format!("{place}: expected error {code}, got {}", String::from_utf8_lossy(&out)));
+                }
+                continue;
+            }
+            if !ok {
+                failures.push(format!("{place}: unexpected error {}", String::from_utf8_lossy(&out)));
+                continue;
+            }
+            let mut got = resp.get("verdict").cloned().unwrap();
+            let mut want = rec.get("expected").cloned().unwrap();
+            if let Some(prose) = rec.get("prose").and_then(Value::as_dict) {
+                for (path, facts) in prose.iter() {
+                    let path = path.as_str().unwrap();
+                    let ours = take_prose(&mut got, path);
+                    take_prose(&mut want, path);
+                    let ours_text = ours.as_ref().and_then(Value::as_str).unwrap_or("");
+                    for fact in facts.as_list().unwrap_or(&[]) {
+                        let fact = fact.as_str().unwrap_or("");
+                        if !ours_text.contains(fact) {
+                            failures.push(format!("{place}: prose {path:?} = {ours_text:?} lacks fact {fact:?}"));
+                        }
+                    }
+                }
+            }
+            if !values_equal(&got, &want) {
+                let g = pyjson::dumps_string(&got, pyjson::Options::SORTED_UTF8.with_surrogates(pyjson::Surrogates::Escape)).unwrap();
+                let w = pyjson::dumps_string(&want, pyjson::Options::SORTED_UTF8.with_surrogates(pyjson::Surrogates::Escape)).unwrap();
+                failures.push(format!("{place}: args {}\n   got  {g}\n   want {w}",
+                    pyjson::dumps_string(rec.get("args").unwrap(), pyjson::Options::COMPACT).unwrap()));
+            }
+        }
+    }
+    if !failures.is_empty() {
+        let shown: Vec<_> = failures.iter().take(25).cloned().collect();
+        panic!("{} of {total} golden cases differ:\n{}", failures.len(), shown.join("\n"));
+    }
+    eprintln!("golden: {total} cases in {} files match the reference", files.len());
+}

@@ -1,0 +1,55 @@
+"""The registry the generator modules fill in.
+
+An operation is registered with the function that runs the *reference* for one
+request and returns its result as JSON data (a `to_dict()`, a bool, a str...).
+Expected values therefore only ever come from dos-kernel itself.
+"""
+from __future__ import annotations
+
+import dataclasses
+import random
+from typing import Any, Callable, Iterable, Optional
+
+RUNNERS: dict[str, "OpDef"] = {}
+CASE_SOURCES: list[Callable[[random.Random], Iterable[tuple]]] = []
+
+
+@dataclasses.dataclass
+class OpDef:
+    name: str
+    run: Callable[[dict, Optional[dict]], Any]
+    # Dotted paths (inside the verdict) of prose fields: compared on facts only.
+    prose: tuple[str, ...] = ()
+    # (args, verdict) -> {path: [substrings our prose must contain]}
+    facts: Optional[Callable[[dict, Any], dict]] = None
+
+
+def op(name: str, prose: Iterable[str] = (), facts=None):
+    """Register the reference runner for envelope op `name`."""
+
+    def deco(fn):
+        RUNNERS[name] = OpDef(name, fn, tuple(prose), facts)
+        return fn
+
+    return deco
+
+
+def cases(fn):
+    """Register a case source: fn(rng) yields (op, args) or (op, args, config)."""
+    CASE_SOURCES.append(fn)
+    return fn
+
+
+# Shared random vocabularies -------------------------------------------------
+
+NON_ASCII = ["é", "ß", "İ", "ﬁ", "Σ", "ς", "Ω", "ǅ", "😀", "\u00a0", "\u3000", "\u2028", "\u0085", "\u200b"]
+
+
+def rand_text(rng: random.Random, alphabet: str = "abcXYZ_-./ *=\\", n: int = 12, non_ascii: float = 0.1) -> str:
+    out = []
+    for _ in range(rng.randint(0, n)):
+        if rng.random() < non_ascii:
+            out.append(rng.choice(NON_ASCII))
+        else:
+            out.append(rng.choice(alphabet))
+    return "".join(out)
