@@ -4,14 +4,14 @@
 Every expected value is produced by running dos-kernel 0.22.0 (the reference)
 on the request; nothing here is typed by hand. Each line is
 
-    {"op", "config", "args", "expected", "error", "prose", "expected_compact"}
+    {"op", "config", "args", "request", "expected", "error", "prose", "expected_compact"}
 
 `expected` is the reference's result (None when it raised, and then `error`
 is the envelope code the native side must answer with). `prose` maps the
 dotted path of each human-readable field to the facts (substrings) our own
 wording must carry; every other field is compared exactly.
-`expected_compact` is `expected` in the envelope's own compact encoding, for
-hosts that compare bytes.
+`request` is the envelope request to send, as text. `expected_compact` is
+`expected` in the envelope's own compact encoding, for hosts that compare bytes.
 
 Run: make golden   (or: python tests/golden/generate.py [--seed N])
 """
@@ -46,6 +46,9 @@ def compact(value) -> str:
 
 def record(opdef, args, config):
     rec = {"op": opdef.name, "config": config, "args": args}
+    # The exact request every host sends (ASCII; lone surrogates stay escaped).
+    rec["request"] = json.dumps({"abi": 1, "op": opdef.name, "config": config, "args": args},
+                                separators=(",", ":"), ensure_ascii=True)
     try:
         verdict = opdef.run(args, config)
     except (TypeError, ValueError, KeyError, AttributeError) as e:
@@ -69,6 +72,7 @@ def main():
         if m.name != "common":
             importlib.import_module(f"gen.{m.name}")
     out: dict[str, list] = {}
+    seen: set[str] = set()
     for src in common.CASE_SOURCES:
         rng = random.Random(f"{ns.seed}:{src.__module__}:{src.__name__}")
         for case in src(rng):
@@ -76,6 +80,10 @@ def main():
             config = case[2] if len(case) > 2 else None
             if ns.only and not name.startswith(ns.only):
                 continue
+            key = json.dumps([name, config, args], sort_keys=True)
+            if key in seen:
+                continue  # the same request twice proves nothing new
+            seen.add(key)
             out.setdefault(name, []).append(record(common.RUNNERS[name], args, config))
     dest = HERE / "cases"
     dest.mkdir(exist_ok=True)

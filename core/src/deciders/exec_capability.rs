@@ -75,14 +75,14 @@ impl ExecCapabilityPolicy {
     }
 }
 
-/// `ExecCapabilityVerdict`.
+/// `ExecCapabilityVerdict`. The reason is derived from the structured facts
+/// on demand, so the hot path never formats prose nobody reads.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExecCapabilityVerdict {
     pub capability: Capability,
     pub program: Option<String>,
     /// The capability token that matched (a wrapper such as `sudo`, or the program).
     pub matched: Option<String>,
-    pub reason: String,
 }
 
 impl ExecCapabilityVerdict {
@@ -90,11 +90,26 @@ impl ExecCapabilityVerdict {
         self.capability == Capability::GrantsArbitraryExec
     }
 
+    /// The one-line explanation (our wording; it names the capability and the token).
+    pub fn reason(&self) -> String {
+        match (self.capability, &self.matched, &self.program) {
+            (Capability::GrantsArbitraryExec, Some(hit), _) => format!(
+                "GRANTS_ARBITRARY_EXEC: {} can run arbitrary code, so a per-command gate cannot bound it",
+                pystr::repr(hit)
+            ),
+            (Capability::Bounded, _, Some(program)) => format!(
+                "BOUNDED: {} is not in the declared arbitrary-exec set (this is not a safety guarantee)",
+                pystr::repr(program)
+            ),
+            _ => "EMPTY: the command names no program to classify".into(),
+        }
+    }
+
     pub fn to_value(&self) -> Value {
         Value::Dict(dict! {
             "capability" => self.capability.as_str(),
             "program" => self.program.clone(),
-            "reason" => self.reason.clone(),
+            "reason" => self.reason(),
         })
     }
 }
@@ -114,59 +129,34 @@ fn basename_lower(tok: &str) -> String {
     pystr::lower(base)
 }
 
-/// The leading program-ish tokens: every wrapper up to and including the first
-/// real program, as lower-cased basenames.
-fn leading_tokens(command: &str) -> Vec<String> {
-    let mut out = Vec::new();
+/// `classify_command`: walk the leading tokens (assignments skipped, wrappers
+/// kept) up to the first real program; the first token in the policy's set
+/// decides GRANTS_ARBITRARY_EXEC, a program with no hit is BOUNDED, and a
+/// command with no program at all is EMPTY.
+pub fn classify_command(command: &str, policy: &ExecCapabilityPolicy) -> ExecCapabilityVerdict {
+    let mut matched: Option<String> = None;
     for tok in pystr::split(command) {
         if is_assignment(tok) {
             continue;
         }
         let base = basename_lower(tok);
-        let wrapper = WRAPPER_TOKENS.contains(&base.as_str());
-        out.push(base);
-        if !wrapper {
-            break;
+        let is_wrapper = WRAPPER_TOKENS.contains(&base.as_str());
+        if matched.is_none() && policy.contains(&base) {
+            if !is_wrapper {
+                return ExecCapabilityVerdict {
+                    capability: Capability::GrantsArbitraryExec,
+                    matched: Some(base.clone()),
+                    program: Some(base),
+                };
+            }
+            matched = Some(base.clone());
+        }
+        if !is_wrapper {
+            let capability = if matched.is_some() { Capability::GrantsArbitraryExec } else { Capability::Bounded };
+            return ExecCapabilityVerdict { capability, program: Some(base), matched };
         }
     }
-    out
-}
-
-/// `classify_command`.
-pub fn classify_command(command: &str, policy: &ExecCapabilityPolicy) -> ExecCapabilityVerdict {
-    let leading = leading_tokens(command);
-    let program = leading
-        .last()
-        .filter(|t| !WRAPPER_TOKENS.contains(&t.as_str()))
-        .cloned();
-    let Some(program) = program else {
-        return ExecCapabilityVerdict {
-            capability: Capability::Empty,
-            program: None,
-            matched: None,
-            reason: "EMPTY: the command names no program to classify".into(),
-        };
-    };
-    if let Some(hit) = leading.iter().find(|t| policy.contains(t)) {
-        return ExecCapabilityVerdict {
-            capability: Capability::GrantsArbitraryExec,
-            reason: format!(
-                "GRANTS_ARBITRARY_EXEC: {} can run arbitrary code, so a per-command gate cannot bound it",
-                pystr::repr(hit)
-            ),
-            matched: Some(hit.clone()),
-            program: Some(program),
-        };
-    }
-    ExecCapabilityVerdict {
-        capability: Capability::Bounded,
-        reason: format!(
-            "BOUNDED: {} is not in the declared arbitrary-exec set (this is not a safety guarantee)",
-            pystr::repr(&program)
-        ),
-        matched: None,
-        program: Some(program),
-    }
+    ExecCapabilityVerdict { capability: Capability::Empty, program: None, matched: None }
 }
 
 /// Read an `ExecCapabilityPolicy` from `{"programs": [...], "extra": [...]}`.

@@ -52,13 +52,13 @@ def _tree_(rng, n=3):
 def _cases(rng):
     for e in ENTRIES:
         yield "_tree.norm_tree_prefix", {"p": e}
-    for _ in range(260):
-        yield "_tree.norm_tree_prefix", {"p": _entry(rng)}
+    for _ in range(300):
+        yield "_tree.norm_tree_prefix", {"p": rand_text(rng, "abcDE/_-.*\\ \t", 14, 0.15)}
     for a in ENTRIES[:12]:
         for b in ENTRIES[:12]:
             yield "_tree.prefixes_collide", {"a": _tree.norm_tree_prefix(a), "b": _tree.norm_tree_prefix(b)}
-    for _ in range(150):
-        yield "_tree.prefixes_collide", {"a": rand_text(rng, "ab/", 4, 0.05), "b": rand_text(rng, "ab/", 4, 0.05)}
+    for _ in range(400):
+        yield "_tree.prefixes_collide", {"a": rand_text(rng, "ab/é", 6, 0.05), "b": rand_text(rng, "ab/é", 6, 0.05)}
     for _ in range(300):
         yield "_tree.lane_trees_disjoint", {"tree_a": _tree_(rng), "tree_b": _tree_(rng)}
     lanes = ["docs", "src", "ui", "", "tests", "Docs"]

@@ -1,0 +1,37 @@
+"""dos_native: libdos, the native DOS decision kernel, in-process.
+
+- ``call(request)``: the JSON envelope, exactly what C and Go send.
+- ``dispatch(op, args, config=None)``: the same dispatcher on Python objects.
+- Typed modules mirroring the reference's (``dos_native.exec_capability``,
+  ``dos_native._tree``, ...), whose verdicts' ``to_dict()`` equal dos-kernel's.
+- ``accelerate()``: swap the installed ``dos`` package's ported deciders for
+  native ones (also done at import when ``DOS_NATIVE=1``).
+
+``dos_native`` works without ``dos`` installed.
+"""
+from __future__ import annotations
+
+import os as _os
+
+from . import _native
+from ._native import ABI_VERSION, REFERENCE_VERSION, DosError, call, dispatch, ops
+from ._native import __version__ as __version__
+from . import _tree, exec_capability
+from ._accelerate import accelerate, accelerated, restore
+
+__all__ = [
+    "ABI_VERSION",
+    "REFERENCE_VERSION",
+    "DosError",
+    "call",
+    "dispatch",
+    "ops",
+    "accelerate",
+    "accelerated",
+    "restore",
+    "exec_capability",
+    "_tree",
+]
+
+if _os.environ.get("DOS_NATIVE") == "1":
+    accelerate()
