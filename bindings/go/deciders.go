@@ -1,0 +1,120 @@
+package dos
+
+/*
+#include "dos.h"
+*/
+import "C"
+
+import (
+	"runtime"
+	"unsafe"
+)
+
+// Capability is what a command's invoked program grants.
+type Capability string
+
+const (
+	GrantsArbitraryExec Capability = "GRANTS_ARBITRARY_EXEC"
+	Bounded             Capability = "BOUNDED"
+	Empty               Capability = "EMPTY"
+)
+
+// ExecCapabilityVerdict mirrors exec_capability.ExecCapabilityVerdict.to_dict().
+type ExecCapabilityVerdict struct {
+	Capability Capability `json:"capability"`
+	Program    *string    `json:"program"`
+	Reason     string     `json:"reason"`
+}
+
+// ExecCapabilityPolicy: Programs replaces the default set when non-nil; Extra
+// adds tokens (stripped and lower-cased), as with_extra does.
+type ExecCapabilityPolicy struct {
+	Programs []string `json:"programs,omitempty"`
+	Extra    []string `json:"extra,omitempty"`
+}
+
+// ClassifyCommand is exec_capability.classify_command (policy may be nil).
+func ClassifyCommand(command string, policy *ExecCapabilityPolicy) (ExecCapabilityVerdict, error) {
+	var v ExecCapabilityVerdict
+	args := map[string]interface{}{"command": command}
+	if policy != nil {
+		args["policy"] = policy
+	}
+	err := CallInto("exec_capability.classify_command", args, nil, &v)
+	return v, err
+}
+
+// ClassifyCommandFast is the typed C fast path of ClassifyCommand with the
+// default policy: the capability and the invoked program, without the reason.
+func ClassifyCommandFast(command string) (Capability, string, error) {
+	var capability C.dos_capability
+	var prog C.dos_buffer
+	b := []byte(command)
+	st := C.dos_exec_classify(nil, bytesPtr(b), C.size_t(len(b)), &capability, &prog)
+	runtime.KeepAlive(b)
+	program := string(takeBuffer(&prog))
+	if st != C.DOS_STATUS_OK {
+		return "", "", &StatusError{Status: int(st)}
+	}
+	switch capability {
+	case C.DOS_CAPABILITY_GRANTS_ARBITRARY_EXEC:
+		return GrantsArbitraryExec, program, nil
+	case C.DOS_CAPABILITY_BOUNDED:
+		return Bounded, program, nil
+	default:
+		return Empty, program, nil
+	}
+}
+
+// NormTreePrefix is _tree.norm_tree_prefix.
+func NormTreePrefix(p string) (string, error) {
+	var out C.dos_buffer
+	b := []byte(p)
+	st := C.dos_norm_tree_prefix(bytesPtr(b), C.size_t(len(b)), &out)
+	runtime.KeepAlive(b)
+	s := string(takeBuffer(&out))
+	if st != C.DOS_STATUS_OK {
+		return "", &StatusError{Status: int(st)}
+	}
+	return s, nil
+}
+
+// PrefixesCollide is _tree.prefixes_collide (typed C path).
+func PrefixesCollide(a, b string) bool {
+	var out C.bool
+	ab, bb := []byte(a), []byte(b)
+	C.dos_prefixes_collide(bytesPtr(ab), C.size_t(len(ab)), bytesPtr(bb), C.size_t(len(bb)), &out)
+	runtime.KeepAlive(ab)
+	runtime.KeepAlive(bb)
+	return bool(out)
+}
+
+// LaneTreesDisjoint is _tree.lane_trees_disjoint.
+func LaneTreesDisjoint(treeA, treeB []string) (bool, error) {
+	var out bool
+	err := CallInto("_tree.lane_trees_disjoint", map[string]interface{}{"tree_a": nonNil(treeA), "tree_b": nonNil(treeB)}, nil, &out)
+	return out, err
+}
+
+// TreeDisjointFromAllLive is _tree.tree_disjoint_from_all_live with the
+// sibling lookup given as a map lane -> tree.
+func TreeDisjointFromAllLive(requested []string, liveLanes []string, siblingTrees map[string][]string) (bool, error) {
+	live := make([]map[string]string, len(liveLanes))
+	for i, l := range liveLanes {
+		live[i] = map[string]string{"lane": l}
+	}
+	var out bool
+	err := CallInto("_tree.tree_disjoint_from_all_live", map[string]interface{}{
+		"requested_tree": nonNil(requested), "live": live, "sibling_trees": siblingTrees,
+	}, nil, &out)
+	return out, err
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+var _ = unsafe.Pointer(nil)

@@ -1,0 +1,109 @@
+package dos
+
+import (
+	"errors"
+	"sync"
+	"testing"
+)
+
+func TestVersion(t *testing.T) {
+	if Version() == "" || LibraryABIVersion() != ABIVersion {
+		t.Fatalf("version %q abi %d/%d", Version(), LibraryABIVersion(), ABIVersion)
+	}
+}
+
+func TestErrorsAreValues(t *testing.T) {
+	cases := map[string]string{
+		"{":                               "BAD_JSON",
+		"[]":                              "BAD_REQUEST",
+		`{"abi":2,"op":"ops"}`:            "ABI_MISMATCH",
+		`{"abi":1,"op":"nope"}`:           "UNKNOWN_OP",
+		`{"abi":1,"op":"ops","config":1}`: "BAD_CONFIG",
+	}
+	for req, code := range cases {
+		raw, err := CallRaw([]byte(req))
+		if err != nil {
+			t.Fatalf("%s: %v", req, err)
+		}
+		if !contains(raw, `"code":"`+code+`"`) {
+			t.Errorf("%s: got %s, want %s", req, raw, code)
+		}
+	}
+	_, err := ClassifyCommand("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Call("exec_capability.classify_command", map[string]interface{}{"command": 3}, nil)
+	var e *Error
+	if !errors.As(err, &e) || e.Code != "BAD_ARGS" {
+		t.Fatalf("want BAD_ARGS, got %v", err)
+	}
+	if _, err := CallRaw(nil); err != nil {
+		t.Fatalf("empty request should answer BAD_JSON, got %v", err)
+	}
+}
+
+func contains(b []byte, s string) bool {
+	for i := 0; i+len(s) <= len(b); i++ {
+		if string(b[i:i+len(s)]) == s {
+			return true
+		}
+	}
+	return false
+}
+
+func TestTypedDeciders(t *testing.T) {
+	v, err := ClassifyCommand("sudo rm -rf /", nil)
+	if err != nil || v.Capability != GrantsArbitraryExec || v.Program == nil || *v.Program != "rm" {
+		t.Fatalf("%+v %v", v, err)
+	}
+	v, err = ClassifyCommand("myinterp -e 1", &ExecCapabilityPolicy{Extra: []string{" MyInterp "}})
+	if err != nil || v.Capability != GrantsArbitraryExec {
+		t.Fatalf("%+v %v", v, err)
+	}
+	c, p, err := ClassifyCommandFast("FOO=1 /usr/bin/Python3 -c x")
+	if err != nil || c != GrantsArbitraryExec || p != "python3" {
+		t.Fatalf("%v %q %v", c, p, err)
+	}
+	if c, p, _ := ClassifyCommandFast("  "); c != Empty || p != "" {
+		t.Fatalf("%v %q", c, p)
+	}
+	if !PrefixesCollide("src/", "src/dos/") || PrefixesCollide("docs/ui-", "docs/svc-") {
+		t.Fatal("prefixes_collide")
+	}
+	if p, _ := NormTreePrefix("**/*"); p != "" {
+		t.Fatalf("norm %q", p)
+	}
+	if d, _ := LaneTreesDisjoint([]string{"docs/UI-*"}, []string{"docs/svc-*"}); !d {
+		t.Fatal("disjoint")
+	}
+	if d, _ := LaneTreesDisjoint(nil, []string{"docs/"}); d {
+		t.Fatal("an empty tree is never disjoint")
+	}
+	ok, err := TreeDisjointFromAllLive([]string{"src/"}, []string{"docs"}, map[string][]string{"docs": {"docs/"}})
+	if err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	ops, err := Ops()
+	if err != nil || len(ops) < 5 {
+		t.Fatal(ops, err)
+	}
+}
+
+func TestConcurrentUse(t *testing.T) {
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 500; i++ {
+				v, err := ClassifyCommand("python3 -c 1", nil)
+				if err != nil || v.Capability != GrantsArbitraryExec {
+					t.Error(v, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}

@@ -1,0 +1,3 @@
+module github.com/libdos/libdos/bindings/go
+
+go 1.22

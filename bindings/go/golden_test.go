@@ -1,0 +1,116 @@
+package dos
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+type goldenRecord struct {
+	Op       string              `json:"op"`
+	Request  string              `json:"request"`
+	Expected json.RawMessage     `json:"expected"`
+	Error    *string             `json:"error"`
+	Prose    map[string][]string `json:"prose"`
+}
+
+func decode(t *testing.T, raw []byte) interface{} {
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var v interface{}
+	if err := d.Decode(&v); err != nil {
+		t.Fatalf("undecodable JSON %q: %v", raw, err)
+	}
+	return v
+}
+
+// takePath removes the field at a dotted path and returns it.
+func takePath(v interface{}, path string) interface{} {
+	parts := strings.Split(path, ".")
+	for _, p := range parts[:len(parts)-1] {
+		m, ok := v.(map[string]interface{})
+		if !ok {
+			return nil
+		}
+		v = m[p]
+	}
+	m, ok := v.(map[string]interface{})
+	if !ok {
+		return nil
+	}
+	leaf := parts[len(parts)-1]
+	out := m[leaf]
+	delete(m, leaf)
+	return out
+}
+
+// TestGoldenCorpus replays every golden record through the envelope and
+// compares the decision fields with the reference's exactly.
+func TestGoldenCorpus(t *testing.T) {
+	files, _ := filepath.Glob("../../tests/golden/cases/*.jsonl")
+	if len(files) == 0 {
+		t.Fatal("no golden corpus (run `make golden`)")
+	}
+	total, failed := 0, 0
+	for _, file := range files {
+		f, err := os.Open(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc := bufio.NewScanner(f)
+		sc.Buffer(make([]byte, 1<<20), 1<<26)
+		line := 0
+		for sc.Scan() {
+			line++
+			total++
+			var rec goldenRecord
+			if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
+				t.Fatalf("%s:%d: %v", file, line, err)
+			}
+			raw, err := CallRaw([]byte(rec.Request))
+			if err != nil {
+				t.Errorf("%s:%d: %v", file, line, err)
+				failed++
+				continue
+			}
+			resp := decode(t, raw).(map[string]interface{})
+			if rec.Error != nil {
+				e, _ := resp["error"].(map[string]interface{})
+				if resp["ok"] != false || e == nil || e["code"] != *rec.Error {
+					failed++
+					t.Errorf("%s:%d: want error %s, got %s", file, line, *rec.Error, raw)
+				}
+				continue
+			}
+			if resp["ok"] != true {
+				failed++
+				t.Errorf("%s:%d: unexpected error %s", file, line, raw)
+				continue
+			}
+			got, want := resp["verdict"], decode(t, rec.Expected)
+			for path, facts := range rec.Prose {
+				ours, _ := takePath(got, path).(string)
+				takePath(want, path)
+				for _, fact := range facts {
+					if !strings.Contains(ours, fact) {
+						failed++
+						t.Errorf("%s:%d: prose %s = %q lacks %q", file, line, path, ours, fact)
+					}
+				}
+			}
+			if !reflect.DeepEqual(got, want) {
+				failed++
+				if failed < 20 {
+					t.Errorf("%s:%d: verdict differs\n got  %v\n want %v", file, line, got, want)
+				}
+			}
+		}
+		f.Close()
+	}
+	t.Logf("golden (Go): %d records, %d failed", total, failed)
+}
