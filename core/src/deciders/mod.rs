@@ -6,8 +6,14 @@
 
 use crate::envelope::OpSpec;
 
+mod argnum;
 pub mod exec_capability;
+pub mod liveness;
 pub mod tree;
 
 /// Every envelope operation, grouped by module.
-pub(crate) static ALL: &[&[OpSpec]] = &[tree::OPS, exec_capability::OPS];
+pub(crate) static ALL: &[&[OpSpec]] = &[
+    tree::OPS,
+    exec_capability::OPS,
+    liveness::OPS,
+];
