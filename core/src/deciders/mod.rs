@@ -9,6 +9,7 @@ use crate::envelope::OpSpec;
 mod argnum;
 pub mod exec_capability;
 pub mod liveness;
+pub mod productivity;
 pub mod tree;
 
 /// Every envelope operation, grouped by module.
@@ -16,4 +17,5 @@ pub(crate) static ALL: &[&[OpSpec]] = &[
     tree::OPS,
     exec_capability::OPS,
     liveness::OPS,
+    productivity::OPS,
 ];
