@@ -7,6 +7,7 @@
 use crate::envelope::OpSpec;
 
 mod argnum;
+pub mod efficiency;
 pub mod exec_capability;
 pub mod liveness;
 pub mod productivity;
@@ -18,4 +19,5 @@ pub(crate) static ALL: &[&[OpSpec]] = &[
     exec_capability::OPS,
     liveness::OPS,
     productivity::OPS,
+    efficiency::OPS,
 ];
