@@ -7,6 +7,7 @@
 use crate::envelope::OpSpec;
 
 mod argnum;
+pub mod breaker;
 pub mod efficiency;
 pub mod exec_capability;
 pub mod liveness;
@@ -20,4 +21,5 @@ pub(crate) static ALL: &[&[OpSpec]] = &[
     liveness::OPS,
     productivity::OPS,
     efficiency::OPS,
+    breaker::OPS,
 ];
