@@ -6,8 +6,20 @@
 
 use crate::envelope::OpSpec;
 
+mod argnum;
+pub mod breaker;
+pub mod efficiency;
 pub mod exec_capability;
+pub mod liveness;
+pub mod productivity;
 pub mod tree;
 
 /// Every envelope operation, grouped by module.
-pub(crate) static ALL: &[&[OpSpec]] = &[tree::OPS, exec_capability::OPS];
+pub(crate) static ALL: &[&[OpSpec]] = &[
+    tree::OPS,
+    exec_capability::OPS,
+    liveness::OPS,
+    productivity::OPS,
+    efficiency::OPS,
+    breaker::OPS,
+];
