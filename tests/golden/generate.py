@@ -10,7 +10,7 @@ on the request; nothing here is typed by hand. Each line is
 is the envelope code the native side must answer with). `prose` maps the
 dotted path of each human-readable field to the facts (substrings) our own
 wording must carry; every other field is compared exactly.
-`request` is the envelope request to send, as text. `expected_compact` is
+`request` is the envelope request to send, as text (runners send it as is). `expected_compact` is
 `expected` in the envelope's own compact encoding, for hosts that compare bytes.
 
 Run: make golden   (or: python tests/golden/generate.py [--seed N])
@@ -61,6 +61,21 @@ def record(opdef, args, config):
     return rec
 
 
+def line_of(rec) -> str:
+    """One corpus line, always standard JSON so every host's parser reads it.
+
+    Runners use the `request` and `expected_compact` strings. The readable
+    copies (`args`, `config`, `expected`) are kept only when they are standard
+    JSON; a case that carries NaN or Infinity has them in its strings only.
+    """
+    try:
+        return json.dumps(rec, ensure_ascii=True, sort_keys=True, allow_nan=False)
+    except ValueError:
+        slim = {k: v for k, v in rec.items() if k not in ("args", "config", "expected")}
+        slim["nonstandard"] = True
+        return json.dumps(slim, ensure_ascii=True, sort_keys=True, allow_nan=False)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seed", type=int, default=20261121)
@@ -92,7 +107,7 @@ def main():
         path = dest / f"{name}.jsonl"
         with open(path, "w", encoding="utf-8", errors="surrogatepass", newline="\n") as f:
             for r in recs:
-                f.write(json.dumps(r, ensure_ascii=True, sort_keys=True) + "\n")
+                f.write(line_of(r) + "\n")
         if len(recs) < MIN_CASES:
             short.append(f"{name} ({len(recs)})")
         print(f"{len(recs):6d}  {name}")

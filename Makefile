@@ -1,0 +1,95 @@
+# libdos — one entry point for every host.
+#   make demo    build everything and send the same requests from C, Python and Go
+#   make test    every test in every language (Rust, C under valgrind, Python, Go)
+#   make bench   criterion for the core + side-by-side timing against the reference
+#   make golden  regenerate tests/golden/cases from dos-kernel 0.22.0
+#   make header  regenerate include/dos.h from ffi/ (cbindgen, pinned by Cargo.lock)
+
+SHELL := /bin/bash
+PYTHON ?= python3
+CARGO ?= cargo
+VENV := .venv
+VPY := $(VENV)/bin/python
+REFERENCE := dos-kernel==0.22.0
+REL := target/release
+CFLAGS_STRICT := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O1 -g -Iinclude
+CBUILD := bindings/c/build
+
+.PHONY: all lib venv python demo test test-rust test-c test-python test-go golden header bench clean cdeps unicode-tables
+
+all: lib python
+
+# ---------------------------------------------------------------- toolchain
+$(VENV)/.stamp:
+	$(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install -q --upgrade pip
+	$(VPY) -m pip install -q "maturin>=1.7,<2" pytest hypothesis "$(REFERENCE)"
+	touch $@
+
+venv: $(VENV)/.stamp
+
+# cJSON is only needed by the C golden runner (Debian's libcjson-dev).
+cdeps:
+	@if [ ! -f /usr/include/cjson/cJSON.h ]; then \
+	  echo "installing libcjson-dev (C golden runner)"; \
+	  (apt-get install -y -qq libcjson-dev >/dev/null 2>&1 || \
+	   (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq libcjson-dev >/dev/null)); \
+	fi
+	@command -v valgrind >/dev/null || (apt-get install -y -qq valgrind >/dev/null 2>&1 || \
+	   (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq valgrind >/dev/null))
+
+# ---------------------------------------------------------------- builds
+lib:
+	$(CARGO) build --release -p dos-ffi
+	ln -sf libdos.so $(REL)/libdos.so.1
+
+python: venv
+	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin develop --release -q -m python/Cargo.toml
+
+$(CBUILD)/%: bindings/c/tests/%.c include/dos.h lib
+	@mkdir -p $(CBUILD)
+	$(CC) $(CFLAGS_STRICT) $< -o $@ -L$(REL) -ldos -Wl,-rpath,$(abspath $(REL)) -lpthread $(if $(filter golden_runner,$*),-lcjson)
+
+$(CBUILD)/demo: bindings/c/examples/demo.c include/dos.h lib
+	@mkdir -p $(CBUILD)
+	$(CC) $(CFLAGS_STRICT) $< -o $@ -L$(REL) -ldos -Wl,-rpath,$(abspath $(REL))
+
+# ---------------------------------------------------------------- demo
+demo: lib python $(CBUILD)/demo
+	@bash examples/demo.sh
+
+# ---------------------------------------------------------------- tests
+test: test-rust test-c test-python test-go
+	@echo "make test: all suites passed"
+
+test-rust:
+	$(CARGO) test --workspace --exclude dos-native
+
+test-c: cdeps $(CBUILD)/test_abi $(CBUILD)/golden_runner
+	valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite $(CBUILD)/test_abi
+	valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite $(CBUILD)/golden_runner tests/golden/cases/*.jsonl
+
+test-python: python
+	$(VPY) -m pytest -q python/tests
+
+test-go: lib
+	cd bindings/go && go vet ./... && go test -race -count=1 ./...
+
+# ---------------------------------------------------------------- generated files
+golden: venv
+	$(VPY) tests/golden/generate.py
+
+header:
+	DOS_UPDATE_HEADER=1 $(CARGO) test -p dos-ffi --test header
+
+unicode-tables: venv
+	$(VPY) tools/gen_unicode_tables.py > core/src/pystr/tables.rs
+
+# ---------------------------------------------------------------- bench
+bench: lib python
+	$(CARGO) bench -p dos-core --bench deciders -- --warm-up-time 1 --measurement-time 3
+	$(VPY) bench/compare.py
+
+clean:
+	$(CARGO) clean
+	rm -rf $(CBUILD)
