@@ -486,6 +486,19 @@ mod tests {
     }
 
     #[test]
+    fn op_names_are_unique_and_qualified() {
+        let names: Vec<_> = deciders::ALL.iter().flat_map(|g| g.iter()).map(|op| op.name).collect();
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted.len(), names.len(), "duplicate op names");
+        for n in names {
+            assert!(n.contains('.'), "{n} is not module.function");
+            assert!(find_op(n).is_some());
+        }
+    }
+
+    #[test]
     fn every_op_refuses_garbage_args_without_panicking() {
         let garbage = [
             "{}",
