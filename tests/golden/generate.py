@@ -82,9 +82,10 @@ def main():
     short = []
     for name, recs in sorted(out.items()):
         path = dest / f"{name}.jsonl"
+        sort_keys = not common.RUNNERS[name].keep_order
         with open(path, "w", encoding="utf-8", errors="surrogatepass", newline="\n") as f:
             for r in recs:
-                f.write(json.dumps(r, ensure_ascii=True, sort_keys=True) + "\n")
+                f.write(json.dumps(r, ensure_ascii=True, sort_keys=sort_keys) + "\n")
         if len(recs) < MIN_CASES:
             short.append(f"{name} ({len(recs)})")
         print(f"{len(recs):6d}  {name}")

@@ -7,7 +7,8 @@
 use crate::envelope::OpSpec;
 
 pub mod exec_capability;
+pub mod pyjson_op;
 pub mod tree;
 
 /// Every envelope operation, grouped by module.
-pub(crate) static ALL: &[&[OpSpec]] = &[tree::OPS, exec_capability::OPS];
+pub(crate) static ALL: &[&[OpSpec]] = &[tree::OPS, exec_capability::OPS, pyjson_op::OPS];
