@@ -61,7 +61,7 @@ def record(opdef, args, config):
     return rec
 
 
-def line_of(rec) -> str:
+def line_of(rec, sort_keys: bool = True) -> str:
     """One corpus line, always standard JSON so every host's parser reads it.
 
     Runners use the `request` and `expected_compact` strings. The readable
@@ -69,11 +69,11 @@ def line_of(rec) -> str:
     JSON; a case that carries NaN or Infinity has them in its strings only.
     """
     try:
-        return json.dumps(rec, ensure_ascii=True, sort_keys=True, allow_nan=False)
+        return json.dumps(rec, ensure_ascii=True, sort_keys=sort_keys, allow_nan=False)
     except ValueError:
         slim = {k: v for k, v in rec.items() if k not in ("args", "config", "expected")}
         slim["nonstandard"] = True
-        return json.dumps(slim, ensure_ascii=True, sort_keys=True, allow_nan=False)
+        return json.dumps(slim, ensure_ascii=True, sort_keys=sort_keys, allow_nan=False)
 
 
 def main():
@@ -105,9 +105,10 @@ def main():
     short = []
     for name, recs in sorted(out.items()):
         path = dest / f"{name}.jsonl"
+        sort_keys = not common.RUNNERS[name].keep_order
         with open(path, "w", encoding="utf-8", errors="surrogatepass", newline="\n") as f:
             for r in recs:
-                f.write(line_of(r) + "\n")
+                f.write(line_of(r, sort_keys) + "\n")
         if len(recs) < MIN_CASES:
             short.append(f"{name} ({len(recs)})")
         print(f"{len(recs):6d}  {name}")

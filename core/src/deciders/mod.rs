@@ -12,6 +12,7 @@ pub mod efficiency;
 pub mod exec_capability;
 pub mod liveness;
 pub mod productivity;
+pub mod pyjson_op;
 pub mod tree;
 
 /// Every envelope operation, grouped by module.
@@ -22,4 +23,5 @@ pub(crate) static ALL: &[&[OpSpec]] = &[
     productivity::OPS,
     efficiency::OPS,
     breaker::OPS,
+    pyjson_op::OPS,
 ];

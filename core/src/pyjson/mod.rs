@@ -11,4 +11,4 @@ mod write;
 
 pub use parse::{parse, parse_str, ParseError, MAX_DEPTH};
 pub use value::{Dict, Int, Str, Value};
-pub use write::{dumps, dumps_string, float_repr, write_value, LoneSurrogate, Options, Surrogates};
+pub use write::{dumps, dumps_str, dumps_string, float_repr, write_value, LoneSurrogate, Options, Surrogates};

@@ -4,6 +4,16 @@
 //! surrogate escapes, unbounded integers (up to CPython's 4,300-digit
 //! conversion limit) and last-wins duplicate keys. Control characters inside
 //! strings are refused, as with `strict=True`.
+//!
+//! The input is the text the reference reads (files opened as UTF-8, stdin),
+//! so this mirrors `json.loads(str)`: bytes that are not UTF-8 are refused, and
+//! so is a leading byte order mark. (`json.loads(bytes)` would also sniff
+//! UTF-16/32, strip a UTF-8 BOM and let encoded surrogates through; the
+//! reference never calls it that way.)
+//!
+//! One deliberate difference: nesting deeper than [`MAX_DEPTH`] is refused.
+//! CPython's own limit is its recursion limit (about 990 levels from a shallow
+//! stack, less from a deep one), so no fixed number can match it exactly.
 
 use super::value::{Dict, Int, Str, Value};
 use std::collections::HashMap;
@@ -23,6 +33,15 @@ pub const MAX_DEPTH: usize = 512;
 
 /// Parse one JSON document (surrounding JSON whitespace allowed).
 pub fn parse(input: &[u8]) -> Result<Value, ParseError> {
+    // `json.loads` on a `str` refuses a leading U+FEFF rather than skipping it
+    // (only the `bytes` form decodes with utf-8-sig), and the reference always
+    // hands it text.
+    if input.starts_with(b"\xEF\xBB\xBF") {
+        return Err(ParseError {
+            message: "unexpected UTF-8 byte order mark (U+FEFF) before the document".into(),
+            offset: 0,
+        });
+    }
     let mut p = Parser { s: input, i: 0, depth: 0 };
     p.ws();
     let v = p.value()?;
@@ -382,6 +401,39 @@ mod tests {
         let keys: Vec<_> = d.keys().map(|k| k.as_str().unwrap().to_owned()).collect();
         assert_eq!(keys, ["a", "b"]);
         assert_eq!(d.get("a"), Some(&Value::int(3)));
+    }
+
+    #[test]
+    fn a_leading_bom_is_refused_like_json_loads_on_str() {
+        let e = parse("\u{feff}{}".as_bytes()).unwrap_err();
+        assert_eq!(e.offset, 0);
+        assert!(e.message.contains("byte order mark"), "{e}");
+        // Elsewhere U+FEFF is ordinary text inside a string, and not whitespace.
+        assert_eq!(parse("\"\u{feff}\"".as_bytes()).unwrap(), Value::str("\u{feff}"));
+        assert!(parse("[1,\u{feff}2]".as_bytes()).is_err());
+    }
+
+    #[test]
+    fn number_grammar_matches_the_scanner() {
+        // What CPython's scanner takes as a number, and where it stops.
+        assert_eq!(parse(b"1E+2").unwrap(), Value::Float(100.0));
+        assert!(matches!(parse(b"-0.0").unwrap(), Value::Float(f) if f.to_bits() == (-0.0f64).to_bits()));
+        assert_eq!(parse(b"[1e5]").unwrap(), Value::List(vec![Value::Float(1e5)]));
+        assert_eq!(parse(b"-9223372036854775808").unwrap(), Value::int(i64::MIN));
+        assert_eq!(
+            parse(b"-9223372036854775809").unwrap(),
+            Value::Int(Int::Big("-9223372036854775809".into()))
+        );
+        // A sign does not count towards CPython's 4,300-digit limit.
+        assert!(parse(format!("-{}", "9".repeat(4300)).as_bytes()).is_ok());
+        assert!(parse("9".repeat(4301).as_bytes()).is_err());
+        // Floats have no digit limit.
+        assert!(parse(format!("{}.5", "9".repeat(5000)).as_bytes()).is_ok());
+        // A dangling '.', exponent or sign is not part of the number, so the
+        // document has extra data (or a missing delimiter).
+        for bad in [&b"1."[..], b"1e", b"1e+", b".5", b"+1", b"-", b"-NaN", b"[1.]", b"[1e]", b"0x10", b"1_000"] {
+            assert!(parse(bad).is_err(), "{:?}", String::from_utf8_lossy(bad));
+        }
     }
 
     #[test]

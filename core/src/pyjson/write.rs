@@ -6,6 +6,7 @@
 //! separators, its float `repr`, and `NaN` / `Infinity` for non-finite floats.
 
 use super::value::{Int, Str, Value};
+use std::borrow::Cow;
 
 /// How a lone surrogate is turned into bytes when `ensure_ascii` is off.
 ///
@@ -20,15 +21,22 @@ pub enum Surrogates {
     Refuse,
     /// Write a `\udXXX` escape, so a Python reader gets the same `str` back.
     Escape,
+    /// `.encode("utf-8", "surrogatepass")`: the surrogate's own three bytes
+    /// (`ED A0 80` for U+D800). The output is then not valid UTF-8; use
+    /// [`dumps_str`] to get it back as the `str` Python's `json.dumps` returns.
+    Pass,
 }
 
 /// The options of `json.dumps` that DOS uses.
-#[derive(Clone, Copy, Debug)]
+///
+/// The separators are written as given, like Python's `separators=(item, key)`:
+/// `ensure_ascii` does not apply to them.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Options {
     pub sort_keys: bool,
     pub ensure_ascii: bool,
-    pub item_separator: &'static str,
-    pub key_separator: &'static str,
+    pub item_separator: Cow<'static, str>,
+    pub key_separator: Cow<'static, str>,
     pub surrogates: Surrogates,
 }
 
@@ -37,37 +45,48 @@ impl Options {
     pub const SORTED_ASCII: Options = Options {
         sort_keys: true,
         ensure_ascii: true,
-        item_separator: ", ",
-        key_separator: ": ",
+        item_separator: Cow::Borrowed(", "),
+        key_separator: Cow::Borrowed(": "),
         surrogates: Surrogates::Refuse,
     };
     /// `json.dumps(obj, sort_keys=True, ensure_ascii=False)`.
     pub const SORTED_UTF8: Options = Options {
         sort_keys: true,
         ensure_ascii: false,
-        item_separator: ", ",
-        key_separator: ": ",
+        item_separator: Cow::Borrowed(", "),
+        key_separator: Cow::Borrowed(": "),
         surrogates: Surrogates::Refuse,
     };
     /// `json.dumps(obj)`: insertion order, ASCII.
     pub const PLAIN: Options = Options {
         sort_keys: false,
         ensure_ascii: true,
-        item_separator: ", ",
-        key_separator: ": ",
+        item_separator: Cow::Borrowed(", "),
+        key_separator: Cow::Borrowed(": "),
         surrogates: Surrogates::Refuse,
     };
     /// Compact, insertion order, UTF-8: the envelope's own responses.
     pub const COMPACT: Options = Options {
         sort_keys: false,
         ensure_ascii: false,
-        item_separator: ",",
-        key_separator: ":",
+        item_separator: Cow::Borrowed(","),
+        key_separator: Cow::Borrowed(":"),
         surrogates: Surrogates::Escape,
     };
 
     pub fn with_surrogates(mut self, s: Surrogates) -> Options {
         self.surrogates = s;
+        self
+    }
+
+    /// `separators=(item, key)`.
+    pub fn with_separators(
+        mut self,
+        item: impl Into<Cow<'static, str>>,
+        key: impl Into<Cow<'static, str>>,
+    ) -> Options {
+        self.item_separator = item.into();
+        self.key_separator = key.into();
         self
     }
 }
@@ -84,10 +103,63 @@ pub fn dumps(v: &Value, opts: Options) -> Result<Vec<u8>, LoneSurrogate> {
     Ok(out)
 }
 
-/// Serialize into a `String` (the result is always UTF-8).
+/// Serialize into a `String`.
+///
+/// A `String` cannot hold a lone surrogate, so `Surrogates::Pass` acts as
+/// `Surrogates::Refuse` here; [`dumps_str`] keeps them.
 pub fn dumps_string(v: &Value, opts: Options) -> Result<String, LoneSurrogate> {
-    // The writer only ever emits UTF-8.
-    dumps(v, opts).map(|b| String::from_utf8(b).unwrap_or_default())
+    let opts = match opts.surrogates {
+        Surrogates::Pass => opts.with_surrogates(Surrogates::Refuse),
+        _ => opts,
+    };
+    let bytes = dumps(v, opts)?;
+    // Without `Pass` every byte the writer emits is UTF-8; the fallback only
+    // guards against a bug, it never loses text in practice.
+    Ok(String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+}
+
+/// The `str` that Python's `json.dumps` returns, lone surrogates included.
+///
+/// `opts.surrogates` applies as in [`dumps`]; with `Surrogates::Pass` a lone
+/// surrogate stays a lone surrogate in the result (a `Str::Utf16`).
+pub fn dumps_str(v: &Value, opts: Options) -> Result<Str, LoneSurrogate> {
+    let bytes = dumps(v, opts)?;
+    match String::from_utf8(bytes) {
+        Ok(s) => Ok(Str::Utf8(s)),
+        Err(e) => Ok(Str::from_utf16(decode_surrogatepass(e.as_bytes()))),
+    }
+}
+
+/// Decode UTF-8 in which lone surrogates are written as their own three bytes
+/// (`ED A0..BF 80..BF`), into UTF-16 units. Any other invalid byte becomes
+/// U+FFFD; the writer never produces one.
+fn decode_surrogatepass(mut bytes: &[u8]) -> Vec<u16> {
+    let mut units = Vec::with_capacity(bytes.len());
+    while !bytes.is_empty() {
+        match std::str::from_utf8(bytes) {
+            Ok(s) => {
+                units.extend(s.encode_utf16());
+                break;
+            }
+            Err(e) => {
+                let (good, rest) = bytes.split_at(e.valid_up_to());
+                // `good` is valid UTF-8 by the error's own account.
+                units.extend(String::from_utf8_lossy(good).encode_utf16());
+                match rest {
+                    [0xED, b1 @ 0xA0..=0xBF, b2 @ 0x80..=0xBF, ..] => {
+                        units.push(0xD000 | (u16::from(b1 & 0x3F) << 6) | u16::from(b2 & 0x3F));
+                        bytes = &rest[3..];
+                    }
+                    _ => {
+                        units.push(0xFFFD);
+                        let skip = e.error_len().unwrap_or(rest.len()).max(1);
+                        bytes = &rest[skip.min(rest.len())..];
+                    }
+                }
+            }
+        }
+    }
+    units
 }
 
 /// Append the serialization of `v` to `out`.
@@ -152,17 +224,9 @@ pub fn float_repr(f: f64) -> String {
     if f == 0.0 {
         return if f.is_sign_negative() { "-0.0".into() } else { "0.0".into() };
     }
-    // Rust's `{:e}` gives the shortest round-trip digits: "-1.2345e-7".
-    let sci = format!("{f:e}");
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let (neg, mantissa) = match mantissa.strip_prefix('-') {
-        Some(m) => (true, m),
-        None => (false, mantissa),
-    };
-    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    let (digits, exp) = shortest_digits(f.abs());
     let mut s = String::with_capacity(digits.len() + 8);
-    if neg {
+    if f.is_sign_negative() {
         s.push('-');
     }
     if (-4..16).contains(&exp) {
@@ -197,6 +261,86 @@ pub fn float_repr(f: f64) -> String {
         s.push_str(&a.to_string());
     }
     s
+}
+
+/// Split Rust's `{:e}` text ("1.2345e-7") into its digits ("12345") and the
+/// decimal exponent of the first digit (-7).
+fn split_sci(sci: &str) -> (String, i32) {
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((sci, "0"));
+    let digits = mantissa.chars().filter(char::is_ascii_digit).collect();
+    (digits, exp.parse().unwrap_or(0))
+}
+
+/// The shortest decimal digits that read back as `a` (finite, > 0) and the
+/// exponent of the first digit, chosen as CPython's `repr` chooses them.
+///
+/// Rust's shortest formatting and CPython's (David Gay's `dtoa`, mode 0) agree
+/// on the number of digits and on the nearest candidate, but not on a tie:
+/// when `a` lies exactly halfway between two shortest candidates, Rust takes
+/// the upper one and `dtoa` takes the one with an even last digit. For
+/// example 28977300023711.8125 is `28977300023711.812` in Python, while
+/// Rust's `{}` writes `28977300023711.813`.
+fn shortest_digits(a: f64) -> (String, i32) {
+    let (digits, exp) = split_sci(&format!("{a:e}"));
+    let n = digits.len();
+    // A tie needs the exact value of `a` to have exactly one digit more than
+    // the shortest form, that digit being 5. Rounding to n + 1 digits is a
+    // cheap filter: it ends in 5 whenever the exact value does.
+    let (one_more, _) = split_sci(&format!("{a:.n$e}"));
+    if !one_more.ends_with('5') {
+        return (digits, exp);
+    }
+    // Every finite double has at most 767 significant decimal digits, so 800
+    // digits of precision is its exact expansion (padded with zeros).
+    let (exact, exact_exp) = split_sci(&format!("{a:.800e}"));
+    let exact = exact.trim_end_matches('0');
+    if exact.len() != n + 1 || !exact.ends_with('5') {
+        return (digits, exp);
+    }
+    let lower = exact[..n].to_owned();
+    let (upper, upper_exp) = increment_digits(&lower, exact_exp);
+    let reads_back = |d: &str, e: i32| {
+        // "1234" with first-digit exponent e is 1234e(e - 3).
+        let text = format!("{d}e{}", e - (d.len() as i32 - 1));
+        text.parse::<f64>().map(|v| v == a).unwrap_or(false)
+    };
+    let lower_even = lower.as_bytes().last().is_some_and(|d| (d - b'0') % 2 == 0);
+    let (even, odd) = if lower_even {
+        ((lower, exact_exp), (upper, upper_exp))
+    } else {
+        ((upper, upper_exp), (lower, exact_exp))
+    };
+    if reads_back(&even.0, even.1) {
+        normalize_digits(even.0, even.1)
+    } else if reads_back(&odd.0, odd.1) {
+        normalize_digits(odd.0, odd.1)
+    } else {
+        (digits, exp)
+    }
+}
+
+/// Add one in the last place of a digit string; a carry out of the first
+/// digit ("99" -> "100") raises the exponent.
+fn increment_digits(d: &str, exp: i32) -> (String, i32) {
+    let mut bytes = d.as_bytes().to_vec();
+    for b in bytes.iter_mut().rev() {
+        if *b == b'9' {
+            *b = b'0';
+        } else {
+            *b += 1;
+            return (String::from_utf8_lossy(&bytes).into_owned(), exp);
+        }
+    }
+    bytes.insert(0, b'1');
+    (String::from_utf8_lossy(&bytes).into_owned(), exp + 1)
+}
+
+/// Drop trailing zeros (they carry no digits in `repr`), keeping at least one.
+fn normalize_digits(mut d: String, exp: i32) -> (String, i32) {
+    while d.len() > 1 && d.ends_with('0') {
+        d.pop();
+    }
+    (d, exp)
 }
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -235,6 +379,11 @@ fn write_cp(out: &mut Vec<u8>, cp: u32, opts: &Options) -> Result<(), LoneSurrog
             Surrogates::Replace => out.push(b'?'),
             Surrogates::Refuse => return Err(LoneSurrogate(cp as u16)),
             Surrogates::Escape => push_u_escape(out, cp as u16),
+            Surrogates::Pass => {
+                out.push(0xE0 | (cp >> 12) as u8);
+                out.push(0x80 | ((cp >> 6) & 0x3F) as u8);
+                out.push(0x80 | (cp & 0x3F) as u8);
+            }
         },
         _ => {
             let c = char::from_u32(cp).unwrap_or('\u{fffd}');
@@ -291,9 +440,80 @@ mod tests {
             (123456789.125, "123456789.125"),
             (5e-324, "5e-324"),
             (0.1 + 0.2, "0.30000000000000004"),
+            (f64::MAX, "1.7976931348623157e+308"),
+            (f64::MIN_POSITIVE, "2.2250738585072014e-308"),
+            (1e-5, "1e-05"),
+            (1e22, "1e+22"),
+            (1e23, "1e+23"),
+            (9007199254740993.0, "9007199254740992.0"),
         ] {
             assert_eq!(float_repr(f), want);
         }
+    }
+
+    #[test]
+    fn float_repr_breaks_ties_to_even_like_dtoa() {
+        // Each value lies exactly halfway between two shortest candidates.
+        // CPython's `repr` (printed by Python 3.11 for these bit patterns)
+        // keeps the even last digit; Rust's `{}` takes the upper one.
+        for (bits, want) in [
+            (0xc2ba_5acd_aca9_9fd0_u64, "-28977300023711.812"),
+            (0x42e4_d467_ddf8_e8c4, "183220065781574.12"),
+            (0x4305_570e_f2fb_6eee, "750837028580829.8"),
+            (0x42db_898f_d412_c848, "121110550039329.12"),
+            (0x4315_0724_af24_fb0b, "1479707162394306.8"),
+            (0x4313_7025_5865_fb01, "1367832564170432.2"),
+        ] {
+            assert_eq!(float_repr(f64::from_bits(bits)), want, "{bits:016x}");
+        }
+        // Not a tie: the nearest shortest candidate wins as before.
+        assert_eq!(float_repr(123456789.125), "123456789.125");
+        assert_eq!(float_repr(0.5), "0.5");
+    }
+
+    #[test]
+    fn separators_are_written_verbatim() {
+        let v = parse(br#"{"k": [1, "\u00e9"]}"#).unwrap();
+        let opts = Options::PLAIN.with_separators(String::from("\u{e9}"), "=>");
+        assert_eq!(dumps_string(&v, opts).unwrap(), "{\"k\"=>[1\u{e9}\"\\u00e9\"]}");
+        let compact = Options::SORTED_ASCII.with_separators(",", ":");
+        assert_eq!(dumps_string(&v, compact).unwrap(), r#"{"k":[1,"\u00e9"]}"#);
+    }
+
+    #[test]
+    fn surrogatepass_keeps_lone_surrogates_in_the_str() {
+        let v = parse(br#"["\ud800", "\udfff\u00e9", "\ud83d\ude00"]"#).unwrap();
+        let opts = Options::PLAIN.clone();
+        let utf8 = Options { ensure_ascii: false, ..opts }.with_surrogates(Surrogates::Pass);
+        let bytes = dumps(&v, utf8.clone()).unwrap();
+        assert_eq!(
+            bytes,
+            b"[\"\xED\xA0\x80\", \"\xED\xBF\xBF\xC3\xA9\", \"\xF0\x9F\x98\x80\"]".to_vec()
+        );
+        let s = dumps_str(&v, utf8.clone()).unwrap();
+        let want: Vec<u16> = "[\"".encode_utf16()
+            .chain([0xD800])
+            .chain("\", \"".encode_utf16())
+            .chain([0xDFFF, 0xE9])
+            .chain("\", \"\u{1F600}\"]".encode_utf16())
+            .collect();
+        assert_eq!(s, Str::Utf16(want));
+        // A String cannot hold the surrogate: refused, never emptied.
+        assert_eq!(dumps_string(&v, utf8), Err(LoneSurrogate(0xD800)));
+        // Without a lone surrogate the str is plain UTF-8.
+        let plain = parse(br#""\ud83d\ude00""#).unwrap();
+        let utf8 = Options { ensure_ascii: false, ..Options::PLAIN }.with_surrogates(Surrogates::Pass);
+        assert_eq!(dumps_str(&plain, utf8).unwrap(), Str::from("\"\u{1F600}\""));
+    }
+
+    #[test]
+    fn sort_keys_orders_by_code_point_with_surrogates() {
+        // Python: sorted(['\ud800', '\ue000', '\U00010000', 'z'])
+        let v = parse(br#"{"\ud83d\ude00": 1, "\ue000": 2, "\ud800": 3, "z": 4}"#).unwrap();
+        assert_eq!(
+            dumps_string(&v, Options::SORTED_ASCII).unwrap(),
+            r#"{"z": 4, "\ud800": 3, "\ue000": 2, "\ud83d\ude00": 1}"#
+        );
     }
 
     #[test]

@@ -22,13 +22,16 @@ class OpDef:
     prose: tuple[str, ...] = ()
     # (args, verdict) -> {path: [substrings our prose must contain]}
     facts: Optional[Callable[[dict, Any], dict]] = None
+    # Write this op's records with their objects in insertion order instead of
+    # sorted (for ops whose result depends on the order of keys in `args`).
+    keep_order: bool = False
 
 
-def op(name: str, prose: Iterable[str] = (), facts=None):
+def op(name: str, prose: Iterable[str] = (), facts=None, keep_order: bool = False):
     """Register the reference runner for envelope op `name`."""
 
     def deco(fn):
-        RUNNERS[name] = OpDef(name, fn, tuple(prose), facts)
+        RUNNERS[name] = OpDef(name, fn, tuple(prose), facts, keep_order)
         return fn
 
     return deco
