@@ -6,8 +6,19 @@
 
 use crate::envelope::OpSpec;
 
+pub mod durable_schema;
 pub mod exec_capability;
+pub mod hook_exit;
+pub mod posttool_sensor;
+pub mod tool_stream;
 pub mod tree;
 
 /// Every envelope operation, grouped by module.
-pub(crate) static ALL: &[&[OpSpec]] = &[tree::OPS, exec_capability::OPS];
+pub(crate) static ALL: &[&[OpSpec]] = &[
+    tree::OPS,
+    exec_capability::OPS,
+    tool_stream::OPS,
+    posttool_sensor::OPS,
+    hook_exit::OPS,
+    durable_schema::OPS,
+];
