@@ -1,5 +1,5 @@
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
-use dos_core::deciders::{exec_capability, liveness, tree};
+use dos_core::deciders::{exec_capability, liveness, tool_stream, tree};
 use dos_core::pyjson::{self, Options};
 
 /// A PreToolUse hook event as a host hands it over: a dozen keys in arrival
@@ -21,6 +21,18 @@ fn bench(c: &mut Criterion) {
     };
     let lv_policy = liveness::LivenessPolicy::default();
     c.bench_function("liveness.classify", |b| b.iter(|| liveness::classify(black_box(&ev), &lv_policy)));
+    // 60 varied steps, then four identical reads (case differs): a REPEATING verdict
+    // whose backward walk compares and folds four keys.
+    let mut steps: Vec<tool_stream::StreamStep> = (0..60)
+        .map(|i| tool_stream::StreamStep::new("Read", &format!("args{i}"), Some(&format!("res{}", i % 7))))
+        .collect();
+    for tool in ["Read", "READ", "read", "Read"] {
+        steps.push(tool_stream::StreamStep::new(tool, "5b5306ba01fd10ac", Some("21280e25d8b47f9f")));
+    }
+    let stream_policy = tool_stream::StreamPolicy::default();
+    c.bench_function("tool_stream.classify_stream 64 steps", |b| {
+        b.iter(|| tool_stream::classify_stream(black_box(&steps), &stream_policy))
+    });
     let req = br#"{"abi":1,"op":"exec_capability.classify_command","config":null,"args":{"command":"python3 -c 1"}}"#;
     c.bench_function("envelope exec_capability", |b| b.iter(|| dos_core::call(black_box(req))));
 

@@ -13,6 +13,10 @@ pub mod exec_capability;
 pub mod liveness;
 pub mod productivity;
 pub mod pyjson_op;
+pub mod durable_schema;
+pub mod hook_exit;
+pub mod posttool_sensor;
+pub mod tool_stream;
 pub mod tree;
 
 /// Every envelope operation, grouped by module.
@@ -24,4 +28,8 @@ pub(crate) static ALL: &[&[OpSpec]] = &[
     efficiency::OPS,
     breaker::OPS,
     pyjson_op::OPS,
+    tool_stream::OPS,
+    posttool_sensor::OPS,
+    hook_exit::OPS,
+    durable_schema::OPS,
 ];

@@ -6,7 +6,10 @@
 //! tables are generated from the interpreter that runs the reference
 //! (`tools/gen_unicode_tables.py`); ASCII takes a fast path everywhere.
 
+mod int;
 mod tables;
+
+pub use int::int_from_str;
 
 pub use tables::UNICODE_VERSION;
 

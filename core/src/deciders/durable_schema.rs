@@ -1,0 +1,351 @@
+//! `durable_schema`: every durable record names its own format, and a reader
+//! refuses a format newer than it knows.
+//!
+//! A record carries `"schema": {"family": <str>, "version": <int >= 1>}`, or a
+//! bare positive integer (the older, family-less form). `classify` compares
+//! that tag with what one reader expects: its family and the highest version
+//! it understands.
+
+use super::tool_stream::req_pystr;
+use crate::dict;
+use crate::envelope::{Args, CallError, Ctx, OpSpec};
+use crate::pyjson::{Dict, Int, Str, Value};
+use crate::pystr;
+use std::cmp::Ordering;
+
+/// The record key that holds the tag.
+pub const SCHEMA_KEY: &str = "schema";
+
+/// The refusal class an unreadable record surfaces as.
+pub const SCHEMA_UNREADABLE_REASON: &str = "SCHEMA_UNREADABLE";
+
+/// The longest `supported` list [`unreadable_refusal_payload`] will build.
+pub const MAX_SUPPORTED_CEILING: i64 = 1 << 16;
+
+/// The verdict vocabulary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Readability {
+    Readable,
+    UnreadableNewer,
+    Untagged,
+    WrongFamily,
+}
+
+impl Readability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Readability::Readable => "READABLE",
+            Readability::UnreadableNewer => "UNREADABLE_NEWER",
+            Readability::Untagged => "UNTAGGED",
+            Readability::WrongFamily => "WRONG_FAMILY",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Readability> {
+        match s {
+            "READABLE" => Some(Readability::Readable),
+            "UNREADABLE_NEWER" => Some(Readability::UnreadableNewer),
+            "UNTAGGED" => Some(Readability::Untagged),
+            "WRONG_FAMILY" => Some(Readability::WrongFamily),
+            _ => None,
+        }
+    }
+
+    /// Only READABLE may be parsed without a caller policy.
+    pub fn is_soundly_readable(self) -> bool {
+        self == Readability::Readable
+    }
+}
+
+/// Python's ordering of an `int` against an `i64`.
+fn cmp_int(a: &Int, b: i64) -> Ordering {
+    match a {
+        Int::Small(v) => v.cmp(&b),
+        Int::Big(t) if t.starts_with('-') => Ordering::Less,
+        Int::Big(_) => Ordering::Greater,
+    }
+}
+
+/// `SchemaTag`: a family (empty for the bare-integer form) and a version >= 1.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SchemaTag {
+    pub family: Str,
+    pub version: Int,
+}
+
+impl SchemaTag {
+    /// `SchemaTag.from_obj`: the tag in a record's `schema` value, or `None`
+    /// when it is absent or of another shape. Booleans are not versions.
+    pub fn from_value(v: Option<&Value>) -> Option<SchemaTag> {
+        let (family, version) = match v? {
+            Value::Int(i) => (Str::from(""), i),
+            Value::Dict(d) => match (d.get("family"), d.get("version")) {
+                (Some(Value::Str(f)), Some(Value::Int(i))) => (f.clone(), i),
+                _ => return None,
+            },
+            _ => return None,
+        };
+        (cmp_int(version, 1) != Ordering::Less).then(|| SchemaTag { family, version: version.clone() })
+    }
+
+    pub fn to_value(&self) -> Value {
+        Value::Dict(dict! { "family" => Value::Str(self.family.clone()), "version" => Value::Int(self.version.clone()) })
+    }
+}
+
+/// `ReadabilityVerdict`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReadabilityVerdict {
+    pub readability: Readability,
+    pub reason: String,
+    /// The family the reader asked for.
+    pub family: Str,
+    /// The highest version the reader understands.
+    pub ceiling: i64,
+    /// What the record declared (`None` when UNTAGGED).
+    pub tag: Option<SchemaTag>,
+}
+
+impl ReadabilityVerdict {
+    pub fn to_value(&self) -> Value {
+        Value::Dict(dict! {
+            "readability" => self.readability.as_str(),
+            "reason" => self.reason.clone(),
+            "family" => Value::Str(self.family.clone()),
+            "ceiling" => self.ceiling,
+            "tag" => self.tag.as_ref().map(SchemaTag::to_value),
+        })
+    }
+}
+
+/// Python `repr` of a string that may hold lone surrogates (prose only).
+fn repr_str(s: &Str) -> String {
+    match s {
+        Str::Utf8(t) => pystr::repr(t),
+        Str::Utf16(_) => {
+            let text: String = s
+                .code_points()
+                .map(|cp| char::from_u32(cp).map_or_else(|| format!("\\u{cp:04x}"), String::from))
+                .collect();
+            pystr::repr(&text)
+        }
+    }
+}
+
+fn is_empty(s: &Str) -> bool {
+    match s {
+        Str::Utf8(t) => t.is_empty(),
+        Str::Utf16(u) => u.is_empty(),
+    }
+}
+
+/// Why `tag` refused to write a tag.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TagError {
+    #[error("a written schema tag needs a non-empty family; the empty family only exists in old records")]
+    EmptyFamily,
+    #[error("schema versions start at 1")]
+    VersionBelowOne,
+    #[error("a schema version must be a number")]
+    VersionNotANumber,
+}
+
+/// `tag`: the `{"schema": {"family", "version"}}` fragment a writer merges in.
+pub fn tag(family: &str, version: i64) -> Result<Dict, TagError> {
+    if family.is_empty() {
+        return Err(TagError::EmptyFamily);
+    }
+    if version < 1 {
+        return Err(TagError::VersionBelowOne);
+    }
+    Ok(dict! { SCHEMA_KEY => Value::Dict(dict! { "family" => family, "version" => version }) })
+}
+
+/// `tag` as the reference runs it on any JSON version: the only check is
+/// Python's `version < 1`, so a float, `true` or a big integer passes through.
+pub fn tag_value(family: &Str, version: &Value) -> Result<Dict, TagError> {
+    if is_empty(family) {
+        return Err(TagError::EmptyFamily);
+    }
+    let below_one = match version {
+        Value::Int(i) => cmp_int(i, 1) == Ordering::Less,
+        Value::Float(f) => *f < 1.0,
+        Value::Bool(b) => !*b,
+        _ => return Err(TagError::VersionNotANumber),
+    };
+    if below_one {
+        return Err(TagError::VersionBelowOne);
+    }
+    let mut inner = Dict::with_capacity(2);
+    inner.push("family", Value::Str(family.clone()));
+    inner.push("version", version.clone());
+    Ok(dict! { SCHEMA_KEY => Value::Dict(inner) })
+}
+
+/// `classify`: may a reader of `family` that understands versions up to
+/// `understands` parse this record? An empty reader family, or an empty
+/// (bare-integer) tag family, matches any family.
+pub fn classify(record: &Dict, family: &Str, understands: i64) -> ReadabilityVerdict {
+    let verdict = |readability, reason, tag| ReadabilityVerdict {
+        readability,
+        reason,
+        family: family.clone(),
+        ceiling: understands,
+        tag,
+    };
+    let Some(parsed) = SchemaTag::from_value(record.get(SCHEMA_KEY)) else {
+        return verdict(
+            Readability::Untagged,
+            format!(
+                "UNTAGGED: the record has no usable {} tag (a pre-tag or torn write); a tolerant fold may read it \
+                 as {} version 1, a strict reader refuses it",
+                pystr::repr(SCHEMA_KEY),
+                repr_str(family)
+            ),
+            None,
+        );
+    };
+    if !is_empty(&parsed.family) && !is_empty(family) && parsed.family != *family {
+        let reason = format!(
+            "WRONG_FAMILY: the record belongs to {}, and this reader reads {}; skip it",
+            repr_str(&parsed.family),
+            repr_str(family)
+        );
+        return verdict(Readability::WrongFamily, reason, Some(parsed));
+    }
+    let name = repr_str(if is_empty(family) { &parsed.family } else { family });
+    if cmp_int(&parsed.version, understands) == Ordering::Greater {
+        let reason = format!(
+            "UNREADABLE_NEWER: the record is {name} version {}, above the highest version this kernel reads ({}); \
+             refusing to guess at it, migrate it explicitly instead",
+            parsed.version, understands
+        );
+        return verdict(Readability::UnreadableNewer, reason, Some(parsed));
+    }
+    let reason = format!(
+        "READABLE: the record is {name} version {}, within this kernel's ceiling of {}",
+        parsed.version, understands
+    );
+    verdict(Readability::Readable, reason, Some(parsed))
+}
+
+/// `unreadable_refusal_payload` from a verdict's parts: `requested` is the
+/// tag's version (the ceiling when there is no tag), `supported` is
+/// `[1..=ceiling]`, `detail` echoes the verdict's reason.
+pub fn refusal_payload(family: &Str, ceiling: i64, tag: Option<&SchemaTag>, detail: &Str) -> Result<Value, String> {
+    if ceiling > MAX_SUPPORTED_CEILING {
+        return Err(format!("a ceiling above {MAX_SUPPORTED_CEILING} would make the supported list too long"));
+    }
+    let requested = tag.map_or(Value::int(ceiling), |t| Value::Int(t.version.clone()));
+    let supported: Vec<Value> = (1..=ceiling).map(Value::int).collect();
+    Ok(Value::Dict(dict! {
+        "reason_class" => SCHEMA_UNREADABLE_REASON,
+        "family" => Value::Str(family.clone()),
+        "requested" => requested,
+        "supported" => supported,
+        "detail" => Value::Str(detail.clone()),
+    }))
+}
+
+/// `unreadable_refusal_payload`.
+pub fn unreadable_refusal_payload(verdict: &ReadabilityVerdict) -> Result<Value, String> {
+    refusal_payload(&verdict.family, verdict.ceiling, verdict.tag.as_ref(), &Str::Utf8(verdict.reason.clone()))
+}
+
+fn op_tag(_: &Ctx, a: &Args) -> Result<Value, CallError> {
+    let family = match a.req("family") {
+        Ok(Value::Str(s)) => s,
+        Ok(other) => return Err(a.err(format_args!("family must be a string, not {}", other.type_name()))),
+        Err(e) => return Err(e),
+    };
+    let version = a.get("version").cloned().unwrap_or(Value::int(1));
+    tag_value(family, &version).map(Value::Dict).map_err(|e| a.err(e))
+}
+
+fn op_classify(_: &Ctx, a: &Args) -> Result<Value, CallError> {
+    let record = match a.req("record")? {
+        Value::Dict(d) => d,
+        other => return Err(a.err(format_args!("record must be an object, not {}", other.type_name()))),
+    };
+    let family = req_pystr(a, "family")?;
+    let understands = a.i64("understands")?;
+    Ok(classify(record, family, understands).to_value())
+}
+
+fn tag_from_args(t: &Args) -> Result<SchemaTag, CallError> {
+    t.check_known(&["family", "version"])?;
+    let family = req_pystr(t, "family")?.clone();
+    let version = match t.get("version") {
+        None => Int::Small(1),
+        Some(Value::Int(i)) => i.clone(),
+        Some(other) => return Err(t.err(format_args!("tag.version must be an integer, not {}", other.type_name()))),
+    };
+    if cmp_int(&version, 1) == Ordering::Less {
+        return Err(t.err("tag.version must be at least 1"));
+    }
+    Ok(SchemaTag { family, version })
+}
+
+fn op_refusal_payload(_: &Ctx, a: &Args) -> Result<Value, CallError> {
+    let v = a.obj("verdict")?;
+    v.check_known(&["readability", "reason", "family", "ceiling", "tag"])?;
+    let r = v.str("readability")?;
+    Readability::parse(r).ok_or_else(|| v.err(format_args!("unknown readability {r:?}")))?;
+    let reason = req_pystr(&v, "reason")?;
+    let family = req_pystr(&v, "family")?;
+    let ceiling = v.i64("ceiling")?;
+    let tag = v.opt_obj("tag")?.map(|t| tag_from_args(&t)).transpose()?;
+    refusal_payload(family, ceiling, tag.as_ref(), reason).map_err(|e| v.err(e))
+}
+
+pub(crate) const OPS: &[OpSpec] = &[
+    OpSpec { name: "durable_schema.tag", args: &["family", "version"], run: op_tag },
+    OpSpec { name: "durable_schema.classify", args: &["record", "family", "understands"], run: op_classify },
+    OpSpec { name: "durable_schema.unreadable_refusal_payload", args: &["verdict"], run: op_refusal_payload },
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pyjson::parse_str;
+
+    fn class(record: &str, family: &str, understands: i64) -> (Readability, Option<SchemaTag>) {
+        let r = parse_str(record).unwrap();
+        let v = classify(r.as_dict().unwrap(), &Str::from(family), understands);
+        (v.readability, v.tag)
+    }
+
+    #[test]
+    fn ladder() {
+        assert_eq!(class("{}", "x", 1).0, Readability::Untagged);
+        assert_eq!(class(r#"{"schema": true}"#, "x", 1).0, Readability::Untagged);
+        assert_eq!(class(r#"{"schema": 0}"#, "x", 1).0, Readability::Untagged);
+        assert_eq!(class(r#"{"schema": {"family": "x", "version": 1.0}}"#, "x", 1).0, Readability::Untagged);
+        assert_eq!(class(r#"{"schema": {"family": "y", "version": 1}}"#, "x", 1).0, Readability::WrongFamily);
+        assert_eq!(class(r#"{"schema": {"family": "y", "version": 1}}"#, "", 1).0, Readability::Readable);
+        assert_eq!(class(r#"{"schema": 2}"#, "x", 1).0, Readability::UnreadableNewer);
+        assert_eq!(class(r#"{"schema": 99999999999999999999}"#, "x", 5).0, Readability::UnreadableNewer);
+        let (r, t) = class(r#"{"schema": {"family": "x", "version": 2}}"#, "x", 2);
+        assert_eq!(r, Readability::Readable);
+        assert_eq!(t.unwrap().version, Int::Small(2));
+    }
+
+    #[test]
+    fn tags() {
+        assert!(tag("", 1).is_err());
+        assert!(tag("x", 0).is_err());
+        assert_eq!(Value::Dict(tag("x", 2).unwrap()), parse_str(r#"{"schema": {"family": "x", "version": 2}}"#).unwrap());
+        assert!(tag_value(&Str::from("x"), &Value::Float(0.5)).is_err());
+        assert!(tag_value(&Str::from("x"), &Value::Bool(true)).is_ok());
+        assert!(tag_value(&Str::from("x"), &Value::Float(f64::NAN)).is_ok());
+    }
+
+    #[test]
+    fn refusal() {
+        let v = refusal_payload(&Str::from("x"), 3, None, &Str::from("d")).unwrap();
+        assert_eq!(v.get("requested"), Some(&Value::int(3)));
+        assert_eq!(v.get("supported").and_then(Value::as_list).map(<[Value]>::len), Some(3));
+        assert!(refusal_payload(&Str::from("x"), -4, None, &Str::from("d")).is_ok());
+        assert!(refusal_payload(&Str::from("x"), i64::MAX, None, &Str::from("d")).is_err());
+    }
+}
