@@ -17,7 +17,7 @@ use std::cell::RefCell;
 
 create_exception!(_native, DosError, PyValueError, "A request libdos refused; `.code` holds the envelope error code.");
 
-const MAX_DEPTH: usize = 256;
+const MAX_DEPTH: usize = dos_core::pyjson::MAX_DEPTH;
 
 fn dos_error(py: Python<'_>, e: CallError) -> PyErr {
     let err = DosError::new_err((e.code.as_str(), e.message.clone()));

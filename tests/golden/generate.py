@@ -65,10 +65,15 @@ def line_of(rec, sort_keys: bool = True) -> str:
     """One corpus line, always standard JSON so every host's parser reads it.
 
     Runners use the `request` and `expected_compact` strings. The readable
-    copies (`args`, `config`, `expected`) are kept only when they are standard
-    JSON; a case that carries NaN or Infinity has them in its strings only.
+    copies (`args`, `config`, `expected`) are kept only when every JSON parser
+    reads them; a case that carries NaN, Infinity or a lone surrogate has them
+    in its strings only.
     """
     try:
+        readable = json.dumps([rec.get("args"), rec.get("config"), rec.get("expected")],
+                              ensure_ascii=False, allow_nan=False)
+        if _LONE.search(readable):
+            raise ValueError("lone surrogate: some parsers (cJSON) refuse the escape")
         return json.dumps(rec, ensure_ascii=True, sort_keys=sort_keys, allow_nan=False)
     except ValueError:
         slim = {k: v for k, v in rec.items() if k not in ("args", "config", "expected")}

@@ -1,0 +1,311 @@
+package dos
+
+import (
+	"math"
+	"strconv"
+)
+
+// Typed wrappers for the loop-economics deciders: liveness, productivity,
+// efficiency and the circuit breaker. Each result struct mirrors the
+// reference verdict's to_dict(); a nil policy means the reference's default.
+// Integer fields are int64, as libdos takes them; a result that leaves that
+// range (a breaker count past 2^63-1) comes back as a decoding error.
+
+// The reference's default policy values.
+const (
+	defaultGraceMS         = 30 * 60 * 1000
+	defaultSpinMS          = 15 * 60 * 1000
+	defaultMinSteps        = 3
+	defaultProductiveFloor = 500
+	defaultMinTokens       = 1000
+	defaultMaxConsecutive  = 3
+	defaultMaxTotal        = 20
+)
+
+// ---- liveness ---------------------------------------------------------------
+
+// Liveness is a run's liveness state.
+type Liveness string
+
+const (
+	LivenessAdvancing Liveness = "ADVANCING"
+	LivenessSpinning  Liveness = "SPINNING"
+	LivenessStalled   Liveness = "STALLED"
+)
+
+// LivenessPolicy holds the two windows in milliseconds: GraceMS is the run
+// age an idle, alive run must reach to be called SPINNING; SpinMS is the
+// oldest heartbeat that still proves life.
+type LivenessPolicy struct {
+	GraceMS int64 `json:"grace_ms"`
+	SpinMS  int64 `json:"spin_ms"`
+}
+
+// DefaultLivenessPolicy is the reference's default (30 and 15 minutes).
+func DefaultLivenessPolicy() LivenessPolicy {
+	return LivenessPolicy{GraceMS: defaultGraceMS, SpinMS: defaultSpinMS}
+}
+
+// ProgressEvidence is what the caller measured about a run. A nil pointer
+// is Python's None: no heartbeat seen, no token count, no OS probe.
+type ProgressEvidence struct {
+	RunStartedMS       int64  `json:"run_started_ms"`
+	NowMS              int64  `json:"now_ms"`
+	CommitsSinceStart  int64  `json:"commits_since_start"`
+	JournalEventsSince int64  `json:"journal_events_since"`
+	LastHeartbeatAgeMS *int64 `json:"last_heartbeat_age_ms"`
+	TokensSpentSince   *int64 `json:"tokens_spent_since"`
+	ProcessAlive       *bool  `json:"process_alive"`
+}
+
+// LivenessVerdict mirrors liveness.LivenessVerdict.to_dict().
+type LivenessVerdict struct {
+	Verdict  Liveness         `json:"verdict"`
+	Reason   string           `json:"reason"`
+	Evidence ProgressEvidence `json:"evidence"`
+}
+
+type livenessArgs struct {
+	Ev     ProgressEvidence `json:"ev"`
+	Policy *LivenessPolicy  `json:"policy,omitempty"`
+}
+
+// LivenessClassify is liveness.classify (policy may be nil).
+func LivenessClassify(ev ProgressEvidence, policy *LivenessPolicy) (LivenessVerdict, error) {
+	var v LivenessVerdict
+	err := CallInto("liveness.classify", livenessArgs{Ev: ev, Policy: policy}, nil, &v)
+	return v, err
+}
+
+// ---- productivity -----------------------------------------------------------
+
+// Productivity is a run's productivity state.
+type Productivity string
+
+const (
+	ProductivityProductive  Productivity = "PRODUCTIVE"
+	ProductivityDiminishing Productivity = "DIMINISHING"
+	ProductivityStalled     Productivity = "STALLED"
+)
+
+// ProductivityPolicy: MinSteps steps are needed to judge a trend; a step
+// under Floor work units is small.
+type ProductivityPolicy struct {
+	MinSteps int64 `json:"min_steps"`
+	Floor    int64 `json:"floor"`
+}
+
+// DefaultProductivityPolicy is the reference's default (3 steps, floor 500).
+func DefaultProductivityPolicy() ProductivityPolicy {
+	return ProductivityPolicy{MinSteps: defaultMinSteps, Floor: defaultProductiveFloor}
+}
+
+// WorkHistory holds per-step work deltas, oldest first.
+type WorkHistory struct {
+	Deltas []int64 `json:"deltas"`
+}
+
+// WorkHistoryEcho is the "history" object of a productivity verdict: the
+// deltas, their count and the last two (nil when the history is shorter).
+type WorkHistoryEcho struct {
+	Deltas     []int64 `json:"deltas"`
+	StepCount  int64   `json:"step_count"`
+	LastDelta  *int64  `json:"last_delta"`
+	PriorDelta *int64  `json:"prior_delta"`
+}
+
+// ProductivityVerdict mirrors productivity.ProductivityVerdict.to_dict().
+type ProductivityVerdict struct {
+	Verdict Productivity    `json:"verdict"`
+	Reason  string          `json:"reason"`
+	History WorkHistoryEcho `json:"history"`
+}
+
+type productivityArgs struct {
+	History WorkHistory         `json:"history"`
+	Policy  *ProductivityPolicy `json:"policy,omitempty"`
+}
+
+// ProductivityClassify is productivity.classify (policy may be nil; nil
+// Deltas is an empty history).
+func ProductivityClassify(history WorkHistory, policy *ProductivityPolicy) (ProductivityVerdict, error) {
+	if history.Deltas == nil {
+		history.Deltas = []int64{}
+	}
+	var v ProductivityVerdict
+	err := CallInto("productivity.classify", productivityArgs{History: history, Policy: policy}, nil, &v)
+	return v, err
+}
+
+// ---- efficiency -------------------------------------------------------------
+
+// Efficiency is a run's token-effectiveness state.
+type Efficiency string
+
+const (
+	EfficiencyEfficient Efficiency = "EFFICIENT"
+	EfficiencyCostly    Efficiency = "COSTLY"
+	EfficiencyWasteful  Efficiency = "WASTEFUL"
+)
+
+// EfficiencyPolicy: MinTokens of spend are needed to judge; Floor is the
+// lowest acceptable work per token, inclusive (0 leaves COSTLY off). NaN and
+// infinite floors are sent as Python's json writes them, which libdos reads.
+type EfficiencyPolicy struct {
+	MinTokens int64   `json:"min_tokens"`
+	Floor     float64 `json:"floor"`
+}
+
+// MarshalJSON always writes Floor as a float literal. encoding/json would
+// write 2^63 as 9223372036854776000, which libdos (like Python) reads as a
+// different, integer floor.
+func (p EfficiencyPolicy) MarshalJSON() ([]byte, error) {
+	b := make([]byte, 0, 64)
+	b = append(b, `{"min_tokens":`...)
+	b = strconv.AppendInt(b, p.MinTokens, 10)
+	b = append(b, `,"floor":`...)
+	return append(appendFloat(b, p.Floor), '}'), nil
+}
+
+func appendFloat(b []byte, f float64) []byte {
+	switch {
+	case math.IsNaN(f):
+		return append(b, "NaN"...)
+	case math.IsInf(f, 1):
+		return append(b, "Infinity"...)
+	case math.IsInf(f, -1):
+		return append(b, "-Infinity"...)
+	}
+	start := len(b)
+	b = strconv.AppendFloat(b, f, 'g', -1, 64)
+	for _, c := range b[start:] {
+		if c == '.' || c == 'e' {
+			return b
+		}
+	}
+	return append(b, ".0"...)
+}
+
+// DefaultEfficiencyPolicy is the reference's default (1000 tokens, floor 0).
+func DefaultEfficiencyPolicy() EfficiencyPolicy {
+	return EfficiencyPolicy{MinTokens: defaultMinTokens}
+}
+
+// EfficiencyEvidence is a run's landed work units and spent tokens.
+type EfficiencyEvidence struct {
+	Work   int64 `json:"work"`
+	Tokens int64 `json:"tokens"`
+}
+
+// EfficiencyEcho is the "evidence" object of an efficiency verdict: the
+// counts and their ratio (0 when nothing was spent).
+type EfficiencyEcho struct {
+	Work   int64   `json:"work"`
+	Tokens int64   `json:"tokens"`
+	Ratio  float64 `json:"ratio"`
+}
+
+// EfficiencyVerdict mirrors efficiency.EfficiencyVerdict.to_dict().
+type EfficiencyVerdict struct {
+	Verdict  Efficiency     `json:"verdict"`
+	Reason   string         `json:"reason"`
+	Evidence EfficiencyEcho `json:"evidence"`
+}
+
+type efficiencyArgs struct {
+	Evidence EfficiencyEvidence `json:"evidence"`
+	Policy   *EfficiencyPolicy  `json:"policy,omitempty"`
+}
+
+// EfficiencyClassify is efficiency.classify (policy may be nil).
+func EfficiencyClassify(evidence EfficiencyEvidence, policy *EfficiencyPolicy) (EfficiencyVerdict, error) {
+	var v EfficiencyVerdict
+	err := CallInto("efficiency.classify", efficiencyArgs{Evidence: evidence, Policy: policy}, nil, &v)
+	return v, err
+}
+
+// ---- breaker ----------------------------------------------------------------
+
+// BreakerState is CLOSED or OPEN.
+type BreakerState string
+
+const (
+	BreakerClosed BreakerState = "CLOSED"
+	BreakerOpen   BreakerState = "OPEN"
+)
+
+// Escalation is where an open breaker sends the decision.
+type Escalation string
+
+const (
+	EscalationNone  Escalation = "NONE"
+	EscalationJudge Escalation = "JUDGE"
+	EscalationHuman Escalation = "HUMAN"
+)
+
+// BreakerPolicy: the breaker opens when MaxConsecutive failures in a row
+// or MaxTotal overall are reached (0 turns a rung off, not both) and names
+// OnTrip (empty means NONE).
+type BreakerPolicy struct {
+	MaxConsecutive int64      `json:"max_consecutive"`
+	MaxTotal       int64      `json:"max_total"`
+	OnTrip         Escalation `json:"on_trip,omitempty"`
+}
+
+// DefaultBreakerPolicy is the reference's default (3 in a row, 20 overall,
+// no escalation).
+func DefaultBreakerPolicy() BreakerPolicy {
+	return BreakerPolicy{MaxConsecutive: defaultMaxConsecutive, MaxTotal: defaultMaxTotal, OnTrip: EscalationNone}
+}
+
+// BreakerCounts is the carried state: failures since the last success and
+// failures overall.
+type BreakerCounts struct {
+	Consecutive int64 `json:"consecutive"`
+	Total       int64 `json:"total"`
+}
+
+// BreakerVerdict mirrors breaker.BreakerVerdict.to_dict(). TrippedOn is
+// "consecutive", "total" or nil while closed.
+type BreakerVerdict struct {
+	State      BreakerState `json:"state"`
+	Escalation Escalation   `json:"escalation"`
+	Reason     string       `json:"reason"`
+	TrippedOn  *string      `json:"tripped_on"`
+}
+
+// IsOpen reports whether the breaker is OPEN.
+func (v BreakerVerdict) IsOpen() bool { return v.State == BreakerOpen }
+
+// BreakerTransition is what recording an outcome returns: the counts to
+// carry next and the verdict on them.
+type BreakerTransition struct {
+	Counts  BreakerCounts  `json:"counts"`
+	Verdict BreakerVerdict `json:"verdict"`
+}
+
+type breakerArgs struct {
+	Counts BreakerCounts  `json:"counts"`
+	Policy *BreakerPolicy `json:"policy,omitempty"`
+}
+
+// BreakerRecordFailure is breaker.record_failure (policy may be nil).
+func BreakerRecordFailure(counts BreakerCounts, policy *BreakerPolicy) (BreakerTransition, error) {
+	var t BreakerTransition
+	err := CallInto("breaker.record_failure", breakerArgs{Counts: counts, Policy: policy}, nil, &t)
+	return t, err
+}
+
+// BreakerRecordSuccess is breaker.record_success (policy may be nil).
+func BreakerRecordSuccess(counts BreakerCounts, policy *BreakerPolicy) (BreakerTransition, error) {
+	var t BreakerTransition
+	err := CallInto("breaker.record_success", breakerArgs{Counts: counts, Policy: policy}, nil, &t)
+	return t, err
+}
+
+// BreakerClassify is breaker.classify (policy may be nil).
+func BreakerClassify(counts BreakerCounts, policy *BreakerPolicy) (BreakerVerdict, error) {
+	var v BreakerVerdict
+	err := CallInto("breaker.classify", breakerArgs{Counts: counts, Policy: policy}, nil, &v)
+	return v, err
+}
