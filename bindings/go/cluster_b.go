@@ -1,6 +1,9 @@
 package dos
 
 import (
+	"encoding/json"
+	"errors"
+	"fmt"
 	"math"
 	"strconv"
 )
@@ -149,24 +152,33 @@ const (
 )
 
 // EfficiencyPolicy: MinTokens of spend are needed to judge; Floor is the
-// lowest acceptable work per token, inclusive (0 leaves COSTLY off). NaN and
-// infinite floors are sent as Python's json writes them, which libdos reads.
+// lowest acceptable work per token, inclusive (0 leaves COSTLY off).
+// EfficiencyClassify also takes NaN and infinite floors, as the reference
+// does (encoding/json cannot write them, so json.Marshal refuses them).
 type EfficiencyPolicy struct {
 	MinTokens int64   `json:"min_tokens"`
 	Floor     float64 `json:"floor"`
 }
 
-// MarshalJSON always writes Floor as a float literal. encoding/json would
-// write 2^63 as 9223372036854776000, which libdos (like Python) reads as a
+// MarshalJSON writes Floor as a float literal: encoding/json would write
+// 2^63 as 9223372036854776000, which libdos (like Python) reads as a
 // different, integer floor.
 func (p EfficiencyPolicy) MarshalJSON() ([]byte, error) {
-	b := make([]byte, 0, 64)
+	if math.IsNaN(p.Floor) || math.IsInf(p.Floor, 0) {
+		return nil, errors.New("a NaN or infinite floor has no JSON form; EfficiencyClassify sends it")
+	}
+	return p.appendJSON(make([]byte, 0, 48)), nil
+}
+
+func (p EfficiencyPolicy) appendJSON(b []byte) []byte {
 	b = append(b, `{"min_tokens":`...)
 	b = strconv.AppendInt(b, p.MinTokens, 10)
 	b = append(b, `,"floor":`...)
-	return append(appendFloat(b, p.Floor), '}'), nil
+	return append(appendFloat(b, p.Floor), '}')
 }
 
+// appendFloat writes f as Python's json module does (NaN, Infinity,
+// -Infinity included), always as a float literal.
 func appendFloat(b []byte, f float64) []byte {
 	switch {
 	case math.IsNaN(f):
@@ -212,16 +224,42 @@ type EfficiencyVerdict struct {
 	Evidence EfficiencyEcho `json:"evidence"`
 }
 
-type efficiencyArgs struct {
-	Evidence EfficiencyEvidence `json:"evidence"`
-	Policy   *EfficiencyPolicy  `json:"policy,omitempty"`
+// EfficiencyClassify is efficiency.classify (policy may be nil). The
+// request is written by hand so that any float64 floor reaches libdos
+// exactly.
+func EfficiencyClassify(evidence EfficiencyEvidence, policy *EfficiencyPolicy) (EfficiencyVerdict, error) {
+	b := make([]byte, 0, 160)
+	b = strconv.AppendInt(append(b, `{"abi":`...), int64(ABIVersion), 10)
+	b = strconv.AppendInt(append(b, `,"op":"efficiency.classify","config":null,"args":{"evidence":{"work":`...), evidence.Work, 10)
+	b = strconv.AppendInt(append(b, `,"tokens":`...), evidence.Tokens, 10)
+	b = append(b, '}')
+	if policy != nil {
+		b = policy.appendJSON(append(b, `,"policy":`...))
+	}
+	b = append(b, "}}"...)
+	var v EfficiencyVerdict
+	err := callRequestInto(b, &v)
+	return v, err
 }
 
-// EfficiencyClassify is efficiency.classify (policy may be nil).
-func EfficiencyClassify(evidence EfficiencyEvidence, policy *EfficiencyPolicy) (EfficiencyVerdict, error) {
-	var v EfficiencyVerdict
-	err := CallInto("efficiency.classify", efficiencyArgs{Evidence: evidence, Policy: policy}, nil, &v)
-	return v, err
+// callRequestInto sends a ready request document and decodes its verdict
+// into out, answering errors as Call does.
+func callRequestInto(req []byte, out interface{}) error {
+	raw, err := CallRaw(req)
+	if err != nil {
+		return err
+	}
+	var resp response
+	if err := json.Unmarshal(raw, &resp); err != nil {
+		return fmt.Errorf("libdos: unreadable response: %w", err)
+	}
+	if !resp.OK {
+		if resp.Error == nil {
+			return errors.New("libdos: refused without an error body")
+		}
+		return resp.Error
+	}
+	return json.Unmarshal(resp.Verdict, out)
 }
 
 // ---- breaker ----------------------------------------------------------------

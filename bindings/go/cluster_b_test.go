@@ -362,3 +362,51 @@ func TestClusterBConcurrent(t *testing.T) {
 // NaN and infinity (the corpus's non-standard records, whose requests Go
 // cannot parse, so they are matched by text here) and 2^63, which must
 // reach libdos as a float.
+func TestEfficiencyFloatFloors(t *testing.T) {
+	f, err := os.Open("../../tests/golden/cases/efficiency.classify.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	floors := map[string]float64{`"floor":NaN}`: math.NaN(), `"floor":Infinity}`: math.Inf(1)}
+	found := 0
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<26)
+	for sc.Scan() {
+		var rec goldenRecord
+		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil || rec.Error != nil {
+			continue
+		}
+		for text, floor := range floors {
+			if !strings.Contains(rec.Request, `{"evidence":{"work":7,"tokens":7000},"policy":{`+text) {
+				continue
+			}
+			var want EfficiencyVerdict
+			if err := json.Unmarshal([]byte(rec.Expected), &want); err != nil {
+				t.Fatal(err)
+			}
+			got, err := EfficiencyClassify(EfficiencyEvidence{Work: 7, Tokens: 7000}, &EfficiencyPolicy{MinTokens: defaultMinTokens, Floor: floor})
+			if err != nil {
+				t.Fatalf("%s: %v", text, err)
+			}
+			sameDecision(t, text, got, want, "reason", "verdict")
+			found++
+		}
+	}
+	if found != len(floors) {
+		t.Fatalf("found %d of the %d NaN/Infinity records", found, len(floors))
+	}
+
+	// ratio 2^63 (a float) is not under a 2^63 float floor; sent as the
+	// integer 9223372036854776000 it would be.
+	got, err := EfficiencyClassify(EfficiencyEvidence{Work: math.MaxInt64, Tokens: 1}, &EfficiencyPolicy{Floor: 1 << 63})
+	if err != nil || got.Verdict != EfficiencyEfficient {
+		t.Fatalf("%+v %v", got, err)
+	}
+	if b, _ := json.Marshal(EfficiencyPolicy{MinTokens: 5, Floor: 2}); string(b) != `{"min_tokens":5,"floor":2.0}` {
+		t.Fatalf("%s", b)
+	}
+	if _, err := json.Marshal(EfficiencyPolicy{Floor: math.NaN()}); err == nil {
+		t.Fatal("json.Marshal of a NaN floor should fail")
+	}
+}
