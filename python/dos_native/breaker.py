@@ -137,33 +137,39 @@ class BreakerTransition:
 _STATES = {m.value: m for m in BreakerState}
 _ESCALATIONS = {m.value: m for m in Escalation}
 _RUNGS = {None: None, "consecutive": "consecutive", "total": "total"}
-_new, _set = object.__new__, object.__setattr__
+_new = object.__new__
+
+
+# The frozen instances are built by filling their __dict__ directly, the
+# cheapest way in; the native dicts hold exactly the fields, in order.
 
 
 def _verdict(d: dict) -> BreakerVerdict:
     out = _new(BreakerVerdict)
-    _set(out, "state", _STATES[d["state"]])
-    _set(out, "escalation", _ESCALATIONS[d["escalation"]])
-    _set(out, "reason", d["reason"])
-    _set(out, "tripped_on", _RUNGS[d["tripped_on"]])
+    f = out.__dict__
+    f["state"] = _STATES[d["state"]]
+    f["escalation"] = _ESCALATIONS[d["escalation"]]
+    f["reason"] = d["reason"]
+    f["tripped_on"] = _RUNGS[d["tripped_on"]]
     return out
 
 
 def _transition(d: dict) -> BreakerTransition:
-    c = d["counts"]
     counts = _new(BreakerCounts)
-    _set(counts, "consecutive", c["consecutive"])
-    _set(counts, "total", c["total"])
+    counts.__dict__.update(d["counts"])
     out = _new(BreakerTransition)
-    _set(out, "counts", counts)
-    _set(out, "verdict", _verdict(d["verdict"]))
+    f = out.__dict__
+    f["counts"] = counts
+    f["verdict"] = _verdict(d["verdict"])
     return out
 
 
 def _args(counts, policy) -> dict:
-    if policy is DEFAULT_POLICY:
-        return {"counts": counts}
-    return {"counts": counts, "policy": policy}
+    # An instance's __dict__ holds exactly its fields and converts faster.
+    args = {"counts": counts.__dict__ if type(counts) is BreakerCounts else counts}
+    if policy is not DEFAULT_POLICY:
+        args["policy"] = policy.__dict__ if type(policy) is BreakerPolicy else policy
+    return args
 
 
 def record_failure(counts: BreakerCounts, policy: BreakerPolicy = DEFAULT_POLICY) -> BreakerTransition:

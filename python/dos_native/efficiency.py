@@ -103,7 +103,7 @@ class EfficiencyVerdict:
 
 
 _STATES = {m.value: m for m in Efficiency}
-_new, _set = object.__new__, object.__setattr__
+_new = object.__new__
 
 
 def classify(evidence: EfficiencyEvidence, policy: EfficiencyPolicy = DEFAULT_POLICY) -> EfficiencyVerdict:
@@ -113,15 +113,19 @@ def classify(evidence: EfficiencyEvidence, policy: EfficiencyPolicy = DEFAULT_PO
     ``EfficiencyEvidence``; the verdict then carries an ``EfficiencyEvidence``
     rebuilt from the echo.
     """
-    if policy is DEFAULT_POLICY:
-        d = _dispatch("efficiency.classify", {"evidence": evidence})
-    else:
-        d = _dispatch("efficiency.classify", {"evidence": evidence, "policy": policy})
-    if type(evidence) is not EfficiencyEvidence:
+    mine = type(evidence) is EfficiencyEvidence
+    # An instance's __dict__ holds exactly its fields and converts faster.
+    args = {"evidence": evidence.__dict__ if mine else evidence}
+    if policy is not DEFAULT_POLICY:
+        args["policy"] = policy.__dict__ if type(policy) is EfficiencyPolicy else policy
+    d = _dispatch("efficiency.classify", args)
+    if not mine:
         e = d["evidence"]
         evidence = EfficiencyEvidence(e["work"], e["tokens"])
+    # Filling the frozen instance's __dict__ directly is the cheapest way in.
     out = _new(EfficiencyVerdict)
-    _set(out, "verdict", _STATES[d["verdict"]])
-    _set(out, "reason", d["reason"])
-    _set(out, "evidence", evidence)
+    f = out.__dict__
+    f["verdict"] = _STATES[d["verdict"]]
+    f["reason"] = d["reason"]
+    f["evidence"] = evidence
     return out

@@ -416,3 +416,23 @@ def test_fallback_keeps_the_reference_answer():
     # Equal including the prose: the original function produced them.
     assert got == want
     assert any(kind == "ok" for kind, _ in got)
+
+
+def test_slotted_reference_classes_are_not_swapped():
+    import types
+
+    from dos_native import _accelerate
+
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Counts:
+        consecutive: int = 0
+
+    fake = types.ModuleType("fake")
+    fake.BreakerCounts = Counts
+
+    def original(counts, policy=None):
+        return "original"
+
+    factory = _accelerate._TABLE[("dos.breaker", "classify")]
+    assert factory(fake, original) is original
+    assert factory(ref_brk, original) is not original
