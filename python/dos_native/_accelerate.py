@@ -66,94 +66,49 @@ def _with_dicts(factory):
     return guarded
 
 
-def _liveness_classify(ref_mod, original):
-    states = {m.value: m for m in ref_mod.Liveness}
-    Verdict, Evidence, Policy = ref_mod.LivenessVerdict, ref_mod.ProgressEvidence, ref_mod.LivenessPolicy
-    default = ref_mod.DEFAULT_POLICY
-    dispatch, new = _native.dispatch, object.__new__
+def _classify(op: str, enum: str, verdict: str, evidence: str, policy: str, field: str, echo: str):
+    """A swapped `classify(<evidence>, policy=DEFAULT_POLICY)` that answers with
+    the reference's own verdict type. `field` is the op's argument name for the
+    evidence; `echo` is the verdict field that carries the same object back."""
 
-    @functools.wraps(original)
-    def classify(ev, policy=default):
-        try:
-            if type(ev) is not Evidence:
-                raise TypeError
-            if policy is default:
-                d = dispatch("liveness.classify", {"ev": ev.__dict__})
-            elif type(policy) is Policy:
-                d = dispatch("liveness.classify", {"ev": ev.__dict__, "policy": policy.__dict__})
-            else:
-                raise TypeError
-            verdict = states[d["verdict"]]
-        except Exception:
-            return original(ev, policy)
-        out = new(Verdict)
-        f = out.__dict__
-        f["verdict"] = verdict
-        f["reason"] = d["reason"]
-        f["evidence"] = ev
-        return out
+    def factory(ref_mod, original):
+        states = {m.value: m for m in getattr(ref_mod, enum)}
+        Verdict, Evidence, Policy = getattr(ref_mod, verdict), getattr(ref_mod, evidence), getattr(ref_mod, policy)
+        default = ref_mod.DEFAULT_POLICY
+        dispatch, new = _native.dispatch, object.__new__
 
-    return classify
+        @functools.wraps(original)
+        def classify(ev, policy=default):
+            try:
+                if type(ev) is not Evidence:
+                    raise TypeError
+                if policy is default:
+                    d = dispatch(op, {field: ev.__dict__})
+                elif type(policy) is Policy:
+                    d = dispatch(op, {field: ev.__dict__, "policy": policy.__dict__})
+                else:
+                    raise TypeError
+                state = states[d["verdict"]]
+            except Exception:
+                return original(ev, policy)
+            out = new(Verdict)
+            f = out.__dict__
+            f["verdict"] = state
+            f["reason"] = d["reason"]
+            f[echo] = ev
+            return out
 
+        return classify
 
-def _productivity_classify(ref_mod, original):
-    states = {m.value: m for m in ref_mod.Productivity}
-    Verdict, History, Policy = ref_mod.ProductivityVerdict, ref_mod.WorkHistory, ref_mod.ProductivityPolicy
-    default = ref_mod.DEFAULT_POLICY
-    dispatch, new = _native.dispatch, object.__new__
-
-    @functools.wraps(original)
-    def classify(history, policy=default):
-        try:
-            if type(history) is not History:
-                raise TypeError
-            if policy is default:
-                d = dispatch("productivity.classify", {"history": history.__dict__})
-            elif type(policy) is Policy:
-                d = dispatch("productivity.classify", {"history": history.__dict__, "policy": policy.__dict__})
-            else:
-                raise TypeError
-            verdict = states[d["verdict"]]
-        except Exception:
-            return original(history, policy)
-        out = new(Verdict)
-        f = out.__dict__
-        f["verdict"] = verdict
-        f["reason"] = d["reason"]
-        f["history"] = history
-        return out
-
-    return classify
+    return factory
 
 
-def _efficiency_classify(ref_mod, original):
-    states = {m.value: m for m in ref_mod.Efficiency}
-    Verdict, Evidence, Policy = ref_mod.EfficiencyVerdict, ref_mod.EfficiencyEvidence, ref_mod.EfficiencyPolicy
-    default = ref_mod.DEFAULT_POLICY
-    dispatch, new = _native.dispatch, object.__new__
-
-    @functools.wraps(original)
-    def classify(evidence, policy=default):
-        try:
-            if type(evidence) is not Evidence:
-                raise TypeError
-            if policy is default:
-                d = dispatch("efficiency.classify", {"evidence": evidence.__dict__})
-            elif type(policy) is Policy:
-                d = dispatch("efficiency.classify", {"evidence": evidence.__dict__, "policy": policy.__dict__})
-            else:
-                raise TypeError
-            verdict = states[d["verdict"]]
-        except Exception:
-            return original(evidence, policy)
-        out = new(Verdict)
-        f = out.__dict__
-        f["verdict"] = verdict
-        f["reason"] = d["reason"]
-        f["evidence"] = evidence
-        return out
-
-    return classify
+_liveness_classify = _classify("liveness.classify", "Liveness", "LivenessVerdict", "ProgressEvidence",
+                               "LivenessPolicy", "ev", "evidence")
+_productivity_classify = _classify("productivity.classify", "Productivity", "ProductivityVerdict", "WorkHistory",
+                                   "ProductivityPolicy", "history", "history")
+_efficiency_classify = _classify("efficiency.classify", "Efficiency", "EfficiencyVerdict", "EfficiencyEvidence",
+                                 "EfficiencyPolicy", "evidence", "evidence")
 
 
 def _breaker(op: str, transition: bool):
