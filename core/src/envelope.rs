@@ -7,8 +7,10 @@
 //! `call` never panics on caller data and always returns a response document;
 //! the FFI layer adds a panic boundary on top for defence in depth.
 
+use crate::config::SubstrateConfig;
 use crate::deciders;
 use crate::pyjson::{self, Dict, Options, Value};
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::OnceLock;
 
@@ -87,6 +89,23 @@ impl CallError {
 pub struct Ctx<'a> {
     /// The request's `config` object, when one was given.
     pub config: Option<&'a Dict>,
+    /// A config the host built beforehand (a config handle); it wins over
+    /// `config`.
+    pub prebuilt: Option<&'a SubstrateConfig>,
+}
+
+impl<'a> Ctx<'a> {
+    /// The workspace config this call runs under: the host's prebuilt one,
+    /// else the request's inline `config`, else the generic default.
+    pub fn substrate(&self) -> Result<Cow<'a, SubstrateConfig>, CallError> {
+        if let Some(c) = self.prebuilt {
+            return Ok(Cow::Borrowed(c));
+        }
+        match self.config {
+            Some(d) => crate::config::json::from_json(d).map(Cow::Owned),
+            None => crate::config::json::from_json(&Dict::new()).map(Cow::Owned),
+        }
+    }
 }
 
 /// One operation reachable through the envelope.
@@ -134,7 +153,7 @@ pub fn dispatch(op: &str, config: Option<&Dict>, args: &Dict) -> Result<Value, C
     })?;
     let a = Args { op: spec.name, d: args };
     a.check_known(spec.args)?;
-    (spec.run)(&Ctx { config }, &a)
+    (spec.run)(&Ctx { config, prebuilt: None }, &a)
 }
 
 fn ops_listing() -> Value {

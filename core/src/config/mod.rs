@@ -9,6 +9,7 @@
 
 pub mod budgets;
 pub mod facts;
+pub mod json;
 pub mod taxonomy;
 
 pub use budgets::{ClassBudgets, ConcurrencyClass};
