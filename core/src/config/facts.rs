@@ -11,3 +11,20 @@ pub struct WorkspaceFacts {
     /// `kernel_runtime_files` is non-empty.
     pub is_kernel_repo: bool,
 }
+
+/// The kernel's own runtime files (repo-relative), in the reference's order.
+/// A lease over any of them could rewrite the live kernel; the SELF_MODIFY
+/// guard and the boundary's workspace probe both read this list.
+pub const DISPATCH_RUNTIME_FILES: [&str; 11] = [
+    "src/dos/arbiter.py",
+    "src/dos/admission.py",
+    "src/dos/self_modify.py",
+    "src/dos/lane_overlap.py",
+    "src/dos/_tree.py",
+    "src/dos/gate_classify.py",
+    "src/dos/loop_decide.py",
+    "src/dos/tokens.py",
+    "src/dos/wedge_reason.py",
+    "src/dos/reasons.py",
+    "src/dos/config.py",
+];
