@@ -18,6 +18,19 @@ pub const CROSS_PLATFORM_CODE_EXEC: &[&str] = &[
     "ssh", "sudo",
 ];
 
+/// Membership in [`CROSS_PLATFORM_CODE_EXEC`] as one `match` (a length
+/// switch, then a short compare), for the shared default policy: a B-tree
+/// walk over 25 strings costs a dozen `memcmp` calls.
+#[inline]
+fn in_default_set(token: &str) -> bool {
+    matches!(
+        token,
+        "python" | "python3" | "python2" | "node" | "deno" | "tsx" | "ruby" | "perl" | "php" | "lua" | "npx"
+            | "bunx" | "npm" | "yarn" | "pnpm" | "bun" | "bash" | "sh" | "zsh" | "fish" | "eval" | "exec"
+            | "xargs" | "ssh" | "sudo"
+    )
+}
+
 /// Words that wrap the real program (`env X=1 python`, `nice make`).
 pub const WRAPPER_TOKENS: &[&str] = &["env", "sudo", "command", "nice", "nohup", "time"];
 
@@ -71,6 +84,9 @@ impl ExecCapabilityPolicy {
     }
 
     pub fn contains(&self, token: &str) -> bool {
+        if std::ptr::eq(self, Self::default_ref()) {
+            return in_default_set(token);
+        }
         self.programs.contains(token)
     }
 }
@@ -363,6 +379,21 @@ mod tests {
     }
 
     #[test]
+    fn default_match_is_the_default_list() {
+        for p in CROSS_PLATFORM_CODE_EXEC {
+            assert!(in_default_set(p), "{p}");
+        }
+        let def = ExecCapabilityPolicy::default_ref();
+        assert_eq!(def.programs.len(), CROSS_PLATFORM_CODE_EXEC.len());
+        for other in ["", "Python", "python4", "env", "nice", "ls", "shh", "s"] {
+            assert!(!in_default_set(other) && !def.contains(other), "{other}");
+        }
+        // A policy equal to the default but not the shared one takes the set.
+        let copy = ExecCapabilityPolicy::default();
+        assert!(copy.contains("bash") && !copy.contains("git"));
+    }
+
+    #[test]
     fn wrapper_match_is_the_wrapper_list() {
         for w in WRAPPER_TOKENS {
             assert_eq!(wrapper(w), Some(*w));
@@ -387,7 +418,7 @@ mod tests {
             }
             let base = pystr::lower(tok.rsplit(['/', '\\']).next().unwrap_or(tok));
             let is_wrapper = WRAPPER_TOKENS.contains(&base.as_str());
-            if matched.is_none() && policy.contains(&base) {
+            if matched.is_none() && policy.programs.contains(&base) {
                 matched = Some(base.clone());
             }
             if !is_wrapper {
@@ -418,12 +449,17 @@ mod tests {
         #![proptest_config(proptest::prelude::ProptestConfig { cases: 2000, ..Default::default() })]
         #[test]
         fn fast_walk_equals_plain_walk(command in word(), extra in proptest::option::of(word())) {
+            // Without extras, the shared default policy (its `match` fast path).
+            let owned;
             let policy = match &extra {
-                Some(e) => ExecCapabilityPolicy::default().with_extra(&[e.as_str(), "ls", "nice", "env"]),
-                None => ExecCapabilityPolicy::default(),
+                Some(e) => {
+                    owned = ExecCapabilityPolicy::default().with_extra(&[e.as_str(), "ls", "nice", "env"]);
+                    &owned
+                }
+                None => ExecCapabilityPolicy::default_ref(),
             };
-            let v = classify_command(&command, &policy);
-            let (c, program, matched) = classify_plain(&command, &policy);
+            let v = classify_command(&command, policy);
+            let (c, program, matched) = classify_plain(&command, policy);
             proptest::prop_assert_eq!(v.capability, c);
             proptest::prop_assert_eq!(&v.program, &program);
             proptest::prop_assert_eq!(v.matched(), matched.as_deref());
