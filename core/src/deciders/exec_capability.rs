@@ -18,6 +18,19 @@ pub const CROSS_PLATFORM_CODE_EXEC: &[&str] = &[
     "ssh", "sudo",
 ];
 
+/// Membership in [`CROSS_PLATFORM_CODE_EXEC`] as one `match` (a length
+/// switch, then a short compare), for the shared default policy: a B-tree
+/// walk over 25 strings costs a dozen `memcmp` calls.
+#[inline]
+fn in_default_set(token: &str) -> bool {
+    matches!(
+        token,
+        "python" | "python3" | "python2" | "node" | "deno" | "tsx" | "ruby" | "perl" | "php" | "lua" | "npx"
+            | "bunx" | "npm" | "yarn" | "pnpm" | "bun" | "bash" | "sh" | "zsh" | "fish" | "eval" | "exec"
+            | "xargs" | "ssh" | "sudo"
+    )
+}
+
 /// Words that wrap the real program (`env X=1 python`, `nice make`).
 pub const WRAPPER_TOKENS: &[&str] = &["env", "sudo", "command", "nice", "nohup", "time"];
 
@@ -71,6 +84,9 @@ impl ExecCapabilityPolicy {
     }
 
     pub fn contains(&self, token: &str) -> bool {
+        if std::ptr::eq(self, Self::default_ref()) {
+            return in_default_set(token);
+        }
         self.programs.contains(token)
     }
 }
@@ -81,8 +97,10 @@ impl ExecCapabilityPolicy {
 pub struct ExecCapabilityVerdict {
     pub capability: Capability,
     pub program: Option<String>,
-    /// The capability token that matched (a wrapper such as `sudo`, or the program).
-    pub matched: Option<String>,
+    /// The wrapper (such as `sudo`) whose own membership in the set decided
+    /// GRANTS_ARBITRARY_EXEC; `None` when the program itself matched, or when
+    /// nothing did. Wrappers are a fixed list, so this never allocates.
+    pub via_wrapper: Option<&'static str>,
 }
 
 impl ExecCapabilityVerdict {
@@ -90,9 +108,19 @@ impl ExecCapabilityVerdict {
         self.capability == Capability::GrantsArbitraryExec
     }
 
+    /// The capability token that matched: the wrapper, or else the program
+    /// (only for GRANTS_ARBITRARY_EXEC).
+    pub fn matched(&self) -> Option<&str> {
+        match (self.capability, self.via_wrapper) {
+            (_, Some(w)) => Some(w),
+            (Capability::GrantsArbitraryExec, None) => self.program.as_deref(),
+            _ => None,
+        }
+    }
+
     /// The one-line explanation (our wording; it names the capability and the token).
     pub fn reason(&self) -> String {
-        match (self.capability, &self.matched, &self.program) {
+        match (self.capability, self.matched(), &self.program) {
             (Capability::GrantsArbitraryExec, Some(hit), _) => format!(
                 "GRANTS_ARBITRARY_EXEC: {} can run arbitrary code, so a per-command gate cannot bound it",
                 pystr::repr(hit)
@@ -114,49 +142,186 @@ impl ExecCapabilityVerdict {
     }
 }
 
-fn is_assignment(tok: &str) -> bool {
-    if tok.starts_with('=') {
-        return false;
-    }
-    match tok.split_once('=') {
-        Some((head, _)) => !head.is_empty() && head.chars().all(|c| c == '_' || pystr::is_alnum(c)),
-        None => false,
+/// The ASCII characters Python's `str.isspace()` accepts, as a bit mask
+/// over the byte value (all of them are below 64).
+const ASCII_SPACE_MASK: u64 = (1 << b' ') | (0b1_1111 << b'\t') | (0b1111 << 0x1c);
+
+#[inline(always)]
+fn is_ascii_space(b: u8) -> bool {
+    b < 64 && (ASCII_SPACE_MASK >> b) & 1 == 1
+}
+
+/// The character at byte `i` of `s` (not ASCII): whether Python calls it a
+/// space, and its width in bytes.
+#[cold]
+#[inline(never)]
+fn wide_char_at(s: &str, i: usize) -> (bool, usize) {
+    match s[i..].chars().next() {
+        Some(c) => (pystr::is_space(c), c.len_utf8()),
+        None => (false, 1),
     }
 }
 
-fn basename_lower(tok: &str) -> String {
-    let base = tok.rsplit(['/', '\\']).next().unwrap_or(tok);
-    pystr::lower(base)
+/// The whitespace-separated tokens of `s`, as Python's `str.split()` cuts
+/// them. ASCII bytes are tested with a mask; only a non-ASCII byte decodes a
+/// character (which may be one of Python's non-ASCII spaces).
+struct Tokens<'a> {
+    s: &'a str,
+    pos: usize,
+}
+
+impl<'a> Iterator for Tokens<'a> {
+    type Item = &'a str;
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a str> {
+        let bytes = self.s.as_bytes();
+        let len = bytes.len();
+        let mut i = self.pos;
+        while i < len {
+            let b = bytes[i];
+            if b < 0x80 {
+                if !is_ascii_space(b) {
+                    break;
+                }
+                i += 1;
+            } else {
+                let (space, w) = wide_char_at(self.s, i);
+                if !space {
+                    break;
+                }
+                i += w;
+            }
+        }
+        if i >= len {
+            self.pos = len;
+            return None;
+        }
+        let start = i;
+        while i < len {
+            let b = bytes[i];
+            if b < 0x80 {
+                if is_ascii_space(b) {
+                    break;
+                }
+                i += 1;
+            } else {
+                let (space, w) = wide_char_at(self.s, i);
+                if space {
+                    break;
+                }
+                i += w;
+            }
+        }
+        self.pos = i;
+        Some(&self.s[start..i])
+    }
+}
+
+fn is_assignment(tok: &str) -> bool {
+    let bytes = tok.as_bytes();
+    let Some(eq) = bytes.iter().position(|&b| b == b'=') else {
+        return false;
+    };
+    if eq == 0 {
+        return false;
+    }
+    let head = &bytes[..eq];
+    if head.is_ascii() {
+        head.iter().all(|&b| b == b'_' || b.is_ascii_alphanumeric())
+    } else {
+        tok[..eq].chars().all(|c| c == '_' || pystr::is_alnum(c))
+    }
+}
+
+/// Longest basename lower-cased on the stack; longer or non-ASCII ones take
+/// the general (allocating) path.
+const STACK_TOKEN: usize = 64;
+
+/// A token's basename, lower-cased as Python's `str.lower()` does: borrowed
+/// when it has no upper-case letter, on the stack when it is short ASCII.
+enum Lowered<'a> {
+    Same(&'a str),
+    Stack([u8; STACK_TOKEN], usize),
+    Heap(String),
+}
+
+impl<'a> Lowered<'a> {
+    #[inline]
+    fn of(tok: &'a str) -> Lowered<'a> {
+        let bytes = tok.as_bytes();
+        let start = bytes.iter().rposition(|&b| b == b'/' || b == b'\\').map_or(0, |i| i + 1);
+        let base = &tok[start..];
+        let b = base.as_bytes();
+        if !b.iter().any(|&c| c.is_ascii_uppercase() || c >= 0x80) {
+            Lowered::Same(base)
+        } else if b.len() <= STACK_TOKEN && b.is_ascii() {
+            let mut buf = [0u8; STACK_TOKEN];
+            for (d, s) in buf.iter_mut().zip(b) {
+                *d = s.to_ascii_lowercase();
+            }
+            Lowered::Stack(buf, b.len())
+        } else {
+            Lowered::Heap(pystr::lower(base))
+        }
+    }
+
+    #[inline]
+    fn as_str(&self) -> &str {
+        match self {
+            Lowered::Same(s) => s,
+            // Lower-cased ASCII is always valid UTF-8.
+            Lowered::Stack(buf, n) => std::str::from_utf8(&buf[..*n]).unwrap_or(""),
+            Lowered::Heap(s) => s,
+        }
+    }
+}
+
+/// The wrapper entry equal to `base`, if it is one.
+#[inline]
+fn wrapper(base: &str) -> Option<&'static str> {
+    match base {
+        "env" => Some("env"),
+        "sudo" => Some("sudo"),
+        "command" => Some("command"),
+        "nice" => Some("nice"),
+        "nohup" => Some("nohup"),
+        "time" => Some("time"),
+        _ => None,
+    }
 }
 
 /// `classify_command`: walk the leading tokens (assignments skipped, wrappers
 /// kept) up to the first real program; the first token in the policy's set
 /// decides GRANTS_ARBITRARY_EXEC, a program with no hit is BOUNDED, and a
 /// command with no program at all is EMPTY.
+///
+/// Only the returned program allocates: tokens are cut and lower-cased in
+/// place (on the stack for ASCII basenames up to 64 bytes).
 pub fn classify_command(command: &str, policy: &ExecCapabilityPolicy) -> ExecCapabilityVerdict {
-    let mut matched: Option<String> = None;
-    for tok in pystr::split(command) {
+    let mut via_wrapper: Option<&'static str> = None;
+    let mut matched = false;
+    for tok in (Tokens { s: command, pos: 0 }) {
         if is_assignment(tok) {
             continue;
         }
-        let base = basename_lower(tok);
-        let is_wrapper = WRAPPER_TOKENS.contains(&base.as_str());
-        if matched.is_none() && policy.contains(&base) {
-            if !is_wrapper {
-                return ExecCapabilityVerdict {
-                    capability: Capability::GrantsArbitraryExec,
-                    matched: Some(base.clone()),
-                    program: Some(base),
-                };
-            }
-            matched = Some(base.clone());
+        let lowered = Lowered::of(tok);
+        let base = lowered.as_str();
+        let wrap = wrapper(base);
+        if !matched && policy.contains(base) {
+            matched = true;
+            via_wrapper = wrap;
         }
-        if !is_wrapper {
-            let capability = if matched.is_some() { Capability::GrantsArbitraryExec } else { Capability::Bounded };
-            return ExecCapabilityVerdict { capability, program: Some(base), matched };
+        if wrap.is_none() {
+            let capability = if matched { Capability::GrantsArbitraryExec } else { Capability::Bounded };
+            let program = match lowered {
+                Lowered::Heap(s) => s,
+                _ => base.to_owned(),
+            };
+            return ExecCapabilityVerdict { capability, program: Some(program), via_wrapper };
         }
     }
-    ExecCapabilityVerdict { capability: Capability::Empty, program: None, matched: None }
+    ExecCapabilityVerdict { capability: Capability::Empty, program: None, via_wrapper: None }
 }
 
 /// Read an `ExecCapabilityPolicy` from `{"programs": [...], "extra": [...]}`.
@@ -202,5 +367,102 @@ mod tests {
         assert_eq!(cap("FOO=1 /usr/bin/Python3 -c x"), (Capability::GrantsArbitraryExec, Some("python3".into())));
         assert_eq!(cap("cat eval.txt"), (Capability::Bounded, Some("cat".into())));
         assert_eq!(cap("=x ls").1.as_deref(), Some("=x"));
+        assert_eq!(cap("\u{3000}sudo\u{85}Env\tX\u{e9}=1 \\BIN/Nice PYTHON3"), (Capability::GrantsArbitraryExec, Some("python3".into())));
+        assert_eq!(cap("X\u{e9}=1 ls").1.as_deref(), Some("ls"));
+        assert_eq!(cap("X\u{2160}=1 ls").1.as_deref(), Some("ls"));
+        assert_eq!(cap("\u{212a}SH").1.as_deref(), Some("ksh"));
+        let v = classify_command("sudo env python", ExecCapabilityPolicy::default_ref());
+        assert_eq!((v.via_wrapper, v.matched()), (Some("sudo"), Some("sudo")));
+        let v = classify_command("nice python", ExecCapabilityPolicy::default_ref());
+        assert_eq!((v.via_wrapper, v.matched()), (None, Some("python")));
+        assert_eq!(classify_command("ls", ExecCapabilityPolicy::default_ref()).matched(), None);
+    }
+
+    #[test]
+    fn default_match_is_the_default_list() {
+        for p in CROSS_PLATFORM_CODE_EXEC {
+            assert!(in_default_set(p), "{p}");
+        }
+        let def = ExecCapabilityPolicy::default_ref();
+        assert_eq!(def.programs.len(), CROSS_PLATFORM_CODE_EXEC.len());
+        for other in ["", "Python", "python4", "env", "nice", "ls", "shh", "s"] {
+            assert!(!in_default_set(other) && !def.contains(other), "{other}");
+        }
+        // A policy equal to the default but not the shared one takes the set.
+        let copy = ExecCapabilityPolicy::default();
+        assert!(copy.contains("bash") && !copy.contains("git"));
+    }
+
+    #[test]
+    fn wrapper_match_is_the_wrapper_list() {
+        for w in WRAPPER_TOKENS {
+            assert_eq!(wrapper(w), Some(*w));
+        }
+        for other in ["", "Env", "envs", "nic", "sudo ", "python"] {
+            assert_eq!(wrapper(other), None);
+        }
+        for b in 0u8..128 {
+            assert_eq!(is_ascii_space(b), pystr::is_space(char::from(b)), "{b}");
+        }
+    }
+
+    /// The plain, allocating walk the fast path replaced: Python's `split()`,
+    /// `rsplit` and `lower()` spelled with the `pystr` helpers.
+    fn classify_plain(command: &str, policy: &ExecCapabilityPolicy) -> (Capability, Option<String>, Option<String>) {
+        let mut matched: Option<String> = None;
+        for tok in pystr::split(command) {
+            if let Some((head, _)) = tok.split_once('=') {
+                if !head.is_empty() && head.chars().all(|c| c == '_' || pystr::is_alnum(c)) {
+                    continue;
+                }
+            }
+            let base = pystr::lower(tok.rsplit(['/', '\\']).next().unwrap_or(tok));
+            let is_wrapper = WRAPPER_TOKENS.contains(&base.as_str());
+            if matched.is_none() && policy.programs.contains(&base) {
+                matched = Some(base.clone());
+            }
+            if !is_wrapper {
+                let c = if matched.is_some() { Capability::GrantsArbitraryExec } else { Capability::Bounded };
+                return (c, Some(base), matched);
+            }
+        }
+        (Capability::Empty, None, None)
+    }
+
+    fn word() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let piece = prop_oneof![
+            Just("python3".to_string()), Just("SUDO".to_string()), Just("env".to_string()), Just("Nice".to_string()),
+            Just("time".to_string()), Just("ls".to_string()), Just("X_1=2".to_string()), Just("=a".to_string()),
+            Just("/usr/bin/".to_string()), Just("c:\\bin\\".to_string()), Just("\u{e9}".to_string()),
+            Just("\u{3a3}".to_string()), Just("\u{212a}".to_string()), Just("\u{130}".to_string()),
+            Just(" ".to_string()), Just("\t".to_string()), Just("\u{1f}".to_string()), Just("\u{85}".to_string()),
+            Just("\u{a0}".to_string()), Just("\u{3000}".to_string()), Just("\u{200b}".to_string()),
+            Just("=".to_string()), Just("_".to_string()), Just("a".repeat(70)),
+            "[a-zA-Z0-9_=/ ]{0,6}",
+            any::<char>().prop_map(String::from),
+        ];
+        proptest::collection::vec(piece, 0..8).prop_map(|v| v.concat())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 2000, ..Default::default() })]
+        #[test]
+        fn fast_walk_equals_plain_walk(command in word(), extra in proptest::option::of(word())) {
+            // Without extras, the shared default policy (its `match` fast path).
+            let owned;
+            let policy = match &extra {
+                Some(e) => {
+                    owned = ExecCapabilityPolicy::default().with_extra(&[e.as_str(), "ls", "nice", "env"]);
+                    &owned
+                }
+                None => ExecCapabilityPolicy::default_ref(),
+            };
+            let v = classify_command(&command, policy);
+            let (c, program, matched) = classify_plain(&command, policy);
+            proptest::prop_assert_eq!(v.capability, c);
+            proptest::prop_assert_eq!(&v.program, &program);
+            proptest::prop_assert_eq!(v.matched(), matched.as_deref());
+        }
     }
 }

@@ -10,9 +10,74 @@ use crate::pyjson::Value;
 use crate::pystr;
 use std::collections::HashMap;
 
-/// `norm_tree_prefix`: backslashes to slashes, Python-strip, casefold, then cut
-/// at the first `*`.
-pub fn norm_tree_prefix(p: &str) -> String {
+/// A normalized tree prefix. An ASCII entry is a view into the entry itself
+/// (stripped and cut at the first `*`; its bytes are lower-cased and its
+/// backslashes turned into slashes as they are read), so it costs nothing to
+/// build; any other entry is normalized into a new string.
+enum Prefix<'a> {
+    Ascii(&'a [u8]),
+    Owned(String),
+}
+
+/// One byte of an ASCII entry as `norm_tree_prefix` would write it.
+#[inline(always)]
+fn fold_ascii(c: u8) -> u8 {
+    if c == b'\\' {
+        b'/'
+    } else {
+        c.to_ascii_lowercase()
+    }
+}
+
+impl<'a> Prefix<'a> {
+    #[inline]
+    fn of(entry: &'a str) -> Prefix<'a> {
+        if !entry.is_ascii() {
+            return Prefix::Owned(norm_tree_prefix_general(entry));
+        }
+        let b = entry.as_bytes();
+        let space = |c: &u8| pystr::is_space(char::from(*c));
+        let start = b.iter().position(|c| !space(c)).unwrap_or(b.len());
+        let end = b.iter().rposition(|c| !space(c)).map_or(start, |i| i + 1);
+        let t = &b[start..end];
+        Prefix::Ascii(match t.iter().position(|&c| c == b'*') {
+            Some(star) => &t[..star],
+            None => t,
+        })
+    }
+
+    #[inline]
+    fn len(&self) -> usize {
+        match self {
+            Prefix::Ascii(b) => b.len(),
+            Prefix::Owned(s) => s.len(),
+        }
+    }
+
+    /// Byte `i` of the normalized prefix.
+    #[inline(always)]
+    fn at(&self, i: usize) -> u8 {
+        match self {
+            Prefix::Ascii(b) => fold_ascii(b[i]),
+            Prefix::Owned(s) => s.as_bytes()[i],
+        }
+    }
+
+    /// `prefixes_collide` on two normalized prefixes: the shorter one is a
+    /// prefix of the longer (byte-wise, as `str.startswith` compares).
+    #[inline]
+    fn collides(&self, other: &Prefix) -> bool {
+        let n = self.len().min(other.len());
+        match (self, other) {
+            (Prefix::Ascii(x), Prefix::Ascii(y)) => x[..n].iter().zip(&y[..n]).all(|(a, b)| fold_ascii(*a) == fold_ascii(*b)),
+            _ => (0..n).all(|i| self.at(i) == other.at(i)),
+        }
+    }
+}
+
+/// `norm_tree_prefix` for any entry: backslashes to slashes, Python-strip,
+/// casefold, then cut at the first `*`.
+fn norm_tree_prefix_general(p: &str) -> String {
     let mut out = String::with_capacity(p.len());
     if p.contains('\\') {
         pystr::casefold_into(pystr::strip(&p.replace('\\', "/")), &mut out);
@@ -25,32 +90,42 @@ pub fn norm_tree_prefix(p: &str) -> String {
     out
 }
 
+/// `norm_tree_prefix`: backslashes to slashes, Python-strip, casefold, then cut
+/// at the first `*`. An ASCII entry is written in one pass, one allocation.
+pub fn norm_tree_prefix(p: &str) -> String {
+    match Prefix::of(p) {
+        // Folded ASCII is ASCII, so the UTF-8 check cannot fail.
+        Prefix::Ascii(b) => String::from_utf8(b.iter().map(|&c| fold_ascii(c)).collect()).unwrap_or_default(),
+        Prefix::Owned(s) => s,
+    }
+}
+
 /// `prefixes_collide`: one prefix starts with the other.
 #[inline]
 pub fn prefixes_collide(a: &str, b: &str) -> bool {
     a.starts_with(b) || b.starts_with(a)
 }
 
-fn normalized<S: AsRef<str>>(tree: &[S]) -> Vec<String> {
-    tree.iter()
-        .map(AsRef::as_ref)
-        .filter(|p| !p.is_empty())
-        .map(norm_tree_prefix)
-        .collect()
-}
-
 /// `lane_trees_disjoint`: no normalized entry of one tree collides with one of
-/// the other; an empty tree on either side is never disjoint.
+/// the other; an empty tree on either side is never disjoint. Empty entries
+/// are skipped before normalizing, so a tree of empty strings counts as empty.
+///
+/// ASCII entries are compared in place; the only allocation is the list of
+/// `tree_b`'s prefixes.
 pub fn lane_trees_disjoint<A: AsRef<str>, B: AsRef<str>>(tree_a: &[A], tree_b: &[B]) -> bool {
-    if tree_a.is_empty() || tree_b.is_empty() {
+    let present = |p: &&str| !p.is_empty();
+    let a_entries = || tree_a.iter().map(AsRef::as_ref).filter(present);
+    if a_entries().next().is_none() {
         return false;
     }
-    let na = normalized(tree_a);
-    let nb = normalized(tree_b);
-    if na.is_empty() || nb.is_empty() {
+    let nb: Vec<Prefix> = tree_b.iter().map(AsRef::as_ref).filter(present).map(Prefix::of).collect();
+    if nb.is_empty() {
         return false;
     }
-    na.iter().all(|a| nb.iter().all(|b| !prefixes_collide(a, b)))
+    a_entries().all(|a| {
+        let pa = Prefix::of(a);
+        nb.iter().all(|pb| !pa.collides(pb))
+    })
 }
 
 /// `tree_disjoint_from_all_live`, with the sibling lookup given as data: a lane
@@ -152,5 +227,58 @@ mod tests {
         assert!(lane_trees_disjoint(&["docs/ui-*"], &["docs/svc-*"]));
         assert!(!lane_trees_disjoint::<&str, &str>(&[], &["a"]));
         assert!(!lane_trees_disjoint(&[""], &["a"]));
+        assert!(!lane_trees_disjoint(&["a"], &["", ""]));
+        assert!(!lane_trees_disjoint(&["SRC\\Dos"], &["src/dos/arbiter.py"]));
+        assert!(!lane_trees_disjoint(&["  \t"], &["src/"]));
+        assert!(!lane_trees_disjoint(&["Stra\u{df}e/"], &["STRASSE/x"]));
+    }
+
+    /// `norm_tree_prefix` spelled step by step, as the reference does it.
+    fn norm_plain(p: &str) -> String {
+        let folded = pystr::casefold(pystr::strip(&p.replace('\\', "/")));
+        match folded.find('*') {
+            Some(star) => folded[..star].to_owned(),
+            None => folded,
+        }
+    }
+
+    fn disjoint_plain(a: &[String], b: &[String]) -> bool {
+        if a.is_empty() || b.is_empty() {
+            return false;
+        }
+        let na: Vec<String> = a.iter().filter(|p| !p.is_empty()).map(|p| norm_plain(p)).collect();
+        let nb: Vec<String> = b.iter().filter(|p| !p.is_empty()).map(|p| norm_plain(p)).collect();
+        if na.is_empty() || nb.is_empty() {
+            return false;
+        }
+        na.iter().all(|x| nb.iter().all(|y| !prefixes_collide(x, y)))
+    }
+
+    fn entry() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let piece = prop_oneof![
+            Just("src/".to_string()), Just("Src\\".to_string()), Just("dos/".to_string()), Just("DOS".to_string()),
+            Just("*".to_string()), Just("**/".to_string()), Just(" ".to_string()), Just("\t".to_string()),
+            Just("\u{1c}".to_string()), Just("\u{85}".to_string()), Just("\u{3000}".to_string()),
+            Just("\u{df}".to_string()), Just("SS".to_string()), Just("\u{130}".to_string()), Just("\u{212a}".to_string()),
+            Just("\u{3a3}".to_string()), Just("a".to_string()), Just("A".to_string()),
+            "[a-zA-Z/\\\\* ]{0,4}",
+            any::<char>().prop_map(String::from),
+        ];
+        proptest::collection::vec(piece, 0..5).prop_map(|v| v.concat())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 3000, ..Default::default() })]
+        #[test]
+        fn fast_prefixes_equal_plain_prefixes(
+            a in proptest::collection::vec(entry(), 0..4),
+            b in proptest::collection::vec(entry(), 0..4),
+        ) {
+            for p in a.iter().chain(&b) {
+                proptest::prop_assert_eq!(norm_tree_prefix(p), norm_plain(p));
+            }
+            proptest::prop_assert_eq!(lane_trees_disjoint(&a, &b), disjoint_plain(&a, &b));
+        }
     }
 }
