@@ -13,6 +13,7 @@
 pub mod config;
 pub mod deciders;
 pub mod envelope;
+pub mod journal;
 pub mod pyjson;
 pub mod pystr;
 
