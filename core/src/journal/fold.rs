@@ -252,6 +252,21 @@ impl Fold {
         }
     }
 
+    /// The live leases with their identities, in first-acquired order.
+    pub fn entries(&self) -> impl Iterator<Item = (&Identity, &Dict)> {
+        self.order.values().filter_map(|k| self.live.get(k).map(|(_, l)| (k, l)))
+    }
+
+    /// Rebuild a fold from saved entries (in order) and its highest seq.
+    pub fn from_parts(entries: Vec<(Identity, Dict)>, max_seq: Int) -> Fold {
+        let mut f = Fold::new();
+        for (k, l) in entries {
+            f.put(k, l);
+        }
+        f.max_seq = Some(max_seq);
+        f
+    }
+
     /// The live leases in first-acquired order.
     pub fn leases(&self) -> Vec<&Dict> {
         self.order.values().filter_map(|k| self.live.get(k).map(|(_, l)| l)).collect()
