@@ -83,6 +83,12 @@ pub enum AppendError {
     Io { path: String, source: io::Error },
 }
 
+impl AppendError {
+    pub fn from_surrogate(s: pyjson::LoneSurrogate) -> AppendError {
+        AppendError::Surrogate(s.0)
+    }
+}
+
 /// Append `entry`, stamping `seq` (the next one) and `ts` (`now_iso`) when
 /// absent, as one write followed by `fsync`. Returns the stamped record.
 /// The caller holds whatever lock orders its appends (as in the reference).

@@ -5,3 +5,4 @@
 pub mod filelock;
 pub mod host;
 pub mod journal;
+pub mod lease;

@@ -8,6 +8,7 @@
 pub mod codec;
 pub mod fold;
 pub(crate) mod ops;
+pub mod lease;
 pub mod records;
 
 pub use codec::{decode, encode_line, Decoded, Decoder};
