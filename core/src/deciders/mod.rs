@@ -33,4 +33,5 @@ pub(crate) static ALL: &[&[OpSpec]] = &[
     hook_exit::OPS,
     durable_schema::OPS,
     crate::journal::ops::OPS,
+    crate::boundary::ops::OPS,
 ];

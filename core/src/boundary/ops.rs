@@ -1,0 +1,160 @@
+//! Envelope ops that touch the disk: the lane journal and the lease verbs
+//! on a workspace's files. The journal is named by `journal` (a path; the
+//! reference's environment overrides still apply, as they do to a config's
+//! path).
+
+use super::host;
+use super::journal;
+use super::lease::{HaltRequest, LeaseError, LeaseStore};
+use crate::envelope::{Args, CallError, Ctx, ErrorCode, OpSpec};
+use crate::pyjson::{Dict, Value};
+use crate::pytime;
+use std::path::PathBuf;
+
+fn io_error(e: impl std::fmt::Display) -> CallError {
+    CallError::new(ErrorCode::Io, e.to_string())
+}
+
+fn lease_error(e: LeaseError) -> CallError {
+    match e {
+        LeaseError::Lock(super::filelock::LockError::Busy { .. }) => CallError::new(ErrorCode::Busy, e.to_string()),
+        other => io_error(other),
+    }
+}
+
+fn store(a: &Args) -> Result<LeaseStore, CallError> {
+    let p = a.str("journal")?;
+    if p.is_empty() {
+        return Err(a.err("journal must be a non-empty path"));
+    }
+    let mut s = LeaseStore::for_journal(&PathBuf::from(p));
+    if let Some(lock) = a.opt_str("lock")? {
+        s.lock = PathBuf::from(lock);
+    }
+    Ok(s)
+}
+
+fn dicts(v: Vec<Dict>) -> Value {
+    Value::List(v.into_iter().map(Value::Dict).collect())
+}
+
+fn op_read(_: &Ctx, a: &Args) -> Result<Value, CallError> {
+    let s = store(a)?;
+    Ok(dicts(journal::read_all(&s.journal)))
+}
+
+fn op_append(_: &Ctx, a: &Args) -> Result<Value, CallError> {
+    let s = store(a)?;
+    let entry = a.req("entry")?.as_dict().ok_or_else(|| a.err("entry must be an object"))?;
+    let now = pytime::iso_seconds(host::now_ms());
+    journal::append(&s.journal, entry, &now).map(Value::Dict).map_err(|e| match e {
+        journal::AppendError::Surrogate(_) => a.err(e),
+        other => io_error(other),
+    })
+}
+
+fn op_live(_: &Ctx, a: &Args) -> Result<Value, CallError> {
+    let s = store(a)?;
+    let leases = if a.opt_bool("expire_dead")?.unwrap_or(false) { s.live_unexpired() } else { s.live() };
+    leases.map(dicts).map_err(lease_error)
+}
+
+fn op_next_seq(_: &Ctx, a: &Args) -> Result<Value, CallError> {
+    store(a)?.next_seq().map(Value::Int).map_err(lease_error)
+}
+
+fn owner(a: &Args) -> Result<String, CallError> {
+    Ok(a.opt_str("owner")?.unwrap_or("").to_string())
+}
+
+fn loop_ts(a: &Args) -> Result<String, CallError> {
+    Ok(a.opt_str("loop_ts")?.unwrap_or("").to_string())
+}
+
+fn op_release(_: &Ctx, a: &Args) -> Result<Value, CallError> {
+    let s = store(a)?;
+    s.release(a.str("lane")?, &owner(a)?, &loop_ts(a)?).map(Value::Bool).map_err(lease_error)
+}
+
+fn op_heartbeat(_: &Ctx, a: &Args) -> Result<Value, CallError> {
+    let s = store(a)?;
+    let coalesce = a.opt_f64("coalesce_within_s")?.unwrap_or(0.0);
+    s.heartbeat(a.str("lane")?, &owner(a)?, &loop_ts(a)?, coalesce).map(Value::Bool).map_err(lease_error)
+}
+
+fn op_adopt(_: &Ctx, a: &Args) -> Result<Value, CallError> {
+    let s = store(a)?;
+    s.adopt(a.str("lane")?, a.str("new_owner")?, &loop_ts(a)?, a.opt_i64("new_pid")?).map(Value::Bool).map_err(lease_error)
+}
+
+fn op_halt(_: &Ctx, a: &Args) -> Result<Value, CallError> {
+    let s = store(a)?;
+    let req = HaltRequest {
+        handle: a.str("handle")?.to_string(),
+        lane: a.opt_str("lane")?.unwrap_or("").to_string(),
+        owner: owner(a)?,
+        loop_ts: loop_ts(a)?,
+        reason: a.opt_str("reason")?.unwrap_or("").to_string(),
+        run_id: a.opt_str("run_id")?.unwrap_or("").to_string(),
+        command: a.opt_str("command")?.map(str::to_string),
+    };
+    let h = s.halt(&req).map_err(lease_error)?;
+    let mut d = Dict::new();
+    d.push("handle", Value::str(h.handle));
+    d.push("recorded", Value::Bool(h.recorded));
+    d.push("command", Value::opt_str(h.command));
+    d.push("lane", Value::str(h.lane));
+    d.push("loop_ts", Value::str(h.loop_ts));
+    Ok(Value::Dict(d))
+}
+
+fn op_spawn(_: &Ctx, a: &Args) -> Result<Value, CallError> {
+    let s = store(a)?;
+    let r = s
+        .spawn(
+            a.str("lane")?,
+            &owner(a)?,
+            &loop_ts(a)?,
+            a.opt_str("run_id")?.unwrap_or(""),
+            a.opt_str("reason")?.unwrap_or(""),
+        )
+        .map_err(lease_error)?;
+    let mut d = Dict::new();
+    d.push("lane", Value::str(r.lane));
+    d.push("recorded", Value::Bool(r.recorded));
+    d.push("loop_ts", Value::str(r.loop_ts));
+    d.push("holder", Value::str(r.holder));
+    Ok(Value::Dict(d))
+}
+
+fn op_compact(_: &Ctx, a: &Args) -> Result<Value, CallError> {
+    let s = store(a)?;
+    let owner = a.opt_str("owner")?.unwrap_or("journal-compact");
+    let c = s.compact_journal(owner).map_err(lease_error)?;
+    let mut d = Dict::new();
+    d.push("entries_before", Value::int(c.entries_before as i64));
+    d.push("entries_after", Value::int(c.entries_after as i64));
+    d.push("bytes_reclaimed", Value::int(c.bytes_reclaimed as i64));
+    Ok(Value::Dict(d))
+}
+
+pub(crate) const OPS: &[OpSpec] = &[
+    OpSpec { name: "lane_journal.read_file", args: &["journal", "lock"], run: op_read },
+    OpSpec { name: "lane_journal.append", args: &["journal", "lock", "entry"], run: op_append },
+    OpSpec { name: "lane_journal.next_seq_of_file", args: &["journal", "lock"], run: op_next_seq },
+    OpSpec { name: "lane_lease.live_leases", args: &["journal", "lock", "expire_dead"], run: op_live },
+    OpSpec { name: "lane_lease.release", args: &["journal", "lock", "lane", "owner", "loop_ts"], run: op_release },
+    OpSpec {
+        name: "lane_lease.heartbeat",
+        args: &["journal", "lock", "lane", "owner", "loop_ts", "coalesce_within_s"],
+        run: op_heartbeat,
+    },
+    OpSpec { name: "lane_lease.adopt", args: &["journal", "lock", "lane", "new_owner", "loop_ts", "new_pid"], run: op_adopt },
+    OpSpec {
+        name: "lane_lease.halt",
+        args: &["journal", "lock", "handle", "lane", "owner", "loop_ts", "reason", "run_id", "command"],
+        run: op_halt,
+    },
+    OpSpec { name: "lane_lease.spawn", args: &["journal", "lock", "lane", "owner", "loop_ts", "run_id", "reason"], run: op_spawn },
+    OpSpec { name: "lane_lease.compact_journal", args: &["journal", "lock", "owner"], run: op_compact },
+];
