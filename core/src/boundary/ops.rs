@@ -1,7 +1,8 @@
 //! Envelope ops that touch the disk: the lane journal and the lease verbs
-//! on a workspace's files. The journal is named by `journal` (a path; the
-//! reference's environment overrides still apply, as they do to a config's
-//! path).
+//! on a workspace's files. The `lane_journal.*` ops use the `journal` path
+//! as given; the `lane_lease.*` ops treat it as the configured path, so the
+//! reference's environment overrides (`DISPATCH_LANE_JOURNAL_PATH`, …) win
+//! over it as they win over a config's path.
 
 use super::host;
 use super::journal;
@@ -34,20 +35,29 @@ fn store(a: &Args) -> Result<LeaseStore, CallError> {
     Ok(s)
 }
 
+/// The exact journal path (the journal ops take it as given, as the
+/// reference's `lane_journal` functions do with an explicit path).
+fn journal_path(a: &Args) -> Result<PathBuf, CallError> {
+    let p = a.str("journal")?;
+    if p.is_empty() {
+        return Err(a.err("journal must be a non-empty path"));
+    }
+    Ok(PathBuf::from(p))
+}
+
 fn dicts(v: Vec<Dict>) -> Value {
     Value::List(v.into_iter().map(Value::Dict).collect())
 }
 
 fn op_read(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let s = store(a)?;
-    Ok(dicts(journal::read_all(&s.journal)))
+    Ok(dicts(journal::read_all(&journal_path(a)?)))
 }
 
 fn op_append(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let s = store(a)?;
+    let path = journal_path(a)?;
     let entry = a.req("entry")?.as_dict().ok_or_else(|| a.err("entry must be an object"))?;
     let now = pytime::iso_seconds(host::now_ms());
-    journal::append(&s.journal, entry, &now).map(Value::Dict).map_err(|e| match e {
+    journal::append(&path, entry, &now).map(Value::Dict).map_err(|e| match e {
         journal::AppendError::Surrogate(_) => a.err(e),
         other => io_error(other),
     })
@@ -60,7 +70,13 @@ fn op_live(_: &Ctx, a: &Args) -> Result<Value, CallError> {
 }
 
 fn op_next_seq(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    store(a)?.next_seq().map(Value::Int).map_err(lease_error)
+    let path = journal_path(a)?;
+    journal::live_view(&path).map(|v| Value::Int(v.next_seq)).map_err(io_error)
+}
+
+fn op_live_file(_: &Ctx, a: &Args) -> Result<Value, CallError> {
+    let path = journal_path(a)?;
+    journal::live_view(&path).map(|v| dicts(v.leases)).map_err(io_error)
 }
 
 fn owner(a: &Args) -> Result<String, CallError> {
@@ -139,9 +155,10 @@ fn op_compact(_: &Ctx, a: &Args) -> Result<Value, CallError> {
 }
 
 pub(crate) const OPS: &[OpSpec] = &[
-    OpSpec { name: "lane_journal.read_file", args: &["journal", "lock"], run: op_read },
-    OpSpec { name: "lane_journal.append", args: &["journal", "lock", "entry"], run: op_append },
-    OpSpec { name: "lane_journal.next_seq_of_file", args: &["journal", "lock"], run: op_next_seq },
+    OpSpec { name: "lane_journal.read_file", args: &["journal"], run: op_read },
+    OpSpec { name: "lane_journal.append", args: &["journal", "entry"], run: op_append },
+    OpSpec { name: "lane_journal.next_seq_of_file", args: &["journal"], run: op_next_seq },
+    OpSpec { name: "lane_journal.live_of_file", args: &["journal"], run: op_live_file },
     OpSpec { name: "lane_lease.live_leases", args: &["journal", "lock", "expire_dead"], run: op_live },
     OpSpec { name: "lane_lease.release", args: &["journal", "lock", "lane", "owner", "loop_ts"], run: op_release },
     OpSpec {
