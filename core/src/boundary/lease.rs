@@ -64,7 +64,9 @@ impl LeaseStore {
     /// (stale past TTL and grace, or past the grace with a dead pid here).
     pub fn live_unexpired(&self) -> Result<Vec<Dict>, LeaseError> {
         let now = host::now_ms();
-        let this_host = self.host_id.clone();
+        // The reference probes against the machine's host name here (not
+        // $DISPATCH_HOST_ID, which only stamps records).
+        let this_host = host::hostname();
         Ok(self
             .live()?
             .into_iter()
