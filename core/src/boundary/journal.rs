@@ -140,6 +140,8 @@ pub fn sidecar_path(journal: &Path) -> PathBuf {
 
 const SIDECAR_VERSION: i64 = 1;
 const WINDOW: u64 = 256;
+/// How much unsaved tail (bytes) a query folds before it saves the sidecar.
+const SIDECAR_REFRESH_BYTES: u64 = 32 * 1024;
 
 struct Saved {
     offset: u64,
@@ -228,10 +230,10 @@ fn fold_bytes(fold: &mut Fold, dec: &mut Decoder, bytes: &[u8], at_eof: bool) ->
     let mut n = 0;
     dec.feed(bytes, at_eof, |d| {
         if let Decoded::Record(r) = d {
-            fold.apply(&r);
+            fold.apply_owned(r);
             n += 1;
         } else if let Some(s) = d.into_entry() {
-            fold.apply(&s);
+            fold.apply_owned(s);
         }
     });
     n
@@ -252,35 +254,29 @@ pub fn live_view(path: &Path) -> io::Result<LiveView> {
         Some(s) => (s, false),
         None => (Saved { offset: 0, lines: 0, fold: Fold::new() }, true),
     };
+    let start_offset = saved.offset;
     let mut tail = Vec::new();
     f.seek(SeekFrom::Start(saved.offset))?;
     f.read_to_end(&mut tail)?;
     // Complete lines (through the last '\n') advance the saved fold; what
-    // follows is folded into a copy only, as it may still be mid-append.
+    // follows may still be mid-append and is folded into the answer only.
     let cut = tail.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
     let mut dec = Decoder { lines: saved.lines };
     let mut folded = fold_bytes(&mut saved.fold, &mut dec, &tail[..cut], cut == tail.len());
-    let advanced = cut > 0;
     saved.offset += cut as u64;
     saved.lines = dec.lines;
-    let view_fold = if cut < tail.len() {
-        let mut copy = saved.fold.clone();
-        let mut d2 = dec.clone();
-        folded += fold_bytes(&mut copy, &mut d2, &tail[cut..], true);
-        copy
-    } else {
-        saved.fold.clone()
-    };
-    if advanced || rebuilt {
+    // Rewriting the sidecar costs more than folding a short tail, so it is
+    // saved only when rebuilt or once the unsaved tail has grown.
+    if rebuilt || saved.offset - start_offset >= SIDECAR_REFRESH_BYTES {
         // Best effort: a read-only directory only costs speed.
         let _ = store_sidecar(path, &f, &meta, &saved);
     }
-    Ok(LiveView {
-        leases: view_fold.leases().into_iter().cloned().collect(),
-        next_seq: view_fold.next_seq(),
-        folded,
-        rebuilt,
-    })
+    let mut fold = saved.fold;
+    if cut < tail.len() {
+        folded += fold_bytes(&mut fold, &mut dec, &tail[cut..], true);
+    }
+    let next_seq = fold.next_seq();
+    Ok(LiveView { leases: fold.into_leases(), next_seq, folded, rebuilt })
 }
 
 #[cfg(test)]

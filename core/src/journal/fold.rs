@@ -180,12 +180,36 @@ impl Fold {
         self.order.clear();
     }
 
-    /// Fold one record in.
-    pub fn apply(&mut self, e: &Dict) {
+    /// Fold one record in, taking its lease body without a copy.
+    pub fn apply_owned(&mut self, mut e: Dict) {
+        if matches!(e.get("lease"), Some(Value::Dict(_))) && matches!(op_text(&e), Some(OP_ACQUIRE | OP_RECONCILE)) {
+            if let Some(key) = identity(&e) {
+                self.note_seq(&e);
+                if let Some(Value::Dict(lease)) = e.remove("lease") {
+                    self.put(key, lease);
+                }
+                return;
+            }
+        }
+        self.apply(&e);
+    }
+
+    fn note_seq(&mut self, e: &Dict) {
         let seq = seq_of(e.get("seq"));
         let mark = seq_of(e.get("seq_watermark"));
         let top = max_int(max_int(self.max_seq.take().unwrap_or(Int::Small(0)), seq), mark);
         self.max_seq = Some(top);
+    }
+
+    /// The live leases in first-acquired order, moved out.
+    pub fn into_leases(mut self) -> Vec<Dict> {
+        let order = std::mem::take(&mut self.order);
+        order.into_values().filter_map(|k| self.live.remove(&k).map(|(_, l)| l)).collect()
+    }
+
+    /// Fold one record in.
+    pub fn apply(&mut self, e: &Dict) {
+        self.note_seq(e);
 
         let op = match op_text(e) {
             Some(op) => op,
@@ -298,7 +322,16 @@ pub fn replay<'a>(entries: impl IntoIterator<Item = &'a Dict>) -> Vec<Dict> {
     for e in entries {
         f.apply(e);
     }
-    f.leases().into_iter().cloned().collect()
+    f.into_leases()
+}
+
+/// `replay` over records it may consume (no copy of the lease bodies).
+pub fn replay_owned(entries: impl IntoIterator<Item = Dict>) -> Vec<Dict> {
+    let mut f = Fold::new();
+    for e in entries {
+        f.apply_owned(e);
+    }
+    f.into_leases()
 }
 
 /// `next_seq`: one more than the highest `seq`/`seq_watermark` (1-based).
@@ -330,9 +363,10 @@ pub fn compact(entries: &[Dict]) -> Vec<Dict> {
             corrupt.push(e.clone());
         }
     }
-    let live: Vec<Dict> = f.leases().into_iter().cloned().collect();
+    let watermark = f.max_seq();
+    let live = f.into_leases();
     let mut out = Vec::with_capacity(1 + corrupt.len());
-    out.push(checkpoint_entry(live, f.max_seq()));
+    out.push(checkpoint_entry(live, watermark));
     out.extend(corrupt);
     out
 }
