@@ -261,3 +261,23 @@ def test_accelerated_reference_reads_through_libdos(tmp_path):
     finally:
         dos_native.restore()
     assert _same(fast, plain)
+
+
+def test_archive_lock_interoperates_with_the_reference_cli(tmp_path):
+    lock = tmp_path / "leases" / ".archive.lock"
+    env = dict(os.environ, DISPATCH_ARCHIVE_LOCK_PATH=str(lock))
+    ref = [sys.executable, "-m", "dos.archive_lock"]
+    got = dos_native.dispatch("archive_lock.acquire", {"path": str(lock), "owner": "fanout-A", "retries": 0})
+    assert got == {"outcome": "acquired"}
+    # The reference sees our lock: busy for another owner, re-entrant for ours.
+    r = subprocess.run(ref + ["acquire", "fanout-B", "--retries", "0"], env=env, capture_output=True, text=True)
+    assert r.returncode == 1 and "busy fanout-A" in r.stderr
+    r = subprocess.run(ref + ["acquire", "fanout-A", "--retries", "0"], env=env, capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout.startswith("re-entrant fanout-A")
+    st = dos_native.dispatch("archive_lock.status", {"path": str(lock)})
+    assert st["state"] == "held" and st["owner"] == "fanout-A"
+    assert dos_native.dispatch("archive_lock.release", {"path": str(lock), "owner": "fanout-B"}) == \
+        {"outcome": "owner_mismatch", "have": "fanout-A"}
+    assert dos_native.dispatch("archive_lock.release", {"path": str(lock), "owner": "fanout-A"}) == {"outcome": "released"}
+    r = subprocess.run(ref + ["status"], env=env, capture_output=True, text=True)
+    assert r.stdout.strip() == "free"

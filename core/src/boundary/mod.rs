@@ -2,6 +2,7 @@
 //! the environment or other processes. Deciders receive what it reads as
 //! plain data.
 
+pub mod archive_lock;
 pub mod filelock;
 pub mod host;
 pub mod journal;
