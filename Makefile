@@ -65,9 +65,10 @@ test: test-rust test-c test-python test-go
 test-rust:
 	$(CARGO) test --workspace --exclude dos-native
 
-test-c: cdeps $(CBUILD)/test_abi $(CBUILD)/golden_runner
+test-c: cdeps $(CBUILD)/test_abi $(CBUILD)/golden_runner $(CBUILD)/test_durable
 	valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite $(CBUILD)/test_abi
 	valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite $(CBUILD)/golden_runner tests/golden/cases/*.jsonl
+	valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite $(CBUILD)/test_durable
 
 test-python: python
 	$(VPY) -m pytest -q python/tests

@@ -33,6 +33,11 @@ pub enum ErrorCode {
     BadArgs,
     /// `config` is malformed.
     BadConfig,
+    /// A file operation failed (the journal or a lock could not be read or
+    /// written).
+    Io,
+    /// A lock stayed held by another process through every retry.
+    Busy,
     /// A bug inside the library (a caught panic). Please report it.
     Internal,
 }
@@ -46,17 +51,21 @@ impl ErrorCode {
             ErrorCode::UnknownOp => "UNKNOWN_OP",
             ErrorCode::BadArgs => "BAD_ARGS",
             ErrorCode::BadConfig => "BAD_CONFIG",
+            ErrorCode::Io => "IO",
+            ErrorCode::Busy => "BUSY",
             ErrorCode::Internal => "INTERNAL",
         }
     }
 
-    pub const ALL: [ErrorCode; 7] = [
+    pub const ALL: [ErrorCode; 9] = [
         ErrorCode::BadJson,
         ErrorCode::BadRequest,
         ErrorCode::AbiMismatch,
         ErrorCode::UnknownOp,
         ErrorCode::BadArgs,
         ErrorCode::BadConfig,
+        ErrorCode::Io,
+        ErrorCode::Busy,
         ErrorCode::Internal,
     ];
 }

@@ -10,11 +10,14 @@
 //! - [`envelope`]: the one dispatcher every host calls,
 //!   `{"abi","op","config","args"}` → `{"abi","ok","verdict"|"error"}`.
 
+pub mod boundary;
 pub mod config;
 pub mod deciders;
 pub mod envelope;
+pub mod journal;
 pub mod pyjson;
 pub mod pystr;
+pub mod pytime;
 
 pub use envelope::{call, dispatch, CallError, ErrorCode, ABI_VERSION};
 

@@ -16,7 +16,7 @@ import os as _os
 from . import _native
 from ._native import ABI_VERSION, REFERENCE_VERSION, DosError, call, dispatch, ops
 from ._native import __version__ as __version__
-from . import _tree, breaker, efficiency, exec_capability, liveness, productivity
+from . import _tree, breaker, efficiency, exec_capability, lane_journal, lane_lease, liveness, productivity
 from ._accelerate import accelerate, accelerated, restore
 
 __all__ = [

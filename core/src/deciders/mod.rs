@@ -32,4 +32,6 @@ pub(crate) static ALL: &[&[OpSpec]] = &[
     posttool_sensor::OPS,
     hook_exit::OPS,
     durable_schema::OPS,
+    crate::journal::ops::OPS,
+    crate::boundary::ops::OPS,
 ];

@@ -6,9 +6,11 @@
 //! knows those bytes. See `value` for the data model.
 
 mod parse;
+mod repr;
 mod value;
 mod write;
 
 pub use parse::{parse, parse_str, ParseError, MAX_DEPTH};
+pub use repr::{py_repr, py_str, repr_str};
 pub use value::{Dict, Int, Str, Value};
 pub use write::{dumps, dumps_str, dumps_string, float_repr, write_value, LoneSurrogate, Options, Surrogates};

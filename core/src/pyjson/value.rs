@@ -92,8 +92,9 @@ impl From<String> for Str {
 }
 
 /// A JSON value with Python's semantics.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub enum Value {
+    #[default]
     Null,
     Bool(bool),
     Int(Int),

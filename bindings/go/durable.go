@@ -1,0 +1,185 @@
+package dos
+
+import (
+	"bytes"
+	"encoding/json"
+)
+
+// The lane journal and the lane-lease verbs on disk. These share the
+// workspace's .dos/ files with the Python dos package while it runs: the
+// same record bytes, the same lock protocol, the same live set.
+//
+// Records are decoded into map[string]any with json.Number for numbers, so
+// an integer seq larger than 2^53 or a float keeps its exact text.
+
+// Lease is one live lease as the journal fold returns it.
+type Lease = map[string]any
+
+func decodeRecords(raw json.RawMessage) ([]map[string]any, error) {
+	var out []map[string]any
+	dec := json.NewDecoder(bytesReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// JournalReadAll returns every record of the journal file at path, as the
+// reference's read_all reads them (a torn last line is dropped, a corrupt
+// line in the middle becomes an _CORRUPT record).
+func JournalReadAll(path string) ([]map[string]any, error) {
+	raw, err := Call("lane_journal.read_file", map[string]any{"journal": path}, nil)
+	if err != nil {
+		return nil, err
+	}
+	return decodeRecords(raw)
+}
+
+// JournalAppend appends one record (stamping seq and ts when absent) with
+// one write and an fsync, and returns the record as written.
+func JournalAppend(path string, entry map[string]any) (map[string]any, error) {
+	raw, err := Call("lane_journal.append", map[string]any{"journal": path, "entry": entry}, nil)
+	if err != nil {
+		return nil, err
+	}
+	var out map[string]any
+	dec := json.NewDecoder(bytesReader(raw))
+	dec.UseNumber()
+	return out, dec.Decode(&out)
+}
+
+// JournalLive returns the live leases of the journal file at path. Its cost
+// does not grow with the journal's history (a sidecar keeps the fold).
+func JournalLive(path string) ([]Lease, error) {
+	raw, err := Call("lane_journal.live_of_file", map[string]any{"journal": path}, nil)
+	if err != nil {
+		return nil, err
+	}
+	return decodeRecords(raw)
+}
+
+// JournalNextSeq returns the seq the next append to path stamps.
+func JournalNextSeq(path string) (json.Number, error) {
+	var n json.Number
+	raw, err := Call("lane_journal.next_seq_of_file", map[string]any{"journal": path}, nil)
+	if err != nil {
+		return "", err
+	}
+	dec := json.NewDecoder(bytesReader(raw))
+	dec.UseNumber()
+	return n, dec.Decode(&n)
+}
+
+// LeaseStore names a workspace's lane journal for the lease verbs. As in
+// the reference, DISPATCH_LANE_JOURNAL_PATH / JOB_LANE_JOURNAL_PATH (and
+// DISPATCH_LANE_LEASE_LOCK_PATH for the mutex) win over Journal.
+type LeaseStore struct {
+	Journal string
+}
+
+func (s LeaseStore) args(extra map[string]any) map[string]any {
+	extra["journal"] = s.Journal
+	return extra
+}
+
+// LiveLeases is lane_lease.live_leases: every un-released lease, or with
+// expireDead the contention view without provably dead ones.
+func (s LeaseStore) LiveLeases(expireDead bool) ([]Lease, error) {
+	raw, err := Call("lane_lease.live_leases", s.args(map[string]any{"expire_dead": expireDead}), nil)
+	if err != nil {
+		return nil, err
+	}
+	return decodeRecords(raw)
+}
+
+func (s LeaseStore) boolVerb(op string, args map[string]any) (bool, error) {
+	var ok bool
+	err := CallInto(op, s.args(args), nil, &ok)
+	return ok, err
+}
+
+// Release appends a RELEASE for the newest lease on lane that owner may
+// release ("" releases any holder's); false when none matches.
+func (s LeaseStore) Release(lane, owner, loopTS string) (bool, error) {
+	return s.boolVerb("lane_lease.release", map[string]any{"lane": lane, "owner": owner, "loop_ts": loopTS})
+}
+
+// Heartbeat refreshes owner's newest lease on lane; coalesceWithinS > 0
+// skips the write when it beat that recently.
+func (s LeaseStore) Heartbeat(lane, owner, loopTS string, coalesceWithinS float64) (bool, error) {
+	return s.boolVerb("lane_lease.heartbeat", map[string]any{"lane": lane, "owner": owner, "loop_ts": loopTS,
+		"coalesce_within_s": coalesceWithinS})
+}
+
+// Adopt moves the newest lease on lane to newOwner (newPID may be nil).
+func (s LeaseStore) Adopt(lane, newOwner, loopTS string, newPID *int64) (bool, error) {
+	args := map[string]any{"lane": lane, "new_owner": newOwner, "loop_ts": loopTS}
+	if newPID != nil {
+		args["new_pid"] = *newPID
+	}
+	return s.boolVerb("lane_lease.adopt", args)
+}
+
+// HaltResult is what Halt recorded.
+type HaltResult struct {
+	Handle   string  `json:"handle"`
+	Recorded bool    `json:"recorded"`
+	Command  *string `json:"command"`
+	Lane     string  `json:"lane"`
+	LoopTS   string  `json:"loop_ts"`
+}
+
+// HaltRequest names what to stop; only Handle is required.
+type HaltRequest struct {
+	Handle, Lane, Owner, LoopTS, Reason, RunID string
+	Command                                    *string
+}
+
+// Halt records the intent to stop a run (a HALT record). It never signals.
+func (s LeaseStore) Halt(r HaltRequest) (HaltResult, error) {
+	args := map[string]any{"handle": r.Handle, "lane": r.Lane, "owner": r.Owner, "loop_ts": r.LoopTS,
+		"reason": r.Reason, "run_id": r.RunID}
+	if r.Command != nil {
+		args["command"] = *r.Command
+	}
+	var out HaltResult
+	err := CallInto("lane_lease.halt", s.args(args), nil, &out)
+	return out, err
+}
+
+// SpawnResult is what Spawn recorded.
+type SpawnResult struct {
+	Lane     string `json:"lane"`
+	Recorded bool   `json:"recorded"`
+	LoopTS   string `json:"loop_ts"`
+	Holder   string `json:"holder"`
+}
+
+// Spawn records that a run is about to take lane (a SPAWN record).
+func (s LeaseStore) Spawn(lane, owner, loopTS, runID, reason string) (SpawnResult, error) {
+	var out SpawnResult
+	err := CallInto("lane_lease.spawn", s.args(map[string]any{"lane": lane, "owner": owner, "loop_ts": loopTS,
+		"run_id": runID, "reason": reason}), nil, &out)
+	return out, err
+}
+
+// CompactResult is what CompactJournal did.
+type CompactResult struct {
+	EntriesBefore  int64 `json:"entries_before"`
+	EntriesAfter   int64 `json:"entries_after"`
+	BytesReclaimed int64 `json:"bytes_reclaimed"`
+}
+
+// CompactJournal rewrites the journal as one CHECKPOINT of the live set
+// (plus any corrupt-line records), under the lane-lease mutex.
+func (s LeaseStore) CompactJournal(owner string) (CompactResult, error) {
+	if owner == "" {
+		owner = "journal-compact"
+	}
+	var out CompactResult
+	err := CallInto("lane_lease.compact_journal", s.args(map[string]any{"owner": owner}), nil, &out)
+	return out, err
+}
+
+func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }

@@ -1,0 +1,102 @@
+package dos
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestJournalRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, ".dos", "lane-journal.jsonl")
+	lease := map[string]any{"lane": "main", "loop_ts": "t1", "holder": "go-agent", "tree": []any{"**/*"}}
+	rec, err := JournalAppend(p, map[string]any{"op": "ACQUIRE", "lane": "main", "loop_ts": "t1", "lease": lease})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec["seq"] != json.Number("1") || rec["ts"] == nil {
+		t.Fatalf("append did not stamp seq/ts: %v", rec)
+	}
+	// A foreign writer's torn tail, then another append: nothing is lost.
+	f, err := os.OpenFile(p, os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString(`{"op": "REL`); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if _, err := JournalAppend(p, map[string]any{"op": "ACQUIRE", "lane": "docs", "loop_ts": "t1",
+		"lease": map[string]any{"lane": "docs", "loop_ts": "t1", "holder": "h\u2028x"}}); err != nil {
+		t.Fatal(err)
+	}
+	body, _ := os.ReadFile(p)
+	if !strings.Contains(string(body), `\u2028`) {
+		t.Fatalf("U+2028 should be written escaped: %s", body)
+	}
+	live, err := JournalLive(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(live) != 2 || live[0]["lane"] != "main" || live[1]["holder"] != "h\u2028x" {
+		t.Fatalf("live set: %v", live)
+	}
+	all, err := JournalReadAll(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 3 || all[1]["op"] != "_CORRUPT" {
+		t.Fatalf("read_all: %v", all)
+	}
+	if n, err := JournalNextSeq(p); err != nil || n != "3" {
+		t.Fatalf("next seq %v %v", n, err)
+	}
+}
+
+func TestLeaseVerbs(t *testing.T) {
+	dir := t.TempDir()
+	s := LeaseStore{Journal: filepath.Join(dir, "lane-journal.jsonl")}
+	for _, lane := range []string{"main", "docs"} {
+		if _, err := JournalAppend(s.Journal, map[string]any{"op": "ACQUIRE", "lane": lane, "loop_ts": "t",
+			"lease": map[string]any{"lane": lane, "loop_ts": "t", "holder": "a1", "pid": 77}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ok, err := s.Heartbeat("main", "a1", "", 0); err != nil || !ok {
+		t.Fatalf("heartbeat %v %v", ok, err)
+	}
+	if ok, _ := s.Heartbeat("main", "a2", "", 0); ok {
+		t.Fatal("a2 does not hold main")
+	}
+	pid := int64(9)
+	if ok, err := s.Adopt("docs", "a2", "", &pid); err != nil || !ok {
+		t.Fatalf("adopt %v %v", ok, err)
+	}
+	h, err := s.Halt(HaltRequest{Handle: "77"})
+	if err != nil || !h.Recorded || h.Lane != "main" {
+		t.Fatalf("halt %+v %v", h, err)
+	}
+	if ok, err := s.Release("main", "a1", ""); err != nil || !ok {
+		t.Fatalf("release %v %v", ok, err)
+	}
+	live, err := s.LiveLeases(false)
+	if err != nil || len(live) != 1 || live[0]["holder"] != "a2" || live[0]["pid"] != json.Number("9") {
+		t.Fatalf("live %v %v", live, err)
+	}
+	c, err := s.CompactJournal("")
+	if err != nil || c.EntriesAfter != 1 {
+		t.Fatalf("compact %+v %v", c, err)
+	}
+	if again, _ := s.LiveLeases(false); len(again) != 1 {
+		t.Fatalf("compaction changed the live set: %v", again)
+	}
+	if ok, err := s.Release("nope", "x", ""); err != nil || ok {
+		t.Fatalf("releasing an unheld lane: %v %v", ok, err)
+	}
+	_, err = JournalReadAll("")
+	if e, ok := err.(*Error); !ok || e.Code != "BAD_ARGS" {
+		t.Fatalf("an empty path should be BAD_ARGS, got %v", err)
+	}
+}

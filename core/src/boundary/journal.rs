@@ -1,0 +1,337 @@
+//! The lane journal on disk: where it is, reading it, appending to it, and
+//! the live-lease set without re-reading its whole history.
+//!
+//! Appends are one `O_APPEND` write plus `fsync`, as the reference does,
+//! with two repairs the 0.22.0 reader accepts: a record's U+2028, U+2029
+//! and U+0085 are written as `\u` escapes (raw, the reference's reader cuts
+//! the line there and loses the record), and when the file ends in a torn
+//! line a newline goes first (otherwise the new record is glued to the torn
+//! bytes and lost).
+//!
+//! The fold sidecar (`.<journal name>.fold`, next to the journal) saves the
+//! folded live set, the highest seq and how far into the file they reach,
+//! with the file's identity (device, inode) and digests of the bytes around
+//! that point. A query folds only the bytes appended since; a journal that
+//! was replaced (compaction renames a new file in), truncated or rewritten
+//! fails the check and is folded from the start. Writers that do not know
+//! the sidecar exists (the Python package) only ever append, which the
+//! sidecar reads as new tail.
+
+use crate::journal::codec::{self, Decoded, Decoder};
+use crate::journal::fold::{Fold, Identity};
+use crate::pyjson::{self, Dict, Int, Options, Str, Surrogates, Value};
+use sha2::{Digest, Sha256};
+use std::fs::{self, File};
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+/// The journal path: `$DISPATCH_LANE_JOURNAL_PATH`, else
+/// `$JOB_LANE_JOURNAL_PATH`, else the configured path.
+pub fn resolve_path(configured: &Path) -> PathBuf {
+    for var in ["DISPATCH_LANE_JOURNAL_PATH", "JOB_LANE_JOURNAL_PATH"] {
+        if let Some(v) = std::env::var_os(var).filter(|v| !v.is_empty()) {
+            return PathBuf::from(v);
+        }
+    }
+    configured.to_path_buf()
+}
+
+/// Every record in the file, as `read_all` returns them (a missing or
+/// unreadable file reads as empty).
+pub fn read_all(path: &Path) -> Vec<Dict> {
+    match fs::read(path) {
+        Ok(bytes) => codec::decode(&bytes),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// The bytes we append for `entry`: the reference's line with the three
+/// line separators Python's reader splits on escaped.
+pub fn encode_record(entry: &Dict) -> Result<Vec<u8>, pyjson::LoneSurrogate> {
+    let line = codec::encode_line(&Value::Dict(entry.clone()))?;
+    if !line.windows(2).any(|w| w == [0xE2, 0x80] || w == [0xC2, 0x85]) {
+        return Ok(line);
+    }
+    let mut out = Vec::with_capacity(line.len() + 12);
+    let mut i = 0;
+    while i < line.len() {
+        let rest = &line[i..];
+        if rest.starts_with(&[0xE2, 0x80, 0xA8]) {
+            out.extend_from_slice(b"\\u2028");
+            i += 3;
+        } else if rest.starts_with(&[0xE2, 0x80, 0xA9]) {
+            out.extend_from_slice(b"\\u2029");
+            i += 3;
+        } else if rest.starts_with(&[0xC2, 0x85]) {
+            out.extend_from_slice(b"\\u0085");
+            i += 2;
+        } else {
+            out.push(line[i]);
+            i += 1;
+        }
+    }
+    Ok(out)
+}
+
+/// Why an append failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AppendError {
+    #[error("the record holds a lone surrogate (U+{0:04X}) and cannot be written as UTF-8")]
+    Surrogate(u16),
+    #[error("cannot append to {path}: {source}")]
+    Io { path: String, source: io::Error },
+}
+
+impl AppendError {
+    pub fn from_surrogate(s: pyjson::LoneSurrogate) -> AppendError {
+        AppendError::Surrogate(s.0)
+    }
+}
+
+/// Append `entry`, stamping `seq` (the next one) and `ts` (`now_iso`) when
+/// absent, as one write followed by `fsync`. Returns the stamped record.
+/// The caller holds whatever lock orders its appends (as in the reference).
+pub fn append(path: &Path, entry: &Dict, now_iso: &str) -> Result<Dict, AppendError> {
+    let io_err = |source| AppendError::Io { path: path.display().to_string(), source };
+    let mut e = entry.clone();
+    if !e.contains_key("seq") {
+        let next = live_view(path).map(|v| v.next_seq).unwrap_or(Int::Small(1));
+        e.push("seq", Value::Int(next));
+    }
+    if !e.contains_key("ts") {
+        e.push("ts", Value::str(now_iso));
+    }
+    let line = encode_record(&e).map_err(|s| AppendError::Surrogate(s.0))?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        fs::create_dir_all(dir).map_err(io_err)?;
+    }
+    let f = fs::OpenOptions::new().read(true).append(true).create(true).mode(0o644).open(path).map_err(io_err)?;
+    let len = f.metadata().map_err(io_err)?.len();
+    let mut buf = Vec::with_capacity(line.len() + 1);
+    if len > 0 {
+        let mut last = [0u8; 1];
+        if f.read_exact_at(&mut last, len - 1).is_ok() && last[0] != b'\n' {
+            buf.push(b'\n');
+        }
+    }
+    buf.extend_from_slice(&line);
+    (&f).write_all(&buf).map_err(io_err)?;
+    f.sync_all().map_err(io_err)?;
+    Ok(e)
+}
+
+/// The live-lease set and the next seq, as of one read of the journal.
+#[derive(Debug, Clone)]
+pub struct LiveView {
+    pub leases: Vec<Dict>,
+    pub next_seq: Int,
+    /// Records folded to produce this view (0 when the sidecar was current).
+    pub folded: usize,
+    /// Whether the fold started from the beginning of the file.
+    pub rebuilt: bool,
+}
+
+/// Where the sidecar of `journal` lives.
+pub fn sidecar_path(journal: &Path) -> PathBuf {
+    let name = journal.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    journal.with_file_name(format!(".{name}.fold"))
+}
+
+const SIDECAR_VERSION: i64 = 1;
+const WINDOW: u64 = 256;
+/// How much unsaved tail (bytes) a query folds before it saves the sidecar.
+const SIDECAR_REFRESH_BYTES: u64 = 32 * 1024;
+
+struct Saved {
+    offset: u64,
+    lines: usize,
+    fold: Fold,
+}
+
+fn window_digest(f: &File, start: u64, end: u64) -> io::Result<String> {
+    let mut buf = vec![0u8; (end - start) as usize];
+    f.read_exact_at(&mut buf, start)?;
+    Ok(hex(&Sha256::digest(&buf)))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn id_value(s: &Str) -> Value {
+    Value::Str(s.clone())
+}
+
+fn load_sidecar(path: &Path, f: &File, meta: &fs::Metadata) -> Option<Saved> {
+    let bytes = fs::read(sidecar_path(path)).ok()?;
+    let v = pyjson::parse(&bytes).ok()?;
+    let d = v.as_dict()?;
+    if d.get("version")?.as_i64()? != SIDECAR_VERSION {
+        return None;
+    }
+    let offset = u64::try_from(d.get("offset")?.as_i64()?).ok()?;
+    if d.get("dev")?.as_i64()? != meta.dev() as i64 || d.get("ino")?.as_i64()? != meta.ino() as i64 || meta.len() < offset {
+        return None;
+    }
+    let head_end = offset.min(WINDOW);
+    let tail_start = offset.saturating_sub(WINDOW);
+    if d.get("head")?.as_str()? != window_digest(f, 0, head_end).ok()? || d.get("tail")?.as_str()? != window_digest(f, tail_start, offset).ok()? {
+        return None;
+    }
+    let lines = usize::try_from(d.get("lines")?.as_i64()?).ok()?;
+    let max_seq = match d.get("max_seq")? {
+        Value::Int(i) => i.clone(),
+        _ => return None,
+    };
+    let mut entries = Vec::new();
+    for item in d.get("leases")?.as_list()? {
+        let parts = item.as_list()?;
+        let (Value::Str(ts), Value::Str(lane), Value::Dict(lease)) = (parts.first()?, parts.get(1)?, parts.get(2)?) else {
+            return None;
+        };
+        entries.push(((ts.clone(), lane.clone()) as Identity, lease.clone()));
+    }
+    Some(Saved { offset, lines, fold: Fold::from_parts(entries, max_seq) })
+}
+
+fn store_sidecar(path: &Path, f: &File, meta: &fs::Metadata, saved: &Saved) -> io::Result<()> {
+    let leases: Vec<Value> = saved
+        .fold
+        .entries()
+        .map(|((ts, lane), lease)| Value::List(vec![id_value(ts), id_value(lane), Value::Dict(lease.clone())]))
+        .collect();
+    let mut d = Dict::new();
+    d.push("version", Value::int(SIDECAR_VERSION));
+    d.push("dev", Value::int(meta.dev() as i64));
+    d.push("ino", Value::int(meta.ino() as i64));
+    d.push("offset", Value::int(saved.offset as i64));
+    d.push("lines", Value::int(saved.lines as i64));
+    d.push("head", Value::str(window_digest(f, 0, saved.offset.min(WINDOW))?));
+    d.push("tail", Value::str(window_digest(f, saved.offset.saturating_sub(WINDOW), saved.offset)?));
+    d.push("max_seq", Value::Int(saved.fold.max_seq()));
+    d.push("leases", Value::List(leases));
+    let bytes = pyjson::dumps(&Value::Dict(d), Options::COMPACT.with_surrogates(Surrogates::Escape))
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "unencodable sidecar"))?;
+    let side = sidecar_path(path);
+    let tmp = side.with_file_name(format!(
+        "{}.{}.tmp",
+        side.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),
+        std::process::id()
+    ));
+    fs::write(&tmp, bytes)?;
+    fs::rename(&tmp, &side).inspect_err(|_| {
+        let _ = fs::remove_file(&tmp);
+    })
+}
+
+/// Fold records decoded from `bytes` into `fold`.
+fn fold_bytes(fold: &mut Fold, dec: &mut Decoder, bytes: &[u8], at_eof: bool) -> usize {
+    let mut n = 0;
+    dec.feed(bytes, at_eof, |d| {
+        if let Decoded::Record(r) = d {
+            fold.apply_owned(r);
+            n += 1;
+        } else if let Some(s) = d.into_entry() {
+            fold.apply_owned(s);
+        }
+    });
+    n
+}
+
+/// The live set and the next seq of the journal at `path`, using and
+/// refreshing the sidecar. A missing journal has no leases and seq 1.
+pub fn live_view(path: &Path) -> io::Result<LiveView> {
+    let mut f = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Ok(LiveView { leases: Vec::new(), next_seq: Int::Small(1), folded: 0, rebuilt: true })
+        }
+        Err(e) => return Err(e),
+    };
+    let meta = f.metadata()?;
+    let (mut saved, rebuilt) = match load_sidecar(path, &f, &meta) {
+        Some(s) => (s, false),
+        None => (Saved { offset: 0, lines: 0, fold: Fold::new() }, true),
+    };
+    let start_offset = saved.offset;
+    let mut tail = Vec::new();
+    f.seek(SeekFrom::Start(saved.offset))?;
+    f.read_to_end(&mut tail)?;
+    // Complete lines (through the last '\n') advance the saved fold; what
+    // follows may still be mid-append and is folded into the answer only.
+    let cut = tail.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let mut dec = Decoder { lines: saved.lines };
+    let mut folded = fold_bytes(&mut saved.fold, &mut dec, &tail[..cut], cut == tail.len());
+    saved.offset += cut as u64;
+    saved.lines = dec.lines;
+    // Rewriting the sidecar costs more than folding a short tail, so it is
+    // saved only when rebuilt or once the unsaved tail has grown.
+    if rebuilt || saved.offset - start_offset >= SIDECAR_REFRESH_BYTES {
+        // Best effort: a read-only directory only costs speed.
+        let _ = store_sidecar(path, &f, &meta, &saved);
+    }
+    let mut fold = saved.fold;
+    if cut < tail.len() {
+        folded += fold_bytes(&mut fold, &mut dec, &tail[cut..], true);
+    }
+    let next_seq = fold.next_seq();
+    Ok(LiveView { leases: fold.into_leases(), next_seq, folded, rebuilt })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::{replay, next_seq};
+
+    fn tmp(tag: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("dos-journal-{tag}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&d);
+        fs::create_dir_all(&d).unwrap();
+        d.join("lane-journal.jsonl")
+    }
+
+    fn acquire(lane: &str, holder: &str) -> Dict {
+        let v = pyjson::parse_str(&format!(
+            r#"{{"op": "ACQUIRE", "lane": "{lane}", "loop_ts": "t", "lease": {{"lane": "{lane}", "loop_ts": "t", "holder": "{holder}"}}}}"#
+        ))
+        .unwrap();
+        v.as_dict().unwrap().clone()
+    }
+
+    fn check(path: &Path) {
+        let all = read_all(path);
+        let v = live_view(path).unwrap();
+        assert_eq!(v.leases, replay(&all));
+        assert_eq!(v.next_seq, next_seq(&all));
+    }
+
+    #[test]
+    fn sidecar_follows_appends_and_rewrites() {
+        let p = tmp("sidecar");
+        for i in 0..5 {
+            append(&p, &acquire(&format!("l{i}"), "h"), "2026-11-21T12:00:00Z").unwrap();
+        }
+        check(&p);
+        assert!(sidecar_path(&p).exists());
+        // A foreign writer appends (no sidecar update) and leaves a torn tail.
+        let mut f = fs::OpenOptions::new().append(true).open(&p).unwrap();
+        f.write_all(b"{\"op\": \"RELEASE\", \"lane\": \"l1\", \"loop_ts\": \"t\", \"seq\": 40}\n{\"op\": \"REL").unwrap();
+        drop(f);
+        check(&p);
+        let v = live_view(&p).unwrap();
+        assert!(!v.rebuilt);
+        // Our append repairs the torn tail rather than gluing onto it.
+        append(&p, &acquire("l9", "h\u{2028}x"), "2026-11-21T12:00:01Z").unwrap();
+        check(&p);
+        assert!(live_view(&p).unwrap().leases.iter().any(|l| l.get("lane").and_then(Value::as_str) == Some("l9")));
+        // A rewrite (new inode) is noticed.
+        let text = fs::read(&p).unwrap();
+        let other = p.with_file_name("other.jsonl");
+        fs::write(&other, &text[..text.len() / 2]).unwrap();
+        fs::rename(&other, &p).unwrap();
+        let v = live_view(&p).unwrap();
+        assert!(v.rebuilt);
+        check(&p);
+    }
+}

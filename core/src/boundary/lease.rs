@@ -1,0 +1,415 @@
+//! The lane-lease verbs over the journal on disk (the reference's
+//! `lane_lease`): each reads the live set, decides, and appends, under the
+//! lane-lease mutex next to the journal.
+
+use super::filelock::{self, LockError, MutexOptions};
+use super::host;
+use super::journal::{self, AppendError};
+use crate::journal::lease as rules;
+use crate::journal::records::{self, AcquireExtras};
+use crate::journal::{compact, Decoder};
+use crate::pyjson::{Dict, Int, Value};
+use crate::pytime;
+use std::fs;
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+/// What a verb can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum LeaseError {
+    #[error(transparent)]
+    Lock(#[from] LockError),
+    #[error(transparent)]
+    Append(#[from] AppendError),
+    #[error("cannot read the lane journal {path}: {source}")]
+    Read { path: String, source: io::Error },
+}
+
+/// Where one workspace's lane journal and lane-lease mutex live.
+#[derive(Debug, Clone)]
+pub struct LeaseStore {
+    pub journal: PathBuf,
+    pub lock: PathBuf,
+    pub mutex: MutexOptions,
+    /// `$DISPATCH_HOST_ID` or the host name, as records carry it.
+    pub host_id: String,
+}
+
+impl LeaseStore {
+    /// The store for a configured journal path, with the reference's
+    /// environment overrides (`DISPATCH_LANE_JOURNAL_PATH`,
+    /// `JOB_LANE_JOURNAL_PATH`, `DISPATCH_LANE_LEASE_LOCK_PATH`).
+    pub fn for_journal(configured: &Path) -> LeaseStore {
+        let journal = journal::resolve_path(configured);
+        let lock = match std::env::var_os("DISPATCH_LANE_LEASE_LOCK_PATH").filter(|v| !v.is_empty()) {
+            Some(v) => PathBuf::from(v),
+            None => journal.parent().unwrap_or(Path::new("")).join(".lane-lease.lock"),
+        };
+        LeaseStore { journal, lock, mutex: MutexOptions::default(), host_id: host::host_id() }
+    }
+
+    fn now_iso() -> String {
+        pytime::iso_seconds(host::now_ms())
+    }
+
+    /// The structural live set (every un-released lease).
+    pub fn live(&self) -> Result<Vec<Dict>, LeaseError> {
+        journal::live_view(&self.journal)
+            .map(|v| v.leases)
+            .map_err(|e| LeaseError::Read { path: self.journal.display().to_string(), source: e })
+    }
+
+    /// The contention view: the live set without provably dead leases
+    /// (stale past TTL and grace, or past the grace with a dead pid here).
+    pub fn live_unexpired(&self) -> Result<Vec<Dict>, LeaseError> {
+        let now = host::now_ms();
+        // The reference probes against the machine's host name here (not
+        // $DISPATCH_HOST_ID, which only stamps records).
+        let this_host = host::hostname();
+        Ok(self
+            .live()?
+            .into_iter()
+            .filter(|l| {
+                let alive = host::probe_pid(rules::probe_pid_of(l), &rules::host_of(l), &this_host);
+                !rules::lease_is_dead(l, now, alive)
+            })
+            .collect())
+    }
+
+    fn append(&self, e: &Dict) -> Result<Dict, LeaseError> {
+        Ok(journal::append(&self.journal, e, &Self::now_iso())?)
+    }
+
+    /// `acquire`: under the mutex, `decide` sees the live set (plus
+    /// `extra`) and returns the arbiter's decision; an admit appends an
+    /// ACQUIRE, a refusal a REFUSE (best effort).
+    pub fn acquire(&self, req: &AcquireRequest, decide: impl FnOnce(&[Dict]) -> AcquireDecision) -> Result<AcquireOutcome, LeaseError> {
+        let loop_ts = if req.loop_ts.is_empty() { Self::now_iso() } else { req.loop_ts.clone() };
+        let _g = filelock::lock(&self.lock, &req.owner, &self.mutex)?;
+        let mut live = self.live()?;
+        live.extend(req.extra_leases.iter().cloned());
+        let decision = decide(&live);
+        if decision.acquired {
+            let mut lease = Dict::new();
+            lease.push("lane", Value::str(if decision.lane.is_empty() { &req.lane } else { &decision.lane }));
+            lease.push("lane_kind", Value::str(&req.kind));
+            let tree = if decision.tree.is_empty() { &req.tree } else { &decision.tree };
+            lease.push("tree", Value::List(tree.iter().map(|t| Value::str(t.as_str())).collect()));
+            lease.push("loop_ts", Value::str(&loop_ts));
+            lease.push("host_id", Value::str(&self.host_id));
+            lease.push("pid", Value::int(host::pid() as i64));
+            lease.push("holder", Value::str(&req.owner));
+            lease.push("acquired_at", Value::str(Self::now_iso()));
+            if !req.run_id.is_empty() {
+                lease.push("run_id", Value::str(&req.run_id));
+            }
+            let x = AcquireExtras {
+                reason: Value::str(format!("lane-lease:{}", req.owner)),
+                prev_holder: Value::Null,
+                env_digest: Value::str(""),
+                children: Value::Null,
+                run_id: if req.run_id.is_empty() { Value::Null } else { Value::str(&req.run_id) },
+            };
+            let entry = records::acquire_entry(&lease, &x).unwrap_or_default();
+            let written = self.append(&entry)?;
+            Ok(AcquireOutcome { decision, journaled: true, record: Some(written) })
+        } else {
+            let mut d = Dict::new();
+            d.push("lane", Value::str(&decision.lane));
+            d.push("reason", Value::str(&decision.reason));
+            let entry = records::refuse_entry(
+                &d,
+                &Value::str(&req.owner),
+                &Value::str(&req.lane),
+                &Value::str(&loop_ts),
+                &Value::str(&self.host_id),
+                &if req.run_id.is_empty() { Value::Null } else { Value::str(&req.run_id) },
+                &Value::str(""),
+            );
+            let written = self.append(&entry).ok();
+            Ok(AcquireOutcome { decision, journaled: false, record: written })
+        }
+    }
+
+    /// `release`: append a RELEASE for the newest matching lease; `false`
+    /// when none matches.
+    pub fn release(&self, lane: &str, owner: &str, loop_ts: &str) -> Result<bool, LeaseError> {
+        let _g = filelock::lock(&self.lock, owner, &self.mutex)?;
+        let live = self.live()?;
+        let Some(m) = rules::pick_release(&live, lane, owner, loop_ts) else { return Ok(false) };
+        self.append(&records::release_entry(m, &Value::str(format!("lane-lease:{owner}"))))?;
+        Ok(true)
+    }
+
+    /// `adopt`: move the newest lease on `lane` to `new_owner`.
+    pub fn adopt(&self, lane: &str, new_owner: &str, loop_ts: &str, new_pid: Option<i64>) -> Result<bool, LeaseError> {
+        let _g = filelock::lock(&self.lock, new_owner, &self.mutex)?;
+        let live = self.live()?;
+        let Some(m) = rules::pick_adopt(&live, lane, loop_ts) else { return Ok(false) };
+        let e = records::adopt_entry(
+            m,
+            &Value::str(new_owner),
+            &new_pid.map_or(Value::Null, Value::int),
+            &Value::str(&self.host_id),
+            &Value::str(Self::now_iso()),
+            &Value::str(format!("adopt:{new_owner}")),
+        );
+        self.append(&e)?;
+        Ok(true)
+    }
+
+    /// `heartbeat`: refresh `owner`'s newest lease on `lane`, or skip the
+    /// write when it beat within `coalesce_within_s`.
+    pub fn heartbeat(&self, lane: &str, owner: &str, loop_ts: &str, coalesce_within_s: f64) -> Result<bool, LeaseError> {
+        let _g = filelock::lock(&self.lock, owner, &self.mutex)?;
+        let live = self.live()?;
+        let Some(m) = rules::pick_heartbeat(&live, lane, owner, loop_ts) else { return Ok(false) };
+        if coalesce_within_s > 0.0 && rules::beat_is_recent(m, host::now_ms(), coalesce_within_s) {
+            return Ok(true);
+        }
+        self.append(&records::heartbeat_entry(m, &Value::str(Self::now_iso())))?;
+        Ok(true)
+    }
+
+    /// `halt`: record the intent to stop `handle` (never signals anything).
+    pub fn halt(&self, req: &HaltRequest) -> Result<HaltOutcome, LeaseError> {
+        let owner = if req.owner.is_empty() { &req.handle } else { &req.owner };
+        let _g = filelock::lock(&self.lock, owner, &self.mutex)?;
+        let (mut lane, mut loop_ts, mut host_id) = (req.lane.clone(), req.loop_ts.clone(), Value::Null);
+        if let Ok(live) = self.live() {
+            if let Some(l) = rules::pick_halt(&live, &req.handle, &req.lane, &req.loop_ts) {
+                let text = |k: &str| match l.get(k) {
+                    Some(v) if v.truthy() => crate::pyjson::py_str(v).as_str().map(str::to_string),
+                    _ => None,
+                };
+                lane = text("lane").unwrap_or(lane);
+                loop_ts = text("loop_ts").unwrap_or(loop_ts);
+                host_id = l.get("host_id").cloned().unwrap_or(Value::Null);
+            }
+        }
+        let reason = if !req.reason.is_empty() {
+            req.reason.clone()
+        } else if !req.owner.is_empty() {
+            format!("halt:{}", req.owner)
+        } else {
+            "halt".to_string()
+        };
+        let e = records::halt_entry(
+            &Value::str(&req.handle),
+            &Value::str(reason),
+            &Value::str(&lane),
+            &Value::str(&loop_ts),
+            &host_id,
+            &if req.run_id.is_empty() { Value::Null } else { Value::str(&req.run_id) },
+            &req.command.as_ref().map_or(Value::Null, |c| Value::str(c.as_str())),
+        );
+        let recorded = self.append(&e).is_ok();
+        Ok(HaltOutcome { handle: req.handle.clone(), recorded, command: req.command.clone(), lane, loop_ts })
+    }
+
+    /// `spawn`: record that a run is about to take `lane`.
+    pub fn spawn(&self, lane: &str, owner: &str, loop_ts: &str, run_id: &str, reason: &str) -> Result<SpawnOutcome, LeaseError> {
+        let loop_ts = if loop_ts.is_empty() { Self::now_iso() } else { loop_ts.to_string() };
+        let holder = if owner.is_empty() { format!("{}:{}", host::hostname(), host::pid()) } else { owner.to_string() };
+        let lock_owner = if owner.is_empty() { format!("spawn:{lane}") } else { owner.to_string() };
+        let _g = filelock::lock(&self.lock, &lock_owner, &self.mutex)?;
+        let reason = if !reason.is_empty() {
+            reason.to_string()
+        } else if !owner.is_empty() {
+            format!("spawn:{owner}")
+        } else {
+            "spawn".to_string()
+        };
+        let e = records::spawn_entry(
+            &Value::str(lane),
+            &Value::str(&loop_ts),
+            &Value::str(&holder),
+            &Value::str(&self.host_id),
+            &Value::int(host::pid() as i64),
+            &if run_id.is_empty() { Value::Null } else { Value::str(run_id) },
+            &Value::str(reason),
+        );
+        let recorded = self.append(&e).is_ok();
+        Ok(SpawnOutcome { lane: lane.to_string(), recorded, loop_ts, holder })
+    }
+
+    /// `compact_journal`: rewrite the journal as one CHECKPOINT (plus the
+    /// corrupt sentinels), under the mutex. Lines other writers append
+    /// without the mutex while this runs are carried over, not lost.
+    pub fn compact_journal(&self, owner: &str) -> Result<CompactOutcome, LeaseError> {
+        let rd = |e| LeaseError::Read { path: self.journal.display().to_string(), source: e };
+        let _g = filelock::lock(&self.lock, owner, &self.mutex)?;
+        let mut old = match fs::File::open(&self.journal) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(CompactOutcome::default()),
+            Err(e) => return Err(rd(e)),
+        };
+        let mut bytes = Vec::new();
+        old.read_to_end(&mut bytes).map_err(rd)?;
+        let size_before = bytes.len() as u64;
+        // Fold only complete lines; a partial last line may be an append
+        // in flight and is carried over as bytes.
+        let cut = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let mut entries = Vec::new();
+        Decoder::default().feed(&bytes[..cut], cut == bytes.len(), |d| entries.extend(d.into_entry()));
+        if entries.is_empty() && cut == bytes.len() {
+            return Ok(CompactOutcome::default());
+        }
+        let compacted = compact(&entries);
+        let mut body = Vec::new();
+        for e in &compacted {
+            body.extend(journal::encode_record(e).map_err(AppendError::from_surrogate)?);
+        }
+        body.extend_from_slice(&bytes[cut..]);
+        let name = self.journal.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let tmp = self.journal.with_file_name(format!("{name}.compact.tmp"));
+        let mut t = fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o644).open(&tmp).map_err(rd)?;
+        t.write_all(&body).map_err(rd)?;
+        // Carry over whatever lock-less writers appended meanwhile.
+        let mut seen = size_before;
+        loop {
+            let mut more = Vec::new();
+            old.seek(SeekFrom::Start(seen)).map_err(rd)?;
+            old.read_to_end(&mut more).map_err(rd)?;
+            if more.is_empty() {
+                break;
+            }
+            t.write_all(&more).map_err(rd)?;
+            seen += more.len() as u64;
+        }
+        t.sync_all().map_err(rd)?;
+        fs::rename(&tmp, &self.journal).map_err(rd)?;
+        // A writer that opened the old file just before the rename lands there.
+        let mut late = Vec::new();
+        old.seek(SeekFrom::Start(seen)).map_err(rd)?;
+        old.read_to_end(&mut late).map_err(rd)?;
+        if !late.is_empty() {
+            let mut f = fs::OpenOptions::new().append(true).open(&self.journal).map_err(rd)?;
+            f.write_all(&late).map_err(rd)?;
+            f.sync_all().map_err(rd)?;
+        }
+        let size_after = fs::metadata(&self.journal).map(|m| m.len()).unwrap_or(0);
+        Ok(CompactOutcome {
+            entries_before: entries.len(),
+            entries_after: compacted.len(),
+            bytes_reclaimed: size_before.saturating_sub(size_after),
+        })
+    }
+
+    /// `next_seq` of the journal, without reading its history.
+    pub fn next_seq(&self) -> Result<Int, LeaseError> {
+        journal::live_view(&self.journal)
+            .map(|v| v.next_seq)
+            .map_err(|e| LeaseError::Read { path: self.journal.display().to_string(), source: e })
+    }
+}
+
+/// An `acquire` request.
+#[derive(Debug, Clone, Default)]
+pub struct AcquireRequest {
+    pub lane: String,
+    pub kind: String,
+    pub tree: Vec<String>,
+    pub owner: String,
+    pub loop_ts: String,
+    pub extra_leases: Vec<Dict>,
+    pub run_id: String,
+}
+
+/// What the arbiter decided, as far as `acquire` needs it.
+#[derive(Debug, Clone, Default)]
+pub struct AcquireDecision {
+    pub acquired: bool,
+    pub lane: String,
+    pub tree: Vec<String>,
+    pub reason: String,
+    /// The full decision, for the caller.
+    pub detail: Value,
+}
+
+#[derive(Debug, Clone)]
+pub struct AcquireOutcome {
+    pub decision: AcquireDecision,
+    pub journaled: bool,
+    /// The record appended (ACQUIRE, or the REFUSE when it could be written).
+    pub record: Option<Dict>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct HaltRequest {
+    pub handle: String,
+    pub lane: String,
+    pub owner: String,
+    pub loop_ts: String,
+    pub reason: String,
+    pub run_id: String,
+    pub command: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct HaltOutcome {
+    pub handle: String,
+    pub recorded: bool,
+    pub command: Option<String>,
+    pub lane: String,
+    pub loop_ts: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpawnOutcome {
+    pub lane: String,
+    pub recorded: bool,
+    pub loop_ts: String,
+    pub holder: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CompactOutcome {
+    pub entries_before: usize,
+    pub entries_after: usize,
+    pub bytes_reclaimed: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store(tag: &str) -> LeaseStore {
+        let d = std::env::temp_dir().join(format!("dos-lease-{tag}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&d);
+        fs::create_dir_all(&d).unwrap();
+        let mut s = LeaseStore::for_journal(&d.join("lane-journal.jsonl"));
+        s.journal = d.join("lane-journal.jsonl");
+        s.lock = d.join(".lane-lease.lock");
+        s
+    }
+
+    fn admit(lane: &str) -> impl FnOnce(&[Dict]) -> AcquireDecision + '_ {
+        move |_| AcquireDecision { acquired: true, lane: lane.into(), tree: vec!["src/**".into()], ..Default::default() }
+    }
+
+    #[test]
+    fn verbs_round_trip() {
+        let s = store("verbs");
+        let req = AcquireRequest { lane: "main".into(), kind: "main".into(), owner: "agent-1".into(), loop_ts: "t1".into(), ..Default::default() };
+        let out = s.acquire(&req, admit("main")).unwrap();
+        assert!(out.journaled);
+        assert_eq!(s.live().unwrap().len(), 1);
+        assert!(s.heartbeat("main", "agent-1", "", 0.0).unwrap());
+        assert!(!s.heartbeat("main", "agent-2", "", 0.0).unwrap());
+        assert!(s.adopt("main", "agent-2", "", Some(4)).unwrap());
+        let live = s.live().unwrap();
+        assert_eq!(live[0].get("holder").and_then(Value::as_str), Some("agent-2"));
+        let h = s.halt(&HaltRequest { handle: "4".into(), ..Default::default() }).unwrap();
+        assert_eq!((h.lane.as_str(), h.loop_ts.as_str(), h.recorded), ("main", "t1", true));
+        assert!(!s.release("main", "agent-1", "").unwrap());
+        assert!(s.release("main", "agent-2", "").unwrap());
+        assert!(s.live().unwrap().is_empty());
+        let before = s.next_seq().unwrap();
+        let c = s.compact_journal("journal-compact").unwrap();
+        assert_eq!(c.entries_after, 1);
+        assert_eq!(s.next_seq().unwrap(), before);
+        assert!(!s.lock.exists());
+    }
+}

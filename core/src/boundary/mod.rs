@@ -1,0 +1,10 @@
+//! The boundary: the only code in `dos-core` that touches files, the clock,
+//! the environment or other processes. Deciders receive what it reads as
+//! plain data.
+
+pub mod archive_lock;
+pub mod filelock;
+pub mod host;
+pub mod journal;
+pub mod lease;
+pub(crate) mod ops;

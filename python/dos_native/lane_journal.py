@@ -1,0 +1,148 @@
+"""The lane journal (the lease write-ahead log), natively.
+
+Mirrors ``dos.lane_journal``: the pure fold (``replay``, ``compact``,
+``next_seq`` over records), the record builders, and the file functions
+(``read_all``, ``append``, ``next_seq``) on an explicit path. ``live(path)``
+is the live-lease set through the fold sidecar: its cost does not grow with
+the journal's history.
+
+Differences from the reference, all readable by it (docs/divergences.md):
+``append`` writes U+2028, U+2029 and U+0085 as ``\\u`` escapes and first
+ends a torn last line, so neither loses a record.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any, Iterable, Optional
+
+from ._native import dispatch
+
+SCHEMA_FAMILY = "lane-journal"
+LANE_JOURNAL_SCHEMA = 1
+
+OP_ACQUIRE = "ACQUIRE"
+OP_RELEASE = "RELEASE"
+OP_HEARTBEAT = "HEARTBEAT"
+OP_SCAVENGE = "SCAVENGE"
+OP_REFUSE = "REFUSE"
+OP_RECONCILE = "RECONCILE"
+OP_HALT = "HALT"
+OP_ENFORCE = "ENFORCE"
+OP_ADOPT = "ADOPT"
+OP_ATTEMPT = "ATTEMPT"
+OP_SPAWN = "SPAWN"
+OP_CHECKPOINT = "CHECKPOINT"
+
+
+def _path(path) -> str:
+    if path is None:
+        raise TypeError("dos_native.lane_journal needs an explicit journal path")
+    return os.fspath(path)
+
+
+def read_all(path) -> list[dict]:
+    """Every record of the journal file, in append order."""
+    return dispatch("lane_journal.read_file", {"journal": _path(path)})
+
+
+def tail(n: int = 20, path=None) -> list[dict]:
+    entries = read_all(path)
+    return entries[-n:] if n > 0 else entries
+
+
+def append(entry: dict, path) -> dict:
+    """Append one record (stamping ``seq`` and ``ts`` when absent), fsync'd."""
+    return dispatch("lane_journal.append", {"journal": _path(path), "entry": dict(entry)})
+
+
+def next_seq(path) -> int:
+    """The seq the next append stamps, without reading the whole history."""
+    return dispatch("lane_journal.next_seq_of_file", {"journal": _path(path)})
+
+
+def live(path) -> list[dict]:
+    """The live leases of the journal file (``replay(read_all(path))``)."""
+    return dispatch("lane_journal.live_of_file", {"journal": _path(path)})
+
+
+def replay(entries: Iterable[dict]) -> list[dict]:
+    return dispatch("lane_journal.replay", {"entries": list(entries)})
+
+
+def compact(entries: Iterable[dict]) -> list[dict]:
+    return dispatch("lane_journal.compact", {"entries": list(entries)})
+
+
+def next_seq_of(entries: Iterable[dict]) -> int:
+    return dispatch("lane_journal.next_seq", {"entries": list(entries)})
+
+
+def _args(**kw: Any) -> dict:
+    return {k: v for k, v in kw.items() if v is not None}
+
+
+def acquire_entry(lease: dict, *, reason: str = "", prev_holder: Any = None, env_digest: str = "",
+                  children: Any = None, run_id: Any = None) -> dict:
+    return dispatch("lane_journal.acquire_entry", _args(lease=lease, reason=reason, prev_holder=prev_holder,
+                                                        env_digest=env_digest, children=children, run_id=run_id))
+
+
+def release_entry(lease: dict, *, reason: str = "explicit") -> dict:
+    return dispatch("lane_journal.release_entry", _args(lease=lease, reason=reason))
+
+
+def heartbeat_entry(lease: dict, *, heartbeat_at: str = "") -> dict:
+    return dispatch("lane_journal.heartbeat_entry", _args(lease=lease, heartbeat_at=heartbeat_at))
+
+
+def scavenge_entry(lease: dict, *, reason: str = "scavenged", prev_holder: Any = None) -> dict:
+    return dispatch("lane_journal.scavenge_entry", _args(lease=lease, reason=reason, prev_holder=prev_holder))
+
+
+def checkpoint_entry(leases: list[dict], *, seq_watermark: int) -> dict:
+    return dispatch("lane_journal.checkpoint_entry", {"leases": list(leases), "seq_watermark": int(seq_watermark)})
+
+
+def encode_line(entry: dict) -> str:
+    """The reference's bytes for one record (``json.dumps(sort_keys=True,
+    ensure_ascii=False)`` plus a newline)."""
+    return dispatch("lane_journal.encode_line", {"entry": entry})
+
+
+def _register() -> None:
+    """accelerate(): serve ``dos.lane_journal``'s file reads and folds natively."""
+    import functools
+
+    from ._accelerate import register
+
+    def plain_path_reader(native):
+        def factory(ref_mod, original):
+            @functools.wraps(original)
+            def swapped(path=None):
+                try:
+                    p = path if path is not None else ref_mod._journal_path()
+                    return native(p)
+                except Exception:
+                    return original(path)
+            return swapped
+        return factory
+
+    def fold(native):
+        def factory(ref_mod, original):
+            @functools.wraps(original)
+            def swapped(entries):
+                entries = list(entries)
+                try:
+                    return native(entries)
+                except Exception:
+                    return original(entries)
+            return swapped
+        return factory
+
+    register("dos.lane_journal", "read_all", plain_path_reader(read_all))
+    register("dos.lane_journal", "next_seq", plain_path_reader(next_seq))
+    register("dos.lane_journal", "replay", fold(replay))
+    register("dos.lane_journal", "compact", fold(compact))
+
+
+_register()

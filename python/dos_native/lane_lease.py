@@ -1,0 +1,107 @@
+"""The lane-lease verbs on a workspace's journal, natively.
+
+Mirrors ``dos.lane_lease``. ``config`` is anything with
+``config.paths.lane_journal`` (the reference's ``SubstrateConfig``) or a
+path to the journal itself; the reference's environment overrides
+(``DISPATCH_LANE_JOURNAL_PATH``, ``JOB_LANE_JOURNAL_PATH``,
+``DISPATCH_LANE_LEASE_LOCK_PATH``) win over it as they do there.
+``acquire`` waits for the native arbiter and is not here yet.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+from typing import Optional
+
+from ._native import dispatch
+
+
+def _journal(config) -> str:
+    paths = getattr(config, "paths", None)
+    if paths is not None:
+        return os.fspath(paths.lane_journal)
+    return os.fspath(config)
+
+
+def live_leases(config, *, expire_dead: bool = False) -> list[dict]:
+    return dispatch("lane_lease.live_leases", {"journal": _journal(config), "expire_dead": bool(expire_dead)})
+
+
+def release(config, *, lane: str, owner: str, loop_ts: str = "") -> bool:
+    return dispatch("lane_lease.release", {"journal": _journal(config), "lane": lane, "owner": owner, "loop_ts": loop_ts})
+
+
+def heartbeat(config, *, lane: str, owner: str, loop_ts: str = "", coalesce_within_s: float = 0.0) -> bool:
+    return dispatch("lane_lease.heartbeat", {"journal": _journal(config), "lane": lane, "owner": owner,
+                                             "loop_ts": loop_ts, "coalesce_within_s": float(coalesce_within_s)})
+
+
+def adopt(config, *, lane: str, new_owner: str, loop_ts: str = "", new_pid: Optional[int] = None) -> bool:
+    args = {"journal": _journal(config), "lane": lane, "new_owner": new_owner, "loop_ts": loop_ts}
+    if new_pid is not None:
+        args["new_pid"] = new_pid
+    return dispatch("lane_lease.adopt", args)
+
+
+@dataclasses.dataclass(frozen=True)
+class HaltResult:
+    handle: str
+    recorded: bool
+    command: Optional[str] = None
+    lane: str = ""
+    loop_ts: str = ""
+
+
+def halt(config, *, handle: str, lane: str = "", owner: str = "", loop_ts: str = "", reason: str = "",
+         run_id: str = "", command: Optional[str] = None) -> HaltResult:
+    args = {"journal": _journal(config), "handle": handle, "lane": lane, "owner": owner, "loop_ts": loop_ts,
+            "reason": reason, "run_id": run_id}
+    if command is not None:
+        args["command"] = command
+    return HaltResult(**dispatch("lane_lease.halt", args))
+
+
+@dataclasses.dataclass(frozen=True)
+class SpawnResult:
+    lane: str
+    recorded: bool
+    loop_ts: str = ""
+    holder: str = ""
+
+
+def spawn(config, *, lane: str, owner: str = "", loop_ts: str = "", run_id: str = "", reason: str = "") -> SpawnResult:
+    return SpawnResult(**dispatch("lane_lease.spawn", {"journal": _journal(config), "lane": lane, "owner": owner,
+                                                       "loop_ts": loop_ts, "run_id": run_id, "reason": reason}))
+
+
+@dataclasses.dataclass(frozen=True)
+class CompactResult:
+    entries_before: int
+    entries_after: int
+    bytes_reclaimed: int
+
+
+def compact_journal(config, *, owner: str = "journal-compact") -> CompactResult:
+    return CompactResult(**dispatch("lane_lease.compact_journal", {"journal": _journal(config), "owner": owner}))
+
+
+def _register() -> None:
+    """accelerate(): the structural and contention live sets natively."""
+    import functools
+
+    from ._accelerate import register
+
+    def factory(ref_mod, original):
+        @functools.wraps(original)
+        def swapped(config, *, expire_dead=False):
+            try:
+                return dispatch("lane_lease.live_leases",
+                                {"journal": os.fspath(ref_mod._journal_path(config)), "expire_dead": bool(expire_dead)})
+            except Exception:
+                return original(config, expire_dead=expire_dead)
+        return swapped
+
+    register("dos.lane_lease", "live_leases", factory)
+
+
+_register()
