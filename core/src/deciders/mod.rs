@@ -33,4 +33,9 @@ pub(crate) static ALL: &[&[OpSpec]] = &[
     hook_exit::OPS,
     durable_schema::OPS,
     crate::journal::ops::OPS,
+    crate::durable::id_alloc::OPS,
+    crate::durable::run_id::OPS,
+    crate::durable::verdict_journal::OPS,
+    crate::durable::intent_ledger::OPS,
+    crate::durable::export_cursor::OPS,
 ];
