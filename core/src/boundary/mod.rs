@@ -6,3 +6,4 @@ pub mod filelock;
 pub mod host;
 pub mod journal;
 pub mod lease;
+pub mod run_id;

@@ -35,6 +35,7 @@ pub(crate) static ALL: &[&[OpSpec]] = &[
     crate::journal::ops::OPS,
     crate::durable::id_alloc::OPS,
     crate::durable::run_id::OPS,
+    crate::boundary::run_id::OPS,
     crate::durable::verdict_journal::OPS,
     crate::durable::intent_ledger::OPS,
     crate::durable::export_cursor::OPS,
