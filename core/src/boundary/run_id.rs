@@ -160,7 +160,7 @@ mod tests {
         let _ = fs::remove_dir_all(&dir);
         let p = write_run_json(&dir, &a.to_value()).unwrap();
         assert_eq!(fs::read_to_string(&p).unwrap(), rid::run_json(&a));
-        assert_eq!(read_run_json(&dir), Some(a.to_value()));
+        assert_eq!(rid::run_from_value(&read_run_json(&dir).unwrap()), Ok(a.clone()));
         let names: Vec<_> = fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names.len(), 1, "{names:?}");
     }
