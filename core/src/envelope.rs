@@ -33,6 +33,11 @@ pub enum ErrorCode {
     BadArgs,
     /// `config` is malformed.
     BadConfig,
+    /// An op that touches files could not take a lock within its retry
+    /// budget (another process holds it).
+    Busy,
+    /// An op that touches files met a file-system error.
+    Io,
     /// A bug inside the library (a caught panic). Please report it.
     Internal,
 }
@@ -46,17 +51,21 @@ impl ErrorCode {
             ErrorCode::UnknownOp => "UNKNOWN_OP",
             ErrorCode::BadArgs => "BAD_ARGS",
             ErrorCode::BadConfig => "BAD_CONFIG",
+            ErrorCode::Busy => "BUSY",
+            ErrorCode::Io => "IO_ERROR",
             ErrorCode::Internal => "INTERNAL",
         }
     }
 
-    pub const ALL: [ErrorCode; 7] = [
+    pub const ALL: [ErrorCode; 9] = [
         ErrorCode::BadJson,
         ErrorCode::BadRequest,
         ErrorCode::AbiMismatch,
         ErrorCode::UnknownOp,
         ErrorCode::BadArgs,
         ErrorCode::BadConfig,
+        ErrorCode::Busy,
+        ErrorCode::Io,
         ErrorCode::Internal,
     ];
 }

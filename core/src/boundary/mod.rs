@@ -4,6 +4,7 @@
 
 pub mod filelock;
 pub mod host;
+pub mod id_alloc;
 pub mod journal;
 pub mod lease;
 pub mod run_id;

@@ -34,6 +34,7 @@ pub(crate) static ALL: &[&[OpSpec]] = &[
     durable_schema::OPS,
     crate::journal::ops::OPS,
     crate::durable::id_alloc::OPS,
+    crate::boundary::id_alloc::OPS,
     crate::durable::run_id::OPS,
     crate::boundary::run_id::OPS,
     crate::durable::verdict_journal::OPS,
