@@ -26,6 +26,13 @@ fn wait_for_go(dir: &Path) {
     }
 }
 
+/// The reference's lock settings with a deeper retry budget: the test checks
+/// exclusivity, and on a loaded machine (CI, shared cores) 24 waiters can
+/// outlast the default budget of about 2 s.
+fn patient() -> AllocOptions {
+    AllocOptions { retries: 1500, ..AllocOptions::default() }
+}
+
 /// Allocate from `threads` threads; every id handed out, in any order.
 fn hammer(dir: &Path, threads: usize) -> Vec<i64> {
     let handles: Vec<_> = (0..threads)
@@ -33,7 +40,7 @@ fn hammer(dir: &Path, threads: usize) -> Vec<i64> {
             let dir = dir.to_path_buf();
             thread::spawn(move || {
                 (0..PER_THREAD)
-                    .map(|_| match allocate(&dir, SCOPE, &AllocOptions::default()).expect("allocate") {
+                    .map(|_| match allocate(&dir, SCOPE, &patient()).unwrap_or_else(|e| panic!("allocate: {e}")) {
                         Int::Small(v) => v,
                         other => panic!("unexpected id {other}"),
                     })

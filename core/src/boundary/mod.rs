@@ -2,9 +2,13 @@
 //! the environment or other processes. Deciders receive what it reads as
 //! plain data.
 
+pub mod export_cursor;
 pub mod filelock;
 pub mod host;
 pub mod id_alloc;
+pub mod intent_ledger;
 pub mod journal;
+pub mod jsonl;
 pub mod lease;
 pub mod run_id;
+pub mod verdict_journal;

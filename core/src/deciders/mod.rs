@@ -38,6 +38,9 @@ pub(crate) static ALL: &[&[OpSpec]] = &[
     crate::durable::run_id::OPS,
     crate::boundary::run_id::OPS,
     crate::durable::verdict_journal::OPS,
+    crate::boundary::verdict_journal::OPS,
     crate::durable::intent_ledger::OPS,
+    crate::boundary::intent_ledger::OPS,
     crate::durable::export_cursor::OPS,
+    crate::boundary::export_cursor::OPS,
 ];
