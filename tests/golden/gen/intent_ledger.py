@@ -197,7 +197,12 @@ def _text(rng):
         elif x < 0.1:
             lines.append(rng.choice(["[1]", "3", "null", "", "\ufeff{}"]))
         else:
-            lines.append(json.dumps(_record(rng), sort_keys=True, ensure_ascii=rng.random() < 0.5))
+            rec = _record(rng)
+            if isinstance(rec.get("checkpoint_turn"), float):
+                # A read_all result carries prose; keep it readable by every
+                # host's JSON parser (no NaN), as the runners need to parse it.
+                rec["checkpoint_turn"] = 7
+            lines.append(json.dumps(rec, sort_keys=True, ensure_ascii=rng.random() < 0.5))
     seps = ["\n"] * 8 + ["\r\n", "\r", "\u2028", "\n\n"]
     text = "".join(line + rng.choice(seps) for line in lines)
     if rng.random() < 0.15 and text:
