@@ -71,6 +71,7 @@ def main():
         ("SPACE", str.isspace, "`str.isspace()` (the set `str.split()` and `str.strip()` use)"),
         ("CASED", _cased, "characters that count as cased in the final-sigma rule (probed)"),
         ("CASE_IGNORABLE", _ignorable, "characters the final-sigma rule skips over (probed)"),
+        ("PRINTABLE", str.isprintable, "`str.isprintable()` (what `repr` leaves unescaped)"),
     ):
         rs = ranges(pred)
         w("/// Inclusive code-point ranges where %s holds.\n" % doc)

@@ -30,7 +30,7 @@ func LibraryABIVersion() int { return int(C.dos_abi_version()) }
 
 // Error is a refused request: Code is the envelope's stable error code
 // (BAD_JSON, BAD_REQUEST, ABI_MISMATCH, UNKNOWN_OP, BAD_ARGS, BAD_CONFIG,
-// INTERNAL).
+// BUSY and IO_ERROR for ops that touch files, INTERNAL).
 type Error struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`

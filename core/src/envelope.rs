@@ -33,11 +33,11 @@ pub enum ErrorCode {
     BadArgs,
     /// `config` is malformed.
     BadConfig,
-    /// A file operation failed (the journal or a lock could not be read or
-    /// written).
-    Io,
-    /// A lock stayed held by another process through every retry.
+    /// An op that touches files could not take a lock within its retry
+    /// budget (another process holds it).
     Busy,
+    /// An op that touches files met a file-system error.
+    Io,
     /// A bug inside the library (a caught panic). Please report it.
     Internal,
 }
@@ -51,8 +51,8 @@ impl ErrorCode {
             ErrorCode::UnknownOp => "UNKNOWN_OP",
             ErrorCode::BadArgs => "BAD_ARGS",
             ErrorCode::BadConfig => "BAD_CONFIG",
-            ErrorCode::Io => "IO",
             ErrorCode::Busy => "BUSY",
+            ErrorCode::Io => "IO_ERROR",
             ErrorCode::Internal => "INTERNAL",
         }
     }
@@ -64,8 +64,8 @@ impl ErrorCode {
         ErrorCode::UnknownOp,
         ErrorCode::BadArgs,
         ErrorCode::BadConfig,
-        ErrorCode::Io,
         ErrorCode::Busy,
+        ErrorCode::Io,
         ErrorCode::Internal,
     ];
 }

@@ -13,6 +13,7 @@
 pub mod boundary;
 pub mod config;
 pub mod deciders;
+pub mod durable;
 pub mod envelope;
 pub mod journal;
 pub mod pyjson;

@@ -30,8 +30,12 @@ fn take_prose(v: &mut Value, path: &str) -> Option<Value> {
     let mut cur = v;
     if let Some(parent) = parent {
         for p in parent.split('.') {
-            let Value::Dict(d) = cur else { return None };
-            cur = d.get_mut(p)?;
+            // A decimal segment indexes a list; any other names an object key.
+            cur = match cur {
+                Value::Dict(d) => d.get_mut(p)?,
+                Value::List(items) => items.get_mut(p.parse::<usize>().ok()?)?,
+                _ => return None,
+            };
         }
     }
     match cur {

@@ -17,6 +17,7 @@ from . import _native
 from ._native import ABI_VERSION, REFERENCE_VERSION, DosError, call, dispatch, ops
 from ._native import __version__ as __version__
 from . import _tree, breaker, efficiency, exec_capability, lane_journal, lane_lease, liveness, productivity
+from . import export_cursor, id_alloc, intent_ledger, run_id, verdict_journal
 from ._accelerate import accelerate, accelerated, restore
 
 __all__ = [
@@ -35,6 +36,11 @@ __all__ = [
     "efficiency",
     "breaker",
     "_tree",
+    "id_alloc",
+    "run_id",
+    "verdict_journal",
+    "intent_ledger",
+    "export_cursor",
 ]
 
 if _os.environ.get("DOS_NATIVE") == "1":

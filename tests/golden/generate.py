@@ -9,7 +9,8 @@ on the request; nothing here is typed by hand. Each line is
 `expected` is the reference's result (None when it raised, and then `error`
 is the envelope code the native side must answer with). `prose` maps the
 dotted path of each human-readable field to the facts (substrings) our own
-wording must carry; every other field is compared exactly.
+wording must carry; every other field is compared exactly. A path segment that
+is a decimal number indexes a list ("2._unreadable.reason").
 `request` is the envelope request to send, as text (runners send it as is). `expected_compact` is
 `expected` in the envelope's own compact encoding, for hosts that compare bytes.
 
@@ -55,7 +56,8 @@ def record(opdef, args, config):
         rec.update(expected=None, error="BAD_ARGS", prose={}, raised=type(e).__name__)
         return rec
     facts = opdef.facts(args, verdict) if opdef.facts else {}
-    prose = {p: list(facts.get(p, [])) for p in opdef.prose}
+    paths = tuple(facts) if opdef.dynamic_prose else opdef.prose
+    prose = {p: list(facts.get(p, [])) for p in paths}
     rec.update(expected=verdict, error=None, prose=prose)
     rec["expected_compact"] = compact(verdict)
     return rec

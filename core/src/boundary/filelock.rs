@@ -132,12 +132,38 @@ pub struct MutexOptions {
     pub retries: u32,
     pub retry_interval: Duration,
     pub ttl_seconds: f64,
+    /// Scale each pause by a random factor in [0.5, 1.5), so many waiters
+    /// do not wake in lock-step (id_alloc's mutex does this).
+    pub jitter: bool,
 }
 
 impl Default for MutexOptions {
     fn default() -> Self {
-        MutexOptions { retries: 5, retry_interval: Duration::from_millis(200), ttl_seconds: 300.0 }
+        MutexOptions { retries: 5, retry_interval: Duration::from_millis(200), ttl_seconds: 300.0, jitter: false }
     }
+}
+
+/// `interval` scaled by a factor in [0.5, 1.5) (xorshift per thread, seeded
+/// from the clock and the thread).
+fn jittered(interval: Duration) -> Duration {
+    use std::cell::Cell;
+    thread_local! {
+        static STATE: Cell<u64> = Cell::new({
+            let t = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(1);
+            let here = &t as *const u64 as u64;
+            (t ^ here.rotate_left(32) ^ u64::from(std::process::id())) | 1
+        });
+    }
+    let r = STATE.with(|s| {
+        let mut x = s.get();
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        s.set(x);
+        x
+    });
+    let unit = (r >> 11) as f64 / (1u64 << 53) as f64;
+    interval.mul_f64(0.5 + unit)
 }
 
 /// Why the mutex could not be taken.
@@ -205,7 +231,7 @@ pub fn lock(path: &Path, owner: &str, opts: &MutexOptions) -> Result<MutexGuard,
             }
         }
         if attempt < opts.retries {
-            thread::sleep(opts.retry_interval);
+            thread::sleep(if opts.jitter { jittered(opts.retry_interval) } else { opts.retry_interval });
         }
     }
     let _ = started;
@@ -228,7 +254,7 @@ mod tests {
     fn lock_excludes_and_releases() {
         let d = tmpdir("basic");
         let p = d.join(".lane-lease.lock");
-        let opts = MutexOptions { retries: 1, retry_interval: Duration::from_millis(1), ttl_seconds: 300.0 };
+        let opts = MutexOptions { retries: 1, retry_interval: Duration::from_millis(1), ttl_seconds: 300.0, jitter: false };
         let g = lock(&p, "a", &opts).unwrap();
         let body = fs::read_to_string(&p).unwrap();
         assert!(body.starts_with("owner: a\nacquired_at: "), "{body}");
@@ -245,13 +271,13 @@ mod tests {
         let d = tmpdir("stale");
         let p = d.join("l.lock");
         fs::write(&p, "").unwrap();
-        let opts = MutexOptions { retries: 0, retry_interval: Duration::from_millis(1), ttl_seconds: 0.0 };
+        let opts = MutexOptions { retries: 0, retry_interval: Duration::from_millis(1), ttl_seconds: 0.0, jitter: true };
         // An empty lock ages by its file time: with a zero TTL it is stolen.
         let g = lock(&p, "me", &opts).unwrap();
         drop(g);
         // A lock with our owner name but another pid is not ours.
         fs::write(&p, "owner: me\nacquired_at: 2999-01-01T00:00:00Z\npid: 1\n").unwrap();
-        let strict = MutexOptions { retries: 0, retry_interval: Duration::from_millis(1), ttl_seconds: 300.0 };
+        let strict = MutexOptions { retries: 0, retry_interval: Duration::from_millis(1), ttl_seconds: 300.0, jitter: false };
         assert!(lock(&p, "me", &strict).is_err());
         assert!(p.exists());
     }

@@ -120,6 +120,18 @@ fn decode_line(line: &str, index: usize, last: bool) -> Decoded {
     }
 }
 
+/// Every logical line of a whole file: its index, its stripped text and
+/// what it decoded to (for readers that keep the raw text of a record, such
+/// as the intent ledger's schema gate).
+pub fn decode_lines(bytes: &[u8], mut sink: impl FnMut(usize, &str, Decoded)) {
+    let text = String::from_utf8_lossy(bytes);
+    let lines = split_lines(&text);
+    let n = lines.len();
+    for (i, line) in lines.into_iter().enumerate() {
+        sink(i, pystr::strip(line), decode_line(line, i, i + 1 == n));
+    }
+}
+
 /// `read_all` over a whole file's bytes: every record in append order.
 pub fn decode(bytes: &[u8]) -> Vec<Dict> {
     let mut out = Vec::new();

@@ -26,7 +26,7 @@ fn or_value(a: &Value, b: Value) -> Value {
 
 /// Python's `list(x)` for a JSON value: a list's items, an object's keys, a
 /// string's characters; `None` for what `list()` refuses.
-fn py_list(v: &Value) -> Option<Vec<Value>> {
+pub(crate) fn py_list(v: &Value) -> Option<Vec<Value>> {
     match v {
         Value::List(items) => Some(items.clone()),
         Value::Dict(d) => Some(d.keys().map(|k| Value::Str(k.clone())).collect()),

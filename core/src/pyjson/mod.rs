@@ -5,11 +5,13 @@
 //! reference's `json` module produces, so this codec is the one place that
 //! knows those bytes. See `value` for the data model.
 
+mod indent;
 mod parse;
 mod repr;
 mod value;
 mod write;
 
+pub use indent::dumps_indented;
 pub use parse::{parse, parse_str, ParseError, MAX_DEPTH};
 pub use repr::{py_repr, py_str, repr_str};
 pub use value::{Dict, Int, Str, Value};

@@ -165,9 +165,9 @@ pub fn repr(s: &str) -> String {
     out
 }
 
-/// An approximation of `str.isprintable()` for `repr`: only prose uses it.
+/// `str.isprintable()` for one character (the table is CPython's).
 fn is_printable(c: char) -> bool {
-    !(c.is_control() || is_space(c) && c != ' ' || ('\u{2028}'..='\u{2029}').contains(&c))
+    c == ' ' || in_ranges(tables::PRINTABLE, c as u32)
 }
 
 #[cfg(test)]

@@ -25,13 +25,16 @@ class OpDef:
     # Write this op's records with their objects in insertion order instead of
     # sorted (for ops whose result depends on the order of keys in `args`).
     keep_order: bool = False
+    # The prose paths are the keys `facts` returns for each case (for results
+    # whose prose sits at positions that vary, such as list items: "3.reason").
+    dynamic_prose: bool = False
 
 
-def op(name: str, prose: Iterable[str] = (), facts=None, keep_order: bool = False):
+def op(name: str, prose: Iterable[str] = (), facts=None, keep_order: bool = False, dynamic_prose: bool = False):
     """Register the reference runner for envelope op `name`."""
 
     def deco(fn):
-        RUNNERS[name] = OpDef(name, fn, tuple(prose), facts, keep_order)
+        RUNNERS[name] = OpDef(name, fn, tuple(prose), facts, keep_order, dynamic_prose)
         return fn
 
     return deco

@@ -14,7 +14,8 @@ def _policy(p):
 def _facts(args, v):
     facts = [v["capability"]]
     if v["capability"] == "BOUNDED":
-        facts.append(v["program"])
+        # The prose names the program as `repr` writes it.
+        facts.append(repr(v["program"])[1:-1])
     return {"reason": facts}
 
 

@@ -328,5 +328,8 @@ def _cases(rng):
         yield "lane_journal.enforce_entry", a
         yield "lane_journal.checkpoint_entry", {"leases": [lease() for _ in range(rng.randint(0, 3))],
                                                 "seq_watermark": rng.choice([0, 5, 2**70, -3, rng.randint(0, 10**6)])}
+    for _ in range(60):
+        yield "lane_journal.checkpoint_entry", {"leases": [lease() for _ in range(rng.randint(1, 5))],
+                                                "seq_watermark": rng.randint(-10, 10**9)}
     yield "lane_journal.checkpoint_entry", {"leases": [], "seq_watermark": 1.5}
     yield "lane_journal.adopt_entry", {"lease": {"lane": "a"}, "new_holder": "x"}

@@ -1,0 +1,302 @@
+package dos
+
+import (
+	"encoding/json"
+	"errors"
+)
+
+// The durable id surfaces (id_alloc, run_id), the verdict journal, the
+// intent ledger and the export cursor, over the envelope. Functions that
+// touch files take the path explicitly; a lock that stays busy is an *Error
+// with Code "BUSY", a file-system failure one with Code "IO_ERROR".
+
+// AllocOptions tunes IDAllocate; zero values take the reference's defaults
+// (start 1, owner "id-alloc:<pid>:<thread>", 200 retries 10 ms apart, 30 s TTL).
+type AllocOptions struct {
+	Start         *int64   `json:"start,omitempty"`
+	Owner         string   `json:"owner,omitempty"`
+	Retries       *int64   `json:"retries,omitempty"`
+	RetryInterval *float64 `json:"retry_interval,omitempty"`
+	TTLSeconds    *float64 `json:"ttl_seconds,omitempty"`
+}
+
+// ScopeFilename is id_alloc._scope_filename: the file stem of a scope key.
+func ScopeFilename(scopeKey string) (string, error) {
+	var s string
+	err := CallInto("id_alloc.scope_filename", map[string]interface{}{"scope_key": scopeKey}, nil, &s)
+	return s, err
+}
+
+// IDAllocate is id_alloc.allocate over the counters in dir (the id-alloc
+// directory itself).
+func IDAllocate(dir, scopeKey string, opts *AllocOptions) (int64, error) {
+	args := map[string]interface{}{"dir": dir, "scope_key": scopeKey}
+	if opts != nil {
+		raw, _ := json.Marshal(opts)
+		_ = json.Unmarshal(raw, &args)
+		args["dir"], args["scope_key"] = dir, scopeKey
+	}
+	var n int64
+	err := CallInto("id_alloc.allocate", args, nil, &n)
+	return n, err
+}
+
+// IDPeek is id_alloc.peek: the last id handed out, ok=false when none.
+func IDPeek(dir, scopeKey string) (id int64, ok bool, err error) {
+	var n *int64
+	if err = CallInto("id_alloc.peek", map[string]interface{}{"dir": dir, "scope_key": scopeKey}, nil, &n); err != nil || n == nil {
+		return 0, false, err
+	}
+	return *n, true, nil
+}
+
+// IsBusy reports whether err is a lock that could not be taken in time.
+func IsBusy(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Code == "BUSY"
+}
+
+// RunID mirrors run_id.RunId.to_dict().
+type RunID struct {
+	RunID     string  `json:"run_id"`
+	ProcessID string  `json:"process_id"`
+	ParentID  *string `json:"parent_id"`
+	RootID    string  `json:"root_id"`
+	TsMs      int64   `json:"ts_ms"`
+}
+
+// MintOptions: the parent (a full run, or only its token), an explicit
+// root, and a pinned clock and entropy (nil: this host's clock, libdos's
+// per-process entropy).
+type MintOptions struct {
+	Parent      *RunID
+	ParentToken *string
+	RootID      string
+	ClockMs     *int64
+	Entropy     *int64
+}
+
+func (o *MintOptions) args(a map[string]interface{}) {
+	if o == nil {
+		return
+	}
+	if o.Parent != nil {
+		a["parent"] = map[string]string{"run_id": o.Parent.RunID, "root_id": o.Parent.RootID}
+	} else if o.ParentToken != nil {
+		a["parent"] = *o.ParentToken
+	}
+	if o.RootID != "" {
+		a["root_id"] = o.RootID
+	}
+	if o.ClockMs != nil {
+		a["clock_ms"] = *o.ClockMs
+	}
+	if o.Entropy != nil {
+		a["entropy"] = *o.Entropy
+	}
+}
+
+// MintRunID is run_id.mint.
+func MintRunID(processID string, opts *MintOptions) (RunID, error) {
+	a := map[string]interface{}{"process_id": processID}
+	opts.args(a)
+	var r RunID
+	err := CallInto("run_id.mint", a, nil, &r)
+	return r, err
+}
+
+// MintChildFromEnv is run_id.mint_child_from_env; env nil reads this
+// process's CID_RUN_ID and CID_ROOT_ID. Parent options in opts are ignored.
+func MintChildFromEnv(processID string, env map[string]string, opts *MintOptions) (RunID, error) {
+	a := map[string]interface{}{"process_id": processID}
+	if env != nil {
+		a["env"] = env
+	}
+	if opts != nil {
+		o := *opts
+		o.Parent, o.ParentToken, o.RootID = nil, nil, ""
+		o.args(a)
+	}
+	var r RunID
+	err := CallInto("run_id.mint_child_from_env", a, nil, &r)
+	return r, err
+}
+
+// IsRunID is run_id.is_run_id.
+func IsRunID(s string) bool {
+	var ok bool
+	if err := CallInto("run_id.is_run_id", map[string]interface{}{"s": s}, nil, &ok); err != nil {
+		return false
+	}
+	return ok
+}
+
+// TsMsOf is run_id.ts_ms_of; ok=false for a malformed token.
+func TsMsOf(runID string) (int64, bool) {
+	var n *int64
+	if err := CallInto("run_id.ts_ms_of", map[string]interface{}{"run_id": runID}, nil, &n); err != nil || n == nil {
+		return 0, false
+	}
+	return *n, true
+}
+
+// LineageEnv is run_id.lineage_env: the CID_* variables for a child process.
+func LineageEnv(run RunID) (map[string]string, error) {
+	var env map[string]string
+	err := CallInto("run_id.lineage_env", map[string]interface{}{"run": run}, nil, &env)
+	return env, err
+}
+
+// RunJSON is the exact text of run.json for run.
+func RunJSON(run RunID) (string, error) {
+	var s string
+	err := CallInto("run_id.run_json", map[string]interface{}{"run": run}, nil, &s)
+	return s, err
+}
+
+// WriteRunJSON writes runDir/run.json atomically and returns its path.
+func WriteRunJSON(runDir string, run RunID) (string, error) {
+	var p string
+	err := CallInto("run_id.write_run_json", map[string]interface{}{"run_dir": runDir, "run": run}, nil, &p)
+	return p, err
+}
+
+// ReadRunJSON is run_id.read_run_json (nil when missing or unreadable).
+func ReadRunJSON(runDir string) (json.RawMessage, error) {
+	v, err := Call("run_id.read_run_json", map[string]interface{}{"run_dir": runDir}, nil)
+	if err != nil || string(v) == "null" {
+		return nil, err
+	}
+	return v, nil
+}
+
+// VerdictEvent mirrors verdict_journal.VerdictEvent.
+type VerdictEvent struct {
+	Syscall string                 `json:"syscall"`
+	Verdict string                 `json:"verdict"`
+	RunID   string                 `json:"run_id"`
+	Lane    string                 `json:"lane"`
+	Subject string                 `json:"subject"`
+	Detail  map[string]interface{} `json:"detail"`
+	Source  string                 `json:"source,omitempty"`
+	Ts      string                 `json:"ts"`
+	Seq     int64                  `json:"seq"`
+}
+
+// VerdictRecord is verdict_journal.record: append ev to the journal at
+// path (fail-soft: false when it could not be written).
+func VerdictRecord(path string, ev VerdictEvent) bool {
+	var ok bool
+	if err := CallInto("verdict_journal.record", map[string]interface{}{"path": path, "event": ev}, nil, &ok); err != nil {
+		return false
+	}
+	return ok
+}
+
+// VerdictReadAll is verdict_journal.read_all over the file at path.
+func VerdictReadAll(path string) ([]map[string]interface{}, error) {
+	var out []map[string]interface{}
+	err := CallInto("verdict_journal.read_file", map[string]interface{}{"path": path}, nil, &out)
+	return out, err
+}
+
+// VerdictReadEvents is verdict_journal.read_events over the file at path.
+func VerdictReadEvents(path string) ([]VerdictEvent, error) {
+	all, err := VerdictReadAll(path)
+	if err != nil {
+		return nil, err
+	}
+	var out []VerdictEvent
+	for _, rec := range all {
+		var ev VerdictEvent
+		if err := CallInto("verdict_journal.from_record", map[string]interface{}{"record": rec}, nil, &ev); err != nil {
+			return nil, err
+		}
+		if rec["op"] != "_CORRUPT" {
+			out = append(out, ev)
+		}
+	}
+	return out, nil
+}
+
+// VerdictRollup mirrors verdict_journal.VerdictRollup.to_dict().
+type VerdictRollup struct {
+	By         string                      `json:"by"`
+	Total      int64                       `json:"total"`
+	Corrupt    int64                       `json:"corrupt"`
+	Dimensions []string                    `json:"dimensions"`
+	Counts     map[string]map[string]int64 `json:"counts"`
+}
+
+// Rollup is verdict_journal.rollup (by "" folds on syscall).
+func Rollup(events []VerdictEvent, by string, corrupt int64) (VerdictRollup, error) {
+	a := map[string]interface{}{"events": events, "corrupt": corrupt}
+	if by != "" {
+		a["by"] = by
+	}
+	var r VerdictRollup
+	err := CallInto("verdict_journal.rollup", a, nil, &r)
+	return r, err
+}
+
+// IntentAppend is intent_ledger.append: stamp entry for runID and append it
+// to the ledger at path. Returns the stamped record.
+func IntentAppend(path, runID string, entry map[string]interface{}) (map[string]interface{}, error) {
+	var out map[string]interface{}
+	err := CallInto("intent_ledger.append", map[string]interface{}{"path": path, "run_id": runID, "entry": entry}, nil, &out)
+	return out, err
+}
+
+// IntentReadAll is intent_ledger.read_all over the file at path, for a
+// reader that understands schema versions up to understands (0: this
+// kernel's).
+func IntentReadAll(path string, understands int64) ([]map[string]interface{}, error) {
+	a := map[string]interface{}{"path": path}
+	if understands != 0 {
+		a["understands"] = understands
+	}
+	var out []map[string]interface{}
+	err := CallInto("intent_ledger.read_file", a, nil, &out)
+	return out, err
+}
+
+// IntentReplay is intent_ledger.replay: the LedgerState fields plus has_intent.
+func IntentReplay(entries []map[string]interface{}) (map[string]interface{}, error) {
+	var out map[string]interface{}
+	err := CallInto("intent_ledger.replay", map[string]interface{}{"entries": entries}, nil, &out)
+	return out, err
+}
+
+// ExportCursorRead is export_cursor.read_cursor of the file at path (0
+// when missing or unreadable).
+func ExportCursorRead(path string) (int64, error) {
+	var n int64
+	err := CallInto("export_cursor.read_file", map[string]interface{}{"path": path}, nil, &n)
+	return n, err
+}
+
+// ExportCursorWrite is export_cursor.write_cursor (fail-soft).
+func ExportCursorWrite(path string, value int64) bool {
+	var ok bool
+	if err := CallInto("export_cursor.write_file", map[string]interface{}{"path": path, "value": value}, nil, &ok); err != nil {
+		return false
+	}
+	return ok
+}
+
+// ResolveSince is export_cursor.resolve_since against the cursor at path.
+func ResolveSince(since, path string) (seq int64, auto bool, err error) {
+	var pair []json.RawMessage
+	a := map[string]interface{}{"since_arg": since}
+	if err = CallInto("export_cursor.resolve_since", a, nil, &pair); err != nil {
+		return 0, false, err
+	}
+	if err = json.Unmarshal(pair[1], &auto); err != nil || !auto {
+		if err == nil {
+			err = json.Unmarshal(pair[0], &seq)
+		}
+		return seq, auto, err
+	}
+	seq, err = ExportCursorRead(path)
+	return seq, true, err
+}

@@ -1,0 +1,155 @@
+package dos
+
+import (
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+)
+
+func TestIDAllocateConcurrent(t *testing.T) {
+	dir := t.TempDir()
+	var mu sync.Mutex
+	var got []int64
+	var wg sync.WaitGroup
+	retries := int64(2000)
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 10; i++ {
+				n, err := IDAllocate(dir, "scope/x", &AllocOptions{Retries: &retries})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				got = append(got, n)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	sort.Slice(got, func(i, j int) bool { return got[i] < got[j] })
+	for i, n := range got {
+		if n != int64(i+1) {
+			t.Fatalf("ids are not 1..80 once each: %v", got)
+		}
+	}
+	if n, ok, err := IDPeek(dir, "scope/x"); err != nil || !ok || n != 80 {
+		t.Fatalf("peek %d %v %v", n, ok, err)
+	}
+	stem, _ := ScopeFilename("scope/x")
+	if b, _ := os.ReadFile(filepath.Join(dir, stem+".id")); string(b) != "80" {
+		t.Fatalf("counter file %q", b)
+	}
+	if _, ok, _ := IDPeek(dir, "never"); ok {
+		t.Fatal("a fresh scope has no id")
+	}
+}
+
+func TestIDAllocateBusy(t *testing.T) {
+	dir := t.TempDir()
+	stem, _ := ScopeFilename("s")
+	body := "owner: other\nacquired_at: 2999-01-01T00:00:00Z\npid: 1\n"
+	if err := os.WriteFile(filepath.Join(dir, stem+".lock"), []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	zero, tiny := int64(1), 0.001
+	_, err := IDAllocate(dir, "s", &AllocOptions{Retries: &zero, RetryInterval: &tiny})
+	if !IsBusy(err) {
+		t.Fatalf("want BUSY, got %v", err)
+	}
+}
+
+func TestRunIDs(t *testing.T) {
+	clock, entropy := int64(1780000000000), int64(0x3FFFFFFF)
+	r, err := MintRunID("fanout", &MintOptions{ClockMs: &clock, Entropy: &entropy})
+	if err != nil || r.RunID != "RID-1KSR49200ZZZZZZ" || r.ProcessID != "PROC-fanout" || r.RootID != r.RunID {
+		t.Fatalf("%+v %v", r, err)
+	}
+	if ts, ok := TsMsOf(r.RunID); !ok || ts != clock || !IsRunID(r.RunID) || IsRunID(strings.ToLower(r.RunID)) {
+		t.Fatalf("token checks on %s", r.RunID)
+	}
+	child, err := MintRunID("x", &MintOptions{Parent: &r})
+	if err != nil || child.RootID != r.RunID || child.ParentID == nil || *child.ParentID != r.RunID {
+		t.Fatalf("%+v %v", child, err)
+	}
+	other, _ := MintRunID("x", &MintOptions{Parent: &r})
+	if other.RunID == child.RunID {
+		t.Fatal("two mints collided")
+	}
+	env, err := LineageEnv(child)
+	if err != nil || env["CID_PARENT_ID"] != r.RunID || env["CID_ROOT_ID"] != r.RunID {
+		t.Fatalf("%v %v", env, err)
+	}
+	grand, err := MintChildFromEnv("y", env, nil)
+	if err != nil || grand.RootID != r.RunID || *grand.ParentID != child.RunID {
+		t.Fatalf("%+v %v", grand, err)
+	}
+	dir := t.TempDir()
+	p, err := WriteRunJSON(dir, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(p)
+	want, _ := RunJSON(r)
+	if string(b) != want || !strings.HasPrefix(want, "{\n  \"parent_id\": null,") {
+		t.Fatalf("run.json %q", b)
+	}
+	if v, _ := ReadRunJSON(dir); v == nil {
+		t.Fatal("run.json did not read back")
+	}
+}
+
+func TestVerdictJournalAndCursor(t *testing.T) {
+	dir := t.TempDir()
+	j := filepath.Join(dir, "verdict-journal.jsonl")
+	if !VerdictRecord(j, VerdictEvent{Syscall: "liveness", Verdict: "STALLED", RunID: "RID-1"}) ||
+		!VerdictRecord(j, VerdictEvent{Syscall: "verify", Verdict: "SHIPPED"}) {
+		t.Fatal("record failed")
+	}
+	evs, err := VerdictReadEvents(j)
+	if err != nil || len(evs) != 2 || evs[1].Seq != 2 || evs[0].Source != "kernel" {
+		t.Fatalf("%+v %v", evs, err)
+	}
+	r, err := Rollup(evs, "", 0)
+	if err != nil || r.Total != 2 || r.Dimensions[0] != "verify" {
+		t.Fatalf("%+v %v", r, err)
+	}
+	c := filepath.Join(dir, "export-cursor")
+	if !ExportCursorWrite(c, 2) {
+		t.Fatal("cursor write failed")
+	}
+	if seq, auto, err := ResolveSince("auto", c); err != nil || !auto || seq != 2 {
+		t.Fatalf("%d %v %v", seq, auto, err)
+	}
+	if seq, auto, err := ResolveSince(" 5 ", c); err != nil || auto || seq != 5 {
+		t.Fatalf("%d %v %v", seq, auto, err)
+	}
+	if _, _, err := ResolveSince("x", c); err == nil {
+		t.Fatal("a bad --since must be refused")
+	}
+}
+
+func TestIntentLedger(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "RID-1", "intent.jsonl")
+	intent := map[string]interface{}{"op": "INTENT", "goal": "ship", "declared_steps": []string{"s1"}}
+	rec, err := IntentAppend(p, "RID-1", intent)
+	if err != nil || rec["run_id"] != "RID-1" || rec["schema"] == nil {
+		t.Fatalf("%v %v", rec, err)
+	}
+	if _, err := IntentAppend(p, "RID-1", map[string]interface{}{"op": "SUSPEND", "resume_sha": "abc"}); err != nil {
+		t.Fatal(err)
+	}
+	all, err := IntentReadAll(p, 0)
+	if err != nil || len(all) != 2 {
+		t.Fatalf("%v %v", all, err)
+	}
+	st, err := IntentReplay(all)
+	if err != nil || st["suspended"] != true || st["goal"] != "ship" || st["has_intent"] != true {
+		t.Fatalf("%v %v", st, err)
+	}
+}

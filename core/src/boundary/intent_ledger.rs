@@ -1,0 +1,95 @@
+//! A run's intent ledger on disk: `<runs>/<run_id>/intent.jsonl`, appended
+//! to by that run alone (no lock) and read back through the schema gate.
+
+use super::journal::AppendError;
+use super::{host, jsonl};
+use crate::durable::intent_ledger::{self as il, LedgerState};
+use crate::envelope::{Args, CallError, Ctx, ErrorCode, OpSpec};
+use crate::pyjson::{Dict, Value};
+use crate::pytime;
+use std::path::{Path, PathBuf};
+
+/// Why a run id cannot name a run directory.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} cannot name a run directory (it is empty, a dot name, or holds '/' or NUL)")]
+pub struct BadRunId(pub String);
+
+/// The run directory `<runs>/<run_id>`. Unlike 0.22.0, a run id that would
+/// leave `runs` (`..`, a `/`) or name nothing is refused.
+pub fn run_dir(runs: &Path, run_id: &str) -> Result<PathBuf, BadRunId> {
+    if run_id.is_empty() || run_id == "." || run_id == ".." || run_id.contains('/') || run_id.contains('\0') {
+        return Err(BadRunId(run_id.to_string()));
+    }
+    Ok(runs.join(run_id))
+}
+
+/// The ledger of `run_id` under `runs`.
+pub fn ledger_path(runs: &Path, run_id: &str) -> Result<PathBuf, BadRunId> {
+    Ok(run_dir(runs, run_id)?.join(il::FILE_NAME))
+}
+
+/// Append `entry` to the ledger at `path` for `run_id` (stamping `run_id`,
+/// `ts` when absent and the schema tag when absent) and flush it to disk.
+/// Returns the stamped record.
+pub fn append(path: &Path, run_id: &str, entry: &Dict) -> Result<Dict, AppendError> {
+    let e = il::stamp(&Value::str(run_id), entry, &pytime::iso_seconds(host::now_ms()));
+    let line = jsonl::line_of(&e).map_err(AppendError::from_surrogate)?;
+    jsonl::append_line(path, &line, 0o644).map_err(|source| AppendError::Io { path: path.display().to_string(), source })?;
+    Ok(e)
+}
+
+/// Every record of the ledger at `path` (missing: none), schema-gated for a
+/// reader that understands versions up to `understands`.
+pub fn read_all(path: &Path, understands: i64) -> Vec<Dict> {
+    jsonl::read_bytes(path).map(|b| il::read_all(&b, understands)).unwrap_or_default()
+}
+
+/// The folded state of the ledger at `path`.
+pub fn replay(path: &Path) -> LedgerState {
+    il::replay(&read_all(path, il::SCHEMA_VERSION))
+}
+
+fn op_append(_: &Ctx, a: &Args) -> Result<Value, CallError> {
+    let v = a.req("entry")?;
+    let entry = v.as_dict().ok_or_else(|| a.err(format_args!("entry must be an object, not {}", v.type_name())))?;
+    match append(Path::new(a.str("path")?), a.str("run_id")?, entry) {
+        Ok(e) => Ok(Value::Dict(e)),
+        Err(e @ AppendError::Surrogate(_)) => Err(a.err(e)),
+        Err(e) => Err(CallError::new(ErrorCode::Io, format!("{}: {e}", a.op()))),
+    }
+}
+
+fn op_read_file(_: &Ctx, a: &Args) -> Result<Value, CallError> {
+    let u = a.i64_or("understands", il::SCHEMA_VERSION)?;
+    Ok(Value::List(read_all(Path::new(a.str("path")?), u).into_iter().map(Value::Dict).collect()))
+}
+
+pub(crate) const OPS: &[OpSpec] = &[
+    OpSpec { name: "intent_ledger.append", args: &["path", "run_id", "entry"], run: op_append },
+    OpSpec { name: "intent_ledger.read_file", args: &["path", "understands"], run: op_read_file },
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pyjson::Str;
+    use std::fs;
+
+    #[test]
+    fn append_read_replay() {
+        let runs = std::env::temp_dir().join(format!("dos-il-{}", host::pid()));
+        let _ = fs::remove_dir_all(&runs);
+        assert!(ledger_path(&runs, "../x").is_err());
+        let p = ledger_path(&runs, "RID-1").unwrap();
+        let steps = Value::List(vec![Value::str("s1"), Value::str("s2")]);
+        let intent = il::intent_entry(&Value::str("ship"), &Value::str(""), &Value::str(""), &Value::str("abc"), Some(&steps), None, None).unwrap();
+        let e = append(&p, "RID-1", &intent).unwrap();
+        assert_eq!(e.get("run_id").and_then(Value::as_str), Some("RID-1"));
+        append(&p, "RID-1", &il::step_claimed_entry(&Value::str("s1"), &Value::str("c1"))).unwrap();
+        let st = replay(&p);
+        assert_eq!(st.run_id, Str::from("RID-1"));
+        assert_eq!(st.declared_steps.len(), 2);
+        assert_eq!(st.claimed, vec![(Str::from("s1"), Str::from("c1"))]);
+        assert_eq!(fs::read_to_string(&p).unwrap().lines().count(), 2);
+    }
+}

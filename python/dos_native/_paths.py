@@ -1,0 +1,44 @@
+"""Where the durable files live when the caller names no path: the installed
+``dos`` package's active workspace layout when it is importable, else the
+generic ``.dos/`` layout under the current directory."""
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def layout(cfg=None):
+    """The ``paths`` of ``cfg``, of the reference's active config, or None."""
+    if cfg is not None:
+        return cfg.paths
+    try:
+        from dos import config as _config  # the reference, when installed
+    except ImportError:
+        return None
+    return _config.active().paths
+
+
+def dot_dos() -> Path:
+    return Path(".dos")
+
+
+def lane_journal(cfg=None) -> Path:
+    p = layout(cfg)
+    return Path(p.lane_journal) if p is not None else dot_dos() / "lane-journal.jsonl"
+
+
+def verdict_journal(cfg=None) -> Path:
+    p = layout(cfg)
+    vj = getattr(p, "verdict_journal", None) if p is not None else None
+    return Path(vj) if vj is not None else lane_journal(cfg).with_name("verdict-journal.jsonl")
+
+
+def state_home(cfg=None) -> Path:
+    p = layout(cfg)
+    if p is None:
+        return dot_dos()
+    return Path(getattr(p, "leases_dir", None) or p.dot_dos)
+
+
+def runs_dir(cfg=None) -> Path:
+    p = layout(cfg)
+    return Path(p.fanout_runs) if p is not None else dot_dos() / "runs"
