@@ -10,6 +10,7 @@
 //! - [`envelope`]: the one dispatcher every host calls,
 //!   `{"abi","op","config","args"}` → `{"abi","ok","verdict"|"error"}`.
 
+pub mod boundary;
 pub mod config;
 pub mod deciders;
 pub mod envelope;

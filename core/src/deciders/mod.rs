@@ -32,4 +32,5 @@ pub(crate) static ALL: &[&[OpSpec]] = &[
     posttool_sensor::OPS,
     hook_exit::OPS,
     durable_schema::OPS,
+    crate::config::ops::OPS,
 ];
