@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -33,11 +34,18 @@ func decode(t *testing.T, raw []byte) interface{} {
 func takePath(v interface{}, path string) interface{} {
 	parts := strings.Split(path, ".")
 	for _, p := range parts[:len(parts)-1] {
-		m, ok := v.(map[string]interface{})
-		if !ok {
+		switch c := v.(type) {
+		case map[string]interface{}:
+			v = c[p]
+		case []interface{}:
+			i, err := strconv.Atoi(p)
+			if err != nil || i < 0 || i >= len(c) {
+				return nil
+			}
+			v = c[i]
+		default:
 			return nil
 		}
-		v = m[p]
 	}
 	m, ok := v.(map[string]interface{})
 	if !ok {

@@ -30,8 +30,11 @@ fn take_prose(v: &mut Value, path: &str) -> Option<Value> {
     let mut cur = v;
     if let Some(parent) = parent {
         for p in parent.split('.') {
-            let Value::Dict(d) = cur else { return None };
-            cur = d.get_mut(p)?;
+            cur = match cur {
+                Value::Dict(d) => d.get_mut(p)?,
+                Value::List(l) => l.get_mut(p.parse::<usize>().ok()?)?,
+                _ => return None,
+            };
         }
     }
     match cur {

@@ -17,9 +17,12 @@ def _records(golden_dir):
 def _take(v, path):
     *parents, leaf = path.split(".")
     for p in parents:
-        if not isinstance(v, dict):
+        if isinstance(v, dict):
+            v = v.get(p)
+        elif isinstance(v, list) and p.isdigit() and int(p) < len(v):
+            v = v[int(p)]
+        else:
             return None
-        v = v.get(p)
     return v.pop(leaf, None) if isinstance(v, dict) else None
 
 

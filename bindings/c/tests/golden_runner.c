@@ -31,9 +31,13 @@ static cJSON *detach_path(cJSON *root, const char *path) {
     char *save = NULL, *part = strtok_r(buf, ".", &save);
     while (part) {
         char *next = strtok_r(NULL, ".", &save);
-        if (!cJSON_IsObject(cur)) return NULL;
-        if (!next) return cJSON_DetachItemFromObjectCaseSensitive(cur, part);
-        cur = cJSON_GetObjectItemCaseSensitive(cur, part);
+        if (!next) return cJSON_IsObject(cur) ? cJSON_DetachItemFromObjectCaseSensitive(cur, part) : NULL;
+        if (cJSON_IsArray(cur) && part[0] >= '0' && part[0] <= '9')
+            cur = cJSON_GetArrayItem(cur, atoi(part));
+        else if (cJSON_IsObject(cur))
+            cur = cJSON_GetObjectItemCaseSensitive(cur, part);
+        else
+            return NULL;
         part = next;
     }
     return NULL;

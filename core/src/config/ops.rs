@@ -24,7 +24,7 @@ fn op_from_toml(_: &Ctx, a: &Args) -> Result<Value, CallError> {
     let root = a.opt_str("root")?.unwrap_or(".");
     let facts = a
         .opt_str_list("kernel_runtime_files")?
-        .map(|files| WorkspaceFacts::new(super::paths::norm_path(root), files.into_iter().map(str::to_string).collect()));
+        .map(|files| WorkspaceFacts::new(super::paths::norm_path(root), probe_order(&files)));
     let doc = match a.opt_str("text")? {
         None => layer::Doc::Absent,
         Some(text) => toml_text::parse_bytes(text.as_bytes()),
@@ -39,6 +39,19 @@ fn op_from_toml(_: &Ctx, a: &Args) -> Result<Value, CallError> {
         }
     };
     Ok(loaded.to_value())
+}
+
+/// The given runtime files as the probe lists them: the kernel's own order
+/// first, any other names after, in the order given.
+fn probe_order(files: &[&str]) -> Vec<String> {
+    let known = super::facts::DISPATCH_RUNTIME_FILES;
+    let mut out: Vec<String> = known.iter().filter(|k| files.contains(k)).map(|k| k.to_string()).collect();
+    for f in files {
+        if !known.contains(f) && !out.iter().any(|o| o == f) {
+            out.push(f.to_string());
+        }
+    }
+    out
 }
 
 /// `config.load_workspace_config`: resolve the workspace (explicit ›

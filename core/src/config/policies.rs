@@ -261,7 +261,7 @@ impl SupervisePolicy {
             return Err(Fault::warn("target", format!("[supervise].target is {}; it cannot be negative", p.target)));
         }
         if p.spin_halt_after_ms.as_ref().is_some_and(|s| int_lt(s, 0)) {
-            return Err(Fault::warn("spin_halt_after_ms", "[supervise] spin halt delay cannot be negative"));
+            return Err(Fault::warn("spin_halt_after_ms", "[supervise] the spin halt delay (spin_halt_after_ms) cannot be negative"));
         }
         if p.max_concurrency.as_ref().is_some_and(|m| int_lt(m, 1)) {
             return Err(Fault::warn("max_concurrency", "[supervise].max_concurrency has to be at least 1 when set"));

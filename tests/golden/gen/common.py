@@ -25,13 +25,16 @@ class OpDef:
     # Write this op's records with their objects in insertion order instead of
     # sorted (for ops whose result depends on the order of keys in `args`).
     keep_order: bool = False
+    # Also treat every path `facts` returns as prose (for verdicts whose prose
+    # fields sit in lists of varying length; paths may index lists: `a.0.b`).
+    dynamic_prose: bool = False
 
 
-def op(name: str, prose: Iterable[str] = (), facts=None, keep_order: bool = False):
+def op(name: str, prose: Iterable[str] = (), facts=None, keep_order: bool = False, dynamic_prose: bool = False):
     """Register the reference runner for envelope op `name`."""
 
     def deco(fn):
-        RUNNERS[name] = OpDef(name, fn, tuple(prose), facts, keep_order)
+        RUNNERS[name] = OpDef(name, fn, tuple(prose), facts, keep_order, dynamic_prose)
         return fn
 
     return deco
