@@ -85,6 +85,7 @@ fn reasons_arg(a: &Args, key: &str) -> Result<Vec<ReasonSpec>, CallError> {
     a.obj_list(key)?
         .iter()
         .map(|s| {
+            s.check_known(&["token", "category", "refusal", "fix", "see_also", "summary"])?;
             Ok(ReasonSpec {
                 token: s.str("token")?.to_string(),
                 category: s.opt_str("category")?.unwrap_or("UNCLASSIFIED").to_string(),
