@@ -16,7 +16,7 @@ import os as _os
 from . import _native
 from ._native import ABI_VERSION, REFERENCE_VERSION, DosError, call, dispatch, ops
 from ._native import __version__ as __version__
-from . import _tree, breaker, efficiency, exec_capability, liveness, productivity
+from . import _tree, breaker, config, efficiency, exec_capability, liveness, productivity
 from ._accelerate import accelerate, accelerated, restore
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "efficiency",
     "breaker",
     "_tree",
+    "config",
 ]
 
 if _os.environ.get("DOS_NATIVE") == "1":
