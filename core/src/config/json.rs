@@ -184,3 +184,75 @@ pub fn resolve(d: &Dict) -> Result<std::sync::Arc<Loaded>, CallError> {
         Some(ws) => crate::boundary::cached(&key, ws.as_str(), build),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pyjson::parse_str;
+
+    fn dict(s: &str) -> Dict {
+        match parse_str(s).unwrap() {
+            Value::Dict(d) => d,
+            _ => panic!("not an object"),
+        }
+    }
+
+    #[test]
+    fn inline_tables_use_the_dos_toml_readers() {
+        let c = from_json(&dict(r#"{"preset": "workshop", "root": "/w", "overlap": {"ratio_max": "0.5"},
+            "concurrency_class": [{"name": "b", "max_concurrent": 2}], "reasons": {"X": {"category": "MISROUTE"}}}"#))
+        .unwrap();
+        assert_eq!(c.lanes, LaneTaxonomy::workshop());
+        assert_eq!(c.overlap_ratio_max, 0.5);
+        assert_eq!(c.class_budgets.as_arbiter_budgets(), vec![("b".to_string(), 2)]);
+        assert_eq!(c.reasons.specs.len(), 11);
+        assert_eq!(c.paths.lane_journal, "/w/docs/_plans/lane-journal.jsonl");
+        assert!(c.workspace.is_none());
+    }
+
+    #[test]
+    fn inline_tables_are_strict() {
+        for bad in [
+            r#"{"lanes": {"concurrent": "main"}}"#,
+            r#"{"overlap": {"ratio_max": 2}}"#,
+            r#"{"lanse": {}}"#,
+            r#"{"preset": "nope"}"#,
+            r#"{"reasons.morphology": []}"#,
+            r#"{"tool_stream": {"repeat_n": [1]}}"#,
+            r#"{"workspace_facts": 3}"#,
+        ] {
+            let e = from_json(&dict(bad)).unwrap_err();
+            assert_eq!(e.code, ErrorCode::BadConfig, "{bad}");
+        }
+        // The same table is only a warning when loaded leniently.
+        let l = load(&dict(r#"{"overlap": {"ratio_max": 2}}"#)).unwrap();
+        assert_eq!(l.warnings.len(), 1);
+        assert_eq!(l.warnings[0].table, "overlap");
+    }
+
+    #[test]
+    fn facts_and_the_envelope() {
+        let c = from_json(&dict(r#"{"workspace_facts": {"root": "/r", "kernel_runtime_files": ["src/dos/config.py"]}}"#)).unwrap();
+        assert_eq!(c.kernel_runtime_files(), Some(&["src/dos/config.py".to_string()][..]));
+        assert!(c.workspace.unwrap().is_kernel_repo);
+        let req = r#"{"abi":1,"op":"config_lint.lint_lanes","config":{"lanes":{"concurrent":"x"}},"args":{"taxonomy":{}}}"#;
+        let (ok, out) = crate::call(req.as_bytes());
+        assert!(!ok && String::from_utf8_lossy(&out).contains("BAD_CONFIG"));
+    }
+
+    #[test]
+    fn a_workspace_config_is_cached_until_its_dos_toml_changes() {
+        let dir = std::env::temp_dir().join(format!("libdos-json-ws-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("dos.toml"), "[lanes]\nexclusive = [\"a\"]\n").unwrap();
+        let d = dict(&format!(r#"{{"workspace": "{}", "overlap": {{"policy": "p"}}}}"#, dir.display()));
+        let first = resolve(&d).unwrap();
+        assert_eq!(first.config.lanes.exclusive, vec!["a".to_string()]);
+        assert_eq!(first.config.overlap_policy_name, "p");
+        assert!(std::sync::Arc::ptr_eq(&first, &resolve(&d).unwrap()));
+        std::fs::write(dir.join("dos.toml"), "[lanes]\nexclusive = [\"a\", \"bb\"]\n").unwrap();
+        let second = resolve(&d).unwrap();
+        assert_eq!(second.config.lanes.exclusive, vec!["a".to_string(), "bb".to_string()]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
