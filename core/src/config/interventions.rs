@@ -31,7 +31,10 @@ impl InterventionSpec {
             return Err("an intervention token must be a non-empty string".into());
         }
         if int_is_negative(&self.rank) {
-            return Err(format!("rung {} has a negative rank", pystr::repr(&self.token)));
+            return Err(format!(
+                "rung {} has a negative rank",
+                pystr::repr(&self.token)
+            ));
         }
         if self.returns_synthetic && self.dispatches {
             return Err(format!(
@@ -75,15 +78,26 @@ impl InterventionLadder {
                 return Err(format!("rung {} is declared twice", pystr::repr(&s.token)));
             }
             if ranks.contains(&&s.rank) {
-                return Err(format!("rank {} of rung {} is already taken; ranks must be unique", s.rank, pystr::repr(&s.token)));
+                return Err(format!(
+                    "rank {} of rung {} is already taken; ranks must be unique",
+                    s.rank,
+                    pystr::repr(&s.token)
+                ));
             }
             toks.push(k);
             ranks.push(&s.rank);
         }
-        let ladder = InterventionLadder { specs: specs.clone(), default_token: self.default_token.clone() };
+        let ladder = InterventionLadder {
+            specs: specs.clone(),
+            default_token: self.default_token.clone(),
+        };
         if !ladder.specs.is_empty() && ladder.get(&self.default_token).is_none() {
             toks.sort();
-            return Err(format!("the default rung {} is not declared ({})", pystr::repr(&self.default_token), toks.join(", ")));
+            return Err(format!(
+                "the default rung {} is not declared ({})",
+                pystr::repr(&self.default_token),
+                toks.join(", ")
+            ));
         }
         Ok(ladder)
     }
@@ -104,7 +118,15 @@ impl InterventionLadder {
     }
 }
 
-fn rung(token: &str, rank: i64, dispatches: bool, synthetic: bool, summary: &str, actuation: &str, see_also: &[&str]) -> InterventionSpec {
+fn rung(
+    token: &str,
+    rank: i64,
+    dispatches: bool,
+    synthetic: bool,
+    summary: &str,
+    actuation: &str,
+    see_also: &[&str],
+) -> InterventionSpec {
     InterventionSpec {
         token: token.into(),
         rank: Int::Small(rank),
@@ -147,10 +169,19 @@ pub fn specs_from_table(t: &Table) -> Read<Vec<InterventionSpec>> {
     let mut out = Vec::new();
     for (token, body) in t.iter() {
         let Tv::Table(body) = body else {
-            return Err(Fault::warn(token, format!("[intervention.{token}] has to be a table, not {}", body.type_name())));
+            return Err(Fault::warn(
+                token,
+                format!(
+                    "[intervention.{token}] has to be a table, not {}",
+                    body.type_name()
+                ),
+            ));
         };
         let Some(rank) = body.get("rank") else {
-            return Err(Fault::warn(token, format!("[intervention.{token}] needs a rank")));
+            return Err(Fault::warn(
+                token,
+                format!("[intervention.{token}] needs a rank"),
+            ));
         };
         // `see_also` is read before the rung is built, but only iterated after
         // `rank` went through int().
@@ -159,16 +190,28 @@ pub fn specs_from_table(t: &Table) -> Read<Vec<InterventionSpec>> {
             Some(v) if !v.truthy() => None,
             Some(v) => Some(v),
         };
-        let rank = rank.py_int().map_err(|(kind, m)| Fault { kind, key: token.to_string(), message: format!("[intervention.{token}] rank: {m}") })?;
+        let rank = rank.py_int().map_err(|(kind, m)| Fault {
+            kind,
+            key: token.to_string(),
+            message: format!("[intervention.{token}] rank: {m}"),
+        })?;
         let see_also = match see {
             None => vec![],
             Some(Tv::Str(s)) => vec![s.clone()],
-            Some(v @ (Tv::List(_) | Tv::Table(_))) => v.py_iter().unwrap_or_default().iter().map(Tv::py_str).collect(),
+            Some(v @ (Tv::List(_) | Tv::Table(_))) => v
+                .py_iter()
+                .unwrap_or_default()
+                .iter()
+                .map(Tv::py_str)
+                .collect(),
             Some(other) => {
                 return Err(Fault {
                     kind: FaultKind::Crash,
                     key: token.to_string(),
-                    message: format!("[intervention.{token}] see_also must be a string or a list, not {}", other.type_name()),
+                    message: format!(
+                        "[intervention.{token}] see_also must be a string or a list, not {}",
+                        other.type_name()
+                    ),
                 })
             }
         };
@@ -178,10 +221,11 @@ pub fn specs_from_table(t: &Table) -> Read<Vec<InterventionSpec>> {
             summary: body.get("summary").map_or_else(String::new, Tv::py_str),
             actuation: body.get("actuation").map_or_else(String::new, Tv::py_str),
             dispatches: body.get("dispatches").map_or(true, Tv::truthy),
-            returns_synthetic: body.get("returns_synthetic").map_or(false, Tv::truthy),
+            returns_synthetic: body.get("returns_synthetic").is_some_and(Tv::truthy),
             see_also,
         };
-        spec.validate().map_err(|m| Fault::warn(token, format!("[intervention.{token}]: {m}")))?;
+        spec.validate()
+            .map_err(|m| Fault::warn(token, format!("[intervention.{token}]: {m}")))?;
         out.push(spec);
     }
     Ok(out)
@@ -190,5 +234,6 @@ pub fn specs_from_table(t: &Table) -> Read<Vec<InterventionSpec>> {
 /// Layer an `[intervention]` table: the declared rungs join `base`.
 pub fn layer_interventions(base: &InterventionLadder, t: &Table) -> Read<InterventionLadder> {
     let specs = specs_from_table(t)?;
-    base.extend(specs).map_err(|m| Fault::warn("", format!("[intervention]: {m}")))
+    base.extend(specs)
+        .map_err(|m| Fault::warn("", format!("[intervention]: {m}")))
 }

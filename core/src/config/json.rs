@@ -56,22 +56,46 @@ pub struct Inline {
 pub fn split(d: &Dict) -> Result<Inline, CallError> {
     let preset = match d.get("preset") {
         None | Some(Value::Null) => Preset::Generic,
-        Some(Value::Str(s)) => s
-            .as_str()
-            .and_then(Preset::parse)
-            .ok_or_else(|| bad(format!("unknown config preset {:?} (generic, job, workshop)", s.as_str().unwrap_or("?"))))?,
-        Some(other) => return Err(bad(format!("\"preset\" must be a string, not {}", other.type_name()))),
+        Some(Value::Str(s)) => s.as_str().and_then(Preset::parse).ok_or_else(|| {
+            bad(format!(
+                "unknown config preset {:?} (generic, job, workshop)",
+                s.as_str().unwrap_or("?")
+            ))
+        })?,
+        Some(other) => {
+            return Err(bad(format!(
+                "\"preset\" must be a string, not {}",
+                other.type_name()
+            )))
+        }
     };
     let workspace = match d.get("workspace") {
         None => None,
         Some(Value::Null) => Some(None),
-        Some(Value::Str(s)) => Some(Some(s.as_str().ok_or_else(|| bad("\"workspace\" holds a lone surrogate"))?.to_string())),
-        Some(other) => return Err(bad(format!("\"workspace\" must be a path string or null, not {}", other.type_name()))),
+        Some(Value::Str(s)) => Some(Some(
+            s.as_str()
+                .ok_or_else(|| bad("\"workspace\" holds a lone surrogate"))?
+                .to_string(),
+        )),
+        Some(other) => {
+            return Err(bad(format!(
+                "\"workspace\" must be a path string or null, not {}",
+                other.type_name()
+            )))
+        }
     };
     let root = match d.get("root") {
         None | Some(Value::Null) => ".".to_string(),
-        Some(Value::Str(s)) => s.as_str().ok_or_else(|| bad("\"root\" holds a lone surrogate"))?.to_string(),
-        Some(other) => return Err(bad(format!("\"root\" must be a path string, not {}", other.type_name()))),
+        Some(Value::Str(s)) => s
+            .as_str()
+            .ok_or_else(|| bad("\"root\" holds a lone surrogate"))?
+            .to_string(),
+        Some(other) => {
+            return Err(bad(format!(
+                "\"root\" must be a path string, not {}",
+                other.type_name()
+            )))
+        }
     };
     let facts = match d.get("workspace_facts") {
         None => None,
@@ -81,23 +105,41 @@ pub fn split(d: &Dict) -> Result<Inline, CallError> {
                 None | Some(Value::Null) => vec![],
                 Some(Value::List(items)) => items
                     .iter()
-                    .map(|x| x.as_str().map(str::to_string).ok_or_else(|| bad("workspace_facts.kernel_runtime_files must hold strings")))
+                    .map(|x| {
+                        x.as_str().map(str::to_string).ok_or_else(|| {
+                            bad("workspace_facts.kernel_runtime_files must hold strings")
+                        })
+                    })
                     .collect::<Result<Vec<_>, _>>()?,
                 Some(other) => {
-                    return Err(bad(format!("workspace_facts.kernel_runtime_files must be a list, not {}", other.type_name())))
+                    return Err(bad(format!(
+                        "workspace_facts.kernel_runtime_files must be a list, not {}",
+                        other.type_name()
+                    )))
                 }
             };
             let root = match f.get("root") {
                 None | Some(Value::Null) => None,
-                Some(v) => Some(v.as_str().ok_or_else(|| bad("workspace_facts.root must be a string"))?.to_string()),
+                Some(v) => Some(
+                    v.as_str()
+                        .ok_or_else(|| bad("workspace_facts.root must be a string"))?
+                        .to_string(),
+                ),
             };
             Some(Some(WorkspaceFacts::new(root.unwrap_or_default(), files)))
         }
-        Some(other) => return Err(bad(format!("workspace_facts must be an object or null, not {}", other.type_name()))),
+        Some(other) => {
+            return Err(bad(format!(
+                "workspace_facts must be an object or null, not {}",
+                other.type_name()
+            )))
+        }
     };
     let mut tables = Table::new();
     for (k, v) in d.iter() {
-        let key = k.as_str().ok_or_else(|| bad("a config key holds a lone surrogate"))?;
+        let key = k
+            .as_str()
+            .ok_or_else(|| bad("a config key holds a lone surrogate"))?;
         if ENVELOPE_KEYS.contains(&key) {
             continue;
         }
@@ -105,16 +147,35 @@ pub fn split(d: &Dict) -> Result<Inline, CallError> {
             return Err(bad(format!(
                 "config has no table {key:?}; it takes {} and {}",
                 ENVELOPE_KEYS.join(", "),
-                LABELS.iter().filter(|l| **l != "reasons.morphology").chain(["ci"].iter()).copied().collect::<Vec<_>>().join(", ")
+                LABELS
+                    .iter()
+                    .filter(|l| **l != "reasons.morphology")
+                    .chain(["ci"].iter())
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )));
         }
-        tables.insert(key, value::from_json(v).map_err(|e| bad(format!("config {key:?}: {e}")))?);
+        tables.insert(
+            key,
+            value::from_json(v).map_err(|e| bad(format!("config {key:?}: {e}")))?,
+        );
     }
-    Ok(Inline { preset, workspace, root, facts, tables })
+    Ok(Inline {
+        preset,
+        workspace,
+        root,
+        facts,
+        tables,
+    })
 }
 
 /// Layer an inline object's tables over `base`; every warning is kept.
-pub fn layer_inline(base: SubstrateConfig, tables: &Table, warnings: &mut Vec<Warning>) -> Result<SubstrateConfig, CallError> {
+pub fn layer_inline(
+    base: SubstrateConfig,
+    tables: &Table,
+    warnings: &mut Vec<Warning>,
+) -> Result<SubstrateConfig, CallError> {
     if tables.is_empty() {
         return Ok(base);
     }
@@ -138,7 +199,10 @@ pub fn load(d: &Dict) -> Result<Loaded, CallError> {
         None => {
             let facts = inline.facts.clone().flatten();
             let cfg = inline.preset.base(&inline.root, facts);
-            Loaded { config: cfg, warnings: vec![] }
+            Loaded {
+                config: cfg,
+                warnings: vec![],
+            }
         }
     };
     // The inline tables are explicit input: they layer last, and their
@@ -160,12 +224,18 @@ pub fn from_json(d: &Dict) -> Result<SubstrateConfig, CallError> {
             }
             load(&file_only)?.config
         }
-        None => inline.preset.base(&inline.root, inline.facts.clone().flatten()),
+        None => inline
+            .preset
+            .base(&inline.root, inline.facts.clone().flatten()),
     };
     let mut warnings = Vec::new();
     let cfg = layer_inline(base, &inline.tables, &mut warnings)?;
     if let Some(w) = warnings.first() {
-        let at = if w.key.is_empty() { String::new() } else { format!(" (key {:?})", w.key) };
+        let at = if w.key.is_empty() {
+            String::new()
+        } else {
+            format!(" (key {:?})", w.key)
+        };
         return Err(bad(format!("config [{}]{at}: {}", w.table, w.message)));
     }
     Ok(cfg)
@@ -178,7 +248,12 @@ pub fn from_json(d: &Dict) -> Result<SubstrateConfig, CallError> {
 pub fn resolve(d: &Dict) -> Result<std::sync::Arc<Loaded>, CallError> {
     let key = crate::pyjson::dumps_string(&Value::Dict(d.clone()), crate::pyjson::Options::COMPACT)
         .map_err(|_| bad("config holds a lone surrogate"))?;
-    let build = || from_json(d).map(|config| Loaded { config, warnings: vec![] });
+    let build = || {
+        from_json(d).map(|config| Loaded {
+            config,
+            warnings: vec![],
+        })
+    };
     match d.get("workspace") {
         None => crate::boundary::cached_inline(&key, build),
         Some(ws) => crate::boundary::cached(&key, ws.as_str(), build),
@@ -204,7 +279,10 @@ mod tests {
         .unwrap();
         assert_eq!(c.lanes, LaneTaxonomy::workshop());
         assert_eq!(c.overlap_ratio_max, 0.5);
-        assert_eq!(c.class_budgets.as_arbiter_budgets(), vec![("b".to_string(), 2)]);
+        assert_eq!(
+            c.class_budgets.as_arbiter_budgets(),
+            vec![("b".to_string(), 2)]
+        );
         assert_eq!(c.reasons.specs.len(), 11);
         assert_eq!(c.paths.lane_journal, "/w/docs/_plans/lane-journal.jsonl");
         assert!(c.workspace.is_none());
@@ -232,8 +310,14 @@ mod tests {
 
     #[test]
     fn facts_and_the_envelope() {
-        let c = from_json(&dict(r#"{"workspace_facts": {"root": "/r", "kernel_runtime_files": ["src/dos/config.py"]}}"#)).unwrap();
-        assert_eq!(c.kernel_runtime_files(), Some(&["src/dos/config.py".to_string()][..]));
+        let c = from_json(&dict(
+            r#"{"workspace_facts": {"root": "/r", "kernel_runtime_files": ["src/dos/config.py"]}}"#,
+        ))
+        .unwrap();
+        assert_eq!(
+            c.kernel_runtime_files(),
+            Some(&["src/dos/config.py".to_string()][..])
+        );
         assert!(c.workspace.unwrap().is_kernel_repo);
         let req = r#"{"abi":1,"op":"config_lint.lint_lanes","config":{"lanes":{"concurrent":"x"}},"args":{"taxonomy":{}}}"#;
         let (ok, out) = crate::call(req.as_bytes());
@@ -245,14 +329,24 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("libdos-json-ws-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("dos.toml"), "[lanes]\nexclusive = [\"a\"]\n").unwrap();
-        let d = dict(&format!(r#"{{"workspace": "{}", "overlap": {{"policy": "p"}}}}"#, dir.display()));
+        let d = dict(&format!(
+            r#"{{"workspace": "{}", "overlap": {{"policy": "p"}}}}"#,
+            dir.display()
+        ));
         let first = resolve(&d).unwrap();
         assert_eq!(first.config.lanes.exclusive, vec!["a".to_string()]);
         assert_eq!(first.config.overlap_policy_name, "p");
         assert!(std::sync::Arc::ptr_eq(&first, &resolve(&d).unwrap()));
-        std::fs::write(dir.join("dos.toml"), "[lanes]\nexclusive = [\"a\", \"bb\"]\n").unwrap();
+        std::fs::write(
+            dir.join("dos.toml"),
+            "[lanes]\nexclusive = [\"a\", \"bb\"]\n",
+        )
+        .unwrap();
         let second = resolve(&d).unwrap();
-        assert_eq!(second.config.lanes.exclusive, vec!["a".to_string(), "bb".to_string()]);
+        assert_eq!(
+            second.config.lanes.exclusive,
+            vec!["a".to_string(), "bb".to_string()]
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -82,13 +82,20 @@ impl Finding {
 }
 
 fn prefixes(tree: &[String]) -> Vec<String> {
-    tree.iter().filter(|p| !p.is_empty()).map(|p| norm_tree_prefix(p)).collect()
+    tree.iter()
+        .filter(|p| !p.is_empty())
+        .map(|p| norm_tree_prefix(p))
+        .collect()
 }
 
 /// Every prefix of `a` lies at or below some prefix of `b`.
 fn region_within(a: &[String], b: &[String]) -> bool {
     let (na, nb) = (prefixes(a), prefixes(b));
-    !na.is_empty() && !nb.is_empty() && na.iter().all(|p| nb.iter().any(|o| p.starts_with(o.as_str())))
+    !na.is_empty()
+        && !nb.is_empty()
+        && na
+            .iter()
+            .all(|p| nb.iter().any(|o| p.starts_with(o.as_str())))
 }
 
 /// `a`'s region is a strict subset of `b`'s.
@@ -98,7 +105,10 @@ fn swallowed_by(a: &[String], b: &[String]) -> bool {
 
 fn regions_collide(a: &[String], b: &[String]) -> bool {
     let (na, nb) = (prefixes(a), prefixes(b));
-    na.iter().any(|p| nb.iter().any(|o| p.starts_with(o.as_str()) || o.starts_with(p.as_str())))
+    na.iter().any(|p| {
+        nb.iter()
+            .any(|o| p.starts_with(o.as_str()) || o.starts_with(p.as_str()))
+    })
 }
 
 fn shadow(dead: &str, broad: &str) -> Finding {
@@ -182,13 +192,19 @@ pub fn lint_lanes(t: &LaneTaxonomy) -> Vec<Finding> {
                     pystr::repr(keyword),
                     pystr::repr(target)
                 ),
-                fix: format!("declare lane {} or point the alias at a declared lane", pystr::repr(target)),
+                fix: format!(
+                    "declare lane {} or point the alias at a declared lane",
+                    pystr::repr(target)
+                ),
             });
         }
     }
 
-    let mut sized: Vec<(&String, &[String])> =
-        t.concurrent.iter().filter_map(|l| Some((l, t.tree_for(l))).filter(|(_, tr)| !tr.is_empty())).collect();
+    let mut sized: Vec<(&String, &[String])> = t
+        .concurrent
+        .iter()
+        .filter_map(|l| Some((l, t.tree_for(l))).filter(|(_, tr)| !tr.is_empty()))
+        .collect();
     sized.sort_by(|a, b| a.0.cmp(b.0));
     for i in 0..sized.len() {
         for j in i + 1..sized.len() {
@@ -235,8 +251,15 @@ pub fn lint_reasons(specs: &[ReasonSpec], known_lanes: &[String]) -> Vec<Finding
                     kind: LintKind::ReasonSeeAlsoDangles,
                     severity: Severity::Info,
                     subject: spec.token.clone(),
-                    detail: format!("see_also {} refers to lane {}, which is not declared", pystr::repr(r), pystr::repr(target)),
-                    fix: format!("declare lane {} or correct the see_also entry", pystr::repr(target)),
+                    detail: format!(
+                        "see_also {} refers to lane {}, which is not declared",
+                        pystr::repr(r),
+                        pystr::repr(target)
+                    ),
+                    fix: format!(
+                        "declare lane {} or correct the see_also entry",
+                        pystr::repr(target)
+                    ),
                 });
             }
         }
@@ -249,10 +272,17 @@ pub fn lint_reasons(specs: &[ReasonSpec], known_lanes: &[String]) -> Vec<Finding
 pub fn lint(t: &LaneTaxonomy, reasons: Option<&[ReasonSpec]>) -> Vec<Finding> {
     let mut out = lint_lanes(t);
     if let Some(specs) = reasons {
-        let known: Vec<String> = t.concurrent.iter().chain(t.exclusive.iter()).cloned().collect();
+        let known: Vec<String> = t
+            .concurrent
+            .iter()
+            .chain(t.exclusive.iter())
+            .cloned()
+            .collect();
         out.extend(lint_reasons(specs, &known));
     }
-    out.sort_by(|a, b| (a.severity, a.kind.as_str(), &a.subject).cmp(&(b.severity, b.kind.as_str(), &b.subject)));
+    out.sort_by(|a, b| {
+        (a.severity, a.kind.as_str(), &a.subject).cmp(&(b.severity, b.kind.as_str(), &b.subject))
+    });
     out
 }
 

@@ -18,7 +18,10 @@ pub fn norm_path(p: &str) -> String {
     } else {
         ""
     };
-    let parts: Vec<&str> = p.split('/').filter(|s| !s.is_empty() && *s != ".").collect();
+    let parts: Vec<&str> = p
+        .split('/')
+        .filter(|s| !s.is_empty() && *s != ".")
+        .collect();
     let s = format!("{root}{}", parts.join("/"));
     if s.is_empty() {
         ".".into()
@@ -89,8 +92,19 @@ pub struct PathLayout {
 
 /// The fields `[paths]` may set besides `plans_glob`.
 pub const PATH_FIELDS: [&str; 14] = [
-    "archive_lock", "chained_runs", "dispatch_loops", "execution_state", "fanout_runs", "findings_queue",
-    "lane_journal", "leases_dir", "next_packets", "picker_audits", "project_card", "replan_dir", "soaks_index",
+    "archive_lock",
+    "chained_runs",
+    "dispatch_loops",
+    "execution_state",
+    "fanout_runs",
+    "findings_queue",
+    "lane_journal",
+    "leases_dir",
+    "next_packets",
+    "picker_audits",
+    "project_card",
+    "replan_dir",
+    "soaks_index",
     "verdict_journal",
 ];
 
@@ -158,7 +172,10 @@ impl PathLayout {
         let mut out = self.clone();
         for (key, v) in t.iter() {
             let Tv::Str(s) = v else {
-                return Err(Fault::warn(key, format!("[paths].{key} must be a path string, not {}", v.type_name())));
+                return Err(Fault::warn(
+                    key,
+                    format!("[paths].{key} must be a path string, not {}", v.type_name()),
+                ));
             };
             if key == "plans_glob" {
                 out.plans_glob = s.clone();

@@ -7,7 +7,13 @@ use crate::pyjson::Value;
 use crate::pystr;
 
 /// The coarse categories a reason may roll up to.
-pub const KNOWN_CATEGORIES: [&str; 5] = ["MISROUTE", "OPERATOR_GATE", "STALE_CLAIM", "TRUE_DRAIN", "UNCLASSIFIED"];
+pub const KNOWN_CATEGORIES: [&str; 5] = [
+    "MISROUTE",
+    "OPERATOR_GATE",
+    "STALE_CLAIM",
+    "TRUE_DRAIN",
+    "UNCLASSIFIED",
+];
 
 fn known_category(c: &str) -> bool {
     KNOWN_CATEGORIES.contains(&c)
@@ -78,7 +84,10 @@ impl ReasonRegistry {
         for s in &specs {
             let k = s.key();
             if seen.contains(&k) {
-                return Err(format!("reason token {} is declared twice", pystr::repr(&s.token)));
+                return Err(format!(
+                    "reason token {} is declared twice",
+                    pystr::repr(&s.token)
+                ));
             }
             seen.push(k);
         }
@@ -166,10 +175,18 @@ fn see_also_of(body: &Table, token: &str, table: &str) -> Read<Vec<String>> {
         Some(v) if !v.truthy() => Ok(vec![]),
         Some(Tv::Str(s)) => Ok(vec![s.clone()]),
         Some(v) => match v {
-            Tv::List(_) | Tv::Table(_) => Ok(v.py_iter().unwrap_or_default().iter().map(Tv::py_str).collect()),
+            Tv::List(_) | Tv::Table(_) => Ok(v
+                .py_iter()
+                .unwrap_or_default()
+                .iter()
+                .map(Tv::py_str)
+                .collect()),
             other => Err(Fault::crash(
                 token,
-                format!("[{table}.{token}] see_also must be a string or a list, not {}", other.type_name()),
+                format!(
+                    "[{table}.{token}] see_also must be a string or a list, not {}",
+                    other.type_name()
+                ),
             )),
         },
     }
@@ -180,10 +197,19 @@ pub fn specs_from_table(t: &Table) -> Read<Vec<ReasonSpec>> {
     let mut out = Vec::new();
     for (token, body) in t.iter() {
         let Tv::Table(body) = body else {
-            return Err(Fault::warn(token, format!("[reasons.{token}] has to be a table, not {}", body.type_name())));
+            return Err(Fault::warn(
+                token,
+                format!(
+                    "[reasons.{token}] has to be a table, not {}",
+                    body.type_name()
+                ),
+            ));
         };
         let Some(category) = body.get("category") else {
-            return Err(Fault::warn(token, format!("[reasons.{token}] needs a category")));
+            return Err(Fault::warn(
+                token,
+                format!("[reasons.{token}] needs a category"),
+            ));
         };
         let see_also = see_also_of(body, token, "reasons")?;
         let spec = ReasonSpec {
@@ -194,7 +220,8 @@ pub fn specs_from_table(t: &Table) -> Read<Vec<ReasonSpec>> {
             see_also,
             summary: body.get("summary").map_or_else(String::new, Tv::py_str),
         };
-        spec.validate().map_err(|m| Fault::warn(token, format!("[reasons.{token}]: {m}")))?;
+        spec.validate()
+            .map_err(|m| Fault::warn(token, format!("[reasons.{token}]: {m}")))?;
         out.push(spec);
     }
     Ok(out)
@@ -203,7 +230,8 @@ pub fn specs_from_table(t: &Table) -> Read<Vec<ReasonSpec>> {
 /// Layer a `[reasons]` table: the declared reasons are added to `base`.
 pub fn layer_reasons(base: &ReasonRegistry, t: &Table) -> Read<ReasonRegistry> {
     let specs = specs_from_table(t)?;
-    base.extend(specs).map_err(|m| Fault::warn("", format!("[reasons]: {m}")))
+    base.extend(specs)
+        .map_err(|m| Fault::warn("", format!("[reasons]: {m}")))
 }
 
 // ----------------------------------------------------------- morphology
@@ -267,7 +295,13 @@ pub fn generic_reason_morphology() -> MorphologyRuleset {
         ("MIS_ROUT", "MISROUTE"),
     ];
     MorphologyRuleset {
-        rules: RULES.iter().map(|(s, c)| MorphologyRule { substring: s.to_string(), category: c.to_string() }).collect(),
+        rules: RULES
+            .iter()
+            .map(|(s, c)| MorphologyRule {
+                substring: s.to_string(),
+                category: c.to_string(),
+            })
+            .collect(),
     }
 }
 
@@ -288,8 +322,14 @@ fn rule_from(item: &Tv, i: usize) -> Read<MorphologyRule> {
         }
     };
     match (sub, cat) {
-        (Tv::Str(s), Tv::Str(c)) => Ok(MorphologyRule { substring: s.clone(), category: c.clone() }),
-        _ => Err(Fault::warn(key, format!("[reasons.morphology] rule {i}: substring and category have to be strings"))),
+        (Tv::Str(s), Tv::Str(c)) => Ok(MorphologyRule {
+            substring: s.clone(),
+            category: c.clone(),
+        }),
+        _ => Err(Fault::warn(
+            key,
+            format!("[reasons.morphology] rule {i}: substring and category have to be strings"),
+        )),
     }
 }
 
@@ -299,9 +339,19 @@ pub fn morphology_from(v: &Tv) -> Read<MorphologyRuleset> {
         return Ok(MorphologyRuleset::default());
     }
     let Tv::List(items) = v else {
-        return Err(Fault::warn("", format!("[reasons.morphology] has to be a list of rules, not {}", v.type_name())));
+        return Err(Fault::warn(
+            "",
+            format!(
+                "[reasons.morphology] has to be a list of rules, not {}",
+                v.type_name()
+            ),
+        ));
     };
-    let rules = items.iter().enumerate().map(|(i, x)| rule_from(x, i)).collect::<Read<Vec<_>>>()?;
+    let rules = items
+        .iter()
+        .enumerate()
+        .map(|(i, x)| rule_from(x, i))
+        .collect::<Read<Vec<_>>>()?;
     for (i, r) in rules.iter().enumerate() {
         if pystr::strip(&r.substring).is_empty() {
             return Err(Fault::warn(format!("{i}"), format!("[reasons.morphology] rule {i} has an empty substring, which would match every token")));
@@ -309,7 +359,11 @@ pub fn morphology_from(v: &Tv) -> Read<MorphologyRuleset> {
         if !known_category(&r.category) {
             return Err(Fault::warn(
                 format!("{i}"),
-                format!("[reasons.morphology] rule {i}: {} is not a category ({})", pystr::repr(&r.category), KNOWN_CATEGORIES.join(", ")),
+                format!(
+                    "[reasons.morphology] rule {i}: {} is not a category ({})",
+                    pystr::repr(&r.category),
+                    KNOWN_CATEGORIES.join(", ")
+                ),
             ));
         }
     }
