@@ -30,6 +30,8 @@ __all__ = [
     "default_config",
     "job_config",
     "load_workspace_config",
+    "native_of",
+    "reference_tables",
     "resolve_workspace_root",
     "workshop_config",
 ]
@@ -121,6 +123,100 @@ class LaneTaxonomy:
         d = cfg.to_dict()["lanes"]
         return cls(tuple(d["concurrent"]), tuple(d["exclusive"]), tuple(d["autopick"]),
                    {k: tuple(v) for k, v in d["trees"].items()}, dict(d["aliases"]))
+
+
+# ---------------------------------------------------------------- from the reference
+
+
+def reference_tables(cfg) -> dict:
+    """A reference ``SubstrateConfig`` as an inline config object (the
+    envelope's ``config`` shape): its root, preset and every seam as the
+    table that declares it. ``EnumerateGrammar.series`` (set per plan, never
+    from ``dos.toml``) and ``env`` are not carried."""
+    from dos import intervention, reasons
+
+    p = cfg.paths
+    path_keys = ["execution_state", "findings_queue", "fanout_runs", "dispatch_loops", "chained_runs",
+                 "next_packets", "replan_dir", "soaks_index", "picker_audits", "archive_lock", "lane_journal",
+                 "leases_dir", "project_card", "verdict_journal"]
+    paths = {k: str(getattr(p, k)) for k in path_keys if getattr(p, k) is not None}
+    paths["plans_glob"] = p.plans_glob
+    lanes = cfg.lanes
+    out: dict = {
+        "preset": "generic" if p.style == "dos" else "workshop",
+        "root": str(p.root),
+        "workspace_facts": None if cfg.workspace is None else {
+            "root": str(cfg.workspace.root), "kernel_runtime_files": list(cfg.workspace.kernel_runtime_files)},
+        "lanes": {"concurrent": list(lanes.concurrent), "exclusive": list(lanes.exclusive),
+                  "autopick": list(lanes.autopick), "trees": {k: list(v) for k, v in lanes.trees.items()},
+                  "aliases": dict(lanes.aliases)},
+        "paths": paths,
+        "overlap": {"ratio_max": cfg.overlap_ratio_max, "policy": cfg.overlap_policy_name},
+        "stamp": {k: v for k, v in cfg.stamp.to_dict().items()},
+        "enumerate": {k: v for k, v in cfg.enumerate_grammar.to_dict().items() if k != "series"},
+        "cooldown": {"window_ms": cfg.cooldown.window_ms, "error_window_ms": cfg.cooldown.error_window_ms},
+        "supervise": {k: v for k, v in cfg.supervise.to_dict().items() if v is not None},
+        "lifecycle": cfg.lifecycle.to_dict(),
+        "retention": {k: (-1 if v is None else v) for k, v in vars(cfg.retention).items()},
+        "data_class": {k: list(v) if isinstance(v, tuple) else v for k, v in vars(cfg.data_class).items()},
+        "tool_stream": {"repeat_n": cfg.stream_policy.repeat_n, "stall_n": cfg.stream_policy.stall_n,
+                        "ignore_tools": sorted(cfg.stream_policy.ignore_tools)},
+        "marker": {"max_streak": cfg.marker.max_streak, "arm_on_env": list(cfg.marker.arm_on_env),
+                   "respect_stop_hook_active": cfg.marker.respect_stop_hook_active},
+        "precursor": {"requires": {k: list(v) for k, v in cfg.precursors.requires.items()},
+                      "aliases": {k: list(v) for k, v in cfg.precursors.aliases.items()}},
+        "verify": {"non_git_oracle": cfg.non_git_oracle},
+        "concurrency_class": [{"name": c.name, "max_concurrent": c.max_concurrent} for c in cfg.class_budgets.classes],
+        "ci": dict(cfg.ci),
+    }
+    if "projections_compact" in out["retention"]:
+        out["retention"]["projections_compact"] = bool(cfg.retention.projections_compact)
+    base_tokens = {s.key for s in reasons.BASE_REASONS.specs}
+    extra = {s.token: {"category": s.category, "refusal": s.refusal, "fix": s.fix, "see_also": list(s.see_also),
+                       "summary": s.summary} for s in cfg.reasons.specs if s.key not in base_tokens}
+    out["reasons"] = dict(extra)
+    # `morphology` sits inside [reasons] and, as in the reference, a
+    # [reasons] table holding it drops the custom reasons: it is layered in a
+    # second step by `native_of` (here it rides under a private key).
+    out["_morphology"] = cfg.reason_morphology.to_list()
+    base_rungs = {s.key for s in intervention.BASE_INTERVENTIONS.specs}
+    out["intervention"] = {s.token: {"rank": s.rank, "summary": s.summary, "actuation": s.actuation,
+                                     "dispatches": s.dispatches, "returns_synthetic": s.returns_synthetic,
+                                     "see_also": list(s.see_also)}
+                           for s in cfg.interventions.specs if s.key not in base_rungs}
+    for k in [k for k, v in out.items() if v in ({}, None) and k not in ("workspace_facts", "ci")]:
+        del out[k]
+    return out
+
+
+_FROM_REF: dict = {}
+
+
+def native_of(cfg) -> Config:
+    """The native twin of a reference ``SubstrateConfig`` (or a ``Config``,
+    returned as is), built once per object: the typed entry points and
+    accelerated functions that receive the reference's config use this."""
+    if isinstance(cfg, Config):
+        return cfg
+    hit = _FROM_REF.get(id(cfg))
+    if hit is not None and hit[0] is cfg:
+        return hit[1]
+    from dos import reason_morphology
+
+    tables = reference_tables(cfg)
+    morph = tables.pop("_morphology")
+    overrides = None
+    if morph != reason_morphology.GENERIC_REASON_MORPHOLOGY.to_list():
+        overrides = {"reasons": {"morphology": morph}}
+    native = Config.from_dict(tables, overrides)
+    # The second step's own [reasons] warning is the quirk above, expected.
+    problems = [w for w in native.warnings if not (overrides and w["table"] == "reasons" and w["key"] == "morphology")]
+    if problems:
+        raise ValueError(f"the config cannot cross to libdos: {problems[0]['message']}")
+    if len(_FROM_REF) >= 64:
+        _FROM_REF.clear()
+    _FROM_REF[id(cfg)] = (cfg, native)
+    return native
 
 
 # ---------------------------------------------------------------- accelerate

@@ -175,11 +175,18 @@ impl PyConfig {
         })
     }
 
-    /// Build from an inline config mapping (the envelope's `config` object).
+    /// Build from an inline config mapping (the envelope's `config` object);
+    /// `overrides` are further tables layered on top.
     #[staticmethod]
-    fn from_dict(py: Python<'_>, config: &Bound<'_, PyAny>) -> PyResult<PyConfig> {
+    #[pyo3(signature = (config, overrides=None))]
+    fn from_dict(
+        py: Python<'_>,
+        config: &Bound<'_, PyAny>,
+        overrides: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyConfig> {
         let d = dict_arg(Some(config), "config")?.unwrap_or_default();
         let loaded = py.detach(|| json::load(&d)).map_err(|e| dos_error(py, e))?;
+        let loaded = with_overrides(py, loaded, dict_arg(overrides, "overrides")?)?;
         Ok(PyConfig {
             loaded: Arc::new(loaded),
         })

@@ -181,3 +181,35 @@ def test_edit_of_dos_toml_is_seen(tmp_path):
     os.utime(ws / "dos.toml", (1, 1))
     b = nc.load_workspace_config(ws).to_dict()["lanes"]["exclusive"]
     assert a == ["one"] and b == ["one", "two"]
+
+
+@pytest.mark.parametrize("text", TOMLS)
+def test_native_of_a_reference_config(tmp_path, text):
+    ws = _workspace(tmp_path, text)
+    for build in (lambda: ref.load_workspace_config(ws, gather_env=False, warn=lambda *a: None),
+                  lambda: ref.load_workspace_config(ws, job=True, gather_env=False, warn=lambda *a: None)):
+        try:
+            rcfg = build()
+        except TypeError:
+            continue
+        native = nc.native_of(rcfg)
+        assert nc.native_of(rcfg) is native
+        job = rcfg.paths.style == "repo"
+        want = nc.load_workspace_config(ws, job=job, warn=lambda *a: None).to_dict()
+        assert native.to_dict() == want
+
+
+def test_native_of_hand_built_and_driver_configs(tmp_path):
+    from dos.drivers import workshop
+
+    hand = ref.SubstrateConfig(lanes=ref.LaneTaxonomy(concurrent=("a",), trees={"a": ("x/**",)}),
+                               paths=ref.PathLayout.for_root("/srv/r"))
+    d = nc.native_of(hand).to_dict()
+    assert d["workspace"] is None and d["lanes"]["trees"] == {"a": ["x/**"]}
+    assert d["paths"]["lane_journal"] == "/srv/r/docs/_plans/lane-journal.jsonl" and d["paths"]["style"] == "repo"
+    assert d["stamp"] == hand.stamp.to_dict()
+    ws = _workspace(tmp_path, "")
+    w = workshop.workshop_config(ws)
+    assert nc.native_of(w).to_dict() == nc.workshop_config(ws).to_dict()
+    cfg = nc.Config.from_toml("")
+    assert nc.native_of(cfg) is cfg
