@@ -7,7 +7,8 @@
  *   - Bytes the library returns live in a dos_buffer that the caller owns and
  *     releases exactly once with dos_buffer_free() (never free()). Buffers are
  *     not NUL-terminated.
- *   - Handles (dos_exec_policy) are created by *_new and released by *_free.
+ *   - Handles (dos_exec_policy, dos_config) are created by *_new or a
+ *     dos_config_from_* builder and released by *_free.
  *   - Input pointers are borrowed for the duration of the call only.
  *   - dos_version() and dos_status_name() return static strings: do not free.
  *
@@ -62,6 +63,12 @@ typedef enum {
   DOS_CAPABILITY_BOUNDED = 1,
   DOS_CAPABILITY_EMPTY = 2,
 } dos_capability;
+
+// An immutable workspace config (lanes, paths, every `dos.toml` seam) and the
+// warnings its build produced. Build with `dos_config_from_toml`,
+// `dos_config_from_workspace` or `dos_config_from_json`; release with
+// `dos_config_free`. Safe to share between threads.
+typedef struct dos_config dos_config;
 
 // An immutable exec-capability policy (the set of programs that grant
 // arbitrary execution). Create with `dos_exec_policy_new`, release with
@@ -157,6 +164,55 @@ dos_status dos_lane_trees_disjoint(const dos_str *tree_a,
                                    const dos_str *tree_b,
                                    size_t n_b,
                                    bool *out_disjoint);
+
+// Build a config from `dos.toml` text layered over the generic preset, with
+// no file access: the layout's root is "." and the workspace is not probed.
+// Malformed tables do not fail the build (see `dos_config_warnings`); a value
+// the reference cannot load at all gives `DOS_STATUS_ERROR_RESPONSE` and, when
+// `out_error` is not NULL, a JSON error response (`BAD_CONFIG`) in it.
+// `text` may be NULL with `len == 0` (no `dos.toml`).
+dos_status dos_config_from_toml(const uint8_t *text,
+                                size_t len,
+                                dos_config **out_config,
+                                dos_buffer *out_error);
+
+// Build the config of a workspace on disk: `path` (NUL-terminated; NULL means
+// `$DISPATCH_WORKSPACE`, else the current directory) is resolved, probed for
+// the kernel runtime files, and its `dos.toml` layered over the generic
+// preset. Errors as for `dos_config_from_toml` (an unreadable `dos.toml` is
+// one).
+dos_status dos_config_from_workspace(const char *path,
+                                     dos_config **out_config,
+                                     dos_buffer *out_error);
+
+// Build a config from an inline config object, the envelope's `config`
+// shape: `{"preset": "generic"|"job"|"workshop", "workspace": path|null,
+// "root": path, "workspace_facts": {...}, <tables>...}` (see docs/abi.md).
+// Warnings about a workspace's `dos.toml` and about inline tables are kept
+// (`dos_config_warnings`); a request that is not such an object is refused.
+dos_status dos_config_from_json(const uint8_t *json_text,
+                                size_t len,
+                                dos_config **out_config,
+                                dos_buffer *out_error);
+
+// The warnings of a config's build as a JSON array of
+// `{"table", "key", "message"}` (the tables that were ignored).
+dos_status dos_config_warnings(const dos_config *config, dos_buffer *out);
+
+// The config as JSON: every seam in the reference's field order.
+dos_status dos_config_to_json(const dos_config *config, dos_buffer *out);
+
+// Release a config. NULL is accepted. Free a handle only when no call is
+// using it.
+void dos_config_free(dos_config *config);
+
+// `dos_call` under a prebuilt config: ops that read a config use `config`
+// (the request's own `config` field must still be an object or null, and is
+// not consulted). Same statuses and ownership as `dos_call`.
+dos_status dos_call_with_config(const dos_config *config,
+                                const uint8_t *request,
+                                size_t request_len,
+                                dos_buffer *out_response);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -111,10 +111,17 @@ impl<'a> Ctx<'a> {
             return Ok(Cow::Borrowed(c));
         }
         match self.config {
-            Some(d) => crate::config::json::from_json(d).map(Cow::Owned),
-            None => crate::config::json::from_json(&Dict::new()).map(Cow::Owned),
+            Some(d) if !d.is_empty() => crate::config::json::from_json(d).map(Cow::Owned),
+            _ => Ok(Cow::Borrowed(default_substrate())),
         }
     }
+}
+
+/// The config of a request without one: the generic preset under `"."`,
+/// facts not gathered. Built once.
+pub fn default_substrate() -> &'static SubstrateConfig {
+    static DEFAULT: OnceLock<SubstrateConfig> = OnceLock::new();
+    DEFAULT.get_or_init(|| SubstrateConfig::generic(".", None))
 }
 
 /// One operation reachable through the envelope.
@@ -162,7 +169,27 @@ pub fn dispatch(op: &str, config: Option<&Dict>, args: &Dict) -> Result<Value, C
     })?;
     let a = Args { op: spec.name, d: args };
     a.check_known(spec.args)?;
-    (spec.run)(&Ctx { config, prebuilt: None }, &a)
+    // A request's config is built once per distinct object (and per
+    // workspace state) and handed to the op prebuilt.
+    let held = match config {
+        Some(d) if !d.is_empty() => Some(crate::config::json::resolve(d)?),
+        _ => None,
+    };
+    (spec.run)(&Ctx { config, prebuilt: held.as_deref().map(|l| &l.config) }, &a)
+}
+
+/// Run one operation under a config the host built beforehand (a config
+/// handle); the request's own `config` is not consulted.
+pub fn dispatch_with(op: &str, prebuilt: &SubstrateConfig, args: &Dict) -> Result<Value, CallError> {
+    if op == "ops" {
+        return Ok(ops_listing());
+    }
+    let spec = find_op(op).ok_or_else(|| {
+        CallError::new(ErrorCode::UnknownOp, format!("no operation named {op:?}; `ops` lists them"))
+    })?;
+    let a = Args { op: spec.name, d: args };
+    a.check_known(spec.args)?;
+    (spec.run)(&Ctx { config: None, prebuilt: Some(prebuilt) }, &a)
 }
 
 fn ops_listing() -> Value {
@@ -178,6 +205,12 @@ fn ops_listing() -> Value {
 
 /// Handle one request document and return the response document.
 pub fn call_value(request: &Value) -> Result<Value, CallError> {
+    call_value_with(request, None)
+}
+
+/// `call_value` under a prebuilt config (which then wins over the request's
+/// `config`, though that must still be an object or null).
+pub fn call_value_with(request: &Value, prebuilt: Option<&SubstrateConfig>) -> Result<Value, CallError> {
     let req = request
         .as_dict()
         .ok_or_else(|| CallError::new(ErrorCode::BadRequest, "the request must be a JSON object"))?;
@@ -229,7 +262,10 @@ pub fn call_value(request: &Value) -> Result<Value, CallError> {
             ))
         }
     };
-    dispatch(op, config, args)
+    match prebuilt {
+        Some(p) => dispatch_with(op, p, args),
+        None => dispatch(op, config, args),
+    }
 }
 
 fn k_text(k: &pyjson::Str) -> String {
@@ -274,9 +310,14 @@ pub fn encode_response(outcome: Result<Value, CallError>) -> Vec<u8> {
 /// The whole envelope: request bytes in, response bytes out. Never panics on
 /// caller data; `ok` tells success.
 pub fn call(request: &[u8]) -> (bool, Vec<u8>) {
+    call_with(request, None)
+}
+
+/// `call` under a prebuilt config (a host's config handle).
+pub fn call_with(request: &[u8], prebuilt: Option<&SubstrateConfig>) -> (bool, Vec<u8>) {
     let outcome = pyjson::parse(request)
         .map_err(|e| CallError::new(ErrorCode::BadJson, format!("the request is not valid JSON: {e}")))
-        .and_then(|v| call_value(&v));
+        .and_then(|v| call_value_with(&v, prebuilt));
     let ok = outcome.is_ok();
     (ok, encode_response(outcome))
 }

@@ -128,6 +128,9 @@ macro_rules! try_status {
     };
 }
 
+mod config;
+pub use config::*;
+
 /// The libdos version, e.g. "0.1.0": a static NUL-terminated string.
 #[no_mangle]
 pub extern "C" fn dos_version() -> *const c_char {

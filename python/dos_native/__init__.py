@@ -16,7 +16,7 @@ import os as _os
 from . import _native
 from ._native import ABI_VERSION, REFERENCE_VERSION, DosError, call, dispatch, ops
 from ._native import __version__ as __version__
-from . import _tree, breaker, efficiency, exec_capability, lane_journal, lane_lease, liveness, productivity
+from . import _tree, breaker, config, efficiency, exec_capability, lane_journal, lane_lease, liveness, productivity
 from . import export_cursor, id_alloc, intent_ledger, run_id, verdict_journal
 from ._accelerate import accelerate, accelerated, restore
 
@@ -41,6 +41,9 @@ __all__ = [
     "verdict_journal",
     "intent_ledger",
     "export_cursor",
+    "config",
+    "lane_journal",
+    "lane_lease",
 ]
 
 if _os.environ.get("DOS_NATIVE") == "1":

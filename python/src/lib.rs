@@ -15,6 +15,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyFrozenSet, PyInt, PyList, PySet, PyString, PyTuple};
 use std::cell::RefCell;
 
+pub mod config;
+
 create_exception!(_native, DosError, PyValueError, "A request libdos refused; `.code` holds the envelope error code.");
 
 const MAX_DEPTH: usize = dos_core::pyjson::MAX_DEPTH;
@@ -175,6 +177,12 @@ fn dispatch<'py>(
             other => return Err(PyTypeError::new_err(format!("args must be a mapping, not {}", other.type_name()))),
         },
     };
+    if let Some(cfg) = config.and_then(|c| c.cast::<config::PyConfig>().ok()) {
+        return match envelope::dispatch_with(op, cfg.get().substrate(), &args) {
+            Ok(v) => to_py(py, &v),
+            Err(e) => Err(dos_error(py, e)),
+        };
+    }
     let config = match config {
         None => None,
         Some(c) => match to_value(c, 0)? {
@@ -364,5 +372,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(norm_tree_prefix, m)?)?;
     m.add_function(wrap_pyfunction!(prefixes_collide, m)?)?;
     m.add_function(wrap_pyfunction!(lane_trees_disjoint, m)?)?;
+    config::register(m)?;
     Ok(())
 }

@@ -53,11 +53,13 @@ def record(opdef, args, config):
     try:
         verdict = opdef.run(args, config)
     except (TypeError, ValueError, KeyError, AttributeError) as e:
-        rec.update(expected=None, error="BAD_ARGS", prose={}, raised=type(e).__name__)
+        # A runner may name another envelope code on the exception it raises.
+        rec.update(expected=None, error=getattr(e, "envelope_code", "BAD_ARGS"), prose={}, raised=type(e).__name__)
         return rec
     facts = opdef.facts(args, verdict) if opdef.facts else {}
-    paths = tuple(facts) if opdef.dynamic_prose else opdef.prose
-    prose = {p: list(facts.get(p, [])) for p in paths}
+    prose = {p: list(facts.get(p, [])) for p in opdef.prose}
+    if opdef.dynamic_prose:
+        prose.update({p: list(f) for p, f in facts.items()})
     rec.update(expected=verdict, error=None, prose=prose)
     rec["expected_compact"] = compact(verdict)
     return rec

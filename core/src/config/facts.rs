@@ -28,3 +28,23 @@ pub const DISPATCH_RUNTIME_FILES: [&str; 11] = [
     "src/dos/reasons.py",
     "src/dos/config.py",
 ];
+
+impl WorkspaceFacts {
+    /// Facts for `root` given the runtime files found there.
+    pub fn new(root: impl Into<String>, kernel_runtime_files: Vec<String>) -> WorkspaceFacts {
+        WorkspaceFacts {
+            root: root.into(),
+            is_kernel_repo: !kernel_runtime_files.is_empty(),
+            kernel_runtime_files,
+        }
+    }
+
+    pub fn to_value(&self) -> crate::pyjson::Value {
+        use crate::pyjson::Value;
+        Value::Dict(crate::dict! {
+            "root" => self.root.as_str(),
+            "kernel_runtime_files" => self.kernel_runtime_files.iter().map(|s| Value::str(s.as_str())).collect::<Vec<_>>(),
+            "is_kernel_repo" => self.is_kernel_repo,
+        })
+    }
+}

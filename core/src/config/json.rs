@@ -1,10 +1,26 @@
 //! Building a [`SubstrateConfig`] from the envelope's inline `config` object.
 //!
-//! The object carries the same tables as `dos.toml`, in the same shapes, plus
-//! two envelope-only keys: `preset` (the base the tables apply to) and
-//! `workspace_facts` (facts a host probed itself).
+//! The object carries the same tables as `dos.toml`, in the same shapes
+//! (`{"lanes": {...}, "overlap": {...}, "concurrency_class": [...], ...}`),
+//! read by the same readers, plus four envelope-only keys:
+//!
+//! - `preset`: `"generic"` (default), `"job"` or `"workshop"`, the base the
+//!   tables apply to;
+//! - `workspace`: a workspace path (or `null` for `DISPATCH_WORKSPACE`, else
+//!   the current directory) whose `dos.toml` is layered over the preset before
+//!   the inline tables; resolved and read by [`crate::boundary`];
+//! - `root`: without `workspace`, the root the layout's paths hang off (taken
+//!   as given; default `"."`);
+//! - `workspace_facts`: `{"root"?, "kernel_runtime_files": [...]}` or `null`,
+//!   facts a host probed itself (they win over a probe).
+//!
+//! Inline tables are explicit input, so where `dos.toml` would only warn, an
+//! inline table that is malformed is refused (`BAD_CONFIG`), as is a key that
+//! names no table.
 
-use super::{ClassBudgets, ConcurrencyClass, LaneTaxonomy, SubstrateConfig, WorkspaceFacts};
+use super::layer::{self, Doc, Loaded, Preset, Warning, LABELS};
+use super::value::{self, Table, Tv};
+use super::{LaneTaxonomy, SubstrateConfig, WorkspaceFacts};
 use crate::envelope::{CallError, ErrorCode};
 use crate::pyjson::{Dict, Value};
 
@@ -12,114 +28,325 @@ fn bad(msg: impl Into<String>) -> CallError {
     CallError::new(ErrorCode::BadConfig, msg)
 }
 
+/// The envelope-only keys.
+pub const ENVELOPE_KEYS: [&str; 4] = ["preset", "workspace", "root", "workspace_facts"];
+
 /// The generic default taxonomy: one cluster lane `main`, the exclusive `global`.
 pub fn generic_lanes() -> LaneTaxonomy {
-    let all = vec!["**/*".to_string()];
-    LaneTaxonomy {
-        concurrent: vec!["main".into()],
-        exclusive: vec!["global".into()],
-        autopick: vec!["main".into()],
-        trees: vec![("main".into(), all.clone()), ("global".into(), all)],
-        aliases: vec![],
-    }
-}
-
-fn str_list(v: &Value, what: &str) -> Result<Vec<String>, CallError> {
-    let items = v.as_list().ok_or_else(|| bad(format!("{what} must be a list of strings, not {}", v.type_name())))?;
-    items
-        .iter()
-        .map(|x| x.as_str().map(str::to_string).ok_or_else(|| bad(format!("{what} holds a {}, not a string", x.type_name()))))
-        .collect()
+    LaneTaxonomy::generic()
 }
 
 /// Read a `[lanes]` table (the shape `LaneTaxonomy.from_table` takes).
 pub fn lanes_from_table(t: &Dict) -> Result<LaneTaxonomy, CallError> {
-    let list = |key: &str| -> Result<Vec<String>, CallError> {
-        match t.get(key) {
-            None => Ok(vec![]),
-            Some(v) => str_list(v, &format!("[lanes].{key}")),
-        }
-    };
-    let mut trees = Vec::new();
-    match t.get("trees") {
-        None | Some(Value::Null) => {}
-        Some(Value::Dict(d)) => {
-            for (lane, globs) in d.iter() {
-                let lane = lane.as_str().unwrap_or_default().to_string();
-                let tree = str_list(globs, &format!("[lanes.trees].{lane}"))?;
-                trees.push((lane, tree));
-            }
-        }
-        Some(other) => return Err(bad(format!("[lanes.trees] must be a table, not {}", other.type_name()))),
-    }
-    let mut aliases = Vec::new();
-    match t.get("aliases") {
-        None | Some(Value::Null) => {}
-        Some(Value::Dict(d)) => {
-            for (k, lane) in d.iter() {
-                let k = k.as_str().unwrap_or_default().to_string();
-                let lane = lane
-                    .as_str()
-                    .ok_or_else(|| bad(format!("[lanes.aliases].{k} must be a lane name string, not {}", lane.type_name())))?;
-                aliases.push((k, lane.to_string()));
-            }
-        }
-        Some(other) => return Err(bad(format!("[lanes.aliases] must be a table, not {}", other.type_name()))),
-    }
-    Ok(LaneTaxonomy { concurrent: list("concurrent")?, exclusive: list("exclusive")?, autopick: list("autopick")?, trees, aliases })
+    let tv = Tv::Table(value::json_table(t).map_err(bad)?);
+    LaneTaxonomy::from_tv(&tv).map_err(|f| bad(f.message))
 }
 
-/// Build the config an envelope request names (minimal reader: `preset`,
-/// `lanes`, `overlap`, `concurrency_class`, `workspace_facts`).
-pub fn from_json(d: &Dict) -> Result<SubstrateConfig, CallError> {
-    let lanes = match d.get("preset").map(|v| v.as_str()) {
-        None | Some(Some("generic")) => generic_lanes(),
-        Some(Some(other)) => return Err(bad(format!("unknown config preset {other:?}"))),
-        Some(None) => return Err(bad("\"preset\" must be a string")),
+/// The parts of an inline config object.
+pub struct Inline {
+    pub preset: Preset,
+    /// `Some(path or None)` when the object names a workspace to load.
+    pub workspace: Option<Option<String>>,
+    pub root: String,
+    pub facts: Option<Option<WorkspaceFacts>>,
+    pub tables: Table,
+}
+
+/// Split an inline config object into its envelope keys and its tables.
+pub fn split(d: &Dict) -> Result<Inline, CallError> {
+    let preset = match d.get("preset") {
+        None | Some(Value::Null) => Preset::Generic,
+        Some(Value::Str(s)) => s.as_str().and_then(Preset::parse).ok_or_else(|| {
+            bad(format!(
+                "unknown config preset {:?} (generic, job, workshop)",
+                s.as_str().unwrap_or("?")
+            ))
+        })?,
+        Some(other) => {
+            return Err(bad(format!(
+                "\"preset\" must be a string, not {}",
+                other.type_name()
+            )))
+        }
     };
-    let mut cfg = SubstrateConfig::with_lanes(lanes);
-    if let Some(v) = d.get("lanes") {
-        let t = v.as_dict().ok_or_else(|| bad(format!("[lanes] must be a table, not {}", v.type_name())))?;
-        cfg.lanes = lanes_from_table(t)?;
-    }
-    if let Some(v) = d.get("overlap") {
-        let t = v.as_dict().ok_or_else(|| bad(format!("[overlap] must be a table, not {}", v.type_name())))?;
-        if let Some(r) = t.get("ratio_max") {
-            cfg.overlap_ratio_max = match r {
-                Value::Float(f) => *f,
-                Value::Int(i) => i.as_i64().map(|i| i as f64).ok_or_else(|| bad("[overlap].ratio_max is out of range"))?,
-                other => return Err(bad(format!("[overlap].ratio_max must be a number, not {}", other.type_name()))),
-            };
+    let workspace = match d.get("workspace") {
+        None => None,
+        Some(Value::Null) => Some(None),
+        Some(Value::Str(s)) => Some(Some(
+            s.as_str()
+                .ok_or_else(|| bad("\"workspace\" holds a lone surrogate"))?
+                .to_string(),
+        )),
+        Some(other) => {
+            return Err(bad(format!(
+                "\"workspace\" must be a path string or null, not {}",
+                other.type_name()
+            )))
         }
-        if let Some(p) = t.get("policy") {
-            cfg.overlap_policy_name = p.as_str().ok_or_else(|| bad("[overlap].policy must be a string"))?.to_string();
+    };
+    let root = match d.get("root") {
+        None | Some(Value::Null) => ".".to_string(),
+        Some(Value::Str(s)) => s
+            .as_str()
+            .ok_or_else(|| bad("\"root\" holds a lone surrogate"))?
+            .to_string(),
+        Some(other) => {
+            return Err(bad(format!(
+                "\"root\" must be a path string, not {}",
+                other.type_name()
+            )))
         }
-    }
-    if let Some(v) = d.get("concurrency_class") {
-        let items = v.as_list().ok_or_else(|| bad("[[concurrency_class]] must be an array of tables"))?;
-        let mut classes = Vec::with_capacity(items.len());
-        for item in items {
-            let t = item.as_dict().ok_or_else(|| bad("[[concurrency_class]] entries must be tables"))?;
-            let name = t.get("name").and_then(Value::as_str).ok_or_else(|| bad("[[concurrency_class]] needs a string name"))?;
-            let max = t
-                .get("max_concurrent")
-                .and_then(Value::as_i64)
-                .ok_or_else(|| bad("[[concurrency_class]] needs an integer max_concurrent"))?;
-            classes.push(ConcurrencyClass { name: name.to_string(), max_concurrent: max });
-        }
-        cfg.class_budgets = ClassBudgets { classes };
-    }
-    match d.get("workspace_facts") {
-        None | Some(Value::Null) => {}
+    };
+    let facts = match d.get("workspace_facts") {
+        None => None,
+        Some(Value::Null) => Some(None),
         Some(Value::Dict(f)) => {
             let files = match f.get("kernel_runtime_files") {
-                None => vec![],
-                Some(v) => str_list(v, "workspace_facts.kernel_runtime_files")?,
+                None | Some(Value::Null) => vec![],
+                Some(Value::List(items)) => items
+                    .iter()
+                    .map(|x| {
+                        x.as_str().map(str::to_string).ok_or_else(|| {
+                            bad("workspace_facts.kernel_runtime_files must hold strings")
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?,
+                Some(other) => {
+                    return Err(bad(format!(
+                        "workspace_facts.kernel_runtime_files must be a list, not {}",
+                        other.type_name()
+                    )))
+                }
             };
-            let root = f.get("root").and_then(Value::as_str).unwrap_or_default().to_string();
-            cfg.workspace = Some(WorkspaceFacts { root, is_kernel_repo: !files.is_empty(), kernel_runtime_files: files });
+            let root = match f.get("root") {
+                None | Some(Value::Null) => None,
+                Some(v) => Some(
+                    v.as_str()
+                        .ok_or_else(|| bad("workspace_facts.root must be a string"))?
+                        .to_string(),
+                ),
+            };
+            Some(Some(WorkspaceFacts::new(root.unwrap_or_default(), files)))
         }
-        Some(other) => return Err(bad(format!("workspace_facts must be an object or null, not {}", other.type_name()))),
+        Some(other) => {
+            return Err(bad(format!(
+                "workspace_facts must be an object or null, not {}",
+                other.type_name()
+            )))
+        }
+    };
+    let mut tables = Table::new();
+    for (k, v) in d.iter() {
+        let key = k
+            .as_str()
+            .ok_or_else(|| bad("a config key holds a lone surrogate"))?;
+        if ENVELOPE_KEYS.contains(&key) {
+            continue;
+        }
+        if !LABELS.contains(&key) && key != "ci" || key == "reasons.morphology" {
+            return Err(bad(format!(
+                "config has no table {key:?}; it takes {} and {}",
+                ENVELOPE_KEYS.join(", "),
+                LABELS
+                    .iter()
+                    .filter(|l| **l != "reasons.morphology")
+                    .chain(["ci"].iter())
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+        tables.insert(
+            key,
+            value::from_json(v).map_err(|e| bad(format!("config {key:?}: {e}")))?,
+        );
+    }
+    Ok(Inline {
+        preset,
+        workspace,
+        root,
+        facts,
+        tables,
+    })
+}
+
+/// Layer an inline object's tables over `base`; every warning is kept.
+pub fn layer_inline(
+    base: SubstrateConfig,
+    tables: &Table,
+    warnings: &mut Vec<Warning>,
+) -> Result<SubstrateConfig, CallError> {
+    if tables.is_empty() {
+        return Ok(base);
+    }
+    layer::layer(base, &Doc::Parsed(tables.clone()), warnings)
+}
+
+/// Build the config an inline object names, with the warnings of both the
+/// workspace's `dos.toml` and the inline tables.
+pub fn load(d: &Dict) -> Result<Loaded, CallError> {
+    let inline = split(d)?;
+    let mut loaded = match &inline.workspace {
+        Some(ws) => {
+            let root = crate::boundary::resolve_workspace_root(ws.as_deref())?;
+            let facts = match &inline.facts {
+                Some(f) => f.clone(),
+                None => Some(crate::boundary::gather_workspace_facts(&root)),
+            };
+            let doc = crate::boundary::read_dos_toml(&root)?;
+            layer::load(inline.preset, &root, facts, &doc)?
+        }
+        None => {
+            let facts = inline.facts.clone().flatten();
+            let cfg = inline.preset.base(&inline.root, facts);
+            Loaded {
+                config: cfg,
+                warnings: vec![],
+            }
+        }
+    };
+    // The inline tables are explicit input: they layer last, and their
+    // warnings follow the file's.
+    loaded.config = layer_inline(loaded.config, &inline.tables, &mut loaded.warnings)?;
+    Ok(loaded)
+}
+
+/// Build the config an envelope request names. Inline tables must be well
+/// formed (a warning about one of them is a `BAD_CONFIG` error); warnings
+/// about a workspace's `dos.toml` do not stop the build, as in the reference.
+pub fn from_json(d: &Dict) -> Result<SubstrateConfig, CallError> {
+    let inline = split(d)?;
+    let base = match &inline.workspace {
+        Some(_) => {
+            let mut file_only = d.clone();
+            for k in LABELS.iter().chain(["ci"].iter()) {
+                file_only.remove(k);
+            }
+            load(&file_only)?.config
+        }
+        None => inline
+            .preset
+            .base(&inline.root, inline.facts.clone().flatten()),
+    };
+    let mut warnings = Vec::new();
+    let cfg = layer_inline(base, &inline.tables, &mut warnings)?;
+    if let Some(w) = warnings.first() {
+        let at = if w.key.is_empty() {
+            String::new()
+        } else {
+            format!(" (key {:?})", w.key)
+        };
+        return Err(bad(format!("config [{}]{at}: {}", w.table, w.message)));
     }
     Ok(cfg)
+}
+
+/// The config an envelope request's `config` object names, built once and
+/// reused: inline objects are cached by their text; objects naming a
+/// workspace are cached per resolved root and rebuilt when its `dos.toml`
+/// changes.
+pub fn resolve(d: &Dict) -> Result<std::sync::Arc<Loaded>, CallError> {
+    let key = crate::pyjson::dumps_string(&Value::Dict(d.clone()), crate::pyjson::Options::COMPACT)
+        .map_err(|_| bad("config holds a lone surrogate"))?;
+    let build = || {
+        from_json(d).map(|config| Loaded {
+            config,
+            warnings: vec![],
+        })
+    };
+    match d.get("workspace") {
+        None => crate::boundary::cached_inline(&key, build),
+        Some(ws) => crate::boundary::cached(&key, ws.as_str(), build),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pyjson::parse_str;
+
+    fn dict(s: &str) -> Dict {
+        match parse_str(s).unwrap() {
+            Value::Dict(d) => d,
+            _ => panic!("not an object"),
+        }
+    }
+
+    #[test]
+    fn inline_tables_use_the_dos_toml_readers() {
+        let c = from_json(&dict(r#"{"preset": "workshop", "root": "/w", "overlap": {"ratio_max": "0.5"},
+            "concurrency_class": [{"name": "b", "max_concurrent": 2}], "reasons": {"X": {"category": "MISROUTE"}}}"#))
+        .unwrap();
+        assert_eq!(c.lanes, LaneTaxonomy::workshop());
+        assert_eq!(c.overlap_ratio_max, 0.5);
+        assert_eq!(
+            c.class_budgets.as_arbiter_budgets(),
+            vec![("b".to_string(), 2)]
+        );
+        assert_eq!(c.reasons.specs.len(), 11);
+        assert_eq!(c.paths.lane_journal, "/w/docs/_plans/lane-journal.jsonl");
+        assert!(c.workspace.is_none());
+    }
+
+    #[test]
+    fn inline_tables_are_strict() {
+        for bad in [
+            r#"{"lanes": {"concurrent": "main"}}"#,
+            r#"{"overlap": {"ratio_max": 2}}"#,
+            r#"{"lanse": {}}"#,
+            r#"{"preset": "nope"}"#,
+            r#"{"reasons.morphology": []}"#,
+            r#"{"tool_stream": {"repeat_n": [1]}}"#,
+            r#"{"workspace_facts": 3}"#,
+        ] {
+            let e = from_json(&dict(bad)).unwrap_err();
+            assert_eq!(e.code, ErrorCode::BadConfig, "{bad}");
+        }
+        // The same table is only a warning when loaded leniently.
+        let l = load(&dict(r#"{"overlap": {"ratio_max": 2}}"#)).unwrap();
+        assert_eq!(l.warnings.len(), 1);
+        assert_eq!(l.warnings[0].table, "overlap");
+    }
+
+    #[test]
+    fn facts_and_the_envelope() {
+        let c = from_json(&dict(
+            r#"{"workspace_facts": {"root": "/r", "kernel_runtime_files": ["src/dos/config.py"]}}"#,
+        ))
+        .unwrap();
+        assert_eq!(
+            c.kernel_runtime_files(),
+            Some(&["src/dos/config.py".to_string()][..])
+        );
+        assert!(c.workspace.unwrap().is_kernel_repo);
+        let req = r#"{"abi":1,"op":"config_lint.lint_lanes","config":{"lanes":{"concurrent":"x"}},"args":{"taxonomy":{}}}"#;
+        let (ok, out) = crate::call(req.as_bytes());
+        assert!(!ok && String::from_utf8_lossy(&out).contains("BAD_CONFIG"));
+    }
+
+    #[test]
+    fn a_workspace_config_is_cached_until_its_dos_toml_changes() {
+        let dir = std::env::temp_dir().join(format!("libdos-json-ws-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("dos.toml"), "[lanes]\nexclusive = [\"a\"]\n").unwrap();
+        let d = dict(&format!(
+            r#"{{"workspace": "{}", "overlap": {{"policy": "p"}}}}"#,
+            dir.display()
+        ));
+        let first = resolve(&d).unwrap();
+        assert_eq!(first.config.lanes.exclusive, vec!["a".to_string()]);
+        assert_eq!(first.config.overlap_policy_name, "p");
+        assert!(std::sync::Arc::ptr_eq(&first, &resolve(&d).unwrap()));
+        std::fs::write(
+            dir.join("dos.toml"),
+            "[lanes]\nexclusive = [\"a\", \"bb\"]\n",
+        )
+        .unwrap();
+        let second = resolve(&d).unwrap();
+        assert_eq!(
+            second.config.lanes.exclusive,
+            vec!["a".to_string(), "bb".to_string()]
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

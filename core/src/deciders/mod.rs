@@ -44,4 +44,5 @@ pub(crate) static ALL: &[&[OpSpec]] = &[
     crate::boundary::intent_ledger::OPS,
     crate::durable::export_cursor::OPS,
     crate::boundary::export_cursor::OPS,
+    crate::config::ops::OPS,
 ];
