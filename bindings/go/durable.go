@@ -12,8 +12,8 @@ import (
 // Records are decoded into map[string]any with json.Number for numbers, so
 // an integer seq larger than 2^53 or a float keeps its exact text.
 
-// Lease is one live lease as the journal fold returns it.
-type Lease = map[string]any
+// LeaseRecord is one live lease as the journal fold returns it.
+type LeaseRecord = map[string]any
 
 func decodeRecords(raw json.RawMessage) ([]map[string]any, error) {
 	var out []map[string]any
@@ -51,7 +51,7 @@ func JournalAppend(path string, entry map[string]any) (map[string]any, error) {
 
 // JournalLive returns the live leases of the journal file at path. Its cost
 // does not grow with the journal's history (a sidecar keeps the fold).
-func JournalLive(path string) ([]Lease, error) {
+func JournalLive(path string) ([]LeaseRecord, error) {
 	raw, err := Call("lane_journal.live_of_file", map[string]any{"journal": path}, nil)
 	if err != nil {
 		return nil, err
@@ -85,7 +85,7 @@ func (s LeaseStore) args(extra map[string]any) map[string]any {
 
 // LiveLeases is lane_lease.live_leases: every un-released lease, or with
 // expireDead the contention view without provably dead ones.
-func (s LeaseStore) LiveLeases(expireDead bool) ([]Lease, error) {
+func (s LeaseStore) LiveLeases(expireDead bool) ([]LeaseRecord, error) {
 	raw, err := Call("lane_lease.live_leases", s.args(map[string]any{"expire_dead": expireDead}), nil)
 	if err != nil {
 		return nil, err
