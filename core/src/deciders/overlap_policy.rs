@@ -26,6 +26,16 @@ impl OverlapPolicy {
         PREFIX
     }
 
+    /// Resolve a policy by name (`resolve_overlap_policy`): only `"prefix"`
+    /// is built in.
+    pub fn by_name(name: &str) -> Result<OverlapPolicy, UnknownPolicy> {
+        if name == PREFIX {
+            Ok(OverlapPolicy::Prefix)
+        } else {
+            Err(UnknownPolicy(name.to_string()))
+        }
+    }
+
     /// Resolve a configured name the way `active_overlap_policy` does: empty
     /// or `"prefix"` is the built-in; anything else is a plugin (an error here).
     pub fn resolve(name: &str) -> Result<OverlapPolicy, UnknownPolicy> {
@@ -105,7 +115,7 @@ fn op_floor(_: &Ctx, a: &Args) -> Result<Value, CallError> {
 }
 
 fn op_under_floor(ctx: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let policy = OverlapPolicy::resolve(a.str("policy")?).map_err(|e| a.err(e.message()))?;
+    let policy = OverlapPolicy::by_name(a.str("policy")?).map_err(|e| a.err(e.message()))?;
     let req = a.str_list("requested_tree")?;
     let lease = a.str_list("lease_tree")?;
     let cfg = ctx.substrate()?;
