@@ -17,7 +17,7 @@
 //!   full static list.
 
 use super::lane_overlap::{preview, NormTree};
-use super::overlap_policy::{admissible_under_floor_normed, OverlapPolicy, UnknownPolicy};
+use super::overlap_policy::{admit_under_floor, OverlapPolicy, UnknownPolicy};
 use super::pyvalue::{py_repr_opt, py_str, py_str_or_empty};
 use super::tree::{norm_tree_prefix, prefixes_collide};
 use crate::config::{facts::DISPATCH_RUNTIME_FILES, SubstrateConfig};
@@ -214,17 +214,15 @@ fn static_runtime_prefixes() -> &'static [String] {
 /// `_tree_touches_runtime`: the runtime files (as given, in order) that some
 /// non-blank requested entry collides with.
 pub fn tree_touches_runtime<'f, S: AsRef<str>>(requested_tree: &[S], files: RuntimeFiles<'f>) -> Vec<&'f str> {
-    let req: Vec<String> =
-        requested_tree.iter().map(AsRef::as_ref).filter(|p| !p.is_empty()).map(norm_tree_prefix).collect();
-    touches(&req, files)
+    touches(&NormTree::new(requested_tree), files)
 }
 
-fn touches<'f>(req_norms: &[String], files: RuntimeFiles<'f>) -> Vec<&'f str> {
+fn touches<'f, S: AsRef<str>>(req: &NormTree<S>, files: RuntimeFiles<'f>) -> Vec<&'f str> {
     let mut hits = Vec::new();
-    if req_norms.is_empty() {
+    if req.norms.is_empty() {
         return hits;
     }
-    let hit = |rp: &str| req_norms.iter().any(|nr| prefixes_collide(nr, rp));
+    let hit = |rp: &str| req.prefixes().any(|nr| prefixes_collide(nr, rp));
     match files {
         RuntimeFiles::Static => {
             for (f, rp) in DISPATCH_RUNTIME_FILES.iter().zip(static_runtime_prefixes()) {
@@ -246,13 +244,14 @@ fn touches<'f>(req_norms: &[String], files: RuntimeFiles<'f>) -> Vec<&'f str> {
 
 /// The self-modification guard's verdict for a request (it ignores the lease).
 pub fn self_modify_verdict(request: &AdmissionRequest, files: RuntimeFiles) -> AdmissionVerdict {
-    let req: Vec<String> =
-        request.tree.iter().filter(|p| !p.is_empty()).map(|p| norm_tree_prefix(p)).collect();
-    self_modify_normed(request, &req, files)
+    self_modify_normed(request, &NormTree::new(request.tree), files)
 }
 
-fn self_modify_normed(request: &AdmissionRequest, req_norms: &[String], files: RuntimeFiles) -> AdmissionVerdict {
-    let hits = touches(req_norms, files);
+fn self_modify_normed(request: &AdmissionRequest, req: &NormTree<String>, files: RuntimeFiles) -> AdmissionVerdict {
+    if matches!(files, RuntimeFiles::Listed(l) if l.is_empty()) {
+        return AdmissionVerdict::admit();
+    }
+    let hits = touches(req, files);
     if hits.is_empty() {
         return AdmissionVerdict::admit();
     }
@@ -320,10 +319,9 @@ fn disjointness(
             &owned
         }
     };
-    let ov = admissible_under_floor_normed(policy, req_norm, lease_norm, env.ratio_max);
-    if ov.admissible() {
+    let Err(ov) = admit_under_floor(policy, req_norm, lease_norm, env.ratio_max) else {
         return AdmissionVerdict::admit();
-    }
+    };
     AdmissionVerdict::refuse(
         format!(
             "lane {} may not run beside live lane {}: {}.",
@@ -344,7 +342,6 @@ pub fn run_predicates_live(
     ext: &mut dyn ExternalPredicates,
 ) -> Result<AdmissionVerdict, Abort> {
     let req_norm = NormTree::new(request.tree);
-    let req_prefixes: OnceCell<Vec<String>> = OnceCell::new();
     let sentinel = Lease::sentinel();
     let count = live.leases.len().max(1);
     for i in 0..count {
@@ -359,10 +356,7 @@ pub fn run_predicates_live(
                     let norm = if lease.tree.is_empty() { None } else { idx.map(|i| live.norm(i)) };
                     disjointness(policy, request, &req_norm, lease, norm, env)
                 }
-                Predicate::SelfModify(files) => {
-                    let pre = req_prefixes.get_or_init(|| req_norm.norms.iter().map(|(_, n)| n.clone()).collect());
-                    self_modify_normed(request, pre, files)
-                }
+                Predicate::SelfModify(files) => self_modify_normed(request, &req_norm, files),
                 Predicate::External(k) => ext.run_external(k, request, idx)?,
             };
             if !v.admitted {

@@ -301,8 +301,8 @@ fn lower(s: &str) -> Cow<'_, str> {
     }
 }
 
-fn repr(s: &str) -> String {
-    pystr::repr(s)
+fn repr(s: &str) -> super::pyvalue::Repr<'_> {
+    super::pyvalue::Repr(s)
 }
 
 // ---------------------------------------------------------------- rank order

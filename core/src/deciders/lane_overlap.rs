@@ -7,10 +7,11 @@
 //! by default): none shared admits as disjoint, a share up to the tolerance
 //! admits softly, more refuses.
 
-use super::tree::{norm_tree_prefix, prefixes_collide};
+use super::tree::norm_tree_prefix;
 use crate::dict;
 use crate::envelope::{Args, CallError, Ctx, OpSpec};
 use crate::pyjson::Value;
+use std::borrow::Cow;
 
 /// The default tolerance: a third of the requested tree may be shared.
 pub const OVERLAP_RATIO_MAX: f64 = 1.0 / 3.0;
@@ -66,12 +67,49 @@ impl OverlapDecision {
     }
 }
 
+/// `norm_tree_prefix`, borrowing when the entry is already in normal form
+/// (ASCII, no upper case, no backslash, nothing to strip) and taking a
+/// byte-level path for other ASCII entries.
+pub fn norm_prefix_cow(p: &str) -> Cow<'_, str> {
+    let b = p.as_bytes();
+    if !p.is_ascii() {
+        return Cow::Owned(norm_tree_prefix(p));
+    }
+    let space = |c: &u8| matches!(*c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0x1c..=0x1f);
+    let plain = !b.iter().any(|&c| c == b'\\' || c.is_ascii_uppercase());
+    if plain && !b.first().is_some_and(space) && !b.last().is_some_and(space) {
+        let end = b.iter().position(|&c| c == b'*').unwrap_or(b.len());
+        return Cow::Borrowed(&p[..end]);
+    }
+    // ASCII: backslashes to slashes, strip, lower-case, cut at the first `*`.
+    let start = b.iter().position(|c| !space(c)).unwrap_or(b.len());
+    let stop = b.iter().rposition(|c| !space(c)).map_or(start, |i| i + 1);
+    let mut out = String::with_capacity(stop - start);
+    for &c in &b[start..stop] {
+        if c == b'*' {
+            break;
+        }
+        out.push(match c {
+            b'\\' => '/',
+            c => c.to_ascii_lowercase() as char,
+        });
+    }
+    Cow::Owned(out)
+}
+
+/// `prefixes_collide`: one prefix starts with the other.
+#[inline]
+pub fn collide(a: &str, b: &str) -> bool {
+    let n = a.len().min(b.len());
+    a.as_bytes()[..n].iter().zip(&b.as_bytes()[..n]).all(|(x, y)| x == y)
+}
+
 /// A tree with the normalized prefix of each non-blank entry (blank entries
 /// carry no path and are skipped; `"**/*"` keeps its universal `""` prefix).
 pub struct NormTree<'a, S: AsRef<str>> {
     pub orig: &'a [S],
     /// (index into `orig`, normalized prefix)
-    pub norms: Vec<(usize, String)>,
+    pub norms: Vec<(usize, Cow<'a, str>)>,
 }
 
 impl<'a, S: AsRef<str>> NormTree<'a, S> {
@@ -80,13 +118,18 @@ impl<'a, S: AsRef<str>> NormTree<'a, S> {
             .iter()
             .enumerate()
             .filter(|(_, p)| !p.as_ref().is_empty())
-            .map(|(i, p)| (i, norm_tree_prefix(p.as_ref())))
+            .map(|(i, p)| (i, norm_prefix_cow(p.as_ref())))
             .collect();
         NormTree { orig, norms }
     }
 
     pub fn is_empty(&self) -> bool {
         self.orig.is_empty()
+    }
+
+    /// The normalized prefixes.
+    pub fn prefixes(&self) -> impl Iterator<Item = &str> {
+        self.norms.iter().map(|(_, n)| n.as_ref())
     }
 }
 
@@ -110,10 +153,11 @@ pub fn score<A: AsRef<str>, B: AsRef<str>>(req: &NormTree<A>, lease: &NormTree<B
     }
     let mut seen: Vec<&str> = Vec::new();
     for (i, nr) in &req.norms {
-        if lease.norms.iter().any(|(_, nl)| prefixes_collide(nr, nl)) {
+        let nr: &str = nr;
+        if lease.prefixes().any(|nl| collide(nr, nl)) {
             out.shared += 1;
         }
-        if !nr.is_empty() && !seen.contains(&nr.as_str()) && lease.norms.iter().any(|(_, nl)| nl == nr) {
+        if !nr.is_empty() && !seen.contains(&nr) && lease.prefixes().any(|nl| nl.len() == nr.len() && collide(nl, nr)) {
             seen.push(nr);
             out.exact.push(*i);
         }
@@ -141,6 +185,20 @@ pub fn preview<S: AsRef<str>>(items: &[S]) -> String {
         s.push('…');
     }
     s
+}
+
+/// The verdict a tolerance gives a score (what [`decide`] decides, without
+/// the prose).
+pub fn verdict_of(sc: &OverlapScore, ratio_max: f64) -> Verdict {
+    if !sc.exact.is_empty() {
+        Verdict::RefuseExactGlob
+    } else if sc.shared == 0 {
+        Verdict::AdmitDisjoint
+    } else if sc.shared as f64 / sc.requested.max(1) as f64 > ratio_max {
+        Verdict::RefuseOverlap
+    } else {
+        Verdict::AdmitSoft
+    }
 }
 
 /// Apply a tolerance to a score.
@@ -233,6 +291,9 @@ mod tests {
         let v = overlap_verdict(&["agents/apply_*.py"], &["agents/apply_*.py"], OVERLAP_RATIO_MAX);
         assert_eq!(v.verdict, Verdict::RefuseExactGlob);
         assert_eq!(percent0(0.125), "12%");
+        for p in ["a/B*c", " x\\Y ", "\x1cq\x1f", "plain/", "**", "", "  ", "Ab*", "é/X*", "\tA\\b*"] {
+            assert_eq!(norm_prefix_cow(p), norm_tree_prefix(p), "{p:?}");
+        }
         assert_eq!(percent0(1.0 / 3.0), "33%");
         let v = overlap_verdict(&["**/*"], &["**/*"], OVERLAP_RATIO_MAX);
         assert_eq!((v.verdict, v.shared, v.requested), (Verdict::RefuseOverlap, 1, 1));

@@ -13,7 +13,7 @@ pub mod concurrency_class;
 pub mod lane_overlap;
 pub mod lock_modes;
 pub mod overlap_policy;
-mod pyvalue;
+pub mod pyvalue;
 pub mod breaker;
 pub mod efficiency;
 pub mod exec_capability;

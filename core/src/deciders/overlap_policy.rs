@@ -8,7 +8,7 @@
 //! libdos cannot run: operations that would resolve one refuse the request
 //! with `BAD_ARGS`, as the reference raises for a name it cannot resolve.
 
-use super::lane_overlap::{decide, score, NormTree, OverlapDecision, OVERLAP_RATIO_MAX};
+use super::lane_overlap::{decide, score, verdict_of, NormTree, OverlapDecision, OVERLAP_RATIO_MAX};
 use crate::envelope::{Args, CallError, Ctx, OpSpec};
 use crate::pyjson::Value;
 
@@ -94,6 +94,30 @@ pub fn admissible_under_floor_normed<A: AsRef<str>, B: AsRef<str>>(
                 floor
             } else {
                 decide(&sc, req.orig, r)
+            }
+        }
+    }
+}
+
+/// Whether the floor and the policy both admit; on a refusal, the decision
+/// `admissible_under_floor` would return (its prose is only built then).
+pub fn admit_under_floor<A: AsRef<str>, B: AsRef<str>>(
+    policy: OverlapPolicy,
+    req: &NormTree<A>,
+    lease: &NormTree<B>,
+    config_ratio_max: Option<f64>,
+) -> Result<(), OverlapDecision> {
+    let sc = score(req, lease);
+    if !verdict_of(&sc, OVERLAP_RATIO_MAX).admissible() {
+        return Err(decide(&sc, req.orig, OVERLAP_RATIO_MAX));
+    }
+    match policy {
+        OverlapPolicy::Prefix => {
+            let r = ratio_max_from_config(config_ratio_max);
+            if verdict_of(&sc, r).admissible() {
+                Ok(())
+            } else {
+                Err(decide(&sc, req.orig, r))
             }
         }
     }

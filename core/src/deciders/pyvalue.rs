@@ -86,3 +86,20 @@ mod tests {
         assert_eq!(py_str_or_empty(Some(&Value::int(7))).unwrap(), "7");
     }
 }
+
+/// `repr(s)` as a `Display`, writing printable ASCII without quotes or
+/// backslashes straight through (no allocation).
+pub struct Repr<'a>(pub &'a str);
+
+impl std::fmt::Display for Repr<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let s = self.0;
+        if s.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b'\'' && b != b'\\') {
+            f.write_str("'")?;
+            f.write_str(s)?;
+            f.write_str("'")
+        } else {
+            f.write_str(&pystr::repr(s))
+        }
+    }
+}
