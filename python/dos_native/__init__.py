@@ -17,6 +17,7 @@ from . import _native
 from ._native import ABI_VERSION, REFERENCE_VERSION, DosError, call, dispatch, ops
 from ._native import __version__ as __version__
 from . import _tree, breaker, efficiency, exec_capability, liveness, productivity
+from . import admission, arbiter, lane_overlap, lock_modes, overlap_policy, self_modify
 from ._accelerate import accelerate, accelerated, restore
 
 __all__ = [
@@ -35,6 +36,12 @@ __all__ = [
     "efficiency",
     "breaker",
     "_tree",
+    "arbiter",
+    "admission",
+    "lane_overlap",
+    "overlap_policy",
+    "lock_modes",
+    "self_modify",
 ]
 
 if _os.environ.get("DOS_NATIVE") == "1":

@@ -72,14 +72,20 @@ impl OverlapDecision {
 /// byte-level path for other ASCII entries.
 pub fn norm_prefix_cow(p: &str) -> Cow<'_, str> {
     let b = p.as_bytes();
-    if !p.is_ascii() {
+    let space = |c: &u8| matches!(*c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0x1c..=0x1f);
+    // One pass: where the first `*` is, and whether anything needs rewriting.
+    let (mut star, mut odd) = (b.len(), 0u8);
+    for (i, &c) in b.iter().enumerate() {
+        if c == b'*' && star == b.len() {
+            star = i;
+        }
+        odd |= (c >= 0x80) as u8 | ((c == b'\\') as u8) << 1 | (c.is_ascii_uppercase() as u8) << 1;
+    }
+    if odd & 1 != 0 {
         return Cow::Owned(norm_tree_prefix(p));
     }
-    let space = |c: &u8| matches!(*c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0x1c..=0x1f);
-    let plain = !b.iter().any(|&c| c == b'\\' || c.is_ascii_uppercase());
-    if plain && !b.first().is_some_and(space) && !b.last().is_some_and(space) {
-        let end = b.iter().position(|&c| c == b'*').unwrap_or(b.len());
-        return Cow::Borrowed(&p[..end]);
+    if odd == 0 && !b.first().is_some_and(space) && !b.last().is_some_and(space) {
+        return Cow::Borrowed(&p[..star]);
     }
     // ASCII: backslashes to slashes, strip, lower-case, cut at the first `*`.
     let start = b.iter().position(|c| !space(c)).unwrap_or(b.len());
