@@ -37,6 +37,46 @@ struct Flavour {
     ensure: Py<PyAny>,
     fallback_arbitrate: Option<Py<PyAny>>,
     fallback_run_predicates: Option<Py<PyAny>>,
+    /// Where `decision`'s slots live in its instances, when it is a
+    /// `__slots__` class whose layout was verified at bind time.
+    decision_slots: Option<[isize; 8]>,
+}
+
+const DECISION_FIELDS: [&str; 8] =
+    ["outcome", "lane", "lane_kind", "tree", "auto_picked", "reason", "free_clusters", "pick_count"];
+
+/// Find each decision field's slot offset by setting a probe instance's
+/// attributes to fresh objects and locating their pointers in the instance.
+fn probe_slots(py: Python<'_>, cls: &Bound<'_, PyAny>) -> Option<[isize; 8]> {
+    let slots = cls.getattr("__slots__").ok()?;
+    let names: Vec<String> = slots.extract().ok()?;
+    if names.len() != 8 || !DECISION_FIELDS.iter().all(|f| names.iter().any(|n| n == f)) {
+        return None;
+    }
+    let basic: isize = cls.getattr("__basicsize__").ok()?.extract().ok()?;
+    let word = std::mem::size_of::<usize>() as isize;
+    let obj = object_new(py).ok()?.call1((cls,)).ok()?;
+    let mut out = [0isize; 8];
+    for (i, f) in DECISION_FIELDS.iter().enumerate() {
+        let probe = PyList::empty(py);
+        obj.setattr(*f, &probe).ok()?;
+        let base = obj.as_ptr() as *const u8;
+        let mut found = None;
+        let mut off = 2 * word;
+        while off + word <= basic {
+            // SAFETY: `off` stays inside the instance's `__basicsize__` bytes.
+            let p = unsafe { std::ptr::read_unaligned(base.offset(off) as *const *mut pyo3::ffi::PyObject) };
+            if p == probe.as_ptr() {
+                found = Some(off);
+                break;
+            }
+            off += word;
+        }
+        out[i] = found?;
+    }
+    let mut sorted = out;
+    sorted.sort_unstable();
+    sorted.windows(2).all(|w| w[0] != w[1]).then_some(out)
 }
 
 static NATIVE: Mutex<Option<Arc<Flavour>>> = Mutex::new(None);
@@ -68,7 +108,9 @@ pub(crate) fn _bind_arbiter(flavour: &str, spec: &Bound<'_, PyDict>) -> PyResult
         ensure: get("ensure")?,
         fallback_arbitrate: opt("fallback_arbitrate")?,
         fallback_run_predicates: opt("fallback_run_predicates")?,
+        decision_slots: None,
     };
+    let f = Flavour { decision_slots: probe_slots(spec.py(), f.decision.bind(spec.py())), ..f };
     let slot = match flavour {
         "native" => &NATIVE,
         "reference" => &REFERENCE,
@@ -119,50 +161,84 @@ fn borrowed_text<'a>(o: &'a Bound<'_, PyAny>, what: &str) -> Result<&'a str, Fai
     }
 }
 
+/// Overwrite `dst` with `src`, keeping its buffer.
+fn fill_str(dst: &mut String, src: &str) {
+    dst.clear();
+    dst.push_str(src);
+}
+
+/// Overwrite slot `i` of `dst` (growing it when needed).
+fn fill_at(dst: &mut Vec<String>, i: usize, src: &str) {
+    if i < dst.len() {
+        fill_str(&mut dst[i], src);
+    } else {
+        dst.push(src.to_owned());
+    }
+}
+
+/// A list or tuple of str into `dst`'s first slots; returns how many.
+fn fill_str_seq(dst: &mut Vec<String>, o: &Bound<'_, PyAny>, what: &str) -> Result<usize, Fail> {
+    let mut n = 0;
+    if let Ok(l) = o.cast::<PyList>() {
+        for x in l.iter() {
+            fill_at(dst, n, borrowed_text(&x, what)?);
+            n += 1;
+        }
+    } else if let Ok(t) = o.cast::<PyTuple>() {
+        for x in t.iter() {
+            fill_at(dst, n, borrowed_text(&x, what)?);
+            n += 1;
+        }
+    } else {
+        return unsupported(format!("{what} is not a list or tuple"));
+    }
+    Ok(n)
+}
+
 /// A list or tuple of str.
 fn str_seq(o: &Bound<'_, PyAny>, what: &str) -> Result<Vec<String>, Fail> {
     let mut out = Vec::new();
-    if let Ok(l) = o.cast::<PyList>() {
-        out.reserve(l.len());
-        for x in l.iter() {
-            out.push(text(&x, what)?);
-        }
-    } else if let Ok(t) = o.cast::<PyTuple>() {
-        out.reserve(t.len());
-        for x in t.iter() {
-            out.push(text(&x, what)?);
-        }
-    } else {
-        return unsupported(format!("{what} is not a list or tuple"));
-    }
+    let n = fill_str_seq(&mut out, o, what)?;
+    out.truncate(n);
     Ok(out)
 }
 
-/// A tree read as the reference's tree readers do: `list(x or [])`, falsy
-/// entries reading as blank.
-fn loose_tree(o: Option<&Bound<'_, PyAny>>, what: &str) -> Result<Vec<String>, Fail> {
-    let Some(o) = o else { return Ok(Vec::new()) };
-    if !o.is_truthy()? {
-        return Ok(Vec::new());
-    }
-    let items: Vec<Bound<'_, PyAny>> = if let Ok(l) = o.cast::<PyList>() {
-        l.iter().collect()
-    } else if let Ok(t) = o.cast::<PyTuple>() {
-        t.iter().collect()
-    } else {
-        return unsupported(format!("{what} is not a list or tuple"));
+/// A tree read as the reference's tree readers do (`list(x or [])`, falsy
+/// entries reading as blank), into `dst` (which it leaves exactly that long).
+fn fill_loose_tree(dst: &mut Vec<String>, o: Option<&Bound<'_, PyAny>>, what: &str) -> Result<(), Fail> {
+    let Some(o) = o else {
+        dst.clear();
+        return Ok(());
     };
-    let mut out = Vec::with_capacity(items.len());
-    for x in items {
+    if !o.is_truthy()? {
+        dst.clear();
+        return Ok(());
+    }
+    let mut n = 0;
+    let mut one = |x: Bound<'_, PyAny>, dst: &mut Vec<String>| -> Result<(), Fail> {
         if x.cast::<PyString>().is_ok() {
-            out.push(text(&x, what)?);
+            fill_at(dst, n, borrowed_text(&x, what)?);
         } else if !x.is_truthy()? {
-            out.push(String::new());
+            fill_at(dst, n, "");
         } else {
             return unsupported(format!("{what} holds a non-str entry"));
         }
+        n += 1;
+        Ok(())
+    };
+    if let Ok(l) = o.cast::<PyList>() {
+        for x in l.iter() {
+            one(x, dst)?;
+        }
+    } else if let Ok(t) = o.cast::<PyTuple>() {
+        for x in t.iter() {
+            one(x, dst)?;
+        }
+    } else {
+        return unsupported(format!("{what} is not a list or tuple"));
     }
-    Ok(out)
+    dst.truncate(n);
+    Ok(())
 }
 
 /// `str(x)` (Python's own).
@@ -192,45 +268,88 @@ fn value_of(o: Option<Bound<'_, PyAny>>) -> Result<Option<Value>, Fail> {
     }
 }
 
-/// `str(x)` and `str(x or "")`, casefolded, without the intermediate copy for a str.
-fn folded_str_or_empty(o: Option<&Bound<'_, PyAny>>, what: &str) -> Result<String, Fail> {
-    match o {
-        Some(x) if x.cast::<PyString>().is_ok() => Ok(pystr::casefold(borrowed_text(x, what)?)),
-        _ => Ok(pystr::casefold(&py_str_or_empty(o, what)?)),
+fn fill_value_str(dst: &mut Option<Value>, src: &str) {
+    match dst {
+        Some(Value::Str(dos_core::pyjson::Str::Utf8(s))) => fill_str(s, src),
+        _ => *dst = Some(Value::str(src)),
     }
 }
 
-fn lease_value(o: &Option<Bound<'_, PyAny>>, what: &str) -> Result<Option<Value>, Fail> {
+fn fill_lease_value(dst: &mut Option<Value>, o: &Option<Bound<'_, PyAny>>, what: &str) -> Result<(), Fail> {
     match o {
-        Some(x) if x.cast::<PyString>().is_ok() => Ok(Some(Value::str(borrowed_text(x, what)?))),
-        other => value_of(other.clone()),
+        Some(x) if x.cast::<PyString>().is_ok() => fill_value_str(dst, borrowed_text(x, what)?),
+        other => *dst = value_of(other.clone())?,
     }
+    Ok(())
 }
 
-fn lease_of(o: &Bound<'_, PyAny>, i: usize) -> Result<Lease, Fail> {
+/// `str(x or "").casefold()` into `dst`.
+fn fill_folded(dst: &mut String, o: Option<&Bound<'_, PyAny>>, what: &str) -> Result<(), Fail> {
+    dst.clear();
+    match o {
+        Some(x) if x.cast::<PyString>().is_ok() => pystr::casefold_into(borrowed_text(x, what)?, dst),
+        _ => pystr::casefold_into(&py_str_or_empty(o, what)?, dst),
+    }
+    Ok(())
+}
+
+/// Read live lease `i` into `dst`, reusing its buffers.
+fn fill_lease(dst: &mut Lease, o: &Bound<'_, PyAny>, i: usize) -> Result<(), Fail> {
     let Ok(d) = o.cast::<PyDict>() else { return unsupported(format!("live_leases[{i}] is not a dict")) };
     let py = o.py();
     let lane = d.get_item(intern!(py, "lane"))?;
     let kind = d.get_item(intern!(py, "lane_kind"))?;
-    let lane_key = folded_str_or_empty(lane.as_ref(), "a lease lane")?;
-    let kind_str = match &kind {
-        None => String::new(),
-        Some(k) => py_str(k, "a lease lane_kind")?,
-    };
-    let kind_key = match &kind {
-        Some(k) if k.cast::<PyString>().is_ok() => pystr::casefold(&kind_str),
-        _ => folded_str_or_empty(kind.as_ref(), "a lease lane_kind")?,
-    };
-    let tree = loose_tree(d.get_item(intern!(py, "tree"))?.as_ref(), "a lease tree")?;
-    Ok(Lease {
-        lane: lease_value(&lane, "a lease lane")?,
-        lane_kind: lease_value(&kind, "a lease lane_kind")?,
-        loop_ts: value_of(d.get_item(intern!(py, "loop_ts"))?)?,
-        tree,
-        lane_key,
-        kind_str,
-        kind_key,
-    })
+    fill_folded(&mut dst.lane_key, lane.as_ref(), "a lease lane")?;
+    match &kind {
+        None => dst.kind_str.clear(),
+        Some(k) if k.cast::<PyString>().is_ok() => fill_str(&mut dst.kind_str, borrowed_text(k, "a lease lane_kind")?),
+        Some(k) => dst.kind_str = py_str(k, "a lease lane_kind")?,
+    }
+    fill_folded(&mut dst.kind_key, kind.as_ref(), "a lease lane_kind")?;
+    fill_loose_tree(&mut dst.tree, d.get_item(intern!(py, "tree"))?.as_ref(), "a lease tree")?;
+    fill_lease_value(&mut dst.lane, &lane, "a lease lane")?;
+    fill_lease_value(&mut dst.lane_kind, &kind, "a lease lane_kind")?;
+    let ts = d.get_item(intern!(py, "loop_ts"))?;
+    fill_lease_value(&mut dst.loop_ts, &ts, "a lease loop_ts")?;
+    Ok(())
+}
+
+/// Read live leases into `pool`'s first slots; returns how many.
+fn fill_leases(pool: &mut Vec<Lease>, objs: &[Bound<'_, PyAny>]) -> Result<usize, Fail> {
+    for (i, o) in objs.iter().enumerate() {
+        if i == pool.len() {
+            pool.push(Lease::sentinel());
+        }
+        fill_lease(&mut pool[i], o, i)?;
+    }
+    Ok(objs.len())
+}
+
+/// Buffers reused from call to call (taken out while a call runs, so a
+/// callback that re-enters simply gets fresh ones).
+#[derive(Default)]
+struct Pool {
+    tree: Vec<String>,
+    leases: Vec<Lease>,
+}
+
+thread_local! {
+    static POOL: std::cell::RefCell<Option<Pool>> = const { std::cell::RefCell::new(None) };
+}
+
+struct PoolGuard(Pool);
+
+impl PoolGuard {
+    fn take() -> PoolGuard {
+        PoolGuard(POOL.with(|p| p.borrow_mut().take()).unwrap_or_default())
+    }
+}
+
+impl Drop for PoolGuard {
+    fn drop(&mut self) {
+        let pool = std::mem::take(&mut self.0);
+        POOL.with(|p| *p.borrow_mut() = Some(pool));
+    }
 }
 
 fn seq_items<'py>(o: &Bound<'py, PyAny>, what: &str) -> Result<Vec<Bound<'py, PyAny>>, Fail> {
@@ -835,6 +954,13 @@ fn named(o: &Bound<'_, PyAny>, what: &str, none_tree_ok: bool) -> Result<Vec<Nam
     Ok(out)
 }
 
+/// `object.__new__`, looked up once.
+fn object_new(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
+    static NEW: pyo3::sync::PyOnceLock<Py<PyAny>> = pyo3::sync::PyOnceLock::new();
+    NEW.get_or_try_init(py, || Ok::<_, PyErr>(py.get_type::<PyAny>().getattr("__new__")?.unbind()))
+        .map(|o| o.bind(py))
+}
+
 fn decision_object<'py>(
     py: Python<'py>,
     fl: &Flavour,
@@ -868,7 +994,27 @@ fn decision_object<'py>(
         };
         return Ok(Bound::new(py, v)?.into_any());
     }
-    let obj = py.get_type::<PyAny>().call_method1(intern!(py, "__new__"), (cls,))?;
+    let obj = object_new(py)?.call1((cls,))?;
+    if let Some(offsets) = fl.decision_slots {
+        let values: [Bound<'py, PyAny>; 8] = [
+            outcome.clone().into_any(),
+            PyString::new(py, &d.lane).into_any(),
+            PyString::new(py, &d.lane_kind).into_any(),
+            tree,
+            PyBool::new(py, d.auto_picked).to_owned().into_any(),
+            PyString::new(py, &d.reason).into_any(),
+            free.into_any(),
+            pick,
+        ];
+        let base = obj.as_ptr() as *mut u8;
+        for (off, v) in offsets.into_iter().zip(values) {
+            // SAFETY: a fresh instance's slots are NULL; each offset was
+            // verified at bind time to be that field's slot. The slot takes
+            // the reference `into_ptr` hands over.
+            unsafe { std::ptr::write_unaligned(base.offset(off) as *mut *mut pyo3::ffi::PyObject, v.into_ptr()) };
+        }
+        return Ok(obj);
+    }
     obj.setattr(intern!(py, "outcome"), outcome)?;
     obj.setattr(intern!(py, "lane"), d.lane.as_ref())?;
     obj.setattr(intern!(py, "lane_kind"), d.lane_kind.as_ref())?;
@@ -883,9 +1029,13 @@ fn decision_object<'py>(
 fn arbitrate_native<'py>(py: Python<'py>, fl: &Flavour, kw: &Kw<'py>) -> Result<Bound<'py, PyAny>, Fail> {
     let lane = borrowed_text(&kw.requested_lane, "requested_lane")?;
     let kind = borrowed_text(&kw.requested_kind, "requested_kind")?;
-    let tree = str_seq(&kw.requested_tree, "requested_tree")?;
+    let mut guard = PoolGuard::take();
+    let pool = &mut guard.0;
+    let n_tree = fill_str_seq(&mut pool.tree, &kw.requested_tree, "requested_tree")?;
     let lease_objs = seq_items(&kw.live_leases, "live_leases")?;
-    let leases = lease_objs.iter().enumerate().map(|(i, o)| lease_of(o, i)).collect::<Result<Vec<_>, _>>()?;
+    let n_leases = fill_leases(&mut pool.leases, &lease_objs)?;
+    let tree = &pool.tree[..n_tree];
+    let leases = &pool.leases[..n_leases];
     let cfg_obj = match &kw.config {
         Some(c) => c.clone(),
         None => fl.ensure.bind(py).call1((py.None(),))?,
@@ -971,8 +1121,8 @@ fn arbitrate_native<'py>(py: Python<'py>, fl: &Flavour, kw: &Kw<'py>) -> Result<
     let req = ArbitrateRequest {
         requested_lane: lane,
         requested_kind: kind,
-        requested_tree: &tree,
-        live_leases: &leases,
+        requested_tree: tree,
+        live_leases: leases,
         auto_pick_order: order.as_deref(),
         named_lanes: named_lanes.as_deref(),
         derived_lanes: derived_lanes.as_deref(),
@@ -1081,7 +1231,7 @@ arbitrate_fn!(
 // ------------------------------------------------------------- run_predicates
 
 fn verdict_object<'py>(py: Python<'py>, fl: &Flavour, v: &AdmissionVerdict) -> PyResult<Bound<'py, PyAny>> {
-    let obj = py.get_type::<pyo3::types::PyAny>().call_method1(intern!(py, "__new__"), (fl.verdict.bind(py),))?;
+    let obj = object_new(py)?.call1((fl.verdict.bind(py),))?;
     let d = obj.getattr(intern!(py, "__dict__"))?;
     d.set_item(intern!(py, "_admit"), v.admitted)?;
     d.set_item(intern!(py, "reason"), v.reason.as_str())?;
@@ -1105,7 +1255,9 @@ fn run_predicates_native<'py>(
         true => seq_items(live_leases, "live_leases")?,
         false => Vec::new(),
     };
-    let leases = lease_objs.iter().enumerate().map(|(i, o)| lease_of(o, i)).collect::<Result<Vec<_>, _>>()?;
+    let mut leases = Vec::new();
+    let n = fill_leases(&mut leases, &lease_objs)?;
+    leases.truncate(n);
     let pset = PredSet::read(fl, predicates)?;
     let preds = pset.predicates();
     let env = PredicateEnv { ratio_max: ratio_of(config)? };
