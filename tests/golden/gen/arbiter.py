@@ -253,7 +253,7 @@ def _rand_request(rng):
                                  for _ in range(rng.randint(0, 3))]
         if rng.random() < 0.75:
             look = {}
-            for n in set(sib_names):
+            for n in sorted(set(sib_names)):
                 if rng.random() < 0.7:
                     look[n] = L.rand_tree(rng, 3) if rng.random() < 0.85 else None
             args["sibling_tree_lookup"] = look
