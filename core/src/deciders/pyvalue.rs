@@ -72,21 +72,6 @@ pub fn py_str_or_empty(v: Option<&Value>) -> Option<String> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::pyjson::parse_str;
-
-    #[test]
-    fn reprs_follow_python() {
-        let v = parse_str(r#"{"a": [1, 2.5, null, true, "it's"], "b": {}}"#).unwrap();
-        assert_eq!(py_repr(&v), r#"{'a': [1, 2.5, None, True, "it's"], 'b': {}}"#);
-        assert_eq!(py_str(&Value::Null).unwrap(), "None");
-        assert_eq!(py_str_or_empty(Some(&Value::int(0))).unwrap(), "");
-        assert_eq!(py_str_or_empty(Some(&Value::int(7))).unwrap(), "7");
-    }
-}
-
 /// `repr(s)` as a `Display`, writing printable ASCII without quotes or
 /// backslashes straight through (no allocation).
 pub struct Repr<'a>(pub &'a str);
@@ -101,5 +86,20 @@ impl std::fmt::Display for Repr<'_> {
         } else {
             f.write_str(&pystr::repr(s))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pyjson::parse_str;
+
+    #[test]
+    fn reprs_follow_python() {
+        let v = parse_str(r#"{"a": [1, 2.5, null, true, "it's"], "b": {}}"#).unwrap();
+        assert_eq!(py_repr(&v), r#"{'a': [1, 2.5, None, True, "it's"], 'b': {}}"#);
+        assert_eq!(py_str(&Value::Null).unwrap(), "None");
+        assert_eq!(py_str_or_empty(Some(&Value::int(0))).unwrap(), "");
+        assert_eq!(py_str_or_empty(Some(&Value::int(7))).unwrap(), "7");
     }
 }
