@@ -90,6 +90,7 @@ unicode-tables: venv
 # ---------------------------------------------------------------- bench
 bench: lib python
 	$(CARGO) bench -p dos-core --bench deciders -- --warm-up-time 1 --measurement-time 3
+	$(CARGO) bench -p dos-core --bench arbiter -- --warm-up-time 1 --measurement-time 3
 	$(VPY) bench/compare.py
 
 clean:

@@ -62,11 +62,34 @@ def cases():
         lambda: dos_native.call(req)
 
 
+def arbiter_cases():
+    """The arbiter cluster: a disjoint admit under the workshop driver's taxonomy
+    (the `frontend` cluster beside a live `backend` lease), typed and accelerated."""
+    import tempfile
+
+    try:
+        from dos import arbiter as ra
+        from dos.drivers.workshop import workshop_config
+        from dos_native import arbiter as na
+    except ImportError:
+        return
+    cfg = workshop_config(tempfile.mkdtemp())
+    fe, be = list(cfg.lanes.tree_for("frontend")), list(cfg.lanes.tree_for("backend"))
+    kw = dict(requested_lane="frontend", requested_kind="cluster", requested_tree=fe,
+              live_leases=[{"lane": "backend", "lane_kind": "cluster", "tree": be}], config=cfg)
+    ref = ra.arbitrate
+    yield "arbiter.arbitrate (workshop, disjoint admit)", lambda: ref(**kw), lambda: na.arbitrate(**kw)
+    dos_native.accelerate()  # binds dos-kernel's classes to the accelerated entry point
+    dos_native.restore()
+    accelerated = dos_native._native.arbitrate_ref
+    yield "arbiter.arbitrate accelerated (dos-kernel's LaneDecision)", lambda: ref(**kw), lambda: accelerated(**kw)
+
+
 def main():
     print(f"machine: {platform.machine()} {platform.processor() or ''} python {platform.python_version()}; "
           f"dos-kernel {getattr(dos, '__version__', '?')}, dos_native {dos_native.__version__}")
     print(f"{'op':58s} {'reference µs':>13s} {'native µs':>10s} {'ratio':>7s}")
-    for name, ref, nat in cases():
+    for name, ref, nat in [*cases(), *arbiter_cases()]:
         r, n = best_us(ref), best_us(nat)
         print(f"{name:58s} {r:13.3f} {n:10.3f} {r / n:6.1f}×")
 

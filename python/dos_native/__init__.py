@@ -18,6 +18,7 @@ from ._native import ABI_VERSION, REFERENCE_VERSION, DosError, call, dispatch, o
 from ._native import __version__ as __version__
 from . import _tree, breaker, config, efficiency, exec_capability, lane_journal, lane_lease, liveness, productivity
 from . import export_cursor, id_alloc, intent_ledger, run_id, verdict_journal
+from . import admission, arbiter, lane_overlap, lock_modes, overlap_policy, self_modify
 from ._accelerate import accelerate, accelerated, restore
 
 __all__ = [
@@ -44,6 +45,12 @@ __all__ = [
     "config",
     "lane_journal",
     "lane_lease",
+    "arbiter",
+    "admission",
+    "lane_overlap",
+    "overlap_policy",
+    "lock_modes",
+    "self_modify",
 ]
 
 if _os.environ.get("DOS_NATIVE") == "1":

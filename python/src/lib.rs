@@ -6,6 +6,8 @@
 //! dedicated entry points. Errors surface as `dos_native.DosError` with the
 //! envelope's stable code.
 
+mod arbiter;
+
 use dos_core::deciders::{exec_capability, tree};
 use dos_core::envelope::{self, CallError};
 use dos_core::pyjson::{Dict, Int, Str, Value};
@@ -373,5 +375,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(prefixes_collide, m)?)?;
     m.add_function(wrap_pyfunction!(lane_trees_disjoint, m)?)?;
     config::register(m)?;
+    arbiter::register(m)?;
     Ok(())
 }

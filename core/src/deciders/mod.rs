@@ -7,6 +7,13 @@
 use crate::envelope::OpSpec;
 
 mod argnum;
+pub mod admission;
+pub mod arbiter;
+pub mod concurrency_class;
+pub mod lane_overlap;
+pub mod lock_modes;
+pub mod overlap_policy;
+pub mod pyvalue;
 pub mod breaker;
 pub mod efficiency;
 pub mod exec_capability;
@@ -45,4 +52,10 @@ pub(crate) static ALL: &[&[OpSpec]] = &[
     crate::durable::export_cursor::OPS,
     crate::boundary::export_cursor::OPS,
     crate::config::ops::OPS,
+    lane_overlap::OPS,
+    overlap_policy::OPS,
+    lock_modes::OPS,
+    admission::OPS,
+    concurrency_class::OPS,
+    arbiter::OPS,
 ];

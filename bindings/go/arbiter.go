@@ -1,0 +1,255 @@
+package dos
+
+import (
+	"encoding/json"
+)
+
+// Typed wrappers for the arbiter cluster: arbiter.arbitrate, the admission
+// conjunction, the overlap verdicts, lock modes and the --class-budget flag
+// parser. The Python API's callables cross as data: PickOracle maps a lane
+// to its pick count, RankKey a lane to its rank, SiblingTreeLookup a lane to
+// its tree (a lane missing from a map reads as None), and Predicates names
+// built-in predicates ("disjointness", "self-modify"). The config argument
+// is the envelope's inline config (a map or any value that marshals to one:
+// lanes, overlap, concurrency_class, workspace_facts) or nil for the
+// generic default.
+
+// Lease is one live lease: its lane, kind and tree (LoopTS, when set, is
+// shown in an exclusive-lane refusal).
+type Lease struct {
+	Lane     string   `json:"lane"`
+	LaneKind string   `json:"lane_kind"`
+	Tree     []string `json:"tree"`
+	LoopTS   *string  `json:"loop_ts,omitempty"`
+}
+
+// Candidate is one rung of the auto-pick ladder; an empty Kind leases as
+// "cluster".
+type Candidate struct {
+	Name string   `json:"name"`
+	Kind string   `json:"kind"`
+	Tree []string `json:"tree"`
+}
+
+// NamedLane is a legacy named or derived lane.
+type NamedLane struct {
+	Name string
+	Tree []string
+}
+
+// MarshalJSON writes the [name, tree] pair the envelope takes.
+func (n NamedLane) MarshalJSON() ([]byte, error) {
+	return json.Marshal([]interface{}{n.Name, nonNil(n.Tree)})
+}
+
+// ArbitrateRequest holds arbitrate's arguments. A nil AutoPickOrder means no
+// ladder (the legacy walk); a non-nil empty one is an empty ladder. A nil
+// PickOracle, RankKey or SiblingTreeLookup means the callable was not given;
+// a nil Predicates means the built-in conjunction for the config. Ranks must
+// be finite or infinite numbers (encoding/json cannot write NaN).
+type ArbitrateRequest struct {
+	RequestedLane     string
+	RequestedKind     string
+	RequestedTree     []string
+	LiveLeases        []Lease
+	AutoPickOrder     []Candidate
+	NamedLanes        []NamedLane
+	DerivedLanes      []NamedLane
+	Force             bool
+	PickOracle        map[string]*int64
+	RankKey           map[string]*float64
+	Predicates        []string
+	ClassBudgets      map[string]int64
+	LiveSiblings      []string
+	SiblingTreeLookup map[string][]string
+}
+
+// LaneDecision mirrors arbiter.LaneDecision.to_dict().
+type LaneDecision struct {
+	Outcome      string   `json:"outcome"`
+	Lane         string   `json:"lane"`
+	LaneKind     string   `json:"lane_kind"`
+	Tree         []string `json:"tree"`
+	AutoPicked   bool     `json:"auto_picked"`
+	Reason       string   `json:"reason"`
+	FreeClusters []string `json:"free_clusters"`
+	PickCount    *int64   `json:"pick_count"`
+}
+
+// Acquired reports whether the decision admits a lane.
+func (d LaneDecision) Acquired() bool { return d.Outcome == "acquire" }
+
+func (r ArbitrateRequest) args() map[string]interface{} {
+	leases := make([]Lease, len(r.LiveLeases))
+	for i, l := range r.LiveLeases {
+		l.Tree = nonNil(l.Tree)
+		leases[i] = l
+	}
+	a := map[string]interface{}{
+		"requested_lane": r.RequestedLane,
+		"requested_kind": r.RequestedKind,
+		"requested_tree": nonNil(r.RequestedTree),
+		"live_leases":    leases,
+		"force":          r.Force,
+	}
+	if r.AutoPickOrder != nil {
+		a["auto_pick_order"] = r.AutoPickOrder
+	}
+	if r.NamedLanes != nil {
+		a["named_lanes"] = r.NamedLanes
+	}
+	if r.DerivedLanes != nil {
+		a["derived_lanes"] = r.DerivedLanes
+	}
+	if r.PickOracle != nil {
+		a["pick_oracle"] = r.PickOracle
+	}
+	if r.RankKey != nil {
+		a["rank_key"] = r.RankKey
+	}
+	if r.Predicates != nil {
+		a["predicates"] = r.Predicates
+	}
+	if r.ClassBudgets != nil {
+		a["class_budgets"] = r.ClassBudgets
+	}
+	if r.LiveSiblings != nil {
+		sib := make([]map[string]string, len(r.LiveSiblings))
+		for i, l := range r.LiveSiblings {
+			sib[i] = map[string]string{"lane": l}
+		}
+		a["live_siblings"] = sib
+	}
+	if r.SiblingTreeLookup != nil {
+		a["sibling_tree_lookup"] = r.SiblingTreeLookup
+	}
+	return a
+}
+
+// Arbitrate is arbiter.arbitrate.
+func Arbitrate(r ArbitrateRequest, config interface{}) (LaneDecision, error) {
+	var d LaneDecision
+	err := CallInto("arbiter.arbitrate", r.args(), config, &d)
+	return d, err
+}
+
+// OverlapDecision mirrors lane_overlap.OverlapDecision (its fields and the
+// admissible property).
+type OverlapDecision struct {
+	Verdict    string `json:"verdict"`
+	Shared     int64  `json:"shared"`
+	Requested  int64  `json:"requested"`
+	Reason     string `json:"reason"`
+	Admissible bool   `json:"admissible"`
+}
+
+// The overlap verdicts.
+const (
+	OverlapAdmitDisjoint   = "admit_disjoint"
+	OverlapAdmitSoft       = "admit_soft"
+	OverlapRefuseOverlap   = "refuse_overlap"
+	OverlapRefuseExactGlob = "refuse_exact_glob"
+)
+
+// OverlapRatioMax is the default soft-overlap tolerance (one third).
+const OverlapRatioMax = 1.0 / 3.0
+
+// OverlapVerdict is lane_overlap.overlap_verdict.
+func OverlapVerdict(requested, lease []string, ratioMax float64) (OverlapDecision, error) {
+	var d OverlapDecision
+	err := CallInto("lane_overlap.overlap_verdict",
+		map[string]interface{}{"requested_tree": nonNil(requested), "lease_tree": nonNil(lease), "ratio_max": ratioMax},
+		nil, &d)
+	return d, err
+}
+
+// FloorDecision is overlap_policy.floor_decision.
+func FloorDecision(requested, lease []string) (OverlapDecision, error) {
+	var d OverlapDecision
+	err := CallInto("overlap_policy.floor_decision",
+		map[string]interface{}{"requested_tree": nonNil(requested), "lease_tree": nonNil(lease)}, nil, &d)
+	return d, err
+}
+
+// AdmissibleUnderFloor is overlap_policy.admissible_under_floor for a named
+// built-in policy ("prefix") under config.
+func AdmissibleUnderFloor(policy string, requested, lease []string, config interface{}) (OverlapDecision, error) {
+	var d OverlapDecision
+	err := CallInto("overlap_policy.admissible_under_floor",
+		map[string]interface{}{"policy": policy, "requested_tree": nonNil(requested), "lease_tree": nonNil(lease)},
+		config, &d)
+	return d, err
+}
+
+// LockMode is lock_modes.LockMode.
+type LockMode string
+
+const (
+	LockShared    LockMode = "shared"
+	LockExclusive LockMode = "exclusive"
+)
+
+// ModesCompatible is lock_modes.modes_compatible.
+func ModesCompatible(a, b LockMode) (bool, error) {
+	var ok bool
+	err := CallInto("lock_modes.modes_compatible", map[string]interface{}{"a": a, "b": b}, nil, &ok)
+	return ok, err
+}
+
+// RegionConflict is lock_modes.region_conflict.
+func RegionConflict(requested []string, requestedMode LockMode, lease []string, leaseMode LockMode) (bool, error) {
+	var c bool
+	err := CallInto("lock_modes.region_conflict", map[string]interface{}{
+		"requested_tree": nonNil(requested), "requested_mode": requestedMode,
+		"lease_tree": nonNil(lease), "lease_mode": leaseMode,
+	}, nil, &c)
+	return c, err
+}
+
+// AdmissionRequest is admission.AdmissionRequest.
+type AdmissionRequest struct {
+	Lane string   `json:"lane"`
+	Kind string   `json:"kind"`
+	Tree []string `json:"tree"`
+}
+
+// AdmissionVerdict is admission.AdmissionVerdict (the admitted property and
+// the two public fields).
+type AdmissionVerdict struct {
+	Admitted    bool   `json:"admitted"`
+	Reason      string `json:"reason"`
+	ReasonClass string `json:"reason_class"`
+}
+
+// RunPredicates is admission.run_predicates over built-in predicates (nil:
+// the built-in conjunction for config).
+func RunPredicates(predicates []string, request AdmissionRequest, leases []Lease, config interface{}) (AdmissionVerdict, error) {
+	var v AdmissionVerdict
+	request.Tree = nonNil(request.Tree)
+	a := map[string]interface{}{"request": request, "live_leases": ArbitrateRequest{LiveLeases: leases}.args()["live_leases"]}
+	if predicates != nil {
+		a["predicates"] = predicates
+	}
+	err := CallInto("admission.run_predicates", a, config, &v)
+	return v, err
+}
+
+// TreeTouchesRuntime is self_modify._tree_touches_runtime: the runtime files
+// the tree collides with (runtimeFiles nil: the full static list).
+func TreeTouchesRuntime(tree []string, runtimeFiles []string) ([]string, error) {
+	var hits []string
+	a := map[string]interface{}{"requested_tree": nonNil(tree)}
+	if runtimeFiles != nil {
+		a["runtime_files"] = runtimeFiles
+	}
+	err := CallInto("self_modify._tree_touches_runtime", a, nil, &hits)
+	return nonNil(hits), err
+}
+
+// ParseClassBudgetFlags is concurrency_class.parse_cli_budgets: KIND=N flags
+// to {kind: N} (a later flag for a kind replaces an earlier one).
+func ParseClassBudgetFlags(pairs []string) (map[string]int64, error) {
+	out := map[string]int64{}
+	err := CallInto("concurrency_class.parse_cli_budgets", map[string]interface{}{"pairs": nonNil(pairs)}, nil, &out)
+	return out, err
+}
