@@ -183,3 +183,44 @@ func (s LeaseStore) CompactJournal(owner string) (CompactResult, error) {
 }
 
 func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
+
+// AcquireResult is what Acquire decided and wrote.
+type AcquireResult struct {
+	Decision  map[string]any `json:"decision"`
+	Journaled bool           `json:"journaled"`
+	Owner     string         `json:"owner"`
+	// Record is the ACQUIRE appended, or the REFUSE when it could be written.
+	Record map[string]any `json:"record"`
+}
+
+// AcquireRequest asks for a lane; Tree is the requested file tree.
+type AcquireRequest struct {
+	Lane, Kind, Owner, LoopTS, RunID string
+	Tree                             []string
+	ExtraLeases                      []map[string]any
+}
+
+// Acquire runs the arbiter over the live set (plus ExtraLeases) under the
+// lane-lease mutex and appends an ACQUIRE, or a REFUSE record. config is the
+// workspace config the arbiter reads (nil: the generic default; a
+// map[string]any inline config, or {"workspace": dir}); a *Config handle
+// goes through CallWith.
+func (s LeaseStore) Acquire(r AcquireRequest, config any) (AcquireResult, error) {
+	tree := r.Tree
+	if tree == nil {
+		tree = []string{}
+	}
+	args := s.args(map[string]any{"lane": r.Lane, "kind": r.Kind, "tree": tree, "owner": r.Owner,
+		"loop_ts": r.LoopTS, "run_id": r.RunID})
+	if len(r.ExtraLeases) > 0 {
+		args["extra_leases"] = r.ExtraLeases
+	}
+	var out AcquireResult
+	raw, err := Call("lane_lease.acquire", args, config)
+	if err != nil {
+		return out, err
+	}
+	dec := json.NewDecoder(bytesReader(raw))
+	dec.UseNumber()
+	return out, dec.Decode(&out)
+}

@@ -100,3 +100,20 @@ func TestLeaseVerbs(t *testing.T) {
 		t.Fatalf("an empty path should be BAD_ARGS, got %v", err)
 	}
 }
+
+func TestAcquireThenRefuse(t *testing.T) {
+	dir := t.TempDir()
+	s := LeaseStore{Journal: filepath.Join(dir, "lane-journal.jsonl")}
+	first, err := s.Acquire(AcquireRequest{Lane: "main", Kind: "cluster", Tree: []string{"src/**"}, Owner: "go-1"}, nil)
+	if err != nil || !first.Journaled || first.Decision["outcome"] != "acquire" || first.Record["op"] != "ACQUIRE" {
+		t.Fatalf("first acquire: %+v %v", first, err)
+	}
+	second, err := s.Acquire(AcquireRequest{Lane: "main", Kind: "cluster", Tree: []string{"src/**"}, Owner: "go-2"}, nil)
+	if err != nil || second.Journaled || second.Decision["outcome"] != "refuse" || second.Record["op"] != "REFUSE" {
+		t.Fatalf("second acquire: %+v %v", second, err)
+	}
+	live, _ := s.LiveLeases(false)
+	if len(live) != 1 || live[0]["holder"] != "go-1" {
+		t.Fatalf("live: %v", live)
+	}
+}

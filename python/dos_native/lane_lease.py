@@ -5,7 +5,9 @@ Mirrors ``dos.lane_lease``. ``config`` is anything with
 path to the journal itself; the reference's environment overrides
 (``DISPATCH_LANE_JOURNAL_PATH``, ``JOB_LANE_JOURNAL_PATH``,
 ``DISPATCH_LANE_LEASE_LOCK_PATH``) win over it as they do there.
-``acquire`` waits for the native arbiter and is not here yet.
+``acquire`` runs the native arbiter over the live set under the lane-lease
+mutex, with the config's built-in admission predicates (entry-point plugin
+predicates are not consulted natively).
 """
 from __future__ import annotations
 
@@ -20,7 +22,46 @@ def _journal(config) -> str:
     paths = getattr(config, "paths", None)
     if paths is not None:
         return os.fspath(paths.lane_journal)
+    to_dict = getattr(config, "to_dict", None)
+    if to_dict is not None:
+        return os.fspath(to_dict()["paths"]["lane_journal"])
     return os.fspath(config)
+
+
+def _native_config(config):
+    """The native config for an acquire: a ``dos_native.config.Config`` as
+    is, the reference's ``SubstrateConfig`` through its native twin."""
+    from .config import Config, native_of
+
+    if isinstance(config, Config):
+        return config
+    return native_of(config)
+
+
+@dataclasses.dataclass(frozen=True)
+class LaneLeaseResult:
+    decision: object
+    journaled: bool
+    owner: str
+
+
+def acquire(config, *, lane: str, kind: str, tree: list, owner: str, loop_ts: str = "",
+            extra_leases: Optional[list] = None, run_id: str = "") -> LaneLeaseResult:
+    """Arbitrate ``lane`` against the live leases (plus ``extra_leases``) and
+    append the ACQUIRE (or a REFUSE record), all under the lane-lease mutex.
+    Raises ``DosError`` with code ``BUSY`` when the mutex stays held."""
+    from .arbiter import LaneDecision
+
+    args = {"journal": _journal(config), "lane": lane, "kind": kind, "tree": list(tree), "owner": owner,
+            "loop_ts": loop_ts, "run_id": run_id}
+    if extra_leases:
+        args["extra_leases"] = list(extra_leases)
+    out = dispatch("lane_lease.acquire", args, _native_config(config))
+    d = out["decision"]
+    decision = LaneDecision(d["outcome"], lane=d["lane"], lane_kind=d["lane_kind"], tree=d["tree"],
+                            auto_picked=d["auto_picked"], reason=d["reason"], free_clusters=d["free_clusters"],
+                            pick_count=d["pick_count"])
+    return LaneLeaseResult(decision=decision, journaled=out["journaled"], owner=owner)
 
 
 def live_leases(config, *, expire_dead: bool = False) -> list[dict]:

@@ -24,6 +24,8 @@ pub enum LeaseError {
     Append(#[from] AppendError),
     #[error("cannot read the lane journal {path}: {source}")]
     Read { path: String, source: io::Error },
+    #[error("the arbiter could not decide: {0}")]
+    Decide(String),
 }
 
 /// Where one workspace's lane journal and lane-lease mutex live.
@@ -84,12 +86,16 @@ impl LeaseStore {
     /// `acquire`: under the mutex, `decide` sees the live set (plus
     /// `extra`) and returns the arbiter's decision; an admit appends an
     /// ACQUIRE, a refusal a REFUSE (best effort).
-    pub fn acquire(&self, req: &AcquireRequest, decide: impl FnOnce(&[Dict]) -> AcquireDecision) -> Result<AcquireOutcome, LeaseError> {
+    pub fn acquire(
+        &self,
+        req: &AcquireRequest,
+        decide: impl FnOnce(&[Dict]) -> Result<AcquireDecision, String>,
+    ) -> Result<AcquireOutcome, LeaseError> {
         let loop_ts = if req.loop_ts.is_empty() { Self::now_iso() } else { req.loop_ts.clone() };
         let _g = filelock::lock(&self.lock, &req.owner, &self.mutex)?;
         let mut live = self.live()?;
         live.extend(req.extra_leases.iter().cloned());
-        let decision = decide(&live);
+        let decision = decide(&live).map_err(LeaseError::Decide)?;
         if decision.acquired {
             let mut lease = Dict::new();
             lease.push("lane", Value::str(if decision.lane.is_empty() { &req.lane } else { &decision.lane }));
@@ -385,8 +391,8 @@ mod tests {
         s
     }
 
-    fn admit(lane: &str) -> impl FnOnce(&[Dict]) -> AcquireDecision + '_ {
-        move |_| AcquireDecision { acquired: true, lane: lane.into(), tree: vec!["src/**".into()], ..Default::default() }
+    fn admit(lane: &str) -> impl FnOnce(&[Dict]) -> Result<AcquireDecision, String> + '_ {
+        move |_| Ok(AcquireDecision { acquired: true, lane: lane.into(), tree: vec!["src/**".into()], ..Default::default() })
     }
 
     #[test]

@@ -23,12 +23,15 @@ fn lease_error(e: LeaseError) -> CallError {
     }
 }
 
-fn store(a: &Args) -> Result<LeaseStore, CallError> {
-    let p = a.str("journal")?;
-    if p.is_empty() {
-        return Err(a.err("journal must be a non-empty path"));
-    }
-    let mut s = LeaseStore::for_journal(&PathBuf::from(p));
+/// The lease store of a call: `journal` when given, else the lane journal
+/// of the call's config (`config: {"workspace": …}` names a workspace).
+fn store(ctx: &Ctx, a: &Args) -> Result<LeaseStore, CallError> {
+    let configured = match a.opt_str("journal")? {
+        Some("") => return Err(a.err("journal must be a non-empty path")),
+        Some(p) => PathBuf::from(p),
+        None => PathBuf::from(&ctx.substrate()?.paths.lane_journal),
+    };
+    let mut s = LeaseStore::for_journal(&configured);
     if let Some(lock) = a.opt_str("lock")? {
         s.lock = PathBuf::from(lock);
     }
@@ -63,8 +66,8 @@ fn op_append(_: &Ctx, a: &Args) -> Result<Value, CallError> {
     })
 }
 
-fn op_live(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let s = store(a)?;
+fn op_live(ctx: &Ctx, a: &Args) -> Result<Value, CallError> {
+    let s = store(ctx, a)?;
     let leases = if a.opt_bool("expire_dead")?.unwrap_or(false) { s.live_unexpired() } else { s.live() };
     leases.map(dicts).map_err(lease_error)
 }
@@ -87,24 +90,24 @@ fn loop_ts(a: &Args) -> Result<String, CallError> {
     Ok(a.opt_str("loop_ts")?.unwrap_or("").to_string())
 }
 
-fn op_release(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let s = store(a)?;
+fn op_release(ctx: &Ctx, a: &Args) -> Result<Value, CallError> {
+    let s = store(ctx, a)?;
     s.release(a.str("lane")?, &owner(a)?, &loop_ts(a)?).map(Value::Bool).map_err(lease_error)
 }
 
-fn op_heartbeat(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let s = store(a)?;
+fn op_heartbeat(ctx: &Ctx, a: &Args) -> Result<Value, CallError> {
+    let s = store(ctx, a)?;
     let coalesce = a.opt_f64("coalesce_within_s")?.unwrap_or(0.0);
     s.heartbeat(a.str("lane")?, &owner(a)?, &loop_ts(a)?, coalesce).map(Value::Bool).map_err(lease_error)
 }
 
-fn op_adopt(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let s = store(a)?;
+fn op_adopt(ctx: &Ctx, a: &Args) -> Result<Value, CallError> {
+    let s = store(ctx, a)?;
     s.adopt(a.str("lane")?, a.str("new_owner")?, &loop_ts(a)?, a.opt_i64("new_pid")?).map(Value::Bool).map_err(lease_error)
 }
 
-fn op_halt(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let s = store(a)?;
+fn op_halt(ctx: &Ctx, a: &Args) -> Result<Value, CallError> {
+    let s = store(ctx, a)?;
     let req = HaltRequest {
         handle: a.str("handle")?.to_string(),
         lane: a.opt_str("lane")?.unwrap_or("").to_string(),
@@ -124,8 +127,8 @@ fn op_halt(_: &Ctx, a: &Args) -> Result<Value, CallError> {
     Ok(Value::Dict(d))
 }
 
-fn op_spawn(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let s = store(a)?;
+fn op_spawn(ctx: &Ctx, a: &Args) -> Result<Value, CallError> {
+    let s = store(ctx, a)?;
     let r = s
         .spawn(
             a.str("lane")?,
@@ -143,8 +146,8 @@ fn op_spawn(_: &Ctx, a: &Args) -> Result<Value, CallError> {
     Ok(Value::Dict(d))
 }
 
-fn op_compact(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let s = store(a)?;
+fn op_compact(ctx: &Ctx, a: &Args) -> Result<Value, CallError> {
+    let s = store(ctx, a)?;
     let owner = a.opt_str("owner")?.unwrap_or("journal-compact");
     let c = s.compact_journal(owner).map_err(lease_error)?;
     let mut d = Dict::new();
@@ -227,7 +230,74 @@ fn op_archive_status(_: &Ctx, a: &Args) -> Result<Value, CallError> {
     Ok(Value::Dict(d))
 }
 
+fn op_acquire(ctx: &Ctx, a: &Args) -> Result<Value, CallError> {
+    use crate::deciders::admission::Lease;
+    use crate::deciders::arbiter::{arbitrate, ArbitrateRequest, NoHooks};
+    use super::lease::{AcquireDecision, AcquireRequest};
+    let s = store(ctx, a)?;
+    let cfg = ctx.substrate()?;
+    let extra: Vec<Dict> = match a.opt_list("extra_leases")? {
+        None => Vec::new(),
+        Some(items) => items
+            .iter()
+            .map(|v| v.as_dict().cloned().ok_or_else(|| a.err("extra_leases must hold objects")))
+            .collect::<Result<_, _>>()?,
+    };
+    let req = AcquireRequest {
+        lane: a.str("lane")?.to_string(),
+        kind: a.str("kind")?.to_string(),
+        tree: a.str_list("tree")?.into_iter().map(str::to_string).collect(),
+        owner: a.str("owner")?.to_string(),
+        loop_ts: loop_ts(a)?,
+        extra_leases: extra,
+        run_id: a.opt_str("run_id")?.unwrap_or("").to_string(),
+    };
+    let out = s
+        .acquire(&req, |live| {
+            let leases: Vec<Lease> = live
+                .iter()
+                .map(|l| Lease::from_dict(l).map_err(|m| format!("a live lease cannot be read: {m}")))
+                .collect::<Result<_, _>>()?;
+            let ar = ArbitrateRequest {
+                requested_lane: &req.lane,
+                requested_kind: &req.kind,
+                requested_tree: &req.tree,
+                live_leases: &leases,
+                auto_pick_order: None,
+                named_lanes: None,
+                derived_lanes: None,
+                force: false,
+                predicates: None,
+                class_budgets: None,
+                live_siblings: None,
+            };
+            let d = arbitrate(&ar, &cfg, &mut NoHooks).map_err(|e| format!("{e:?}"))?;
+            Ok(AcquireDecision {
+                acquired: d.acquire,
+                lane: d.lane.to_string(),
+                tree: d.tree.to_vec(),
+                reason: d.reason.clone(),
+                detail: d.to_value(),
+            })
+        })
+        .map_err(|e| match e {
+            LeaseError::Decide(m) => CallError::new(ErrorCode::BadArgs, m),
+            other => lease_error(other),
+        })?;
+    let mut d = Dict::new();
+    d.push("decision", out.decision.detail);
+    d.push("journaled", Value::Bool(out.journaled));
+    d.push("owner", Value::str(&req.owner));
+    d.push("record", out.record.map_or(Value::Null, Value::Dict));
+    Ok(Value::Dict(d))
+}
+
 pub(crate) const OPS: &[OpSpec] = &[
+    OpSpec {
+        name: "lane_lease.acquire",
+        args: &["journal", "lock", "lane", "kind", "tree", "owner", "loop_ts", "extra_leases", "run_id"],
+        run: op_acquire,
+    },
     OpSpec { name: "archive_lock.acquire", args: &["path", "owner", "ttl_seconds", "retries", "retry_interval"], run: op_archive_acquire },
     OpSpec { name: "archive_lock.release", args: &["path", "owner", "force"], run: op_archive_release },
     OpSpec { name: "archive_lock.status", args: &["path", "ttl_seconds"], run: op_archive_status },
