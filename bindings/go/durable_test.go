@@ -104,11 +104,14 @@ func TestLeaseVerbs(t *testing.T) {
 func TestAcquireThenRefuse(t *testing.T) {
 	dir := t.TempDir()
 	s := LeaseStore{Journal: filepath.Join(dir, "lane-journal.jsonl")}
-	first, err := s.Acquire(AcquireRequest{Lane: "main", Kind: "cluster", Tree: []string{"src/**"}, Owner: "go-1"}, nil)
+	// A workspace config probes the runtime files: a foreign repository, so the
+	// SELF_MODIFY guard has nothing to protect (with no facts it assumes the worst).
+	ws := map[string]any{"workspace": dir}
+	first, err := s.Acquire(AcquireRequest{Lane: "main", Kind: "cluster", Tree: []string{"src/**"}, Owner: "go-1"}, ws)
 	if err != nil || !first.Journaled || first.Decision["outcome"] != "acquire" || first.Record["op"] != "ACQUIRE" {
 		t.Fatalf("first acquire: %+v %v", first, err)
 	}
-	second, err := s.Acquire(AcquireRequest{Lane: "main", Kind: "cluster", Tree: []string{"src/**"}, Owner: "go-2"}, nil)
+	second, err := s.Acquire(AcquireRequest{Lane: "main", Kind: "cluster", Tree: []string{"src/**"}, Owner: "go-2"}, ws)
 	if err != nil || second.Journaled || second.Decision["outcome"] != "refuse" || second.Record["op"] != "REFUSE" {
 		t.Fatalf("second acquire: %+v %v", second, err)
 	}
