@@ -41,14 +41,15 @@ def _exec_classify(ref_mod, original):
 
 
 
-# The loop-economics deciders. Each swapped function serves only the
-# reference's own argument classes (exact types; anything else, a subclass or
-# a duck-typed object, goes to the original, which may read it differently)
-# and sends their __dict__ (exactly the fields; faster to convert than the
-# dataclass). It echoes the caller's evidence object as the reference does,
-# and builds the reference's frozen dataclasses without running __init__ by
-# filling their __dict__; a module whose classes have none (slots) is left
-# alone.
+# The loop-economics deciders. Each swapped function is a native function
+# bound to the reference's own classes: it serves instances of exactly those
+# classes holding exactly the built-in types it understands (anything else, a
+# subclass, a duck-typed object, a float where an int is expected, goes to the
+# original, which may read it differently), echoes the caller's evidence
+# object as the reference does, and builds the reference's frozen dataclasses
+# without running __init__ (object.__new__ through the class's own slot, then
+# the fields set as object.__setattr__ would). A module whose classes keep no
+# __dict__ (slots) is left alone.
 
 
 def _with_dicts(factory):
@@ -66,99 +67,33 @@ def _with_dicts(factory):
     return guarded
 
 
-def _classify(op: str, enum: str, verdict: str, evidence: str, policy: str, field: str, echo: str):
-    """A swapped `classify(<evidence>, policy=DEFAULT_POLICY)` that answers with
-    the reference's own verdict type. `field` is the op's argument name for the
-    evidence; `echo` is the verdict field that carries the same object back."""
+def _wrapped(fast, original):
+    return functools.update_wrapper(fast, original)
 
-    def factory(ref_mod, original):
-        states = {m.value: m for m in getattr(ref_mod, enum)}
-        Verdict, Evidence, Policy = getattr(ref_mod, verdict), getattr(ref_mod, evidence), getattr(ref_mod, policy)
-        default = ref_mod.DEFAULT_POLICY
-        dispatch, new = _native.dispatch, object.__new__
 
-        @functools.wraps(original)
-        def classify(ev, policy=default):
-            try:
-                if type(ev) is not Evidence:
-                    raise TypeError
-                if policy is default:
-                    d = dispatch(op, {field: ev.__dict__})
-                elif type(policy) is Policy:
-                    d = dispatch(op, {field: ev.__dict__, "policy": policy.__dict__})
-                else:
-                    raise TypeError
-                state = states[d["verdict"]]
-            except Exception:
-                return original(ev, policy)
-            out = new(Verdict)
-            f = out.__dict__
-            f["verdict"] = state
-            f["reason"] = d["reason"]
-            f[echo] = ev
-            return out
+def _liveness_classify(m, original):
+    return _wrapped(_native.bind_liveness_classify(
+        m.ProgressEvidence, m.LivenessPolicy, m.DEFAULT_POLICY, original, m.LivenessVerdict, m.Liveness), original)
 
-        return classify
+
+def _productivity_classify(m, original):
+    return _wrapped(_native.bind_productivity_classify(
+        m.WorkHistory, m.ProductivityPolicy, m.DEFAULT_POLICY, original, m.ProductivityVerdict, m.Productivity), original)
+
+
+def _efficiency_classify(m, original):
+    return _wrapped(_native.bind_efficiency_classify(
+        m.EfficiencyEvidence, m.EfficiencyPolicy, m.DEFAULT_POLICY, original, m.EfficiencyVerdict, m.Efficiency), original)
+
+
+def _breaker(op: str):
+    def factory(m, original):
+        fast = _native.bind_breaker(op, m.BreakerCounts, m.BreakerPolicy, m.DEFAULT_POLICY, m.Escalation, original,
+                                    m.BreakerVerdict, m.BreakerTransition, m.BreakerState)
+        return _wrapped(fast, original)
 
     return factory
 
-
-_liveness_classify = _classify("liveness.classify", "Liveness", "LivenessVerdict", "ProgressEvidence",
-                               "LivenessPolicy", "ev", "evidence")
-_productivity_classify = _classify("productivity.classify", "Productivity", "ProductivityVerdict", "WorkHistory",
-                                   "ProductivityPolicy", "history", "history")
-_efficiency_classify = _classify("efficiency.classify", "Efficiency", "EfficiencyVerdict", "EfficiencyEvidence",
-                                 "EfficiencyPolicy", "evidence", "evidence")
-
-
-def _breaker(op: str, transition: bool):
-    def factory(ref_mod, original):
-        states = {m.value: m for m in ref_mod.BreakerState}
-        Escalation = ref_mod.Escalation
-        escalations = {m.value: m for m in Escalation}
-        rungs = {None: None, "consecutive": "consecutive", "total": "total"}
-        Counts, Policy = ref_mod.BreakerCounts, ref_mod.BreakerPolicy
-        Verdict, Transition = ref_mod.BreakerVerdict, ref_mod.BreakerTransition
-        default = ref_mod.DEFAULT_POLICY
-        dispatch, new = _native.dispatch, object.__new__
-
-        @functools.wraps(original)
-        def swapped(counts, policy=default):
-            try:
-                if type(counts) is not Counts:
-                    raise TypeError
-                if policy is default:
-                    d = dispatch(op, {"counts": counts.__dict__})
-                # The reference formats on_trip.value, so only a real member is served.
-                elif type(policy) is Policy and type(policy.on_trip) is Escalation:
-                    d = dispatch(op, {"counts": counts.__dict__, "policy": policy.__dict__})
-                else:
-                    raise TypeError
-                vd = d["verdict"] if transition else d
-                v = new(Verdict)
-                f = v.__dict__
-                f["state"] = states[vd["state"]]
-                f["escalation"] = escalations[vd["escalation"]]
-                f["reason"] = vd["reason"]
-                f["tripped_on"] = rungs[vd["tripped_on"]]
-                if not transition:
-                    return v
-                c = d["counts"]
-                nc = new(Counts)
-                f = nc.__dict__
-                f["consecutive"] = c["consecutive"]
-                f["total"] = c["total"]
-            except Exception:
-                return original(counts, policy)
-            out = new(Transition)
-            f = out.__dict__
-            f["counts"] = nc
-            f["verdict"] = v
-            return out
-
-        return swapped
-
-    return factory
 
 def _plain(native: Callable) -> Callable[[Any, Callable], Callable]:
     def factory(ref_mod, original):
@@ -184,9 +119,9 @@ _TABLE: dict[tuple[str, str], Callable] = {
     ("dos.liveness", "classify"): _with_dicts(_liveness_classify),
     ("dos.productivity", "classify"): _with_dicts(_productivity_classify),
     ("dos.efficiency", "classify"): _with_dicts(_efficiency_classify),
-    ("dos.breaker", "record_failure"): _with_dicts(_breaker("breaker.record_failure", True)),
-    ("dos.breaker", "record_success"): _with_dicts(_breaker("breaker.record_success", True)),
-    ("dos.breaker", "classify"): _with_dicts(_breaker("breaker.classify", False)),
+    ("dos.breaker", "record_failure"): _with_dicts(_breaker("record_failure")),
+    ("dos.breaker", "record_success"): _with_dicts(_breaker("record_success")),
+    ("dos.breaker", "classify"): _with_dicts(_breaker("classify")),
 }
 
 

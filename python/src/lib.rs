@@ -15,6 +15,11 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyFrozenSet, PyInt, PyList, PySet, PyString, PyTuple};
 use std::cell::RefCell;
 
+mod economics;
+mod fast;
+mod registry;
+mod swap;
+
 create_exception!(_native, DosError, PyValueError, "A request libdos refused; `.code` holds the envelope error code.");
 
 const MAX_DEPTH: usize = dos_core::pyjson::MAX_DEPTH;
@@ -364,5 +369,16 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(norm_tree_prefix, m)?)?;
     m.add_function(wrap_pyfunction!(prefixes_collide, m)?)?;
     m.add_function(wrap_pyfunction!(lane_trees_disjoint, m)?)?;
+    m.add_class::<swap::NativeFunction>()?;
+    m.add_function(wrap_pyfunction!(registry::_bind, m)?)?;
+    m.add_function(wrap_pyfunction!(economics::bind_liveness_classify, m)?)?;
+    m.add_function(wrap_pyfunction!(economics::bind_productivity_classify, m)?)?;
+    m.add_function(wrap_pyfunction!(economics::bind_efficiency_classify, m)?)?;
+    m.add_function(wrap_pyfunction!(economics::bind_breaker, m)?)?;
+    m.add_class::<economics::PyLivenessVerdict>()?;
+    m.add_class::<economics::PyProductivityVerdict>()?;
+    m.add_class::<economics::PyEfficiencyVerdict>()?;
+    m.add_class::<economics::PyBreakerVerdict>()?;
+    m.add_class::<economics::PyBreakerTransition>()?;
     Ok(())
 }

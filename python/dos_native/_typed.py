@@ -1,0 +1,70 @@
+"""Shared plumbing of the typed modules.
+
+A typed function is a native ``NativeFunction``: it serves calls on this
+package's own input dataclasses holding values it understands, and passes
+every other call (a mapping, the reference's objects, a value it does not
+take) to a Python function, which checks the input through the generic
+dispatcher (raising ``DosError`` with the envelope's code) and then calls the
+native path again on this package's own classes.
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Mapping
+from typing import Any, Callable, TypeVar
+
+from ._native import DosError
+
+T = TypeVar("T")
+
+
+def native(fast: Any, slow: Callable) -> Any:
+    """Give the native function ``slow``'s name, docstring and signature
+    (through ``__wrapped__``) and return it."""
+    functools.update_wrapper(fast, slow)
+    return fast
+
+
+def fields(obj: Any) -> Any:
+    """What the dispatcher should see for ``obj``: a mapping as it is, a
+    dataclass instance as its field dict, anything else unchanged (the
+    dispatcher then refuses it with a clear message)."""
+    if isinstance(obj, Mapping):
+        return obj
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
+    return obj
+
+
+def coerce(cls: type[T], obj: Any, **convert: Callable[[Any], Any]) -> T:
+    """An instance of ``cls`` with the same fields as ``obj`` (a mapping, a
+    dataclass instance of another class, or already one of ``cls``). Values
+    of the fields named in ``convert`` go through that converter."""
+    if type(obj) is cls:
+        return obj
+    names = [f.name for f in dataclasses.fields(cls)]
+    if isinstance(obj, Mapping):
+        values = {k: obj[k] for k in names if k in obj}
+    else:
+        values = {k: getattr(obj, k) for k in names if hasattr(obj, k)}
+    for k, conv in convert.items():
+        if k in values:
+            values[k] = conv(values[k])
+    return cls(**values)
+
+
+def value_of(v: Any) -> Any:
+    """An enum member's value; anything else unchanged."""
+    return getattr(v, "value", v)
+
+
+def serve(fast: Any, *args: Any) -> Any:
+    """Run the native path on already-checked inputs; it must take them."""
+    out = fast.native_only(*args)
+    if out is NotImplemented:
+        err = DosError("BAD_ARGS", "libdos cannot take these values natively")
+        err.code = "BAD_ARGS"
+        err.message = "libdos cannot take these values natively"
+        raise err
+    return out
