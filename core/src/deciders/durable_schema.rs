@@ -186,6 +186,12 @@ pub fn tag_value(family: &Str, version: &Value) -> Result<Dict, TagError> {
 /// `understands` parse this record? An empty reader family, or an empty
 /// (bare-integer) tag family, matches any family.
 pub fn classify(record: &Dict, family: &Str, understands: i64) -> ReadabilityVerdict {
+    classify_tag(SchemaTag::from_value(record.get(SCHEMA_KEY)), family, understands)
+}
+
+/// [`classify`] on a tag already read out of the record (`None`: no usable
+/// tag), for hosts that read the `schema` value from their own objects.
+pub fn classify_tag(parsed: Option<SchemaTag>, family: &Str, understands: i64) -> ReadabilityVerdict {
     let verdict = |readability, reason, tag| ReadabilityVerdict {
         readability,
         reason,
@@ -193,7 +199,7 @@ pub fn classify(record: &Dict, family: &Str, understands: i64) -> ReadabilityVer
         ceiling: understands,
         tag,
     };
-    let Some(parsed) = SchemaTag::from_value(record.get(SCHEMA_KEY)) else {
+    let Some(parsed) = parsed else {
         return verdict(
             Readability::Untagged,
             format!(
