@@ -16,7 +16,19 @@ import os as _os
 from . import _native
 from ._native import ABI_VERSION, REFERENCE_VERSION, DosError, call, dispatch, ops
 from ._native import __version__ as __version__
-from . import _tree, breaker, efficiency, exec_capability, liveness, productivity
+from . import (
+    _tree,
+    breaker,
+    durable_schema,
+    efficiency,
+    exec_capability,
+    hook_exit,
+    intervention,
+    liveness,
+    posttool_sensor,
+    productivity,
+    tool_stream,
+)
 from ._accelerate import accelerate, accelerated, restore
 
 __all__ = [
@@ -34,6 +46,11 @@ __all__ = [
     "productivity",
     "efficiency",
     "breaker",
+    "tool_stream",
+    "posttool_sensor",
+    "hook_exit",
+    "intervention",
+    "durable_schema",
     "_tree",
 ]
 

@@ -59,9 +59,9 @@ def value_of(v: Any) -> Any:
     return getattr(v, "value", v)
 
 
-def serve(fast: Any, *args: Any) -> Any:
+def serve(fast: Any, *args: Any, **kwargs: Any) -> Any:
     """Run the native path on already-checked inputs; it must take them."""
-    out = fast.native_only(*args)
+    out = fast.native_only(*args, **kwargs)
     if out is NotImplemented:
         err = DosError("BAD_ARGS", "libdos cannot take these values natively")
         err.code = "BAD_ARGS"
