@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import functools
 import importlib
-from typing import Any, Callable
+import sys
+from typing import Callable
 
-from . import _native, _tree
+from . import _native
 
 # (module, attribute) -> original function, for what is swapped now.
 _SWAPPED: dict[tuple[str, str], Callable] = {}
@@ -95,34 +96,65 @@ def _breaker(op: str):
     return factory
 
 
-def _plain(native: Callable) -> Callable[[Any, Callable], Callable]:
-    def factory(ref_mod, original):
-        @functools.wraps(original)
-        def swapped(*args, **kwargs):
-            try:
-                return native(*args, **kwargs)
-            except Exception:
-                return original(*args, **kwargs)
-
-        return swapped
+def _tree_fn(name: str):
+    def factory(m, original):
+        return _wrapped(_native.bind_tree(name, original), original)
 
     return factory
 
 
+def _classify_stream(m, original):
+    return _wrapped(_native.bind_classify_stream(m.ToolStream, m.StreamPolicy, m.DEFAULT_POLICY, m.StreamVerdict,
+                                                 m.StreamState, original, step_cls=m.StreamStep), original)
+
+
+def _step_from_event(m, original):
+    return _wrapped(_native.bind_step_from_event(original, step_cls=m.StreamStep), original)
+
+
+def _classify_exit(m, original):
+    return _wrapped(_native.bind_classify_exit(m.HookExitPolicy, m.DEFAULT_POLICY, m.Intervention, original,
+                                               verdict_cls=m.ExitVerdict), original)
+
+
+def _schema_classify(m, original):
+    return _wrapped(_native.bind_schema_classify(original, m.ReadabilityVerdict, m.SchemaTag, m.Readability), original)
+
+
+def _schema_tag(m, original):
+    return _wrapped(_native.bind_schema_tag(original), original)
+
+
 # What accelerate() can swap: (module, function) -> factory(ref_module, original).
+# Left out on purpose: posttool_sensor.warn_payload and
+# durable_schema.unreadable_refusal_payload, whose reference versions build a
+# small dict from an f-string in well under two microseconds; the native
+# versions (typed in dos_native) are no faster from Python, so swapping them
+# would only add risk.
 _TABLE: dict[tuple[str, str], Callable] = {
     ("dos.exec_capability", "classify_command"): _exec_classify,
-    ("dos._tree", "norm_tree_prefix"): _plain(_tree.norm_tree_prefix),
-    ("dos._tree", "prefixes_collide"): _plain(_tree.prefixes_collide),
-    ("dos._tree", "lane_trees_disjoint"): _plain(_tree.lane_trees_disjoint),
-    ("dos._tree", "tree_disjoint_from_all_live"): _plain(_tree.tree_disjoint_from_all_live),
+    ("dos._tree", "norm_tree_prefix"): _tree_fn("norm_tree_prefix"),
+    ("dos._tree", "prefixes_collide"): _tree_fn("prefixes_collide"),
+    ("dos._tree", "lane_trees_disjoint"): _tree_fn("lane_trees_disjoint"),
+    ("dos._tree", "tree_disjoint_from_all_live"): _tree_fn("tree_disjoint_from_all_live"),
     ("dos.liveness", "classify"): _with_dicts(_liveness_classify),
     ("dos.productivity", "classify"): _with_dicts(_productivity_classify),
     ("dos.efficiency", "classify"): _with_dicts(_efficiency_classify),
     ("dos.breaker", "record_failure"): _with_dicts(_breaker("record_failure")),
     ("dos.breaker", "record_success"): _with_dicts(_breaker("record_success")),
     ("dos.breaker", "classify"): _with_dicts(_breaker("classify")),
+    ("dos.tool_stream", "classify_stream"): _with_dicts(_classify_stream),
+    ("dos.posttool_sensor", "step_from_event"): _with_dicts(_step_from_event),
+    ("dos.hook_exit", "classify_exit"): _with_dicts(_classify_exit),
+    ("dos.durable_schema", "classify"): _with_dicts(_schema_classify),
+    ("dos.durable_schema", "tag"): _schema_tag,
 }
+
+
+# Modules whose import changes the process (dos.posttool_sensor reconfigures
+# sys.stdout and sys.stderr): accelerate() swaps their functions only once the
+# program has imported them itself; call accelerate() again after that import.
+_ONLY_IF_IMPORTED = {"dos.posttool_sensor"}
 
 
 def register(module: str, attr: str, factory: Callable) -> None:
@@ -136,6 +168,8 @@ def accelerate() -> list[str]:
     Calling it again is harmless."""
     for (modname, attr), factory in _TABLE.items():
         if (modname, attr) in _SWAPPED:
+            continue
+        if modname in _ONLY_IF_IMPORTED and modname not in sys.modules:
             continue
         try:
             mod = importlib.import_module(modname)

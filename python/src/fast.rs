@@ -83,15 +83,6 @@ pub(crate) fn exact_f64(v: &Bound<'_, PyAny>) -> Option<f64> {
     v.is_exact_instance_of::<PyFloat>().then(|| v.cast::<PyFloat>().map(|f| f.value()).ok()).flatten()
 }
 
-/// An exact `str`, as UTF-8 (`None` for a subclass or a lone surrogate).
-#[inline]
-pub(crate) fn exact_str<'a>(v: &'a Bound<'_, PyAny>) -> Option<&'a str> {
-    if !v.is_exact_instance_of::<PyString>() {
-        return None;
-    }
-    utf8_of(v)
-}
-
 /// The UTF-8 of a `str` (any subclass), without allocating for compact
 /// strings; `None` for a lone surrogate.
 #[inline]

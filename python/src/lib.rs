@@ -6,7 +6,7 @@
 //! dedicated entry points. Errors surface as `dos_native.DosError` with the
 //! envelope's stable code.
 
-use dos_core::deciders::{exec_capability, tree};
+use dos_core::deciders::exec_capability;
 use dos_core::envelope::{self, CallError};
 use dos_core::pyjson::{Dict, Value};
 use pyo3::create_exception;
@@ -23,6 +23,7 @@ mod registry;
 mod schema;
 mod stream;
 mod swap;
+mod tree;
 
 create_exception!(_native, DosError, PyValueError, "A request libdos refused; `.code` holds the envelope error code.");
 
@@ -224,21 +225,6 @@ fn classify_command(
     Ok(PyExecVerdict { inner })
 }
 
-#[pyfunction]
-fn norm_tree_prefix(p: Option<&str>) -> String {
-    tree::norm_tree_prefix(p.unwrap_or(""))
-}
-
-#[pyfunction]
-fn prefixes_collide(a: &str, b: &str) -> bool {
-    tree::prefixes_collide(a, b)
-}
-
-#[pyfunction]
-fn lane_trees_disjoint(tree_a: Vec<String>, tree_b: Vec<String>) -> bool {
-    tree::lane_trees_disjoint(&tree_a, &tree_b)
-}
-
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", dos_core::VERSION)?;
@@ -256,9 +242,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
         PyFrozenSet::new(m.py(), exec_capability::CROSS_PLATFORM_CODE_EXEC)?,
     )?;
     m.add("WRAPPER_TOKENS", PyFrozenSet::new(m.py(), exec_capability::WRAPPER_TOKENS)?)?;
-    m.add_function(wrap_pyfunction!(norm_tree_prefix, m)?)?;
-    m.add_function(wrap_pyfunction!(prefixes_collide, m)?)?;
-    m.add_function(wrap_pyfunction!(lane_trees_disjoint, m)?)?;
     m.add_class::<swap::NativeFunction>()?;
     m.add_function(wrap_pyfunction!(registry::_bind, m)?)?;
     m.add_function(wrap_pyfunction!(economics::bind_liveness_classify, m)?)?;
@@ -282,6 +265,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(schema::bind_schema_tag, m)?)?;
     m.add_function(wrap_pyfunction!(schema::bind_refusal_payload, m)?)?;
     m.add_function(wrap_pyfunction!(schema::schema_tag_from_obj, m)?)?;
+    m.add_function(wrap_pyfunction!(tree::bind_tree, m)?)?;
     m.add_function(wrap_pyfunction!(stream::canonical_bytes, m)?)?;
     m.add_function(wrap_pyfunction!(stream::result_digest, m)?)?;
     m.add_function(wrap_pyfunction!(stream::args_digest, m)?)?;

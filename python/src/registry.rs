@@ -48,11 +48,6 @@ pub(crate) fn member(py: Python<'_>, e: Enum, idx: usize) -> Py<PyAny> {
     }
 }
 
-/// The members of a bound enum, in native order.
-pub(crate) fn members(py: Python<'_>, e: Enum) -> Option<&[Py<PyAny>]> {
-    MEMBERS[e as usize].get(py).map(Vec::as_slice)
-}
-
 /// Classes native verdicts build instances of.
 #[derive(Clone, Copy)]
 pub(crate) enum Class {

@@ -40,14 +40,6 @@ impl PyStreamStep {
         };
         PyTuple::new(py, [self.tool_name.bind(py).clone().into_any(), self.args_digest.bind(py).clone().into_any(), r])
     }
-
-    fn from_core(py: Python<'_>, s: &StreamStep) -> PyResult<Self> {
-        Ok(PyStreamStep {
-            tool_name: str_to_py(py, &s.tool_name)?.unbind(),
-            args_digest: str_to_py(py, &s.args_digest)?.unbind(),
-            result_digest: s.result_digest.as_ref().map(|r| str_to_py(py, r).map(Bound::unbind)).transpose()?,
-        })
-    }
 }
 
 #[pymethods]
