@@ -64,16 +64,17 @@ def _classify_exit(code: int, policy: HookExitPolicy = DEFAULT_POLICY) -> ExitVe
     does not take raise ``DosError``.
     """
     args = {"code": code}
-    own_policy = DEFAULT_POLICY
     if policy is not None and policy is not DEFAULT_POLICY:
         args["policy"] = _policy_fields(policy)
+    _dispatch("hook_exit.classify_exit", args)
+    own_policy = DEFAULT_POLICY
+    if "policy" in args:
         d = args["policy"]
         own_policy = HookExitPolicy(
             pass_code=d.get("pass_code", 0),
             mapping={int(k): (None if v is None else Intervention(v)) for k, v in d.get("mapping", {2: "BLOCK"}).items()},
             fallback=Intervention(d.get("fallback", "WARN")),
         ).with_mapping(d.get("more"))
-    _dispatch("hook_exit.classify_exit", args)
     return _typed.serve(classify_exit, code, own_policy)
 
 

@@ -114,12 +114,12 @@ def _classify_stream(stream: ToolStream, policy: StreamPolicy = DEFAULT_POLICY) 
     """
     steps = stream.get("steps", ()) if isinstance(stream, dict) else getattr(stream, "steps", stream)
     args = {"stream": {"steps": [_step_fields(s) for s in steps]}}
-    own_policy = DEFAULT_POLICY
     if policy is not None and policy is not DEFAULT_POLICY:
-        p = dict(_typed.fields(policy))
-        args["policy"] = p
-        own_policy = _typed.coerce(StreamPolicy, p, ignore_tools=frozenset)
+        args["policy"] = dict(_typed.fields(policy))
     _dispatch("tool_stream.classify_stream", args)
+    own_policy = DEFAULT_POLICY
+    if "policy" in args:
+        own_policy = _typed.coerce(StreamPolicy, args["policy"], ignore_tools=frozenset)
     own = ToolStream(tuple(s if type(s) is StreamStep else StreamStep(**_step_fields(s)) for s in steps))
     return _typed.serve(classify_stream, own, own_policy)
 
