@@ -68,7 +68,7 @@ def _tree_disjoint_from_all_live(
     )
 
 
-def _bind(name: str, slow):
+def _bind(name: str, slow: _typed.F) -> _typed.F:
     slow.__name__ = slow.__qualname__ = name
     return _typed.native(_native.bind_tree(name, slow), slow)
 

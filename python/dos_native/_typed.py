@@ -17,11 +17,13 @@ from typing import Any, Callable, TypeVar
 from ._native import DosError
 
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
 
 
-def native(fast: Any, slow: Callable) -> Any:
+def native(fast: Any, slow: F) -> F:
     """Give the native function ``slow``'s name, docstring and signature
-    (through ``__wrapped__``) and return it."""
+    (through ``__wrapped__``) and return it (typed as ``slow``: it takes the
+    same arguments and answers with the same types)."""
     functools.update_wrapper(fast, slow)
     return fast
 
@@ -43,7 +45,7 @@ def coerce(cls: type[T], obj: Any, **convert: Callable[[Any], Any]) -> T:
     of the fields named in ``convert`` go through that converter."""
     if type(obj) is cls:
         return obj
-    names = [f.name for f in dataclasses.fields(cls)]
+    names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
     if isinstance(obj, Mapping):
         values = {k: obj[k] for k in names if k in obj}
     else:

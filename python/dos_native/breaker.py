@@ -143,7 +143,7 @@ def _classify(counts: BreakerCounts, policy: BreakerPolicy = DEFAULT_POLICY) -> 
     return _generic("classify", counts, policy)
 
 
-def _bind_op(op: str, slow):
+def _bind_op(op: str, slow: _typed.F) -> _typed.F:
     slow.__name__ = slow.__qualname__ = op
     fast = _native.bind_breaker(op, BreakerCounts, BreakerPolicy, DEFAULT_POLICY, Escalation, slow)
     return _typed.native(fast, slow)

@@ -63,7 +63,7 @@ def _classify_exit(code: int, policy: HookExitPolicy = DEFAULT_POLICY) -> ExitVe
     ``{pass_code, mapping: {"<code>": verb}, fallback, more}``; values libdos
     does not take raise ``DosError``.
     """
-    args = {"code": code}
+    args: dict = {"code": code}
     if policy is not None and policy is not DEFAULT_POLICY:
         args["policy"] = _policy_fields(policy)
     _dispatch("hook_exit.classify_exit", args)

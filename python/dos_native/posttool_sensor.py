@@ -66,6 +66,7 @@ def _warn_payload(verdict: StreamVerdict) -> Optional[dict]:
     ``verdict`` may also be the reference's ``StreamVerdict`` or a mapping
     in ``to_dict()`` shape; values libdos does not take raise ``DosError``.
     """
+    d: dict
     if isinstance(verdict, dict):
         d = verdict
     else:

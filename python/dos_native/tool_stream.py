@@ -19,7 +19,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 from . import _native, _typed
 from ._native import StreamStep
@@ -112,7 +112,7 @@ def _classify_stream(stream: ToolStream, policy: StreamPolicy = DEFAULT_POLICY) 
     ``policy`` may be the reference's or a mapping. Values libdos does not
     take raise ``DosError``.
     """
-    steps = stream.get("steps", ()) if isinstance(stream, dict) else getattr(stream, "steps", stream)
+    steps: Any = stream.get("steps", ()) if isinstance(stream, dict) else getattr(stream, "steps", stream)
     args = {"stream": {"steps": [_step_fields(s) for s in steps]}}
     if policy is not None and policy is not DEFAULT_POLICY:
         args["policy"] = dict(_typed.fields(policy))
