@@ -92,26 +92,49 @@ impl Fast for LaneTreesDisjoint {
 
 /// The name of a live record's lane as the reference reads it,
 /// `str(rec.get("lane") or "")`; `None` when this path does not take it.
-fn lane_name(rec: &Bound<'_, PyAny>) -> Option<String> {
+fn lane_name<'py>(rec: &Bound<'py, PyAny>) -> Option<LaneName<'py>> {
     let d = rec.cast_exact::<PyDict>().ok()?;
     let v = d.get_item(intern!(rec.py(), "lane")).ok()?;
     match v {
-        None => Some(String::new()),
-        Some(v) if v.is_none() => Some(String::new()),
-        Some(v) if v.is_exact_instance_of::<PyString>() => utf8_of(&v).map(str::to_owned),
-        Some(v) => tree::live_lane_name(&json_value(&v, 0)?).ok(),
+        None => Some(LaneName::Owned(String::new())),
+        Some(v) if v.is_none() => Some(LaneName::Owned(String::new())),
+        Some(v) if v.is_exact_instance_of::<PyString>() => {
+            utf8_of(&v)?;
+            Some(LaneName::Py(v))
+        }
+        Some(v) => tree::live_lane_name(&json_value(&v, 0)?).ok().map(LaneName::Owned),
+    }
+}
+
+/// A live lane's name: the record's own `str` (passed to the lookup as it
+/// is), or the text the reference's `str(...)` makes of another value.
+enum LaneName<'py> {
+    Py(Bound<'py, PyAny>),
+    Owned(String),
+}
+
+impl LaneName<'_> {
+    fn text(&self) -> &str {
+        match self {
+            LaneName::Py(s) => utf8_of(s).unwrap_or(""),
+            LaneName::Owned(s) => s,
+        }
     }
 }
 
 /// What the reference's `list(lookup(lane) or [])` holds, with any
 /// `Exception` on the way read as no tree (its `except Exception`); other
 /// exceptions escape.
-fn looked_up<'py>(lookup: &Bound<'py, PyAny>, lane: &str) -> PyResult<Vec<Bound<'py, PyAny>>> {
+fn looked_up<'py>(lookup: &Bound<'py, PyAny>, lane: Bound<'py, PyAny>) -> PyResult<Vec<Bound<'py, PyAny>>> {
     let caught = |e: PyErr| if e.is_instance_of::<PyException>(lookup.py()) { Ok(Vec::new()) } else { Err(e) };
     let result = match lookup.call1((lane,)) {
         Ok(r) => r,
         Err(e) => return caught(e),
     };
+    if result.is_exact_instance_of::<PyList>() || result.is_exact_instance_of::<PyTuple>() {
+        // Iterating these cannot raise: no need to read them twice.
+        return Ok(result.try_iter()?.collect::<PyResult<Vec<_>>>()?);
+    }
     match result.is_truthy() {
         Ok(true) => {}
         Ok(false) => return Ok(Vec::new()),
@@ -191,7 +214,7 @@ impl Fast for DisjointFromAllLive {
                 None => return Ok(None),
             }
         }
-        let lanes: Vec<&str> = lanes.iter().map(String::as_str).collect();
+        let texts: Vec<&str> = lanes.iter().map(LaneName::text).collect();
         // An exception that is not an `Exception` (KeyboardInterrupt, ...)
         // or an entry that cannot be normalized ends the call with it.
         let escaped: RefCell<Option<PyErr>> = RefCell::new(None);
@@ -199,7 +222,15 @@ impl Fast for DisjointFromAllLive {
             if escaped.borrow().is_some() {
                 return None;
             }
-            match looked_up(&lookup, lane).and_then(|items| tree_entries(&items)) {
+            // The record's own str object when the lane is one of ours.
+            let arg = match texts.iter().position(|t| t.as_ptr() == lane.as_ptr() && t.len() == lane.len()) {
+                Some(i) => match &lanes[i] {
+                    LaneName::Py(s) => s.clone(),
+                    LaneName::Owned(_) => PyString::new(py, lane).into_any(),
+                },
+                None => PyString::new(py, lane).into_any(),
+            };
+            match looked_up(&lookup, arg).and_then(|items| tree_entries(&items)) {
                 Ok(t) => Some(t),
                 Err(e) => {
                     *escaped.borrow_mut() = Some(e);
@@ -207,7 +238,7 @@ impl Fast for DisjointFromAllLive {
                 }
             }
         };
-        let out = tree::tree_disjoint_from_all_live(&req, &lanes, &trees);
+        let out = tree::tree_disjoint_from_all_live(&req, &texts, &trees);
         if let Some(e) = escaped.into_inner() {
             return Err(e);
         }
