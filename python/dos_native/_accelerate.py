@@ -19,27 +19,9 @@ from . import _native
 _SWAPPED: dict[tuple[str, str], Callable] = {}
 
 
-def _exec_classify(ref_mod, original):
-    members = {m.value: m for m in ref_mod.Capability}
-    Verdict = ref_mod.ExecCapabilityVerdict
-    default = ref_mod.DEFAULT_POLICY
-    new, setattr_ = object.__new__, object.__setattr__
-
-    @functools.wraps(original)
-    def classify_command(command, policy=default):
-        try:
-            v = _native.classify_command(command, None if policy is default else policy)
-        except Exception:
-            return original(command, policy)
-        # Build the reference's frozen dataclass without its __init__ checks.
-        out = new(Verdict)
-        setattr_(out, "capability", members[v.capability.value])
-        setattr_(out, "program", v.program)
-        setattr_(out, "reason", v.reason)
-        return out
-
-    return classify_command
-
+def _exec_classify(m, original):
+    fast = _native.bind_exec_classify(m.ExecCapabilityVerdict, m.Capability, m.DEFAULT_POLICY, original)
+    return functools.update_wrapper(fast, original)
 
 
 # The loop-economics deciders. Each swapped function is a native function

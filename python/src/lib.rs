@@ -225,6 +225,73 @@ fn classify_command(
     Ok(PyExecVerdict { inner })
 }
 
+/// `classify_command` for `accelerate()`: answers with instances of the
+/// reference's `ExecCapabilityVerdict` (its `Capability` members) and hands
+/// what it does not take to `fallback`.
+struct ExecClassify {
+    verdict_cls: Py<pyo3::types::PyType>,
+    members: Vec<Py<PyAny>>,
+    default_policy: Py<PyAny>,
+}
+
+impl swap::Fast for ExecClassify {
+    fn call<'py>(
+        &self,
+        py: Python<'py>,
+        args: &Bound<'py, pyo3::types::PyTuple>,
+        kwargs: Option<&Bound<'py, pyo3::types::PyDict>>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        use pyo3::intern;
+        let Some((command, policy)) = fast::one_or_two(args, kwargs, intern!(py, "command"), intern!(py, "policy")) else {
+            return Ok(None);
+        };
+        let Ok(command) = command.cast_exact::<PyString>() else { return Ok(None) };
+        let Ok(cmd) = command.to_str() else { return Ok(None) };
+        let mut out = None;
+        match policy {
+            Some(p) if p.as_ptr() != self.default_policy.as_ptr() => {
+                if exec_policy_for(py, &p, &mut |pol| out = Some(exec_capability::classify_command(cmd, pol))).is_err() {
+                    return Ok(None);
+                }
+            }
+            _ => out = Some(exec_capability::classify_command(cmd, exec_capability::ExecCapabilityPolicy::default_ref())),
+        }
+        let Some(v) = out else { return Ok(None) };
+        let idx = match v.capability {
+            exec_capability::Capability::GrantsArbitraryExec => 0,
+            exec_capability::Capability::Bounded => 1,
+            exec_capability::Capability::Empty => 2,
+        };
+        let program = match v.program.as_deref() {
+            Some(p) => PyString::new(py, p).into_any(),
+            None => py.None().into_bound(py),
+        };
+        let fields = [
+            (intern!(py, "capability"), self.members[idx].bind(py).clone()),
+            (intern!(py, "program"), program),
+            (intern!(py, "reason"), PyString::new(py, &v.reason()).into_any()),
+        ];
+        fast::build(py, &self.verdict_cls, &fields).map(Some)
+    }
+}
+
+/// A native `exec_capability.classify_command(command, policy=DEFAULT_POLICY)`
+/// answering with instances of `verdict_cls`.
+#[pyfunction]
+fn bind_exec_classify(
+    verdict_cls: &Bound<'_, pyo3::types::PyType>,
+    capability_cls: &Bound<'_, PyAny>,
+    default_policy: &Bound<'_, PyAny>,
+    fallback: Py<PyAny>,
+) -> PyResult<swap::NativeFunction> {
+    let fast = ExecClassify {
+        verdict_cls: verdict_cls.clone().unbind(),
+        members: fast::members_of(capability_cls, &["GRANTS_ARBITRARY_EXEC", "BOUNDED", "EMPTY"])?,
+        default_policy: default_policy.clone().unbind(),
+    };
+    Ok(swap::NativeFunction::new("exec_capability.classify_command", fast, fallback))
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", dos_core::VERSION)?;
@@ -266,6 +333,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(schema::bind_refusal_payload, m)?)?;
     m.add_function(wrap_pyfunction!(schema::schema_tag_from_obj, m)?)?;
     m.add_function(wrap_pyfunction!(tree::bind_tree, m)?)?;
+    m.add_function(wrap_pyfunction!(bind_exec_classify, m)?)?;
     m.add_function(wrap_pyfunction!(stream::canonical_bytes, m)?)?;
     m.add_function(wrap_pyfunction!(stream::result_digest, m)?)?;
     m.add_function(wrap_pyfunction!(stream::args_digest, m)?)?;
