@@ -851,6 +851,9 @@ enum BreakerOp {
     RecordSuccess,
 }
 
+/// The reference's verdict and transition classes, and its state members.
+type RefClasses = (Py<PyType>, Py<PyType>, Vec<Py<PyAny>>);
+
 struct BreakerFast {
     op: BreakerOp,
     inputs: Inputs,
@@ -858,7 +861,7 @@ struct BreakerFast {
     /// The Escalation members a policy's `on_trip` must be one of.
     escalations: Vec<Py<PyAny>>,
     /// With the reference's classes: (verdict, transition, states).
-    out: Option<(Py<PyType>, Py<PyType>, Vec<Py<PyAny>>)>,
+    out: Option<RefClasses>,
 }
 
 impl Fast for BreakerFast {

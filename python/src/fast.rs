@@ -205,9 +205,9 @@ pub(crate) fn one_or_two<'py>(
     if let Some(kw) = kwargs {
         for (k, v) in kw.iter() {
             let k = k.cast::<PyString>().ok()?;
-            if same_name(&k, first) && a.is_none() {
+            if same_name(k, first) && a.is_none() {
                 a = Some(v);
-            } else if same_name(&k, second) && b.is_none() {
+            } else if same_name(k, second) && b.is_none() {
                 b = Some(v);
             } else {
                 return None;

@@ -29,9 +29,7 @@ create_exception!(_native, DosError, PyValueError, "A request libdos refused; `.
 
 fn dos_error(py: Python<'_>, e: CallError) -> PyErr {
     let err = DosError::new_err((e.code.as_str(), e.message.clone()));
-    if let Ok(v) = err.value(py).setattr("code", e.code.as_str()) {
-        let _ = v;
-    }
+    let _ = err.value(py).setattr("code", e.code.as_str());
     let _ = err.value(py).setattr("message", e.message);
     err
 }

@@ -370,9 +370,12 @@ impl PyReadabilityVerdict {
     }
 }
 
+/// The reference's verdict and tag classes, and its Readability members.
+type RefClasses = (Py<PyType>, Py<PyType>, Vec<Py<PyAny>>);
+
 struct SchemaClassify {
     /// With the reference's classes: (verdict, tag, Readability members).
-    out: Option<(Py<PyType>, Py<PyType>, Vec<Py<PyAny>>)>,
+    out: Option<RefClasses>,
 }
 
 impl Fast for SchemaClassify {

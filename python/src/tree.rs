@@ -133,7 +133,7 @@ fn looked_up<'py>(lookup: &Bound<'py, PyAny>, lane: Bound<'py, PyAny>) -> PyResu
     };
     if result.is_exact_instance_of::<PyList>() || result.is_exact_instance_of::<PyTuple>() {
         // Iterating these cannot raise: no need to read them twice.
-        return Ok(result.try_iter()?.collect::<PyResult<Vec<_>>>()?);
+        return result.try_iter()?.collect::<PyResult<Vec<_>>>();
     }
     match result.is_truthy() {
         Ok(true) => {}
