@@ -80,9 +80,10 @@ def cases():
 
     def breaker_fold(m):
         x = m("breaker")
+        zero = x.BreakerCounts()  # built once: the same dataclass code on both sides
 
         def run():
-            c = x.BreakerCounts()
+            c = zero
             for ok in (False, False, True, False, False, False):
                 t = x.record_success(c) if ok else x.record_failure(c)
                 c, _ = t.counts, t.verdict.state

@@ -153,8 +153,24 @@ pub(crate) fn read<'py, const N: usize>(
     obj: &Bound<'py, PyAny>,
     names: [&Bound<'py, PyString>; N],
 ) -> Option<[Bound<'py, PyAny>; N]> {
-    let d = fields_of(obj)?;
     let py = obj.py();
+    if N <= 3 {
+        // A few fields: read them where they are (a fresh instance keeps its
+        // values inline; asking for its __dict__ would build one).
+        let mut out: [Option<Bound<'py, PyAny>>; N] = std::array::from_fn(|_| None);
+        for (slot, name) in out.iter_mut().zip(names) {
+            // SAFETY: live object and name; a new reference or NULL with an
+            // exception set, which is cleared.
+            let v = unsafe { ffi::PyObject_GenericGetAttr(obj.as_ptr(), name.as_ptr()) };
+            if v.is_null() {
+                unsafe { ffi::PyErr_Clear() };
+                return None;
+            }
+            *slot = Some(unsafe { Bound::from_owned_ptr(py, v) });
+        }
+        return Some(out.map(|x| x.expect("filled")));
+    }
+    let d = fields_of(obj)?;
     if d.len() == N {
         let mut out: [Option<Bound<'py, PyAny>>; N] = std::array::from_fn(|_| None);
         let mut pos: ffi::Py_ssize_t = 0;
