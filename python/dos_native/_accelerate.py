@@ -13,7 +13,7 @@ import importlib
 import sys
 from typing import Callable
 
-from . import _native
+from . import _native, _typed
 
 # (module, attribute) -> original function, for what is swapped now.
 _SWAPPED: dict[tuple[str, str], Callable] = {}
@@ -21,7 +21,7 @@ _SWAPPED: dict[tuple[str, str], Callable] = {}
 
 def _exec_classify(m, original):
     fast = _native.bind_exec_classify(m.ExecCapabilityVerdict, m.Capability, m.DEFAULT_POLICY, original)
-    return functools.update_wrapper(fast, original)
+    return _wrapped(fast, original)
 
 
 # The loop-economics deciders. Each swapped function is a native function
@@ -51,7 +51,9 @@ def _with_dicts(factory):
 
 
 def _wrapped(fast, original):
-    return functools.update_wrapper(fast, original)
+    """The native function as a builtin with the original's name, module,
+    docstring and signature."""
+    return _typed.native(fast, original)
 
 
 def _liveness_classify(m, original):

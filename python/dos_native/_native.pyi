@@ -26,18 +26,17 @@ def dispatch(op: str, args: Optional[dict[str, Any]] = None, config: Optional[di
 def ops() -> list[str]: ...
 
 class NativeFunction:
-    """A callable served natively when it can, by ``fallback`` otherwise."""
+    """A callable served natively when it can, by ``fallback`` otherwise
+    (the ``__self__`` of the builtin functions ``_as_function`` makes)."""
 
-    __name__: str
-    __qualname__: str
-    __doc__: Optional[str]
-    __wrapped__: Callable[..., Any]
     def __call__(self, *args: Any, **kwargs: Any) -> Any: ...
     def native_only(self, *args: Any, **kwargs: Any) -> Any: ...
     @property
     def fallback(self) -> Callable[..., Any]: ...
     @property
     def native_op(self) -> str: ...
+
+def _as_function(nf: NativeFunction, name: str, doc: str, module: str) -> Callable[..., Any]: ...
 
 # -- exec_capability -------------------------------------------------------------
 

@@ -15,7 +15,7 @@
 
 use crate::fast::{build, exact_f64, exact_i64, int_i128, is_type, member_index, members_of, one_or_two, opt_bool, opt_i64, read};
 use crate::registry::{self, Class, Enum};
-use crate::swap::{Fast, NativeFunction};
+use crate::swap::{CallArgs, Fast, NativeFunction};
 use dos_core::deciders::{breaker, efficiency, liveness, productivity};
 use pyo3::exceptions::PyTypeError;
 use pyo3::intern;
@@ -46,14 +46,9 @@ impl Inputs {
     }
 
     /// `(input, policy)` when the call has the served shape.
-    fn args<'py>(
-        &self,
-        args: &Bound<'py, PyTuple>,
-        kwargs: Option<&Bound<'py, PyDict>>,
-        first: &Bound<'py, PyString>,
-    ) -> Option<(Bound<'py, PyAny>, PolicyArg<'py>)> {
-        let py = args.py();
-        let (x, policy) = one_or_two(args, kwargs, first, intern!(py, "policy"))?;
+    fn args<'py>(&self, a: &CallArgs<'_, 'py>, first: &Bound<'py, PyString>) -> Option<(Bound<'py, PyAny>, PolicyArg<'py>)> {
+        let py = first.py();
+        let (x, policy) = one_or_two(a, first, intern!(py, "policy"))?;
         if !is_type(&x, &self.input) {
             return None;
         }
@@ -246,8 +241,8 @@ struct LivenessFast {
 }
 
 impl Fast for LivenessFast {
-    fn call<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        let Some((ev, policy)) = self.inputs.args(args, kwargs, intern!(py, "ev")) else { return Ok(None) };
+    fn call<'py>(&self, py: Python<'py>, a: &CallArgs<'_, 'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let Some((ev, policy)) = self.inputs.args(a, intern!(py, "ev")) else { return Ok(None) };
         let policy = match policy {
             PolicyArg::Default => self.default,
             PolicyArg::Given(p) => match liveness_policy(&p) {
@@ -408,8 +403,8 @@ struct ProductivityFast {
 }
 
 impl Fast for ProductivityFast {
-    fn call<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        let Some((h, policy)) = self.inputs.args(args, kwargs, intern!(py, "history")) else { return Ok(None) };
+    fn call<'py>(&self, py: Python<'py>, a: &CallArgs<'_, 'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let Some((h, policy)) = self.inputs.args(a, intern!(py, "history")) else { return Ok(None) };
         let policy = match policy {
             PolicyArg::Default => self.default,
             PolicyArg::Given(p) => match productivity_policy(&p) {
@@ -581,8 +576,8 @@ struct EfficiencyFast {
 }
 
 impl Fast for EfficiencyFast {
-    fn call<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        let Some((e, policy)) = self.inputs.args(args, kwargs, intern!(py, "evidence")) else { return Ok(None) };
+    fn call<'py>(&self, py: Python<'py>, a: &CallArgs<'_, 'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let Some((e, policy)) = self.inputs.args(a, intern!(py, "evidence")) else { return Ok(None) };
         let policy = match policy {
             PolicyArg::Default => self.default,
             PolicyArg::Given(p) => match efficiency_policy(&p) {
@@ -865,8 +860,8 @@ struct BreakerFast {
 }
 
 impl Fast for BreakerFast {
-    fn call<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        let Some((c, policy)) = self.inputs.args(args, kwargs, intern!(py, "counts")) else { return Ok(None) };
+    fn call<'py>(&self, py: Python<'py>, a: &CallArgs<'_, 'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let Some((c, policy)) = self.inputs.args(a, intern!(py, "counts")) else { return Ok(None) };
         let policy = match policy {
             PolicyArg::Default => self.default,
             PolicyArg::Given(p) => match breaker_policy(&p, &self.escalations) {

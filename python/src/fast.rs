@@ -8,6 +8,7 @@
 
 use pyo3::ffi;
 use pyo3::prelude::*;
+use crate::swap::CallArgs;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyString, PyTuple, PyType};
 use std::os::raw::c_int;
 
@@ -202,32 +203,29 @@ pub(crate) fn read<'py, const N: usize>(
 /// given names; `None` for any other shape (which the caller hands back to
 /// the Python fallback, so the error, if any, is the reference's own).
 pub(crate) fn one_or_two<'py>(
-    args: &Bound<'py, PyTuple>,
-    kwargs: Option<&Bound<'py, PyDict>>,
+    call: &CallArgs<'_, 'py>,
     first: &Bound<'py, PyString>,
     second: &Bound<'py, PyString>,
 ) -> Option<(Bound<'py, PyAny>, Option<Bound<'py, PyAny>>)> {
-    let n = args.len();
+    let n = call.len();
     let (mut a, mut b) = (None, None);
     if n > 2 {
         return None;
     }
     if n >= 1 {
-        a = args.get_item(0).ok();
+        a = Some(call.get(0));
     }
     if n == 2 {
-        b = args.get_item(1).ok();
+        b = Some(call.get(1));
     }
-    if let Some(kw) = kwargs {
-        for (k, v) in kw.iter() {
-            let k = k.cast::<PyString>().ok()?;
-            if same_name(k, first) && a.is_none() {
-                a = Some(v);
-            } else if same_name(k, second) && b.is_none() {
-                b = Some(v);
-            } else {
-                return None;
-            }
+    for (k, v) in call.kw() {
+        let k = k.cast::<PyString>().ok()?;
+        if same_name(k, first) && a.is_none() {
+            a = Some(v);
+        } else if same_name(k, second) && b.is_none() {
+            b = Some(v);
+        } else {
+            return None;
         }
     }
     Some((a?, b))

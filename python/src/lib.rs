@@ -233,14 +233,9 @@ struct ExecClassify {
 }
 
 impl swap::Fast for ExecClassify {
-    fn call<'py>(
-        &self,
-        py: Python<'py>,
-        args: &Bound<'py, pyo3::types::PyTuple>,
-        kwargs: Option<&Bound<'py, pyo3::types::PyDict>>,
-    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+    fn call<'py>(&self, py: Python<'py>, a: &swap::CallArgs<'_, 'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
         use pyo3::intern;
-        let Some((command, policy)) = fast::one_or_two(args, kwargs, intern!(py, "command"), intern!(py, "policy")) else {
+        let Some((command, policy)) = fast::one_or_two(a, intern!(py, "command"), intern!(py, "policy")) else {
             return Ok(None);
         };
         let Ok(command) = command.cast_exact::<PyString>() else { return Ok(None) };
@@ -308,6 +303,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     )?;
     m.add("WRAPPER_TOKENS", PyFrozenSet::new(m.py(), exec_capability::WRAPPER_TOKENS)?)?;
     m.add_class::<swap::NativeFunction>()?;
+    m.add_function(wrap_pyfunction!(swap::_as_function, m)?)?;
     m.add_function(wrap_pyfunction!(registry::_bind, m)?)?;
     m.add_function(wrap_pyfunction!(economics::bind_liveness_classify, m)?)?;
     m.add_function(wrap_pyfunction!(economics::bind_productivity_classify, m)?)?;

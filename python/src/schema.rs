@@ -3,7 +3,7 @@
 use crate::convert::{json_value, py_str, to_py};
 use crate::fast::{build, exact_i64, is_type, member_index, members_of, one_or_two, read, same_name};
 use crate::registry::{self, Enum};
-use crate::swap::{Fast, NativeFunction};
+use crate::swap::{CallArgs, Fast, NativeFunction};
 use dos_core::deciders::durable_schema::{self, Readability, SchemaTag};
 use dos_core::deciders::hook_exit::{self, HookExitPolicy, Intervention};
 use dos_core::pyjson::{Dict, Value};
@@ -144,8 +144,8 @@ struct ClassifyExit {
 }
 
 impl Fast for ClassifyExit {
-    fn call<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        let Some((code_obj, policy)) = one_or_two(args, kwargs, intern!(py, "code"), intern!(py, "policy")) else { return Ok(None) };
+    fn call<'py>(&self, py: Python<'py>, a: &CallArgs<'_, 'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let Some((code_obj, policy)) = one_or_two(a, intern!(py, "code"), intern!(py, "policy")) else { return Ok(None) };
         let Some(code) = exact_i64(&code_obj) else { return Ok(None) };
         let policy = match policy {
             None => self.default.clone(),
@@ -379,16 +379,15 @@ struct SchemaClassify {
 }
 
 impl Fast for SchemaClassify {
-    fn call<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Option<Bound<'py, PyAny>>> {
+    fn call<'py>(&self, py: Python<'py>, a: &CallArgs<'_, 'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
         // classify(record, *, family, understands)
-        let mut record = match args.len() {
+        let mut record = match a.len() {
             0 => None,
-            1 => Some(args.get_item(0)?),
+            1 => Some(a.get(0)),
             _ => return Ok(None),
         };
         let (mut family, mut understands) = (None, None);
-        let Some(kw) = kwargs else { return Ok(None) };
-        for (k, v) in kw.iter() {
+        for (k, v) in a.kw() {
             let Ok(k) = k.cast::<PyString>() else { return Ok(None) };
             if same_name(k, intern!(py, "family")) {
                 family = Some(v);
@@ -462,11 +461,11 @@ pub(crate) fn bind_schema_classify(
 struct SchemaTagFragment;
 
 impl Fast for SchemaTagFragment {
-    fn call<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        let (family, version) = match (args.len(), kwargs) {
-            (1, None) => (args.get_item(0)?, None),
-            (2, None) => (args.get_item(0)?, Some(args.get_item(1)?)),
-            _ => match one_or_two(args, kwargs, intern!(py, "family"), intern!(py, "version")) {
+    fn call<'py>(&self, py: Python<'py>, a: &CallArgs<'_, 'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let (family, version) = match (a.len(), a.has_kw()) {
+            (1, false) => (a.get(0), None),
+            (2, false) => (a.get(0), Some(a.get(1))),
+            _ => match one_or_two(a, intern!(py, "family"), intern!(py, "version")) {
                 Some(x) => x,
                 None => return Ok(None),
             },
@@ -533,10 +532,10 @@ impl RefusalPayload {
 }
 
 impl Fast for RefusalPayload {
-    fn call<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        let verdict = match (args.len(), kwargs) {
-            (1, None) => args.get_item(0)?,
-            _ => match one_or_two(args, kwargs, intern!(py, "verdict"), intern!(py, "verdict")) {
+    fn call<'py>(&self, py: Python<'py>, a: &CallArgs<'_, 'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let verdict = match (a.len(), a.has_kw()) {
+            (1, false) => a.get(0),
+            _ => match one_or_two(a, intern!(py, "verdict"), intern!(py, "verdict")) {
                 Some((v, None)) => v,
                 _ => return Ok(None),
             },

@@ -10,7 +10,7 @@
 use crate::convert::{json_value, py_str, to_py};
 use crate::fast::{build, exact_i64, is_type, member_index, members_of, one_or_two, read};
 use crate::registry::Enum;
-use crate::swap::{Fast, NativeFunction};
+use crate::swap::{CallArgs, Fast, NativeFunction};
 use dos_core::deciders::posttool_sensor;
 use dos_core::deciders::tool_stream::{self, StreamPolicy, StreamState, StreamStep};
 use dos_core::pyjson::{Dict, Str, Value};
@@ -288,8 +288,8 @@ struct ClassifyStream {
 }
 
 impl Fast for ClassifyStream {
-    fn call<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        let Some((stream, policy)) = one_or_two(args, kwargs, intern!(py, "stream"), intern!(py, "policy")) else { return Ok(None) };
+    fn call<'py>(&self, py: Python<'py>, a: &CallArgs<'_, 'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let Some((stream, policy)) = one_or_two(a, intern!(py, "stream"), intern!(py, "policy")) else { return Ok(None) };
         if !is_type(&stream, &self.stream_cls) {
             return Ok(None);
         }
@@ -372,9 +372,9 @@ struct StepFromEvent {
 }
 
 impl Fast for StepFromEvent {
-    fn call<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Option<Bound<'py, PyAny>>> {
+    fn call<'py>(&self, py: Python<'py>, a: &CallArgs<'_, 'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
         // The policy is accepted and, as in the reference, not read.
-        let Some((event, _policy)) = one_or_two(args, kwargs, intern!(py, "event"), intern!(py, "policy")) else { return Ok(None) };
+        let Some((event, _policy)) = one_or_two(a, intern!(py, "event"), intern!(py, "policy")) else { return Ok(None) };
         let Ok(ev) = event.cast_exact::<PyDict>() else { return Ok(None) };
         let none = || Ok(Some(py.None().into_bound(py)));
         let Some(tool) = ev.get_item(intern!(py, "tool_name"))? else { return none() };
@@ -437,11 +437,11 @@ struct WarnPayload {
 const STATES: [StreamState; 3] = [StreamState::Advancing, StreamState::Repeating, StreamState::Stalled];
 
 impl Fast for WarnPayload {
-    fn call<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        if args.len() != 1 || kwargs.is_some_and(|k| !k.is_empty()) {
+    fn call<'py>(&self, py: Python<'py>, a: &CallArgs<'_, 'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        if a.len() != 1 || a.has_kw() {
             return Ok(None);
         }
-        let verdict = args.get_item(0)?;
+        let verdict = a.get(0);
         if !is_type(&verdict, &self.verdict_cls) {
             return Ok(None);
         }

@@ -3,7 +3,7 @@
 
 use crate::convert::json_value;
 use crate::fast::{one_or_two, same_name, utf8_of};
-use crate::swap::{Fast, NativeFunction};
+use crate::swap::{CallArgs, Fast, NativeFunction};
 use dos_core::deciders::tree;
 use pyo3::exceptions::{PyException, PyTypeError};
 use pyo3::ffi;
@@ -51,8 +51,8 @@ fn entries<'a>(seq: &'a Bound<'_, PyAny>) -> Option<Vec<&'a str>> {
 struct NormTreePrefix;
 
 impl Fast for NormTreePrefix {
-    fn call<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        let Some((p, None)) = one_or_two(args, kwargs, intern!(py, "p"), intern!(py, "p")) else { return Ok(None) };
+    fn call<'py>(&self, py: Python<'py>, a: &CallArgs<'_, 'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let Some((p, None)) = one_or_two(a, intern!(py, "p"), intern!(py, "p")) else { return Ok(None) };
         let text = if p.is_none() {
             ""
         } else if p.is_exact_instance_of::<PyString>() {
@@ -70,8 +70,8 @@ impl Fast for NormTreePrefix {
 struct PrefixesCollide;
 
 impl Fast for PrefixesCollide {
-    fn call<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        let Some((a, Some(b))) = one_or_two(args, kwargs, intern!(py, "a"), intern!(py, "b")) else { return Ok(None) };
+    fn call<'py>(&self, py: Python<'py>, a: &CallArgs<'_, 'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let Some((a, Some(b))) = one_or_two(a, intern!(py, "a"), intern!(py, "b")) else { return Ok(None) };
         if !a.is_exact_instance_of::<PyString>() || !b.is_exact_instance_of::<PyString>() {
             return Ok(None);
         }
@@ -83,8 +83,8 @@ impl Fast for PrefixesCollide {
 struct LaneTreesDisjoint;
 
 impl Fast for LaneTreesDisjoint {
-    fn call<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        let Some((a, Some(b))) = one_or_two(args, kwargs, intern!(py, "tree_a"), intern!(py, "tree_b")) else { return Ok(None) };
+    fn call<'py>(&self, py: Python<'py>, a: &CallArgs<'_, 'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let Some((a, Some(b))) = one_or_two(a, intern!(py, "tree_a"), intern!(py, "tree_b")) else { return Ok(None) };
         let (Some(ta), Some(tb)) = (entries(&a), entries(&b)) else { return Ok(None) };
         Ok(Some(pyo3::types::PyBool::new(py, tree::lane_trees_disjoint(&ta, &tb)).to_owned().into_any()))
     }
@@ -178,13 +178,12 @@ fn tree_entries(items: &[Bound<'_, PyAny>]) -> PyResult<Vec<String>> {
 struct DisjointFromAllLive;
 
 impl Fast for DisjointFromAllLive {
-    fn call<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        if !args.is_empty() {
+    fn call<'py>(&self, py: Python<'py>, a: &CallArgs<'_, 'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        if a.len() != 0 {
             return Ok(None);
         }
-        let Some(kw) = kwargs else { return Ok(None) };
         let (mut requested, mut live, mut lookup) = (None, None, None);
-        for (k, v) in kw.iter() {
+        for (k, v) in a.kw() {
             let Ok(k) = k.cast::<PyString>() else { return Ok(None) };
             if same_name(k, intern!(py, "requested_tree")) {
                 requested = Some(v);

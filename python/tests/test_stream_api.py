@@ -13,6 +13,7 @@ import dos.tool_stream as ref_ts  # noqa: E402
 
 import dos_native  # noqa: E402
 from dos_native import DosError  # noqa: E402
+from dos_native import durable_schema as ds  # noqa: E402
 from dos_native import posttool_sensor as ps  # noqa: E402
 from dos_native import tool_stream as ts  # noqa: E402
 
@@ -201,8 +202,22 @@ def test_warn_payload():
 
 def test_native_paths_serve_the_typed_classes():
     steps = ts.ToolStream(tuple(ts.StreamStep("R", "a", "r") for _ in range(3)))
-    assert ts.classify_stream.native_only(steps) is not NotImplemented
-    assert ps.step_from_event.native_only(EVENTS[0]) is not NotImplemented
-    assert ps.warn_payload.native_only(ts.classify_stream(steps)) is not NotImplemented
+    assert ts.classify_stream.__self__.native_only(steps) is not NotImplemented
+    assert ps.step_from_event.__self__.native_only(EVENTS[0]) is not NotImplemented
+    assert ps.warn_payload.__self__.native_only(ts.classify_stream(steps)) is not NotImplemented
     assert ts.classify_stream.__name__ == "classify_stream" and "stall" in ts.classify_stream.__doc__
-    assert dos_native.tool_stream.classify_stream.native_op == "tool_stream.classify_stream"
+    assert ts.classify_stream.__module__ == "dos_native.tool_stream"
+    assert dos_native.tool_stream.classify_stream.__self__.native_op == "tool_stream.classify_stream"
+    # The native function object behaves like the function itself.
+    assert ts.classify_stream.__self__(steps).state is ts.StreamState.REPEATING
+    assert ts.classify_stream.__self__.fallback.__name__ == "classify_stream"
+
+
+def test_signatures_where_inspect_can_read_them():
+    import inspect
+
+    assert str(inspect.signature(ds.classify)) == "(record, *, family, understands)"
+    assert str(inspect.signature(ps.step_from_event)) == "(event, policy=None)"
+    # A default that is an object (DEFAULT_POLICY) cannot be written in a
+    # builtin's text signature: help() shows it in the docstring instead.
+    assert ts.classify_stream.__doc__.startswith("classify_stream(stream")
