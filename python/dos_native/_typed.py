@@ -62,7 +62,7 @@ def native(fast: Any, slow: F) -> F:
             doc = f"{slow.__name__}{inspect.signature(slow)}\n\n{doc}"
         except (TypeError, ValueError):
             pass
-    return _native._as_function(fast, slow.__name__, doc, slow.__module__)
+    return _native._as_function(fast, slow.__name__, doc, slow.__module__)  # type: ignore[return-value]
 
 
 def fields(obj: Any) -> Any:
