@@ -1,65 +1,174 @@
 #!/usr/bin/env python3
 """Time the reference (dos-kernel 0.22.0) and dos_native side by side, in one
 process, on the same inputs, and print the ratios. A benchmark, not a test:
-`make bench` runs it; figures go to docs/benchmarks.md by hand."""
+`make bench` runs it; figures go to docs/benchmarks.md by hand.
+
+Three columns per operation:
+- reference: the dos-kernel function as installed;
+- typed: the dos_native function of the same module path and name, on
+  dos_native's own input classes;
+- accelerated: the same dos-kernel call after dos_native.accelerate() has
+  swapped the function (the reference's own result types, built natively).
+
+Each figure is the best of several repeats (µs per call); the ratio is
+reference / native. Options: --quick (fewer loops), --only SUBSTRING.
+"""
 from __future__ import annotations
 
-import importlib
+import argparse
+import os
 import platform
+import sys
 import timeit
 
 import dos
+import dos.posttool_sensor  # noqa: F401 - accelerate() swaps it only once imported
 import dos_native
 
+TARGETS = {
+    "tool_stream.classify_stream (64 identical steps)": 20.0,
+}
+CLASSIFIER_TARGET = 5.0
 
-def best_us(fn, number=20000, repeat=5):
+
+def best_us(fn, number, repeat):
     return min(timeit.repeat(fn, number=number, repeat=repeat)) / number * 1e6
 
 
 def cases():
-    from dos import _tree as rt, exec_capability as rx
-    from dos_native import _tree as nt, exec_capability as nx
+    """(name, make(module_loader) -> zero-argument callable, kind) per row.
 
-    yield "exec_capability.classify_command", lambda: rx.classify_command("FOO=1 python3 -c 'x'"), \
-        lambda: nx.classify_command("FOO=1 python3 -c 'x'")
-    yield "_tree.prefixes_collide", lambda: rt.prefixes_collide("src/dos/a", "src/dos/b"), \
-        lambda: nt.prefixes_collide("src/dos/a", "src/dos/b")
-    a, b = ["docs/UI-*", "src/dos/"], ["docs/svc-*", "tests/"]
-    yield "_tree.lane_trees_disjoint", lambda: rt.lane_trees_disjoint(a, b), lambda: nt.lane_trees_disjoint(a, b)
+    `make` receives `m(name)`, which returns either the reference module
+    (`dos.<name>`) or dos_native's (`dos_native.<name>`), so both sides run
+    the same code on their own classes.
+    """
+    yield "exec_capability.classify_command", lambda m: (lambda x=m("exec_capability"): x.classify_command("FOO=1 python3 -c 'x'")), "classifier"
 
-    def typed(mod, build):
-        try:
-            ref = importlib.import_module(f"dos.{mod}")
-            nat = importlib.import_module(f"dos_native.{mod}")
-        except ImportError:
-            return None
-        return build(ref), build(nat)
+    def liveness(m):
+        x = m("liveness")
+        ev = x.ProgressEvidence(run_started_ms=0, now_ms=10**7, commits_since_start=0, last_heartbeat_age_ms=1000, process_alive=True)
+        return lambda: x.classify(ev)
 
-    pairs = {
-        "liveness.classify": typed("liveness", lambda m: (lambda ev=m.ProgressEvidence(
-            run_started_ms=0, now_ms=10**7, commits_since_start=0, last_heartbeat_age_ms=1000, process_alive=True):
-            m.classify(ev))),
-        "productivity.classify": typed("productivity", lambda m: (lambda h=m.WorkHistory.of([900, 600, 100]): m.classify(h))),
-        "efficiency.classify": typed("efficiency", lambda m: (lambda e=m.EfficiencyEvidence.of(10, 5000): m.classify(e))),
-        "breaker.classify": typed("breaker", lambda m: (lambda c=m.BreakerCounts(2, 5): m.classify(c))),
+    yield "liveness.classify", liveness, "classifier"
+
+    def productivity(m):
+        x = m("productivity")
+        h = x.WorkHistory.of([900, 600, 100])
+        return lambda: x.classify(h)
+
+    yield "productivity.classify", productivity, "classifier"
+
+    def efficiency(m):
+        x = m("efficiency")
+        e = x.EfficiencyEvidence.of(10, 5000)
+        return lambda: x.classify(e)
+
+    yield "efficiency.classify", efficiency, "classifier"
+
+    def breaker(fn):
+        def make(m):
+            x = m("breaker")
+            c = x.BreakerCounts(2, 5)
+            f = getattr(x, fn)
+            return lambda: getattr(x, fn)(c)
+
+        return make
+
+    yield "breaker.classify", breaker("classify"), "classifier"
+    yield "breaker.record_failure", breaker("record_failure"), "classifier"
+    yield "breaker.record_success", breaker("record_success"), "classifier"
+
+    def breaker_fold(m):
+        x = m("breaker")
+        zero = x.BreakerCounts()  # built once: the same dataclass code on both sides
+
+        def run():
+            c = zero
+            for ok in (False, False, True, False, False, False):
+                t = x.record_success(c) if ok else x.record_failure(c)
+                c, _ = t.counts, t.verdict.state
+            return c
+
+        return run
+
+    yield "breaker fold (6 outcomes, reading counts and state)", breaker_fold, "classifier"
+
+    def stream(keys):
+        def make(m):
+            x = m("tool_stream")
+            st = x.ToolStream(tuple(x.StreamStep(*k) for k in keys))
+            return lambda: x.classify_stream(st)
+
+        return make
+
+    yield "tool_stream.classify_stream (64 identical steps)", stream([("Read", "a", "r")] * 64), "classifier"
+    yield "tool_stream.classify_stream (64 steps, last one new)", stream([("Read", "a", "r")] * 63 + [("Read", "b", "r")]), "classifier"
+
+    def hook(code):
+        def make(m):
+            x = m("hook_exit")
+            return lambda: x.classify_exit(code)
+
+        return make
+
+    yield "hook_exit.classify_exit (exit 2)", hook(2), "classifier"
+    yield "hook_exit.classify_exit (exit 7, fallback verb)", hook(7), "classifier"
+
+    def schema_classify(m):
+        x = m("durable_schema")
+        rec = {"schema": {"family": "intent-ledger", "version": 1}, "op": "X", "lane": "a"}
+        return lambda: x.classify(rec, family="intent-ledger", understands=1)
+
+    yield "durable_schema.classify", schema_classify, "classifier"
+
+    def schema_tag(m):
+        x = m("durable_schema")
+        return lambda: x.tag("intent-ledger", 1)
+
+    yield "durable_schema.tag", schema_tag, "helper"
+
+    def refusal(m):
+        x = m("durable_schema")
+        v = x.classify({"schema": 3}, family="x", understands=2)
+        return lambda: x.unreadable_refusal_payload(v)
+
+    yield "durable_schema.unreadable_refusal_payload", refusal, "helper"
+
+    event = {
+        "session_id": "2cd77e93",
+        "tool_name": "Read",
+        "tool_input": {"file_path": "/repo/src/dos/arbiter.py", "limit": 200, "offset": 0},
+        "tool_response": {"content": "def arbitrate(...):\n" * 20, "truncated": False},
     }
-    for name, pair in pairs.items():
-        if pair:
-            yield name, pair[0], pair[1]
-    try:
-        from dos import tool_stream as rs
-        from dos_native import tool_stream as ns
 
-        def stream(m):
-            st = m.ToolStream(tuple(m.StreamStep("Read", "a", "r") for _ in range(64)))
-            return lambda: m.classify_stream(st)
+    def step(m):
+        x = m("posttool_sensor")
+        return lambda: x.step_from_event(event)
 
-        yield "tool_stream.classify_stream (64 identical steps)", stream(rs), stream(ns)
-    except ImportError:
-        pass
-    req = '{"abi":1,"op":"exec_capability.classify_command","config":null,"args":{"command":"python3 -c 1"}}'
-    yield "envelope call (JSON text in/out) vs reference classify", lambda: rx.classify_command("python3 -c 1"), \
-        lambda: dos_native.call(req)
+    yield "posttool_sensor.step_from_event", step, "helper"
+
+    def warn(m):
+        x, t = m("posttool_sensor"), m("tool_stream")
+        v = t.classify_stream(t.ToolStream(tuple(t.StreamStep("Read", "a", "r") for _ in range(5))))
+        return lambda: x.warn_payload(v)
+
+    yield "posttool_sensor.warn_payload", warn, "helper"
+
+    def tree(fn, *args, **kwargs):
+        def make(m):
+            x = m("_tree")
+            return lambda: getattr(x, fn)(*args, **kwargs)
+
+        return make
+
+    yield "_tree.norm_tree_prefix", tree("norm_tree_prefix", "Src/Dos/*.py"), "helper"
+    yield "_tree.prefixes_collide", tree("prefixes_collide", "src/dos/a", "src/dos/b"), "helper"
+    yield "_tree.lane_trees_disjoint (2 x 2 entries)", tree("lane_trees_disjoint", ["docs/UI-*", "src/dos/"], ["docs/svc-*", "tests/"]), "classifier"
+    trees = {f"l{i}": [f"pkg{i}/", f"docs/{i}-*"] for i in range(4)}
+    live = [{"lane": f"l{i}"} for i in range(4)]
+    yield "_tree.tree_disjoint_from_all_live (4 live lanes)", tree(
+        "tree_disjoint_from_all_live", requested_tree=["src/", "tests/"], live=live, sibling_tree_lookup=trees.get
+    ), "classifier"
 
 
 def arbiter_cases():
@@ -86,13 +195,48 @@ def arbiter_cases():
 
 
 def main():
-    print(f"machine: {platform.machine()} {platform.processor() or ''} python {platform.python_version()}; "
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--only", default="")
+    opts = ap.parse_args()
+    number, repeat = (2000, 3) if opts.quick else (20000, 7)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"machine: {platform.machine()} {os.cpu_count()} cpus, load {load:.2f}; python {platform.python_version()}; "
           f"dos-kernel {getattr(dos, '__version__', '?')}, dos_native {dos_native.__version__}")
-    print(f"{'op':58s} {'reference µs':>13s} {'native µs':>10s} {'ratio':>7s}")
-    for name, ref, nat in [*cases(), *arbiter_cases()]:
-        r, n = best_us(ref), best_us(nat)
-        print(f"{name:58s} {r:13.3f} {n:10.3f} {r / n:6.1f}×")
+    head = f"{'op':56s} {'reference µs':>12s} {'typed µs':>9s} {'ratio':>7s} {'accel µs':>9s} {'ratio':>7s}"
+    print(head)
+    print("-" * len(head))
+    import importlib
+
+    ref = lambda name: importlib.import_module(f"dos.{name}")  # noqa: E731
+    nat = lambda name: importlib.import_module(f"dos_native.{name}")  # noqa: E731
+    for name, make, kind in cases():
+        if opts.only not in name:
+            continue
+        n = max(number // 20, 50) if "fold" in name or "64" in name or "live" in name else number
+        dos_native.restore()
+        r_fn, t_fn = make(ref), make(nat)
+        r = best_us(r_fn, n, repeat)
+        t = best_us(t_fn, n, repeat)
+        dos_native.accelerate()
+        a = best_us(make(ref), n, repeat)
+        dos_native.restore()
+        target = TARGETS.get(name, CLASSIFIER_TARGET if kind == "classifier" else None)
+        mark = "" if target is None else ("  (target %.0f×%s)" % (target, "" if r / t >= target else ", typed not met"))
+        print(f"{name:56s} {r:12.3f} {t:9.3f} {r / t:6.1f}× {a:9.3f} {r / a:6.1f}×{mark}")
+    req = '{"abi":1,"op":"exec_capability.classify_command","config":null,"args":{"command":"python3 -c 1"}}'
+    from dos import exec_capability as rx
+
+    r = best_us(lambda: rx.classify_command("python3 -c 1"), number, repeat)
+    e = best_us(lambda: dos_native.call(req), number, repeat)
+    print(f"{'envelope call (JSON text in/out) vs reference classify':56s} {r:12.3f} {e:9.3f} {r / e:6.1f}×")
+    for name, r_fn, n_fn in arbiter_cases():
+        if opts.only not in name:
+            continue
+        r, t = best_us(r_fn, number, repeat), best_us(n_fn, number, repeat)
+        print(f"{name:56s} {r:12.3f} {t:9.3f} {r / t:6.1f}×")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -16,7 +16,20 @@ import os as _os
 from . import _native
 from ._native import ABI_VERSION, REFERENCE_VERSION, DosError, call, dispatch, ops
 from ._native import __version__ as __version__
-from . import _tree, breaker, config, efficiency, exec_capability, lane_journal, lane_lease, liveness, productivity
+from . import (
+    _tree,
+    breaker,
+    durable_schema,
+    efficiency,
+    exec_capability,
+    hook_exit,
+    intervention,
+    liveness,
+    posttool_sensor,
+    productivity,
+    tool_stream,
+)
+from . import config, lane_journal, lane_lease
 from . import export_cursor, id_alloc, intent_ledger, run_id, verdict_journal
 from . import admission, arbiter, lane_overlap, lock_modes, overlap_policy, self_modify
 from ._accelerate import accelerate, accelerated, restore
@@ -36,6 +49,11 @@ __all__ = [
     "productivity",
     "efficiency",
     "breaker",
+    "tool_stream",
+    "posttool_sensor",
+    "hook_exit",
+    "intervention",
+    "durable_schema",
     "_tree",
     "id_alloc",
     "run_id",

@@ -10,45 +10,29 @@ from __future__ import annotations
 
 import functools
 import importlib
-from typing import Any, Callable
+import sys
+from typing import Callable
 
-from . import _native, _tree
+from . import _native, _typed
 
 # (module, attribute) -> original function, for what is swapped now.
 _SWAPPED: dict[tuple[str, str], Callable] = {}
 
 
-def _exec_classify(ref_mod, original):
-    members = {m.value: m for m in ref_mod.Capability}
-    Verdict = ref_mod.ExecCapabilityVerdict
-    default = ref_mod.DEFAULT_POLICY
-    new, setattr_ = object.__new__, object.__setattr__
-
-    @functools.wraps(original)
-    def classify_command(command, policy=default):
-        try:
-            v = _native.classify_command(command, None if policy is default else policy)
-        except Exception:
-            return original(command, policy)
-        # Build the reference's frozen dataclass without its __init__ checks.
-        out = new(Verdict)
-        setattr_(out, "capability", members[v.capability.value])
-        setattr_(out, "program", v.program)
-        setattr_(out, "reason", v.reason)
-        return out
-
-    return classify_command
+def _exec_classify(m, original):
+    fast = _native.bind_exec_classify(m.ExecCapabilityVerdict, m.Capability, m.DEFAULT_POLICY, original)
+    return _wrapped(fast, original)
 
 
-
-# The loop-economics deciders. Each swapped function serves only the
-# reference's own argument classes (exact types; anything else, a subclass or
-# a duck-typed object, goes to the original, which may read it differently)
-# and sends their __dict__ (exactly the fields; faster to convert than the
-# dataclass). It echoes the caller's evidence object as the reference does,
-# and builds the reference's frozen dataclasses without running __init__ by
-# filling their __dict__; a module whose classes have none (slots) is left
-# alone.
+# The loop-economics deciders. Each swapped function is a native function
+# bound to the reference's own classes: it serves instances of exactly those
+# classes holding exactly the built-in types it understands (anything else, a
+# subclass, a duck-typed object, a float where an int is expected, goes to the
+# original, which may read it differently), echoes the caller's evidence
+# object as the reference does, and builds the reference's frozen dataclasses
+# without running __init__ (object.__new__ through the class's own slot, then
+# the fields set as object.__setattr__ would). A module whose classes keep no
+# __dict__ (slots) is left alone.
 
 
 def _with_dicts(factory):
@@ -66,128 +50,95 @@ def _with_dicts(factory):
     return guarded
 
 
-def _classify(op: str, enum: str, verdict: str, evidence: str, policy: str, field: str, echo: str):
-    """A swapped `classify(<evidence>, policy=DEFAULT_POLICY)` that answers with
-    the reference's own verdict type. `field` is the op's argument name for the
-    evidence; `echo` is the verdict field that carries the same object back."""
+def _wrapped(fast, original):
+    """The native function as a builtin with the original's name, module,
+    docstring and signature."""
+    return _typed.native(fast, original)
 
-    def factory(ref_mod, original):
-        states = {m.value: m for m in getattr(ref_mod, enum)}
-        Verdict, Evidence, Policy = getattr(ref_mod, verdict), getattr(ref_mod, evidence), getattr(ref_mod, policy)
-        default = ref_mod.DEFAULT_POLICY
-        dispatch, new = _native.dispatch, object.__new__
 
-        @functools.wraps(original)
-        def classify(ev, policy=default):
-            try:
-                if type(ev) is not Evidence:
-                    raise TypeError
-                if policy is default:
-                    d = dispatch(op, {field: ev.__dict__})
-                elif type(policy) is Policy:
-                    d = dispatch(op, {field: ev.__dict__, "policy": policy.__dict__})
-                else:
-                    raise TypeError
-                state = states[d["verdict"]]
-            except Exception:
-                return original(ev, policy)
-            out = new(Verdict)
-            f = out.__dict__
-            f["verdict"] = state
-            f["reason"] = d["reason"]
-            f[echo] = ev
-            return out
+def _liveness_classify(m, original):
+    return _wrapped(_native.bind_liveness_classify(
+        m.ProgressEvidence, m.LivenessPolicy, m.DEFAULT_POLICY, original, m.LivenessVerdict, m.Liveness), original)
 
-        return classify
+
+def _productivity_classify(m, original):
+    return _wrapped(_native.bind_productivity_classify(
+        m.WorkHistory, m.ProductivityPolicy, m.DEFAULT_POLICY, original, m.ProductivityVerdict, m.Productivity), original)
+
+
+def _efficiency_classify(m, original):
+    return _wrapped(_native.bind_efficiency_classify(
+        m.EfficiencyEvidence, m.EfficiencyPolicy, m.DEFAULT_POLICY, original, m.EfficiencyVerdict, m.Efficiency), original)
+
+
+def _breaker(op: str):
+    def factory(m, original):
+        fast = _native.bind_breaker(op, m.BreakerCounts, m.BreakerPolicy, m.DEFAULT_POLICY, m.Escalation, original,
+                                    m.BreakerVerdict, m.BreakerTransition, m.BreakerState)
+        return _wrapped(fast, original)
 
     return factory
 
 
-_liveness_classify = _classify("liveness.classify", "Liveness", "LivenessVerdict", "ProgressEvidence",
-                               "LivenessPolicy", "ev", "evidence")
-_productivity_classify = _classify("productivity.classify", "Productivity", "ProductivityVerdict", "WorkHistory",
-                                   "ProductivityPolicy", "history", "history")
-_efficiency_classify = _classify("efficiency.classify", "Efficiency", "EfficiencyVerdict", "EfficiencyEvidence",
-                                 "EfficiencyPolicy", "evidence", "evidence")
-
-
-def _breaker(op: str, transition: bool):
-    def factory(ref_mod, original):
-        states = {m.value: m for m in ref_mod.BreakerState}
-        Escalation = ref_mod.Escalation
-        escalations = {m.value: m for m in Escalation}
-        rungs = {None: None, "consecutive": "consecutive", "total": "total"}
-        Counts, Policy = ref_mod.BreakerCounts, ref_mod.BreakerPolicy
-        Verdict, Transition = ref_mod.BreakerVerdict, ref_mod.BreakerTransition
-        default = ref_mod.DEFAULT_POLICY
-        dispatch, new = _native.dispatch, object.__new__
-
-        @functools.wraps(original)
-        def swapped(counts, policy=default):
-            try:
-                if type(counts) is not Counts:
-                    raise TypeError
-                if policy is default:
-                    d = dispatch(op, {"counts": counts.__dict__})
-                # The reference formats on_trip.value, so only a real member is served.
-                elif type(policy) is Policy and type(policy.on_trip) is Escalation:
-                    d = dispatch(op, {"counts": counts.__dict__, "policy": policy.__dict__})
-                else:
-                    raise TypeError
-                vd = d["verdict"] if transition else d
-                v = new(Verdict)
-                f = v.__dict__
-                f["state"] = states[vd["state"]]
-                f["escalation"] = escalations[vd["escalation"]]
-                f["reason"] = vd["reason"]
-                f["tripped_on"] = rungs[vd["tripped_on"]]
-                if not transition:
-                    return v
-                c = d["counts"]
-                nc = new(Counts)
-                f = nc.__dict__
-                f["consecutive"] = c["consecutive"]
-                f["total"] = c["total"]
-            except Exception:
-                return original(counts, policy)
-            out = new(Transition)
-            f = out.__dict__
-            f["counts"] = nc
-            f["verdict"] = v
-            return out
-
-        return swapped
+def _tree_fn(name: str):
+    def factory(m, original):
+        return _wrapped(_native.bind_tree(name, original), original)
 
     return factory
 
-def _plain(native: Callable) -> Callable[[Any, Callable], Callable]:
-    def factory(ref_mod, original):
-        @functools.wraps(original)
-        def swapped(*args, **kwargs):
-            try:
-                return native(*args, **kwargs)
-            except Exception:
-                return original(*args, **kwargs)
 
-        return swapped
+def _classify_stream(m, original):
+    return _wrapped(_native.bind_classify_stream(m.ToolStream, m.StreamPolicy, m.DEFAULT_POLICY, m.StreamVerdict,
+                                                 m.StreamState, original, step_cls=m.StreamStep), original)
 
-    return factory
+
+def _step_from_event(m, original):
+    return _wrapped(_native.bind_step_from_event(original, step_cls=m.StreamStep), original)
+
+
+def _classify_exit(m, original):
+    return _wrapped(_native.bind_classify_exit(m.HookExitPolicy, m.DEFAULT_POLICY, m.Intervention, original,
+                                               verdict_cls=m.ExitVerdict), original)
+
+
+def _schema_classify(m, original):
+    return _wrapped(_native.bind_schema_classify(original, m.ReadabilityVerdict, m.SchemaTag, m.Readability), original)
+
+
+def _schema_tag(m, original):
+    return _wrapped(_native.bind_schema_tag(original), original)
 
 
 # What accelerate() can swap: (module, function) -> factory(ref_module, original).
+# Left out on purpose: posttool_sensor.warn_payload and
+# durable_schema.unreadable_refusal_payload, whose reference versions build a
+# small dict from an f-string in well under two microseconds; the native
+# versions (typed in dos_native) are no faster from Python, so swapping them
+# would only add risk.
 _TABLE: dict[tuple[str, str], Callable] = {
     ("dos.exec_capability", "classify_command"): _exec_classify,
-    ("dos._tree", "norm_tree_prefix"): _plain(_tree.norm_tree_prefix),
-    ("dos._tree", "prefixes_collide"): _plain(_tree.prefixes_collide),
-    ("dos._tree", "lane_trees_disjoint"): _plain(_tree.lane_trees_disjoint),
-    ("dos._tree", "tree_disjoint_from_all_live"): _plain(_tree.tree_disjoint_from_all_live),
+    ("dos._tree", "norm_tree_prefix"): _tree_fn("norm_tree_prefix"),
+    ("dos._tree", "prefixes_collide"): _tree_fn("prefixes_collide"),
+    ("dos._tree", "lane_trees_disjoint"): _tree_fn("lane_trees_disjoint"),
+    ("dos._tree", "tree_disjoint_from_all_live"): _tree_fn("tree_disjoint_from_all_live"),
     ("dos.liveness", "classify"): _with_dicts(_liveness_classify),
     ("dos.productivity", "classify"): _with_dicts(_productivity_classify),
     ("dos.efficiency", "classify"): _with_dicts(_efficiency_classify),
-    ("dos.breaker", "record_failure"): _with_dicts(_breaker("breaker.record_failure", True)),
-    ("dos.breaker", "record_success"): _with_dicts(_breaker("breaker.record_success", True)),
-    ("dos.breaker", "classify"): _with_dicts(_breaker("breaker.classify", False)),
+    ("dos.breaker", "record_failure"): _with_dicts(_breaker("record_failure")),
+    ("dos.breaker", "record_success"): _with_dicts(_breaker("record_success")),
+    ("dos.breaker", "classify"): _with_dicts(_breaker("classify")),
+    ("dos.tool_stream", "classify_stream"): _with_dicts(_classify_stream),
+    ("dos.posttool_sensor", "step_from_event"): _with_dicts(_step_from_event),
+    ("dos.hook_exit", "classify_exit"): _with_dicts(_classify_exit),
+    ("dos.durable_schema", "classify"): _with_dicts(_schema_classify),
+    ("dos.durable_schema", "tag"): _schema_tag,
 }
+
+
+# Modules whose import changes the process (dos.posttool_sensor reconfigures
+# sys.stdout and sys.stderr): accelerate() swaps their functions only once the
+# program has imported them itself; call accelerate() again after that import.
+_ONLY_IF_IMPORTED = {"dos.posttool_sensor"}
 
 
 def register(module: str, attr: str, factory: Callable) -> None:
@@ -201,6 +152,8 @@ def accelerate() -> list[str]:
     Calling it again is harmless."""
     for (modname, attr), factory in _TABLE.items():
         if (modname, attr) in _SWAPPED:
+            continue
+        if modname in _ONLY_IF_IMPORTED and modname not in sys.modules:
             continue
         try:
             mod = importlib.import_module(modname)

@@ -1,27 +1,53 @@
-"""Native ``dos._tree``: the file-tree prefix algebra (same names and arguments)."""
+"""Native ``dos._tree``: the file-tree prefix algebra (same names and arguments).
+
+A lane owns a list of repo-relative globs. An entry normalizes to the
+case-folded text before its first ``*`` (a leading glob gives ``""``, which
+collides with everything); two entries collide when one normalized prefix
+starts with the other; an empty tree is an unknown blast radius and is never
+disjoint. Trees are lists or tuples of ``str`` (None entries are skipped);
+other iterables are accepted and copied first.
+"""
 from __future__ import annotations
 
 from typing import Callable, Optional
 
-from ._native import dispatch as _dispatch
-from ._native import lane_trees_disjoint as _disjoint
-from ._native import norm_tree_prefix as _norm
-from ._native import prefixes_collide
+from . import _native, _typed
 
 __all__ = ["norm_tree_prefix", "prefixes_collide", "lane_trees_disjoint", "tree_disjoint_from_all_live"]
 
 
-def norm_tree_prefix(p: Optional[str]) -> str:
+def _text(p) -> str:
+    if p is None:
+        return ""
+    if not isinstance(p, str):
+        raise TypeError(f"a tree entry must be a str, not {type(p).__name__}")
+    return str(p)
+
+
+def _norm_tree_prefix(p: Optional[str]) -> str:
     """The comparable prefix of one tree entry (leading globs give ``""``)."""
-    return _norm(p)
+    return _typed.serve(norm_tree_prefix, _text(p or None))
 
 
-def lane_trees_disjoint(tree_a: list[str], tree_b: list[str]) -> bool:
+def _prefixes_collide(a: str, b: str) -> bool:
+    """True when one normalized prefix starts with the other."""
+    return _typed.serve(prefixes_collide, _text(a), _text(b))
+
+
+def _tree(t) -> list:
+    return [None if not p else _text(p) for p in t]
+
+
+def _lane_trees_disjoint(tree_a: list[str], tree_b: list[str]) -> bool:
     """True when the two trees cannot name the same file; an empty tree never is."""
-    return _disjoint(list(tree_a), list(tree_b))
+    return _typed.serve(lane_trees_disjoint, _tree(tree_a or ()), _tree(tree_b or ()))
 
 
-def tree_disjoint_from_all_live(
+def _lane(v):
+    return str(v) if isinstance(v, str) else v
+
+
+def _tree_disjoint_from_all_live(
     *,
     requested_tree: list[str],
     live: list[dict],
@@ -29,20 +55,25 @@ def tree_disjoint_from_all_live(
 ) -> bool:
     """True when ``requested_tree`` is provably disjoint from every live sibling.
 
-    The lookup callable is evaluated here, once per distinct live lane, and the
-    resulting map crosses to the native side as data; a lookup that raises
-    counts as an unresolved tree (not disjoint), as in the reference.
+    A sibling with no lane name, a lookup that finds no tree (or raises an
+    ``Exception``), or an overlap makes it False; no live siblings is True.
+    The lookup is called from libdos, once per live sibling in order, and
+    only until the answer is known.
     """
-    trees: dict[str, list[str]] = {}
-    for s in live:
-        lane = str(s.get("lane") or "")
-        if lane and lane not in trees:
-            try:
-                trees[lane] = list(sibling_tree_lookup(lane) or [])
-            except Exception:
-                trees[lane] = []
-    return _dispatch(
-        "_tree.tree_disjoint_from_all_live",
-        {"requested_tree": list(requested_tree), "live": [{"lane": str(s.get("lane") or "")} for s in live],
-         "sibling_trees": trees},
+    return _typed.serve(
+        tree_disjoint_from_all_live,
+        requested_tree=_tree(requested_tree),
+        live=[{"lane": _lane(s.get("lane"))} for s in live],
+        sibling_tree_lookup=sibling_tree_lookup,
     )
+
+
+def _bind(name: str, slow: _typed.F) -> _typed.F:
+    slow.__name__ = slow.__qualname__ = name
+    return _typed.native(_native.bind_tree(name, slow), slow)
+
+
+norm_tree_prefix = _bind("norm_tree_prefix", _norm_tree_prefix)
+prefixes_collide = _bind("prefixes_collide", _prefixes_collide)
+lane_trees_disjoint = _bind("lane_trees_disjoint", _lane_trees_disjoint)
+tree_disjoint_from_all_live = _bind("tree_disjoint_from_all_live", _tree_disjoint_from_all_live)

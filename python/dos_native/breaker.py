@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Optional
 
+from . import _native, _typed
 from ._native import dispatch as _dispatch
 
 __all__ = [
@@ -46,6 +46,9 @@ class BreakerState(str, enum.Enum):
         return self.value
 
 
+_native._bind("BreakerState", BreakerState)
+
+
 class Escalation(str, enum.Enum):
     """Where an open breaker sends the decision: nowhere (NONE), to a JUDGE,
     or to a HUMAN."""
@@ -56,6 +59,9 @@ class Escalation(str, enum.Enum):
 
     def __str__(self) -> str:
         return self.value
+
+
+_native._bind("Escalation", Escalation)
 
 
 @dataclass(frozen=True)
@@ -94,95 +100,56 @@ class BreakerCounts:
             raise ValueError("breaker counts cannot be negative")
 
 
-@dataclass(frozen=True)
-class BreakerVerdict:
-    """CLOSED or OPEN, the escalation (NONE while closed), a one-line reason,
-    and which rung opened it ("consecutive", "total" or None)."""
+_native._bind("BreakerCounts", BreakerCounts)
 
-    state: BreakerState
-    escalation: Escalation
-    reason: str
-    tripped_on: Optional[str] = None
+#: CLOSED or OPEN, the escalation (NONE while closed), a one-line reason
+#: (written when first read) and the rung that opened it ("consecutive",
+#: "total" or None); ``is_open`` and ``to_dict()`` as in dos-kernel.
+BreakerVerdict = _native.BreakerVerdict
 
-    @property
-    def is_open(self) -> bool:
-        """Whether the breaker is OPEN."""
-        return self.state is BreakerState.OPEN
-
-    def to_dict(self) -> dict:
-        """The JSON shape dos-kernel emits."""
-        return {
-            "state": self.state.value,
-            "escalation": self.escalation.value,
-            "reason": self.reason,
-            "tripped_on": self.tripped_on,
-        }
+#: The result of recording an outcome: ``counts`` to carry next and the
+#: ``verdict`` on them (``to_dict()`` is an addition of this package).
+BreakerTransition = _native.BreakerTransition
 
 
-@dataclass(frozen=True)
-class BreakerTransition:
-    """The result of recording an outcome: the counts to carry next and the
-    verdict on them."""
-
-    counts: BreakerCounts
-    verdict: BreakerVerdict
-
-    def to_dict(self) -> dict:
-        """``{"counts": {...}, "verdict": {...}}``, the native op's shape
-        (an addition: the reference's transition has no ``to_dict``)."""
-        c = self.counts
-        return {"counts": {"consecutive": c.consecutive, "total": c.total}, "verdict": self.verdict.to_dict()}
-
-
-_STATES = {m.value: m for m in BreakerState}
-_ESCALATIONS = {m.value: m for m in Escalation}
-_RUNGS = {None: None, "consecutive": "consecutive", "total": "total"}
-_new = object.__new__
+def _generic(op: str, counts, policy):
+    """Check the input through the dispatcher, then serve it natively on
+    this module's own classes."""
+    args = {"counts": _typed.fields(counts)}
+    if policy is not None and policy is not DEFAULT_POLICY:
+        args["policy"] = _typed.fields(policy)
+    _dispatch(f"breaker.{op}", args)
+    own_policy = (
+        DEFAULT_POLICY
+        if "policy" not in args
+        else _typed.coerce(BreakerPolicy, policy, on_trip=lambda v: Escalation(_typed.value_of(v)))
+    )
+    return _typed.serve(_FAST[op], _typed.coerce(BreakerCounts, counts), own_policy)
 
 
-# The frozen instances are built by filling their __dict__ directly, the
-# cheapest way in; the native dicts hold exactly the fields, in order.
-
-
-def _verdict(d: dict) -> BreakerVerdict:
-    out = _new(BreakerVerdict)
-    f = out.__dict__
-    f["state"] = _STATES[d["state"]]
-    f["escalation"] = _ESCALATIONS[d["escalation"]]
-    f["reason"] = d["reason"]
-    f["tripped_on"] = _RUNGS[d["tripped_on"]]
-    return out
-
-
-def _transition(d: dict) -> BreakerTransition:
-    counts = _new(BreakerCounts)
-    counts.__dict__.update(d["counts"])
-    out = _new(BreakerTransition)
-    f = out.__dict__
-    f["counts"] = counts
-    f["verdict"] = _verdict(d["verdict"])
-    return out
-
-
-def _args(counts, policy) -> dict:
-    # An instance's __dict__ holds exactly its fields and converts faster.
-    args = {"counts": counts.__dict__ if type(counts) is BreakerCounts else counts}
-    if policy is not DEFAULT_POLICY:
-        args["policy"] = policy.__dict__ if type(policy) is BreakerPolicy else policy
-    return args
-
-
-def record_failure(counts: BreakerCounts, policy: BreakerPolicy = DEFAULT_POLICY) -> BreakerTransition:
+def _record_failure(counts: BreakerCounts, policy: BreakerPolicy = DEFAULT_POLICY) -> BreakerTransition:
     """Count one more failure on both counters, then judge (pure, in libdos)."""
-    return _transition(_dispatch("breaker.record_failure", _args(counts, policy)))
+    return _generic("record_failure", counts, policy)
 
 
-def record_success(counts: BreakerCounts, policy: BreakerPolicy = DEFAULT_POLICY) -> BreakerTransition:
+def _record_success(counts: BreakerCounts, policy: BreakerPolicy = DEFAULT_POLICY) -> BreakerTransition:
     """Clear the in-a-row counter (the overall one stays), then judge (pure,
     in libdos). A breaker opened on the total rung stays open."""
-    return _transition(_dispatch("breaker.record_success", _args(counts, policy)))
+    return _generic("record_success", counts, policy)
 
 
-def classify(counts: BreakerCounts, policy: BreakerPolicy = DEFAULT_POLICY) -> BreakerVerdict:
+def _classify(counts: BreakerCounts, policy: BreakerPolicy = DEFAULT_POLICY) -> BreakerVerdict:
     """Judge ``counts`` without recording anything (pure, in libdos)."""
-    return _verdict(_dispatch("breaker.classify", _args(counts, policy)))
+    return _generic("classify", counts, policy)
+
+
+def _bind_op(op: str, slow: _typed.F) -> _typed.F:
+    slow.__name__ = slow.__qualname__ = op
+    fast = _native.bind_breaker(op, BreakerCounts, BreakerPolicy, DEFAULT_POLICY, Escalation, slow)
+    return _typed.native(fast, slow)
+
+
+record_failure = _bind_op("record_failure", _record_failure)
+record_success = _bind_op("record_success", _record_success)
+classify = _bind_op("classify", _classify)
+_FAST = {"record_failure": record_failure, "record_success": record_success, "classify": classify}

@@ -18,6 +18,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from . import _native, _typed
 from ._native import dispatch as _dispatch
 
 __all__ = [
@@ -39,6 +40,9 @@ class Efficiency(str, enum.Enum):
 
     def __str__(self) -> str:
         return self.value
+
+
+_native._bind("Efficiency", Efficiency)
 
 
 @dataclass(frozen=True)
@@ -84,48 +88,28 @@ class EfficiencyEvidence:
         return cls(work=work, tokens=tokens)
 
 
-@dataclass(frozen=True)
-class EfficiencyVerdict:
-    """An efficiency state, a one-line explanation and the counts it judged."""
-
-    verdict: Efficiency
-    reason: str
-    evidence: EfficiencyEvidence
-
-    def to_dict(self) -> dict:
-        """The JSON shape dos-kernel emits: verdict, reason, work, tokens, ratio."""
-        e = self.evidence
-        return {
-            "verdict": self.verdict.value,
-            "reason": self.reason,
-            "evidence": {"work": e.work, "tokens": e.tokens, "ratio": e.ratio},
-        }
+#: An efficiency state, a one-line explanation (written when first read) and
+#: the evidence object it judged; ``to_dict()`` gives dos-kernel's JSON shape.
+EfficiencyVerdict = _native.EfficiencyVerdict
 
 
-_STATES = {m.value: m for m in Efficiency}
-_new = object.__new__
-
-
-def classify(evidence: EfficiencyEvidence, policy: EfficiencyPolicy = DEFAULT_POLICY) -> EfficiencyVerdict:
+def _classify(evidence: EfficiencyEvidence, policy: EfficiencyPolicy = DEFAULT_POLICY) -> EfficiencyVerdict:
     """Judge whether ``evidence``'s spend bought its work (pure, in libdos).
 
     ``evidence`` may also be a mapping or the reference's
-    ``EfficiencyEvidence``; the verdict then carries an ``EfficiencyEvidence``
-    rebuilt from the echo.
+    ``EfficiencyEvidence`` (and ``policy`` a mapping or the reference's
+    policy); the verdict then carries an ``EfficiencyEvidence`` rebuilt from
+    them. Values libdos does not take raise ``DosError``.
     """
-    mine = type(evidence) is EfficiencyEvidence
-    # An instance's __dict__ holds exactly its fields and converts faster.
-    args = {"evidence": evidence.__dict__ if mine else evidence}
-    if policy is not DEFAULT_POLICY:
-        args["policy"] = policy.__dict__ if type(policy) is EfficiencyPolicy else policy
-    d = _dispatch("efficiency.classify", args)
-    if not mine:
-        e = d["evidence"]
-        evidence = EfficiencyEvidence(e["work"], e["tokens"])
-    # Filling the frozen instance's __dict__ directly is the cheapest way in.
-    out = _new(EfficiencyVerdict)
-    f = out.__dict__
-    f["verdict"] = _STATES[d["verdict"]]
-    f["reason"] = d["reason"]
-    f["evidence"] = evidence
-    return out
+    args = {"evidence": _typed.fields(evidence)}
+    if policy is not None and policy is not DEFAULT_POLICY:
+        args["policy"] = _typed.fields(policy)
+    _dispatch("efficiency.classify", args)
+    own_policy = DEFAULT_POLICY if "policy" not in args else _typed.coerce(EfficiencyPolicy, policy)
+    return _typed.serve(classify, _typed.coerce(EfficiencyEvidence, evidence), own_policy)
+
+
+_classify.__name__ = _classify.__qualname__ = "classify"
+classify = _typed.native(
+    _native.bind_efficiency_classify(EfficiencyEvidence, EfficiencyPolicy, DEFAULT_POLICY, _classify), _classify
+)

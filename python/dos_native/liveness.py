@@ -20,6 +20,7 @@ import enum
 from dataclasses import dataclass
 from typing import Optional
 
+from . import _native, _typed
 from ._native import dispatch as _dispatch
 
 __all__ = [
@@ -41,6 +42,9 @@ class Liveness(str, enum.Enum):
 
     def __str__(self) -> str:
         return self.value
+
+
+_native._bind("Liveness", Liveness)
 
 
 @dataclass(frozen=True)
@@ -87,54 +91,28 @@ class ProgressEvidence:
             raise ValueError("commits_since_start and journal_events_since cannot be negative")
 
 
-@dataclass(frozen=True)
-class LivenessVerdict:
-    """A liveness state, a one-line explanation and the evidence it judged."""
-
-    verdict: Liveness
-    reason: str
-    evidence: ProgressEvidence
-
-    def to_dict(self) -> dict:
-        """The JSON shape dos-kernel emits: verdict, reason, evidence fields."""
-        e = self.evidence
-        return {
-            "verdict": self.verdict.value,
-            "reason": self.reason,
-            "evidence": {
-                "run_started_ms": e.run_started_ms,
-                "now_ms": e.now_ms,
-                "commits_since_start": e.commits_since_start,
-                "journal_events_since": e.journal_events_since,
-                "last_heartbeat_age_ms": e.last_heartbeat_age_ms,
-                "tokens_spent_since": e.tokens_spent_since,
-                "process_alive": e.process_alive,
-            },
-        }
+#: A liveness state, a one-line explanation (written when first read) and the
+#: evidence object it judged; ``to_dict()`` gives dos-kernel's JSON shape.
+LivenessVerdict = _native.LivenessVerdict
 
 
-_STATES = {m.value: m for m in Liveness}
-_new = object.__new__
-
-
-def classify(ev: ProgressEvidence, policy: LivenessPolicy = DEFAULT_POLICY) -> LivenessVerdict:
+def _classify(ev: ProgressEvidence, policy: LivenessPolicy = DEFAULT_POLICY) -> LivenessVerdict:
     """Judge one run's liveness from ``ev`` under ``policy`` (pure, in libdos).
 
-    ``ev`` may also be a mapping or the reference's ``ProgressEvidence``; the
-    verdict then carries a ``ProgressEvidence`` rebuilt from the echo.
+    ``ev`` may also be a mapping or the reference's ``ProgressEvidence`` (and
+    ``policy`` a mapping or the reference's policy); the verdict then carries
+    a ``ProgressEvidence`` rebuilt from them. Values libdos does not take
+    raise ``DosError``.
     """
-    mine = type(ev) is ProgressEvidence
-    # An instance's __dict__ holds exactly its fields and converts faster.
-    args = {"ev": ev.__dict__ if mine else ev}
-    if policy is not DEFAULT_POLICY:
-        args["policy"] = policy.__dict__ if type(policy) is LivenessPolicy else policy
-    d = _dispatch("liveness.classify", args)
-    if not mine:
-        ev = ProgressEvidence(**d["evidence"])
-    # Filling the frozen instance's __dict__ directly is the cheapest way in.
-    out = _new(LivenessVerdict)
-    f = out.__dict__
-    f["verdict"] = _STATES[d["verdict"]]
-    f["reason"] = d["reason"]
-    f["evidence"] = ev
-    return out
+    args = {"ev": _typed.fields(ev)}
+    if policy is not None and policy is not DEFAULT_POLICY:
+        args["policy"] = _typed.fields(policy)
+    _dispatch("liveness.classify", args)
+    own_policy = DEFAULT_POLICY if "policy" not in args else _typed.coerce(LivenessPolicy, policy)
+    return _typed.serve(classify, _typed.coerce(ProgressEvidence, ev), own_policy)
+
+
+_classify.__name__ = _classify.__qualname__ = "classify"
+classify = _typed.native(
+    _native.bind_liveness_classify(ProgressEvidence, LivenessPolicy, DEFAULT_POLICY, _classify), _classify
+)

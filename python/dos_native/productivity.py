@@ -17,6 +17,7 @@ import enum
 from dataclasses import dataclass
 from typing import Sequence
 
+from . import _native, _typed
 from ._native import dispatch as _dispatch
 
 __all__ = [
@@ -38,6 +39,9 @@ class Productivity(str, enum.Enum):
 
     def __str__(self) -> str:
         return self.value
+
+
+_native._bind("Productivity", Productivity)
 
 
 @dataclass(frozen=True)
@@ -82,53 +86,28 @@ class WorkHistory:
         return cls(tuple(deltas))
 
 
-@dataclass(frozen=True)
-class ProductivityVerdict:
-    """A productivity state, a one-line explanation and the trend it judged."""
-
-    verdict: Productivity
-    reason: str
-    history: WorkHistory
-
-    def to_dict(self) -> dict:
-        """The JSON shape dos-kernel emits, with the step count and the last
-        two deltas (None where the history is too short)."""
-        deltas = self.history.deltas
-        n = len(deltas)
-        return {
-            "verdict": self.verdict.value,
-            "reason": self.reason,
-            "history": {
-                "deltas": list(deltas),
-                "step_count": n,
-                "last_delta": deltas[-1] if n else None,
-                "prior_delta": deltas[-2] if n > 1 else None,
-            },
-        }
+#: A productivity state, a one-line explanation (written when first read) and
+#: the history object it judged; ``to_dict()`` gives dos-kernel's JSON shape.
+ProductivityVerdict = _native.ProductivityVerdict
 
 
-_STATES = {m.value: m for m in Productivity}
-_new = object.__new__
-
-
-def classify(history: WorkHistory, policy: ProductivityPolicy = DEFAULT_POLICY) -> ProductivityVerdict:
+def _classify(history: WorkHistory, policy: ProductivityPolicy = DEFAULT_POLICY) -> ProductivityVerdict:
     """Judge a run's work trend under ``policy`` (pure, in libdos).
 
-    ``history`` may also be a mapping or the reference's ``WorkHistory``; the
-    verdict then carries a ``WorkHistory`` rebuilt from the echo.
+    ``history`` may also be a mapping or the reference's ``WorkHistory`` (and
+    ``policy`` a mapping or the reference's policy); the verdict then carries
+    a ``WorkHistory`` rebuilt from them. Values libdos does not take raise
+    ``DosError``.
     """
-    mine = type(history) is WorkHistory
-    # An instance's __dict__ holds exactly its fields and converts faster.
-    args = {"history": history.__dict__ if mine else history}
-    if policy is not DEFAULT_POLICY:
-        args["policy"] = policy.__dict__ if type(policy) is ProductivityPolicy else policy
-    d = _dispatch("productivity.classify", args)
-    if not mine:
-        history = WorkHistory(tuple(d["history"]["deltas"]))
-    # Filling the frozen instance's __dict__ directly is the cheapest way in.
-    out = _new(ProductivityVerdict)
-    f = out.__dict__
-    f["verdict"] = _STATES[d["verdict"]]
-    f["reason"] = d["reason"]
-    f["history"] = history
-    return out
+    args = {"history": _typed.fields(history)}
+    if policy is not None and policy is not DEFAULT_POLICY:
+        args["policy"] = _typed.fields(policy)
+    _dispatch("productivity.classify", args)
+    own_policy = DEFAULT_POLICY if "policy" not in args else _typed.coerce(ProductivityPolicy, policy)
+    return _typed.serve(classify, _typed.coerce(WorkHistory, history), own_policy)
+
+
+_classify.__name__ = _classify.__qualname__ = "classify"
+classify = _typed.native(
+    _native.bind_productivity_classify(WorkHistory, ProductivityPolicy, DEFAULT_POLICY, _classify), _classify
+)

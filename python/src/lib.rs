@@ -8,140 +8,34 @@
 
 mod arbiter;
 
-use dos_core::deciders::{exec_capability, tree};
+use dos_core::deciders::exec_capability;
 use dos_core::envelope::{self, CallError};
-use dos_core::pyjson::{Dict, Int, Str, Value};
+use dos_core::pyjson::{Dict, Value};
 use pyo3::create_exception;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyFrozenSet, PyInt, PyList, PySet, PyString, PyTuple};
+use pyo3::types::{PyBytes, PyFrozenSet, PyString};
 use std::cell::RefCell;
+use convert::{to_py, to_value};
+
+mod convert;
+mod economics;
+mod fast;
+mod registry;
+mod schema;
+mod stream;
+mod swap;
+mod tree;
 
 pub mod config;
 
 create_exception!(_native, DosError, PyValueError, "A request libdos refused; `.code` holds the envelope error code.");
 
-const MAX_DEPTH: usize = dos_core::pyjson::MAX_DEPTH;
-
 fn dos_error(py: Python<'_>, e: CallError) -> PyErr {
     let err = DosError::new_err((e.code.as_str(), e.message.clone()));
-    if let Ok(v) = err.value(py).setattr("code", e.code.as_str()) {
-        let _ = v;
-    }
+    let _ = err.value(py).setattr("code", e.code.as_str());
     let _ = err.value(py).setattr("message", e.message);
     err
-}
-
-/// Python object → JSON value, the way `json.dumps` would see it, plus
-/// dataclass instances (their fields), enums (their values) and sets.
-fn to_value(obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> {
-    if depth > MAX_DEPTH {
-        return Err(PyValueError::new_err("value nested too deeply for libdos"));
-    }
-    if obj.is_none() {
-        return Ok(Value::Null);
-    }
-    if let Ok(b) = obj.cast::<PyBool>() {
-        return Ok(Value::Bool(b.is_true()));
-    }
-    if let Ok(s) = obj.cast::<PyString>() {
-        return Ok(Value::Str(py_str(s)?));
-    }
-    if let Ok(i) = obj.cast::<PyInt>() {
-        return Ok(match i.extract::<i64>() {
-            Ok(v) => Value::Int(Int::Small(v)),
-            Err(_) => Value::Int(Int::Big(i.str()?.to_str()?.into())),
-        });
-    }
-    if let Ok(f) = obj.cast::<PyFloat>() {
-        return Ok(Value::Float(f.value()));
-    }
-    if let Ok(d) = obj.cast::<PyDict>() {
-        let mut out = Dict::with_capacity(d.len());
-        for (k, v) in d.iter() {
-            let key = match k.cast::<PyString>() {
-                Ok(s) => py_str(s)?,
-                Err(_) => return Err(PyTypeError::new_err("libdos takes only str keys in mappings")),
-            };
-            out.insert(key, to_value(&v, depth + 1)?);
-        }
-        return Ok(Value::Dict(out));
-    }
-    if let Ok(l) = obj.cast::<PyList>() {
-        return l.iter().map(|x| to_value(&x, depth + 1)).collect::<PyResult<Vec<_>>>().map(Value::List);
-    }
-    if let Ok(t) = obj.cast::<PyTuple>() {
-        return t.iter().map(|x| to_value(&x, depth + 1)).collect::<PyResult<Vec<_>>>().map(Value::List);
-    }
-    if obj.cast::<PyFrozenSet>().is_ok() || obj.cast::<PySet>().is_ok() {
-        let mut items = obj.try_iter()?.map(|x| to_value(&x?, depth + 1)).collect::<PyResult<Vec<_>>>()?;
-        items.sort_by(|a, b| match (a, b) {
-            (Value::Str(x), Value::Str(y)) => x.py_cmp(y),
-            _ => std::cmp::Ordering::Equal,
-        });
-        return Ok(Value::List(items));
-    }
-    // A dataclass instance: its fields, in declaration order.
-    if let Ok(fields) = obj.getattr("__dataclass_fields__") {
-        let mut out = Dict::new();
-        for name in fields.cast::<PyDict>()?.keys() {
-            let n = name.cast::<PyString>()?.to_str()?.to_owned();
-            let v = obj.getattr(n.as_str())?;
-            out.push(n, to_value(&v, depth + 1)?);
-        }
-        return Ok(Value::Dict(out));
-    }
-    // A plain Enum member: its value.
-    if obj.hasattr("_value_")? && obj.hasattr("_name_")? {
-        return to_value(&obj.getattr("_value_")?, depth + 1);
-    }
-    Err(PyTypeError::new_err(format!(
-        "libdos cannot take a {} value",
-        obj.get_type().name()?
-    )))
-}
-
-fn py_str(s: &Bound<'_, PyString>) -> PyResult<Str> {
-    match s.to_str() {
-        Ok(t) => Ok(Str::Utf8(t.to_owned())),
-        Err(_) => {
-            // A lone surrogate: keep the UTF-16 units.
-            let b = s.call_method1("encode", ("utf-16-le", "surrogatepass"))?;
-            let bytes = b.cast::<PyBytes>()?.as_bytes();
-            let units = bytes.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
-            Ok(Str::Utf16(units))
-        }
-    }
-}
-
-/// JSON value → Python object (`json.loads` types).
-fn to_py<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
-    Ok(match v {
-        Value::Null => py.None().into_bound(py),
-        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
-        Value::Int(Int::Small(i)) => i.into_pyobject(py)?.into_any(),
-        Value::Int(Int::Big(s)) => py.get_type::<PyInt>().call1((s.as_ref(),))?,
-        Value::Float(f) => PyFloat::new(py, *f).into_any(),
-        Value::Str(Str::Utf8(s)) => PyString::new(py, s).into_any(),
-        Value::Str(Str::Utf16(units)) => {
-            let bytes: Vec<u8> = units.iter().flat_map(|u| u.to_le_bytes()).collect();
-            PyBytes::new(py, &bytes).call_method1("decode", ("utf-16-le", "surrogatepass"))?
-        }
-        Value::List(items) => {
-            let l = PyList::empty(py);
-            for x in items {
-                l.append(to_py(py, x)?)?;
-            }
-            l.into_any()
-        }
-        Value::Dict(d) => {
-            let out = PyDict::new(py);
-            for (k, x) in d.iter() {
-                out.set_item(to_py(py, &Value::Str(k.clone()))?, to_py(py, x)?)?;
-            }
-            out.into_any()
-        }
-    })
 }
 
 /// The envelope: a JSON request (str or bytes) in, the JSON response (str) out.
@@ -339,19 +233,66 @@ fn classify_command(
     Ok(PyExecVerdict { inner })
 }
 
-#[pyfunction]
-fn norm_tree_prefix(p: Option<&str>) -> String {
-    tree::norm_tree_prefix(p.unwrap_or(""))
+/// `classify_command` for `accelerate()`: answers with instances of the
+/// reference's `ExecCapabilityVerdict` (its `Capability` members) and hands
+/// what it does not take to `fallback`.
+struct ExecClassify {
+    verdict_cls: Py<pyo3::types::PyType>,
+    members: Vec<Py<PyAny>>,
+    default_policy: Py<PyAny>,
 }
 
-#[pyfunction]
-fn prefixes_collide(a: &str, b: &str) -> bool {
-    tree::prefixes_collide(a, b)
+impl swap::Fast for ExecClassify {
+    fn call<'py>(&self, py: Python<'py>, a: &swap::CallArgs<'_, 'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        use pyo3::intern;
+        let Some((command, policy)) = fast::one_or_two(a, intern!(py, "command"), intern!(py, "policy")) else {
+            return Ok(None);
+        };
+        let Ok(command) = command.cast_exact::<PyString>() else { return Ok(None) };
+        let Ok(cmd) = command.to_str() else { return Ok(None) };
+        let mut out = None;
+        match policy {
+            Some(p) if p.as_ptr() != self.default_policy.as_ptr() => {
+                if exec_policy_for(py, &p, &mut |pol| out = Some(exec_capability::classify_command(cmd, pol))).is_err() {
+                    return Ok(None);
+                }
+            }
+            _ => out = Some(exec_capability::classify_command(cmd, exec_capability::ExecCapabilityPolicy::default_ref())),
+        }
+        let Some(v) = out else { return Ok(None) };
+        let idx = match v.capability {
+            exec_capability::Capability::GrantsArbitraryExec => 0,
+            exec_capability::Capability::Bounded => 1,
+            exec_capability::Capability::Empty => 2,
+        };
+        let program = match v.program.as_deref() {
+            Some(p) => PyString::new(py, p).into_any(),
+            None => py.None().into_bound(py),
+        };
+        let fields = [
+            (intern!(py, "capability"), self.members[idx].bind(py).clone()),
+            (intern!(py, "program"), program),
+            (intern!(py, "reason"), PyString::new(py, &v.reason()).into_any()),
+        ];
+        fast::build(py, &self.verdict_cls, &fields).map(Some)
+    }
 }
 
+/// A native `exec_capability.classify_command(command, policy=DEFAULT_POLICY)`
+/// answering with instances of `verdict_cls`.
 #[pyfunction]
-fn lane_trees_disjoint(tree_a: Vec<String>, tree_b: Vec<String>) -> bool {
-    tree::lane_trees_disjoint(&tree_a, &tree_b)
+fn bind_exec_classify(
+    verdict_cls: &Bound<'_, pyo3::types::PyType>,
+    capability_cls: &Bound<'_, PyAny>,
+    default_policy: &Bound<'_, PyAny>,
+    fallback: Py<PyAny>,
+) -> PyResult<swap::NativeFunction> {
+    let fast = ExecClassify {
+        verdict_cls: verdict_cls.clone().unbind(),
+        members: fast::members_of(capability_cls, &["GRANTS_ARBITRARY_EXEC", "BOUNDED", "EMPTY"])?,
+        default_policy: default_policy.clone().unbind(),
+    };
+    Ok(swap::NativeFunction::new("exec_capability.classify_command", fast, fallback))
 }
 
 #[pymodule]
@@ -371,9 +312,35 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
         PyFrozenSet::new(m.py(), exec_capability::CROSS_PLATFORM_CODE_EXEC)?,
     )?;
     m.add("WRAPPER_TOKENS", PyFrozenSet::new(m.py(), exec_capability::WRAPPER_TOKENS)?)?;
-    m.add_function(wrap_pyfunction!(norm_tree_prefix, m)?)?;
-    m.add_function(wrap_pyfunction!(prefixes_collide, m)?)?;
-    m.add_function(wrap_pyfunction!(lane_trees_disjoint, m)?)?;
+    m.add_class::<swap::NativeFunction>()?;
+    m.add_function(wrap_pyfunction!(swap::_as_function, m)?)?;
+    m.add_function(wrap_pyfunction!(registry::_bind, m)?)?;
+    m.add_function(wrap_pyfunction!(economics::bind_liveness_classify, m)?)?;
+    m.add_function(wrap_pyfunction!(economics::bind_productivity_classify, m)?)?;
+    m.add_function(wrap_pyfunction!(economics::bind_efficiency_classify, m)?)?;
+    m.add_function(wrap_pyfunction!(economics::bind_breaker, m)?)?;
+    m.add_class::<economics::PyLivenessVerdict>()?;
+    m.add_class::<economics::PyProductivityVerdict>()?;
+    m.add_class::<economics::PyEfficiencyVerdict>()?;
+    m.add_class::<economics::PyBreakerVerdict>()?;
+    m.add_class::<economics::PyBreakerTransition>()?;
+    m.add_class::<stream::PyStreamStep>()?;
+    m.add_function(wrap_pyfunction!(stream::bind_classify_stream, m)?)?;
+    m.add_function(wrap_pyfunction!(stream::bind_step_from_event, m)?)?;
+    m.add_function(wrap_pyfunction!(stream::bind_warn_payload, m)?)?;
+    m.add_function(wrap_pyfunction!(stream::digest, m)?)?;
+    m.add_class::<schema::PyExitVerdict>()?;
+    m.add_class::<schema::PyReadabilityVerdict>()?;
+    m.add_function(wrap_pyfunction!(schema::bind_classify_exit, m)?)?;
+    m.add_function(wrap_pyfunction!(schema::bind_schema_classify, m)?)?;
+    m.add_function(wrap_pyfunction!(schema::bind_schema_tag, m)?)?;
+    m.add_function(wrap_pyfunction!(schema::bind_refusal_payload, m)?)?;
+    m.add_function(wrap_pyfunction!(schema::schema_tag_from_obj, m)?)?;
+    m.add_function(wrap_pyfunction!(tree::bind_tree, m)?)?;
+    m.add_function(wrap_pyfunction!(bind_exec_classify, m)?)?;
+    m.add_function(wrap_pyfunction!(stream::canonical_bytes, m)?)?;
+    m.add_function(wrap_pyfunction!(stream::result_digest, m)?)?;
+    m.add_function(wrap_pyfunction!(stream::args_digest, m)?)?;
     config::register(m)?;
     arbiter::register(m)?;
     Ok(())

@@ -216,6 +216,20 @@ pub fn classify(counts: &BreakerCounts, policy: &BreakerPolicy) -> BreakerVerdic
     }
 }
 
+/// What [`classify`] decides, without writing its reason: the state, the
+/// escalation and the rung that tripped. Same ladder.
+pub fn judge(counts: &BreakerCounts, policy: &BreakerPolicy) -> (BreakerState, Escalation, Option<TripRung>) {
+    let max_c = i128::from(policy.max_consecutive);
+    let max_t = i128::from(policy.max_total);
+    if max_c > 0 && counts.consecutive >= max_c {
+        (BreakerState::Open, policy.on_trip, Some(TripRung::Consecutive))
+    } else if max_t > 0 && counts.total >= max_t {
+        (BreakerState::Open, policy.on_trip, Some(TripRung::Total))
+    } else {
+        (BreakerState::Closed, Escalation::None, None)
+    }
+}
+
 /// `record_failure`: one more failure on both counts, then the verdict.
 pub fn record_failure(counts: &BreakerCounts, policy: &BreakerPolicy) -> BreakerTransition {
     let next = BreakerCounts { consecutive: counts.consecutive + 1, total: counts.total + 1 };
@@ -308,6 +322,22 @@ mod tests {
         assert_eq!(healed.counts, c(0, 3));
         assert_eq!(healed.verdict.state, BreakerState::Closed);
         assert_eq!(classify(&c(0, 20), &p).tripped_on, Some(TripRung::Total));
+    }
+
+    #[test]
+    fn judge_agrees_with_classify() {
+        let counts = [0, 1, 2, 3, 19, 20, 21, i128::from(i64::MAX) + 1];
+        for &(mc, mt) in &[(3, 20), (0, 2), (2, 0), (1, 1), (i64::MAX, i64::MAX)] {
+            for on_trip in [Escalation::None, Escalation::Judge, Escalation::Human] {
+                let p = BreakerPolicy::new(mc, mt, on_trip).unwrap();
+                for &a in &counts {
+                    for &b in &counts {
+                        let v = classify(&c(a, b), &p);
+                        assert_eq!(judge(&c(a, b), &p), (v.state, v.escalation, v.tripped_on));
+                    }
+                }
+            }
+        }
     }
 
     #[test]

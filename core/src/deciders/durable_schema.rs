@@ -186,6 +186,12 @@ pub fn tag_value(family: &Str, version: &Value) -> Result<Dict, TagError> {
 /// `understands` parse this record? An empty reader family, or an empty
 /// (bare-integer) tag family, matches any family.
 pub fn classify(record: &Dict, family: &Str, understands: i64) -> ReadabilityVerdict {
+    classify_tag(SchemaTag::from_value(record.get(SCHEMA_KEY)), family, understands)
+}
+
+/// [`classify`] on a tag already read out of the record (`None`: no usable
+/// tag), for hosts that read the `schema` value from their own objects.
+pub fn classify_tag(parsed: Option<SchemaTag>, family: &Str, understands: i64) -> ReadabilityVerdict {
     let verdict = |readability, reason, tag| ReadabilityVerdict {
         readability,
         reason,
@@ -193,7 +199,7 @@ pub fn classify(record: &Dict, family: &Str, understands: i64) -> ReadabilityVer
         ceiling: understands,
         tag,
     };
-    let Some(parsed) = SchemaTag::from_value(record.get(SCHEMA_KEY)) else {
+    let Some(parsed) = parsed else {
         return verdict(
             Readability::Untagged,
             format!(
@@ -227,6 +233,16 @@ pub fn classify(record: &Dict, family: &Str, understands: i64) -> ReadabilityVer
         parsed.version, understands
     );
     verdict(Readability::Readable, reason, Some(parsed))
+}
+
+/// The readability [`classify_tag`] reaches, without writing its reason.
+pub fn readability_of(parsed: Option<&SchemaTag>, family: &Str, understands: i64) -> Readability {
+    match parsed {
+        None => Readability::Untagged,
+        Some(t) if !is_empty(&t.family) && !is_empty(family) && t.family != *family => Readability::WrongFamily,
+        Some(t) if cmp_int(&t.version, understands) == Ordering::Greater => Readability::UnreadableNewer,
+        Some(_) => Readability::Readable,
+    }
 }
 
 /// `unreadable_refusal_payload` from a verdict's parts: `requested` is the
@@ -328,6 +344,26 @@ mod tests {
         let (r, t) = class(r#"{"schema": {"family": "x", "version": 2}}"#, "x", 2);
         assert_eq!(r, Readability::Readable);
         assert_eq!(t.unwrap().version, Int::Small(2));
+    }
+
+    #[test]
+    fn readability_of_agrees_with_classify() {
+        let tags = [
+            None,
+            Some(SchemaTag { family: Str::from(""), version: Int::Small(1) }),
+            Some(SchemaTag { family: Str::from("x"), version: Int::Small(2) }),
+            Some(SchemaTag { family: Str::from("y"), version: Int::Small(1) }),
+            Some(SchemaTag { family: Str::from("x"), version: Int::Big("99999999999999999999".into()) }),
+        ];
+        for t in &tags {
+            for fam in ["", "x", "y"] {
+                for ceiling in [i64::MIN, 0, 1, 2, i64::MAX] {
+                    let fam = Str::from(fam);
+                    let want = classify_tag(t.clone(), &fam, ceiling).readability;
+                    assert_eq!(readability_of(t.as_ref(), &fam, ceiling), want, "{t:?} {fam:?} {ceiling}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -214,6 +214,19 @@ pub fn classify(evidence: &EfficiencyEvidence, policy: &EfficiencyPolicy) -> Eff
     )
 }
 
+/// The state [`classify`] reaches, without writing its reason. Same ladder.
+pub fn state(evidence: &EfficiencyEvidence, policy: &EfficiencyPolicy) -> Efficiency {
+    if evidence.tokens < policy.min_tokens || evidence.tokens == 0 {
+        Efficiency::Efficient
+    } else if evidence.work == 0 {
+        Efficiency::Wasteful
+    } else if policy.floor.above(evidence.ratio()) {
+        Efficiency::Costly
+    } else {
+        Efficiency::Efficient
+    }
+}
+
 fn floor_of(p: &Args, key: &str) -> Result<Floor, CallError> {
     match p.dict().get(key) {
         None => Ok(EfficiencyPolicy::default().floor),
@@ -275,6 +288,32 @@ mod tests {
         assert_eq!(v(5, 10, 0, Floor::Float(f64::NAN)), Efficiency::Efficient);
         assert_eq!(v(5, 10, 0, Floor::Float(f64::INFINITY)), Efficiency::Costly);
         assert_eq!(v(5, 10, 0, Floor::Int(1)), Efficiency::Costly);
+    }
+
+    #[test]
+    fn state_agrees_with_classify() {
+        let counts = [0, 1, 3, 999, 1000, 1001, 1 << 53, i64::MAX];
+        let floors = [
+            Floor::Float(0.0),
+            Floor::Float(0.001),
+            Floor::Float(1.0),
+            Floor::Float(f64::NAN),
+            Floor::Float(f64::INFINITY),
+            Floor::Int(0),
+            Floor::Int(1),
+            Floor::Int(i128::MAX),
+        ];
+        for &work in &counts {
+            for &tokens in &counts {
+                for &min_tokens in &[0, 1000, i64::MAX] {
+                    for &floor in &floors {
+                        let e = EfficiencyEvidence::new(work, tokens).unwrap();
+                        let p = EfficiencyPolicy::new(min_tokens, floor).unwrap();
+                        assert_eq!(state(&e, &p), classify(&e, &p).verdict, "{e:?} {p:?}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -129,6 +129,18 @@ pub fn classify_exit(code: i64, policy: &HookExitPolicy) -> ExitVerdict {
     }
 }
 
+/// What [`classify_exit`] decides, without writing its reason: the
+/// intervention (`None` to pass) and whether an explicit entry or the pass
+/// code decided it. Same lookup.
+pub fn decide(code: i64, policy: &HookExitPolicy) -> (Option<Intervention>, bool) {
+    match policy.mapping.get(&code) {
+        _ if code == policy.pass_code => (None, true),
+        Some(None) => (None, true),
+        Some(Some(verb)) => (Some(*verb), true),
+        None => (Some(policy.fallback), false),
+    }
+}
+
 /// A mapping key (`"2"`) read with Python's `int()`. `Ok(None)`: a valid
 /// integer outside the 64-bit range, which no exit code can equal.
 fn code_key(a: &Args, k: &Str) -> Result<Option<i64>, CallError> {
@@ -204,6 +216,19 @@ mod tests {
         assert_eq!((v.intervention, v.matched), (Some(Intervention::Block), true));
         let v = classify_exit(-1, &p);
         assert_eq!((v.intervention, v.matched), (Some(Intervention::Warn), false));
+    }
+
+    #[test]
+    fn decide_agrees_with_classify_exit() {
+        let mut odd = HookExitPolicy::default().with_mapping([(3, Intervention::Defer), (0, Intervention::Block)]);
+        odd.mapping.insert(7, None);
+        odd.pass_code = 2;
+        for p in [HookExitPolicy::default(), odd] {
+            for code in [i64::MIN, -1, 0, 1, 2, 3, 7, 255, i64::MAX] {
+                let v = classify_exit(code, &p);
+                assert_eq!(decide(code, &p), (v.intervention, v.matched), "{code} {p:?}");
+            }
+        }
     }
 
     #[test]

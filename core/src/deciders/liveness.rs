@@ -194,6 +194,22 @@ pub fn classify(ev: &ProgressEvidence, policy: &LivenessPolicy) -> LivenessVerdi
     )
 }
 
+/// The state [`classify`] reaches, without writing its reason: for hosts
+/// that produce the prose only when it is asked for. Same ladder.
+pub fn state(ev: &ProgressEvidence, policy: &LivenessPolicy) -> Liveness {
+    if ev.commits_since_start >= 1 || ev.journal_events_since >= 1 {
+        return Liveness::Advancing;
+    }
+    if !ev.last_heartbeat_age_ms.is_some_and(|age| age <= policy.spin_ms) || ev.process_alive == Some(false) {
+        return Liveness::Stalled;
+    }
+    if i128::from(ev.now_ms) - i128::from(ev.run_started_ms) < i128::from(policy.grace_ms) {
+        Liveness::Advancing
+    } else {
+        Liveness::Spinning
+    }
+}
+
 /// Read a `LivenessPolicy` from `{"grace_ms", "spin_ms"}`.
 pub fn policy_from_args(p: &Args) -> Result<LivenessPolicy, CallError> {
     p.check_known(&["grace_ms", "spin_ms"])?;
@@ -267,6 +283,33 @@ mod tests {
         assert_eq!(v(&dead), Liveness::Stalled);
         let up = ProgressEvidence { process_alive: Some(true), ..ev(0, 0, Some(0), 0, 40 * min) };
         assert_eq!(v(&up), Liveness::Spinning);
+    }
+
+    #[test]
+    fn state_agrees_with_classify() {
+        let vals = [i64::MIN, -1, 0, 1, 2, 899_999, 900_000, 900_001, 1_800_000, 3_600_000, i64::MAX];
+        let policies = [LivenessPolicy::default(), LivenessPolicy { grace_ms: 0, spin_ms: 0 }, LivenessPolicy { grace_ms: i64::MAX, spin_ms: 1 }];
+        for p in &policies {
+            for &commits in &[0, 1, -1] {
+                for &journal in &[0, 1] {
+                    for age in [None, Some(-5), Some(0), Some(900_000), Some(900_001)] {
+                        for alive in [None, Some(true), Some(false)] {
+                            for &started in &vals {
+                                for &now in &vals {
+                                    let e = ProgressEvidence {
+                                        journal_events_since: journal,
+                                        last_heartbeat_age_ms: age,
+                                        process_alive: alive,
+                                        ..ProgressEvidence::new(started, now, commits)
+                                    };
+                                    assert_eq!(state(&e, p), classify(&e, p).verdict, "{e:?} {p:?}");
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -158,6 +158,23 @@ pub fn classify(history: &WorkHistory, policy: &ProductivityPolicy) -> Productiv
     )
 }
 
+/// The state [`classify`] reaches, without writing its reason. Same ladder,
+/// read from the step count and the last two deltas alone.
+pub fn state(n: usize, last: Option<i64>, prior: Option<i64>, policy: &ProductivityPolicy) -> Productivity {
+    let n = i64::try_from(n).unwrap_or(i64::MAX);
+    let Some(last) = last.filter(|_| n >= policy.min_steps) else {
+        return Productivity::Productive;
+    };
+    if last == 0 {
+        return Productivity::Stalled;
+    }
+    if last < policy.floor && prior.unwrap_or(policy.floor) < policy.floor {
+        Productivity::Diminishing
+    } else {
+        Productivity::Productive
+    }
+}
+
 /// Read a `ProductivityPolicy` from `{"min_steps", "floor"}`.
 pub fn policy_from_args(p: &Args) -> Result<ProductivityPolicy, CallError> {
     p.check_known(&["min_steps", "floor"])?;
@@ -219,6 +236,29 @@ mod tests {
         assert_eq!(v(&[12], 1, 500), Productivity::Productive);
         assert_eq!(v(&[12], 0, 0), Productivity::Productive);
         assert_eq!(v(&[0], 0, 500), Productivity::Stalled);
+    }
+
+    #[test]
+    fn state_agrees_with_classify() {
+        let vals = [0, 1, 499, 500, 501, i64::MAX];
+        let mut histories = vec![vec![]];
+        for &a in &vals {
+            histories.push(vec![a]);
+            for &b in &vals {
+                histories.push(vec![a, b]);
+                histories.push(vec![7, a, b]);
+            }
+        }
+        for min_steps in [0, 1, 2, 3, 4, i64::MAX] {
+            for floor in [0, 1, 500, i64::MAX] {
+                let p = ProductivityPolicy::new(min_steps, floor).unwrap();
+                for d in &histories {
+                    let h = WorkHistory::new(d.clone()).unwrap();
+                    let got = state(h.step_count(), h.last_delta(), h.prior_delta(), &p);
+                    assert_eq!(got, classify(&h, &p).verdict, "{d:?} {p:?}");
+                }
+            }
+        }
     }
 
     #[test]

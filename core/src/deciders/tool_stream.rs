@@ -102,6 +102,12 @@ impl StreamPolicy {
         !self.ignore_folded.is_empty() && self.ignore_folded.contains(folded_tool)
     }
 
+    /// Whether a step by `tool` is exempt (never part of a run): its
+    /// case-folded name is one of the exempt names, case-folded.
+    pub fn ignores(&self, tool: &Str) -> bool {
+        !self.ignore_folded.is_empty() && self.ignore_folded.contains(&casefold_str(tool))
+    }
+
     /// The policy as data: `{repeat_n, stall_n, ignore_tools: [sorted]}`.
     pub fn to_value(&self) -> Value {
         Value::Dict(dict! {
@@ -214,6 +220,14 @@ fn trailing_run<'s>(steps: &'s [StreamStep], policy: &StreamPolicy) -> (i64, Opt
 /// STALLED from `stall_n`.
 pub fn classify_stream(steps: &[StreamStep], policy: &StreamPolicy) -> StreamVerdict {
     let (run, repeated) = trailing_run(steps, policy);
+    classify_run(run, repeated, policy)
+}
+
+/// The verdict on a trailing run of `run` identical keys, `repeated` being
+/// the latest step when the run is two or longer: the ladder of
+/// [`classify_stream`] for hosts that measure the run over their own step
+/// objects.
+pub fn classify_run(run: i64, repeated: Option<&StreamStep>, policy: &StreamPolicy) -> StreamVerdict {
     if run >= policy.stall_n {
         return StreamVerdict {
             state: StreamState::Stalled,

@@ -1,0 +1,538 @@
+//! Dedicated entry points for `tool_stream` and the pure half of
+//! `posttool_sensor`.
+//!
+//! `classify_stream` walks the caller's step objects backwards from the
+//! latest one and stops at the first step whose key differs, reading three
+//! string pointers per step and comparing them by identity first and by
+//! content only when they differ; no step is copied into Rust. The ladder
+//! and its prose are the core's ([`tool_stream::classify_run`]).
+
+use crate::convert::{json_value, py_str, to_py};
+use crate::fast::{build, exact_i64, is_type, member_index, members_of, one_or_two, read};
+use crate::registry::Enum;
+use crate::swap::{CallArgs, Fast, NativeFunction};
+use dos_core::deciders::posttool_sensor;
+use dos_core::deciders::tool_stream::{self, StreamPolicy, StreamState, StreamStep};
+use dos_core::pyjson::{Dict, Str, Value};
+use pyo3::exceptions::PyTypeError;
+use pyo3::ffi;
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyFrozenSet, PyList, PySet, PyString, PyTuple, PyType};
+
+// ---------------------------------------------------------------- StreamStep
+
+/// `StreamStep`: one tool call as the stall verdict sees it: the tool, a
+/// digest of its arguments, and a digest of its result (None when the call
+/// returned nothing, which never matches another step).
+#[pyclass(frozen, module = "dos_native.tool_stream", name = "StreamStep")]
+pub(crate) struct PyStreamStep {
+    tool_name: Py<PyString>,
+    args_digest: Py<PyString>,
+    result_digest: Option<Py<PyString>>,
+}
+
+impl PyStreamStep {
+    fn astuple<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        let r = match &self.result_digest {
+            Some(r) => r.bind(py).clone().into_any(),
+            None => py.None().into_bound(py),
+        };
+        PyTuple::new(py, [self.tool_name.bind(py).clone().into_any(), self.args_digest.bind(py).clone().into_any(), r])
+    }
+}
+
+#[pymethods]
+impl PyStreamStep {
+    #[new]
+    #[pyo3(signature = (tool_name, args_digest, result_digest=None))]
+    fn new(tool_name: Bound<'_, PyString>, args_digest: Bound<'_, PyString>, result_digest: Option<Bound<'_, PyString>>) -> Self {
+        PyStreamStep { tool_name: tool_name.unbind(), args_digest: args_digest.unbind(), result_digest: result_digest.map(Bound::unbind) }
+    }
+
+    #[getter]
+    fn tool_name(&self, py: Python<'_>) -> Py<PyString> {
+        self.tool_name.clone_ref(py)
+    }
+
+    #[getter]
+    fn args_digest(&self, py: Python<'_>) -> Py<PyString> {
+        self.args_digest.clone_ref(py)
+    }
+
+    #[getter]
+    fn result_digest(&self, py: Python<'_>) -> Option<Py<PyString>> {
+        self.result_digest.as_ref().map(|r| r.clone_ref(py))
+    }
+
+    /// `{"tool_name", "args_digest", "result_digest"}` (the shape of the
+    /// verdict's `repeated_step`).
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let t = self.astuple(py)?;
+        let d = PyDict::new(py);
+        d.set_item("tool_name", t.get_item(0)?)?;
+        d.set_item("args_digest", t.get_item(1)?)?;
+        d.set_item("result_digest", t.get_item(2)?)?;
+        Ok(d)
+    }
+
+    fn __eq__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        let py = slf.py();
+        match other.cast::<Self>() {
+            Ok(o) => Ok(slf.get().astuple(py)?.eq(o.get().astuple(py)?)?.into_pyobject(py)?.to_owned().into_any().unbind()),
+            Err(_) => Ok(py.NotImplemented()),
+        }
+    }
+
+    fn __hash__(&self, py: Python<'_>) -> PyResult<isize> {
+        self.astuple(py)?.hash()
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let t = self.astuple(py)?;
+        Ok(format!(
+            "StreamStep(tool_name={}, args_digest={}, result_digest={})",
+            t.get_item(0)?.repr()?,
+            t.get_item(1)?.repr()?,
+            t.get_item(2)?.repr()?
+        ))
+    }
+
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyType>, Bound<'py, PyTuple>)> {
+        Ok((slf.get_type(), slf.get().astuple(slf.py())?))
+    }
+}
+
+/// A core string as a Python `str` (lone surrogates kept).
+fn str_to_py<'py>(py: Python<'py>, s: &Str) -> PyResult<Bound<'py, PyString>> {
+    match s {
+        Str::Utf8(t) => Ok(PyString::new(py, t)),
+        other => Ok(to_py(py, &Value::Str(other.clone()))?.cast_into::<PyString>()?),
+    }
+}
+
+// ---------------------------------------------------------------- the scan
+
+/// One step's key fields as borrowed pointers: `tool` and `args` are exact
+/// (or, for native steps, any) `str`s, `result` is NULL for None.
+#[derive(Clone, Copy)]
+struct Raw {
+    tool: *mut ffi::PyObject,
+    args: *mut ffi::PyObject,
+    result: *mut ffi::PyObject,
+}
+
+fn is_exact_str(p: *mut ffi::PyObject) -> bool {
+    // SAFETY: `p` is a live object; reading its type is always valid.
+    unsafe { ffi::Py_TYPE(p) == std::ptr::addr_of_mut!(ffi::PyUnicode_Type) }
+}
+
+/// Equal `str`s: the same object, or the same code points.
+#[inline]
+fn same_str(a: *mut ffi::PyObject, b: *mut ffi::PyObject) -> bool {
+    // SAFETY: both are live `str` objects, so the comparison cannot fail.
+    a == b || unsafe { ffi::PyUnicode_Compare(a, b) == 0 }
+}
+
+struct StepReader<'py> {
+    py: Python<'py>,
+    native: *mut ffi::PyTypeObject,
+    /// The dataclass steps may also be (the reference's `StreamStep`).
+    data: Option<*mut ffi::PyTypeObject>,
+}
+
+impl<'py> StepReader<'py> {
+    /// The key fields of one step object, or `None` when it is not a step
+    /// this path reads exactly. The pointers are borrowed from the step
+    /// (or its `__dict__`), which the stream keeps alive; no Python code
+    /// runs while they are in use.
+    fn raw(&self, item: Borrowed<'_, 'py, PyAny>) -> Option<Raw> {
+        let ty = unsafe { ffi::Py_TYPE(item.as_ptr()) };
+        if ty == self.native {
+            // SAFETY: the type was just checked.
+            let s = unsafe { item.cast_unchecked::<PyStreamStep>() };
+            let s = s.get();
+            return Some(Raw {
+                tool: s.tool_name.as_ptr(),
+                args: s.args_digest.as_ptr(),
+                result: s.result_digest.as_ref().map_or(std::ptr::null_mut(), |r| r.as_ptr()),
+            });
+        }
+        if Some(ty) != self.data {
+            return None;
+        }
+        let py = self.py;
+        // SAFETY: a new reference to the instance dict (or NULL); the items
+        // read from it are borrowed and stay owned by that dict, which the
+        // instance keeps after our reference is released.
+        unsafe {
+            let d = ffi::PyObject_GenericGetDict(item.as_ptr(), std::ptr::null_mut());
+            if d.is_null() {
+                ffi::PyErr_Clear();
+                return None;
+            }
+            let get = |k: &Bound<'py, PyString>| {
+                let v = ffi::PyDict_GetItemWithError(d, k.as_ptr());
+                if v.is_null() {
+                    ffi::PyErr_Clear();
+                }
+                v
+            };
+            let tool = get(intern!(py, "tool_name"));
+            let args = get(intern!(py, "args_digest"));
+            let result = get(intern!(py, "result_digest"));
+            ffi::Py_DecRef(d);
+            if tool.is_null() || args.is_null() || result.is_null() || !is_exact_str(tool) || !is_exact_str(args) {
+                return None;
+            }
+            let result = if result == ffi::Py_None() {
+                std::ptr::null_mut()
+            } else if is_exact_str(result) {
+                result
+            } else {
+                return None;
+            };
+            Some(Raw { tool, args, result })
+        }
+    }
+}
+
+fn str_of(py: Python<'_>, p: *mut ffi::PyObject) -> Option<Str> {
+    // SAFETY: `p` is a live `str` borrowed for the duration of this call.
+    let b = unsafe { Borrowed::from_ptr(py, p) };
+    let s = b.cast::<PyString>().ok()?;
+    py_str(&s).ok()
+}
+
+/// The trailing run of identical keys over `steps` (a tuple or list), and
+/// whether its latest step repeats; `None` when a step on the way cannot be
+/// read exactly.
+fn trailing_run(reader: &StepReader<'_>, steps: &Bound<'_, PyAny>, policy: &StreamPolicy) -> Option<(i64, bool)> {
+    let py = reader.py;
+    let (tuple, list) = (steps.cast_exact::<PyTuple>().ok(), steps.cast_exact::<PyList>().ok());
+    let n = match (tuple, list) {
+        (Some(t), _) => t.len(),
+        (_, Some(l)) => l.len(),
+        _ => return None,
+    };
+    // SAFETY: indices below `n`; the sequence is not resized while we read
+    // (no Python code runs).
+    let at = |i: usize| -> Borrowed<'_, '_, PyAny> {
+        match tuple {
+            Some(t) => unsafe { Borrowed::from_ptr(py, ffi::PyTuple_GetItem(t.as_ptr(), i as ffi::Py_ssize_t)) },
+            None => unsafe { Borrowed::from_ptr(py, ffi::PyList_GetItem(list.expect("list").as_ptr(), i as ffi::Py_ssize_t)) },
+        }
+    };
+    if n == 0 {
+        return Some((0, false));
+    }
+    let last = reader.raw(at(n - 1))?;
+    if last.result.is_null() {
+        return Some((1, false));
+    }
+    if !policy.ignore_tools().is_empty() && policy.ignores(&str_of(py, last.tool)?) {
+        return Some((1, false));
+    }
+    let mut last_fold: Option<Str> = None;
+    let mut run: i64 = 1;
+    for i in (0..n - 1).rev() {
+        let prev = reader.raw(at(i))?;
+        if prev.result.is_null() || !same_str(prev.result, last.result) || !same_str(prev.args, last.args) {
+            break;
+        }
+        if !same_str(prev.tool, last.tool) {
+            // Different spellings can still fold to the same tool.
+            if last_fold.is_none() {
+                last_fold = Some(tool_stream::casefold_str(&str_of(py, last.tool)?));
+            }
+            if tool_stream::casefold_str(&str_of(py, prev.tool)?) != *last_fold.as_ref().expect("set") {
+                break;
+            }
+        }
+        run += 1;
+    }
+    Some((run, run >= 2))
+}
+
+/// A `StreamPolicy` from one of exactly the policy class.
+fn stream_policy(p: &Bound<'_, PyAny>) -> Option<StreamPolicy> {
+    let py = p.py();
+    let [r, s, ig] = read(p, [intern!(py, "repeat_n"), intern!(py, "stall_n"), intern!(py, "ignore_tools")])?;
+    let mut tools = Vec::new();
+    if ig.is_exact_instance_of::<PyFrozenSet>() || ig.is_exact_instance_of::<PySet>() {
+        for t in ig.try_iter().ok()? {
+            tools.push(py_str(t.ok()?.cast_exact::<PyString>().ok()?).ok()?);
+        }
+    } else {
+        return None;
+    }
+    StreamPolicy::new(exact_i64(&r)?, exact_i64(&s)?, tools).ok()
+}
+
+fn state_index(s: StreamState) -> usize {
+    match s {
+        StreamState::Advancing => 0,
+        StreamState::Repeating => 1,
+        StreamState::Stalled => 2,
+    }
+}
+
+struct ClassifyStream {
+    stream_cls: Py<PyType>,
+    step_cls: Option<Py<PyType>>,
+    policy_cls: Py<PyType>,
+    default_policy: Py<PyAny>,
+    default: StreamPolicy,
+    verdict_cls: Py<PyType>,
+    members: Vec<Py<PyAny>>,
+}
+
+impl Fast for ClassifyStream {
+    fn call<'py>(&self, py: Python<'py>, a: &CallArgs<'_, 'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let Some((stream, policy)) = one_or_two(a, intern!(py, "stream"), intern!(py, "policy")) else { return Ok(None) };
+        if !is_type(&stream, &self.stream_cls) {
+            return Ok(None);
+        }
+        let given;
+        let policy = match policy {
+            None => &self.default,
+            Some(p) if p.as_ptr() == self.default_policy.as_ptr() => &self.default,
+            Some(p) if is_type(&p, &self.policy_cls) => match stream_policy(&p) {
+                Some(p) => {
+                    given = p;
+                    &given
+                }
+                None => return Ok(None),
+            },
+            Some(_) => return Ok(None),
+        };
+        let Some([steps]) = read(&stream, [intern!(py, "steps")]) else { return Ok(None) };
+        let reader = StepReader {
+            py,
+            native: py.get_type::<PyStreamStep>().as_ptr() as *mut ffi::PyTypeObject,
+            data: self.step_cls.as_ref().map(|c| c.as_ptr() as *mut ffi::PyTypeObject),
+        };
+        let Some((run, repeats)) = trailing_run(&reader, &steps, policy) else { return Ok(None) };
+        // The core only needs to know that a repeated step exists; the
+        // caller's own object is what the verdict carries.
+        let marker = StreamStep::new("", "", None);
+        let v = tool_stream::classify_run(run, repeats.then_some(&marker), policy);
+        let repeated = if v.repeated_step.is_some() {
+            match steps.cast_exact::<PyTuple>() {
+                Ok(t) => t.get_item(t.len() - 1)?,
+                Err(_) => steps.cast_exact::<PyList>()?.get_item(steps.len()? - 1)?,
+            }
+        } else {
+            py.None().into_bound(py)
+        };
+        let fields = [
+            (intern!(py, "state"), self.members[state_index(v.state)].bind(py).clone()),
+            (intern!(py, "repeat_run"), run.into_pyobject(py)?.into_any()),
+            (intern!(py, "repeated_step"), repeated),
+            (intern!(py, "reason"), PyString::new(py, &v.reason).into_any()),
+        ];
+        build(py, &self.verdict_cls, &fields).map(Some)
+    }
+}
+
+/// A native `tool_stream.classify_stream(stream, policy=DEFAULT_POLICY)`.
+/// Steps may be native `StreamStep`s or, with `step_cls`, instances of
+/// exactly that dataclass; the verdict is an instance of `verdict_cls`.
+#[pyfunction]
+#[pyo3(signature = (stream_cls, policy_cls, default_policy, verdict_cls, state_cls, fallback, step_cls=None))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn bind_classify_stream(
+    stream_cls: &Bound<'_, PyType>,
+    policy_cls: &Bound<'_, PyType>,
+    default_policy: &Bound<'_, PyAny>,
+    verdict_cls: &Bound<'_, PyType>,
+    state_cls: &Bound<'_, PyAny>,
+    fallback: Py<PyAny>,
+    step_cls: Option<&Bound<'_, PyType>>,
+) -> PyResult<NativeFunction> {
+    let default = stream_policy(default_policy)
+        .ok_or_else(|| PyTypeError::new_err("the default StreamPolicy holds values libdos cannot take"))?;
+    let fast = ClassifyStream {
+        stream_cls: stream_cls.clone().unbind(),
+        step_cls: step_cls.map(|c| c.clone().unbind()),
+        policy_cls: policy_cls.clone().unbind(),
+        default_policy: default_policy.clone().unbind(),
+        default,
+        verdict_cls: verdict_cls.clone().unbind(),
+        members: members_of(state_cls, Enum::StreamState.names())?,
+    };
+    Ok(NativeFunction::new("tool_stream.classify_stream", fast, fallback))
+}
+
+// ---------------------------------------------------------------- posttool_sensor
+
+struct StepFromEvent {
+    /// `None`: native `StreamStep`s; otherwise instances of this dataclass.
+    step_cls: Option<Py<PyType>>,
+}
+
+impl Fast for StepFromEvent {
+    fn call<'py>(&self, py: Python<'py>, a: &CallArgs<'_, 'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        // The policy is accepted and, as in the reference, not read.
+        let Some((event, _policy)) = one_or_two(a, intern!(py, "event"), intern!(py, "policy")) else { return Ok(None) };
+        let Ok(ev) = event.cast_exact::<PyDict>() else { return Ok(None) };
+        let none = || Ok(Some(py.None().into_bound(py)));
+        let Some(tool) = ev.get_item(intern!(py, "tool_name"))? else { return none() };
+        let Ok(tool) = tool.cast_exact::<PyString>() else {
+            // Not a str (a str subclass is not taken): not a tool call.
+            return if tool.is_instance_of::<PyString>() { Ok(None) } else { none() };
+        };
+        // The parts the digests read, in exactly the JSON types.
+        let mut slim = Dict::with_capacity(4);
+        let Ok(tool_str) = py_str(tool) else { return Ok(None) };
+        slim.push("tool_name", Value::Str(tool_str));
+        let keys = [(intern!(py, "tool_input"), "tool_input"), (intern!(py, "tool_response"), "tool_response"), (intern!(py, "tool_output"), "tool_output")];
+        for (k, name) in keys {
+            if let Some(v) = ev.get_item(k)? {
+                let Some(v) = json_value(&v, 0) else { return Ok(None) };
+                slim.push(name, v);
+            }
+        }
+        let Some(step) = posttool_sensor::step_from_event(&Value::Dict(slim)) else { return none() };
+        let args_digest = str_to_py(py, &step.args_digest)?.into_any();
+        let result = match &step.result_digest {
+            Some(r) => str_to_py(py, r)?.into_any(),
+            None => py.None().into_bound(py),
+        };
+        match &self.step_cls {
+            None => {
+                let s = PyStreamStep {
+                    tool_name: tool.clone().unbind(),
+                    args_digest: args_digest.cast_into::<PyString>()?.unbind(),
+                    result_digest: if result.is_none() { None } else { Some(result.cast_into::<PyString>()?.unbind()) },
+                };
+                Ok(Some(Bound::new(py, s)?.into_any()))
+            }
+            Some(cls) => {
+                let fields = [
+                    (intern!(py, "tool_name"), tool.clone().into_any()),
+                    (intern!(py, "args_digest"), args_digest),
+                    (intern!(py, "result_digest"), result),
+                ];
+                build(py, cls, &fields).map(Some)
+            }
+        }
+    }
+}
+
+/// A native `posttool_sensor.step_from_event(event, policy=None)`: native
+/// `StreamStep`s, or instances of `step_cls`.
+#[pyfunction]
+#[pyo3(signature = (fallback, step_cls=None))]
+pub(crate) fn bind_step_from_event(fallback: Py<PyAny>, step_cls: Option<&Bound<'_, PyType>>) -> NativeFunction {
+    NativeFunction::new("posttool_sensor.step_from_event", StepFromEvent { step_cls: step_cls.map(|c| c.clone().unbind()) }, fallback)
+}
+
+struct WarnPayload {
+    verdict_cls: Py<PyType>,
+    step_cls: Option<Py<PyType>>,
+    members: Vec<Py<PyAny>>,
+}
+
+const STATES: [StreamState; 3] = [StreamState::Advancing, StreamState::Repeating, StreamState::Stalled];
+
+impl Fast for WarnPayload {
+    fn call<'py>(&self, py: Python<'py>, a: &CallArgs<'_, 'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        if a.len() != 1 || a.has_kw() {
+            return Ok(None);
+        }
+        let verdict = a.get(0);
+        if !is_type(&verdict, &self.verdict_cls) {
+            return Ok(None);
+        }
+        let names = [intern!(py, "state"), intern!(py, "repeat_run"), intern!(py, "repeated_step"), intern!(py, "reason")];
+        let Some([state, run, step, reason]) = read(&verdict, names) else { return Ok(None) };
+        let Some(state) = member_index(&state, &self.members).map(|i| STATES[i]) else { return Ok(None) };
+        let Some(run) = exact_i64(&run) else { return Ok(None) };
+        let Ok(reason) = reason.cast_exact::<PyString>() else { return Ok(None) };
+        let Ok(reason) = py_str(reason) else { return Ok(None) };
+        let step = if step.is_none() {
+            None
+        } else {
+            let reader = StepReader {
+                py,
+                native: py.get_type::<PyStreamStep>().as_ptr() as *mut ffi::PyTypeObject,
+                data: self.step_cls.as_ref().map(|c| c.as_ptr() as *mut ffi::PyTypeObject),
+            };
+            let Some(raw) = reader.raw(step.as_borrowed()) else { return Ok(None) };
+            let (Some(tool), Some(args)) = (str_of(py, raw.tool), str_of(py, raw.args)) else { return Ok(None) };
+            let result = if raw.result.is_null() {
+                None
+            } else {
+                match str_of(py, raw.result) {
+                    Some(r) => Some(r),
+                    None => return Ok(None),
+                }
+            };
+            Some(StreamStep { tool_name: tool, args_digest: args, result_digest: result })
+        };
+        match posttool_sensor::warn_payload_parts(state, run, step.as_ref(), &reason) {
+            Some(v) => to_py(py, &v).map(Some),
+            None => Ok(Some(py.None().into_bound(py))),
+        }
+    }
+}
+
+/// A native `posttool_sensor.warn_payload(verdict)` for verdicts of exactly
+/// `verdict_cls` whose `repeated_step` is a native `StreamStep` or, with
+/// `step_cls`, one of exactly that dataclass.
+#[pyfunction]
+#[pyo3(signature = (verdict_cls, state_cls, fallback, step_cls=None))]
+pub(crate) fn bind_warn_payload(
+    verdict_cls: &Bound<'_, PyType>,
+    state_cls: &Bound<'_, PyAny>,
+    fallback: Py<PyAny>,
+    step_cls: Option<&Bound<'_, PyType>>,
+) -> PyResult<NativeFunction> {
+    let fast = WarnPayload {
+        verdict_cls: verdict_cls.clone().unbind(),
+        step_cls: step_cls.map(|c| c.clone().unbind()),
+        members: members_of(state_cls, Enum::StreamState.names())?,
+    };
+    Ok(NativeFunction::new("posttool_sensor.warn_payload", fast, fallback))
+}
+
+// ---------------------------------------------------------------- digest helpers
+
+fn json_or_type_error(value: &Bound<'_, PyAny>) -> PyResult<Value> {
+    json_value(value, 0).ok_or_else(|| {
+        PyTypeError::new_err(
+            "libdos hashes JSON data only: dict with str keys, list, tuple, str, int, float, bool and None \
+             (exactly those types)",
+        )
+    })
+}
+
+/// The first 16 hex characters of SHA-256 over `data`.
+#[pyfunction]
+pub(crate) fn digest(data: &[u8]) -> String {
+    posttool_sensor::digest_bytes(data)
+}
+
+/// The bytes a digest is taken over: a `str` as its UTF-8 (a lone surrogate
+/// becomes `?`), anything else as `json.dumps(value, sort_keys=True,
+/// ensure_ascii=False)` encoded the same way.
+#[pyfunction]
+pub(crate) fn canonical_bytes<'py>(py: Python<'py>, value: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyBytes>> {
+    let v = json_or_type_error(value)?;
+    Ok(PyBytes::new(py, &posttool_sensor::canonical_bytes(&v)))
+}
+
+/// The digest of a tool result value (`digest(canonical_bytes(value))`).
+#[pyfunction]
+pub(crate) fn result_digest(value: &Bound<'_, PyAny>) -> PyResult<String> {
+    Ok(posttool_sensor::value_digest(&json_or_type_error(value)?))
+}
+
+/// The args digest of a call: over `{"input": tool_input, "tool": tool_name}`
+/// (a `tool_input` of None counts as `{}`).
+#[pyfunction]
+pub(crate) fn args_digest(tool_name: &Bound<'_, PyString>, tool_input: &Bound<'_, PyAny>) -> PyResult<String> {
+    let input = if tool_input.is_none() { Value::Dict(Dict::new()) } else { json_or_type_error(tool_input)? };
+    Ok(posttool_sensor::args_digest(&py_str(tool_name)?, &input))
+}
