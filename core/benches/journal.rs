@@ -4,7 +4,7 @@
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use dos_core::boundary::journal;
-use dos_core::journal::{decode, replay};
+use dos_core::journal::{decode, fold_all, replay};
 use std::fs;
 use std::io::Write;
 use std::path::PathBuf;
@@ -53,6 +53,9 @@ fn bench(c: &mut Criterion) {
     let text256: String = (0..256).map(|i| acquire(i, &format!("lane{i}"))).collect();
     let entries = decode(text256.as_bytes());
     c.bench_function("lane_journal.replay 256 leases (records in memory)", |b| b.iter(|| replay(black_box(&entries))));
+    c.bench_function("lane_journal fold 256 leases, borrowed (records in memory)", |b| {
+        b.iter(|| fold_all(black_box(&entries)).leases().len())
+    });
     c.bench_function("lane_journal.read_all+replay 256 leases (bytes in memory)", |b| {
         b.iter(|| replay(&decode(black_box(text256.as_bytes()))))
     });

@@ -18,7 +18,7 @@
 //! sidecar reads as new tail.
 
 use crate::journal::codec::{self, Decoded, Decoder};
-use crate::journal::fold::{Fold, Identity};
+use crate::journal::fold::Fold;
 use crate::pyjson::{self, Dict, Int, Options, Str, Surrogates, Value};
 use sha2::{Digest, Sha256};
 use std::fs::{self, File};
@@ -146,7 +146,7 @@ const SIDECAR_REFRESH_BYTES: u64 = 32 * 1024;
 struct Saved {
     offset: u64,
     lines: usize,
-    fold: Fold,
+    fold: Fold<'static>,
 }
 
 fn window_digest(f: &File, start: u64, end: u64) -> io::Result<String> {
@@ -190,7 +190,7 @@ fn load_sidecar(path: &Path, f: &File, meta: &fs::Metadata) -> Option<Saved> {
         let (Value::Str(ts), Value::Str(lane), Value::Dict(lease)) = (parts.first()?, parts.get(1)?, parts.get(2)?) else {
             return None;
         };
-        entries.push(((ts.clone(), lane.clone()) as Identity, lease.clone()));
+        entries.push(((ts.clone(), lane.clone()), lease.clone()));
     }
     Some(Saved { offset, lines, fold: Fold::from_parts(entries, max_seq) })
 }
@@ -226,7 +226,7 @@ fn store_sidecar(path: &Path, f: &File, meta: &fs::Metadata, saved: &Saved) -> i
 }
 
 /// Fold records decoded from `bytes` into `fold`.
-fn fold_bytes(fold: &mut Fold, dec: &mut Decoder, bytes: &[u8], at_eof: bool) -> usize {
+fn fold_bytes(fold: &mut Fold<'static>, dec: &mut Decoder, bytes: &[u8], at_eof: bool) -> usize {
     let mut n = 0;
     dec.feed(bytes, at_eof, |d| {
         if let Decoded::Record(r) = d {

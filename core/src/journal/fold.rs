@@ -12,15 +12,20 @@ use super::{OP_ACQUIRE, OP_ADOPT, OP_CHECKPOINT, OP_CORRUPT, OP_HEARTBEAT, OP_RE
 use crate::pyjson::{py_str, Dict, Int, Str, Value};
 use crate::pystr::int_from_str;
 use std::cmp::Ordering;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 /// A lease's identity: `(loop_ts, lane)` as Python's `str()` renders them.
-pub type Identity = (Str, Str);
+/// Borrowed from the record when both are non-empty strings (the usual case).
+pub type Identity<'a> = (Cow<'a, Str>, Cow<'a, Str>);
 
-fn text_of(v: Option<&Value>) -> Str {
+static EMPTY: Str = Str::Utf8(String::new());
+
+fn text_of(v: Option<&Value>) -> Cow<'_, Str> {
     match v {
-        Some(v) if v.truthy() => py_str(v),
-        _ => Str::Utf8(String::new()),
+        Some(Value::Str(s)) => Cow::Borrowed(s),
+        Some(v) if v.truthy() => Cow::Owned(py_str(v)),
+        _ => Cow::Borrowed(&EMPTY),
     }
 }
 
@@ -32,13 +37,17 @@ fn is_empty(s: &Str) -> bool {
 }
 
 /// The identity of a record or lease, `None` when both parts are empty.
-pub fn identity(rec: &Dict) -> Option<Identity> {
+pub fn identity(rec: &Dict) -> Option<Identity<'_>> {
     let key = (text_of(rec.get("loop_ts")), text_of(rec.get("lane")));
     if is_empty(&key.0) && is_empty(&key.1) {
         None
     } else {
         Some(key)
     }
+}
+
+fn owned_identity(rec: &Dict) -> Option<Identity<'static>> {
+    identity(rec).map(|(a, b)| (Cow::Owned(a.into_owned()), Cow::Owned(b.into_owned())))
 }
 
 /// `str(e.get("op") or "")`, compared without allocating for plain strings.
@@ -142,23 +151,62 @@ fn max_int(a: Int, b: Int) -> Int {
 const INLINE_LEASE_KEYS: [&str; 11] =
     ["lane", "lane_kind", "tree", "loop_ts", "host_id", "pid", "acquired_at", "heartbeat_at", "ttl_minutes", "holder", "run_id"];
 
+/// What a record does to the live set.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Checkpoint,
+    Put,
+    Drop,
+    Beat,
+    Adopt,
+}
+
+fn kind_of(e: &Dict) -> Option<Kind> {
+    let op = match op_text(e) {
+        Some(op) => op,
+        // A non-string op names a state op only through its str().
+        None => return op_is(e, OP_CHECKPOINT).then_some(Kind::Checkpoint),
+    };
+    Some(match op {
+        OP_CHECKPOINT => Kind::Checkpoint,
+        OP_ACQUIRE | OP_RECONCILE => Kind::Put,
+        OP_RELEASE | OP_SCAVENGE => Kind::Drop,
+        OP_HEARTBEAT => Kind::Beat,
+        OP_ADOPT => Kind::Adopt,
+        _ => return None,
+    })
+}
+
+/// The lease an ACQUIRE without a nested body describes.
+fn inline_lease(e: &Dict) -> Dict {
+    let mut l = Dict::new();
+    for k in INLINE_LEASE_KEYS {
+        if let Some(v) = e.get(k) {
+            l.push(k, v.clone());
+        }
+    }
+    l
+}
+
 /// The fold state: the live set in first-acquired order, plus the highest
 /// `seq`/`seq_watermark` seen (for `next_seq`). Records can be applied one
-/// at a time, so a saved fold can take just a file's new tail.
+/// at a time, so a saved fold can take just a file's new tail. A fold over
+/// borrowed records (`apply`) borrows their lease bodies and copies one
+/// only when a later record changes it; `apply_owned` keeps what it is given.
 #[derive(Debug, Clone, Default)]
-pub struct Fold {
-    live: HashMap<Identity, (u64, Dict)>,
-    order: BTreeMap<u64, Identity>,
+pub struct Fold<'a> {
+    live: HashMap<Identity<'a>, (u64, Cow<'a, Dict>)>,
+    order: BTreeMap<u64, Identity<'a>>,
     slot: u64,
     max_seq: Option<Int>,
 }
 
-impl Fold {
+impl<'a> Fold<'a> {
     pub fn new() -> Self {
         Fold::default()
     }
 
-    fn put(&mut self, key: Identity, lease: Dict) {
+    fn put(&mut self, key: Identity<'a>, lease: Cow<'a, Dict>) {
         match self.live.get_mut(&key) {
             Some(entry) => entry.1 = lease,
             None => {
@@ -169,29 +217,9 @@ impl Fold {
         }
     }
 
-    fn forget(&mut self, key: &Identity) {
-        if let Some((slot, _)) = self.live.remove(key) {
-            self.order.remove(&slot);
-        }
-    }
-
     fn clear(&mut self) {
         self.live.clear();
         self.order.clear();
-    }
-
-    /// Fold one record in, taking its lease body without a copy.
-    pub fn apply_owned(&mut self, mut e: Dict) {
-        if matches!(e.get("lease"), Some(Value::Dict(_))) && matches!(op_text(&e), Some(OP_ACQUIRE | OP_RECONCILE)) {
-            if let Some(key) = identity(&e) {
-                self.note_seq(&e);
-                if let Some(Value::Dict(lease)) = e.remove("lease") {
-                    self.put(key, lease);
-                }
-                return;
-            }
-        }
-        self.apply(&e);
     }
 
     fn note_seq(&mut self, e: &Dict) {
@@ -201,99 +229,81 @@ impl Fold {
         self.max_seq = Some(top);
     }
 
-    /// The live leases in first-acquired order, moved out.
-    pub fn into_leases(mut self) -> Vec<Dict> {
-        let order = std::mem::take(&mut self.order);
-        order.into_values().filter_map(|k| self.live.remove(&k).map(|(_, l)| l)).collect()
+    /// RELEASE/SCAVENGE, HEARTBEAT and ADOPT: they only remove or touch a
+    /// live lease.
+    fn touch(&mut self, kind: Kind, key: &Identity<'a>, e: &Dict) {
+        if kind == Kind::Drop {
+            if let Some((slot, _)) = self.live.remove(key) {
+                self.order.remove(&slot);
+            }
+            return;
+        }
+        let Some((_, lease)) = self.live.get_mut(key) else { return };
+        let lease = lease.to_mut();
+        if kind == Kind::Adopt {
+            for field in ["holder", "pid", "host_id"] {
+                match e.get(field) {
+                    None | Some(Value::Null) => {}
+                    Some(v) => lease.insert(field, v.clone()),
+                }
+            }
+        }
+        let beat = match e.get("heartbeat_at") {
+            Some(v) if v.truthy() => Some(v),
+            _ => e.get("ts"),
+        };
+        if let Some(b) = beat.filter(|b| b.truthy()) {
+            lease.insert("heartbeat_at", b.clone());
+        }
     }
 
-    /// Fold one record in.
-    pub fn apply(&mut self, e: &Dict) {
+    /// Fold one record in (its lease body is borrowed, not copied).
+    pub fn apply(&mut self, e: &'a Dict) {
         self.note_seq(e);
-
-        let op = match op_text(e) {
-            Some(op) => op,
-            None => {
-                // A non-string op never names a state op unless its str() does.
-                if op_is(e, OP_CHECKPOINT) {
-                    OP_CHECKPOINT
+        match kind_of(e) {
+            None => {}
+            Some(Kind::Checkpoint) => {
+                self.clear();
+                if let Some(Value::List(leases)) = e.get("leases") {
+                    for lease in leases {
+                        if let Value::Dict(l) = lease {
+                            if let Some(key) = identity(l) {
+                                self.put(key, Cow::Borrowed(l));
+                            }
+                        }
+                    }
+                }
+            }
+            Some(kind) => {
+                let Some(key) = identity(e) else { return };
+                if kind == Kind::Put {
+                    let lease = match e.get("lease") {
+                        Some(Value::Dict(l)) => Cow::Borrowed(l),
+                        _ => Cow::Owned(inline_lease(e)),
+                    };
+                    self.put(key, lease);
                 } else {
-                    return;
+                    self.touch(kind, &key, e);
                 }
-            }
-        };
-        if op == OP_CHECKPOINT {
-            self.clear();
-            if let Some(Value::List(leases)) = e.get("leases") {
-                for lease in leases {
-                    if let Value::Dict(l) = lease {
-                        if let Some(key) = identity(l) {
-                            self.put(key, l.clone());
-                        }
-                    }
-                }
-            }
-            return;
-        }
-        let is_put = op == OP_ACQUIRE || op == OP_RECONCILE;
-        let is_drop = op == OP_RELEASE || op == OP_SCAVENGE;
-        if !(is_put || is_drop || op == OP_HEARTBEAT || op == OP_ADOPT) {
-            return;
-        }
-        let Some(key) = identity(e) else { return };
-        if is_put {
-            let lease = match e.get("lease") {
-                Some(Value::Dict(l)) => l.clone(),
-                _ => {
-                    let mut l = Dict::new();
-                    for k in INLINE_LEASE_KEYS {
-                        if let Some(v) = e.get(k) {
-                            l.push(k, v.clone());
-                        }
-                    }
-                    l
-                }
-            };
-            self.put(key, lease);
-        } else if is_drop {
-            self.forget(&key);
-        } else if let Some((_, lease)) = self.live.get_mut(&key) {
-            if op == OP_ADOPT {
-                for field in ["holder", "pid", "host_id"] {
-                    match e.get(field) {
-                        None | Some(Value::Null) => {}
-                        Some(v) => lease.insert(field, v.clone()),
-                    }
-                }
-            }
-            let beat = match e.get("heartbeat_at") {
-                Some(v) if v.truthy() => Some(v),
-                _ => e.get("ts"),
-            };
-            if let Some(b) = beat.filter(|b| b.truthy()) {
-                lease.insert("heartbeat_at", b.clone());
             }
         }
     }
 
     /// The live leases with their identities, in first-acquired order.
-    pub fn entries(&self) -> impl Iterator<Item = (&Identity, &Dict)> {
-        self.order.values().filter_map(|k| self.live.get(k).map(|(_, l)| (k, l)))
-    }
-
-    /// Rebuild a fold from saved entries (in order) and its highest seq.
-    pub fn from_parts(entries: Vec<(Identity, Dict)>, max_seq: Int) -> Fold {
-        let mut f = Fold::new();
-        for (k, l) in entries {
-            f.put(k, l);
-        }
-        f.max_seq = Some(max_seq);
-        f
+    pub fn entries(&self) -> impl Iterator<Item = (&Identity<'a>, &Dict)> {
+        self.order.values().filter_map(|k| self.live.get(k).map(|(_, l)| (k, l.as_ref())))
     }
 
     /// The live leases in first-acquired order.
     pub fn leases(&self) -> Vec<&Dict> {
-        self.order.values().filter_map(|k| self.live.get(k).map(|(_, l)| l)).collect()
+        self.order.values().filter_map(|k| self.live.get(k).map(|(_, l)| l.as_ref())).collect()
+    }
+
+    /// The live leases in first-acquired order, moved out (a borrowed one
+    /// is copied).
+    pub fn into_leases(mut self) -> Vec<Dict> {
+        let order = std::mem::take(&mut self.order);
+        order.into_values().filter_map(|k| self.live.remove(&k).map(|(_, l)| l.into_owned())).collect()
     }
 
     /// How many leases are live.
@@ -314,6 +324,60 @@ impl Fold {
     pub fn next_seq(&self) -> Int {
         int_succ(&self.max_seq())
     }
+}
+
+impl Fold<'static> {
+    /// Fold one record in that the fold may keep (its lease is moved in).
+    pub fn apply_owned(&mut self, mut e: Dict) {
+        self.note_seq(&e);
+        match kind_of(&e) {
+            None => {}
+            Some(Kind::Checkpoint) => {
+                self.clear();
+                if let Some(Value::List(leases)) = e.remove("leases") {
+                    for lease in leases {
+                        if let Value::Dict(l) = lease {
+                            if let Some(key) = owned_identity(&l) {
+                                self.put(key, Cow::Owned(l));
+                            }
+                        }
+                    }
+                }
+            }
+            Some(kind) => {
+                let Some(key) = owned_identity(&e) else { return };
+                if kind == Kind::Put {
+                    let lease = match e.remove("lease") {
+                        Some(Value::Dict(l)) => l,
+                        _ => inline_lease(&e),
+                    };
+                    self.put(key, Cow::Owned(lease));
+                } else {
+                    self.touch(kind, &key, &e);
+                }
+            }
+        }
+    }
+
+    /// Rebuild a fold from saved entries (in order) and its highest seq.
+    pub fn from_parts(entries: Vec<((Str, Str), Dict)>, max_seq: Int) -> Fold<'static> {
+        let mut f = Fold::new();
+        for ((a, b), l) in entries {
+            f.put((Cow::Owned(a), Cow::Owned(b)), Cow::Owned(l));
+        }
+        f.max_seq = Some(max_seq);
+        f
+    }
+}
+
+/// The fold of `entries`, borrowing from them: `fold_all(e).leases()` is
+/// `replay` without copying a lease body no later record changed.
+pub fn fold_all<'a>(entries: impl IntoIterator<Item = &'a Dict>) -> Fold<'a> {
+    let mut f = Fold::new();
+    for e in entries {
+        f.apply(e);
+    }
+    f
 }
 
 /// `replay`: the live leases after folding `entries` in order.
@@ -405,7 +469,7 @@ mod tests {
     fn identity_uses_python_str() {
         let e = decode(br#"{"op": "ACQUIRE", "lane": 5, "loop_ts": ["x"]}"#);
         let id = identity(&e[0]).unwrap();
-        assert_eq!(id, (Str::from("['x']"), Str::from("5")));
+        assert_eq!((id.0.into_owned(), id.1.into_owned()), (Str::from("['x']"), Str::from("5")));
     }
 
     #[test]

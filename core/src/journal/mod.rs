@@ -12,7 +12,7 @@ pub mod lease;
 pub mod records;
 
 pub use codec::{decode, encode_line, Decoded, Decoder};
-pub use fold::{compact, next_seq, replay, seq_of, Fold, Identity};
+pub use fold::{compact, fold_all, next_seq, replay, seq_of, Fold, Identity};
 
 /// The schema family ATTEMPT records are tagged with.
 pub const SCHEMA_FAMILY: &str = "lane-journal";
