@@ -91,7 +91,9 @@ unicode-tables: venv
 bench: lib python
 	$(CARGO) bench -p dos-core --bench deciders -- --warm-up-time 1 --measurement-time 3
 	$(CARGO) bench -p dos-core --bench arbiter -- --warm-up-time 1 --measurement-time 3
+	$(CARGO) bench -p dos-core --bench journal
 	$(VPY) bench/compare.py
+	$(VPY) bench/lease_roundtrip.py
 
 clean:
 	$(CARGO) clean
