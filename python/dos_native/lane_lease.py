@@ -127,22 +127,99 @@ def compact_journal(config, *, owner: str = "journal-compact") -> CompactResult:
 
 
 def _register() -> None:
-    """accelerate(): the structural and contention live sets natively."""
+    """accelerate(): the live sets and the lease verbs natively, answering
+    with the reference's own result types. A call the native side cannot
+    serve exactly (lock settings other than the defaults, entry-point
+    plugin predicates, a config that cannot cross) runs the original; a
+    lock that stays busy raises ``TimeoutError`` as the reference does."""
     import functools
 
     from ._accelerate import register
+    from ._native import DosError
 
-    def factory(ref_mod, original):
+    def journal_of(ref_mod, config) -> str:
+        return os.fspath(ref_mod._journal_path(config))
+
+    def run(op, args, config=None):
+        try:
+            return dispatch(op, args, config)
+        except DosError as e:
+            if e.code == "BUSY":
+                raise TimeoutError(f"lane-lease lock busy ({e.message})") from None
+            raise
+
+    def live_factory(ref_mod, original):
         @functools.wraps(original)
         def swapped(config, *, expire_dead=False):
             try:
-                return dispatch("lane_lease.live_leases",
-                                {"journal": os.fspath(ref_mod._journal_path(config)), "expire_dead": bool(expire_dead)})
+                return run("lane_lease.live_leases", {"journal": journal_of(ref_mod, config),
+                                                      "expire_dead": bool(expire_dead)})
+            except TimeoutError:
+                raise
             except Exception:
                 return original(config, expire_dead=expire_dead)
         return swapped
 
-    register("dos.lane_lease", "live_leases", factory)
+    def acquire_factory(ref_mod, original):
+        from dos import admission as ref_admission
+        from dos.arbiter import LaneDecision as RefDecision
+
+        defaults = (ref_mod.DEFAULT_RETRIES, ref_mod.DEFAULT_RETRY_INTERVAL, ref_mod.DEFAULT_TTL_SECONDS)
+
+        @functools.wraps(original)
+        def swapped(config, *, lane, kind, tree, owner, loop_ts="", extra_leases=None,
+                     retries=defaults[0], retry_interval=defaults[1], ttl_seconds=defaults[2], run_id=""):
+            call = dict(lane=lane, kind=kind, tree=tree, owner=owner, loop_ts=loop_ts, extra_leases=extra_leases,
+                        retries=retries, retry_interval=retry_interval, ttl_seconds=ttl_seconds, run_id=run_id)
+            try:
+                if (retries, retry_interval, ttl_seconds) != defaults:
+                    raise TypeError("non-default lock settings")
+                plugins = ref_admission.active_predicates(config=config)
+                if len(plugins) != len(ref_admission.built_in_predicates(config=config)):
+                    raise TypeError("entry-point predicates")
+                args = {"journal": journal_of(ref_mod, config), "lane": lane, "kind": kind, "tree": list(tree),
+                        "owner": owner, "loop_ts": loop_ts, "run_id": run_id}
+                if extra_leases:
+                    args["extra_leases"] = list(extra_leases)
+                native_cfg = _native_config(config)
+            except Exception:
+                return original(config, **call)
+            out = run("lane_lease.acquire", args, native_cfg)
+            d = out["decision"]
+            decision = RefDecision(d["outcome"], lane=d["lane"], lane_kind=d["lane_kind"], tree=d["tree"],
+                                   auto_picked=d["auto_picked"], reason=d["reason"],
+                                   free_clusters=d["free_clusters"], pick_count=d["pick_count"])
+            return ref_mod.LaneLeaseResult(decision=decision, journaled=out["journaled"], owner=owner)
+        return swapped
+
+    def simple(op, fields, result=None):
+        """A verb whose keyword arguments pass straight through."""
+        def factory(ref_mod, original):
+            @functools.wraps(original)
+            def swapped(config, **kw):
+                try:
+                    if set(kw) - set(fields):
+                        raise TypeError("unexpected argument")
+                    args = {"journal": journal_of(ref_mod, config)}
+                    args.update({k: v for k, v in kw.items() if v is not None})
+                except Exception:
+                    return original(config, **kw)
+                out = run(op, args)
+                return out if result is None else getattr(ref_mod, result)(**out)
+            return swapped
+        return factory
+
+    register("dos.lane_lease", "live_leases", live_factory)
+    register("dos.lane_lease", "acquire", acquire_factory)
+    register("dos.lane_lease", "release", simple("lane_lease.release", ("lane", "owner", "loop_ts")))
+    register("dos.lane_lease", "heartbeat",
+             simple("lane_lease.heartbeat", ("lane", "owner", "loop_ts", "coalesce_within_s")))
+    register("dos.lane_lease", "adopt", simple("lane_lease.adopt", ("lane", "new_owner", "loop_ts", "new_pid")))
+    register("dos.lane_lease", "halt", simple("lane_lease.halt", ("handle", "lane", "owner", "loop_ts", "reason",
+                                                                  "run_id", "command"), "HaltResult"))
+    register("dos.lane_lease", "spawn", simple("lane_lease.spawn", ("lane", "owner", "loop_ts", "run_id", "reason"),
+                                               "SpawnResult"))
+    register("dos.lane_lease", "compact_journal", simple("lane_lease.compact_journal", ("owner",), "CompactResult"))
 
 
 _register()

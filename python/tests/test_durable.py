@@ -373,3 +373,34 @@ def test_eight_processes_racing_for_one_lane_never_share_it(tmp_path):
         elif e["op"] == "RELEASE":
             live.discard(key)
     assert not live
+
+
+def test_accelerated_lease_verbs_keep_the_reference_contract(tmp_path):
+    """The reference's lease verbs, swapped for native ones, answer with the
+    reference's own types and leave the same journal as unswapped verbs."""
+    def script(cfg):
+        out = []
+        r = ref_ll.acquire(cfg, lane="main", kind="cluster", tree=["src/**"], owner="a1", loop_ts="t1")
+        out.append((type(r).__name__, type(r.decision).__module__, r.decision.to_dict()["outcome"], r.journaled))
+        r = ref_ll.acquire(cfg, lane="main", kind="cluster", tree=["src/**"], owner="a2", loop_ts="t2")
+        out.append((r.decision.to_dict()["outcome"], r.journaled))
+        out.append(ref_ll.heartbeat(cfg, lane="main", owner="a1"))
+        out.append(ref_ll.adopt(cfg, lane="main", new_owner="a3", new_pid=7))
+        h = ref_ll.halt(cfg, handle="7", owner="op")
+        out.append((type(h).__module__, h.recorded, h.lane))
+        s = ref_ll.spawn(cfg, lane="docs", owner="a4", loop_ts="t3")
+        out.append((type(s).__module__, s.recorded, s.holder))
+        out.append(ref_ll.release(cfg, lane="main", owner="a3"))
+        c = ref_ll.compact_journal(cfg)
+        out.append((type(c).__module__, c.entries_after))
+        out.append([e["op"] for e in ref_lj.read_all(cfg.paths.lane_journal)])
+        return out
+
+    plain = script(_cfg(tmp_path / "plain"))
+    swapped = dos_native.accelerate()
+    try:
+        assert {"dos.lane_lease.acquire", "dos.lane_lease.release", "dos.lane_lease.compact_journal"} <= set(swapped)
+        fast = script(_cfg(tmp_path / "fast"))
+    finally:
+        dos_native.restore()
+    assert fast == plain
