@@ -97,3 +97,37 @@ def test_export_cursor_both_ways(tmp_path):
     with pytest.raises(ValueError):
         ec.resolve_since("x")
     assert ec.cursor_path(p, transport="file") == ref_ec.cursor_path(p, transport="file")
+
+
+def test_accelerated_id_and_cursor_functions_answer_as_the_reference(tmp_path):
+    import os
+
+    import dos_native
+    from dos import config as rc
+
+    cfg = rc.default_config(tmp_path, gather_env=False)
+    cursor = tmp_path / "export-cursor"
+
+    def script():
+        out = [ref_ia.allocate(cfg, "scope/a"), ref_ia.allocate(cfg, "scope/a"), ref_ia.peek(cfg, "scope/a"),
+               ref_ia.peek(cfg, "never")]
+        tok = ref_rid.mint("fanout", clock_ms=lambda: 1780000000000, entropy=lambda: 0x3FFFFFFF).run_id
+        out += [ref_rid.is_run_id(tok), ref_rid.ts_ms_of(tok), ref_rid.is_run_id("rid-x"), ref_rid.ts_ms_of("x")]
+        ref_ec.write_cursor(41, path=cursor)
+        out += [ref_ec.read_cursor(path=cursor), ref_ec.resolve_since("auto", path=cursor),
+                ref_ec.resolve_since("7", path=cursor)]
+        return out
+
+    env = dict(os.environ)
+    os.environ["DISPATCH_ID_ALLOC_DIR"] = str(tmp_path / "plain")
+    try:
+        plain = script()
+        swapped = dos_native.accelerate()
+        assert "dos.id_alloc.allocate" in swapped and "dos.export_cursor.read_cursor" in swapped
+        os.environ["DISPATCH_ID_ALLOC_DIR"] = str(tmp_path / "fast")
+        fast = script()
+    finally:
+        dos_native.restore()
+        os.environ.clear()
+        os.environ.update(env)
+    assert fast == plain
