@@ -113,34 +113,43 @@ pub fn prefixes_collide(a: &str, b: &str) -> bool {
 /// ASCII entries are compared in place; the only allocation is the list of
 /// `tree_b`'s prefixes.
 pub fn lane_trees_disjoint<A: AsRef<str>, B: AsRef<str>>(tree_a: &[A], tree_b: &[B]) -> bool {
-    let present = |p: &&str| !p.is_empty();
-    let a_entries = || tree_a.iter().map(AsRef::as_ref).filter(present);
-    if a_entries().next().is_none() {
+    let na: Vec<Prefix> = prefixes(tree_a);
+    disjoint_from(&na, tree_b)
+}
+
+/// The normalized prefixes of a tree's non-empty entries.
+fn prefixes<S: AsRef<str>>(tree: &[S]) -> Vec<Prefix<'_>> {
+    tree.iter().map(AsRef::as_ref).filter(|p| !p.is_empty()).map(Prefix::of).collect()
+}
+
+/// `lane_trees_disjoint` with the first tree already normalized: false when
+/// either tree has no entry, else no prefix of one collides with the other's.
+fn disjoint_from<B: AsRef<str>>(na: &[Prefix<'_>], tree_b: &[B]) -> bool {
+    if na.is_empty() {
         return false;
     }
-    let nb: Vec<Prefix> = tree_b.iter().map(AsRef::as_ref).filter(present).map(Prefix::of).collect();
-    if nb.is_empty() {
-        return false;
-    }
-    a_entries().all(|a| {
-        let pa = Prefix::of(a);
-        nb.iter().all(|pb| !pa.collides(pb))
-    })
+    let nb: Vec<Prefix> = prefixes(tree_b);
+    !nb.is_empty() && na.iter().all(|pa| nb.iter().all(|pb| !pa.collides(pb)))
 }
 
 /// `tree_disjoint_from_all_live`, with the sibling lookup given as data: a lane
 /// missing from `sibling_trees` resolves to no tree (not provably disjoint).
+/// The requested tree is normalized once for all the live lanes.
 pub fn tree_disjoint_from_all_live<S: AsRef<str>>(
     requested_tree: &[S],
     live_lanes: &[&str],
     sibling_trees: &dyn Fn(&str) -> Option<Vec<String>>,
 ) -> bool {
+    if live_lanes.is_empty() {
+        return true;
+    }
+    let na: Vec<Prefix> = prefixes(requested_tree);
     for lane in live_lanes {
         if lane.is_empty() {
             return false;
         }
         let tree = sibling_trees(lane).unwrap_or_default();
-        if tree.is_empty() || !lane_trees_disjoint(requested_tree, &tree) {
+        if tree.is_empty() || !disjoint_from(&na, &tree) {
             return false;
         }
     }
