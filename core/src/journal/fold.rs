@@ -13,7 +13,7 @@ use crate::pyjson::{py_str, Dict, Int, Str, Value};
 use crate::pystr::int_from_str;
 use std::cmp::Ordering;
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 /// A lease's identity: `(loop_ts, lane)` as Python's `str()` renders them.
 /// Borrowed from the record when both are non-empty strings (the usual case).
@@ -195,9 +195,12 @@ fn inline_lease(e: &Dict) -> Dict {
 /// only when a later record changes it; `apply_owned` keeps what it is given.
 #[derive(Debug, Clone, Default)]
 pub struct Fold<'a> {
-    live: HashMap<Identity<'a>, (u64, Cow<'a, Dict>)>,
-    order: BTreeMap<u64, Identity<'a>>,
-    slot: u64,
+    /// Identity → index into `slots`.
+    live: HashMap<Identity<'a>, usize>,
+    /// Leases in first-acquired order; a removed one leaves a hole until
+    /// holes outnumber leases.
+    slots: Vec<Option<(Identity<'a>, Cow<'a, Dict>)>>,
+    holes: usize,
     max_seq: Option<Int>,
 }
 
@@ -207,19 +210,45 @@ impl<'a> Fold<'a> {
     }
 
     fn put(&mut self, key: Identity<'a>, lease: Cow<'a, Dict>) {
-        match self.live.get_mut(&key) {
-            Some(entry) => entry.1 = lease,
+        match self.live.get(&key) {
+            Some(&i) => {
+                if let Some(slot) = self.slots[i].as_mut() {
+                    slot.1 = lease;
+                }
+            }
             None => {
-                self.slot += 1;
-                self.order.insert(self.slot, key.clone());
-                self.live.insert(key, (self.slot, lease));
+                self.live.insert(key.clone(), self.slots.len());
+                self.slots.push(Some((key, lease)));
             }
         }
     }
 
+    fn forget(&mut self, key: &Identity<'a>) {
+        let Some(i) = self.live.remove(key) else { return };
+        self.slots[i] = None;
+        self.holes += 1;
+        if self.holes > 64 && self.holes > self.live.len() {
+            self.slots.retain(Option::is_some);
+            self.holes = 0;
+            for (i, slot) in self.slots.iter().enumerate() {
+                if let Some((k, _)) = slot {
+                    if let Some(ix) = self.live.get_mut(k) {
+                        *ix = i;
+                    }
+                }
+            }
+        }
+    }
+
+    fn lease_mut(&mut self, key: &Identity<'a>) -> Option<&mut Dict> {
+        let i = *self.live.get(key)?;
+        self.slots[i].as_mut().map(|(_, l)| l.to_mut())
+    }
+
     fn clear(&mut self) {
         self.live.clear();
-        self.order.clear();
+        self.slots.clear();
+        self.holes = 0;
     }
 
     fn note_seq(&mut self, e: &Dict) {
@@ -233,13 +262,10 @@ impl<'a> Fold<'a> {
     /// live lease.
     fn touch(&mut self, kind: Kind, key: &Identity<'a>, e: &Dict) {
         if kind == Kind::Drop {
-            if let Some((slot, _)) = self.live.remove(key) {
-                self.order.remove(&slot);
-            }
+            self.forget(key);
             return;
         }
-        let Some((_, lease)) = self.live.get_mut(key) else { return };
-        let lease = lease.to_mut();
+        let Some(lease) = self.lease_mut(key) else { return };
         if kind == Kind::Adopt {
             for field in ["holder", "pid", "host_id"] {
                 match e.get(field) {
@@ -291,19 +317,18 @@ impl<'a> Fold<'a> {
 
     /// The live leases with their identities, in first-acquired order.
     pub fn entries(&self) -> impl Iterator<Item = (&Identity<'a>, &Dict)> {
-        self.order.values().filter_map(|k| self.live.get(k).map(|(_, l)| (k, l.as_ref())))
+        self.slots.iter().flatten().map(|(k, l)| (k, l.as_ref()))
     }
 
     /// The live leases in first-acquired order.
     pub fn leases(&self) -> Vec<&Dict> {
-        self.order.values().filter_map(|k| self.live.get(k).map(|(_, l)| l.as_ref())).collect()
+        self.slots.iter().flatten().map(|(_, l)| l.as_ref()).collect()
     }
 
     /// The live leases in first-acquired order, moved out (a borrowed one
     /// is copied).
-    pub fn into_leases(mut self) -> Vec<Dict> {
-        let order = std::mem::take(&mut self.order);
-        order.into_values().filter_map(|k| self.live.remove(&k).map(|(_, l)| l.into_owned())).collect()
+    pub fn into_leases(self) -> Vec<Dict> {
+        self.slots.into_iter().flatten().map(|(_, l)| l.into_owned()).collect()
     }
 
     /// How many leases are live.
