@@ -105,6 +105,15 @@ func (s LeaseStore) Release(lane, owner, loopTS string) (bool, error) {
 	return s.boolVerb("lane_lease.release", map[string]any{"lane": lane, "owner": owner, "loop_ts": loopTS})
 }
 
+// Scavenge evicts the newest live lease on lane (and loopTS when given)
+// with a SCAVENGE record; reason "" means "scavenged".
+func (s LeaseStore) Scavenge(lane, loopTS, reason string) (bool, error) {
+	if reason == "" {
+		reason = "scavenged"
+	}
+	return s.boolVerb("lane_lease.scavenge", map[string]any{"lane": lane, "loop_ts": loopTS, "reason": reason})
+}
+
 // Heartbeat refreshes owner's newest lease on lane; coalesceWithinS > 0
 // skips the write when it beat that recently.
 func (s LeaseStore) Heartbeat(lane, owner, loopTS string, coalesceWithinS float64) (bool, error) {

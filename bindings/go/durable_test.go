@@ -85,6 +85,13 @@ func TestLeaseVerbs(t *testing.T) {
 	if err != nil || len(live) != 1 || live[0]["holder"] != "a2" || live[0]["pid"] != json.Number("9") {
 		t.Fatalf("live %v %v", live, err)
 	}
+	if ok, err := s.Scavenge("docs", "", "supervisor: STALLED"); err != nil || !ok {
+		t.Fatalf("scavenge %v %v", ok, err)
+	}
+	if _, err := JournalAppend(s.Journal, map[string]any{"op": "ACQUIRE", "lane": "docs", "loop_ts": "t",
+		"lease": map[string]any{"lane": "docs", "loop_ts": "t", "holder": "a2", "pid": 9}}); err != nil {
+		t.Fatal(err)
+	}
 	c, err := s.CompactJournal("")
 	if err != nil || c.EntriesAfter != 1 {
 		t.Fatalf("compact %+v %v", c, err)

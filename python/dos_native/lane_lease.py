@@ -72,6 +72,13 @@ def release(config, *, lane: str, owner: str, loop_ts: str = "") -> bool:
     return dispatch("lane_lease.release", {"journal": _journal(config), "lane": lane, "owner": owner, "loop_ts": loop_ts})
 
 
+def scavenge(config, *, lane: str, loop_ts: str = "", owner: str = "scavenge", reason: str = "scavenged") -> bool:
+    """Evict the newest live lease on ``lane`` with a SCAVENGE record (what a
+    supervisor appends for a lease whose holder is gone), under the mutex."""
+    return dispatch("lane_lease.scavenge", {"journal": _journal(config), "lane": lane, "loop_ts": loop_ts,
+                                            "owner": owner, "reason": reason})
+
+
 def heartbeat(config, *, lane: str, owner: str, loop_ts: str = "", coalesce_within_s: float = 0.0) -> bool:
     return dispatch("lane_lease.heartbeat", {"journal": _journal(config), "lane": lane, "owner": owner,
                                              "loop_ts": loop_ts, "coalesce_within_s": float(coalesce_within_s)})

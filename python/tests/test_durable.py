@@ -404,3 +404,15 @@ def test_accelerated_lease_verbs_keep_the_reference_contract(tmp_path):
     finally:
         dos_native.restore()
     assert fast == plain
+
+
+def test_scavenge_evicts_as_the_reference_reads_it(tmp_path):
+    cfg = _cfg(tmp_path)
+    jp = cfg.paths.lane_journal
+    ref_lj.append({"op": "ACQUIRE", "lane": "main", "loop_ts": "t", "lease": {"lane": "main", "loop_ts": "t",
+                                                                           "holder": "gone", "host_id": "vm"}}, jp)
+    assert nll.scavenge(cfg, lane="docs") is False
+    assert nll.scavenge(cfg, lane="main", reason="supervisor: STALLED") is True
+    last = ref_lj.read_all(jp)[-1]
+    assert (last["op"], last["prev_holder"], last["reason"]) == ("SCAVENGE", "gone", "supervisor: STALLED")
+    assert ref_ll.live_leases(cfg) == [] == nll.live_leases(cfg)

@@ -165,6 +165,18 @@ impl LeaseStore {
         Ok(true)
     }
 
+    /// Evict the newest live lease on `lane` (and `loop_ts` when given) with a
+    /// SCAVENGE record, under the lane-lease mutex: the reclaim a supervisor
+    /// performs for a lease whose holder is gone. `false` when none matches.
+    pub fn scavenge(&self, lane: &str, loop_ts: &str, owner: &str, reason: &str) -> Result<bool, LeaseError> {
+        let _g = filelock::lock(&self.lock, owner, &self.mutex)?;
+        let live = self.live()?;
+        let Some(m) = rules::pick_adopt(&live, lane, loop_ts) else { return Ok(false) };
+        let prev = m.get("holder").cloned().unwrap_or(Value::Null);
+        self.append(&records::scavenge_entry(m, &Value::str(reason), &prev))?;
+        Ok(true)
+    }
+
     /// `heartbeat`: refresh `owner`'s newest lease on `lane`, or skip the
     /// write when it beat within `coalesce_within_s`.
     pub fn heartbeat(&self, lane: &str, owner: &str, loop_ts: &str, coalesce_within_s: f64) -> Result<bool, LeaseError> {
@@ -410,6 +422,7 @@ mod tests {
         let h = s.halt(&HaltRequest { handle: "4".into(), ..Default::default() }).unwrap();
         assert_eq!((h.lane.as_str(), h.loop_ts.as_str(), h.recorded), ("main", "t1", true));
         assert!(!s.release("main", "agent-1", "").unwrap());
+        assert!(!s.scavenge("docs", "", "sup", "supervisor: STALLED").unwrap());
         assert!(s.release("main", "agent-2", "").unwrap());
         assert!(s.live().unwrap().is_empty());
         let before = s.next_seq().unwrap();

@@ -95,6 +95,13 @@ fn op_release(ctx: &Ctx, a: &Args) -> Result<Value, CallError> {
     s.release(a.str("lane")?, &owner(a)?, &loop_ts(a)?).map(Value::Bool).map_err(lease_error)
 }
 
+fn op_scavenge(ctx: &Ctx, a: &Args) -> Result<Value, CallError> {
+    let s = store(ctx, a)?;
+    let owner = a.opt_str("owner")?.unwrap_or("scavenge");
+    let reason = a.opt_str("reason")?.unwrap_or("scavenged");
+    s.scavenge(a.str("lane")?, &loop_ts(a)?, owner, reason).map(Value::Bool).map_err(lease_error)
+}
+
 fn op_heartbeat(ctx: &Ctx, a: &Args) -> Result<Value, CallError> {
     let s = store(ctx, a)?;
     let coalesce = a.opt_f64("coalesce_within_s")?.unwrap_or(0.0);
@@ -307,6 +314,7 @@ pub(crate) const OPS: &[OpSpec] = &[
     OpSpec { name: "lane_journal.live_of_file", args: &["journal"], run: op_live_file },
     OpSpec { name: "lane_lease.live_leases", args: &["journal", "lock", "expire_dead"], run: op_live },
     OpSpec { name: "lane_lease.release", args: &["journal", "lock", "lane", "owner", "loop_ts"], run: op_release },
+    OpSpec { name: "lane_lease.scavenge", args: &["journal", "lock", "lane", "loop_ts", "owner", "reason"], run: op_scavenge },
     OpSpec {
         name: "lane_lease.heartbeat",
         args: &["journal", "lock", "lane", "owner", "loop_ts", "coalesce_within_s"],
