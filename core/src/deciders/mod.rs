@@ -23,6 +23,9 @@ pub mod pyjson_op;
 pub mod durable_schema;
 pub mod hook_exit;
 pub mod posttool_sensor;
+pub mod pretool_sensor;
+pub mod hook_dialect;
+pub mod marker_gate;
 pub mod tool_stream;
 pub mod tree;
 
