@@ -15,7 +15,8 @@ REL := target/release
 CFLAGS_STRICT := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O1 -g -Iinclude
 CBUILD := bindings/c/build
 
-.PHONY: all lib venv python demo test test-rust test-c test-python test-go golden header bench clean cdeps unicode-tables
+# hook  build the dos-hook binary (target/release/dos-hook)
+.PHONY: hook all lib venv python demo test test-rust test-c test-python test-go golden header bench clean cdeps unicode-tables
 
 all: lib python
 
@@ -50,6 +51,13 @@ $(CBUILD)/%: bindings/c/tests/%.c include/dos.h lib
 	@mkdir -p $(CBUILD)
 	$(CC) $(CFLAGS_STRICT) $< -o $@ -L$(REL) -ldos -Wl,-rpath,$(abspath $(REL)) -lpthread $(if $(filter golden_runner,$*),-lcjson)
 
+$(CBUILD)/dos_hook_c: bindings/c/examples/dos_hook.c include/dos.h lib
+	@mkdir -p $(CBUILD)
+	$(CC) $(CFLAGS_STRICT) $< -o $@ -L$(REL) -ldos -Wl,-rpath,$(abspath $(REL))
+
+hook:
+	$(CARGO) build --release -p dos-hook
+
 $(CBUILD)/demo: bindings/c/examples/demo.c include/dos.h lib
 	@mkdir -p $(CBUILD)
 	$(CC) $(CFLAGS_STRICT) $< -o $@ -L$(REL) -ldos -Wl,-rpath,$(abspath $(REL))
@@ -65,11 +73,12 @@ test: test-rust test-c test-python test-go
 test-rust:
 	$(CARGO) test --workspace --exclude dos-native
 
-test-c: cdeps $(CBUILD)/test_abi $(CBUILD)/test_config $(CBUILD)/golden_runner $(CBUILD)/test_durable
+test-c: cdeps $(CBUILD)/test_abi $(CBUILD)/test_config $(CBUILD)/golden_runner $(CBUILD)/test_durable $(CBUILD)/dos_hook_c
 	valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite $(CBUILD)/test_abi
 	valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite $(CBUILD)/test_config
 	valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite $(CBUILD)/golden_runner tests/golden/cases/*.jsonl
 	valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite $(CBUILD)/test_durable
+	DOS_HOOK_C_BIN=$(abspath $(CBUILD)/dos_hook_c) $(CARGO) test --release -p dos-hook --test corpus -- c_host
 
 test-python: python
 	$(VPY) -m pytest -q python/tests

@@ -295,3 +295,29 @@ fn corpus_replays() {
     }
     assert!(failed.is_empty(), "{} of {} cases differ:\n{}", failed.len(), cases.len(), failed.join("\n"));
 }
+
+/// The C host (bindings/c/examples/dos_hook.c over `dos_hook_run`) prints
+/// the same bytes and exits the same way as dos-hook on every corpus case.
+/// Runs when `DOS_HOOK_C_BIN` names the built C binary (`make test-c`).
+#[test]
+fn c_host_matches_dos_hook() {
+    let Ok(c_bin) = std::env::var("DOS_HOOK_C_BIN") else { return };
+    let bin = env!("CARGO_BIN_EXE_dos-hook");
+    let mut failed = Vec::new();
+    let cases = load();
+    for c in &cases {
+        let (wa, wb) = (build(c, "rs"), build(c, "c"));
+        let (aa, ab) = (args_of(c, &wa.ws), args_of(c, &wb.ws));
+        let (ea, eb) = (env_of(c, &wa.ws), env_of(c, &wb.ws));
+        for stdin in list(c.get("steps")) {
+            let (ia, ib) = (fill(s(&stdin), &wa.ws), fill(s(&stdin), &wb.ws));
+            let (ca, oa) = run(bin, &aa, &ea, ia.as_bytes(), &wa.tmp);
+            let (cb, ob) = run(&c_bin, &ab, &eb, ib.as_bytes(), &wb.tmp);
+            let (oa, ob) = (String::from_utf8_lossy(&oa).replace(&wa.ws, "{ws}"), String::from_utf8_lossy(&ob).replace(&wb.ws, "{ws}"));
+            if ca != cb || oa != ob {
+                failed.push(format!("{}: rust ({ca}) {oa:?} / c ({cb}) {ob:?}", s(c.get("name").unwrap())));
+            }
+        }
+    }
+    assert!(failed.is_empty(), "{} cases differ:\n{}", failed.len(), failed.join("\n"));
+}

@@ -167,19 +167,42 @@ pub fn native_disabled() -> bool {
 /// verb first); `stdin` is called at most once, and only when the verb
 /// owns the call.
 pub fn run(argv: &[String], stdin: &mut dyn FnMut() -> Vec<u8>) -> Outcome {
+    let mut cx = match preflight(argv) {
+        Ok(cx) => cx,
+        Err(done) => return done,
+    };
+    let raw = stdin();
+    cx.out.read_stdin = true;
+    let event = parse_event(&raw);
+    match cx.verb.as_str() {
+        "pretool" => pretool(&mut cx, event),
+        "posttool" => posttool(&mut cx, event),
+        _ => marker(&mut cx, event),
+    }
+    cx.out
+}
+
+/// Whether a call with these arguments reads stdin (false: it finishes, or
+/// hands the call back, without it).
+pub fn wants_stdin(argv: &[String]) -> bool {
+    preflight(argv).is_ok()
+}
+
+/// Everything decided before stdin: `Err` holds the finished outcome.
+fn preflight(argv: &[String]) -> Result<Ctx, Outcome> {
     let Some(verb) = argv.first() else {
         let mut o = Outcome::default();
         o.stderr.extend_from_slice(USAGE.as_bytes());
         o.stderr.push(b'\n');
-        return o;
+        return Err(o);
     };
     let flags = parse_flags(&argv[1..]);
-    let mut cx = Ctx { verb: verb.clone(), flags, out: Outcome::default() };
+    let cx = Ctx { verb: verb.clone(), flags, out: Outcome::default() };
     let delegate = |mut cx: Ctx, why: &str| {
         cx.dbg(format!("{why}: handing the call back to the Python verb (exit 3)"));
         cx.out.exit = EXIT_DELEGATE;
         cx.out.note.outcome = "delegate";
-        cx.out
+        Err(cx.out)
     };
     if native_disabled() {
         return delegate(cx, "DOS_HOOK_NATIVE=0");
@@ -198,18 +221,11 @@ pub fn run(argv: &[String], stdin: &mut dyn FnMut() -> Vec<u8>) -> Outcome {
         return delegate(cx, "a --handler other than observe");
     }
     if verb == "stats" {
+        let mut cx = cx;
         observe::stats(&mut cx.out, &cx.flags);
-        return cx.out;
+        return Err(cx.out);
     }
-    let raw = stdin();
-    cx.out.read_stdin = true;
-    let event = parse_event(&raw);
-    match verb.as_str() {
-        "pretool" => pretool(&mut cx, event),
-        "posttool" => posttool(&mut cx, event),
-        _ => marker(&mut cx, event),
-    }
-    cx.out
+    Ok(cx)
 }
 
 /// stdin as the reference reads it: strict UTF-8 (else nothing), blank →
