@@ -126,7 +126,7 @@ pub fn parse_flags(args: &[String]) -> Flags {
     f
 }
 
-fn env(name: &str) -> Option<String> {
+pub(crate) fn env(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }
 
@@ -324,6 +324,7 @@ fn pretool(cx: &mut Ctx, event: Dict) {
             doc = pre::append_additional_context(&doc, &pre::nudge_line(&count));
         }
     }
+    cx.out.note.dialect = Some(cx.flags.dialect.clone().filter(|d| !d.is_empty()).unwrap_or_else(|| "claude-code".into()));
     let verdict = dialect::parse_cc(Some(&doc), Moment::Pre);
     match dialect::render(cx.flags.dialect.as_deref(), &verdict) {
         Ok(Some(v)) => cx.emit(&v),
@@ -424,11 +425,11 @@ fn read_records(path: &Path, mut f: impl FnMut(&Dict)) {
     });
 }
 
-fn now_iso() -> String {
+pub(crate) fn now_iso() -> String {
     pytime::iso_seconds(host::now_ms())
 }
 
-fn schema_tag(family: &str) -> Value {
+pub(crate) fn schema_tag(family: &str) -> Value {
     let mut t = Dict::with_capacity(2);
     t.push("family", Value::str(family));
     t.push("version", Value::int(1));
@@ -564,7 +565,7 @@ fn marker(cx: &mut Ctx, event: Dict) {
     let (allow, turns) = marker_gate::budget(emitted, cap);
     let reason = marker_gate::budget_reason(allow, turns, cap);
     cx.out.note.outcome = if allow { "allow" } else { "refuse" };
-    cx.out.note.marker = Some((turns, cap));
+    cx.out.note.marker = Some((emitted, cap));
     cx.dbg(format!("emitted={emitted} cap={cap} allow={allow}"));
     let write = |cx: &mut Ctx| -> bool {
         match &path {
