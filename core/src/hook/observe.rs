@@ -287,7 +287,7 @@ pub fn stats(out: &mut Outcome, flags: &Flags) {
         let _ = writeln!(s, "  {:<13} {}", "panics", t.panics);
     }
     if !lat.is_empty() {
-        let _ = writeln!(s, "  {:<13} {:<14}{:>5}{:>9}{:>7}{:>7}{:>7}", "latency (ms)", "verb", "n", "mean", "p50", "p95", "max");
+        let _ = writeln!(s, "  {:<13} {:<12}{:>5}{:>9}{:>7}{:>7}{:>7}", "latency (ms)", "verb", "n", "mean", "p50", "p95", "max");
         for (verb, [n, mean, p50, p95, max]) in &lat {
             let _ = writeln!(s, "  {:<13} {:<14}{:>5}{:>8.2}{:>7.2}{:>7.2}{:>7.2}", "", verb, *n as i64, mean, p50, p95, max);
         }
