@@ -334,42 +334,47 @@ fn pretool(cx: &mut Ctx, event: Dict) {
 }
 
 /// The session's help tally over the whole journal (the ENFORCE records of
-/// `holder`, or of everyone when it is empty).
+/// `holder`, or of everyone when it is empty), as `summarize` counts them.
+///
+/// Every logical line is judged on its own (a torn or corrupt line is never
+/// an ENFORCE record), so only lines that can hold the record need a parse:
+/// for a holder written the same way raw and in JSON (printable ASCII, no
+/// quote or backslash), the lines that contain it; otherwise every line that
+/// mentions `ENFORCE` or holds an escape.
 pub fn help_count(path: &Path, holder: &str) -> HelpCount {
     let mut c = HelpCount::default();
     let Ok(bytes) = fs::read(path) else { return c };
-    // Only lines that can be ENFORCE records need a parse.
-    decode_filtered(&bytes, b"ENFORCE", |rec| c.add(rec, holder));
-    c
-}
-
-/// Parse only the lines that contain `needle` (or a `\u` escape that could
-/// spell it), as `read_all` would read them.
-fn decode_filtered(bytes: &[u8], needle: &[u8], mut f: impl FnMut(&Dict)) {
-    let may_hold = |line: &[u8]| contains(line, needle) || contains(line, b"\\u");
-    if !bytes.iter().any(|&b| b >= 0x80 || matches!(b, 0x0b | 0x0c | 0x1c..=0x1e | b'\r')) {
-        for line in bytes.split(|&b| b == b'\n') {
-            if !may_hold(line) {
+    let plain = !holder.is_empty() && holder.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\');
+    if plain {
+        let finder = memchr::memmem::Finder::new(holder.as_bytes());
+        let mut last_start = usize::MAX;
+        for pos in finder.find_iter(&bytes) {
+            let start = memchr::memrchr(b'\n', &bytes[..pos]).map_or(0, |i| i + 1);
+            if start == last_start {
                 continue;
             }
-            let s = std::str::from_utf8(line).unwrap_or("");
-            if let Ok(Value::Dict(d)) = pyjson::parse_str(pystr::strip(s)) {
-                f(&d);
-            }
+            last_start = start;
+            let end = memchr::memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |i| pos + i);
+            decode_lines(&bytes[start..end], |_, _, d| {
+                if let Decoded::Record(r) = d {
+                    c.add(&r, holder);
+                }
+            });
         }
-        return;
+        return c;
     }
-    decode_lines(bytes, |_, text, d| {
-        if let Decoded::Record(r) = d {
-            if may_hold(text.as_bytes()) {
-                f(&r);
-            }
+    let enforce = memchr::memmem::Finder::new(b"ENFORCE");
+    for line in bytes.split(|&b| b == b'\n') {
+        if enforce.find(line).is_none() && memchr::memchr(b'\\', line).is_none() {
+            continue;
         }
-    });
-}
-
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    needle.is_empty() || hay.windows(needle.len()).any(|w| w == needle)
+        decode_lines(line, |_, _, d| {
+            if let Decoded::Record(r) = d {
+                c.add(&r, holder);
+            }
+        });
+    }
+    c
 }
 
 // ------------------------------------------------------------------ sessions
