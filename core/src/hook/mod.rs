@@ -9,6 +9,7 @@
 //! with nothing on stdout.
 
 pub mod observe;
+mod help_cache;
 
 use crate::boundary::{self, host, journal, lease::LeaseStore};
 use crate::config::{Preset, SubstrateConfig};
@@ -333,6 +334,27 @@ fn pretool(cx: &mut Ctx, event: Dict) {
     }
 }
 
+/// Count the ENFORCE records of `holder` in the complete lines of `bytes`
+/// (a printable-ASCII holder with no quote or backslash: its JSON text is
+/// its raw text, so only lines containing it can count).
+pub(crate) fn count_holder_lines(bytes: &[u8], holder: &str, c: &mut HelpCount) {
+    let finder = memchr::memmem::Finder::new(holder.as_bytes());
+    let mut last_start = usize::MAX;
+    for pos in finder.find_iter(bytes) {
+        let start = memchr::memrchr(b'\n', &bytes[..pos]).map_or(0, |i| i + 1);
+        if start == last_start {
+            continue;
+        }
+        last_start = start;
+        let end = memchr::memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |i| pos + i);
+        decode_lines(&bytes[start..end], |_, _, d| {
+            if let Decoded::Record(r) = d {
+                c.add(&r, holder);
+            }
+        });
+    }
+}
+
 /// The session's help tally over the whole journal (the ENFORCE records of
 /// `holder`, or of everyone when it is empty), as `summarize` counts them.
 ///
@@ -342,27 +364,12 @@ fn pretool(cx: &mut Ctx, event: Dict) {
 /// quote or backslash), the lines that contain it; otherwise every line that
 /// mentions `ENFORCE` or holds an escape.
 pub fn help_count(path: &Path, holder: &str) -> HelpCount {
-    let mut c = HelpCount::default();
-    let Ok(bytes) = fs::read(path) else { return c };
     let plain = !holder.is_empty() && holder.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\');
     if plain {
-        let finder = memchr::memmem::Finder::new(holder.as_bytes());
-        let mut last_start = usize::MAX;
-        for pos in finder.find_iter(&bytes) {
-            let start = memchr::memrchr(b'\n', &bytes[..pos]).map_or(0, |i| i + 1);
-            if start == last_start {
-                continue;
-            }
-            last_start = start;
-            let end = memchr::memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |i| pos + i);
-            decode_lines(&bytes[start..end], |_, _, d| {
-                if let Decoded::Record(r) = d {
-                    c.add(&r, holder);
-                }
-            });
-        }
-        return c;
+        return help_cache::count(path, holder);
     }
+    let mut c = HelpCount::default();
+    let Ok(bytes) = fs::read(path) else { return c };
     let enforce = memchr::memmem::Finder::new(b"ENFORCE");
     for line in bytes.split(|&b| b == b'\n') {
         if enforce.find(line).is_none() && memchr::memchr(b'\\', line).is_none() {
