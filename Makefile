@@ -101,6 +101,8 @@ bench: lib python
 	$(CARGO) bench -p dos-core --bench deciders -- --warm-up-time 1 --measurement-time 3
 	$(CARGO) bench -p dos-core --bench arbiter -- --warm-up-time 1 --measurement-time 3
 	$(VPY) bench/compare.py
+	$(CARGO) build --release -p dos-hook
+	$(VPY) bench/hook_bench.py
 
 clean:
 	$(CARGO) clean

@@ -93,18 +93,31 @@ pub fn count(journal: &Path, holder: &str) -> HelpCount {
             from = s.offset;
         }
     }
-    let mut tail = Vec::with_capacity((size - from) as usize);
     if from > 0 {
         use std::io::{Seek, SeekFrom};
         if f.seek(SeekFrom::Start(from)).is_err() {
             return base;
         }
     }
-    if f.read_to_end(&mut tail).is_err() {
-        return base;
+    // Stream the tail in chunks: complete lines are counted as they come,
+    // so memory stays flat however much is new.
+    let mut carry: Vec<u8> = Vec::new();
+    let mut chunk = vec![0u8; 256 * 1024];
+    let mut complete = 0usize;
+    loop {
+        let n = match f.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(_) => return base,
+        };
+        carry.extend_from_slice(&chunk[..n]);
+        if let Some(i) = memchr::memrchr(b'\n', &carry) {
+            count_holder_lines(&carry[..=i], holder, &mut base);
+            complete += i + 1;
+            carry.drain(..=i);
+        }
     }
-    let complete = memchr::memrchr(b'\n', &tail).map_or(0, |i| i + 1);
-    count_holder_lines(&tail[..complete], holder, &mut base);
+    let tail = carry;
     let offset = from + complete as u64;
     if complete > 0 || from == 0 {
         if let Some(guard) = guard_of(&f, offset) {
@@ -112,8 +125,8 @@ pub fn count(journal: &Path, holder: &str) -> HelpCount {
         }
     }
     let mut now = base;
-    if complete < tail.len() {
-        count_holder_lines(&tail[complete..], holder, &mut now);
+    if !tail.is_empty() {
+        count_holder_lines(&tail, holder, &mut now);
     }
     now
 }
