@@ -190,6 +190,27 @@ pub fn render(name: Option<&str>, v: &Verdict) -> Result<Option<Value>, UnknownD
     })
 }
 
+// ------------------------------------------------------------------ envelope
+
+use crate::envelope::{Args, CallError, Ctx, OpSpec};
+
+/// `hook_dialect.render {dialect, moment, cc}`: `resolve_dialect(dialect)
+/// .render(parse_cc(cc, moment))`; an unknown dialect is `BAD_ARGS`.
+fn op_render(_: &Ctx, a: &Args) -> Result<Value, CallError> {
+    let moment = match a.str("moment")? {
+        "pre" => Moment::Pre,
+        "post" => Moment::Post,
+        "stop" => Moment::Stop,
+        m => return Err(a.err(format_args!("unknown hook moment {}", pystr::repr(m)))),
+    };
+    let v = parse_cc(a.get("cc"), moment);
+    render(a.opt_str("dialect")?, &v)
+        .map(|o| o.unwrap_or(Value::Null))
+        .map_err(|e| a.err(format_args!("unknown hook dialect {}", pystr::repr(&e.0))))
+}
+
+pub(crate) const OPS: &[OpSpec] = &[OpSpec { name: "hook_dialect.render", args: &["dialect", "moment", "cc"], run: op_render }];
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -40,6 +40,8 @@ pub(crate) static ALL: &[&[OpSpec]] = &[
     pyjson_op::OPS,
     tool_stream::OPS,
     posttool_sensor::OPS,
+    pretool_sensor::OPS,
+    hook_dialect::OPS,
     hook_exit::OPS,
     durable_schema::OPS,
     crate::journal::ops::OPS,

@@ -315,6 +315,34 @@ pub fn nudge_line(c: &HelpCount) -> String {
     format!("So far this session DOS has stepped in {} {noun}{detail}. `dos helped` lists them.", c.total)
 }
 
+// ------------------------------------------------------------------ envelope
+
+use crate::envelope::{Args, CallError, Ctx, OpSpec};
+
+fn event_arg<'a>(a: &Args<'a>) -> Result<&'a Dict, CallError> {
+    a.get("event").and_then(Value::as_dict).ok_or_else(|| a.err("event must be an object"))
+}
+
+fn op_is_pre_event(_: &Ctx, a: &Args) -> Result<Value, CallError> {
+    Ok(Value::Bool(a.get("event").and_then(Value::as_dict).is_some_and(is_pre_event)))
+}
+
+fn op_tree_from_event(_: &Ctx, a: &Args) -> Result<Value, CallError> {
+    let ev = event_arg(a)?;
+    let (tree, known) = tree_from_event(ev).ok_or_else(|| a.err("the event holds a lone surrogate where the tree is read"))?;
+    Ok(Value::List(vec![Value::List(tree.into_iter().map(Value::str).collect()), Value::Bool(known)]))
+}
+
+fn op_paths_from_command(_: &Ctx, a: &Args) -> Result<Value, CallError> {
+    Ok(Value::List(paths_from_command(a.str("cmd")?).into_iter().map(Value::str).collect()))
+}
+
+pub(crate) const OPS: &[OpSpec] = &[
+    OpSpec { name: "pretool_sensor._paths_from_command", args: &["cmd"], run: op_paths_from_command },
+    OpSpec { name: "pretool_sensor._tree_from_event", args: &["event"], run: op_tree_from_event },
+    OpSpec { name: "pretool_sensor.is_pre_event", args: &["event"], run: op_is_pre_event },
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
