@@ -27,17 +27,21 @@ pub struct Arm {
 /// `marker_gate.decide`.
 pub fn arm(stop_hook_active: bool, loop_flag: bool, env: &dyn Fn(&str) -> Option<String>, policy: &MarkerPolicy) -> Arm {
     if policy.respect_stop_hook_active && stop_hook_active {
-        return Arm { armed: false, why: "the host is already continuing this stop; not blocking it again".into() };
+        return Arm { armed: false, why: "not armed: stop_hook_active (the host already continues this stop; it is not blocked again)".into() };
     }
     if loop_flag {
         return Arm { armed: true, why: "armed by --loop".into() };
     }
     for name in &policy.arm_on_env {
         if env(name).is_some_and(|v| !v.is_empty()) {
-            return Arm { armed: true, why: format!("armed by ${name}") };
+            return Arm { armed: true, why: format!("armed by env {name}") };
         }
     }
-    Arm { armed: false, why: "no loop signal: an ordinary turn, the budget stays off".into() }
+    let names = if policy.arm_on_env.is_empty() { "(none)".to_string() } else { policy.arm_on_env.join(", ") };
+    Arm {
+        armed: false,
+        why: format!("not armed: neither --loop nor a set env var ({names}); an ordinary turn, so the stop is allowed"),
+    }
 }
 
 /// `noop_streak.classify` as the marker hook reads it: `(allow, turns)`,
@@ -84,6 +88,55 @@ pub fn fold_record(count: u64, rec: &Dict) -> u64 {
         _ => count,
     }
 }
+
+// ------------------------------------------------------------------ envelope
+
+use crate::envelope::{Args, CallError, Ctx, OpSpec};
+use crate::pyjson::Int;
+use crate::pystr;
+
+/// `marker_gate.decide {stop_hook_active, loop_flag, env, policy?}` →
+/// `{"armed", "reason"}`; `env` maps names to values, `policy` is
+/// `{max_streak?, arm_on_env?, respect_stop_hook_active?}`.
+fn op_decide(_: &Ctx, a: &Args) -> Result<Value, CallError> {
+    let stop = a.bool("stop_hook_active")?;
+    let loop_flag = a.bool("loop_flag")?;
+    let env = a.get("env").and_then(Value::as_dict).ok_or_else(|| a.err("env must be an object"))?;
+    let mut policy = MarkerPolicy::default();
+    if let Some(p) = a.opt_obj("policy")? {
+        p.check_known(&["max_streak", "arm_on_env", "respect_stop_hook_active"])?;
+        if let Some(n) = p.opt_i64("max_streak")? {
+            if n < 0 {
+                return Err(p.err("max_streak must be non-negative"));
+            }
+            policy.max_streak = Int::Small(n);
+        }
+        if let Some(names) = p.get("arm_on_env") {
+            let Value::List(items) = names else { return Err(p.err("arm_on_env must be a list")) };
+            policy.arm_on_env = items
+                .iter()
+                .filter_map(|v| v.as_str())
+                .map(|n| pystr::strip(n).to_string())
+                .filter(|n| !n.is_empty())
+                .collect();
+        }
+        if let Some(b) = p.opt_bool("respect_stop_hook_active")? {
+            policy.respect_stop_hook_active = b;
+        }
+    }
+    let lookup = |name: &str| match env.get(name) {
+        Some(Value::Str(s)) => s.as_str().map(str::to_string),
+        _ => None,
+    };
+    let v = arm(stop, loop_flag, &lookup, &policy);
+    let mut d = Dict::with_capacity(2);
+    d.push("armed", Value::Bool(v.armed));
+    d.push("reason", Value::str(v.why));
+    Ok(Value::Dict(d))
+}
+
+pub(crate) const OPS: &[OpSpec] =
+    &[OpSpec { name: "marker_gate.decide", args: &["stop_hook_active", "loop_flag", "env", "policy"], run: op_decide }];
 
 #[cfg(test)]
 mod tests {

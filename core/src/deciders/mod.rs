@@ -42,6 +42,7 @@ pub(crate) static ALL: &[&[OpSpec]] = &[
     posttool_sensor::OPS,
     pretool_sensor::OPS,
     hook_dialect::OPS,
+    marker_gate::OPS,
     hook_exit::OPS,
     durable_schema::OPS,
     crate::journal::ops::OPS,
