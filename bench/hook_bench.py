@@ -102,7 +102,7 @@ class Bench:
         self.event("marker", dict(base))
         self.snaps = {}
         self.engines = {}
-        hook = os.path.join(ROOT, "target", "release", "dos-hook")
+        hook = args.hook or os.path.join(ROOT, "target", "release", "dos-hook")
         self.engines["dos-hook (Rust)"] = ([hook], {})
         go = find_go()
         if go:
@@ -202,6 +202,7 @@ def main():
     ap.add_argument("--quick", action="store_true", help="skip the 57,853-record journal")
     ap.add_argument("--no-python", action="store_true")
     ap.add_argument("--markdown", default="")
+    ap.add_argument("--hook", default="", help="the dos-hook binary (default target/release/dos-hook)")
     a = ap.parse_args()
     b = Bench(a)
     hook = b.engines["dos-hook (Rust)"][0][0]
