@@ -102,7 +102,7 @@ class Bench:
         self.event("marker", dict(base))
         self.snaps = {}
         self.engines = {}
-        hook = args.hook or os.path.join(ROOT, "target", "release", "dos-hook")
+        hook = os.path.abspath(args.hook) if args.hook else os.path.join(ROOT, "target", "release", "dos-hook")
         self.engines["dos-hook (Rust)"] = ([hook], {})
         go = find_go()
         if go:
