@@ -3,6 +3,7 @@
 #   make test    every test in every language (Rust, C under valgrind, Python, Go)
 #   make bench   criterion for the core + side-by-side timing against the reference
 #   make golden  regenerate tests/golden/cases from dos-kernel 0.22.0
+#   make hook-corpus  regenerate tests/hook/corpus.jsonl from the reference's dos hook
 #   make header  regenerate include/dos.h from ffi/ (cbindgen, pinned by Cargo.lock)
 #   make hook    build the static dos-hook binary (target/<host>/release/dos-hook)
 
@@ -16,7 +17,7 @@ REL := target/release
 CFLAGS_STRICT := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O1 -g -Iinclude
 CBUILD := bindings/c/build
 
-.PHONY: hook all lib venv python demo test test-rust test-c test-python test-go golden header bench clean cdeps unicode-tables
+.PHONY: hook all lib venv python demo test test-rust test-c test-python test-go golden hook-corpus header bench clean cdeps unicode-tables
 
 all: lib python
 
@@ -95,6 +96,10 @@ test-go: lib
 # ---------------------------------------------------------------- generated files
 golden: venv
 	$(VPY) tests/golden/generate.py
+
+# The hook parity corpus: runs the reference's `dos hook <verb>` (about 40 s).
+hook-corpus: venv
+	$(VPY) tests/hook/gen_corpus.py --dos $(VENV)/bin/dos
 
 header:
 	DOS_UPDATE_HEADER=1 $(CARGO) test -p dos-ffi --test header

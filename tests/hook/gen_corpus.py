@@ -17,7 +17,7 @@ Human-readable fields (reasons, context) are our own words in the native
 build, so each is recorded with the facts it must carry (quoted lane names,
 paths, digests, counts, ratios, reason classes); everything else must be equal.
 
-Usage: gen_corpus.py [--dos PATH_TO_dos] [--out tests/hook/corpus.jsonl]
+Usage: make hook-corpus, or gen_corpus.py [--dos PATH_TO_dos] [--out tests/hook/corpus.jsonl] [--only NAME]
 """
 
 import argparse
