@@ -165,6 +165,28 @@ dos_status dos_lane_trees_disjoint(const dos_str *tree_a,
                                    size_t n_b,
                                    bool *out_disjoint);
 
+// Run one agent-host hook call, as `dos-hook <argv…>` would with `stdin` on
+// its standard input: `argv` is the verb and its flags (`n_argv` views,
+// UTF-8); `stdin` the event bytes (NULL with `stdin_len == 0` for none).
+// Writes the bytes the hook prints on stdout to `*out_stdout` (empty when
+// it prints nothing; release with `dos_buffer_free`) and its exit code to
+// `*out_exit`: 0 handled, 3 hand the call to `dos hook <verb>` (the event
+// was not consumed). The durable records (lane journal, session stream,
+// marker tally) are written exactly as the binary writes them. A panic
+// inside is exit 0 with nothing on stdout and `DOS_STATUS_PANIC`. The hook
+// observation log is the binary's own and is not written here.
+dos_status dos_hook_run(const dos_str *argv,
+                        size_t n_argv,
+                        const uint8_t *stdin,
+                        size_t stdin_len,
+                        dos_buffer *out_stdout,
+                        int32_t *out_exit);
+
+// Whether `dos_hook_run` with these arguments reads the event: false when
+// the call finishes or is handed back (exit 3) without it, so a host can
+// leave its stdin untouched for the `|| dos hook <verb>` fallback.
+dos_status dos_hook_wants_stdin(const dos_str *argv, size_t n_argv, bool *out_wants);
+
 // Build a config from `dos.toml` text layered over the generic preset, with
 // no file access: the layout's root is "." and the workspace is not probed.
 // Malformed tables do not fail the build (see `dos_config_warnings`); a value

@@ -19,6 +19,7 @@ pub mod journal;
 pub mod pyjson;
 pub mod pystr;
 pub mod pytime;
+pub mod hook;
 
 pub use envelope::{call, dispatch, CallError, ErrorCode, ABI_VERSION};
 

@@ -367,3 +367,61 @@ pub unsafe extern "C" fn dos_lane_trees_disjoint(
         dos_status::DOS_STATUS_OK
     })
 }
+
+/// Run one agent-host hook call, as `dos-hook <argv…>` would with `stdin` on
+/// its standard input: `argv` is the verb and its flags (`n_argv` views,
+/// UTF-8); `stdin` the event bytes (NULL with `stdin_len == 0` for none).
+/// Writes the bytes the hook prints on stdout to `*out_stdout` (empty when
+/// it prints nothing; release with `dos_buffer_free`) and its exit code to
+/// `*out_exit`: 0 handled, 3 hand the call to `dos hook <verb>` (the event
+/// was not consumed). The durable records (lane journal, session stream,
+/// marker tally) are written exactly as the binary writes them. A panic
+/// inside is exit 0 with nothing on stdout and `DOS_STATUS_PANIC`. The hook
+/// observation log is the binary's own and is not written here.
+#[no_mangle]
+pub unsafe extern "C" fn dos_hook_run(
+    argv: *const dos_str,
+    n_argv: usize,
+    stdin: *const u8,
+    stdin_len: usize,
+    out_stdout: *mut dos_buffer,
+    out_exit: *mut i32,
+) -> dos_status {
+    if out_stdout.is_null() || out_exit.is_null() {
+        return dos_status::DOS_STATUS_NULL_ARGUMENT;
+    }
+    // SAFETY: both non-null; start from "handled, nothing printed".
+    unsafe {
+        out_stdout.write(dos_buffer { data: ptr::null_mut(), len: 0 });
+        out_exit.write(0);
+    }
+    let args = try_status!(unsafe { texts(argv, n_argv) });
+    let input = try_status!(unsafe { bytes(stdin, stdin_len) });
+    let argv: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    match catch_unwind(AssertUnwindSafe(|| dos_core::hook::run(&argv, &mut || input.to_vec()))) {
+        Ok(out) => {
+            unsafe {
+                put_buffer(out_stdout, out.stdout);
+                out_exit.write(if out.exit == 2 { 0 } else { out.exit });
+            }
+            dos_status::DOS_STATUS_OK
+        }
+        Err(_) => dos_status::DOS_STATUS_PANIC,
+    }
+}
+
+/// Whether `dos_hook_run` with these arguments reads the event: false when
+/// the call finishes or is handed back (exit 3) without it, so a host can
+/// leave its stdin untouched for the `|| dos hook <verb>` fallback.
+#[no_mangle]
+pub unsafe extern "C" fn dos_hook_wants_stdin(argv: *const dos_str, n_argv: usize, out_wants: *mut bool) -> dos_status {
+    if out_wants.is_null() {
+        return dos_status::DOS_STATUS_NULL_ARGUMENT;
+    }
+    guard(|| {
+        let args = try_status!(unsafe { texts(argv, n_argv) });
+        let argv: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        unsafe { out_wants.write(dos_core::hook::wants_stdin(&argv)) };
+        dos_status::DOS_STATUS_OK
+    })
+}

@@ -23,6 +23,9 @@ pub mod pyjson_op;
 pub mod durable_schema;
 pub mod hook_exit;
 pub mod posttool_sensor;
+pub mod pretool_sensor;
+pub mod hook_dialect;
+pub mod marker_gate;
 pub mod tool_stream;
 pub mod tree;
 
@@ -37,6 +40,9 @@ pub(crate) static ALL: &[&[OpSpec]] = &[
     pyjson_op::OPS,
     tool_stream::OPS,
     posttool_sensor::OPS,
+    pretool_sensor::OPS,
+    hook_dialect::OPS,
+    marker_gate::OPS,
     hook_exit::OPS,
     durable_schema::OPS,
     crate::journal::ops::OPS,
