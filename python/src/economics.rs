@@ -13,6 +13,7 @@
 //! - reference: a new instance of the reference's own frozen verdict
 //!   dataclass, filled without running its `__init__`.
 
+use crate::convert::{tuple_eq, AsTuple};
 use crate::fast::{build, exact_f64, exact_i64, int_i128, is_type, member_index, members_of, one_or_two, opt_bool, opt_i64, read};
 use crate::registry::{self, Class, Enum};
 use crate::swap::{CallArgs, Fast, NativeFunction};
@@ -159,11 +160,13 @@ pub(crate) struct PyLivenessVerdict {
     echo: Py<PyAny>,
 }
 
-impl PyLivenessVerdict {
+impl AsTuple for PyLivenessVerdict {
     fn astuple<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
         PyTuple::new(py, [self.verdict(py), PyString::new(py, &self.reason()).into_any().unbind(), self.echo.clone_ref(py)])
     }
+}
 
+impl PyLivenessVerdict {
     fn repr(&self, py: Python<'_>) -> PyResult<String> {
         let t = self.astuple(py)?;
         dataclass_repr("LivenessVerdict", &[("verdict", t.get_item(0)?), ("reason", t.get_item(1)?), ("evidence", t.get_item(2)?)])
@@ -217,11 +220,7 @@ impl PyLivenessVerdict {
     }
 
     fn __eq__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        let py = slf.py();
-        match other.cast::<Self>() {
-            Ok(o) => Ok(slf.get().astuple(py)?.eq(o.get().astuple(py)?)?.into_pyobject(py)?.to_owned().into_any().unbind()),
-            Err(_) => Ok(py.NotImplemented()),
-        }
+        tuple_eq(slf, other)
     }
 
     fn __hash__(&self, py: Python<'_>) -> PyResult<isize> {
@@ -232,7 +231,6 @@ impl PyLivenessVerdict {
         self.repr(py)
     }
 }
-
 
 struct LivenessFast {
     inputs: Inputs,
@@ -328,11 +326,13 @@ pub(crate) struct PyProductivityVerdict {
     echo: Py<PyAny>,
 }
 
-impl PyProductivityVerdict {
+impl AsTuple for PyProductivityVerdict {
     fn astuple<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
         PyTuple::new(py, [self.verdict(py), PyString::new(py, &self.reason()).into_any().unbind(), self.echo.clone_ref(py)])
     }
+}
 
+impl PyProductivityVerdict {
     fn repr(&self, py: Python<'_>) -> PyResult<String> {
         let t = self.astuple(py)?;
         dataclass_repr("ProductivityVerdict", &[("verdict", t.get_item(0)?), ("reason", t.get_item(1)?), ("history", t.get_item(2)?)])
@@ -379,11 +379,7 @@ impl PyProductivityVerdict {
     }
 
     fn __eq__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        let py = slf.py();
-        match other.cast::<Self>() {
-            Ok(o) => Ok(slf.get().astuple(py)?.eq(o.get().astuple(py)?)?.into_pyobject(py)?.to_owned().into_any().unbind()),
-            Err(_) => Ok(py.NotImplemented()),
-        }
+        tuple_eq(slf, other)
     }
 
     fn __hash__(&self, py: Python<'_>) -> PyResult<isize> {
@@ -394,7 +390,6 @@ impl PyProductivityVerdict {
         self.repr(py)
     }
 }
-
 
 struct ProductivityFast {
     inputs: Inputs,
@@ -502,11 +497,13 @@ pub(crate) struct PyEfficiencyVerdict {
     echo: Py<PyAny>,
 }
 
-impl PyEfficiencyVerdict {
+impl AsTuple for PyEfficiencyVerdict {
     fn astuple<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
         PyTuple::new(py, [self.verdict(py), PyString::new(py, &self.reason()).into_any().unbind(), self.echo.clone_ref(py)])
     }
+}
 
+impl PyEfficiencyVerdict {
     fn repr(&self, py: Python<'_>) -> PyResult<String> {
         let t = self.astuple(py)?;
         dataclass_repr("EfficiencyVerdict", &[("verdict", t.get_item(0)?), ("reason", t.get_item(1)?), ("evidence", t.get_item(2)?)])
@@ -552,11 +549,7 @@ impl PyEfficiencyVerdict {
     }
 
     fn __eq__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        let py = slf.py();
-        match other.cast::<Self>() {
-            Ok(o) => Ok(slf.get().astuple(py)?.eq(o.get().astuple(py)?)?.into_pyobject(py)?.to_owned().into_any().unbind()),
-            Err(_) => Ok(py.NotImplemented()),
-        }
+        tuple_eq(slf, other)
     }
 
     fn __hash__(&self, py: Python<'_>) -> PyResult<isize> {
@@ -567,7 +560,6 @@ impl PyEfficiencyVerdict {
         self.repr(py)
     }
 }
-
 
 struct EfficiencyFast {
     inputs: Inputs,
@@ -684,6 +676,9 @@ impl PyBreakerVerdict {
         PyBreakerVerdict { state, escalation, tripped, counts, policy }
     }
 
+}
+
+impl AsTuple for PyBreakerVerdict {
     fn astuple<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
         PyTuple::new(
             py,
@@ -695,7 +690,9 @@ impl PyBreakerVerdict {
             ],
         )
     }
+}
 
+impl PyBreakerVerdict {
     fn repr(&self, py: Python<'_>) -> PyResult<String> {
         let t = self.astuple(py)?;
         dataclass_repr(
@@ -751,11 +748,7 @@ impl PyBreakerVerdict {
     }
 
     fn __eq__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        let py = slf.py();
-        match other.cast::<Self>() {
-            Ok(o) => Ok(slf.get().astuple(py)?.eq(o.get().astuple(py)?)?.into_pyobject(py)?.to_owned().into_any().unbind()),
-            Err(_) => Ok(py.NotImplemented()),
-        }
+        tuple_eq(slf, other)
     }
 
     fn __hash__(&self, py: Python<'_>) -> PyResult<isize> {
@@ -767,7 +760,6 @@ impl PyBreakerVerdict {
     }
 }
 
-
 /// `BreakerTransition`: the counts to carry next and the verdict on them
 /// (both objects made when first read).
 #[pyclass(frozen, module = "dos_native.breaker", name = "BreakerTransition")]
@@ -778,11 +770,13 @@ pub(crate) struct PyBreakerTransition {
     verdict_obj: PyOnceLock<Py<PyBreakerVerdict>>,
 }
 
-impl PyBreakerTransition {
+impl AsTuple for PyBreakerTransition {
     fn astuple<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
         PyTuple::new(py, [self.counts(py)?.into_any(), self.verdict(py)?.into_any()])
     }
+}
 
+impl PyBreakerTransition {
     fn repr(&self, py: Python<'_>) -> PyResult<String> {
         let t = self.astuple(py)?;
         dataclass_repr("BreakerTransition", &[("counts", t.get_item(0)?), ("verdict", t.get_item(1)?)])
@@ -822,11 +816,7 @@ impl PyBreakerTransition {
     }
 
     fn __eq__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        let py = slf.py();
-        match other.cast::<Self>() {
-            Ok(o) => Ok(slf.get().astuple(py)?.eq(o.get().astuple(py)?)?.into_pyobject(py)?.to_owned().into_any().unbind()),
-            Err(_) => Ok(py.NotImplemented()),
-        }
+        tuple_eq(slf, other)
     }
 
     fn __hash__(&self, py: Python<'_>) -> PyResult<isize> {
@@ -837,7 +827,6 @@ impl PyBreakerTransition {
         self.repr(py)
     }
 }
-
 
 #[derive(Clone, Copy)]
 enum BreakerOp {

@@ -1,6 +1,6 @@
 //! Dedicated entry points for `hook_exit` and `durable_schema`.
 
-use crate::convert::{json_value, py_str, to_py};
+use crate::convert::{json_value, py_str, to_py, tuple_eq, AsTuple};
 use crate::fast::{build, exact_i64, is_type, member_index, members_of, one_or_two, read, same_name};
 use crate::registry::{self, Enum};
 use crate::swap::{CallArgs, Fast, NativeFunction};
@@ -55,7 +55,7 @@ pub(crate) struct PyExitVerdict {
     policy: Arc<HookExitPolicy>,
 }
 
-impl PyExitVerdict {
+impl AsTuple for PyExitVerdict {
     fn astuple<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
         PyTuple::new(
             py,
@@ -111,11 +111,7 @@ impl PyExitVerdict {
     }
 
     fn __eq__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        let py = slf.py();
-        match other.cast::<Self>() {
-            Ok(o) => Ok(slf.get().astuple(py)?.eq(o.get().astuple(py)?)?.into_pyobject(py)?.to_owned().into_any().unbind()),
-            Err(_) => Ok(py.NotImplemented()),
-        }
+        tuple_eq(slf, other)
     }
 
     fn __hash__(&self, py: Python<'_>) -> PyResult<isize> {
@@ -278,7 +274,7 @@ pub(crate) struct PyReadabilityVerdict {
     understands: i64,
 }
 
-impl PyReadabilityVerdict {
+impl AsTuple for PyReadabilityVerdict {
     fn astuple<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
         PyTuple::new(
             py,
@@ -346,11 +342,7 @@ impl PyReadabilityVerdict {
     }
 
     fn __eq__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        let py = slf.py();
-        match other.cast::<Self>() {
-            Ok(o) => Ok(slf.get().astuple(py)?.eq(o.get().astuple(py)?)?.into_pyobject(py)?.to_owned().into_any().unbind()),
-            Err(_) => Ok(py.NotImplemented()),
-        }
+        tuple_eq(slf, other)
     }
 
     fn __hash__(&self, py: Python<'_>) -> PyResult<isize> {

@@ -7,7 +7,7 @@
 //! content only when they differ; no step is copied into Rust. The ladder
 //! and its prose are the core's ([`tool_stream::classify_run`]).
 
-use crate::convert::{json_value, py_str, to_py};
+use crate::convert::{json_value, py_str, to_py, tuple_eq, AsTuple};
 use crate::fast::{build, exact_i64, is_type, member_index, members_of, one_or_two, read};
 use crate::registry::Enum;
 use crate::swap::{CallArgs, Fast, NativeFunction};
@@ -32,7 +32,7 @@ pub(crate) struct PyStreamStep {
     result_digest: Option<Py<PyString>>,
 }
 
-impl PyStreamStep {
+impl AsTuple for PyStreamStep {
     fn astuple<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
         let r = match &self.result_digest {
             Some(r) => r.bind(py).clone().into_any(),
@@ -77,11 +77,7 @@ impl PyStreamStep {
     }
 
     fn __eq__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        let py = slf.py();
-        match other.cast::<Self>() {
-            Ok(o) => Ok(slf.get().astuple(py)?.eq(o.get().astuple(py)?)?.into_pyobject(py)?.to_owned().into_any().unbind()),
-            Err(_) => Ok(py.NotImplemented()),
-        }
+        tuple_eq(slf, other)
     }
 
     fn __hash__(&self, py: Python<'_>) -> PyResult<isize> {
