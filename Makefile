@@ -17,6 +17,8 @@ REL := target/release
 CFLAGS_STRICT := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O1 -g -Iinclude
 CBUILD := bindings/c/build
 
+
+.PHONY: test-c-san test-cxx-header
 .PHONY: hook all lib venv python demo test test-rust test-c test-python test-go golden hook-corpus header bench clean cdeps unicode-tables
 
 all: lib python
@@ -86,11 +88,35 @@ test-c: cdeps $(CBUILD)/test_abi $(CBUILD)/test_config $(CBUILD)/golden_runner $
 	valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite $(CBUILD)/golden_runner tests/golden/cases/*.jsonl
 	valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite $(CBUILD)/test_durable
 	DOS_HOOK_C_BIN=$(abspath $(CBUILD)/dos_hook_c) $(CARGO) test --release -p dos-hook --test corpus -- c_host
+	$(MAKE) --no-print-directory test-c-san test-cxx-header
+
+# The same C tests built a second time with AddressSanitizer and UBSan, run
+# without valgrind (the two do not mix).
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+C_TESTS := test_abi test_config test_durable golden_runner
+test-c-san: cdeps lib
+	@mkdir -p $(CBUILD)/san
+	@for t in $(C_TESTS); do \
+	  $(CC) $(CFLAGS_STRICT) $(SANFLAGS) bindings/c/tests/$$t.c -o $(CBUILD)/san/$$t -L$(REL) -ldos \
+	    -Wl,-rpath,$(abspath $(REL)) -lpthread $$( [ $$t = golden_runner ] && echo -lcjson ) || exit 1; \
+	done
+	$(CBUILD)/san/test_abi
+	$(CBUILD)/san/test_config
+	$(CBUILD)/san/test_durable
+	$(CBUILD)/san/golden_runner tests/golden/cases/*.jsonl
+
+# include/dos.h as C++, included twice in one translation unit.
+test-cxx-header: lib
+	@mkdir -p $(CBUILD)
+	$(CXX) -std=c++17 -Wall -Wextra -Werror -pedantic -Iinclude bindings/c/tests/header_twice.cpp \
+	  -o $(CBUILD)/header_twice -L$(REL) -ldos -Wl,-rpath,$(abspath $(REL))
+	$(CBUILD)/header_twice
 
 test-python: python
 	$(VPY) -m pytest -q python/tests
 
 test-go: lib
+	@unformatted=$$(gofmt -l bindings/go); if [ -n "$$unformatted" ]; then echo "gofmt: not formatted: $$unformatted"; exit 1; fi
 	cd bindings/go && go vet ./... && go test -race -count=1 ./...
 
 # ---------------------------------------------------------------- generated files
