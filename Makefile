@@ -135,9 +135,9 @@ unicode-tables: venv
 
 # ---------------------------------------------------------------- bench
 bench: lib python
-	$(CARGO) bench -p dos-core --bench deciders -- --warm-up-time 1 --measurement-time 3
-	$(CARGO) bench -p dos-core --bench arbiter -- --warm-up-time 1 --measurement-time 3
-	$(CARGO) bench -p dos-core --bench journal
+	$(CARGO) bench -p dos-ops --bench deciders -- --warm-up-time 1 --measurement-time 3
+	$(CARGO) bench -p dos-ops --bench arbiter -- --warm-up-time 1 --measurement-time 3
+	$(CARGO) bench -p dos-io --bench journal
 	$(VPY) bench/compare.py
 	$(VPY) bench/lease_roundtrip.py
 	$(MAKE) hook

@@ -8,7 +8,6 @@
 //! the FFI layer adds a panic boundary on top for defence in depth.
 
 use crate::config::SubstrateConfig;
-use crate::deciders;
 use crate::pyjson::{self, Dict, Options, Value};
 use std::borrow::Cow;
 use std::fmt;
@@ -111,7 +110,7 @@ impl<'a> Ctx<'a> {
             return Ok(Cow::Borrowed(c));
         }
         match self.config {
-            Some(d) if !d.is_empty() => crate::config::json::from_json(d).map(Cow::Owned),
+            Some(d) if !d.is_empty() => crate::config::json::from_json(d, &crate::config::json::NoWorkspace).map(Cow::Owned),
             _ => Ok(Cow::Borrowed(default_substrate())),
         }
     }
@@ -133,84 +132,17 @@ pub struct OpSpec {
     pub run: fn(&Ctx<'_>, &Args<'_>) -> Result<Value, CallError>,
 }
 
-/// Every op, sorted by name (a plain sorted table: lookups are a binary
-/// search, and the one allocation stays reachable for leak checkers).
-fn registry() -> &'static [&'static OpSpec] {
-    static REG: OnceLock<Vec<&'static OpSpec>> = OnceLock::new();
-    REG.get_or_init(|| {
-        let mut ops: Vec<&'static OpSpec> = deciders::ALL.iter().flat_map(|group| group.iter()).collect();
-        ops.sort_by_key(|op| op.name);
-        ops
-    })
+/// A request document, checked: the op name, its `config` object (if any)
+/// and its `args`.
+pub struct Request<'a> {
+    pub op: &'a str,
+    pub config: Option<&'a Dict>,
+    pub args: &'a Dict,
 }
 
-/// Every operation name, sorted.
-pub fn op_names() -> Vec<&'static str> {
-    let mut names: Vec<_> = registry().iter().map(|op| op.name).collect();
-    names.push("ops");
-    names.sort_unstable();
-    names
-}
-
-/// Look an operation up by name.
-pub fn find_op(name: &str) -> Option<&'static OpSpec> {
-    let reg = registry();
-    reg.binary_search_by(|op| op.name.cmp(name)).ok().map(|i| reg[i])
-}
-
-/// Run one operation on already-parsed arguments (hosts with typed entry
-/// points use this to skip the JSON request).
-pub fn dispatch(op: &str, config: Option<&Dict>, args: &Dict) -> Result<Value, CallError> {
-    if op == "ops" {
-        return Ok(ops_listing());
-    }
-    let spec = find_op(op).ok_or_else(|| {
-        CallError::new(ErrorCode::UnknownOp, format!("no operation named {op:?}; `ops` lists them"))
-    })?;
-    let a = Args { op: spec.name, d: args };
-    a.check_known(spec.args)?;
-    // A request's config is built once per distinct object (and per
-    // workspace state) and handed to the op prebuilt.
-    let held = match config {
-        Some(d) if !d.is_empty() => Some(crate::config::json::resolve(d)?),
-        _ => None,
-    };
-    (spec.run)(&Ctx { config, prebuilt: held.as_deref().map(|l| &l.config) }, &a)
-}
-
-/// Run one operation under a config the host built beforehand (a config
-/// handle); the request's own `config` is not consulted.
-pub fn dispatch_with(op: &str, prebuilt: &SubstrateConfig, args: &Dict) -> Result<Value, CallError> {
-    if op == "ops" {
-        return Ok(ops_listing());
-    }
-    let spec = find_op(op).ok_or_else(|| {
-        CallError::new(ErrorCode::UnknownOp, format!("no operation named {op:?}; `ops` lists them"))
-    })?;
-    let a = Args { op: spec.name, d: args };
-    a.check_known(spec.args)?;
-    (spec.run)(&Ctx { config: None, prebuilt: Some(prebuilt) }, &a)
-}
-
-fn ops_listing() -> Value {
-    let mut ops = Vec::new();
-    for spec in registry() {
-        ops.push(Value::Dict(crate::dict! {
-            "op" => spec.name,
-            "args" => spec.args.iter().map(|a| Value::str(*a)).collect::<Vec<_>>(),
-        }));
-    }
-    Value::Dict(crate::dict! { "abi" => ABI_VERSION, "ops" => ops })
-}
-
-/// Handle one request document and return the response document.
-pub fn call_value(request: &Value) -> Result<Value, CallError> {
-    call_value_with(request, None)
-}
-
-/// `call_value` under a prebuilt config (which then wins over the request's
-/// `config`, though that must still be an object or null).
-pub fn call_value_with(request: &Value, prebuilt: Option<&SubstrateConfig>) -> Result<Value, CallError> {
+/// Check a request document's shape (`abi`, `op`, `config`, `args` and
+/// nothing else) without running it.
+pub fn read_request(request: &Value) -> Result<Request<'_>, CallError> {
     let req = request
         .as_dict()
         .ok_or_else(|| CallError::new(ErrorCode::BadRequest, "the request must be a JSON object"))?;
@@ -262,10 +194,7 @@ pub fn call_value_with(request: &Value, prebuilt: Option<&SubstrateConfig>) -> R
             ))
         }
     };
-    match prebuilt {
-        Some(p) => dispatch_with(op, p, args),
-        None => dispatch(op, config, args),
-    }
+    Ok(Request { op, config, args })
 }
 
 fn k_text(k: &pyjson::Str) -> String {
@@ -305,21 +234,6 @@ pub fn response(outcome: Result<Value, CallError>) -> Value {
 pub fn encode_response(outcome: Result<Value, CallError>) -> Vec<u8> {
     // COMPACT escapes lone surrogates, so this cannot fail.
     pyjson::dumps(&response(outcome), Options::COMPACT).unwrap_or_default()
-}
-
-/// The whole envelope: request bytes in, response bytes out. Never panics on
-/// caller data; `ok` tells success.
-pub fn call(request: &[u8]) -> (bool, Vec<u8>) {
-    call_with(request, None)
-}
-
-/// `call` under a prebuilt config (a host's config handle).
-pub fn call_with(request: &[u8], prebuilt: Option<&SubstrateConfig>) -> (bool, Vec<u8>) {
-    let outcome = pyjson::parse(request)
-        .map_err(|e| CallError::new(ErrorCode::BadJson, format!("the request is not valid JSON: {e}")))
-        .and_then(|v| call_value_with(&v, prebuilt));
-    let ok = outcome.is_ok();
-    (ok, encode_response(outcome))
 }
 
 /// Typed access to an operation's `args` object, with errors that name the
@@ -526,60 +440,23 @@ impl<'a> Args<'a> {
     }
 }
 
+/// Run a request over the pure layer's operations alone (no registry, no
+/// I/O; a config must not name a workspace). For this crate's own tests.
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn code_of(req: &str) -> Option<String> {
-        let (ok, out) = call(req.as_bytes());
-        let v = pyjson::parse(&out).unwrap();
-        assert_eq!(v.get("ok").and_then(Value::as_bool), Some(ok));
-        assert_eq!(v.get("abi").and_then(Value::as_i64), Some(ABI_VERSION));
-        v.get("error").and_then(|e| e.get("code")).and_then(Value::as_str).map(str::to_owned)
-    }
-
-    #[test]
-    fn bad_requests_get_stable_codes() {
-        assert_eq!(code_of("{"), Some("BAD_JSON".into()));
-        assert_eq!(code_of("\u{0}"), Some("BAD_JSON".into()));
-        assert_eq!(code_of("[]"), Some("BAD_REQUEST".into()));
-        assert_eq!(code_of(r#"{"op":"ops"}"#), Some("BAD_REQUEST".into()));
-        assert_eq!(code_of(r#"{"abi":2,"op":"ops"}"#), Some("ABI_MISMATCH".into()));
-        assert_eq!(code_of(r#"{"abi":"1","op":"ops"}"#), Some("ABI_MISMATCH".into()));
-        assert_eq!(code_of(r#"{"abi":1,"op":"nope.nope"}"#), Some("UNKNOWN_OP".into()));
-        assert_eq!(code_of(r#"{"abi":1,"op":7}"#), Some("BAD_REQUEST".into()));
-        assert_eq!(code_of(r#"{"abi":1,"op":"ops","config":3}"#), Some("BAD_CONFIG".into()));
-        assert_eq!(code_of(r#"{"abi":1,"op":"ops","args":[]}"#), Some("BAD_REQUEST".into()));
-        assert_eq!(code_of(r#"{"abi":1,"op":"ops","extra":1}"#), Some("BAD_REQUEST".into()));
-        assert_eq!(code_of(r#"{"abi":1,"op":"ops"}"#), None);
-    }
-
-    #[test]
-    fn op_names_are_unique_and_qualified() {
-        let names: Vec<_> = deciders::ALL.iter().flat_map(|g| g.iter()).map(|op| op.name).collect();
-        let mut sorted = names.clone();
-        sorted.sort_unstable();
-        sorted.dedup();
-        assert_eq!(sorted.len(), names.len(), "duplicate op names");
-        for n in names {
-            assert!(n.contains('.'), "{n} is not module.function");
-            assert!(find_op(n).is_some());
-        }
-    }
-
-    #[test]
-    fn every_op_refuses_garbage_args_without_panicking() {
-        let garbage = [
-            "{}",
-            r#"{"x":1}"#,
-            r#"{"command":5,"tree":"a","a":[1],"b":{},"policy":7}"#,
-        ];
-        for name in op_names() {
-            for g in garbage {
-                let req = format!(r#"{{"abi":1,"op":"{name}","args":{g}}}"#);
-                let (_, out) = call(req.as_bytes());
-                assert!(pyjson::parse(&out).is_ok(), "{name}");
-            }
-        }
-    }
+pub(crate) fn call_pure(request: &[u8]) -> (bool, Vec<u8>) {
+    let outcome = pyjson::parse(request)
+        .map_err(|e| CallError::new(ErrorCode::BadJson, e.to_string()))
+        .and_then(|v| {
+            let req = read_request(&v)?;
+            let spec = crate::deciders::ALL
+                .iter()
+                .flat_map(|g| g.iter())
+                .find(|op| op.name == req.op)
+                .ok_or_else(|| CallError::new(ErrorCode::UnknownOp, req.op.to_string()))?;
+            let a = Args::new(spec.name, req.args);
+            a.check_known(spec.args)?;
+            (spec.run)(&Ctx { config: req.config, prebuilt: None }, &a)
+        });
+    let ok = outcome.is_ok();
+    (ok, encode_response(outcome))
 }

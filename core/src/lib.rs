@@ -7,10 +7,16 @@
 //! - [`deciders`]: pure functions, data in and verdict out. They never touch a
 //!   file, the clock, the environment or a process; time arrives as integer
 //!   milliseconds.
-//! - [`envelope`]: the one dispatcher every host calls,
-//!   `{"abi","op","config","args"}` → `{"abi","ok","verdict"|"error"}`.
+//! - [`config`], [`journal`], [`durable`]: the workspace config model and
+//!   the durable records' codecs, without the files they live in.
+//! - [`envelope`]: the types of the one envelope every host calls
+//!   (`{"abi","op","config","args"}` → `{"abi","ok","verdict"|"error"}`):
+//!   operations, their arguments, their errors.
+//!
+//! This crate has no file, clock, environment or process access (a test
+//! keeps it so). The I/O layer is `dos-io` (core/io); the op registry and the
+//! envelope entry points are `dos-ops` (core/ops).
 
-pub mod boundary;
 pub mod config;
 pub mod deciders;
 pub mod durable;
@@ -19,9 +25,8 @@ pub mod journal;
 pub mod pyjson;
 pub mod pystr;
 pub mod pytime;
-pub mod hook;
 
-pub use envelope::{call, dispatch, CallError, ErrorCode, ABI_VERSION};
+pub use envelope::{CallError, ErrorCode, ABI_VERSION};
 
 /// The crate version (also the version of libdos).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

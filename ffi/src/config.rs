@@ -2,7 +2,7 @@
 
 use crate::{bytes, dos_buffer, dos_status, guard, put_buffer};
 use dos_core::config::layer::{self, Doc, Loaded, Preset};
-use dos_core::config::{json, toml_text};
+use dos_core::config::toml_text;
 use dos_core::envelope::{self, CallError};
 use dos_core::pyjson::{self, Value};
 use std::ffi::{c_char, CStr};
@@ -118,7 +118,7 @@ pub unsafe extern "C" fn dos_config_from_workspace(
             }
         };
         finish(
-            dos_core::boundary::load_workspace_config(ws, Preset::Generic),
+            dos_io::boundary::load_workspace_config(ws, Preset::Generic),
             out_config,
             out_error,
         )
@@ -141,7 +141,7 @@ pub unsafe extern "C" fn dos_config_from_json(
     guard(|| {
         let t = try_status!(unsafe { bytes(json_text, len) });
         let result = match pyjson::parse(t) {
-            Ok(Value::Dict(d)) => json::load(&d),
+            Ok(Value::Dict(d)) => dos_io::workspace::load(&d),
             Ok(other) => Err(CallError::new(
                 dos_core::ErrorCode::BadConfig,
                 format!("a config must be a JSON object, not {}", other.type_name()),
@@ -234,7 +234,7 @@ pub unsafe extern "C" fn dos_call_with_config(
     // SAFETY: a live handle.
     let cfg = unsafe { &*config };
     match catch_unwind(AssertUnwindSafe(|| {
-        envelope::call_with(req, Some(&cfg.loaded.config))
+        dos_ops::call_with(req, Some(&cfg.loaded.config))
     })) {
         Ok((ok, body)) => {
             unsafe { put_buffer(out_response, body) };

@@ -201,7 +201,7 @@ pub unsafe extern "C" fn dos_call(
     // SAFETY: non-null; give the caller an empty buffer whatever happens next.
     unsafe { out_response.write(dos_buffer { data: ptr::null_mut(), len: 0 }) };
     let req = try_status!(unsafe { bytes(request, request_len) });
-    let result = catch_unwind(AssertUnwindSafe(|| dos_core::call(req)));
+    let result = catch_unwind(AssertUnwindSafe(|| dos_ops::call(req)));
     match result {
         Ok((ok, body)) => {
             unsafe { put_buffer(out_response, body) };
@@ -398,7 +398,7 @@ pub unsafe extern "C" fn dos_hook_run(
     let args = try_status!(unsafe { texts(argv, n_argv) });
     let input = try_status!(unsafe { bytes(stdin, stdin_len) });
     let argv: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    match catch_unwind(AssertUnwindSafe(|| dos_core::hook::run(&argv, &mut || input.to_vec()))) {
+    match catch_unwind(AssertUnwindSafe(|| dos_io::hook::run(&argv, &mut || input.to_vec()))) {
         Ok(out) => {
             unsafe {
                 put_buffer(out_stdout, out.stdout);
@@ -421,7 +421,7 @@ pub unsafe extern "C" fn dos_hook_wants_stdin(argv: *const dos_str, n_argv: usiz
     guard(|| {
         let args = try_status!(unsafe { texts(argv, n_argv) });
         let argv: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-        unsafe { out_wants.write(dos_core::hook::wants_stdin(&argv)) };
+        unsafe { out_wants.write(dos_io::hook::wants_stdin(&argv)) };
         dos_status::DOS_STATUS_OK
     })
 }

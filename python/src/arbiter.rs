@@ -378,7 +378,7 @@ fn prepare(obj: &Bound<'_, PyAny>) -> Result<Prepared, Fail> {
     let py = obj.py();
     if let Ok(d) = obj.cast::<PyDict>() {
         let Ok(Value::Dict(v)) = crate::to_value(d.as_any(), 0) else { return unsupported("config mapping") };
-        let cfg = dos_core::config::json::from_json(&v).map_err(|e| Fail::Unsupported(Unsupported(e.message)))?;
+        let cfg = dos_io::workspace::from_json(&v).map_err(|e| Fail::Unsupported(Unsupported(e.message)))?;
         let prefix = OverlapPolicy::resolve(&cfg.overlap_policy_name).is_ok();
         return Ok(Prepared { cfg, prefix, inline: true });
     }

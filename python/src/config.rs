@@ -4,7 +4,7 @@
 use super::{dos_error, to_py, to_value};
 use dos_core::config::layer::{self, Doc, Loaded, Preset};
 use dos_core::config::{json, toml_text, SubstrateConfig, WorkspaceFacts};
-use dos_core::envelope::{self, CallError};
+use dos_core::envelope::CallError;
 use dos_core::pyjson::{Dict, Value};
 use dos_core::ErrorCode;
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -124,7 +124,7 @@ impl PyConfig {
             Some(w) => Some(w.str()?.to_str()?.to_owned()),
         };
         let loaded = py
-            .detach(|| dos_core::boundary::load_workspace_config(ws.as_deref(), preset))
+            .detach(|| dos_io::boundary::load_workspace_config(ws.as_deref(), preset))
             .map_err(|e| dos_error(py, e))?;
         let loaded = with_overrides(py, loaded, dict_arg(overrides, "overrides")?)?;
         Ok(PyConfig {
@@ -138,7 +138,7 @@ impl PyConfig {
     #[pyo3(signature = (workspace=None))]
     fn default_config(py: Python<'_>, workspace: Option<String>) -> PyResult<PyConfig> {
         let cfg = py
-            .detach(|| dos_core::boundary::default_config(workspace.as_deref()))
+            .detach(|| dos_io::boundary::default_config(workspace.as_deref()))
             .map_err(|e| dos_error(py, e))?;
         Ok(PyConfig {
             loaded: Arc::new(Loaded {
@@ -153,7 +153,7 @@ impl PyConfig {
     #[pyo3(signature = (workspace=None))]
     fn job_config(py: Python<'_>, workspace: Option<String>) -> PyResult<PyConfig> {
         let loaded = py
-            .detach(|| dos_core::boundary::job_config(workspace.as_deref()))
+            .detach(|| dos_io::boundary::job_config(workspace.as_deref()))
             .map_err(|e| dos_error(py, e))?;
         Ok(PyConfig {
             loaded: Arc::new(loaded),
@@ -165,7 +165,7 @@ impl PyConfig {
     #[pyo3(signature = (workspace=None))]
     fn workshop_config(py: Python<'_>, workspace: Option<String>) -> PyResult<PyConfig> {
         let cfg = py
-            .detach(|| dos_core::boundary::workshop_config(workspace.as_deref()))
+            .detach(|| dos_io::boundary::workshop_config(workspace.as_deref()))
             .map_err(|e| dos_error(py, e))?;
         Ok(PyConfig {
             loaded: Arc::new(Loaded {
@@ -185,7 +185,7 @@ impl PyConfig {
         overrides: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyConfig> {
         let d = dict_arg(Some(config), "config")?.unwrap_or_default();
-        let loaded = py.detach(|| json::load(&d)).map_err(|e| dos_error(py, e))?;
+        let loaded = py.detach(|| dos_io::workspace::load(&d)).map_err(|e| dos_error(py, e))?;
         let loaded = with_overrides(py, loaded, dict_arg(overrides, "overrides")?)?;
         Ok(PyConfig {
             loaded: Arc::new(loaded),
@@ -221,7 +221,7 @@ impl PyConfig {
         args: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let args = dict_arg(args, "args")?.unwrap_or_default();
-        match envelope::dispatch_with(op, &self.loaded.config, &args) {
+        match dos_ops::dispatch_with(op, &self.loaded.config, &args) {
             Ok(v) => to_py(py, &v),
             Err(e) => Err(dos_error(py, e)),
         }
@@ -231,7 +231,7 @@ impl PyConfig {
     fn call(&self, py: Python<'_>, request: &Bound<'_, PyAny>) -> PyResult<String> {
         let bytes = text_bytes(request)?;
         let cfg = Arc::clone(&self.loaded);
-        let (_, out) = py.detach(move || envelope::call_with(&bytes, Some(&cfg.config)));
+        let (_, out) = py.detach(move || dos_ops::call_with(&bytes, Some(&cfg.config)));
         String::from_utf8(out)
             .map_err(|_| PyValueError::new_err("libdos produced a non-UTF-8 response"))
     }
@@ -250,7 +250,7 @@ impl PyConfig {
 #[pyfunction]
 #[pyo3(signature = (workspace=None))]
 fn resolve_workspace_root(py: Python<'_>, workspace: Option<&str>) -> PyResult<String> {
-    dos_core::boundary::resolve_workspace_root(workspace).map_err(|e| dos_error(py, e))
+    dos_io::boundary::resolve_workspace_root(workspace).map_err(|e| dos_error(py, e))
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

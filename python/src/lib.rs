@@ -9,7 +9,7 @@
 mod arbiter;
 
 use dos_core::deciders::exec_capability;
-use dos_core::envelope::{self, CallError};
+use dos_core::envelope::CallError;
 use dos_core::pyjson::{Dict, Value};
 use pyo3::create_exception;
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -51,7 +51,7 @@ fn call(py: Python<'_>, request: &Bound<'_, PyAny>) -> PyResult<String> {
     } else {
         return Err(PyTypeError::new_err("call() takes the request as str or bytes"));
     };
-    let (_, out) = py.detach(|| envelope::call(&bytes));
+    let (_, out) = py.detach(|| dos_ops::call(&bytes));
     String::from_utf8(out).map_err(|_| PyValueError::new_err("libdos produced a non-UTF-8 response"))
 }
 
@@ -74,7 +74,7 @@ fn dispatch<'py>(
         },
     };
     if let Some(cfg) = config.and_then(|c| c.cast::<config::PyConfig>().ok()) {
-        return match envelope::dispatch_with(op, cfg.get().substrate(), &args) {
+        return match dos_ops::dispatch_with(op, cfg.get().substrate(), &args) {
             Ok(v) => to_py(py, &v),
             Err(e) => Err(dos_error(py, e)),
         };
@@ -92,7 +92,7 @@ fn dispatch<'py>(
             }
         },
     };
-    match envelope::dispatch(op, config.as_ref(), &args) {
+    match dos_ops::dispatch(op, config.as_ref(), &args) {
         Ok(v) => to_py(py, &v),
         Err(e) => Err(dos_error(py, e)),
     }
@@ -101,7 +101,7 @@ fn dispatch<'py>(
 /// Every envelope operation name.
 #[pyfunction]
 fn ops() -> Vec<&'static str> {
-    envelope::op_names()
+    dos_ops::op_names()
 }
 
 thread_local! {

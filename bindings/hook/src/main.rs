@@ -4,7 +4,7 @@
 //! the call back to `dos hook <verb>` before stdin is read. A panic or any
 //! internal failure is exit 0 with nothing on stdout; exit 2 never happens.
 
-use dos_core::hook;
+use dos_io::hook;
 use std::io::{Read, Write};
 use std::panic;
 use std::time::Instant;

@@ -24,12 +24,12 @@ pub fn corpus_path() -> PathBuf {
 }
 
 pub fn fill(text: &str, ws: &str) -> String {
-    let now = dos_core::boundary::host::now_ms();
+    let now = dos_io::boundary::host::now_ms();
     let iso = |ms: i64| dos_core::pytime::iso_seconds(ms);
     text.replace("{now}", &iso(now))
         .replace("{ago10}", &iso(now - 600_000))
         .replace("{ago120}", &iso(now - 7_200_000))
-        .replace("{host}", &dos_core::boundary::host::hostname())
+        .replace("{host}", &dos_io::boundary::host::hostname())
         .replace("{ws}", ws)
 }
 

@@ -1,7 +1,7 @@
 //! Exit 3 hands the call to `dos hook <verb>` and never touches stdin; no
 //! arguments is usage and exit 0.
 
-use dos_core::hook;
+use dos_io::hook;
 use std::io::Write;
 use std::process::{Command, Stdio};
 

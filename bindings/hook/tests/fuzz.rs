@@ -2,7 +2,7 @@
 //! panic, and stdout is nothing or exactly one JSON line (the human
 //! `stats` table aside).
 
-use dos_core::hook;
+use dos_io::hook;
 use proptest::prelude::*;
 use std::panic;
 

@@ -8,7 +8,8 @@
 //!   tables apply to;
 //! - `workspace`: a workspace path (or `null` for `DISPATCH_WORKSPACE`, else
 //!   the current directory) whose `dos.toml` is layered over the preset before
-//!   the inline tables; resolved and read by [`crate::boundary`];
+//!   the inline tables; resolved and read through a [`WorkspaceReader`] (the
+//!   I/O layer, `dos-io`, supplies the one that touches the disk);
 //! - `root`: without `workspace`, the root the layout's paths hang off (taken
 //!   as given; default `"."`);
 //! - `workspace_facts`: `{"root"?, "kernel_runtime_files": [...]}` or `null`,
@@ -182,18 +183,46 @@ pub fn layer_inline(
     layer::layer(base, &Doc::Parsed(tables.clone()), warnings)
 }
 
+/// What building a config that names a workspace needs from the I/O layer.
+/// This crate never touches the disk itself: `dos-io` implements this trait
+/// over the file system, tests implement it over memory.
+pub trait WorkspaceReader {
+    /// The workspace root (explicit › `DISPATCH_WORKSPACE` › cwd).
+    fn resolve_root(&self, explicit: Option<&str>) -> Result<String, CallError>;
+    /// The facts a probe of `root` finds.
+    fn facts(&self, root: &str) -> WorkspaceFacts;
+    /// `<root>/dos.toml`, read and parsed (or absent).
+    fn dos_toml(&self, root: &str) -> Result<Doc, CallError>;
+}
+
+/// A reader for callers without an I/O layer: a config that names a
+/// workspace is refused.
+pub struct NoWorkspace;
+
+impl WorkspaceReader for NoWorkspace {
+    fn resolve_root(&self, _: Option<&str>) -> Result<String, CallError> {
+        Err(bad("this caller has no I/O layer, so a config cannot name a workspace"))
+    }
+    fn facts(&self, root: &str) -> WorkspaceFacts {
+        WorkspaceFacts::new(root.to_string(), vec![])
+    }
+    fn dos_toml(&self, _: &str) -> Result<Doc, CallError> {
+        Err(bad("this caller has no I/O layer, so a config cannot name a workspace"))
+    }
+}
+
 /// Build the config an inline object names, with the warnings of both the
 /// workspace's `dos.toml` and the inline tables.
-pub fn load(d: &Dict) -> Result<Loaded, CallError> {
+pub fn load(d: &Dict, ws: &dyn WorkspaceReader) -> Result<Loaded, CallError> {
     let inline = split(d)?;
     let mut loaded = match &inline.workspace {
-        Some(ws) => {
-            let root = crate::boundary::resolve_workspace_root(ws.as_deref())?;
+        Some(named) => {
+            let root = ws.resolve_root(named.as_deref())?;
             let facts = match &inline.facts {
                 Some(f) => f.clone(),
-                None => Some(crate::boundary::gather_workspace_facts(&root)),
+                None => Some(ws.facts(&root)),
             };
-            let doc = crate::boundary::read_dos_toml(&root)?;
+            let doc = ws.dos_toml(&root)?;
             layer::load(inline.preset, &root, facts, &doc)?
         }
         None => {
@@ -214,7 +243,7 @@ pub fn load(d: &Dict) -> Result<Loaded, CallError> {
 /// Build the config an envelope request names. Inline tables must be well
 /// formed (a warning about one of them is a `BAD_CONFIG` error); warnings
 /// about a workspace's `dos.toml` do not stop the build, as in the reference.
-pub fn from_json(d: &Dict) -> Result<SubstrateConfig, CallError> {
+pub fn from_json(d: &Dict, ws: &dyn WorkspaceReader) -> Result<SubstrateConfig, CallError> {
     let inline = split(d)?;
     let base = match &inline.workspace {
         Some(_) => {
@@ -222,7 +251,7 @@ pub fn from_json(d: &Dict) -> Result<SubstrateConfig, CallError> {
             for k in LABELS.iter().chain(["ci"].iter()) {
                 file_only.remove(k);
             }
-            load(&file_only)?.config
+            load(&file_only, ws)?.config
         }
         None => inline
             .preset
@@ -241,25 +270,6 @@ pub fn from_json(d: &Dict) -> Result<SubstrateConfig, CallError> {
     Ok(cfg)
 }
 
-/// The config an envelope request's `config` object names, built once and
-/// reused: inline objects are cached by their text; objects naming a
-/// workspace are cached per resolved root and rebuilt when its `dos.toml`
-/// changes.
-pub fn resolve(d: &Dict) -> Result<std::sync::Arc<Loaded>, CallError> {
-    let key = crate::pyjson::dumps_string(&Value::Dict(d.clone()), crate::pyjson::Options::COMPACT)
-        .map_err(|_| bad("config holds a lone surrogate"))?;
-    let build = || {
-        from_json(d).map(|config| Loaded {
-            config,
-            warnings: vec![],
-        })
-    };
-    match d.get("workspace") {
-        None => crate::boundary::cached_inline(&key, build),
-        Some(ws) => crate::boundary::cached(&key, ws.as_str(), build),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -275,7 +285,7 @@ mod tests {
     #[test]
     fn inline_tables_use_the_dos_toml_readers() {
         let c = from_json(&dict(r#"{"preset": "workshop", "root": "/w", "overlap": {"ratio_max": "0.5"},
-            "concurrency_class": [{"name": "b", "max_concurrent": 2}], "reasons": {"X": {"category": "MISROUTE"}}}"#))
+            "concurrency_class": [{"name": "b", "max_concurrent": 2}], "reasons": {"X": {"category": "MISROUTE"}}}"#), &NoWorkspace)
         .unwrap();
         assert_eq!(c.lanes, LaneTaxonomy::workshop());
         assert_eq!(c.overlap_ratio_max, 0.5);
@@ -299,54 +309,12 @@ mod tests {
             r#"{"tool_stream": {"repeat_n": [1]}}"#,
             r#"{"workspace_facts": 3}"#,
         ] {
-            let e = from_json(&dict(bad)).unwrap_err();
+            let e = from_json(&dict(bad), &NoWorkspace).unwrap_err();
             assert_eq!(e.code, ErrorCode::BadConfig, "{bad}");
         }
         // The same table is only a warning when loaded leniently.
-        let l = load(&dict(r#"{"overlap": {"ratio_max": 2}}"#)).unwrap();
+        let l = load(&dict(r#"{"overlap": {"ratio_max": 2}}"#), &NoWorkspace).unwrap();
         assert_eq!(l.warnings.len(), 1);
         assert_eq!(l.warnings[0].table, "overlap");
-    }
-
-    #[test]
-    fn facts_and_the_envelope() {
-        let c = from_json(&dict(
-            r#"{"workspace_facts": {"root": "/r", "kernel_runtime_files": ["src/dos/config.py"]}}"#,
-        ))
-        .unwrap();
-        assert_eq!(
-            c.kernel_runtime_files(),
-            Some(&["src/dos/config.py".to_string()][..])
-        );
-        assert!(c.workspace.unwrap().is_kernel_repo);
-        let req = r#"{"abi":1,"op":"config_lint.lint_lanes","config":{"lanes":{"concurrent":"x"}},"args":{"taxonomy":{}}}"#;
-        let (ok, out) = crate::call(req.as_bytes());
-        assert!(!ok && String::from_utf8_lossy(&out).contains("BAD_CONFIG"));
-    }
-
-    #[test]
-    fn a_workspace_config_is_cached_until_its_dos_toml_changes() {
-        let dir = std::env::temp_dir().join(format!("libdos-json-ws-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("dos.toml"), "[lanes]\nexclusive = [\"a\"]\n").unwrap();
-        let d = dict(&format!(
-            r#"{{"workspace": "{}", "overlap": {{"policy": "p"}}}}"#,
-            dir.display()
-        ));
-        let first = resolve(&d).unwrap();
-        assert_eq!(first.config.lanes.exclusive, vec!["a".to_string()]);
-        assert_eq!(first.config.overlap_policy_name, "p");
-        assert!(std::sync::Arc::ptr_eq(&first, &resolve(&d).unwrap()));
-        std::fs::write(
-            dir.join("dos.toml"),
-            "[lanes]\nexclusive = [\"a\", \"bb\"]\n",
-        )
-        .unwrap();
-        let second = resolve(&d).unwrap();
-        assert_eq!(
-            second.config.lanes.exclusive,
-            vec!["a".to_string(), "bb".to_string()]
-        );
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -1,5 +1,5 @@
-//! Envelope operations over the config: building one (from `dos.toml` text or
-//! from a workspace on disk) and linting one.
+//! Envelope operations over the config: building one from `dos.toml` text,
+//! and linting one. (Loading a workspace from disk is `dos-io`'s.)
 
 use super::layer::{self, Preset};
 use super::lint;
@@ -9,7 +9,7 @@ use super::{json, toml_text, LaneTaxonomy, WorkspaceFacts};
 use crate::envelope::{Args, CallError, Ctx, OpSpec};
 use crate::pyjson::Value;
 
-fn preset_arg(a: &Args) -> Result<Preset, CallError> {
+pub fn preset_arg(a: &Args) -> Result<Preset, CallError> {
     match a.opt_str("preset")? {
         None => Ok(Preset::Generic),
         Some(p) => Preset::parse(p).ok_or_else(|| {
@@ -60,24 +60,6 @@ fn probe_order(files: &[&str]) -> Vec<String> {
         }
     }
     out
-}
-
-/// `config.load_workspace_config`: resolve the workspace (explicit ›
-/// `DISPATCH_WORKSPACE` › cwd), probe it, read its `dos.toml`, layer it over
-/// the preset, then the `overrides` tables (same shapes) on top.
-fn op_load_workspace_config(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let preset = preset_arg(a)?;
-    let mut loaded = crate::boundary::load_workspace_config(a.opt_str("workspace")?, preset)?;
-    if let Some(o) = a.opt_obj("overrides")? {
-        let inline = json::split(o.dict())?;
-        loaded.config = json::layer_inline(loaded.config, &inline.tables, &mut loaded.warnings)?;
-    }
-    Ok(loaded.to_value())
-}
-
-/// `config.resolve_workspace_root`.
-fn op_resolve_root(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    crate::boundary::resolve_workspace_root(a.opt_str("workspace")?).map(Value::str)
 }
 
 /// A `LaneTaxonomy` given as its fields.
@@ -139,7 +121,7 @@ fn op_lint_reasons(_: &Ctx, a: &Args) -> Result<Value, CallError> {
     Ok(findings(lint::lint_reasons(&specs, &known)))
 }
 
-pub(crate) static OPS: &[OpSpec] = &[
+pub static OPS: &[OpSpec] = &[
     OpSpec {
         name: "config.from_toml",
         args: &[
@@ -150,16 +132,6 @@ pub(crate) static OPS: &[OpSpec] = &[
             "overrides",
         ],
         run: op_from_toml,
-    },
-    OpSpec {
-        name: "config.load_workspace_config",
-        args: &["workspace", "preset", "overrides"],
-        run: op_load_workspace_config,
-    },
-    OpSpec {
-        name: "config.resolve_workspace_root",
-        args: &["workspace"],
-        run: op_resolve_root,
     },
     OpSpec {
         name: "config_lint.lint",

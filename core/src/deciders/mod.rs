@@ -29,8 +29,9 @@ pub mod marker_gate;
 pub mod tool_stream;
 pub mod tree;
 
-/// Every envelope operation, grouped by module.
-pub(crate) static ALL: &[&[OpSpec]] = &[
+/// Every envelope operation of the pure layer, grouped by module (`dos-ops`
+/// adds the I/O layer's and assembles the registry).
+pub static ALL: &[&[OpSpec]] = &[
     tree::OPS,
     exec_capability::OPS,
     liveness::OPS,
@@ -46,17 +47,11 @@ pub(crate) static ALL: &[&[OpSpec]] = &[
     hook_exit::OPS,
     durable_schema::OPS,
     crate::journal::ops::OPS,
-    crate::boundary::ops::OPS,
     crate::durable::id_alloc::OPS,
-    crate::boundary::id_alloc::OPS,
     crate::durable::run_id::OPS,
-    crate::boundary::run_id::OPS,
     crate::durable::verdict_journal::OPS,
-    crate::boundary::verdict_journal::OPS,
     crate::durable::intent_ledger::OPS,
-    crate::boundary::intent_ledger::OPS,
     crate::durable::export_cursor::OPS,
-    crate::boundary::export_cursor::OPS,
     crate::config::ops::OPS,
     lane_overlap::OPS,
     overlap_policy::OPS,

@@ -94,7 +94,7 @@ mod tests {
 
     fn run(args: &str) -> Result<Value, String> {
         let req = format!(r#"{{"abi":1,"op":"pyjson.dumps","args":{args}}}"#);
-        let (ok, out) = crate::call(req.as_bytes());
+        let (ok, out) = crate::envelope::call_pure(req.as_bytes());
         let resp = parse(&out).map_err(|e| e.to_string())?;
         if ok {
             resp.get("verdict").and_then(|v| v.get("text")).cloned().ok_or_else(|| "no text".into())

@@ -16,7 +16,7 @@
 //! - a steal that grabbed the wrong lock puts it back with a hard link, which
 //!   cannot overwrite a lock a third process created meanwhile.
 
-use crate::pytime;
+use dos_core::pytime;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -45,7 +45,7 @@ impl LockInfo {
         let mut fields = Vec::new();
         for line in body.lines() {
             if let Some((k, v)) = line.split_once(':') {
-                fields.push((crate::pystr::strip(k).to_string(), crate::pystr::strip(v).to_string()));
+                fields.push((dos_core::pystr::strip(k).to_string(), dos_core::pystr::strip(v).to_string()));
             }
         }
         LockInfo { fields }

@@ -5,11 +5,11 @@
 use super::filelock::{self, LockError, MutexOptions};
 use super::host;
 use super::journal::{self, AppendError};
-use crate::journal::lease as rules;
-use crate::journal::records::{self, AcquireExtras};
-use crate::journal::{compact, Decoder};
-use crate::pyjson::{Dict, Int, Value};
-use crate::pytime;
+use dos_core::journal::lease as rules;
+use dos_core::journal::records::{self, AcquireExtras};
+use dos_core::journal::{compact, Decoder};
+use dos_core::pyjson::{Dict, Int, Value};
+use dos_core::pytime;
 use std::fs;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::OpenOptionsExt;
@@ -198,7 +198,7 @@ impl LeaseStore {
         if let Ok(live) = self.live() {
             if let Some(l) = rules::pick_halt(&live, &req.handle, &req.lane, &req.loop_ts) {
                 let text = |k: &str| match l.get(k) {
-                    Some(v) if v.truthy() => crate::pyjson::py_str(v).as_str().map(str::to_string),
+                    Some(v) if v.truthy() => dos_core::pyjson::py_str(v).as_str().map(str::to_string),
                     _ => None,
                 };
                 lane = text("lane").unwrap_or(lane);

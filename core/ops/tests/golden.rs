@@ -7,7 +7,7 @@ use dos_core::pyjson::{self, Value};
 use std::path::PathBuf;
 
 fn corpus_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/golden/cases")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/golden/cases")
 }
 
 fn values_equal(a: &Value, b: &Value) -> bool {
@@ -61,7 +61,7 @@ fn golden_corpus_replays_exactly() {
             total += 1;
             let rec = pyjson::parse_str(line).unwrap();
             let request = rec.get("request").and_then(Value::as_str).expect("record has a request");
-            let (ok, out) = dos_core::call(request.as_bytes());
+            let (ok, out) = dos_ops::call(request.as_bytes());
             let resp = pyjson::parse(&out).unwrap();
             let place = format!("{}:{}", file.file_name().unwrap().to_string_lossy(), lineno + 1);
             if let Some(code) = rec.get("error").and_then(Value::as_str) {

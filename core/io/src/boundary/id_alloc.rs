@@ -12,9 +12,9 @@
 use super::filelock::{self, LockError, MutexOptions};
 use super::host;
 use super::run_id::monotonic_ns;
-use crate::durable::id_alloc as ia;
-use crate::envelope::{Args, CallError, Ctx, ErrorCode, OpSpec};
-use crate::pyjson::{Int, Value};
+use dos_core::durable::id_alloc as ia;
+use dos_core::envelope::{Args, CallError, Ctx, ErrorCode, OpSpec};
+use dos_core::pyjson::{Int, Value};
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -159,7 +159,7 @@ fn op_peek(_: &Ctx, a: &Args) -> Result<Value, CallError> {
     Ok(got.map_or(Value::Null, Value::Int))
 }
 
-pub(crate) const OPS: &[OpSpec] = &[
+pub const OPS: &[OpSpec] = &[
     OpSpec {
         name: "id_alloc.allocate",
         args: &["dir", "scope_key", "start", "owner", "retries", "retry_interval", "ttl_seconds"],

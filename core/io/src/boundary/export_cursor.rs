@@ -6,9 +6,9 @@
 
 use super::host;
 use super::run_id::monotonic_ns;
-use crate::durable::export_cursor::{self as ec, BadSince, PathError};
-use crate::envelope::{Args, CallError, Ctx, OpSpec};
-use crate::pyjson::{Int, Value};
+use dos_core::durable::export_cursor::{self as ec, BadSince, PathError};
+use dos_core::envelope::{Args, CallError, Ctx, OpSpec};
+use dos_core::pyjson::{Int, Value};
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -75,13 +75,13 @@ fn op_read_file(_: &Ctx, a: &Args) -> Result<Value, CallError> {
 
 fn op_write_file(_: &Ctx, a: &Args) -> Result<Value, CallError> {
     let path = a.str("path")?;
-    Ok(Value::Bool(match crate::durable::py_int(a.req("value")?) {
+    Ok(Value::Bool(match dos_core::durable::py_int(a.req("value")?) {
         Some(n) => write_cursor(Path::new(path), &n),
         None => false,
     }))
 }
 
-pub(crate) const OPS: &[OpSpec] = &[
+pub const OPS: &[OpSpec] = &[
     OpSpec { name: "export_cursor.read_file", args: &["path"], run: op_read_file },
     OpSpec { name: "export_cursor.write_file", args: &["path", "value"], run: op_write_file },
 ];

@@ -6,7 +6,7 @@
 
 use super::filelock::{read_lock, steal_stale, write_lock};
 use super::host;
-use crate::pytime;
+use dos_core::pytime;
 use std::fs;
 use std::io;
 use std::path::Path;

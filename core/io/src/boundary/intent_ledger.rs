@@ -3,10 +3,10 @@
 
 use super::journal::AppendError;
 use super::{host, jsonl};
-use crate::durable::intent_ledger::{self as il, LedgerState};
-use crate::envelope::{Args, CallError, Ctx, ErrorCode, OpSpec};
-use crate::pyjson::{Dict, Value};
-use crate::pytime;
+use dos_core::durable::intent_ledger::{self as il, LedgerState};
+use dos_core::envelope::{Args, CallError, Ctx, ErrorCode, OpSpec};
+use dos_core::pyjson::{Dict, Value};
+use dos_core::pytime;
 use std::path::{Path, PathBuf};
 
 /// Why a run id cannot name a run directory.
@@ -64,7 +64,7 @@ fn op_read_file(_: &Ctx, a: &Args) -> Result<Value, CallError> {
     Ok(Value::List(read_all(Path::new(a.str("path")?), u).into_iter().map(Value::Dict).collect()))
 }
 
-pub(crate) const OPS: &[OpSpec] = &[
+pub const OPS: &[OpSpec] = &[
     OpSpec { name: "intent_ledger.append", args: &["path", "run_id", "entry"], run: op_append },
     OpSpec { name: "intent_ledger.read_file", args: &["path", "understands"], run: op_read_file },
 ];
@@ -72,7 +72,7 @@ pub(crate) const OPS: &[OpSpec] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pyjson::Str;
+    use dos_core::pyjson::Str;
     use std::fs;
 
     #[test]

@@ -3,7 +3,7 @@
 //! steady state: the sidecar is current, or a few records behind).
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
-use dos_core::boundary::journal;
+use dos_io::boundary::journal;
 use dos_core::journal::{decode, fold_all, replay};
 use std::fs;
 use std::io::Write;

@@ -7,9 +7,9 @@
 use super::host;
 use super::journal;
 use super::lease::{HaltRequest, LeaseError, LeaseStore};
-use crate::envelope::{Args, CallError, Ctx, ErrorCode, OpSpec};
-use crate::pyjson::{Dict, Value};
-use crate::pytime;
+use dos_core::envelope::{Args, CallError, Ctx, ErrorCode, OpSpec};
+use dos_core::pyjson::{Dict, Value};
+use dos_core::pytime;
 use std::path::PathBuf;
 
 fn io_error(e: impl std::fmt::Display) -> CallError {
@@ -238,8 +238,8 @@ fn op_archive_status(_: &Ctx, a: &Args) -> Result<Value, CallError> {
 }
 
 fn op_acquire(ctx: &Ctx, a: &Args) -> Result<Value, CallError> {
-    use crate::deciders::admission::Lease;
-    use crate::deciders::arbiter::{arbitrate, ArbitrateRequest, NoHooks};
+    use dos_core::deciders::admission::Lease;
+    use dos_core::deciders::arbiter::{arbitrate, ArbitrateRequest, NoHooks};
     use super::lease::{AcquireDecision, AcquireRequest};
     let s = store(ctx, a)?;
     let cfg = ctx.substrate()?;
@@ -299,7 +299,7 @@ fn op_acquire(ctx: &Ctx, a: &Args) -> Result<Value, CallError> {
     Ok(Value::Dict(d))
 }
 
-pub(crate) const OPS: &[OpSpec] = &[
+pub const OPS: &[OpSpec] = &[
     OpSpec {
         name: "lane_lease.acquire",
         args: &["journal", "lock", "lane", "kind", "tree", "owner", "loop_ts", "extra_leases", "run_id"],

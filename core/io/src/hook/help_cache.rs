@@ -10,9 +10,9 @@
 //! newline is counted for this call but not saved.
 
 use super::count_holder_lines;
-use crate::deciders::posttool_sensor::digest_bytes;
-use crate::deciders::pretool_sensor::HelpCount;
-use crate::pyjson::{self, Dict, Options, Value};
+use dos_core::deciders::posttool_sensor::digest_bytes;
+use dos_core::deciders::pretool_sensor::HelpCount;
+use dos_core::pyjson::{self, Dict, Options, Value};
 use std::fs::{self, File};
 use std::io::Read;
 use std::os::unix::fs::{FileExt, MetadataExt};

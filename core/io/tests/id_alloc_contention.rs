@@ -2,7 +2,7 @@
 //! processes (this test binary re-run in child mode) allocate from one scope
 //! at once; together they must receive exactly 1..=N, each id once.
 
-use dos_core::boundary::id_alloc::{allocate, peek, AllocOptions};
+use dos_io::boundary::id_alloc::{allocate, peek, AllocOptions};
 use dos_core::pyjson::Int;
 use std::collections::BTreeSet;
 use std::fs;
@@ -109,7 +109,7 @@ fn reference_python() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("DOS_REFERENCE_PYTHON") {
         return Some(PathBuf::from(p));
     }
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python");
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python");
     p.exists().then_some(p)
 }
 

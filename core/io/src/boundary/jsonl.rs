@@ -5,7 +5,7 @@
 //! U+0085 written as `\u` escapes (the reference's reader splits lines there).
 //! The verdict journal and the intent ledger use it.
 
-use crate::pyjson::{Dict, LoneSurrogate};
+use dos_core::pyjson::{Dict, LoneSurrogate};
 use std::fs;
 use std::io::{self, Write};
 use std::os::unix::fs::{FileExt, OpenOptionsExt};

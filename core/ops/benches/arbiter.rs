@@ -89,7 +89,7 @@ fn bench(c: &mut Criterion) {
         r#""worker/**/*","docs/SVC-*"]}]}}"#
     );
     c.bench_function("envelope arbiter.arbitrate (inline workshop config)", |b| {
-        b.iter(|| dos_core::call(black_box(req.as_bytes())))
+        b.iter(|| dos_ops::call(black_box(req.as_bytes())))
     });
 }
 

@@ -164,25 +164,25 @@ fn durable(c: &mut Criterion) {
 
 fn envelope(c: &mut Criterion) {
     let req = br#"{"abi":1,"op":"exec_capability.classify_command","config":null,"args":{"command":"python3 -c 1"}}"#;
-    c.bench_function("envelope exec_capability", |b| b.iter(|| dos_core::call(black_box(req))));
+    c.bench_function("envelope exec_capability", |b| b.iter(|| dos_ops::call(black_box(req))));
     let req = br#"{"abi":1,"op":"_tree.prefixes_collide","config":null,"args":{"a":"src/dos/arbiter","b":"src/dos/admission"}}"#;
-    c.bench_function("envelope _tree.prefixes_collide", |b| b.iter(|| dos_core::call(black_box(req))));
+    c.bench_function("envelope _tree.prefixes_collide", |b| b.iter(|| dos_ops::call(black_box(req))));
     let req = br#"{"abi":1,"op":"liveness.classify","config":null,"args":{"ev":{"run_started_ms":1700000000000,"now_ms":1700002700000,"commits_since_start":0,"journal_events_since":0,"last_heartbeat_age_ms":480000,"tokens_spent_since":null,"process_alive":true}}}"#;
-    c.bench_function("envelope liveness.classify", |b| b.iter(|| dos_core::call(black_box(req))));
+    c.bench_function("envelope liveness.classify", |b| b.iter(|| dos_ops::call(black_box(req))));
     let req = br#"{"abi":1,"op":"hook_exit.classify_exit","config":null,"args":{"code":2}}"#;
-    c.bench_function("envelope hook_exit.classify_exit", |b| b.iter(|| dos_core::call(black_box(req))));
+    c.bench_function("envelope hook_exit.classify_exit", |b| b.iter(|| dos_ops::call(black_box(req))));
     let req = stream_64_request();
-    c.bench_function("envelope tool_stream.classify_stream 64 steps", |b| b.iter(|| dos_core::call(black_box(&req))));
+    c.bench_function("envelope tool_stream.classify_stream 64 steps", |b| b.iter(|| dos_ops::call(black_box(&req))));
     let req = format!(
         r#"{{"abi":1,"op":"posttool_sensor.step_from_event","config":null,"args":{{"event":{}}}}}"#,
         posttool_event()
     )
     .into_bytes();
     c.bench_function("envelope posttool_sensor.step_from_event (2 KiB result)", |b| {
-        b.iter(|| dos_core::call(black_box(&req)))
+        b.iter(|| dos_ops::call(black_box(&req)))
     });
     let req = br#"{"abi":1,"op":"ops"}"#;
-    c.bench_function("envelope ops listing", |b| b.iter(|| dos_core::call(black_box(req))));
+    c.bench_function("envelope ops listing", |b| b.iter(|| dos_ops::call(black_box(req))));
 }
 
 fn json(c: &mut Criterion) {

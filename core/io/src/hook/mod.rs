@@ -12,19 +12,19 @@ pub mod observe;
 mod help_cache;
 
 use crate::boundary::{self, host, journal, lease::LeaseStore};
-use crate::config::{Preset, SubstrateConfig};
-use crate::deciders::admission::Lease;
-use crate::deciders::hook_dialect::{self as dialect, Moment};
-use crate::deciders::marker_gate;
-use crate::deciders::posttool_sensor;
-use crate::deciders::pretool_sensor::{self as pre, HelpCount, PreDecision};
-use crate::deciders::pyvalue::py_str;
-use crate::deciders::tool_stream::{classify_stream, StreamState, StreamStep};
-use crate::journal::codec::{decode_lines, Decoded};
-use crate::journal::records::enforce_entry;
-use crate::pyjson::{self, Dict, Options, Str, Value};
-use crate::pystr;
-use crate::pytime;
+use dos_core::config::{Preset, SubstrateConfig};
+use dos_core::deciders::admission::Lease;
+use dos_core::deciders::hook_dialect::{self as dialect, Moment};
+use dos_core::deciders::marker_gate;
+use dos_core::deciders::posttool_sensor;
+use dos_core::deciders::pretool_sensor::{self as pre, HelpCount, PreDecision};
+use dos_core::deciders::pyvalue::py_str;
+use dos_core::deciders::tool_stream::{classify_stream, StreamState, StreamStep};
+use dos_core::journal::codec::{decode_lines, Decoded};
+use dos_core::journal::records::enforce_entry;
+use dos_core::pyjson::{self, Dict, Options, Str, Value};
+use dos_core::pystr;
+use dos_core::pytime;
 use std::fs;
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
@@ -455,7 +455,7 @@ pub fn read_stream(path: &Path) -> Vec<StreamStep> {
     let family = Str::from("tool-stream");
     let mut steps = Vec::new();
     read_records(path, |r| {
-        use crate::deciders::durable_schema::{classify, Readability};
+        use dos_core::deciders::durable_schema::{classify, Readability};
         let v = classify(r, &family, 1);
         if !matches!(v.readability, Readability::Readable | Readability::Untagged) {
             return;

@@ -2,10 +2,10 @@
 //! reading it back.
 
 use super::{host, jsonl};
-use crate::durable::verdict_journal::{self as vj, VerdictEvent};
-use crate::envelope::{Args, CallError, Ctx, OpSpec};
-use crate::pyjson::{Dict, Value};
-use crate::pytime;
+use dos_core::durable::verdict_journal::{self as vj, VerdictEvent};
+use dos_core::envelope::{Args, CallError, Ctx, OpSpec};
+use dos_core::pyjson::{Dict, Value};
+use dos_core::pytime;
 use std::path::{Path, PathBuf};
 
 /// The journal's default place: `verdict-journal.jsonl` next to the lane
@@ -50,7 +50,7 @@ pub fn tail(path: &Path, n: usize) -> Vec<Dict> {
 /// takes down what it observes).
 pub fn record(path: &Path, event: &VerdictEvent) -> bool {
     let now = pytime::iso_seconds(host::now_ms());
-    let rec = if event.seq == crate::pyjson::Int::Small(0) {
+    let rec = if event.seq == dos_core::pyjson::Int::Small(0) {
         vj::stamp(event, &read_all(path), &now)
     } else {
         vj::stamp(event, std::iter::empty(), &now)
@@ -70,7 +70,7 @@ fn op_read_file(_: &Ctx, a: &Args) -> Result<Value, CallError> {
     Ok(Value::List(read_all(Path::new(a.str("path")?)).into_iter().map(Value::Dict).collect()))
 }
 
-pub(crate) const OPS: &[OpSpec] = &[
+pub const OPS: &[OpSpec] = &[
     OpSpec { name: "verdict_journal.record", args: &["path", "event"], run: op_record },
     OpSpec { name: "verdict_journal.read_file", args: &["path"], run: op_read_file },
 ];
@@ -95,12 +95,12 @@ mod tests {
         let evs = read_events(&p);
         assert_eq!(evs.len(), 3, "{evs:?}");
         let seqs: Vec<_> = evs.iter().map(|e| e.seq.clone()).collect();
-        assert_eq!(seqs, [1, 2, 3].map(crate::pyjson::Int::Small));
+        assert_eq!(seqs, [1, 2, 3].map(dos_core::pyjson::Int::Small));
         assert_eq!(evs[2].verdict.as_str(), Some("WASTEFUL\u{2028}"));
         assert_eq!(vj::for_run(&evs, &"RID-1".into()).len(), 1);
         // An event that cannot be written is dropped, not raised.
         let mut bad = VerdictEvent::new("x", "y");
-        bad.subject = crate::pyjson::Str::Utf16(vec![0xD800]);
+        bad.subject = dos_core::pyjson::Str::Utf16(vec![0xD800]);
         assert!(!record(&p, &bad));
         assert!(!record(Path::new("/proc/no/such/dir/j.jsonl"), &VerdictEvent::new("x", "y")));
     }

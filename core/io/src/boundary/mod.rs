@@ -25,10 +25,10 @@ pub(crate) mod ops;
 pub mod run_id;
 pub mod verdict_journal;
 
-use crate::config::facts::DISPATCH_RUNTIME_FILES;
-use crate::config::layer::{self, Doc, Loaded, Preset};
-use crate::config::{toml_text, SubstrateConfig, WorkspaceFacts};
-use crate::envelope::{CallError, ErrorCode};
+use dos_core::config::facts::DISPATCH_RUNTIME_FILES;
+use dos_core::config::layer::{self, Doc, Loaded, Preset};
+use dos_core::config::{toml_text, SubstrateConfig, WorkspaceFacts};
+use dos_core::envelope::{CallError, ErrorCode};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};

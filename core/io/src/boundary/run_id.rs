@@ -2,9 +2,9 @@
 //! the lineage variables of this process and of a child, and `run.json`.
 
 use super::host;
-use crate::durable::run_id::{self as rid, MintError, Parent, RunId};
-use crate::envelope::{Args, CallError, Ctx, OpSpec};
-use crate::pyjson::{self, Dict, Value};
+use dos_core::durable::run_id::{self as rid, MintError, Parent, RunId};
+use dos_core::envelope::{Args, CallError, Ctx, OpSpec};
+use dos_core::pyjson::{self, Dict, Value};
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -135,7 +135,7 @@ fn op_read_run_json(_: &Ctx, a: &Args) -> Result<Value, CallError> {
     Ok(read_run_json(Path::new(a.str("run_dir")?)).unwrap_or(Value::Null))
 }
 
-pub(crate) const OPS: &[OpSpec] = &[
+pub const OPS: &[OpSpec] = &[
     OpSpec { name: "run_id.mint", args: &["process_id", "parent", "root_id", "clock_ms", "entropy"], run: op_mint },
     OpSpec {
         name: "run_id.mint_child_from_env",

@@ -17,9 +17,9 @@
 //! the sidecar exists (the Python package) only ever append, which the
 //! sidecar reads as new tail.
 
-use crate::journal::codec::{self, Decoded, Decoder};
-use crate::journal::fold::Fold;
-use crate::pyjson::{self, Dict, Int, Options, Str, Surrogates, Value};
+use dos_core::journal::codec::{self, Decoded, Decoder};
+use dos_core::journal::fold::Fold;
+use dos_core::pyjson::{self, Dict, Int, Options, Str, Surrogates, Value};
 use sha2::{Digest, Sha256};
 use std::fs::{self, File};
 use std::io::{self, Read, Seek, SeekFrom, Write};
@@ -282,7 +282,7 @@ pub fn live_view(path: &Path) -> io::Result<LiveView> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::journal::{replay, next_seq};
+    use dos_core::journal::{replay, next_seq};
 
     fn tmp(tag: &str) -> PathBuf {
         let d = std::env::temp_dir().join(format!("dos-journal-{tag}-{}", std::process::id()));

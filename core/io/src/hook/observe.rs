@@ -7,7 +7,7 @@
 
 use super::{env, now_iso, Flags, Outcome};
 use crate::boundary::host;
-use crate::pyjson::{self, Dict, Options, Value};
+use dos_core::pyjson::{self, Dict, Options, Value};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -164,7 +164,7 @@ fn num(x: f64) -> Value {
 pub fn stats(out: &mut Outcome, flags: &Flags) {
     let Some(path) = log_path(flags.workspace.as_deref()) else { return };
     let root = path.parent().and_then(|p| p.parent()).and_then(|p| p.parent()).map(|p| p.display().to_string()).unwrap_or_default();
-    let since = flags.since.as_deref().and_then(go_duration_ms).map(|ms| crate::pytime::iso_seconds(host::now_ms() - ms));
+    let since = flags.since.as_deref().and_then(go_duration_ms).map(|ms| dos_core::pytime::iso_seconds(host::now_ms() - ms));
     let mut t = Tally::default();
     let bytes = std::fs::read(&path).ok();
     if let Some(b) = &bytes {

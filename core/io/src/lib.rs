@@ -1,0 +1,27 @@
+//! dos-io: the I/O layer of libdos, above the pure `dos-core`.
+//!
+//! Everything that touches a file, the clock, the environment or a process
+//! lives here: the lane journal's files and its fold sidecar, the lock files
+//! and the lane-lease mutex, the lease verbs, id allocation, run ids, the
+//! verdict journal, the intent ledger, the export cursor, the workspace
+//! config read from disk ([`workspace`]), and the hook verbs' file work
+//! ([`hook`]). The deciders it calls are `dos-core`'s; nothing in `dos-core`
+//! calls back here except through the seams `dos-core` declares (for example
+//! [`dos_core::config::json::WorkspaceReader`]).
+
+pub mod boundary;
+pub mod hook;
+pub mod workspace;
+
+use dos_core::envelope::OpSpec;
+
+/// Every envelope operation of this layer, grouped by module.
+pub static OPS: &[&[OpSpec]] = &[
+    boundary::ops::OPS,
+    boundary::id_alloc::OPS,
+    boundary::run_id::OPS,
+    boundary::verdict_journal::OPS,
+    boundary::intent_ledger::OPS,
+    boundary::export_cursor::OPS,
+    workspace::OPS,
+];
