@@ -18,7 +18,7 @@ CFLAGS_STRICT := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O1 -g -Iinclude
 CBUILD := bindings/c/build
 
 
-.PHONY: test-c-san test-cxx-header
+.PHONY: test-c-san test-cxx-header install uninstall dev-pc test-install
 .PHONY: hook all lib venv python demo test test-rust test-c test-python test-go golden hook-corpus header bench clean cdeps unicode-tables
 
 all: lib python
@@ -71,12 +71,57 @@ $(CBUILD)/demo: bindings/c/examples/demo.c include/dos.h lib
 	@mkdir -p $(CBUILD)
 	$(CC) $(CFLAGS_STRICT) $< -o $@ -L$(REL) -ldos -Wl,-rpath,$(abspath $(REL))
 
+# ---------------------------------------------------------------- install
+# make install PREFIX=/usr/local [DESTDIR=…]: libdos.so.<version> with its
+# SONAME link (libdos.so.<abi>) and the dev link, libdos.a, dos.h and
+# lib/pkgconfig/libdos.pc. LIBS_PRIVATE is what the static library needs
+# from the system (rustc --print native-static-libs, less libc and libgcc_s,
+# which the compiler driver adds itself).
+PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+ABI := $(shell sed -n 's/.*let abi = \([0-9]*\);.*/\1/p' ffi/build.rs)
+LIBS_PRIVATE := -lutil -lrt -lpthread -lm -ldl
+PC_SED = -e 's|@PREFIX@|$(1)|' -e 's|@LIBDIR@|$(2)|' -e 's|@INCLUDEDIR@|$(3)|' \
+         -e 's|@VERSION@|$(VERSION)|' -e 's|@LIBS_PRIVATE@|$(LIBS_PRIVATE)|'
+
+install: lib
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)
+	install -m 755 $(REL)/libdos.so $(DESTDIR)$(LIBDIR)/libdos.so.$(VERSION)
+	ln -sfn libdos.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libdos.so.$(ABI)
+	ln -sfn libdos.so.$(ABI) $(DESTDIR)$(LIBDIR)/libdos.so
+	install -m 644 $(REL)/libdos.a $(DESTDIR)$(LIBDIR)/libdos.a
+	install -m 644 include/dos.h $(DESTDIR)$(INCLUDEDIR)/dos.h
+	sed $(call PC_SED,$(PREFIX),$(LIBDIR),$(INCLUDEDIR)) ffi/libdos.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/libdos.pc
+	@echo "libdos $(VERSION) installed under $(DESTDIR)$(PREFIX)"
+
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/libdos.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libdos.so.$(ABI) \
+	      $(DESTDIR)$(LIBDIR)/libdos.so $(DESTDIR)$(LIBDIR)/libdos.a \
+	      $(DESTDIR)$(INCLUDEDIR)/dos.h $(DESTDIR)$(LIBDIR)/pkgconfig/libdos.pc
+
+# In-repository development: a libdos.pc for target/release, linking the
+# static library (what the Go module's `#cgo pkg-config: libdos` finds when
+# PKG_CONFIG_PATH=target/release/pkgconfig, as make test-go sets it).
+DEV_PC := $(REL)/pkgconfig/libdos.pc
+$(DEV_PC): ffi/libdos.pc.in Cargo.toml
+	@mkdir -p $(dir $@)
+	sed $(call PC_SED,$(abspath .),$(abspath $(REL)),$(abspath include)) ffi/libdos.pc.in \
+	  | sed -e 's|^Libs: .*|Libs: $${libdir}/libdos.a $(LIBS_PRIVATE)|' > $@
+dev-pc: $(DEV_PC)
+
+# libdos installed into a temporary prefix and used from outside the
+# repository: C through pkg-config (shared and static), an outside Go module.
+test-install: lib python
+	bash tests/install/run.sh
+
 # ---------------------------------------------------------------- demo
-demo: lib python $(CBUILD)/demo
+demo: lib dev-pc python $(CBUILD)/demo
 	@bash examples/demo.sh
 
 # ---------------------------------------------------------------- tests
-test: test-rust test-c test-python test-go
+test: test-rust test-c test-python test-go test-install
 	@echo "make test: all suites passed"
 
 test-rust:
@@ -115,9 +160,9 @@ test-cxx-header: lib
 test-python: python
 	$(VPY) -m pytest -q python/tests
 
-test-go: lib
+test-go: lib dev-pc
 	@unformatted=$$(gofmt -l bindings/go); if [ -n "$$unformatted" ]; then echo "gofmt: not formatted: $$unformatted"; exit 1; fi
-	cd bindings/go && go vet ./... && go test -race -count=1 ./...
+	cd bindings/go && export PKG_CONFIG_PATH=$(abspath $(REL)/pkgconfig) && go vet ./... && go test -race -count=1 ./...
 
 # ---------------------------------------------------------------- generated files
 golden: venv

@@ -11,7 +11,7 @@ sed "s#@WS@#$ws#g" examples/requests.jsonl > "$out/requests.jsonl"
 req="$out/requests.jsonl"
 bindings/c/build/demo < "$req" > "$out/c.txt" || true
 .venv/bin/python examples/demo.py < "$req" > "$out/python.txt"
-(cd bindings/go && go run ./cmd/dosdemo) < "$req" > "$out/go.txt"
+(cd bindings/go && PKG_CONFIG_PATH="$(pwd)/../../target/release/pkgconfig" go run ./cmd/dosdemo) < "$req" > "$out/go.txt"
 echo "== libdos $(.venv/bin/python -c 'import dos_native; print(dos_native.__version__)'): $(wc -l < "$req") requests from C, Python and Go"
 paste -d'\n' examples/requests.jsonl "$out/c.txt" | sed -n 'N;s/\n/\n   -> /;p' | sed 's/^{/  {/'
 if cmp -s "$out/c.txt" "$out/python.txt" && cmp -s "$out/c.txt" "$out/go.txt"; then
@@ -35,7 +35,7 @@ echo "== three agents share $fleet/.dos/lane-journal.jsonl"
 { acquire c-agent api "src/api/**"; } | bindings/c/build/demo > "$out/f1.txt"
 { acquire py-agent web "src/web/**" "docs/UI-*"; } | .venv/bin/python examples/demo.py > "$out/f2.txt"
 { acquire go-agent api "src/api/**"; acquire go-agent docs "docs/"; echo "$live"; } |
-  (cd bindings/go && go run ./cmd/dosdemo) > "$out/f3.txt"
+  (cd bindings/go && PKG_CONFIG_PATH="$(pwd)/../../target/release/pkgconfig" go run ./cmd/dosdemo) > "$out/f3.txt"
 .venv/bin/python - "$out" <<'PY'
 import json, sys, pathlib
 out = pathlib.Path(sys.argv[1])
