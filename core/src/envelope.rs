@@ -139,6 +139,7 @@ fn registry() -> &'static [&'static OpSpec] {
     static REG: OnceLock<Vec<&'static OpSpec>> = OnceLock::new();
     REG.get_or_init(|| {
         let mut ops: Vec<&'static OpSpec> = deciders::ALL.iter().flat_map(|group| group.iter()).collect();
+        ops.extend(deciders::ROUTED.iter().flat_map(|m| m.routes.iter().map(|r| &r.spec)));
         ops.sort_by_key(|op| op.name);
         ops
     })
@@ -193,14 +194,7 @@ pub fn dispatch_with(op: &str, prebuilt: &SubstrateConfig, args: &Dict) -> Resul
 }
 
 fn ops_listing() -> Value {
-    let mut ops = Vec::new();
-    for spec in registry() {
-        ops.push(Value::Dict(crate::dict! {
-            "op" => spec.name,
-            "args" => spec.args.iter().map(|a| Value::str(*a)).collect::<Vec<_>>(),
-        }));
-    }
-    Value::Dict(crate::dict! { "abi" => ABI_VERSION, "ops" => ops })
+    crate::route::ops_listing()
 }
 
 /// Handle one request document and return the response document.

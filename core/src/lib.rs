@@ -10,6 +10,9 @@
 //! - [`envelope`]: the one dispatcher every host calls,
 //!   `{"abi","op","config","args"}` → `{"abi","ok","verdict"|"error"}`.
 
+// `#[derive(Describe)]` names `::dos_core::route`, inside this crate too.
+extern crate self as dos_core;
+
 pub mod boundary;
 pub mod config;
 pub mod deciders;
@@ -19,6 +22,7 @@ pub mod journal;
 pub mod pyjson;
 pub mod pystr;
 pub mod pytime;
+pub mod route;
 pub mod hook;
 
 pub use envelope::{call, dispatch, CallError, ErrorCode, ABI_VERSION};

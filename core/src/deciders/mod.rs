@@ -28,6 +28,8 @@ pub mod hook_dialect;
 pub mod marker_gate;
 pub mod tool_stream;
 pub mod tree;
+pub mod claim_ttl;
+pub mod verdict;
 
 /// Every envelope operation, grouped by module.
 pub(crate) static ALL: &[&[OpSpec]] = &[
@@ -65,3 +67,7 @@ pub(crate) static ALL: &[&[OpSpec]] = &[
     concurrency_class::OPS,
     arbiter::OPS,
 ];
+
+/// The modules on the generated route (`crate::route`): each is one
+/// `Module` constant, and its ops, schema and host bindings follow from it.
+pub(crate) static ROUTED: &[&crate::route::Module] = &[&claim_ttl::MODULE, &verdict::MODULE];
