@@ -23,10 +23,24 @@ type TtlPolicy struct {
 	WorkingTtlMultiplier int64 `json:"working_ttl_multiplier"`
 }
 
+// UnmarshalJSON fills the fields the JSON leaves out with their defaults.
+func (v *TtlPolicy) UnmarshalJSON(b []byte) error {
+	type plain TtlPolicy
+	p := plain{}
+	if err := json.Unmarshal([]byte("{\"awaiting_commit_minutes\":1440,\"agent_in_session_minutes\":360,\"default_working_wallclock_minutes\":30,\"working_ttl_multiplier\":3}"), &p); err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	*v = TtlPolicy(p)
+	return nil
+}
+
 // DefaultTtlPolicy is TtlPolicy with every default.
 func DefaultTtlPolicy() TtlPolicy {
 	var v TtlPolicy
-	_ = json.Unmarshal([]byte("{\"awaiting_commit_minutes\":1440,\"agent_in_session_minutes\":360,\"default_working_wallclock_minutes\":30,\"working_ttl_multiplier\":3}"), &v)
+	_ = json.Unmarshal([]byte("{}"), &v)
 	return v
 }
 

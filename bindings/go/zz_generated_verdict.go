@@ -25,6 +25,20 @@ type ToDictOutcome struct {
 	Result any `json:"result"`
 }
 
+// UnmarshalJSON fills the fields the JSON leaves out with their defaults.
+func (v *ToDictOutcome) UnmarshalJSON(b []byte) error {
+	type plain ToDictOutcome
+	p := plain{}
+	if err := json.Unmarshal([]byte("{\"result\":null}"), &p); err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	*v = ToDictOutcome(p)
+	return nil
+}
+
 // VerdictObject mirrors the reference's VerdictObject (its to_dict() shape). What the caller saw of an object, in the contract's order.
 type VerdictObject struct {
 	// The member names the runtime protocol check finds on the object (a
@@ -36,6 +50,20 @@ type VerdictObject struct {
 	ReasonIsStr *bool `json:"reason_is_str"`
 	// What `obj.to_dict()` did, when it was called.
 	ToDict *ToDictOutcome `json:"to_dict"`
+}
+
+// UnmarshalJSON fills the fields the JSON leaves out with their defaults.
+func (v *VerdictObject) UnmarshalJSON(b []byte) error {
+	type plain VerdictObject
+	p := plain{}
+	if err := json.Unmarshal([]byte("{\"verdict\":null,\"reason_is_str\":null,\"to_dict\":null}"), &p); err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	*v = VerdictObject(p)
+	return nil
 }
 
 // VerdictConformsArgs are the arguments of verdict.conforms: a nil pointer with omitempty takes the op's default.

@@ -89,6 +89,7 @@ fn render_all(cat: &Catalog) -> BTreeMap<String, String> {
         out.insert(format!("python/dos_native/{}.py", m.name), python_module(cat, m));
         out.insert(format!("python/dos_native/{}.pyi", m.name), python_stub(cat, m));
         out.insert(format!("bindings/go/zz_generated_{}.go", m.name), gofmt(go_module(cat, m)));
+        out.insert(format!("bindings/go/zz_generated_{}_test.go", m.name), gofmt(go_test(cat, m)));
     }
     out.insert("python/dos_native/_routed.py".into(), python_index(cat));
     out.insert("docs/ops.md".into(), ops_doc(cat));
@@ -541,13 +542,18 @@ fn go_module(cat: &Catalog, m: &ModuleEntry) -> String {
             }
             s += "}\n";
             let defaults: Vec<&FieldDef> = t.fields.iter().filter(|f| f.default.is_some()).collect();
-            if defaults.len() == t.fields.len() && !defaults.is_empty() {
-                let _ = writeln!(s, "\n// Default{} is {} with every default.\nfunc Default{}() {} {{", t.name, t.name, t.name, t.name);
-                let _ = writeln!(s, "\tvar v {}", t.name);
+            if !defaults.is_empty() {
                 let lit = go_literal(&route::default_value(
-                    &t.fields.iter().map(|f| (f.name.to_owned(), f.default.clone().unwrap_or_default())).collect::<pyjson::Dict>(),
+                    &defaults.iter().map(|f| (f.name.to_owned(), f.default.clone().unwrap_or_default())).collect::<pyjson::Dict>(),
                 ));
-                let _ = writeln!(s, "\t_ = json.Unmarshal([]byte({lit:?}), &v)\n\treturn v\n}}");
+                let _ = writeln!(
+                    s,
+                    "\n// UnmarshalJSON fills the fields the JSON leaves out with their defaults.\nfunc (v *{n}) UnmarshalJSON(b []byte) error {{\n\ttype plain {n}\n\tp := plain{{}}\n\tif err := json.Unmarshal([]byte({lit:?}), &p); err != nil {{\n\t\treturn err\n\t}}\n\tif err := json.Unmarshal(b, &p); err != nil {{\n\t\treturn err\n\t}}\n\t*v = {n}(p)\n\treturn nil\n}}",
+                    n = t.name
+                );
+            }
+            if defaults.len() == t.fields.len() && !defaults.is_empty() {
+                let _ = writeln!(s, "\n// Default{n} is {n} with every default.\nfunc Default{n}() {n} {{\n\tvar v {n}\n\t_ = json.Unmarshal([]byte(\"{{}}\"), &v)\n\treturn v\n}}", n = t.name);
             }
         }
     }
@@ -595,6 +601,23 @@ fn go_module(cat: &Catalog, m: &ModuleEntry) -> String {
         let _ = writeln!(s, "func {fname}(args {args_ty}) ({vt}, error) {{");
         let _ = writeln!(s, "\tvar v {vt}\n\terr := callNumbers({:?}, args, &v)\n\treturn v, err\n}}", op.op);
     }
+    s
+}
+
+/// A test that replays the module's golden records through its typed Go
+/// functions (`replayRouted` in route_test.go).
+fn go_test(cat: &Catalog, m: &ModuleEntry) -> String {
+    let prefix = camel(m.name);
+    let mut s = String::new();
+    let _ = writeln!(s, "{GO_HEADER}\n\npackage dos\n\nimport \"testing\"\n");
+    let _ = writeln!(s, "func Test{prefix}TypedFunctionsReplayTheCorpus(t *testing.T) {{");
+    for op in ops_of(cat, m) {
+        let fname = format!("{prefix}{}", camel(fn_name(op.op)));
+        let _ = writeln!(s, "\treplayRouted(t, {:?}, func(raw []byte) (any, error) {{", op.op);
+        let _ = writeln!(s, "\t\tvar a {fname}Args\n\t\tif err := decodeExact(raw, &a); err != nil {{\n\t\t\treturn nil, err\n\t\t}}");
+        let _ = writeln!(s, "\t\treturn {fname}(a)\n\t}})");
+    }
+    s += "}\n";
     s
 }
 
