@@ -9,6 +9,13 @@
 //!
 //! Every op here is on the generated route (`crate::route`): the structs
 //! below are the ops' arguments, and their docs are the ops' docs.
+//!
+//! Arguments are read typed before the decision runs, where the reference
+//! only trips over a bad value when it reaches it: a `dispatcher_kinds`
+//! pair that is not two strs is refused (BAD_ARGS) even past the matching
+//! pair, a `claim_kind` that is not a str is refused, and ints must fit in
+//! 64 bits (a verdict may leave that range: `resolve_ttl_minutes` answers
+//! exactly). The accelerate adapter hands such calls to the reference.
 
 use crate::envelope::{CallError, Ctx};
 use crate::pyjson::{Dict, Str, Value};
