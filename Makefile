@@ -4,6 +4,7 @@
 #   make bench   criterion for the core + side-by-side timing against the reference
 #   make golden  regenerate tests/golden/cases from dos-kernel 0.22.0
 #   make hook-corpus  regenerate tests/hook/corpus.jsonl from the reference's dos hook
+#   make bindings  regenerate the host bindings of the routed ops (core/bindgen)
 #   make header  regenerate include/dos.h from ffi/ (cbindgen, pinned by Cargo.lock)
 #   make hook    build the static dos-hook binary (target/<host>/release/dos-hook)
 
@@ -17,9 +18,8 @@ REL := target/release
 CFLAGS_STRICT := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O1 -g -Iinclude
 CBUILD := bindings/c/build
 
-
 .PHONY: test-c-san test-cxx-header install uninstall dev-pc test-install
-.PHONY: hook all lib venv python demo test test-rust test-c test-python test-go golden hook-corpus header bench clean cdeps unicode-tables
+.PHONY: hook all lib venv python demo test test-rust test-c test-python test-go golden hook-corpus header bench clean cdeps unicode-tables bindings bindings-check
 
 all: lib python
 
@@ -121,7 +121,7 @@ demo: lib dev-pc python $(CBUILD)/demo
 	@bash examples/demo.sh
 
 # ---------------------------------------------------------------- tests
-test: test-rust test-c test-python test-go test-install
+test: bindings-check test-rust test-c test-python test-go test-install
 	@echo "make test: all suites passed"
 
 test-rust:
@@ -171,6 +171,15 @@ golden: venv
 # The hook parity corpus: runs the reference's `dos hook <verb>` (about 40 s).
 hook-corpus: venv
 	$(VPY) tests/hook/gen_corpus.py --dos $(VENV)/bin/dos
+
+# The host bindings generated from the op table (core/bindgen): the typed
+# Python modules and stubs of the modules on the route, their Go types and
+# functions, and docs/ops.md. `bindings-check` fails when one is stale.
+bindings:
+	$(CARGO) run -q -p dos-bindgen -- --root .
+
+bindings-check:
+	$(CARGO) run -q -p dos-bindgen -- --root . --check
 
 header:
 	DOS_UPDATE_HEADER=1 $(CARGO) test -p dos-ffi --test header

@@ -440,22 +440,29 @@ impl<'a> Args<'a> {
     }
 }
 
-/// Run a request over the pure layer's operations alone (no registry, no
-/// I/O; a config must not name a workspace). For this crate's own tests.
+/// Run one operation of the pure layer alone (no registry, no I/O; a
+/// config must not name a workspace). For this crate's own tests.
+#[cfg(test)]
+pub(crate) fn dispatch_pure(op: &str, config: Option<&Dict>, args: &Dict) -> Result<Value, CallError> {
+    let spec = crate::deciders::ALL
+        .iter()
+        .flat_map(|g| g.iter())
+        .chain(crate::deciders::ROUTED.iter().flat_map(|m| m.routes.iter().map(|r| &r.spec)))
+        .find(|o| o.name == op)
+        .ok_or_else(|| CallError::new(ErrorCode::UnknownOp, op.to_string()))?;
+    let a = Args::new(spec.name, args);
+    a.check_known(spec.args)?;
+    (spec.run)(&Ctx { config, prebuilt: None }, &a)
+}
+
+/// [`dispatch_pure`] from request bytes to response bytes.
 #[cfg(test)]
 pub(crate) fn call_pure(request: &[u8]) -> (bool, Vec<u8>) {
     let outcome = pyjson::parse(request)
         .map_err(|e| CallError::new(ErrorCode::BadJson, e.to_string()))
         .and_then(|v| {
             let req = read_request(&v)?;
-            let spec = crate::deciders::ALL
-                .iter()
-                .flat_map(|g| g.iter())
-                .find(|op| op.name == req.op)
-                .ok_or_else(|| CallError::new(ErrorCode::UnknownOp, req.op.to_string()))?;
-            let a = Args::new(spec.name, req.args);
-            a.check_known(spec.args)?;
-            (spec.run)(&Ctx { config: req.config, prebuilt: None }, &a)
+            dispatch_pure(req.op, req.config, req.args)
         });
     let ok = outcome.is_ok();
     (ok, encode_response(outcome))

@@ -17,6 +17,9 @@
 //! keeps it so). The I/O layer is `dos-io` (core/io); the op registry and the
 //! envelope entry points are `dos-ops` (core/ops).
 
+// `#[derive(Describe)]` names `::dos_core::route`, inside this crate too.
+extern crate self as dos_core;
+
 pub mod config;
 pub mod deciders;
 pub mod durable;
@@ -25,6 +28,7 @@ pub mod journal;
 pub mod pyjson;
 pub mod pystr;
 pub mod pytime;
+pub mod route;
 
 pub use envelope::{CallError, ErrorCode, ABI_VERSION};
 

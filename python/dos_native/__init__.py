@@ -34,6 +34,9 @@ from . import export_cursor, id_alloc, intent_ledger, run_id, verdict_journal
 from . import _accelerate_durable  # noqa: F401  (registers accelerate() entries)
 from . import admission, arbiter, lane_overlap, lock_modes, overlap_policy, self_modify
 from ._accelerate import accelerate, accelerated, restore
+from . import _routed
+from ._routed import *  # noqa: F401,F403  (the typed modules generated from the op table)
+from . import _adapter  # noqa: F401  (registers the generated route's accelerate() entries)
 
 __all__ = [
     "ABI_VERSION",
@@ -70,6 +73,7 @@ __all__ = [
     "overlap_policy",
     "lock_modes",
     "self_modify",
+    *_routed.__all__,
 ]
 
 if _os.environ.get("DOS_NATIVE") == "1":

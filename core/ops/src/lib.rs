@@ -12,19 +12,34 @@
 //!        or `{"abi": 1, "ok": false, "error": {"code": "<CODE>", "message": "…"}}`
 
 use dos_core::config::SubstrateConfig;
-use dos_core::envelope::{encode_response, read_request, Args, CallError, Ctx, ErrorCode, OpSpec, ABI_VERSION};
+use dos_core::envelope::{encode_response, read_request, Args, CallError, Ctx, ErrorCode, OpSpec};
 use dos_core::pyjson::{self, Dict, Value};
+use dos_core::route::{self, Catalog};
 use std::sync::OnceLock;
 
 pub use dos_core::envelope::{CallError as Error, ErrorCode as Code};
+
+/// The op tables registered by hand (the pure layer's, then the I/O
+/// layer's); the routed modules describe themselves.
+fn legacy_tables() -> &'static [&'static [OpSpec]] {
+    static ALL: OnceLock<Vec<&'static [OpSpec]>> = OnceLock::new();
+    ALL.get_or_init(|| dos_core::deciders::ALL.iter().chain(dos_io::OPS.iter()).copied().collect())
+}
+
+/// The catalog of every op: names, argument and verdict schemas, effects
+/// (what `{"op": "ops"}` answers and what `make bindings` renders).
+pub fn catalog() -> &'static Catalog {
+    static CAT: OnceLock<Catalog> = OnceLock::new();
+    CAT.get_or_init(|| route::build_catalog(legacy_tables()))
+}
 
 /// Every op, sorted by name (a plain sorted table: lookups are a binary
 /// search, and the one allocation stays reachable for leak checkers).
 fn registry() -> &'static [&'static OpSpec] {
     static REG: OnceLock<Vec<&'static OpSpec>> = OnceLock::new();
     REG.get_or_init(|| {
-        let mut ops: Vec<&'static OpSpec> =
-            dos_core::deciders::ALL.iter().chain(dos_io::OPS.iter()).flat_map(|group| group.iter()).collect();
+        let mut ops: Vec<&'static OpSpec> = legacy_tables().iter().flat_map(|group| group.iter()).collect();
+        ops.extend(dos_core::deciders::ROUTED.iter().flat_map(|m| m.routes.iter().map(|r| &r.spec)));
         ops.sort_by_key(|op| op.name);
         ops
     })
@@ -79,14 +94,7 @@ pub fn dispatch_with(op: &str, prebuilt: &SubstrateConfig, args: &Dict) -> Resul
 }
 
 fn ops_listing() -> Value {
-    let mut ops = Vec::new();
-    for spec in registry() {
-        ops.push(Value::Dict(dos_core::dict! {
-            "op" => spec.name,
-            "args" => spec.args.iter().map(|a| Value::str(*a)).collect::<Vec<_>>(),
-        }));
-    }
-    Value::Dict(dos_core::dict! { "abi" => ABI_VERSION, "ops" => ops })
+    route::ops_listing(catalog())
 }
 
 /// Handle one request document and return the verdict.
@@ -123,6 +131,7 @@ pub fn call_with(request: &[u8], prebuilt: Option<&SubstrateConfig>) -> (bool, V
 mod tests {
     use super::*;
     use dos_core::envelope::ABI_VERSION;
+    use dos_core::route::{Effect, Type};
     use dos_core::pyjson::{self, Value};
 
     fn code_of(req: &str) -> Option<String> {
@@ -176,5 +185,40 @@ mod tests {
                 assert!(pyjson::parse(&out).is_ok(), "{name}");
             }
         }
+    }
+
+    #[test]
+    fn every_op_is_listed_with_an_effect_and_routed_ops_with_schemas() {
+        let cat = catalog();
+        let names = op_names();
+        assert_eq!(cat.ops.len() + 1, names.len(), "every op but `ops` itself");
+        let lease = cat.op("lane_lease.acquire").unwrap();
+        assert_eq!(lease.effect, Effect::WritesFiles);
+        assert_eq!(cat.op("lane_journal.read_file").unwrap().effect, Effect::ReadsFiles);
+        assert_eq!(cat.op("liveness.classify").unwrap().effect, Effect::Pure);
+        let r = cat.op("claim_ttl.resolve_ttl_minutes").unwrap();
+        assert!(r.typed);
+        assert_eq!(r.args, ["claim_status", "claim_kind", "expected_wallclock_minutes", "policy"]);
+        assert_eq!(r.verdict.to_string(), "int | None");
+        let ew = &r.params[2];
+        assert!(ew.required && ew.default.is_none(), "a `T | None` parameter without a default stays required");
+        let policy = &r.params[3];
+        assert_eq!(policy.ty, Type::Record("TtlPolicy"));
+        assert_eq!(policy.default.as_ref().and_then(|d| d.get("working_ttl_multiplier")), Some(&Value::int(3)));
+        assert!(cat.type_def("TtlPolicy").is_some());
+        assert!(cat.type_def("ResolveTtlMinutes").is_none(), "argument structs are not types");
+        let m = cat.modules.iter().find(|m| m.name == "claim_ttl").unwrap();
+        assert_eq!(m.types, ["TtlPolicy"]);
+        // The listing through the envelope keeps the first format's fields.
+        let (ok, out) = call(br#"{"abi":1,"op":"ops"}"#);
+        assert!(ok);
+        let v = pyjson::parse(&out).unwrap();
+        let listed = v.get("verdict").and_then(|x| x.get("ops")).and_then(Value::as_list).unwrap();
+        let first = listed.iter().find(|o| o.get("op") == Some(&Value::str("claim_ttl.infer_kind"))).unwrap();
+        assert_eq!(first.get("effect"), Some(&Value::str("pure")));
+        assert_eq!(
+            first.get("params").and_then(Value::as_list).unwrap()[1].get("type"),
+            Some(&Value::str("tuple[tuple[str, str], ...]"))
+        );
     }
 }

@@ -28,6 +28,8 @@ pub mod hook_dialect;
 pub mod marker_gate;
 pub mod tool_stream;
 pub mod tree;
+pub mod claim_ttl;
+pub mod verdict;
 
 /// Every envelope operation of the pure layer, grouped by module (`dos-ops`
 /// adds the I/O layer's and assembles the registry).
@@ -60,3 +62,7 @@ pub static ALL: &[&[OpSpec]] = &[
     concurrency_class::OPS,
     arbiter::OPS,
 ];
+
+/// The modules on the generated route (`crate::route`): each is one
+/// `Module` constant, and its ops, schema and host bindings follow from it.
+pub static ROUTED: &[&crate::route::Module] = &[&claim_ttl::MODULE, &verdict::MODULE];

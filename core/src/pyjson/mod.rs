@@ -16,3 +16,8 @@ pub use parse::{parse, parse_str, ParseError, MAX_DEPTH};
 pub use repr::{py_repr, py_str, repr_str};
 pub use value::{Dict, Int, Str, Value};
 pub use write::{dumps, dumps_str, dumps_string, float_repr, write_value, LoneSurrogate, Options, Surrogates};
+
+mod serde_de;
+mod serde_ser;
+pub use serde_de::{from_dict, from_value, DeError, DictDeserializer, PathError, ValueDeserializer};
+pub use serde_ser::{to_value, SerError, ValueSerializer};

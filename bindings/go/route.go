@@ -1,0 +1,20 @@
+package dos
+
+import (
+	"bytes"
+	"encoding/json"
+)
+
+// callNumbers runs one op and decodes its verdict into out, keeping every
+// number exact (json.Number where the type is open): the generated typed
+// functions (zz_generated_*.go) use it, since a Python int may leave the
+// 64-bit range.
+func callNumbers(op string, args interface{}, out interface{}) error {
+	v, err := Call(op, args, nil)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(v))
+	dec.UseNumber()
+	return dec.Decode(out)
+}

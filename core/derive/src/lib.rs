@@ -1,0 +1,195 @@
+//! `#[derive(Describe)]`: the schema half of a libdos record or enum.
+//!
+//! serde's derives read and write the type (field names, `default`,
+//! `rename`, `rename_all`, `deny_unknown_fields`); this derive reads the same
+//! attributes and the doc comments and implements
+//! `dos_core::route::Describe` (the type's shape, its fields' types,
+//! defaults and docs, its variants' wire tokens) and, for structs,
+//! `dos_core::route::Record` (the field names as the wire spells them). So a
+//! record's field list is written once: in the struct.
+//!
+//! Defaults are not restated: a `#[serde(default)]` field's default is its
+//! type's `Default` serialized, a `#[serde(default = "path")]` field's is
+//! `path()` serialized, and a container-level `#[serde(default)]` takes each
+//! field from `Self::default()` serialized. Wire tokens of enum variants are
+//! the variants serialized, so `rename_all` is honoured by serde itself.
+
+use proc_macro::TokenStream;
+use proc_macro2::TokenStream as TokenStream2;
+use quote::quote;
+use syn::{parse_macro_input, Attribute, Data, DeriveInput, Expr, ExprLit, Fields, Lit, Meta};
+
+#[proc_macro_derive(Describe, attributes(describe))]
+pub fn derive_describe(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    match expand(&input) {
+        Ok(ts) => ts.into(),
+        Err(e) => e.to_compile_error().into(),
+    }
+}
+
+/// The text of the `///` comments, lines joined, common indentation removed.
+fn doc_of(attrs: &[Attribute]) -> String {
+    let mut lines = Vec::new();
+    for a in attrs {
+        if !a.path().is_ident("doc") {
+            continue;
+        }
+        if let Meta::NameValue(nv) = &a.meta {
+            if let Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) = &nv.value {
+                lines.push(s.value());
+            }
+        }
+    }
+    let indent = lines
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    let text: Vec<String> = lines
+        .iter()
+        .map(|l| if l.len() >= indent { l[indent..].trim_end().to_owned() } else { l.trim().to_owned() })
+        .collect();
+    text.join("\n").trim().to_owned()
+}
+
+#[derive(Default)]
+struct SerdeAttrs {
+    /// `default` (None: absent; Some(None): the type's Default; Some(Some(path)): a function).
+    default: Option<Option<syn::Path>>,
+    rename: Option<String>,
+    skip: bool,
+    /// `deserialize_with` (or `with`) is given: serde then requires the field.
+    read_with: bool,
+}
+
+fn serde_attrs(attrs: &[Attribute]) -> syn::Result<SerdeAttrs> {
+    let mut out = SerdeAttrs::default();
+    for a in attrs {
+        if !a.path().is_ident("serde") {
+            continue;
+        }
+        a.parse_nested_meta(|m| {
+            if m.path.is_ident("default") {
+                if m.input.peek(syn::Token![=]) {
+                    let s: syn::LitStr = m.value()?.parse()?;
+                    out.default = Some(Some(s.parse()?));
+                } else {
+                    out.default = Some(None);
+                }
+            } else if m.path.is_ident("rename") {
+                let s: syn::LitStr = m.value()?.parse()?;
+                out.rename = Some(s.value());
+            } else if m.path.is_ident("deserialize_with") || m.path.is_ident("with") {
+                let _: Expr = m.value()?.parse()?;
+                out.read_with = true;
+            } else if m.path.is_ident("skip") || m.path.is_ident("skip_deserializing") {
+                out.skip = true;
+            } else if m.input.peek(syn::Token![=]) {
+                // Other serde keys (rename_all, skip_serializing_if, …) are
+                // serde's business; consume their value.
+                let _: Expr = m.value()?.parse()?;
+            } else if m.input.peek(syn::token::Paren) {
+                let content;
+                syn::parenthesized!(content in m.input);
+                let _: TokenStream2 = content.parse()?;
+            }
+            Ok(())
+        })?;
+    }
+    Ok(out)
+}
+
+fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
+    let ident = &input.ident;
+    let name = ident.to_string();
+    let doc = doc_of(&input.attrs);
+    let (impl_g, ty_g, where_g) = input.generics.split_for_impl();
+    let container = serde_attrs(&input.attrs)?;
+    let route = quote!(::dos_core::route);
+    match &input.data {
+        Data::Struct(s) => {
+            let Fields::Named(named) = &s.fields else {
+                return Err(syn::Error::new_spanned(ident, "Describe takes structs with named fields"));
+            };
+            let mut wire_names = Vec::new();
+            let mut field_defs = Vec::new();
+            for f in &named.named {
+                let attrs = serde_attrs(&f.attrs)?;
+                if attrs.skip {
+                    continue;
+                }
+                let Some(fident) = &f.ident else { continue };
+                let rust_name = fident.to_string();
+                let wire = attrs.rename.clone().unwrap_or_else(|| rust_name.trim_start_matches("r#").to_owned());
+                let fdoc = doc_of(&f.attrs);
+                let ty = &f.ty;
+                let default = match (&attrs.default, &container.default) {
+                    (Some(None), _) => {
+                        quote!(::core::option::Option::Some(#route::default_value(&<#ty as ::core::default::Default>::default())))
+                    }
+                    (Some(Some(path)), _) => quote!(::core::option::Option::Some(#route::default_value(&#path()))),
+                    (None, Some(_)) => quote!(#route::field_of(&container_default, #wire)),
+                    (None, None) => quote!(::core::option::Option::None),
+                };
+                let read_with = attrs.read_with;
+                field_defs.push(quote! {
+                    #route::FieldDef::new(#wire, #fdoc, <#ty as #route::Describe>::describe(reg), #default, #read_with)
+                });
+                wire_names.push(wire);
+            }
+            let container_default = if container.default.is_some() {
+                quote!(let container_default = #route::default_value(&<Self as ::core::default::Default>::default());)
+            } else {
+                quote!()
+            };
+            Ok(quote! {
+                impl #impl_g #route::Describe for #ident #ty_g #where_g {
+                    fn describe(reg: &mut #route::Registry) -> #route::Type {
+                        if reg.begin(#name) {
+                            #container_default
+                            let fields = ::std::vec![#(#field_defs),*];
+                            reg.define(#route::TypeDef::record(#name, #doc, fields));
+                        }
+                        #route::Type::Record(#name)
+                    }
+                }
+                impl #impl_g #route::Record for #ident #ty_g #where_g {
+                    const FIELDS: &'static [&'static str] = &[#(#wire_names),*];
+                    const DOC: &'static str = #doc;
+                }
+            })
+        }
+        Data::Enum(e) => {
+            let mut variants = Vec::new();
+            for v in &e.variants {
+                if !matches!(v.fields, Fields::Unit) {
+                    return Err(syn::Error::new_spanned(v, "Describe takes enums of unit variants (wire tokens)"));
+                }
+                let attrs = serde_attrs(&v.attrs)?;
+                if attrs.skip {
+                    continue;
+                }
+                let vident = &v.ident;
+                let vname = vident.to_string();
+                let vdoc = doc_of(&v.attrs);
+                variants.push(quote! {
+                    #route::VariantDef::new(#vname, &#ident::#vident, #vdoc)
+                });
+            }
+            Ok(quote! {
+                impl #impl_g #route::Describe for #ident #ty_g #where_g {
+                    fn describe(reg: &mut #route::Registry) -> #route::Type {
+                        if reg.begin(#name) {
+                            let variants = ::std::vec![#(#variants),*];
+                            reg.define(#route::TypeDef::enumeration(#name, #doc, variants));
+                        }
+                        #route::Type::Enum(#name)
+                    }
+                }
+            })
+        }
+        Data::Union(_) => Err(syn::Error::new_spanned(ident, "Describe does not take unions")),
+    }
+}

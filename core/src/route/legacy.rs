@@ -1,0 +1,55 @@
+//! The effect of each op not yet declared through the route.
+//!
+//! A routed op declares its own effect (`Op::EFFECT`); the ops written
+//! before the route existed are listed here until they move onto it.
+
+use super::Effect;
+
+/// Ops that change files (journals, ledgers, locks, counters, cursors).
+const WRITES: &[&str] = &[
+    "archive_lock.acquire",
+    "archive_lock.release",
+    "export_cursor.write_file",
+    "id_alloc.allocate",
+    "intent_ledger.append",
+    "lane_journal.append",
+    "lane_lease.acquire",
+    "lane_lease.adopt",
+    "lane_lease.compact_journal",
+    "lane_lease.halt",
+    "lane_lease.heartbeat",
+    "lane_lease.live_leases",
+    "lane_lease.release",
+    "lane_lease.scavenge",
+    "lane_lease.spawn",
+    "run_id.write_run_json",
+    "verdict_journal.record",
+];
+
+/// Ops that read files, the process environment, the clock or the OS's
+/// entropy, and change nothing.
+const READS: &[&str] = &[
+    "archive_lock.status",
+    "config.load_workspace_config",
+    "config.resolve_workspace_root",
+    "export_cursor.read_file",
+    "id_alloc.peek",
+    "intent_ledger.read_file",
+    "lane_journal.live_of_file",
+    "lane_journal.next_seq_of_file",
+    "lane_journal.read_file",
+    "run_id.mint",
+    "run_id.mint_child_from_env",
+    "run_id.read_run_json",
+    "verdict_journal.read_file",
+];
+
+pub(super) fn effect_of(op: &str) -> Effect {
+    if WRITES.contains(&op) {
+        Effect::WritesFiles
+    } else if READS.contains(&op) {
+        Effect::ReadsFiles
+    } else {
+        Effect::Pure
+    }
+}

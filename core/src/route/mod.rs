@@ -1,0 +1,565 @@
+//! The generated route: one Rust definition per record, enum and op.
+//!
+//! A routed op is a struct: its fields are the op's arguments (read from
+//! the envelope's `args` by serde over [`pyjson`](crate::pyjson), with
+//! BAD_ARGS naming the field path), its [`Op`] impl holds the decision, and
+//! its verdict is any `Serialize` type (written as the reference's
+//! `to_dict()` value, keys in declaration order). `#[derive(Describe)]` on
+//! the same structs and enums gives the schema: names, types, defaults,
+//! docs and wire tokens. From that one definition:
+//!
+//! - the envelope reads and writes the op ([`route`] builds its `OpSpec`);
+//! - `{"abi":1,"op":"ops"}` describes it ([`catalog`]): argument schema,
+//!   verdict schema, effect;
+//! - `core/bindgen` renders the hosts (Python typed modules and stubs, Go
+//!   structs and functions, `docs/ops.md`) from that description.
+//!
+//! A module of routed ops is one [`Module`] constant, listed once in
+//! `deciders::ROUTED`.
+
+mod legacy;
+
+use crate::envelope::{Args, CallError, Ctx, ErrorCode, OpSpec};
+use crate::pyjson::{self, Dict, Int, Str, Value};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::fmt;
+use std::sync::OnceLock;
+
+pub use dos_derive::Describe;
+
+// ------------------------------------------------------------------ shapes
+
+/// A type as the hosts see it, written the way a Python annotation is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Type {
+    Bool,
+    Int,
+    Float,
+    Str,
+    /// Any JSON value (`Any`).
+    Any,
+    /// Only `None`.
+    None,
+    Optional(Box<Type>),
+    List(Box<Type>),
+    Tuple(Vec<Type>),
+    /// A tuple of any length (`tuple[T, ...]`).
+    TupleOf(Box<Type>),
+    /// A `dict` with `str` keys.
+    Dict(Box<Type>),
+    /// A record (a frozen dataclass), by name; see [`Registry`].
+    Record(&'static str),
+    /// An enum of wire tokens (a `str` enum), by name.
+    Enum(&'static str),
+}
+
+impl fmt::Display for Type {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Type::Bool => f.write_str("bool"),
+            Type::Int => f.write_str("int"),
+            Type::Float => f.write_str("float"),
+            Type::Str => f.write_str("str"),
+            Type::Any => f.write_str("Any"),
+            Type::None => f.write_str("None"),
+            Type::Optional(t) => write!(f, "{t} | None"),
+            Type::List(t) => write!(f, "list[{t}]"),
+            Type::Tuple(items) => {
+                f.write_str("tuple[")?;
+                for (i, t) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{t}")?;
+                }
+                f.write_str("]")
+            }
+            Type::TupleOf(t) => write!(f, "tuple[{t}, ...]"),
+            Type::Dict(t) => write!(f, "dict[str, {t}]"),
+            Type::Record(n) | Type::Enum(n) => f.write_str(n),
+        }
+    }
+}
+
+impl Serialize for Type {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// A record's field, or an op's argument.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FieldDef {
+    pub name: &'static str,
+    #[serde(rename = "type")]
+    pub ty: Type,
+    /// Must the caller give it?
+    pub required: bool,
+    /// Its value when left out (serialized), when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default: Option<Value>,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    pub doc: String,
+}
+
+impl FieldDef {
+    /// Used by `#[derive(Describe)]`. A field typed `Option<T>` with no
+    /// explicit default defaults to `None`, as serde reads it (unless it is
+    /// read `with` a function, `route::required` for one: then serde, and
+    /// so the schema, require it).
+    pub fn new(name: &'static str, doc: &str, ty: Type, default: Option<Value>, read_with: bool) -> FieldDef {
+        let default = match (&default, &ty) {
+            (None, Type::Optional(_)) if !read_with => Some(Value::Null),
+            _ => default,
+        };
+        FieldDef { name, ty, required: default.is_none(), default, doc: doc.to_owned() }
+    }
+}
+
+/// One variant of an enum: its Rust name and its wire token.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct VariantDef {
+    pub name: &'static str,
+    pub token: String,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    pub doc: String,
+}
+
+impl VariantDef {
+    /// Used by `#[derive(Describe)]`: the token is the variant serialized.
+    pub fn new<T: Serialize>(name: &'static str, variant: &T, doc: &str) -> VariantDef {
+        let token = match pyjson::to_value(variant) {
+            Ok(Value::Str(Str::Utf8(s))) => s,
+            _ => name.to_owned(),
+        };
+        VariantDef { name, token, doc: doc.to_owned() }
+    }
+}
+
+/// A named type of the schema.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TypeDef {
+    pub name: &'static str,
+    pub kind: &'static str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    pub doc: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldDef>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub variants: Vec<VariantDef>,
+}
+
+impl TypeDef {
+    pub fn record(name: &'static str, doc: &str, fields: Vec<FieldDef>) -> TypeDef {
+        TypeDef { name, kind: "record", doc: doc.to_owned(), fields, variants: Vec::new() }
+    }
+
+    pub fn enumeration(name: &'static str, doc: &str, variants: Vec<VariantDef>) -> TypeDef {
+        TypeDef { name, kind: "enum", doc: doc.to_owned(), fields: Vec::new(), variants }
+    }
+}
+
+/// The named types met while describing, in the order they were first met
+/// (a type used by a field comes before the record that uses it).
+#[derive(Default)]
+pub struct Registry {
+    begun: Vec<&'static str>,
+    defs: Vec<TypeDef>,
+}
+
+impl Registry {
+    /// True the first time `name` is met (the caller then defines it).
+    pub fn begin(&mut self, name: &'static str) -> bool {
+        if self.begun.contains(&name) {
+            return false;
+        }
+        self.begun.push(name);
+        true
+    }
+
+    pub fn define(&mut self, def: TypeDef) {
+        self.defs.push(def);
+    }
+
+    pub fn get(&self, name: &str) -> Option<&TypeDef> {
+        self.defs.iter().find(|d| d.name == name)
+    }
+
+    fn take(&mut self, name: &str) -> Option<TypeDef> {
+        let pos = self.defs.iter().position(|d| d.name == name)?;
+        self.begun.retain(|n| *n != name);
+        Some(self.defs.remove(pos))
+    }
+}
+
+/// A type with a schema. Derive it for records and enums.
+pub trait Describe {
+    fn describe(reg: &mut Registry) -> Type;
+}
+
+/// A struct's wire field names and doc (derived with [`Describe`]).
+pub trait Record {
+    const FIELDS: &'static [&'static str];
+    const DOC: &'static str;
+}
+
+macro_rules! leaf {
+    ($t:expr => $($ty:ty),*) => {$(
+        impl Describe for $ty {
+            fn describe(_: &mut Registry) -> Type {
+                $t
+            }
+        }
+    )*};
+}
+
+leaf!(Type::Bool => bool);
+leaf!(Type::Int => i8, i16, i32, i64, i128, u8, u16, u32, u64, Int);
+leaf!(Type::Float => f32, f64);
+leaf!(Type::Str => String, str, Str);
+leaf!(Type::Any => Value);
+leaf!(Type::None => ());
+leaf!(Type::Dict(Box::new(Type::Any)) => Dict);
+
+impl<T: Describe + ?Sized> Describe for &T {
+    fn describe(reg: &mut Registry) -> Type {
+        T::describe(reg)
+    }
+}
+
+impl<T: Describe> Describe for Option<T> {
+    fn describe(reg: &mut Registry) -> Type {
+        Type::Optional(Box::new(T::describe(reg)))
+    }
+}
+
+impl<T: Describe> Describe for Vec<T> {
+    fn describe(reg: &mut Registry) -> Type {
+        Type::List(Box::new(T::describe(reg)))
+    }
+}
+
+impl<T: Describe> Describe for Box<T> {
+    fn describe(reg: &mut Registry) -> Type {
+        T::describe(reg)
+    }
+}
+
+impl<A: Describe, B: Describe> Describe for (A, B) {
+    fn describe(reg: &mut Registry) -> Type {
+        Type::Tuple(vec![A::describe(reg), B::describe(reg)])
+    }
+}
+
+/// Read a field `with` this to make an `Option<T>` field required (the
+/// caller must give it, `None` included), as a reference parameter typed
+/// `T | None` without a default is.
+pub fn required<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(d: D) -> Result<T, D::Error> {
+    T::deserialize(d)
+}
+
+/// A list read and written as JSON, typed as the reference's `tuple[T, ...]`.
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct Tuple<T>(pub Vec<T>);
+
+impl<T> Default for Tuple<T> {
+    fn default() -> Self {
+        Tuple(Vec::new())
+    }
+}
+
+impl<T: Describe> Describe for Tuple<T> {
+    fn describe(reg: &mut Registry) -> Type {
+        Type::TupleOf(Box::new(T::describe(reg)))
+    }
+}
+
+impl<T> IntoIterator for Tuple<T> {
+    type Item = T;
+    type IntoIter = std::vec::IntoIter<T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+/// A value serialized for the schema (a default, a constant).
+pub fn default_value<T: Serialize + ?Sized>(v: &T) -> Value {
+    pyjson::to_value(v).unwrap_or(Value::Null)
+}
+
+/// One field of a serialized container default.
+pub fn field_of(container: &Value, name: &str) -> Option<Value> {
+    container.get(name).cloned()
+}
+
+// ------------------------------------------------------------------ ops
+
+/// What an op does besides computing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Effect {
+    /// Data in, verdict out.
+    Pure,
+    /// Reads files (or the process environment) but changes nothing.
+    ReadsFiles,
+    /// Changes files.
+    WritesFiles,
+}
+
+impl Effect {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Effect::Pure => "pure",
+            Effect::ReadsFiles => "reads files",
+            Effect::WritesFiles => "writes files",
+        }
+    }
+}
+
+impl Serialize for Effect {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// A routed op. The implementing struct is the op's arguments (its fields,
+/// read with serde; unknown names refused by `deny_unknown_fields`), and
+/// its doc comment is the op's doc.
+pub trait Op: DeserializeOwned + Describe + Record {
+    /// `module.function`, the reference's name.
+    const NAME: &'static str;
+    const EFFECT: Effect = Effect::Pure;
+    /// The verdict: written as the reference's result (`to_dict()` for a
+    /// record, the plain value otherwise).
+    type Verdict: Serialize + Describe;
+    fn run(self, ctx: &Ctx<'_>) -> Result<Self::Verdict, CallError>;
+}
+
+fn run_op<O: Op>(ctx: &Ctx<'_>, a: &Args<'_>) -> Result<Value, CallError> {
+    let args: O = pyjson::from_dict(a.dict()).map_err(|e| {
+        if e.path == "." {
+            a.err(format_args!("args: {}", e.error))
+        } else {
+            a.err(format_args!("args.{e}"))
+        }
+    })?;
+    let verdict = args.run(ctx)?;
+    pyjson::to_value(&verdict)
+        .map_err(|e| CallError::new(ErrorCode::Internal, format!("{}: cannot write the verdict: {e}", O::NAME)))
+}
+
+/// The schema of one op, built on demand.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OpSchema {
+    pub doc: String,
+    pub params: Vec<FieldDef>,
+    pub verdict: Type,
+}
+
+fn schema_of<O: Op>(reg: &mut Registry) -> OpSchema {
+    let own = O::describe(reg);
+    let params = match own {
+        Type::Record(name) => reg.take(name).map(|d| d.fields).unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    OpSchema { doc: O::DOC.to_owned(), params, verdict: O::Verdict::describe(reg) }
+}
+
+/// One routed op: its envelope entry, its effect and its schema.
+pub struct Route {
+    pub spec: OpSpec,
+    pub effect: Effect,
+    pub schema: fn(&mut Registry) -> OpSchema,
+}
+
+/// The route of op `O`.
+pub const fn route<O: Op>() -> Route {
+    Route {
+        spec: OpSpec { name: O::NAME, args: O::FIELDS, run: run_op::<O> },
+        effect: O::EFFECT,
+        schema: schema_of::<O>,
+    }
+}
+
+/// A module constant the hosts re-export (`DEFAULT_POLICY`, a closed set…).
+pub struct Const {
+    pub name: &'static str,
+    pub doc: &'static str,
+    pub eval: fn(&mut Registry) -> (Type, Value),
+}
+
+/// A constant's type and value (for [`Const::eval`]).
+pub fn konst<T: Serialize + Describe>(reg: &mut Registry, v: T) -> (Type, Value) {
+    (T::describe(reg), default_value(&v))
+}
+
+/// A module of routed ops: the reference's `dos.<name>`.
+pub struct Module {
+    pub name: &'static str,
+    pub doc: &'static str,
+    pub routes: &'static [Route],
+    pub consts: &'static [Const],
+}
+
+// ------------------------------------------------------------------ the catalog
+
+/// One op as `ops` describes it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct OpEntry {
+    pub op: &'static str,
+    /// The argument names (kept from the first listing format).
+    pub args: Vec<&'static str>,
+    pub effect: Effect,
+    /// Declared through the route (full schema) or not yet (names only).
+    pub typed: bool,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    pub doc: String,
+    pub params: Vec<FieldDef>,
+    pub verdict: Type,
+}
+
+/// A constant of a module, as `ops` describes it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ConstEntry {
+    pub name: &'static str,
+    #[serde(rename = "type")]
+    pub ty: Type,
+    pub value: Value,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    pub doc: &'static str,
+}
+
+/// A module of routed ops, as `ops` describes it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ModuleEntry {
+    pub name: &'static str,
+    pub doc: &'static str,
+    pub ops: Vec<&'static str>,
+    pub consts: Vec<ConstEntry>,
+    /// The named types its ops use, in dependency order.
+    pub types: Vec<&'static str>,
+}
+
+/// Everything `{"op":"ops"}` answers.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Catalog {
+    pub abi: i64,
+    pub ops: Vec<OpEntry>,
+    pub types: Vec<TypeDef>,
+    pub modules: Vec<ModuleEntry>,
+}
+
+impl Catalog {
+    pub fn op(&self, name: &str) -> Option<&OpEntry> {
+        self.ops.iter().find(|o| o.op == name)
+    }
+
+    pub fn type_def(&self, name: &str) -> Option<&TypeDef> {
+        self.types.iter().find(|t| t.name == name)
+    }
+}
+
+/// The catalog of the pure layer's ops (built once). The full catalog, with
+/// the I/O layer's ops, is `dos_ops::catalog()`.
+pub fn catalog() -> &'static Catalog {
+    static CAT: OnceLock<Catalog> = OnceLock::new();
+    CAT.get_or_init(|| build_catalog(crate::deciders::ALL))
+}
+
+/// The catalog of the routed modules plus the hand-registered `legacy` op
+/// tables (listed with their argument names and their effect only).
+pub fn build_catalog(legacy_ops: &[&'static [OpSpec]]) -> Catalog {
+    let mut reg = Registry::default();
+    let mut ops = Vec::new();
+    let mut modules = Vec::new();
+    for m in crate::deciders::ROUTED {
+        let mut names = Vec::new();
+        for r in m.routes {
+            let s = (r.schema)(&mut reg);
+            names.push(r.spec.name);
+            ops.push(OpEntry {
+                op: r.spec.name,
+                args: r.spec.args.to_vec(),
+                effect: r.effect,
+                typed: true,
+                doc: s.doc,
+                params: s.params,
+                verdict: s.verdict,
+            });
+        }
+        let consts: Vec<ConstEntry> = m
+            .consts
+            .iter()
+            .map(|c| {
+                let (ty, value) = (c.eval)(&mut reg);
+                ConstEntry { name: c.name, ty, value, doc: c.doc }
+            })
+            .collect();
+        let mut types = Vec::new();
+        for op in &ops[ops.len() - names.len()..] {
+            for p in &op.params {
+                uses(&reg.defs, &p.ty, &mut types, 0);
+            }
+            uses(&reg.defs, &op.verdict, &mut types, 0);
+        }
+        for c in &consts {
+            let c: &ConstEntry = c;
+            uses(&reg.defs, &c.ty, &mut types, 0);
+        }
+        modules.push(ModuleEntry { name: m.name, doc: m.doc, ops: names, consts, types });
+    }
+    let routed: Vec<&str> = ops.iter().map(|o| o.op).collect();
+    for spec in legacy_ops.iter().flat_map(|g| g.iter()) {
+        if routed.contains(&spec.name) {
+            continue;
+        }
+        ops.push(OpEntry {
+            op: spec.name,
+            args: spec.args.to_vec(),
+            effect: legacy::effect_of(spec.name),
+            typed: false,
+            doc: String::new(),
+            params: spec.args.iter().map(|a| FieldDef::new(a, "", Type::Any, Some(Value::Null), false)).collect(),
+            verdict: Type::Any,
+        });
+    }
+    ops.sort_by_key(|o| o.op);
+    Catalog { abi: crate::ABI_VERSION, ops, types: reg.defs, modules }
+}
+
+fn collect_names(t: &Type, out: &mut Vec<&'static str>) {
+    match t {
+        Type::Optional(x) | Type::List(x) | Type::TupleOf(x) | Type::Dict(x) => collect_names(x, out),
+        Type::Tuple(items) => items.iter().for_each(|x| collect_names(x, out)),
+        Type::Record(n) | Type::Enum(n) => out.push(n),
+        _ => {}
+    }
+}
+
+/// The named types `t` uses, each after the types its own fields use.
+fn uses(defs: &[TypeDef], t: &Type, out: &mut Vec<&'static str>, depth: usize) {
+    let mut names = Vec::new();
+    collect_names(t, &mut names);
+    for n in names {
+        if out.contains(&n) || depth > 32 {
+            continue;
+        }
+        if let Some(def) = defs.iter().find(|d| d.name == n) {
+            for f in &def.fields {
+                uses(defs, &f.ty, out, depth + 1);
+            }
+        }
+        if !out.contains(&n) {
+            out.push(n);
+        }
+    }
+}
+
+/// The `ops` op's answer for a catalog.
+pub fn ops_listing(cat: &Catalog) -> Value {
+    default_value(cat)
+}
+
+#[cfg(test)]
+mod tests;

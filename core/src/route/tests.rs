@@ -1,0 +1,136 @@
+use super::*;
+use crate::pyjson::{self, Dict, Int, Str, Value};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Describe)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+enum Color {
+    /// The first.
+    DeepRed,
+    Blue,
+}
+
+#[derive(Debug, PartialEq, Serialize, Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+struct Inner {
+    n: i64,
+    #[serde(default)]
+    color: Option<Color>,
+}
+
+/// A record.
+#[derive(Debug, PartialEq, Serialize, Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+struct Outer {
+    /// Text.
+    s: Str,
+    #[serde(default = "seven")]
+    x: i64,
+    f: f64,
+    any: Value,
+    inner: Inner,
+    many: Vec<Inner>,
+    big: Int,
+}
+
+fn seven() -> i64 {
+    7
+}
+
+fn parse(s: &str) -> Value {
+    pyjson::parse_str(s).unwrap()
+}
+
+#[test]
+fn round_trip_keeps_python_values_and_key_order() {
+    let text = r#"{"s":"\ud800x","f":3,"any":{"k":[1.5,18446744073709551616,"\udc00",null,true]},
+                   "inner":{"n":-1,"color":"DEEP_RED"},"many":[{"n":2}],"big":123456789012345678901234567890}"#;
+    let v = parse(text);
+    let o: Outer = pyjson::from_value(&v).unwrap();
+    assert_eq!(o.s, Str::Utf16(vec![0xd800, u16::from(b'x')]));
+    assert_eq!(o.x, 7);
+    assert_eq!(o.f, 3.0);
+    assert_eq!(o.inner.color, Some(Color::DeepRed));
+    assert_eq!(o.big, Int::Big("123456789012345678901234567890".into()));
+    assert_eq!(o.any, v.get("any").unwrap().clone());
+    let back = pyjson::to_value(&o).unwrap();
+    let keys: Vec<_> = back.as_dict().unwrap().keys().filter_map(Str::as_str).collect();
+    assert_eq!(keys, ["s", "x", "f", "any", "inner", "many", "big"]);
+    assert_eq!(back.get("any"), v.get("any"));
+    assert_eq!(back.get("s"), v.get("s"));
+    assert_eq!(back.get("big"), v.get("big"));
+    assert_eq!(back.get("f"), Some(&Value::Float(3.0)));
+    assert_eq!(back.get("inner").unwrap().get("color"), Some(&Value::str("DEEP_RED")));
+    assert_eq!(back.get("many").unwrap().as_list().unwrap()[0].get("color"), Some(&Value::Null));
+}
+
+fn err_of(text: &str) -> String {
+    pyjson::from_value::<Outer>(&parse(text)).unwrap_err().to_string()
+}
+
+#[test]
+fn errors_name_the_path_and_python_types() {
+    let ok = r#""s":"a","f":1.0,"any":null,"many":[],"big":1"#;
+    assert_eq!(err_of(&format!(r#"{{{ok},"inner":{{"n":"1"}}}}"#)), "inner.n: expected int, got str");
+    assert_eq!(err_of(&format!(r#"{{{ok},"inner":{{"n":true}}}}"#)), "inner.n: expected int, got bool");
+    assert_eq!(err_of(&format!(r#"{{{ok},"inner":{{"n":1.0}}}}"#)), "inner.n: expected int, got float");
+    assert_eq!(
+        err_of(&format!(r#"{{{ok},"inner":{{"n":18446744073709551616}}}}"#)),
+        "inner.n: expected int in the range of i64, got 18446744073709551616"
+    );
+    assert_eq!(err_of(&format!(r#"{{{ok},"inner":{{"n":1,"zz":0}}}}"#)), r#"inner.zz: unexpected field "zz" (takes: n, color)"#);
+    assert_eq!(err_of(&format!(r#"{{{ok},"inner":{{}}}}"#)), r#"inner: missing required field "n""#);
+    assert_eq!(
+        err_of(&format!(r#"{{{ok},"inner":{{"n":1,"color":"GREEN"}}}}"#)),
+        r#"inner.color: "GREEN" is not one of "DEEP_RED", "BLUE""#
+    );
+    assert_eq!(
+        err_of(r#"{"s":"a","f":1.0,"any":null,"inner":{"n":1},"many":[{"n":1},{"n":null}],"big":1}"#),
+        "many[1].n: expected int, got None"
+    );
+    assert_eq!(err_of(r#"{"s":5}"#), "s: expected str, got int");
+    assert_eq!(err_of("[]"), "expected dict, got list");
+}
+
+#[test]
+fn strings_refuse_lone_surrogates_unless_typed_str() {
+    let v = parse(r#""\ud800""#);
+    assert!(pyjson::from_value::<String>(&v).unwrap_err().to_string().contains("lone surrogate"));
+    assert_eq!(pyjson::from_value::<Str>(&v).unwrap(), Str::Utf16(vec![0xd800]));
+    assert_eq!(pyjson::to_value(&Str::Utf16(vec![0xd800])).unwrap(), v);
+}
+
+#[test]
+fn dicts_and_ints_round_trip() {
+    let v = parse(r#"{"b":1,"a":{"\udfff":-99999999999999999999999}}"#);
+    let d: Dict = pyjson::from_value(&v).unwrap();
+    assert_eq!(pyjson::to_value(&d).unwrap(), v);
+    let n: i128 = pyjson::from_value(&parse("-170141183460469231731687303715884105728")).unwrap();
+    assert_eq!(n, i128::MIN);
+    assert_eq!(pyjson::to_value(&n).unwrap(), parse("-170141183460469231731687303715884105728"));
+    assert_eq!(pyjson::to_value(&u64::MAX).unwrap(), parse("18446744073709551615"));
+}
+
+#[test]
+fn describe_gives_names_types_defaults_and_tokens() {
+    let mut reg = Registry::default();
+    assert_eq!(Outer::describe(&mut reg), Type::Record("Outer"));
+    let names: Vec<_> = reg.defs.iter().map(|d| d.name).collect();
+    assert_eq!(names, ["Color", "Inner", "Outer"]);
+    let color = reg.get("Color").unwrap();
+    assert_eq!(color.variants[0].token, "DEEP_RED");
+    assert_eq!(color.variants[0].doc, "The first.");
+    let outer = reg.get("Outer").unwrap();
+    assert_eq!(outer.doc, "A record.");
+    let f = |n: &str| outer.fields.iter().find(|f| f.name == n).unwrap().clone();
+    assert_eq!(f("s").ty.to_string(), "str");
+    assert_eq!(f("s").doc, "Text.");
+    assert!(f("s").required);
+    assert_eq!(f("x").default, Some(Value::int(7)));
+    assert_eq!(f("many").ty.to_string(), "list[Inner]");
+    let inner = reg.get("Inner").unwrap();
+    assert_eq!(inner.fields[1].ty.to_string(), "Color | None");
+    assert_eq!(inner.fields[1].default, Some(Value::Null));
+    assert_eq!(<Outer as Record>::FIELDS, ["s", "x", "f", "any", "inner", "many", "big"]);
+}
+

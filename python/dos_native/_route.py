@@ -1,0 +1,26 @@
+"""Support for the typed modules generated from the op table (``dos-bindgen``).
+
+Hand-written once; the generated modules import it.
+"""
+from __future__ import annotations
+
+import dataclasses
+import enum
+from typing import Any
+
+
+def to_plain(value: Any) -> Any:
+    """A value as the reference's ``to_dict()`` writes it: a record as its
+    ``to_dict()``, an enum member as its value, a tuple as a list."""
+    if isinstance(value, enum.Enum):
+        return value.value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        to_dict = getattr(value, "to_dict", None)
+        if callable(to_dict):
+            return to_dict()
+        return {f.name: to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, (list, tuple)):
+        return [to_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: to_plain(v) for k, v in value.items()}
+    return value
