@@ -267,10 +267,39 @@ struct Scan {
     poisoned: bool,
 }
 
+/// The first byte at or after `from` that may start a line break (its
+/// class is `BREAK` or `LEAD`), or `hay.len()`. `next` remembers each
+/// byte set's next hit (`usize::MAX`: not searched yet) so a run of lead
+/// bytes that start no break costs no re-search.
+fn candidate(hay: &[u8], from: usize, next: &mut [usize; 3]) -> usize {
+    let mut best = hay.len();
+    for (k, at) in next.iter_mut().enumerate() {
+        if *at == usize::MAX || *at < from {
+            let rest = &hay[from..];
+            let hit = match k {
+                0 => memchr::memchr3(b'\n', b'\r', 0x0b, rest),
+                1 => memchr::memchr3(0x0c, 0x1c, 0x1d, rest),
+                _ => memchr::memchr3(0x1e, 0xc2, 0xe2, rest),
+            };
+            *at = hit.map_or(hay.len(), |h| from + h);
+        }
+        best = best.min(*at);
+    }
+    best
+}
+
 impl Scan {
     fn run(&mut self, carry: &[u8]) {
         let mut i = self.scanned;
+        let mut next = [usize::MAX; 3];
         while i < carry.len() {
+            if self.poisoned {
+                // Nothing but the next break matters in a poisoned line.
+                i = candidate(carry, i, &mut next);
+                if i == carry.len() {
+                    break;
+                }
+            }
             match CLASS[carry[i] as usize] {
                 PLAIN => {}
                 POISON => self.poisoned = true,
