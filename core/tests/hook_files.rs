@@ -163,7 +163,7 @@ fn stale_temp_files_of_dead_writers_are_swept() {
     ];
     let kept = [
         format!(".lane-journal.jsonl.fold.{me}.tmp"),
-        format!(".lane-journal.jsonl.fold.1.tmp"),
+        ".lane-journal.jsonl.fold.1.tmp".to_string(),
     ];
     let fresh = format!(".lane-journal.jsonl.help-fedcba9876543210.fold.{dead}.tmp");
     for n in stale.iter().chain(kept.iter()) {

@@ -127,7 +127,7 @@ fn prune(journal_path: &Path, keep: &Path) {
         return;
     }
     // Newest first; `keep` takes one of the places.
-    tallies.sort_by(|a, b| b.0.cmp(&a.0));
+    tallies.sort_by_key(|t| std::cmp::Reverse(t.0));
     for (_, p) in tallies.into_iter().skip(MAX_TALLIES - 1) {
         let _ = fs::remove_file(p);
     }
