@@ -10,7 +10,13 @@ runs. The timer spawns the process directly (posix_spawn, no shell) with the
 event file as stdin and stdout/stderr to /dev/null, and measures spawn to
 reap; peak RSS comes from wait4's rusage.
 
-Usage: hook_bench.py [--n 30] [--py-n 5] [--quick] [--markdown out.md]
+A second table times `pretool` (a deny, so the help tally is read too)
+over a journal whose tail is a long stretch of NULs with no newline (what a
+crash can leave; --nul-mb, default 400, 0 to skip): the journal is cut
+back to that state before every run, and each engine has one untimed run
+first.
+
+Usage: hook_bench.py [--n 30] [--py-n 5] [--quick] [--nul-mb 400] [--markdown out.md]
 """
 
 import argparse
@@ -189,6 +195,33 @@ class Bench:
                 rss_kb = 0
         return statistics.median(times), rss_kb / 1024.0, codes
 
+    def time_nul_tail(self, engine, path, size, n):
+        """pretool deny over `path` cut back to `size` bytes (a NUL tail with
+        no newline) before each run; (median ms, peak RSS MB)."""
+        prefix, env_add = self.engines[engine]
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("DOS_", "CID_", "DISPATCH_"))}
+        env.update(env_add)
+        env["DOS_HOOK_METRICS"] = "0"
+        argv = prefix + ["pretool", "--workspace", self.ws]
+        times = []
+        for i in range(n + 1):
+            os.truncate(path, size)
+            ms, _, _ = spawn_time(argv, self.ev["deny"], env, self.tmp)
+            if i >= 1:
+                times.append(ms)
+        os.truncate(path, size)
+        rss_kb = 0
+        if shutil.which("/usr/bin/time"):
+            fd = os.open(self.ev["deny"], os.O_RDONLY)
+            p = subprocess.run(["/usr/bin/time", "-f", "%M", *argv], stdin=fd, env=env, cwd=self.tmp,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            os.close(fd)
+            try:
+                rss_kb = int(p.stderr.decode().strip().splitlines()[-1])
+            except (ValueError, IndexError):
+                rss_kb = 0
+        return statistics.median(times), rss_kb / 1024.0
+
     def floor(self, argv, n):
         env = dict(os.environ)
         times = [spawn_time(argv, self.ev["read"], env, self.tmp)[0] for _ in range(n + 2)][2:]
@@ -201,6 +234,7 @@ def main():
     ap.add_argument("--py-n", type=int, default=5)
     ap.add_argument("--quick", action="store_true", help="skip the 57,853-record journal")
     ap.add_argument("--no-python", action="store_true")
+    ap.add_argument("--nul-mb", type=int, default=400, help="MB of NULs with no newline at the journal's tail (0: skip)")
     ap.add_argument("--markdown", default="")
     ap.add_argument("--hook", default="", help="the dos-hook binary (default target/release/dos-hook)")
     a = ap.parse_args()
@@ -282,6 +316,28 @@ def main():
     for line in results:
         out.append(f"| {line['case']} | " + " | ".join(f"{line[e][0]:.2f}" for e in engines) + " | "
                    + " | ".join(f"{line[e][1]:.1f}" for e in engines) + " |")
+    if a.nul_mb > 0:
+        # One deny of this session, then the NULs, written out (not sparse).
+        b.restore("deny")
+        path = os.path.join(b.ws, ".dos", "lane-journal.jsonl")
+        with open(path, "ab") as f:
+            block = b"\0" * (1 << 20)
+            for _ in range(a.nul_mb):
+                f.write(block)
+        size = os.path.getsize(path)
+        os.sync()
+        out.append("")
+        out.append(f"pretool deny over a journal ending in {a.nul_mb} MB of NULs with no newline "
+                   f"(median of n runs after one untimed run):")
+        out.append("")
+        out.append("| engine | n | ms | peak RSS MB |")
+        out.append("|---|---:|---:|---:|")
+        for e in engines:
+            n = 5 if e.startswith("dos-hook") else 2
+            med, rss = b.time_nul_tail(e, path, size, n)
+            print(f"NUL tail {a.nul_mb} MB", e, f"{med:.0f} ms / {rss:.0f} MB", flush=True)
+            out.append(f"| {e} | {n} | {med:.0f} | {rss:.0f} |")
+        os.remove(path)
     text = "\n".join(out)
     print()
     print(text)

@@ -101,11 +101,16 @@ def post(tool, inp, result, sid="s1", **extra):
 def cases():
     out = []
 
-    def add(name, verb, steps, *, args=None, env=None, files=None, runtime=True, divergence=None):
+    def add(name, verb, steps, *, args=None, env=None, files=None, runtime=True, divergence=None, dirs=None,
+            native_exit=None):
         row = {"name": name, "verb": verb, "args": args or [], "env": env or {},
                "files": files or {}, "runtime": runtime, "steps": steps}
+        if dirs:
+            row["dirs"] = dirs
         if divergence:
             row["divergence"] = divergence
+        if native_exit is not None:
+            row["native_exit"] = native_exit
         out.append(row)
 
     held = {".dos/lane-journal.jsonl": lease("feature", ["docs/"]) + "\n"}
@@ -242,6 +247,20 @@ def cases():
     add("marker-no-session", "marker", [json.dumps({"cwd": "{ws}"})], args=["--loop"])
     add("marker-flag-session", "marker", [""] * 2, args=["--loop", "--session-id", "cli", "--workspace", "{ws}"])
     add("marker-unicode-session", "marker", [json.dumps({"session_id": "sé-١", "cwd": "{ws}"})], args=["--loop"])
+
+    # unreadable files: a directory where the file should be is what the
+    # reference reads as an unreadable file (OSError); dos-hook answers the
+    # same for anything that is not a regular file (a FIFO, a device).
+    add("unreadable-journal", "pretool", [ev["edit_self"]] * 2, dirs=[".dos/lane-journal.jsonl"])
+    add("unreadable-journal-held", "pretool", [ev["read"]], dirs=[".dos/lane-journal.jsonl"])
+    add("unreadable-stream", "posttool", walk[:4], dirs=[".dos/streams/s1.jsonl"])
+    add("unreadable-marker", "marker", [m] * 2, args=["--loop"], dirs=[".dos/markers/s1.jsonl"])
+    add("unreadable-marker-json", "marker", [m] * 2, args=["--loop", "--json"], dirs=[".dos/markers/s1.jsonl"])
+    for verb, step in [("pretool", ev["edit_self"]), ("posttool", walk[0]), ("marker", m)]:
+        add(f"unreadable-dostoml-{verb}", verb, [step], args=["--loop"] if verb == "marker" else [],
+            dirs=["dos.toml"], native_exit=0,
+            divergence="the reference raises on an unreadable dos.toml (a traceback, exit 1, nothing on stdout); "
+                       "dos-hook prints nothing too and exits 0, as every hook failure does")
     return out
 
 
@@ -259,6 +278,8 @@ def build(ws, case):
         os.makedirs(os.path.dirname(p), exist_ok=True)
         with open(p, "w") as f:
             f.write(fill(text, ws))
+    for rel in case.get("dirs", []):
+        os.makedirs(os.path.join(ws, rel), exist_ok=True)
 
 
 def snapshot(ws, before):

@@ -16,14 +16,20 @@
 //! fails the check and is folded from the start. Writers that do not know
 //! the sidecar exists (the Python package) only ever append, which the
 //! sidecar reads as new tail.
+//!
+//! Every open goes through [`super::wsfile`]: a journal that is not a
+//! regular file (a FIFO, a device, a directory) reads as unreadable and is
+//! never appended to, and the tail is streamed in bounded memory however
+//! long its lines are.
 
+use super::wsfile;
 use dos_core::journal::codec::{self, Decoded, Decoder};
 use dos_core::journal::fold::Fold;
 use dos_core::pyjson::{self, Dict, Int, Options, Str, Surrogates, Value};
 use sha2::{Digest, Sha256};
 use std::fs::{self, File};
-use std::io::{self, Read, Seek, SeekFrom, Write};
-use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt};
+use std::io::{self, Read, Write};
+use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
 /// The journal path: `$DISPATCH_LANE_JOURNAL_PATH`, else
@@ -40,8 +46,10 @@ pub fn resolve_path(configured: &Path) -> PathBuf {
 /// Every record in the file, as `read_all` returns them (a missing or
 /// unreadable file reads as empty).
 pub fn read_all(path: &Path) -> Vec<Dict> {
-    match fs::read(path) {
-        Ok(bytes) => codec::decode(&bytes),
+    let Ok(f) = wsfile::open_read(path) else { return Vec::new() };
+    let mut bytes = Vec::new();
+    match (&f).read_to_end(&mut bytes) {
+        Ok(_) => codec::decode(&bytes),
         Err(_) => Vec::new(),
     }
 }
@@ -106,7 +114,7 @@ pub fn append(path: &Path, entry: &Dict, now_iso: &str) -> Result<Dict, AppendEr
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         fs::create_dir_all(dir).map_err(io_err)?;
     }
-    let f = fs::OpenOptions::new().read(true).append(true).create(true).mode(0o644).open(path).map_err(io_err)?;
+    let f = wsfile::open_append(path, 0o644, true).map_err(io_err)?;
     let len = f.metadata().map_err(io_err)?.len();
     let mut buf = Vec::with_capacity(line.len() + 1);
     if len > 0 {
@@ -142,6 +150,8 @@ const SIDECAR_VERSION: i64 = 1;
 const WINDOW: u64 = 256;
 /// How much unsaved tail (bytes) a query folds before it saves the sidecar.
 const SIDECAR_REFRESH_BYTES: u64 = 32 * 1024;
+/// A sidecar larger than this is ignored (the fold is rebuilt).
+const SIDECAR_CAP: u64 = 64 << 20;
 
 struct Saved {
     offset: u64,
@@ -164,7 +174,7 @@ fn id_value(s: &Str) -> Value {
 }
 
 fn load_sidecar(path: &Path, f: &File, meta: &fs::Metadata) -> Option<Saved> {
-    let bytes = fs::read(sidecar_path(path)).ok()?;
+    let bytes = wsfile::read_whole(&sidecar_path(path), SIDECAR_CAP).ok()?;
     let v = pyjson::parse(&bytes).ok()?;
     let d = v.as_dict()?;
     if d.get("version")?.as_i64()? != SIDECAR_VERSION {
@@ -213,16 +223,16 @@ fn store_sidecar(path: &Path, f: &File, meta: &fs::Metadata, saved: &Saved) -> i
     d.push("leases", Value::List(leases));
     let bytes = pyjson::dumps(&Value::Dict(d), Options::COMPACT.with_surrogates(Surrogates::Escape))
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "unencodable sidecar"))?;
-    let side = sidecar_path(path);
-    let tmp = side.with_file_name(format!(
-        "{}.{}.tmp",
-        side.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),
-        std::process::id()
-    ));
-    fs::write(&tmp, bytes)?;
-    fs::rename(&tmp, &side).inspect_err(|_| {
-        let _ = fs::remove_file(&tmp);
-    })
+    sweep_temp_files(path);
+    wsfile::replace_file(&sidecar_path(path), &bytes)
+}
+
+/// Remove the temp files that killed writers left beside the journal (its
+/// sidecar's and the hook's help tallies', `.<journal name>.….<pid>.tmp`).
+pub fn sweep_temp_files(journal: &Path) -> usize {
+    let name = journal.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let dir = journal.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    wsfile::sweep_stale_tmp(dir, &format!(".{name}."))
 }
 
 /// Fold records decoded from `bytes` into `fold`.
@@ -242,7 +252,7 @@ fn fold_bytes(fold: &mut Fold<'static>, dec: &mut Decoder, bytes: &[u8], at_eof:
 /// The live set and the next seq of the journal at `path`, using and
 /// refreshing the sidecar. A missing journal has no leases and seq 1.
 pub fn live_view(path: &Path) -> io::Result<LiveView> {
-    let mut f = match File::open(path) {
+    let f = match wsfile::open_read(path) {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             return Ok(LiveView { leases: Vec::new(), next_seq: Int::Small(1), folded: 0, rebuilt: true })
@@ -255,15 +265,15 @@ pub fn live_view(path: &Path) -> io::Result<LiveView> {
         None => (Saved { offset: 0, lines: 0, fold: Fold::new() }, true),
     };
     let start_offset = saved.offset;
-    let mut tail = Vec::new();
-    f.seek(SeekFrom::Start(saved.offset))?;
-    f.read_to_end(&mut tail)?;
-    // Complete lines (through the last '\n') advance the saved fold; what
-    // follows may still be mid-append and is folded into the answer only.
-    let cut = tail.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    // Whole lines advance the saved fold as they stream past; what follows
+    // the last line break may still be mid-append and is folded into the
+    // answer only.
     let mut dec = Decoder { lines: saved.lines };
-    let mut folded = fold_bytes(&mut saved.fold, &mut dec, &tail[..cut], cut == tail.len());
-    saved.offset += cut as u64;
+    let mut folded = 0;
+    let rest = wsfile::stream_lines(&f, saved.offset, |piece| {
+        folded += fold_bytes(&mut saved.fold, &mut dec, piece, false);
+    })?;
+    saved.offset = rest.start;
     saved.lines = dec.lines;
     // Rewriting the sidecar costs more than folding a short tail, so it is
     // saved only when rebuilt or once the unsaved tail has grown.
@@ -272,8 +282,8 @@ pub fn live_view(path: &Path) -> io::Result<LiveView> {
         let _ = store_sidecar(path, &f, &meta, &saved);
     }
     let mut fold = saved.fold;
-    if cut < tail.len() {
-        folded += fold_bytes(&mut fold, &mut dec, &tail[cut..], true);
+    if !rest.bytes.is_empty() {
+        folded += fold_bytes(&mut fold, &mut dec, &rest.bytes, true);
     }
     let next_seq = fold.next_seq();
     Ok(LiveView { leases: fold.into_leases(), next_seq, folded, rebuilt })

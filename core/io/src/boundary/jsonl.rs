@@ -3,12 +3,13 @@
 //! `fsync`, a newline first when the file ends in a torn line (so the new
 //! record is not glued to it and lost), and the record's U+2028, U+2029 and
 //! U+0085 written as `\u` escapes (the reference's reader splits lines there).
-//! The verdict journal and the intent ledger use it.
+//! The verdict journal and the intent ledger use it. Files are opened
+//! through [`super::wsfile`] (non-blocking, regular files only).
 
 use dos_core::pyjson::{Dict, LoneSurrogate};
 use std::fs;
 use std::io::{self, Write};
-use std::os::unix::fs::{FileExt, OpenOptionsExt};
+use std::os::unix::fs::FileExt;
 use std::path::Path;
 
 /// The bytes appended for `record` (newline included).
@@ -22,7 +23,7 @@ pub fn append_line(path: &Path, line: &[u8], mode: u32) -> io::Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         fs::create_dir_all(dir)?;
     }
-    let f = fs::OpenOptions::new().read(true).append(true).create(true).mode(mode).open(path)?;
+    let f = super::wsfile::open_append(path, mode, true)?;
     let len = f.metadata()?.len();
     let mut buf = Vec::with_capacity(line.len() + 1);
     if len > 0 {
@@ -36,7 +37,11 @@ pub fn append_line(path: &Path, line: &[u8], mode: u32) -> io::Result<()> {
     f.sync_all()
 }
 
-/// A file's bytes; `None` when it is missing or unreadable.
+/// A file's bytes; `None` when it is missing, unreadable or not a regular
+/// file (opened without blocking, so a FIFO does not hang the reader).
 pub fn read_bytes(path: &Path) -> Option<Vec<u8>> {
-    fs::read(path).ok()
+    let f = super::wsfile::open_read(path).ok()?;
+    let mut out = Vec::new();
+    io::Read::read_to_end(&mut &f, &mut out).ok()?;
+    Some(out)
 }

@@ -9,7 +9,10 @@
 //! - the runtime-file probe behind [`WorkspaceFacts`];
 //! - reading `<root>/dos.toml`;
 //! - a process-wide cache of configs built from a workspace, checked against
-//!   the `dos.toml` on disk so an edit is picked up.
+//!   the `dos.toml` on disk so an edit is picked up;
+//! - [`wsfile`]: how workspace files are opened and read (non-blocking,
+//!   regular files only, capped or streamed), for `dos.toml`, the journal,
+//!   the session files and the caches alike.
 
 
 pub mod archive_lock;
@@ -24,6 +27,7 @@ pub mod lease;
 pub(crate) mod ops;
 pub mod run_id;
 pub mod verdict_journal;
+pub mod wsfile;
 
 use dos_core::config::facts::DISPATCH_RUNTIME_FILES;
 use dos_core::config::layer::{self, Doc, Loaded, Preset};
@@ -32,7 +36,6 @@ use dos_core::envelope::{CallError, ErrorCode};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::SystemTime;
 
 /// The variable naming the workspace when no explicit one is given.
 pub const ENV_WORKSPACE: &str = "DISPATCH_WORKSPACE";
@@ -129,15 +132,21 @@ pub fn gather_workspace_facts(root: &str) -> WorkspaceFacts {
     WorkspaceFacts::new(root, probe_runtime_files(root))
 }
 
+/// The largest `dos.toml` read ([`read_dos_toml`]); a larger one is an
+/// unreadable file.
+pub const DOS_TOML_CAP: u64 = 4 << 20;
+
 /// Read `<root>/dos.toml`: absent when there is no such file; text that is
 /// not UTF-8 or not TOML becomes [`Doc::Invalid`] (every table warns); a file
 /// that exists but cannot be read is an error, as it is for the reference.
+/// So is one that is not a regular file (a FIFO, a device, a directory:
+/// opened without blocking and refused) or is larger than [`DOS_TOML_CAP`].
 pub fn read_dos_toml(root: &str) -> Result<Doc, CallError> {
     let path = Path::new(root).join("dos.toml");
     if !path.exists() {
         return Ok(Doc::Absent);
     }
-    let bytes = std::fs::read(&path).map_err(|e| io_error("cannot read", &path, e))?;
+    let bytes = wsfile::read_whole(&path, DOS_TOML_CAP).map_err(|e| io_error("cannot read", &path, e))?;
     Ok(toml_text::parse_bytes(&bytes))
 }
 
@@ -174,12 +183,16 @@ pub fn workshop_config(workspace: Option<&str>) -> Result<SubstrateConfig, CallE
 
 // ------------------------------------------------------------- the cache
 
-/// What a cached build saw of `dos.toml`: (modified, length), `None` if absent.
-type Stamp = Option<(SystemTime, u64)>;
+/// What a cached build saw of `dos.toml`: its device, inode, size, mtime
+/// and ctime (seconds and nanoseconds), `None` if absent. The ctime catches
+/// a same-size rewrite whose mtime was put back (`cp -p`, `rsync -t`,
+/// `tar x`): nothing but the kernel sets it.
+type Stamp = Option<[i64; 7]>;
 
 fn stamp_of(root: &str) -> Stamp {
+    use std::os::unix::fs::MetadataExt;
     let m = std::fs::metadata(Path::new(root).join("dos.toml")).ok()?;
-    Some((m.modified().unwrap_or(SystemTime::UNIX_EPOCH), m.len()))
+    Some([m.dev() as i64, m.ino() as i64, m.size() as i64, m.mtime(), m.mtime_nsec(), m.ctime(), m.ctime_nsec()])
 }
 
 struct Entry {

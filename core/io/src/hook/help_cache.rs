@@ -8,17 +8,32 @@
 //! cache: written by rename without fsync, ignored when unreadable, and
 //! never consulted by anything but the tally. A last line without its
 //! newline is counted for this call but not saved.
+//!
+//! The journal is streamed in bounded memory (see
+//! [`wsfile::stream_lines`]), so a long stretch with no newline (the NULs a
+//! crash can leave) costs one linear pass. The tallies are bounded too:
+//! when a session writes its first one, the oldest beyond
+//! [`MAX_TALLIES`], and any untouched for [`MAX_TALLY_AGE`], are removed
+//! (a removed tally is only recounted), with the temp files of writers
+//! that were killed.
 
 use super::count_holder_lines;
+use crate::boundary::{journal, wsfile};
 use dos_core::deciders::posttool_sensor::digest_bytes;
 use dos_core::deciders::pretool_sensor::HelpCount;
 use dos_core::pyjson::{self, Dict, Options, Value};
 use std::fs::{self, File};
-use std::io::Read;
 use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
 const GUARD: u64 = 64;
+/// How many session tallies are kept beside one journal.
+pub const MAX_TALLIES: usize = 32;
+/// A tally nobody has touched for this long is removed.
+pub const MAX_TALLY_AGE: Duration = Duration::from_secs(24 * 3600);
+/// A tally file is a few hundred bytes; anything larger is not one.
+const TALLY_CAP: u64 = 64 * 1024;
 
 fn cache_path(journal: &Path, holder: &str) -> PathBuf {
     let name = journal.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
@@ -42,7 +57,7 @@ fn int(d: &Dict, k: &str) -> Option<u64> {
 }
 
 fn load(p: &Path) -> Option<Saved> {
-    let b = fs::read(p).ok()?;
+    let b = wsfile::read_whole(p, TALLY_CAP).ok()?;
     let Value::Dict(d) = pyjson::parse(&b).ok()? else { return None };
     Some(Saved {
         dev: int(&d, "dev")?,
@@ -73,60 +88,83 @@ fn save(p: &Path, s: &Saved) {
     d.push("warned", Value::int(s.count.warned as i64));
     d.push("deferred", Value::int(s.count.deferred as i64));
     let Ok(bytes) = pyjson::dumps(&Value::Dict(d), Options::COMPACT) else { return };
-    let tmp = p.with_extension(format!("tmp{}", std::process::id()));
-    if fs::write(&tmp, bytes).is_ok() && fs::rename(&tmp, p).is_err() {
-        let _ = fs::remove_file(&tmp);
+    let _ = wsfile::replace_file(p, &bytes);
+}
+
+/// Keep at most [`MAX_TALLIES`] tallies beside `journal` (the most recently
+/// written; `keep` always), none older than [`MAX_TALLY_AGE`], and sweep
+/// stale temp files. Best effort.
+fn prune(journal_path: &Path, keep: &Path) {
+    journal::sweep_temp_files(journal_path);
+    let name = journal_path.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let prefix = format!(".{name}.help-");
+    let Some(dir) = keep.parent() else { return };
+    let Ok(rd) = fs::read_dir(dir) else { return };
+    let now = SystemTime::now();
+    let mut tallies: Vec<(SystemTime, PathBuf)> = Vec::new();
+    for e in rd.flatten() {
+        let n = e.file_name();
+        let Some(n) = n.to_str() else { continue };
+        if !(n.starts_with(&prefix) && n.ends_with(".fold")) {
+            continue;
+        }
+        let p = e.path();
+        if p == keep {
+            continue;
+        }
+        let Ok(m) = e.metadata() else { continue };
+        if !m.file_type().is_file() {
+            continue;
+        }
+        let at = m.modified().unwrap_or(SystemTime::UNIX_EPOCH);
+        if now.duration_since(at).is_ok_and(|age| age > MAX_TALLY_AGE) {
+            let _ = fs::remove_file(&p);
+            continue;
+        }
+        tallies.push((at, p));
+    }
+    if tallies.len() < MAX_TALLIES {
+        return;
+    }
+    // Newest first; `keep` takes one of the places.
+    tallies.sort_by_key(|t| std::cmp::Reverse(t.0));
+    for (_, p) in tallies.into_iter().skip(MAX_TALLIES - 1) {
+        let _ = fs::remove_file(p);
     }
 }
 
 /// The tally of `holder` (printable ASCII, no quote or backslash).
-pub fn count(journal: &Path, holder: &str) -> HelpCount {
-    let Ok(mut f) = File::open(journal) else { return HelpCount::default() };
+pub fn count(journal_path: &Path, holder: &str) -> HelpCount {
+    let Ok(f) = wsfile::open_read(journal_path) else { return HelpCount::default() };
     let Ok(meta) = f.metadata() else { return HelpCount::default() };
     let (dev, ino, size) = (meta.dev(), meta.ino(), meta.len());
-    let cp = cache_path(journal, holder);
+    let cp = cache_path(journal_path, holder);
     let mut base = HelpCount::default();
     let mut from = 0u64;
-    if let Some(s) = load(&cp) {
+    let loaded = load(&cp);
+    let fresh = loaded.is_none();
+    if let Some(s) = loaded {
         if s.dev == dev && s.ino == ino && s.holder == holder && s.offset <= size && guard_of(&f, s.offset).as_deref() == Some(s.guard.as_str()) {
             base = s.count;
             from = s.offset;
         }
     }
-    if from > 0 {
-        use std::io::{Seek, SeekFrom};
-        if f.seek(SeekFrom::Start(from)).is_err() {
-            return base;
-        }
-    }
-    // Stream the tail in chunks: complete lines are counted as they come,
-    // so memory stays flat however much is new.
-    let mut carry: Vec<u8> = Vec::new();
-    let mut chunk = vec![0u8; 256 * 1024];
-    let mut complete = 0usize;
-    loop {
-        let n = match f.read(&mut chunk) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(_) => return base,
-        };
-        carry.extend_from_slice(&chunk[..n]);
-        if let Some(i) = memchr::memrchr(b'\n', &carry) {
-            count_holder_lines(&carry[..=i], holder, &mut base);
-            complete += i + 1;
-            carry.drain(..=i);
-        }
-    }
-    let tail = carry;
-    let offset = from + complete as u64;
-    if complete > 0 || from == 0 {
+    // Whole lines are counted as they stream past, in bounded memory.
+    let Ok(rest) = wsfile::stream_lines(&f, from, |piece| count_holder_lines(piece, holder, &mut base)) else {
+        return base;
+    };
+    let offset = rest.start;
+    if offset > from || from == 0 {
         if let Some(guard) = guard_of(&f, offset) {
             save(&cp, &Saved { dev, ino, offset, guard, holder: holder.to_string(), count: base });
+            if fresh {
+                prune(journal_path, &cp);
+            }
         }
     }
     let mut now = base;
-    if !tail.is_empty() {
-        count_holder_lines(&tail, holder, &mut now);
+    if !rest.bytes.is_empty() {
+        count_holder_lines(&rest.bytes, holder, &mut now);
     }
     now
 }

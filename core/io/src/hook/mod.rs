@@ -11,7 +11,7 @@
 pub mod observe;
 mod help_cache;
 
-use crate::boundary::{self, host, journal, lease::LeaseStore};
+use crate::boundary::{self, host, journal, lease::LeaseStore, wsfile};
 use dos_core::config::{Preset, SubstrateConfig};
 use dos_core::deciders::admission::Lease;
 use dos_core::deciders::hook_dialect::{self as dialect, Moment};
@@ -27,7 +27,6 @@ use dos_core::pystr;
 use dos_core::pytime;
 use std::fs;
 use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 /// Exit code: handled.
@@ -369,17 +368,22 @@ pub fn help_count(path: &Path, holder: &str) -> HelpCount {
         return help_cache::count(path, holder);
     }
     let mut c = HelpCount::default();
-    let Ok(bytes) = fs::read(path) else { return c };
+    let Ok(f) = wsfile::open_read(path) else { return c };
     let enforce = memchr::memmem::Finder::new(b"ENFORCE");
-    for line in bytes.split(|&b| b == b'\n') {
-        if enforce.find(line).is_none() && memchr::memchr(b'\\', line).is_none() {
-            continue;
-        }
-        decode_lines(line, |_, _, d| {
-            if let Decoded::Record(r) = d {
-                c.add(&r, holder);
+    let mut count = |bytes: &[u8]| {
+        for line in bytes.split(|&b| b == b'\n') {
+            if enforce.find(line).is_none() && memchr::memchr(b'\\', line).is_none() {
+                continue;
             }
-        });
+            decode_lines(line, |_, _, d| {
+                if let Decoded::Record(r) = d {
+                    c.add(&r, holder);
+                }
+            });
+        }
+    };
+    if let Ok(rest) = wsfile::stream_lines(&f, 0, &mut count) {
+        count(&rest.bytes);
     }
     c
 }
@@ -423,13 +427,17 @@ fn append_record(path: &Path, rec: &Dict) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         fs::create_dir_all(dir)?;
     }
-    let mut f = fs::OpenOptions::new().append(true).create(true).mode(0o644).open(path)?;
+    let mut f = wsfile::open_append(path, 0o644, false)?;
     f.write_all(&line)?;
     f.sync_all()
 }
 
+/// How much of a session's stream or marker tally is read: the last 8 MiB
+/// (tens of thousands of records; a larger file is read from there on).
+pub const SESSION_TAIL_CAP: u64 = 8 << 20;
+
 fn read_records(path: &Path, mut f: impl FnMut(&Dict)) {
-    let Ok(bytes) = fs::read(path) else { return };
+    let Ok(bytes) = wsfile::read_tail(path, SESSION_TAIL_CAP) else { return };
     decode_lines(&bytes, |_, _, d| {
         if let Decoded::Record(r) = d {
             f(&r);

@@ -11,7 +11,6 @@ use dos_core::pyjson::{self, Dict, Options, Value};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Write as _;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::PathBuf;
 
 /// What one call did, for the observation log.
@@ -94,7 +93,7 @@ pub fn record(argv: &[String], out: &Outcome, elapsed: std::time::Duration, pani
             return;
         }
     }
-    if let Ok(mut f) = std::fs::OpenOptions::new().append(true).create(true).mode(0o644).open(&path) {
+    if let Ok(mut f) = crate::boundary::wsfile::open_append(&path, 0o644, false) {
         let _ = f.write_all(&line);
     }
 }
@@ -166,9 +165,10 @@ pub fn stats(out: &mut Outcome, flags: &Flags) {
     let root = path.parent().and_then(|p| p.parent()).and_then(|p| p.parent()).map(|p| p.display().to_string()).unwrap_or_default();
     let since = flags.since.as_deref().and_then(go_duration_ms).map(|ms| dos_core::pytime::iso_seconds(host::now_ms() - ms));
     let mut t = Tally::default();
-    let bytes = std::fs::read(&path).ok();
-    if let Some(b) = &bytes {
-        for line in b.split(|&c| c == b'\n') {
+    // Streamed in bounded memory; a log that is not a regular file is no log.
+    let file = crate::boundary::wsfile::open_read(&path).ok();
+    let mut fold = |piece: &[u8]| {
+        for line in piece.split(|&c| c == b'\n') {
             let Ok(Value::Dict(r)) = pyjson::parse(line) else { continue };
             if r.get("op").and_then(Value::as_str) != Some("OBSERVE") {
                 continue;
@@ -209,7 +209,12 @@ pub fn stats(out: &mut Outcome, flags: &Flags) {
                 t.latency.entry(verb).or_default().push(ms);
             }
         }
+    };
+    let read = file.as_ref().and_then(|f| crate::boundary::wsfile::stream_lines(f, 0, &mut fold).ok());
+    if let Some(rest) = &read {
+        fold(&rest.bytes);
     }
+    let bytes = read.map(|_| ());
     let lat: BTreeMap<String, [f64; 5]> = t
         .latency
         .iter_mut()
