@@ -156,6 +156,7 @@ def main() -> None:
           f"of examples/workspace/dos.toml, {a.seconds:g} s per engine")
     with tempfile.TemporaryDirectory(prefix="dos-contention-") as tmp:
         for run_no in range(1, a.runs + 1):
+            per_engine = {}
             for engine in engines:
                 root = fresh_workspace(pathlib.Path(tmp), f"{engine}-{run_no}")
                 stats = run(engine, root, a.procs, a.seconds)
@@ -168,6 +169,12 @@ def main() -> None:
                 if journaled != s["grants"] or clashes:
                     print(f"  JOURNAL MISMATCH: {journaled} ACQUIREs, {len(clashes)} overlaps: {clashes[:3]}")
                     sys.exit(1)
+                per_engine[engine] = s
+            if {"reference", "libdos"} <= per_engine.keys():
+                ref, ours = per_engine["reference"], per_engine["libdos"]
+                print(f"run {run_no} libdos/reference grants {ours['grants'] / max(ref['grants'], 1):.1f}x; "
+                      f"libdos smallest share {ours['min_share'] * 100:.1f}% (goal >= 15%); "
+                      f"libdos releases failed BUSY {ours['release_busy']} (goal 0)")
 
 
 if __name__ == "__main__":
