@@ -89,7 +89,7 @@ struct Counts {
 /// The worker loop of one process, until `stop_at` (Unix ms).
 fn worker(root: &Path, owner: &str, stop_at: u64, start_at: u64) -> Counts {
     let mut c = Counts::default();
-    let mut timed = |c: &mut Counts, op: &str, args: &str| {
+    let timed = |c: &mut Counts, op: &str, args: &str| {
         let t0 = now_ms();
         let r = call(root, op, args);
         let took = now_ms() - t0;

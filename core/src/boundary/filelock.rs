@@ -261,28 +261,20 @@ impl Drop for MutexGuard {
     }
 }
 
-/// Where this process's pids mean something, and when it started; cached
-/// per process id (a forked child computes its own).
-fn here() -> Option<(host::Namespace, u64)> {
-    type Here = Option<(host::Namespace, u64)>;
-    static CACHE: std::sync::Mutex<Option<(u32, Here)>> = std::sync::Mutex::new(None);
-    let pid = std::process::id();
-    let mut c = CACHE.lock().unwrap_or_else(|p| p.into_inner());
-    match &*c {
-        Some((p, v)) if *p == pid => v.clone(),
-        _ => {
-            let v = host::namespace().zip(host::own_start_ticks());
-            *c = Some((pid, v.clone()));
-            v
-        }
-    }
+/// Where this process's pids mean something, and when it started (read
+/// afresh by each `lock`: a few small /proc reads, and nothing cached for a
+/// forked child to inherit).
+type Here = Option<(host::Namespace, u64)>;
+
+fn here() -> Here {
+    host::namespace().zip(host::own_start_ticks())
 }
 
 /// The lines a libdos lock adds so that its holder can be proved gone. The
 /// reference reads every `key: value` line and looks only at `owner`,
 /// `acquired_at` (and `pid` nowhere), so it honours such a lock unchanged.
-fn identity_lines() -> String {
-    match here() {
+fn identity_lines(here: &Here) -> String {
+    match here {
         Some((ns, start)) => {
             format!("host: {}\nboot_id: {}\npid_ns: {}\npid_start: {start}\n", host::hostname(), ns.boot_id, ns.pid_ns)
         }
@@ -293,7 +285,11 @@ fn identity_lines() -> String {
 /// Is the holder of the lock `info` provably gone? Only for a lock written
 /// in this pid namespace on this boot; anything else cannot be told.
 pub fn holder_is_gone(info: &LockInfo) -> bool {
-    let Some((ns, _)) = here() else { return false };
+    gone_by(info, &here())
+}
+
+fn gone_by(info: &LockInfo, here: &Here) -> bool {
+    let Some((ns, _)) = here else { return false };
     if info.get("boot_id") != Some(ns.boot_id.as_str()) || info.get("pid_ns").and_then(|v| v.parse::<u64>().ok()) != Some(ns.pid_ns) {
         return false;
     }
@@ -337,6 +333,7 @@ struct Taker<'a> {
     pid: u32,
     pid_text: String,
     opts: &'a MutexOptions,
+    here: Here,
 }
 
 enum Try {
@@ -359,7 +356,7 @@ impl Taker<'_> {
     fn body(&self, now: i64) -> String {
         let mut b = lock_body(self.owner, now, self.pid);
         if self.opts.take_over_dead {
-            b.push_str(&identity_lines());
+            b.push_str(&identity_lines(&self.here));
         }
         b
     }
@@ -390,7 +387,7 @@ impl Taker<'_> {
         if self.ours(&info) {
             return Ok(Try::Held(self.guard(true)));
         }
-        if self.opts.take_over_dead && holder_is_gone(&info) {
+        if self.opts.take_over_dead && gone_by(&info, &self.here) {
             return Ok(if take_over(self.path, &body, &raw) { Try::Held(self.guard(false)) } else { Try::Again });
         }
         if let Some(age) = lock_age_s(self.path, &info, now) {
@@ -455,7 +452,8 @@ impl Patience {
 /// than the TTL; otherwise wait (in turn with `fair`) within the budget.
 pub fn lock(path: &Path, owner: &str, opts: &MutexOptions) -> Result<MutexGuard, LockError> {
     let pid = std::process::id();
-    let t = Taker { path, owner, pid, pid_text: pid.to_string(), opts };
+    let here = if opts.fair || opts.take_over_dead { here() } else { None };
+    let t = Taker { path, owner, pid, pid_text: pid.to_string(), opts, here };
     // Our own lock: re-entry, without waiting behind anyone.
     if let Ok(Some(raw)) = read_raw(path) {
         if t.ours(&LockInfo::parse(&String::from_utf8_lossy(&raw))) {
@@ -464,7 +462,7 @@ pub fn lock(path: &Path, owner: &str, opts: &MutexOptions) -> Result<MutexGuard,
     }
     let mut patience = Patience::new(opts);
     if opts.fair {
-        if let Some(q) = Queue::open(&queue_path(path)) {
+        if let Some(q) = Queue::open(&queue_path(path), &t.here) {
             if let Some(done) = lock_in_turn(&t, q, &mut patience) {
                 return done;
             }
@@ -561,6 +559,8 @@ impl Waiter {
 struct Queue {
     file: fs::File,
     me: Waiter,
+    /// Ours, to judge other waiters' pids by.
+    ns: Option<host::Namespace>,
     enqueued: bool,
     last_beat: Instant,
     /// The first in line as last seen: (token, beat, since).
@@ -568,15 +568,15 @@ struct Queue {
 }
 
 impl Queue {
-    fn open(path: &Path) -> Option<Queue> {
+    fn open(path: &Path, here: &Here) -> Option<Queue> {
         if let Some(dir) = path.parent() {
             if !dir.as_os_str().is_empty() {
                 fs::create_dir_all(dir).ok()?;
             }
         }
         let file = fs::OpenOptions::new().read(true).write(true).create(true).truncate(false).open(path).ok()?;
-        let (ns, start) = match here() {
-            Some((ns, start)) => (Some(ns), start),
+        let (ns, start) = match here {
+            Some((ns, start)) => (Some(ns.clone()), *start),
             None => (None, 0),
         };
         let me = Waiter {
@@ -587,7 +587,7 @@ impl Queue {
             boot_id: ns.as_ref().map_or_else(|| "-".to_string(), |n| n.boot_id.clone()),
             pid_ns: ns.as_ref().map_or(0, |n| n.pid_ns),
         };
-        Some(Queue { file, me, enqueued: false, last_beat: Instant::now(), first_seen: None })
+        Some(Queue { file, me, ns, enqueued: false, last_beat: Instant::now(), first_seen: None })
     }
 
     fn flock(&self, op: libc::c_int) -> io::Result<()> {
@@ -655,7 +655,6 @@ impl Queue {
     /// Drop the first in line while it is provably gone or has stopped
     /// beating (never ourselves). `true` when the line changed.
     fn prune(&mut self, line: &mut Vec<Waiter>) -> bool {
-        let ns = here().map(|(ns, _)| ns);
         let mut changed = false;
         while let Some(first) = line.first() {
             if first.token == self.me.token {
@@ -669,7 +668,7 @@ impl Queue {
                     false
                 }
             };
-            if stale || first.gone(ns.as_ref()) {
+            if stale || first.gone(self.ns.as_ref()) {
                 line.remove(0);
                 self.first_seen = None;
                 changed = true;
@@ -821,6 +820,63 @@ mod tests {
         assert!(p.exists());
         drop(g);
         assert!(!p.exists());
+    }
+
+    #[test]
+    fn threads_in_turn_never_share_the_mutex() {
+        let d = tmpdir("threads");
+        let p = d.join(".lane-lease.lock");
+        let inside = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let opts = MutexOptions { retries: 3000, retry_interval: Duration::from_millis(10), ..MutexOptions::lane_lease() };
+        let handles: Vec<_> = (0..6)
+            .map(|k| {
+                let (p, inside, opts) = (p.clone(), inside.clone(), opts.clone());
+                thread::spawn(move || {
+                    for _ in 0..20 {
+                        let g = lock(&p, &format!("t{k}"), &opts).expect("in turn, within the budget");
+                        assert_eq!(inside.fetch_add(1, std::sync::atomic::Ordering::SeqCst), 0, "two holders at once");
+                        thread::sleep(Duration::from_micros(200));
+                        inside.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+                        drop(g);
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap();
+        }
+        assert!(!p.exists());
+        // Everyone left the line.
+        assert_eq!(fs::read_to_string(queue_path(&p)).unwrap(), "");
+    }
+
+    #[test]
+    fn queue_lines_round_trip_and_junk_is_skipped() {
+        let w = Waiter { token: 0xabc, pid: 7, start: 99, beat: 3, boot_id: "b-1".into(), pid_ns: 4026531836 };
+        assert_eq!(Waiter::parse(&w.line()), Some(w.clone()));
+        assert_eq!(Waiter::parse("zz 7 99 3 b-1 4"), None);
+        assert_eq!(Waiter::parse("abc 7 99 3 b-1"), None);
+        assert_eq!(Waiter::parse(""), None);
+    }
+
+    #[test]
+    fn our_lock_body_adds_lines_the_reference_parser_ignores() {
+        let d = tmpdir("body");
+        let p = d.join(".lane-lease.lock");
+        let g = lock(&p, "a", &MutexOptions::lane_lease()).unwrap();
+        let info = read_lock(&p).unwrap();
+        assert_eq!(info.get("owner"), Some("a"));
+        assert_eq!(info.get("pid"), Some(std::process::id().to_string().as_str()));
+        if host::namespace().is_some() {
+            assert!(info.get("boot_id").is_some() && info.get("pid_ns").is_some() && info.get("pid_start").is_some());
+            // Ours and alive: not gone.
+            assert!(!holder_is_gone(&info));
+        }
+        drop(g);
+        // The plain mutex (id_alloc's) writes the reference's three lines.
+        let g = lock(&p, "a", &MutexOptions::default()).unwrap();
+        assert_eq!(fs::read_to_string(&p).unwrap().lines().count(), 3);
+        drop(g);
     }
 
     #[test]

@@ -92,7 +92,10 @@ pub fn namespace() -> Option<Namespace> {
 /// A process's state and start time from `/proc/<pid>/stat`: the state
 /// letter (field 3) and `starttime`, clock ticks after boot (field 22).
 pub fn proc_stat(pid: u32) -> Option<(char, u64)> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    parse_stat(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
+}
+
+fn parse_stat(text: &str) -> Option<(char, u64)> {
     // The command name (field 2) is in parentheses and may hold anything,
     // spaces and parentheses included: the fields resume after the last ')'.
     let rest = &text[text.rfind(')')? + 1..];
@@ -147,5 +150,31 @@ fn judge_stat(pid: u32, start_ticks: Option<u64>) -> Option<bool> {
                 None
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stat_fields_after_an_awkward_command_name() {
+        let tail = "S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 77182 20 21";
+        assert_eq!(parse_stat(&format!("42 (a) b (c) {tail}")), Some(('S', 77182)));
+        assert_eq!(parse_stat(&format!("42 (x y) {tail}")), Some(('S', 77182)));
+        assert_eq!(parse_stat("42 (short) S 1 2"), None);
+        assert_eq!(parse_stat("garbage"), None);
+    }
+
+    #[test]
+    fn this_process_is_alive_and_its_start_time_names_it() {
+        let Some(start) = own_start_ticks() else { return };
+        let me = i64::from(pid());
+        assert_eq!(process_alive(me, Some(start)), Some(true));
+        assert_eq!(process_alive(me, None), Some(true));
+        assert_eq!(process_alive(me, Some(start + 1)), Some(false));
+        assert_eq!(process_alive(0, None), None);
+        assert_eq!(process_alive(-5, None), None);
+        assert!(namespace().is_some());
     }
 }
