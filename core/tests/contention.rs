@@ -20,8 +20,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 const CHILD_ENV: &str = "DOS_CONTENTION_CHILD";
 /// Child mode for the lock tests: `hold|<lock>|<owner>|<marker>` takes the
-/// lane-lease mutex and sleeps holding it; `wait|<lock>|<owner>|<marker>`
-/// waits in line for it (with a long budget) and sleeps once it has it.
+/// lane-lease mutex and sleeps holding it; `slow|…` holds it for 1.5 s and
+/// lets it go; `wait|…` waits in line for it (with a long budget) and sleeps
+/// once it has it.
 const LOCK_CHILD_ENV: &str = "DOS_LOCK_CHILD";
 const PROCS: usize = 4;
 const RUN_MS: u64 = 3000;
@@ -295,8 +296,12 @@ fn lock_child_entry() {
     if mode == "wait" {
         fs::write(marker.with_extension("waiting"), "").unwrap();
     }
-    let _g = filelock::lock(lock, owner, &opts).expect("the child takes the mutex");
+    let g = filelock::lock(lock, owner, &opts).expect("the child takes the mutex");
     fs::write(marker, "").unwrap();
+    if mode == "slow" {
+        thread::sleep(Duration::from_millis(1500));
+        drop(g);
+    }
     thread::sleep(Duration::from_secs(60));
 }
 
@@ -476,5 +481,35 @@ fn a_waiter_killed_or_stopped_in_line_does_not_hold_up_the_rest() {
     let g = filelock::lock(&lock, "next", &MutexOptions::lane_lease()).expect("the lock is free");
     drop(g);
     drop(q);
+    let _ = fs::remove_dir_all(&d);
+}
+
+#[test]
+fn a_release_waits_out_a_slow_holder_but_not_a_stopped_one() {
+    let d = scratch("release");
+    let ws = d.join("ws");
+    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/workspace"), &ws);
+    let lock = ws.join(".dos/.lane-lease.lock");
+    let acq = r#"{"lane":"api","kind":"cluster","tree":["src/api/**"],"owner":"me","loop_ts":"m1"}"#;
+    let rel = r#"{"lane":"api","owner":"me","loop_ts":"m1"}"#;
+    let held = |v: Result<Value, String>| v.unwrap().get("journaled").and_then(Value::as_bool) == Some(true);
+    assert!(held(call(&ws, "lane_lease.acquire", acq)));
+    // A holder that keeps the mutex for longer than the budget (about 1 s)
+    // but is running: the release waits for it instead of answering BUSY.
+    let marker = d.join("slow");
+    let slow = lock_child("slow", &lock, "slow", &marker);
+    wait_for(&marker);
+    assert_eq!(call(&ws, "lane_lease.release", rel).map(|v| v.as_bool()), Ok(Some(true)));
+    drop(slow);
+    // A holder that is stopped makes no progress: the release gives up.
+    assert!(held(call(&ws, "lane_lease.acquire", acq)));
+    let marker = d.join("stopped");
+    let stopped = lock_child("hold", &lock, "stopped", &marker);
+    wait_for(&marker);
+    stopped.signal(libc::SIGSTOP);
+    assert_eq!(call(&ws, "lane_lease.release", rel), Err("BUSY".to_string()));
+    // Killed, it is gone: the release goes through.
+    drop(stopped);
+    assert_eq!(call(&ws, "lane_lease.release", rel).map(|v| v.as_bool()), Ok(Some(true)));
     let _ = fs::remove_dir_all(&d);
 }

@@ -160,8 +160,10 @@ pub struct MutexOptions {
     /// locks carry those lines; a lock without them keeps the TTL.
     pub take_over_dead: bool,
     /// Give up only when the lock stays with one holder for the whole budget
-    /// (or after the TTL plus the budget in all): for a verb that must not be
-    /// lost to contention, such as a release.
+    /// and that holder is not provably running (stopped, or not judged here:
+    /// another machine, or a reference process), or after the TTL plus the
+    /// budget in all: for a verb that must not be lost to contention, such
+    /// as a release.
     pub until_stalled: bool,
 }
 
@@ -298,6 +300,21 @@ fn gone_by(info: &LockInfo, here: &Here) -> bool {
     host::process_alive(pid, start) == Some(false)
 }
 
+/// Is the holder of the lock `raw` provably running: written in our pid
+/// namespace on this boot, its process the one that started at `pid_start`,
+/// and neither stopped nor a zombie?
+fn holder_running(raw: &[u8], here: &Here) -> bool {
+    let Some((ns, _)) = here else { return false };
+    let info = LockInfo::parse(&String::from_utf8_lossy(raw));
+    if info.get("boot_id") != Some(ns.boot_id.as_str()) || info.get("pid_ns").and_then(|v| v.parse::<u64>().ok()) != Some(ns.pid_ns) {
+        return false;
+    }
+    let pid = info.get("pid").and_then(|v| v.parse::<u32>().ok());
+    let start = info.get("pid_start").and_then(|v| v.parse::<u64>().ok());
+    let (Some(pid), Some(start)) = (pid, start) else { return false };
+    matches!(host::proc_stat(pid), Some((state, t)) if t == start && !matches!(state, 'T' | 't' | 'Z' | 'X' | 'x'))
+}
+
 /// Take over the lock at `path` whose holder is gone, if it still holds
 /// exactly `seen` (every byte: a new lock by the same owner in the same
 /// second differs in its pid or start time). `true` when we now hold it.
@@ -429,13 +446,25 @@ impl Patience {
         }
     }
 
-    /// Note the state of the lock (and of the line); a change is progress.
-    fn observe(&mut self, lock: Option<Vec<u8>>, first_in_line: u64) {
+    /// Note the state of the lock (and of the line); a change is progress,
+    /// and so, when waiting until stalled, is a holder that is provably
+    /// running (a slow critical section is not a stuck one). `true` when the
+    /// state changed.
+    fn observe(&mut self, lock: Option<Vec<u8>>, first_in_line: u64, here: &Here) -> bool {
         let now = (lock, first_in_line);
         if self.seen.as_ref() != Some(&now) {
             self.seen = Some(now);
             self.last_progress = Instant::now();
+            return true;
         }
+        if self.until_stalled {
+            if let Some((Some(raw), _)) = &self.seen {
+                if holder_running(raw, here) {
+                    self.last_progress = Instant::now();
+                }
+            }
+        }
+        false
     }
 
     fn exhausted(&self) -> bool {
@@ -485,7 +514,7 @@ fn lock_polling(t: &Taker, patience: &mut Patience) -> Result<MutexGuard, LockEr
         };
         tries = tries.saturating_add(1);
         let done = if opts.until_stalled || opts.fair {
-            patience.observe(read_raw(t.path).ok().flatten(), 0);
+            patience.observe(read_raw(t.path).ok().flatten(), 0, &t.here);
             patience.exhausted()
         } else {
             tries > opts.retries
@@ -773,10 +802,7 @@ fn lock_in_turn(t: &Taker, mut q: Queue, patience: &mut Patience) -> Option<Resu
         let first = line.first().map_or(0, |w| w.token);
         q.exit();
 
-        let lock_now = read_raw(t.path).ok().flatten();
-        let before = patience.seen.clone();
-        patience.observe(lock_now, first);
-        if patience.seen != before {
+        if patience.observe(read_raw(t.path).ok().flatten(), first, &t.here) {
             first_polls = 0;
         }
         if patience.exhausted() {

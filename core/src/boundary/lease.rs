@@ -142,9 +142,10 @@ impl LeaseStore {
     /// when none matches.
     ///
     /// A release is not given up for contention: it waits its turn for as
-    /// long as the mutex keeps changing hands, and answers BUSY only when
-    /// one holder keeps it through the whole budget. A lost release would
-    /// leave the lease live until it expires.
+    /// long as the mutex keeps changing hands or its holder is seen running,
+    /// and answers BUSY only when one holder keeps it through the whole
+    /// budget without being seen to run. A lost release would leave the
+    /// lease live until it expires.
     pub fn release(&self, lane: &str, owner: &str, loop_ts: &str) -> Result<bool, LeaseError> {
         let _g = filelock::lock(&self.lock, owner, &self.mutex.patient())?;
         let live = self.live()?;
