@@ -194,6 +194,7 @@ bench: lib python
 	$(CARGO) bench -p dos-io --bench journal
 	$(VPY) bench/compare.py
 	$(VPY) bench/lease_roundtrip.py
+	$(VPY) bench/contention.py --runs 3
 	$(MAKE) hook
 	$(VPY) bench/hook_bench.py --hook $(HOOK_BIN)
 

@@ -110,7 +110,13 @@ pub fn allocate(dir: &Path, scope_key: &str, opts: &AllocOptions) -> Result<Int,
         return Err(AllocError::EmptyKey);
     }
     let owner = opts.owner.clone().filter(|o| !o.is_empty()).unwrap_or_else(|| ia::default_owner(host::pid(), thread_ident()));
-    let mutex = MutexOptions { retries: opts.retries, retry_interval: opts.retry_interval, ttl_seconds: opts.ttl_seconds, jitter: true };
+    let mutex = MutexOptions {
+        retries: opts.retries,
+        retry_interval: opts.retry_interval,
+        ttl_seconds: opts.ttl_seconds,
+        jitter: true,
+        ..MutexOptions::default()
+    };
     let _guard = filelock::lock(&dir.join(ia::lock_name(scope_key)), &owner, &mutex)?;
     let counter = dir.join(ia::counter_name(scope_key));
     let current = read_counter(&counter)?;

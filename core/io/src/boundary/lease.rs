@@ -48,7 +48,7 @@ impl LeaseStore {
             Some(v) => PathBuf::from(v),
             None => journal.parent().unwrap_or(Path::new("")).join(".lane-lease.lock"),
         };
-        LeaseStore { journal, lock, mutex: MutexOptions::default(), host_id: host::host_id() }
+        LeaseStore { journal, lock, mutex: MutexOptions::lane_lease(), host_id: host::host_id() }
     }
 
     fn now_iso() -> String {
@@ -140,8 +140,14 @@ impl LeaseStore {
 
     /// `release`: append a RELEASE for the newest matching lease; `false`
     /// when none matches.
+    ///
+    /// A release is not given up for contention: it waits its turn for as
+    /// long as the mutex keeps changing hands or its holder is seen running,
+    /// and answers BUSY only when one holder keeps it through the whole
+    /// budget without being seen to run. A lost release would leave the
+    /// lease live until it expires.
     pub fn release(&self, lane: &str, owner: &str, loop_ts: &str) -> Result<bool, LeaseError> {
-        let _g = filelock::lock(&self.lock, owner, &self.mutex)?;
+        let _g = filelock::lock(&self.lock, owner, &self.mutex.patient())?;
         let live = self.live()?;
         let Some(m) = rules::pick_release(&live, lane, owner, loop_ts) else { return Ok(false) };
         self.append(&records::release_entry(m, &Value::str(format!("lane-lease:{owner}"))))?;
