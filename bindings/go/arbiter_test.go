@@ -1,9 +1,7 @@
 package dos
 
 import (
-	"bufio"
 	"encoding/json"
-	"os"
 	"reflect"
 	"strconv"
 	"strings"
@@ -163,19 +161,9 @@ func typedRequest(raw json.RawMessage) (ArbitrateRequest, bool) {
 // TestArbitrateGolden replays the arbitrate records that fit the typed API
 // through Arbitrate, with the record's inline config.
 func TestArbitrateGolden(t *testing.T) {
-	f, err := os.Open("../../tests/golden/cases/arbiter.arbitrate.jsonl")
-	if err != nil {
-		t.Fatalf("no golden corpus (run `make golden`): %v", err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<26)
 	replayed, acquired := 0, 0
-	for n := 1; sc.Scan(); n++ {
-		var rec goldenRecord
-		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
-			t.Fatalf("line %d: %v", n, err)
-		}
+	for _, rec := range readGolden(t, "../../tests/golden/cases/arbiter.arbitrate.jsonl") {
+		n := rec.Line
 		var req struct {
 			Args   json.RawMessage `json:"args"`
 			Config json.RawMessage `json:"config"`

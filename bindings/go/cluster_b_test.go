@@ -1,12 +1,10 @@
 package dos
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
 	"math"
-	"os"
 	"reflect"
 	"strconv"
 	"strings"
@@ -191,20 +189,10 @@ func TestClusterBGolden(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.op, func(t *testing.T) {
-			f, err := os.Open("../../tests/golden/cases/" + c.op + ".jsonl")
-			if err != nil {
-				t.Fatalf("no golden corpus (run `make golden`): %v", err)
-			}
-			defer f.Close()
-			sc := bufio.NewScanner(f)
-			sc.Buffer(make([]byte, 1<<20), 1<<26)
 			seen := map[string]int{}
 			replayed := 0
-			for n := 1; sc.Scan(); n++ {
-				var rec goldenRecord
-				if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
-					t.Fatalf("line %d: %v", n, err)
-				}
+			for _, rec := range readGolden(t, "../../tests/golden/cases/"+c.op+".jsonl") {
+				n := rec.Line
 				if rec.Error != nil {
 					continue
 				}
@@ -220,9 +208,6 @@ func TestClusterBGolden(t *testing.T) {
 					replayed++
 					seen[verdict]++
 				}
-			}
-			if err := sc.Err(); err != nil {
-				t.Fatal(err)
 			}
 			if replayed < 100 {
 				t.Errorf("only %d records replayed", replayed)
@@ -363,18 +348,10 @@ func TestClusterBConcurrent(t *testing.T) {
 // cannot parse, so they are matched by text here) and 2^63, which must
 // reach libdos as a float.
 func TestEfficiencyFloatFloors(t *testing.T) {
-	f, err := os.Open("../../tests/golden/cases/efficiency.classify.jsonl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
 	floors := map[string]float64{`"floor":NaN}`: math.NaN(), `"floor":Infinity}`: math.Inf(1)}
 	found := 0
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<26)
-	for sc.Scan() {
-		var rec goldenRecord
-		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil || rec.Error != nil {
+	for _, rec := range readGolden(t, "../../tests/golden/cases/efficiency.classify.jsonl") {
+		if rec.Error != nil {
 			continue
 		}
 		for text, floor := range floors {

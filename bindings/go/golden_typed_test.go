@@ -1,9 +1,7 @@
 package dos
 
 import (
-	"bufio"
 	"encoding/json"
-	"os"
 	"reflect"
 	"strconv"
 	"strings"
@@ -110,20 +108,10 @@ type typedReplay func(t *testing.T, place string, args map[string]json.RawMessag
 // was seen.
 func replayTyped(t *testing.T, op string, run typedReplay, min int, labels []string) {
 	t.Helper()
-	f, err := os.Open("../../tests/golden/cases/" + op + ".jsonl")
-	if err != nil {
-		t.Fatalf("no golden corpus (run `make golden`): %v", err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<26)
 	seen := map[string]int{}
 	replayed := 0
-	for n := 1; sc.Scan(); n++ {
-		var rec goldenRecord
-		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
-			t.Fatalf("line %d: %v", n, err)
-		}
+	for _, rec := range readGolden(t, "../../tests/golden/cases/"+op+".jsonl") {
+		n := rec.Line
 		if rec.Error != nil || hasLoneSurrogate([]byte(rec.Request)) || hasLoneSurrogate([]byte(rec.Expected)) {
 			continue
 		}
@@ -141,9 +129,6 @@ func replayTyped(t *testing.T, op string, run typedReplay, min int, labels []str
 			replayed++
 			seen[label]++
 		}
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
 	}
 	if replayed < min {
 		t.Errorf("only %d records replayed (want %d)", replayed, min)

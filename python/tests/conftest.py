@@ -1,3 +1,5 @@
+import copy
+import json
 import pathlib
 
 import pytest
@@ -10,3 +12,55 @@ def golden_dir():
     if not GOLDEN.is_dir():
         pytest.fail("no golden corpus (run `make golden`)")
     return GOLDEN
+
+
+def _apply_patch(base, edits):
+    """A patched record: the file's base with each edit ([path] deletes, [path, value] sets) applied."""
+    out = copy.deepcopy(base)
+    for edit in edits:
+        *parents, leaf = edit[0]
+        obj = out
+        for k in parents:
+            obj = obj[k]
+        if len(edit) == 1:
+            del obj[leaf]
+        else:
+            obj[leaf] = edit[1]
+    return out
+
+
+def read_golden(path):
+    """Yield (place, record) for one corpus file (format: tests/golden/generate.py).
+
+    Each record has `request` (the exact text to send), `error` (the code, or
+    None), `expected` (the reference's verdict as a value, None on error),
+    `prose` ({path: facts}) and `exact` (the verdict's compact text when the
+    line stores it, None for a patched record).
+    """
+    base = None
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            line_rec = json.loads(line)
+            if "base" in line_rec:
+                base = line_rec["base"]
+                continue
+            rec = {"request": line_rec["request"], "error": line_rec.get("error"),
+                   "prose": line_rec.get("prose", {}), "exact": line_rec.get("expected"), "expected": None}
+            if "patch" in line_rec:
+                whole = _apply_patch(base, line_rec["patch"])
+                rec["expected"], rec["prose"] = whole["verdict"], whole.get("prose") or {}
+            elif rec["exact"] is not None:
+                rec["expected"] = json.loads(rec["exact"])
+            yield f"{path.name}:{n}", rec
+
+
+@pytest.fixture(scope="session")
+def golden(golden_dir):
+    """golden(op) yields (place, record) for op's corpus file; golden() for every file."""
+
+    def read(op=None):
+        paths = [golden_dir / f"{op}.jsonl"] if op else sorted(golden_dir.glob("*.jsonl"))
+        for p in paths:
+            yield from read_golden(p)
+
+    return read

@@ -15,11 +15,9 @@ from dos_native import overlap_policy as nop
 from dos_native import self_modify as nsm
 
 
-def _records(golden_dir, op):
-    with open(golden_dir / f"{op}.jsonl", encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            rec = json.loads(line)
-            yield f"{op}:{n}", rec, json.loads(rec["request"])
+def _records(golden, op):
+    for place, rec in golden(op):
+        yield place, rec, json.loads(rec["request"])
 
 
 def _map_callable(m):
@@ -80,9 +78,9 @@ def _native_predicates(names, config):
     return out
 
 
-def test_typed_arbitrate_replays_the_corpus(golden_dir):
+def test_typed_arbitrate_replays_the_corpus(golden):
     n = 0
-    for place, rec, req in _records(golden_dir, "arbiter.arbitrate"):
+    for place, rec, req in _records(golden, "arbiter.arbitrate"):
         args, config = req["args"], req["config"]
         for cfg in (config if config is not None else {}, _Cfg(config)):
             if rec["error"]:
@@ -102,27 +100,27 @@ def test_typed_arbitrate_replays_the_corpus(golden_dir):
             if kw.get("predicates") is not None:
                 kw["predicates"] = _native_predicates(kw["predicates"], config)
             got = narb.arbitrate(config=cfg, **kw).to_dict()
-            _same(got, json.loads(rec["expected_compact"]), rec["prose"]["reason"], place)
+            _same(got, dict(rec["expected"]), rec["prose"]["reason"], place)
             n += 1
     assert n >= 4000
 
 
-def test_typed_overlap_and_locks_replay_the_corpus(golden_dir):
-    for place, rec, req in _records(golden_dir, "lane_overlap.overlap_verdict"):
+def test_typed_overlap_and_locks_replay_the_corpus(golden):
+    for place, rec, req in _records(golden, "lane_overlap.overlap_verdict"):
         a = req["args"]
         kw = {"ratio_max": a["ratio_max"]} if "ratio_max" in a else {}
         d = nlo.overlap_verdict(a["requested_tree"], a["lease_tree"], **kw)
-        want = json.loads(rec["expected_compact"])
+        want = rec["expected"]
         assert (d.verdict.value, d.shared, d.requested, d.admissible) == (
             want["verdict"], want["shared"], want["requested"], want["admissible"]), place
-    for place, rec, req in _records(golden_dir, "lock_modes.region_conflict"):
+    for place, rec, req in _records(golden, "lock_modes.region_conflict"):
         a = req["args"]
         if rec["error"]:
             with pytest.raises(ValueError):
                 nlm.region_conflict(a["requested_tree"], a["requested_mode"], a["lease_tree"], a["lease_mode"])
         else:
             got = nlm.region_conflict(a["requested_tree"], a["requested_mode"], a["lease_tree"], a["lease_mode"])
-            assert got == json.loads(rec["expected_compact"]), place
+            assert got == rec["expected"], place
 
 
 def test_lane_decision_mirrors_the_reference_class():

@@ -112,16 +112,11 @@ def _compare(op, ours, ref):
         assert type(ours.verdict).__module__ == "dos_native." + op.split(".")[0]
 
 
-def _golden(golden_dir, op):
-    with open(golden_dir / f"{op}.jsonl", encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
 @pytest.mark.parametrize("op", sorted(OPS))
-def test_golden_table(golden_dir, op):
+def test_golden_table(golden, op):
     mod, ref, fn, kind, pkind = OPS[op]
     ok = bad = 0
-    for rec in _golden(golden_dir, op):
+    for _, rec in golden(op):
         args = json.loads(rec["request"])["args"]  # NaN / Infinity floors too
         if rec["error"] is None:
             _compare(op, _run(mod, fn, kind, pkind, args), _run(ref, fn, kind, pkind, args))

@@ -2,8 +2,10 @@
  *
  * usage: golden_runner FILE.jsonl...
  *
- * Records without prose fields are compared byte for byte against the
- * reference's verdict in the envelope's encoding; records with prose are
+ * The line format is described in tests/golden/generate.py. Records whose
+ * `expected` verdict has no prose fields are compared byte for byte against
+ * the reference's verdict in the envelope's encoding; records with prose, and
+ * patched records (the file's `base` header with the record's edits), are
  * compared structurally (cJSON) after the prose fields are checked for the
  * facts they must carry and removed. */
 #include <stdio.h>
@@ -43,10 +45,76 @@ static cJSON *detach_path(cJSON *root, const char *path) {
     return NULL;
 }
 
+/* Apply a patched record's edits to (a copy of) the file's base: each edit is
+ * [path] (delete) or [path, value] (set), the path a list of object keys. */
+static int apply_patch(cJSON *root, const cJSON *edits) {
+    const cJSON *edit;
+    if (!cJSON_IsArray(edits)) return 0;
+    cJSON_ArrayForEach(edit, edits) {
+        const cJSON *path = cJSON_GetArrayItem(edit, 0);
+        int n = cJSON_GetArraySize(path);
+        if (!cJSON_IsArray(path) || n == 0) return 0;
+        cJSON *obj = root;
+        for (int i = 0; i < n - 1 && obj; i++) {
+            const cJSON *key = cJSON_GetArrayItem(path, i);
+            obj = cJSON_IsString(key) ? cJSON_GetObjectItemCaseSensitive(obj, key->valuestring) : NULL;
+        }
+        const cJSON *leaf = cJSON_GetArrayItem(path, n - 1);
+        if (!cJSON_IsObject(obj) || !cJSON_IsString(leaf)) return 0;
+        const cJSON *value = cJSON_GetArrayItem(edit, 1);
+        if (!value) {
+            cJSON *gone = cJSON_DetachItemFromObjectCaseSensitive(obj, leaf->valuestring);
+            if (!gone) return 0;
+            cJSON_Delete(gone);
+            continue;
+        }
+        cJSON *copy = cJSON_Duplicate(value, 1);
+        cJSON_bool done = cJSON_GetObjectItemCaseSensitive(obj, leaf->valuestring)
+                              ? cJSON_ReplaceItemInObjectCaseSensitive(obj, leaf->valuestring, copy)
+                              : cJSON_AddItemToObject(obj, leaf->valuestring, copy);
+        if (!done) {
+            cJSON_Delete(copy);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Compare the verdict in `resp` (parsed from `out`) with `want` after checking and
+ * removing the prose fields. */
+static void compare_verdict(const char *file, long lineno, const dos_buffer *out, cJSON *resp, cJSON *want,
+                            const cJSON *prose) {
+    cJSON *got = resp ? cJSON_GetObjectItemCaseSensitive(resp, "verdict") : NULL;
+    int ok = got != NULL;
+    const cJSON *entry;
+    cJSON_ArrayForEach(entry, prose) {
+        cJSON *ours = got ? detach_path(got, entry->string) : NULL;
+        cJSON_Delete(detach_path(want, entry->string));
+        const cJSON *fact;
+        cJSON_ArrayForEach(fact, entry) {
+            if (!cJSON_IsString(ours) || !strstr(ours->valuestring, fact->valuestring)) {
+                ok = 0;
+                fprintf(stderr, "%s:%ld: prose %s lacks %s\n", file, lineno, entry->string, fact->valuestring);
+            }
+        }
+        cJSON_Delete(ours);
+    }
+    if (!ok || !cJSON_Compare(got, want, 1)) fail(file, lineno, "verdict differs from the reference", out);
+}
+
+/* The file's base record (a `{"base": ...}` header line), for patched records. */
+static cJSON *base = NULL;
+
 static void check_record(const char *file, long lineno, const char *line) {
     cJSON *rec = cJSON_Parse(line);
     if (!rec) {
         fail(file, lineno, "unreadable record", NULL);
+        return;
+    }
+    if (cJSON_GetObjectItemCaseSensitive(rec, "base")) {
+        cJSON_Delete(base);
+        base = cJSON_DetachItemFromObjectCaseSensitive(rec, "base");
+        cJSON_Delete(rec);
         return;
     }
     checked++;
@@ -58,9 +126,13 @@ static void check_record(const char *file, long lineno, const char *line) {
     }
     const cJSON *error = cJSON_GetObjectItemCaseSensitive(rec, "error");
     const cJSON *prose = cJSON_GetObjectItemCaseSensitive(rec, "prose");
-    const cJSON *compact = cJSON_GetObjectItemCaseSensitive(rec, "expected_compact");
+    const cJSON *compact = cJSON_GetObjectItemCaseSensitive(rec, "expected");
+    const cJSON *patch = cJSON_GetObjectItemCaseSensitive(rec, "patch");
     dos_buffer out = {0};
     dos_status st = dos_call((const uint8_t *)request->valuestring, strlen(request->valuestring), &out);
+    cJSON *resp = NULL;
+    if (st == DOS_STATUS_OK && !cJSON_IsString(error) && (patch || cJSON_GetArraySize(prose) > 0))
+        resp = cJSON_ParseWithLength((const char *)out.data, out.len);
     if (cJSON_IsString(error)) {
         char want[64];
         snprintf(want, sizeof want, "\"code\":\"%s\"", error->valuestring);
@@ -70,46 +142,38 @@ static void check_record(const char *file, long lineno, const char *line) {
         if (st != DOS_STATUS_ERROR_RESPONSE || !has) fail(file, lineno, "expected an error response", &out);
     } else if (st != DOS_STATUS_OK) {
         fail(file, lineno, "unexpected error response", &out);
+    } else if (patch) {
+        /* The verdict and prose are the base with the record's edits. */
+        cJSON *whole = base ? cJSON_Duplicate(base, 1) : NULL;
+        if (!whole || !apply_patch(whole, patch)) {
+            fail(file, lineno, "the record's patch does not apply to the file's base", NULL);
+        } else {
+            cJSON *want = cJSON_DetachItemFromObjectCaseSensitive(whole, "verdict");
+            compare_verdict(file, lineno, &out, resp, want, cJSON_GetObjectItemCaseSensitive(whole, "prose"));
+            cJSON_Delete(want);
+        }
+        cJSON_Delete(whole);
+    } else if (!cJSON_IsString(compact)) {
+        fail(file, lineno, "record has no expected verdict", NULL);
     } else if (cJSON_GetArraySize(prose) == 0) {
+        /* No prose: the response is fixed bytes. */
         const char *head = "{\"abi\":1,\"ok\":true,\"verdict\":";
         size_t hl = strlen(head), cl = strlen(compact->valuestring);
         if (out.len != hl + cl + 1 || memcmp(out.data, head, hl) != 0 ||
             memcmp(out.data + hl, compact->valuestring, cl) != 0 || out.data[out.len - 1] != '}')
             fail(file, lineno, "verdict bytes differ from the reference", &out);
     } else {
-        cJSON *resp = cJSON_ParseWithLength((const char *)out.data, out.len);
-        cJSON *want0 = cJSON_Parse(compact->valuestring);
-        if ((!resp || !want0) && (strstr(compact->valuestring, "\\ud") || strstr(compact->valuestring, "NaN") ||
-                                  strstr(compact->valuestring, "Infinity"))) {
+        cJSON *want = cJSON_Parse(compact->valuestring);
+        if ((!want || !resp) && (strstr(compact->valuestring, "\\ud") || strstr(compact->valuestring, "NaN") ||
+                                strstr(compact->valuestring, "Infinity"))) {
             /* cJSON refuses lone-surrogate escapes, NaN and Infinity; Rust, Python and Go compare these. */
             skipped++;
-            cJSON_Delete(resp);
-            cJSON_Delete(want0);
-            dos_buffer_free(&out);
-            cJSON_Delete(rec);
-            return;
+        } else {
+            compare_verdict(file, lineno, &out, resp, want, prose);
         }
-        cJSON_Delete(want0);
-        cJSON *got = resp ? cJSON_GetObjectItemCaseSensitive(resp, "verdict") : NULL;
-        cJSON *want = cJSON_Parse(compact->valuestring);
-        int ok = got != NULL;
-        const cJSON *entry;
-        cJSON_ArrayForEach(entry, prose) {
-            cJSON *ours = got ? detach_path(got, entry->string) : NULL;
-            cJSON_Delete(detach_path(want, entry->string));
-            const cJSON *fact;
-            cJSON_ArrayForEach(fact, entry) {
-                if (!cJSON_IsString(ours) || !strstr(ours->valuestring, fact->valuestring)) {
-                    ok = 0;
-                    fprintf(stderr, "%s:%ld: prose %s lacks %s\n", file, lineno, entry->string, fact->valuestring);
-                }
-            }
-            cJSON_Delete(ours);
-        }
-        if (!ok || !want || !cJSON_Compare(got, want, 1)) fail(file, lineno, "verdict differs from the reference", &out);
         cJSON_Delete(want);
-        cJSON_Delete(resp);
     }
+    cJSON_Delete(resp);
     dos_buffer_free(&out);
     cJSON_Delete(rec);
 }
@@ -131,6 +195,8 @@ int main(int argc, char **argv) {
             check_record(argv[i], lineno, line);
         }
         fclose(f);
+        cJSON_Delete(base); /* a base belongs to its file */
+        base = NULL;
     }
     free(line);
     printf("golden (C): %ld passed, %ld failed, %ld skipped\n", checked - failed - skipped, failed, skipped);

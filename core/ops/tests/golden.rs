@@ -1,7 +1,10 @@
 //! Replays the golden corpus (tests/golden/cases/*.jsonl) through the envelope.
 //!
 //! Decision fields must equal the reference's exactly; prose fields (listed in
-//! each record's `prose`) must carry the listed facts.
+//! each record's `prose`) must carry the listed facts. The line format is
+//! described in tests/golden/generate.py: `request`, then `error`, or the
+//! verdict as `expected` (compact text) or as `patch` (edits of the file's
+//! `base` header line).
 
 use dos_core::pyjson::{self, Value};
 use std::path::PathBuf;
@@ -44,6 +47,46 @@ fn take_prose(v: &mut Value, path: &str) -> Option<Value> {
     }
 }
 
+/// A patched record: the file's base with each edit ([path] deletes, [path, value] sets) applied.
+fn apply_patch(base: &Value, edits: &[Value]) -> Option<Value> {
+    let mut out = base.clone();
+    for edit in edits {
+        let edit = edit.as_list()?;
+        let path = edit.first()?.as_list()?;
+        let (leaf, parents) = path.split_last()?;
+        let mut obj = &mut out;
+        for key in parents {
+            obj = match obj {
+                Value::Dict(d) => d.get_mut(key.as_str()?)?,
+                _ => return None,
+            };
+        }
+        let (Value::Dict(d), Value::Str(leaf)) = (obj, leaf) else { return None };
+        match edit.get(1) {
+            Some(value) => d.insert(leaf.clone(), value.clone()),
+            None => {
+                d.remove(leaf.as_str()?)?;
+            }
+        }
+    }
+    Some(out)
+}
+
+/// The record's expected verdict and prose paths (from `expected` or `patch`).
+fn expected_of(rec: &Value, base: Option<&Value>) -> Result<(Value, Option<Value>), String> {
+    if let Some(edits) = rec.get("patch") {
+        let base = base.ok_or("a patched record in a file without a base")?;
+        let edits = edits.as_list().ok_or("patch is not a list")?;
+        let mut whole = apply_patch(base, edits).ok_or("the patch does not apply to the base")?;
+        let Value::Dict(d) = &mut whole else { return Err("the base is not an object".into()) };
+        let verdict = d.remove("verdict").ok_or("the patched record has no verdict")?;
+        return Ok((verdict, d.remove("prose")));
+    }
+    let compact = rec.get("expected").and_then(Value::as_str).ok_or("record has no expected verdict")?;
+    let want = pyjson::parse_str(compact).map_err(|e| format!("unreadable expected verdict: {e:?}"))?;
+    Ok((want, rec.get("prose").cloned()))
+}
+
 #[test]
 fn golden_corpus_replays_exactly() {
     let dir = corpus_dir();
@@ -57,9 +100,14 @@ fn golden_corpus_replays_exactly() {
     let (mut total, mut failures) = (0usize, Vec::new());
     for file in &files {
         let text = std::fs::read_to_string(file).unwrap();
+        let mut base = None;
         for (lineno, line) in text.lines().enumerate() {
-            total += 1;
             let rec = pyjson::parse_str(line).unwrap();
+            if let Some(b) = rec.get("base") {
+                base = Some(b.clone());
+                continue;
+            }
+            total += 1;
             let request = rec.get("request").and_then(Value::as_str).expect("record has a request");
             let (ok, out) = dos_ops::call(request.as_bytes());
             let resp = pyjson::parse(&out).unwrap();
@@ -76,9 +124,14 @@ fn golden_corpus_replays_exactly() {
                 continue;
             }
             let mut got = resp.get("verdict").cloned().unwrap();
-            let compact = rec.get("expected_compact").and_then(Value::as_str).expect("expected_compact");
-            let mut want = pyjson::parse_str(compact).unwrap();
-            if let Some(prose) = rec.get("prose").and_then(Value::as_dict) {
+            let (mut want, prose) = match expected_of(&rec, base.as_ref()) {
+                Ok(x) => x,
+                Err(e) => {
+                    failures.push(format!("{place}: {e}"));
+                    continue;
+                }
+            };
+            if let Some(prose) = prose.as_ref().and_then(Value::as_dict) {
                 for (path, facts) in prose.iter() {
                     let path = path.as_str().unwrap();
                     let ours = take_prose(&mut got, path);

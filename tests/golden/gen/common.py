@@ -59,3 +59,17 @@ def rand_text(rng: random.Random, alphabet: str = "abcXYZ_-./ *=\\", n: int = 12
         else:
             out.append(rng.choice(alphabet))
     return "".join(out)
+
+
+class Pinned(tuple):
+    """A case the generator never drops as a repeat (see `pin`)."""
+
+
+def pin(*case) -> Pinned:
+    """Mark a case as a table case: `yield pin(op, args[, config])`.
+
+    generate.py keeps only one case per behaviour, but never a table case: one a
+    source yields whatever its seed (found by running it with a second seed)
+    or one marked here (a table case a source builds with its rng).
+    """
+    return Pinned(case)
