@@ -37,7 +37,7 @@ func replayRouted(t *testing.T, op string, run func(args []byte) (any, error)) {
 		var rec struct {
 			Request  string  `json:"request"`
 			Error    *string `json:"error"`
-			Expected string  `json:"expected_compact"`
+			Expected string  `json:"expected"`
 		}
 		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
 			t.Fatalf("%s:%d: %v", op, line, err)
