@@ -90,6 +90,7 @@ fn flavour(slot: &Mutex<Option<Arc<Flavour>>>) -> PyResult<Arc<Flavour>> {
 }
 
 /// Install the classes a flavour answers with (`native` or `reference`).
+#[crate::guard]
 #[pyfunction]
 pub(crate) fn _bind_arbiter(flavour: &str, spec: &Bound<'_, PyDict>) -> PyResult<()> {
     let get = |k: &str| -> PyResult<Py<PyAny>> {
@@ -814,6 +815,7 @@ fn or_new_list<'py>(py: Python<'py>, v: Option<Bound<'py, PyAny>>) -> PyResult<P
     }
 }
 
+#[crate::guard]
 #[pymethods]
 impl PyLaneDecision {
     #[new]
@@ -1171,7 +1173,8 @@ fn arbitrate_with<'py>(py: Python<'py>, slot: &Mutex<Option<Arc<Flavour>>>, kw: 
 macro_rules! arbitrate_fn {
     ($name:ident, $slot:expr, $doc:literal) => {
         #[doc = $doc]
-        #[pyfunction]
+        #[crate::guard]
+#[pyfunction]
         #[pyo3(signature = (*, requested_lane, requested_kind, requested_tree, live_leases, config=None,
             auto_pick_order=None, named_lanes=None, derived_lanes=None, force=None, pick_oracle=None,
             rank_key=None, predicates=None, class_budgets=None, live_siblings=None, sibling_tree_lookup=None))]
@@ -1302,6 +1305,7 @@ fn run_predicates_with<'py>(
 }
 
 /// `admission.run_predicates` in libdos (`dos_native` classes).
+#[crate::guard]
 #[pyfunction]
 pub(crate) fn run_predicates<'py>(
     py: Python<'py>,
@@ -1315,6 +1319,7 @@ pub(crate) fn run_predicates<'py>(
 
 /// `dos.admission.run_predicates` in libdos (dos-kernel's classes; the
 /// original runs whatever libdos cannot take).
+#[crate::guard]
 #[pyfunction]
 pub(crate) fn run_predicates_ref<'py>(
     py: Python<'py>,

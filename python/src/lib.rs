@@ -7,11 +7,15 @@
 //! envelope's stable code.
 
 mod arbiter;
+mod errors;
+mod guard;
+
+/// The panic boundary: see `guard`.
+pub(crate) use dos_native_macros::guard;
 
 use dos_core::deciders::exec_capability;
 use dos_core::envelope::{self, CallError};
 use dos_core::pyjson::{Dict, Value};
-use pyo3::create_exception;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyFrozenSet, PyString};
@@ -29,16 +33,12 @@ mod tree;
 
 pub mod config;
 
-create_exception!(_native, DosError, PyValueError, "A request libdos refused; `.code` holds the envelope error code.");
-
 fn dos_error(py: Python<'_>, e: CallError) -> PyErr {
-    let err = DosError::new_err((e.code.as_str(), e.message.clone()));
-    let _ = err.value(py).setattr("code", e.code.as_str());
-    let _ = err.value(py).setattr("message", e.message);
-    err
+    errors::from_call(py, e)
 }
 
 /// The envelope: a JSON request (str or bytes) in, the JSON response (str) out.
+#[crate::guard]
 #[pyfunction]
 fn call(py: Python<'_>, request: &Bound<'_, PyAny>) -> PyResult<String> {
     let bytes: Vec<u8> = if let Ok(s) = request.cast::<PyString>() {
@@ -57,6 +57,7 @@ fn call(py: Python<'_>, request: &Bound<'_, PyAny>) -> PyResult<String> {
 
 /// Run one operation on Python objects; returns the verdict as Python data
 /// (the reference's `to_dict()` shape) or raises `DosError`.
+#[crate::guard]
 #[pyfunction]
 #[pyo3(signature = (op, args=None, config=None))]
 fn dispatch<'py>(
@@ -99,6 +100,7 @@ fn dispatch<'py>(
 }
 
 /// Every envelope operation name.
+#[crate::guard]
 #[pyfunction]
 fn ops() -> Vec<&'static str> {
     envelope::op_names()
@@ -139,6 +141,7 @@ static CAPABILITY_MEMBERS: pyo3::sync::PyOnceLock<[Py<PyAny>; 3]> = pyo3::sync::
 
 /// Give the native side the Python `Capability` enum so verdicts carry its
 /// members (called once by `dos_native.exec_capability`).
+#[crate::guard]
 #[pyfunction]
 fn _bind_capability(py: Python<'_>, cls: &Bound<'_, PyAny>) -> PyResult<()> {
     let get = |name: &str| -> PyResult<Py<PyAny>> { Ok(cls.getattr(name)?.unbind()) };
@@ -153,6 +156,7 @@ struct PyExecVerdict {
     inner: exec_capability::ExecCapabilityVerdict,
 }
 
+#[crate::guard]
 #[pymethods]
 impl PyExecVerdict {
     #[getter]
@@ -212,6 +216,7 @@ impl PyExecVerdict {
 
 /// `exec_capability.classify_command`, native: `policy` may be None, a
 /// `dos_native` policy or the reference's own (anything with `.programs`).
+#[crate::guard]
 #[pyfunction]
 #[pyo3(signature = (command, policy=None))]
 fn classify_command(
@@ -280,6 +285,7 @@ impl swap::Fast for ExecClassify {
 
 /// A native `exec_capability.classify_command(command, policy=DEFAULT_POLICY)`
 /// answering with instances of `verdict_cls`.
+#[crate::guard]
 #[pyfunction]
 fn bind_exec_classify(
     verdict_cls: &Bound<'_, pyo3::types::PyType>,
@@ -300,7 +306,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", dos_core::VERSION)?;
     m.add("ABI_VERSION", dos_core::ABI_VERSION)?;
     m.add("REFERENCE_VERSION", dos_core::REFERENCE_VERSION)?;
-    m.add("DosError", m.py().get_type::<DosError>())?;
+    errors::register(m)?;
+    m.add_function(wrap_pyfunction!(guard::_panic_probe, m)?)?;
+    m.add_class::<guard::PanicProbe>()?;
     m.add_function(wrap_pyfunction!(call, m)?)?;
     m.add_function(wrap_pyfunction!(dispatch, m)?)?;
     m.add_function(wrap_pyfunction!(ops, m)?)?;

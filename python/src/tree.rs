@@ -248,6 +248,7 @@ impl Fast for DisjointFromAllLive {
 /// Native `_tree` functions (`norm_tree_prefix`, `prefixes_collide`,
 /// `lane_trees_disjoint`, `tree_disjoint_from_all_live`) handing what they
 /// do not take to `fallback`.
+#[crate::guard]
 #[pyfunction]
 pub(crate) fn bind_tree(name: &str, fallback: Py<PyAny>) -> PyResult<NativeFunction> {
     Ok(match name {
