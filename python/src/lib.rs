@@ -99,6 +99,51 @@ fn dispatch<'py>(
     }
 }
 
+/// `dispatch` for `accelerate()`'s Python-level swaps: `args` (and an
+/// inline `config` mapping) must hold exact built-in types only (dict with
+/// str keys, list, tuple, str, int, float, bool, None; no subclass, no enum
+/// member, no dataclass), which the reference reads the same way the core
+/// does. Anything else answers `NotImplemented` (the caller then runs the
+/// original function); refusals raise as `dispatch` does.
+#[crate::guard]
+#[pyfunction]
+#[pyo3(signature = (op, args, config=None))]
+fn _dispatch_exact<'py>(
+    py: Python<'py>,
+    op: &str,
+    args: &Bound<'py, PyAny>,
+    config: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let Some(Value::Dict(args)) = convert::json_value(args, 0) else {
+        return Ok(py.NotImplemented().into_bound(py));
+    };
+    if let Some(cfg) = config.and_then(|c| c.cast::<config::PyConfig>().ok()) {
+        return match envelope::dispatch_with(op, cfg.get().substrate(), &args) {
+            Ok(v) => to_py(py, &v),
+            Err(e) => Err(dos_error(py, e)),
+        };
+    }
+    let config = match config {
+        None => None,
+        Some(c) if c.is_none() => None,
+        Some(c) => match convert::json_value(c, 0) {
+            Some(Value::Dict(d)) => Some(d),
+            _ => return Ok(py.NotImplemented().into_bound(py)),
+        },
+    };
+    match envelope::dispatch(op, config.as_ref(), &args) {
+        Ok(v) => to_py(py, &v),
+        Err(e) => Err(dos_error(py, e)),
+    }
+}
+
+/// Whether `obj` holds exact built-in JSON types only (see `_dispatch_exact`).
+#[crate::guard]
+#[pyfunction]
+fn _is_exact(obj: &Bound<'_, PyAny>) -> bool {
+    convert::json_value(obj, 0).is_some()
+}
+
 /// Every envelope operation name.
 #[crate::guard]
 #[pyfunction]
@@ -107,15 +152,24 @@ fn ops() -> Vec<&'static str> {
 }
 
 thread_local! {
-    /// The last non-default policy object seen, by identity, and its native form.
-    static POLICY_CACHE: RefCell<Option<(Py<PyAny>, exec_capability::ExecCapabilityPolicy)>> = const { RefCell::new(None) };
+    /// The last non-default policy seen: the policy and its `programs`
+    /// frozenset (by identity), and their native form.
+    static POLICY_CACHE: RefCell<Option<(Py<PyAny>, Py<PyAny>, exec_capability::ExecCapabilityPolicy)>> = const { RefCell::new(None) };
 }
 
+/// Run `f` on the native form of `policy` (anything with `.programs`).
+/// `programs` must be an exact frozenset, set, list or tuple of exact
+/// `str`s (the reference tests `tok in policy.programs`, which a subclass or
+/// another container may answer its own way); anything else is an error,
+/// which the accelerated path reads as "hand it to the original". The
+/// native form is reused while the policy and its `programs` are the same
+/// objects and `programs` is a frozenset (which cannot change).
 fn exec_policy_for(py: Python<'_>, policy: &Bound<'_, PyAny>, f: &mut dyn FnMut(&exec_capability::ExecCapabilityPolicy)) -> PyResult<()> {
+    let programs = policy.getattr(pyo3::intern!(py, "programs"))?;
     let hit = POLICY_CACHE.with(|c| {
         let c = c.borrow();
         match c.as_ref() {
-            Some((obj, p)) if obj.bind(py).is(policy) => {
+            Some((pol, progs, p)) if pol.bind(py).is(policy) && progs.bind(py).is(&programs) => {
                 f(p);
                 true
             }
@@ -125,15 +179,25 @@ fn exec_policy_for(py: Python<'_>, policy: &Bound<'_, PyAny>, f: &mut dyn FnMut(
     if hit {
         return Ok(());
     }
-    let programs = policy.getattr("programs")?;
+    let frozen = programs.is_exact_instance_of::<PyFrozenSet>();
+    if !(frozen
+        || programs.is_exact_instance_of::<pyo3::types::PySet>()
+        || programs.is_exact_instance_of::<pyo3::types::PyList>()
+        || programs.is_exact_instance_of::<pyo3::types::PyTuple>())
+    {
+        return Err(PyTypeError::new_err("policy.programs is not a frozenset, set, list or tuple"));
+    }
     let mut set = std::collections::BTreeSet::new();
     for p in programs.try_iter()? {
         let p = p?;
-        set.insert(p.cast::<PyString>()?.to_str()?.to_owned());
+        let s = p.cast_exact::<PyString>().map_err(|_| PyTypeError::new_err("policy.programs holds a non-str"))?;
+        set.insert(s.to_str()?.to_owned());
     }
     let native = exec_capability::ExecCapabilityPolicy { programs: set };
     f(&native);
-    POLICY_CACHE.with(|c| *c.borrow_mut() = Some((policy.clone().unbind(), native)));
+    if frozen {
+        POLICY_CACHE.with(|c| *c.borrow_mut() = Some((policy.clone().unbind(), programs.unbind(), native)));
+    }
     Ok(())
 }
 
@@ -312,6 +376,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(call, m)?)?;
     m.add_function(wrap_pyfunction!(dispatch, m)?)?;
     m.add_function(wrap_pyfunction!(ops, m)?)?;
+    m.add_function(wrap_pyfunction!(_dispatch_exact, m)?)?;
+    m.add_function(wrap_pyfunction!(_is_exact, m)?)?;
     m.add_function(wrap_pyfunction!(classify_command, m)?)?;
     m.add_function(wrap_pyfunction!(_bind_capability, m)?)?;
     m.add_class::<PyExecVerdict>()?;

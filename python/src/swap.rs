@@ -72,7 +72,9 @@ impl<'a, 'py> CallArgs<'a, 'py> {
 }
 
 /// A native fast path. `Ok(None)` or an error means "not served here": the
-/// caller then runs the fallback with the original arguments.
+/// caller then runs the fallback with the original arguments, unless the
+/// error was made by [`raised`] (what the original itself would raise at
+/// that point, after caller code ran: it must not run twice).
 pub(crate) trait Fast: Send + Sync {
     fn call<'py>(&self, py: Python<'py>, a: &CallArgs<'_, 'py>) -> PyResult<Option<Bound<'py, PyAny>>>;
 }
@@ -90,14 +92,34 @@ impl NativeFunction {
     }
 
     fn invoke<'py>(&self, py: Python<'py>, a: &CallArgs<'_, 'py>) -> PyResult<Bound<'py, PyAny>> {
+        RAISED.with(|r| r.set(std::ptr::null_mut()));
         match self.fast.call(py, a) {
             Ok(Some(out)) => Ok(out),
+            Err(e) if is_raised(py, &e) => Err(e),
             Ok(None) | Err(_) => {
                 let (args, kwargs) = a.to_tuple_dict()?;
                 self.fallback.bind(py).call(args, kwargs.as_ref())
             }
         }
     }
+}
+
+thread_local! {
+    /// The exception value a fast path marked with [`raised`] (compared by
+    /// identity, never dereferenced).
+    static RAISED: std::cell::Cell<*mut ffi::PyObject> = const { std::cell::Cell::new(std::ptr::null_mut()) };
+}
+
+/// Mark `e` as the call's own outcome: [`NativeFunction`] raises it instead
+/// of running the fallback (which would run the caller's callbacks again).
+pub(crate) fn raised(py: Python<'_>, e: PyErr) -> PyErr {
+    RAISED.with(|r| r.set(e.value(py).as_ptr()));
+    e
+}
+
+fn is_raised(py: Python<'_>, e: &PyErr) -> bool {
+    let marked = RAISED.with(|r| r.replace(std::ptr::null_mut()));
+    !marked.is_null() && e.value(py).as_ptr() == marked
 }
 
 /// Borrow a tuple and dict call as [`CallArgs`] and run `f` on it.

@@ -140,6 +140,26 @@ pub fn tree_disjoint_from_all_live<S: AsRef<str>>(
     live_lanes: &[&str],
     sibling_trees: &dyn Fn(&str) -> Option<Vec<String>>,
 ) -> bool {
+    tree_disjoint_from_all_live_with(requested_tree, live_lanes, &|lane| {
+        SiblingTree::Entries(sibling_trees(lane).unwrap_or_default())
+    })
+}
+
+/// What a sibling lookup found for one live lane.
+pub enum SiblingTree {
+    /// The lane's tree (empty: none found, not provably disjoint).
+    Entries(Vec<String>),
+    /// The host compared this lane's tree with the requested one itself
+    /// (entries it cannot hand over as text): whether they are disjoint.
+    Decided(bool),
+}
+
+/// `tree_disjoint_from_all_live` over a lookup that may decide a lane itself.
+pub fn tree_disjoint_from_all_live_with<S: AsRef<str>>(
+    requested_tree: &[S],
+    live_lanes: &[&str],
+    sibling: &dyn Fn(&str) -> SiblingTree,
+) -> bool {
     if live_lanes.is_empty() {
         return true;
     }
@@ -148,9 +168,17 @@ pub fn tree_disjoint_from_all_live<S: AsRef<str>>(
         if lane.is_empty() {
             return false;
         }
-        let tree = sibling_trees(lane).unwrap_or_default();
-        if tree.is_empty() || !disjoint_from(&na, &tree) {
-            return false;
+        match sibling(lane) {
+            SiblingTree::Entries(tree) => {
+                if tree.is_empty() || !disjoint_from(&na, &tree) {
+                    return false;
+                }
+            }
+            SiblingTree::Decided(disjoint) => {
+                if !disjoint {
+                    return false;
+                }
+            }
         }
     }
     true
