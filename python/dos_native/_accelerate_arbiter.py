@@ -37,6 +37,8 @@ def _bind_reference(**originals) -> None:
         "prefix_policy": importlib.import_module("dos.overlap_policy").PrefixOverlapPolicy,
         "built_in_predicates": adm.built_in_predicates,
         "ensure": importlib.import_module("dos.config").ensure,
+        "config_type": importlib.import_module("dos.config").SubstrateConfig,
+        "lanes_type": importlib.import_module("dos.config").LaneTaxonomy,
         "fallback_arbitrate": originals.get("arbitrate") or _original("dos.arbiter", "arbitrate", arb.arbitrate),
         "fallback_run_predicates": originals.get("run_predicates")
         or _original("dos.admission", "run_predicates", adm.run_predicates),

@@ -132,7 +132,12 @@ def _register() -> None:
         def factory(ref_mod, original):
             def serve(a):
                 entries = a["entries"]
-                if type(entries) is not list and type(entries) is not tuple or not _is_exact(entries):
+                if type(entries) is not list and type(entries) is not tuple:
+                    return FALLBACK
+                # Records of exact built-in types, no tuple inside (the fold
+                # answers with the records' lists), no infinite float (the
+                # reference's int() of one raises).
+                if not all(_is_exact(e, tuples=False, finite=True) for e in entries):
                     return FALLBACK
                 try:
                     return native(list(entries))

@@ -37,6 +37,10 @@ struct Flavour {
     ensure: Py<PyAny>,
     fallback_arbitrate: Option<Py<PyAny>>,
     fallback_run_predicates: Option<Py<PyAny>>,
+    /// When set, the classes a config object and its `lanes` must be
+    /// exactly (the reference's `SubstrateConfig` and `LaneTaxonomy`): a
+    /// look-alike may answer the reference's method calls differently.
+    config_types: Option<(Py<PyAny>, Py<PyAny>)>,
     /// Where `decision`'s slots live in its instances, when it is a
     /// `__slots__` class whose layout was verified at bind time.
     decision_slots: Option<[isize; 8]>,
@@ -109,6 +113,10 @@ pub(crate) fn _bind_arbiter(flavour: &str, spec: &Bound<'_, PyDict>) -> PyResult
         ensure: get("ensure")?,
         fallback_arbitrate: opt("fallback_arbitrate")?,
         fallback_run_predicates: opt("fallback_run_predicates")?,
+        config_types: match (opt("config_type")?, opt("lanes_type")?) {
+            (Some(c), Some(l)) => Some((c, l)),
+            _ => None,
+        },
         decision_slots: None,
     };
     let f = Flavour { decision_slots: probe_slots(spec.py(), f.decision.bind(spec.py())), ..f };
@@ -1077,6 +1085,16 @@ fn arbitrate_native<'py>(py: Python<'py>, fl: &Flavour, kw: &Kw<'py>) -> Result<
         Some(c) => c.clone(),
         None => fl.ensure.bind(py).call1((py.None(),))?,
     };
+    if let Some((cfg_type, lanes_type)) = &fl.config_types {
+        let exact = |o: &Bound<'_, PyAny>, t: &Py<PyAny>| o.get_type().as_ptr() == t.as_ptr();
+        if !exact(&cfg_obj, cfg_type) {
+            return unsupported("config is not the reference's SubstrateConfig");
+        }
+        match cfg_obj.getattr(intern!(py, "lanes")) {
+            Ok(l) if exact(&l, lanes_type) => {}
+            _ => return unsupported("config.lanes is not the reference's LaneTaxonomy"),
+        }
+    }
     let prep = prepared(&cfg_obj)?;
     let order = kw.auto_pick_order.as_ref().map(candidates).transpose()?;
     let named_lanes = kw.named_lanes.as_ref().map(|o| named(o, "named_lanes", false)).transpose()?;

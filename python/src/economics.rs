@@ -872,6 +872,12 @@ impl Fast for BreakerFast {
             BreakerOp::RecordFailure => breaker::BreakerCounts { consecutive: counts.consecutive + 1, total: counts.total + 1 },
             BreakerOp::RecordSuccess => breaker::BreakerCounts { consecutive: 0, total: counts.total },
         };
+        if next.consecutive < 0 || next.total < 0 {
+            // The original builds `BreakerCounts(...)` from these, whose
+            // check refuses a negative count (counts made without running
+            // that check, as a hostile caller can): let it raise.
+            return Ok(None);
+        }
         let Some((verdict_cls, transition_cls, states)) = &self.out else {
             return Ok(Some(match self.op {
                 BreakerOp::Classify => Bound::new(py, PyBreakerVerdict::judge(counts, policy))?.into_any(),

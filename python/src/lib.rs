@@ -137,11 +137,33 @@ fn _dispatch_exact<'py>(
     }
 }
 
-/// Whether `obj` holds exact built-in JSON types only (see `_dispatch_exact`).
+/// Whether `obj` holds exact built-in JSON types only (see
+/// `_dispatch_exact`); with `tuples=False` no tuple either (a fold that hands
+/// the caller's records back would answer with lists), with `finite=True` no
+/// infinite float (which the reference's `int()` refuses with OverflowError).
 #[crate::guard]
 #[pyfunction]
-fn _is_exact(obj: &Bound<'_, PyAny>) -> bool {
-    convert::json_value(obj, 0).is_some()
+#[pyo3(signature = (obj, tuples=true, finite=false))]
+fn _is_exact(obj: &Bound<'_, PyAny>, tuples: bool, finite: bool) -> bool {
+    fn plain(v: &Bound<'_, PyAny>, tuples: bool, finite: bool, depth: usize) -> bool {
+        if depth > dos_core::pyjson::MAX_DEPTH {
+            return false;
+        }
+        if let Ok(l) = v.cast_exact::<pyo3::types::PyList>() {
+            return l.iter().all(|x| plain(&x, tuples, finite, depth + 1));
+        }
+        if let Ok(t) = v.cast_exact::<pyo3::types::PyTuple>() {
+            return tuples && t.iter().all(|x| plain(&x, tuples, finite, depth + 1));
+        }
+        if let Ok(d) = v.cast_exact::<pyo3::types::PyDict>() {
+            return d.iter().all(|(k, x)| k.is_exact_instance_of::<PyString>() && plain(&x, tuples, finite, depth + 1));
+        }
+        if let Ok(f) = v.cast_exact::<pyo3::types::PyFloat>() {
+            return !finite || !f.value().is_infinite();
+        }
+        convert::json_value(v, depth).is_some()
+    }
+    plain(obj, tuples, finite, 0)
 }
 
 /// Every envelope operation name.
