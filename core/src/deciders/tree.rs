@@ -270,6 +270,22 @@ mod tests {
         assert!(!lane_trees_disjoint(&["Stra\u{df}e/"], &["STRASSE/x"]));
     }
 
+    #[test]
+    fn a_lane_the_host_decided_counts_as_decided() {
+        let req = ["src/"];
+        let lookup = |lane: &str| match lane {
+            "docs" => SiblingTree::Entries(vec!["docs/".into()]),
+            "yes" => SiblingTree::Decided(true),
+            "no" => SiblingTree::Decided(false),
+            _ => SiblingTree::Entries(Vec::new()),
+        };
+        assert!(tree_disjoint_from_all_live_with(&req, &["docs", "yes"], &lookup));
+        assert!(!tree_disjoint_from_all_live_with(&req, &["docs", "no"], &lookup));
+        assert!(!tree_disjoint_from_all_live_with(&req, &["yes", "unknown"], &lookup));
+        assert!(!tree_disjoint_from_all_live_with(&req, &["yes", ""], &lookup));
+        assert!(tree_disjoint_from_all_live_with(&req, &[], &lookup));
+    }
+
     /// `norm_tree_prefix` spelled step by step, as the reference does it.
     fn norm_plain(p: &str) -> String {
         let folded = pystr::casefold(pystr::strip(&p.replace('\\', "/")));
