@@ -92,7 +92,6 @@ impl NativeFunction {
     }
 
     fn invoke<'py>(&self, py: Python<'py>, a: &CallArgs<'_, 'py>) -> PyResult<Bound<'py, PyAny>> {
-        RAISED.with(|r| r.set(std::ptr::null_mut()));
         match self.fast.call(py, a) {
             Ok(Some(out)) => Ok(out),
             Err(e) if is_raised(py, &e) => Err(e),
@@ -106,7 +105,7 @@ impl NativeFunction {
 
 thread_local! {
     /// The exception value a fast path marked with [`raised`] (compared by
-    /// identity, never dereferenced).
+    /// identity, never dereferenced; cleared when the error is looked at).
     static RAISED: std::cell::Cell<*mut ffi::PyObject> = const { std::cell::Cell::new(std::ptr::null_mut()) };
 }
 
