@@ -173,10 +173,12 @@ fn ops() -> Vec<&'static str> {
     envelope::op_names()
 }
 
+/// A policy object, its `programs` frozenset, and their native form.
+type CachedPolicy = (Py<PyAny>, Py<PyAny>, exec_capability::ExecCapabilityPolicy);
+
 thread_local! {
-    /// The last non-default policy seen: the policy and its `programs`
-    /// frozenset (by identity), and their native form.
-    static POLICY_CACHE: RefCell<Option<(Py<PyAny>, Py<PyAny>, exec_capability::ExecCapabilityPolicy)>> = const { RefCell::new(None) };
+    /// The last non-default policy seen (compared by identity).
+    static POLICY_CACHE: RefCell<Option<CachedPolicy>> = const { RefCell::new(None) };
 }
 
 /// Run `f` on the native form of `policy` (anything with `.programs`).

@@ -432,7 +432,8 @@ pub(crate) fn _as_function<'py>(
     let obj = unsafe {
         let tp_ptr = tp.as_ptr() as *mut ffi::PyTypeObject;
         let alloc = ffi::PyType_GetSlot(tp_ptr, ffi::Py_tp_alloc);
-        let alloc: ffi::allocfunc = if alloc.is_null() { ffi::PyType_GenericAlloc } else { std::mem::transmute(alloc) };
+        let alloc: ffi::allocfunc =
+            if alloc.is_null() { ffi::PyType_GenericAlloc } else { std::mem::transmute::<*mut std::os::raw::c_void, ffi::allocfunc>(alloc) };
         let raw = alloc(tp_ptr, 0);
         if raw.is_null() {
             return Err(PyErr::fetch(py));

@@ -24,7 +24,7 @@ pub fn guard(attr: TokenStream, item: TokenStream) -> TokenStream {
     }
     let mut item = parse_macro_input!(item as Item);
     match &mut item {
-        Item::Fn(f) => wrap(&mut f.sig, &mut *f.block),
+        Item::Fn(f) => wrap(&mut f.sig, &mut f.block),
         Item::Impl(imp) => {
             for it in imp.items.iter_mut() {
                 if let syn::ImplItem::Fn(f) = it {
