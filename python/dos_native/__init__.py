@@ -14,7 +14,8 @@ from __future__ import annotations
 import os as _os
 
 from . import _native
-from ._native import ABI_VERSION, REFERENCE_VERSION, DosError, call, dispatch, ops
+from ._native import ABI_VERSION, REFERENCE_VERSION, call, dispatch, ops
+from ._native import BadArgsError, BusyError, DosError, DosIOError, InternalError
 from ._native import __version__ as __version__
 from . import (
     _tree,
@@ -42,6 +43,10 @@ __all__ = [
     "ABI_VERSION",
     "REFERENCE_VERSION",
     "DosError",
+    "BadArgsError",
+    "BusyError",
+    "DosIOError",
+    "InternalError",
     "call",
     "dispatch",
     "ops",

@@ -1,15 +1,19 @@
 """Swap the installed ``dos`` package's ported deciders for native ones.
 
-Each swapped function keeps the reference's signature and returns the
-reference's own result types. When the native side cannot serve a call (an
-argument type it does not take, a lone surrogate, a Python callable it cannot
-see through), the original function runs instead, so acceleration never
-changes an answer or raises where the reference would not.
+Each swapped function binds its arguments exactly as the reference's does
+(``inspect.signature`` reports the reference's own) and returns the
+reference's own result types. The native side takes exact built-in types
+only (``type(x) is str``, not ``isinstance``, down to the items of lists and
+dicts); when it cannot serve a call (a subclass, an enum member where the
+reference expects text, a lone surrogate, a Python callable it cannot see
+through), the original function runs instead, so acceleration never changes
+an answer or raises where the reference would not.
 """
 from __future__ import annotations
 
 import functools
 import importlib
+import inspect
 import sys
 from typing import Callable
 
@@ -51,9 +55,60 @@ def _with_dicts(factory):
 
 
 def _wrapped(fast, original):
-    """The native function as a builtin with the original's name, module,
-    docstring and signature."""
+    """The native function as a callable with the original's name, module,
+    docstring and signature (``__wrapped__`` is the original)."""
     return _typed.native(fast, original)
+
+
+#: What a ``serve`` function of :func:`same_signature` returns to hand the
+#: call to the original function.
+FALLBACK = object()
+
+
+def same_signature(original: Callable, serve: Callable[[dict], object]) -> Callable:
+    """A Python function that binds its arguments exactly as ``original``
+    does (the same parameters, kinds and default objects: a wrong call
+    raises the same TypeError before anything runs), then calls
+    ``serve(arguments)`` with every parameter by name, defaults filled in.
+    When ``serve`` returns :data:`FALLBACK`, ``original`` runs on the same
+    arguments; what ``serve`` raises propagates. ``functools.update_wrapper``
+    gives it the original's name, docstring and ``__wrapped__``, so
+    ``inspect.signature`` reports the original's own signature."""
+    sig = inspect.signature(original)
+    params, names, call = [], [], []
+    env: dict = {"__serve": serve, "__original": original, "__FALLBACK": FALLBACK}
+    star = False
+    kinds = [p.kind for p in sig.parameters.values()]
+    for i, p in enumerate(sig.parameters.values()):
+        text = p.name
+        if p.default is not p.empty:
+            env[f"__d{i}"] = p.default
+            text += f"=__d{i}"
+        if p.kind is p.VAR_POSITIONAL:
+            text, star = f"*{p.name}", True
+            call.append(f"*{p.name}")
+        elif p.kind is p.VAR_KEYWORD:
+            text = f"**{p.name}"
+            call.append(f"**{p.name}")
+        elif p.kind is p.KEYWORD_ONLY:
+            if not star:
+                params.append("*")
+                star = True
+            call.append(f"{p.name}={p.name}")
+        else:
+            call.append(p.name)
+        params.append(text)
+        names.append(p.name)
+        if p.kind is p.POSITIONAL_ONLY and (i + 1 == len(kinds) or kinds[i + 1] is not p.POSITIONAL_ONLY):
+            params.append("/")
+    ns = "{" + ", ".join(f"{n!r}: {n}" for n in names) + "}"
+    src = (f"def {original.__name__}({', '.join(params)}):\n"
+           f"    __r = __serve({ns})\n"
+           f"    if __r is __FALLBACK:\n"
+           f"        return __original({', '.join(call)})\n"
+           f"    return __r\n")
+    exec(compile(src, f"<dos_native swap of {original.__module__}.{original.__qualname__}>", "exec"), env)
+    return functools.update_wrapper(env[original.__name__], original)
 
 
 def _liveness_classify(m, original):
@@ -82,7 +137,12 @@ def _breaker(op: str):
 
 def _tree_fn(name: str):
     def factory(m, original):
-        return _wrapped(_native.bind_tree(name, original), original)
+        slow = None
+        if name == "tree_disjoint_from_all_live":
+            # What the original calls for one live lane, looked up when called.
+            def slow(requested_tree, tree, m=m):
+                return m.lane_trees_disjoint(requested_tree, tree)
+        return _wrapped(_native.bind_tree(name, original, slow), original)
 
     return factory
 

@@ -7,15 +7,17 @@ caller's callables and predicate objects back at the points the reference
 calls them; whatever libdos cannot take (an argument of another type, a lone
 surrogate, a predicate refusal whose reason is not a str) goes to the
 original function. ``dos.lane_overlap.overlap_verdict`` and
-``dos.lock_modes.*`` fall back the same way.
+``dos.lock_modes.*`` bind their arguments as the originals do and fall back
+the same way on anything but exact built-in types (and, for a lock mode,
+the reference's own ``LockMode`` members).
 """
 from __future__ import annotations
 
-import functools
 import importlib
 
-from . import _native
-from ._accelerate import _SWAPPED, register
+from . import _native, _typed
+from ._accelerate import _SWAPPED, FALLBACK, register, same_signature
+from ._native import BadArgsError
 
 
 def _original(module: str, attr: str, current):
@@ -35,6 +37,8 @@ def _bind_reference(**originals) -> None:
         "prefix_policy": importlib.import_module("dos.overlap_policy").PrefixOverlapPolicy,
         "built_in_predicates": adm.built_in_predicates,
         "ensure": importlib.import_module("dos.config").ensure,
+        "config_type": importlib.import_module("dos.config").SubstrateConfig,
+        "lanes_type": importlib.import_module("dos.config").LaneTaxonomy,
         "fallback_arbitrate": originals.get("arbitrate") or _original("dos.arbiter", "arbitrate", arb.arbitrate),
         "fallback_run_predicates": originals.get("run_predicates")
         or _original("dos.admission", "run_predicates", adm.run_predicates),
@@ -44,60 +48,70 @@ def _bind_reference(**originals) -> None:
 
 def _arbitrate(ref_mod, original):
     _bind_reference(arbitrate=original)
-    return _native.arbitrate_ref
+    return _typed.native(_native.bind_arbiter_ref("arbitrate", original), original)
 
 
 def _arbitrate_lane(ref_mod, original):
     _bind_reference(arbitrate=_original("dos.arbiter", "arbitrate", original))
-    return _native.arbitrate_ref
+    return _typed.native(_native.bind_arbiter_ref("arbitrate", original), original)
 
 
 def _run_predicates(ref_mod, original):
     _bind_reference(run_predicates=original)
-    return _native.run_predicates_ref
+    return _typed.native(_native.bind_arbiter_ref("run_predicates", original), original)
 
 
 def _overlap_verdict(ref_mod, original):
     Decision = ref_mod.OverlapDecision
     verdicts = {m.value: m for m in ref_mod.Verdict}
-    default = ref_mod.OVERLAP_RATIO_MAX
-    dispatch, new = _native.dispatch, object.__new__
+    exact, new = _native._dispatch_exact, object.__new__
 
-    @functools.wraps(original)
-    def overlap_verdict(requested_tree, lease_tree, *, ratio_max=default):
+    def serve(a):
+        ratio_max = a["ratio_max"]
+        if type(ratio_max) is not float and type(ratio_max) is not int:
+            return FALLBACK
         try:
-            if type(ratio_max) is not float and type(ratio_max) is not int:
-                raise TypeError
-            d = dispatch("lane_overlap.overlap_verdict", {
-                "requested_tree": requested_tree, "lease_tree": lease_tree, "ratio_max": ratio_max})
-            v = verdicts[d["verdict"]]
-        except Exception:
-            return original(requested_tree, lease_tree, ratio_max=ratio_max)
+            d = exact("lane_overlap.overlap_verdict", a)
+        except BadArgsError:
+            return FALLBACK
+        if d is NotImplemented:
+            return FALLBACK
         out = new(Decision)
         f = out.__dict__
-        f["verdict"] = v
+        f["verdict"] = verdicts[d["verdict"]]
         f["shared"] = d["shared"]
         f["requested"] = d["requested"]
         f["reason"] = d["reason"]
         return out
 
-    return overlap_verdict
+    return same_signature(original, serve)
 
 
-def _lock(op: str, names: tuple):
+def _lock(op: str, modes: tuple):
+    """``modes_compatible`` / ``region_conflict``: a mode is an exact ``str``
+    or one of the reference's own ``LockMode`` members (read as its value);
+    anything else runs the original."""
+
     def factory(ref_mod, original):
-        dispatch = _native.dispatch
+        exact = _native._dispatch_exact
+        members = {id(m): m.value for m in ref_mod.LockMode}
 
-        @functools.wraps(original)
-        def swapped(*args):
+        def serve(a):
+            args = dict(a)
+            for k in modes:
+                v = args[k]
+                if type(v) is not str:
+                    v = members.get(id(v))
+                    if v is None:
+                        return FALLBACK
+                    args[k] = v
             try:
-                if len(args) != len(names):
-                    raise TypeError
-                return dispatch(op, dict(zip(names, args)))
-            except Exception:
-                return original(*args)
+                out = exact(op, args)
+            except BadArgsError:
+                return FALLBACK
+            return FALLBACK if out is NotImplemented else out
 
-        return swapped
+        return same_signature(original, serve)
 
     return factory
 
@@ -107,5 +121,4 @@ register("dos.arbiter", "arbitrate_lane", _arbitrate_lane)
 register("dos.admission", "run_predicates", _run_predicates)
 register("dos.lane_overlap", "overlap_verdict", _overlap_verdict)
 register("dos.lock_modes", "modes_compatible", _lock("lock_modes.modes_compatible", ("a", "b")))
-register("dos.lock_modes", "region_conflict", _lock(
-    "lock_modes.region_conflict", ("requested_tree", "requested_mode", "lease_tree", "lease_mode")))
+register("dos.lock_modes", "region_conflict", _lock("lock_modes.region_conflict", ("requested_mode", "lease_mode")))

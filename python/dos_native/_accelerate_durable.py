@@ -1,43 +1,46 @@
 """accelerate() entries for the id, run-id, verdict-journal, intent-ledger
-and export-cursor modules. Each swap answers with the same plain values the
-reference returns (ints, bools, tuples, lists of dicts); anything the native
-side refuses runs the original. File readers are swapped only for calls that
-name their file, so the reference keeps resolving its own default paths."""
+and export-cursor modules. Each swap binds its arguments exactly as the
+reference's function does and answers with the same plain values the
+reference returns (ints, bools, tuples, lists of dicts). The native side
+takes only exact built-in types (a ``config`` object and a ``path`` aside,
+which only locate files); anything else, and any call it refuses, runs the
+original. File readers are swapped only for calls that name their file, so
+the reference keeps resolving its own default paths. A lock that stays
+busy raises ``BusyError``, a ``TimeoutError`` as the reference raises."""
 from __future__ import annotations
 
-import functools
-
 from . import export_cursor, id_alloc, intent_ledger, run_id, verdict_journal
-from ._accelerate import register
+from ._accelerate import FALLBACK, register, same_signature
+from ._native import BusyError, InternalError, _is_exact
+
+#: Arguments that locate files rather than carry data.
+_LOCATORS = frozenset({"config", "path", "cfg"})
+
+
+def _serving(native, *, need_path: bool = False):
+    def factory(ref_mod, original):
+        def serve(a):
+            if need_path and a.get("path") is None:
+                return FALLBACK
+            if not all(_is_exact(v) for k, v in a.items() if k not in _LOCATORS):
+                return FALLBACK
+            try:
+                return native(**a)
+            except (BusyError, InternalError):
+                raise
+            except Exception:
+                return FALLBACK
+        return same_signature(original, serve)
+    return factory
 
 
 def _plain(native):
-    def factory(ref_mod, original):
-        @functools.wraps(original)
-        def swapped(*args, **kwargs):
-            try:
-                return native(*args, **kwargs)
-            except TimeoutError:
-                raise
-            except Exception:
-                return original(*args, **kwargs)
-        return swapped
-    return factory
+    return _serving(native)
 
 
 def _with_path(native):
     """Serve only calls that pass ``path=`` explicitly."""
-    def factory(ref_mod, original):
-        @functools.wraps(original)
-        def swapped(*args, **kwargs):
-            if kwargs.get("path") is None:
-                return original(*args, **kwargs)
-            try:
-                return native(*args, **kwargs)
-            except Exception:
-                return original(*args, **kwargs)
-        return swapped
-    return factory
+    return _serving(native, need_path=True)
 
 
 register("dos.id_alloc", "allocate", _plain(id_alloc.allocate))

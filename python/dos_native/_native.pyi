@@ -17,9 +17,19 @@ REFERENCE_VERSION: str
 CROSS_PLATFORM_CODE_EXEC: frozenset[str]
 WRAPPER_TOKENS: frozenset[str]
 
-class DosError(ValueError):
+class DosError(Exception):
+    """Base of every error libdos raises; ``code`` is the envelope error code."""
+
     code: str
     message: str
+
+class BadArgsError(DosError, ValueError): ...  # BAD_ARGS, BAD_JSON, BAD_REQUEST, ABI_MISMATCH, UNKNOWN_OP, BAD_CONFIG
+class BusyError(DosError, TimeoutError): ...  # BUSY
+class DosIOError(DosError, OSError): ...  # IO_ERROR
+class InternalError(DosError, RuntimeError): ...  # INTERNAL: a caught panic
+
+def _error(code: str, message: str) -> DosError: ...
+def _panic_probe(where: str) -> Any: ...
 
 def call(request: str | bytes) -> str: ...
 def dispatch(op: str, args: Optional[dict[str, Any]] = None, config: Optional[dict[str, Any]] = None) -> Any: ...
@@ -27,7 +37,7 @@ def ops() -> list[str]: ...
 
 class NativeFunction:
     """A callable served natively when it can, by ``fallback`` otherwise
-    (the ``__self__`` of the builtin functions ``_as_function`` makes)."""
+    (the ``__self__`` of the callables ``_as_function`` makes)."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any: ...
     def native_only(self, *args: Any, **kwargs: Any) -> Any: ...
@@ -36,7 +46,15 @@ class NativeFunction:
     @property
     def native_op(self) -> str: ...
 
-def _as_function(nf: NativeFunction, name: str, doc: str, module: str) -> Callable[..., Any]: ...
+class NativeCallable:
+    """What ``_as_function`` makes: called through vectorcall, with a
+    ``__dict__`` (``functools.update_wrapper`` fills it)."""
+
+    __self__: NativeFunction
+    __wrapped__: Callable[..., Any]
+    def __call__(self, *args: Any, **kwargs: Any) -> Any: ...
+
+def _as_function(nf: NativeFunction, name: str, doc: str, module: str) -> NativeCallable: ...
 
 # -- exec_capability -------------------------------------------------------------
 

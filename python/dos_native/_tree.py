@@ -68,9 +68,16 @@ def _tree_disjoint_from_all_live(
     )
 
 
+def _pair_disjoint(tree_a, tree_b) -> bool:
+    """``lane_trees_disjoint`` for one live lane whose looked-up tree holds
+    entries libdos cannot read as text (``tree_disjoint_from_all_live``)."""
+    return lane_trees_disjoint(tree_a, tree_b)
+
+
 def _bind(name: str, slow: _typed.F) -> _typed.F:
     slow.__name__ = slow.__qualname__ = name
-    return _typed.native(_native.bind_tree(name, slow), slow)
+    pair = _pair_disjoint if name == "tree_disjoint_from_all_live" else None
+    return _typed.native(_native.bind_tree(name, slow, pair), slow)
 
 
 norm_tree_prefix = _bind("norm_tree_prefix", _norm_tree_prefix)

@@ -12,7 +12,7 @@ without changing them. All three run in libdos:
 An OPEN verdict names the escalation the policy declares (NONE, JUDGE or
 HUMAN); a threshold of 0 turns its rung off. Counts and thresholds passed in
 are ints that fit in 64 bits on the native side (counts coming back may be
-larger); anything else raises ``DosError`` (a ``ValueError``).
+larger); anything else raises ``BadArgsError`` (a ``DosError`` and a ``ValueError``).
 """
 from __future__ import annotations
 

@@ -91,7 +91,7 @@ ReadabilityVerdict = _native.ReadabilityVerdict
 def _tag(family: str, version: int = 1) -> dict:
     """The ``{"schema": {"family", "version"}}`` fragment a writer merges into
     a record (checked in libdos): the family must be a non-empty string and
-    the version at least 1, else ``DosError`` (a ``ValueError``)."""
+    the version at least 1, else ``BadArgsError`` (a ``DosError`` and a ``ValueError``)."""
     return _dispatch("durable_schema.tag", {"family": family, "version": version})
 
 

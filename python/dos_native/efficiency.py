@@ -11,7 +11,7 @@ Two counts the environment measured go in, ``work`` and ``tokens``, and
 * otherwise EFFICIENT.
 
 Counts are ints that fit in 64 bits on the native side; the floor is an int
-or a float. Anything else raises ``DosError`` (a ``ValueError``).
+or a float. Anything else raises ``BadArgsError`` (a ``DosError`` and a ``ValueError``).
 """
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ with the reference's processes (same files, same lock protocol).
 through a temporary file and a rename, and returns it; ``peek`` reads the last
 id without locking. Scopes live in ``$DISPATCH_ID_ALLOC_DIR``, else
 ``id-alloc`` under the workspace's state home. A busy lock raises
-``TimeoutError``, as the reference does.
+``BusyError``, a ``TimeoutError`` as the reference raises.
 """
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Optional
 
 from . import _paths
-from ._native import DosError
 from ._native import dispatch as _dispatch
 
 __all__ = ["DEFAULT_START", "DEFAULT_RETRIES", "DEFAULT_RETRY_INTERVAL", "DEFAULT_LOCK_TTL_SECONDS",
@@ -46,14 +45,9 @@ def allocate(config, scope_key: str, *, start: int = DEFAULT_START, owner: Optio
         raise ValueError("scope_key is required")
     args = {"dir": str(_alloc_dir(config)), "scope_key": scope_key, "start": start, "owner": owner,
             "retries": retries, "retry_interval": float(retry_interval), "ttl_seconds": float(ttl_seconds)}
-    try:
-        return _dispatch("id_alloc.allocate", args)
-    except DosError as e:
-        if getattr(e, "code", None) == "BUSY":
-            raise TimeoutError(getattr(e, "message", str(e))) from None
-        if getattr(e, "code", None) == "IO_ERROR":
-            raise OSError(getattr(e, "message", str(e))) from None
-        raise
+    # A busy lock raises BusyError (a TimeoutError), a file-system error
+    # DosIOError (an OSError): the classes carry the reference's types.
+    return _dispatch("id_alloc.allocate", args)
 
 
 def peek(config, scope_key: str) -> Optional[int]:

@@ -110,33 +110,42 @@ def encode_line(entry: dict) -> str:
 
 
 def _register() -> None:
-    """accelerate(): serve ``dos.lane_journal``'s file reads and folds natively."""
-    import functools
-
-    from ._accelerate import register
+    """accelerate(): serve ``dos.lane_journal``'s file reads and folds
+    natively (the folds on entries of exact built-in types only)."""
+    from ._accelerate import FALLBACK, register, same_signature
+    from ._native import BusyError, InternalError, _is_exact
 
     def plain_path_reader(native):
         def factory(ref_mod, original):
-            @functools.wraps(original)
-            def swapped(path=None):
+            def serve(a):
+                path = a["path"]
                 try:
-                    p = path if path is not None else ref_mod._journal_path()
-                    return native(p)
+                    return native(path if path is not None else ref_mod._journal_path())
+                except (BusyError, InternalError):
+                    raise
                 except Exception:
-                    return original(path)
-            return swapped
+                    return FALLBACK
+            return same_signature(original, serve)
         return factory
 
     def fold(native):
         def factory(ref_mod, original):
-            @functools.wraps(original)
-            def swapped(entries):
-                entries = list(entries)
+            def serve(a):
+                entries = a["entries"]
+                if type(entries) is not list and type(entries) is not tuple:
+                    return FALLBACK
+                # Records of exact built-in types, no tuple inside (the fold
+                # answers with the records' lists), no infinite float (the
+                # reference's int() of one raises).
+                if not all(_is_exact(e, tuples=False, finite=True) for e in entries):
+                    return FALLBACK
                 try:
-                    return native(entries)
+                    return native(list(entries))
+                except InternalError:
+                    raise
                 except Exception:
-                    return original(entries)
-            return swapped
+                    return FALLBACK
+            return same_signature(original, serve)
         return factory
 
     register("dos.lane_journal", "read_all", plain_path_reader(read_all))

@@ -49,7 +49,7 @@ def acquire(config, *, lane: str, kind: str, tree: list, owner: str, loop_ts: st
             extra_leases: Optional[list] = None, run_id: str = "") -> LaneLeaseResult:
     """Arbitrate ``lane`` against the live leases (plus ``extra_leases``) and
     append the ACQUIRE (or a REFUSE record), all under the lane-lease mutex.
-    Raises ``DosError`` with code ``BUSY`` when the mutex stays held."""
+    Raises ``BusyError`` (a ``TimeoutError``, code ``BUSY``) when the mutex stays held."""
     from .arbiter import LaneDecision
 
     args = {"journal": _journal(config), "lane": lane, "kind": kind, "tree": list(tree), "owner": owner,
@@ -135,37 +135,36 @@ def compact_journal(config, *, owner: str = "journal-compact") -> CompactResult:
 
 def _register() -> None:
     """accelerate(): the live sets and the lease verbs natively, answering
-    with the reference's own result types. A call the native side cannot
-    serve exactly (lock settings other than the defaults, entry-point
-    plugin predicates, a config that cannot cross) runs the original; a
-    lock that stays busy raises ``TimeoutError`` as the reference does."""
-    import functools
-
-    from ._accelerate import register
-    from ._native import DosError
+    with the reference's own result types. Each swap binds its arguments as
+    the reference's verb does. A call the native side cannot serve exactly
+    (lock settings other than the defaults, entry-point plugin predicates, a
+    config that cannot cross, an argument that is not of an exact built-in
+    type) runs the original; a lock that stays busy raises ``BusyError``, a
+    ``TimeoutError`` as the reference raises."""
+    from ._accelerate import FALLBACK, register, same_signature
+    from ._native import BadArgsError, _dispatch_exact
 
     def journal_of(ref_mod, config) -> str:
         return os.fspath(ref_mod._journal_path(config))
 
     def run(op, args, config=None):
+        """The native verb; FALLBACK when it cannot take these values."""
         try:
-            return dispatch(op, args, config)
-        except DosError as e:
-            if e.code == "BUSY":
-                raise TimeoutError(f"lane-lease lock busy ({e.message})") from None
-            raise
+            out = _dispatch_exact(op, args, config)
+        except BadArgsError:
+            return FALLBACK
+        return FALLBACK if out is NotImplemented else out
 
     def live_factory(ref_mod, original):
-        @functools.wraps(original)
-        def swapped(config, *, expire_dead=False):
+        def serve(a):
+            if type(a["expire_dead"]) is not bool:
+                return FALLBACK
             try:
-                return run("lane_lease.live_leases", {"journal": journal_of(ref_mod, config),
-                                                      "expire_dead": bool(expire_dead)})
-            except TimeoutError:
-                raise
+                journal = journal_of(ref_mod, a["config"])
             except Exception:
-                return original(config, expire_dead=expire_dead)
-        return swapped
+                return FALLBACK
+            return run("lane_lease.live_leases", {"journal": journal, "expire_dead": a["expire_dead"]})
+        return same_signature(original, serve)
 
     def acquire_factory(ref_mod, original):
         from dos import admission as ref_admission
@@ -173,47 +172,47 @@ def _register() -> None:
 
         defaults = (ref_mod.DEFAULT_RETRIES, ref_mod.DEFAULT_RETRY_INTERVAL, ref_mod.DEFAULT_TTL_SECONDS)
 
-        @functools.wraps(original)
-        def swapped(config, *, lane, kind, tree, owner, loop_ts="", extra_leases=None,
-                     retries=defaults[0], retry_interval=defaults[1], ttl_seconds=defaults[2], run_id=""):
-            call = dict(lane=lane, kind=kind, tree=tree, owner=owner, loop_ts=loop_ts, extra_leases=extra_leases,
-                        retries=retries, retry_interval=retry_interval, ttl_seconds=ttl_seconds, run_id=run_id)
+        def serve(a):
+            config = a["config"]
+            settings = (a["retries"], a["retry_interval"], a["ttl_seconds"])
+            if not all(type(v) is type(d) and v == d for v, d in zip(settings, defaults)):
+                return FALLBACK  # non-default lock settings
             try:
-                if (retries, retry_interval, ttl_seconds) != defaults:
-                    raise TypeError("non-default lock settings")
                 plugins = ref_admission.active_predicates(config=config)
                 if len(plugins) != len(ref_admission.built_in_predicates(config=config)):
-                    raise TypeError("entry-point predicates")
-                args = {"journal": journal_of(ref_mod, config), "lane": lane, "kind": kind, "tree": list(tree),
-                        "owner": owner, "loop_ts": loop_ts, "run_id": run_id}
-                if extra_leases:
-                    args["extra_leases"] = list(extra_leases)
+                    return FALLBACK  # entry-point predicates
+                args = {"journal": journal_of(ref_mod, config), "lane": a["lane"], "kind": a["kind"],
+                        "tree": a["tree"], "owner": a["owner"], "loop_ts": a["loop_ts"], "run_id": a["run_id"]}
+                if a["extra_leases"]:
+                    args["extra_leases"] = a["extra_leases"]
                 native_cfg = _native_config(config)
             except Exception:
-                return original(config, **call)
+                return FALLBACK
             out = run("lane_lease.acquire", args, native_cfg)
+            if out is FALLBACK:
+                return out
             d = out["decision"]
             decision = RefDecision(d["outcome"], lane=d["lane"], lane_kind=d["lane_kind"], tree=d["tree"],
                                    auto_picked=d["auto_picked"], reason=d["reason"],
                                    free_clusters=d["free_clusters"], pick_count=d["pick_count"])
-            return ref_mod.LaneLeaseResult(decision=decision, journaled=out["journaled"], owner=owner)
-        return swapped
+            return ref_mod.LaneLeaseResult(decision=decision, journaled=out["journaled"], owner=a["owner"])
+        return same_signature(original, serve)
 
     def simple(op, fields, result=None):
-        """A verb whose keyword arguments pass straight through."""
+        """A verb whose keyword arguments pass straight through (a None
+        value is left out, as the native verb reads an absent one)."""
         def factory(ref_mod, original):
-            @functools.wraps(original)
-            def swapped(config, **kw):
+            def serve(a):
                 try:
-                    if set(kw) - set(fields):
-                        raise TypeError("unexpected argument")
-                    args = {"journal": journal_of(ref_mod, config)}
-                    args.update({k: v for k, v in kw.items() if v is not None})
+                    args = {"journal": journal_of(ref_mod, a["config"])}
                 except Exception:
-                    return original(config, **kw)
+                    return FALLBACK
+                args.update({k: a[k] for k in fields if a[k] is not None})
                 out = run(op, args)
-                return out if result is None else getattr(ref_mod, result)(**out)
-            return swapped
+                if out is FALLBACK or result is None:
+                    return out
+                return getattr(ref_mod, result)(**out)
+            return same_signature(original, serve)
         return factory
 
     register("dos.lane_lease", "live_leases", live_factory)

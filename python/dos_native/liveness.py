@@ -11,8 +11,8 @@ the clock) and ``classify`` only reads those numbers, in libdos:
 * no heartbeat, or an older one: STALLED.
 
 Field types follow the reference; the native side takes ints that fit in 64
-bits (and a bool or None for ``process_alive``) and raises ``DosError`` (a
-``ValueError``) for anything else.
+bits (and a bool or None for ``process_alive``) and raises ``BadArgsError``
+(a ``DosError`` and a ``ValueError``) for anything else.
 """
 from __future__ import annotations
 

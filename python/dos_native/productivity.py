@@ -9,7 +9,7 @@ is the host's) and ``classify`` reads the trend, in libdos:
 * otherwise PRODUCTIVE.
 
 Deltas and policy values are ints that fit in 64 bits on the native side;
-anything else raises ``DosError`` (a ``ValueError``).
+anything else raises ``BadArgsError`` (a ``DosError`` and a ``ValueError``).
 """
 from __future__ import annotations
 

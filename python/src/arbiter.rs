@@ -16,7 +16,7 @@ use dos_core::deciders::admission::{
 };
 use dos_core::deciders::arbiter::{self as core, ArbiterError, ArbitrateRequest, Candidate, Hooks, NamedLane, Pick};
 use dos_core::deciders::overlap_policy::OverlapPolicy;
-use dos_core::pyjson::{Int, Value};
+use dos_core::pyjson::Value;
 use dos_core::pystr;
 use pyo3::exceptions::{PyException, PyTypeError};
 use pyo3::intern;
@@ -37,6 +37,10 @@ struct Flavour {
     ensure: Py<PyAny>,
     fallback_arbitrate: Option<Py<PyAny>>,
     fallback_run_predicates: Option<Py<PyAny>>,
+    /// When set, the classes a config object and its `lanes` must be
+    /// exactly (the reference's `SubstrateConfig` and `LaneTaxonomy`): a
+    /// look-alike may answer the reference's method calls differently.
+    config_types: Option<(Py<PyAny>, Py<PyAny>)>,
     /// Where `decision`'s slots live in its instances, when it is a
     /// `__slots__` class whose layout was verified at bind time.
     decision_slots: Option<[isize; 8]>,
@@ -90,6 +94,7 @@ fn flavour(slot: &Mutex<Option<Arc<Flavour>>>) -> PyResult<Arc<Flavour>> {
 }
 
 /// Install the classes a flavour answers with (`native` or `reference`).
+#[crate::guard]
 #[pyfunction]
 pub(crate) fn _bind_arbiter(flavour: &str, spec: &Bound<'_, PyDict>) -> PyResult<()> {
     let get = |k: &str| -> PyResult<Py<PyAny>> {
@@ -108,6 +113,10 @@ pub(crate) fn _bind_arbiter(flavour: &str, spec: &Bound<'_, PyDict>) -> PyResult
         ensure: get("ensure")?,
         fallback_arbitrate: opt("fallback_arbitrate")?,
         fallback_run_predicates: opt("fallback_run_predicates")?,
+        config_types: match (opt("config_type")?, opt("lanes_type")?) {
+            (Some(c), Some(l)) => Some((c, l)),
+            _ => None,
+        },
         decision_slots: None,
     };
     let f = Flavour { decision_slots: probe_slots(spec.py(), f.decision.bind(spec.py())), ..f };
@@ -140,9 +149,38 @@ fn unsupported<T>(why: impl Into<String>) -> Result<T, Fail> {
 }
 
 // ------------------------------------------------------------- conversions
+//
+// The native path takes exact built-in types only (`type(x) is str`, not
+// `isinstance`), containers and their items alike: a subclass may compare,
+// hash, iterate or print differently from what the core assumes, so
+// anything else is `Unsupported` (the reference flavour then runs the
+// original function, which reads it its own way). Truthiness is asked only
+// of exact built-ins, so no caller code runs before that check.
+
+/// Whether `o` is `None` or of exactly one of the JSON-like built-in types
+/// (whose truthiness, `str()` and iteration run no caller code).
+fn is_exact_builtin(o: &Bound<'_, PyAny>) -> bool {
+    o.is_none()
+        || o.is_exact_instance_of::<PyString>()
+        || o.is_exact_instance_of::<PyBool>()
+        || o.is_exact_instance_of::<PyInt>()
+        || o.is_exact_instance_of::<PyFloat>()
+        || o.is_exact_instance_of::<PyList>()
+        || o.is_exact_instance_of::<PyTuple>()
+        || o.is_exact_instance_of::<PyDict>()
+}
+
+/// `bool(o)` for an exact built-in; `Unsupported` for anything else.
+fn truthy(o: &Bound<'_, PyAny>, what: &str) -> Result<bool, Fail> {
+    if is_exact_builtin(o) {
+        Ok(o.is_truthy()?)
+    } else {
+        unsupported(format!("{what} is not of a built-in type"))
+    }
+}
 
 fn text(o: &Bound<'_, PyAny>, what: &str) -> Result<String, Fail> {
-    match o.cast::<PyString>() {
+    match o.cast_exact::<PyString>() {
         Ok(s) => match s.to_str() {
             Ok(t) => Ok(t.to_owned()),
             Err(_) => unsupported(format!("{what} holds a lone surrogate")),
@@ -152,7 +190,7 @@ fn text(o: &Bound<'_, PyAny>, what: &str) -> Result<String, Fail> {
 }
 
 fn borrowed_text<'a>(o: &'a Bound<'_, PyAny>, what: &str) -> Result<&'a str, Fail> {
-    match o.cast::<PyString>() {
+    match o.cast_exact::<PyString>() {
         Ok(s) => match s.to_str() {
             Ok(t) => Ok(t),
             Err(_) => unsupported(format!("{what} holds a lone surrogate")),
@@ -179,12 +217,12 @@ fn fill_at(dst: &mut Vec<String>, i: usize, src: &str) {
 /// A list or tuple of str into `dst`'s first slots; returns how many.
 fn fill_str_seq(dst: &mut Vec<String>, o: &Bound<'_, PyAny>, what: &str) -> Result<usize, Fail> {
     let mut n = 0;
-    if let Ok(l) = o.cast::<PyList>() {
+    if let Ok(l) = o.cast_exact::<PyList>() {
         for x in l.iter() {
             fill_at(dst, n, borrowed_text(&x, what)?);
             n += 1;
         }
-    } else if let Ok(t) = o.cast::<PyTuple>() {
+    } else if let Ok(t) = o.cast_exact::<PyTuple>() {
         for x in t.iter() {
             fill_at(dst, n, borrowed_text(&x, what)?);
             n += 1;
@@ -210,15 +248,15 @@ fn fill_loose_tree(dst: &mut Vec<String>, o: Option<&Bound<'_, PyAny>>, what: &s
         dst.clear();
         return Ok(());
     };
-    if !o.is_truthy()? {
+    if !truthy(o, what)? {
         dst.clear();
         return Ok(());
     }
     let mut n = 0;
     let mut one = |x: Bound<'_, PyAny>, dst: &mut Vec<String>| -> Result<(), Fail> {
-        if x.cast::<PyString>().is_ok() {
+        if x.is_exact_instance_of::<PyString>() {
             fill_at(dst, n, borrowed_text(&x, what)?);
-        } else if !x.is_truthy()? {
+        } else if !truthy(&x, what)? {
             fill_at(dst, n, "");
         } else {
             return unsupported(format!("{what} holds a non-str entry"));
@@ -226,11 +264,11 @@ fn fill_loose_tree(dst: &mut Vec<String>, o: Option<&Bound<'_, PyAny>>, what: &s
         n += 1;
         Ok(())
     };
-    if let Ok(l) = o.cast::<PyList>() {
+    if let Ok(l) = o.cast_exact::<PyList>() {
         for x in l.iter() {
             one(x, dst)?;
         }
-    } else if let Ok(t) = o.cast::<PyTuple>() {
+    } else if let Ok(t) = o.cast_exact::<PyTuple>() {
         for x in t.iter() {
             one(x, dst)?;
         }
@@ -241,10 +279,13 @@ fn fill_loose_tree(dst: &mut Vec<String>, o: Option<&Bound<'_, PyAny>>, what: &s
     Ok(())
 }
 
-/// `str(x)` (Python's own).
+/// `str(x)` (Python's own) of an exact built-in.
 fn py_str(o: &Bound<'_, PyAny>, what: &str) -> Result<String, Fail> {
-    if o.cast::<PyString>().is_ok() {
+    if o.is_exact_instance_of::<PyString>() {
         return text(o, what);
+    }
+    if !is_exact_builtin(o) {
+        return unsupported(format!("{what} is not of a built-in type"));
     }
     let s = o.str()?;
     text(s.as_any(), what)
@@ -253,7 +294,7 @@ fn py_str(o: &Bound<'_, PyAny>, what: &str) -> Result<String, Fail> {
 /// `str(x or "")`.
 fn py_str_or_empty(o: Option<&Bound<'_, PyAny>>, what: &str) -> Result<String, Fail> {
     match o {
-        Some(x) if x.is_truthy()? => py_str(x, what),
+        Some(x) if truthy(x, what)? => py_str(x, what),
         _ => Ok(String::new()),
     }
 }
@@ -261,9 +302,9 @@ fn py_str_or_empty(o: Option<&Bound<'_, PyAny>>, what: &str) -> Result<String, F
 fn value_of(o: Option<Bound<'_, PyAny>>) -> Result<Option<Value>, Fail> {
     match o {
         None => Ok(None),
-        Some(x) => match crate::to_value(&x, 0) {
-            Ok(v) => Ok(Some(v)),
-            Err(_) => Ok(Some(Value::str(x.repr()?.to_str().unwrap_or("<value>").to_owned()))),
+        Some(x) => match crate::convert::json_value(&x, 0) {
+            Some(v) => Ok(Some(v)),
+            None => unsupported("a lease field is not of a built-in type"),
         },
     }
 }
@@ -277,7 +318,7 @@ fn fill_value_str(dst: &mut Option<Value>, src: &str) {
 
 fn fill_lease_value(dst: &mut Option<Value>, o: &Option<Bound<'_, PyAny>>, what: &str) -> Result<(), Fail> {
     match o {
-        Some(x) if x.cast::<PyString>().is_ok() => fill_value_str(dst, borrowed_text(x, what)?),
+        Some(x) if x.is_exact_instance_of::<PyString>() => fill_value_str(dst, borrowed_text(x, what)?),
         other => *dst = value_of(other.clone())?,
     }
     Ok(())
@@ -287,7 +328,7 @@ fn fill_lease_value(dst: &mut Option<Value>, o: &Option<Bound<'_, PyAny>>, what:
 fn fill_folded(dst: &mut String, o: Option<&Bound<'_, PyAny>>, what: &str) -> Result<(), Fail> {
     dst.clear();
     match o {
-        Some(x) if x.cast::<PyString>().is_ok() => pystr::casefold_into(borrowed_text(x, what)?, dst),
+        Some(x) if x.is_exact_instance_of::<PyString>() => pystr::casefold_into(borrowed_text(x, what)?, dst),
         _ => pystr::casefold_into(&py_str_or_empty(o, what)?, dst),
     }
     Ok(())
@@ -295,14 +336,14 @@ fn fill_folded(dst: &mut String, o: Option<&Bound<'_, PyAny>>, what: &str) -> Re
 
 /// Read live lease `i` into `dst`, reusing its buffers.
 fn fill_lease(dst: &mut Lease, o: &Bound<'_, PyAny>, i: usize) -> Result<(), Fail> {
-    let Ok(d) = o.cast::<PyDict>() else { return unsupported(format!("live_leases[{i}] is not a dict")) };
+    let Ok(d) = o.cast_exact::<PyDict>() else { return unsupported(format!("live_leases[{i}] is not a dict")) };
     let py = o.py();
     let lane = d.get_item(intern!(py, "lane"))?;
     let kind = d.get_item(intern!(py, "lane_kind"))?;
     fill_folded(&mut dst.lane_key, lane.as_ref(), "a lease lane")?;
     match &kind {
         None => dst.kind_str.clear(),
-        Some(k) if k.cast::<PyString>().is_ok() => fill_str(&mut dst.kind_str, borrowed_text(k, "a lease lane_kind")?),
+        Some(k) if k.is_exact_instance_of::<PyString>() => fill_str(&mut dst.kind_str, borrowed_text(k, "a lease lane_kind")?),
         Some(k) => dst.kind_str = py_str(k, "a lease lane_kind")?,
     }
     fill_folded(&mut dst.kind_key, kind.as_ref(), "a lease lane_kind")?;
@@ -353,9 +394,9 @@ impl Drop for PoolGuard {
 }
 
 fn seq_items<'py>(o: &Bound<'py, PyAny>, what: &str) -> Result<Vec<Bound<'py, PyAny>>, Fail> {
-    if let Ok(l) = o.cast::<PyList>() {
+    if let Ok(l) = o.cast_exact::<PyList>() {
         Ok(l.iter().collect())
-    } else if let Ok(t) = o.cast::<PyTuple>() {
+    } else if let Ok(t) = o.cast_exact::<PyTuple>() {
         Ok(t.iter().collect())
     } else {
         unsupported(format!("{what} is not a list or tuple"))
@@ -376,8 +417,8 @@ static CONFIGS: Mutex<Vec<(Py<PyAny>, Arc<Prepared>)>> = Mutex::new(Vec::new());
 
 fn prepare(obj: &Bound<'_, PyAny>) -> Result<Prepared, Fail> {
     let py = obj.py();
-    if let Ok(d) = obj.cast::<PyDict>() {
-        let Ok(Value::Dict(v)) = crate::to_value(d.as_any(), 0) else { return unsupported("config mapping") };
+    if let Ok(d) = obj.cast_exact::<PyDict>() {
+        let Some(Value::Dict(v)) = crate::convert::json_value(d.as_any(), 0) else { return unsupported("config mapping") };
         let cfg = dos_io::workspace::from_json(&v).map_err(|e| Fail::Unsupported(Unsupported(e.message)))?;
         let prefix = OverlapPolicy::resolve(&cfg.overlap_policy_name).is_ok();
         return Ok(Prepared { cfg, prefix, inline: true });
@@ -389,13 +430,13 @@ fn prepare(obj: &Bound<'_, PyAny>) -> Result<Prepared, Fail> {
     };
     let mut trees = Vec::new();
     let t = lanes.getattr("trees").map_err(|_| Fail::Unsupported(Unsupported("lanes.trees".into())))?;
-    let Ok(t) = t.cast::<PyDict>() else { return unsupported("lanes.trees is not a dict") };
+    let Ok(t) = t.cast_exact::<PyDict>() else { return unsupported("lanes.trees is not a dict") };
     for (k, v) in t.iter() {
         trees.push((text(&k, "a lanes.trees key")?, str_seq(&v, "a lanes.trees value")?));
     }
     let mut aliases = Vec::new();
     let a = lanes.getattr("aliases").map_err(|_| Fail::Unsupported(Unsupported("lanes.aliases".into())))?;
-    let Ok(a) = a.cast::<PyDict>() else { return unsupported("lanes.aliases is not a dict") };
+    let Ok(a) = a.cast_exact::<PyDict>() else { return unsupported("lanes.aliases is not a dict") };
     for (k, v) in a.iter() {
         aliases.push((text(&k, "a lanes.aliases key")?, py_str(&v, "a lanes.aliases value")?));
     }
@@ -411,19 +452,20 @@ fn prepare(obj: &Bound<'_, PyAny>) -> Result<Prepared, Fail> {
     let name = getattr_opt(obj, "overlap_policy_name")?;
     let prefix = match &name {
         None => true,
-        Some(n) if !n.is_truthy()? => true,
-        Some(n) => n.cast::<PyString>().is_ok_and(|s| s.to_str().is_ok_and(|t| t == "prefix")),
+        Some(n) if !truthy(n, "overlap_policy_name")? => true,
+        Some(n) => n.cast_exact::<PyString>().is_ok_and(|s| s.to_str().is_ok_and(|t| t == "prefix")),
     };
     if let Some(files) = getattr_opt(obj, "kernel_runtime_files")? {
-        let files = match files.cast::<PyTuple>() {
-            Ok(_) => str_seq(&files, "kernel_runtime_files")?,
-            Err(_) => {
-                let l = PyList::empty(py);
-                for x in files.try_iter()? {
-                    l.append(x?)?;
-                }
-                str_seq(l.as_any(), "kernel_runtime_files")?
+        let files = if files.is_exact_instance_of::<PyTuple>() || files.is_exact_instance_of::<PyList>() {
+            str_seq(&files, "kernel_runtime_files")?
+        } else if files.is_exact_instance_of::<pyo3::types::PyFrozenSet>() || files.is_exact_instance_of::<pyo3::types::PySet>() {
+            let l = PyList::empty(py);
+            for x in files.try_iter()? {
+                l.append(x?)?;
             }
+            str_seq(l.as_any(), "kernel_runtime_files")?
+        } else {
+            return unsupported("kernel_runtime_files is not a tuple, list or set");
         };
         cfg.workspace = Some(WorkspaceFacts { root: String::new(), is_kernel_repo: !files.is_empty(), kernel_runtime_files: files });
     }
@@ -442,7 +484,7 @@ fn getattr_opt<'py>(o: &Bound<'py, PyAny>, name: &str) -> PyResult<Option<Bound<
 /// `_ratio_max_from_config`'s reading: None when absent or not a float.
 fn ratio_of(obj: &Bound<'_, PyAny>) -> Result<Option<f64>, Fail> {
     let Some(raw) = getattr_opt(obj, "overlap_ratio_max")? else { return Ok(None) };
-    if let Ok(f) = raw.cast::<PyFloat>() {
+    if let Ok(f) = raw.cast_exact::<PyFloat>() {
         return Ok(Some(f.value()));
     }
     let float = obj.py().get_type::<PyFloat>();
@@ -455,7 +497,7 @@ fn ratio_of(obj: &Bound<'_, PyAny>) -> Result<Option<f64>, Fail> {
 }
 
 fn prepared(obj: &Bound<'_, PyAny>) -> Result<Arc<Prepared>, Fail> {
-    if obj.cast::<PyDict>().is_ok() {
+    if obj.is_exact_instance_of::<PyDict>() {
         return prepare(obj).map(Arc::new);
     }
     if let Ok(cache) = CONFIGS.lock() {
@@ -492,16 +534,9 @@ impl<'py> PredSet<'py> {
     fn read(fl: &Flavour, list: &Bound<'py, PyAny>) -> Result<PredSet<'py>, Fail> {
         let py = list.py();
         let mut set = PredSet { files: Vec::new(), kinds: Vec::new(), objects: Vec::new() };
-        let items: Vec<Bound<'py, PyAny>> = match seq_items(list, "predicates") {
-            Ok(v) => v,
-            Err(_) => {
-                let mut v = Vec::new();
-                for x in list.try_iter()? {
-                    v.push(x?);
-                }
-                v
-            }
-        };
+        // Only a list or tuple: an iterator read here would be spent for the
+        // original function if the call then went to it.
+        let items: Vec<Bound<'py, PyAny>> = seq_items(list, "predicates")?;
         for p in items {
             let ty = p.get_type();
             if ty.is(fl.disjointness.bind(py)) {
@@ -649,7 +684,7 @@ impl ExternalPredicates for PyHooks<'_, '_> {
         }
         let field = |name: &str| -> Result<String, ()> {
             let v = verdict.getattr(name).map_err(|_| ())?;
-            let s = v.cast::<PyString>().map_err(|_| ())?;
+            let s = v.cast_exact::<PyString>().map_err(|_| ())?;
             s.to_str().map(str::to_owned).map_err(|_| ())
         };
         match (field("reason"), field("reason_class")) {
@@ -680,16 +715,19 @@ impl Hooks for PyHooks<'_, '_> {
                 return Ok(None);
             }
         };
-        let pick = if let Ok(b) = out.cast::<PyBool>() {
+        // The reference keeps `n` when `isinstance(n, int)` and then
+        // compares it with 0: an int subclass may compare its own way, so
+        // only an exact int (or bool) is read here.
+        let pick = if let Ok(b) = out.cast_exact::<PyBool>() {
             Some(Pick::Bool(b.is_true()))
-        } else if out.cast::<PyInt>().is_ok() {
-            match out.extract::<i64>() {
-                Ok(v) => Some(Pick::Int(Int::Small(v))),
-                Err(_) => {
-                    let digits = out.str().map(|s| s.to_string()).unwrap_or_default();
-                    Some(Pick::Int(Int::Big(digits.into_boxed_str())))
-                }
+        } else if out.is_exact_instance_of::<PyInt>() {
+            match crate::convert::int_of(&out) {
+                Ok(v) => Some(Pick::Int(v)),
+                Err(e) => return Err(self.abort_with(e)),
             }
+        } else if out.cast::<PyInt>().is_ok() {
+            self.unsupported = Some("the pick oracle answered with an int subclass".into());
+            return Err(Abort);
         } else {
             None
         };
@@ -713,11 +751,13 @@ impl Hooks for PyHooks<'_, '_> {
         if r.cast::<PyBool>().is_ok() {
             return Ok(None);
         }
-        if let Ok(x) = r.cast::<PyFloat>() {
+        if let Ok(x) = r.cast_exact::<PyFloat>() {
             return Ok(Some(x.value()));
         }
-        if r.cast::<PyInt>().is_ok() {
-            // float(r): an int too large for a float raises, outside the reference's try.
+        if r.cast::<PyInt>().is_ok() || r.cast::<PyFloat>().is_ok() {
+            // float(r), as the reference calls it (a subclass's own
+            // __float__ included); an int too large for a float raises,
+            // outside the reference's try.
             return match self.py.get_type::<PyFloat>().call1((r,)) {
                 Ok(v) => Ok(Some(v.cast::<PyFloat>().map(|f| f.value()).unwrap_or(f64::NAN))),
                 Err(e) => Err(self.abort_with(e)),
@@ -754,7 +794,7 @@ impl Hooks for PyHooks<'_, '_> {
         };
         let mut out = Vec::with_capacity(l.len());
         for x in l.iter() {
-            if let Ok(s) = x.cast::<PyString>() {
+            if let Ok(s) = x.cast_exact::<PyString>() {
                 match s.to_str() {
                     Ok(t) => out.push(t.to_owned()),
                     Err(_) => {
@@ -814,6 +854,7 @@ fn or_new_list<'py>(py: Python<'py>, v: Option<Bound<'py, PyAny>>) -> PyResult<P
     }
 }
 
+#[crate::guard]
 #[pymethods]
 impl PyLaneDecision {
     #[new]
@@ -923,14 +964,18 @@ fn candidates(o: &Bound<'_, PyAny>) -> Result<Vec<Candidate>, Fail> {
             return unsupported(format!("auto_pick_order[{i}] is not (name, kind, tree)"));
         }
         let name = text(&parts[0], "an auto_pick_order name")?;
-        let kind = if parts[1].cast::<PyString>().is_ok() {
+        let kind = if parts[1].is_exact_instance_of::<PyString>() {
             text(&parts[1], "an auto_pick_order kind")?
-        } else if !parts[1].is_truthy()? {
+        } else if !truthy(&parts[1], "an auto_pick_order kind")? {
             String::new()
         } else {
             return unsupported("an auto_pick_order kind is not a str");
         };
-        let tree = if parts[2].is_truthy()? { str_seq(&parts[2], "an auto_pick_order tree")? } else { Vec::new() };
+        let tree = if truthy(&parts[2], "an auto_pick_order tree")? {
+            str_seq(&parts[2], "an auto_pick_order tree")?
+        } else {
+            Vec::new()
+        };
         out.push(Candidate { name, kind, tree });
     }
     Ok(out)
@@ -1040,19 +1085,32 @@ fn arbitrate_native<'py>(py: Python<'py>, fl: &Flavour, kw: &Kw<'py>) -> Result<
         Some(c) => c.clone(),
         None => fl.ensure.bind(py).call1((py.None(),))?,
     };
+    if let Some((cfg_type, lanes_type)) = &fl.config_types {
+        let exact = |o: &Bound<'_, PyAny>, t: &Py<PyAny>| o.get_type().as_ptr() == t.as_ptr();
+        if !exact(&cfg_obj, cfg_type) {
+            return unsupported("config is not the reference's SubstrateConfig");
+        }
+        match cfg_obj.getattr(intern!(py, "lanes")) {
+            Ok(l) if exact(&l, lanes_type) => {}
+            _ => return unsupported("config.lanes is not the reference's LaneTaxonomy"),
+        }
+    }
     let prep = prepared(&cfg_obj)?;
     let order = kw.auto_pick_order.as_ref().map(candidates).transpose()?;
     let named_lanes = kw.named_lanes.as_ref().map(|o| named(o, "named_lanes", false)).transpose()?;
     let derived_lanes = kw.derived_lanes.as_ref().map(|o| named(o, "derived_lanes", true)).transpose()?;
     let force = match &kw.force {
-        Some(f) => f.is_truthy()?,
+        Some(f) => truthy(f, "force")?,
         None => false,
     };
     let budgets: Option<Vec<(String, i64)>> = match &kw.class_budgets {
-        Some(b) if b.is_truthy()? => {
-            let Ok(d) = b.cast::<PyDict>() else { return unsupported("class_budgets is not a dict") };
+        Some(b) if truthy(b, "class_budgets")? => {
+            let Ok(d) = b.cast_exact::<PyDict>() else { return unsupported("class_budgets is not a dict") };
             let mut out = Vec::new();
             for (k, v) in d.iter() {
+                if !is_exact_builtin(&v) {
+                    return unsupported("a class_budgets value is not of a built-in type");
+                }
                 if v.cast::<PyBool>().is_ok() || v.cast::<PyInt>().is_err() {
                     continue;
                 }
@@ -1066,7 +1124,7 @@ fn arbitrate_native<'py>(py: Python<'py>, fl: &Flavour, kw: &Kw<'py>) -> Result<
                         }
                     }
                 };
-                out.push((py_str(&k, "a class_budgets key")?, n));
+                out.push((text(&k, "a class_budgets key")?, n));
             }
             Some(out)
         }
@@ -1076,7 +1134,7 @@ fn arbitrate_native<'py>(py: Python<'py>, fl: &Flavour, kw: &Kw<'py>) -> Result<
         Some(s) => {
             let mut out = Vec::new();
             for (i, x) in seq_items(s, "live_siblings")?.into_iter().enumerate() {
-                let Ok(d) = x.cast::<PyDict>() else { return unsupported(format!("live_siblings[{i}] is not a dict")) };
+                let Ok(d) = x.cast_exact::<PyDict>() else { return unsupported(format!("live_siblings[{i}] is not a dict")) };
                 out.push(py_str_or_empty(d.get_item(intern!(py, "lane"))?.as_ref(), "a sibling lane")?);
             }
             Some(out)
@@ -1171,7 +1229,8 @@ fn arbitrate_with<'py>(py: Python<'py>, slot: &Mutex<Option<Arc<Flavour>>>, kw: 
 macro_rules! arbitrate_fn {
     ($name:ident, $slot:expr, $doc:literal) => {
         #[doc = $doc]
-        #[pyfunction]
+        #[crate::guard]
+#[pyfunction]
         #[pyo3(signature = (*, requested_lane, requested_kind, requested_tree, live_leases, config=None,
             auto_pick_order=None, named_lanes=None, derived_lanes=None, force=None, pick_oracle=None,
             rank_key=None, predicates=None, class_budgets=None, live_siblings=None, sibling_tree_lookup=None))]
@@ -1251,7 +1310,7 @@ fn run_predicates_native<'py>(
     let kind = request.getattr(intern!(py, "kind"))?;
     let tree = request.getattr(intern!(py, "tree"))?;
     let (lane, kind, tree) = (text(&lane, "request.lane")?, text(&kind, "request.kind")?, str_seq(&tree, "request.tree")?);
-    let lease_objs = match live_leases.is_truthy()? {
+    let lease_objs = match truthy(live_leases, "live_leases")? {
         true => seq_items(live_leases, "live_leases")?,
         false => Vec::new(),
     };
@@ -1302,6 +1361,7 @@ fn run_predicates_with<'py>(
 }
 
 /// `admission.run_predicates` in libdos (`dos_native` classes).
+#[crate::guard]
 #[pyfunction]
 pub(crate) fn run_predicates<'py>(
     py: Python<'py>,
@@ -1315,6 +1375,7 @@ pub(crate) fn run_predicates<'py>(
 
 /// `dos.admission.run_predicates` in libdos (dos-kernel's classes; the
 /// original runs whatever libdos cannot take).
+#[crate::guard]
 #[pyfunction]
 pub(crate) fn run_predicates_ref<'py>(
     py: Python<'py>,
@@ -1326,6 +1387,104 @@ pub(crate) fn run_predicates_ref<'py>(
     run_predicates_with(py, &REFERENCE, [predicates, request, live_leases, config])
 }
 
+// ------------------------------------------------------------- accelerate()
+
+const ARBITRATE_ARGS: [&str; 15] = [
+    "requested_lane",
+    "requested_kind",
+    "requested_tree",
+    "live_leases",
+    "config",
+    "auto_pick_order",
+    "named_lanes",
+    "derived_lanes",
+    "force",
+    "pick_oracle",
+    "rank_key",
+    "predicates",
+    "class_budgets",
+    "live_siblings",
+    "sibling_tree_lookup",
+];
+
+/// The outcome of a fast path as a native function reports it: served,
+/// handed to the original, or raised where the original raises.
+fn served<'py>(py: Python<'py>, out: Result<Bound<'py, PyAny>, Fail>) -> PyResult<Option<Bound<'py, PyAny>>> {
+    match out {
+        Ok(v) => Ok(Some(v)),
+        Err(Fail::Unsupported(_)) => Ok(None),
+        Err(Fail::Raise(e)) => Err(crate::swap::raised(py, e)),
+    }
+}
+
+/// `dos.arbiter.arbitrate(*, requested_lane, ...)` for `accelerate()`.
+struct ArbitrateRef;
+
+impl crate::swap::Fast for ArbitrateRef {
+    fn call<'py>(&self, py: Python<'py>, a: &crate::swap::CallArgs<'_, 'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let names = ARBITRATE_ARGS.map(|n| PyString::intern(py, n));
+        let Some(f) = crate::fast::bind_args(a, std::array::from_fn::<_, 15, _>(|i| &names[i]), 0) else {
+            return Ok(None);
+        };
+        let [requested_lane, requested_kind, requested_tree, live_leases, config, auto_pick_order, named_lanes, derived_lanes, force, pick_oracle, rank_key, predicates, class_budgets, live_siblings, sibling_tree_lookup] =
+            f;
+        let (Some(requested_lane), Some(requested_kind), Some(requested_tree), Some(live_leases)) =
+            (requested_lane, requested_kind, requested_tree, live_leases)
+        else {
+            return Ok(None);
+        };
+        let kw = Kw {
+            requested_lane,
+            requested_kind,
+            requested_tree,
+            live_leases,
+            config: some(config),
+            auto_pick_order: some(auto_pick_order),
+            named_lanes: some(named_lanes),
+            derived_lanes: some(derived_lanes),
+            force: some(force),
+            pick_oracle: some(pick_oracle),
+            rank_key: some(rank_key),
+            predicates: some(predicates),
+            class_budgets: some(class_budgets),
+            live_siblings: some(live_siblings),
+            sibling_tree_lookup: some(sibling_tree_lookup),
+        };
+        let Ok(fl) = flavour(&REFERENCE) else { return Ok(None) };
+        served(py, arbitrate_native(py, &fl, &kw))
+    }
+}
+
+/// `dos.admission.run_predicates(predicates, request, live_leases, config)`
+/// for `accelerate()`.
+struct RunPredicatesRef;
+
+impl crate::swap::Fast for RunPredicatesRef {
+    fn call<'py>(&self, py: Python<'py>, a: &crate::swap::CallArgs<'_, 'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let names = ["predicates", "request", "live_leases", "config"].map(|n| PyString::intern(py, n));
+        let Some([Some(p), Some(r), Some(l), Some(c)]) = crate::fast::bind_args(a, [&names[0], &names[1], &names[2], &names[3]], 4)
+        else {
+            return Ok(None);
+        };
+        let Ok(fl) = flavour(&REFERENCE) else { return Ok(None) };
+        served(py, run_predicates_native(py, &fl, &p, &r, &l, &c))
+    }
+}
+
+/// The native `dos.arbiter.arbitrate` (also `arbitrate_lane`) or
+/// `dos.admission.run_predicates` for `accelerate()`, answering with the
+/// classes `_bind_arbiter("reference", ...)` installed and handing what it
+/// cannot take to `fallback` (the original).
+#[crate::guard]
+#[pyfunction]
+pub(crate) fn bind_arbiter_ref(name: &str, fallback: Py<PyAny>) -> PyResult<crate::swap::NativeFunction> {
+    Ok(match name {
+        "arbitrate" => crate::swap::NativeFunction::new("arbiter.arbitrate", ArbitrateRef, fallback),
+        "run_predicates" => crate::swap::NativeFunction::new("admission.run_predicates", RunPredicatesRef, fallback),
+        other => return Err(PyTypeError::new_err(format!("no arbiter function {other:?}"))),
+    })
+}
+
 /// Register the arbiter cluster's functions on the module.
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyLaneDecision>()?;
@@ -1334,5 +1493,6 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(arbitrate_ref, m)?)?;
     m.add_function(wrap_pyfunction!(run_predicates, m)?)?;
     m.add_function(wrap_pyfunction!(run_predicates_ref, m)?)?;
+    m.add_function(wrap_pyfunction!(bind_arbiter_ref, m)?)?;
     Ok(())
 }

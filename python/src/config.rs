@@ -74,6 +74,7 @@ fn text_bytes(text: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
     Err(PyTypeError::new_err("the TOML text must be str or bytes"))
 }
 
+#[crate::guard]
 #[pymethods]
 impl PyConfig {
     /// Build from `dos.toml` text (str or bytes) over a preset, without
@@ -247,6 +248,7 @@ impl PyConfig {
 }
 
 /// `config.resolve_workspace_root(workspace=None)`.
+#[crate::guard]
 #[pyfunction]
 #[pyo3(signature = (workspace=None))]
 fn resolve_workspace_root(py: Python<'_>, workspace: Option<&str>) -> PyResult<String> {

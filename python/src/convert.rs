@@ -22,11 +22,8 @@ pub(crate) fn to_value(obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> 
     if let Ok(s) = obj.cast::<PyString>() {
         return Ok(Value::Str(py_str(s)?));
     }
-    if let Ok(i) = obj.cast::<PyInt>() {
-        return Ok(match i.extract::<i64>() {
-            Ok(v) => Value::Int(Int::Small(v)),
-            Err(_) => Value::Int(Int::Big(i.str()?.to_str()?.into())),
-        });
+    if obj.cast::<PyInt>().is_ok() {
+        return int_of(obj).map(Value::Int);
     }
     if let Ok(f) = obj.cast::<PyFloat>() {
         return Ok(Value::Float(f.value()));
@@ -74,6 +71,33 @@ pub(crate) fn to_value(obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> 
         "libdos cannot take a {} value",
         obj.get_type().name()?
     )))
+}
+
+/// The value of a Python `int` (exact or a subclass, `bool` excluded by the
+/// callers) as the core's [`Int`], read from the number itself: a value
+/// past 64 bits is written by `PyNumber_ToBase(x, 10)`, which formats the
+/// int's own digits and never calls a subclass's `__str__`, `__repr__`,
+/// `__format__` or `__index__`. Text that is not a canonical decimal int
+/// (which CPython never writes) is refused with `BAD_ARGS`.
+pub(crate) fn int_of(obj: &Bound<'_, PyAny>) -> PyResult<Int> {
+    let py = obj.py();
+    let mut overflow: std::os::raw::c_int = 0;
+    // SAFETY: `obj` is a live int (the callers checked); this call reports
+    // overflow through the flag and sets no exception for an int.
+    let v = unsafe { pyo3::ffi::PyLong_AsLongLongAndOverflow(obj.as_ptr(), &mut overflow) };
+    if overflow == 0 {
+        if v == -1 {
+            if let Some(e) = PyErr::take(py) {
+                return Err(e);
+            }
+        }
+        return Ok(Int::Small(v));
+    }
+    // SAFETY: a live object; a new reference or NULL with an exception set.
+    let text = unsafe { Bound::from_owned_ptr_or_err(py, pyo3::ffi::PyNumber_ToBase(obj.as_ptr(), 10))? };
+    let text = text.cast_into::<PyString>()?;
+    let t = text.to_str()?;
+    Int::from_decimal(t).ok_or_else(|| crate::errors::bad_args(py, format!("an int whose digits read {:?} is not an int", t)))
 }
 
 pub(crate) fn py_str(s: &Bound<'_, PyString>) -> PyResult<Str> {
@@ -137,11 +161,8 @@ pub(crate) fn json_value(obj: &Bound<'_, PyAny>, depth: usize) -> Option<Value> 
     if let Ok(s) = obj.cast_exact::<PyString>() {
         return py_str(s).ok().map(Value::Str);
     }
-    if let Ok(i) = obj.cast_exact::<PyInt>() {
-        return Some(match i.extract::<i64>() {
-            Ok(v) => Value::Int(Int::Small(v)),
-            Err(_) => Value::Int(Int::Big(i.str().ok()?.to_str().ok()?.into())),
-        });
+    if obj.is_exact_instance_of::<PyInt>() {
+        return int_of(obj).ok().map(Value::Int);
     }
     if let Ok(f) = obj.cast_exact::<PyFloat>() {
         return Some(Value::Float(f.value()));

@@ -162,7 +162,7 @@ pub(crate) struct PyLivenessVerdict {
 
 impl AsTuple for PyLivenessVerdict {
     fn astuple<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        PyTuple::new(py, [self.verdict(py), PyString::new(py, &self.reason()).into_any().unbind(), self.echo.clone_ref(py)])
+        PyTuple::new(py, [self.verdict(py)?, PyString::new(py, &self.reason()?).into_any().unbind(), self.echo.clone_ref(py)])
     }
 }
 
@@ -173,6 +173,7 @@ impl PyLivenessVerdict {
     }
 }
 
+#[crate::guard]
 #[pymethods]
 impl PyLivenessVerdict {
     #[getter]
@@ -213,7 +214,7 @@ impl PyLivenessVerdict {
             py,
             &[
                 ("verdict", PyString::new(py, self.state.as_str()).into_any()),
-                ("reason", PyString::new(py, &self.reason()).into_any()),
+                ("reason", PyString::new(py, &self.reason()?).into_any()),
                 ("evidence", evidence.into_any()),
             ],
         )
@@ -271,6 +272,7 @@ impl Fast for LivenessFast {
 /// A native `liveness.classify(ev, policy=DEFAULT_POLICY)` for these input
 /// classes; with `verdict_cls` (and `state_cls`) it answers with instances
 /// of that class, otherwise with native verdicts.
+#[crate::guard]
 #[pyfunction]
 #[pyo3(signature = (evidence_cls, policy_cls, default_policy, fallback, verdict_cls=None, state_cls=None))]
 pub(crate) fn bind_liveness_classify(
@@ -328,7 +330,7 @@ pub(crate) struct PyProductivityVerdict {
 
 impl AsTuple for PyProductivityVerdict {
     fn astuple<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        PyTuple::new(py, [self.verdict(py), PyString::new(py, &self.reason()).into_any().unbind(), self.echo.clone_ref(py)])
+        PyTuple::new(py, [self.verdict(py)?, PyString::new(py, &self.reason()?).into_any().unbind(), self.echo.clone_ref(py)])
     }
 }
 
@@ -339,6 +341,7 @@ impl PyProductivityVerdict {
     }
 }
 
+#[crate::guard]
 #[pymethods]
 impl PyProductivityVerdict {
     #[getter]
@@ -372,7 +375,7 @@ impl PyProductivityVerdict {
             py,
             &[
                 ("verdict", PyString::new(py, self.state.as_str()).into_any()),
-                ("reason", PyString::new(py, &self.reason()).into_any()),
+                ("reason", PyString::new(py, &self.reason()?).into_any()),
                 ("history", history.into_any()),
             ],
         )
@@ -428,6 +431,7 @@ impl Fast for ProductivityFast {
 }
 
 /// A native `productivity.classify(history, policy=DEFAULT_POLICY)`.
+#[crate::guard]
 #[pyfunction]
 #[pyo3(signature = (history_cls, policy_cls, default_policy, fallback, verdict_cls=None, state_cls=None))]
 pub(crate) fn bind_productivity_classify(
@@ -499,7 +503,7 @@ pub(crate) struct PyEfficiencyVerdict {
 
 impl AsTuple for PyEfficiencyVerdict {
     fn astuple<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        PyTuple::new(py, [self.verdict(py), PyString::new(py, &self.reason()).into_any().unbind(), self.echo.clone_ref(py)])
+        PyTuple::new(py, [self.verdict(py)?, PyString::new(py, &self.reason()?).into_any().unbind(), self.echo.clone_ref(py)])
     }
 }
 
@@ -510,6 +514,7 @@ impl PyEfficiencyVerdict {
     }
 }
 
+#[crate::guard]
 #[pymethods]
 impl PyEfficiencyVerdict {
     #[getter]
@@ -542,7 +547,7 @@ impl PyEfficiencyVerdict {
             py,
             &[
                 ("verdict", PyString::new(py, self.state.as_str()).into_any()),
-                ("reason", PyString::new(py, &self.reason()).into_any()),
+                ("reason", PyString::new(py, &self.reason()?).into_any()),
                 ("evidence", evidence.into_any()),
             ],
         )
@@ -598,6 +603,7 @@ impl Fast for EfficiencyFast {
 }
 
 /// A native `efficiency.classify(evidence, policy=DEFAULT_POLICY)`.
+#[crate::guard]
 #[pyfunction]
 #[pyo3(signature = (evidence_cls, policy_cls, default_policy, fallback, verdict_cls=None, state_cls=None))]
 pub(crate) fn bind_efficiency_classify(
@@ -683,9 +689,9 @@ impl AsTuple for PyBreakerVerdict {
         PyTuple::new(
             py,
             [
-                self.state(py).into_bound(py),
-                self.escalation(py).into_bound(py),
-                PyString::new(py, &self.reason()).into_any(),
+                self.state(py)?.into_bound(py),
+                self.escalation(py)?.into_bound(py),
+                PyString::new(py, &self.reason()?).into_any(),
                 rung_str(py, self.tripped),
             ],
         )
@@ -707,13 +713,14 @@ impl PyBreakerVerdict {
             &[
                 ("state", PyString::new(py, self.state.as_str()).into_any()),
                 ("escalation", PyString::new(py, self.escalation.as_str()).into_any()),
-                ("reason", PyString::new(py, &self.reason()).into_any()),
+                ("reason", PyString::new(py, &self.reason()?).into_any()),
                 ("tripped_on", rung_str(py, self.tripped)),
             ],
         )
     }
 }
 
+#[crate::guard]
 #[pymethods]
 impl PyBreakerVerdict {
     #[getter]
@@ -788,6 +795,7 @@ fn counts_instance<'py>(py: Python<'py>, cls: &Py<PyType>, c: &breaker::BreakerC
     build(py, cls, &[(intern!(py, "consecutive"), int_i128(py, c.consecutive)?), (intern!(py, "total"), int_i128(py, c.total)?)])
 }
 
+#[crate::guard]
 #[pymethods]
 impl PyBreakerTransition {
     #[getter]
@@ -864,6 +872,12 @@ impl Fast for BreakerFast {
             BreakerOp::RecordFailure => breaker::BreakerCounts { consecutive: counts.consecutive + 1, total: counts.total + 1 },
             BreakerOp::RecordSuccess => breaker::BreakerCounts { consecutive: 0, total: counts.total },
         };
+        if next.consecutive < 0 || next.total < 0 {
+            // The original builds `BreakerCounts(...)` from these, whose
+            // check refuses a negative count (counts made without running
+            // that check, as a hostile caller can): let it raise.
+            return Ok(None);
+        }
         let Some((verdict_cls, transition_cls, states)) = &self.out else {
             return Ok(Some(match self.op {
                 BreakerOp::Classify => Bound::new(py, PyBreakerVerdict::judge(counts, policy))?.into_any(),
@@ -904,6 +918,7 @@ impl Fast for BreakerFast {
 /// `escalation_cls` is the Escalation enum a policy's `on_trip` belongs to;
 /// with `verdict_cls`, `transition_cls` and `state_cls` it answers with
 /// instances of the reference's classes.
+#[crate::guard]
 #[pyfunction]
 #[pyo3(signature = (op, counts_cls, policy_cls, default_policy, escalation_cls, fallback, verdict_cls=None, transition_cls=None, state_cls=None))]
 #[allow(clippy::too_many_arguments)]

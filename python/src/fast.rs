@@ -254,3 +254,31 @@ pub(crate) fn member_index(v: &Bound<'_, PyAny>, members: &[Py<PyAny>]) -> Optio
 pub(crate) fn members_of(cls: &Bound<'_, PyAny>, names: &[&str]) -> PyResult<Vec<Py<PyAny>>> {
     names.iter().map(|n| Ok(cls.getattr(*n)?.unbind())).collect()
 }
+
+/// The arguments of a call to `f(names[0], names[1], ...)` by position or by
+/// name, each `None` when not given; `None` overall for more positional
+/// values than names, an unknown or repeated name (the caller hands such a
+/// call to its fallback, which raises the original's own TypeError).
+pub(crate) fn bind_args<'py, const N: usize>(
+    call: &CallArgs<'_, 'py>,
+    names: [&Bound<'py, PyString>; N],
+    positional: usize,
+) -> Option<[Option<Bound<'py, PyAny>>; N]> {
+    let n = call.len();
+    if n > positional.min(N) {
+        return None;
+    }
+    let mut out: [Option<Bound<'py, PyAny>>; N] = std::array::from_fn(|_| None);
+    for (i, slot) in out.iter_mut().enumerate().take(n) {
+        *slot = Some(call.get(i));
+    }
+    for (k, v) in call.kw() {
+        let k = k.cast::<PyString>().ok()?;
+        let i = names.iter().position(|name| same_name(k, name))?;
+        if out[i].is_some() {
+            return None;
+        }
+        out[i] = Some(v);
+    }
+    Some(out)
+}

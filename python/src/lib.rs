@@ -7,11 +7,15 @@
 //! envelope's stable code.
 
 mod arbiter;
+mod errors;
+mod guard;
+
+/// The panic boundary: see `guard`.
+pub(crate) use dos_native_macros::guard;
 
 use dos_core::deciders::exec_capability;
 use dos_core::envelope::CallError;
 use dos_core::pyjson::{Dict, Value};
-use pyo3::create_exception;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyFrozenSet, PyString};
@@ -29,16 +33,12 @@ mod tree;
 
 pub mod config;
 
-create_exception!(_native, DosError, PyValueError, "A request libdos refused; `.code` holds the envelope error code.");
-
 fn dos_error(py: Python<'_>, e: CallError) -> PyErr {
-    let err = DosError::new_err((e.code.as_str(), e.message.clone()));
-    let _ = err.value(py).setattr("code", e.code.as_str());
-    let _ = err.value(py).setattr("message", e.message);
-    err
+    errors::from_call(py, e)
 }
 
 /// The envelope: a JSON request (str or bytes) in, the JSON response (str) out.
+#[crate::guard]
 #[pyfunction]
 fn call(py: Python<'_>, request: &Bound<'_, PyAny>) -> PyResult<String> {
     let bytes: Vec<u8> = if let Ok(s) = request.cast::<PyString>() {
@@ -57,6 +57,7 @@ fn call(py: Python<'_>, request: &Bound<'_, PyAny>) -> PyResult<String> {
 
 /// Run one operation on Python objects; returns the verdict as Python data
 /// (the reference's `to_dict()` shape) or raises `DosError`.
+#[crate::guard]
 #[pyfunction]
 #[pyo3(signature = (op, args=None, config=None))]
 fn dispatch<'py>(
@@ -98,22 +99,101 @@ fn dispatch<'py>(
     }
 }
 
+/// `dispatch` for `accelerate()`'s Python-level swaps: `args` (and an
+/// inline `config` mapping) must hold exact built-in types only (dict with
+/// str keys, list, tuple, str, int, float, bool, None; no subclass, no enum
+/// member, no dataclass), which the reference reads the same way the core
+/// does. Anything else answers `NotImplemented` (the caller then runs the
+/// original function); refusals raise as `dispatch` does.
+#[crate::guard]
+#[pyfunction]
+#[pyo3(signature = (op, args, config=None))]
+fn _dispatch_exact<'py>(
+    py: Python<'py>,
+    op: &str,
+    args: &Bound<'py, PyAny>,
+    config: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let Some(Value::Dict(args)) = convert::json_value(args, 0) else {
+        return Ok(py.NotImplemented().into_bound(py));
+    };
+    if let Some(cfg) = config.and_then(|c| c.cast::<config::PyConfig>().ok()) {
+        return match dos_ops::dispatch_with(op, cfg.get().substrate(), &args) {
+            Ok(v) => to_py(py, &v),
+            Err(e) => Err(dos_error(py, e)),
+        };
+    }
+    let config = match config {
+        None => None,
+        Some(c) if c.is_none() => None,
+        Some(c) => match convert::json_value(c, 0) {
+            Some(Value::Dict(d)) => Some(d),
+            _ => return Ok(py.NotImplemented().into_bound(py)),
+        },
+    };
+    match dos_ops::dispatch(op, config.as_ref(), &args) {
+        Ok(v) => to_py(py, &v),
+        Err(e) => Err(dos_error(py, e)),
+    }
+}
+
+/// Whether `obj` holds exact built-in JSON types only (see
+/// `_dispatch_exact`); with `tuples=False` no tuple either (a fold that hands
+/// the caller's records back would answer with lists), with `finite=True` no
+/// infinite float (which the reference's `int()` refuses with OverflowError).
+#[crate::guard]
+#[pyfunction]
+#[pyo3(signature = (obj, tuples=true, finite=false))]
+fn _is_exact(obj: &Bound<'_, PyAny>, tuples: bool, finite: bool) -> bool {
+    fn plain(v: &Bound<'_, PyAny>, tuples: bool, finite: bool, depth: usize) -> bool {
+        if depth > dos_core::pyjson::MAX_DEPTH {
+            return false;
+        }
+        if let Ok(l) = v.cast_exact::<pyo3::types::PyList>() {
+            return l.iter().all(|x| plain(&x, tuples, finite, depth + 1));
+        }
+        if let Ok(t) = v.cast_exact::<pyo3::types::PyTuple>() {
+            return tuples && t.iter().all(|x| plain(&x, tuples, finite, depth + 1));
+        }
+        if let Ok(d) = v.cast_exact::<pyo3::types::PyDict>() {
+            return d.iter().all(|(k, x)| k.is_exact_instance_of::<PyString>() && plain(&x, tuples, finite, depth + 1));
+        }
+        if let Ok(f) = v.cast_exact::<pyo3::types::PyFloat>() {
+            return !finite || !f.value().is_infinite();
+        }
+        convert::json_value(v, depth).is_some()
+    }
+    plain(obj, tuples, finite, 0)
+}
+
 /// Every envelope operation name.
+#[crate::guard]
 #[pyfunction]
 fn ops() -> Vec<&'static str> {
     dos_ops::op_names()
 }
 
+/// A policy object, its `programs` frozenset, and their native form.
+type CachedPolicy = (Py<PyAny>, Py<PyAny>, exec_capability::ExecCapabilityPolicy);
+
 thread_local! {
-    /// The last non-default policy object seen, by identity, and its native form.
-    static POLICY_CACHE: RefCell<Option<(Py<PyAny>, exec_capability::ExecCapabilityPolicy)>> = const { RefCell::new(None) };
+    /// The last non-default policy seen (compared by identity).
+    static POLICY_CACHE: RefCell<Option<CachedPolicy>> = const { RefCell::new(None) };
 }
 
+/// Run `f` on the native form of `policy` (anything with `.programs`).
+/// `programs` must be an exact frozenset, set, list or tuple of exact
+/// `str`s (the reference tests `tok in policy.programs`, which a subclass or
+/// another container may answer its own way); anything else is an error,
+/// which the accelerated path reads as "hand it to the original". The
+/// native form is reused while the policy and its `programs` are the same
+/// objects and `programs` is a frozenset (which cannot change).
 fn exec_policy_for(py: Python<'_>, policy: &Bound<'_, PyAny>, f: &mut dyn FnMut(&exec_capability::ExecCapabilityPolicy)) -> PyResult<()> {
+    let programs = policy.getattr(pyo3::intern!(py, "programs"))?;
     let hit = POLICY_CACHE.with(|c| {
         let c = c.borrow();
         match c.as_ref() {
-            Some((obj, p)) if obj.bind(py).is(policy) => {
+            Some((pol, progs, p)) if pol.bind(py).is(policy) && progs.bind(py).is(&programs) => {
                 f(p);
                 true
             }
@@ -123,15 +203,25 @@ fn exec_policy_for(py: Python<'_>, policy: &Bound<'_, PyAny>, f: &mut dyn FnMut(
     if hit {
         return Ok(());
     }
-    let programs = policy.getattr("programs")?;
+    let frozen = programs.is_exact_instance_of::<PyFrozenSet>();
+    if !(frozen
+        || programs.is_exact_instance_of::<pyo3::types::PySet>()
+        || programs.is_exact_instance_of::<pyo3::types::PyList>()
+        || programs.is_exact_instance_of::<pyo3::types::PyTuple>())
+    {
+        return Err(PyTypeError::new_err("policy.programs is not a frozenset, set, list or tuple"));
+    }
     let mut set = std::collections::BTreeSet::new();
     for p in programs.try_iter()? {
         let p = p?;
-        set.insert(p.cast::<PyString>()?.to_str()?.to_owned());
+        let s = p.cast_exact::<PyString>().map_err(|_| PyTypeError::new_err("policy.programs holds a non-str"))?;
+        set.insert(s.to_str()?.to_owned());
     }
     let native = exec_capability::ExecCapabilityPolicy { programs: set };
     f(&native);
-    POLICY_CACHE.with(|c| *c.borrow_mut() = Some((policy.clone().unbind(), native)));
+    if frozen {
+        POLICY_CACHE.with(|c| *c.borrow_mut() = Some((policy.clone().unbind(), programs.unbind(), native)));
+    }
     Ok(())
 }
 
@@ -139,6 +229,7 @@ static CAPABILITY_MEMBERS: pyo3::sync::PyOnceLock<[Py<PyAny>; 3]> = pyo3::sync::
 
 /// Give the native side the Python `Capability` enum so verdicts carry its
 /// members (called once by `dos_native.exec_capability`).
+#[crate::guard]
 #[pyfunction]
 fn _bind_capability(py: Python<'_>, cls: &Bound<'_, PyAny>) -> PyResult<()> {
     let get = |name: &str| -> PyResult<Py<PyAny>> { Ok(cls.getattr(name)?.unbind()) };
@@ -153,6 +244,7 @@ struct PyExecVerdict {
     inner: exec_capability::ExecCapabilityVerdict,
 }
 
+#[crate::guard]
 #[pymethods]
 impl PyExecVerdict {
     #[getter]
@@ -212,6 +304,7 @@ impl PyExecVerdict {
 
 /// `exec_capability.classify_command`, native: `policy` may be None, a
 /// `dos_native` policy or the reference's own (anything with `.programs`).
+#[crate::guard]
 #[pyfunction]
 #[pyo3(signature = (command, policy=None))]
 fn classify_command(
@@ -280,6 +373,7 @@ impl swap::Fast for ExecClassify {
 
 /// A native `exec_capability.classify_command(command, policy=DEFAULT_POLICY)`
 /// answering with instances of `verdict_cls`.
+#[crate::guard]
 #[pyfunction]
 fn bind_exec_classify(
     verdict_cls: &Bound<'_, pyo3::types::PyType>,
@@ -300,10 +394,14 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", dos_core::VERSION)?;
     m.add("ABI_VERSION", dos_core::ABI_VERSION)?;
     m.add("REFERENCE_VERSION", dos_core::REFERENCE_VERSION)?;
-    m.add("DosError", m.py().get_type::<DosError>())?;
+    errors::register(m)?;
+    m.add_function(wrap_pyfunction!(guard::_panic_probe, m)?)?;
+    m.add_class::<guard::PanicProbe>()?;
     m.add_function(wrap_pyfunction!(call, m)?)?;
     m.add_function(wrap_pyfunction!(dispatch, m)?)?;
     m.add_function(wrap_pyfunction!(ops, m)?)?;
+    m.add_function(wrap_pyfunction!(_dispatch_exact, m)?)?;
+    m.add_function(wrap_pyfunction!(_is_exact, m)?)?;
     m.add_function(wrap_pyfunction!(classify_command, m)?)?;
     m.add_function(wrap_pyfunction!(_bind_capability, m)?)?;
     m.add_class::<PyExecVerdict>()?;

@@ -65,6 +65,7 @@ pub(crate) fn class(py: Python<'_>, c: Class) -> PyResult<&Bound<'_, PyType>> {
 }
 
 /// Register one of the typed modules' enums or classes (by its name).
+#[crate::guard]
 #[pyfunction]
 pub(crate) fn _bind(py: Python<'_>, name: &str, cls: &Bound<'_, PyType>) -> PyResult<()> {
     if let Some((e, _, names)) = Enum::ALL.iter().find(|(_, n, _)| *n == name) {

@@ -61,14 +61,15 @@ impl AsTuple for PyExitVerdict {
             py,
             [
                 self.code.into_pyobject(py)?.into_any(),
-                self.intervention(py).into_bound(py),
-                PyString::new(py, &self.reason()).into_any(),
+                self.intervention(py)?.into_bound(py),
+                PyString::new(py, &self.reason()?).into_any(),
                 PyBool::new(py, self.matched).to_owned().into_any(),
             ],
         )
     }
 }
 
+#[crate::guard]
 #[pymethods]
 impl PyExitVerdict {
     #[getter]
@@ -105,7 +106,7 @@ impl PyExitVerdict {
         let d = PyDict::new(py);
         d.set_item("code", self.code)?;
         d.set_item("intervention", self.intervention.map(Intervention::as_str))?;
-        d.set_item("reason", self.reason())?;
+        d.set_item("reason", self.reason()?)?;
         d.set_item("matched", self.matched)?;
         Ok(d)
     }
@@ -175,6 +176,7 @@ impl Fast for ClassifyExit {
 /// `intervention_cls` is the Intervention enum a policy's verbs belong to;
 /// with `verdict_cls` it answers with instances of that class, otherwise
 /// with native verdicts.
+#[crate::guard]
 #[pyfunction]
 #[pyo3(signature = (policy_cls, default_policy, intervention_cls, fallback, verdict_cls=None))]
 pub(crate) fn bind_classify_exit(
@@ -279,8 +281,8 @@ impl AsTuple for PyReadabilityVerdict {
         PyTuple::new(
             py,
             [
-                self.readability(py).into_bound(py),
-                PyString::new(py, &self.reason()).into_any(),
+                self.readability(py)?.into_bound(py),
+                PyString::new(py, &self.reason()?).into_any(),
                 self.family.bind(py).clone(),
                 self.ceiling.bind(py).clone(),
                 self.tag(py)?.into_bound(py),
@@ -289,6 +291,7 @@ impl AsTuple for PyReadabilityVerdict {
     }
 }
 
+#[crate::guard]
 #[pymethods]
 impl PyReadabilityVerdict {
     #[getter]
@@ -326,7 +329,7 @@ impl PyReadabilityVerdict {
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
         d.set_item("readability", self.readability.as_str())?;
-        d.set_item("reason", self.reason())?;
+        d.set_item("reason", self.reason()?)?;
         d.set_item("family", self.family.bind(py))?;
         d.set_item("ceiling", self.ceiling.bind(py))?;
         match &self.tag_parts {
@@ -434,6 +437,7 @@ impl Fast for SchemaClassify {
 /// A native `durable_schema.classify(record, *, family, understands)`;
 /// with `verdict_cls`, `tag_cls` and `readability_cls` it answers with
 /// instances of those classes, otherwise with native verdicts.
+#[crate::guard]
 #[pyfunction]
 #[pyo3(signature = (fallback, verdict_cls=None, tag_cls=None, readability_cls=None))]
 pub(crate) fn bind_schema_classify(
@@ -484,6 +488,7 @@ impl Fast for SchemaTagFragment {
 }
 
 /// A native `durable_schema.tag(family, version=1)`.
+#[crate::guard]
 #[pyfunction]
 pub(crate) fn bind_schema_tag(fallback: Py<PyAny>) -> NativeFunction {
     NativeFunction::new("durable_schema.tag", SchemaTagFragment, fallback)
@@ -537,7 +542,7 @@ impl Fast for RefusalPayload {
                 let v = v.get();
                 let Some(family) = v.family.bind(py).cast_exact::<PyString>().ok().and_then(|f| py_str(f).ok()) else { return Ok(None) };
                 let tag = v.tag_parts.as_ref().and(v.parsed.clone());
-                Some((family, v.understands, tag, dos_core::pyjson::Str::Utf8(v.reason())))
+                Some((family, v.understands, tag, dos_core::pyjson::Str::Utf8(v.reason()?)))
             }
             _ => self.parts(py, &verdict),
         };
@@ -552,6 +557,7 @@ impl Fast for RefusalPayload {
 /// A native `durable_schema.unreadable_refusal_payload(verdict)`: for native
 /// verdicts, or with `verdict_cls` and `tag_cls` for verdicts (and tags) of
 /// exactly those classes.
+#[crate::guard]
 #[pyfunction]
 #[pyo3(signature = (fallback, verdict_cls=None, tag_cls=None))]
 pub(crate) fn bind_refusal_payload(fallback: Py<PyAny>, verdict_cls: Option<&Bound<'_, PyType>>, tag_cls: Option<&Bound<'_, PyType>>) -> PyResult<NativeFunction> {
@@ -565,6 +571,7 @@ pub(crate) fn bind_refusal_payload(fallback: Py<PyAny>, verdict_cls: Option<&Bou
 
 /// `SchemaTag.from_obj` on plain data: `(family, version)` of the tag a
 /// record's `schema` value holds, or None.
+#[crate::guard]
 #[pyfunction]
 pub(crate) fn schema_tag_from_obj<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>) -> PyResult<Option<(Bound<'py, PyAny>, Bound<'py, PyAny>)>> {
     let v = crate::convert::to_value(obj, 0).unwrap_or(Value::Null);

@@ -42,6 +42,7 @@ impl AsTuple for PyStreamStep {
     }
 }
 
+#[crate::guard]
 #[pymethods]
 impl PyStreamStep {
     #[new]
@@ -334,6 +335,7 @@ impl Fast for ClassifyStream {
 /// A native `tool_stream.classify_stream(stream, policy=DEFAULT_POLICY)`.
 /// Steps may be native `StreamStep`s or, with `step_cls`, instances of
 /// exactly that dataclass; the verdict is an instance of `verdict_cls`.
+#[crate::guard]
 #[pyfunction]
 #[pyo3(signature = (stream_cls, policy_cls, default_policy, verdict_cls, state_cls, fallback, step_cls=None))]
 #[allow(clippy::too_many_arguments)]
@@ -418,6 +420,7 @@ impl Fast for StepFromEvent {
 
 /// A native `posttool_sensor.step_from_event(event, policy=None)`: native
 /// `StreamStep`s, or instances of `step_cls`.
+#[crate::guard]
 #[pyfunction]
 #[pyo3(signature = (fallback, step_cls=None))]
 pub(crate) fn bind_step_from_event(fallback: Py<PyAny>, step_cls: Option<&Bound<'_, PyType>>) -> NativeFunction {
@@ -477,6 +480,7 @@ impl Fast for WarnPayload {
 /// A native `posttool_sensor.warn_payload(verdict)` for verdicts of exactly
 /// `verdict_cls` whose `repeated_step` is a native `StreamStep` or, with
 /// `step_cls`, one of exactly that dataclass.
+#[crate::guard]
 #[pyfunction]
 #[pyo3(signature = (verdict_cls, state_cls, fallback, step_cls=None))]
 pub(crate) fn bind_warn_payload(
@@ -505,6 +509,7 @@ fn json_or_type_error(value: &Bound<'_, PyAny>) -> PyResult<Value> {
 }
 
 /// The first 16 hex characters of SHA-256 over `data`.
+#[crate::guard]
 #[pyfunction]
 pub(crate) fn digest(data: &[u8]) -> String {
     posttool_sensor::digest_bytes(data)
@@ -513,6 +518,7 @@ pub(crate) fn digest(data: &[u8]) -> String {
 /// The bytes a digest is taken over: a `str` as its UTF-8 (a lone surrogate
 /// becomes `?`), anything else as `json.dumps(value, sort_keys=True,
 /// ensure_ascii=False)` encoded the same way.
+#[crate::guard]
 #[pyfunction]
 pub(crate) fn canonical_bytes<'py>(py: Python<'py>, value: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyBytes>> {
     let v = json_or_type_error(value)?;
@@ -520,6 +526,7 @@ pub(crate) fn canonical_bytes<'py>(py: Python<'py>, value: &Bound<'py, PyAny>) -
 }
 
 /// The digest of a tool result value (`digest(canonical_bytes(value))`).
+#[crate::guard]
 #[pyfunction]
 pub(crate) fn result_digest(value: &Bound<'_, PyAny>) -> PyResult<String> {
     Ok(posttool_sensor::value_digest(&json_or_type_error(value)?))
@@ -527,6 +534,7 @@ pub(crate) fn result_digest(value: &Bound<'_, PyAny>) -> PyResult<String> {
 
 /// The args digest of a call: over `{"input": tool_input, "tool": tool_name}`
 /// (a `tool_input` of None counts as `{}`).
+#[crate::guard]
 #[pyfunction]
 pub(crate) fn args_digest(tool_name: &Bound<'_, PyString>, tool_input: &Bound<'_, PyAny>) -> PyResult<String> {
     let input = if tool_input.is_none() { Value::Dict(Dict::new()) } else { json_or_type_error(tool_input)? };

@@ -154,28 +154,38 @@ fn looked_up<'py>(lookup: &Bound<'py, PyAny>, lane: Bound<'py, PyAny>) -> PyResu
     Ok(items)
 }
 
-/// The entries of a looked-up tree as strings; a truthy entry that is not
-/// a string raises what normalizing it raises in the reference (outside its
-/// `except`), or TypeError.
-fn tree_entries(items: &[Bound<'_, PyAny>]) -> PyResult<Vec<String>> {
+/// The entries of a looked-up tree as text, when each is an exact `str`
+/// (without a lone surrogate) or a falsy exact built-in (which the
+/// reference skips); `None` when some entry is anything else, which only the
+/// reference's own comparison can read.
+fn tree_entries(items: &[Bound<'_, PyAny>]) -> Option<Vec<String>> {
     let mut out = Vec::with_capacity(items.len());
     for it in items {
-        if !it.is_truthy()? {
+        if it.is_exact_instance_of::<PyString>() {
+            out.push(utf8_of(it)?.to_owned());
+        } else if it.is_none()
+            || ((it.is_exact_instance_of::<pyo3::types::PyBool>()
+                || it.is_exact_instance_of::<pyo3::types::PyInt>()
+                || it.is_exact_instance_of::<pyo3::types::PyFloat>()
+                || it.is_exact_instance_of::<PyList>()
+                || it.is_exact_instance_of::<PyTuple>()
+                || it.is_exact_instance_of::<PyDict>())
+                && !it.is_truthy().unwrap_or(true))
+        {
             out.push(String::new());
-        } else if let Ok(s) = it.cast::<PyString>() {
-            match s.to_str() {
-                Ok(t) => out.push(t.to_owned()),
-                Err(_) => return Err(PyTypeError::new_err("libdos cannot normalize a lane tree entry holding a lone surrogate")),
-            }
         } else {
-            it.getattr("replace")?;
-            return Err(PyTypeError::new_err("a lane tree entry must be a string"));
+            return None;
         }
     }
-    Ok(out)
+    Some(out)
 }
 
-struct DisjointFromAllLive;
+/// `tree_disjoint_from_all_live`. `slow(requested_tree, tree)` is the
+/// `lane_trees_disjoint` the original calls for one live lane; it answers
+/// for a looked-up tree whose entries are not all exact `str`s.
+struct DisjointFromAllLive {
+    slow: Option<Py<PyAny>>,
+}
 
 impl Fast for DisjointFromAllLive {
     fn call<'py>(&self, py: Python<'py>, a: &CallArgs<'_, 'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
@@ -217,9 +227,10 @@ impl Fast for DisjointFromAllLive {
         // An exception that is not an `Exception` (KeyboardInterrupt, ...)
         // or an entry that cannot be normalized ends the call with it.
         let escaped: RefCell<Option<PyErr>> = RefCell::new(None);
-        let trees = |lane: &str| -> Option<Vec<String>> {
+        let trees = |lane: &str| -> tree::SiblingTree {
+            let undecided = tree::SiblingTree::Entries(Vec::new());
             if escaped.borrow().is_some() {
-                return None;
+                return undecided;
             }
             // The record's own str object when the lane is one of ours.
             let arg = match texts.iter().position(|t| t.as_ptr() == lane.as_ptr() && t.len() == lane.len()) {
@@ -229,17 +240,39 @@ impl Fast for DisjointFromAllLive {
                 },
                 None => PyString::new(py, lane).into_any(),
             };
-            match looked_up(&lookup, arg).and_then(|items| tree_entries(&items)) {
-                Ok(t) => Some(t),
+            let items = match looked_up(&lookup, arg) {
+                Ok(items) => items,
                 Err(e) => {
                     *escaped.borrow_mut() = Some(e);
-                    None
+                    return undecided;
+                }
+            };
+            if items.is_empty() {
+                return undecided;
+            }
+            if let Some(t) = tree_entries(&items) {
+                return tree::SiblingTree::Entries(t);
+            }
+            // The reference's `lane_trees_disjoint(list(requested_tree), tree)`.
+            let decided = match &self.slow {
+                Some(slow) => PyList::new(py, &items).and_then(|tree| {
+                    let req = PyList::new(py, requested.try_iter()?.collect::<PyResult<Vec<_>>>()?)?;
+                    slow.bind(py).call1((req, tree))?.is_truthy()
+                }),
+                None => Err(PyTypeError::new_err("a lane tree entry must be a string")),
+            };
+            match decided {
+                Ok(d) => tree::SiblingTree::Decided(d),
+                Err(e) => {
+                    *escaped.borrow_mut() = Some(e);
+                    undecided
                 }
             }
         };
-        let out = tree::tree_disjoint_from_all_live(&req, &texts, &trees);
+        let out = tree::tree_disjoint_from_all_live_with(&req, &texts, &trees);
         if let Some(e) = escaped.into_inner() {
-            return Err(e);
+            // Raised where the original raises it (the lookup already ran).
+            return Err(crate::swap::raised(py, e));
         }
         Ok(Some(pyo3::types::PyBool::new(py, out).to_owned().into_any()))
     }
@@ -247,14 +280,19 @@ impl Fast for DisjointFromAllLive {
 
 /// Native `_tree` functions (`norm_tree_prefix`, `prefixes_collide`,
 /// `lane_trees_disjoint`, `tree_disjoint_from_all_live`) handing what they
-/// do not take to `fallback`.
+/// do not take to `fallback`; `slow` is `tree_disjoint_from_all_live`'s
+/// per-lane `lane_trees_disjoint(requested_tree, tree)`.
+#[crate::guard]
 #[pyfunction]
-pub(crate) fn bind_tree(name: &str, fallback: Py<PyAny>) -> PyResult<NativeFunction> {
+#[pyo3(signature = (name, fallback, slow=None))]
+pub(crate) fn bind_tree(name: &str, fallback: Py<PyAny>, slow: Option<Py<PyAny>>) -> PyResult<NativeFunction> {
     Ok(match name {
         "norm_tree_prefix" => NativeFunction::new("_tree.norm_tree_prefix", NormTreePrefix, fallback),
         "prefixes_collide" => NativeFunction::new("_tree.prefixes_collide", PrefixesCollide, fallback),
         "lane_trees_disjoint" => NativeFunction::new("_tree.lane_trees_disjoint", LaneTreesDisjoint, fallback),
-        "tree_disjoint_from_all_live" => NativeFunction::new("_tree.tree_disjoint_from_all_live", DisjointFromAllLive, fallback),
+        "tree_disjoint_from_all_live" => {
+            NativeFunction::new("_tree.tree_disjoint_from_all_live", DisjointFromAllLive { slow }, fallback)
+        }
         other => return Err(PyTypeError::new_err(format!("no _tree function {other:?}"))),
     })
 }

@@ -6,10 +6,10 @@ answer must have the reference's types and decision fields (the prose is
 libdos's); handed to the fallback, it must be the reference's answer itself
 (prose and exceptions included).
 """
-import dataclasses
 import random
 
 import pytest
+from _parity import outcome
 
 dos = pytest.importorskip("dos")
 import dos._tree as ref_tree  # noqa: E402
@@ -21,22 +21,7 @@ import dos.tool_stream as ref_ts  # noqa: E402
 import dos_native  # noqa: E402
 
 
-def _shape(x):
-    """A comparable form of a result: its type and fields, prose left out."""
-    if dataclasses.is_dataclass(x) and not isinstance(x, type):
-        return (type(x),) + tuple(
-            (f.name, _shape(getattr(x, f.name))) for f in dataclasses.fields(x) if f.name != "reason"
-        )
-    if isinstance(x, dict):
-        return {k: _shape(v) for k, v in x.items() if k not in ("additionalContext", "detail")}
-    return (type(x), x)
-
-
-def _outcome(fn, *args, **kwargs):
-    try:
-        return ("ok", _shape(fn(*args, **kwargs)))
-    except Exception as e:  # noqa: BLE001 - the class is compared
-        return ("raised", type(e))
+_outcome = outcome
 
 
 def _calls(rng):

@@ -261,7 +261,7 @@ def test_accelerated_arbitrate_matches_the_reference():
     want = [_outcome(rarb.arbitrate, kw) for kw in reqs]
     dos_native.accelerate()
     try:
-        assert rarb.arbitrate is dos_native._native.arbitrate_ref
+        assert rarb.arbitrate.__self__.native_op == "arbiter.arbitrate"
         got = [_outcome(rarb.arbitrate, kw) for kw in reqs]
     finally:
         dos_native.restore()

@@ -13,6 +13,7 @@ import textwrap
 import time
 
 import pytest
+from _parity import lease_view
 
 import dos_native
 from dos_native import lane_journal as nlj
@@ -283,8 +284,7 @@ def test_archive_lock_interoperates_with_the_reference_cli(tmp_path):
     assert r.stdout.strip() == "free"
 
 
-def _lease_view(ls):
-    return [{k: v for k, v in l.items() if k not in ("acquired_at", "loop_ts", "pid")} for l in ls]
+_lease_view = lease_view
 
 
 def test_acquire_decides_and_writes_like_the_reference(tmp_path):

@@ -39,10 +39,15 @@ fn toml_1_1_only(text: &str) -> Option<String> {
     let tokens = src.lex().into_vec();
     let mut stack: Vec<TokenKind> = Vec::new();
     let mut in_value = false;
-    let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+    // Spans are byte offsets; read them without assuming they fall on
+    // character boundaries (no slice of the caller's text can panic).
+    let line_of = |offset: usize| {
+        let b = text.as_bytes();
+        b[..offset.min(b.len())].iter().filter(|&&c| c == b'\n').count() + 1
+    };
     for (i, tok) in tokens.iter().enumerate() {
         let span = tok.span();
-        let raw = &text[span.start()..span.end()];
+        let raw = text.get(span.start()..span.end()).unwrap_or("");
         let in_inline_table = stack.last() == Some(&TokenKind::LeftCurlyBracket);
         match tok.kind() {
             TokenKind::Equals if stack.is_empty() => in_value = true,

@@ -459,9 +459,10 @@ fn big_from_u64(mut v: u64) -> Vec<u32> {
 }
 
 fn big_mul_small(limbs: &mut Vec<u32>, m: u64) {
-    let mut carry = 0u64;
+    // u128: a limb (< 10^9) times any u64 plus the carry (< 2^64) fits.
+    let mut carry = 0u128;
     for l in limbs.iter_mut() {
-        let v = u64::from(*l) * m + carry;
+        let v = u128::from(*l) * u128::from(m) + carry;
         *l = (v % 1_000_000_000) as u32;
         carry = v / 1_000_000_000;
     }
@@ -501,12 +502,18 @@ pub fn int_mul(a: &Int, m: u64) -> Int {
                 Some(d) => (true, d),
                 None => (false, &s[..]),
             };
+            // Nine digits per limb, cut on bytes: `Int::Big` holds ASCII
+            // digits (`Int::from_decimal`), and a byte that is not one
+            // counts as 0 rather than cutting text inside a character.
             let mut limbs = Vec::new();
             let bytes = digits.as_bytes();
             let mut end = bytes.len();
             while end > 0 {
                 let start = end.saturating_sub(9);
-                limbs.push(digits[start..end].parse::<u32>().unwrap_or(0));
+                let limb = bytes[start..end]
+                    .iter()
+                    .fold(0u32, |acc, &b| acc * 10 + if b.is_ascii_digit() { u32::from(b - b'0') } else { 0 });
+                limbs.push(limb);
                 end = start;
             }
             big_mul_small(&mut limbs, m);
@@ -742,5 +749,29 @@ mod tests {
             int_mul(&Int::Big("-100000000000000000000".into()), 3),
             Int::Big("-300000000000000000000".into())
         );
+    }
+
+    /// `int_mul` never cuts text inside a character, whatever a `Big`
+    /// holds (it used to slice the digits by byte index).
+    #[test]
+    fn int_mul_on_any_text_does_not_panic() {
+        for text in ["\u{e9}".repeat(30), "-".into(), "-\u{e9}\u{e9}".into(), "1\u{10ffff}2345678901".into(), String::new()] {
+            let _ = int_mul(&Int::Big(text.into_boxed_str()), 60);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn int_mul_matches_i128(a in proptest::prelude::any::<i64>(), m in 0u64..1_000_000) {
+            let want = i128::from(a) * i128::from(m);
+            let big = Int::from_decimal(&(i128::from(a) * 1_000_000_000_000).to_string()).unwrap();
+            proptest::prop_assert_eq!(int_mul(&big, m), Int::from_decimal(&(want * 1_000_000_000_000).to_string()).unwrap());
+            proptest::prop_assert_eq!(int_mul(&Int::Small(a), m), Int::from_decimal(&want.to_string()).unwrap());
+        }
+
+        #[test]
+        fn int_mul_never_panics(text in "\\PC{0,40}", m in proptest::prelude::any::<u64>()) {
+            let _ = int_mul(&Int::Big(text.into_boxed_str()), m);
+        }
     }
 }

@@ -140,6 +140,26 @@ pub fn tree_disjoint_from_all_live<S: AsRef<str>>(
     live_lanes: &[&str],
     sibling_trees: &dyn Fn(&str) -> Option<Vec<String>>,
 ) -> bool {
+    tree_disjoint_from_all_live_with(requested_tree, live_lanes, &|lane| {
+        SiblingTree::Entries(sibling_trees(lane).unwrap_or_default())
+    })
+}
+
+/// What a sibling lookup found for one live lane.
+pub enum SiblingTree {
+    /// The lane's tree (empty: none found, not provably disjoint).
+    Entries(Vec<String>),
+    /// The host compared this lane's tree with the requested one itself
+    /// (entries it cannot hand over as text): whether they are disjoint.
+    Decided(bool),
+}
+
+/// `tree_disjoint_from_all_live` over a lookup that may decide a lane itself.
+pub fn tree_disjoint_from_all_live_with<S: AsRef<str>>(
+    requested_tree: &[S],
+    live_lanes: &[&str],
+    sibling: &dyn Fn(&str) -> SiblingTree,
+) -> bool {
     if live_lanes.is_empty() {
         return true;
     }
@@ -148,9 +168,17 @@ pub fn tree_disjoint_from_all_live<S: AsRef<str>>(
         if lane.is_empty() {
             return false;
         }
-        let tree = sibling_trees(lane).unwrap_or_default();
-        if tree.is_empty() || !disjoint_from(&na, &tree) {
-            return false;
+        match sibling(lane) {
+            SiblingTree::Entries(tree) => {
+                if tree.is_empty() || !disjoint_from(&na, &tree) {
+                    return false;
+                }
+            }
+            SiblingTree::Decided(disjoint) => {
+                if !disjoint {
+                    return false;
+                }
+            }
         }
     }
     true
@@ -240,6 +268,22 @@ mod tests {
         assert!(!lane_trees_disjoint(&["SRC\\Dos"], &["src/dos/arbiter.py"]));
         assert!(!lane_trees_disjoint(&["  \t"], &["src/"]));
         assert!(!lane_trees_disjoint(&["Stra\u{df}e/"], &["STRASSE/x"]));
+    }
+
+    #[test]
+    fn a_lane_the_host_decided_counts_as_decided() {
+        let req = ["src/"];
+        let lookup = |lane: &str| match lane {
+            "docs" => SiblingTree::Entries(vec!["docs/".into()]),
+            "yes" => SiblingTree::Decided(true),
+            "no" => SiblingTree::Decided(false),
+            _ => SiblingTree::Entries(Vec::new()),
+        };
+        assert!(tree_disjoint_from_all_live_with(&req, &["docs", "yes"], &lookup));
+        assert!(!tree_disjoint_from_all_live_with(&req, &["docs", "no"], &lookup));
+        assert!(!tree_disjoint_from_all_live_with(&req, &["yes", "unknown"], &lookup));
+        assert!(!tree_disjoint_from_all_live_with(&req, &["yes", ""], &lookup));
+        assert!(tree_disjoint_from_all_live_with(&req, &[], &lookup));
     }
 
     /// `norm_tree_prefix` spelled step by step, as the reference does it.

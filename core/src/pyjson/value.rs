@@ -23,6 +23,23 @@ impl Int {
             Int::Big(_) => None,
         }
     }
+
+    /// The int written as canonical decimal text: an optional `-`, then
+    /// ASCII digits with no leading zero (`0` itself excepted, `-0` refused).
+    /// `None` for any other text. This is how a host hands the core an int
+    /// it read as text (a Python `int` of any size through `int.__repr__`),
+    /// so [`Int::Big`] only ever holds what its invariant promises.
+    pub fn from_decimal(text: &str) -> Option<Int> {
+        let digits = text.strip_prefix('-').unwrap_or(text);
+        let b = digits.as_bytes();
+        if b.is_empty() || !b.iter().all(u8::is_ascii_digit) || (b[0] == b'0' && (b.len() > 1 || digits.len() != text.len())) {
+            return None;
+        }
+        Some(match text.parse::<i64>() {
+            Ok(v) => Int::Small(v),
+            Err(_) => Int::Big(text.into()),
+        })
+    }
 }
 
 impl fmt::Display for Int {
@@ -338,4 +355,22 @@ macro_rules! dict {
         $( d.push($k, $crate::pyjson::Value::from($v)); )*
         d
     }};
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Int;
+
+    #[test]
+    fn from_decimal_takes_only_canonical_digits() {
+        assert_eq!(Int::from_decimal("0"), Some(Int::Small(0)));
+        assert_eq!(Int::from_decimal("-42"), Some(Int::Small(-42)));
+        assert_eq!(Int::from_decimal("9223372036854775807"), Some(Int::Small(i64::MAX)));
+        assert_eq!(Int::from_decimal("-9223372036854775808"), Some(Int::Small(i64::MIN)));
+        assert_eq!(Int::from_decimal("9223372036854775808"), Some(Int::Big("9223372036854775808".into())));
+        assert_eq!(Int::from_decimal("-99999999999999999999"), Some(Int::Big("-99999999999999999999".into())));
+        for bad in ["", "-", "+1", "-0", "01", "1_0", " 1", "1 ", "\u{e9}\u{e9}", "\u{661}", "1e3", "--1", "0x10"] {
+            assert_eq!(Int::from_decimal(bad), None, "{bad:?}");
+        }
+    }
 }

@@ -1,0 +1,73 @@
+"""How the tests compare an answer of the reference with libdos's.
+
+Decision fields are compared exactly; prose (the ``reason`` of a dataclass,
+of a ``LaneDecision`` and of a verdict's ``to_dict()`` nested in a result,
+a hook payload's ``additionalContext`` and ``detail``) is libdos's own
+wording and left out. Floats compare by ``repr``
+(so NaN equals NaN and ``-0.0`` differs from ``0.0``). An exception compares
+by its family: its first built-in class (``BusyError`` is a
+``TimeoutError``, ``BadArgsError`` a ``ValueError``).
+"""
+import builtins
+import dataclasses
+
+DICT_PROSE = ("additionalContext", "detail")
+#: A dict holding one of these keys is a verdict's to_dict(): its "reason" is prose.
+VERDICT_KEYS = ("readability", "verdict", "state", "outcome", "capability", "intervention")
+
+
+def shape(x):
+    """A comparable form of a result: its type and fields, prose left out."""
+    if dataclasses.is_dataclass(x) and not isinstance(x, type):
+        return (type(x),) + tuple(
+            (f.name, shape(getattr(x, f.name))) for f in dataclasses.fields(x) if f.name != "reason"
+        )
+    if isinstance(x, dict):
+        prose = DICT_PROSE + (("reason",) if any(k in x for k in VERDICT_KEYS) else ())
+        return {k: shape(v) for k, v in x.items() if k not in prose}
+    if isinstance(x, (list, tuple)):
+        return (type(x), [shape(v) for v in x])
+    if isinstance(x, float):
+        return (type(x), repr(x))
+    if not isinstance(x, type) and type(x).__module__.startswith("dos.") and hasattr(x, "to_dict"):
+        d = dict(x.to_dict())
+        d.pop("reason", None)
+        return (type(x), shape(d))
+    return (type(x), x)
+
+
+def family(exc_type):
+    """The first built-in class an exception type derives from."""
+    for cls in exc_type.__mro__:
+        if cls.__module__ == "builtins" and getattr(builtins, cls.__name__, None) is cls:
+            return cls
+    return exc_type
+
+
+def outcome(fn, *args, **kwargs):
+    """("ok", shape of the result) or ("raised", exception type). An
+    exception that is not an ``Exception`` (a ``PanicException``...) comes
+    back as ("leaked", its type), which never agrees with an answer."""
+    try:
+        return ("ok", shape(fn(*args, **kwargs)))
+    except Exception as e:  # noqa: BLE001 - the class is compared
+        return ("raised", type(e))
+    except BaseException as e:  # noqa: BLE001 - a leak is reported, not swallowed
+        if isinstance(e, (KeyboardInterrupt, SystemExit)):
+            raise
+        return ("leaked", type(e))
+
+
+def agree(ref, got):
+    """The reference's outcome and libdos's agree: the same decision fields,
+    or both raised exceptions of one family."""
+    if ref == got:
+        return True
+    return ref[0] == got[0] == "raised" and family(ref[1]) is family(got[1])
+
+
+def lease_view(leases):
+    """Live lease records without the fields that name a moment or a
+    process (``acquired_at``, ``loop_ts``, ``pid``), which twin runs write
+    differently."""
+    return [{k: v for k, v in lease.items() if k not in ("acquired_at", "loop_ts", "pid")} for lease in leases]
