@@ -6,6 +6,9 @@
 #   make hook-corpus  regenerate tests/hook/corpus.jsonl from the reference's dos hook
 #   make header  regenerate include/dos.h from ffi/ (cbindgen, pinned by Cargo.lock)
 #   make hook    build the static dos-hook binary (target/<host>/release/dos-hook)
+#   make test-reference      dos-kernel 0.22.0's own tests with accelerate() on, against
+#                            tests/reference_suite/baseline.txt (part of make test)
+#   make reference-baseline  regenerate that baseline (the same tests, no acceleration, twice)
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -18,6 +21,7 @@ CFLAGS_STRICT := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O1 -g -Iinclude
 CBUILD := bindings/c/build
 
 .PHONY: hook all lib venv python demo test test-rust test-c test-python test-go golden hook-corpus header bench clean cdeps unicode-tables
+.PHONY: test-reference reference-baseline
 
 all: lib python
 
@@ -74,7 +78,7 @@ demo: lib python $(CBUILD)/demo
 	@bash examples/demo.sh
 
 # ---------------------------------------------------------------- tests
-test: test-rust test-c test-python test-go
+test: test-rust test-c test-python test-go test-reference
 	@echo "make test: all suites passed"
 
 test-rust:
@@ -92,6 +96,21 @@ test-python: python
 
 test-go: lib
 	cd bindings/go && go vet ./... && go test -race -count=1 ./...
+
+# The reference's own suite (tests/reference_suite/): its sdist pinned by
+# sha256, its test-only dependencies (the [dev] extra's pytest and hypothesis,
+# from venv) plus pytest-timeout so a hang is one failed test.
+REFERENCE_SUITE := $(VPY) tests/reference_suite/suite.py
+
+$(VENV)/.reference-stamp: $(VENV)/.stamp
+	$(VPY) -m pip install -q "pytest-timeout==2.4.0"
+	touch $@
+
+test-reference: python $(VENV)/.reference-stamp
+	$(REFERENCE_SUITE) check
+
+reference-baseline: venv $(VENV)/.reference-stamp
+	$(REFERENCE_SUITE) baseline
 
 # ---------------------------------------------------------------- generated files
 golden: venv
