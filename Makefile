@@ -7,6 +7,9 @@
 #   make bindings  regenerate the host bindings of the routed ops (core/bindgen)
 #   make header  regenerate include/dos.h from ffi/ (cbindgen, pinned by Cargo.lock)
 #   make hook    build the static dos-hook binary (target/<host>/release/dos-hook)
+#   make test-reference      dos-kernel 0.22.0's own tests with accelerate() on, against
+#                            tests/reference_suite/baseline.txt (part of make test)
+#   make reference-baseline  regenerate that baseline (the same tests, no acceleration, twice)
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -20,6 +23,7 @@ CBUILD := bindings/c/build
 
 .PHONY: test-c-san test-cxx-header install uninstall dev-pc test-install
 .PHONY: hook all lib venv python demo test test-rust test-c test-python test-go golden hook-corpus header bench clean cdeps unicode-tables bindings bindings-check
+.PHONY: test-reference reference-baseline
 
 all: lib python
 
@@ -121,7 +125,7 @@ demo: lib dev-pc python $(CBUILD)/demo
 	@bash examples/demo.sh
 
 # ---------------------------------------------------------------- tests
-test: bindings-check test-rust test-c test-python test-go test-install
+test: bindings-check test-rust test-c test-python test-go test-install test-reference
 	@echo "make test: all suites passed"
 
 test-rust:
@@ -163,6 +167,21 @@ test-python: python
 test-go: lib dev-pc
 	@unformatted=$$(gofmt -l bindings/go); if [ -n "$$unformatted" ]; then echo "gofmt: not formatted: $$unformatted"; exit 1; fi
 	cd bindings/go && export PKG_CONFIG_PATH=$(abspath $(REL)/pkgconfig) && go vet ./... && go test -race -count=1 ./...
+
+# The reference's own suite (tests/reference_suite/): its sdist pinned by
+# sha256, its test-only dependencies (the [dev] extra's pytest and hypothesis,
+# from venv) plus pytest-timeout so a hang is one failed test.
+REFERENCE_SUITE := $(VPY) tests/reference_suite/suite.py
+
+$(VENV)/.reference-stamp: $(VENV)/.stamp
+	$(VPY) -m pip install -q "pytest-timeout==2.4.0"
+	touch $@
+
+test-reference: python $(VENV)/.reference-stamp
+	$(REFERENCE_SUITE) check
+
+reference-baseline: venv $(VENV)/.reference-stamp
+	$(REFERENCE_SUITE) baseline
 
 # ---------------------------------------------------------------- generated files
 golden: venv

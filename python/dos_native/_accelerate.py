@@ -17,7 +17,7 @@ import inspect
 import sys
 from typing import Callable
 
-from . import _native, _typed
+from . import _native, _seams, _typed
 
 # (module, attribute) -> original function, for what is swapped now.
 _SWAPPED: dict[tuple[str, str], Callable] = {}
@@ -222,8 +222,9 @@ def accelerate() -> list[str]:
         original = getattr(mod, attr, None)
         if original is None:
             continue
-        setattr(mod, attr, factory(mod, original))
+        setattr(mod, attr, _seams.guard(modname, attr, factory(mod, original), original))
         _SWAPPED[(modname, attr)] = original
+    _seams.capture(_SWAPPED)
     return accelerated()
 
 
@@ -237,3 +238,4 @@ def restore() -> None:
     for (modname, attr), original in list(_SWAPPED.items()):
         setattr(importlib.import_module(modname), attr, original)
         del _SWAPPED[(modname, attr)]
+    _seams.forget()

@@ -276,7 +276,7 @@ def _reference_config(ref, d: dict, env):
     sp = d["stream_policy"]
     lc = d["lifecycle"]
     eg = d["enumerate_grammar"]
-    return ref.SubstrateConfig(
+    return ref.SubstrateConfig(**_shared(
         lanes=taxonomy, paths=paths, reasons=registry, stamp=conv, reason_morphology=morph, workspace=facts, env=env,
         overlap_ratio_max=d["overlap_ratio_max"], overlap_policy_name=d["overlap_policy_name"], class_budgets=budgets,
         retention=retention.RetentionPolicy(**d["retention"]),
@@ -305,7 +305,36 @@ def _reference_config(ref, d: dict, env):
                                         arm_on_env=tuple(d["marker"]["arm_on_env"]),
                                         respect_stop_hook_active=d["marker"]["respect_stop_hook_active"]),
         non_git_oracle=d["non_git_oracle"], ci={},
-    )
+    ))
+
+
+# The reference's module-level policies that its configs hold as they are
+# when no table changes them (callers compare them with `is`).
+_SHARED = (
+    ("lanes", "dos._job_policy", "JOB_LANE_TAXONOMY"),
+    ("class_budgets", "dos.concurrency_class", "NO_CLASS_BUDGETS"),
+    ("retention", "dos.retention", "GENERIC_RETENTION"),
+    ("data_class", "dos.data_class", "GENERIC_DATA_CLASS"),
+    ("stream_policy", "dos.tool_stream", "DEFAULT_POLICY"),
+    ("precursors", "dos.precursor_gate", "EMPTY_GRAMMAR"),
+    ("enumerate_grammar", "dos.enumerate", "GENERIC_GRAMMAR"),
+    ("cooldown", "dos.cooldown", "DEFAULT_COOLDOWN_POLICY"),
+    ("lifecycle", "dos.lifecycle", "GENERIC_LIFECYCLE"),
+    ("supervise", "dos.supervise", "DEFAULT_POLICY"),
+    ("marker", "dos.marker_gate", "DEFAULT_POLICY"),
+)
+
+
+def _shared(**fields):
+    """``fields`` with each value equal to one of the reference's shared
+    policies replaced by that policy object."""
+    import importlib
+
+    for name, module, attr in _SHARED:
+        value = getattr(importlib.import_module(module), attr, None)
+        if value is not None and fields[name] == value:
+            fields[name] = value
+    return fields
 
 
 def _env(gather_env):
