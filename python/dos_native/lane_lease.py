@@ -142,7 +142,8 @@ def _register() -> None:
     type) runs the original; a lock that stays busy raises ``BusyError``, a
     ``TimeoutError`` as the reference raises."""
     from ._accelerate import FALLBACK, register, same_signature
-    from ._native import BadArgsError, _dispatch_exact
+    from . import _native
+    from ._native import BadArgsError
 
     def journal_of(ref_mod, config) -> str:
         return os.fspath(ref_mod._journal_path(config))
@@ -150,7 +151,7 @@ def _register() -> None:
     def run(op, args, config=None):
         """The native verb; FALLBACK when it cannot take these values."""
         try:
-            out = _dispatch_exact(op, args, config)
+            out = _native._dispatch_exact(op, args, config)
         except BadArgsError:
             return FALLBACK
         return FALLBACK if out is NotImplemented else out

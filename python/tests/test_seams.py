@@ -17,7 +17,6 @@ from dos import config as ref_config  # noqa: E402
 
 import dos_native  # noqa: E402
 from dos_native import _seams  # noqa: E402
-from dos_native import lane_lease as native_lease_mod  # noqa: E402
 
 T0 = dt.datetime(2031, 3, 4, 5, 6, 0, tzinfo=dt.timezone.utc)
 
@@ -130,7 +129,7 @@ def test_simulated_sleep_sees_the_lock_retries(tmp_path, monkeypatch):
 def test_untouched_seams_keep_the_native_path(tmp_path, monkeypatch):
     cfg = _cfg(tmp_path, monkeypatch)
     native_calls = []
-    real_dispatch = native_lease_mod.dispatch
+    real_dispatch = dos_native._native._dispatch_exact
 
     def spy(op, *a, **k):
         native_calls.append(op)
@@ -139,7 +138,7 @@ def test_untouched_seams_keep_the_native_path(tmp_path, monkeypatch):
     dos_native.restore()
     dos_native.accelerate()
     try:
-        monkeypatch.setattr(native_lease_mod, "dispatch", spy)
+        monkeypatch.setattr(dos_native._native, "_dispatch_exact", spy)
         lane_lease.live_leases(cfg)
         assert native_calls == ["lane_lease.live_leases"] and _seams.replaced() == []
         with monkeypatch.context() as mp:
