@@ -5,7 +5,8 @@
 - Typed modules mirroring the reference's (``dos_native.exec_capability``,
   ``dos_native._tree``, ...), whose verdicts' ``to_dict()`` equal dos-kernel's.
 - ``accelerate()``: swap the installed ``dos`` package's ported deciders for
-  native ones (also done at import when ``DOS_NATIVE=1``).
+  native ones (also done at import when ``DOS_NATIVE=1``), and point its hook
+  verbs at the ``dos-hook`` binary the wheel installs (``hook_binary()``).
 
 ``dos_native`` works without ``dos`` installed.
 """
@@ -34,6 +35,7 @@ from . import export_cursor, id_alloc, intent_ledger, run_id, verdict_journal
 from . import _accelerate_durable  # noqa: F401  (registers accelerate() entries)
 from . import admission, arbiter, lane_overlap, lock_modes, overlap_policy, self_modify
 from ._accelerate import accelerate, accelerated, restore
+from ._hook import hook_binary
 
 __all__ = [
     "ABI_VERSION",
@@ -45,6 +47,7 @@ __all__ = [
     "accelerate",
     "accelerated",
     "restore",
+    "hook_binary",
     "exec_capability",
     "liveness",
     "productivity",
