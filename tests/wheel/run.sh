@@ -9,7 +9,9 @@
 #      accelerated (DOS_NATIVE=1) and Python with DOS_HOOK_NATIVE=0;
 #   4. DOS_NATIVE=1 accelerates a plain `import dos` program and the `dos` CLI
 #      with no code change; unset, dos_native is never imported;
-#   5. the wheel, dos_native.__version__ and dos-hook --version agree.
+#   5. dos-hook install --host claude-code wires this binary, and the wired
+#      command decides;
+#   6. the wheel, dos_native.__version__ and dos-hook --version agree.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d)
@@ -48,6 +50,8 @@ assert z.read(f"{data}/scripts/dos-hook")[:4] == b"\x7fELF"
 for f in ("_dos_native_startup.pth", "_dos_native_startup.py"):
     assert f"{data}/platlib/{f}" in info, f"no {f}"
 assert "Tag: cp311-abi3-" in z.read(f"dos_native-{version}.dist-info/WHEEL").decode()
+stray = [n for n in info if "__pycache__" in n or n.endswith(".pyc")]
+assert not stray, f"bytecode in the wheel: {stray}"
 PY
 ok
 
@@ -136,7 +140,20 @@ plain=$(cli dos --help); fast=$(cli DOS_NATIVE=1 dos --help)
 [ "$plain" = "$fast" ] || fail "dos --help differs under DOS_NATIVE=1"
 ok
 
-# 5. One version: the wheel, the package and its binary.
+# 5. dos-hook install --host claude-code, from the wheel: the entry it wires
+# runs this binary, and the wired command line decides as dos-hook does.
+ws=$work/ws5; mkdir -p "$ws/src/dos"; echo "# the kernel's own code" > "$ws/src/dos/arbiter.py"
+(cd "$ws" && dos-hook install --host claude-code >/dev/null) || fail "dos-hook install --host claude-code"
+wired=$("$py" -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+print(d["hooks"]["PreToolUse"][0]["hooks"][0]["command"])' "$ws/.claude/settings.json")
+[ "$wired" = "$work/venv/bin/dos-hook pretool --workspace . || dos hook pretool --workspace ." ] || fail "wired: $wired"
+event="{\"hook_event_name\": \"PreToolUse\", \"tool_name\": \"Edit\", \"session_id\": \"s5\", \"cwd\": \"$ws\", \"tool_input\": {\"file_path\": \"$ws/src/dos/arbiter.py\"}}"
+out=$(cd "$ws" && sh -c "$wired" <<< "$event") || fail "the wired command failed"
+[ "$(decision <<< "$out")" = deny ] || fail "the wired command: $out"
+ok
+
+# 6. One version: the wheel, the package and its binary.
 got=$("$py" -c 'import dos_native, importlib.metadata as m; print(dos_native.__version__, m.version("dos-native"))')
 [ "$got" = "$version $version" ] || fail "dos_native.__version__ / metadata: $got, Cargo.toml: $version"
 [ "$(dos-hook --version)" = "dos-hook $version" ] || fail "dos-hook --version: $(dos-hook --version)"
