@@ -10,6 +10,8 @@
 #   make test-reference      dos-kernel 0.22.0's own tests with accelerate() on, against
 #                            tests/reference_suite/baseline.txt (part of make test)
 #   make reference-baseline  regenerate that baseline (the same tests, no acceleration, twice)
+#   make wheel   the dos-native wheel (abi3, manylinux) carrying dos-hook, in target/wheels
+#   make sdist   its source distribution (builds the same wheel from scratch: make test-sdist)
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -24,6 +26,7 @@ CBUILD := bindings/c/build
 .PHONY: test-c-san test-cxx-header install uninstall dev-pc test-install
 .PHONY: hook all lib venv python demo test test-rust test-c test-python test-go golden hook-corpus header bench clean cdeps unicode-tables bindings bindings-check
 .PHONY: test-reference reference-baseline
+.PHONY: wheel sdist wheel-tools test-wheel test-sdist
 
 all: lib python
 
@@ -117,15 +120,52 @@ dev-pc: $(DEV_PC)
 
 # libdos installed into a temporary prefix and used from outside the
 # repository: C through pkg-config (shared and static), an outside Go module.
-test-install: lib python
+test-install: lib python wheel
 	bash tests/install/run.sh
+
+# ---------------------------------------------------------------- wheel
+# The dos-native wheel: maturin builds the extension module (-i the venv's
+# interpreter, as `make python` does, so the two share one cargo build), and
+# the wheel carries the static dos-hook of `make hook` (stripped) as a script
+# that pip puts on PATH, plus the DOS_NATIVE start-up .pth. maturin warns that
+# pyproject's build-backend is not maturin: pip goes through
+# python/build_backend/, which builds dos-hook itself before calling maturin.
+WHEEL_DIR := target/wheels
+WHEEL_HOOK := python/dos_native.data/scripts/dos-hook
+
+$(VENV)/.wheel-tools: $(VENV)/.stamp
+	$(VPY) -m pip install -q "auditwheel>=6"
+	touch $@
+wheel-tools: $(VENV)/.wheel-tools
+
+wheel: python hook
+	@mkdir -p $(dir $(WHEEL_HOOK)) $(WHEEL_DIR)
+	strip -o $(WHEEL_HOOK) $(HOOK_BIN) && chmod 755 $(WHEEL_HOOK)
+	rm -f $(WHEEL_DIR)/dos_native-*.whl
+	$(VENV)/bin/maturin build --release -q -i $(VPY) -m python/Cargo.toml -o $(WHEEL_DIR)
+	@ls -l $(WHEEL_DIR)/dos_native-*.whl
+
+sdist: venv
+	@mkdir -p $(WHEEL_DIR)
+	rm -f $(WHEEL_DIR)/dos_native-*.tar.gz
+	$(VENV)/bin/maturin sdist -m python/Cargo.toml -o $(WHEEL_DIR)
+
+# The wheel in a fresh virtual environment with no Rust toolchain: audited,
+# smoke-tested, DOS_NATIVE through the start-up hook, the hook routing.
+test-wheel: wheel wheel-tools
+	bash tests/wheel/run.sh
+
+# The sdist built into a wheel by pip, from scratch (a cold cargo build of
+# the module and of dos-hook: minutes), compared with `make wheel`'s.
+test-sdist: wheel sdist
+	bash tests/wheel/sdist.sh
 
 # ---------------------------------------------------------------- demo
 demo: lib dev-pc python $(CBUILD)/demo
 	@bash examples/demo.sh
 
 # ---------------------------------------------------------------- tests
-test: bindings-check test-rust test-c test-python test-go test-install test-reference
+test: bindings-check test-rust test-c test-python test-go test-install test-wheel test-reference
 	@echo "make test: all suites passed"
 
 test-rust:

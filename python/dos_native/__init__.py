@@ -5,7 +5,8 @@
 - Typed modules mirroring the reference's (``dos_native.exec_capability``,
   ``dos_native._tree``, ...), whose verdicts' ``to_dict()`` equal dos-kernel's.
 - ``accelerate()``: swap the installed ``dos`` package's ported deciders for
-  native ones (also done at import when ``DOS_NATIVE=1``).
+  native ones (also done at import when ``DOS_NATIVE=1``), and point its hook
+  verbs at the ``dos-hook`` binary the wheel installs (``hook_binary()``).
 
 ``dos_native`` works without ``dos`` installed.
 """
@@ -38,6 +39,7 @@ from ._accelerate import accelerate, accelerated, restore
 from . import _routed
 from ._routed import *  # noqa: F401,F403  (the typed modules generated from the op table)
 from . import _adapter  # noqa: F401  (registers the generated route's accelerate() entries)
+from ._hook import hook_binary
 
 __all__ = [
     "ABI_VERSION",
@@ -53,6 +55,7 @@ __all__ = [
     "accelerate",
     "accelerated",
     "restore",
+    "hook_binary",
     "exec_capability",
     "liveness",
     "productivity",

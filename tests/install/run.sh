@@ -2,8 +2,9 @@
 # make test-install: libdos installed like a system library, then used from
 # outside the repository — a C program through pkg-config (shared and
 # static), and a throwaway Go module that depends on bindings/go. Also checks
-# DESTDIR staging, the SONAME chain, one version everywhere, and that
-# make uninstall removes exactly what make install wrote.
+# DESTDIR staging, the SONAME chain, one version everywhere (C, .pc, Go,
+# Python, the wheel, dos-hook), and that make uninstall removes exactly what
+# make install wrote.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d)
@@ -93,11 +94,21 @@ out=$(LD_LIBRARY_PATH=$prefix/lib "$work/goprog/prog") || fail "the outside Go p
 [ "$out" = "$version GRANTS_ARBITRARY_EXEC" ] || fail "the outside Go program printed '$out'"
 ok
 
-# One version everywhere: the C library, the .pc file, Go and Python.
-py_version=$("$repo/.venv/bin/python" -c 'import dos_native; print(dos_native.__version__)' 2>/dev/null || true)
-if [ -n "$py_version" ]; then
-  [ "$py_version" = "$version" ] || fail "dos_native.__version__ is $py_version, libdos is $version"
-fi
+# One version everywhere: the C library (dos_version(), printed by both
+# programs above), the .pc file, Go's Version(), dos_native.__version__, the
+# wheel (its name and metadata) and dos-hook --version (the wheel's binary).
+py_version=$("$repo/.venv/bin/python" -c 'import dos_native; print(dos_native.__version__)') \
+  || fail "dos_native does not import (make python)"
+[ "$py_version" = "$version" ] || fail "dos_native.__version__ is $py_version, libdos is $version"
+shopt -s nullglob
+wheels=("$repo"/target/wheels/dos_native-*.whl)
+[ ${#wheels[@]} -eq 1 ] || fail "expected one wheel in target/wheels (make wheel), found ${#wheels[@]}"
+case $(basename "${wheels[0]}") in dos_native-"$version"-*) ;; *) fail "the wheel ${wheels[0]} is not version $version" ;; esac
+(cd "$work" && "$repo/.venv/bin/python" -m zipfile -e "${wheels[0]}" wheel) || fail "cannot unpack the wheel"
+grep -qx "Version: $version" "$work/wheel/dos_native-$version.dist-info/METADATA" || fail "the wheel's METADATA is not version $version"
+chmod +x "$work/wheel/dos_native-$version.data/scripts/dos-hook"
+hv=$("$work/wheel/dos_native-$version.data/scripts/dos-hook" --version) || fail "the wheel's dos-hook --version failed"
+[ "$hv" = "dos-hook $version" ] || fail "the wheel's dos-hook --version says '$hv', libdos is $version"
 ok
 
 # DESTDIR stages under another root without touching PREFIX.

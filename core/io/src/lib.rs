@@ -5,12 +5,15 @@
 //! and the lane-lease mutex, the lease verbs, id allocation, run ids, the
 //! verdict journal, the intent ledger, the export cursor, the workspace
 //! config read from disk ([`workspace`]), and the hook verbs' file work
-//! ([`hook`]). The deciders it calls are `dos-core`'s; nothing in `dos-core`
-//! calls back here except through the seams `dos-core` declares (for example
+//! ([`hook`]), and, with the `install` feature, `dos-hook install`'s edits
+//! of an agent runtime's settings file (`install`). The deciders it calls
+//! are `dos-core`'s; nothing in `dos-core` calls back here except through the seams `dos-core` declares (for example
 //! [`dos_core::config::json::WorkspaceReader`]).
 
 pub mod boundary;
 pub mod hook;
+#[cfg(feature = "install")]
+pub mod install;
 pub mod workspace;
 
 use dos_core::envelope::OpSpec;
