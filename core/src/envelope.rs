@@ -167,7 +167,7 @@ pub fn dispatch(op: &str, config: Option<&Dict>, args: &Dict) -> Result<Value, C
     let spec = find_op(op).ok_or_else(|| {
         CallError::new(ErrorCode::UnknownOp, format!("no operation named {op:?}; `ops` lists them"))
     })?;
-    let a = Args { op: spec.name, d: args };
+    let a = Args::new(spec.name, args);
     a.check_known(spec.args)?;
     // A request's config is built once per distinct object (and per
     // workspace state) and handed to the op prebuilt.
@@ -187,7 +187,7 @@ pub fn dispatch_with(op: &str, prebuilt: &SubstrateConfig, args: &Dict) -> Resul
     let spec = find_op(op).ok_or_else(|| {
         CallError::new(ErrorCode::UnknownOp, format!("no operation named {op:?}; `ops` lists them"))
     })?;
-    let a = Args { op: spec.name, d: args };
+    let a = Args::new(spec.name, args);
     a.check_known(spec.args)?;
     (spec.run)(&Ctx { config: None, prebuilt: Some(prebuilt) }, &a)
 }
@@ -220,7 +220,7 @@ pub fn call_value_with(request: &Value, prebuilt: Option<&SubstrateConfig>) -> R
             _ => {
                 return Err(CallError::new(
                     ErrorCode::BadRequest,
-                    format!("unknown request field {:?}; expected abi, op, config, args", k_text(k)),
+                    format!("unknown request field {}; expected abi, op, config, args", k_text(k)),
                 ))
             }
         }
@@ -268,8 +268,10 @@ pub fn call_value_with(request: &Value, prebuilt: Option<&SubstrateConfig>) -> R
     }
 }
 
+/// A key as a JSON string literal, quotes included (a lone surrogate shows
+/// as its `\udXXX` escape, as the request spelled it).
 fn k_text(k: &pyjson::Str) -> String {
-    k.as_str().map(str::to_owned).unwrap_or_else(|| "<non-UTF-8 key>".into())
+    pyjson::dumps_string(&Value::Str(k.clone()), Options::COMPACT).unwrap_or_else(|_| "\"?\"".into())
 }
 
 fn short(v: &Value) -> String {
@@ -322,18 +324,61 @@ pub fn call_with(request: &[u8], prebuilt: Option<&SubstrateConfig>) -> (bool, V
     (ok, encode_response(outcome))
 }
 
+/// One step from `args` down to a nested object: a key or a list index.
+#[derive(Clone, Copy, Debug)]
+enum Seg<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// Where a nested [`Args`] sits inside the request's `args` (`policy`,
+/// `events[2]`, `taxonomy.trees`), so its errors name the field they are
+/// about. The first few steps are kept; deeper ones show as `…`.
+#[derive(Clone, Copy, Debug, Default)]
+struct FieldPath<'a> {
+    segs: [Option<Seg<'a>>; 4],
+    len: u8,
+}
+
+impl<'a> FieldPath<'a> {
+    fn with(mut self, seg: Seg<'a>) -> Self {
+        if (self.len as usize) < self.segs.len() {
+            self.segs[self.len as usize] = Some(seg);
+        }
+        self.len = self.len.saturating_add(1);
+        self
+    }
+}
+
+impl fmt::Display for FieldPath<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, seg) in self.segs.iter().flatten().enumerate() {
+            match seg {
+                Seg::Key(k) if i == 0 => f.write_str(k)?,
+                Seg::Key(k) => write!(f, ".{k}")?,
+                Seg::Index(n) => write!(f, "[{n}]")?,
+            }
+        }
+        if self.len as usize > self.segs.len() {
+            f.write_str("…")?;
+        }
+        Ok(())
+    }
+}
+
 /// Typed access to an operation's `args` object, with errors that name the
-/// operation and the field.
+/// operation and the field (for a nested object, its path in `args`).
 #[derive(Clone, Copy)]
 pub struct Args<'a> {
     op: &'static str,
     d: &'a Dict,
+    at: FieldPath<'a>,
 }
 
 impl<'a> Args<'a> {
     /// Wrap a dict (used by nested objects and by hosts that skip the envelope).
     pub fn new(op: &'static str, d: &'a Dict) -> Self {
-        Args { op, d }
+        Args { op, d, at: FieldPath::default() }
     }
 
     pub fn dict(&self) -> &'a Dict {
@@ -345,7 +390,29 @@ impl<'a> Args<'a> {
     }
 
     pub fn err(&self, msg: impl fmt::Display) -> CallError {
-        CallError::bad_args(format!("{}: {msg}", self.op))
+        if self.at.len == 0 {
+            CallError::bad_args(format!("{}: {msg}", self.op))
+        } else {
+            CallError::bad_args(format!("{}: {}: {msg}", self.op, self.at))
+        }
+    }
+
+    /// These arguments with their errors placed at `key` (and `index`, an
+    /// item of the list there): for checks of a nested value that is not
+    /// read through [`Args::obj`].
+    pub fn at(&self, key: &'a str, index: Option<usize>) -> Args<'a> {
+        let mut at = self.at.with(Seg::Key(key));
+        if let Some(i) = index {
+            at = at.with(Seg::Index(i));
+        }
+        Args { op: self.op, d: self.d, at }
+    }
+
+    /// The nested object at `key` (found in this dict) as `Args`, its path
+    /// extended by the key (and `index` for an item of a list there).
+    fn nested(&self, key: &str, index: Option<usize>, d: &'a Dict) -> Args<'a> {
+        let name = self.d.keys().find(|k| k.as_str() == Some(key)).and_then(|k| k.as_str()).unwrap_or("?");
+        Args { d, ..self.at(name, index) }
     }
 
     fn mistyped(&self, key: &str, want: &str, got: &Value) -> CallError {
@@ -359,7 +426,7 @@ impl<'a> Args<'a> {
                 Some(name) if known.contains(&name) => {}
                 _ => {
                     return Err(self.err(format_args!(
-                        "unexpected argument {:?} (takes: {})",
+                        "unexpected argument {} (takes: {})",
                         k_text(k),
                         known.join(", ")
                     )))
@@ -500,7 +567,7 @@ impl<'a> Args<'a> {
     /// A nested object, as `Args` (for policies and evidence records).
     pub fn obj(&self, key: &str) -> Result<Args<'a>, CallError> {
         match self.req(key)? {
-            Value::Dict(d) => Ok(Args { op: self.op, d }),
+            Value::Dict(d) => Ok(self.nested(key, None, d)),
             other => Err(self.mistyped(key, "an object", other)),
         }
     }
@@ -508,7 +575,7 @@ impl<'a> Args<'a> {
     pub fn opt_obj(&self, key: &str) -> Result<Option<Args<'a>>, CallError> {
         match self.get(key) {
             None => Ok(None),
-            Some(Value::Dict(d)) => Ok(Some(Args { op: self.op, d })),
+            Some(Value::Dict(d)) => Ok(Some(self.nested(key, None, d))),
             Some(other) => Err(self.mistyped(key, "an object", other)),
         }
     }
@@ -519,7 +586,7 @@ impl<'a> Args<'a> {
             .iter()
             .enumerate()
             .map(|(i, v)| match v {
-                Value::Dict(d) => Ok(Args { op: self.op, d }),
+                Value::Dict(d) => Ok(self.nested(key, Some(i), d)),
                 other => Err(self.err(format_args!("{key}[{i}] must be an object, not {}", other.type_name()))),
             })
             .collect()
