@@ -6,6 +6,7 @@
 #   make hook-corpus  regenerate tests/hook/corpus.jsonl from the reference's dos hook
 #   make header  regenerate include/dos.h from ffi/ (cbindgen, pinned by Cargo.lock)
 #   make hook    build the static dos-hook binary (target/<host>/release/dos-hook)
+#   make fuzz    the envelope fuzzer for 10 minutes (before a release; FUZZ_SECONDS=…)
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -17,7 +18,7 @@ REL := target/release
 CFLAGS_STRICT := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O1 -g -Iinclude
 CBUILD := bindings/c/build
 
-.PHONY: hook all lib venv python demo test test-rust test-c test-python test-go golden hook-corpus header bench clean cdeps unicode-tables
+.PHONY: fuzz hook all lib venv python demo test test-rust test-c test-python test-go golden hook-corpus header bench clean cdeps unicode-tables
 
 all: lib python
 
@@ -92,6 +93,17 @@ test-python: python
 
 test-go: lib
 	cd bindings/go && go vet ./... && go test -race -count=1 ./...
+
+# The envelope fuzzer (ffi/tests/envelope_fuzz.rs) runs 20 s in `make test`;
+# before a release run it longer, optimized but with overflow checks and debug
+# assertions on, in its own target directory. DOS_FUZZ_SEED=<n> replays a run.
+FUZZ_SECONDS ?= 600
+fuzz:
+	CARGO_PROFILE_RELEASE_OVERFLOW_CHECKS=true CARGO_PROFILE_RELEASE_DEBUG_ASSERTIONS=true \
+	CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+	DOS_FUZZ_SECONDS=$(FUZZ_SECONDS) DOS_FUZZ_MAX_BYTES=$${DOS_FUZZ_MAX_BYTES:-4194304} \
+	DOS_FUZZ_MAX_FAILURES=$${DOS_FUZZ_MAX_FAILURES:-50} \
+	$(CARGO) test --release --target-dir target/fuzz -p dos-ffi --test envelope_fuzz -- --nocapture
 
 # ---------------------------------------------------------------- generated files
 golden: venv
