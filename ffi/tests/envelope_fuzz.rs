@@ -766,6 +766,9 @@ fn random_key(env: &Env, op: &str, rng: &mut Rng) -> String {
 fn mutate_once(j: &mut J, env: &Env, op: &str, rng: &mut Rng) {
     let mut paths = Vec::new();
     node_paths(j, &mut Vec::new(), &mut paths);
+    // Objects to insert into: the root and every object below it.
+    let mut objs: Vec<Vec<usize>> =
+        std::iter::once(Vec::new()).chain(paths.iter().cloned()).filter(|p| matches!(at_mut(j, p), Some(J::Obj(_)))).collect();
     // Mostly below `args` (or `config`): a request whose envelope is broken
     // never reaches an op, and the kinds below break it often enough.
     if let J::Obj(kv) = &*j {
@@ -774,6 +777,10 @@ fn mutate_once(j: &mut J, env: &Env, op: &str, rng: &mut Rng) {
             let below: Vec<Vec<usize>> = paths.iter().filter(|p| p.len() > 1 && inner.contains(&p[0])).cloned().collect();
             if !below.is_empty() {
                 paths = below;
+            }
+            let inside: Vec<Vec<usize>> = objs.iter().filter(|p| !p.is_empty() && inner.contains(&p[0])).cloned().collect();
+            if !inside.is_empty() {
+                objs = inside;
             }
         }
     }
@@ -799,8 +806,7 @@ fn mutate_once(j: &mut J, env: &Env, op: &str, rng: &mut Rng) {
         }
         // Replace a value with one seen under the same key elsewhere.
         5 => {
-            let objs: Vec<Vec<usize>> =
-                std::iter::once(Vec::new()).chain(paths.iter().cloned()).filter(|p| matches!(at_mut(j, p), Some(J::Obj(kv)) if !kv.is_empty())).collect();
+            let objs: Vec<Vec<usize>> = objs.into_iter().filter(|p| matches!(at_mut(j, p), Some(J::Obj(kv)) if !kv.is_empty())).collect();
             if let Some(p) = (!objs.is_empty()).then(|| rng.pick(&objs).clone()) {
                 if let Some(J::Obj(kv)) = at_mut(j, &p) {
                     let i = rng.below(kv.len());
@@ -812,10 +818,7 @@ fn mutate_once(j: &mut J, env: &Env, op: &str, rng: &mut Rng) {
         }
         // Insert a field (known, unknown or duplicate) into an object.
         6 | 7 => {
-            let objs: Vec<Vec<usize>> =
-                std::iter::once(Vec::new()).chain(paths.iter().cloned()).filter(|p| matches!(at_mut(j, p), Some(J::Obj(_)))).collect();
             let p = rng.pick(&objs).clone();
-            let args_obj = obj_get(j, "args").is_some();
             let key = random_key(env, op, rng);
             let v = special(env, rng);
             if let Some(J::Obj(kv)) = at_mut(j, &p) {
@@ -826,8 +829,6 @@ fn mutate_once(j: &mut J, env: &Env, op: &str, rng: &mut Rng) {
                     let at = rng.below(kv.len() + 1);
                     kv.insert(at, (key, v));
                 }
-            } else if args_obj {
-                // unreachable in practice
             }
         }
         // Delete a field or list item.
