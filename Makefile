@@ -18,7 +18,7 @@ REL := target/release
 CFLAGS_STRICT := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O1 -g -Iinclude
 CBUILD := bindings/c/build
 
-.PHONY: fuzz hook all lib venv python demo test test-rust test-c test-python test-go golden hook-corpus header bench clean cdeps unicode-tables
+.PHONY: fuzz fuzz-libfuzzer hook all lib venv python demo test test-rust test-c test-python test-go golden hook-corpus header bench clean cdeps unicode-tables
 
 all: lib python
 
@@ -104,6 +104,12 @@ fuzz:
 	DOS_FUZZ_SECONDS=$(FUZZ_SECONDS) DOS_FUZZ_MAX_BYTES=$${DOS_FUZZ_MAX_BYTES:-4194304} \
 	DOS_FUZZ_MAX_FAILURES=$${DOS_FUZZ_MAX_FAILURES:-50} \
 	$(CARGO) test --release --target-dir target/fuzz -p dos-ffi --test envelope_fuzz -- --nocapture
+
+# Optional: libFuzzer over dos_call (fuzz/; needs a nightly toolchain and
+# `cargo install cargo-fuzz`). Ops that write files are skipped there.
+fuzz-libfuzzer:
+	@test -n "$$(ls -A fuzz/corpus/envelope 2>/dev/null)" || $(PYTHON) fuzz/seed_corpus.py fuzz/corpus/envelope
+	cd fuzz && $(CARGO) +nightly fuzz run envelope -- -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -rss_limit_mb=2048
 
 # ---------------------------------------------------------------- generated files
 golden: venv
