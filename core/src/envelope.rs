@@ -175,7 +175,44 @@ pub fn dispatch(op: &str, config: Option<&Dict>, args: &Dict) -> Result<Value, C
         Some(d) if !d.is_empty() => Some(crate::config::json::resolve(d)?),
         _ => None,
     };
-    (spec.run)(&Ctx { config, prebuilt: held.as_deref().map(|l| &l.config) }, &a)
+    let v = (spec.run)(&Ctx { config, prebuilt: held.as_deref().map(|l| &l.config) }, &a)?;
+    writable(spec.name, args, v)
+}
+
+/// CPython's limit on integer text: `json.dumps` cannot write a longer
+/// integer and `json.loads` (like this envelope's reader) refuses one.
+const MAX_INT_DIGITS: usize = 4300;
+
+/// The most digits of any integer in `v`.
+fn widest_int(v: &Value) -> usize {
+    match v {
+        Value::Int(pyjson::Int::Big(s)) => s.trim_start_matches('-').len(),
+        Value::List(items) => items.iter().map(widest_int).max().unwrap_or(0),
+        Value::Dict(d) => d.iter().map(|(_, x)| widest_int(x)).max().unwrap_or(0),
+        _ => 0,
+    }
+}
+
+/// A verdict no JSON reader of the Python dialect could take back is
+/// refused: an integer past 4,300 digits (one added to a `seq` of 4,300
+/// nines, say), which the reference could not write either. The argument
+/// holding an integer at the limit is named; without one the integer came
+/// from a file the op read.
+fn writable(op: &str, args: &Dict, v: Value) -> Result<Value, CallError> {
+    let n = widest_int(&v);
+    if n <= MAX_INT_DIGITS {
+        return Ok(v);
+    }
+    let what = format!("{op}: the result holds an integer of {n} digits, more than the {MAX_INT_DIGITS} JSON readers take");
+    let culprit = args
+        .iter()
+        .map(|(k, x)| (k, widest_int(x)))
+        .filter(|(_, w)| *w + 1 >= MAX_INT_DIGITS)
+        .max_by_key(|(_, w)| *w);
+    Err(match culprit {
+        Some((k, _)) => CallError::bad_args(format!("{what} (argument {} holds one at the limit)", k_text(k))),
+        None => CallError::new(ErrorCode::Io, format!("{what} (a file it read holds one at the limit)")),
+    })
 }
 
 /// Run one operation under a config the host built beforehand (a config
@@ -189,7 +226,8 @@ pub fn dispatch_with(op: &str, prebuilt: &SubstrateConfig, args: &Dict) -> Resul
     })?;
     let a = Args::new(spec.name, args);
     a.check_known(spec.args)?;
-    (spec.run)(&Ctx { config: None, prebuilt: Some(prebuilt) }, &a)
+    let v = (spec.run)(&Ctx { config: None, prebuilt: Some(prebuilt) }, &a)?;
+    writable(spec.name, args, v)
 }
 
 fn ops_listing() -> Value {
@@ -619,6 +657,25 @@ mod tests {
         assert_eq!(code_of(r#"{"abi":1,"op":"ops","args":[]}"#), Some("BAD_REQUEST".into()));
         assert_eq!(code_of(r#"{"abi":1,"op":"ops","extra":1}"#), Some("BAD_REQUEST".into()));
         assert_eq!(code_of(r#"{"abi":1,"op":"ops"}"#), None);
+    }
+
+    #[test]
+    fn nested_errors_carry_their_path() {
+        let v = pyjson::parse_str(r#"{"p":{"q":[{"r":{"s":{"t":{}}}}]}}"#).unwrap();
+        let a = Args::new("m.f", v.as_dict().unwrap());
+        assert_eq!(a.err("x").message, "m.f: x");
+        let p = a.obj("p").unwrap();
+        assert_eq!(p.err("x").message, "m.f: p: x");
+        let item = p.obj_list("q").unwrap()[0];
+        assert_eq!(item.err("x").message, "m.f: p.q[0]: x");
+        // Four steps are kept; deeper ones show as an ellipsis.
+        let deep = item.obj("r").unwrap().obj("s").unwrap().obj("t").unwrap();
+        assert_eq!(deep.err("x").message, "m.f: p.q[0].r…: x");
+        assert_eq!(a.at("events", Some(3)).err("x").message, "m.f: events[3]: x");
+        // A key is quoted as JSON spells it.
+        let odd = pyjson::parse_str(r#"{"\ud800":1}"#).unwrap();
+        let e = Args::new("m.f", odd.as_dict().unwrap()).check_known(&["a"]).unwrap_err();
+        assert_eq!(e.message, r#"m.f: unexpected argument "\ud800" (takes: a)"#);
     }
 
     #[test]

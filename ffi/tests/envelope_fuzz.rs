@@ -1683,11 +1683,16 @@ fn envelope_fuzz() {
                     mutate_once(&mut j, &env, &op, &mut rng);
                 }
                 sanitize(&mut j, &env, &mut rng);
-                // A missing retry_interval means the op's default (a second
+                // A missing (or null) retry_interval means the op's default (a second
                 // or so per retry against a held lock): keep runs quick.
                 if op == "archive_lock.acquire" || op == "id_alloc.allocate" {
                     if let Some(a @ J::Obj(_)) = obj_get_mut(&mut j, "args") {
-                        if obj_get(a, "retry_interval").is_none() {
+                        let unset = match obj_get(a, "retry_interval") {
+                            None => true,
+                            Some(J::Raw(r)) => r == "null",
+                            Some(_) => false,
+                        };
+                        if unset {
                             obj_set(a, "retry_interval", J::Raw("0.001".into()));
                         }
                     }

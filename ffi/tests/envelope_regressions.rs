@@ -96,3 +96,42 @@ fn config_from_toml_refuses_text_that_is_not_utf8() {
     assert_eq!(unsafe { dos_config_from_toml(ok.as_ptr(), ok.len(), &mut cfg, std::ptr::null_mut()) }, dos_status::DOS_STATUS_OK);
     unsafe { dos_config_free(cfg) };
 }
+
+/// `lane_journal.next_seq` of a `seq` of 4,300 nines answered an integer of
+/// 4,301 digits: JSON, but past CPython's limit, so neither the reference's
+/// `json.dumps` nor any Python-dialect reader (this envelope's included)
+/// takes it. Such a verdict is refused, naming the argument; from a file, it
+/// is an IO_ERROR.
+#[test]
+fn results_past_the_integer_digit_limit_are_refused() {
+    let nines = "9".repeat(4300);
+    let req = format!(r#"{{"abi":1,"op":"lane_journal.next_seq","args":{{"entries":[{{"seq":{nines}}}]}}}}"#);
+    let r = refused(&req, "BAD_ARGS", &["lane_journal.next_seq: ", "4301 digits", "\"entries\""]);
+    assert!(r.is_ok(), "{}", r.unwrap_err());
+    // One digit fewer is still an answer.
+    let req = format!(r#"{{"abi":1,"op":"lane_journal.next_seq","args":{{"entries":[{{"seq":{}}}]}}}}"#, "9".repeat(4299));
+    let (st, v) = call(&req);
+    assert_eq!(st, dos_status::DOS_STATUS_OK);
+    assert_eq!(v.get("verdict").map(|x| pyjson::dumps_string(x, pyjson::Options::COMPACT).unwrap().len()), Some(4300));
+
+    let dir = std::env::temp_dir().join(format!("dos-envreg-seq-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let journal = dir.join("lane-journal.jsonl");
+    std::fs::write(&journal, format!("{{\"op\":\"RELEASE\",\"lane\":\"a\",\"seq\":{nines}}}\n")).unwrap();
+    let req = format!(r#"{{"abi":1,"op":"lane_journal.next_seq_of_file","args":{{"journal":{:?}}}}}"#, journal.to_string_lossy());
+    let r = refused(&req, "IO_ERROR", &["lane_journal.next_seq_of_file: ", "4301 digits", "file"]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(r.is_ok(), "{}", r.unwrap_err());
+}
+
+/// The arbiter's refusal of NaN ranks over 64 candidates named no field.
+#[test]
+fn arbiter_rank_refusal_names_its_fields() {
+    let order: Vec<String> = (0..64).map(|_| r#"["main","cluster",["z/"]]"#.to_string()).collect();
+    let req = format!(
+        r#"{{"abi":1,"op":"arbiter.arbitrate","args":{{"requested_lane":"","requested_kind":"","requested_tree":[],"live_leases":[],"auto_pick_order":[{}],"rank_key":{{"main":NaN}}}}}}"#,
+        order.join(",")
+    );
+    let r = refused(&req, "BAD_ARGS", &["rank_key", "auto_pick_order"]);
+    assert!(r.is_ok(), "{}", r.unwrap_err());
+}
