@@ -261,6 +261,20 @@ const BROKEN: &[&str] = &[
 
 // ------------------------------------------------------------------ environment
 
+/// Removes the temporary tree (and leaves it as the current directory)
+/// however the run ends.
+struct TmpGuard {
+    tmp: PathBuf,
+    back_to: PathBuf,
+}
+
+impl Drop for TmpGuard {
+    fn drop(&mut self) {
+        let _ = std::env::set_current_dir(&self.back_to);
+        let _ = std::fs::remove_dir_all(&self.tmp);
+    }
+}
+
 struct Env {
     tmp: PathBuf,
     crate_dir: PathBuf,
@@ -280,6 +294,7 @@ struct Env {
     tomls: Vec<String>,
     specials: Vec<String>,
     handles: Vec<*mut dos_config>,
+    _guard: TmpGuard,
 }
 
 const PATH_KEYS: &[&str] = &[
@@ -612,6 +627,7 @@ fn take(b: &mut dos_buffer) -> Vec<u8> {
 fn setup(rng: &mut Rng) -> Env {
     let crate_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let tmp = make_tmp();
+    let guard = TmpGuard { tmp: tmp.clone(), back_to: crate_dir.clone() };
     populate(&tmp);
     // The process works inside the temporary tree: a relative path, a
     // missing workspace or `root: "."` all land there.
@@ -716,6 +732,7 @@ fn setup(rng: &mut Rng) -> Env {
         tomls,
         specials: specials(),
         handles: Vec::new(),
+        _guard: guard,
     };
     // Prebuilt handles for dos_call_with_config.
     let mut h = std::ptr::null_mut();
@@ -1762,8 +1779,7 @@ fn envelope_fuzz() {
         unsafe { dos_config_free(*h) };
     }
     let after: BTreeSet<_> = std::fs::read_dir(&env.crate_dir).unwrap().filter_map(|e| e.ok()).map(|e| e.file_name()).collect();
-    let _ = std::env::set_current_dir(&env.crate_dir);
-    let _ = std::fs::remove_dir_all(&env.tmp);
+    drop(env);
     eprintln!(
         "envelope fuzz: {n} inputs in {:.1} s (call {}, call_with_config {}, config_from_json {}, config_from_toml {}; {skipped} over {max_bytes} bytes skipped); responses {:?}",
         elapsed.as_secs_f64(),
