@@ -12,6 +12,7 @@
 #   make reference-baseline  regenerate that baseline (the same tests, no acceleration, twice)
 #   make wheel   the dos-native wheel (abi3, manylinux) carrying dos-hook, in target/wheels
 #   make sdist   its source distribution (builds the same wheel from scratch: make test-sdist)
+#   make fuzz    the envelope fuzzer for 10 minutes (before a release; FUZZ_SECONDS=…)
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -27,6 +28,7 @@ CBUILD := bindings/c/build
 .PHONY: hook all lib venv python demo test test-rust test-c test-python test-go golden hook-corpus header bench clean cdeps unicode-tables bindings bindings-check
 .PHONY: test-reference reference-baseline
 .PHONY: wheel sdist wheel-tools test-wheel test-sdist
+.PHONY: fuzz fuzz-libfuzzer
 
 all: lib python
 
@@ -222,6 +224,23 @@ test-reference: python $(VENV)/.reference-stamp
 
 reference-baseline: venv $(VENV)/.reference-stamp
 	$(REFERENCE_SUITE) baseline
+
+# The envelope fuzzer (ffi/tests/envelope_fuzz.rs) runs 20 s in `make test`;
+# before a release run it longer, optimized but with overflow checks and debug
+# assertions on, in its own target directory. DOS_FUZZ_SEED=<n> replays a run.
+FUZZ_SECONDS ?= 600
+fuzz:
+	CARGO_PROFILE_RELEASE_OVERFLOW_CHECKS=true CARGO_PROFILE_RELEASE_DEBUG_ASSERTIONS=true \
+	CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+	DOS_FUZZ_SECONDS=$(FUZZ_SECONDS) DOS_FUZZ_MAX_BYTES=$${DOS_FUZZ_MAX_BYTES:-4194304} \
+	DOS_FUZZ_MAX_FAILURES=$${DOS_FUZZ_MAX_FAILURES:-50} \
+	$(CARGO) test --release --target-dir target/fuzz -p dos-ffi --test envelope_fuzz -- --nocapture
+
+# Optional: libFuzzer over dos_call (fuzz/; needs a nightly toolchain and
+# `cargo install cargo-fuzz`). Ops that write files are skipped there.
+fuzz-libfuzzer:
+	@test -n "$$(ls -A fuzz/corpus/envelope 2>/dev/null)" || $(PYTHON) fuzz/seed_corpus.py fuzz/corpus/envelope
+	cd fuzz && $(CARGO) +nightly fuzz run envelope -- -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -rss_limit_mb=2048
 
 # ---------------------------------------------------------------- generated files
 golden: venv

@@ -192,7 +192,11 @@ dos_status dos_hook_wants_stdin(const dos_str *argv, size_t n_argv, bool *out_wa
 // Malformed tables do not fail the build (see `dos_config_warnings`); a value
 // the reference cannot load at all gives `DOS_STATUS_ERROR_RESPONSE` and, when
 // `out_error` is not NULL, a JSON error response (`BAD_CONFIG`) in it.
-// `text` may be NULL with `len == 0` (no `dos.toml`).
+// `text` must be UTF-8 (a leading byte order mark is skipped): other bytes
+// give `DOS_STATUS_INVALID_UTF8`, no handle and no error response (a
+// workspace's `dos.toml` that is not UTF-8 is instead ignored table by table
+// with a warning, as the reference does). `text` may be NULL with
+// `len == 0` (no `dos.toml`).
 dos_status dos_config_from_toml(const uint8_t *text,
                                 size_t len,
                                 dos_config **out_config,

@@ -51,7 +51,11 @@ func newConfig(st C.dos_status, handle *C.dos_config, errBuf *C.dos_buffer) (*Co
 }
 
 // ConfigFromTOML builds a config from dos.toml text over the generic preset,
-// without touching the disk (root ".", workspace not probed).
+// without touching the disk (root ".", workspace not probed). The text must
+// be UTF-8 (a leading byte order mark is skipped); other bytes give a
+// *StatusError with DOS_STATUS_INVALID_UTF8. (ConfigFromWorkspace instead
+// ignores a dos.toml that is not UTF-8 table by table, with warnings, as the
+// reference does.)
 func ConfigFromTOML(text []byte) (*Config, error) {
 	var handle *C.dos_config
 	var errBuf C.dos_buffer

@@ -132,3 +132,40 @@ func TestConfigConcurrentUse(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestConfigFromTOMLRefusesInvalidUTF8(t *testing.T) {
+	for _, text := range []string{"[lanes]\nexclusive = [\"\xff\"]\n", "a = \"\xed\xa0\x80\"\n"} {
+		c, err := ConfigFromTOML([]byte(text))
+		var se *StatusError
+		if c != nil || !errors.As(err, &se) || se.Status != 3 {
+			t.Fatalf("%q: want DOS_STATUS_INVALID_UTF8, got %v, %v", text, c, err)
+		}
+		if !strings.Contains(err.Error(), "DOS_STATUS_INVALID_UTF8") {
+			t.Fatalf("error text %q", err)
+		}
+	}
+	c, err := ConfigFromTOML([]byte("\xef\xbb\xbf[lanes]\nexclusive = [\"solo\"]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if w, err := c.Warnings(); err != nil || len(w) != 0 {
+		t.Fatalf("a BOM warned: %+v %v", w, err)
+	}
+}
+
+func TestConfigFromWorkspaceWarnsOnInvalidUTF8(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "dos.toml"), []byte("[lanes]\nexclusive = [\"\xff\"]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := ConfigFromWorkspace(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	w, err := c.Warnings()
+	if err != nil || len(w) < 2 || !strings.Contains(w[0].Message, "UTF-8") {
+		t.Fatalf("warnings %+v %v", w, err)
+	}
+}

@@ -152,7 +152,7 @@ pub fn read_request(request: &Value) -> Result<Request<'_>, CallError> {
             _ => {
                 return Err(CallError::new(
                     ErrorCode::BadRequest,
-                    format!("unknown request field {:?}; expected abi, op, config, args", k_text(k)),
+                    format!("unknown request field {}; expected abi, op, config, args", k_text(k)),
                 ))
             }
         }
@@ -197,8 +197,10 @@ pub fn read_request(request: &Value) -> Result<Request<'_>, CallError> {
     Ok(Request { op, config, args })
 }
 
+/// A key as a JSON string literal, quotes included (a lone surrogate shows
+/// as its `\udXXX` escape, as the request spelled it).
 fn k_text(k: &pyjson::Str) -> String {
-    k.as_str().map(str::to_owned).unwrap_or_else(|| "<non-UTF-8 key>".into())
+    pyjson::dumps_string(&Value::Str(k.clone()), Options::COMPACT).unwrap_or_else(|_| "\"?\"".into())
 }
 
 fn short(v: &Value) -> String {
@@ -236,18 +238,61 @@ pub fn encode_response(outcome: Result<Value, CallError>) -> Vec<u8> {
     pyjson::dumps(&response(outcome), Options::COMPACT).unwrap_or_default()
 }
 
+/// One step from `args` down to a nested object: a key or a list index.
+#[derive(Clone, Copy, Debug)]
+enum Seg<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// Where a nested [`Args`] sits inside the request's `args` (`policy`,
+/// `events[2]`, `taxonomy.trees`), so its errors name the field they are
+/// about. The first few steps are kept; deeper ones show as `…`.
+#[derive(Clone, Copy, Debug, Default)]
+struct FieldPath<'a> {
+    segs: [Option<Seg<'a>>; 4],
+    len: u8,
+}
+
+impl<'a> FieldPath<'a> {
+    fn with(mut self, seg: Seg<'a>) -> Self {
+        if (self.len as usize) < self.segs.len() {
+            self.segs[self.len as usize] = Some(seg);
+        }
+        self.len = self.len.saturating_add(1);
+        self
+    }
+}
+
+impl fmt::Display for FieldPath<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, seg) in self.segs.iter().flatten().enumerate() {
+            match seg {
+                Seg::Key(k) if i == 0 => f.write_str(k)?,
+                Seg::Key(k) => write!(f, ".{k}")?,
+                Seg::Index(n) => write!(f, "[{n}]")?,
+            }
+        }
+        if self.len as usize > self.segs.len() {
+            f.write_str("…")?;
+        }
+        Ok(())
+    }
+}
+
 /// Typed access to an operation's `args` object, with errors that name the
-/// operation and the field.
+/// operation and the field (for a nested object, its path in `args`).
 #[derive(Clone, Copy)]
 pub struct Args<'a> {
     op: &'static str,
     d: &'a Dict,
+    at: FieldPath<'a>,
 }
 
 impl<'a> Args<'a> {
     /// Wrap a dict (used by nested objects and by hosts that skip the envelope).
     pub fn new(op: &'static str, d: &'a Dict) -> Self {
-        Args { op, d }
+        Args { op, d, at: FieldPath::default() }
     }
 
     pub fn dict(&self) -> &'a Dict {
@@ -259,7 +304,29 @@ impl<'a> Args<'a> {
     }
 
     pub fn err(&self, msg: impl fmt::Display) -> CallError {
-        CallError::bad_args(format!("{}: {msg}", self.op))
+        if self.at.len == 0 {
+            CallError::bad_args(format!("{}: {msg}", self.op))
+        } else {
+            CallError::bad_args(format!("{}: {}: {msg}", self.op, self.at))
+        }
+    }
+
+    /// These arguments with their errors placed at `key` (and `index`, an
+    /// item of the list there): for checks of a nested value that is not
+    /// read through [`Args::obj`].
+    pub fn at(&self, key: &'a str, index: Option<usize>) -> Args<'a> {
+        let mut at = self.at.with(Seg::Key(key));
+        if let Some(i) = index {
+            at = at.with(Seg::Index(i));
+        }
+        Args { op: self.op, d: self.d, at }
+    }
+
+    /// The nested object at `key` (found in this dict) as `Args`, its path
+    /// extended by the key (and `index` for an item of a list there).
+    fn nested(&self, key: &str, index: Option<usize>, d: &'a Dict) -> Args<'a> {
+        let name = self.d.keys().find(|k| k.as_str() == Some(key)).and_then(|k| k.as_str()).unwrap_or("?");
+        Args { d, ..self.at(name, index) }
     }
 
     fn mistyped(&self, key: &str, want: &str, got: &Value) -> CallError {
@@ -273,7 +340,7 @@ impl<'a> Args<'a> {
                 Some(name) if known.contains(&name) => {}
                 _ => {
                     return Err(self.err(format_args!(
-                        "unexpected argument {:?} (takes: {})",
+                        "unexpected argument {} (takes: {})",
                         k_text(k),
                         known.join(", ")
                     )))
@@ -414,7 +481,7 @@ impl<'a> Args<'a> {
     /// A nested object, as `Args` (for policies and evidence records).
     pub fn obj(&self, key: &str) -> Result<Args<'a>, CallError> {
         match self.req(key)? {
-            Value::Dict(d) => Ok(Args { op: self.op, d }),
+            Value::Dict(d) => Ok(self.nested(key, None, d)),
             other => Err(self.mistyped(key, "an object", other)),
         }
     }
@@ -422,7 +489,7 @@ impl<'a> Args<'a> {
     pub fn opt_obj(&self, key: &str) -> Result<Option<Args<'a>>, CallError> {
         match self.get(key) {
             None => Ok(None),
-            Some(Value::Dict(d)) => Ok(Some(Args { op: self.op, d })),
+            Some(Value::Dict(d)) => Ok(Some(self.nested(key, None, d))),
             Some(other) => Err(self.mistyped(key, "an object", other)),
         }
     }
@@ -433,11 +500,47 @@ impl<'a> Args<'a> {
             .iter()
             .enumerate()
             .map(|(i, v)| match v {
-                Value::Dict(d) => Ok(Args { op: self.op, d }),
+                Value::Dict(d) => Ok(self.nested(key, Some(i), d)),
                 other => Err(self.err(format_args!("{key}[{i}] must be an object, not {}", other.type_name()))),
             })
             .collect()
     }
+}
+
+/// CPython's limit on integer text: `json.dumps` cannot write a longer
+/// integer and `json.loads` (like this envelope's reader) refuses one.
+const MAX_INT_DIGITS: usize = 4300;
+
+/// The most digits of any integer in `v`.
+fn widest_int(v: &Value) -> usize {
+    match v {
+        Value::Int(pyjson::Int::Big(s)) => s.trim_start_matches('-').len(),
+        Value::List(items) => items.iter().map(widest_int).max().unwrap_or(0),
+        Value::Dict(d) => d.iter().map(|(_, x)| widest_int(x)).max().unwrap_or(0),
+        _ => 0,
+    }
+}
+
+/// A verdict no JSON reader of the Python dialect could take back is
+/// refused: an integer past 4,300 digits (one added to a `seq` of 4,300
+/// nines, say), which the reference could not write either. The argument
+/// holding an integer at the limit is named; without one the integer came
+/// from a file the op read.
+pub fn writable(op: &str, args: &Dict, v: Value) -> Result<Value, CallError> {
+    let n = widest_int(&v);
+    if n <= MAX_INT_DIGITS {
+        return Ok(v);
+    }
+    let what = format!("{op}: the result holds an integer of {n} digits, more than the {MAX_INT_DIGITS} JSON readers take");
+    let culprit = args
+        .iter()
+        .map(|(k, x)| (k, widest_int(x)))
+        .filter(|(_, w)| *w + 1 >= MAX_INT_DIGITS)
+        .max_by_key(|(_, w)| *w);
+    Err(match culprit {
+        Some((k, _)) => CallError::bad_args(format!("{what} (argument {} holds one at the limit)", k_text(k))),
+        None => CallError::new(ErrorCode::Io, format!("{what} (a file it read holds one at the limit)")),
+    })
 }
 
 /// Run one operation of the pure layer alone (no registry, no I/O; a
@@ -466,4 +569,29 @@ pub(crate) fn call_pure(request: &[u8]) -> (bool, Vec<u8>) {
         });
     let ok = outcome.is_ok();
     (ok, encode_response(outcome))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nested_errors_carry_their_path() {
+        let v = pyjson::parse_str(r#"{"p":{"q":[{"r":{"s":{"t":{}}}}]}}"#).unwrap();
+        let a = Args::new("m.f", v.as_dict().unwrap());
+        assert_eq!(a.err("x").message, "m.f: x");
+        let p = a.obj("p").unwrap();
+        assert_eq!(p.err("x").message, "m.f: p: x");
+        let item = p.obj_list("q").unwrap()[0];
+        assert_eq!(item.err("x").message, "m.f: p.q[0]: x");
+        // Four steps are kept; deeper ones show as an ellipsis.
+        let deep = item.obj("r").unwrap().obj("s").unwrap().obj("t").unwrap();
+        assert_eq!(deep.err("x").message, "m.f: p.q[0].r…: x");
+        assert_eq!(a.at("events", Some(3)).err("x").message, "m.f: events[3]: x");
+        // A key is quoted as JSON spells it.
+        let odd = pyjson::parse_str(r#"{"\ud800":1}"#).unwrap();
+        let e = Args::new("m.f", odd.as_dict().unwrap()).check_known(&["a"]).unwrap_err();
+        assert_eq!(e.message, r#"m.f: unexpected argument "\ud800" (takes: a)"#);
+    }
+
 }

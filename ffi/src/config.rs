@@ -71,7 +71,11 @@ unsafe fn begin(out: *mut *mut dos_config, out_error: *mut dos_buffer) -> Result
 /// Malformed tables do not fail the build (see `dos_config_warnings`); a value
 /// the reference cannot load at all gives `DOS_STATUS_ERROR_RESPONSE` and, when
 /// `out_error` is not NULL, a JSON error response (`BAD_CONFIG`) in it.
-/// `text` may be NULL with `len == 0` (no `dos.toml`).
+/// `text` must be UTF-8 (a leading byte order mark is skipped): other bytes
+/// give `DOS_STATUS_INVALID_UTF8`, no handle and no error response (a
+/// workspace's `dos.toml` that is not UTF-8 is instead ignored table by table
+/// with a warning, as the reference does). `text` may be NULL with
+/// `len == 0` (no `dos.toml`).
 #[no_mangle]
 pub unsafe extern "C" fn dos_config_from_toml(
     text: *const u8,
@@ -85,7 +89,10 @@ pub unsafe extern "C" fn dos_config_from_toml(
         let doc = if text.is_null() {
             Doc::Absent
         } else {
-            toml_text::parse_bytes(t)
+            match toml_text::decode(t) {
+                Ok(s) => toml_text::parse(&s),
+                Err(_) => return dos_status::DOS_STATUS_INVALID_UTF8,
+            }
         };
         finish(
             layer::load(Preset::Generic, ".", None, &doc),

@@ -7,7 +7,7 @@ use dos_core::config::{json, toml_text, SubstrateConfig, WorkspaceFacts};
 use dos_core::envelope::CallError;
 use dos_core::pyjson::{Dict, Value};
 use dos_core::ErrorCode;
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::{PyTypeError, PyUnicodeDecodeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
 use std::sync::Arc;
@@ -96,6 +96,15 @@ impl PyConfig {
             Some(t) if t.is_none() => Doc::Absent,
             Some(t) => {
                 let bytes = text_bytes(t)?;
+                // Bytes must decode as `data.decode("utf-8-sig")` would
+                // before `tomllib.loads` sees them: UnicodeDecodeError if not.
+                let body = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
+                if let Err(e) = std::str::from_utf8(body) {
+                    let start = e.valid_up_to();
+                    let end = start + e.error_len().unwrap_or(body.len() - start);
+                    let exc = PyUnicodeDecodeError::new(py, c"utf-8", body, start..end, c"invalid utf-8")?;
+                    return Err(PyErr::from_value(exc.into_any()));
+                }
                 py.detach(|| toml_text::parse_bytes(&bytes))
             }
         };

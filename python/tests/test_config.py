@@ -213,3 +213,17 @@ def test_native_of_hand_built_and_driver_configs(tmp_path):
     assert nc.native_of(w).to_dict() == nc.workshop_config(ws).to_dict()
     cfg = nc.Config.from_toml("")
     assert nc.native_of(cfg) is cfg
+
+
+def test_from_toml_bytes_must_be_utf8():
+    # As `tomllib.loads(data.decode("utf-8-sig"))`: bytes that are not UTF-8
+    # raise UnicodeDecodeError (a ValueError) instead of warning per table;
+    # a workspace's dos.toml keeps the reference's per-table warnings (above).
+    for data in (b'[lanes]\nexclusive = ["\xff"]\n', b'\xef\xbb\xbfa = "\xed\xa0\x80"\n', b"x = 1\n\xc3"):
+        with pytest.raises(UnicodeDecodeError) as want:
+            data.decode("utf-8-sig")
+        with pytest.raises(UnicodeDecodeError) as got:
+            nc.Config.from_toml(data)
+        assert (got.value.start, got.value.end) == (want.value.start, want.value.end)
+    cfg = nc.Config.from_toml(b'\xef\xbb\xbf[lanes]\nexclusive = ["solo"]\n')
+    assert cfg.to_dict()["lanes"]["exclusive"] == ["solo"] and cfg.warnings == []

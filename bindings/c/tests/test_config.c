@@ -75,11 +75,27 @@ static void test_from_toml(void) {
     /* ... and the error buffer is optional. */
     CHECK(dos_config_from_toml((const uint8_t *)crash, strlen(crash), &cfg, NULL) == DOS_STATUS_ERROR_RESPONSE);
 
-    /* Text that is not TOML (or not UTF-8) warns on every table. */
-    const uint8_t junk[] = {'[', 0xff, '\n'};
-    CHECK(dos_config_from_toml(junk, sizeof junk, &cfg, NULL) == DOS_STATUS_OK);
+    /* Text that is not TOML warns on every table. */
+    const char *junk = "[lanes\nx = = 1\n";
+    CHECK(dos_config_from_toml((const uint8_t *)junk, strlen(junk), &cfg, NULL) == DOS_STATUS_OK);
     CHECK(dos_config_warnings(cfg, &w) == DOS_STATUS_OK && contains(&w, "\"table\":\"verify\""));
     dos_buffer_free(&w);
+    dos_config_free(cfg);
+
+    /* Text that is not UTF-8 is refused as the header says: no handle, no
+     * error response (the buffer stays empty). */
+    const uint8_t bad_utf8[] = {'[', 'l', 'a', 'n', 'e', 's', ']', '\n', 'x', ' ', '=', ' ', '"', 0xff, '"', '\n'};
+    cfg = (dos_config *)&w; /* not NULL: the call must reset it */
+    CHECK(dos_config_from_toml(bad_utf8, sizeof bad_utf8, &cfg, &err) == DOS_STATUS_INVALID_UTF8);
+    CHECK(cfg == NULL && err.data == NULL && err.len == 0);
+    const uint8_t encoded_surrogate[] = {'a', ' ', '=', ' ', '"', 0xed, 0xa0, 0x80, '"', '\n'};
+    CHECK(dos_config_from_toml(encoded_surrogate, sizeof encoded_surrogate, &cfg, NULL) == DOS_STATUS_INVALID_UTF8);
+    CHECK(cfg == NULL);
+    /* A UTF-8 byte order mark is not an encoding error: it is skipped. */
+    const char *bom = "\xef\xbb\xbf[lanes]\nexclusive = [\"bom\"]\n";
+    CHECK(dos_config_from_toml((const uint8_t *)bom, strlen(bom), &cfg, NULL) == DOS_STATUS_OK);
+    CHECK(dos_config_to_json(cfg, &j) == DOS_STATUS_OK && contains(&j, "\"exclusive\":[\"bom\"]"));
+    dos_buffer_free(&j);
     dos_config_free(cfg);
 
     /* No text at all: the generic preset. */
@@ -128,6 +144,23 @@ static void test_from_workspace(void) {
     const char *unknown = "{\"lanse\":{}}";
     CHECK(dos_config_from_json((const uint8_t *)unknown, strlen(unknown), &cfg, &err) == DOS_STATUS_ERROR_RESPONSE);
     dos_buffer_free(&err);
+
+    /* A workspace's dos.toml that is not UTF-8 is not refused: as in the
+     * reference, every table is ignored with a warning. */
+    f = fopen(path, "wb");
+    CHECK(f != NULL);
+    if (f) {
+        fputs("[lanes]\nexclusive = [\"\xff\"]\n", f);
+        fclose(f);
+    }
+    CHECK(dos_config_from_workspace(dir, &cfg, &err) == DOS_STATUS_OK);
+    dos_buffer w = {0};
+    CHECK(dos_config_warnings(cfg, &w) == DOS_STATUS_OK);
+    CHECK(contains(&w, "\"table\":\"lanes\"") && contains(&w, "\"table\":\"verify\"") && contains(&w, "UTF-8"));
+    dos_buffer_free(&w);
+    CHECK(dos_config_to_json(cfg, &j) == DOS_STATUS_OK && contains(&j, "\"exclusive\":[\"global\"]"));
+    dos_buffer_free(&j);
+    dos_config_free(cfg);
 
     unlink(path);
     rmdir(dir);

@@ -12,7 +12,7 @@
 //!        or `{"abi": 1, "ok": false, "error": {"code": "<CODE>", "message": "…"}}`
 
 use dos_core::config::SubstrateConfig;
-use dos_core::envelope::{encode_response, read_request, Args, CallError, Ctx, ErrorCode, OpSpec};
+use dos_core::envelope::{encode_response, read_request, writable, Args, CallError, Ctx, ErrorCode, OpSpec};
 use dos_core::pyjson::{self, Dict, Value};
 use dos_core::route::{self, Catalog};
 use std::sync::OnceLock;
@@ -78,7 +78,8 @@ pub fn dispatch(op: &str, config: Option<&Dict>, args: &Dict) -> Result<Value, C
         Some(d) if !d.is_empty() => Some(dos_io::workspace::resolve(d)?),
         _ => None,
     };
-    (spec.run)(&Ctx { config, prebuilt: held.as_deref().map(|l| &l.config) }, &a)
+    let v = (spec.run)(&Ctx { config, prebuilt: held.as_deref().map(|l| &l.config) }, &a)?;
+    writable(spec.name, args, v)
 }
 
 /// Run one operation under a config the host built beforehand (a config
@@ -90,7 +91,8 @@ pub fn dispatch_with(op: &str, prebuilt: &SubstrateConfig, args: &Dict) -> Resul
     let spec = find_op(op).ok_or_else(|| unknown(op))?;
     let a = Args::new(spec.name, args);
     a.check_known(spec.args)?;
-    (spec.run)(&Ctx { config: None, prebuilt: Some(prebuilt) }, &a)
+    let v = (spec.run)(&Ctx { config: None, prebuilt: Some(prebuilt) }, &a)?;
+    writable(spec.name, args, v)
 }
 
 fn ops_listing() -> Value {

@@ -261,7 +261,7 @@ impl ArbiterError {
                     .into()
             }
             ArbiterError::RankOrder => {
-                "NaN ranks over 64 or more auto-pick candidates are not supported natively".into()
+                "NaN ranks (rank_key) over 64 or more auto_pick_order candidates are not supported natively".into()
             }
         }
     }

@@ -45,7 +45,7 @@ pub fn parse_cli_budgets<S: AsRef<str>>(pairs: &[S]) -> Result<Vec<(String, Int)
 
 fn op_parse(_: &Ctx, a: &Args) -> Result<Value, CallError> {
     let pairs = a.opt_str_list("pairs")?.unwrap_or_default();
-    let parsed = parse_cli_budgets(&pairs).map_err(|e| a.err(e.0))?;
+    let parsed = parse_cli_budgets(&pairs).map_err(|e| a.err(format_args!("pairs: {}", e.0)))?;
     let mut d = Dict::with_capacity(parsed.len());
     for (k, n) in parsed {
         d.push(k, Value::Int(n));

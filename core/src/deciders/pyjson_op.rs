@@ -50,9 +50,9 @@ fn separators_of(a: &Args) -> Result<Option<(String, String)>, CallError> {
     let one = |v: &Value, which: &str| -> Result<String, CallError> {
         match v {
             Value::Str(s) => s.as_str().map(str::to_owned).ok_or_else(|| {
-                a.err(format_args!("the {which} separator holds a lone surrogate, which this operation cannot take"))
+                a.err(format_args!("the {which} separator in \"separators\" holds a lone surrogate, which this operation cannot take"))
             }),
-            other => Err(a.err(format_args!("the {which} separator must be a string, not {}", other.type_name()))),
+            other => Err(a.err(format_args!("the {which} separator in \"separators\" must be a string, not {}", other.type_name()))),
         }
     };
     Ok(Some((one(item, "item")?, one(key, "key")?)))

@@ -71,7 +71,7 @@ pub fn intent_entry(goal: &Value, plan: &Value, phase: &Value, start_sha: &Value
     if let Some(regions) = step_regions {
         let mut r = Dict::with_capacity(regions.len());
         for (k, v) in regions.iter() {
-            r.insert(k.clone(), str_list(v).ok_or_else(|| not_iterable("a step region", v))?);
+            r.insert(k.clone(), str_list(v).ok_or_else(|| not_iterable("a step region in step_regions", v))?);
         }
         e.push("step_regions", Value::Dict(r));
     }
@@ -492,7 +492,7 @@ fn op_append_line(_: &Ctx, a: &Args) -> Result<Value, CallError> {
     };
     let e = stamp(a.req("run_id")?, entry, now);
     let line = codec::encode_line(&Value::Dict(e.clone()))
-        .map_err(|s| a.err(format_args!("a string holds a lone surrogate (U+{:04X}); it cannot be written as UTF-8", s.0)))?;
+        .map_err(|s| a.err(format_args!("the record of run_id and entry holds a lone surrogate (U+{:04X}); it cannot be written as UTF-8", s.0)))?;
     let mut d = Dict::with_capacity(2);
     d.push("entry", Value::Dict(e));
     d.push("line", Value::str(String::from_utf8_lossy(&line).into_owned()));

@@ -29,7 +29,7 @@ const ENTROPY_MASK: i64 = (1 << ENTROPY_BITS) - 1;
 /// Why a token cannot be minted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MintError {
-    #[error("a run needs a process id (a slug such as \"fanout\")")]
+    #[error("a run needs a process_id (a slug such as \"fanout\")")]
     NoProcess,
     #[error("the clock reading {0} is negative; run-id time must be non-negative")]
     NegativeClock(i64),

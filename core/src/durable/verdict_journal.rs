@@ -328,7 +328,7 @@ pub fn event_from_args(a: &Args, v: &Value) -> Result<VerdictEvent, CallError> {
 }
 
 fn events_arg(a: &Args) -> Result<Vec<VerdictEvent>, CallError> {
-    a.list("events")?.iter().map(|v| event_from_args(a, v)).collect()
+    a.list("events")?.iter().enumerate().map(|(i, v)| event_from_args(&a.at("events", Some(i)), v)).collect()
 }
 
 fn entries_arg(a: &Args) -> Result<Vec<Dict>, CallError> {

@@ -55,7 +55,7 @@ impl Default for AllocOptions {
 /// Why an allocation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum AllocError {
-    #[error("a scope key is required (the series the id belongs to)")]
+    #[error("scope_key is required (the series the id belongs to)")]
     EmptyKey,
     #[error(transparent)]
     Lock(#[from] LockError),

@@ -278,7 +278,7 @@ fn op_acquire(ctx: &Ctx, a: &Args) -> Result<Value, CallError> {
                 class_budgets: None,
                 live_siblings: None,
             };
-            let d = arbitrate(&ar, &cfg, &mut NoHooks).map_err(|e| format!("{e:?}"))?;
+            let d = arbitrate(&ar, &cfg, &mut NoHooks).map_err(|e| e.message())?;
             Ok(AcquireDecision {
                 acquired: d.acquire,
                 lane: d.lane.to_string(),
@@ -288,7 +288,7 @@ fn op_acquire(ctx: &Ctx, a: &Args) -> Result<Value, CallError> {
             })
         })
         .map_err(|e| match e {
-            LeaseError::Decide(m) => CallError::new(ErrorCode::BadArgs, m),
+            LeaseError::Decide(m) => a.err(m),
             other => lease_error(other),
         })?;
     let mut d = Dict::new();
