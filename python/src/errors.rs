@@ -111,18 +111,7 @@ pub(crate) fn internal(py: Python<'_>, message: impl AsRef<str>) -> PyErr {
 }
 
 fn code_named(name: &str) -> Option<ErrorCode> {
-    const ALL: [ErrorCode; 9] = [
-        ErrorCode::BadJson,
-        ErrorCode::BadRequest,
-        ErrorCode::AbiMismatch,
-        ErrorCode::UnknownOp,
-        ErrorCode::BadArgs,
-        ErrorCode::BadConfig,
-        ErrorCode::Busy,
-        ErrorCode::Io,
-        ErrorCode::Internal,
-    ];
-    ALL.into_iter().find(|c| c.as_str() == name)
+    ErrorCode::ALL.into_iter().find(|c| c.as_str() == name)
 }
 
 /// `_error(code, message)`: the exception instance for an envelope code, for
