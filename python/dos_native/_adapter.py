@@ -27,12 +27,13 @@ import dataclasses
 import datetime as _dt
 import functools
 import inspect
+import sys
 from typing import Any, Callable, Optional
 
 from . import _native
 from ._native import DosError
 
-__all__ = ["Route", "Decline", "ms_from_datetime", "install"]
+__all__ = ["Route", "Decline", "binder", "ms_from_datetime", "install"]
 
 _I64 = (-(2**63), 2**63 - 1)
 
@@ -56,6 +57,10 @@ class Route:
     function: str
     op: str
     args: dict[str, tuple[str, Optional[Converter]]] = dataclasses.field(default_factory=dict)
+    # Builds the reference's result from the op's verdict, ``(value,
+    # reference_module)``, where the schema alone cannot (a class the
+    # reference decodes with its own ``from_dict``, bytes).
+    result: Optional[Callable[[Any, Any], Any]] = None
 
 
 # ---------------------------------------------------------------- schema types
@@ -131,11 +136,19 @@ class _Binder:
     def __init__(self, mod: Any) -> None:
         self.mod = mod
         self.types = _types()
+        self._classes: dict[str, Any] = {}
 
     def cls(self, name: str) -> Any:
-        c = getattr(self.mod, name, None)
-        if not isinstance(c, type):
-            raise Decline
+        """The reference's class named ``name``: from the reference module,
+        else from the modules its own classes come from (``dos.reward``
+        holds ``EvidenceFacts`` but not the ``Accountability`` its fields
+        use; ``dos.evidence`` does), searched breadth first."""
+        c = self._classes.get(name)
+        if c is None:
+            c = _find_class(self.mod, name)
+            if c is None:
+                raise Decline
+            self._classes[name] = c
         return c
 
     def to_native(self, t: Any, x: Any) -> Any:
@@ -213,6 +226,35 @@ class _Binder:
         return c(**{f.name: self.from_native(ftypes[f.name], v[f.name]) for f in dataclasses.fields(c)})
 
 
+def _find_class(mod: Any, name: str) -> Any:
+    package = mod.__name__.split(".")[0] + "."
+    seen, queue = set(), [mod]
+    while queue:
+        m = queue.pop(0)
+        if m.__name__ in seen:
+            continue
+        seen.add(m.__name__)
+        c = getattr(m, name, None)
+        if isinstance(c, type):
+            return c
+        for v in vars(m).values():
+            home = getattr(v, "__module__", None) if isinstance(v, type) else None
+            if home and home.startswith(package) and home not in seen and home in sys.modules:
+                queue.append(sys.modules[home])
+    return None
+
+
+_BINDERS: dict[str, _Binder] = {}
+
+
+def binder(mod: Any) -> _Binder:
+    """The (cached) converter for one reference module, for argument converters."""
+    b = _BINDERS.get(mod.__name__)
+    if b is None or b.mod is not mod:
+        b = _BINDERS[mod.__name__] = _Binder(mod)
+    return b
+
+
 def bind(route: Route, mod: Any, original: Callable) -> Callable:
     """The swapped function for ``route`` (``original`` when the mapping
     does not fit the reference's signature or the op's schema)."""
@@ -234,7 +276,7 @@ def bind(route: Route, mod: Any, original: Callable) -> Callable:
         plan.append((name, target, conv))
     if {t for _, t, _ in plan} != set(params):
         return original
-    binder = _Binder(mod)
+    bnd = binder(mod)
     verdict = _parse(op["verdict"])
 
     def swapped(*args: Any, **kwargs: Any) -> Any:
@@ -246,11 +288,11 @@ def bind(route: Route, mod: Any, original: Callable) -> Callable:
         values = bound.arguments
         try:
             native_args = {}
-            for name, target, conv in plan:
+            for name, target, c in plan:
                 x = values[name]
-                native_args[target] = conv(x, mod) if conv else binder.to_native(params[target], x)
+                native_args[target] = c(x, mod) if c else bnd.to_native(params[target], x)
             v = _native.dispatch(route.op, native_args)
-            return binder.from_native(verdict, v)
+            return route.result(v, mod) if route.result else bnd.from_native(verdict, v)
         except Decline:
             return original(*args, **kwargs)
         except DosError as e:
