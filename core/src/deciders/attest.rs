@@ -229,7 +229,7 @@ impl Op for VerifyHmac {
             return Ok(VerifyResult {
                 valid: false,
                 reason: Str::from(format!(
-                    "INVALID: the receipt names algorithm '{}', and this checks HMAC-SHA256 receipts only",
+                    "INVALID: the receipt names algorithm '{}', but this is the HMAC verifier; check it with that algorithm's verifier",
                     r.algorithm.token()
                 )),
             });

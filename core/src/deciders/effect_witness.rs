@@ -120,21 +120,21 @@ pub fn witness_effect(claim: Option<&EffectClaim>, readbacks: &[EvidenceFacts]) 
     } else if belief.believe {
         p.lit("CONFIRMED: a non-forgeable witness re-read the world and effect ")
             .s(&key)
-            .lit(" is present (")
+            .lit(" is PRESENT (")
             .join(&belief.attesting.0, ", ")
             .lit(")");
         (_Verdict::Confirmed, first(EvidenceStance::Attested))
     } else if belief.refuted {
         p.lit("REFUTED: a non-forgeable witness re-read the world and effect ")
             .s(&key)
-            .lit(" is absent (")
+            .lit(" is ABSENT (")
             .join(&belief.refuting.0, ", ")
             .lit("): the claimed success is not corroborated");
         (_Verdict::Refuted, first(EvidenceStance::Refuted))
     } else if !belief.attesting.0.is_empty() {
         p.lit("UNWITNESSED: effect ")
             .s(&key)
-            .lit(" was re-read only on the forgeable AGENT_AUTHORED floor (")
+            .lit(" was re-read only on the forgeable floor (AGENT_AUTHORED: ")
             .join(&belief.attesting.0, ", ")
             .lit("); the agent re-reading its own surface corroborates nothing, and no accountable witness answered");
         (_Verdict::Unwitnessed, None)

@@ -71,7 +71,8 @@ def _sign(args, config):
 
 def _verify_facts(args, v):
     if not v["valid"]:
-        return {"reason": []}
+        alg = args["receipt"]["algorithm"]
+        return {"reason": ["HMAC verifier", alg] if alg != "HMAC-SHA256" else []}
     r = args["receipt"]
     facts = [r["accountability_tier"] or "-"]
     if r["verdict"] and not LONE.search(r["verdict"]):

@@ -28,11 +28,11 @@ def _facts(args, v):
     if belief.believe and belief.refuted:
         out = list(belief.attesting) + list(belief.refuting) + ["CONFLICT"]
     elif belief.believe:
-        out = list(belief.attesting)
+        out = list(belief.attesting) + ["PRESENT"]
     elif belief.refuted:
-        out = list(belief.refuting)
+        out = list(belief.refuting) + ["ABSENT"]
     elif belief.attesting:
-        out = list(belief.attesting) + ["AGENT_AUTHORED"]
+        out = list(belief.attesting) + ["AGENT_AUTHORED", "forgeable floor"]
     else:
         out = []
     return {"reason": [n for n in out if n] + [repr(key)]}
