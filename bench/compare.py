@@ -169,6 +169,108 @@ def cases():
     yield "_tree.tree_disjoint_from_all_live (4 live lanes)", tree(
         "tree_disjoint_from_all_live", requested_tree=["src/", "tests/"], live=live, sibling_tree_lookup=trees.get
     ), "classifier"
+    yield from witness_cases()
+
+
+def witness_cases():
+    """The witness chain (issue 10) on the generated route: the typed function
+    takes dos_native's own records (a source by name, keys as hex), the
+    accelerated one the reference's."""
+
+    def native(x):
+        return x.__name__.startswith("dos_native")
+
+    def facts(x, n=4):
+        a = x.Accountability
+        return [x.EvidenceFacts(f"w{i}", [a.AGENT_AUTHORED, a.OS_RECORDED, a.THIRD_PARTY][i % 3],
+                                [x.EvidenceStance.ATTESTED, x.EvidenceStance.REFUTED, x.EvidenceStance.NO_SIGNAL][i % 3],
+                                "effect-1", "", i % 4 != 3) for i in range(n)]
+
+    def gather_log(m):
+        x = m("log_source")
+        src = "null" if native(x) else x.NullLogSource()
+        return lambda: x.gather_log(src, "run-1", None)
+
+    yield "log_source.gather_log (built-in null source)", gather_log, "classifier"
+
+    def believe(m):
+        x = m("evidence")
+        f = facts(x)
+        return lambda: x.believe_under_floor(f)
+
+    yield "evidence.believe_under_floor (4 witnesses)", believe, "classifier"
+
+    def derived(m):
+        x = m("evidence")
+        ops = facts(x, 2)[1:] + [x.BeliefVerdict(True, False, "believed", ("w",))]
+        return lambda: x.derived_witness("sum", "add", ops, subject="total", within_tol=True)
+
+    yield "evidence.derived_witness (2 operands)", derived, "classifier"
+
+    def witness(m):
+        x = m("effect_witness")
+        c = x.EffectClaim("quiz:Classic-Art-History", narrated="I created the quiz")
+        f = facts(m("evidence"), 3)
+        return lambda: x.witness_effect(c, f)
+
+    yield "effect_witness.witness_effect (3 read-backs)", witness, "classifier"
+
+    def admit(m):
+        x = m("reward")
+        f = facts(m("evidence"), 2)
+        return lambda: x.admit(True, f, claim_key="refund:42")
+
+    yield "reward.admit (2 read-backs)", admit, "classifier"
+
+    def ab(m):
+        x = m("reward")
+        f = facts(m("evidence"), 3)
+        labels = [x.admit(i % 5 != 0, f[: i % 4]) for i in range(50)]
+        return lambda: x.acceptance_ab(labels)
+
+    yield "reward.acceptance_ab (50 labels)", ab, "classifier"
+
+    def receipt(m):
+        x, w = m("attest"), m("effect_witness")
+        v = w.witness_effect(w.EffectClaim("orders:row:42", narrated="row inserted"), facts(m("evidence"), 2))
+        return x, x.receipt_from_verdict(v, timestamp="2026-11-21T00:00:00Z"), v
+
+    def canonical(m):
+        x, r, _ = receipt(m)
+        return lambda: x.canonical_bytes(r)
+
+    yield "attest.canonical_bytes", canonical, "classifier"
+
+    key = b"an attest key of 32 bytes, ok..."
+
+    def sign(m):
+        x, r, _ = receipt(m)
+        k = key.hex() if native(x) else key
+        return lambda: x.sign_hmac(r, k)
+
+    yield "attest.sign_hmac", sign, "classifier"
+
+    def verify(m):
+        x, r, _ = receipt(m)
+        k = key.hex() if native(x) else key
+        signed = (x.Receipt(**{**r.to_dict(), "signature": x.sign_hmac(r, k)}) if native(x)
+                  else r.with_signature(x.sign_hmac(r, k)))
+        return lambda: x.verify_hmac(signed, k)
+
+    yield "attest.verify_hmac (valid)", verify, "classifier"
+
+    def from_verdict(m):
+        x, _, v = receipt(m)
+        return lambda: x.receipt_from_verdict(v, timestamp="2026-11-21T00:00:00Z")
+
+    yield "attest.receipt_from_verdict", from_verdict, "classifier"
+
+    def testwitness(m):
+        x = m("testwitness")
+        e = x.TestRunEvidence(x.RunOutcome.FAILED, x.RunOutcome.PASSED)
+        return lambda: x.classify(e)
+
+    yield "testwitness.classify", testwitness, "classifier"
 
 
 def arbiter_cases():

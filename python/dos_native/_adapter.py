@@ -27,12 +27,13 @@ import dataclasses
 import datetime as _dt
 import functools
 import inspect
+import sys
 from typing import Any, Callable, Optional
 
 from . import _native
 from ._native import DosError
 
-__all__ = ["Route", "Decline", "ms_from_datetime", "install"]
+__all__ = ["Route", "Decline", "binder", "ms_from_datetime", "install"]
 
 _I64 = (-(2**63), 2**63 - 1)
 
@@ -56,10 +57,15 @@ class Route:
     function: str
     op: str
     args: dict[str, tuple[str, Optional[Converter]]] = dataclasses.field(default_factory=dict)
+    # Builds the reference's result from the op's verdict, ``(value,
+    # reference_module)``, where the schema alone cannot (a class the
+    # reference decodes with its own ``from_dict``, bytes).
+    result: Optional[Callable[[Any, Any], Any]] = None
 
 
 # ---------------------------------------------------------------- schema types
 
+@functools.lru_cache(maxsize=None)
 def _parse(t: str) -> Any:
     """A schema type (written as a Python annotation) as a small tree."""
     t = t.strip()
@@ -131,86 +137,214 @@ class _Binder:
     def __init__(self, mod: Any) -> None:
         self.mod = mod
         self.types = _types()
+        self._classes: dict[str, Any] = {}
+        self._records: dict[str, list[tuple[str, Any]]] = {}
+        self._enc: dict[int, tuple[Any, Callable[[Any], Any]]] = {}
+        self._dec: dict[int, tuple[Any, Callable[[Any], Any]]] = {}
 
     def cls(self, name: str) -> Any:
-        c = getattr(self.mod, name, None)
-        if not isinstance(c, type):
-            raise Decline
+        """The reference's class named ``name``: from the reference module,
+        else from the modules its own classes come from (``dos.reward``
+        holds ``EvidenceFacts`` but not the ``Accountability`` its fields
+        use; ``dos.evidence`` does), searched breadth first."""
+        c = self._classes.get(name)
+        if c is None:
+            c = _find_class(self.mod, name)
+            if c is None:
+                raise Decline
+            self._classes[name] = c
         return c
 
     def to_native(self, t: Any, x: Any) -> Any:
-        if isinstance(t, tuple):
-            kind = t[0]
-            if kind == "opt":
-                return None if x is None else self.to_native(t[1], x)
-            if kind in ("list", "tupleof"):
-                if type(x) not in (list, tuple):
-                    raise Decline
-                return [self.to_native(t[1], v) for v in x]
-            if kind == "tuple":
-                if type(x) not in (list, tuple) or len(x) != len(t[1]):
-                    raise Decline
-                return [self.to_native(tt, v) for tt, v in zip(t[1], x)]
-            if kind == "dict":
-                if type(x) is not dict or not all(type(k) is str for k in x):
-                    raise Decline
-                return {k: self.to_native(t[1], v) for k, v in x.items()}
-            raise Decline
-        if t == "int":
-            if type(x) is not int or not _I64[0] <= x <= _I64[1]:
-                raise Decline
-            return x
-        if t == "str":
-            if type(x) is not str:
-                raise Decline
-            return x
-        if t == "bool":
-            if type(x) is not bool:
-                raise Decline
-            return x
-        if t == "float":
-            if type(x) not in (float, int) or type(x) is bool:
-                raise Decline
-            return x
-        if t == "Any":
-            return _json_exact(x)
-        if t == "None":
-            if x is not None:
-                raise Decline
-            return None
-        d = self.types.get(t)
-        if d is None or type(x) is not self.cls(t):
-            raise Decline
-        if d["kind"] == "enum":
-            return x.value
-        fields = {f["name"]: f for f in d["fields"]}
-        own = [f.name for f in dataclasses.fields(x)]
-        if set(own) != set(fields):
-            raise Decline
-        return {n: self.to_native(_parse(fields[n]["type"]), getattr(x, n)) for n in own}
+        """``x`` as the op's JSON for schema type ``t`` (Decline when it is not
+        exactly of that type)."""
+        return self.encoder(t)(x)
 
     def from_native(self, t: Any, v: Any) -> Any:
+        """The reference's value of schema type ``t`` from the op's JSON."""
+        return self.decoder(t)(v)
+
+    def record(self, t: str) -> list[tuple[str, Any]]:
+        """The reference class's field names (in its order) with their parsed
+        schema types, worked out once per record type; Decline when the class's
+        fields are not the schema's."""
+        spec = self._records.get(t)
+        if spec is None:
+            fields = {f["name"]: _parse(f["type"]) for f in self.types[t]["fields"]}
+            own = [f.name for f in dataclasses.fields(self.cls(t))]
+            if set(own) != set(fields):
+                raise Decline
+            spec = self._records[t] = [(n, fields[n]) for n in own]
+        return spec
+
+    # Each schema type compiles once (per binder) to a function; parsed types
+    # are cached by ``_parse``, so their identity keys the compiled ones.
+
+    def encoder(self, t: Any) -> Callable[[Any], Any]:
+        hit = self._enc.get(id(t))
+        if hit is None:
+            hit = self._enc[id(t)] = (t, self._compile_enc(t))
+        return hit[1]
+
+    def decoder(self, t: Any) -> Callable[[Any], Any]:
+        hit = self._dec.get(id(t))
+        if hit is None:
+            hit = self._dec[id(t)] = (t, self._compile_dec(t))
+        return hit[1]
+
+    def _compile_enc(self, t: Any) -> Callable[[Any], Any]:
         if isinstance(t, tuple):
             kind = t[0]
             if kind == "opt":
-                return None if v is None else self.from_native(t[1], v)
-            if kind == "list":
-                return [self.from_native(t[1], x) for x in v]
-            if kind == "tupleof":
-                return tuple(self.from_native(t[1], x) for x in v)
+                inner = self.encoder(t[1])
+                return lambda x: None if x is None else inner(x)
+            if kind in ("list", "tupleof"):
+                item = self.encoder(t[1])
+
+                def seq(x: Any) -> Any:
+                    if type(x) is not list and type(x) is not tuple:
+                        raise Decline
+                    return [item(v) for v in x]
+
+                return seq
             if kind == "tuple":
-                return tuple(self.from_native(tt, x) for tt, x in zip(t[1], v))
+                items = [self.encoder(tt) for tt in t[1]]
+
+                def fixed(x: Any) -> Any:
+                    if type(x) not in (list, tuple) or len(x) != len(items):
+                        raise Decline
+                    return [f(v) for f, v in zip(items, x)]
+
+                return fixed
             if kind == "dict":
-                return {k: self.from_native(t[1], x) for k, x in v.items()}
-            return v
-        d = self.types.get(t) if isinstance(t, str) else None
+                val = self.encoder(t[1])
+
+                def mapping(x: Any) -> Any:
+                    if type(x) is not dict or not all(type(k) is str for k in x):
+                        raise Decline
+                    return {k: val(v) for k, v in x.items()}
+
+                return mapping
+            return _decline
+        if t in _SCALARS:
+            return _SCALARS[t]
+        d = self.types.get(t)
         if d is None:
-            return v
+            return _decline
         c = self.cls(t)
         if d["kind"] == "enum":
-            return c(v)
-        ftypes = {f["name"]: _parse(f["type"]) for f in d["fields"]}
-        return c(**{f.name: self.from_native(ftypes[f.name], v[f.name]) for f in dataclasses.fields(c)})
+
+            def member(x: Any) -> Any:
+                if type(x) is not c:
+                    raise Decline
+                return x.value
+
+            return member
+        spec = [(n, self.encoder(ft)) for n, ft in self.record(t)]
+
+        def rec(x: Any) -> Any:
+            if type(x) is not c:
+                raise Decline
+            return {n: f(getattr(x, n)) for n, f in spec}
+
+        return rec
+
+    def _compile_dec(self, t: Any) -> Callable[[Any], Any]:
+        if isinstance(t, tuple):
+            kind = t[0]
+            if kind == "opt":
+                inner = self.decoder(t[1])
+                return lambda v: None if v is None else inner(v)
+            if kind == "list":
+                item = self.decoder(t[1])
+                return lambda v: [item(x) for x in v]
+            if kind == "tupleof":
+                item = self.decoder(t[1])
+                return lambda v: tuple(item(x) for x in v)
+            if kind == "tuple":
+                items = [self.decoder(tt) for tt in t[1]]
+                return lambda v: tuple(f(x) for f, x in zip(items, v))
+            if kind == "dict":
+                val = self.decoder(t[1])
+                return lambda v: {k: val(x) for k, x in v.items()}
+            return _same
+        d = self.types.get(t) if isinstance(t, str) else None
+        if d is None:
+            return _same
+        c = self.cls(t)
+        if d["kind"] == "enum":
+            return c
+        spec = [(n, self.decoder(ft)) for n, ft in self.record(t)]
+        return lambda v: c(**{n: f(v[n]) for n, f in spec})
+
+
+def _same(v: Any) -> Any:
+    return v
+
+
+def _decline(x: Any) -> Any:
+    raise Decline
+
+
+def _exact(ty: type) -> Callable[[Any], Any]:
+    def check(x: Any) -> Any:
+        if type(x) is not ty:
+            raise Decline
+        return x
+
+    return check
+
+
+def _int64(x: Any) -> Any:
+    if type(x) is not int or not _I64[0] <= x <= _I64[1]:
+        raise Decline
+    return x
+
+
+def _float(x: Any) -> Any:
+    if type(x) is not float and type(x) is not int:
+        raise Decline
+    return x
+
+
+def _none(x: Any) -> Any:
+    if x is not None:
+        raise Decline
+    return None
+
+
+_SCALARS: dict[str, Callable[[Any], Any]] = {
+    "int": _int64, "str": _exact(str), "bool": _exact(bool), "float": _float, "Any": _json_exact, "None": _none,
+}
+
+
+def _find_class(mod: Any, name: str) -> Any:
+    package = mod.__name__.split(".")[0] + "."
+    seen, queue = set(), [mod]
+    while queue:
+        m = queue.pop(0)
+        if m.__name__ in seen:
+            continue
+        seen.add(m.__name__)
+        c = getattr(m, name, None)
+        if isinstance(c, type):
+            return c
+        for v in vars(m).values():
+            home = getattr(v, "__module__", None) if isinstance(v, type) else None
+            if home and home.startswith(package) and home not in seen and home in sys.modules:
+                queue.append(sys.modules[home])
+    return None
+
+
+_BINDERS: dict[str, _Binder] = {}
+
+
+def binder(mod: Any) -> _Binder:
+    """The (cached) converter for one reference module, for argument converters."""
+    b = _BINDERS.get(mod.__name__)
+    if b is None or b.mod is not mod:
+        b = _BINDERS[mod.__name__] = _Binder(mod)
+    return b
 
 
 def bind(route: Route, mod: Any, original: Callable) -> Callable:
@@ -234,7 +368,7 @@ def bind(route: Route, mod: Any, original: Callable) -> Callable:
         plan.append((name, target, conv))
     if {t for _, t, _ in plan} != set(params):
         return original
-    binder = _Binder(mod)
+    bnd = binder(mod)
     verdict = _parse(op["verdict"])
 
     def swapped(*args: Any, **kwargs: Any) -> Any:
@@ -246,11 +380,11 @@ def bind(route: Route, mod: Any, original: Callable) -> Callable:
         values = bound.arguments
         try:
             native_args = {}
-            for name, target, conv in plan:
+            for name, target, c in plan:
                 x = values[name]
-                native_args[target] = conv(x, mod) if conv else binder.to_native(params[target], x)
+                native_args[target] = c(x, mod) if c else bnd.to_native(params[target], x)
             v = _native.dispatch(route.op, native_args)
-            return binder.from_native(verdict, v)
+            return route.result(v, mod) if route.result else bnd.from_native(verdict, v)
         except Decline:
             return original(*args, **kwargs)
         except DosError as e:

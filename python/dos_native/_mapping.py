@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from typing import Any
 
-from ._adapter import Route, ms_from_datetime
+from ._adapter import Decline, Route, binder, ms_from_datetime
 
 
 def describe_verdict_obj(obj: Any, mod: Any) -> dict[str, Any]:
@@ -32,6 +32,100 @@ def describe_verdict_obj(obj: Any, mod: Any) -> dict[str, Any]:
     return d
 
 
+# ---------------------------------------------------------------- issue 10, witness chain
+
+def built_in_source(class_name: str) -> Any:
+    """A converter: an instance of exactly the reference's built-in null
+    source (its class untouched, no instance attributes) as its name; any
+    other source is a plugin, which the reference runs."""
+
+    def conv(source: Any, mod: Any) -> str:
+        cls = getattr(mod, class_name, None)
+        if cls is None or type(source) is not cls or vars(source):
+            raise Decline
+        gather = vars(cls).get("gather")
+        if getattr(gather, "__module__", None) != cls.__module__ or cls.name != "null":
+            raise Decline
+        if cls.accountability is not getattr(mod, "Accountability").AGENT_AUTHORED:
+            raise Decline
+        return "null"
+
+    return conv
+
+
+def unread(value: Any, mod: Any) -> None:
+    """A converter for an argument the native op does not read (the null
+    source's config): any value."""
+    return None
+
+
+def derived_operands(operands: Any, mod: Any) -> list[Any]:
+    """``derived_witness`` operands: the reference's own ``EvidenceFacts`` and
+    ``BeliefVerdict`` as their fields, any other object as None (the
+    reference gives it no witness without reading it); a subclass declines."""
+    if type(operands) not in (list, tuple):
+        raise Decline
+    b = binder(mod)
+    facts, belief = mod.EvidenceFacts, mod.BeliefVerdict
+    out: list[Any] = []
+    for o in operands:
+        t = type(o)
+        if t is facts:
+            out.append(b.to_native("EvidenceFacts", o))
+        elif t is belief:
+            out.append(b.to_native("BeliefVerdict", o))
+        elif isinstance(o, (facts, belief)):
+            raise Decline
+        else:
+            out.append(None)
+    return out
+
+
+def receipt_fields(receipt: Any, mod: Any) -> dict[str, Any]:
+    """An ``attest.Receipt`` of exactly the reference's class, holding exactly
+    the types its canonical text is defined for, as its ``to_dict()``."""
+    if type(receipt) is not mod.Receipt:
+        raise Decline
+    r = receipt
+    texts = (r.schema, r.claim, r.narrated, r.witness_surface, r.witness_author, r.verdict, r.timestamp, r.signature)
+    if not all(type(t) is str for t in texts) or type(r.believe) is not bool or type(r.refuted) is not bool:
+        raise Decline
+    if type(r.algorithm) is not mod.SignatureAlgorithm:
+        raise Decline
+    if r.accountability_tier is not None and type(r.accountability_tier) is not mod.Accountability:
+        raise Decline
+    return r.to_dict()
+
+
+def key_hex(key: Any, mod: Any) -> str:
+    """An HMAC key of exactly ``bytes``, as hex."""
+    if type(key) is not bytes:
+        raise Decline
+    return key.hex()
+
+
+WITNESS_CHAIN = [
+    Route("dos.log_source", "gather_log", "log_source.gather_log",
+          {"source": ("source", built_in_source("NullLogSource")), "config": ("config", unread)}),
+    Route("dos.evidence", "gather_evidence", "evidence.gather_evidence",
+          {"source": ("source", built_in_source("NullEvidenceSource")), "config": ("config", unread)}),
+    Route("dos.evidence", "believe_under_floor", "evidence.believe_under_floor"),
+    Route("dos.evidence", "derived_witness", "evidence.derived_witness", {"operands": ("operands", derived_operands)}),
+    Route("dos.effect_witness", "witness_effect", "effect_witness.witness_effect"),
+    Route("dos.reward", "admit", "reward.admit"),
+    Route("dos.reward", "acceptance_ab", "reward.acceptance_ab"),
+    Route("dos.attest", "canonical_bytes", "attest.canonical_bytes",
+          {"receipt": ("receipt", receipt_fields)}, result=lambda v, mod: v.encode("utf-8")),
+    Route("dos.attest", "sign_hmac", "attest.sign_hmac",
+          {"receipt": ("receipt", receipt_fields), "key": ("key_hex", key_hex)}),
+    Route("dos.attest", "verify_hmac", "attest.verify_hmac",
+          {"receipt": ("receipt", receipt_fields), "key": ("key_hex", key_hex)}),
+    Route("dos.attest", "receipt_from_verdict", "attest.receipt_from_verdict",
+          result=lambda v, mod: mod.Receipt.from_dict(v)),
+    Route("dos.testwitness", "classify", "testwitness.classify"),
+]
+
+
 ROUTES = [
     Route("dos.claim_ttl", "infer_kind", "claim_ttl.infer_kind"),
     Route("dos.claim_ttl", "infer_status", "claim_ttl.infer_status"),
@@ -39,4 +133,5 @@ ROUTES = [
     Route("dos.claim_ttl", "resolve_ttl_minutes", "claim_ttl.resolve_ttl_minutes"),
     Route("dos.claim_ttl", "expires_at_from", "claim_ttl.expires_at_from", {"now": ("now_ms", ms_from_datetime)}),
     Route("dos.verdict", "conforms", "verdict.conforms", {"verdict_obj": ("verdict_obj", describe_verdict_obj)}),
+    *WITNESS_CHAIN,
 ]

@@ -106,12 +106,40 @@ fn types_of<'a>(cat: &'a Catalog, m: &ModuleEntry) -> Vec<&'a TypeDef> {
     m.types.iter().filter_map(|n| cat.type_def(n)).collect()
 }
 
+/// The module that defines a named type: the first module on the route
+/// (in `ROUTED` order) that uses it. Later modules import it (Python) or
+/// share it (Go has one package), as the reference re-exports
+/// `Accountability` from `log_source` in `evidence`.
+fn owner<'a>(cat: &'a Catalog, name: &str) -> Option<&'a str> {
+    cat.modules.iter().find(|m| m.types.iter().any(|t| *t == name)).map(|m| m.name)
+}
+
+/// The named types `m` defines itself.
+fn own_types<'a>(cat: &'a Catalog, m: &ModuleEntry) -> Vec<&'a TypeDef> {
+    types_of(cat, m).into_iter().filter(|t| owner(cat, t.name) == Some(m.name)).collect()
+}
+
+/// The named types `m` uses from earlier modules, grouped by defining module.
+fn imported_types<'a>(cat: &'a Catalog, m: &ModuleEntry) -> Vec<(&'a str, Vec<&'a str>)> {
+    let mut out: Vec<(&str, Vec<&str>)> = Vec::new();
+    for t in types_of(cat, m) {
+        match owner(cat, t.name) {
+            Some(o) if o != m.name => match out.iter_mut().find(|(m, _)| *m == o) {
+                Some((_, names)) => names.push(t.name),
+                None => out.push((o, vec![t.name])),
+            },
+            _ => {}
+        }
+    }
+    out
+}
+
 fn fn_name(op: &str) -> &str {
     op.rsplit_once('.').map(|(_, f)| f).unwrap_or(op)
 }
 
 fn camel(s: &str) -> String {
-    s.split(['_', '.'])
+    s.split(['_', '.', '-'])
         .filter(|p| !p.is_empty())
         .map(|p| {
             let mut c = p.chars();
@@ -310,7 +338,8 @@ fn module_doc(m: &ModuleEntry) -> String {
 }
 
 fn python_module(cat: &Catalog, m: &ModuleEntry) -> String {
-    let types = types_of(cat, m);
+    let types = own_types(cat, m);
+    let imported = imported_types(cat, m);
     let ops = ops_of(cat, m);
     let mut s = String::new();
     let _ = writeln!(s, "{PY_HEADER}");
@@ -323,8 +352,13 @@ fn python_module(cat: &Catalog, m: &ModuleEntry) -> String {
         s += "from dataclasses import dataclass\n";
     }
     s += &typing_imports(cat, m);
-    s += "\nfrom ._native import dispatch as _dispatch\nfrom ._route import to_plain as _to_plain\n\n";
-    let mut all: Vec<String> = types.iter().map(|t| t.name.to_owned()).collect();
+    s += "\nfrom ._native import dispatch as _dispatch\nfrom ._route import to_plain as _to_plain\n";
+    for (owner, names) in &imported {
+        let _ = writeln!(s, "from .{owner} import {}", names.join(", "));
+    }
+    s += "\n";
+    let mut all: Vec<String> = imported.iter().flat_map(|(_, n)| n.iter().map(|n| (*n).to_owned())).collect();
+    all.extend(types.iter().map(|t| t.name.to_owned()));
     all.extend(m.consts.iter().map(|c| c.name.to_owned()));
     all.extend(ops.iter().map(|o| fn_name(o.op).to_owned()));
     s += "__all__ = [\n";
@@ -413,7 +447,7 @@ fn python_module(cat: &Catalog, m: &ModuleEntry) -> String {
 }
 
 fn python_stub(cat: &Catalog, m: &ModuleEntry) -> String {
-    let types = types_of(cat, m);
+    let types = own_types(cat, m);
     let mut s = String::new();
     let _ = writeln!(s, "{PY_HEADER}");
     if types.iter().any(|t| t.kind == "enum") {
@@ -423,6 +457,10 @@ fn python_stub(cat: &Catalog, m: &ModuleEntry) -> String {
         s += "from dataclasses import dataclass\n";
     }
     s += &typing_imports(cat, m);
+    for (owner, names) in imported_types(cat, m) {
+        let names: Vec<String> = names.iter().map(|n| format!("{n} as {n}")).collect();
+        let _ = writeln!(s, "from .{owner} import {}", names.join(", "));
+    }
     for t in &types {
         s += "\n";
         if t.kind == "enum" {
@@ -513,7 +551,7 @@ fn go_literal(v: &Value) -> String {
 }
 
 fn go_module(cat: &Catalog, m: &ModuleEntry) -> String {
-    let types = types_of(cat, m);
+    let types = own_types(cat, m);
     let ops = ops_of(cat, m);
     let prefix = camel(m.name);
     let mut s = String::new();

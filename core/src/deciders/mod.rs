@@ -30,6 +30,13 @@ pub mod tool_stream;
 pub mod tree;
 pub mod claim_ttl;
 pub mod verdict;
+// issue 10, witness chain
+pub mod log_source;
+pub mod evidence;
+pub mod effect_witness;
+pub mod reward;
+pub mod attest;
+pub mod testwitness;
 
 /// Every envelope operation of the pure layer, grouped by module (`dos-ops`
 /// adds the I/O layer's and assembles the registry).
@@ -65,4 +72,14 @@ pub static ALL: &[&[OpSpec]] = &[
 
 /// The modules on the generated route (`crate::route`): each is one
 /// `Module` constant, and its ops, schema and host bindings follow from it.
-pub static ROUTED: &[&crate::route::Module] = &[&claim_ttl::MODULE, &verdict::MODULE];
+pub static ROUTED: &[&crate::route::Module] = &[
+    &claim_ttl::MODULE,
+    &verdict::MODULE,
+    // issue 10, witness chain
+    &log_source::MODULE,
+    &evidence::MODULE,
+    &effect_witness::MODULE,
+    &reward::MODULE,
+    &attest::MODULE,
+    &testwitness::MODULE,
+];
