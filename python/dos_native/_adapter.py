@@ -413,16 +413,22 @@ def ms_from_datetime(now: Any, mod: Any) -> int:
     return (now.replace(tzinfo=None) - _EPOCH) // _MS
 
 
-def install() -> None:
-    """Register every mapped function with accelerate()."""
+def register(routes: list) -> None:
+    """Register these mapped functions with accelerate()."""
     from . import _accelerate
-    from ._mapping import ROUTES
 
-    for r in ROUTES:
+    for r in routes:
         def factory(mod: Any, original: Callable, r: Route = r) -> Callable:
             return bind(r, mod, original)
 
         _accelerate.register(r.module, r.function, factory)
+
+
+def install() -> None:
+    """Register every mapped function that is faster natively."""
+    from ._mapping import ROUTES
+
+    register(ROUTES)
 
 
 install()
