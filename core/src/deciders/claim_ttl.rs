@@ -284,7 +284,7 @@ impl Op for ExpiresAtFrom {
         let at = now + ttl * 60_000;
         if at < lo || at >= hi {
             return Err(CallError::bad_args(format!(
-                "{}: the expiry falls outside the years 1 to 9999",
+                "{}: args.ttl_minutes: the expiry it gives falls outside the years 1 to 9999",
                 Self::NAME
             )));
         }
