@@ -1,10 +1,8 @@
 package dos
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strconv"
@@ -28,24 +26,12 @@ func decodeExact(raw []byte, out interface{}) error {
 // (the record's `prose` paths) are compared on their facts only.
 func replayRouted(t *testing.T, op string, run func(args []byte) (any, error)) {
 	t.Helper()
-	f, err := os.Open(filepath.Join("..", "..", "tests", "golden", "cases", op+".jsonl"))
-	if err != nil {
-		t.Fatalf("%s: %v", op, err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<26)
+	// readGolden (golden_test.go) rebuilds a file's patched records from
+	// its shared base line.
+	records := readGolden(t, filepath.Join("..", "..", "tests", "golden", "cases", op+".jsonl"))
 	n := 0
-	for line := 1; sc.Scan(); line++ {
-		var rec struct {
-			Request  string              `json:"request"`
-			Error    *string             `json:"error"`
-			Expected string              `json:"expected"`
-			Prose    map[string][]string `json:"prose"`
-		}
-		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
-			t.Fatalf("%s:%d: %v", op, line, err)
-		}
+	for _, rec := range records {
+		line := rec.Line
 		if rec.Error != nil || hasLoneSurrogate([]byte(rec.Request)) || hasLoneSurrogate([]byte(rec.Expected)) {
 			continue
 		}
