@@ -106,7 +106,7 @@ assert "dos_native" in sys.modules, "import dos did not load dos_native"
 import dos.exec_capability as xc
 import dos_native
 assert "dos.exec_capability.classify_command" in dos_native.accelerated(), dos_native.accelerated()
-assert type(xc.classify_command).__name__ == "builtin_function_or_method", xc.classify_command
+assert type(xc.classify_command).__name__ == "NativeCallable", xc.classify_command  # the native swap, not the reference function
 v = xc.classify_command("sudo rm -rf /")
 assert type(v) is xc.ExecCapabilityVerdict and v.capability is xc.Capability.GRANTS_ARBITRARY_EXEC
 import dos.posttool_sensor  # swapped only once imported: the finder watches it
