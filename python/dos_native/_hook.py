@@ -53,8 +53,15 @@ def hook_binary() -> str | None:
 
 
 def _locator(ref_mod, original):
+    # The bundle directory the reference looks in, as it was when accelerate()
+    # ran: a program or test that points it elsewhere (a seam, like the
+    # reference's own tests do) gets the reference's answer for that place.
+    bin_dir = getattr(ref_mod, "_BIN_DIR", None)
+
     @functools.wraps(original)
     def native_hook_binary():
+        if getattr(ref_mod, "_BIN_DIR", None) is not bin_dir:
+            return original()
         enabled = getattr(ref_mod, "native_hook_enabled", None)
         if enabled is not None and not enabled():
             return None
