@@ -27,6 +27,7 @@ import dataclasses
 import datetime as _dt
 import functools
 import inspect
+import sys
 from typing import Any, Callable, Optional
 
 from . import _native
@@ -56,6 +57,9 @@ class Route:
     function: str
     op: str
     args: dict[str, tuple[str, Optional[Converter]]] = dataclasses.field(default_factory=dict)
+    #: ``(result, reference_module) -> result``: a last touch on the built
+    #: result (such as swapping in the reference's own constant it names).
+    result: Optional[Converter] = None
 
 
 # ---------------------------------------------------------------- schema types
@@ -131,12 +135,40 @@ class _Binder:
     def __init__(self, mod: Any) -> None:
         self.mod = mod
         self.types = _types()
+        self._classes: dict[str, Any] = {}
+        self._fields: dict[str, list[tuple[str, Any]]] = {}
 
     def cls(self, name: str) -> Any:
+        """The reference's class ``name``: the module's own attribute, or else
+        the class of that name in a module one of its classes comes from (a
+        record the module only uses, such as a field's type it never imports)."""
+        c = self._classes.get(name)
+        if c is not None:
+            return c
         c = getattr(self.mod, name, None)
         if not isinstance(c, type):
+            c = None
+            homes = {getattr(v, "__module__", None) for v in list(vars(self.mod).values()) if isinstance(v, type)}
+            for home in sorted(h for h in homes if h and h != self.mod.__name__):
+                cand = getattr(sys.modules.get(home), name, None)
+                if isinstance(cand, type):
+                    c = cand
+                    break
+        if c is None:
             raise Decline
+        self._classes[name] = c
         return c
+
+    def fields(self, name: str) -> list[tuple[str, Any]]:
+        """A record's fields with their parsed types (parsed once); Decline
+        when the reference's class has other fields than the schema's."""
+        f = self._fields.get(name)
+        if f is None:
+            f = [(x["name"], _parse(x["type"])) for x in self.types[name]["fields"]]
+            if {n for n, _ in f} != {x.name for x in dataclasses.fields(self.cls(name))}:
+                raise Decline
+            self._fields[name] = f
+        return f
 
     def to_native(self, t: Any, x: Any) -> Any:
         if isinstance(t, tuple):
@@ -183,11 +215,7 @@ class _Binder:
             raise Decline
         if d["kind"] == "enum":
             return x.value
-        fields = {f["name"]: f for f in d["fields"]}
-        own = [f.name for f in dataclasses.fields(x)]
-        if set(own) != set(fields):
-            raise Decline
-        return {n: self.to_native(_parse(fields[n]["type"]), getattr(x, n)) for n in own}
+        return {n: self.to_native(ft, getattr(x, n)) for n, ft in self.fields(t)}
 
     def from_native(self, t: Any, v: Any) -> Any:
         if isinstance(t, tuple):
@@ -209,8 +237,7 @@ class _Binder:
         c = self.cls(t)
         if d["kind"] == "enum":
             return c(v)
-        ftypes = {f["name"]: _parse(f["type"]) for f in d["fields"]}
-        return c(**{f.name: self.from_native(ftypes[f.name], v[f.name]) for f in dataclasses.fields(c)})
+        return c(**{n: self.from_native(ft, v[n]) for n, ft in self.fields(t)})
 
 
 def bind(route: Route, mod: Any, original: Callable) -> Callable:
@@ -250,7 +277,8 @@ def bind(route: Route, mod: Any, original: Callable) -> Callable:
                 x = values[name]
                 native_args[target] = conv(x, mod) if conv else binder.to_native(params[target], x)
             v = _native.dispatch(route.op, native_args)
-            return binder.from_native(verdict, v)
+            out = binder.from_native(verdict, v)
+            return route.result(out, mod) if route.result is not None else out
         except Decline:
             return original(*args, **kwargs)
         except DosError as e:

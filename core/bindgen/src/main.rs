@@ -106,6 +106,34 @@ fn types_of<'a>(cat: &'a Catalog, m: &ModuleEntry) -> Vec<&'a TypeDef> {
     m.types.iter().filter_map(|n| cat.type_def(n)).collect()
 }
 
+/// The module that defines a named type: the first (in the op table's
+/// order) that uses it. The others import it (Python) or share it (Go,
+/// one package).
+fn home_of<'a>(cat: &'a Catalog, name: &str) -> &'a str {
+    cat.modules.iter().find(|m| m.types.iter().any(|t| *t == name)).map_or("", |m| m.name)
+}
+
+/// The named types a module defines itself.
+fn own_types<'a>(cat: &'a Catalog, m: &ModuleEntry) -> Vec<&'a TypeDef> {
+    types_of(cat, m).into_iter().filter(|t| home_of(cat, t.name) == m.name).collect()
+}
+
+/// `from .<home> import A, B` for the types a module uses but another defines.
+fn py_foreign_imports(cat: &Catalog, m: &ModuleEntry) -> String {
+    let mut by_home: Vec<(&str, Vec<&str>)> = Vec::new();
+    for t in types_of(cat, m) {
+        let home = home_of(cat, t.name);
+        if home == m.name {
+            continue;
+        }
+        match by_home.iter_mut().find(|(h, _)| *h == home) {
+            Some((_, names)) => names.push(t.name),
+            None => by_home.push((home, vec![t.name])),
+        }
+    }
+    by_home.iter().map(|(h, names)| format!("from .{h} import {}\n", names.join(", "))).collect()
+}
+
 fn fn_name(op: &str) -> &str {
     op.rsplit_once('.').map(|(_, f)| f).unwrap_or(op)
 }
@@ -261,14 +289,23 @@ fn py_uses(t: &Type, any: &mut bool, optional: &mut bool) {
 }
 
 fn py_params(cat: &Catalog, m: &ModuleEntry, op: &OpEntry) -> String {
-    op.params
+    let mut out: Vec<String> = op
+        .params
         .iter()
         .map(|p| match (p.required, py_default(cat, m, p)) {
             (false, Some(d)) => format!("{}: {} = {d}", p.name, py_type(&p.ty)),
             _ => format!("{}: {}", p.name, py_type(&p.ty)),
         })
-        .collect::<Vec<_>>()
-        .join(", ")
+        .collect();
+    // A required argument after one with a default: from that default on,
+    // the arguments are keyword-only (Python allows no other order).
+    let first_default = op.params.iter().position(|p| !p.required);
+    if let Some(i) = first_default {
+        if op.params[i..].iter().any(|p| p.required) {
+            out.insert(i, "*".to_owned());
+        }
+    }
+    out.join(", ")
 }
 
 fn param_doc(op: &OpEntry) -> String {
@@ -310,7 +347,8 @@ fn module_doc(m: &ModuleEntry) -> String {
 }
 
 fn python_module(cat: &Catalog, m: &ModuleEntry) -> String {
-    let types = types_of(cat, m);
+    let all_types = types_of(cat, m);
+    let types = own_types(cat, m);
     let ops = ops_of(cat, m);
     let mut s = String::new();
     let _ = writeln!(s, "{PY_HEADER}");
@@ -323,8 +361,10 @@ fn python_module(cat: &Catalog, m: &ModuleEntry) -> String {
         s += "from dataclasses import dataclass\n";
     }
     s += &typing_imports(cat, m);
-    s += "\nfrom ._native import dispatch as _dispatch\nfrom ._route import to_plain as _to_plain\n\n";
-    let mut all: Vec<String> = types.iter().map(|t| t.name.to_owned()).collect();
+    s += "\nfrom ._native import dispatch as _dispatch\nfrom ._route import to_plain as _to_plain\n";
+    s += &py_foreign_imports(cat, m);
+    s += "\n";
+    let mut all: Vec<String> = all_types.iter().map(|t| t.name.to_owned()).collect();
     all.extend(m.consts.iter().map(|c| c.name.to_owned()));
     all.extend(ops.iter().map(|o| fn_name(o.op).to_owned()));
     s += "__all__ = [\n";
@@ -413,7 +453,7 @@ fn python_module(cat: &Catalog, m: &ModuleEntry) -> String {
 }
 
 fn python_stub(cat: &Catalog, m: &ModuleEntry) -> String {
-    let types = types_of(cat, m);
+    let types = own_types(cat, m);
     let mut s = String::new();
     let _ = writeln!(s, "{PY_HEADER}");
     if types.iter().any(|t| t.kind == "enum") {
@@ -423,6 +463,7 @@ fn python_stub(cat: &Catalog, m: &ModuleEntry) -> String {
         s += "from dataclasses import dataclass\n";
     }
     s += &typing_imports(cat, m);
+    s += &py_foreign_imports(cat, m);
     for t in &types {
         s += "\n";
         if t.kind == "enum" {
@@ -452,12 +493,17 @@ fn python_stub(cat: &Catalog, m: &ModuleEntry) -> String {
     }
     s += "\n";
     for op in ops_of(cat, m) {
-        let params = op
+        let mut params: Vec<String> = op
             .params
             .iter()
             .map(|p| if p.required { format!("{}: {}", p.name, py_type(&p.ty)) } else { format!("{}: {} = ...", p.name, py_type(&p.ty)) })
-            .collect::<Vec<_>>()
-            .join(", ");
+            .collect();
+        if let Some(i) = op.params.iter().position(|p| !p.required) {
+            if op.params[i..].iter().any(|p| p.required) {
+                params.insert(i, "*".to_owned());
+            }
+        }
+        let params = params.join(", ");
         let _ = writeln!(s, "def {}({params}) -> {}: ...", fn_name(op.op), py_type(&op.verdict));
     }
     s
@@ -513,7 +559,7 @@ fn go_literal(v: &Value) -> String {
 }
 
 fn go_module(cat: &Catalog, m: &ModuleEntry) -> String {
-    let types = types_of(cat, m);
+    let types = own_types(cat, m);
     let ops = ops_of(cat, m);
     let prefix = camel(m.name);
     let mut s = String::new();
@@ -548,7 +594,7 @@ fn go_module(cat: &Catalog, m: &ModuleEntry) -> String {
                 ));
                 let _ = writeln!(
                     s,
-                    "\n// UnmarshalJSON fills the fields the JSON leaves out with their defaults.\nfunc (v *{n}) UnmarshalJSON(b []byte) error {{\n\ttype plain {n}\n\tp := plain{{}}\n\tif err := json.Unmarshal([]byte({lit:?}), &p); err != nil {{\n\t\treturn err\n\t}}\n\tif err := json.Unmarshal(b, &p); err != nil {{\n\t\treturn err\n\t}}\n\t*v = {n}(p)\n\treturn nil\n}}",
+                    "\n// UnmarshalJSON fills the fields the JSON leaves out with their defaults.\nfunc (v *{n}) UnmarshalJSON(b []byte) error {{\n\ttype plain {n}\n\tp := plain{{}}\n\tif err := json.Unmarshal([]byte({lit:?}), &p); err != nil {{\n\t\treturn err\n\t}}\n\tif err := decodeNumbers(b, &p); err != nil {{\n\t\treturn err\n\t}}\n\t*v = {n}(p)\n\treturn nil\n}}",
                     n = t.name
                 );
             }
@@ -613,9 +659,9 @@ fn go_test(cat: &Catalog, m: &ModuleEntry) -> String {
     let _ = writeln!(s, "func Test{prefix}TypedFunctionsReplayTheCorpus(t *testing.T) {{");
     for op in ops_of(cat, m) {
         let fname = format!("{prefix}{}", camel(fn_name(op.op)));
-        let _ = writeln!(s, "\treplayRouted(t, {:?}, func(raw []byte) (any, error) {{", op.op);
-        let _ = writeln!(s, "\t\tvar a {fname}Args\n\t\tif err := decodeExact(raw, &a); err != nil {{\n\t\t\treturn nil, err\n\t\t}}");
-        let _ = writeln!(s, "\t\treturn {fname}(a)\n\t}})");
+        let _ = writeln!(s, "\treplayRouted(t, {:?}, func(raw []byte) (any, any, error) {{", op.op);
+        let _ = writeln!(s, "\t\tvar a {fname}Args\n\t\tif err := decodeExact(raw, &a); err != nil {{\n\t\t\treturn nil, nil, err\n\t\t}}");
+        let _ = writeln!(s, "\t\tv, err := {fname}(a)\n\t\treturn a, v, err\n\t}})");
     }
     s += "}\n";
     s
@@ -728,6 +774,20 @@ mod tests {
             let first = text.lines().next().unwrap_or_default();
             assert!(first.contains("Generated by dos-bindgen") || first.contains("generated by dos-bindgen"), "{path}: {first}");
         }
+    }
+
+    #[test]
+    fn a_required_argument_after_a_default_makes_the_rest_keyword_only() {
+        let cat = dos_ops::catalog();
+        let m = &cat.modules[0];
+        let mut op = cat.op(m.ops[0]).cloned().unwrap();
+        op.params = vec![
+            FieldDef::new("a", "", Type::Int, Some(Value::int(1)), false),
+            FieldDef::new("b", "", Type::Str, None, false),
+        ];
+        assert_eq!(py_params(cat, m, &op), "*, a: int = 1, b: str");
+        op.params.swap(0, 1);
+        assert_eq!(py_params(cat, m, &op), "b: str, a: int = 1");
     }
 
     #[test]
