@@ -30,6 +30,11 @@ pub mod tool_stream;
 pub mod tree;
 pub mod claim_ttl;
 pub mod verdict;
+// issue 10, tool-call provenance
+pub mod arg_provenance;
+pub mod intervention;
+pub mod enforce;
+pub mod precursor_gate;
 
 /// Every envelope operation of the pure layer, grouped by module (`dos-ops`
 /// adds the I/O layer's and assembles the registry).
@@ -65,4 +70,12 @@ pub static ALL: &[&[OpSpec]] = &[
 
 /// The modules on the generated route (`crate::route`): each is one
 /// `Module` constant, and its ops, schema and host bindings follow from it.
-pub static ROUTED: &[&crate::route::Module] = &[&claim_ttl::MODULE, &verdict::MODULE];
+pub static ROUTED: &[&crate::route::Module] = &[
+    &claim_ttl::MODULE,
+    &verdict::MODULE,
+    // issue 10, tool-call provenance
+    &arg_provenance::MODULE,
+    &intervention::MODULE,
+    &enforce::MODULE,
+    &precursor_gate::MODULE,
+];
