@@ -225,6 +225,8 @@ fn wtf8(s: &Str, keep_case: bool, out: &mut Vec<u8>) {
         Str::Utf8(t) => {
             if keep_case {
                 out.extend_from_slice(t.as_bytes());
+            } else if t.is_ascii() {
+                out.extend(t.bytes().map(|b| b.to_ascii_lowercase()));
             } else {
                 let mut f = String::new();
                 pystr::casefold_into(t, &mut f);
@@ -475,6 +477,18 @@ fn is_delim(c: char) -> bool {
     matches!(c, '@' | '.' | '_' | ':' | '#' | '/' | '-')
 }
 
+/// The ASCII bytes that split the corpus into tokens (`is_env_delim`).
+const ENV_DELIM_ASCII: [bool; 128] = {
+    let mut t = [false; 128];
+    let set = b"@._:#/-{}[]\"',()=;<>| \t\n\x0b\x0c\r\x1c\x1d\x1e\x1f";
+    let mut i = 0;
+    while i < set.len() {
+        t[set[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
+
 fn is_env_delim(c: char) -> bool {
     matches!(
         c,
@@ -622,6 +636,39 @@ fn data_bearing_components(s: &str, min: usize) -> Vec<String> {
 
 // ------------------------------------------------------------------ the corpus
 
+/// FxHash (the rustc hasher): the token map's keys are short byte strings
+/// from the caller's own corpus, hashed thousands of times per call.
+#[derive(Default, Clone, Copy)]
+struct Fx(u64);
+
+impl std::hash::Hasher for Fx {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let w = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+        }
+    }
+
+    fn write_u8(&mut self, b: u8) {
+        self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (self.0.rotate_left(5) ^ n as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FxBuild = std::hash::BuildHasherDefault<Fx>;
+
 struct Token {
     start: usize,
     end: usize,
@@ -635,9 +682,9 @@ struct Token {
 struct Env {
     text: Vec<u8>,
     tokens: Vec<Token>,
-    index: HashMap<Vec<u8>, usize>,
+    index: HashMap<Vec<u8>, usize, FxBuild>,
     /// `lstrip("0") or "0"` of every all-digit token.
-    unpadded_digits: HashSet<Vec<u8>>,
+    unpadded_digits: HashSet<Vec<u8>, FxBuild>,
 }
 
 impl Env {
@@ -652,13 +699,21 @@ impl Env {
             wtf8(&blob.text, policy.case_sensitive, &mut text);
             spans.push((start, text.len(), blob.source.bit()));
         }
-        let mut env = Env { text, tokens: Vec::new(), index: HashMap::new(), unpadded_digits: HashSet::new() };
+        let guess = text.len() / 16;
+        let mut env = Env {
+            text,
+            tokens: Vec::with_capacity(guess),
+            index: HashMap::with_capacity_and_hasher(guess, FxBuild::default()),
+            unpadded_digits: HashSet::with_hasher(FxBuild::default()),
+        };
         for (start, end, bit) in spans {
             let mut i = start;
             let mut tok_start = None;
             while i <= end {
                 let (is_delim, n) = if i == end {
                     (true, 1)
+                } else if env.text[i] < 0x80 {
+                    (ENV_DELIM_ASCII[env.text[i] as usize], 1)
                 } else {
                     let (cp, n) = cp_at(&env.text, i);
                     (char::from_u32(cp).is_some_and(is_env_delim), n)
