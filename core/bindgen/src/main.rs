@@ -110,7 +110,7 @@ fn types_of<'a>(cat: &'a Catalog, m: &ModuleEntry) -> Vec<&'a TypeDef> {
 /// order) that uses it. The others import it (Python) or share it (Go,
 /// one package).
 fn home_of<'a>(cat: &'a Catalog, name: &str) -> &'a str {
-    cat.modules.iter().find(|m| m.types.iter().any(|t| *t == name)).map_or("", |m| m.name)
+    cat.modules.iter().find(|m| m.types.contains(&name)).map_or("", |m| m.name)
 }
 
 /// The named types a module defines itself.
