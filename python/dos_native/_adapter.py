@@ -200,9 +200,15 @@ class _Binder:
                 return lambda x: None if x is None else inner(x)
             if kind in ("list", "tupleof"):
                 item = self.encoder(t[1])
+                # A declared tuple takes exactly a tuple: the reference hands
+                # some tuples back inside its result as it got them, so a list
+                # there is the reference's to serve. A declared list also takes
+                # a tuple (callers pass both; the reference only iterates).
+                tuple_only = kind == "tupleof"
 
                 def seq(x: Any) -> Any:
-                    if type(x) is not list and type(x) is not tuple:
+                    tx = type(x)
+                    if tx is not tuple and (tuple_only or tx is not list):
                         raise Decline
                     return [item(v) for v in x]
 
@@ -211,7 +217,7 @@ class _Binder:
                 items = [self.encoder(tt) for tt in t[1]]
 
                 def fixed(x: Any) -> Any:
-                    if type(x) not in (list, tuple) or len(x) != len(items):
+                    if type(x) is not tuple or len(x) != len(items):
                         raise Decline
                     return [f(v) for f, v in zip(items, x)]
 

@@ -16,6 +16,10 @@ from . import _native, _typed
 from ._native import dispatch as _dispatch
 from .intervention import Intervention
 
+# The native verdicts of this module answer with these members (the
+# intervention module is generated from the op table and binds nothing).
+_native._bind("Intervention", Intervention)
+
 __all__ = ["Intervention", "HookExitPolicy", "DEFAULT_POLICY", "ExitVerdict", "classify_exit"]
 
 
