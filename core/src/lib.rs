@@ -26,6 +26,7 @@ pub mod durable;
 pub mod envelope;
 pub mod journal;
 pub mod pyjson;
+pub mod pyre;
 pub mod pystr;
 pub mod pytime;
 pub mod route;
