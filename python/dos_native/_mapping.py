@@ -169,6 +169,22 @@ def reference_rung(verdict: Any, mod: Any) -> Any:
     return dataclasses.replace(decision, rung=rung)
 
 
+# ---------------------------------------------------------------- issue 10, output shape (part A)
+
+OUTPUT_SHAPE_A = [
+    Route("dos.answer_shape", "classify", "answer_shape.classify"),
+    Route("dos.dangling_intent", "classify_stop", "dangling_intent.classify_stop"),
+    Route("dos.claim_extract", "claim_from_frontmatter", "claim_extract.claim_from_frontmatter"),
+    Route("dos.claim_extract", "extract_claims", "claim_extract.extract_claims"),
+    Route("dos.claim_extract", "assistant_text_from_transcript", "claim_extract.assistant_text_from_transcript"),
+    Route("dos.result_state", "classify_terminal", "result_state.classify_terminal"),
+    Route("dos.result_state", "refusal_envelope", "result_state.refusal_envelope"),
+    Route("dos.result_state", "terminal_evidence_from_record", "result_state.terminal_evidence_from_record"),
+    Route("dos.result_state", "terminal_evidence_from_transcript", "result_state.terminal_evidence_from_transcript"),
+    Route("dos.result_state", "verify_transcript", "result_state.verify_transcript"),
+]
+
+
 ROUTES = [
     Route("dos.claim_ttl", "infer_kind", "claim_ttl.infer_kind"),
     Route("dos.claim_ttl", "infer_status", "claim_ttl.infer_status"),
@@ -198,3 +214,7 @@ ROUTES = [
 SLOWER = [
     *WITNESS_CHAIN,
 ]
+
+# issue 10, output shape (part A): swapped unless bench/compare.py shows the
+# generic route slower than the reference (then listed in SLOWER instead).
+ROUTES += OUTPUT_SHAPE_A

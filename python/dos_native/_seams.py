@@ -47,6 +47,10 @@ WATCHED: dict[str, tuple[frozenset, tuple]] = {
     "dos.intent_ledger": (frozenset({"read_all"}), ("dos.intent_ledger",)),
     "dos.export_cursor": (frozenset({"read_cursor", "resolve_since"}), ("dos.export_cursor", "dos.verdict_journal")),
     "dos.config": (frozenset({"load_workspace_config", "job_config", "default_config"}), ("dos.config",)),
+    # issue 10, output shape (part A): the transcript readers read through claim_extract._read_lines
+    "dos.claim_extract": (frozenset({"assistant_text_from_transcript"}), ("dos.claim_extract",)),
+    "dos.result_state": (frozenset({"terminal_evidence_from_transcript", "verify_transcript"}),
+                         ("dos.result_state", "dos.claim_extract")),
 }
 
 # What was recorded: module name -> {attribute: object}.

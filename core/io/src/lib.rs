@@ -12,6 +12,7 @@
 
 pub mod boundary;
 pub mod hook;
+pub mod transcript;
 #[cfg(feature = "install")]
 pub mod install;
 pub mod workspace;
@@ -27,4 +28,12 @@ pub static OPS: &[&[OpSpec]] = &[
     boundary::intent_ledger::OPS,
     boundary::export_cursor::OPS,
     workspace::OPS,
+];
+
+/// The modules on the generated route whose ops read files (their pure ops
+/// come from `dos-core`): listed after `dos_core::deciders::ROUTED`.
+pub static ROUTED: &[&dos_core::route::Module] = &[
+    // issue 10, output shape (part A)
+    &transcript::CLAIM_EXTRACT,
+    &transcript::RESULT_STATE,
 ];

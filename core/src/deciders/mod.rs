@@ -44,6 +44,9 @@ pub mod enforce;
 pub mod precursor_gate;
 // issue 10, output shape (part A)
 pub mod answer_shape;
+pub mod dangling_intent;
+pub mod claim_extract;
+pub mod result_state;
 
 /// Every envelope operation of the pure layer, grouped by module (`dos-ops`
 /// adds the I/O layer's and assembles the registry).
@@ -96,4 +99,5 @@ pub static ROUTED: &[&crate::route::Module] = &[
     &precursor_gate::MODULE,
     // issue 10, output shape (part A)
     &answer_shape::MODULE,
+    &dangling_intent::MODULE,
 ];

@@ -70,6 +70,41 @@ fn unsupported<T>(m: impl Into<String>) -> Result<T, Error> {
     Err(Error::Unsupported(m.into()))
 }
 
+/// A `str` as code points (a lone surrogate is its own code point).
+pub fn code_points(s: &crate::pyjson::Str) -> Vec<u32> {
+    s.code_points().collect()
+}
+
+/// Code points back to a `str` (lone surrogates kept).
+pub fn to_str(cps: &[u32]) -> crate::pyjson::Str {
+    if let Some(s) = cps.iter().map(|&c| char::from_u32(c)).collect::<Option<String>>() {
+        return crate::pyjson::Str::from(s);
+    }
+    let mut units: Vec<u16> = Vec::with_capacity(cps.len());
+    for &c in cps {
+        match char::from_u32(c) {
+            Some(ch) => {
+                let mut b = [0u16; 2];
+                units.extend_from_slice(ch.encode_utf16(&mut b));
+            }
+            None => units.push(c as u16),
+        }
+    }
+    crate::pyjson::Str::from_utf16(units)
+}
+
+/// `str.isspace()` of one code point.
+pub fn is_space_cp(c: u32) -> bool {
+    char::from_u32(c).is_some_and(pystr::is_space)
+}
+
+/// `s.strip()` over code points.
+pub fn strip_cps(s: &[u32]) -> &[u32] {
+    let lo = s.iter().position(|&c| !is_space_cp(c)).unwrap_or(s.len());
+    let hi = s.iter().rposition(|&c| !is_space_cp(c)).map_or(lo, |p| p + 1);
+    &s[lo..hi]
+}
+
 // ------------------------------------------------------------------ text classes
 
 fn is_word(c: u32, ascii: bool) -> bool {

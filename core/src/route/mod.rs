@@ -528,16 +528,17 @@ impl Catalog {
 /// the I/O layer's ops, is `dos_ops::catalog()`.
 pub fn catalog() -> &'static Catalog {
     static CAT: OnceLock<Catalog> = OnceLock::new();
-    CAT.get_or_init(|| build_catalog(crate::deciders::ALL))
+    CAT.get_or_init(|| build_catalog(crate::deciders::ALL, &[]))
 }
 
-/// The catalog of the routed modules plus the hand-registered `legacy` op
-/// tables (listed with their argument names and their effect only).
-pub fn build_catalog(legacy_ops: &[&'static [OpSpec]]) -> Catalog {
+/// The catalog of the routed modules (the pure layer's, then `more`: the
+/// I/O layer's) plus the hand-registered `legacy` op tables (listed with
+/// their argument names and their effect only).
+pub fn build_catalog(legacy_ops: &[&'static [OpSpec]], more: &[&'static Module]) -> Catalog {
     let mut reg = Registry::default();
     let mut ops = Vec::new();
     let mut modules = Vec::new();
-    for m in crate::deciders::ROUTED {
+    for m in crate::deciders::ROUTED.iter().chain(more) {
         let mut names = Vec::new();
         for r in m.routes {
             let s = (r.schema)(&mut reg);

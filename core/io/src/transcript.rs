@@ -1,0 +1,175 @@
+//! The transcript readers of `claim_extract` and `result_state`: read a
+//! transcript JSONL as the reference reads it (`open(path, encoding="utf-8",
+//! errors="replace").readlines()`: undecodable bytes replaced, universal
+//! newlines) and hand its lines to the pure deciders. A file that cannot be
+//! read is not an error: the reader answers "" (claim_extract) or an
+//! UNREADABLE evidence (result_state), as the reference does on `OSError`.
+//!
+//! These two modules are routed from this layer (`crate::ROUTED`): their
+//! pure ops come from `dos-core`, their file ops from here.
+
+use dos_core::deciders::claim_extract::{self, ClaimFromFrontmatter, ExtractClaims};
+use dos_core::deciders::result_state::{
+    self, ClassifyTerminal, RefusalEnvelope, ResultStateVerdict, TerminalEvidence, TerminalEvidenceFromRecord,
+};
+use dos_core::envelope::{CallError, Ctx};
+use dos_core::pyjson::{self, Str, Value};
+use dos_core::route::{self, Describe, Effect, Module, Op};
+use serde::Deserialize;
+
+/// The lines of a transcript as `readlines()` in text mode gives them, or
+/// `None` when the file cannot be read (the reference's `OSError`). A path
+/// `open()` refuses with `ValueError` (a NUL, a lone surrogate) is an error.
+fn read_lines(op: &str, path: &Str) -> Result<Option<Vec<String>>, CallError> {
+    let Some(p) = path.as_str() else {
+        return Err(CallError::bad_args(format!("{op}: args.path: not encodable as a file name (a lone surrogate)")));
+    };
+    if p.contains('\0') {
+        return Err(CallError::bad_args(format!("{op}: args.path: holds a NUL byte")));
+    }
+    let Ok(bytes) = std::fs::read(p) else { return Ok(None) };
+    let text = String::from_utf8_lossy(&bytes);
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    Ok(Some(text.split_inclusive('\n').map(str::to_owned).collect()))
+}
+
+/// The text of the last `last_turns` assistant turns of a transcript JSONL
+/// (their text blocks and the turns joined by newlines; `last_turns` below
+/// 1 counts as 1). "" when the file cannot be read or has no assistant turn
+/// with text; unreadable lines are skipped.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct AssistantTextFromTranscript {
+    /// The transcript file.
+    pub path: Str,
+    /// How many trailing assistant turns to keep.
+    #[serde(default = "one")]
+    pub last_turns: i64,
+}
+
+fn one() -> i64 {
+    1
+}
+
+impl Op for AssistantTextFromTranscript {
+    const NAME: &'static str = "claim_extract.assistant_text_from_transcript";
+    const EFFECT: Effect = Effect::ReadsFiles;
+    type Verdict = Str;
+
+    fn run(self, _: &Ctx<'_>) -> Result<Str, CallError> {
+        Ok(match read_lines(Self::NAME, &self.path)? {
+            None => Str::from(""),
+            Some(lines) => claim_extract::assistant_text_from_lines(lines.iter().map(String::as_str), self.last_turns),
+        })
+    }
+}
+
+fn evidence_of(op: &str, path: &Str) -> Result<TerminalEvidence, CallError> {
+    let Some(lines) = read_lines(op, path)? else { return Ok(TerminalEvidence::bare(false, false)) };
+    let records: Vec<Value> = lines
+        .iter()
+        .filter_map(|raw| {
+            let s = dos_core::pystr::strip(raw);
+            if s.is_empty() {
+                None
+            } else {
+                pyjson::parse_str(s).ok()
+            }
+        })
+        .collect();
+    result_state::terminal_evidence_from_records(&records).map_err(|e| CallError::bad_args(format!("{op}: {e}")))
+}
+
+/// The evidence of a transcript's last assistant record: `readable: false`
+/// when the file cannot be read, `found: false` when it holds no assistant
+/// record, else that record's fields (unreadable lines skipped).
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct TerminalEvidenceFromTranscript {
+    /// The transcript file.
+    pub path: Str,
+}
+
+impl Op for TerminalEvidenceFromTranscript {
+    const NAME: &'static str = "result_state.terminal_evidence_from_transcript";
+    const EFFECT: Effect = Effect::ReadsFiles;
+    type Verdict = TerminalEvidence;
+
+    fn run(self, _: &Ctx<'_>) -> Result<TerminalEvidence, CallError> {
+        evidence_of(Self::NAME, &self.path)
+    }
+}
+
+/// `classify_terminal` of `terminal_evidence_from_transcript`: the one call
+/// a workflow makes at the fold.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyTranscript {
+    /// The transcript file.
+    pub path: Str,
+}
+
+impl Op for VerifyTranscript {
+    const NAME: &'static str = "result_state.verify_transcript";
+    const EFFECT: Effect = Effect::ReadsFiles;
+    type Verdict = ResultStateVerdict;
+
+    fn run(self, _: &Ctx<'_>) -> Result<ResultStateVerdict, CallError> {
+        Ok(result_state::classify_terminal(&evidence_of(Self::NAME, &self.path)?))
+    }
+}
+
+/// `dos.claim_extract`.
+pub const CLAIM_EXTRACT: Module = Module {
+    name: "claim_extract",
+    doc: claim_extract::DOC,
+    routes: &[
+        route::route::<ClaimFromFrontmatter>(),
+        route::route::<ExtractClaims>(),
+        route::route::<AssistantTextFromTranscript>(),
+    ],
+    consts: &[],
+};
+
+/// `dos.result_state`.
+pub const RESULT_STATE: Module = Module {
+    name: "result_state",
+    doc: result_state::DOC,
+    routes: &[
+        route::route::<ClassifyTerminal>(),
+        route::route::<RefusalEnvelope>(),
+        route::route::<TerminalEvidenceFromRecord>(),
+        route::route::<TerminalEvidenceFromTranscript>(),
+        route::route::<VerifyTranscript>(),
+    ],
+    consts: &result_state::CONSTS,
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dos_core::deciders::result_state::TerminalState;
+
+    fn tmp(name: &str, bytes: &[u8]) -> Str {
+        let p = std::env::temp_dir().join(format!("dos-transcript-{}-{name}", std::process::id()));
+        std::fs::write(&p, bytes).unwrap();
+        Str::from(p.to_string_lossy().into_owned())
+    }
+
+    #[test]
+    fn reads_as_the_reference_reads() {
+        let ctx = Ctx { config: None, prebuilt: None };
+        let p = tmp(
+            "a",
+            b"{\"message\":{\"role\":\"assistant\",\"content\":\"one\"}}\r\n\xff garbled\r{\"message\":{\"role\":\"assistant\",\"content\":[{\"type\":\"text\",\"text\":\"two\"}]}}",
+        );
+        let t = AssistantTextFromTranscript { path: p.clone(), last_turns: 2 }.run(&ctx).unwrap();
+        assert_eq!(t.as_str(), Some("one\ntwo"));
+        let v = VerifyTranscript { path: p }.run(&ctx).unwrap();
+        assert_eq!(v.state, TerminalState::Healthy);
+        let missing = Str::from("/nonexistent/dos/transcript.jsonl");
+        assert_eq!(AssistantTextFromTranscript { path: missing.clone(), last_turns: 1 }.run(&ctx).unwrap().as_str(), Some(""));
+        assert_eq!(VerifyTranscript { path: missing }.run(&ctx).unwrap().state, TerminalState::Unreadable);
+        assert!(VerifyTranscript { path: Str::from("a\0b") }.run(&ctx).is_err());
+    }
+}

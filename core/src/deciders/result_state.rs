@@ -1,0 +1,468 @@
+//! `result_state`: was a subagent's final record written by its model, or
+//! synthesized by the harness (a rate-limit, quota, auth or server death)?
+//!
+//! The terminal assistant record of a transcript decides: a `model` of
+//! `<synthetic>` (or a top-level `isApiErrorMessage`) means the harness
+//! authored it, so the "result" is an error string (SYNTHETIC, dead); no
+//! assistant record, or one without content, is EMPTY (dead); an unreadable
+//! transcript is UNREADABLE and deliberately not dead (a read fault must not
+//! invent a death); otherwise HEALTHY. The class of a synthetic death
+//! (RATE_LIMIT, USAGE_LIMIT, AUTH, SERVER, OTHER) is detail, never the gate.
+//! The transcript readers live in the I/O layer and use
+//! [`terminal_evidence_from_record`].
+
+use crate::envelope::{CallError, Ctx};
+use crate::pyjson::{Dict, Int, Str, Value};
+use crate::pyre;
+use crate::route::{self, Const, Describe, Op};
+use serde::{Deserialize, Serialize};
+
+fn empty() -> Str {
+    Str::from("")
+}
+
+/// The harness-authorship marker of a terminal record's `message.model`.
+pub const SYNTHETIC_MODEL: &str = "<synthetic>";
+/// The stop reason every synthetic record carries (corroboration only).
+pub const SYNTHETIC_STOP_REASON: &str = "stop_sequence";
+
+/// The terminal record's state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Describe)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum TerminalState {
+    /// A real model wrote it, with content.
+    Healthy,
+    /// The harness synthesized it (dead).
+    Synthetic,
+    /// Nothing was produced (dead).
+    Empty,
+    /// The transcript could not be read (not dead).
+    Unreadable,
+}
+
+/// The detail class of a synthetic terminal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Describe)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum TerminalClass {
+    RateLimit,
+    UsageLimit,
+    Auth,
+    Server,
+    Other,
+    /// Not a synthetic terminal.
+    None,
+}
+
+impl TerminalClass {
+    fn token(self) -> &'static str {
+        match self {
+            TerminalClass::RateLimit => "RATE_LIMIT",
+            TerminalClass::UsageLimit => "USAGE_LIMIT",
+            TerminalClass::Auth => "AUTH",
+            TerminalClass::Server => "SERVER",
+            TerminalClass::Other => "OTHER",
+            TerminalClass::None => "NONE",
+        }
+    }
+}
+
+impl TerminalState {
+    fn token(self) -> &'static str {
+        match self {
+            TerminalState::Healthy => "HEALTHY",
+            TerminalState::Synthetic => "SYNTHETIC",
+            TerminalState::Empty => "EMPTY",
+            TerminalState::Unreadable => "UNREADABLE",
+        }
+    }
+}
+
+/// The fields of a transcript's terminal assistant record.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct TerminalEvidence {
+    /// An assistant record was found.
+    pub found: bool,
+    /// The transcript could be read.
+    pub readable: bool,
+    /// `message.model` (`<synthetic>` is the harness's mark).
+    #[serde(default)]
+    pub model: Option<Str>,
+    /// `message.stop_reason`.
+    #[serde(default)]
+    pub stop_reason: Option<Str>,
+    /// The top-level `isApiErrorMessage` flag.
+    #[serde(default)]
+    pub is_api_error: bool,
+    /// The top-level `apiErrorStatus`, when an int.
+    #[serde(default)]
+    pub api_status: Option<Int>,
+    /// The leading text of the record (at most 400 code points, stripped).
+    #[serde(default = "empty")]
+    pub text: Str,
+    /// The record carried text or tool/thinking/image content.
+    #[serde(default)]
+    pub has_content: bool,
+}
+
+impl TerminalEvidence {
+    /// Evidence with only `found` and `readable` set.
+    pub fn bare(found: bool, readable: bool) -> Self {
+        TerminalEvidence {
+            found,
+            readable,
+            model: None,
+            stop_reason: None,
+            is_api_error: false,
+            api_status: None,
+            text: Str::from(""),
+            has_content: false,
+        }
+    }
+}
+
+fn none_class() -> TerminalClass {
+    TerminalClass::None
+}
+
+/// The verdict.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct ResultStateVerdict {
+    pub state: TerminalState,
+    /// The fold must not believe this result (SYNTHETIC or EMPTY).
+    pub dead: bool,
+    /// The detail class (NONE unless SYNTHETIC).
+    #[serde(default = "none_class")]
+    pub cls: TerminalClass,
+    #[serde(default)]
+    pub api_status: Option<Int>,
+    /// One line for the operator.
+    #[serde(default = "empty")]
+    pub reason: Str,
+}
+
+fn lowered(text: &Str) -> String {
+    let s: String = text.code_points().map(|c| char::from_u32(c).unwrap_or('\u{fffd}')).collect();
+    crate::pystr::lower(&s)
+}
+
+fn status_is(s: Option<&Int>, code: i64) -> bool {
+    s.and_then(Int::as_i64) == Some(code)
+}
+
+fn infer_class(api_status: Option<&Int>, text: &Str) -> TerminalClass {
+    let t = lowered(text);
+    if status_is(api_status, 429) || t.contains("rate limited") {
+        return TerminalClass::RateLimit;
+    }
+    if status_is(api_status, 401) || t.contains("authentication") {
+        return TerminalClass::Auth;
+    }
+    if status_is(api_status, 500) || t.contains("internal server error") || t.contains("server-side") {
+        return TerminalClass::Server;
+    }
+    let usage = ["weekly limit", "session limit", "out of extra usage", "disabled claude", "usage limit"];
+    if status_is(api_status, 403) || usage.iter().any(|u| t.contains(u)) {
+        return TerminalClass::UsageLimit;
+    }
+    TerminalClass::Other
+}
+
+/// The verdict on a terminal record (see [`ClassifyTerminal`]).
+pub fn classify_terminal(e: &TerminalEvidence) -> ResultStateVerdict {
+    let verdict = |state, dead, reason: String| ResultStateVerdict {
+        state,
+        dead,
+        cls: TerminalClass::None,
+        api_status: None,
+        reason: Str::from(reason),
+    };
+    if !e.readable {
+        return verdict(
+            TerminalState::Unreadable,
+            false,
+            "the transcript could not be read: no death is claimed that was not witnessed (fail-safe)".to_owned(),
+        );
+    }
+    let synthetic_model = e.model.as_ref().and_then(Str::as_str) == Some(SYNTHETIC_MODEL);
+    if synthetic_model || e.is_api_error {
+        let cls = infer_class(e.api_status.as_ref(), &e.text);
+        let marker = if synthetic_model { "model=<synthetic>" } else { "isApiErrorMessage=true" };
+        let corrob = if e.stop_reason.as_ref().and_then(Str::as_str) == Some(SYNTHETIC_STOP_REASON) {
+            " + stop_reason=stop_sequence"
+        } else {
+            ""
+        };
+        let status = e.api_status.as_ref().map(|s| format!(" apiErrorStatus={s}")).unwrap_or_default();
+        return ResultStateVerdict {
+            state: TerminalState::Synthetic,
+            dead: true,
+            cls,
+            api_status: e.api_status.clone(),
+            reason: Str::from(format!(
+                "the harness wrote the terminal record ({marker}{corrob}{status}): the result is a {} error \
+                 string, not a finding; route it to DEAD and keep it out of the fold",
+                cls.token()
+            )),
+        };
+    }
+    if !e.found {
+        return verdict(
+            TerminalState::Empty,
+            true,
+            "the transcript holds no assistant record: the worker produced no result".to_owned(),
+        );
+    }
+    if !e.has_content {
+        return verdict(
+            TerminalState::Empty,
+            true,
+            "the terminal assistant record has no content: there is no result to fold".to_owned(),
+        );
+    }
+    verdict(TerminalState::Healthy, false, "a real model wrote the terminal assistant record, with content".to_owned())
+}
+
+/// The refusal envelope of a verdict (see [`RefusalEnvelope`]).
+pub fn refusal_envelope(v: &ResultStateVerdict) -> Dict {
+    let mut d = Dict::new();
+    if !v.dead {
+        d.push("all_clear", Value::Bool(true));
+        d.push("verdict", Value::str("LIVE"));
+        d.push("state", Value::str(v.state.token()));
+        d.push("reason", Value::Str(v.reason.clone()));
+        return d;
+    }
+    let class = if v.state == TerminalState::Synthetic {
+        format!("RESULT_DEAD_{}", v.cls.token())
+    } else {
+        "RESULT_EMPTY".to_owned()
+    };
+    d.push("do_not_render", Value::Bool(true));
+    d.push("blocked", Value::Bool(true));
+    d.push("all_clear", Value::Bool(false));
+    d.push("verdict", Value::str("WEDGE"));
+    d.push("reason_class", Value::str(class));
+    d.push("state", Value::str(v.state.token()));
+    d.push("api_status", v.api_status.clone().map_or(Value::Null, Value::Int));
+    d.push("reason", Value::Str(v.reason.clone()));
+    d
+}
+
+fn leading_text(content: Option<&Value>) -> (Vec<u32>, bool) {
+    fn lead(s: &Str) -> Vec<u32> {
+        let cps = pyre::code_points(s);
+        let kept = pyre::strip_cps(&cps);
+        kept[..kept.len().min(400)].to_vec()
+    }
+    match content {
+        Some(Value::Str(s)) => {
+            let t = lead(s);
+            let has = !t.is_empty();
+            (t, has)
+        }
+        Some(Value::List(items)) => {
+            let mut text: Vec<u32> = Vec::new();
+            let mut has = false;
+            for b in items {
+                let Some(d) = b.as_dict() else { continue };
+                match d.get("type").and_then(Value::as_str) {
+                    Some("text") => {
+                        if let Some(Value::Str(t)) = d.get("text") {
+                            if t.code_points().next().is_some() {
+                                has = true;
+                                if text.is_empty() {
+                                    text = lead(t);
+                                }
+                            }
+                        }
+                    }
+                    Some("tool_use" | "tool_result" | "thinking" | "image") => has = true,
+                    _ => {}
+                }
+            }
+            (text, has)
+        }
+        _ => (Vec::new(), false),
+    }
+}
+
+/// Python truthiness of a JSON value.
+fn truthy(v: Option<&Value>) -> bool {
+    match v {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(Value::Int(i)) => i.as_i64() != Some(0),
+        Some(Value::Float(f)) => *f != 0.0,
+        Some(Value::Str(s)) => s.code_points().next().is_some(),
+        Some(Value::List(l)) => !l.is_empty(),
+        Some(Value::Dict(d)) => !d.is_empty(),
+    }
+}
+
+/// `apiErrorStatus` as an int: an int (not a bool), or a str of digits
+/// (stripped); else none. A str of digits `int()` refuses (a superscript)
+/// is an error, as the reference raises.
+fn api_status_int(v: Option<&Value>) -> Result<Option<Int>, String> {
+    match v {
+        Some(Value::Int(i)) => Ok(Some(i.clone())),
+        Some(Value::Str(s)) => {
+            let cps = pyre::code_points(s);
+            let kept = pyre::strip_cps(&cps);
+            let digits = !kept.is_empty() && kept.iter().all(|&c| char::from_u32(c).is_some_and(crate::pystr::is_digit));
+            if !digits {
+                return Ok(None);
+            }
+            let text: String = kept.iter().filter_map(|&c| char::from_u32(c)).collect();
+            crate::pystr::int_from_str(&text)
+                .map(Some)
+                .ok_or_else(|| format!("apiErrorStatus {} is digits int() refuses", crate::pystr::repr(&text)))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// The evidence of one transcript record (see [`TerminalEvidenceFromRecord`]);
+/// `Err` where the reference raises.
+pub fn terminal_evidence_from_record(record: &Value) -> Result<Option<TerminalEvidence>, String> {
+    let Some(rec) = record.as_dict() else { return Ok(None) };
+    let Some(msg) = rec.get("message").and_then(Value::as_dict) else { return Ok(None) };
+    if msg.get("role").and_then(Value::as_str) != Some("assistant") {
+        return Ok(None);
+    }
+    let (text, has_content) = leading_text(msg.get("content"));
+    let string = |k: &str| match msg.get(k) {
+        Some(Value::Str(s)) => Some(s.clone()),
+        _ => None,
+    };
+    Ok(Some(TerminalEvidence {
+        found: true,
+        readable: true,
+        model: string("model"),
+        stop_reason: string("stop_reason"),
+        is_api_error: truthy(rec.get("isApiErrorMessage")),
+        api_status: api_status_int(rec.get("apiErrorStatus"))?,
+        text: pyre::to_str(&text),
+        has_content,
+    }))
+}
+
+/// The evidence of a transcript's records, in file order: the last
+/// assistant record's, or `found: false` when there is none.
+pub fn terminal_evidence_from_records<'a>(records: impl IntoIterator<Item = &'a Value>) -> Result<TerminalEvidence, String> {
+    let mut last = None;
+    for r in records {
+        if let Some(e) = terminal_evidence_from_record(r)? {
+            last = Some(e);
+        }
+    }
+    Ok(last.unwrap_or_else(|| TerminalEvidence::bare(false, true)))
+}
+
+/// The terminal state, in the safe order: UNREADABLE (not dead) when the
+/// transcript could not be read; SYNTHETIC (dead, with the detail class and
+/// status) when `model` is `<synthetic>` or `is_api_error`; EMPTY (dead) when
+/// no record was found or it has no content; else HEALTHY. The class: 429
+/// or "rate limited" RATE_LIMIT, 401 or "authentication" AUTH, 500 or
+/// "internal server error"/"server-side" SERVER, 403 or a usage-limit phrase
+/// USAGE_LIMIT, else OTHER (the text lowercased).
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct ClassifyTerminal {
+    /// The terminal record's fields.
+    pub evidence: TerminalEvidence,
+}
+
+impl Op for ClassifyTerminal {
+    const NAME: &'static str = "result_state.classify_terminal";
+    type Verdict = ResultStateVerdict;
+
+    fn run(self, _: &Ctx<'_>) -> Result<ResultStateVerdict, CallError> {
+        Ok(classify_terminal(&self.evidence))
+    }
+}
+
+/// The refusal envelope of a verdict: not dead, `{all_clear: true, verdict:
+/// "LIVE", state, reason}`; dead, `{do_not_render, blocked, all_clear:
+/// false, verdict: "WEDGE", reason_class (RESULT_DEAD_<CLASS> for a
+/// synthetic death, else RESULT_EMPTY), state, api_status, reason}`.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct RefusalEnvelope {
+    /// A verdict of `classify_terminal`.
+    pub verdict: ResultStateVerdict,
+}
+
+impl Op for RefusalEnvelope {
+    const NAME: &'static str = "result_state.refusal_envelope";
+    type Verdict = Dict;
+
+    fn run(self, _: &Ctx<'_>) -> Result<Dict, CallError> {
+        Ok(refusal_envelope(&self.verdict))
+    }
+}
+
+/// The evidence of one transcript record, when it is an assistant turn
+/// (a dict whose `message` is a dict with `role` "assistant"), else null:
+/// `model` and `stop_reason` when str, `is_api_error` the truth of the
+/// top-level `isApiErrorMessage`, `api_status` the top-level
+/// `apiErrorStatus` when an int or a str of digits, `text` the first
+/// non-empty text block stripped to 400 code points, `has_content` any
+/// text, tool_use, tool_result, thinking or image block.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct TerminalEvidenceFromRecord {
+    /// One transcript record (any JSON).
+    #[serde(deserialize_with = "route::required")]
+    pub record: Value,
+}
+
+impl Op for TerminalEvidenceFromRecord {
+    const NAME: &'static str = "result_state.terminal_evidence_from_record";
+    type Verdict = Option<TerminalEvidence>;
+
+    fn run(self, _: &Ctx<'_>) -> Result<Option<TerminalEvidence>, CallError> {
+        terminal_evidence_from_record(&self.record).map_err(|e| CallError::bad_args(format!("{}: args.record: {e}", Self::NAME)))
+    }
+}
+
+/// The module's doc (its `Module` is assembled in the I/O layer, with the
+/// transcript readers).
+pub const DOC: &str = "Was a subagent's final record written by its model or synthesized by the harness? \
+                       HEALTHY, SYNTHETIC (dead: a rate-limit, quota, auth or server death), EMPTY (dead) or \
+                       UNREADABLE (not dead: a read fault invents no death).";
+
+/// The module's constants.
+pub const CONSTS: [Const; 2] = [
+    Const { name: "SYNTHETIC_MODEL", doc: "The harness's model mark.", eval: |reg| route::konst(reg, SYNTHETIC_MODEL) },
+    Const {
+        name: "SYNTHETIC_STOP_REASON",
+        doc: "The stop reason of synthetic records.",
+        eval: |reg| route::konst(reg, SYNTHETIC_STOP_REASON),
+    },
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pyjson;
+
+    #[test]
+    fn states() {
+        let rec = pyjson::parse_str(
+            r#"{"isApiErrorMessage":true,"apiErrorStatus":" 429 ","message":{"role":"assistant","model":"<synthetic>",
+                "stop_reason":"stop_sequence","content":[{"type":"text","text":"API Error: Rate limited"}]}}"#,
+        )
+        .unwrap();
+        let e = terminal_evidence_from_record(&rec).unwrap().unwrap();
+        assert_eq!(e.api_status, Some(Int::Small(429)));
+        let v = classify_terminal(&e);
+        assert_eq!((v.state, v.dead, v.cls), (TerminalState::Synthetic, true, TerminalClass::RateLimit));
+        assert_eq!(refusal_envelope(&v).get("reason_class").and_then(Value::as_str), Some("RESULT_DEAD_RATE_LIMIT"));
+        assert_eq!(classify_terminal(&TerminalEvidence::bare(false, false)).state, TerminalState::Unreadable);
+        assert_eq!(classify_terminal(&TerminalEvidence::bare(false, true)).state, TerminalState::Empty);
+        let sup = pyjson::parse_str(r#"{"apiErrorStatus":"²","message":{"role":"assistant"}}"#).unwrap();
+        assert!(terminal_evidence_from_record(&sup).is_err());
+    }
+}
