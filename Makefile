@@ -264,6 +264,7 @@ header:
 
 unicode-tables: venv
 	$(VPY) tools/gen_unicode_tables.py > core/src/pystr/tables.rs
+	$(VPY) tools/gen_pyre_tables.py > core/src/pyre/tables.rs
 
 # ---------------------------------------------------------------- bench
 bench: lib python

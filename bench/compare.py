@@ -379,6 +379,67 @@ def provenance_cases():
     yield "precursor_gate.precursor_intervention", precursor_iv, "classifier"
 
 
+def shape_a_cases(tmpdir):
+    """Issue 10, output shape (part A): answer_shape, dangling_intent,
+    claim_extract and result_state on the generated route. Inputs are a
+    realistic drafted answer, a final narration, a reply carrying a marker and
+    phase ids, and a 200-record transcript on disk."""
+    import json
+
+    answer = ("Microsoft's FY2023 total revenue was $211.9 billion, up 7% year over year, driven by "
+              "Intelligent Cloud growth of 19% and a steady Productivity and Business Processes segment. ") * 4
+    narration = ("The customer account is active and the support group has been created. "
+                 "Now, to allocate the personnel, I need to identify a manager and two non-managers.")
+    reply = ("Done with the refactor.\nI shipped AUTH2 and merged FQ390 after review.\n"
+             "- DOS-CLAIM: AUTH AUTH3\nNotes: see DLA3 for context.\n") * 3
+    path = os.path.join(tmpdir, "transcript.jsonl")
+    with open(path, "w", encoding="utf-8") as fh:
+        for i in range(200):
+            role = "assistant" if i % 2 else "user"
+            fh.write(json.dumps({"type": role, "message": {"role": role, "model": "claude-x", "stop_reason": "end_turn",
+                                 "content": [{"type": "text", "text": f"turn {i} " + "lorem ipsum " * 20}]}}) + "\n")
+        fh.write(json.dumps({"isApiErrorMessage": True, "apiErrorStatus": 429, "message": {
+            "role": "assistant", "model": "<synthetic>", "stop_reason": "stop_sequence",
+            "content": [{"type": "text", "text": "API Error: Rate limited"}]}}) + "\n")
+    record = {"isApiErrorMessage": True, "apiErrorStatus": "429", "message": {
+        "role": "assistant", "model": "<synthetic>", "stop_reason": "stop_sequence",
+        "content": [{"type": "text", "text": "API Error: 429 Rate limited"}]}}
+
+    yield "answer_shape.classify (generic policy, 800 chars)", lambda m: (lambda x=m("answer_shape"): x.classify(answer)), "classifier"
+
+    def stop(m):
+        x = m("dangling_intent")
+        ev = x.StopEvidence(narration)
+        return lambda: x.classify_stop(ev)
+
+    yield "dangling_intent.classify_stop (default cues)", stop, "classifier"
+    yield "claim_extract.extract_claims (12 lines)", lambda m: (lambda x=m("claim_extract"): x.extract_claims(reply)), "classifier"
+    yield "claim_extract.claim_from_frontmatter", lambda m: (lambda x=m("claim_extract"): x.claim_from_frontmatter(" AUTH ", "AUTH2")), "classifier"
+    yield "claim_extract.assistant_text_from_transcript (201 lines)", lambda m: (
+        lambda x=m("claim_extract"): x.assistant_text_from_transcript(path, last_turns=2)), "classifier"
+
+    def terminal(m):
+        x = m("result_state")
+        e = x.TerminalEvidence(found=True, readable=True, model="<synthetic>", stop_reason="stop_sequence",
+                               is_api_error=True, api_status=429, text="API Error: Rate limited", has_content=True)
+        return lambda: x.classify_terminal(e)
+
+    yield "result_state.classify_terminal", terminal, "classifier"
+
+    def envelope(m):
+        x = m("result_state")
+        v = x.ResultStateVerdict(state=x.TerminalState.SYNTHETIC, dead=True, cls=x.TerminalClass.RATE_LIMIT,
+                                 api_status=429, reason="r")
+        return lambda: x.refusal_envelope(v)
+
+    yield "result_state.refusal_envelope", envelope, "classifier"
+    yield "result_state.terminal_evidence_from_record", lambda m: (
+        lambda x=m("result_state"): x.terminal_evidence_from_record(record)), "classifier"
+    yield "result_state.terminal_evidence_from_transcript (201 lines)", lambda m: (
+        lambda x=m("result_state"): x.terminal_evidence_from_transcript(path)), "classifier"
+    yield "result_state.verify_transcript (201 lines)", lambda m: (lambda x=m("result_state"): x.verify_transcript(path)), "classifier"
+
+
 def arbiter_cases():
     """The arbiter cluster: a disjoint admit under the workshop driver's taxonomy
     (the `frontend` cluster beside a live `backend` lease), typed and accelerated."""
@@ -418,11 +479,14 @@ def main():
 
     ref = lambda name: importlib.import_module(f"dos.{name}")  # noqa: E731
     nat = lambda name: importlib.import_module(f"dos_native.{name}")  # noqa: E731
-    for name, make, kind in list(cases()) + list(provenance_cases()):
+    import tempfile
+
+    tmp = tempfile.TemporaryDirectory()
+    for name, make, kind in list(cases()) + list(provenance_cases()) + list(shape_a_cases(tmp.name)):
         if opts.only not in name:
             continue
         n = max(number // 20, 50) if "fold" in name or "64" in name or "live" in name else number
-        if "KB" in name:
+        if "KB" in name or "lines)" in name:
             n = max(number // 500, 10)
         dos_native.restore()
         r_fn, t_fn = make(ref), make(nat)

@@ -383,6 +383,53 @@ def test_file_verbs_made_hostile(tmp_path, table):
     assert not failures, f"seed {SEED} (DOS_FUZZ_SEED): {len(failures)} disagreements:\n" + "\n".join(failures[:8])
 
 
+# issue 10, output shape (part A): the transcript readers read files, so the
+# corpus does not call them; they read hostile transcripts here.
+TRANSCRIPT_READERS = ("dos.claim_extract.assistant_text_from_transcript",
+                      "dos.result_state.terminal_evidence_from_transcript", "dos.result_state.verify_transcript")
+
+
+def _hostile_transcript(rng) -> bytes:
+    import json
+
+    parts = []
+    for _ in range(rng.randint(0, 8)):
+        rec = {"message": {"role": rng.choice(["assistant", "user", None, 3]),
+                           "content": rng.choice(["t", "", " ", None, [{"type": "text", "text": "x\u2028y"}],
+                                                  [{"type": "tool_use"}], [{"type": "text", "text": 5}]])}}
+        if rng.random() < 0.5:
+            rec["message"]["model"] = rng.choice(["<synthetic>", "m", 1])
+        if rng.random() < 0.4:
+            rec["isApiErrorMessage"] = rng.choice([True, 0, "", [1]])
+        if rng.random() < 0.4:
+            rec["apiErrorStatus"] = rng.choice([429, "500", " 401 ", "x", True, 1.5, "\u0663"])
+        line = json.dumps(rec, ensure_ascii=rng.random() < 0.5).encode()
+        r = rng.random()
+        if r < 0.1:
+            line = line[: rng.randint(0, len(line))]
+        elif r < 0.2:
+            line = bytes(rng.getrandbits(8) for _ in range(rng.randint(1, 12)))
+        parts.append(line)
+        parts.append(rng.choice([b"\n", b"\r\n", b"\r", b"\n\n", b"\xe2\x80\xa8", b" \n"]))
+    return (b"\xef\xbb\xbf" if rng.random() < 0.1 else b"") + b"".join(parts)
+
+
+def test_transcript_readers_made_hostile(tmp_path, table):
+    rng = random.Random(SEED)
+    failures = []
+    for i in range(60):
+        path = tmp_path / f"t{i}.jsonl"
+        path.write_bytes(_hostile_transcript(rng))
+        for name in TRANSCRIPT_READERS:
+            sw = table[name]
+            kwargs = {"last_turns": rng.choice([0, 1, 2, 9])} if name.endswith("from_transcript") and "claim" in name else {}
+            want = outcome(sw.original, str(path), **kwargs)
+            got = outcome(sw.swapped, str(path), **kwargs)
+            if got[0] == "leaked" or not agree(want, got):
+                failures.append(f"{name} t{i}: reference {_short(want, 200)}, accelerated {_short(got, 200)}")
+    assert not failures, f"seed {SEED} (DOS_FUZZ_SEED): {len(failures)} disagreements:\n" + "\n".join(failures[:8])
+
+
 def test_the_fuzzer_covers_every_swapped_function(table):
     covered = {n for n in table if golden_op(n)} | {
         "dos.config.load_workspace_config", "dos.config.job_config", "dos.config.default_config",
@@ -392,6 +439,7 @@ def test_the_fuzzer_covers_every_swapped_function(table):
     # The hook locator takes no arguments (nothing to make hostile); make
     # test-wheel checks what it returns.
     covered.add("dos.hook_binary.native_hook_binary")
+    covered.update(TRANSCRIPT_READERS)  # test_transcript_readers_made_hostile
     assert set(table) <= covered, sorted(set(table) - covered)
 
 

@@ -104,6 +104,12 @@ def test_bad_args_name_the_field():
 
 @pytest.fixture
 def swapped():
+    # The leaves slower through the generic route are declared but not
+    # swapped by default (_mapping.SLOWER); register them to test the mapping.
+    from dos_native import _adapter
+    from dos_native._mapping import SLOWER
+
+    _adapter.register(SLOWER)
     dos_native.accelerate()
     yield
     dos_native.restore()
@@ -294,3 +300,13 @@ def test_a_replaced_reader_seam_is_honoured(tmp_path, monkeypatch, swapped):
     monkeypatch.setattr(ce_ref, "_read_lines", lambda p: fake)
     assert ce_ref.assistant_text_from_transcript(path) == "from the seam"
     assert rs_ref.terminal_evidence_from_transcript(path).text == "from the seam"
+
+
+def test_only_the_faster_leaves_are_swapped_by_default():
+    import subprocess
+
+    code = ("import dos_native; print(sorted(n for n in dos_native.accelerate() "
+            "if n.split('.')[1] in ('answer_shape', 'dangling_intent', 'claim_extract', 'result_state')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert eval(out) == ["dos.answer_shape.classify", "dos.claim_extract.assistant_text_from_transcript",
+                         "dos.result_state.terminal_evidence_from_transcript", "dos.result_state.verify_transcript"]

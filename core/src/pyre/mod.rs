@@ -278,8 +278,8 @@ enum Node {
     Lit(u32),
     NotLit(u32),
     /// Case-folded literal: the pattern char's lowercase and its extra cases.
-    LitFold(u32, bool),
-    NotLitFold(u32, bool),
+    LitFold(u32, &'static [u32], bool),
+    NotLitFold(u32, &'static [u32], bool),
     Any,
     AnyAll,
     Set(Box<Set>),
@@ -298,8 +298,8 @@ impl Node {
         match *self {
             Node::Lit(l) => c == l,
             Node::NotLit(l) => c != l,
-            Node::LitFold(lo, ascii) => fold_eq(c, lo, ascii),
-            Node::NotLitFold(lo, ascii) => !fold_eq(c, lo, ascii),
+            Node::LitFold(lo, extra, ascii) => fold_eq(c, lo, extra, ascii),
+            Node::NotLitFold(lo, extra, ascii) => !fold_eq(c, lo, extra, ascii),
             Node::Any => c != u32::from(b'\n'),
             Node::AnyAll => true,
             Node::Set(ref s) => s.test(c),
@@ -309,9 +309,9 @@ impl Node {
 }
 
 #[inline]
-fn fold_eq(c: u32, lo: u32, ascii: bool) -> bool {
+fn fold_eq(c: u32, lo: u32, extra: &[u32], ascii: bool) -> bool {
     let x = tolower(c, ascii);
-    x == lo || (!ascii && extra_cases(lo).contains(&x))
+    x == lo || extra.contains(&x)
 }
 
 /// A compiled pattern.
@@ -419,9 +419,9 @@ impl<'p> Parser<'p> {
         if self.flags & IGNORECASE != 0 && iscased(c, ascii) {
             let lo = tolower(c, ascii);
             if negate {
-                Node::NotLitFold(lo, ascii)
+                Node::NotLitFold(lo, if ascii { &[] } else { extra_cases(lo) }, ascii)
             } else {
-                Node::LitFold(lo, ascii)
+                Node::LitFold(lo, if ascii { &[] } else { extra_cases(lo) }, ascii)
             }
         } else if negate {
             Node::NotLit(c)
@@ -999,14 +999,46 @@ impl Regex {
     /// `re.search`: the leftmost match at or after `from`.
     pub fn search_from(&self, text: &[u32], from: usize) -> Result<Option<Match>, Error> {
         let mut m = Machine { text, caps: vec![None; self.groups + 1], steps: 0, depth: 0, abort: None, end: 0 };
-        let lead = match self.root.first() {
-            Some(Node::Group(None, alts)) if alts.len() == 1 => alts[0].first().filter(|n| n.single()),
-            _ => None,
+        // A cheap test of each start before the full match: the pattern's
+        // leading zero-width assertions and its first single-character node.
+        let prefix: &[Node] = match self.root.first() {
+            Some(Node::Group(None, alts)) if alts.len() == 1 => {
+                let seq = &alts[0];
+                let k = seq.iter().position(|n| !matches!(n, Node::At(_))).unwrap_or(seq.len());
+                let end = if seq.get(k).is_some_and(Node::single) { k + 1 } else { k };
+                &seq[..end]
+            }
+            _ => &[],
         };
-        for start in from..=text.len() {
-            if let Some(n) = lead {
-                if start >= text.len() || !n.test(text[start]) {
-                    continue;
+        // Of the first single-character node: which ASCII characters it takes.
+        let lead = prefix.last().filter(|n| n.single());
+        let mut ascii_map = [false; 128];
+        if let Some(n) = lead {
+            for (c, slot) in ascii_map.iter_mut().enumerate() {
+                *slot = n.test(c as u32);
+            }
+        }
+        let n_text = text.len();
+        let mut start = from;
+        'starts: while start <= n_text {
+            if lead.is_some() {
+                while start < n_text && text[start] < 128 && !ascii_map[text[start] as usize] {
+                    start += 1;
+                }
+                if start == n_text {
+                    break;
+                }
+            }
+            let here = start;
+            start += 1;
+            let start = here;
+            for n in prefix {
+                let ok = match n {
+                    Node::At(a) => m.at(*a, start),
+                    n => start < text.len() && n.test(text[start]),
+                };
+                if !ok {
+                    continue 'starts;
                 }
             }
             for c in m.caps.iter_mut() {
