@@ -19,6 +19,26 @@ func decodeExact(raw []byte, out interface{}) error {
 	return dec.Decode(out)
 }
 
+// errNullOverDefault is what a generated replay returns for a record that
+// gives null to an argument whose default is not null: a nil pointer with
+// omitempty takes the default, so Go's typed arguments cannot say that null
+// (the envelope replay, golden_test.go, covers the record).
+var errNullOverDefault = fmt.Errorf("null given for an argument with a non-null default")
+
+// nullOverDefault reports whether raw (an op's arguments) gives null to one of names.
+func nullOverDefault(raw []byte, names ...string) bool {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(raw, &m) != nil {
+		return false
+	}
+	for _, n := range names {
+		if v, ok := m[n]; ok && string(bytes.TrimSpace(v)) == "null" {
+			return true
+		}
+	}
+	return false
+}
+
 // replayRouted replays the golden records of op through a typed function of
 // the generated route (zz_generated_*_test.go call it): each record the
 // reference answered must give the same JSON. Records the reference refused
@@ -47,6 +67,9 @@ func replayRouted(t *testing.T, op string, run func(args []byte) (typed any, ver
 			t.Fatalf("%s:%d: %v", op, line, err)
 		}
 		typed, got, err := run(req.Args)
+		if err == errNullOverDefault {
+			continue
+		}
 		if err != nil {
 			t.Errorf("%s:%d: %v", op, line, err)
 			continue

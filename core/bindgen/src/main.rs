@@ -667,6 +667,16 @@ fn go_test(cat: &Catalog, m: &ModuleEntry) -> String {
     for op in ops_of(cat, m).into_iter().filter(|op| op.effect == route::Effect::Pure) {
         let fname = format!("{prefix}{}", camel(fn_name(op.op)));
         let _ = writeln!(s, "\treplayRouted(t, {:?}, func(raw []byte) (any, any, error) {{", op.op);
+        // An optional argument with a non-null default: Go cannot pass it null.
+        let nulls: Vec<String> = op
+            .params
+            .iter()
+            .filter(|p| matches!(p.ty, Type::Optional(_)) && matches!(&p.default, Some(d) if *d != Value::Null))
+            .map(|p| format!("{:?}", p.name))
+            .collect();
+        if !nulls.is_empty() {
+            let _ = writeln!(s, "\t\tif nullOverDefault(raw, {}) {{\n\t\t\treturn nil, nil, errNullOverDefault\n\t\t}}", nulls.join(", "));
+        }
         let _ = writeln!(s, "\t\tvar a {fname}Args\n\t\tif err := decodeExact(raw, &a); err != nil {{\n\t\t\treturn nil, nil, err\n\t\t}}");
         let _ = writeln!(s, "\t\tv, err := {fname}(a)\n\t\treturn a, v, err\n\t}})");
     }

@@ -96,7 +96,7 @@ pub struct TerminalEvidence {
     pub is_api_error: bool,
     /// The top-level `apiErrorStatus`, when an int.
     #[serde(default)]
-    pub api_status: Option<Int>,
+    pub api_status: Option<i64>,
     /// The leading text of the record (at most 400 code points, stripped).
     #[serde(default = "empty")]
     pub text: Str,
@@ -136,7 +136,7 @@ pub struct ResultStateVerdict {
     #[serde(default = "none_class")]
     pub cls: TerminalClass,
     #[serde(default)]
-    pub api_status: Option<Int>,
+    pub api_status: Option<i64>,
     /// One line for the operator.
     #[serde(default = "empty")]
     pub reason: Str,
@@ -147,11 +147,11 @@ fn lowered(text: &Str) -> String {
     crate::pystr::lower(&s)
 }
 
-fn status_is(s: Option<&Int>, code: i64) -> bool {
-    s.and_then(Int::as_i64) == Some(code)
+fn status_is(s: Option<i64>, code: i64) -> bool {
+    s == Some(code)
 }
 
-fn infer_class(api_status: Option<&Int>, text: &Str) -> TerminalClass {
+fn infer_class(api_status: Option<i64>, text: &Str) -> TerminalClass {
     let t = lowered(text);
     if status_is(api_status, 429) || t.contains("rate limited") {
         return TerminalClass::RateLimit;
@@ -187,7 +187,7 @@ pub fn classify_terminal(e: &TerminalEvidence) -> ResultStateVerdict {
     }
     let synthetic_model = e.model.as_ref().and_then(Str::as_str) == Some(SYNTHETIC_MODEL);
     if synthetic_model || e.is_api_error {
-        let cls = infer_class(e.api_status.as_ref(), &e.text);
+        let cls = infer_class(e.api_status, &e.text);
         let marker = if synthetic_model { "model=<synthetic>" } else { "isApiErrorMessage=true" };
         let corrob = if e.stop_reason.as_ref().and_then(Str::as_str) == Some(SYNTHETIC_STOP_REASON) {
             " + stop_reason=stop_sequence"
@@ -199,7 +199,7 @@ pub fn classify_terminal(e: &TerminalEvidence) -> ResultStateVerdict {
             state: TerminalState::Synthetic,
             dead: true,
             cls,
-            api_status: e.api_status.clone(),
+            api_status: e.api_status,
             reason: Str::from(format!(
                 "the harness wrote the terminal record ({marker}{corrob}{status}): the result is a {} error \
                  string, not a finding; route it to DEAD and keep it out of the fold",
@@ -245,7 +245,7 @@ pub fn refusal_envelope(v: &ResultStateVerdict) -> Dict {
     d.push("verdict", Value::str("WEDGE"));
     d.push("reason_class", Value::str(class));
     d.push("state", Value::str(v.state.token()));
-    d.push("api_status", v.api_status.clone().map_or(Value::Null, Value::Int));
+    d.push("api_status", v.api_status.map_or(Value::Null, |s| Value::Int(Int::Small(s))));
     d.push("reason", Value::Str(v.reason.clone()));
     d
 }
@@ -303,10 +303,12 @@ fn truthy(v: Option<&Value>) -> bool {
 
 /// `apiErrorStatus` as an int: an int (not a bool), or a str of digits
 /// (stripped); else none. A str of digits `int()` refuses (a superscript)
-/// is an error, as the reference raises.
-fn api_status_int(v: Option<&Value>) -> Result<Option<Int>, String> {
+/// is an error, as the reference raises; so is a status beyond 64 bits
+/// (the native types hold an `i64`).
+fn api_status_int(v: Option<&Value>) -> Result<Option<i64>, String> {
+    let wide = |i: &Int| i.as_i64().ok_or_else(|| format!("apiErrorStatus {i} is beyond the 64-bit range"));
     match v {
-        Some(Value::Int(i)) => Ok(Some(i.clone())),
+        Some(Value::Int(i)) => wide(i).map(Some),
         Some(Value::Str(s)) => {
             let cps = pyre::code_points(s);
             let kept = pyre::strip_cps(&cps);
@@ -315,9 +317,9 @@ fn api_status_int(v: Option<&Value>) -> Result<Option<Int>, String> {
                 return Ok(None);
             }
             let text: String = kept.iter().filter_map(|&c| char::from_u32(c)).collect();
-            crate::pystr::int_from_str(&text)
-                .map(Some)
-                .ok_or_else(|| format!("apiErrorStatus {} is digits int() refuses", crate::pystr::repr(&text)))
+            let i = crate::pystr::int_from_str(&text)
+                .ok_or_else(|| format!("apiErrorStatus {} is digits int() refuses", crate::pystr::repr(&text)))?;
+            wide(&i).map(Some)
         }
         _ => Ok(None),
     }
@@ -456,7 +458,7 @@ mod tests {
         )
         .unwrap();
         let e = terminal_evidence_from_record(&rec).unwrap().unwrap();
-        assert_eq!(e.api_status, Some(Int::Small(429)));
+        assert_eq!(e.api_status, Some(429));
         let v = classify_terminal(&e);
         assert_eq!((v.state, v.dead, v.cls), (TerminalState::Synthetic, true, TerminalClass::RateLimit));
         assert_eq!(refusal_envelope(&v).get("reason_class").and_then(Value::as_str), Some("RESULT_DEAD_RATE_LIMIT"));

@@ -41,7 +41,8 @@ def _evidence(d):
         _need(type(d.get(k, False)) is bool, k)
     for k in ("model", "stop_reason"):
         _need(d.get(k) is None or type(d[k]) is str, k)
-    _need(d.get("api_status") is None or type(d["api_status"]) is int, "api_status")
+    _need(d.get("api_status") is None or (type(d["api_status"]) is int and -2**63 <= d["api_status"] < 2**63),
+          "api_status")
     _need(type(d.get("text", "")) is str, "text")
     return rs.TerminalEvidence(**d)
 
@@ -51,7 +52,8 @@ def _verdict(d):
           "verdict")
     _need(type(d["state"]) is str and type(d["dead"]) is bool, "verdict fields")
     _need(type(d.get("cls", "NONE")) is str and type(d.get("reason", "")) is str, "verdict fields")
-    _need(d.get("api_status") is None or type(d["api_status"]) is int, "api_status")
+    _need(d.get("api_status") is None or (type(d["api_status"]) is int and -2**63 <= d["api_status"] < 2**63),
+          "api_status")
     kw = dict(d)
     kw["state"] = rs.TerminalState(d["state"])
     if "cls" in d:
@@ -88,6 +90,8 @@ def _envelope(args, config):
 def _from_record(args, config):
     check_args(args, {"record": True})
     e = rs.terminal_evidence_from_record(args["record"])  # ValueError (int() of "²"): BAD_ARGS
+    # The native records hold a 64-bit status: a wider one is refused.
+    _need(e is None or e.api_status is None or -2**63 <= e.api_status < 2**63, "api_status beyond 64 bits")
     return None if e is None else _ev_fields(e)
 
 
