@@ -98,7 +98,7 @@ def _cases(rng):
     for bad in [{"plan": "A"}, {"phase": "A1"}, {"plan": 1, "phase": "x"}, {"plan": "A", "phase": ["A1"]},
                 {"plan": "A", "phase": "A1", "extra": 1}]:
         yield "claim_extract.claim_from_frontmatter", bad
-    for _ in range(220):
+    for _ in range(320):
         pick = lambda: rng.choice([None, "", " ", rng.choice(TOKENS), _regex.text(rng, 2), _regex.text(rng, 4),  # noqa: E731
                                    rng.choice(SEPS) + rng.choice(TOKENS) + rng.choice(SEPS)])
         yield "claim_extract.claim_from_frontmatter", {"plan": pick(), "phase": pick()}
