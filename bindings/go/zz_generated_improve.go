@@ -70,13 +70,13 @@ func DefaultImprovePolicy() ImprovePolicy {
 	return v
 }
 
-// Candidate is a closed vocabulary of wire tokens. The verdict on one candidate.
-type Candidate string
+// ImproveCandidate is a closed vocabulary of wire tokens. The verdict on one candidate.
+type ImproveCandidate string
 
 const (
-	CandidateKeep     Candidate = "KEEP"
-	CandidateRevert   Candidate = "REVERT"
-	CandidateEscalate Candidate = "ESCALATE"
+	ImproveCandidateKeep     ImproveCandidate = "KEEP"
+	ImproveCandidateRevert   ImproveCandidate = "REVERT"
+	ImproveCandidateEscalate ImproveCandidate = "ESCALATE"
 )
 
 // RevertCause is a closed vocabulary of wire tokens. Why a candidate was not kept.
@@ -86,15 +86,6 @@ const (
 	RevertCauseRegressed     RevertCause = "regressed"
 	RevertCauseNoImprovement RevertCause = "no-improvement"
 	RevertCauseWasteful      RevertCause = "wasteful"
-)
-
-// Escalation is a closed vocabulary of wire tokens. Where an open breaker sends the decision (`breaker.Escalation`).
-type Escalation string
-
-const (
-	EscalationNone  Escalation = "NONE"
-	EscalationJudge Escalation = "JUDGE"
-	EscalationHuman Escalation = "HUMAN"
 )
 
 // CandidateEvidenceEcho mirrors the reference's CandidateEvidenceEcho (its to_dict() shape). The evidence as a verdict echoes it: the facts plus `delta` and `improved`.
@@ -115,10 +106,10 @@ type CandidateEvidenceEcho struct {
 // `next_consecutive_reverts` the run of reverts to carry into the next
 // cycle (0 after a keep).
 type CandidateVerdict struct {
-	Verdict                Candidate    `json:"verdict"`
-	RevertCause            *RevertCause `json:"revert_cause"`
-	Escalation             Escalation   `json:"escalation"`
-	NextConsecutiveReverts int64        `json:"next_consecutive_reverts"`
+	Verdict                ImproveCandidate `json:"verdict"`
+	RevertCause            *RevertCause     `json:"revert_cause"`
+	Escalation             Escalation       `json:"escalation"`
+	NextConsecutiveReverts int64            `json:"next_consecutive_reverts"`
 	// One line for the operator.
 	Reason   string                `json:"reason"`
 	Evidence CandidateEvidenceEcho `json:"evidence"`

@@ -189,7 +189,7 @@ def test_results_are_the_reference_types(native_calls):
     H, S = TerminalState.HEALTHY, TerminalState.SYNTHETIC
     dead = ResultStateVerdict(state=S, dead=True, cls=TerminalClass.USAGE_LIMIT, api_status=403)
     v = cov_ref.classify_coverage(4, (H, dead, cov_ref.ReturnState(S, "w2")), cov_ref.CoveragePolicy(min_quorum=0.25))
-    assert native_calls == ["coverage.classify_coverage"]
+    assert [c for c in native_calls if c != "ops"] == ["coverage.classify_coverage"]
     assert type(v) is cov_ref.CoverageVerdict and v.state is cov_ref.Coverage.UNDERFILLED
     assert v.dead_classes == (("USAGE_LIMIT", 1),) and v.quorum_met is True and v.unaccounted == 1
     assert "usage-limit" in v.prompt_line and v.fraction == 0.25
@@ -219,7 +219,7 @@ def test_the_adapter_falls_back_where_it_cannot_serve(native_calls):
     assert im_ref.classify(big).evidence.delta == 2**70 - 1
     flt = im_ref.CandidateEvidence(suite_passed=True, truth_clean=True, work=1.5, baseline_work=1)
     assert im_ref.classify(flt).verdict is im_ref.Candidate.KEEP
-    assert native_calls == []
+    assert [c for c in native_calls if c != "ops"] == []
     # A subclass of the evidence: the reference's to answer.
 
     @dataclasses.dataclass(frozen=True)
@@ -227,4 +227,26 @@ def test_the_adapter_falls_back_where_it_cannot_serve(native_calls):
         pass
 
     assert im_ref.classify(Mine(suite_passed=True, truth_clean=True)).verdict is im_ref.Candidate.REVERT
-    assert native_calls == []
+    assert [c for c in native_calls if c != "ops"] == []
+
+
+def test_coverage_from_transcripts_folds_natively_under_accelerate(tmp_path, native_calls):
+    """`coverage_from_transcripts` has no op of its own yet (it is
+    result_state's transcript reader composed with this fold); accelerated,
+    the reference's reader runs and its fold is the native one."""
+    healthy = {"type": "assistant", "message": {"model": "m", "role": "assistant", "content": "found it"}}
+    dead = {"type": "assistant", "isApiErrorMessage": True, "apiErrorStatus": 429,
+            "message": {"model": "<synthetic>", "role": "assistant",
+                        "content": [{"type": "text", "text": "API Error: Rate limited"}]}}
+    paths = []
+    for i, rec in enumerate([healthy, dead, healthy]):
+        p = tmp_path / f"w{i}.jsonl"
+        p.write_text(json.dumps(rec) + "\n", encoding="utf-8")
+        paths.append(str(p))
+    paths.append(str(tmp_path / "missing.jsonl"))
+    got = cov_ref.coverage_from_transcripts(5, paths)
+    assert [c for c in native_calls if c != "ops"] == ["coverage.classify_coverage"]
+    dos_native.restore()
+    want = cov_ref.coverage_from_transcripts(5, paths)
+    assert _decision(got) == _decision(want)
+    assert got.dead_classes == (("RATE_LIMIT", 1),) and got.unreadable == 1 and got.unaccounted == 1
