@@ -12,6 +12,7 @@
 #   make reference-baseline  regenerate that baseline (the same tests, no acceleration, twice)
 #   make wheel   the dos-native wheel (abi3, manylinux) carrying dos-hook, in target/wheels
 #   make sdist   its source distribution (builds the same wheel from scratch: make test-sdist)
+#   make lint    cargo clippy -D warnings over the workspace (part of make test)
 #   make fuzz    the envelope fuzzer for 10 minutes (before a release; FUZZ_SECONDS=…)
 
 SHELL := /bin/bash
@@ -28,7 +29,7 @@ CBUILD := bindings/c/build
 .PHONY: hook all lib venv python demo test test-rust test-c test-python test-go golden hook-corpus header bench clean cdeps unicode-tables bindings bindings-check
 .PHONY: test-reference reference-baseline
 .PHONY: wheel sdist wheel-tools test-wheel test-sdist
-.PHONY: fuzz fuzz-libfuzzer
+.PHONY: fuzz fuzz-libfuzzer lint
 
 all: lib python
 
@@ -167,7 +168,7 @@ demo: lib dev-pc python $(CBUILD)/demo
 	@bash examples/demo.sh
 
 # ---------------------------------------------------------------- tests
-test: bindings-check test-rust test-c test-python test-go test-install test-wheel test-reference
+test: bindings-check lint test-rust test-c test-python test-go test-install test-wheel test-reference
 	@echo "make test: all suites passed"
 
 test-rust:
@@ -258,6 +259,12 @@ bindings:
 
 bindings-check:
 	$(CARGO) run -q -p dos-bindgen -- --root . --check
+
+# Quality gates (issue 9): clippy with warnings as errors over every crate and
+# target (core/clippy.toml also bans file, clock, env and process access in
+# the pure crate).
+lint:
+	$(CARGO) clippy -q --workspace --all-targets -- -D warnings
 
 header:
 	DOS_UPDATE_HEADER=1 $(CARGO) test -p dos-ffi --test header

@@ -524,37 +524,37 @@ fn file_seeds() -> Vec<String> {
     let lease = r#""journal":"J","lane":"api","owner":"agent-1","loop_ts":"t1""#;
     [
         format!(r#"{{"abi":1,"op":"lane_lease.acquire","args":{{{lease},"kind":"cluster","tree":["src/api/**"],"run_id":"r1","extra_leases":[{{"lane":"web","tree":["src/web/**"],"holder":"x"}}]}}}}"#),
-        format!(r#"{{"abi":1,"op":"lane_lease.acquire","config":{{"workspace":"W"}},"args":{{"lane":"infra","kind":"exclusive","tree":["infra/**"],"owner":"agent-2"}}}}"#),
+        r#"{"abi":1,"op":"lane_lease.acquire","config":{"workspace":"W"},"args":{"lane":"infra","kind":"exclusive","tree":["infra/**"],"owner":"agent-2"}}"#.to_string(),
         format!(r#"{{"abi":1,"op":"lane_lease.release","args":{{{lease}}}}}"#),
         format!(r#"{{"abi":1,"op":"lane_lease.heartbeat","args":{{{lease},"coalesce_within_s":0}}}}"#),
-        format!(r#"{{"abi":1,"op":"lane_lease.adopt","args":{{"journal":"J","lane":"api","new_owner":"agent-2","loop_ts":"t2","new_pid":4242}}}}"#),
+        r#"{"abi":1,"op":"lane_lease.adopt","args":{"journal":"J","lane":"api","new_owner":"agent-2","loop_ts":"t2","new_pid":4242}}"#.to_string(),
         format!(r#"{{"abi":1,"op":"lane_lease.halt","args":{{{lease},"handle":"h1","reason":"stop","run_id":"r1","command":"ls"}}}}"#),
         format!(r#"{{"abi":1,"op":"lane_lease.spawn","args":{{{lease},"run_id":"r1","reason":"go"}}}}"#),
-        format!(r#"{{"abi":1,"op":"lane_lease.scavenge","args":{{"journal":"J","lane":"api","loop_ts":"t1","owner":"s","reason":"dead"}}}}"#),
-        format!(r#"{{"abi":1,"op":"lane_lease.live_leases","args":{{"journal":"J","lock":"L","expire_dead":true}}}}"#),
-        format!(r#"{{"abi":1,"op":"lane_lease.live_leases","config":{{"workspace":"W"}},"args":{{}}}}"#),
-        format!(r#"{{"abi":1,"op":"lane_lease.compact_journal","args":{{"journal":"J","owner":"c"}}}}"#),
-        format!(r#"{{"abi":1,"op":"lane_journal.append","args":{{"journal":"J","entry":{{"op":"ACQUIRE","lane":"api","tree":["src/**"],"holder":"a","loop_ts":"t","lease":{{"lane":"api","holder":"a","tree":["src/**"]}}}}}}}}"#),
-        format!(r#"{{"abi":1,"op":"lane_journal.append","args":{{"journal":"J","entry":{{"op":"RELEASE","lane":"api","holder":"a"}}}}}}"#),
-        format!(r#"{{"abi":1,"op":"lane_journal.read_file","args":{{"journal":"J"}}}}"#),
-        format!(r#"{{"abi":1,"op":"lane_journal.live_of_file","args":{{"journal":"J"}}}}"#),
-        format!(r#"{{"abi":1,"op":"lane_journal.next_seq_of_file","args":{{"journal":"J"}}}}"#),
-        format!(r#"{{"abi":1,"op":"archive_lock.acquire","args":{{"path":"P","owner":"o1","ttl_seconds":30,"retries":1,"retry_interval":0.001}}}}"#),
-        format!(r#"{{"abi":1,"op":"archive_lock.release","args":{{"path":"P","owner":"o1","force":false}}}}"#),
-        format!(r#"{{"abi":1,"op":"archive_lock.status","args":{{"path":"P","ttl_seconds":30}}}}"#),
-        format!(r#"{{"abi":1,"op":"id_alloc.allocate","args":{{"dir":"D","scope_key":"next-up/2026","start":1,"owner":"o","retries":2,"retry_interval":0.001,"ttl_seconds":30}}}}"#),
-        format!(r#"{{"abi":1,"op":"id_alloc.allocate","config":{{"workspace":"W"}},"args":{{"scope_key":"s","start":99999999999999999999999}}}}"#),
-        format!(r#"{{"abi":1,"op":"id_alloc.peek","args":{{"dir":"D","scope_key":"next-up/2026"}}}}"#),
-        format!(r#"{{"abi":1,"op":"intent_ledger.append","args":{{"path":"P","run_id":"r1","entry":{{"kind":"intent","goal":"g","plan":["a"]}}}}}}"#),
-        format!(r#"{{"abi":1,"op":"intent_ledger.read_file","args":{{"path":"P","understands":1}}}}"#),
-        format!(r#"{{"abi":1,"op":"verdict_journal.record","args":{{"path":"P","event":{{"run_id":"r1","verdict":"OK","kind":"k","ts":"2026-01-01T00:00:00Z"}}}}}}"#),
-        format!(r#"{{"abi":1,"op":"verdict_journal.read_file","args":{{"path":"P"}}}}"#),
-        format!(r#"{{"abi":1,"op":"export_cursor.write_file","args":{{"path":"P","value":"2026-01-01T00:00:00Z"}}}}"#),
-        format!(r#"{{"abi":1,"op":"export_cursor.read_file","args":{{"path":"P"}}}}"#),
-        format!(r#"{{"abi":1,"op":"run_id.write_run_json","args":{{"run_dir":"D","run":{{"run_id":"r-1","parent":null,"root_id":"r-1","depth":0}}}}}}"#),
-        format!(r#"{{"abi":1,"op":"run_id.read_run_json","args":{{"run_dir":"D"}}}}"#),
-        format!(r#"{{"abi":1,"op":"config.load_workspace_config","args":{{"workspace":"W","preset":"job","overrides":{{"overlap":{{"ratio_max":0.25}}}}}}}}"#),
-        format!(r#"{{"abi":1,"op":"config.resolve_workspace_root","args":{{"workspace":"W"}}}}"#),
+        r#"{"abi":1,"op":"lane_lease.scavenge","args":{"journal":"J","lane":"api","loop_ts":"t1","owner":"s","reason":"dead"}}"#.to_string(),
+        r#"{"abi":1,"op":"lane_lease.live_leases","args":{"journal":"J","lock":"L","expire_dead":true}}"#.to_string(),
+        r#"{"abi":1,"op":"lane_lease.live_leases","config":{"workspace":"W"},"args":{}}"#.to_string(),
+        r#"{"abi":1,"op":"lane_lease.compact_journal","args":{"journal":"J","owner":"c"}}"#.to_string(),
+        r#"{"abi":1,"op":"lane_journal.append","args":{"journal":"J","entry":{"op":"ACQUIRE","lane":"api","tree":["src/**"],"holder":"a","loop_ts":"t","lease":{"lane":"api","holder":"a","tree":["src/**"]}}}}"#.to_string(),
+        r#"{"abi":1,"op":"lane_journal.append","args":{"journal":"J","entry":{"op":"RELEASE","lane":"api","holder":"a"}}}"#.to_string(),
+        r#"{"abi":1,"op":"lane_journal.read_file","args":{"journal":"J"}}"#.to_string(),
+        r#"{"abi":1,"op":"lane_journal.live_of_file","args":{"journal":"J"}}"#.to_string(),
+        r#"{"abi":1,"op":"lane_journal.next_seq_of_file","args":{"journal":"J"}}"#.to_string(),
+        r#"{"abi":1,"op":"archive_lock.acquire","args":{"path":"P","owner":"o1","ttl_seconds":30,"retries":1,"retry_interval":0.001}}"#.to_string(),
+        r#"{"abi":1,"op":"archive_lock.release","args":{"path":"P","owner":"o1","force":false}}"#.to_string(),
+        r#"{"abi":1,"op":"archive_lock.status","args":{"path":"P","ttl_seconds":30}}"#.to_string(),
+        r#"{"abi":1,"op":"id_alloc.allocate","args":{"dir":"D","scope_key":"next-up/2026","start":1,"owner":"o","retries":2,"retry_interval":0.001,"ttl_seconds":30}}"#.to_string(),
+        r#"{"abi":1,"op":"id_alloc.allocate","config":{"workspace":"W"},"args":{"scope_key":"s","start":99999999999999999999999}}"#.to_string(),
+        r#"{"abi":1,"op":"id_alloc.peek","args":{"dir":"D","scope_key":"next-up/2026"}}"#.to_string(),
+        r#"{"abi":1,"op":"intent_ledger.append","args":{"path":"P","run_id":"r1","entry":{"kind":"intent","goal":"g","plan":["a"]}}}"#.to_string(),
+        r#"{"abi":1,"op":"intent_ledger.read_file","args":{"path":"P","understands":1}}"#.to_string(),
+        r#"{"abi":1,"op":"verdict_journal.record","args":{"path":"P","event":{"run_id":"r1","verdict":"OK","kind":"k","ts":"2026-01-01T00:00:00Z"}}}"#.to_string(),
+        r#"{"abi":1,"op":"verdict_journal.read_file","args":{"path":"P"}}"#.to_string(),
+        r#"{"abi":1,"op":"export_cursor.write_file","args":{"path":"P","value":"2026-01-01T00:00:00Z"}}"#.to_string(),
+        r#"{"abi":1,"op":"export_cursor.read_file","args":{"path":"P"}}"#.to_string(),
+        r#"{"abi":1,"op":"run_id.write_run_json","args":{"run_dir":"D","run":{"run_id":"r-1","parent":null,"root_id":"r-1","depth":0}}}"#.to_string(),
+        r#"{"abi":1,"op":"run_id.read_run_json","args":{"run_dir":"D"}}"#.to_string(),
+        r#"{"abi":1,"op":"config.load_workspace_config","args":{"workspace":"W","preset":"job","overrides":{"overlap":{"ratio_max":0.25}}}}"#.to_string(),
+        r#"{"abi":1,"op":"config.resolve_workspace_root","args":{"workspace":"W"}}"#.to_string(),
         r#"{"abi":1,"op":"ops"}"#.to_string(),
     ]
     .into_iter()
@@ -1321,7 +1321,7 @@ fn run_entry(env: &Env, entry: Entry, input: &[u8]) -> Result<(), Fail> {
         if let Ok(mut slow) = SLOW.lock() {
             let shown = String::from_utf8_lossy(&input[..input.len().min(300)]).into_owned();
             slow.push((ms, format!("{entry:?} {shown}")));
-            slow.sort_by(|a, b| b.0.cmp(&a.0));
+            slow.sort_by_key(|e| std::cmp::Reverse(e.0));
             slow.truncate(8);
         }
     }

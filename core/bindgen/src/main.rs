@@ -111,7 +111,7 @@ fn types_of<'a>(cat: &'a Catalog, m: &ModuleEntry) -> Vec<&'a TypeDef> {
 /// share it (Go has one package), as the reference re-exports
 /// `Accountability` from `log_source` in `evidence`.
 fn owner<'a>(cat: &'a Catalog, name: &str) -> Option<&'a str> {
-    cat.modules.iter().find(|m| m.types.iter().any(|t| *t == name)).map(|m| m.name)
+    cat.modules.iter().find(|m| m.types.contains(&name)).map(|m| m.name)
 }
 
 /// The named types `m` defines itself.
