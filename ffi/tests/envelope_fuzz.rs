@@ -533,6 +533,8 @@ fn file_seeds() -> Vec<String> {
         format!(r#"{{"abi":1,"op":"lane_lease.scavenge","args":{{"journal":"J","lane":"api","loop_ts":"t1","owner":"s","reason":"dead"}}}}"#),
         format!(r#"{{"abi":1,"op":"lane_lease.live_leases","args":{{"journal":"J","lock":"L","expire_dead":true}}}}"#),
         format!(r#"{{"abi":1,"op":"lane_lease.live_leases","config":{{"workspace":"W"}},"args":{{}}}}"#),
+        format!(r#"{{"abi":1,"op":"lane_lease.live_leases","args":{{"journal":"J","expire_dead":false,"strict":true}}}}"#),
+        format!(r#"{{"abi":1,"op":"lane_lease.acquire","config":{{"lease_store":{{"strict":true}}}},"args":{{{lease},"kind":"cluster","tree":["src/api/**"]}}}}"#),
         format!(r#"{{"abi":1,"op":"lane_lease.compact_journal","args":{{"journal":"J","owner":"c"}}}}"#),
         format!(r#"{{"abi":1,"op":"lane_journal.append","args":{{"journal":"J","entry":{{"op":"ACQUIRE","lane":"api","tree":["src/**"],"holder":"a","loop_ts":"t","lease":{{"lane":"api","holder":"a","tree":["src/**"]}}}}}}}}"#),
         format!(r#"{{"abi":1,"op":"lane_journal.append","args":{{"journal":"J","entry":{{"op":"RELEASE","lane":"api","holder":"a"}}}}}}"#),
