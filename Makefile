@@ -246,6 +246,7 @@ fuzz-libfuzzer:
 # ---------------------------------------------------------------- generated files
 golden: venv
 	$(VPY) tests/golden/generate.py
+	$(VPY) tests/strict/gen.py
 
 # The hook parity corpus: runs the reference's `dos hook <verb>` (about 40 s).
 hook-corpus: venv

@@ -555,6 +555,8 @@ fn file_seeds() -> Vec<String> {
         r#"{"abi":1,"op":"run_id.read_run_json","args":{"run_dir":"D"}}"#.to_string(),
         r#"{"abi":1,"op":"config.load_workspace_config","args":{"workspace":"W","preset":"job","overrides":{"overlap":{"ratio_max":0.25}}}}"#.to_string(),
         r#"{"abi":1,"op":"config.resolve_workspace_root","args":{"workspace":"W"}}"#.to_string(),
+        r#"{"abi":1,"op":"lane_lease.live_leases","args":{"journal":"J","expire_dead":false,"strict":true}}"#.to_string(),
+        format!(r#"{{"abi":1,"op":"lane_lease.acquire","config":{{"lease_store":{{"strict":true}}}},"args":{{{lease},"kind":"cluster","tree":["src/api/**"]}}}}"#),
         r#"{"abi":1,"op":"ops"}"#.to_string(),
     ]
     .into_iter()

@@ -49,7 +49,10 @@ def acquire(config, *, lane: str, kind: str, tree: list, owner: str, loop_ts: st
             extra_leases: Optional[list] = None, run_id: str = "") -> LaneLeaseResult:
     """Arbitrate ``lane`` against the live leases (plus ``extra_leases``) and
     append the ACQUIRE (or a REFUSE record), all under the lane-lease mutex.
-    Raises ``BusyError`` (a ``TimeoutError``, code ``BUSY``) when the mutex stays held."""
+    Raises ``BusyError`` (a ``TimeoutError``, code ``BUSY``) when the mutex stays held.
+    Under a config with ``[lease_store] strict = true``, a journal with
+    mid-file damage is refused (reason class ``WAL_INTEGRITY``, the reason
+    naming the damaged line) without arbitrating."""
     from .arbiter import LaneDecision
 
     args = {"journal": _journal(config), "lane": lane, "kind": kind, "tree": list(tree), "owner": owner,
@@ -64,8 +67,18 @@ def acquire(config, *, lane: str, kind: str, tree: list, owner: str, loop_ts: st
     return LaneLeaseResult(decision=decision, journaled=out["journaled"], owner=owner)
 
 
-def live_leases(config, *, expire_dead: bool = False) -> list[dict]:
-    return dispatch("lane_lease.live_leases", {"journal": _journal(config), "expire_dead": bool(expire_dead)})
+def live_leases(config, *, expire_dead: bool = False, strict: bool = False) -> list[dict]:
+    """The live-lease set (``expire_dead``: without provably dead leases).
+
+    ``strict`` is a libdos extension: a journal with mid-file damage (a
+    line that cannot be read followed by more lines, see
+    ``docs/divergences.md``) raises ``DosIOError`` naming the line, byte
+    offset and preceding seq, instead of returning the set folded around
+    it. ``strict=False`` reads exactly as dos-kernel 0.22.0 does."""
+    args = {"journal": _journal(config), "expire_dead": bool(expire_dead)}
+    if strict:
+        args["strict"] = True
+    return dispatch("lane_lease.live_leases", args)
 
 
 def release(config, *, lane: str, owner: str, loop_ts: str = "") -> bool:
