@@ -136,10 +136,9 @@ fn strict_acquire_refuses_a_damaged_journal_with_wal_integrity() {
             let v = dos_ops::dispatch("lane_lease.acquire", cfg.as_ref(), &acquire_args(&j, "web", "web/**")).unwrap();
             let d = v.get("decision").unwrap();
             let outcome = d.get("outcome").and_then(Value::as_str).unwrap();
-            if strict && c.damage.is_some() {
+            if let Some((line, offset)) = c.damage.filter(|_| strict) {
                 assert_eq!(outcome, "refuse", "{}", c.name);
                 let reason = d.get("reason").and_then(Value::as_str).unwrap();
-                let (line, offset) = c.damage.unwrap();
                 assert!(reason.starts_with("WAL_INTEGRITY: "), "{reason}");
                 assert!(reason.contains(&format!("line {} (byte offset {offset})", line + 1)), "{reason}");
                 assert_eq!(v.get("journaled"), Some(&Value::Bool(false)));
