@@ -8,6 +8,8 @@ Empty trees are the caller's business (see ``dos_native.admission``).
 """
 from __future__ import annotations
 
+from typing import Any
+
 import enum
 from dataclasses import dataclass
 
@@ -46,7 +48,8 @@ _VERDICTS = {m.value: m for m in Verdict}
 _new = object.__new__
 
 
-def _decision(d: dict, cls=OverlapDecision, verdicts=_VERDICTS):
+def _decision(d: dict[str, Any], cls: type[OverlapDecision] = OverlapDecision,
+              verdicts: dict[str, Verdict] = _VERDICTS) -> OverlapDecision:
     out = _new(cls)
     f = out.__dict__
     f["verdict"] = verdicts[d["verdict"]]
@@ -59,5 +62,6 @@ def _decision(d: dict, cls=OverlapDecision, verdicts=_VERDICTS):
 def overlap_verdict(requested_tree: list[str], lease_tree: list[str], *,
                     ratio_max: float = OVERLAP_RATIO_MAX) -> OverlapDecision:
     """Judge two known trees (in libdos)."""
-    return _decision(_dispatch("lane_overlap.overlap_verdict", {
-        "requested_tree": list(requested_tree), "lease_tree": list(lease_tree), "ratio_max": ratio_max}))
+    out: OverlapDecision = _decision(_dispatch("lane_overlap.overlap_verdict", {
+                        "requested_tree": list(requested_tree), "lease_tree": list(lease_tree), "ratio_max": ratio_max}))
+    return out
