@@ -8,8 +8,6 @@
 # (dos_native.liveness, ...), which re-export the verdict classes declared here.
 from typing import Any, Callable, Literal, Optional, final
 
-from typing_extensions import disjoint_base
-
 from .admission import AdmissionVerdict
 from .breaker import BreakerCounts, BreakerState, Escalation
 from .durable_schema import Readability, SchemaTag
@@ -57,7 +55,6 @@ class InternalError(DosError, RuntimeError): ...  # INTERNAL: a caught panic
 def _error(code: str, message: str) -> DosError: ...
 def _panic_probe(where: Literal["function", "method", "native"]) -> Any: ...
 @final
-@disjoint_base
 class PanicProbe:
     """Its method and getter panic on purpose (the boundary tests)."""
 
@@ -76,7 +73,6 @@ def _is_exact(obj: object, tuples: bool = True, finite: bool = False) -> bool: .
 def ops() -> list[str]: ...
 
 @final
-@disjoint_base
 class NativeFunction:
     """A callable served natively when it can, by ``fallback`` otherwise
     (the ``__self__`` of the callables ``_as_function`` makes)."""
@@ -101,7 +97,6 @@ def _as_function(nf: NativeFunction, name: str, doc: str, module: str) -> Native
 # -- exec_capability -------------------------------------------------------------
 
 @final
-@disjoint_base
 class ExecCapabilityVerdict:
     @property
     def capability(self) -> Capability: ...
@@ -123,7 +118,6 @@ def _bind(name: str, cls: type) -> None: ...
 # -- loop economics ---------------------------------------------------------------
 
 @final
-@disjoint_base
 class LivenessVerdict:
     @property
     def verdict(self) -> Liveness: ...
@@ -134,7 +128,6 @@ class LivenessVerdict:
     def to_dict(self) -> dict[str, Any]: ...
 
 @final
-@disjoint_base
 class ProductivityVerdict:
     @property
     def verdict(self) -> Productivity: ...
@@ -145,7 +138,6 @@ class ProductivityVerdict:
     def to_dict(self) -> dict[str, Any]: ...
 
 @final
-@disjoint_base
 class EfficiencyVerdict:
     @property
     def verdict(self) -> Efficiency: ...
@@ -156,7 +148,6 @@ class EfficiencyVerdict:
     def to_dict(self) -> dict[str, Any]: ...
 
 @final
-@disjoint_base
 class BreakerVerdict:
     @property
     def state(self) -> BreakerState: ...
@@ -171,7 +162,6 @@ class BreakerVerdict:
     def to_dict(self) -> dict[str, Any]: ...
 
 @final
-@disjoint_base
 class BreakerTransition:
     @property
     def counts(self) -> BreakerCounts: ...
@@ -200,7 +190,6 @@ def bind_breaker(
 # -- tool_stream / posttool_sensor -----------------------------------------------------
 
 @final
-@disjoint_base
 class StreamStep:
     def __new__(cls, tool_name: str, args_digest: str, result_digest: Optional[str] = None) -> StreamStep: ...
     @property
@@ -210,7 +199,7 @@ class StreamStep:
     @property
     def result_digest(self) -> Optional[str]: ...
     def to_dict(self) -> dict[str, Optional[str]]: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
     def __reduce__(self) -> tuple[type[StreamStep], tuple[str, str, Optional[str]]]: ...
 
@@ -228,7 +217,6 @@ def args_digest(tool_name: str, tool_input: Any) -> str: ...
 # -- hook_exit / durable_schema -----------------------------------------------------------
 
 @final
-@disjoint_base
 class ExitVerdict:
     @property
     def code(self) -> int: ...
@@ -243,7 +231,6 @@ class ExitVerdict:
     def to_dict(self) -> dict[str, Any]: ...
 
 @final
-@disjoint_base
 class ReadabilityVerdict:
     @property
     def readability(self) -> Readability: ...
@@ -280,7 +267,6 @@ def bind_tree(
 # -- config ---------------------------------------------------------------------------
 
 @final
-@disjoint_base
 class Config:
     """A workspace config built once on the native side (immutable)."""
 
@@ -314,7 +300,6 @@ def resolve_workspace_root(workspace: Optional[str] = None) -> str: ...
 # -- arbiter --------------------------------------------------------------------------
 
 @final
-@disjoint_base
 class LaneDecision:
     """The reference's ``LaneDecision`` (same constructor, attributes, ``to_dict()``)."""
 

@@ -58,7 +58,7 @@ _SNAP: dict[str, dict[str, Any]] = {}
 _EPOCH = [0]
 
 
-def _watchable(v: object) -> bool:
+def _watchable(v: Any) -> bool:
     return callable(v) or isinstance(v, types.ModuleType)
 
 

@@ -2,6 +2,13 @@
 from dataclasses import dataclass
 from typing import Any, Optional
 
+__all__ = [
+    "ValueKind",
+    "ToDictOutcome",
+    "VerdictObject",
+    "conforms",
+]
+
 @dataclass(frozen=True)
 class ValueKind:
     is_enum: bool

@@ -400,6 +400,22 @@ fn module_doc(m: &ModuleEntry) -> String {
     )
 }
 
+/// The module's `__all__` (the same in the module and its stub, which
+/// stubtest compares): the types it re-exports, its own types, its constants
+/// and its functions.
+fn py_all(cat: &Catalog, m: &ModuleEntry) -> String {
+    let mut all: Vec<&str> = imported_types(cat, m).into_iter().flat_map(|(_, n)| n).collect();
+    all.extend(own_types(cat, m).iter().map(|t| t.name));
+    all.extend(m.consts.iter().map(|c| c.name));
+    all.extend(ops_of(cat, m).iter().map(|o| fn_name(o.op)));
+    let mut s = String::from("__all__ = [\n");
+    for a in &all {
+        let _ = writeln!(s, "    {a:?},");
+    }
+    s += "]\n";
+    s
+}
+
 fn python_module(cat: &Catalog, m: &ModuleEntry) -> String {
     let types = own_types(cat, m);
     let imported = imported_types(cat, m);
@@ -420,15 +436,7 @@ fn python_module(cat: &Catalog, m: &ModuleEntry) -> String {
         let _ = writeln!(s, "from .{owner} import {}", names.join(", "));
     }
     s += "\n";
-    let mut all: Vec<String> = imported.iter().flat_map(|(_, n)| n.iter().map(|n| (*n).to_owned())).collect();
-    all.extend(types.iter().map(|t| t.name.to_owned()));
-    all.extend(m.consts.iter().map(|c| c.name.to_owned()));
-    all.extend(ops.iter().map(|o| fn_name(o.op).to_owned()));
-    s += "__all__ = [\n";
-    for a in &all {
-        let _ = writeln!(s, "    {a:?},");
-    }
-    s += "]\n";
+    s += &py_all(cat, m);
     for t in &types {
         s += "\n\n";
         if t.kind == "enum" {
@@ -543,6 +551,8 @@ fn python_stub(cat: &Catalog, m: &ModuleEntry) -> String {
         let names: Vec<String> = names.iter().map(|n| format!("{n} as {n}")).collect();
         let _ = writeln!(s, "from .{owner} import {}", names.join(", "));
     }
+    s += "\n";
+    s += &py_all(cat, m);
     for t in &types {
         s += "\n";
         if t.kind == "enum" {
@@ -897,6 +907,16 @@ mod tests {
         assert!(py.contains("\"to_dict\": _to_plain(self.to_dict_)"), "{py}");
         assert!(py.contains("{\"verdict_obj\": _to_plain(verdict_obj)}"), "{py}");
         assert!(!py.contains("type: ignore"), "{py}");
+    }
+
+    #[test]
+    fn a_module_and_its_stub_export_the_same_names() {
+        let cat = dos_ops::catalog();
+        for m in &cat.modules {
+            let all = py_all(cat, m);
+            assert!(python_module(cat, m).contains(&all), "{}", m.name);
+            assert!(python_stub(cat, m).contains(&all), "{}", m.name);
+        }
     }
 
     #[test]
