@@ -6,9 +6,9 @@
 #
 # The public, reference-shaped API lives in the typed modules
 # (dos_native.liveness, ...), which re-export the verdict classes declared here.
-from typing import Any, Callable, Literal, Optional, final
+from typing import Any, Callable, Literal, Mapping, Optional, final
 
-from .admission import AdmissionVerdict
+from .admission import AdmissionPredicate, AdmissionRequest, AdmissionVerdict
 from .breaker import BreakerCounts, BreakerState, Escalation
 from .durable_schema import Readability, SchemaTag
 from .efficiency import Efficiency, EfficiencyEvidence
@@ -63,11 +63,11 @@ class PanicProbe:
     def value(self) -> int: ...
 
 def call(request: str | bytes) -> str: ...
-def dispatch(op: str, args: Optional[Any] = None, config: Optional[Any] = None) -> Any:
+def dispatch(op: str, args: Optional[Mapping[str, Any]] = None, config: Config | Mapping[str, Any] | None = None) -> Any:
     """``args``: a mapping (dataclass instances, enum members and sets inside
     are read as the reference's ``to_dict()`` writes them); ``config``: a
     :class:`Config` or an inline config mapping."""
-def _dispatch_exact(op: str, args: Any, config: Optional[Any] = None) -> Any:
+def _dispatch_exact(op: str, args: object, config: object = None) -> Any:
     """``dispatch`` on exact built-in types only; ``NotImplemented`` otherwise."""
 def _is_exact(obj: object, tuples: bool = True, finite: bool = False) -> bool: ...
 def ops() -> list[str]: ...
@@ -292,7 +292,7 @@ class Config:
     @property
     def root(self) -> str: ...
     def to_dict(self) -> dict[str, Any]: ...
-    def dispatch(self, op: str, args: Optional[Any] = None) -> Any: ...
+    def dispatch(self, op: str, args: Optional[Mapping[str, Any]] = None) -> Any: ...
     def call(self, request: str | bytes) -> str: ...
 
 def resolve_workspace_root(workspace: Optional[str] = None) -> str: ...
@@ -320,11 +320,25 @@ class LaneDecision:
 
 def _bind_arbiter(flavour: Literal["native", "reference"], spec: dict[str, Any]) -> None: ...
 def arbitrate(
-    *, requested_lane: Optional[str], requested_kind: Optional[str], requested_tree: Optional[list[str]],
-    live_leases: list[dict[str, Any]], config: Any = None, auto_pick_order: Any = None, named_lanes: Any = None,
-    derived_lanes: Any = None, force: Any = None, pick_oracle: Any = None, rank_key: Any = None,
-    predicates: Any = None, class_budgets: Any = None, live_siblings: Any = None, sibling_tree_lookup: Any = None,
-) -> LaneDecision: ...
+    *,
+    requested_lane: str,
+    requested_kind: str,
+    requested_tree: list[str],
+    live_leases: list[dict[str, Any]],
+    config: Any = None,
+    auto_pick_order: Optional[list[tuple[str, str, list[str]]]] = None,
+    named_lanes: Optional[tuple[tuple[str, tuple[str, ...]], ...]] = None,
+    derived_lanes: Optional[list[tuple[str, list[str]]]] = None,
+    force: Optional[bool] = None,
+    pick_oracle: Optional[Callable[[str, str, list[str]], Optional[int]]] = None,
+    rank_key: Optional[Callable[[str, str, list[str]], Optional[float]]] = None,
+    predicates: Optional[list[AdmissionPredicate]] = None,
+    class_budgets: Optional[dict[str, int]] = None,
+    live_siblings: Optional[list[dict[str, Any]]] = None,
+    sibling_tree_lookup: Optional[Callable[[str], Optional[list[str]]]] = None,
+) -> LaneDecision:
+    """``dos_native.arbiter.arbitrate``: ``config`` is a ``SubstrateConfig``
+    (or any object with its lane fields), an inline config mapping, or None."""
 def arbitrate_ref(
     *, requested_lane: Any, requested_kind: Any, requested_tree: Any, live_leases: Any, config: Any = None,
     auto_pick_order: Any = None, named_lanes: Any = None, derived_lanes: Any = None, force: Any = None,
@@ -332,7 +346,9 @@ def arbitrate_ref(
     live_siblings: Any = None, sibling_tree_lookup: Any = None,
 ) -> Any:
     """``dos.arbiter.arbitrate`` on dos-kernel's classes (its ``LaneDecision``)."""
-def run_predicates(predicates: Any, request: Any, live_leases: Any, config: Any) -> AdmissionVerdict: ...
+def run_predicates(
+    predicates: list[AdmissionPredicate], request: AdmissionRequest, live_leases: list[dict[str, Any]], config: object,
+) -> AdmissionVerdict: ...
 def run_predicates_ref(predicates: Any, request: Any, live_leases: Any, config: Any) -> Any:
     """``dos.admission.run_predicates`` on dos-kernel's classes."""
 def bind_arbiter_ref(name: str, fallback: Callable[..., Any]) -> NativeFunction: ...
