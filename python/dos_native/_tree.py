@@ -64,11 +64,11 @@ def _tree_disjoint_from_all_live(
     only until the answer is known.
     """
     out: bool = _typed.serve(
-             tree_disjoint_from_all_live,
-             requested_tree=_tree(requested_tree),
-             live=[{"lane": _lane(s.get("lane"))} for s in live],
-             sibling_tree_lookup=sibling_tree_lookup,
-         )
+        tree_disjoint_from_all_live,
+        requested_tree=_tree(requested_tree),
+        live=[{"lane": _lane(s.get("lane"))} for s in live],
+        sibling_tree_lookup=sibling_tree_lookup,
+    )
     return out
 
 

@@ -20,10 +20,9 @@ place.
 """
 from __future__ import annotations
 
-from typing import Any
-
 import os
 from pathlib import Path
+from typing import Any
 
 from . import _native
 from .admission import AdmissionRequest, AdmissionVerdict, DisjointnessPredicate, built_in_predicates

@@ -28,9 +28,9 @@ if TYPE_CHECKING:
     from ._accelerate import AnyFn, Factory
 
 #: A workspace directory (``os.fspath`` takes it).
-Workspace = Union[str, "os.PathLike[str]", None]
+_Workspace = Union[str, "os.PathLike[str]", None]
 #: Where ignored tables are reported: ``warn(table, message)``.
-Warn = Optional[Callable[[str, str], None]]
+_Warn = Optional[Callable[[str, str], None]]
 
 __all__ = [
     "Config",
@@ -48,17 +48,17 @@ __all__ = [
 ENV_WORKSPACE = "DISPATCH_WORKSPACE"
 
 
-def _ws(workspace: Workspace) -> Optional[str]:
+def _ws(workspace: _Workspace) -> Optional[str]:
     return None if workspace is None else os.fspath(workspace)
 
 
-def resolve_workspace_root(workspace: Workspace = None) -> str:
+def resolve_workspace_root(workspace: _Workspace = None) -> str:
     """The workspace root: ``workspace`` › ``$DISPATCH_WORKSPACE`` › the
     current directory, absolute, symlinks resolved."""
     return _resolve(_ws(workspace))
 
 
-def _report(cfg: Config, warn: Warn) -> None:
+def _report(cfg: Config, warn: _Warn) -> None:
     for w in cfg.warnings:
         if warn is not None:
             warn(w["table"], w["message"])
@@ -66,8 +66,8 @@ def _report(cfg: Config, warn: Warn) -> None:
             print(f"warning: ignoring malformed [{w['table']}] in {cfg.root}/dos.toml: {w['message']}", file=sys.stderr)
 
 
-def load_workspace_config(workspace: Workspace = None, *, job: bool = False, preset: Optional[str] = None,
-                          overrides: Optional[dict[str, Any]] = None, warn: Warn = None) -> Config:
+def load_workspace_config(workspace: _Workspace = None, *, job: bool = False, preset: Optional[str] = None,
+                          overrides: Optional[dict[str, Any]] = None, warn: _Warn = None) -> Config:
     """Build the config for ``workspace`` with its ``dos.toml`` layered over
     the preset (``generic``; ``job`` when ``job=True``; or ``preset=``).
     ``overrides`` are inline tables (the same shapes) applied last. Each
@@ -77,20 +77,20 @@ def load_workspace_config(workspace: Workspace = None, *, job: bool = False, pre
     return cfg
 
 
-def default_config(workspace: Workspace = None) -> Config:
+def default_config(workspace: _Workspace = None) -> Config:
     """The generic config for ``workspace``: ``main``/``global``, the ``.dos/``
     layout; ``dos.toml`` is not read."""
     return Config.default_config(_ws(workspace))
 
 
-def job_config(workspace: Workspace = None, *, warn: Warn = None) -> Config:
+def job_config(workspace: _Workspace = None, *, warn: _Warn = None) -> Config:
     """The reference application's policy for ``workspace``, ``dos.toml`` layered once."""
     cfg = Config.job_config(_ws(workspace))
     _report(cfg, warn)
     return cfg
 
 
-def workshop_config(workspace: Workspace = None) -> Config:
+def workshop_config(workspace: _Workspace = None) -> Config:
     """The workshop driver's base for ``workspace`` (``dos.toml`` not read)."""
     return Config.workshop_config(_ws(workspace))
 
@@ -362,7 +362,7 @@ def _accelerated_loader(kind: str) -> Factory:
         import functools
 
         @functools.wraps(original)
-        def swapped(workspace: Workspace = None, *args: Any, **kwargs: Any) -> Any:
+        def swapped(workspace: _Workspace = None, *args: Any, **kwargs: Any) -> Any:
             try:
                 if args:
                     raise TypeError

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Mapping, Optional
 
 from . import _native, _typed
 from ._native import dispatch as _dispatch
@@ -100,7 +100,7 @@ _tag.__name__ = _tag.__qualname__ = "tag"
 tag = _typed.native(_native.bind_schema_tag(_tag), _tag)
 
 
-def _classify(record: Any, *, family: str, understands: int) -> ReadabilityVerdict:
+def _classify(record: Mapping[str, Any], *, family: str, understands: int) -> ReadabilityVerdict:
     """May a reader of ``family`` that understands versions up to
     ``understands`` parse ``record``? (pure, in libdos). An empty reader
     family, or a bare-int tag, matches any family. ``record`` may be any

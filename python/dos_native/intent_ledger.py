@@ -120,9 +120,9 @@ def intent_entry(*, goal: str = "", plan: str = "", phase: str = "", start_sha: 
                  declared_steps: Optional[Iterable[str]] = None, step_regions: Optional[Mapping[str, Any]] = None,
                  env: Optional[Mapping[str, Any]] = None) -> dict[str, Any]:
     regions = None if step_regions is None else {k: list(v) for k, v in step_regions.items()}
-    out: dict[str, Any] = _dispatch("intent_ledger.intent_entry", _kw(goal=goal, plan=plan, phase=phase, start_sha=start_sha,
-                                                                         declared_steps=_lst(declared_steps), step_regions=regions,
-                                                                         env=None if env is None else dict(env)))
+    out: dict[str, Any] = _dispatch("intent_ledger.intent_entry", _kw(
+        goal=goal, plan=plan, phase=phase, start_sha=start_sha, declared_steps=_lst(declared_steps),
+        step_regions=regions, env=None if env is None else dict(env)))
     return out
 
 
@@ -132,8 +132,8 @@ def step_claimed_entry(step_id: str, sha: str) -> dict[str, Any]:
 
 
 def step_verified_entry(step_id: str, sha: str, *, via: str = "", verdicts: Optional[Iterable[str]] = None) -> dict[str, Any]:
-    out: dict[str, Any] = _dispatch("intent_ledger.step_verified_entry",
-                                    _kw(step_id=step_id, sha=sha if sha is not None else "", via=via, verdicts=_lst(verdicts)))
+    out: dict[str, Any] = _dispatch("intent_ledger.step_verified_entry", _kw(
+        step_id=step_id, sha=sha if sha is not None else "", via=via, verdicts=_lst(verdicts)))
     return out
 
 
@@ -141,13 +141,13 @@ def suspend_entry(*, reason: str = "", resume_sha: str = "", residual: Optional[
                   checkpoint: Optional[SuspendCheckpoint] = None) -> dict[str, Any]:
     c = None if checkpoint is None else {"turn_index": checkpoint.turn_index,
                                          "transcript_digest": checkpoint.transcript_digest}
-    out: dict[str, Any] = _dispatch("intent_ledger.suspend_entry", _kw(reason=reason, resume_sha=resume_sha,
-                                                                         residual=_lst(residual), checkpoint=c))
+    out: dict[str, Any] = _dispatch("intent_ledger.suspend_entry", _kw(
+        reason=reason, resume_sha=resume_sha, residual=_lst(residual), checkpoint=c))
     return out
 
 
 def resume_proposed_entry(*, predecessor_run_id: str, resume_sha: str = "",
                           residual: Optional[Iterable[str]] = None) -> dict[str, Any]:
-    out: dict[str, Any] = _dispatch("intent_ledger.resume_proposed_entry",
-                                    _kw(predecessor_run_id=predecessor_run_id, resume_sha=resume_sha, residual=_lst(residual)))
+    out: dict[str, Any] = _dispatch("intent_ledger.resume_proposed_entry", _kw(
+        predecessor_run_id=predecessor_run_id, resume_sha=resume_sha, residual=_lst(residual)))
     return out

@@ -19,9 +19,9 @@ from typing import Any, Callable, Iterable, Optional, Union
 from ._native import dispatch
 
 #: A journal path (``os.fspath`` takes it).
-PathLike = Union[str, "os.PathLike[str]"]
+_PathLike = Union[str, "os.PathLike[str]"]
 #: A journal record (the reference's dict).
-Record = dict[str, Any]
+_Record = dict[str, Any]
 
 SCHEMA_FAMILY = "lane-journal"
 LANE_JOURNAL_SCHEMA = 1
@@ -40,52 +40,52 @@ OP_SPAWN = "SPAWN"
 OP_CHECKPOINT = "CHECKPOINT"
 
 
-def _path(path: Optional[PathLike]) -> str:
+def _path(path: Optional[_PathLike]) -> str:
     if path is None:
         raise TypeError("dos_native.lane_journal needs an explicit journal path")
     return os.fspath(path)
 
 
-def read_all(path: Optional[PathLike]) -> list[Record]:
+def read_all(path: Optional[_PathLike]) -> list[_Record]:
     """Every record of the journal file, in append order."""
-    out: list[Record] = dispatch("lane_journal.read_file", {"journal": _path(path)})
+    out: list[_Record] = dispatch("lane_journal.read_file", {"journal": _path(path)})
     return out
 
 
-def tail(n: int = 20, path: Optional[PathLike] = None) -> list[Record]:
+def tail(n: int = 20, path: Optional[_PathLike] = None) -> list[_Record]:
     entries = read_all(path)
     return entries[-n:] if n > 0 else entries
 
 
-def append(entry: Record, path: Optional[PathLike]) -> Record:
+def append(entry: _Record, path: Optional[_PathLike]) -> _Record:
     """Append one record (stamping ``seq`` and ``ts`` when absent), fsync'd."""
-    out: Record = dispatch("lane_journal.append", {"journal": _path(path), "entry": dict(entry)})
+    out: _Record = dispatch("lane_journal.append", {"journal": _path(path), "entry": dict(entry)})
     return out
 
 
-def next_seq(path: Optional[PathLike]) -> int:
+def next_seq(path: Optional[_PathLike]) -> int:
     """The seq the next append stamps, without reading the whole history."""
     out: int = dispatch("lane_journal.next_seq_of_file", {"journal": _path(path)})
     return out
 
 
-def live(path: Optional[PathLike]) -> list[Record]:
+def live(path: Optional[_PathLike]) -> list[_Record]:
     """The live leases of the journal file (``replay(read_all(path))``)."""
-    out: list[Record] = dispatch("lane_journal.live_of_file", {"journal": _path(path)})
+    out: list[_Record] = dispatch("lane_journal.live_of_file", {"journal": _path(path)})
     return out
 
 
-def replay(entries: Iterable[Record]) -> list[Record]:
-    out: list[Record] = dispatch("lane_journal.replay", {"entries": list(entries)})
+def replay(entries: Iterable[_Record]) -> list[_Record]:
+    out: list[_Record] = dispatch("lane_journal.replay", {"entries": list(entries)})
     return out
 
 
-def compact(entries: Iterable[Record]) -> list[Record]:
-    out: list[Record] = dispatch("lane_journal.compact", {"entries": list(entries)})
+def compact(entries: Iterable[_Record]) -> list[_Record]:
+    out: list[_Record] = dispatch("lane_journal.compact", {"entries": list(entries)})
     return out
 
 
-def next_seq_of(entries: Iterable[Record]) -> int:
+def next_seq_of(entries: Iterable[_Record]) -> int:
     out: int = dispatch("lane_journal.next_seq", {"entries": list(entries)})
     return out
 
@@ -94,34 +94,35 @@ def _args(**kw: Any) -> dict[str, Any]:
     return {k: v for k, v in kw.items() if v is not None}
 
 
-def acquire_entry(lease: Record, *, reason: str = "", prev_holder: Any = None, env_digest: str = "",
-                  children: Any = None, run_id: Any = None) -> Record:
-    out: Record = dispatch("lane_journal.acquire_entry", _args(lease=lease, reason=reason, prev_holder=prev_holder,
-                                                        env_digest=env_digest, children=children, run_id=run_id))
+def acquire_entry(lease: _Record, *, reason: str = "", prev_holder: Any = None, env_digest: str = "",
+                  children: Any = None, run_id: Any = None) -> _Record:
+    out: _Record = dispatch("lane_journal.acquire_entry", _args(lease=lease, reason=reason, prev_holder=prev_holder,
+                                                               env_digest=env_digest, children=children,
+                                                               run_id=run_id))
     return out
 
 
-def release_entry(lease: Record, *, reason: str = "explicit") -> Record:
-    out: Record = dispatch("lane_journal.release_entry", _args(lease=lease, reason=reason))
+def release_entry(lease: _Record, *, reason: str = "explicit") -> _Record:
+    out: _Record = dispatch("lane_journal.release_entry", _args(lease=lease, reason=reason))
     return out
 
 
-def heartbeat_entry(lease: Record, *, heartbeat_at: str = "") -> Record:
-    out: Record = dispatch("lane_journal.heartbeat_entry", _args(lease=lease, heartbeat_at=heartbeat_at))
+def heartbeat_entry(lease: _Record, *, heartbeat_at: str = "") -> _Record:
+    out: _Record = dispatch("lane_journal.heartbeat_entry", _args(lease=lease, heartbeat_at=heartbeat_at))
     return out
 
 
-def scavenge_entry(lease: Record, *, reason: str = "scavenged", prev_holder: Any = None) -> Record:
-    out: Record = dispatch("lane_journal.scavenge_entry", _args(lease=lease, reason=reason, prev_holder=prev_holder))
+def scavenge_entry(lease: _Record, *, reason: str = "scavenged", prev_holder: Any = None) -> _Record:
+    out: _Record = dispatch("lane_journal.scavenge_entry", _args(lease=lease, reason=reason, prev_holder=prev_holder))
     return out
 
 
-def checkpoint_entry(leases: list[Record], *, seq_watermark: int) -> Record:
-    out: Record = dispatch("lane_journal.checkpoint_entry", {"leases": list(leases), "seq_watermark": int(seq_watermark)})
+def checkpoint_entry(leases: list[_Record], *, seq_watermark: int) -> _Record:
+    out: _Record = dispatch("lane_journal.checkpoint_entry", {"leases": list(leases), "seq_watermark": int(seq_watermark)})
     return out
 
 
-def encode_line(entry: Record) -> str:
+def encode_line(entry: _Record) -> str:
     """The reference's bytes for one record (``json.dumps(sort_keys=True,
     ensure_ascii=False)`` plus a newline)."""
     out: str = dispatch("lane_journal.encode_line", {"entry": entry})

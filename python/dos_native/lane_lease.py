@@ -24,11 +24,12 @@ if TYPE_CHECKING:
 
 def _journal(config: Any) -> str:
     paths = getattr(config, "paths", None)
+    to_dict = getattr(config, "to_dict", None) if paths is None else None
     where: Any
     if paths is not None:
         where = paths.lane_journal
-    elif getattr(config, "to_dict", None) is not None:
-        where = config.to_dict()["paths"]["lane_journal"]
+    elif to_dict is not None:
+        where = to_dict()["paths"]["lane_journal"]
     else:
         where = config
     journal: str = os.fspath(where)
@@ -85,13 +86,13 @@ def scavenge(config: Any, *, lane: str, loop_ts: str = "", owner: str = "scaveng
     """Evict the newest live lease on ``lane`` with a SCAVENGE record (what a
     supervisor appends for a lease whose holder is gone), under the mutex."""
     out: bool = dispatch("lane_lease.scavenge", {"journal": _journal(config), "lane": lane, "loop_ts": loop_ts,
-                                            "owner": owner, "reason": reason})
+                                                 "owner": owner, "reason": reason})
     return out
 
 
 def heartbeat(config: Any, *, lane: str, owner: str, loop_ts: str = "", coalesce_within_s: float = 0.0) -> bool:
     out: bool = dispatch("lane_lease.heartbeat", {"journal": _journal(config), "lane": lane, "owner": owner,
-                                             "loop_ts": loop_ts, "coalesce_within_s": float(coalesce_within_s)})
+                                                  "loop_ts": loop_ts, "coalesce_within_s": float(coalesce_within_s)})
     return out
 
 

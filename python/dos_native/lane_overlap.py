@@ -8,10 +8,9 @@ Empty trees are the caller's business (see ``dos_native.admission``).
 """
 from __future__ import annotations
 
-from typing import Any
-
 import enum
 from dataclasses import dataclass
+from typing import Any
 
 from ._native import dispatch as _dispatch
 
@@ -62,6 +61,5 @@ def _decision(d: dict[str, Any], cls: type[OverlapDecision] = OverlapDecision,
 def overlap_verdict(requested_tree: list[str], lease_tree: list[str], *,
                     ratio_max: float = OVERLAP_RATIO_MAX) -> OverlapDecision:
     """Judge two known trees (in libdos)."""
-    out: OverlapDecision = _decision(_dispatch("lane_overlap.overlap_verdict", {
-                        "requested_tree": list(requested_tree), "lease_tree": list(lease_tree), "ratio_max": ratio_max}))
-    return out
+    return _decision(_dispatch("lane_overlap.overlap_verdict", {
+        "requested_tree": list(requested_tree), "lease_tree": list(lease_tree), "ratio_max": ratio_max}))

@@ -34,6 +34,6 @@ def region_conflict(requested_tree: list[str], requested_mode: LockMode, lease_t
                     lease_mode: LockMode) -> bool:
     """Whether a lane may NOT run beside a lease under these modes."""
     out: bool = _dispatch("lock_modes.region_conflict", {
-             "requested_tree": list(requested_tree), "requested_mode": requested_mode,
-             "lease_tree": list(lease_tree), "lease_mode": lease_mode})
+        "requested_tree": list(requested_tree), "requested_mode": requested_mode,
+        "lease_tree": list(lease_tree), "lease_mode": lease_mode})
     return out
