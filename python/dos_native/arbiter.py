@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from . import _native
 from .admission import AdmissionRequest, AdmissionVerdict, DisjointnessPredicate, built_in_predicates
@@ -48,7 +49,7 @@ class _GenericConfig:
         exclusive = ("global",)
         autopick = ("main",)
         trees = {"main": ("**/*",), "global": ("**/*",)}
-        aliases: dict = {}
+        aliases: dict[str, Any] = {}
 
     lanes = _Lanes()
     overlap_ratio_max = 1 / 3
@@ -62,7 +63,7 @@ class _GenericConfig:
 _DEFAULT = None
 
 
-def _active_config(config=None):
+def _active_config(config: Any = None) -> Any:
     """``config``, or the process-active one."""
     if config is not None:
         return config
@@ -76,7 +77,7 @@ def _active_config(config=None):
     return active()
 
 
-def _verdict_types() -> tuple:
+def _verdict_types() -> tuple[Any, ...]:
     try:
         from dos.admission import AdmissionVerdict as RefVerdict
     except Exception:
