@@ -170,11 +170,7 @@ demo: lib dev-pc python $(CBUILD)/demo
 	@bash examples/demo.sh
 
 # ---------------------------------------------------------------- tests
-<<<<<<< HEAD
-test: bindings-check lint test-rust test-c test-python test-go test-install test-wheel test-reference
-=======
-test: bindings-check test-rust test-c test-python typecheck test-go test-install test-wheel test-reference
->>>>>>> i9-gates
+test: bindings-check lint test-rust test-c test-python typecheck test-go test-install test-wheel test-reference
 	@echo "make test: all suites passed"
 
 test-rust:

@@ -357,19 +357,14 @@ def _env(gather_env: Any) -> Any:
     return gather_env_print()
 
 
-<<<<<<< HEAD
-def _reference_warnings(cfg: Config) -> list:
+def _reference_warnings(cfg: Config) -> list[dict[str, Any]]:
     """The warnings the reference's loader gives: not those about libdos's
     own ``[lease_store]`` table, which the reference ignores."""
     return [w for w in cfg.warnings if w["table"] != "lease_store"]
 
 
-def _accelerated_loader(kind: str):
-    def factory(ref, original):
-=======
 def _accelerated_loader(kind: str) -> Factory:
     def factory(ref: ModuleType, original: AnyFn) -> AnyFn:
->>>>>>> i9-gates
         import functools
 
         @functools.wraps(original)
