@@ -451,34 +451,69 @@ struct Cached {
 /// taxonomy's dicts and lists change in place; see `crate::snapshot`).
 static CONFIGS: Mutex<Vec<Arc<Cached>>> = Mutex::new(Vec::new());
 
-/// Every value `prepare` reads from a config object, in its order.
+/// Every value `prepare` reads from a config object.
 fn trace_config(obj: &Bound<'_, PyAny>, t: &mut Tracer<'_>) {
     let py = obj.py();
-    t.member(&obj.get_type().into_any());
-    let Ok(lanes) = obj.getattr(intern!(py, "lanes")) else { return t.spoil() };
+    let [lanes, ratio, _] =
+        t.attrs(obj, [intern!(py, "lanes"), intern!(py, "overlap_ratio_max"), intern!(py, "overlap_policy_name")]);
+    // `float(x)` of anything but a built-in may answer differently from
+    // call to call: such a config is read every time.
+    if ratio.is_some_and(|r| !crate::snapshot::is_plain(&r)) {
+        return t.spoil();
+    }
+    // dos-kernel's own `SubstrateConfig.kernel_runtime_files` is a property
+    // answering `self.workspace.kernel_runtime_files` (or None): what it
+    // reads is noted instead of running it on every check.
+    let files = if t.choose(py, || reference_files_property(obj)) {
+        let [ws] = t.attrs(obj, [intern!(py, "workspace")]);
+        match ws {
+            Some(w) if !w.is_none() => {
+                t.member(&w);
+                let [f] = t.attrs(&w, [intern!(py, "kernel_runtime_files")]);
+                f
+            }
+            _ => None,
+        }
+    } else {
+        let [f] = t.attrs(obj, [intern!(py, "kernel_runtime_files")]);
+        f
+    };
+    if files.is_some_and(|f| !crate::snapshot::is_plain(&f)) {
+        return t.spoil();
+    }
+    let Some(lanes) = lanes else { return t.spoil() };
     t.member(&lanes);
-    for name in [
-        intern!(py, "concurrent"),
-        intern!(py, "exclusive"),
-        intern!(py, "autopick"),
-        intern!(py, "trees"),
-        intern!(py, "aliases"),
-    ] {
-        match lanes.getattr(name) {
-            Ok(v) => t.value(&v),
-            Err(_) => return t.spoil(),
+    t.attrs(
+        &lanes,
+        [intern!(py, "concurrent"), intern!(py, "exclusive"), intern!(py, "autopick"), intern!(py, "trees"), intern!(py, "aliases")],
+    );
+}
+
+/// Whether `obj`'s class answers `kernel_runtime_files` with dos-kernel's
+/// own property (`self.workspace.kernel_runtime_files if self.workspace
+/// else None`), and reading it that way gives the property's answer now.
+fn reference_files_property(obj: &Bound<'_, PyAny>) -> bool {
+    let py = obj.py();
+    let known = (|| -> PyResult<bool> {
+        let attr = obj.get_type().getattr(intern!(py, "__dict__"))?.get_item("kernel_runtime_files")?;
+        if !attr.get_type().is(py.get_type::<pyo3::types::PyAny>().py().import("builtins")?.getattr("property")?) {
+            return Ok(false);
         }
-    }
-    for name in [intern!(py, "overlap_ratio_max"), intern!(py, "overlap_policy_name"), intern!(py, "kernel_runtime_files")] {
-        match obj.getattr(name) {
-            // `float(x)` of anything but a built-in may answer differently
-            // from call to call: such a config is read every time.
-            Ok(v) if !crate::snapshot::is_plain(&v) => return t.spoil(),
-            Ok(v) => t.value(&v),
-            Err(e) if e.is_instance_of::<pyo3::exceptions::PyAttributeError>(py) => t.value(&py.None().into_bound(py)),
-            Err(_) => return t.spoil(),
+        let fget = attr.getattr("fget")?;
+        let module: String = fget.getattr("__module__")?.extract()?;
+        let name: String = fget.getattr("__qualname__")?.extract()?;
+        if module != "dos.config" || name != "SubstrateConfig.kernel_runtime_files" {
+            return Ok(false);
         }
-    }
+        let ws = obj.getattr(intern!(py, "workspace"))?;
+        let direct = obj.getattr(intern!(py, "kernel_runtime_files"))?;
+        Ok(if ws.is_none() {
+            direct.is_none()
+        } else {
+            ws.getattr(intern!(py, "kernel_runtime_files"))?.is(&direct)
+        })
+    })();
+    matches!(known, Ok(true))
 }
 
 fn prepare(obj: &Bound<'_, PyAny>) -> Result<Prepared, Fail> {
