@@ -14,9 +14,8 @@ there.
 or None (the reference's process-active config when ``dos`` is installed,
 else the generic lanes with the runtime files probed under
 ``$DISPATCH_WORKSPACE`` or the working directory). A config object is read
-once and remembered by identity (a reference is kept, so the identity cannot
-be reused); build a new config rather than mutating a used one's taxonomy in
-place.
+once and that reading reused only while the object still holds the same
+values (a taxonomy changed in place, ``trees`` say, is read again).
 """
 from __future__ import annotations
 
