@@ -3,6 +3,17 @@ import enum
 from dataclasses import dataclass
 from typing import Any, Optional
 
+__all__ = [
+    "TerminalState",
+    "TerminalClass",
+    "ReturnState",
+    "CoveragePolicy",
+    "Coverage",
+    "CoverageVerdict",
+    "DEFAULT_COVERAGE_POLICY",
+    "classify_coverage",
+]
+
 class TerminalState(str, enum.Enum):
     HEALTHY = "HEALTHY"
     SYNTHETIC = "SYNTHETIC"

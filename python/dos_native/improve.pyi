@@ -3,6 +3,18 @@ import enum
 from dataclasses import dataclass
 from typing import Any, Optional
 
+__all__ = [
+    "CandidateEvidence",
+    "ImprovePolicy",
+    "Candidate",
+    "RevertCause",
+    "Escalation",
+    "CandidateEvidenceEcho",
+    "CandidateVerdict",
+    "DEFAULT_POLICY",
+    "classify",
+]
+
 @dataclass(frozen=True)
 class CandidateEvidence:
     suite_passed: bool
