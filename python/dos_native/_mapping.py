@@ -190,6 +190,38 @@ ROUTES = [
     Route("dos.precursor_gate", "grammar_from_table", "precursor_gate.grammar_from_table"),
 ]
 
+# ---------------------------------------------------------------- issue 10, output shape (part C: commit_audit, judges)
+
+def path_text(root: Any, mod: Any) -> str:
+    """A repository root as the reference passes it to git (``str(root)``):
+    a ``str`` or a plain ``pathlib`` path; anything else declines."""
+    import pathlib
+
+    if type(root) is str:
+        return root
+    if type(root) in (pathlib.PosixPath, pathlib.WindowsPath, pathlib.PurePosixPath, pathlib.PureWindowsPath):
+        return str(root)
+    raise Decline
+
+
+# The git readers answer IO for git output that is not UTF-8 text: the
+# reference then runs and raises as it does (UnicodeDecodeError).
+_GIT = ("BAD_ARGS", "IO")
+
+SHAPE_C = [
+    Route("dos.commit_audit", "classify_claim", "commit_audit.classify_claim"),
+    Route("dos.commit_audit", "classify", "commit_audit.classify"),
+    Route("dos.commit_audit", "sweep_summary", "commit_audit.sweep_summary"),
+    Route("dos.commit_audit", "read_commit", "commit_audit.read_commit", {"root": ("root", path_text)},
+          fallback=_GIT),
+    Route("dos.commit_audit", "audit_commit", "commit_audit.audit_commit", {"root": ("root", path_text)},
+          fallback=_GIT),
+    Route("dos.commit_audit", "audit_range", "commit_audit.audit_range", {"root": ("root", path_text)},
+          fallback=_GIT),
+]
+
+ROUTES += SHAPE_C
+
 # Declared but not swapped by accelerate(): through the generic route these
 # leaves are slower than the reference itself (docs/benchmarks.md, "witness
 # chain"), and accelerate() must never slow a program down. They stay

@@ -42,6 +42,8 @@ pub mod arg_provenance;
 pub mod intervention;
 pub mod enforce;
 pub mod precursor_gate;
+// issue 10, output shape (part C: commit_audit, judges)
+pub mod commit_audit;
 
 /// Every envelope operation of the pure layer, grouped by module (`dos-ops`
 /// adds the I/O layer's and assembles the registry).
@@ -92,4 +94,6 @@ pub static ROUTED: &[&crate::route::Module] = &[
     &intervention::MODULE,
     &enforce::MODULE,
     &precursor_gate::MODULE,
+    // issue 10, output shape (part C: commit_audit, judges)
+    &commit_audit::MODULE,
 ];
