@@ -204,6 +204,24 @@ def path_text(root: Any, mod: Any) -> str:
     raise Decline
 
 
+def builtin_judge(judge: Any, mod: Any) -> str:
+    """The name of a built-in judge (only ``abstain``, an untouched
+    ``AbstainJudge``); any other judge is a plugin: Decline."""
+    cls = getattr(mod, "AbstainJudge", None)
+    if cls is None or type(judge) is not cls or vars(judge) or cls.name != "abstain":
+        raise Decline
+    if getattr(vars(cls).get("rule"), "__module__", None) != cls.__module__:
+        raise Decline
+    return "abstain"
+
+
+def judge_verdict(v: Any, mod: Any) -> Any:
+    """The op's verdict as the reference's ``JudgeVerdict`` (its stance is
+    stored in the private field ``_stance``; ``to_dict()`` calls it ``stance``)."""
+    return mod.JudgeVerdict(_stance=mod.Stance(v["stance"]), why=v["why"], evidence=tuple(v["evidence"]),
+                            cost=v["cost"])
+
+
 # The git readers answer IO for git output that is not UTF-8 text: the
 # reference then runs and raises as it does (UnicodeDecodeError).
 _GIT = ("BAD_ARGS", "IO")
@@ -218,6 +236,8 @@ SHAPE_C = [
           fallback=_GIT),
     Route("dos.commit_audit", "audit_range", "commit_audit.audit_range", {"root": ("root", path_text)},
           fallback=_GIT),
+    Route("dos.judges", "run_judge", "judges.run_judge",
+          {"judge": ("judge", builtin_judge), "config": ("config", ignored)}, result=judge_verdict),
 ]
 
 ROUTES += SHAPE_C

@@ -16,11 +16,12 @@ import sys
 import pytest
 
 import dos_native
-from dos_native import commit_audit
+from dos_native import commit_audit, judges
 
 ca_ref = pytest.importorskip("dos.commit_audit")
+jd_ref = pytest.importorskip("dos.judges")
 
-MODULES = {"commit_audit": commit_audit}
+MODULES = {"commit_audit": commit_audit, "judges": judges}
 GIT_READERS = {"commit_audit.read_commit", "commit_audit.audit_commit", "commit_audit.audit_range"}
 
 
@@ -64,6 +65,7 @@ def test_every_op_is_typed_and_every_pure_op_has_a_corpus(golden_dir):
     types = {t["name"]: t for t in cat["types"]}
     assert types["CommitVerdict"]["class"] == "Verdict" and types["CommitWitness"]["class"] == "Witness"
     assert "class" not in types["ClaimVerdict"]
+    assert types["JudgeClaim"]["class"] == "Claim" and types["JudgeStance"]["class"] == "Stance"
 
 
 @pytest.mark.parametrize("module", sorted(MODULES))
@@ -113,6 +115,7 @@ def swapped():
 
 SWAPS = {
     ca_ref: ["classify_claim", "classify", "sweep_summary", "read_commit", "audit_commit", "audit_range"],
+    jd_ref: ["run_judge"],
 }
 
 
@@ -151,6 +154,12 @@ def _ref_args(op, args):
     """The golden args as the reference's own values (None: not buildable)."""
     g = _gen("commit_audit")
     try:
+        if op == "judges.run_judge":
+            gj = _gen("judges")
+            if args.get("judge") != "abstain":
+                return None
+            return {"judge": jd_ref.AbstainJudge(), "claim": gj.typed(jd_ref.Claim, args["claim"], gj.CLAIM),
+                    "config": args.get("config")}
         if op == "commit_audit.classify_claim":
             return {"subject": g._str(args["subject"])}
         if op == "commit_audit.classify":
@@ -175,15 +184,16 @@ def _outcome(f, kw):
 
 def test_accelerated_functions_agree_with_the_reference(golden_dir, swapped):
     checked = 0
-    for op in ("commit_audit.classify_claim", "commit_audit.classify", "commit_audit.sweep_summary"):
-        fn = getattr(ca_ref, op.split(".", 1)[1])
+    for op in ("commit_audit.classify_claim", "commit_audit.classify", "commit_audit.sweep_summary",
+               "judges.run_judge"):
+        fn = getattr(ca_ref if op.startswith("commit_audit.") else jd_ref, op.split(".", 1)[1])
         for place, rec in _records(golden_dir, op):
             kw = _ref_args(op, json.loads(rec["request"])["args"])
             if kw is None:
                 continue
             assert _outcome(fn, kw) == _outcome(fn.__wrapped__, kw), place
             checked += 1
-    assert checked > 1000
+    assert checked > 1200
 
 
 def test_accelerated_results_are_the_reference_types(swapped):
@@ -326,3 +336,48 @@ def test_git_output_that_is_not_utf8_raises_as_the_reference(tmp_path, swapped):
     g("config", "i18n.logOutputEncoding", "ISO-8859-1")  # the subject now prints as Latin-1 bytes
     fast, ref_answer = _both("audit_commit", "HEAD", root=tmp_path)
     assert fast == ref_answer and fast[0] == "raised"
+
+
+# ------------------------------------------------------------------ judges
+
+def test_run_judge_serves_only_the_built_in_judge(swapped):
+    c = jd_ref.Claim("phase A shipped", evidence=("commit abc",))
+    v = jd_ref.run_judge(jd_ref.AbstainJudge(), c, object())
+    assert type(v) is jd_ref.JudgeVerdict and v.stance is jd_ref.Stance.ABSTAIN and v.abstained
+    assert v.evidence == () and v.cost == 0.0 and set(v.to_dict()) == {"stance", "why", "evidence", "cost"}
+    assert "human" in v.why  # served natively (our wording)
+    assert jd_ref.run_judge(jd_ref.resolve_judge("abstain"), c, None).stance is jd_ref.Stance.ABSTAIN
+
+    class Good:
+        name = "good"
+
+        def rule(self, claim, config):
+            return jd_ref.JudgeVerdict.agree("backed", cost=2.5)
+
+    class Boom:
+        name = "boom"
+
+        def rule(self, claim, config):
+            raise RuntimeError("kaboom")
+
+    # plugin judges: the reference runs them (a raise abstains, a verdict passes through)
+    assert jd_ref.run_judge(Good(), c, None) == jd_ref.JudgeVerdict.agree("backed", cost=2.5)
+    b = jd_ref.run_judge(Boom(), c, None)
+    assert b.abstained and "kaboom" in b.why and "'boom'" in b.why
+    # a built-in judge changed by its host is the host's judge
+    renamed = jd_ref.AbstainJudge()
+    renamed.name = "mine"
+    assert jd_ref.run_judge(renamed, c, None).abstained
+
+
+def test_settle_judge_agrees_with_run_judge_on_foreign_judges():
+    gj = _gen("judges")
+    for name, outcome in [("boom", {"raised": "RuntimeError('kaboom')"}), ("liar", {"returned_type": "bool"}),
+                          ("none", {}), ("good", {"verdict": {"stance": "DISAGREE", "why": "no", "cost": 1.5}})]:
+        want = jd_ref.run_judge(gj._Standin(name, outcome), jd_ref.Claim("x"), None)
+        got = judges.settle_judge(name, judges.JudgeOutcome(**{
+            k: (judges.JudgeVerdict(stance=judges.JudgeStance(v["stance"]), why=v["why"], cost=v["cost"])
+                if k == "verdict" else v) for k, v in outcome.items()}))
+        assert got.stance.value == want.stance.value and got.cost == want.cost, name
+        if want.stance is jd_ref.Stance.ABSTAIN:
+            assert repr(name) in got.why

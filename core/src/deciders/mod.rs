@@ -44,6 +44,7 @@ pub mod enforce;
 pub mod precursor_gate;
 // issue 10, output shape (part C: commit_audit, judges)
 pub mod commit_audit;
+pub mod judges;
 
 /// Every envelope operation of the pure layer, grouped by module (`dos-ops`
 /// adds the I/O layer's and assembles the registry).
@@ -96,4 +97,5 @@ pub static ROUTED: &[&crate::route::Module] = &[
     &precursor_gate::MODULE,
     // issue 10, output shape (part C: commit_audit, judges)
     &commit_audit::MODULE,
+    &judges::MODULE,
 ];
