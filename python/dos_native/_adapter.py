@@ -283,7 +283,7 @@ class _Binder:
         d = self.types.get(t) if isinstance(t, str) else None
         if d is None:
             return _same
-        c = self.cls(t)
+        c: Callable[..., Any] = self.cls(t)
         if d["kind"] == "enum":
             return c
         spec = [(n, self.decoder(ft)) for n, ft in self.record(t)]
@@ -359,7 +359,7 @@ def binder(mod: Any) -> _Binder:
     return b
 
 
-def bind(route: Route, mod: Any, original: Callable) -> Callable:
+def bind(route: Route, mod: Any, original: Callable[..., Any]) -> Callable[..., Any]:
     """The swapped function for ``route`` (``original`` when the mapping
     does not fit the reference's signature or the op's schema)."""
     op = next((o for o in _catalog()["ops"] if o["op"] == route.op), None)
@@ -425,12 +425,12 @@ def ms_from_datetime(now: Any, mod: Any) -> int:
     return (now.replace(tzinfo=None) - _EPOCH) // _MS
 
 
-def register(routes: list) -> None:
+def register(routes: list[Any]) -> None:
     """Register these mapped functions with accelerate()."""
     from . import _accelerate
 
     for r in routes:
-        def factory(mod: Any, original: Callable, r: Route = r) -> Callable:
+        def factory(mod: Any, original: Callable[..., Any], r: Route = r) -> Callable[..., Any]:
             return bind(r, mod, original)
 
         _accelerate.register(r.module, r.function, factory)

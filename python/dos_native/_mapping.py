@@ -95,7 +95,8 @@ def receipt_fields(receipt: Any, mod: Any) -> dict[str, Any]:
         raise Decline
     if r.accountability_tier is not None and type(r.accountability_tier) is not mod.Accountability:
         raise Decline
-    return r.to_dict()
+    out: dict[str, Any] = r.to_dict()
+    return out
 
 
 def key_hex(key: Any, mod: Any) -> str:
@@ -167,6 +168,65 @@ def reference_rung(verdict: Any, mod: Any) -> Any:
             decision.rung.rank, decision.rung.dispatches, decision.rung.returns_synthetic):
         return decision
     return dataclasses.replace(decision, rung=rung)
+
+
+# ---------------------------------------------------------------- issue 10, output shape part B (coverage, improve)
+
+def coverage_returns(returns: Any, mod: Any) -> list[dict[str, Any]]:
+    """``classify_coverage`` returns as ``ReturnState`` records: a bare
+    ``TerminalState`` as ``{state}``, the reference's ``ReturnState`` as
+    ``{state}`` (its agent id is not read), a ``ResultStateVerdict`` as
+    ``{state, cls}``; each of exactly the reference's classes, holding
+    exactly its enum members. Anything else is the reference's to answer
+    (it raises TypeError, or counts an odd state its own way)."""
+    if type(returns) not in (list, tuple):
+        raise Decline
+    state_t, cls_t = mod.TerminalState, mod.TerminalClass
+    slot_t, verdict_t = mod.ReturnState, mod.ResultStateVerdict
+    out: list[dict[str, Any]] = []
+    for r in returns:
+        t = type(r)
+        if t is state_t:
+            out.append({"state": r.value})
+        elif t is slot_t and type(r.state) is state_t:
+            out.append({"state": r.state.value})
+        elif t is verdict_t and type(r.state) is state_t and type(r.cls) is cls_t:
+            out.append({"state": r.state.value, "cls": r.cls.value})
+        else:
+            raise Decline
+    return out
+
+
+def coverage_verdict(v: Any, mod: Any) -> Any:
+    """The reference's ``CoverageVerdict`` from the op's verdict (its
+    ``to_dict()`` shape; the derived fields are the class's properties)."""
+    return mod.CoverageVerdict(
+        state=mod.Coverage(v["state"]), declared=v["declared"], healthy=v["healthy"], dead=v["dead"],
+        unreadable=v["unreadable"], reason=v["reason"],
+        dead_classes=tuple((c, n) for c, n in v["dead_classes"]), quorum_met=v["quorum_met"])
+
+
+def improve_verdict(v: Any, mod: Any) -> Any:
+    """The reference's ``CandidateVerdict`` from the op's verdict: its
+    evidence rebuilt from the echo (without the derived ``delta`` and
+    ``improved``), its escalation ``dos.breaker``'s member."""
+    e = v["evidence"]
+    evidence = mod.CandidateEvidence(
+        suite_passed=e["suite_passed"], truth_clean=e["truth_clean"], work=e["work"],
+        baseline_work=e["baseline_work"], tokens=e["tokens"], consecutive_reverts=e["consecutive_reverts"],
+        narrated=e["narrated"])
+    cause = v["revert_cause"]
+    return mod.CandidateVerdict(
+        verdict=mod.Candidate(v["verdict"]), next_consecutive_reverts=v["next_consecutive_reverts"],
+        reason=v["reason"], evidence=evidence, revert_cause=None if cause is None else mod.RevertCause(cause),
+        escalation=mod.breaker.Escalation(v["escalation"]))
+
+
+OUTPUT_SHAPE_B = [
+    Route("dos.coverage", "classify_coverage", "coverage.classify_coverage",
+          {"returns": ("returns", coverage_returns)}, result=coverage_verdict),
+    Route("dos.improve", "classify", "improve.classify", result=improve_verdict),
+]
 
 
 ROUTES = [
@@ -255,4 +315,7 @@ ROUTES += SHAPE_C
 SLOWER = [
     *WITNESS_CHAIN,
     *SHAPE_C_SLOWER,
+    # issue 10, output shape part B (coverage, improve): slower accelerated
+    # than the reference (docs/benchmarks.md, "output shape, part B")
+    *OUTPUT_SHAPE_B,
 ]

@@ -265,11 +265,11 @@ def sweep_summary(verdicts: list[ClaimVerdict]) -> dict[str, Any]:
 
     Op ``commit_audit.sweep_summary`` (pure).
     """
-    _v = _dispatch(
+    _v: dict[str, Any] = _dispatch(
         "commit_audit.sweep_summary",
         {"verdicts": verdicts},
     )
-    return _v  # type: ignore[no-any-return]
+    return _v
 
 
 def commit_from_git(rev_parse: GitOutput, log: GitOutput, numstat: GitOutput) -> Optional[tuple[CommitClaim, DiffFacts]]:

@@ -3,6 +3,25 @@ import enum
 from dataclasses import dataclass
 from typing import Any, Optional
 
+__all__ = [
+    "ClaimKind",
+    "CommitClaim",
+    "DiffFacts",
+    "ClaimPolicy",
+    "CommitVerdict",
+    "CommitWitness",
+    "ClaimVerdict",
+    "GitOutput",
+    "DEFAULT_POLICY",
+    "classify_claim",
+    "classify",
+    "sweep_summary",
+    "commit_from_git",
+    "read_commit",
+    "audit_commit",
+    "audit_range",
+]
+
 class ClaimKind(str, enum.Enum):
     code_effect = "code_effect"
     test = "test"

@@ -3,6 +3,17 @@ import enum
 from dataclasses import dataclass
 from typing import Any, Optional
 
+__all__ = [
+    "JudgeClaim",
+    "JudgeStance",
+    "JudgeVerdict",
+    "JudgeOutcome",
+    "BUILT_IN_JUDGES",
+    "JUDGE_ENTRY_POINT_GROUP",
+    "run_judge",
+    "settle_judge",
+]
+
 @dataclass(frozen=True)
 class JudgeClaim:
     claim_text: str

@@ -45,6 +45,9 @@ pub mod precursor_gate;
 // issue 10, output shape (part C: commit_audit, judges)
 pub mod commit_audit;
 pub mod judges;
+// issue 10, output shape part B (coverage, improve)
+pub mod coverage;
+pub mod improve;
 
 /// Every envelope operation of the pure layer, grouped by module (`dos-ops`
 /// adds the I/O layer's and assembles the registry).
@@ -98,4 +101,7 @@ pub static ROUTED: &[&crate::route::Module] = &[
     // issue 10, output shape (part C: commit_audit, judges)
     &commit_audit::MODULE,
     &judges::MODULE,
+    // issue 10, output shape part B (coverage, improve)
+    &coverage::MODULE,
+    &improve::MODULE,
 ];
