@@ -379,6 +379,81 @@ def provenance_cases():
     yield "precursor_gate.precursor_intervention", precursor_iv, "classifier"
 
 
+def shape_c_cases():
+    """Issue 10, output shape part C: commit_audit (the pure verdicts, and the
+    git readers over a throwaway repository) and judges.run_judge with the
+    built-in abstain judge. Each side builds the inputs from its own classes."""
+    import subprocess
+    import tempfile
+
+    files = ("src/parser.py", "README.md", "tests/test_parser.py", ".github/workflows/ci.yml", "docs/a.md",
+             "assets/logo.png")
+
+    def claim_kind(m):
+        x = m("commit_audit")
+        return lambda: x.classify_claim("fix(parser): correct the off-by-one in the tokenizer")
+
+    yield "commit_audit.classify_claim", claim_kind, "classifier"
+
+    def classify(m):
+        x = m("commit_audit")
+        c, d = x.CommitClaim("abc1234", "docs: clarify the parser setup"), x.DiffFacts(files, False, 12, 3)
+        return lambda: x.classify(c, d)
+
+    yield "commit_audit.classify (6 files)", classify, "classifier"
+
+    def unwitnessed(m):
+        x = m("commit_audit")
+        c, d = x.CommitClaim("abc1234", "fix: resolve the auth race"), x.DiffFacts(files[1:2] + files[4:], False)
+        return lambda: x.classify(c, d)
+
+    yield "commit_audit.classify (unwitnessed, 3 files)", unwitnessed, "classifier"
+
+    def sweep(m):
+        x = m("commit_audit")
+        subjects = ["fix: a", "wip", "docs: b", "add tests", "implement c"]
+        vs = [x.classify(x.CommitClaim(f"s{i}", subjects[i % 5]), x.DiffFacts(files[i % 6:], False)) for i in range(100)]
+        return lambda: x.sweep_summary(vs)
+
+    yield "commit_audit.sweep_summary (100 verdicts)", sweep, "classifier"
+
+    root = tempfile.mkdtemp(prefix="dos-bench-ca-")
+    env = dict(os.environ, GIT_AUTHOR_NAME="b", GIT_AUTHOR_EMAIL="b@b", GIT_COMMITTER_NAME="b",
+               GIT_COMMITTER_EMAIL="b@b", GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1")
+    try:
+        g = lambda *a: subprocess.run(["git", "-C", root, *a], capture_output=True, env=env, check=True)  # noqa: E731
+        g("init", "-q")
+        for i in range(10):
+            os.makedirs(os.path.join(root, "src"), exist_ok=True)
+            with open(os.path.join(root, "src", f"m{i}.py"), "w") as f:
+                f.write(f"x = {i}\n")
+            g("add", "-A")
+            g("commit", "-q", "-m", f"fix: module {i}")
+    except (OSError, subprocess.SubprocessError):
+        return
+
+    def audit_commit(m):
+        x = m("commit_audit")
+        return lambda: x.audit_commit("HEAD", root=root)
+
+    yield "commit_audit.audit_commit (git)", audit_commit, "io"
+
+    def audit_range(m):
+        x = m("commit_audit")
+        return lambda: x.audit_range("HEAD~5..HEAD", root=root)
+
+    yield "commit_audit.audit_range (git, 5 commits)", audit_range, "io"
+
+    def run_judge(m):
+        j = m("judges")
+        if hasattr(j, "AbstainJudge"):
+            judge, c = j.AbstainJudge(), j.Claim("phase AUTH2 shipped", "trust me", ("git: no commit",), "RID-1")
+        else:
+            judge, c = "abstain", j.JudgeClaim("phase AUTH2 shipped", "trust me", ("git: no commit",), "RID-1")
+        return lambda: j.run_judge(judge, c, None)
+
+    yield "judges.run_judge (built-in abstain)", run_judge, "classifier"
+
 def shape_b_cases():
     """Issue 10, output shape part B: a 7-worker fan-out folded against 8
     declared (healthy, deaths with and without a class, an unreadable slot,
@@ -452,10 +527,13 @@ def main():
     from dos_native._mapping import OUTPUT_SHAPE_B
 
     _adapter.register(OUTPUT_SHAPE_B)  # measured swapped, whether or not accelerate() swaps them by default
-    for name, make, kind in list(cases()) + list(provenance_cases()) + list(shape_b_cases()):
+    for name, make, kind in (list(cases()) + list(provenance_cases()) + list(shape_b_cases())
+                             + list(shape_c_cases())):
         if opts.only not in name:
             continue
         n = max(number // 20, 50) if "fold" in name or "64" in name or "live" in name else number
+        if "(git" in name:
+            n = max(number // 1000, 5)
         if "KB" in name:
             n = max(number // 500, 10)
         dos_native.restore()

@@ -61,6 +61,10 @@ class Route:
     # reference_module)``, where the schema alone cannot (a class the
     # reference decodes with its own ``from_dict``, bytes).
     result: Optional[Callable[[Any, Any], Any]] = None
+    # The envelope error codes on which the reference answers instead
+    # (BAD_ARGS always; an op that reads files may add IO, for what the
+    # reference reports its own way, such as output that is not UTF-8).
+    fallback: tuple[str, ...] = ("BAD_ARGS",)
 
 
 # ---------------------------------------------------------------- schema types
@@ -149,7 +153,9 @@ class _Binder:
         use; ``dos.evidence`` does), searched breadth first."""
         c = self._classes.get(name)
         if c is None:
-            c = _find_class(self.mod, name)
+            # A schema type may name the reference's class apart from its own
+            # name (the schema's names are one namespace across modules).
+            c = _find_class(self.mod, self.types.get(name, {}).get("class", name))
             if c is None:
                 raise Decline
             self._classes[name] = c
@@ -394,7 +400,7 @@ def bind(route: Route, mod: Any, original: Callable[..., Any]) -> Callable[..., 
         except Decline:
             return original(*args, **kwargs)
         except DosError as e:
-            if getattr(e, "code", None) == "BAD_ARGS":
+            if getattr(e, "code", None) in route.fallback:
                 return original(*args, **kwargs)
             raise
 

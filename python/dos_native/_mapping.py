@@ -250,6 +250,63 @@ ROUTES = [
     Route("dos.precursor_gate", "grammar_from_table", "precursor_gate.grammar_from_table"),
 ]
 
+# ---------------------------------------------------------------- issue 10, output shape (part C: commit_audit, judges)
+
+def path_text(root: Any, mod: Any) -> str:
+    """A repository root as the reference passes it to git (``str(root)``):
+    a ``str`` or a plain ``pathlib`` path; anything else declines."""
+    import pathlib
+
+    if type(root) is str:
+        return root
+    if type(root) in (pathlib.PosixPath, pathlib.WindowsPath, pathlib.PurePosixPath, pathlib.PureWindowsPath):
+        return str(root)
+    raise Decline
+
+
+def builtin_judge(judge: Any, mod: Any) -> str:
+    """The name of a built-in judge (only ``abstain``, an untouched
+    ``AbstainJudge``); any other judge is a plugin: Decline."""
+    cls = getattr(mod, "AbstainJudge", None)
+    if cls is None or type(judge) is not cls or vars(judge) or cls.name != "abstain":
+        raise Decline
+    if getattr(vars(cls).get("rule"), "__module__", None) != cls.__module__:
+        raise Decline
+    return "abstain"
+
+
+def judge_verdict(v: Any, mod: Any) -> Any:
+    """The op's verdict as the reference's ``JudgeVerdict`` (its stance is
+    stored in the private field ``_stance``; ``to_dict()`` calls it ``stance``)."""
+    return mod.JudgeVerdict(_stance=mod.Stance(v["stance"]), why=v["why"], evidence=tuple(v["evidence"]),
+                            cost=v["cost"])
+
+
+# The git readers answer IO for git output that is not UTF-8 text: the
+# reference then runs and raises as it does (UnicodeDecodeError).
+_GIT = ("BAD_ARGS", "IO")
+
+SHAPE_C = [
+    Route("dos.commit_audit", "classify_claim", "commit_audit.classify_claim"),
+    Route("dos.commit_audit", "read_commit", "commit_audit.read_commit", {"root": ("root", path_text)},
+          fallback=_GIT),
+    Route("dos.commit_audit", "audit_commit", "commit_audit.audit_commit", {"root": ("root", path_text)},
+          fallback=_GIT),
+    Route("dos.commit_audit", "audit_range", "commit_audit.audit_range", {"root": ("root", path_text)},
+          fallback=_GIT),
+]
+
+# Slower than the reference through the generic route (docs/benchmarks.md,
+# "output shape, part C"): declared, not swapped by default (see SLOWER).
+SHAPE_C_SLOWER = [
+    Route("dos.commit_audit", "classify", "commit_audit.classify"),
+    Route("dos.commit_audit", "sweep_summary", "commit_audit.sweep_summary"),
+    Route("dos.judges", "run_judge", "judges.run_judge",
+          {"judge": ("judge", builtin_judge), "config": ("config", ignored)}, result=judge_verdict),
+]
+
+ROUTES += SHAPE_C
+
 # Declared but not swapped by accelerate(): through the generic route these
 # leaves are slower than the reference itself (docs/benchmarks.md, "witness
 # chain"), and accelerate() must never slow a program down. They stay
@@ -257,6 +314,7 @@ ROUTES = [
 # on request (the tests do, to prove the mapping answers like the reference).
 SLOWER = [
     *WITNESS_CHAIN,
+    *SHAPE_C_SLOWER,
     # issue 10, output shape part B (coverage, improve): slower accelerated
     # than the reference (docs/benchmarks.md, "output shape, part B")
     *OUTPUT_SHAPE_B,

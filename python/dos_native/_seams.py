@@ -35,6 +35,7 @@ _STDLIB = (
     ("os", "unlink"), ("os", "remove"), ("os", "getpid"), ("os", "kill"),
     ("time", "time"), ("time", "sleep"), ("time", "monotonic"),
     ("socket", "gethostname"),
+    ("subprocess", "run"),
 )
 
 _LEASE = ("dos.lane_lease", "dos.lane_journal", "dos._filelock", "dos.arbiter", "dos.admission",
@@ -50,6 +51,8 @@ WATCHED: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
     "dos.intent_ledger": (frozenset({"read_all"}), ("dos.intent_ledger",)),
     "dos.export_cursor": (frozenset({"read_cursor", "resolve_since"}), ("dos.export_cursor", "dos.verdict_journal")),
     "dos.config": (frozenset({"load_workspace_config", "job_config", "default_config"}), ("dos.config",)),
+    # issue 10, output shape (part C): the git readers run git through `_git` / subprocess.run
+    "dos.commit_audit": (frozenset({"read_commit", "audit_commit", "audit_range"}), ("dos.commit_audit",)),
 }
 
 # What was recorded: module name -> {attribute: object}.

@@ -11,6 +11,8 @@
 //! [`dos_core::config::json::WorkspaceReader`]).
 
 pub mod boundary;
+// issue 10, output shape (part C): commit_audit's git reads
+pub mod commit_audit;
 pub mod hook;
 #[cfg(feature = "install")]
 pub mod install;
@@ -27,4 +29,11 @@ pub static OPS: &[&[OpSpec]] = &[
     boundary::intent_ledger::OPS,
     boundary::export_cursor::OPS,
     workspace::OPS,
+];
+
+/// The I/O layer's modules on the generated route (a module named like one
+/// of `dos_core::deciders::ROUTED` adds its ops to that module).
+pub static ROUTED: &[&dos_core::route::Module] = &[
+    // issue 10, output shape (part C)
+    &commit_audit::MODULE,
 ];

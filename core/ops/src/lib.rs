@@ -30,7 +30,7 @@ fn legacy_tables() -> &'static [&'static [OpSpec]] {
 /// (what `{"op": "ops"}` answers and what `make bindings` renders).
 pub fn catalog() -> &'static Catalog {
     static CAT: OnceLock<Catalog> = OnceLock::new();
-    CAT.get_or_init(|| route::build_catalog(legacy_tables()))
+    CAT.get_or_init(|| route::build_catalog(legacy_tables(), dos_io::ROUTED))
 }
 
 /// Every op, sorted by name (a plain sorted table: lookups are a binary
@@ -39,7 +39,9 @@ fn registry() -> &'static [&'static OpSpec] {
     static REG: OnceLock<Vec<&'static OpSpec>> = OnceLock::new();
     REG.get_or_init(|| {
         let mut ops: Vec<&'static OpSpec> = legacy_tables().iter().flat_map(|group| group.iter()).collect();
-        ops.extend(dos_core::deciders::ROUTED.iter().flat_map(|m| m.routes.iter().map(|r| &r.spec)));
+        ops.extend(
+            dos_core::deciders::ROUTED.iter().chain(dos_io::ROUTED).flat_map(|m| m.routes.iter().map(|r| &r.spec)),
+        );
         ops.sort_by_key(|op| op.name);
         ops
     })

@@ -42,6 +42,9 @@ pub mod arg_provenance;
 pub mod intervention;
 pub mod enforce;
 pub mod precursor_gate;
+// issue 10, output shape (part C: commit_audit, judges)
+pub mod commit_audit;
+pub mod judges;
 // issue 10, output shape part B (coverage, improve)
 pub mod coverage;
 pub mod improve;
@@ -95,6 +98,9 @@ pub static ROUTED: &[&crate::route::Module] = &[
     &intervention::MODULE,
     &enforce::MODULE,
     &precursor_gate::MODULE,
+    // issue 10, output shape (part C: commit_audit, judges)
+    &commit_audit::MODULE,
+    &judges::MODULE,
     // issue 10, output shape part B (coverage, improve)
     &coverage::MODULE,
     &improve::MODULE,
