@@ -407,6 +407,13 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--only", default="")
     opts = ap.parse_args()
+    # The accelerated column times every routed leaf, the ones accelerate()
+    # leaves alone by default (_mapping.SLOWER) included: they are marked.
+    from dos_native import _adapter
+    from dos_native._mapping import SLOWER
+
+    _adapter.register(SLOWER)
+    slower = {f"{r.module[4:]}.{r.function}" for r in SLOWER}
     number, repeat = (2000, 3) if opts.quick else (20000, 7)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"machine: {platform.machine()} {os.cpu_count()} cpus, load {load:.2f}; python {platform.python_version()}; "
@@ -433,6 +440,8 @@ def main():
         dos_native.restore()
         target = TARGETS.get(name, CLASSIFIER_TARGET if kind == "classifier" else None)
         mark = "" if target is None else ("  (target %.0f×%s)" % (target, "" if r / t >= target else ", typed not met"))
+        if name.split(" ")[0] in slower:
+            mark += "  [SLOWER: not swapped by default]"
         print(f"{name:56s} {r:12.3f} {t:9.3f} {r / t:6.1f}× {a:9.3f} {r / a:6.1f}×{mark}")
     req = '{"abi":1,"op":"exec_capability.classify_command","config":null,"args":{"command":"python3 -c 1"}}'
     from dos import exec_capability as rx

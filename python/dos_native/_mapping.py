@@ -151,14 +151,12 @@ def ignored(_value: Any, _mod: Any) -> None:
     return None
 
 
-def reference_rung(verdict: Any, mod: Any) -> Any:
-    """The op's decision built as the reference's, its rung replaced by the
-    built-in ladder's own rung object when they agree (its prose is the
-    reference's)."""
-    decision = binder(mod).from_native(verdict_type("precursor_gate.precursor_intervention"), verdict)
+def reference_rung(decision: Any, mod: Any) -> Any:
+    """The decision the adapter built, its rung replaced by the built-in
+    ladder's own rung object when they agree (its prose is the reference's,
+    and the reference hands that very object back)."""
     if decision is None:
         return None
-    import dataclasses
     import sys
 
     base = getattr(sys.modules.get("dos.intervention"), "BASE_INTERVENTIONS", None)
@@ -166,7 +164,10 @@ def reference_rung(verdict: Any, mod: Any) -> Any:
     if rung is None or (rung.rank, rung.dispatches, rung.returns_synthetic) != (
             decision.rung.rank, decision.rung.dispatches, decision.rung.returns_synthetic):
         return decision
-    return dataclasses.replace(decision, rung=rung)
+    # A decision the adapter has just made (the op takes no decision in, so
+    # it is never the caller's object): set its rung as its __init__ would.
+    object.__setattr__(decision, "rung", rung)
+    return decision
 
 
 ROUTES = [
@@ -186,7 +187,7 @@ ROUTES = [
           {"handler": ("handler", builtin_handler), "config": ("host_config", ignored)}),
     Route("dos.precursor_gate", "classify_call", "precursor_gate.classify_call"),
     Route("dos.precursor_gate", "precursor_intervention", "precursor_gate.precursor_intervention",
-          result=reference_rung),
+          finish=reference_rung),
     Route("dos.precursor_gate", "grammar_from_table", "precursor_gate.grammar_from_table"),
 ]
 
