@@ -406,6 +406,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--only", default="")
+    ap.add_argument("--routed", action="store_true", help="only the leaves on the generated route")
     opts = ap.parse_args()
     # The accelerated column times every routed leaf, the ones accelerate()
     # leaves alone by default (_mapping.SLOWER) included: they are marked.
@@ -414,6 +415,9 @@ def main():
 
     _adapter.register(SLOWER)
     slower = {f"{r.module[4:]}.{r.function}" for r in SLOWER}
+    from dos_native._mapping import ROUTES
+
+    routed = slower | {f"{r.module[4:]}.{r.function}" for r in ROUTES}
     number, repeat = (2000, 3) if opts.quick else (20000, 7)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"machine: {platform.machine()} {os.cpu_count()} cpus, load {load:.2f}; python {platform.python_version()}; "
@@ -426,7 +430,7 @@ def main():
     ref = lambda name: importlib.import_module(f"dos.{name}")  # noqa: E731
     nat = lambda name: importlib.import_module(f"dos_native.{name}")  # noqa: E731
     for name, make, kind in list(cases()) + list(provenance_cases()):
-        if opts.only not in name:
+        if opts.only not in name or (opts.routed and name.split(" ")[0] not in routed):
             continue
         n = max(number // 20, 50) if "fold" in name or "64" in name or "live" in name else number
         if "KB" in name:

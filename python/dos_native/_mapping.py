@@ -170,14 +170,7 @@ def reference_rung(decision: Any, mod: Any) -> Any:
     return decision
 
 
-ROUTES = [
-    Route("dos.claim_ttl", "infer_kind", "claim_ttl.infer_kind"),
-    Route("dos.claim_ttl", "infer_status", "claim_ttl.infer_status"),
-    Route("dos.claim_ttl", "expected_wallclock", "claim_ttl.expected_wallclock"),
-    Route("dos.claim_ttl", "resolve_ttl_minutes", "claim_ttl.resolve_ttl_minutes"),
-    Route("dos.claim_ttl", "expires_at_from", "claim_ttl.expires_at_from", {"now": ("now_ms", ms_from_datetime)}),
-    Route("dos.verdict", "conforms", "verdict.conforms", {"verdict_obj": ("verdict_obj", describe_verdict_obj)}),
-    # issue 10, tool-call provenance
+PROVENANCE = [
     Route("dos.arg_provenance", "classify_arg", "arg_provenance.classify_arg"),
     Route("dos.arg_provenance", "classify_call", "arg_provenance.classify_call"),
     Route("dos.intervention", "assess_confidence", "intervention.assess_confidence"),
@@ -191,11 +184,32 @@ ROUTES = [
     Route("dos.precursor_gate", "grammar_from_table", "precursor_gate.grammar_from_table"),
 ]
 
-# Declared but not swapped by accelerate(): through the generic route these
-# leaves are slower than the reference itself (docs/benchmarks.md, "witness
-# chain"), and accelerate() must never slow a program down. They stay
-# reachable as ops and typed functions; _adapter.register(SLOWER) swaps them
-# on request (the tests do, to prove the mapping answers like the reference).
-SLOWER = [
-    *WITNESS_CHAIN,
+ROUTES = [
+    Route("dos.claim_ttl", "infer_kind", "claim_ttl.infer_kind"),
+    Route("dos.claim_ttl", "infer_status", "claim_ttl.infer_status"),
+    Route("dos.claim_ttl", "expected_wallclock", "claim_ttl.expected_wallclock"),
+    Route("dos.claim_ttl", "resolve_ttl_minutes", "claim_ttl.resolve_ttl_minutes"),
+    Route("dos.claim_ttl", "expires_at_from", "claim_ttl.expires_at_from", {"now": ("now_ms", ms_from_datetime)}),
+    Route("dos.verdict", "conforms", "verdict.conforms", {"verdict_obj": ("verdict_obj", describe_verdict_obj)}),
+    # issue 10, tool-call provenance
+    *PROVENANCE,
 ]
+
+# Which routed leaves accelerate() swaps by default: those bench/compare.py
+# shows faster through the native route binder than the reference
+# (docs/benchmarks.md, "The witness chain on the generated route" and
+# "Tool-call provenance"). The others are declared but not swapped.
+_FASTER = {
+    "effect_witness.witness_effect", "reward.admit", "attest.verify_hmac", "testwitness.classify",
+    "arg_provenance.classify_arg", "arg_provenance.classify_call", "intervention.choose_intervention",
+    "precursor_gate.grammar_from_table",
+}
+ROUTES = [r for r in ROUTES if not r.op.startswith(("arg_provenance.", "intervention.", "enforce.", "precursor_gate."))
+          or r.op in _FASTER] + [r for r in WITNESS_CHAIN if r.op in _FASTER]
+
+# Declared but not swapped by accelerate(): through the generic route these
+# leaves are still slower than the reference itself (or no faster), and
+# accelerate() must never slow a program down. They stay reachable as ops and
+# typed functions; _adapter.register(SLOWER) swaps them on request (the tests
+# do, to prove the mapping answers like the reference).
+SLOWER = [r for r in WITNESS_CHAIN + PROVENANCE if r.op not in _FASTER]
