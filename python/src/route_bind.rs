@@ -95,6 +95,8 @@ struct Param {
 
 struct RouteFast {
     op: &'static str,
+    /// The op touches files: it runs with the GIL released.
+    touches_files: bool,
     params: Vec<Param>,
     records: Vec<RecordPlan>,
     enums: Vec<EnumPlan>,
@@ -303,6 +305,7 @@ pub(crate) fn bind_route(
     }
     let fast = RouteFast {
         op: entry.op,
+        touches_files: entry.effect != dos_core::route::Effect::Pure,
         params: out,
         records,
         enums: c.enums,
@@ -656,7 +659,8 @@ impl Fast for RouteFast {
             args.push(p.target.as_str(), v);
         }
         trace(py, self.op).map_err(|e| swap::raised(py, e))?;
-        let verdict = match dos_ops::dispatch(self.op, None, &args) {
+        let run = || dos_ops::dispatch(self.op, None, &args);
+        let verdict = match if self.touches_files { py.detach(run) } else { run() } {
             Ok(v) => v,
             Err(e) if e.code == ErrorCode::BadArgs => return Ok(None),
             Err(e) => return Err(swap::raised(py, crate::errors::from_call(py, e))),
