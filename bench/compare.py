@@ -378,6 +378,15 @@ def provenance_cases():
 
     yield "precursor_gate.precursor_intervention", precursor_iv, "classifier"
 
+    def grammar(m):
+        x = m("precursor_gate")
+        table = {"requires": {"create_change": "check_change_authorization",
+                              "assign_incident": ["get_assignment_group", "check_assignment_permission"]},
+                 "aliases": {"check_change_authorization": ["check-auth"]}}
+        return lambda: x.grammar_from_table(table)
+
+    yield "precursor_gate.grammar_from_table (2 tools, 1 alias)", grammar, "classifier"
+
 
 def arbiter_cases():
     """The arbiter cluster: a disjoint admit under the workshop driver's taxonomy
