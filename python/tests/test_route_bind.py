@@ -196,3 +196,24 @@ def test_a_mutated_input_is_never_served_a_stale_answer(traced):
     finally:
         object.__setattr__(rung, "summary", keep)
     assert traced.count(CHOOSE) == 3
+
+
+def test_typed_functions_are_served_by_the_same_binder():
+    import dos_native.testwitness as tw
+
+    calls = []
+    _native._route_trace(calls.append)
+    try:
+        e = tw.TestRunEvidence(tw.RunOutcome.FAILED, tw.RunOutcome.PASSED)
+        got = tw.classify(e)
+        assert calls == ["testwitness.classify"]
+        assert type(tw.classify).__name__ == "NativeCallable" and tw.classify.__self__.native_op == "testwitness.classify"
+        assert type(got) is tw.TestWitnessVerdict and got.verdict is tw.TestWitness.DISCRIMINATES
+        # a mapping is the generated function's to read (its fallback), with the same answer
+        plain = tw.classify({"baseline": "FAILED", "candidate": "PASSED"})
+        assert calls.count("testwitness.classify") == 1
+        assert plain == got
+        with pytest.raises(dos_native.DosError):
+            tw.classify({"baseline": "SOMETIMES", "candidate": "PASSED"})
+    finally:
+        _native._route_trace(None)
