@@ -281,7 +281,7 @@ class _Binder:
         d = self.types.get(t) if isinstance(t, str) else None
         if d is None:
             return _same
-        c = self.cls(t)
+        c: Callable[..., Any] = self.cls(t)
         if d["kind"] == "enum":
             return c
         spec = [(n, self.decoder(ft)) for n, ft in self.record(t)]
@@ -357,7 +357,7 @@ def binder(mod: Any) -> _Binder:
     return b
 
 
-def bind_typed(op: str, mod: Any, fn: Callable) -> Callable:
+def bind_typed(op: str, mod: Any, fn: Callable[..., Any]) -> Callable[..., Any]:
     """A generated typed function (``dos_native.<module>.<fn>``) served by the
     native route binder on the typed module's own classes; ``fn`` itself
     answers what the binder does not take (a mapping, another module's
@@ -374,7 +374,7 @@ def bind_typed(op: str, mod: Any, fn: Callable) -> Callable:
     names = {p["name"] for p in entry["params"]}
     if set(sig.parameters) != names or any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in sig.parameters.values()):
         return fn
-    plan = [(n, n, None) for n in sig.parameters]
+    plan: list[tuple[str, str, Optional[Converter]]] = [(n, n, None) for n in sig.parameters]
     try:
         native = _bind_native(route, mod, fn, sig, plan, binder(mod))
     except Decline:
@@ -382,7 +382,7 @@ def bind_typed(op: str, mod: Any, fn: Callable) -> Callable:
     return fn if native is None else native
 
 
-def bind(route: Route, mod: Any, original: Callable) -> Callable:
+def bind(route: Route, mod: Any, original: Callable[..., Any]) -> Callable[..., Any]:
     """The swapped function for ``route`` (``original`` when the mapping
     does not fit the reference's signature or the op's schema)."""
     op = next((o for o in _catalog()["ops"] if o["op"] == route.op), None)
@@ -456,8 +456,8 @@ def _plain_init(cls: Any) -> bool:
     return all(f._field_type is dataclasses._FIELD and f.init for f in fields.values())  # type: ignore[attr-defined]
 
 
-def _bind_native(route: Route, mod: Any, original: Callable, sig: inspect.Signature,
-                 plan: list[tuple[str, str, Optional[Converter]]], bnd: "_Binder") -> Optional[Callable]:
+def _bind_native(route: Route, mod: Any, original: Callable[..., Any], sig: inspect.Signature,
+                 plan: list[tuple[str, str, Optional[Converter]]], bnd: "_Binder") -> Optional[Callable[..., Any]]:
     """The swap as a native route callable (``_native.bind_route``: the
     conversion plan compiled once in Rust), or None when it cannot be bound
     (the Python swap below then serves)."""
@@ -515,12 +515,12 @@ def ms_from_datetime(now: Any, mod: Any) -> int:
     return (now.replace(tzinfo=None) - _EPOCH) // _MS
 
 
-def register(routes: list) -> None:
+def register(routes: list[Any]) -> None:
     """Register these mapped functions with accelerate()."""
     from . import _accelerate
 
     for r in routes:
-        def factory(mod: Any, original: Callable, r: Route = r) -> Callable:
+        def factory(mod: Any, original: Callable[..., Any], r: Route = r) -> Callable[..., Any]:
             return bind(r, mod, original)
 
         _accelerate.register(r.module, r.function, factory)

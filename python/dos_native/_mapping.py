@@ -95,7 +95,8 @@ def receipt_fields(receipt: Any, mod: Any) -> dict[str, Any]:
         raise Decline
     if r.accountability_tier is not None and type(r.accountability_tier) is not mod.Accountability:
         raise Decline
-    return r.to_dict()
+    out: dict[str, Any] = r.to_dict()
+    return out
 
 
 def key_hex(key: Any, mod: Any) -> str:

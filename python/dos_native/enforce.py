@@ -144,11 +144,11 @@ def withholds_call(proposal: EffectProposal) -> bool:
 
     Op ``enforce.withholds_call`` (pure).
     """
-    _v = _dispatch(
+    _v: bool = _dispatch(
         "enforce.withholds_call",
         {"proposal": proposal},
     )
-    return _v  # type: ignore[no-any-return]
+    return _v
 
 
 _native_functions(globals(), {

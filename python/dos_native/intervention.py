@@ -255,11 +255,11 @@ def decision_to_dict(decision: InterventionDecision) -> dict[str, Any]:
 
     Op ``intervention.decision_to_dict`` (pure).
     """
-    _v = _dispatch(
+    _v: dict[str, Any] = _dispatch(
         "intervention.decision_to_dict",
         {"decision": decision},
     )
-    return _v  # type: ignore[no-any-return]
+    return _v
 
 
 def synthetic_corrective_result(verdict: ProvenanceVerdict, tool_name: str, read_tool_hint: str = '') -> dict[str, Any]:
@@ -269,11 +269,11 @@ def synthetic_corrective_result(verdict: ProvenanceVerdict, tool_name: str, read
 
     Op ``intervention.synthetic_corrective_result`` (pure).
     """
-    _v = _dispatch(
+    _v: dict[str, Any] = _dispatch(
         "intervention.synthetic_corrective_result",
         {"verdict": verdict, "tool_name": tool_name, "read_tool_hint": read_tool_hint},
     )
-    return _v  # type: ignore[no-any-return]
+    return _v
 
 
 def policy_validate_against(policy: InterventionPolicy, ladder: InterventionLadder) -> None:
@@ -282,11 +282,11 @@ def policy_validate_against(policy: InterventionPolicy, ladder: InterventionLadd
 
     Op ``intervention.policy_validate_against`` (pure).
     """
-    _v = _dispatch(
+    _v: None = _dispatch(
         "intervention.policy_validate_against",
         {"policy": policy, "ladder": ladder},
     )
-    return _v  # type: ignore[no-any-return]
+    return _v
 
 
 def ladder_get(token: Optional[str], ladder: InterventionLadder = BASE_INTERVENTIONS) -> Optional[InterventionSpec]:
@@ -307,11 +307,11 @@ def ladder_is_known(token: Optional[str], ladder: InterventionLadder = BASE_INTE
 
     Op ``intervention.ladder_is_known`` (pure).
     """
-    _v = _dispatch(
+    _v: bool = _dispatch(
         "intervention.ladder_is_known",
         {"token": token, "ladder": ladder},
     )
-    return _v  # type: ignore[no-any-return]
+    return _v
 
 
 def ladder_tokens(ladder: InterventionLadder = BASE_INTERVENTIONS) -> tuple[str, ...]:
@@ -343,11 +343,11 @@ def ladder_rank_of(token: Optional[str], ladder: InterventionLadder = BASE_INTER
 
     Op ``intervention.ladder_rank_of`` (pure).
     """
-    _v = _dispatch(
+    _v: int = _dispatch(
         "intervention.ladder_rank_of",
         {"token": token, "ladder": ladder},
     )
-    return _v  # type: ignore[no-any-return]
+    return _v
 
 
 def ladder_escalate(token: Optional[str], by: int = 1, ladder: InterventionLadder = BASE_INTERVENTIONS) -> InterventionSpec:
@@ -407,11 +407,11 @@ def ladder_dispatches(token: Optional[str], ladder: InterventionLadder = BASE_IN
 
     Op ``intervention.ladder_dispatches`` (pure).
     """
-    _v = _dispatch(
+    _v: bool = _dispatch(
         "intervention.ladder_dispatches",
         {"token": token, "ladder": ladder},
     )
-    return _v  # type: ignore[no-any-return]
+    return _v
 
 
 def ladder_actuates(token: Optional[str], ladder: InterventionLadder = BASE_INTERVENTIONS) -> bool:
@@ -419,11 +419,11 @@ def ladder_actuates(token: Optional[str], ladder: InterventionLadder = BASE_INTE
 
     Op ``intervention.ladder_actuates`` (pure).
     """
-    _v = _dispatch(
+    _v: bool = _dispatch(
         "intervention.ladder_actuates",
         {"token": token, "ladder": ladder},
     )
-    return _v  # type: ignore[no-any-return]
+    return _v
 
 
 def ladder_returns_synthetic(token: Optional[str], ladder: InterventionLadder = BASE_INTERVENTIONS) -> bool:
@@ -431,11 +431,11 @@ def ladder_returns_synthetic(token: Optional[str], ladder: InterventionLadder = 
 
     Op ``intervention.ladder_returns_synthetic`` (pure).
     """
-    _v = _dispatch(
+    _v: bool = _dispatch(
         "intervention.ladder_returns_synthetic",
         {"token": token, "ladder": ladder},
     )
-    return _v  # type: ignore[no-any-return]
+    return _v
 
 
 def ladder_disruption_cost(token: Optional[str], normalized: bool = True, ladder: InterventionLadder = BASE_INTERVENTIONS) -> float:
@@ -444,11 +444,11 @@ def ladder_disruption_cost(token: Optional[str], normalized: bool = True, ladder
 
     Op ``intervention.ladder_disruption_cost`` (pure).
     """
-    _v = _dispatch(
+    _v: float = _dispatch(
         "intervention.ladder_disruption_cost",
         {"token": token, "normalized": normalized, "ladder": ladder},
     )
-    return _v  # type: ignore[no-any-return]
+    return _v
 
 
 def ladder_extend(more: tuple[InterventionSpec, ...], ladder: InterventionLadder = BASE_INTERVENTIONS) -> InterventionLadder:

@@ -19,7 +19,7 @@
 //! inline table that is malformed is refused (`BAD_CONFIG`), as is a key that
 //! names no table.
 
-use super::layer::{self, Doc, Loaded, Preset, Warning, LABELS};
+use super::layer::{self, Doc, Loaded, Preset, Warning, EXTENSION_LEASE_STORE, LABELS};
 use super::value::{self, Table, Tv};
 use super::{LaneTaxonomy, SubstrateConfig, WorkspaceFacts};
 use crate::envelope::{CallError, ErrorCode};
@@ -144,14 +144,14 @@ pub fn split(d: &Dict) -> Result<Inline, CallError> {
         if ENVELOPE_KEYS.contains(&key) {
             continue;
         }
-        if !LABELS.contains(&key) && key != "ci" || key == "reasons.morphology" {
+        if !LABELS.contains(&key) && key != "ci" && key != EXTENSION_LEASE_STORE || key == "reasons.morphology" {
             return Err(bad(format!(
                 "config has no table {key:?}; it takes {} and {}",
                 ENVELOPE_KEYS.join(", "),
                 LABELS
                     .iter()
                     .filter(|l| **l != "reasons.morphology")
-                    .chain(["ci"].iter())
+                    .chain(["ci", EXTENSION_LEASE_STORE].iter())
                     .copied()
                     .collect::<Vec<_>>()
                     .join(", ")
@@ -248,7 +248,7 @@ pub fn from_json(d: &Dict, ws: &dyn WorkspaceReader) -> Result<SubstrateConfig, 
     let base = match &inline.workspace {
         Some(_) => {
             let mut file_only = d.clone();
-            for k in LABELS.iter().chain(["ci"].iter()) {
+            for k in LABELS.iter().chain(["ci", EXTENSION_LEASE_STORE].iter()) {
                 file_only.remove(k);
             }
             load(&file_only, ws)?.config

@@ -15,7 +15,7 @@ use super::policies::{
 use super::reasons::{layer_reasons, morphology_from, MorphologyRuleset};
 use super::stamp::convention_from_table;
 use super::value::{table_to_dict, Fault, FaultKind, Read, Table, Tv};
-use super::{ClassBudgets, LaneTaxonomy, SubstrateConfig, WorkspaceFacts};
+use super::{ClassBudgets, LaneTaxonomy, LeaseStoreConfig, SubstrateConfig, WorkspaceFacts};
 use crate::dict;
 use crate::envelope::{CallError, ErrorCode};
 use crate::pyjson::Value;
@@ -128,6 +128,11 @@ pub const LABELS: [&str; 18] = [
     "precursor",
     "verify",
 ];
+
+/// `[lease_store]`, a libdos extension: layered after the reference's
+/// tables and left out of [`LABELS`] (an unreadable `dos.toml` warns once
+/// per reference table, as the reference does).
+pub const EXTENSION_LEASE_STORE: &str = "lease_store";
 
 fn table_of<'a>(data: &'a Table, key: &str) -> Option<&'a Table> {
     match data.get(key) {
@@ -402,6 +407,14 @@ pub fn layer(
         cfg.non_git_oracle = name;
         cfg.ci = ci;
     }
+    // The extension table, after the reference's (it reads none of them).
+    seam!(
+        EXTENSION_LEASE_STORE,
+        cfg.lease_store,
+        table_of(data, EXTENSION_LEASE_STORE)
+            .map(|t| LeaseStoreConfig::from_table(t, &cfg.lease_store))
+            .transpose()
+    );
     Ok(cfg)
 }
 

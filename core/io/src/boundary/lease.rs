@@ -5,6 +5,7 @@
 use super::filelock::{self, LockError, MutexOptions};
 use super::host;
 use super::journal::{self, AppendError};
+use dos_core::journal::integrity::{self, Damage, WAL_INTEGRITY};
 use dos_core::journal::lease as rules;
 use dos_core::journal::records::{self, AcquireExtras};
 use dos_core::journal::{compact, Decoder};
@@ -26,6 +27,9 @@ pub enum LeaseError {
     Read { path: String, source: io::Error },
     #[error("the arbiter could not decide: {0}")]
     Decide(String),
+    /// A strict read met mid-file damage (the message names the record).
+    #[error("{}", .damage.describe(.path))]
+    Damaged { path: String, damage: Damage },
 }
 
 /// Where one workspace's lane journal and lane-lease mutex live.
@@ -57,20 +61,34 @@ impl LeaseStore {
 
     /// The structural live set (every un-released lease).
     pub fn live(&self) -> Result<Vec<Dict>, LeaseError> {
-        journal::live_view(&self.journal)
-            .map(|v| v.leases)
-            .map_err(|e| LeaseError::Read { path: self.journal.display().to_string(), source: e })
+        self.live_checked(false)
+    }
+
+    /// The structural live set; with `strict`, mid-file damage in the
+    /// journal is an error naming the damaged record rather than a live set
+    /// that silently lacks whatever that record held.
+    pub fn live_checked(&self, strict: bool) -> Result<Vec<Dict>, LeaseError> {
+        let v = journal::live_view(&self.journal).map_err(|e| LeaseError::Read { path: self.journal.display().to_string(), source: e })?;
+        match v.damage {
+            Some(damage) if strict => Err(LeaseError::Damaged { path: self.journal.display().to_string(), damage }),
+            _ => Ok(v.leases),
+        }
     }
 
     /// The contention view: the live set without provably dead leases
     /// (stale past TTL and grace, or past the grace with a dead pid here).
     pub fn live_unexpired(&self) -> Result<Vec<Dict>, LeaseError> {
+        self.live_unexpired_checked(false)
+    }
+
+    /// [`LeaseStore::live_unexpired`], failing closed on damage with `strict`.
+    pub fn live_unexpired_checked(&self, strict: bool) -> Result<Vec<Dict>, LeaseError> {
         let now = host::now_ms();
         // The reference probes against the machine's host name here (not
         // $DISPATCH_HOST_ID, which only stamps records).
         let this_host = host::hostname();
         Ok(self
-            .live()?
+            .live_checked(strict)?
             .into_iter()
             .filter(|l| {
                 let alive = host::probe_pid(rules::probe_pid_of(l), &rules::host_of(l), &this_host);
@@ -85,7 +103,9 @@ impl LeaseStore {
 
     /// `acquire`: under the mutex, `decide` sees the live set (plus
     /// `extra`) and returns the arbiter's decision; an admit appends an
-    /// ACQUIRE, a refusal a REFUSE (best effort).
+    /// ACQUIRE, a refusal a REFUSE (best effort). With `req.strict`, a
+    /// journal with mid-file damage is refused with reason class
+    /// `WAL_INTEGRITY` without consulting the arbiter.
     pub fn acquire(
         &self,
         req: &AcquireRequest,
@@ -93,9 +113,18 @@ impl LeaseStore {
     ) -> Result<AcquireOutcome, LeaseError> {
         let loop_ts = if req.loop_ts.is_empty() { Self::now_iso() } else { req.loop_ts.clone() };
         let _g = filelock::lock(&self.lock, &req.owner, &self.mutex)?;
-        let mut live = self.live()?;
-        live.extend(req.extra_leases.iter().cloned());
-        let decision = decide(&live).map_err(LeaseError::Decide)?;
+        let (decision, reason_class) = match self.live_checked(req.strict) {
+            Err(LeaseError::Damaged { path, damage }) => {
+                let reason = damage.describe(&path);
+                let detail = integrity::refusal_decision(&reason);
+                (AcquireDecision { acquired: false, lane: String::new(), tree: Vec::new(), reason, detail }, WAL_INTEGRITY)
+            }
+            other => {
+                let mut live = other?;
+                live.extend(req.extra_leases.iter().cloned());
+                (decide(&live).map_err(LeaseError::Decide)?, "")
+            }
+        };
         if decision.acquired {
             let mut lease = Dict::new();
             lease.push("lane", Value::str(if decision.lane.is_empty() { &req.lane } else { &decision.lane }));
@@ -131,7 +160,7 @@ impl LeaseStore {
                 &Value::str(&loop_ts),
                 &Value::str(&self.host_id),
                 &if req.run_id.is_empty() { Value::Null } else { Value::str(&req.run_id) },
-                &Value::str(""),
+                &Value::str(reason_class),
             );
             let written = self.append(&entry).ok();
             Ok(AcquireOutcome { decision, journaled: false, record: written })
@@ -339,6 +368,8 @@ pub struct AcquireRequest {
     pub loop_ts: String,
     pub extra_leases: Vec<Dict>,
     pub run_id: String,
+    /// `[lease_store] strict`: refuse over a journal with mid-file damage.
+    pub strict: bool,
 }
 
 /// What the arbiter decided, as far as `acquire` needs it.
