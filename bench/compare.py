@@ -388,6 +388,36 @@ def provenance_cases():
     yield "precursor_gate.grammar_from_table (2 tools, 1 alias)", grammar, "classifier"
 
 
+def shape_b_cases():
+    """Issue 10, output shape part B: a 7-worker fan-out folded against 8
+    declared (healthy, deaths with and without a class, an unreadable slot,
+    a quorum policy), and one kept self-improvement candidate. Each side
+    builds its inputs from its own module's classes."""
+
+    def coverage(m):
+        x = m("coverage")
+        if x.__name__.startswith("dos_native"):
+            R, T, C = x.ReturnState, x.TerminalState, x.TerminalClass
+            returns = [R(T.HEALTHY)] * 4 + [R(T.SYNTHETIC, cls=C.RATE_LIMIT), R(T.EMPTY), R(T.UNREADABLE)]
+        else:
+            from dos.result_state import ResultStateVerdict, TerminalClass, TerminalState as T
+
+            dead = ResultStateVerdict(T.SYNTHETIC, True, TerminalClass.RATE_LIMIT, 429, "r")
+            returns = [T.HEALTHY] * 4 + [dead, x.ReturnState(T.EMPTY, "w6"), T.UNREADABLE]
+        policy = x.CoveragePolicy(min_quorum=0.5)
+        return lambda: x.classify_coverage(8, returns, policy)
+
+    yield "coverage.classify_coverage (7 returns of 8)", coverage, "classifier"
+
+    def improve(m):
+        x = m("improve")
+        e = x.CandidateEvidence(suite_passed=True, truth_clean=True, work=43, baseline_work=42, tokens=5000,
+                                consecutive_reverts=2, narrated="sped up the verifier")
+        return lambda: x.classify(e)
+
+    yield "improve.classify (a kept candidate)", improve, "classifier"
+
+
 def arbiter_cases():
     """The arbiter cluster: a disjoint admit under the workshop driver's taxonomy
     (the `frontend` cluster beside a live `backend` lease), typed and accelerated."""
@@ -438,7 +468,7 @@ def main():
 
     ref = lambda name: importlib.import_module(f"dos.{name}")  # noqa: E731
     nat = lambda name: importlib.import_module(f"dos_native.{name}")  # noqa: E731
-    for name, make, kind in list(cases()) + list(provenance_cases()):
+    for name, make, kind in list(cases()) + list(provenance_cases()) + list(shape_b_cases()):
         if opts.only not in name or (opts.routed and name.split(" ")[0] not in routed):
             continue
         n = max(number // 20, 50) if "fold" in name or "64" in name or "live" in name else number

@@ -171,6 +171,65 @@ def reference_rung(decision: Any, mod: Any) -> Any:
     return decision
 
 
+# ---------------------------------------------------------------- issue 10, output shape part B (coverage, improve)
+
+def coverage_returns(returns: Any, mod: Any) -> list[dict[str, Any]]:
+    """``classify_coverage`` returns as ``ReturnState`` records: a bare
+    ``TerminalState`` as ``{state}``, the reference's ``ReturnState`` as
+    ``{state}`` (its agent id is not read), a ``ResultStateVerdict`` as
+    ``{state, cls}``; each of exactly the reference's classes, holding
+    exactly its enum members. Anything else is the reference's to answer
+    (it raises TypeError, or counts an odd state its own way)."""
+    if type(returns) not in (list, tuple):
+        raise Decline
+    state_t, cls_t = mod.TerminalState, mod.TerminalClass
+    slot_t, verdict_t = mod.ReturnState, mod.ResultStateVerdict
+    out: list[dict[str, Any]] = []
+    for r in returns:
+        t = type(r)
+        if t is state_t:
+            out.append({"state": r.value})
+        elif t is slot_t and type(r.state) is state_t:
+            out.append({"state": r.state.value})
+        elif t is verdict_t and type(r.state) is state_t and type(r.cls) is cls_t:
+            out.append({"state": r.state.value, "cls": r.cls.value})
+        else:
+            raise Decline
+    return out
+
+
+def coverage_verdict(v: Any, mod: Any) -> Any:
+    """The reference's ``CoverageVerdict`` from the op's verdict (its
+    ``to_dict()`` shape; the derived fields are the class's properties)."""
+    return mod.CoverageVerdict(
+        state=mod.Coverage(v["state"]), declared=v["declared"], healthy=v["healthy"], dead=v["dead"],
+        unreadable=v["unreadable"], reason=v["reason"],
+        dead_classes=tuple((c, n) for c, n in v["dead_classes"]), quorum_met=v["quorum_met"])
+
+
+def improve_verdict(v: Any, mod: Any) -> Any:
+    """The reference's ``CandidateVerdict`` from the op's verdict: its
+    evidence rebuilt from the echo (without the derived ``delta`` and
+    ``improved``), its escalation ``dos.breaker``'s member."""
+    e = v["evidence"]
+    evidence = mod.CandidateEvidence(
+        suite_passed=e["suite_passed"], truth_clean=e["truth_clean"], work=e["work"],
+        baseline_work=e["baseline_work"], tokens=e["tokens"], consecutive_reverts=e["consecutive_reverts"],
+        narrated=e["narrated"])
+    cause = v["revert_cause"]
+    return mod.CandidateVerdict(
+        verdict=mod.Candidate(v["verdict"]), next_consecutive_reverts=v["next_consecutive_reverts"],
+        reason=v["reason"], evidence=evidence, revert_cause=None if cause is None else mod.RevertCause(cause),
+        escalation=mod.breaker.Escalation(v["escalation"]))
+
+
+OUTPUT_SHAPE_B = [
+    Route("dos.coverage", "classify_coverage", "coverage.classify_coverage",
+          {"returns": ("returns", coverage_returns)}, result=coverage_verdict),
+    Route("dos.improve", "classify", "improve.classify", result=improve_verdict),
+]
+
+
 PROVENANCE = [
     Route("dos.arg_provenance", "classify_arg", "arg_provenance.classify_arg"),
     Route("dos.arg_provenance", "classify_call", "arg_provenance.classify_call"),
@@ -213,4 +272,8 @@ ROUTES = [r for r in ROUTES if not r.op.startswith(("arg_provenance.", "interven
 # accelerate() must never slow a program down. They stay reachable as ops and
 # typed functions; _adapter.register(SLOWER) swaps them on request (the tests
 # do, to prove the mapping answers like the reference).
-SLOWER = [r for r in WITNESS_CHAIN + PROVENANCE if r.op not in _FASTER]
+SLOWER = [r for r in WITNESS_CHAIN + PROVENANCE if r.op not in _FASTER] + [
+    # issue 10, output shape part B (coverage, improve): slower accelerated
+    # than the reference (docs/benchmarks.md, "output shape, part B")
+    *OUTPUT_SHAPE_B,
+]

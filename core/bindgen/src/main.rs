@@ -187,6 +187,16 @@ fn py_type(t: &Type) -> String {
     }
 }
 
+/// Routed types whose name a different hand-written Go type already takes
+/// (Go has one namespace per package), with the name the Go module gives
+/// them instead: `arbiter.go` has its own `Candidate`.
+const GO_RENAMED: &[(&str, &str)] = &[("Candidate", "ImproveCandidate")];
+
+/// The Go name of a routed type.
+fn go_name(n: &str) -> &str {
+    GO_RENAMED.iter().find(|(from, _)| *from == n).map_or(n, |(_, to)| to)
+}
+
 /// Python's keywords: no field or parameter may be spelt as one.
 const PY_KEYWORDS: [&str; 35] = [
     "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue", "def", "del",
@@ -651,7 +661,7 @@ fn go_type(t: &Type, verdict: bool) -> String {
             }
         }
         Type::Dict(x) => format!("map[string]{}", go_type(x, verdict)),
-        Type::Record(n) | Type::Enum(n) => (*n).to_owned(),
+        Type::Record(n) | Type::Enum(n) => go_name(n).to_owned(),
     }
 }
 
@@ -663,8 +673,16 @@ fn go_literal(v: &Value) -> String {
     pyjson::dumps_string(v, pyjson::Options::COMPACT).unwrap_or_default()
 }
 
+/// Enums the hand-written Go bindings already declare under the same name,
+/// with the same constant names and wire tokens (`cluster_b.go`: the
+/// breaker's `Escalation`, which `improve` echoes). A generated module uses
+/// those declarations instead of repeating them (Go has one namespace per
+/// package); `hand_declared_enums_match` checks they agree.
+const GO_DECLARED_BY_HAND: &[&str] = &["Escalation"];
+
 fn go_module(cat: &Catalog, m: &ModuleEntry) -> String {
-    let types = own_types(cat, m);
+    let types: Vec<&TypeDef> =
+        own_types(cat, m).into_iter().filter(|t| !(t.kind == "enum" && GO_DECLARED_BY_HAND.contains(&t.name))).collect();
     let ops = ops_of(cat, m);
     let prefix = camel(m.name);
     let mut s = String::new();
@@ -674,17 +692,18 @@ fn go_module(cat: &Catalog, m: &ModuleEntry) -> String {
     s += "import \"encoding/json\"\n\n";
     s += "var _ json.Number\n";
     for t in &types {
+        let gn = go_name(t.name);
         s += "\n";
         if t.kind == "enum" {
-            s += &go_doc(&format!("{} is a closed vocabulary of wire tokens. {}", t.name, t.doc), "");
-            let _ = writeln!(s, "type {} string\n\nconst (", t.name);
+            s += &go_doc(&format!("{gn} is a closed vocabulary of wire tokens. {}", t.doc), "");
+            let _ = writeln!(s, "type {gn} string\n\nconst (");
             for v in &t.variants {
-                let _ = writeln!(s, "\t{}{} {} = {:?}", t.name, camel(&v.token.to_ascii_lowercase()), t.name, v.token);
+                let _ = writeln!(s, "\t{gn}{} {gn} = {:?}", camel(&v.token.to_ascii_lowercase()), v.token);
             }
             s += ")\n";
         } else {
-            s += &go_doc(&format!("{} mirrors the reference's {} (its to_dict() shape). {}", t.name, t.name, t.doc), "");
-            let _ = writeln!(s, "type {} struct {{", t.name);
+            s += &go_doc(&format!("{gn} mirrors the reference's {} (its to_dict() shape). {}", t.name, t.doc), "");
+            let _ = writeln!(s, "type {gn} struct {{");
             for f in &t.fields {
                 if !f.doc.is_empty() {
                     s += &go_doc(&f.doc, "\t");
@@ -700,11 +719,11 @@ fn go_module(cat: &Catalog, m: &ModuleEntry) -> String {
                 let _ = writeln!(
                     s,
                     "\n// UnmarshalJSON fills the fields the JSON leaves out with their defaults.\nfunc (v *{n}) UnmarshalJSON(b []byte) error {{\n\ttype plain {n}\n\tp := plain{{}}\n\tif err := json.Unmarshal([]byte({lit:?}), &p); err != nil {{\n\t\treturn err\n\t}}\n\tif err := decodeNumbers(b, &p); err != nil {{\n\t\treturn err\n\t}}\n\t*v = {n}(p)\n\treturn nil\n}}",
-                    n = t.name
+                    n = gn
                 );
             }
             if defaults.len() == t.fields.len() && !defaults.is_empty() {
-                let _ = writeln!(s, "\n// Default{n} is {n} with every default.\nfunc Default{n}() {n} {{\n\tvar v {n}\n\t_ = json.Unmarshal([]byte(\"{{}}\"), &v)\n\treturn v\n}}", n = t.name);
+                let _ = writeln!(s, "\n// Default{n} is {n} with every default.\nfunc Default{n}() {n} {{\n\tvar v {n}\n\t_ = json.Unmarshal([]byte(\"{{}}\"), &v)\n\treturn v\n}}", n = gn);
             }
         }
     }
@@ -717,6 +736,7 @@ fn go_module(cat: &Catalog, m: &ModuleEntry) -> String {
                 let _ = writeln!(s, "var {}{} = []string{{{}}}", prefix, camel(&c.name.to_ascii_lowercase()), parts.join(", "));
             }
             (Type::Record(n), _) => {
+                let n = go_name(n);
                 let _ = writeln!(s, "var {}{} = Default{n}()", prefix, camel(&c.name.to_ascii_lowercase()));
             }
             _ => {
@@ -893,6 +913,30 @@ mod tests {
         assert_eq!(py_params(cat, m, &op), "*, a: int = 1, b: str");
         op.params.swap(0, 1);
         assert_eq!(py_params(cat, m, &op), "b: str, a: int = 1");
+    }
+
+    #[test]
+    fn hand_declared_enums_match() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bindings/go");
+        let mut hand = String::new();
+        for entry in std::fs::read_dir(&root).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if name.ends_with(".go") && !name.starts_with("zz_generated_") {
+                hand += &std::fs::read_to_string(&path).unwrap();
+            }
+        }
+        let squeeze = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+        let hand = squeeze(&hand);
+        let cat = dos_ops::catalog();
+        for name in GO_DECLARED_BY_HAND {
+            let Some(t) = cat.type_def(name) else { continue };
+            assert!(hand.contains(&format!("type {name} string")), "{name} is not declared by hand");
+            for v in &t.variants {
+                let decl = format!("{name}{} {name} = {:?}", camel(&v.token.to_ascii_lowercase()), v.token);
+                assert!(hand.contains(&decl), "the hand-written Go lacks `{decl}`");
+            }
+        }
     }
 
     #[test]

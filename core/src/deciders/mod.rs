@@ -42,6 +42,9 @@ pub mod arg_provenance;
 pub mod intervention;
 pub mod enforce;
 pub mod precursor_gate;
+// issue 10, output shape part B (coverage, improve)
+pub mod coverage;
+pub mod improve;
 
 /// Every envelope operation of the pure layer, grouped by module (`dos-ops`
 /// adds the I/O layer's and assembles the registry).
@@ -92,4 +95,7 @@ pub static ROUTED: &[&crate::route::Module] = &[
     &intervention::MODULE,
     &enforce::MODULE,
     &precursor_gate::MODULE,
+    // issue 10, output shape part B (coverage, improve)
+    &coverage::MODULE,
+    &improve::MODULE,
 ];
