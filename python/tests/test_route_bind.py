@@ -63,11 +63,22 @@ def _facts():
             ev.EvidenceFacts("x", ev.Accountability.AGENT_AUTHORED, ev.EvidenceStance.REFUTED, reachable=True)]
 
 
+# Routes the native binder declines to compile (it plans every record of the
+# op's schema, and for these a schema record has no reference class of the
+# same fields: coverage's ReturnState carries the verdict's class beside the
+# state); the Python adapter serves them. Both are in SLOWER (not swapped by
+# default). Known gap: the binder should plan only what it reads.
+PYTHON_ADAPTER_ONLY = {"coverage.classify_coverage", "improve.classify"}
+
+
 def test_every_route_is_a_native_route_callable(traced):
     import importlib
 
     for r in ROUTES + SLOWER:
         fn = getattr(importlib.import_module(r.module), r.function)
+        if r.op in PYTHON_ADAPTER_ONLY:
+            assert type(fn).__name__ != "NativeCallable", f"{r.op} is served natively now: drop it from the list"
+            continue
         assert type(fn).__name__ == "NativeCallable", r.op
         assert fn.__self__.native_op == r.op
         assert fn.__dos_native_op__ == r.op
