@@ -378,6 +378,15 @@ def provenance_cases():
 
     yield "precursor_gate.precursor_intervention", precursor_iv, "classifier"
 
+    def grammar(m):
+        x = m("precursor_gate")
+        table = {"requires": {"create_change": "check_change_authorization",
+                              "assign_incident": ["get_assignment_group", "check_assignment_permission"]},
+                 "aliases": {"check_change_authorization": ["check-auth"]}}
+        return lambda: x.grammar_from_table(table)
+
+    yield "precursor_gate.grammar_from_table (2 tools, 1 alias)", grammar, "classifier"
+
 
 def shape_c_cases():
     """Issue 10, output shape part C: commit_audit (the pure verdicts, and the
@@ -511,7 +520,18 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--only", default="")
+    ap.add_argument("--routed", action="store_true", help="only the leaves on the generated route")
     opts = ap.parse_args()
+    # The accelerated column times every routed leaf, the ones accelerate()
+    # leaves alone by default (_mapping.SLOWER) included: they are marked.
+    from dos_native import _adapter
+    from dos_native._mapping import SLOWER
+
+    _adapter.register(SLOWER)
+    slower = {f"{r.module[4:]}.{r.function}" for r in SLOWER}
+    from dos_native._mapping import ROUTES
+
+    routed = slower | {f"{r.module[4:]}.{r.function}" for r in ROUTES}
     number, repeat = (2000, 3) if opts.quick else (20000, 7)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"machine: {platform.machine()} {os.cpu_count()} cpus, load {load:.2f}; python {platform.python_version()}; "
@@ -523,13 +543,9 @@ def main():
 
     ref = lambda name: importlib.import_module(f"dos.{name}")  # noqa: E731
     nat = lambda name: importlib.import_module(f"dos_native.{name}")  # noqa: E731
-    from dos_native import _adapter
-    from dos_native._mapping import OUTPUT_SHAPE_B
-
-    _adapter.register(OUTPUT_SHAPE_B)  # measured swapped, whether or not accelerate() swaps them by default
     for name, make, kind in (list(cases()) + list(provenance_cases()) + list(shape_b_cases())
                              + list(shape_c_cases())):
-        if opts.only not in name:
+        if opts.only not in name or (opts.routed and name.split(" ")[0] not in routed):
             continue
         n = max(number // 20, 50) if "fold" in name or "64" in name or "live" in name else number
         if "(git" in name:
@@ -545,6 +561,8 @@ def main():
         dos_native.restore()
         target = TARGETS.get(name, CLASSIFIER_TARGET if kind == "classifier" else None)
         mark = "" if target is None else ("  (target %.0f×%s)" % (target, "" if r / t >= target else ", typed not met"))
+        if name.split(" ")[0] in slower:
+            mark += "  [SLOWER: not swapped by default]"
         print(f"{name:56s} {r:12.3f} {t:9.3f} {r / t:6.1f}× {a:9.3f} {r / a:6.1f}×{mark}")
     req = '{"abi":1,"op":"exec_capability.classify_command","config":null,"args":{"command":"python3 -c 1"}}'
     from dos import exec_capability as rx

@@ -33,6 +33,7 @@ __all__ = [
     "Config", "resolve_workspace_root",
     "LaneDecision", "_bind_arbiter", "arbitrate", "arbitrate_ref", "run_predicates", "run_predicates_ref",
     "bind_arbiter_ref",
+    "bind_route", "_route_trace",
 ]
 
 __version__: str
@@ -114,6 +115,11 @@ def bind_exec_classify(
     verdict_cls: type, capability_cls: type, default_policy: Any, fallback: Callable[..., Any],
 ) -> NativeFunction: ...
 def _bind(name: str, cls: type) -> None: ...
+def bind_route(
+    op: str, fallback: Callable[..., Any], params: Any, empty: Any, resolve: Callable[[str], Any], module: Any,
+    result: Optional[Callable[..., Any]], decline: type, finish: Optional[Callable[..., Any]] = None,
+) -> NativeFunction: ...
+def _route_trace(hook: Optional[Callable[[str], Any]]) -> None: ...
 
 # -- loop economics ---------------------------------------------------------------
 

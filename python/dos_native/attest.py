@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from ._native import dispatch as _dispatch
+from ._route import native_functions as _native_functions
 from ._route import to_plain as _to_plain
 from .effect_witness import _Verdict, EffectWitnessVerdict
 from .log_source import Accountability
@@ -227,3 +228,12 @@ def receipt_from_dict(d: dict[str, Any]) -> Receipt:
         {"d": d},
     )
     return Receipt._from_dict(_v)
+
+
+_native_functions(globals(), {
+    "canonical_bytes": "attest.canonical_bytes",
+    "sign_hmac": "attest.sign_hmac",
+    "verify_hmac": "attest.verify_hmac",
+    "receipt_from_verdict": "attest.receipt_from_verdict",
+    "receipt_from_dict": "attest.receipt_from_dict",
+})

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from ._native import dispatch as _dispatch
+from ._route import native_functions as _native_functions
 from ._route import to_plain as _to_plain
 
 __all__ = [
@@ -157,3 +158,12 @@ def expires_at_from(now_ms: int, ttl_minutes: Optional[int]) -> Optional[str]:
         {"now_ms": now_ms, "ttl_minutes": ttl_minutes},
     )
     return _v
+
+
+_native_functions(globals(), {
+    "infer_kind": "claim_ttl.infer_kind",
+    "infer_status": "claim_ttl.infer_status",
+    "expected_wallclock": "claim_ttl.expected_wallclock",
+    "resolve_ttl_minutes": "claim_ttl.resolve_ttl_minutes",
+    "expires_at_from": "claim_ttl.expires_at_from",
+})

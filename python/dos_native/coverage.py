@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from ._native import dispatch as _dispatch
+from ._route import native_functions as _native_functions
 from ._route import to_plain as _to_plain
 
 __all__ = [
@@ -205,3 +206,8 @@ def classify_coverage(declared: int, returns: list[ReturnState], policy: Coverag
         {"declared": declared, "returns": returns, "policy": policy},
     )
     return CoverageVerdict._from_dict(_v)
+
+
+_native_functions(globals(), {
+    "classify_coverage": "coverage.classify_coverage",
+})

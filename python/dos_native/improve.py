@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from ._native import dispatch as _dispatch
+from ._route import native_functions as _native_functions
 from ._route import to_plain as _to_plain
 
 __all__ = [
@@ -241,3 +242,8 @@ def classify(evidence: CandidateEvidence, policy: ImprovePolicy = DEFAULT_POLICY
         {"evidence": evidence, "policy": policy},
     )
     return CandidateVerdict._from_dict(_v)
+
+
+_native_functions(globals(), {
+    "classify": "improve.classify",
+})

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from ._native import dispatch as _dispatch
+from ._route import native_functions as _native_functions
 from ._route import to_plain as _to_plain
 from .arg_provenance import ProvenanceStance, CorpusSource, ArgProvenance, ProvenanceVerdict
 
@@ -461,3 +462,26 @@ def ladder_extend(more: tuple[InterventionSpec, ...], ladder: InterventionLadder
         {"more": more, "ladder": ladder},
     )
     return InterventionLadder._from_dict(_v)
+
+
+_native_functions(globals(), {
+    "assess_confidence": "intervention.assess_confidence",
+    "choose_intervention": "intervention.choose_intervention",
+    "decision_to_dict": "intervention.decision_to_dict",
+    "synthetic_corrective_result": "intervention.synthetic_corrective_result",
+    "policy_validate_against": "intervention.policy_validate_against",
+    "ladder_get": "intervention.ladder_get",
+    "ladder_is_known": "intervention.ladder_is_known",
+    "ladder_tokens": "intervention.ladder_tokens",
+    "ladder_by_rank": "intervention.ladder_by_rank",
+    "ladder_rank_of": "intervention.ladder_rank_of",
+    "ladder_escalate": "intervention.ladder_escalate",
+    "ladder_de_escalate": "intervention.ladder_de_escalate",
+    "ladder_clamp": "intervention.ladder_clamp",
+    "ladder_default": "intervention.ladder_default",
+    "ladder_dispatches": "intervention.ladder_dispatches",
+    "ladder_actuates": "intervention.ladder_actuates",
+    "ladder_returns_synthetic": "intervention.ladder_returns_synthetic",
+    "ladder_disruption_cost": "intervention.ladder_disruption_cost",
+    "ladder_extend": "intervention.ladder_extend",
+})

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from ._native import dispatch as _dispatch
+from ._route import native_functions as _native_functions
 from ._route import to_plain as _to_plain
 
 __all__ = [
@@ -129,3 +130,8 @@ def conforms(verdict_obj: VerdictObject) -> bool:
         {"verdict_obj": _to_plain(verdict_obj)},
     )
     return _v
+
+
+_native_functions(globals(), {
+    "conforms": "verdict.conforms",
+})

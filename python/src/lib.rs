@@ -26,6 +26,7 @@ mod convert;
 mod economics;
 mod fast;
 mod registry;
+mod route_bind;
 mod schema;
 mod snapshot;
 mod stream;
@@ -509,5 +510,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(stream::args_digest, m)?)?;
     config::register(m)?;
     arbiter::register(m)?;
+    route_bind::register(m)?;
     Ok(())
 }

@@ -441,7 +441,8 @@ fn python_module(cat: &Catalog, m: &ModuleEntry) -> String {
         s += "from dataclasses import dataclass\n";
     }
     s += &typing_imports(cat, m);
-    s += "\nfrom ._native import dispatch as _dispatch\nfrom ._route import to_plain as _to_plain\n";
+    s += "\nfrom ._native import dispatch as _dispatch\nfrom ._route import native_functions as _native_functions\n";
+    s += "from ._route import to_plain as _to_plain\n";
     for (owner, names) in &imported {
         let _ = writeln!(s, "from .{owner} import {}", names.join(", "));
     }
@@ -542,6 +543,15 @@ fn python_module(cat: &Catalog, m: &ModuleEntry) -> String {
         } else {
             s += "    return _v\n";
         }
+    }
+    if !ops.is_empty() {
+        // Each function above stays the fallback of a native route callable
+        // built on this module's own classes (`_route.native_functions`).
+        s += "\n\n_native_functions(globals(), {\n";
+        for op in &ops {
+            let _ = writeln!(s, "    {:?}: {:?},", fn_name(op.op), op.op);
+        }
+        s += "})\n";
     }
     s
 }
