@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from ._native import dispatch as _dispatch
+from ._route import native_functions as _native_functions
 from ._route import to_plain as _to_plain
 
 __all__ = [
@@ -340,3 +341,14 @@ def audit_range(rev_range: str, root: str = '.', policy: ClaimPolicy = DEFAULT_P
         {"rev_range": rev_range, "root": root, "policy": policy, "limit": limit},
     )
     return [ClaimVerdict._from_dict(_x) for _x in _v]
+
+
+_native_functions(globals(), {
+    "classify_claim": "commit_audit.classify_claim",
+    "classify": "commit_audit.classify",
+    "sweep_summary": "commit_audit.sweep_summary",
+    "commit_from_git": "commit_audit.commit_from_git",
+    "read_commit": "commit_audit.read_commit",
+    "audit_commit": "commit_audit.audit_commit",
+    "audit_range": "commit_audit.audit_range",
+})

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from ._native import dispatch as _dispatch
+from ._route import native_functions as _native_functions
 from ._route import to_plain as _to_plain
 
 __all__ = [
@@ -170,3 +171,9 @@ def settle_judge(judge: str, outcome: JudgeOutcome) -> JudgeVerdict:
         {"judge": judge, "outcome": outcome},
     )
     return JudgeVerdict._from_dict(_v)
+
+
+_native_functions(globals(), {
+    "run_judge": "judges.run_judge",
+    "settle_judge": "judges.settle_judge",
+})
