@@ -13,6 +13,8 @@
 #   make wheel   the dos-native wheel (abi3, manylinux) carrying dos-hook, in target/wheels
 #   make sdist   its source distribution (builds the same wheel from scratch: make test-sdist)
 #   make fuzz    the envelope fuzzer for 10 minutes (before a release; FUZZ_SECONDS=…)
+#   make pg-up / pg-down  a throwaway PostgreSQL (tests/pg/pg.sh; prints its URL)
+#   make test-pg the PostgreSQL lease-store tests against that server (part of make test)
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -29,6 +31,7 @@ CBUILD := bindings/c/build
 .PHONY: test-reference reference-baseline
 .PHONY: wheel sdist wheel-tools test-wheel test-sdist
 .PHONY: fuzz fuzz-libfuzzer
+.PHONY: pg-up pg-down test-pg
 
 all: lib python
 
@@ -167,7 +170,7 @@ demo: lib dev-pc python $(CBUILD)/demo
 	@bash examples/demo.sh
 
 # ---------------------------------------------------------------- tests
-test: bindings-check test-rust test-c test-python test-go test-install test-wheel test-reference
+test: bindings-check test-rust test-c test-python test-go test-pg test-install test-wheel test-reference
 	@echo "make test: all suites passed"
 
 test-rust:
@@ -209,6 +212,22 @@ test-python: python
 test-go: lib dev-pc
 	@unformatted=$$(gofmt -l bindings/go); if [ -n "$$unformatted" ]; then echo "gofmt: not formatted: $$unformatted"; exit 1; fi
 	cd bindings/go && export PKG_CONFIG_PATH=$(abspath $(REL)/pkgconfig) && go vet ./... && go test -race -count=1 ./...
+
+# The PostgreSQL lease store (docs/lease-store.md): a server in a temporary
+# directory (Debian's postgresql, installed when missing), the tests gated on
+# DOS_TEST_PG_URL, and the server stopped afterwards whatever the outcome.
+PG := tests/pg/pg.sh
+pg-up:
+	@bash $(PG) up
+pg-down:
+	@bash $(PG) down
+
+test-pg: python
+	@url=$$(bash $(PG) up) || exit 1; \
+	trap 'bash $(PG) down' EXIT; \
+	export DOS_TEST_PG_URL="$$url" DOS_TEST_PG_CTL="$(abspath $(PG))"; \
+	$(CARGO) test -p dos-ops --test pg -- --test-threads=1 --nocapture && \
+	$(VPY) -m pytest -q tests/pg
 
 # The reference's own suite (tests/reference_suite/): its sdist pinned by
 # sha256, its test-only dependencies (the [dev] extra's pytest and hypothesis,
