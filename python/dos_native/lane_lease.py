@@ -28,6 +28,15 @@ def _journal(config) -> str:
     return os.fspath(config)
 
 
+def _store_config(config):
+    """The config a verb sends along: a ``dos_native.config.Config`` (it may
+    name a PostgreSQL lease store, ``[lease_store] url``), else none (the
+    journal file, unless ``DOS_LEASE_STORE_URL`` is set)."""
+    from .config import Config
+
+    return config if isinstance(config, Config) else None
+
+
 def _native_config(config):
     """The native config for an acquire: a ``dos_native.config.Config`` as
     is, the reference's ``SubstrateConfig`` through its native twin."""
@@ -65,30 +74,33 @@ def acquire(config, *, lane: str, kind: str, tree: list, owner: str, loop_ts: st
 
 
 def live_leases(config, *, expire_dead: bool = False) -> list[dict]:
-    return dispatch("lane_lease.live_leases", {"journal": _journal(config), "expire_dead": bool(expire_dead)})
+    return dispatch("lane_lease.live_leases", {"journal": _journal(config), "expire_dead": bool(expire_dead)},
+                    _store_config(config))
 
 
 def release(config, *, lane: str, owner: str, loop_ts: str = "") -> bool:
-    return dispatch("lane_lease.release", {"journal": _journal(config), "lane": lane, "owner": owner, "loop_ts": loop_ts})
+    return dispatch("lane_lease.release", {"journal": _journal(config), "lane": lane, "owner": owner, "loop_ts": loop_ts},
+                    _store_config(config))
 
 
 def scavenge(config, *, lane: str, loop_ts: str = "", owner: str = "scavenge", reason: str = "scavenged") -> bool:
     """Evict the newest live lease on ``lane`` with a SCAVENGE record (what a
     supervisor appends for a lease whose holder is gone), under the mutex."""
     return dispatch("lane_lease.scavenge", {"journal": _journal(config), "lane": lane, "loop_ts": loop_ts,
-                                            "owner": owner, "reason": reason})
+                                            "owner": owner, "reason": reason}, _store_config(config))
 
 
 def heartbeat(config, *, lane: str, owner: str, loop_ts: str = "", coalesce_within_s: float = 0.0) -> bool:
     return dispatch("lane_lease.heartbeat", {"journal": _journal(config), "lane": lane, "owner": owner,
-                                             "loop_ts": loop_ts, "coalesce_within_s": float(coalesce_within_s)})
+                                             "loop_ts": loop_ts, "coalesce_within_s": float(coalesce_within_s)},
+                    _store_config(config))
 
 
 def adopt(config, *, lane: str, new_owner: str, loop_ts: str = "", new_pid: Optional[int] = None) -> bool:
     args = {"journal": _journal(config), "lane": lane, "new_owner": new_owner, "loop_ts": loop_ts}
     if new_pid is not None:
         args["new_pid"] = new_pid
-    return dispatch("lane_lease.adopt", args)
+    return dispatch("lane_lease.adopt", args, _store_config(config))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -106,7 +118,7 @@ def halt(config, *, handle: str, lane: str = "", owner: str = "", loop_ts: str =
             "reason": reason, "run_id": run_id}
     if command is not None:
         args["command"] = command
-    return HaltResult(**dispatch("lane_lease.halt", args))
+    return HaltResult(**dispatch("lane_lease.halt", args, _store_config(config)))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -119,7 +131,8 @@ class SpawnResult:
 
 def spawn(config, *, lane: str, owner: str = "", loop_ts: str = "", run_id: str = "", reason: str = "") -> SpawnResult:
     return SpawnResult(**dispatch("lane_lease.spawn", {"journal": _journal(config), "lane": lane, "owner": owner,
-                                                       "loop_ts": loop_ts, "run_id": run_id, "reason": reason}))
+                                                       "loop_ts": loop_ts, "run_id": run_id, "reason": reason},
+                                         _store_config(config)))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -130,7 +143,27 @@ class CompactResult:
 
 
 def compact_journal(config, *, owner: str = "journal-compact") -> CompactResult:
-    return CompactResult(**dispatch("lane_lease.compact_journal", {"journal": _journal(config), "owner": owner}))
+    return CompactResult(**dispatch("lane_lease.compact_journal", {"journal": _journal(config), "owner": owner},
+                                    _store_config(config)))
+
+
+def import_journal(config, journal, *, replace: bool = False, workspace_key: str = "") -> dict:
+    """Copy the lane journal file ``journal`` into the PostgreSQL lease store
+    ``config`` names (``[lease_store] url``, or ``DOS_LEASE_STORE_URL``).
+    ``replace`` overwrites a workspace key that already has records."""
+    args = {"journal": os.fspath(journal), "replace": bool(replace)}
+    if workspace_key:
+        args["workspace_key"] = workspace_key
+    return dispatch("lane_lease.import_journal", args, _store_config(config))
+
+
+def export_journal(config, journal, *, workspace_key: str = "") -> dict:
+    """Write the PostgreSQL lease store's records to the file ``journal`` as
+    a lane journal (what dos-kernel 0.22.0 reads)."""
+    args = {"journal": os.fspath(journal)}
+    if workspace_key:
+        args["workspace_key"] = workspace_key
+    return dispatch("lane_lease.export_journal", args, _store_config(config))
 
 
 def _register() -> None:

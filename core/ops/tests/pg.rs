@@ -739,3 +739,59 @@ fn a_file_journal_migrates_into_postgres_and_back() {
     assert_eq!(after, call(&pg_cfg, "lane_lease.live_leases", "{}").unwrap());
     let _ = fs::remove_dir_all(&dir);
 }
+
+// ------------------------------------------------------------------ the hook
+
+fn pretool(ws: &Path) -> (dos_io::hook::Outcome, Duration) {
+    let ws = fs::canonicalize(ws).unwrap();
+    let w = ws.display().to_string();
+    let event = format!(
+        r#"{{"hook_event_name": "PreToolUse", "tool_name": "Read", "session_id": "s1", "cwd": {}, "tool_input": {{"file_path": {}}}}}"#,
+        json_str(&w),
+        json_str(&format!("{w}/docs/notes.md"))
+    );
+    let t0 = Instant::now();
+    let out = dos_io::hook::run(&["pretool".to_string()], &mut || event.clone().into_bytes());
+    (out, t0.elapsed())
+}
+
+#[test]
+fn the_hook_reads_and_enforces_through_postgres_and_falls_back_as_for_an_unreadable_journal() {
+    let Some(url) = pg_url() else { return };
+    let key = fresh_key("hook");
+    let dir = scratch("hook");
+    // The same lease held by another session, in PostgreSQL and in a file.
+    let pg_ws = dir.join("pg");
+    clone_workspace(&pg_ws, &url, &key);
+    let file_ws = dir.join("file");
+    copy_dir(&example_workspace(), &file_ws);
+    let args = r#"{"lane": "docs", "kind": "cluster", "tree": ["docs/"], "owner": "other", "loop_ts": "L1"}"#;
+    for ws in [&pg_ws, &file_ws] {
+        let cfg = format!(r#"{{"workspace": {}}}"#, json_str(&ws.display().to_string()));
+        let v = call(&cfg, "lane_lease.acquire", args).unwrap();
+        assert_eq!(v.get("journaled").and_then(Value::as_bool), Some(true));
+    }
+    let (on_pg, _) = pretool(&pg_ws);
+    let (on_file, _) = pretool(&file_ws);
+    assert_eq!(on_pg.exit, 0);
+    assert!(!on_pg.stdout.is_empty(), "the live lease in PostgreSQL was not seen");
+    assert_eq!(String::from_utf8_lossy(&on_pg.stdout), String::from_utf8_lossy(&on_file.stdout));
+    // The ENFORCE record went to the database, not to a file.
+    let rows = store(&url, &key).read_all().unwrap();
+    assert!(rows.iter().any(|r| s(r, "op") == "ENFORCE" && s(r, "holder") == "s1"), "{rows:?}");
+    assert!(!pg_ws.join(".dos/lane-journal.jsonl").exists());
+
+    // An unreachable store: exit 0 and the same answer as a journal file
+    // that cannot be read (a directory in its place), in bounded time.
+    let down_ws = dir.join("down");
+    clone_workspace(&down_ws, "postgresql://dos:pw@%2Ftmp%2Fdos-no-such-server-dir:5999/dos", &key);
+    let unreadable_ws = dir.join("unreadable");
+    copy_dir(&example_workspace(), &unreadable_ws);
+    fs::create_dir_all(unreadable_ws.join(".dos/lane-journal.jsonl")).unwrap();
+    let (down, took) = pretool(&down_ws);
+    let (unreadable, _) = pretool(&unreadable_ws);
+    assert_eq!((down.exit, unreadable.exit), (0, 0));
+    assert_eq!(down.stdout, unreadable.stdout);
+    assert!(took < Duration::from_secs(3), "{took:?}");
+    let _ = fs::remove_dir_all(&dir);
+}

@@ -89,6 +89,10 @@ pub struct PgStore {
     pub workspace: String,
     pub host_id: String,
     lock_key: i64,
+    /// Overrides of the connect and statement bounds (ms).
+    connect_ms: Option<u64>,
+    statement_ms: Option<u64>,
+    lock_ms: Option<u64>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -179,7 +183,28 @@ impl PgStore {
             workspace: workspace.to_string(),
             host_id: host::host_id(),
             lock_key: lock_key(workspace),
+            connect_ms: None,
+            statement_ms: None,
+            lock_ms: None,
         }
+    }
+
+    /// The same store with its own connect and statement bounds (the hook's
+    /// are shorter: a tool call waits on them). A pooled connection keeps
+    /// the statement bound it was opened with; the hook opens its own.
+    pub fn with_timeouts(mut self, connect_ms: u64, statement_ms: u64) -> PgStore {
+        self.connect_ms = Some(connect_ms);
+        self.statement_ms = Some(statement_ms);
+        self.lock_ms = Some(statement_ms);
+        self
+    }
+
+    fn connect_timeout_ms(&self) -> u64 {
+        self.connect_ms.unwrap_or_else(|| env_ms("DOS_LEASE_STORE_CONNECT_TIMEOUT_MS", CONNECT_TIMEOUT_MS))
+    }
+
+    fn statement_timeout_ms(&self) -> u64 {
+        self.statement_ms.unwrap_or_else(|| env_ms("DOS_LEASE_STORE_STATEMENT_TIMEOUT_MS", STATEMENT_TIMEOUT_MS))
     }
 
     /// The URL with its password hidden.
@@ -228,13 +253,13 @@ impl PgStore {
             )));
         }
         if cfg.get_connect_timeout().is_none() {
-            cfg.connect_timeout(Duration::from_millis(env_ms("DOS_LEASE_STORE_CONNECT_TIMEOUT_MS", CONNECT_TIMEOUT_MS)));
+            cfg.connect_timeout(Duration::from_millis(self.connect_timeout_ms()));
         }
         if cfg.get_application_name().is_none() {
             cfg.application_name("libdos");
         }
         cfg.keepalives(true).keepalives_idle(Duration::from_secs(30));
-        let st = env_ms("DOS_LEASE_STORE_STATEMENT_TIMEOUT_MS", STATEMENT_TIMEOUT_MS);
+        let st = self.statement_timeout_ms();
         let opts = format!("{} -c statement_timeout={st}", cfg.get_options().unwrap_or("")).trim().to_string();
         cfg.options(&opts);
         let client = cfg.connect(NoTls).map_err(|e| self.err(e))?;
@@ -316,10 +341,11 @@ impl PgStore {
         f: impl FnOnce(&mut PgJournal<'_>) -> Result<T, LeaseError>,
     ) -> Result<T, LeaseError> {
         let lock_ms = match patience {
+            _ if self.lock_ms.is_some() => self.lock_ms.unwrap_or(LOCK_TIMEOUT_MS),
             Patience::Normal => env_ms("DOS_LEASE_STORE_LOCK_TIMEOUT_MS", LOCK_TIMEOUT_MS),
             Patience::Patient => env_ms("DOS_LEASE_STORE_LOCK_TIMEOUT_MS", PATIENT_LOCK_TIMEOUT_MS).max(LOCK_TIMEOUT_MS),
         };
-        let stmt_ms = env_ms("DOS_LEASE_STORE_STATEMENT_TIMEOUT_MS", STATEMENT_TIMEOUT_MS) + lock_ms;
+        let stmt_ms = self.statement_timeout_ms() + lock_ms;
         let begin = format!(
             "BEGIN; SET LOCAL lock_timeout = {lock_ms}; SET LOCAL statement_timeout = {stmt_ms}; \
              SELECT pg_advisory_xact_lock({})",
