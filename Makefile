@@ -222,12 +222,14 @@ pg-up:
 pg-down:
 	@bash $(PG) down
 
-test-pg: python
+test-pg: python lib dev-pc cdeps $(CBUILD)/test_pg
 	@url=$$(bash $(PG) up) || exit 1; \
 	trap 'bash $(PG) down' EXIT; \
 	export DOS_TEST_PG_URL="$$url" DOS_TEST_PG_CTL="$(abspath $(PG))"; \
 	$(CARGO) test -p dos-ops --test pg -- --test-threads=1 --nocapture && \
-	$(VPY) -m pytest -q tests/pg
+	$(VPY) -m pytest -q tests/pg && \
+	(cd $(CBUILD) && valgrind -q --error-exitcode=99 --leak-check=full --show-possibly-lost=no --errors-for-leak-kinds=definite ./test_pg) && \
+	(cd bindings/go && PKG_CONFIG_PATH=$(abspath $(REL)/pkgconfig) go test -count=1 -run TestLeaseStoreOnPostgres ./...)
 
 # The reference's own suite (tests/reference_suite/): its sdist pinned by
 # sha256, its test-only dependencies (the [dev] extra's pytest and hypothesis,

@@ -48,7 +48,7 @@ def test_a_reference_journal_migrates_to_postgres_and_back_with_the_same_live_se
     ref.release(rcfg, lane="web", owner="b", loop_ts="b1")
     ref.heartbeat(rcfg, lane="api", owner="a", loop_ts="a1")
     before = ref.live_leases(rcfg, expire_dead=False)
-    assert [l["lane"] for l in before] == ["api", "docs"] or len(before) >= 1
+    assert before, "the reference left no live lease to compare"
 
     key = _key("migrate")
     pg = nc.load_workspace_config(str(_workspace(tmp_path / "pg", key)))
