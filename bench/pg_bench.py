@@ -126,6 +126,7 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=3.0)
     ap.add_argument("--markdown", default="")
     a = ap.parse_args()
+    a.hook = os.path.abspath(a.hook) if a.hook else ""
     url = os.environ.get("DOS_TEST_PG_URL", "")
     if not url:
         print("pg_bench: DOS_TEST_PG_URL is not set (make bench starts a server)", file=sys.stderr)
