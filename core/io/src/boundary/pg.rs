@@ -161,8 +161,6 @@ const SQL_STATE: &str = "SELECT s.fold, (extract(epoch FROM clock_timestamp()) *
      FROM (SELECT 1) AS one LEFT JOIN dos_lane_state s ON s.workspace = $1";
 const SQL_RECORDS: &str = "SELECT record FROM dos_lane_journal WHERE workspace = $1 ORDER BY id";
 const SQL_BYTES: &str = "SELECT count(*), coalesce(sum(octet_length(record) + 1), 0)::bigint FROM dos_lane_journal WHERE workspace = $1";
-const SQL_ENFORCE: &str = "SELECT record FROM dos_lane_journal WHERE workspace = $1 AND record LIKE '%ENFORCE%' \
-     AND ($2 = '' OR strpos(record, $2) > 0) ORDER BY id";
 
 /// How long a verb may wait for the workspace lock.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -267,19 +265,36 @@ impl PgStore {
         if schema_ready().lock().map(|r| r.contains(&self.url)).unwrap_or(false) {
             return Ok(());
         }
-        let key = lock_key("\0schema");
-        let sql = format!("BEGIN; SELECT pg_advisory_xact_lock({key}); {SCHEMA_SQL} COMMIT;");
-        if let Err(e) = conn.client.batch_execute(&sql) {
-            let _ = conn.client.batch_execute("ROLLBACK");
-            return Err(self.err(e));
-        }
-        let row = conn.client.query_one("SELECT max(version) FROM dos_lease_schema", &[]).map_err(|e| self.err(e))?;
-        let version: Option<i32> = row.get(0);
-        if version.unwrap_or(0) > SCHEMA_VERSION {
+        // One statement when the schema is there (every connection after
+        // the first anywhere); the creation, under a lock, only when not.
+        let version = |conn: &mut Conn| -> Result<Option<i32>, postgres::Error> {
+            let msgs = conn.client.simple_query("SELECT max(version) FROM dos_lease_schema")?;
+            Ok(msgs.iter().find_map(|m| match m {
+                postgres::SimpleQueryMessage::Row(r) => r.get(0).and_then(|v| v.parse().ok()),
+                _ => None,
+            }))
+        };
+        let found = match version(conn) {
+            Ok(v) => v,
+            Err(e) if e.code() == Some(&postgres::error::SqlState::UNDEFINED_TABLE) => None,
+            Err(e) => return Err(self.err(e)),
+        };
+        let found = match found {
+            Some(v) => v,
+            None => {
+                let key = lock_key("\0schema");
+                let sql = format!("BEGIN; SELECT pg_advisory_xact_lock({key}); {SCHEMA_SQL} COMMIT;");
+                if let Err(e) = conn.client.batch_execute(&sql) {
+                    let _ = conn.client.batch_execute("ROLLBACK");
+                    return Err(self.err(e));
+                }
+                version(conn).map_err(|e| self.err(e))?.unwrap_or(0)
+            }
+        };
+        if found > SCHEMA_VERSION {
             return Err(LeaseError::Store(format!(
-                "{} holds lease-store schema version {}, newer than this libdos reads ({SCHEMA_VERSION})",
+                "{} holds lease-store schema version {found}, newer than this libdos reads ({SCHEMA_VERSION})",
                 self.redacted_url(),
-                version.unwrap_or(0)
             )));
         }
         if let Ok(mut r) = schema_ready().lock() {
@@ -421,7 +436,21 @@ impl PgStore {
 
     /// The structural live set and the database's clock, in one statement.
     fn snapshot(&self) -> Result<(Fold<'static>, i64), LeaseError> {
-        self.read(|c| self.load_state(c))
+        let sql = format!(
+            "SET standard_conforming_strings = on; \
+             SELECT s.fold, (extract(epoch FROM clock_timestamp()) * 1000)::float8 \
+             FROM (SELECT 1) AS one LEFT JOIN dos_lane_state s ON s.workspace = {}",
+            lit(&self.workspace)
+        );
+        let msgs = self.read(|c| c.client.simple_query(&sql))?;
+        for m in &msgs {
+            if let postgres::SimpleQueryMessage::Row(r) = m {
+                let fold = r.get(0).and_then(decode_fold).unwrap_or_default();
+                let now = r.get(1).and_then(|t| t.parse::<f64>().ok()).unwrap_or(0.0) as i64;
+                return Ok((fold, now));
+            }
+        }
+        Err(LeaseError::Store(format!("{}: the live set could not be read", self.redacted_url())))
     }
 
     // ---------------------------------------------------------------- verbs
@@ -532,14 +561,22 @@ impl PgStore {
 
     /// The ENFORCE records that may be `holder`'s (the hook's help tally).
     pub fn enforce_records(&self, holder: &str) -> Result<Vec<Dict>, LeaseError> {
-        let rows = self.read(|c| {
-            let s = c.stmt(SQL_ENFORCE)?;
-            c.client.query(&s, &[&self.workspace, &holder])
-        })?;
+        let mut sql = format!(
+            "SET standard_conforming_strings = on; SELECT record FROM dos_lane_journal \
+             WHERE workspace = {} AND strpos(record, 'ENFORCE') > 0",
+            lit(&self.workspace)
+        );
+        if !holder.is_empty() {
+            sql.push_str(&format!(" AND strpos(record, {}) > 0", lit(holder)));
+        }
+        sql.push_str(" ORDER BY id");
+        let msgs = self.read(|c| c.client.simple_query(&sql))?;
         let mut out = Vec::new();
-        for r in rows {
-            if let Ok(Value::Dict(d)) = pyjson::parse_str(r.get::<_, &str>(0)) {
-                out.push(d);
+        for m in &msgs {
+            if let postgres::SimpleQueryMessage::Row(r) = m {
+                if let Some(Ok(Value::Dict(d))) = r.get(0).map(pyjson::parse_str) {
+                    out.push(d);
+                }
             }
         }
         Ok(out)
