@@ -296,6 +296,8 @@ bench: lib python
 	$(VPY) bench/contention.py --runs 3
 	$(MAKE) hook
 	$(VPY) bench/hook_bench.py --hook $(HOOK_BIN)
+	@url=$$(bash $(PG) up) || exit 1; trap 'bash $(PG) down' EXIT; \
+	DOS_TEST_PG_URL="$$url" $(VPY) bench/pg_bench.py --hook $(HOOK_BIN)
 
 clean:
 	$(CARGO) clean
