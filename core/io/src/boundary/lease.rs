@@ -325,6 +325,15 @@ impl LeaseStore {
         req: &AcquireRequest,
         decide: impl FnOnce(&[Dict]) -> Result<AcquireDecision, String>,
     ) -> Result<AcquireOutcome, LeaseError> {
+        // The default loop_ts is stamped before waiting for the mutex, as
+        // the reference stamps it.
+        let stamped;
+        let req = if req.loop_ts.is_empty() {
+            stamped = AcquireRequest { loop_ts: pytime::iso_seconds(host::now_ms()), ..req.clone() };
+            &stamped
+        } else {
+            req
+        };
         let _g = filelock::lock(&self.lock, &req.owner, &self.mutex)?;
         verbs::acquire(&mut self.file(), &self.host_id, req, decide)
     }
@@ -372,9 +381,10 @@ impl LeaseStore {
 
     /// `spawn`: record that a run is about to take `lane`.
     pub fn spawn(&self, lane: &str, owner: &str, loop_ts: &str, run_id: &str, reason: &str) -> Result<SpawnOutcome, LeaseError> {
+        let loop_ts = if loop_ts.is_empty() { pytime::iso_seconds(host::now_ms()) } else { loop_ts.to_string() };
         let (_, lock_owner) = verbs::spawn_holder(lane, owner);
         let _g = filelock::lock(&self.lock, &lock_owner, &self.mutex)?;
-        Ok(verbs::spawn(&mut self.file(), &self.host_id, lane, owner, loop_ts, run_id, reason))
+        Ok(verbs::spawn(&mut self.file(), &self.host_id, lane, owner, &loop_ts, run_id, reason))
     }
 
     /// `compact_journal`: rewrite the journal as one CHECKPOINT (plus the
