@@ -182,6 +182,11 @@ fn every_verb_works_on_postgres_and_decides_as_the_file_journal_does() {
         }
         assert_eq!(normalized(&f), normalized(&p), "{op} {args}");
     }
+    // A heartbeat within the coalescing window writes nothing.
+    let n = store(&url, &key).read_all().unwrap().len();
+    let hb = call(&pg_cfg, "lane_lease.heartbeat", r#"{"lane": "docs", "owner": "a9", "loop_ts": "t9", "coalesce_within_s": 3600}"#);
+    assert_eq!(hb.map(|v| v.as_bool()), Ok(Some(true)));
+    assert_eq!(store(&url, &key).read_all().unwrap().len(), n);
     // The rows hold the file journal's exact line format (sorted keys,
     // ", " and ": " separators), seq monotonic from 1.
     let rows = store(&url, &key).read_all().unwrap();
