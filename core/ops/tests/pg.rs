@@ -228,9 +228,7 @@ fn the_store_comes_from_dos_toml_and_from_the_environment_variable() {
 
 #[test]
 fn an_unreachable_server_fails_every_verb_closed_in_bounded_time_without_the_password() {
-    if pg_url().is_none() {
-        return;
-    }
+    // No server needed: this one runs in every test run.
     let secret = "hunter2-sekrit";
     for url in [
         // No server on this socket.
@@ -714,6 +712,21 @@ fn a_stopped_server_fails_every_verb_closed_within_its_timeout() {
 }
 
 // ------------------------------------------------------------------ migration
+
+#[test]
+fn migration_needs_a_store_and_a_bad_url_is_a_config_error() {
+    // No server needed.
+    let r = call(&inline_config(None), "lane_lease.import_journal", r#"{"journal": "/nonexistent/lane-journal.jsonl"}"#);
+    assert!(matches!(&r, Err((c, _)) if c == "BAD_CONFIG"), "{r:?}");
+    let r = call(&inline_config(None), "lane_lease.export_journal", r#"{"journal": "/tmp/x.jsonl"}"#);
+    assert!(matches!(&r, Err((c, _)) if c == "BAD_CONFIG"), "{r:?}");
+    let bad = r#"{"lease_store": {"url": "mysql://u:pw@h/db"}}"#;
+    let r = call(bad, "lane_lease.live_leases", "{}");
+    assert!(matches!(&r, Err((c, m)) if c == "BAD_CONFIG" && !m.contains(":pw@")), "{r:?}");
+    let bad = r#"{"lease_store": {"url": "postgresql://h/db", "pool_size": 4}}"#;
+    let r = call(bad, "lane_lease.live_leases", "{}");
+    assert!(matches!(&r, Err((c, _)) if c == "BAD_CONFIG"), "{r:?}");
+}
 
 #[test]
 fn a_file_journal_migrates_into_postgres_and_back() {
