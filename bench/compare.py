@@ -27,6 +27,9 @@ import dos_native
 
 TARGETS = {
     "tool_stream.classify_stream (64 identical steps)": 20.0,
+    # issue 10, tool-call provenance
+    "arg_provenance.classify_call (6 args vs 20 x 2 KB)": 10.0,
+    "intervention.choose_intervention": 10.0,
 }
 CLASSIFIER_TARGET = 5.0
 
@@ -273,6 +276,109 @@ def witness_cases():
     yield "testwitness.classify", testwitness, "classifier"
 
 
+def provenance_cases():
+    """Issue 10, tool-call provenance: a 6-argument mutating call against 20
+    prior tool results of 2 KB each, and the intervention chosen for its
+    verdict. Each side builds the inputs from its own module's classes."""
+    import random
+
+    rng = random.Random(10)
+    words = ["the", "status", "closed", "open", "assigned", "priority", "2025-01-01", "note"]
+
+    def blob():
+        parts = []
+        while sum(len(p) + 1 for p in parts) < 2048:
+            r = rng.random()
+            if r < 0.3:
+                parts.append('{"number": "INC%07d"}' % rng.randint(0, 10**7 - 1))
+            elif r < 0.4:
+                parts.append('{"sys_id": "%032x"}' % rng.getrandbits(128))
+            elif r < 0.5:
+                parts.append('"caller": "user_%d@acme.com"' % rng.randint(1, 999))
+            else:
+                parts.append(rng.choice(words))
+        return " ".join(parts)[:2048]
+
+    texts = [blob() for _ in range(20)]
+    values = [("incident_id", "INC0010023"), ("caller_id", "user_42@acme.com"), ("state", "closed"),
+              ("count", 3), ("assignment_group", "a1b2c3d4e5"), ("parent", "INC9999999")]
+    texts[7] = texts[7][:2000] + ' "INC0010023"'
+
+    def inputs(m):
+        x = m("arg_provenance")
+        prior = x.PriorResults(tuple(x.EnvBlob(t, x.CorpusSource.TOOL_RESULT) for t in texts))
+        call = x.ToolCall("update_incident", tuple(x.ToolArg(n, v) for n, v in values))
+        return x, prior, call
+
+    def classify_call(m):
+        x, prior, call = inputs(m)
+        return lambda: x.classify_call(call, prior)
+
+    yield "arg_provenance.classify_call (6 args vs 20 x 2 KB)", classify_call, "classifier"
+
+    def classify_arg(m):
+        x, prior, call = inputs(m)
+        return lambda: x.classify_arg(call.args[0], prior)
+
+    yield "arg_provenance.classify_arg (1 arg vs 20 x 2 KB)", classify_arg, "classifier"
+
+    def small(m):
+        x = m("arg_provenance")
+        prior = x.PriorResults((x.EnvBlob('{"number": "INC0010023", "caller": 10023}', x.CorpusSource.TOOL_RESULT),))
+        return x, x.classify_call(x.ToolCall("t", (x.ToolArg("incident_id", "INC9999999"), x.ToolArg("note", "hello"))), prior)
+
+    def choose(m):
+        _, v = small(m)
+        i = m("intervention")
+        return lambda: i.choose_intervention(v)
+
+    yield "intervention.choose_intervention", choose, "classifier"
+
+    def assess(m):
+        _, v = small(m)
+        i = m("intervention")
+        return lambda: i.assess_confidence(v)
+
+    yield "intervention.assess_confidence", assess, "classifier"
+
+    def synth(m):
+        _, v = small(m)
+        i = m("intervention")
+        return lambda: i.synthetic_corrective_result(v, "update_incident", "get_incident")
+
+    yield "intervention.synthetic_corrective_result", synth, "classifier"
+
+    def run_handler(m):
+        _, v = small(m)
+        d = m("intervention").choose_intervention(v)
+        e = m("enforce")
+        if hasattr(e, "ObserveHandler"):
+            h = e.ObserveHandler()
+            return lambda: e.run_handler(h, d, None)
+        return lambda: e.run_handler("observe", d)
+
+    yield "enforce.run_handler (built-in observe)", run_handler, "classifier"
+
+    def precursor(m):
+        x = m("precursor_gate")
+        g = x.PrecursorGrammar(requires={"create_change": ("check_change_authorization",),
+                                         "assign_incident": ("get_assignment_group", "check_assignment_permission")},
+                               aliases={"check_change_authorization": ("check-auth",)})
+        s = x.CallStream(tuple(x.PriorCall(t, "{}") for t in ("get_change", "list_users", "get_incident", "check.auth")))
+        c = x.MutatingCall("create_change")
+        return lambda: x.classify_call(c, s, g)
+
+    yield "precursor_gate.classify_call (4 prior calls)", precursor, "classifier"
+
+    def precursor_iv(m):
+        x = m("precursor_gate")
+        v = x.classify_call(x.MutatingCall("create_change"), x.CallStream((x.PriorCall("get_change"),)),
+                            x.PrecursorGrammar(requires={"create_change": ("check_change_authorization",)}))
+        return lambda: x.precursor_intervention(v)
+
+    yield "precursor_gate.precursor_intervention", precursor_iv, "classifier"
+
+
 def arbiter_cases():
     """The arbiter cluster: a disjoint admit under the workshop driver's taxonomy
     (the `frontend` cluster beside a live `backend` lease), typed and accelerated."""
@@ -312,10 +418,12 @@ def main():
 
     ref = lambda name: importlib.import_module(f"dos.{name}")  # noqa: E731
     nat = lambda name: importlib.import_module(f"dos_native.{name}")  # noqa: E731
-    for name, make, kind in cases():
+    for name, make, kind in list(cases()) + list(provenance_cases()):
         if opts.only not in name:
             continue
         n = max(number // 20, 50) if "fold" in name or "64" in name or "live" in name else number
+        if "KB" in name:
+            n = max(number // 500, 10)
         dos_native.restore()
         r_fn, t_fn = make(ref), make(nat)
         r = best_us(r_fn, n, repeat)

@@ -72,6 +72,8 @@ def main():
         ("CASED", _cased, "characters that count as cased in the final-sigma rule (probed)"),
         ("CASE_IGNORABLE", _ignorable, "characters the final-sigma rule skips over (probed)"),
         ("PRINTABLE", str.isprintable, "`str.isprintable()` (what `repr` leaves unescaped)"),
+        ("DIGIT", str.isdigit, "`str.isdigit()`"),
+        ("DECIMAL", str.isdecimal, "`str.isdecimal()` (the set a `re` `\\d` matches in a str pattern)"),
     ):
         rs = ranges(pred)
         w("/// Inclusive code-point ranges where %s holds.\n" % doc)

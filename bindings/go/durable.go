@@ -140,6 +140,19 @@ func (s LeaseStore) LiveLeases(expireDead bool) ([]LeaseRecord, error) {
 	return decodeRecords(raw)
 }
 
+// LiveLeasesStrict is LiveLeases with the strict read (a libdos
+// extension): a journal with mid-file damage (an unreadable line that more
+// lines follow) fails closed with an *Error of code IO_ERROR whose message
+// starts with "WAL_INTEGRITY: " and names the line, byte offset and the seq
+// it follows, instead of a live set folded around the damage.
+func (s LeaseStore) LiveLeasesStrict(expireDead bool) ([]LeaseRecord, error) {
+	raw, err := s.call("lane_lease.live_leases", map[string]any{"expire_dead": expireDead, "strict": true}, nil)
+	if err != nil {
+		return nil, err
+	}
+	return decodeRecords(raw)
+}
+
 func (s LeaseStore) boolVerb(op string, args map[string]any) (bool, error) {
 	var ok bool
 	raw, err := s.call(op, args, nil)
@@ -262,8 +275,10 @@ type AcquireRequest struct {
 // Acquire runs the arbiter over the live set (plus ExtraLeases) under the
 // lane-lease mutex and appends an ACQUIRE, or a REFUSE record. config is the
 // workspace config the arbiter reads (nil: the generic default; a
-// map[string]any inline config, or {"workspace": dir}); a *Config handle
-// goes through CallWith.
+// map[string]any inline config, or {"workspace": dir}; or a *Config
+// handle). Under a config with [lease_store] strict = true, a journal with
+// mid-file damage is refused (decision outcome "refuse", the reason opening
+// with the reason class WAL_INTEGRITY) without arbitrating.
 func (s LeaseStore) Acquire(r AcquireRequest, config any) (AcquireResult, error) {
 	tree := r.Tree
 	if tree == nil {
@@ -275,7 +290,15 @@ func (s LeaseStore) Acquire(r AcquireRequest, config any) (AcquireResult, error)
 		args["extra_leases"] = r.ExtraLeases
 	}
 	var out AcquireResult
-	raw, err := s.call("lane_lease.acquire", args, config)
+	var raw json.RawMessage
+	var err error
+	if h, ok := config.(*Config); ok && s.Config == nil {
+		// A config handle given for this call: its settings (strict, the
+		// lease store) travel with it.
+		raw, err = h.CallWith("lane_lease.acquire", s.args(args))
+	} else {
+		raw, err = s.call("lane_lease.acquire", args, config)
+	}
 	if err != nil {
 		return out, err
 	}

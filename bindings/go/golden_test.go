@@ -31,7 +31,7 @@ type goldenRecord struct {
 // base: each edit is [path] (delete) or [path, value] (set), the path a list
 // of object keys.
 func applyEdits(base []byte, edits []json.RawMessage) (map[string]interface{}, error) {
-	whole, ok := decodeNumbers(base).(map[string]interface{})
+	whole, ok := decodeGoldenValue(base).(map[string]interface{})
 	if !ok {
 		return nil, fmt.Errorf("the base is not an object")
 	}
@@ -55,14 +55,14 @@ func applyEdits(base []byte, edits []json.RawMessage) (map[string]interface{}, e
 			}
 			delete(obj, leaf)
 		} else {
-			obj[leaf] = decodeNumbers(edit[1])
+			obj[leaf] = decodeGoldenValue(edit[1])
 		}
 	}
 	return whole, nil
 }
 
-// decodeNumbers decodes standard JSON keeping numbers as their text; nil if unreadable.
-func decodeNumbers(raw []byte) interface{} {
+// decodeGoldenValue decodes standard JSON keeping numbers as their text; nil if unreadable.
+func decodeGoldenValue(raw []byte) interface{} {
 	d := json.NewDecoder(bytes.NewReader(raw))
 	d.UseNumber()
 	var v interface{}

@@ -1,14 +1,7 @@
 package dos
 
-// Intervention is the verb a hook's exit code maps to.
-type Intervention string
-
-const (
-	InterventionObserve Intervention = "OBSERVE"
-	InterventionWarn    Intervention = "WARN"
-	InterventionDefer   Intervention = "DEFER"
-	InterventionBlock   Intervention = "BLOCK"
-)
+// Intervention, the verb a hook's exit code maps to, is generated from the
+// op table with the intervention module (zz_generated_intervention.go).
 
 // HookExitPolicy reads a plain hook script's exit code. PassCode approves.
 // Mapping holds the explicit entries: a nil value marks another approving

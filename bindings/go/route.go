@@ -18,3 +18,12 @@ func callNumbers(op string, args interface{}, out interface{}) error {
 	dec.UseNumber()
 	return dec.Decode(out)
 }
+
+// decodeNumbers decodes JSON keeping numbers exact (json.Number where the
+// type is open: a float written 2.0 stays a float when it is sent back).
+// The generated records' UnmarshalJSON uses it.
+func decodeNumbers(b []byte, out interface{}) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	return dec.Decode(out)
+}

@@ -5,39 +5,44 @@ package dos
 import "testing"
 
 func TestAttestTypedFunctionsReplayTheCorpus(t *testing.T) {
-	replayRouted(t, "attest.canonical_bytes", func(raw []byte) (any, error) {
+	replayRouted(t, "attest.canonical_bytes", func(raw []byte) (any, any, error) {
 		var a AttestCanonicalBytesArgs
 		if err := decodeExact(raw, &a); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return AttestCanonicalBytes(a)
+		v, err := AttestCanonicalBytes(a)
+		return a, v, err
 	})
-	replayRouted(t, "attest.sign_hmac", func(raw []byte) (any, error) {
+	replayRouted(t, "attest.sign_hmac", func(raw []byte) (any, any, error) {
 		var a AttestSignHmacArgs
 		if err := decodeExact(raw, &a); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return AttestSignHmac(a)
+		v, err := AttestSignHmac(a)
+		return a, v, err
 	})
-	replayRouted(t, "attest.verify_hmac", func(raw []byte) (any, error) {
+	replayRouted(t, "attest.verify_hmac", func(raw []byte) (any, any, error) {
 		var a AttestVerifyHmacArgs
 		if err := decodeExact(raw, &a); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return AttestVerifyHmac(a)
+		v, err := AttestVerifyHmac(a)
+		return a, v, err
 	})
-	replayRouted(t, "attest.receipt_from_verdict", func(raw []byte) (any, error) {
+	replayRouted(t, "attest.receipt_from_verdict", func(raw []byte) (any, any, error) {
 		var a AttestReceiptFromVerdictArgs
 		if err := decodeExact(raw, &a); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return AttestReceiptFromVerdict(a)
+		v, err := AttestReceiptFromVerdict(a)
+		return a, v, err
 	})
-	replayRouted(t, "attest.receipt_from_dict", func(raw []byte) (any, error) {
+	replayRouted(t, "attest.receipt_from_dict", func(raw []byte) (any, any, error) {
 		var a AttestReceiptFromDictArgs
 		if err := decodeExact(raw, &a); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return AttestReceiptFromDict(a)
+		v, err := AttestReceiptFromDict(a)
+		return a, v, err
 	})
 }

@@ -30,7 +30,7 @@ func (v *TtlPolicy) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal([]byte("{\"awaiting_commit_minutes\":1440,\"agent_in_session_minutes\":360,\"default_working_wallclock_minutes\":30,\"working_ttl_multiplier\":3}"), &p); err != nil {
 		return err
 	}
-	if err := json.Unmarshal(b, &p); err != nil {
+	if err := decodeNumbers(b, &p); err != nil {
 		return err
 	}
 	*v = TtlPolicy(p)

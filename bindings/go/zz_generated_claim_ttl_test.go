@@ -5,39 +5,44 @@ package dos
 import "testing"
 
 func TestClaimTtlTypedFunctionsReplayTheCorpus(t *testing.T) {
-	replayRouted(t, "claim_ttl.infer_kind", func(raw []byte) (any, error) {
+	replayRouted(t, "claim_ttl.infer_kind", func(raw []byte) (any, any, error) {
 		var a ClaimTtlInferKindArgs
 		if err := decodeExact(raw, &a); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return ClaimTtlInferKind(a)
+		v, err := ClaimTtlInferKind(a)
+		return a, v, err
 	})
-	replayRouted(t, "claim_ttl.infer_status", func(raw []byte) (any, error) {
+	replayRouted(t, "claim_ttl.infer_status", func(raw []byte) (any, any, error) {
 		var a ClaimTtlInferStatusArgs
 		if err := decodeExact(raw, &a); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return ClaimTtlInferStatus(a)
+		v, err := ClaimTtlInferStatus(a)
+		return a, v, err
 	})
-	replayRouted(t, "claim_ttl.expected_wallclock", func(raw []byte) (any, error) {
+	replayRouted(t, "claim_ttl.expected_wallclock", func(raw []byte) (any, any, error) {
 		var a ClaimTtlExpectedWallclockArgs
 		if err := decodeExact(raw, &a); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return ClaimTtlExpectedWallclock(a)
+		v, err := ClaimTtlExpectedWallclock(a)
+		return a, v, err
 	})
-	replayRouted(t, "claim_ttl.resolve_ttl_minutes", func(raw []byte) (any, error) {
+	replayRouted(t, "claim_ttl.resolve_ttl_minutes", func(raw []byte) (any, any, error) {
 		var a ClaimTtlResolveTtlMinutesArgs
 		if err := decodeExact(raw, &a); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return ClaimTtlResolveTtlMinutes(a)
+		v, err := ClaimTtlResolveTtlMinutes(a)
+		return a, v, err
 	})
-	replayRouted(t, "claim_ttl.expires_at_from", func(raw []byte) (any, error) {
+	replayRouted(t, "claim_ttl.expires_at_from", func(raw []byte) (any, any, error) {
 		var a ClaimTtlExpiresAtFromArgs
 		if err := decodeExact(raw, &a); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return ClaimTtlExpiresAtFrom(a)
+		v, err := ClaimTtlExpiresAtFrom(a)
+		return a, v, err
 	})
 }

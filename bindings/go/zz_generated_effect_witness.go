@@ -25,7 +25,7 @@ func (v *EffectClaim) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal([]byte("{\"subject\":\"\",\"narrated\":\"\"}"), &p); err != nil {
 		return err
 	}
-	if err := json.Unmarshal(b, &p); err != nil {
+	if err := decodeNumbers(b, &p); err != nil {
 		return err
 	}
 	*v = EffectClaim(p)
@@ -67,7 +67,7 @@ func (v *EffectWitnessVerdict) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal([]byte("{\"claim_key\":\"\",\"narrated\":\"\",\"witness\":\"\",\"accountability\":null,\"silent_witnesses\":[]}"), &p); err != nil {
 		return err
 	}
-	if err := json.Unmarshal(b, &p); err != nil {
+	if err := decodeNumbers(b, &p); err != nil {
 		return err
 	}
 	*v = EffectWitnessVerdict(p)

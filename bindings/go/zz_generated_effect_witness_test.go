@@ -5,11 +5,12 @@ package dos
 import "testing"
 
 func TestEffectWitnessTypedFunctionsReplayTheCorpus(t *testing.T) {
-	replayRouted(t, "effect_witness.witness_effect", func(raw []byte) (any, error) {
+	replayRouted(t, "effect_witness.witness_effect", func(raw []byte) (any, any, error) {
 		var a EffectWitnessWitnessEffectArgs
 		if err := decodeExact(raw, &a); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return EffectWitnessWitnessEffect(a)
+		v, err := EffectWitnessWitnessEffect(a)
+		return a, v, err
 	})
 }

@@ -41,7 +41,7 @@ func (v *EvidenceFacts) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal([]byte("{\"stance\":\"NO_SIGNAL\",\"subject\":\"\",\"detail\":\"\",\"reachable\":false}"), &p); err != nil {
 		return err
 	}
-	if err := json.Unmarshal(b, &p); err != nil {
+	if err := decodeNumbers(b, &p); err != nil {
 		return err
 	}
 	*v = EvidenceFacts(p)
@@ -70,7 +70,7 @@ func (v *BeliefVerdict) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal([]byte("{\"attesting\":[],\"refuting\":[],\"silent\":[]}"), &p); err != nil {
 		return err
 	}
-	if err := json.Unmarshal(b, &p); err != nil {
+	if err := decodeNumbers(b, &p); err != nil {
 		return err
 	}
 	*v = BeliefVerdict(p)

@@ -5,25 +5,28 @@ package dos
 import "testing"
 
 func TestEvidenceTypedFunctionsReplayTheCorpus(t *testing.T) {
-	replayRouted(t, "evidence.gather_evidence", func(raw []byte) (any, error) {
+	replayRouted(t, "evidence.gather_evidence", func(raw []byte) (any, any, error) {
 		var a EvidenceGatherEvidenceArgs
 		if err := decodeExact(raw, &a); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return EvidenceGatherEvidence(a)
+		v, err := EvidenceGatherEvidence(a)
+		return a, v, err
 	})
-	replayRouted(t, "evidence.believe_under_floor", func(raw []byte) (any, error) {
+	replayRouted(t, "evidence.believe_under_floor", func(raw []byte) (any, any, error) {
 		var a EvidenceBelieveUnderFloorArgs
 		if err := decodeExact(raw, &a); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return EvidenceBelieveUnderFloor(a)
+		v, err := EvidenceBelieveUnderFloor(a)
+		return a, v, err
 	})
-	replayRouted(t, "evidence.derived_witness", func(raw []byte) (any, error) {
+	replayRouted(t, "evidence.derived_witness", func(raw []byte) (any, any, error) {
 		var a EvidenceDerivedWitnessArgs
 		if err := decodeExact(raw, &a); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return EvidenceDerivedWitness(a)
+		v, err := EvidenceDerivedWitness(a)
+		return a, v, err
 	})
 }

@@ -44,7 +44,7 @@ func (v *LogEvidence) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal([]byte("{\"lines\":[],\"reachable\":false,\"detail\":\"\"}"), &p); err != nil {
 		return err
 	}
-	if err := json.Unmarshal(b, &p); err != nil {
+	if err := decodeNumbers(b, &p); err != nil {
 		return err
 	}
 	*v = LogEvidence(p)

@@ -5,11 +5,12 @@ package dos
 import "testing"
 
 func TestLogSourceTypedFunctionsReplayTheCorpus(t *testing.T) {
-	replayRouted(t, "log_source.gather_log", func(raw []byte) (any, error) {
+	replayRouted(t, "log_source.gather_log", func(raw []byte) (any, any, error) {
 		var a LogSourceGatherLogArgs
 		if err := decodeExact(raw, &a); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return LogSourceGatherLog(a)
+		v, err := LogSourceGatherLog(a)
+		return a, v, err
 	})
 }

@@ -41,7 +41,7 @@ func (v *RewardLabel) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal([]byte("{\"witness\":\"\",\"accountability\":\"\"}"), &p); err != nil {
 		return err
 	}
-	if err := json.Unmarshal(b, &p); err != nil {
+	if err := decodeNumbers(b, &p); err != nil {
 		return err
 	}
 	*v = RewardLabel(p)

@@ -5,18 +5,20 @@ package dos
 import "testing"
 
 func TestRewardTypedFunctionsReplayTheCorpus(t *testing.T) {
-	replayRouted(t, "reward.admit", func(raw []byte) (any, error) {
+	replayRouted(t, "reward.admit", func(raw []byte) (any, any, error) {
 		var a RewardAdmitArgs
 		if err := decodeExact(raw, &a); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return RewardAdmit(a)
+		v, err := RewardAdmit(a)
+		return a, v, err
 	})
-	replayRouted(t, "reward.acceptance_ab", func(raw []byte) (any, error) {
+	replayRouted(t, "reward.acceptance_ab", func(raw []byte) (any, any, error) {
 		var a RewardAcceptanceAbArgs
 		if err := decodeExact(raw, &a); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return RewardAcceptanceAb(a)
+		v, err := RewardAcceptanceAb(a)
+		return a, v, err
 	})
 }

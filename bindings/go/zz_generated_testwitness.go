@@ -37,7 +37,7 @@ func (v *TestRunEvidence) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal([]byte("{\"rung\":\"OS_RECORDED\"}"), &p); err != nil {
 		return err
 	}
-	if err := json.Unmarshal(b, &p); err != nil {
+	if err := decodeNumbers(b, &p); err != nil {
 		return err
 	}
 	*v = TestRunEvidence(p)

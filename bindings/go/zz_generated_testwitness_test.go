@@ -5,11 +5,12 @@ package dos
 import "testing"
 
 func TestTestwitnessTypedFunctionsReplayTheCorpus(t *testing.T) {
-	replayRouted(t, "testwitness.classify", func(raw []byte) (any, error) {
+	replayRouted(t, "testwitness.classify", func(raw []byte) (any, any, error) {
 		var a TestwitnessClassifyArgs
 		if err := decodeExact(raw, &a); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return TestwitnessClassify(a)
+		v, err := TestwitnessClassify(a)
+		return a, v, err
 	})
 }

@@ -32,7 +32,7 @@ func (v *ToDictOutcome) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal([]byte("{\"result\":null}"), &p); err != nil {
 		return err
 	}
-	if err := json.Unmarshal(b, &p); err != nil {
+	if err := decodeNumbers(b, &p); err != nil {
 		return err
 	}
 	*v = ToDictOutcome(p)
@@ -59,7 +59,7 @@ func (v *VerdictObject) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal([]byte("{\"verdict\":null,\"reason_is_str\":null,\"to_dict\":null}"), &p); err != nil {
 		return err
 	}
-	if err := json.Unmarshal(b, &p); err != nil {
+	if err := decodeNumbers(b, &p); err != nil {
 		return err
 	}
 	*v = VerdictObject(p)

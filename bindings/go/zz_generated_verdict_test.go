@@ -5,11 +5,12 @@ package dos
 import "testing"
 
 func TestVerdictTypedFunctionsReplayTheCorpus(t *testing.T) {
-	replayRouted(t, "verdict.conforms", func(raw []byte) (any, error) {
+	replayRouted(t, "verdict.conforms", func(raw []byte) (any, any, error) {
 		var a VerdictConformsArgs
 		if err := decodeExact(raw, &a); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return VerdictConforms(a)
+		v, err := VerdictConforms(a)
+		return a, v, err
 	})
 }

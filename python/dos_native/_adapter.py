@@ -200,9 +200,15 @@ class _Binder:
                 return lambda x: None if x is None else inner(x)
             if kind in ("list", "tupleof"):
                 item = self.encoder(t[1])
+                # A declared tuple takes exactly a tuple: the reference hands
+                # some tuples back inside its result as it got them, so a list
+                # there is the reference's to serve. A declared list also takes
+                # a tuple (callers pass both; the reference only iterates).
+                tuple_only = kind == "tupleof"
 
                 def seq(x: Any) -> Any:
-                    if type(x) is not list and type(x) is not tuple:
+                    tx = type(x)
+                    if tx is not tuple and (tuple_only or tx is not list):
                         raise Decline
                     return [item(v) for v in x]
 
@@ -211,7 +217,7 @@ class _Binder:
                 items = [self.encoder(tt) for tt in t[1]]
 
                 def fixed(x: Any) -> Any:
-                    if type(x) not in (list, tuple) or len(x) != len(items):
+                    if type(x) is not tuple or len(x) != len(items):
                         raise Decline
                     return [f(v) for f, v in zip(items, x)]
 
@@ -271,7 +277,7 @@ class _Binder:
         d = self.types.get(t) if isinstance(t, str) else None
         if d is None:
             return _same
-        c = self.cls(t)
+        c: Callable[..., Any] = self.cls(t)
         if d["kind"] == "enum":
             return c
         spec = [(n, self.decoder(ft)) for n, ft in self.record(t)]
@@ -347,7 +353,7 @@ def binder(mod: Any) -> _Binder:
     return b
 
 
-def bind(route: Route, mod: Any, original: Callable) -> Callable:
+def bind(route: Route, mod: Any, original: Callable[..., Any]) -> Callable[..., Any]:
     """The swapped function for ``route`` (``original`` when the mapping
     does not fit the reference's signature or the op's schema)."""
     op = next((o for o in _catalog()["ops"] if o["op"] == route.op), None)
@@ -413,12 +419,12 @@ def ms_from_datetime(now: Any, mod: Any) -> int:
     return (now.replace(tzinfo=None) - _EPOCH) // _MS
 
 
-def register(routes: list) -> None:
+def register(routes: list[Any]) -> None:
     """Register these mapped functions with accelerate()."""
     from . import _accelerate
 
     for r in routes:
-        def factory(mod: Any, original: Callable, r: Route = r) -> Callable:
+        def factory(mod: Any, original: Callable[..., Any], r: Route = r) -> Callable[..., Any]:
             return bind(r, mod, original)
 
         _accelerate.register(r.module, r.function, factory)

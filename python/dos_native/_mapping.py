@@ -3,6 +3,7 @@ line per reference function of a module on the generated route."""
 from __future__ import annotations
 
 import enum
+import functools
 from typing import Any
 
 from ._adapter import Decline, Route, binder, ms_from_datetime
@@ -94,7 +95,8 @@ def receipt_fields(receipt: Any, mod: Any) -> dict[str, Any]:
         raise Decline
     if r.accountability_tier is not None and type(r.accountability_tier) is not mod.Accountability:
         raise Decline
-    return r.to_dict()
+    out: dict[str, Any] = r.to_dict()
+    return out
 
 
 def key_hex(key: Any, mod: Any) -> str:
@@ -126,6 +128,48 @@ WITNESS_CHAIN = [
 ]
 
 
+# ---------------------------------------------------------------- issue 10, tool-call provenance
+
+@functools.lru_cache(maxsize=None)
+def verdict_type(op: str) -> Any:
+    """The parsed schema type of an op's verdict (for a result hook that
+    builds the reference's value first and then touches it)."""
+    from ._adapter import _catalog, _parse
+
+    return _parse(next(o for o in _catalog()["ops"] if o["op"] == op)["verdict"])
+
+
+def builtin_handler(handler: Any, mod: Any) -> str:
+    """The name of a built-in enforcement handler (only ``observe``, an
+    untouched ``ObserveHandler``); any other handler is a plugin: Decline."""
+    if type(handler) is not mod.ObserveHandler or vars(handler) or handler.name != "observe":
+        raise Decline
+    return "observe"
+
+
+def ignored(_value: Any, _mod: Any) -> None:
+    """An argument the native op does not read (the built-in handler ignores the config)."""
+    return None
+
+
+def reference_rung(verdict: Any, mod: Any) -> Any:
+    """The op's decision built as the reference's, its rung replaced by the
+    built-in ladder's own rung object when they agree (its prose is the
+    reference's)."""
+    decision = binder(mod).from_native(verdict_type("precursor_gate.precursor_intervention"), verdict)
+    if decision is None:
+        return None
+    import dataclasses
+    import sys
+
+    base = getattr(sys.modules.get("dos.intervention"), "BASE_INTERVENTIONS", None)
+    rung = base.get(decision.rung.key) if base is not None else None
+    if rung is None or (rung.rank, rung.dispatches, rung.returns_synthetic) != (
+            decision.rung.rank, decision.rung.dispatches, decision.rung.returns_synthetic):
+        return decision
+    return dataclasses.replace(decision, rung=rung)
+
+
 ROUTES = [
     Route("dos.claim_ttl", "infer_kind", "claim_ttl.infer_kind"),
     Route("dos.claim_ttl", "infer_status", "claim_ttl.infer_status"),
@@ -133,6 +177,18 @@ ROUTES = [
     Route("dos.claim_ttl", "resolve_ttl_minutes", "claim_ttl.resolve_ttl_minutes"),
     Route("dos.claim_ttl", "expires_at_from", "claim_ttl.expires_at_from", {"now": ("now_ms", ms_from_datetime)}),
     Route("dos.verdict", "conforms", "verdict.conforms", {"verdict_obj": ("verdict_obj", describe_verdict_obj)}),
+    # issue 10, tool-call provenance
+    Route("dos.arg_provenance", "classify_arg", "arg_provenance.classify_arg"),
+    Route("dos.arg_provenance", "classify_call", "arg_provenance.classify_call"),
+    Route("dos.intervention", "assess_confidence", "intervention.assess_confidence"),
+    Route("dos.intervention", "choose_intervention", "intervention.choose_intervention"),
+    Route("dos.intervention", "synthetic_corrective_result", "intervention.synthetic_corrective_result"),
+    Route("dos.enforce", "run_handler", "enforce.run_handler",
+          {"handler": ("handler", builtin_handler), "config": ("host_config", ignored)}),
+    Route("dos.precursor_gate", "classify_call", "precursor_gate.classify_call"),
+    Route("dos.precursor_gate", "precursor_intervention", "precursor_gate.precursor_intervention",
+          result=reference_rung),
+    Route("dos.precursor_gate", "grammar_from_table", "precursor_gate.grammar_from_table"),
 ]
 
 # Declared but not swapped by accelerate(): through the generic route these

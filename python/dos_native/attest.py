@@ -154,11 +154,11 @@ def canonical_bytes(receipt: Receipt) -> str:
 
     Op ``attest.canonical_bytes`` (pure).
     """
-    _v = _dispatch(
+    _v: str = _dispatch(
         "attest.canonical_bytes",
         {"receipt": receipt},
     )
-    return _v  # type: ignore[no-any-return]
+    return _v
 
 
 def sign_hmac(receipt: Receipt, key_hex: str) -> str:
@@ -169,11 +169,11 @@ def sign_hmac(receipt: Receipt, key_hex: str) -> str:
 
     Op ``attest.sign_hmac`` (pure).
     """
-    _v = _dispatch(
+    _v: str = _dispatch(
         "attest.sign_hmac",
         {"receipt": receipt, "key_hex": key_hex},
     )
-    return _v  # type: ignore[no-any-return]
+    return _v
 
 
 def verify_hmac(receipt: Receipt, key_hex: str) -> VerifyResult:

@@ -12,6 +12,9 @@ import builtins
 import dataclasses
 
 DICT_PROSE = ("additionalContext", "detail")
+#: A dict holding "status" is a synthetic tool result: its "error" and
+#: "remediation" are prose (intervention.synthetic_corrective_result).
+STATUS_PROSE = ("error", "remediation")
 #: A dict holding one of these keys is a verdict's to_dict(): its "reason" is prose.
 VERDICT_KEYS = ("readability", "verdict", "state", "outcome", "capability", "intervention")
 
@@ -24,6 +27,7 @@ def shape(x):
         )
     if isinstance(x, dict):
         prose = DICT_PROSE + (("reason",) if any(k in x for k in VERDICT_KEYS) else ())
+        prose += STATUS_PROSE if "status" in x else ()
         return {k: shape(v) for k, v in x.items() if k not in prose}
     if isinstance(x, (list, tuple)):
         return (type(x), [shape(v) for v in x])

@@ -111,7 +111,7 @@ fn types_of<'a>(cat: &'a Catalog, m: &ModuleEntry) -> Vec<&'a TypeDef> {
 /// share it (Go has one package), as the reference re-exports
 /// `Accountability` from `log_source` in `evidence`.
 fn owner<'a>(cat: &'a Catalog, name: &str) -> Option<&'a str> {
-    cat.modules.iter().find(|m| m.types.iter().any(|t| *t == name)).map(|m| m.name)
+    cat.modules.iter().find(|m| m.types.contains(&name)).map(|m| m.name)
 }
 
 /// The named types `m` defines itself.
@@ -187,6 +187,60 @@ fn py_type(t: &Type) -> String {
     }
 }
 
+/// Python's keywords: no field or parameter may be spelt as one.
+const PY_KEYWORDS: [&str; 35] = [
+    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue", "def", "del",
+    "elif", "else", "except", "finally", "for", "from", "global", "if", "import", "in", "is", "lambda", "nonlocal",
+    "not", "or", "pass", "raise", "return", "try", "while", "with", "yield",
+];
+
+/// The members the generated record classes define themselves: a field of
+/// that name would replace the method (a dataclass field's default is then
+/// the function object), so it is renamed too.
+const PY_RECORD_MEMBERS: [&str; 2] = ["to_dict", "_from_dict"];
+
+/// The Python name of a parameter: its wire name, with a trailing `_` when
+/// that is a Python keyword (PEP 8's spelling for such a clash).
+fn py_param(name: &str) -> String {
+    if PY_KEYWORDS.contains(&name) {
+        format!("{name}_")
+    } else {
+        name.to_owned()
+    }
+}
+
+/// The Python attribute (and keyword argument) of a record field: its wire
+/// name, with a trailing `_` when that is a keyword or a member the record
+/// class defines (`to_dict`). `to_dict()` and the dispatcher still see the
+/// wire name.
+fn py_field(name: &str) -> String {
+    if PY_RECORD_MEMBERS.contains(&name) {
+        format!("{name}_")
+    } else {
+        py_param(name)
+    }
+}
+
+/// Whether a value of type `t` holds a record whose Python attribute names
+/// differ from its wire names (such a value crosses as its `to_dict()`; the
+/// dispatcher reads other records by their dataclass fields).
+fn holds_renamed(cat: &Catalog, t: &Type, seen: &mut Vec<&'static str>) -> bool {
+    match t {
+        Type::Record(n) => {
+            if seen.contains(n) {
+                return false;
+            }
+            seen.push(n);
+            cat.type_def(n).is_some_and(|d| {
+                d.fields.iter().any(|f| py_field(f.name) != f.name || holds_renamed(cat, &f.ty, seen))
+            })
+        }
+        Type::Optional(x) | Type::List(x) | Type::TupleOf(x) | Type::Dict(x) => holds_renamed(cat, x, seen),
+        Type::Tuple(items) => items.iter().any(|x| holds_renamed(cat, x, seen)),
+        _ => false,
+    }
+}
+
 /// A Python expression for a value of type `t` (a default or a constant).
 fn py_literal(cat: &Catalog, t: &Type, v: &Value) -> String {
     match (t, v) {
@@ -219,7 +273,7 @@ fn py_literal(cat: &Catalog, t: &Type, v: &Value) -> String {
             for f in &def.fields {
                 let given = d.get(f.name);
                 if given.is_some() && given != f.default.as_ref() {
-                    kw.push(format!("{}={}", f.name, py_literal(cat, &f.ty, given.unwrap_or(&Value::Null))));
+                    kw.push(format!("{}={}", py_field(f.name), py_literal(cat, &f.ty, given.unwrap_or(&Value::Null))));
                 }
             }
             format!("{n}({})", kw.join(", "))
@@ -289,20 +343,29 @@ fn py_uses(t: &Type, any: &mut bool, optional: &mut bool) {
 }
 
 fn py_params(cat: &Catalog, m: &ModuleEntry, op: &OpEntry) -> String {
-    op.params
+    let mut out: Vec<String> = op
+        .params
         .iter()
         .map(|p| match (p.required, py_default(cat, m, p)) {
-            (false, Some(d)) => format!("{}: {} = {d}", p.name, py_type(&p.ty)),
-            _ => format!("{}: {}", p.name, py_type(&p.ty)),
+            (false, Some(d)) => format!("{}: {} = {d}", py_param(p.name), py_type(&p.ty)),
+            _ => format!("{}: {}", py_param(p.name), py_type(&p.ty)),
         })
-        .collect::<Vec<_>>()
-        .join(", ")
+        .collect();
+    // A required argument after one with a default: from that default on,
+    // the arguments are keyword-only (Python allows no other order).
+    let first_default = op.params.iter().position(|p| !p.required);
+    if let Some(i) = first_default {
+        if op.params[i..].iter().any(|p| p.required) {
+            out.insert(i, "*".to_owned());
+        }
+    }
+    out.join(", ")
 }
 
 fn param_doc(op: &OpEntry) -> String {
     let mut s = String::new();
     for p in op.params.iter().filter(|p| !p.doc.is_empty()) {
-        let _ = write!(s, "\n\n``{}``: {}", p.name, p.doc);
+        let _ = write!(s, "\n\n``{}``: {}", py_param(p.name), p.doc);
     }
     s
 }
@@ -337,6 +400,22 @@ fn module_doc(m: &ModuleEntry) -> String {
     )
 }
 
+/// The module's `__all__` (the same in the module and its stub, which
+/// stubtest compares): the types it re-exports, its own types, its constants
+/// and its functions.
+fn py_all(cat: &Catalog, m: &ModuleEntry) -> String {
+    let mut all: Vec<&str> = imported_types(cat, m).into_iter().flat_map(|(_, n)| n).collect();
+    all.extend(own_types(cat, m).iter().map(|t| t.name));
+    all.extend(m.consts.iter().map(|c| c.name));
+    all.extend(ops_of(cat, m).iter().map(|o| fn_name(o.op)));
+    let mut s = String::from("__all__ = [\n");
+    for a in &all {
+        let _ = writeln!(s, "    {a:?},");
+    }
+    s += "]\n";
+    s
+}
+
 fn python_module(cat: &Catalog, m: &ModuleEntry) -> String {
     let types = own_types(cat, m);
     let imported = imported_types(cat, m);
@@ -357,15 +436,7 @@ fn python_module(cat: &Catalog, m: &ModuleEntry) -> String {
         let _ = writeln!(s, "from .{owner} import {}", names.join(", "));
     }
     s += "\n";
-    let mut all: Vec<String> = imported.iter().flat_map(|(_, n)| n.iter().map(|n| (*n).to_owned())).collect();
-    all.extend(types.iter().map(|t| t.name.to_owned()));
-    all.extend(m.consts.iter().map(|c| c.name.to_owned()));
-    all.extend(ops.iter().map(|o| fn_name(o.op).to_owned()));
-    s += "__all__ = [\n";
-    for a in &all {
-        let _ = writeln!(s, "    {a:?},");
-    }
-    s += "]\n";
+    s += &py_all(cat, m);
     for t in &types {
         s += "\n\n";
         if t.kind == "enum" {
@@ -381,7 +452,7 @@ fn python_module(cat: &Catalog, m: &ModuleEntry) -> String {
             let _ = writeln!(s, "class {}:", t.name);
             let mut doc = t.doc.clone();
             for f in t.fields.iter().filter(|f| !f.doc.is_empty()) {
-                let _ = write!(doc, "\n\n``{}``: {}", f.name, f.doc);
+                let _ = write!(doc, "\n\n``{}``: {}", py_field(f.name), f.doc);
             }
             s += &docstring(if doc.is_empty() { "A record." } else { &doc }, "    ");
             s += "\n";
@@ -393,15 +464,15 @@ fn python_module(cat: &Catalog, m: &ModuleEntry) -> String {
                             let _ = writeln!(
                                 s,
                                 "    {}: {} = __import__(\"dataclasses\").field(default_factory=lambda: {lit})",
-                                f.name,
+                                py_field(f.name),
                                 py_type(&f.ty)
                             );
                         } else {
-                            let _ = writeln!(s, "    {}: {} = {lit}", f.name, py_type(&f.ty));
+                            let _ = writeln!(s, "    {}: {} = {lit}", py_field(f.name), py_type(&f.ty));
                         }
                     }
                     _ => {
-                        let _ = writeln!(s, "    {}: {}", f.name, py_type(&f.ty));
+                        let _ = writeln!(s, "    {}: {}", py_field(f.name), py_type(&f.ty));
                     }
                 }
             }
@@ -409,14 +480,14 @@ fn python_module(cat: &Catalog, m: &ModuleEntry) -> String {
             s += "        \"\"\"The reference's JSON shape (keys in declaration order).\"\"\"\n";
             s += "        return {\n";
             for f in &t.fields {
-                let _ = writeln!(s, "            {:?}: _to_plain(self.{}),", f.name, f.name);
+                let _ = writeln!(s, "            {:?}: _to_plain(self.{}),", f.name, py_field(f.name));
             }
             s += "        }\n";
             s += "\n    @classmethod\n";
             let _ = writeln!(s, "    def _from_dict(cls, d: dict[str, Any]) -> {}:", t.name);
             s += "        return cls(\n";
             for f in &t.fields {
-                let _ = writeln!(s, "            {}={},", f.name, py_decode(&f.ty, &format!("d[{:?}]", f.name)));
+                let _ = writeln!(s, "            {}={},", py_field(f.name), py_decode(&f.ty, &format!("d[{:?}]", f.name)));
             }
             s += "        )\n";
         }
@@ -432,15 +503,34 @@ fn python_module(cat: &Catalog, m: &ModuleEntry) -> String {
         let _ = writeln!(s, "def {name}({}) -> {}:", py_params(cat, m, op), py_type(&op.verdict));
         let doc = format!("{}{}\n\nOp ``{}`` ({}).", op.doc, param_doc(op), op.op, op.effect.as_str());
         s += &docstring(&doc, "    ");
-        s += "    _v = _dispatch(\n";
+        // A verdict that needs no decoding is typed by the assignment (the
+        // dispatcher answers `Any`); one that does is typed by its decoder.
+        let decode = needs_decode(&op.verdict);
+        if decode {
+            s += "    _v = _dispatch(\n";
+        } else {
+            let _ = writeln!(s, "    _v: {} = _dispatch(", py_type(&op.verdict));
+        }
         let _ = writeln!(s, "        {:?},", op.op);
         s += "        {";
-        s += &op.params.iter().map(|p| format!("{:?}: {}", p.name, p.name)).collect::<Vec<_>>().join(", ");
+        s += &op
+            .params
+            .iter()
+            .map(|p| {
+                let name = py_param(p.name);
+                if holds_renamed(cat, &p.ty, &mut Vec::new()) {
+                    format!("{:?}: _to_plain({name})", p.name)
+                } else {
+                    format!("{:?}: {name}", p.name)
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
         s += "},\n    )\n";
-        if needs_decode(&op.verdict) {
+        if decode {
             let _ = writeln!(s, "    return {}", py_decode(&op.verdict, "_v"));
         } else {
-            let _ = writeln!(s, "    return _v  # type: ignore[no-any-return]");
+            s += "    return _v\n";
         }
     }
     s
@@ -461,6 +551,8 @@ fn python_stub(cat: &Catalog, m: &ModuleEntry) -> String {
         let names: Vec<String> = names.iter().map(|n| format!("{n} as {n}")).collect();
         let _ = writeln!(s, "from .{owner} import {}", names.join(", "));
     }
+    s += "\n";
+    s += &py_all(cat, m);
     for t in &types {
         s += "\n";
         if t.kind == "enum" {
@@ -473,9 +565,9 @@ fn python_stub(cat: &Catalog, m: &ModuleEntry) -> String {
             let _ = writeln!(s, "class {}:", t.name);
             for f in &t.fields {
                 if f.required {
-                    let _ = writeln!(s, "    {}: {}", f.name, py_type(&f.ty));
+                    let _ = writeln!(s, "    {}: {}", py_field(f.name), py_type(&f.ty));
                 } else {
-                    let _ = writeln!(s, "    {}: {} = ...", f.name, py_type(&f.ty));
+                    let _ = writeln!(s, "    {}: {} = ...", py_field(f.name), py_type(&f.ty));
                 }
             }
             s += "    def to_dict(self) -> dict[str, Any]: ...\n";
@@ -490,12 +582,23 @@ fn python_stub(cat: &Catalog, m: &ModuleEntry) -> String {
     }
     s += "\n";
     for op in ops_of(cat, m) {
-        let params = op
+        let mut params: Vec<String> = op
             .params
             .iter()
-            .map(|p| if p.required { format!("{}: {}", p.name, py_type(&p.ty)) } else { format!("{}: {} = ...", p.name, py_type(&p.ty)) })
-            .collect::<Vec<_>>()
-            .join(", ");
+            .map(|p| {
+                if p.required {
+                    format!("{}: {}", py_param(p.name), py_type(&p.ty))
+                } else {
+                    format!("{}: {} = ...", py_param(p.name), py_type(&p.ty))
+                }
+            })
+            .collect();
+        if let Some(i) = op.params.iter().position(|p| !p.required) {
+            if op.params[i..].iter().any(|p| p.required) {
+                params.insert(i, "*".to_owned());
+            }
+        }
+        let params = params.join(", ");
         let _ = writeln!(s, "def {}({params}) -> {}: ...", fn_name(op.op), py_type(&op.verdict));
     }
     s
@@ -586,7 +689,7 @@ fn go_module(cat: &Catalog, m: &ModuleEntry) -> String {
                 ));
                 let _ = writeln!(
                     s,
-                    "\n// UnmarshalJSON fills the fields the JSON leaves out with their defaults.\nfunc (v *{n}) UnmarshalJSON(b []byte) error {{\n\ttype plain {n}\n\tp := plain{{}}\n\tif err := json.Unmarshal([]byte({lit:?}), &p); err != nil {{\n\t\treturn err\n\t}}\n\tif err := json.Unmarshal(b, &p); err != nil {{\n\t\treturn err\n\t}}\n\t*v = {n}(p)\n\treturn nil\n}}",
+                    "\n// UnmarshalJSON fills the fields the JSON leaves out with their defaults.\nfunc (v *{n}) UnmarshalJSON(b []byte) error {{\n\ttype plain {n}\n\tp := plain{{}}\n\tif err := json.Unmarshal([]byte({lit:?}), &p); err != nil {{\n\t\treturn err\n\t}}\n\tif err := decodeNumbers(b, &p); err != nil {{\n\t\treturn err\n\t}}\n\t*v = {n}(p)\n\treturn nil\n}}",
                     n = t.name
                 );
             }
@@ -651,9 +754,9 @@ fn go_test(cat: &Catalog, m: &ModuleEntry) -> String {
     let _ = writeln!(s, "func Test{prefix}TypedFunctionsReplayTheCorpus(t *testing.T) {{");
     for op in ops_of(cat, m) {
         let fname = format!("{prefix}{}", camel(fn_name(op.op)));
-        let _ = writeln!(s, "\treplayRouted(t, {:?}, func(raw []byte) (any, error) {{", op.op);
-        let _ = writeln!(s, "\t\tvar a {fname}Args\n\t\tif err := decodeExact(raw, &a); err != nil {{\n\t\t\treturn nil, err\n\t\t}}");
-        let _ = writeln!(s, "\t\treturn {fname}(a)\n\t}})");
+        let _ = writeln!(s, "\treplayRouted(t, {:?}, func(raw []byte) (any, any, error) {{", op.op);
+        let _ = writeln!(s, "\t\tvar a {fname}Args\n\t\tif err := decodeExact(raw, &a); err != nil {{\n\t\t\treturn nil, nil, err\n\t\t}}");
+        let _ = writeln!(s, "\t\tv, err := {fname}(a)\n\t\treturn a, v, err\n\t}})");
     }
     s += "}\n";
     s
@@ -765,6 +868,54 @@ mod tests {
         for (path, text) in render_all(dos_ops::catalog()) {
             let first = text.lines().next().unwrap_or_default();
             assert!(first.contains("Generated by dos-bindgen") || first.contains("generated by dos-bindgen"), "{path}: {first}");
+        }
+    }
+
+    #[test]
+    fn a_required_argument_after_a_default_makes_the_rest_keyword_only() {
+        let cat = dos_ops::catalog();
+        let m = &cat.modules[0];
+        let mut op = cat.op(m.ops[0]).cloned().unwrap();
+        op.params = vec![
+            FieldDef::new("a", "", Type::Int, Some(Value::int(1)), false),
+            FieldDef::new("b", "", Type::Str, None, false),
+        ];
+        assert_eq!(py_params(cat, m, &op), "*, a: int = 1, b: str");
+        op.params.swap(0, 1);
+        assert_eq!(py_params(cat, m, &op), "b: str, a: int = 1");
+    }
+
+    #[test]
+    fn a_name_python_reserves_gets_a_trailing_underscore() {
+        assert_eq!(py_field("to_dict"), "to_dict_");
+        assert_eq!(py_field("_from_dict"), "_from_dict_");
+        assert_eq!(py_field("from"), "from_");
+        assert_eq!(py_field("verdict"), "verdict");
+        assert_eq!(py_param("to_dict"), "to_dict");
+        assert_eq!(py_param("lambda"), "lambda_");
+    }
+
+    #[test]
+    fn a_record_with_a_renamed_field_crosses_as_its_to_dict() {
+        let cat = dos_ops::catalog();
+        let Some(m) = cat.modules.iter().find(|m| m.name == "verdict") else { return };
+        assert!(holds_renamed(cat, &Type::Record("VerdictObject"), &mut Vec::new()));
+        assert!(holds_renamed(cat, &Type::Optional(Box::new(Type::Record("VerdictObject"))), &mut Vec::new()));
+        assert!(!holds_renamed(cat, &Type::Record("ValueKind"), &mut Vec::new()));
+        let py = python_module(cat, m);
+        assert!(py.contains("    to_dict_: Optional[ToDictOutcome] = None\n"), "{py}");
+        assert!(py.contains("\"to_dict\": _to_plain(self.to_dict_)"), "{py}");
+        assert!(py.contains("{\"verdict_obj\": _to_plain(verdict_obj)}"), "{py}");
+        assert!(!py.contains("type: ignore"), "{py}");
+    }
+
+    #[test]
+    fn a_module_and_its_stub_export_the_same_names() {
+        let cat = dos_ops::catalog();
+        for m in &cat.modules {
+            let all = py_all(cat, m);
+            assert!(python_module(cat, m).contains(&all), "{}", m.name);
+            assert!(python_stub(cat, m).contains(&all), "{}", m.name);
         }
     }
 

@@ -158,7 +158,9 @@ impl SubstrateConfig {
             .map(|w| w.kernel_runtime_files.as_slice())
     }
 
-    /// The config as data: every seam in the reference's field order.
+    /// The config as data: every seam in the reference's field order, then
+    /// `lease_store` when it is not the default (so a config the reference
+    /// can express reads exactly as the reference's `to_dict()`).
     pub fn to_value(&self) -> Value {
         let mut d = Dict::with_capacity(21);
         d.push("lanes", self.lanes.to_value());

@@ -37,6 +37,11 @@ pub mod effect_witness;
 pub mod reward;
 pub mod attest;
 pub mod testwitness;
+// issue 10, tool-call provenance
+pub mod arg_provenance;
+pub mod intervention;
+pub mod enforce;
+pub mod precursor_gate;
 
 /// Every envelope operation of the pure layer, grouped by module (`dos-ops`
 /// adds the I/O layer's and assembles the registry).
@@ -82,4 +87,9 @@ pub static ROUTED: &[&crate::route::Module] = &[
     &reward::MODULE,
     &attest::MODULE,
     &testwitness::MODULE,
+    // issue 10, tool-call provenance
+    &arg_provenance::MODULE,
+    &intervention::MODULE,
+    &enforce::MODULE,
+    &precursor_gate::MODULE,
 ];

@@ -284,6 +284,64 @@ impl<T> IntoIterator for Tuple<T> {
     }
 }
 
+/// A `dict` with `str` keys and typed values, in insertion order (a key
+/// given twice keeps its first place and its last value, as a Python dict
+/// built from pairs does), typed as the reference's `dict[str, T]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Map<T>(pub Vec<(String, T)>);
+
+impl<T> Default for Map<T> {
+    fn default() -> Self {
+        Map(Vec::new())
+    }
+}
+
+impl<T> Map<T> {
+    pub fn get(&self, key: &str) -> Option<&T> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+}
+
+impl<T: Describe> Describe for Map<T> {
+    fn describe(reg: &mut Registry) -> Type {
+        Type::Dict(Box::new(T::describe(reg)))
+    }
+}
+
+impl<T: Serialize> Serialize for Map<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Map<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for V<T> {
+            type Value = Map<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a dict")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<Map<T>, A::Error> {
+                let mut out: Vec<(String, T)> = Vec::new();
+                while let Some((k, v)) = a.next_entry::<String, T>()? {
+                    match out.iter_mut().find(|(have, _)| *have == k) {
+                        Some(slot) => slot.1 = v,
+                        None => out.push((k, v)),
+                    }
+                }
+                Ok(Map(out))
+            }
+        }
+        d.deserialize_map(V(std::marker::PhantomData))
+    }
+}
+
 /// A value serialized for the schema (a default, a constant).
 pub fn default_value<T: Serialize + ?Sized>(v: &T) -> Value {
     pyjson::to_value(v).unwrap_or(Value::Null)
@@ -337,13 +395,19 @@ pub trait Op: DeserializeOwned + Describe + Record {
 }
 
 fn run_op<O: Op>(ctx: &Ctx<'_>, a: &Args<'_>) -> Result<Value, CallError> {
-    let args: O = pyjson::from_dict(a.dict()).map_err(|e| {
-        if e.path == "." {
-            a.err(format_args!("args: {}", e.error))
-        } else {
-            a.err(format_args!("args.{e}"))
-        }
-    })?;
+    // Read without tracking the field path (no allocation per field); only a
+    // refused read is read again, tracking it, to name the field.
+    let fast = O::deserialize(pyjson::DictDeserializer(a.dict()));
+    let args: O = match fast {
+        Ok(args) => args,
+        Err(_) => pyjson::from_dict(a.dict()).map_err(|e| {
+            if e.path == "." {
+                a.err(format_args!("args: {}", e.error))
+            } else {
+                a.err(format_args!("args.{e}"))
+            }
+        })?,
+    };
     let verdict = args.run(ctx)?;
     pyjson::to_value(&verdict)
         .map_err(|e| CallError::new(ErrorCode::Internal, format!("{}: cannot write the verdict: {e}", O::NAME)))

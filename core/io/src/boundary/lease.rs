@@ -5,6 +5,7 @@
 use super::filelock::{self, LockError, MutexOptions};
 use super::host;
 use super::journal::{self, AppendError};
+use dos_core::journal::integrity::{self, Damage, WAL_INTEGRITY};
 use dos_core::journal::lease as rules;
 use dos_core::journal::records::{self, AcquireExtras};
 use dos_core::journal::{compact, Decoder};
@@ -32,6 +33,9 @@ pub enum LeaseError {
     /// The store's per-workspace lock stayed held past the budget (BUSY).
     #[error("lease store busy: {0}")]
     StoreBusy(String),
+    /// A strict read met mid-file damage (the message names the record).
+    #[error("{}", .damage.describe(.path))]
+    Damaged { path: String, damage: Damage },
 }
 
 /// One serialized step of a lease store: what a verb sees and writes while
@@ -45,6 +49,18 @@ pub trait Journal {
     fn append(&mut self, entry: &Dict) -> Result<Dict, LeaseError>;
     /// The store's clock, in Unix milliseconds (the database's for PostgreSQL).
     fn now_ms(&mut self) -> i64;
+    /// The first mid-file damage in the records (`integrity`'s rule), with
+    /// the name of the store for the message (no credentials).
+    fn damage(&mut self) -> Result<Option<(String, Damage)>, LeaseError>;
+    /// The live set, failing closed with `strict` when the records are damaged.
+    fn live_checked(&mut self, strict: bool) -> Result<Vec<Dict>, LeaseError> {
+        if strict {
+            if let Some((path, damage)) = self.damage()? {
+                return Err(LeaseError::Damaged { path, damage });
+            }
+        }
+        self.live()
+    }
 }
 
 /// The lane journal file as a [`Journal`] (the caller holds the mutex).
@@ -63,6 +79,11 @@ impl Journal for FileJournal<'_> {
     }
     fn now_ms(&mut self) -> i64 {
         host::now_ms()
+    }
+    fn damage(&mut self) -> Result<Option<(String, Damage)>, LeaseError> {
+        let v = journal::live_view(self.path)
+            .map_err(|e| LeaseError::Read { path: self.path.display().to_string(), source: e })?;
+        Ok(v.damage.map(|d| (self.path.display().to_string(), d)))
     }
 }
 
@@ -99,9 +120,20 @@ pub mod verbs {
         decide: impl FnOnce(&[Dict]) -> Result<AcquireDecision, String>,
     ) -> Result<AcquireOutcome, LeaseError> {
         let loop_ts = if req.loop_ts.is_empty() { iso(j) } else { req.loop_ts.clone() };
-        let mut live = j.live()?;
-        live.extend(req.extra_leases.iter().cloned());
-        let decision = decide(&live).map_err(LeaseError::Decide)?;
+        // With `req.strict`, records damaged mid-file are refused with
+        // reason class WAL_INTEGRITY without consulting the arbiter.
+        let (decision, reason_class) = match j.live_checked(req.strict) {
+            Err(LeaseError::Damaged { path, damage }) => {
+                let reason = damage.describe(&path);
+                let detail = integrity::refusal_decision(&reason);
+                (AcquireDecision { acquired: false, lane: String::new(), tree: Vec::new(), reason, detail }, WAL_INTEGRITY)
+            }
+            other => {
+                let mut live = other?;
+                live.extend(req.extra_leases.iter().cloned());
+                (decide(&live).map_err(LeaseError::Decide)?, "")
+            }
+        };
         if decision.acquired {
             let mut lease = Dict::new();
             lease.push("lane", Value::str(if decision.lane.is_empty() { &req.lane } else { &decision.lane }));
@@ -137,7 +169,7 @@ pub mod verbs {
                 &Value::str(&loop_ts),
                 &Value::str(host_id),
                 &if req.run_id.is_empty() { Value::Null } else { Value::str(&req.run_id) },
-                &Value::str(""),
+                &Value::str(reason_class),
             );
             let written = j.append(&entry).ok();
             Ok(AcquireOutcome { decision, journaled: false, record: written })
@@ -307,14 +339,31 @@ impl LeaseStore {
 
     /// The structural live set (every un-released lease).
     pub fn live(&self) -> Result<Vec<Dict>, LeaseError> {
-        self.file().live()
+        self.live_checked(false)
+    }
+
+    /// The structural live set; with `strict`, mid-file damage in the
+    /// journal is an error naming the damaged record rather than a live set
+    /// that silently lacks whatever that record held.
+    pub fn live_checked(&self, strict: bool) -> Result<Vec<Dict>, LeaseError> {
+        let v = journal::live_view(&self.journal)
+            .map_err(|e| LeaseError::Read { path: self.journal.display().to_string(), source: e })?;
+        match v.damage {
+            Some(damage) if strict => Err(LeaseError::Damaged { path: self.journal.display().to_string(), damage }),
+            _ => Ok(v.leases),
+        }
     }
 
     /// The contention view: the live set without provably dead leases
     /// (stale past TTL and grace, or past the grace with a dead pid here).
     pub fn live_unexpired(&self) -> Result<Vec<Dict>, LeaseError> {
+        self.live_unexpired_checked(false)
+    }
+
+    /// [`LeaseStore::live_unexpired`], failing closed on damage with `strict`.
+    pub fn live_unexpired_checked(&self, strict: bool) -> Result<Vec<Dict>, LeaseError> {
         let now = host::now_ms();
-        Ok(unexpired(self.live()?, now))
+        Ok(unexpired(self.live_checked(strict)?, now))
     }
 
     /// `acquire`: under the mutex, `decide` sees the live set (plus
@@ -468,6 +517,8 @@ pub struct AcquireRequest {
     pub loop_ts: String,
     pub extra_leases: Vec<Dict>,
     pub run_id: String,
+    /// `[lease_store] strict`: refuse over a journal with mid-file damage.
+    pub strict: bool,
 }
 
 /// What the arbiter decided, as far as `acquire` needs it.

@@ -131,7 +131,10 @@ fn op_append(_: &Ctx, a: &Args) -> Result<Value, CallError> {
 
 fn op_live(ctx: &Ctx, a: &Args) -> Result<Value, CallError> {
     let s = store(ctx, a)?;
-    let leases = if a.opt_bool("expire_dead")?.unwrap_or(false) { s.live_unexpired() } else { s.live() };
+    // `strict` is our extension: fail closed (IO_ERROR naming the record)
+    // on mid-file damage instead of folding around it.
+    let strict = a.opt_bool("strict")?.unwrap_or(false);
+    let leases = if a.opt_bool("expire_dead")?.unwrap_or(false) { s.live_unexpired_checked(strict) } else { s.live_checked(strict) };
     leases.map(dicts).map_err(lease_error)
 }
 
@@ -321,6 +324,7 @@ fn op_acquire(ctx: &Ctx, a: &Args) -> Result<Value, CallError> {
         loop_ts: loop_ts(a)?,
         extra_leases: extra,
         run_id: a.opt_str("run_id")?.unwrap_or("").to_string(),
+        strict: cfg.lease_store.strict,
     };
     let out = s
         .acquire(&req, |live| {
@@ -375,7 +379,7 @@ pub const OPS: &[OpSpec] = &[
     OpSpec { name: "lane_journal.append", args: &["journal", "entry"], run: op_append },
     OpSpec { name: "lane_journal.next_seq_of_file", args: &["journal"], run: op_next_seq },
     OpSpec { name: "lane_journal.live_of_file", args: &["journal"], run: op_live_file },
-    OpSpec { name: "lane_lease.live_leases", args: &["journal", "lock", "expire_dead"], run: op_live },
+    OpSpec { name: "lane_lease.live_leases", args: &["journal", "lock", "expire_dead", "strict"], run: op_live },
     OpSpec { name: "lane_lease.release", args: &["journal", "lock", "lane", "owner", "loop_ts"], run: op_release },
     OpSpec { name: "lane_lease.scavenge", args: &["journal", "lock", "lane", "loop_ts", "owner", "reason"], run: op_scavenge },
     OpSpec {

@@ -31,6 +31,7 @@ use super::lease::{
     verbs, AcquireDecision, AcquireOutcome, AcquireRequest, CompactOutcome, HaltOutcome, HaltRequest, Journal,
     LeaseError, SpawnOutcome,
 };
+use dos_core::journal::integrity::{self, Damage};
 use dos_core::config::lease_store::redact_url;
 use dos_core::journal::codec::{self, Decoded};
 use dos_core::journal::fold::Fold;
@@ -465,6 +466,38 @@ impl PgStore {
         Ok(super::lease::unexpired(fold.into_leases(), now))
     }
 
+    /// Fail closed when the workspace's records are damaged mid-file (the
+    /// same rule as for a journal file, over the same bytes).
+    fn check_damage(&self) -> Result<(), LeaseError> {
+        match integrity::scan_bytes(self.lines()?.as_bytes()) {
+            Some(damage) => Err(LeaseError::Damaged { path: self.store_name(), damage }),
+            None => Ok(()),
+        }
+    }
+
+    /// The name of the store in messages: the URL without its password.
+    pub fn store_name(&self) -> String {
+        format!("{} (workspace {:?})", self.redacted_url(), self.workspace)
+    }
+
+    /// [`PgStore::live`]; with `strict`, damaged records are an error.
+    /// The check reads the records in a statement of its own, before the
+    /// live set.
+    pub fn live_checked(&self, strict: bool) -> Result<Vec<Dict>, LeaseError> {
+        if strict {
+            self.check_damage()?;
+        }
+        self.live()
+    }
+
+    /// [`PgStore::live_unexpired`]; with `strict`, damaged records are an error.
+    pub fn live_unexpired_checked(&self, strict: bool) -> Result<Vec<Dict>, LeaseError> {
+        if strict {
+            self.check_damage()?;
+        }
+        self.live_unexpired()
+    }
+
     pub fn next_seq(&self) -> Result<Int, LeaseError> {
         Ok(self.snapshot()?.0.next_seq())
     }
@@ -831,5 +864,11 @@ impl Journal for PgJournal<'_> {
             return super::host::now_ms();
         }
         self.now_ms
+    }
+
+    fn damage(&mut self) -> Result<Option<(String, Damage)>, LeaseError> {
+        // Inside the verb's transaction: the records it is about to judge.
+        let (text, _) = self.raw_lines().map_err(|e| self.store.err(e))?;
+        Ok(integrity::scan_bytes(text.as_bytes()).map(|d| (self.store.store_name(), d)))
     }
 }

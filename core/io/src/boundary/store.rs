@@ -93,6 +93,23 @@ impl Store {
         }
     }
 
+    /// [`Store::live`]; with `strict`, records damaged mid-file are an
+    /// error naming the record (the file journal's and PostgreSQL's alike).
+    pub fn live_checked(&self, strict: bool) -> Result<Vec<Dict>, LeaseError> {
+        match self {
+            Store::File(s) => s.live_checked(strict),
+            Store::Pg(p) => p.live_checked(strict),
+        }
+    }
+
+    /// [`Store::live_unexpired`] with the same `strict` rule.
+    pub fn live_unexpired_checked(&self, strict: bool) -> Result<Vec<Dict>, LeaseError> {
+        match self {
+            Store::File(s) => s.live_unexpired_checked(strict),
+            Store::Pg(p) => p.live_unexpired_checked(strict),
+        }
+    }
+
     pub fn next_seq(&self) -> Result<Int, LeaseError> {
         match self {
             Store::File(s) => s.next_seq(),

@@ -189,6 +189,8 @@ pub fn wants_stdin(argv: &[String]) -> bool {
 }
 
 /// Everything decided before stdin: `Err` holds the finished outcome.
+// The outcome is built once per process; boxing it would buy nothing.
+#[allow(clippy::result_large_err)]
 fn preflight(argv: &[String]) -> Result<Ctx, Outcome> {
     let Some(verb) = argv.first() else {
         let mut o = Outcome::default();
