@@ -413,6 +413,7 @@ impl Drop for Kid {
     }
 }
 
+#[allow(clippy::too_many_arguments)] // one child process per racer, each argument an env var
 fn spawn_racer(dir: &Path, ws: &Path, owner: &str, host: &str, stop_at: u64, seed: u64, lanes: &str, hold_ms: u64) -> Kid {
     Kid(Command::new(std::env::current_exe().unwrap())
         .args(["child_entry", "--exact", "--test-threads=1", "--quiet"])
