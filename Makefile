@@ -15,6 +15,8 @@
 #   make sdist   its source distribution (builds the same wheel from scratch: make test-sdist)
 #   make lint    cargo clippy -D warnings over the workspace (part of make test)
 #   make fuzz    the envelope fuzzer for 10 minutes (before a release; FUZZ_SECONDS=…)
+#   make pg-up / pg-down  a throwaway PostgreSQL (tests/pg/pg.sh; prints its URL)
+#   make test-pg the PostgreSQL lease-store tests against that server (part of make test)
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -32,6 +34,7 @@ CBUILD := bindings/c/build
 .PHONY: typecheck
 .PHONY: wheel sdist wheel-tools test-wheel test-sdist
 .PHONY: fuzz fuzz-libfuzzer lint
+.PHONY: pg-up pg-down test-pg
 
 all: lib python
 
@@ -170,7 +173,7 @@ demo: lib dev-pc python $(CBUILD)/demo
 	@bash examples/demo.sh
 
 # ---------------------------------------------------------------- tests
-test: bindings-check lint test-rust test-c test-python typecheck test-go test-install test-wheel test-reference
+test: bindings-check lint test-rust test-c test-python typecheck test-go test-pg test-install test-wheel test-reference
 	@echo "make test: all suites passed"
 
 test-rust:
@@ -233,6 +236,24 @@ typecheck: python $(VENV)/.mypy-stamp
 test-go: lib dev-pc
 	@unformatted=$$(gofmt -l bindings/go); if [ -n "$$unformatted" ]; then echo "gofmt: not formatted: $$unformatted"; exit 1; fi
 	cd bindings/go && export PKG_CONFIG_PATH=$(abspath $(REL)/pkgconfig) && go vet ./... && go test -race -count=1 ./...
+
+# The PostgreSQL lease store (docs/lease-store.md): a server in a temporary
+# directory (Debian's postgresql, installed when missing), the tests gated on
+# DOS_TEST_PG_URL, and the server stopped afterwards whatever the outcome.
+PG := tests/pg/pg.sh
+pg-up:
+	@bash $(PG) up
+pg-down:
+	@bash $(PG) down
+
+test-pg: python lib dev-pc cdeps $(CBUILD)/test_pg
+	@url=$$(bash $(PG) up) || exit 1; \
+	trap 'bash $(PG) down' EXIT; \
+	export DOS_TEST_PG_URL="$$url" DOS_TEST_PG_CTL="$(abspath $(PG))"; \
+	$(CARGO) test -p dos-ops --test pg -- --test-threads=1 --nocapture && \
+	$(VPY) -m pytest -q tests/pg && \
+	(cd $(CBUILD) && valgrind -q --error-exitcode=99 --leak-check=full --show-possibly-lost=no --errors-for-leak-kinds=definite ./test_pg) && \
+	(cd bindings/go && PKG_CONFIG_PATH=$(abspath $(REL)/pkgconfig) go test -count=1 -run TestLeaseStoreOnPostgres ./...)
 
 # The reference's own suite (tests/reference_suite/): its sdist pinned by
 # sha256, its test-only dependencies (the [dev] extra's pytest and hypothesis,
@@ -306,6 +327,8 @@ bench: lib python
 	$(VPY) bench/contention.py --runs 3
 	$(MAKE) hook
 	$(VPY) bench/hook_bench.py --hook $(HOOK_BIN)
+	@url=$$(bash $(PG) up) || exit 1; trap 'bash $(PG) down' EXIT; \
+	DOS_TEST_PG_URL="$$url" $(VPY) bench/pg_bench.py --hook $(HOOK_BIN)
 
 clean:
 	$(CARGO) clean

@@ -36,6 +36,15 @@ def _journal(config: Any) -> str:
     return journal
 
 
+def _store_config(config: Any) -> Optional[Config]:
+    """The config a verb sends along: a ``dos_native.config.Config`` (it may
+    name a PostgreSQL lease store, ``[lease_store] url``), else none (the
+    journal file, unless ``DOS_LEASE_STORE_URL`` is set)."""
+    from .config import Config
+
+    return config if isinstance(config, Config) else None
+
+
 def _native_config(config: Any) -> Config:
     """The native config for an acquire: a ``dos_native.config.Config`` as
     is, the reference's ``SubstrateConfig`` through its native twin."""
@@ -78,20 +87,22 @@ def acquire(config: Any, *, lane: str, kind: str, tree: list[str], owner: str, l
 def live_leases(config: Any, *, expire_dead: bool = False, strict: bool = False) -> list[dict[str, Any]]:
     """The live-lease set (``expire_dead``: without provably dead leases).
 
-    ``strict`` is a libdos extension: a journal with mid-file damage (a
-    line that cannot be read followed by more lines, see
-    ``docs/divergences.md``) raises ``DosIOError`` naming the line, byte
-    offset and preceding seq, instead of returning the set folded around
-    it. ``strict=False`` reads exactly as dos-kernel 0.22.0 does."""
+    ``strict`` is a libdos extension: records damaged mid-file (a line that
+    cannot be read followed by more lines, see ``docs/divergences.md``)
+    raise ``DosIOError`` naming the line, byte offset and preceding seq,
+    instead of returning the set folded around them; on the journal file and
+    on a PostgreSQL store alike. ``strict=False`` reads exactly as
+    dos-kernel 0.22.0 does."""
     args: dict[str, Any] = {"journal": _journal(config), "expire_dead": bool(expire_dead)}
     if strict:
         args["strict"] = True
-    out: list[dict[str, Any]] = dispatch("lane_lease.live_leases", args)
+    out: list[dict[str, Any]] = dispatch("lane_lease.live_leases", args, _store_config(config))
     return out
 
 
 def release(config: Any, *, lane: str, owner: str, loop_ts: str = "") -> bool:
-    out: bool = dispatch("lane_lease.release", {"journal": _journal(config), "lane": lane, "owner": owner, "loop_ts": loop_ts})
+    out: bool = dispatch("lane_lease.release", {"journal": _journal(config), "lane": lane, "owner": owner,
+                                                "loop_ts": loop_ts}, _store_config(config))
     return out
 
 
@@ -99,13 +110,14 @@ def scavenge(config: Any, *, lane: str, loop_ts: str = "", owner: str = "scaveng
     """Evict the newest live lease on ``lane`` with a SCAVENGE record (what a
     supervisor appends for a lease whose holder is gone), under the mutex."""
     out: bool = dispatch("lane_lease.scavenge", {"journal": _journal(config), "lane": lane, "loop_ts": loop_ts,
-                                                 "owner": owner, "reason": reason})
+                                                 "owner": owner, "reason": reason}, _store_config(config))
     return out
 
 
 def heartbeat(config: Any, *, lane: str, owner: str, loop_ts: str = "", coalesce_within_s: float = 0.0) -> bool:
     out: bool = dispatch("lane_lease.heartbeat", {"journal": _journal(config), "lane": lane, "owner": owner,
-                                                  "loop_ts": loop_ts, "coalesce_within_s": float(coalesce_within_s)})
+                                                  "loop_ts": loop_ts, "coalesce_within_s": float(coalesce_within_s)},
+                         _store_config(config))
     return out
 
 
@@ -113,7 +125,7 @@ def adopt(config: Any, *, lane: str, new_owner: str, loop_ts: str = "", new_pid:
     args: dict[str, Any] = {"journal": _journal(config), "lane": lane, "new_owner": new_owner, "loop_ts": loop_ts}
     if new_pid is not None:
         args["new_pid"] = new_pid
-    out: bool = dispatch("lane_lease.adopt", args)
+    out: bool = dispatch("lane_lease.adopt", args, _store_config(config))
     return out
 
 
@@ -132,7 +144,7 @@ def halt(config: Any, *, handle: str, lane: str = "", owner: str = "", loop_ts: 
             "reason": reason, "run_id": run_id}
     if command is not None:
         args["command"] = command
-    return HaltResult(**dispatch("lane_lease.halt", args))
+    return HaltResult(**dispatch("lane_lease.halt", args, _store_config(config)))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -145,7 +157,8 @@ class SpawnResult:
 
 def spawn(config: Any, *, lane: str, owner: str = "", loop_ts: str = "", run_id: str = "", reason: str = "") -> SpawnResult:
     return SpawnResult(**dispatch("lane_lease.spawn", {"journal": _journal(config), "lane": lane, "owner": owner,
-                                                       "loop_ts": loop_ts, "run_id": run_id, "reason": reason}))
+                                                       "loop_ts": loop_ts, "run_id": run_id, "reason": reason},
+                                         _store_config(config)))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -156,7 +169,29 @@ class CompactResult:
 
 
 def compact_journal(config: Any, *, owner: str = "journal-compact") -> CompactResult:
-    return CompactResult(**dispatch("lane_lease.compact_journal", {"journal": _journal(config), "owner": owner}))
+    return CompactResult(**dispatch("lane_lease.compact_journal", {"journal": _journal(config), "owner": owner},
+                                    _store_config(config)))
+
+
+def import_journal(config: Any, journal: Any, *, replace: bool = False, workspace_key: str = "") -> dict[str, Any]:
+    """Copy the lane journal file ``journal`` into the PostgreSQL lease store
+    ``config`` names (``[lease_store] url``, or ``DOS_LEASE_STORE_URL``).
+    ``replace`` overwrites a workspace key that already has records."""
+    args: dict[str, Any] = {"journal": os.fspath(journal), "replace": bool(replace)}
+    if workspace_key:
+        args["workspace_key"] = workspace_key
+    out: dict[str, Any] = dispatch("lane_lease.import_journal", args, _store_config(config))
+    return out
+
+
+def export_journal(config: Any, journal: Any, *, workspace_key: str = "") -> dict[str, Any]:
+    """Write the PostgreSQL lease store's records to the file ``journal`` as
+    a lane journal (what dos-kernel 0.22.0 reads)."""
+    args: dict[str, Any] = {"journal": os.fspath(journal)}
+    if workspace_key:
+        args["workspace_key"] = workspace_key
+    out: dict[str, Any] = dispatch("lane_lease.export_journal", args, _store_config(config))
+    return out
 
 
 def _register() -> None:

@@ -15,7 +15,7 @@ use super::policies::{
 use super::reasons::{layer_reasons, morphology_from, MorphologyRuleset};
 use super::stamp::convention_from_table;
 use super::value::{table_to_dict, Fault, FaultKind, Read, Table, Tv};
-use super::{ClassBudgets, LaneTaxonomy, LeaseStoreConfig, SubstrateConfig, WorkspaceFacts};
+use super::{ClassBudgets, LaneTaxonomy, SubstrateConfig, WorkspaceFacts};
 use crate::dict;
 use crate::envelope::{CallError, ErrorCode};
 use crate::pyjson::Value;
@@ -129,10 +129,9 @@ pub const LABELS: [&str; 18] = [
     "verify",
 ];
 
-/// `[lease_store]`, a libdos extension: layered after the reference's
-/// tables and left out of [`LABELS`] (an unreadable `dos.toml` warns once
-/// per reference table, as the reference does).
-pub const EXTENSION_LEASE_STORE: &str = "lease_store";
+/// The tables libdos adds (the reference ignores them): layered after the
+/// reference's, never named in its warnings.
+pub const EXTENSION_LABELS: [&str; 1] = ["lease_store"];
 
 fn table_of<'a>(data: &'a Table, key: &str) -> Option<&'a Table> {
     match data.get(key) {
@@ -407,12 +406,11 @@ pub fn layer(
         cfg.non_git_oracle = name;
         cfg.ci = ci;
     }
-    // The extension table, after the reference's (it reads none of them).
     seam!(
-        EXTENSION_LEASE_STORE,
+        "lease_store",
         cfg.lease_store,
-        table_of(data, EXTENSION_LEASE_STORE)
-            .map(|t| LeaseStoreConfig::from_table(t, &cfg.lease_store))
+        table_of(data, "lease_store")
+            .map(|t| super::lease_store::LeaseStoreConfig::from_table(t, &cfg.lease_store))
             .transpose()
     );
     Ok(cfg)

@@ -81,7 +81,7 @@ pub struct SubstrateConfig {
     pub non_git_oracle: String,
     /// The raw `[ci]` table, handed through.
     pub ci: Dict,
-    /// `[lease_store]` (a libdos extension; the reference has no such seam).
+    /// `[lease_store]` (a libdos extension): where the lane leases live.
     pub lease_store: LeaseStoreConfig,
 }
 
@@ -192,6 +192,8 @@ impl SubstrateConfig {
         d.push("marker", self.marker.to_value());
         d.push("non_git_oracle", Value::str(self.non_git_oracle.as_str()));
         d.push("ci", Value::Dict(self.ci.clone()));
+        // An extension seam: shown only when set, so a config without it
+        // reads exactly as the reference's.
         if !self.lease_store.is_default() {
             d.push("lease_store", self.lease_store.to_value());
         }
