@@ -5,6 +5,7 @@
 #   make golden  regenerate tests/golden/cases from dos-kernel 0.22.0
 #   make hook-corpus  regenerate tests/hook/corpus.jsonl from the reference's dos hook
 #   make bindings  regenerate the host bindings of the routed ops (core/bindgen)
+#   make typecheck mypy --strict over dos_native and stubtest of it (part of make test)
 #   make header  regenerate include/dos.h from ffi/ (cbindgen, pinned by Cargo.lock)
 #   make hook    build the static dos-hook binary (target/<host>/release/dos-hook)
 #   make test-reference      dos-kernel 0.22.0's own tests with accelerate() on, against
@@ -12,7 +13,10 @@
 #   make reference-baseline  regenerate that baseline (the same tests, no acceleration, twice)
 #   make wheel   the dos-native wheel (abi3, manylinux) carrying dos-hook, in target/wheels
 #   make sdist   its source distribution (builds the same wheel from scratch: make test-sdist)
+#   make lint    cargo clippy -D warnings over the workspace (part of make test)
 #   make fuzz    the envelope fuzzer for 10 minutes (before a release; FUZZ_SECONDS=…)
+#   make pg-up / pg-down  a throwaway PostgreSQL (tests/pg/pg.sh; prints its URL)
+#   make test-pg the PostgreSQL lease-store tests against that server (part of make test)
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -27,8 +31,10 @@ CBUILD := bindings/c/build
 .PHONY: test-c-san test-cxx-header install uninstall dev-pc test-install
 .PHONY: hook all lib venv python demo test test-rust test-c test-python test-go golden hook-corpus header bench clean cdeps unicode-tables bindings bindings-check
 .PHONY: test-reference reference-baseline
+.PHONY: typecheck
 .PHONY: wheel sdist wheel-tools test-wheel test-sdist
-.PHONY: fuzz fuzz-libfuzzer
+.PHONY: fuzz fuzz-libfuzzer lint
+.PHONY: pg-up pg-down test-pg
 
 all: lib python
 
@@ -167,7 +173,7 @@ demo: lib dev-pc python $(CBUILD)/demo
 	@bash examples/demo.sh
 
 # ---------------------------------------------------------------- tests
-test: bindings-check test-rust test-c test-python test-go test-install test-wheel test-reference
+test: bindings-check lint test-rust test-c test-python typecheck test-go test-pg test-install test-wheel test-reference
 	@echo "make test: all suites passed"
 
 test-rust:
@@ -206,9 +212,48 @@ test-cxx-header: lib
 test-python: python
 	$(VPY) -m pytest -q python/tests
 
+# mypy --strict over dos_native: the package (a generated module is read
+# through its .pyi stub there), then the generated modules' own .py files;
+# then stubtest of the package against the built extension, with
+# python/typecheck/stubtest-allowlist.txt (entries stubtest cannot judge, each
+# with its reason) and the str-enum constructors str_enums.py lists.
+MYPY_PIN := mypy==2.4.1
+TYPECHECK_ENUMS := target/typecheck-str-enums.txt
+GENERATED_PY := $(patsubst python/%.pyi,%.py,$(filter-out %/_native.pyi,$(wildcard python/dos_native/*.pyi)))
+
+$(VENV)/.mypy-stamp: $(VENV)/.stamp
+	$(VPY) -m pip install -q "$(MYPY_PIN)"
+	touch $@
+
+typecheck: python $(VENV)/.mypy-stamp
+	cd python && ../$(VPY) -m mypy --config-file typecheck/mypy.ini -p dos_native
+	cd python && ../$(VPY) -m mypy --config-file typecheck/mypy.ini $(GENERATED_PY)
+	@mkdir -p $(dir $(TYPECHECK_ENUMS))
+	cd python && ../$(VPY) typecheck/str_enums.py > ../$(TYPECHECK_ENUMS)
+	cd python && ../$(VPY) -m mypy.stubtest --mypy-config-file typecheck/mypy.ini \
+	  --allowlist typecheck/stubtest-allowlist.txt --allowlist ../$(TYPECHECK_ENUMS) dos_native
+
 test-go: lib dev-pc
 	@unformatted=$$(gofmt -l bindings/go); if [ -n "$$unformatted" ]; then echo "gofmt: not formatted: $$unformatted"; exit 1; fi
 	cd bindings/go && export PKG_CONFIG_PATH=$(abspath $(REL)/pkgconfig) && go vet ./... && go test -race -count=1 ./...
+
+# The PostgreSQL lease store (docs/lease-store.md): a server in a temporary
+# directory (Debian's postgresql, installed when missing), the tests gated on
+# DOS_TEST_PG_URL, and the server stopped afterwards whatever the outcome.
+PG := tests/pg/pg.sh
+pg-up:
+	@bash $(PG) up
+pg-down:
+	@bash $(PG) down
+
+test-pg: python lib dev-pc cdeps $(CBUILD)/test_pg
+	@url=$$(bash $(PG) up) || exit 1; \
+	trap 'bash $(PG) down' EXIT; \
+	export DOS_TEST_PG_URL="$$url" DOS_TEST_PG_CTL="$(abspath $(PG))"; \
+	$(CARGO) test -p dos-ops --test pg -- --test-threads=1 --nocapture && \
+	$(VPY) -m pytest -q tests/pg && \
+	(cd $(CBUILD) && valgrind -q --error-exitcode=99 --leak-check=full --show-possibly-lost=no --errors-for-leak-kinds=definite ./test_pg) && \
+	(cd bindings/go && PKG_CONFIG_PATH=$(abspath $(REL)/pkgconfig) go test -count=1 -run TestLeaseStoreOnPostgres ./...)
 
 # The reference's own suite (tests/reference_suite/): its sdist pinned by
 # sha256, its test-only dependencies (the [dev] extra's pytest and hypothesis,
@@ -245,6 +290,7 @@ fuzz-libfuzzer:
 # ---------------------------------------------------------------- generated files
 golden: venv
 	$(VPY) tests/golden/generate.py
+	$(VPY) tests/strict/gen.py
 
 # The hook parity corpus: runs the reference's `dos hook <verb>` (about 40 s).
 hook-corpus: venv
@@ -258,6 +304,12 @@ bindings:
 
 bindings-check:
 	$(CARGO) run -q -p dos-bindgen -- --root . --check
+
+# Quality gates (issue 9): clippy with warnings as errors over every crate and
+# target (core/clippy.toml also bans file, clock, env and process access in
+# the pure crate).
+lint:
+	$(CARGO) clippy -q --workspace --all-targets -- -D warnings
 
 header:
 	DOS_UPDATE_HEADER=1 $(CARGO) test -p dos-ffi --test header
@@ -276,6 +328,8 @@ bench: lib python
 	$(VPY) bench/contention.py --runs 3
 	$(MAKE) hook
 	$(VPY) bench/hook_bench.py --hook $(HOOK_BIN)
+	@url=$$(bash $(PG) up) || exit 1; trap 'bash $(PG) down' EXIT; \
+	DOS_TEST_PG_URL="$$url" $(VPY) bench/pg_bench.py --hook $(HOOK_BIN)
 
 clean:
 	$(CARGO) clean

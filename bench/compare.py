@@ -378,6 +378,120 @@ def provenance_cases():
 
     yield "precursor_gate.precursor_intervention", precursor_iv, "classifier"
 
+    def grammar(m):
+        x = m("precursor_gate")
+        table = {"requires": {"create_change": "check_change_authorization",
+                              "assign_incident": ["get_assignment_group", "check_assignment_permission"]},
+                 "aliases": {"check_change_authorization": ["check-auth"]}}
+        return lambda: x.grammar_from_table(table)
+
+    yield "precursor_gate.grammar_from_table (2 tools, 1 alias)", grammar, "classifier"
+
+
+def shape_c_cases():
+    """Issue 10, output shape part C: commit_audit (the pure verdicts, and the
+    git readers over a throwaway repository) and judges.run_judge with the
+    built-in abstain judge. Each side builds the inputs from its own classes."""
+    import subprocess
+    import tempfile
+
+    files = ("src/parser.py", "README.md", "tests/test_parser.py", ".github/workflows/ci.yml", "docs/a.md",
+             "assets/logo.png")
+
+    def claim_kind(m):
+        x = m("commit_audit")
+        return lambda: x.classify_claim("fix(parser): correct the off-by-one in the tokenizer")
+
+    yield "commit_audit.classify_claim", claim_kind, "classifier"
+
+    def classify(m):
+        x = m("commit_audit")
+        c, d = x.CommitClaim("abc1234", "docs: clarify the parser setup"), x.DiffFacts(files, False, 12, 3)
+        return lambda: x.classify(c, d)
+
+    yield "commit_audit.classify (6 files)", classify, "classifier"
+
+    def unwitnessed(m):
+        x = m("commit_audit")
+        c, d = x.CommitClaim("abc1234", "fix: resolve the auth race"), x.DiffFacts(files[1:2] + files[4:], False)
+        return lambda: x.classify(c, d)
+
+    yield "commit_audit.classify (unwitnessed, 3 files)", unwitnessed, "classifier"
+
+    def sweep(m):
+        x = m("commit_audit")
+        subjects = ["fix: a", "wip", "docs: b", "add tests", "implement c"]
+        vs = [x.classify(x.CommitClaim(f"s{i}", subjects[i % 5]), x.DiffFacts(files[i % 6:], False)) for i in range(100)]
+        return lambda: x.sweep_summary(vs)
+
+    yield "commit_audit.sweep_summary (100 verdicts)", sweep, "classifier"
+
+    root = tempfile.mkdtemp(prefix="dos-bench-ca-")
+    env = dict(os.environ, GIT_AUTHOR_NAME="b", GIT_AUTHOR_EMAIL="b@b", GIT_COMMITTER_NAME="b",
+               GIT_COMMITTER_EMAIL="b@b", GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1")
+    try:
+        g = lambda *a: subprocess.run(["git", "-C", root, *a], capture_output=True, env=env, check=True)  # noqa: E731
+        g("init", "-q")
+        for i in range(10):
+            os.makedirs(os.path.join(root, "src"), exist_ok=True)
+            with open(os.path.join(root, "src", f"m{i}.py"), "w") as f:
+                f.write(f"x = {i}\n")
+            g("add", "-A")
+            g("commit", "-q", "-m", f"fix: module {i}")
+    except (OSError, subprocess.SubprocessError):
+        return
+
+    def audit_commit(m):
+        x = m("commit_audit")
+        return lambda: x.audit_commit("HEAD", root=root)
+
+    yield "commit_audit.audit_commit (git)", audit_commit, "io"
+
+    def audit_range(m):
+        x = m("commit_audit")
+        return lambda: x.audit_range("HEAD~5..HEAD", root=root)
+
+    yield "commit_audit.audit_range (git, 5 commits)", audit_range, "io"
+
+    def run_judge(m):
+        j = m("judges")
+        if hasattr(j, "AbstainJudge"):
+            judge, c = j.AbstainJudge(), j.Claim("phase AUTH2 shipped", "trust me", ("git: no commit",), "RID-1")
+        else:
+            judge, c = "abstain", j.JudgeClaim("phase AUTH2 shipped", "trust me", ("git: no commit",), "RID-1")
+        return lambda: j.run_judge(judge, c, None)
+
+    yield "judges.run_judge (built-in abstain)", run_judge, "classifier"
+
+def shape_b_cases():
+    """Issue 10, output shape part B: a 7-worker fan-out folded against 8
+    declared (healthy, deaths with and without a class, an unreadable slot,
+    a quorum policy), and one kept self-improvement candidate. Each side
+    builds its inputs from its own module's classes."""
+
+    def coverage(m):
+        x = m("coverage")
+        if x.__name__.startswith("dos_native"):
+            R, T, C = x.ReturnState, x.TerminalState, x.TerminalClass
+            returns = [R(T.HEALTHY)] * 4 + [R(T.SYNTHETIC, cls=C.RATE_LIMIT), R(T.EMPTY), R(T.UNREADABLE)]
+        else:
+            from dos.result_state import ResultStateVerdict, TerminalClass, TerminalState as T
+
+            dead = ResultStateVerdict(T.SYNTHETIC, True, TerminalClass.RATE_LIMIT, 429, "r")
+            returns = [T.HEALTHY] * 4 + [dead, x.ReturnState(T.EMPTY, "w6"), T.UNREADABLE]
+        policy = x.CoveragePolicy(min_quorum=0.5)
+        return lambda: x.classify_coverage(8, returns, policy)
+
+    yield "coverage.classify_coverage (7 returns of 8)", coverage, "classifier"
+
+    def improve(m):
+        x = m("improve")
+        e = x.CandidateEvidence(suite_passed=True, truth_clean=True, work=43, baseline_work=42, tokens=5000,
+                                consecutive_reverts=2, narrated="sped up the verifier")
+        return lambda: x.classify(e)
+
+    yield "improve.classify (a kept candidate)", improve, "classifier"
+
 
 def shape_a_cases(tmpdir):
     """Issue 10, output shape (part A): answer_shape, dangling_intent,
@@ -467,7 +581,18 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--only", default="")
+    ap.add_argument("--routed", action="store_true", help="only the leaves on the generated route")
     opts = ap.parse_args()
+    # The accelerated column times every routed leaf, the ones accelerate()
+    # leaves alone by default (_mapping.SLOWER) included: they are marked.
+    from dos_native import _adapter
+    from dos_native._mapping import SLOWER
+
+    _adapter.register(SLOWER)
+    slower = {f"{r.module[4:]}.{r.function}" for r in SLOWER}
+    from dos_native._mapping import ROUTES
+
+    routed = slower | {f"{r.module[4:]}.{r.function}" for r in ROUTES}
     number, repeat = (2000, 3) if opts.quick else (20000, 7)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"machine: {platform.machine()} {os.cpu_count()} cpus, load {load:.2f}; python {platform.python_version()}; "
@@ -482,10 +607,13 @@ def main():
     import tempfile
 
     tmp = tempfile.TemporaryDirectory()
-    for name, make, kind in list(cases()) + list(provenance_cases()) + list(shape_a_cases(tmp.name)):
-        if opts.only not in name:
+    for name, make, kind in (list(cases()) + list(provenance_cases()) + list(shape_b_cases())
+                             + list(shape_c_cases()) + list(shape_a_cases(tmp.name))):
+        if opts.only not in name or (opts.routed and name.split(" ")[0] not in routed):
             continue
         n = max(number // 20, 50) if "fold" in name or "64" in name or "live" in name else number
+        if "(git" in name:
+            n = max(number // 1000, 5)
         if "KB" in name or "lines)" in name:
             n = max(number // 500, 10)
         dos_native.restore()
@@ -497,6 +625,8 @@ def main():
         dos_native.restore()
         target = TARGETS.get(name, CLASSIFIER_TARGET if kind == "classifier" else None)
         mark = "" if target is None else ("  (target %.0f×%s)" % (target, "" if r / t >= target else ", typed not met"))
+        if name.split(" ")[0] in slower:
+            mark += "  [SLOWER: not swapped by default]"
         print(f"{name:56s} {r:12.3f} {t:9.3f} {r / t:6.1f}× {a:9.3f} {r / a:6.1f}×{mark}")
     req = '{"abi":1,"op":"exec_capability.classify_command","config":null,"args":{"command":"python3 -c 1"}}'
     from dos import exec_capability as rx

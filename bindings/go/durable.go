@@ -74,19 +74,79 @@ func JournalNextSeq(path string) (json.Number, error) {
 // LeaseStore names a workspace's lane journal for the lease verbs. As in
 // the reference, DISPATCH_LANE_JOURNAL_PATH / JOB_LANE_JOURNAL_PATH (and
 // DISPATCH_LANE_LEASE_LOCK_PATH for the mutex) win over Journal.
+//
+// Config, when set, is the workspace config the verbs run under: when it
+// names a PostgreSQL lease store ([lease_store] url in dos.toml), every verb
+// goes there and Journal is unused. DOS_LEASE_STORE_URL does the same for
+// every verb of the process.
 type LeaseStore struct {
 	Journal string
+	Config  *Config
 }
 
 func (s LeaseStore) args(extra map[string]any) map[string]any {
-	extra["journal"] = s.Journal
+	if s.Journal != "" || s.Config == nil {
+		extra["journal"] = s.Journal
+	}
 	return extra
+}
+
+// call runs op under s.Config when set, else under config.
+func (s LeaseStore) call(op string, args map[string]any, config any) (json.RawMessage, error) {
+	if s.Config != nil {
+		return s.Config.CallWith(op, s.args(args))
+	}
+	return Call(op, s.args(args), config)
+}
+
+func (s LeaseStore) callInto(op string, args map[string]any, out any) error {
+	raw, err := s.call(op, args, nil)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(raw, out)
+}
+
+// ImportJournal copies the lane journal file path into the PostgreSQL lease
+// store s.Config names (replace overwrites a workspace key that already has
+// records). It answers {"records", "workspace_key", "live"}.
+func (s LeaseStore) ImportJournal(path string, replace bool) (map[string]any, error) {
+	var out map[string]any
+	raw, err := s.call("lane_lease.import_journal", map[string]any{"journal": path, "replace": replace}, nil)
+	if err != nil {
+		return nil, err
+	}
+	return out, json.Unmarshal(raw, &out)
+}
+
+// ExportJournal writes the PostgreSQL lease store's records to the file path
+// as a lane journal (what dos-kernel 0.22.0 reads).
+func (s LeaseStore) ExportJournal(path string) (map[string]any, error) {
+	var out map[string]any
+	raw, err := s.call("lane_lease.export_journal", map[string]any{"journal": path}, nil)
+	if err != nil {
+		return nil, err
+	}
+	return out, json.Unmarshal(raw, &out)
 }
 
 // LiveLeases is lane_lease.live_leases: every un-released lease, or with
 // expireDead the contention view without provably dead ones.
 func (s LeaseStore) LiveLeases(expireDead bool) ([]LeaseRecord, error) {
-	raw, err := Call("lane_lease.live_leases", s.args(map[string]any{"expire_dead": expireDead}), nil)
+	raw, err := s.call("lane_lease.live_leases", map[string]any{"expire_dead": expireDead}, nil)
+	if err != nil {
+		return nil, err
+	}
+	return decodeRecords(raw)
+}
+
+// LiveLeasesStrict is LiveLeases with the strict read (a libdos
+// extension): a journal with mid-file damage (an unreadable line that more
+// lines follow) fails closed with an *Error of code IO_ERROR whose message
+// starts with "WAL_INTEGRITY: " and names the line, byte offset and the seq
+// it follows, instead of a live set folded around the damage.
+func (s LeaseStore) LiveLeasesStrict(expireDead bool) ([]LeaseRecord, error) {
+	raw, err := s.call("lane_lease.live_leases", map[string]any{"expire_dead": expireDead, "strict": true}, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -95,8 +155,11 @@ func (s LeaseStore) LiveLeases(expireDead bool) ([]LeaseRecord, error) {
 
 func (s LeaseStore) boolVerb(op string, args map[string]any) (bool, error) {
 	var ok bool
-	err := CallInto(op, s.args(args), nil, &ok)
-	return ok, err
+	raw, err := s.call(op, args, nil)
+	if err != nil {
+		return false, err
+	}
+	return ok, json.Unmarshal(raw, &ok)
 }
 
 // Release appends a RELEASE for the newest lease on lane that owner may
@@ -153,7 +216,7 @@ func (s LeaseStore) Halt(r HaltRequest) (HaltResult, error) {
 		args["command"] = *r.Command
 	}
 	var out HaltResult
-	err := CallInto("lane_lease.halt", s.args(args), nil, &out)
+	err := s.callInto("lane_lease.halt", args, &out)
 	return out, err
 }
 
@@ -168,8 +231,8 @@ type SpawnResult struct {
 // Spawn records that a run is about to take lane (a SPAWN record).
 func (s LeaseStore) Spawn(lane, owner, loopTS, runID, reason string) (SpawnResult, error) {
 	var out SpawnResult
-	err := CallInto("lane_lease.spawn", s.args(map[string]any{"lane": lane, "owner": owner, "loop_ts": loopTS,
-		"run_id": runID, "reason": reason}), nil, &out)
+	err := s.callInto("lane_lease.spawn", map[string]any{"lane": lane, "owner": owner, "loop_ts": loopTS,
+		"run_id": runID, "reason": reason}, &out)
 	return out, err
 }
 
@@ -187,7 +250,7 @@ func (s LeaseStore) CompactJournal(owner string) (CompactResult, error) {
 		owner = "journal-compact"
 	}
 	var out CompactResult
-	err := CallInto("lane_lease.compact_journal", s.args(map[string]any{"owner": owner}), nil, &out)
+	err := s.callInto("lane_lease.compact_journal", map[string]any{"owner": owner}, &out)
 	return out, err
 }
 
@@ -212,8 +275,10 @@ type AcquireRequest struct {
 // Acquire runs the arbiter over the live set (plus ExtraLeases) under the
 // lane-lease mutex and appends an ACQUIRE, or a REFUSE record. config is the
 // workspace config the arbiter reads (nil: the generic default; a
-// map[string]any inline config, or {"workspace": dir}); a *Config handle
-// goes through CallWith.
+// map[string]any inline config, or {"workspace": dir}; or a *Config
+// handle). Under a config with [lease_store] strict = true, a journal with
+// mid-file damage is refused (decision outcome "refuse", the reason opening
+// with the reason class WAL_INTEGRITY) without arbitrating.
 func (s LeaseStore) Acquire(r AcquireRequest, config any) (AcquireResult, error) {
 	tree := r.Tree
 	if tree == nil {
@@ -225,7 +290,15 @@ func (s LeaseStore) Acquire(r AcquireRequest, config any) (AcquireResult, error)
 		args["extra_leases"] = r.ExtraLeases
 	}
 	var out AcquireResult
-	raw, err := Call("lane_lease.acquire", args, config)
+	var raw json.RawMessage
+	var err error
+	if h, ok := config.(*Config); ok && s.Config == nil {
+		// A config handle given for this call: its settings (strict, the
+		// lease store) travel with it.
+		raw, err = h.CallWith("lane_lease.acquire", s.args(args))
+	} else {
+		raw, err = s.call("lane_lease.acquire", args, config)
+	}
 	if err != nil {
 		return out, err
 	}

@@ -3,6 +3,7 @@ package dos
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"reflect"
@@ -71,6 +72,10 @@ func replayRouted(t *testing.T, op string, run func(args []byte) (typed any, ver
 			continue
 		}
 		if err != nil {
+			var overflow *json.UnmarshalTypeError
+			if errors.As(err, &overflow) && strings.HasPrefix(overflow.Value, "number") && hasWideInt(rec.Expected) {
+				continue // an int past 64 bits inside a record: not an int64 field (the envelope replay covers it)
+			}
 			t.Errorf("%s:%d: %v", op, line, err)
 			continue
 		}
@@ -120,6 +125,39 @@ func replayRouted(t *testing.T, op string, run func(args []byte) (typed any, ver
 	}
 }
 
+// hasWideInt reports whether a verdict holds an integer outside int64.
+func hasWideInt(expected string) bool {
+	var v any
+	if decodeExact([]byte(expected), &v) != nil {
+		return false
+	}
+	var walk func(any) bool
+	walk = func(x any) bool {
+		switch c := x.(type) {
+		case map[string]any:
+			for _, y := range c {
+				if walk(y) {
+					return true
+				}
+			}
+		case []any:
+			for _, y := range c {
+				if walk(y) {
+					return true
+				}
+			}
+		case json.Number:
+			if !strings.ContainsAny(string(c), ".eE") {
+				if _, err := c.Int64(); err != nil {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	return walk(v)
+}
+
 // sameNumbers writes every float-spelled number by its value, so a Go float64
 // field (1 written as `1`) compares equal to Python's float (`1.0`); ints keep
 // their exact digits. Int-vs-float spelling is the envelope replay's check.
@@ -134,6 +172,10 @@ func sameNumbers(v any) any {
 			c[i] = sameNumbers(x)
 		}
 	case json.Number:
+		if c == "-0" {
+			// Go writes a float64 -0.0 as -0; zero's sign is the envelope replay's check
+			return json.Number("0")
+		}
 		if strings.ContainsAny(string(c), ".eE") {
 			f, err := c.Float64()
 			if err == nil && f == float64(int64(f)) && f < 1<<53 && f > -(1<<53) {

@@ -15,15 +15,21 @@ import functools
 import importlib
 import inspect
 import sys
-from typing import Callable
+from types import ModuleType
+from typing import Any, Callable, Optional
 
 from . import _native, _seams, _typed
 
+#: Any function (a reference function, a swap, a native callable).
+AnyFn = Callable[..., Any]
+#: What the swap table holds: ``factory(ref_module, original) -> replacement``.
+Factory = Callable[[ModuleType, AnyFn], AnyFn]
+
 # (module, attribute) -> original function, for what is swapped now.
-_SWAPPED: dict[tuple[str, str], Callable] = {}
+_SWAPPED: dict[tuple[str, str], AnyFn] = {}
 
 
-def _exec_classify(m, original):
+def _exec_classify(m: ModuleType, original: AnyFn) -> AnyFn:
     fast = _native.bind_exec_classify(m.ExecCapabilityVerdict, m.Capability, m.DEFAULT_POLICY, original)
     return _wrapped(fast, original)
 
@@ -39,11 +45,11 @@ def _exec_classify(m, original):
 # __dict__ (slots) is left alone.
 
 
-def _with_dicts(factory):
+def _with_dicts(factory: Factory) -> Factory:
     """Swap only when every dataclass the reference module defines keeps a __dict__."""
 
     @functools.wraps(factory)
-    def guarded(ref_mod, original):
+    def guarded(ref_mod: ModuleType, original: AnyFn) -> AnyFn:
         import dataclasses
 
         for v in vars(ref_mod).values():
@@ -54,7 +60,7 @@ def _with_dicts(factory):
     return guarded
 
 
-def _wrapped(fast, original):
+def _wrapped(fast: _native.NativeFunction, original: AnyFn) -> AnyFn:
     """The native function as a callable with the original's name, module,
     docstring and signature (``__wrapped__`` is the original)."""
     return _typed.native(fast, original)
@@ -65,7 +71,7 @@ def _wrapped(fast, original):
 FALLBACK = object()
 
 
-def same_signature(original: Callable, serve: Callable[[dict], object]) -> Callable:
+def same_signature(original: AnyFn, serve: Callable[[dict[str, Any]], object]) -> AnyFn:
     """A Python function that binds its arguments exactly as ``original``
     does (the same parameters, kinds and default objects: a wrong call
     raises the same TypeError before anything runs), then calls
@@ -75,8 +81,10 @@ def same_signature(original: Callable, serve: Callable[[dict], object]) -> Calla
     gives it the original's name, docstring and ``__wrapped__``, so
     ``inspect.signature`` reports the original's own signature."""
     sig = inspect.signature(original)
-    params, names, call = [], [], []
-    env: dict = {"__serve": serve, "__original": original, "__FALLBACK": FALLBACK}
+    params: list[str] = []
+    names: list[str] = []
+    call: list[str] = []
+    env: dict[str, Any] = {"__serve": serve, "__original": original, "__FALLBACK": FALLBACK}
     star = False
     kinds = [p.kind for p in sig.parameters.values()]
     for i, p in enumerate(sig.parameters.values()):
@@ -108,26 +116,27 @@ def same_signature(original: Callable, serve: Callable[[dict], object]) -> Calla
            f"        return __original({', '.join(call)})\n"
            f"    return __r\n")
     exec(compile(src, f"<dos_native swap of {original.__module__}.{original.__qualname__}>", "exec"), env)
-    return functools.update_wrapper(env[original.__name__], original)
+    swap: AnyFn = functools.update_wrapper(env[original.__name__], original)
+    return swap
 
 
-def _liveness_classify(m, original):
+def _liveness_classify(m: ModuleType, original: AnyFn) -> AnyFn:
     return _wrapped(_native.bind_liveness_classify(
         m.ProgressEvidence, m.LivenessPolicy, m.DEFAULT_POLICY, original, m.LivenessVerdict, m.Liveness), original)
 
 
-def _productivity_classify(m, original):
+def _productivity_classify(m: ModuleType, original: AnyFn) -> AnyFn:
     return _wrapped(_native.bind_productivity_classify(
         m.WorkHistory, m.ProductivityPolicy, m.DEFAULT_POLICY, original, m.ProductivityVerdict, m.Productivity), original)
 
 
-def _efficiency_classify(m, original):
+def _efficiency_classify(m: ModuleType, original: AnyFn) -> AnyFn:
     return _wrapped(_native.bind_efficiency_classify(
         m.EfficiencyEvidence, m.EfficiencyPolicy, m.DEFAULT_POLICY, original, m.EfficiencyVerdict, m.Efficiency), original)
 
 
-def _breaker(op: str):
-    def factory(m, original):
+def _breaker(op: str) -> Factory:
+    def factory(m: ModuleType, original: AnyFn) -> AnyFn:
         fast = _native.bind_breaker(op, m.BreakerCounts, m.BreakerPolicy, m.DEFAULT_POLICY, m.Escalation, original,
                                     m.BreakerVerdict, m.BreakerTransition, m.BreakerState)
         return _wrapped(fast, original)
@@ -135,37 +144,38 @@ def _breaker(op: str):
     return factory
 
 
-def _tree_fn(name: str):
-    def factory(m, original):
-        slow = None
+def _tree_fn(name: str) -> Factory:
+    def factory(m: ModuleType, original: AnyFn) -> AnyFn:
+        slow: Optional[AnyFn] = None
         if name == "tree_disjoint_from_all_live":
             # What the original calls for one live lane, looked up when called.
-            def slow(requested_tree, tree, m=m):
+            def lookup(requested_tree: Any, tree: Any, m: ModuleType = m) -> Any:
                 return m.lane_trees_disjoint(requested_tree, tree)
+            slow = lookup
         return _wrapped(_native.bind_tree(name, original, slow), original)
 
     return factory
 
 
-def _classify_stream(m, original):
+def _classify_stream(m: ModuleType, original: AnyFn) -> AnyFn:
     return _wrapped(_native.bind_classify_stream(m.ToolStream, m.StreamPolicy, m.DEFAULT_POLICY, m.StreamVerdict,
                                                  m.StreamState, original, step_cls=m.StreamStep), original)
 
 
-def _step_from_event(m, original):
+def _step_from_event(m: ModuleType, original: AnyFn) -> AnyFn:
     return _wrapped(_native.bind_step_from_event(original, step_cls=m.StreamStep), original)
 
 
-def _classify_exit(m, original):
+def _classify_exit(m: ModuleType, original: AnyFn) -> AnyFn:
     return _wrapped(_native.bind_classify_exit(m.HookExitPolicy, m.DEFAULT_POLICY, m.Intervention, original,
                                                verdict_cls=m.ExitVerdict), original)
 
 
-def _schema_classify(m, original):
+def _schema_classify(m: ModuleType, original: AnyFn) -> AnyFn:
     return _wrapped(_native.bind_schema_classify(original, m.ReadabilityVerdict, m.SchemaTag, m.Readability), original)
 
 
-def _schema_tag(m, original):
+def _schema_tag(m: ModuleType, original: AnyFn) -> AnyFn:
     return _wrapped(_native.bind_schema_tag(original), original)
 
 
@@ -175,7 +185,7 @@ def _schema_tag(m, original):
 # small dict from an f-string in well under two microseconds; the native
 # versions (typed in dos_native) are no faster from Python, so swapping them
 # would only add risk.
-_TABLE: dict[tuple[str, str], Callable] = {
+_TABLE: dict[tuple[str, str], Factory] = {
     ("dos.exec_capability", "classify_command"): _exec_classify,
     ("dos._tree", "norm_tree_prefix"): _tree_fn("norm_tree_prefix"),
     ("dos._tree", "prefixes_collide"): _tree_fn("prefixes_collide"),
@@ -201,7 +211,7 @@ _TABLE: dict[tuple[str, str], Callable] = {
 _ONLY_IF_IMPORTED = {"dos.posttool_sensor"}
 
 
-def register(module: str, attr: str, factory: Callable) -> None:
+def register(module: str, attr: str, factory: Factory) -> None:
     """Add a swappable function (used by the typed modules as they are ported)."""
     _TABLE[(module, attr)] = factory
 

@@ -14,17 +14,19 @@ the reference's own ``LockMode`` members).
 from __future__ import annotations
 
 import importlib
+from types import ModuleType
+from typing import Any
 
 from . import _native, _typed
-from ._accelerate import _SWAPPED, FALLBACK, register, same_signature
+from ._accelerate import _SWAPPED, FALLBACK, AnyFn, Factory, register, same_signature
 from ._native import BadArgsError
 
 
-def _original(module: str, attr: str, current):
+def _original(module: str, attr: str, current: AnyFn) -> AnyFn:
     return _SWAPPED.get((module, attr), current)
 
 
-def _bind_reference(**originals) -> None:
+def _bind_reference(**originals: AnyFn) -> None:
     adm = importlib.import_module("dos.admission")
     arb = importlib.import_module("dos.arbiter")
     spec = {
@@ -46,27 +48,27 @@ def _bind_reference(**originals) -> None:
     _native._bind_arbiter("reference", spec)
 
 
-def _arbitrate(ref_mod, original):
+def _arbitrate(ref_mod: ModuleType, original: AnyFn) -> AnyFn:
     _bind_reference(arbitrate=original)
     return _typed.native(_native.bind_arbiter_ref("arbitrate", original), original)
 
 
-def _arbitrate_lane(ref_mod, original):
+def _arbitrate_lane(ref_mod: ModuleType, original: AnyFn) -> AnyFn:
     _bind_reference(arbitrate=_original("dos.arbiter", "arbitrate", original))
     return _typed.native(_native.bind_arbiter_ref("arbitrate", original), original)
 
 
-def _run_predicates(ref_mod, original):
+def _run_predicates(ref_mod: ModuleType, original: AnyFn) -> AnyFn:
     _bind_reference(run_predicates=original)
     return _typed.native(_native.bind_arbiter_ref("run_predicates", original), original)
 
 
-def _overlap_verdict(ref_mod, original):
+def _overlap_verdict(ref_mod: ModuleType, original: AnyFn) -> AnyFn:
     Decision = ref_mod.OverlapDecision
     verdicts = {m.value: m for m in ref_mod.Verdict}
     exact, new = _native._dispatch_exact, object.__new__
 
-    def serve(a):
+    def serve(a: dict[str, Any]) -> Any:
         ratio_max = a["ratio_max"]
         if type(ratio_max) is not float and type(ratio_max) is not int:
             return FALLBACK
@@ -87,16 +89,16 @@ def _overlap_verdict(ref_mod, original):
     return same_signature(original, serve)
 
 
-def _lock(op: str, modes: tuple):
+def _lock(op: str, modes: tuple[str, ...]) -> Factory:
     """``modes_compatible`` / ``region_conflict``: a mode is an exact ``str``
     or one of the reference's own ``LockMode`` members (read as its value);
     anything else runs the original."""
 
-    def factory(ref_mod, original):
+    def factory(ref_mod: ModuleType, original: AnyFn) -> AnyFn:
         exact = _native._dispatch_exact
         members = {id(m): m.value for m in ref_mod.LockMode}
 
-        def serve(a):
+        def serve(a: dict[str, Any]) -> Any:
             args = dict(a)
             for k in modes:
                 v = args[k]

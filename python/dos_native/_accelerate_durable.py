@@ -9,17 +9,20 @@ the reference keeps resolving its own default paths. A lock that stays
 busy raises ``BusyError``, a ``TimeoutError`` as the reference raises."""
 from __future__ import annotations
 
+from types import ModuleType
+from typing import Any, Callable
+
 from . import export_cursor, id_alloc, intent_ledger, run_id, verdict_journal
-from ._accelerate import FALLBACK, register, same_signature
+from ._accelerate import FALLBACK, AnyFn, Factory, register, same_signature
 from ._native import BusyError, InternalError, _is_exact
 
 #: Arguments that locate files rather than carry data.
 _LOCATORS = frozenset({"config", "path", "cfg"})
 
 
-def _serving(native, *, need_path: bool = False):
-    def factory(ref_mod, original):
-        def serve(a):
+def _serving(native: Callable[..., Any], *, need_path: bool = False) -> Factory:
+    def factory(ref_mod: ModuleType, original: AnyFn) -> AnyFn:
+        def serve(a: dict[str, Any]) -> Any:
             if need_path and a.get("path") is None:
                 return FALLBACK
             if not all(_is_exact(v) for k, v in a.items() if k not in _LOCATORS):
@@ -34,11 +37,11 @@ def _serving(native, *, need_path: bool = False):
     return factory
 
 
-def _plain(native):
+def _plain(native: Callable[..., Any]) -> Factory:
     return _serving(native)
 
 
-def _with_path(native):
+def _with_path(native: Callable[..., Any]) -> Factory:
     """Serve only calls that pass ``path=`` explicitly."""
     return _serving(native, need_path=True)
 

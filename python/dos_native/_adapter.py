@@ -61,6 +61,14 @@ class Route:
     # reference_module)``, where the schema alone cannot (a class the
     # reference decodes with its own ``from_dict``, bytes).
     result: Optional[Callable[[Any, Any], Any]] = None
+    # The envelope error codes on which the reference answers instead
+    # (BAD_ARGS always; an op that reads files may add IO, for what the
+    # reference reports its own way, such as output that is not UTF-8).
+    fallback: tuple[str, ...] = ("BAD_ARGS",)
+    # Finishes the reference's value the adapter built from the verdict,
+    # ``(value, reference_module)`` (swaps in an object the reference hands
+    # back by identity, say).
+    finish: Optional[Callable[[Any, Any], Any]] = None
 
 
 # ---------------------------------------------------------------- schema types
@@ -149,7 +157,9 @@ class _Binder:
         use; ``dos.evidence`` does), searched breadth first."""
         c = self._classes.get(name)
         if c is None:
-            c = _find_class(self.mod, name)
+            # A schema type may name the reference's class apart from its own
+            # name (the schema's names are one namespace across modules).
+            c = _find_class(self.mod, self.types.get(name, {}).get("class", name))
             if c is None:
                 raise Decline
             self._classes[name] = c
@@ -277,7 +287,7 @@ class _Binder:
         d = self.types.get(t) if isinstance(t, str) else None
         if d is None:
             return _same
-        c = self.cls(t)
+        c: Callable[..., Any] = self.cls(t)
         if d["kind"] == "enum":
             return c
         spec = [(n, self.decoder(ft)) for n, ft in self.record(t)]
@@ -353,7 +363,32 @@ def binder(mod: Any) -> _Binder:
     return b
 
 
-def bind(route: Route, mod: Any, original: Callable) -> Callable:
+def bind_typed(op: str, mod: Any, fn: Callable[..., Any]) -> Callable[..., Any]:
+    """A generated typed function (``dos_native.<module>.<fn>``) served by the
+    native route binder on the typed module's own classes; ``fn`` itself
+    answers what the binder does not take (a mapping, another module's
+    records, a value to refuse with ``BadArgsError``). ``fn`` unchanged when
+    the binder cannot be built."""
+    route = Route(mod.__name__, fn.__name__, op)
+    entry = next((o for o in _catalog()["ops"] if o["op"] == op), None)
+    if entry is None or not entry.get("typed"):
+        return fn
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return fn
+    names = {p["name"] for p in entry["params"]}
+    if set(sig.parameters) != names or any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in sig.parameters.values()):
+        return fn
+    plan: list[tuple[str, str, Optional[Converter]]] = [(n, n, None) for n in sig.parameters]
+    try:
+        native = _bind_native(route, mod, fn, sig, plan, binder(mod))
+    except Decline:
+        return fn
+    return fn if native is None else native
+
+
+def bind(route: Route, mod: Any, original: Callable[..., Any]) -> Callable[..., Any]:
     """The swapped function for ``route`` (``original`` when the mapping
     does not fit the reference's signature or the op's schema)."""
     op = next((o for o in _catalog()["ops"] if o["op"] == route.op), None)
@@ -375,6 +410,9 @@ def bind(route: Route, mod: Any, original: Callable) -> Callable:
     if {t for _, t, _ in plan} != set(params):
         return original
     bnd = binder(mod)
+    native = _bind_native(route, mod, original, sig, plan, bnd)
+    if native is not None:
+        return native
     verdict = _parse(op["verdict"])
 
     def swapped(*args: Any, **kwargs: Any) -> Any:
@@ -390,11 +428,12 @@ def bind(route: Route, mod: Any, original: Callable) -> Callable:
                 x = values[name]
                 native_args[target] = c(x, mod) if c else bnd.to_native(params[target], x)
             v = _native.dispatch(route.op, native_args)
-            return route.result(v, mod) if route.result else bnd.from_native(verdict, v)
+            out = route.result(v, mod) if route.result else bnd.from_native(verdict, v)
+            return route.finish(out, mod) if route.finish else out
         except Decline:
             return original(*args, **kwargs)
         except DosError as e:
-            if getattr(e, "code", None) == "BAD_ARGS":
+            if getattr(e, "code", None) in route.fallback:
                 return original(*args, **kwargs)
             raise
 
@@ -402,6 +441,71 @@ def bind(route: Route, mod: Any, original: Callable) -> Callable:
     swapped.__signature__ = sig  # type: ignore[attr-defined]
     swapped.__dos_native_op__ = route.op  # type: ignore[attr-defined]
     return swapped
+
+
+def _plain_init(cls: Any) -> bool:
+    """Whether ``object.__new__(cls)`` plus ``object.__setattr__`` per field, in
+    field order, is exactly what calling ``cls`` with every field does: a
+    dataclass whose ``__init__`` is the one ``dataclasses`` generated for it,
+    taking every field, with no ``__post_init__``, no ``InitVar``, no
+    ``__new__`` of its own, and frozen (or with ``object``'s ``__setattr__``)."""
+    params = getattr(cls, "__dataclass_params__", None)
+    fields = getattr(cls, "__dataclass_fields__", None)
+    if params is None or fields is None or not params.init or hasattr(cls, "__post_init__"):
+        return False
+    if cls.__new__ is not object.__new__ or not (params.frozen or cls.__setattr__ is object.__setattr__):
+        return False
+    init = vars(cls).get("__init__")
+    code = getattr(init, "__code__", None)
+    if code is None or code.co_filename != "<string>" or init.__qualname__ != f"{cls.__qualname__}.__init__":
+        return False
+    return all(f._field_type is dataclasses._FIELD and f.init for f in fields.values())  # type: ignore[attr-defined]
+
+
+def _bind_native(route: Route, mod: Any, original: Callable[..., Any], sig: inspect.Signature,
+                 plan: list[tuple[str, str, Optional[Converter]]], bnd: "_Binder") -> Optional[Callable[..., Any]]:
+    """The swap as a native route callable (``_native.bind_route``: the
+    conversion plan compiled once in Rust), or None when it cannot be bound
+    (the Python swap below then serves)."""
+    bind_route = getattr(_native, "bind_route", None)
+    if bind_route is None or tuple(route.fallback) != ("BAD_ARGS",):
+        # The binder hands back BAD_ARGS answers only; a route that falls
+        # back on other codes too (the git readers on IO) stays in Python.
+        return None
+
+    def resolve(name: str) -> tuple[Any, Optional[list[str]], bool, bool]:
+        c = bnd.cls(name)
+        if bnd.types[name]["kind"] == "enum":
+            return c, None, False, False
+        params = getattr(c, "__dataclass_params__", None)
+        return c, [n for n, _ in bnd.record(name)], _plain_init(c), bool(params is not None and params.frozen)
+
+    params = []
+    for (name, target, conv), p in zip(plan, sig.parameters.values()):
+        params.append((name, int(p.kind), p.default, target, conv))
+    result = finish = None
+    if route.result is not None:
+        hook = route.result
+
+        def result(v: Any) -> Any:
+            return hook(v, mod)
+
+    if route.finish is not None:
+        done = route.finish
+
+        def finish(v: Any) -> Any:
+            return done(v, mod)
+
+    try:
+        nf = bind_route(route.op, original, params, inspect.Parameter.empty, resolve, mod, result, Decline, finish)
+    except (Decline, DosError, TypeError, ValueError, KeyError):
+        return None
+    from . import _typed
+
+    out = _typed.native(nf, original)
+    out.__signature__ = sig  # type: ignore[attr-defined]
+    out.__dos_native_op__ = route.op  # type: ignore[attr-defined]
+    return out
 
 
 # ---------------------------------------------------------------- converters
@@ -419,12 +523,12 @@ def ms_from_datetime(now: Any, mod: Any) -> int:
     return (now.replace(tzinfo=None) - _EPOCH) // _MS
 
 
-def register(routes: list) -> None:
+def register(routes: list[Any]) -> None:
     """Register these mapped functions with accelerate()."""
     from . import _accelerate
 
     for r in routes:
-        def factory(mod: Any, original: Callable, r: Route = r) -> Callable:
+        def factory(mod: Any, original: Callable[..., Any], r: Route = r) -> Callable[..., Any]:
             return bind(r, mod, original)
 
         _accelerate.register(r.module, r.function, factory)

@@ -15,6 +15,8 @@ import functools
 import os
 import pathlib
 import sysconfig
+from types import ModuleType
+from typing import Callable, Optional
 
 from ._accelerate import register
 
@@ -52,14 +54,15 @@ def hook_binary() -> str | None:
     return _find()
 
 
-def _locator(ref_mod, original):
+def _locator(ref_mod: ModuleType,
+             original: Callable[[], Optional[pathlib.Path]]) -> Callable[[], Optional[pathlib.Path]]:
     # The bundle directory the reference looks in, as it was when accelerate()
     # ran: a program or test that points it elsewhere (a seam, like the
     # reference's own tests do) gets the reference's answer for that place.
     bin_dir = getattr(ref_mod, "_BIN_DIR", None)
 
     @functools.wraps(original)
-    def native_hook_binary():
+    def native_hook_binary() -> Optional[pathlib.Path]:
         if getattr(ref_mod, "_BIN_DIR", None) is not bin_dir:
             return original()
         enabled = getattr(ref_mod, "native_hook_enabled", None)

@@ -1,8 +1,14 @@
-# Stubs for the private native module (python/src/*.rs). The public,
-# reference-shaped API lives in the typed modules (dos_native.liveness, ...),
-# which re-export the verdict classes declared here.
-from typing import Any, Callable, Optional
+# Stubs for the private native module (python/src/*.rs), written by hand:
+# every entry here is a hand-written pyo3 function or class (the typed modules
+# generated from the op table carry their own generated stubs). `make
+# typecheck` runs stubtest, which fails when a name registered in
+# python/src is missing here or its signature differs.
+#
+# The public, reference-shaped API lives in the typed modules
+# (dos_native.liveness, ...), which re-export the verdict classes declared here.
+from typing import Any, Callable, Literal, Mapping, Optional, final
 
+from .admission import AdmissionPredicate, AdmissionRequest, AdmissionVerdict
 from .breaker import BreakerCounts, BreakerState, Escalation
 from .durable_schema import Readability, SchemaTag
 from .efficiency import Efficiency, EfficiencyEvidence
@@ -10,6 +16,25 @@ from .exec_capability import Capability
 from .intervention import Intervention
 from .liveness import Liveness, ProgressEvidence
 from .productivity import Productivity, WorkHistory
+
+__all__ = [
+    "__version__", "ABI_VERSION", "REFERENCE_VERSION",
+    "DosError", "BadArgsError", "BusyError", "DosIOError", "InternalError", "_error",
+    "_panic_probe", "PanicProbe",
+    "call", "dispatch", "ops", "_dispatch_exact", "_is_exact",
+    "classify_command", "_bind_capability", "ExecCapabilityVerdict", "CROSS_PLATFORM_CODE_EXEC", "WRAPPER_TOKENS",
+    "NativeFunction", "_as_function", "_bind",
+    "bind_liveness_classify", "bind_productivity_classify", "bind_efficiency_classify", "bind_breaker",
+    "LivenessVerdict", "ProductivityVerdict", "EfficiencyVerdict", "BreakerVerdict", "BreakerTransition",
+    "StreamStep", "bind_classify_stream", "bind_step_from_event", "bind_warn_payload", "digest",
+    "ExitVerdict", "ReadabilityVerdict", "bind_classify_exit", "bind_schema_classify", "bind_schema_tag",
+    "bind_refusal_payload", "schema_tag_from_obj",
+    "bind_tree", "bind_exec_classify", "canonical_bytes", "result_digest", "args_digest",
+    "Config", "resolve_workspace_root",
+    "LaneDecision", "_bind_arbiter", "arbitrate", "arbitrate_ref", "run_predicates", "run_predicates_ref",
+    "bind_arbiter_ref",
+    "bind_route", "_route_trace",
+]
 
 __version__: str
 ABI_VERSION: int
@@ -29,12 +54,26 @@ class DosIOError(DosError, OSError): ...  # IO_ERROR
 class InternalError(DosError, RuntimeError): ...  # INTERNAL: a caught panic
 
 def _error(code: str, message: str) -> DosError: ...
-def _panic_probe(where: str) -> Any: ...
+def _panic_probe(where: Literal["function", "method", "native"]) -> Any: ...
+@final
+class PanicProbe:
+    """Its method and getter panic on purpose (the boundary tests)."""
+
+    def boom(self) -> bool: ...
+    @property
+    def value(self) -> int: ...
 
 def call(request: str | bytes) -> str: ...
-def dispatch(op: str, args: Optional[dict[str, Any]] = None, config: Optional[dict[str, Any]] = None) -> Any: ...
+def dispatch(op: str, args: Optional[Mapping[str, Any]] = None, config: Config | Mapping[str, Any] | None = None) -> Any:
+    """``args``: a mapping (dataclass instances, enum members and sets inside
+    are read as the reference's ``to_dict()`` writes them); ``config``: a
+    :class:`Config` or an inline config mapping."""
+def _dispatch_exact(op: str, args: object, config: object = None) -> Any:
+    """``dispatch`` on exact built-in types only; ``NotImplemented`` otherwise."""
+def _is_exact(obj: object, tuples: bool = True, finite: bool = False) -> bool: ...
 def ops() -> list[str]: ...
 
+@final
 class NativeFunction:
     """A callable served natively when it can, by ``fallback`` otherwise
     (the ``__self__`` of the callables ``_as_function`` makes)."""
@@ -58,6 +97,7 @@ def _as_function(nf: NativeFunction, name: str, doc: str, module: str) -> Native
 
 # -- exec_capability -------------------------------------------------------------
 
+@final
 class ExecCapabilityVerdict:
     @property
     def capability(self) -> Capability: ...
@@ -71,10 +111,19 @@ class ExecCapabilityVerdict:
 
 def classify_command(command: str, policy: Any = None) -> ExecCapabilityVerdict: ...
 def _bind_capability(cls: type) -> None: ...
+def bind_exec_classify(
+    verdict_cls: type, capability_cls: type, default_policy: Any, fallback: Callable[..., Any],
+) -> NativeFunction: ...
 def _bind(name: str, cls: type) -> None: ...
+def bind_route(
+    op: str, fallback: Callable[..., Any], params: Any, empty: Any, resolve: Callable[[str], Any], module: Any,
+    result: Optional[Callable[..., Any]], decline: type, finish: Optional[Callable[..., Any]] = None,
+) -> NativeFunction: ...
+def _route_trace(hook: Optional[Callable[[str], Any]]) -> None: ...
 
 # -- loop economics ---------------------------------------------------------------
 
+@final
 class LivenessVerdict:
     @property
     def verdict(self) -> Liveness: ...
@@ -84,6 +133,7 @@ class LivenessVerdict:
     def evidence(self) -> ProgressEvidence: ...
     def to_dict(self) -> dict[str, Any]: ...
 
+@final
 class ProductivityVerdict:
     @property
     def verdict(self) -> Productivity: ...
@@ -93,6 +143,7 @@ class ProductivityVerdict:
     def history(self) -> WorkHistory: ...
     def to_dict(self) -> dict[str, Any]: ...
 
+@final
 class EfficiencyVerdict:
     @property
     def verdict(self) -> Efficiency: ...
@@ -102,6 +153,7 @@ class EfficiencyVerdict:
     def evidence(self) -> EfficiencyEvidence: ...
     def to_dict(self) -> dict[str, Any]: ...
 
+@final
 class BreakerVerdict:
     @property
     def state(self) -> BreakerState: ...
@@ -115,6 +167,7 @@ class BreakerVerdict:
     def is_open(self) -> bool: ...
     def to_dict(self) -> dict[str, Any]: ...
 
+@final
 class BreakerTransition:
     @property
     def counts(self) -> BreakerCounts: ...
@@ -142,8 +195,9 @@ def bind_breaker(
 
 # -- tool_stream / posttool_sensor -----------------------------------------------------
 
+@final
 class StreamStep:
-    def __init__(self, tool_name: str, args_digest: str, result_digest: Optional[str] = None) -> None: ...
+    def __new__(cls, tool_name: str, args_digest: str, result_digest: Optional[str] = None) -> StreamStep: ...
     @property
     def tool_name(self) -> str: ...
     @property
@@ -151,7 +205,9 @@ class StreamStep:
     @property
     def result_digest(self) -> Optional[str]: ...
     def to_dict(self) -> dict[str, Optional[str]]: ...
+    def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
+    def __reduce__(self) -> tuple[type[StreamStep], tuple[str, str, Optional[str]]]: ...
 
 def bind_classify_stream(
     stream_cls: type, policy_cls: type, default_policy: Any, verdict_cls: type, state_cls: type,
@@ -166,6 +222,7 @@ def args_digest(tool_name: str, tool_input: Any) -> str: ...
 
 # -- hook_exit / durable_schema -----------------------------------------------------------
 
+@final
 class ExitVerdict:
     @property
     def code(self) -> int: ...
@@ -179,6 +236,7 @@ class ExitVerdict:
     def passed(self) -> bool: ...
     def to_dict(self) -> dict[str, Any]: ...
 
+@final
 class ReadabilityVerdict:
     @property
     def readability(self) -> Readability: ...
@@ -208,4 +266,95 @@ def schema_tag_from_obj(obj: Any) -> Optional[tuple[str, int]]: ...
 
 # -- _tree --------------------------------------------------------------------------
 
-def bind_tree(name: str, fallback: Callable[..., Any]) -> NativeFunction: ...
+def bind_tree(
+    name: str, fallback: Callable[..., Any], slow: Optional[Callable[[Any, Any], Any]] = None,
+) -> NativeFunction: ...
+
+# -- config ---------------------------------------------------------------------------
+
+@final
+class Config:
+    """A workspace config built once on the native side (immutable)."""
+
+    @staticmethod
+    def from_toml(
+        text: Optional[str | bytes] = None, preset: str = "generic", root: str = ".",
+        kernel_runtime_files: Optional[list[str]] = None, overrides: Optional[dict[str, Any]] = None,
+    ) -> Config: ...
+    @staticmethod
+    def load_workspace_config(
+        workspace: Optional[str] = None, preset: str = "generic", overrides: Optional[dict[str, Any]] = None,
+    ) -> Config: ...
+    @staticmethod
+    def default_config(workspace: Optional[str] = None) -> Config: ...
+    @staticmethod
+    def job_config(workspace: Optional[str] = None) -> Config: ...
+    @staticmethod
+    def workshop_config(workspace: Optional[str] = None) -> Config: ...
+    @staticmethod
+    def from_dict(config: dict[str, Any], overrides: Optional[dict[str, Any]] = None) -> Config: ...
+    @property
+    def warnings(self) -> list[dict[str, str]]: ...
+    @property
+    def root(self) -> str: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    def dispatch(self, op: str, args: Optional[Mapping[str, Any]] = None) -> Any: ...
+    def call(self, request: str | bytes) -> str: ...
+
+def resolve_workspace_root(workspace: Optional[str] = None) -> str: ...
+
+# -- arbiter --------------------------------------------------------------------------
+
+@final
+class LaneDecision:
+    """The reference's ``LaneDecision`` (same constructor, attributes, ``to_dict()``)."""
+
+    outcome: str
+    lane: str
+    lane_kind: str
+    tree: list[str]
+    auto_picked: bool
+    reason: str
+    free_clusters: list[str]
+    pick_count: Optional[int]
+    def __new__(
+        cls, outcome: str, *, lane: Optional[str] = None, lane_kind: Optional[str] = None,
+        tree: Optional[list[str]] = None, auto_picked: Optional[bool] = None, reason: Optional[str] = None,
+        free_clusters: Optional[list[str]] = None, pick_count: Optional[int] = None,
+    ) -> LaneDecision: ...
+    def to_dict(self) -> dict[str, Any]: ...
+
+def _bind_arbiter(flavour: Literal["native", "reference"], spec: dict[str, Any]) -> None: ...
+def arbitrate(
+    *,
+    requested_lane: str,
+    requested_kind: str,
+    requested_tree: list[str],
+    live_leases: list[dict[str, Any]],
+    config: Any = None,
+    auto_pick_order: Optional[list[tuple[str, str, list[str]]]] = None,
+    named_lanes: Optional[tuple[tuple[str, tuple[str, ...]], ...]] = None,
+    derived_lanes: Optional[list[tuple[str, list[str]]]] = None,
+    force: Optional[bool] = None,
+    pick_oracle: Optional[Callable[[str, str, list[str]], Optional[int]]] = None,
+    rank_key: Optional[Callable[[str, str, list[str]], Optional[float]]] = None,
+    predicates: Optional[list[AdmissionPredicate]] = None,
+    class_budgets: Optional[dict[str, int]] = None,
+    live_siblings: Optional[list[dict[str, Any]]] = None,
+    sibling_tree_lookup: Optional[Callable[[str], Optional[list[str]]]] = None,
+) -> LaneDecision:
+    """``dos_native.arbiter.arbitrate``: ``config`` is a ``SubstrateConfig``
+    (or any object with its lane fields), an inline config mapping, or None."""
+def arbitrate_ref(
+    *, requested_lane: Any, requested_kind: Any, requested_tree: Any, live_leases: Any, config: Any = None,
+    auto_pick_order: Any = None, named_lanes: Any = None, derived_lanes: Any = None, force: Any = None,
+    pick_oracle: Any = None, rank_key: Any = None, predicates: Any = None, class_budgets: Any = None,
+    live_siblings: Any = None, sibling_tree_lookup: Any = None,
+) -> Any:
+    """``dos.arbiter.arbitrate`` on dos-kernel's classes (its ``LaneDecision``)."""
+def run_predicates(
+    predicates: list[AdmissionPredicate], request: AdmissionRequest, live_leases: list[dict[str, Any]], config: object,
+) -> AdmissionVerdict: ...
+def run_predicates_ref(predicates: Any, request: Any, live_leases: Any, config: Any) -> Any:
+    """``dos.admission.run_predicates`` on dos-kernel's classes."""
+def bind_arbiter_ref(name: str, fallback: Callable[..., Any]) -> NativeFunction: ...

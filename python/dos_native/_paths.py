@@ -4,9 +4,10 @@ generic ``.dos/`` layout under the current directory."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 
-def layout(cfg=None):
+def layout(cfg: Any = None) -> Any:
     """The ``paths`` of ``cfg``, of the reference's active config, or None."""
     if cfg is not None:
         return cfg.paths
@@ -21,24 +22,24 @@ def dot_dos() -> Path:
     return Path(".dos")
 
 
-def lane_journal(cfg=None) -> Path:
+def lane_journal(cfg: Any = None) -> Path:
     p = layout(cfg)
     return Path(p.lane_journal) if p is not None else dot_dos() / "lane-journal.jsonl"
 
 
-def verdict_journal(cfg=None) -> Path:
+def verdict_journal(cfg: Any = None) -> Path:
     p = layout(cfg)
     vj = getattr(p, "verdict_journal", None) if p is not None else None
     return Path(vj) if vj is not None else lane_journal(cfg).with_name("verdict-journal.jsonl")
 
 
-def state_home(cfg=None) -> Path:
+def state_home(cfg: Any = None) -> Path:
     p = layout(cfg)
     if p is None:
         return dot_dos()
     return Path(getattr(p, "leases_dir", None) or p.dot_dos)
 
 
-def runs_dir(cfg=None) -> Path:
+def runs_dir(cfg: Any = None) -> Path:
     p = layout(cfg)
     return Path(p.fanout_runs) if p is not None else dot_dos() / "runs"

@@ -24,3 +24,20 @@ def to_plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: to_plain(v) for k, v in value.items()}
     return value
+
+
+def native_functions(namespace: dict[str, Any], ops: dict[str, str]) -> None:
+    """Serve a generated typed module's functions (``ops``: function name ->
+    op) through the native route binder, on the module's own classes; each
+    generated function stays the fallback for what the binder does not take."""
+    import sys
+
+    from . import _adapter
+
+    mod = sys.modules.get(namespace["__name__"])
+    if mod is None:
+        return
+    for name, op in ops.items():
+        fn = namespace.get(name)
+        if fn is not None:
+            namespace[name] = _adapter.bind_typed(op, mod, fn)

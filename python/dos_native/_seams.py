@@ -23,7 +23,10 @@ import functools
 import importlib
 import operator
 import types
-from typing import Callable
+from typing import Any, Callable, Iterable
+
+#: A check: a module's namespace, a getter of the watched names, their recorded objects.
+_Check = tuple[dict[str, Any], Callable[[dict[str, Any]], Any], tuple[Any, ...]]
 
 # The standard-library primitives the reference's I/O verbs reach.
 _STDLIB = (
@@ -32,13 +35,14 @@ _STDLIB = (
     ("os", "unlink"), ("os", "remove"), ("os", "getpid"), ("os", "kill"),
     ("time", "time"), ("time", "sleep"), ("time", "monotonic"),
     ("socket", "gethostname"),
+    ("subprocess", "run"),
 )
 
 _LEASE = ("dos.lane_lease", "dos.lane_journal", "dos._filelock", "dos.arbiter", "dos.admission",
           "dos.proc_delta", "dos.lease_health")
 
 # Reference module -> (its guarded functions, the modules they read through).
-WATCHED: dict[str, tuple[frozenset, tuple]] = {
+WATCHED: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
     "dos.lane_lease": (frozenset({"live_leases", "acquire", "release", "heartbeat", "adopt", "halt", "spawn",
                                   "compact_journal", "scavenge"}), _LEASE),
     "dos.lane_journal": (frozenset({"read_all", "next_seq"}), ("dos.lane_journal", "dos._filelock")),
@@ -51,27 +55,30 @@ WATCHED: dict[str, tuple[frozenset, tuple]] = {
     "dos.claim_extract": (frozenset({"assistant_text_from_transcript"}), ("dos.claim_extract",)),
     "dos.result_state": (frozenset({"terminal_evidence_from_transcript", "verify_transcript"}),
                          ("dos.result_state", "dos.claim_extract")),
+
+    # issue 10, output shape (part C): the git readers run git through `_git` / subprocess.run
+    "dos.commit_audit": (frozenset({"read_commit", "audit_commit", "audit_range"}), ("dos.commit_audit",)),
 }
 
 # What was recorded: module name -> {attribute: object}.
-_SNAP: dict[str, dict] = {}
+_SNAP: dict[str, dict[str, Any]] = {}
 # Bumped whenever _SNAP changes, so each guard recompiles its checks.
 _EPOCH = [0]
 
 
-def _watchable(v) -> bool:
+def _watchable(v: Any) -> bool:
     return callable(v) or isinstance(v, types.ModuleType)
 
 
-def _record(modname: str) -> dict:
+def _record(modname: str) -> dict[str, Any]:
     d = vars(importlib.import_module(modname))
     return {k: v for k, v in d.items() if _watchable(v)}
 
 
-def _compile(modules) -> list:
+def _compile(modules: Iterable[str]) -> list[_Check]:
     """(namespace dict, getter, recorded objects) per module: one C-level
     lookup of every watched name, compared with the record as a tuple."""
-    per_ns: dict[str, dict] = {}
+    per_ns: dict[str, dict[str, Any]] = {}
     for name in modules:
         if name in _SNAP:
             per_ns[name] = _SNAP[name]
@@ -79,14 +86,14 @@ def _compile(modules) -> list:
         rec = _SNAP.get(mod)
         if rec is not None and attr in rec:
             per_ns.setdefault(mod, {})[attr] = rec[attr]
-    checks = []
+    checks: list[_Check] = []
     for name, rec in per_ns.items():
         names = tuple(rec) * 2 if len(rec) == 1 else tuple(rec)  # itemgetter of one name is not a tuple
         checks.append((vars(importlib.import_module(name)), operator.itemgetter(*names), tuple(rec[k] for k in names)))
     return checks
 
 
-def _intact(checks) -> bool:
+def _intact(checks: list[_Check]) -> bool:
     try:
         for d, get, objs in checks:
             if get(d) != objs:
@@ -96,34 +103,35 @@ def _intact(checks) -> bool:
     return True
 
 
-def guard(modname: str, attr: str, fast: Callable, original: Callable) -> Callable:
+def guard(modname: str, attr: str, fast: Callable[..., Any], original: Callable[..., Any]) -> Callable[..., Any]:
     """``fast`` behind a check of the primitives ``original`` reads through
     (``fast`` itself when the function reads none or was not swapped)."""
     spec = WATCHED.get(modname)
     if spec is None or attr not in spec[0] or fast is original:
         return fast
     modules = spec[1]
-    compiled = [-1, []]  # epoch, checks
+    epoch = [-1]
+    checks: list[list[_Check]] = [[]]
 
     @functools.wraps(original)
-    def guarded(*args, **kwargs):
-        if compiled[0] != _EPOCH[0]:
-            compiled[1] = _compile(modules)
-            compiled[0] = _EPOCH[0]
-        if _intact(compiled[1]):
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        if epoch[0] != _EPOCH[0]:
+            checks[0] = _compile(modules)
+            epoch[0] = _EPOCH[0]
+        if _intact(checks[0]):
             return fast(*args, **kwargs)
         return original(*args, **kwargs)
 
-    guarded.__dos_native_fast__ = fast
+    setattr(guarded, "__dos_native_fast__", fast)
     return guarded
 
 
-def capture(swapped: dict) -> None:
+def capture(swapped: dict[tuple[str, str], Callable[..., Any]]) -> None:
     """Record the watched primitives as they are now, after ``accelerate()``
     installed its swaps (``swapped``: (module, attr) -> original). A module
     recorded by an earlier call keeps its record, with the functions swapped
     since then taken as they now are."""
-    wanted = set()
+    wanted: set[str] = set()
     for modname, attr in swapped:
         spec = WATCHED.get(modname)
         if spec is not None and attr in spec[0]:
@@ -132,8 +140,8 @@ def capture(swapped: dict) -> None:
         return
     for mod, attr in _STDLIB:
         if mod not in _SNAP:
-            m = importlib.import_module(mod)
-            _SNAP[mod] = {a: getattr(m, a) for s, a in _STDLIB if s == mod and hasattr(m, a)}
+            std = importlib.import_module(mod)
+            _SNAP[mod] = {a: getattr(std, a) for s, a in _STDLIB if s == mod and hasattr(std, a)}
     for name in sorted(wanted):
         if name in _SNAP:
             rec, d = _SNAP[name], vars(importlib.import_module(name))
@@ -157,7 +165,7 @@ def forget() -> None:
 def replaced() -> list[str]:
     """The watched primitives that differ from their record now (for tests
     and diagnostics)."""
-    out = []
+    out: list[str] = []
     for name, rec in sorted(_SNAP.items()):
         d = vars(importlib.import_module(name))
         out += [f"{name}.{k}" for k, v in rec.items() if d.get(k) is not v]

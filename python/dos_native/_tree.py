@@ -9,14 +9,14 @@ other iterables are accepted and copied first.
 """
 from __future__ import annotations
 
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 from . import _native, _typed
 
 __all__ = ["norm_tree_prefix", "prefixes_collide", "lane_trees_disjoint", "tree_disjoint_from_all_live"]
 
 
-def _text(p) -> str:
+def _text(p: Any) -> str:
     if p is None:
         return ""
     if not isinstance(p, str):
@@ -26,31 +26,34 @@ def _text(p) -> str:
 
 def _norm_tree_prefix(p: Optional[str]) -> str:
     """The comparable prefix of one tree entry (leading globs give ``""``)."""
-    return _typed.serve(norm_tree_prefix, _text(p or None))
+    out: str = _typed.serve(norm_tree_prefix, _text(p or None))
+    return out
 
 
 def _prefixes_collide(a: str, b: str) -> bool:
     """True when one normalized prefix starts with the other."""
-    return _typed.serve(prefixes_collide, _text(a), _text(b))
+    out: bool = _typed.serve(prefixes_collide, _text(a), _text(b))
+    return out
 
 
-def _tree(t) -> list:
+def _tree(t: Any) -> list[Any]:
     return [None if not p else _text(p) for p in t]
 
 
 def _lane_trees_disjoint(tree_a: list[str], tree_b: list[str]) -> bool:
     """True when the two trees cannot name the same file; an empty tree never is."""
-    return _typed.serve(lane_trees_disjoint, _tree(tree_a or ()), _tree(tree_b or ()))
+    out: bool = _typed.serve(lane_trees_disjoint, _tree(tree_a or ()), _tree(tree_b or ()))
+    return out
 
 
-def _lane(v):
+def _lane(v: Any) -> Any:
     return str(v) if isinstance(v, str) else v
 
 
 def _tree_disjoint_from_all_live(
     *,
     requested_tree: list[str],
-    live: list[dict],
+    live: list[dict[str, Any]],
     sibling_tree_lookup: Callable[[str], Optional[list[str]]],
 ) -> bool:
     """True when ``requested_tree`` is provably disjoint from every live sibling.
@@ -60,15 +63,16 @@ def _tree_disjoint_from_all_live(
     The lookup is called from libdos, once per live sibling in order, and
     only until the answer is known.
     """
-    return _typed.serve(
+    out: bool = _typed.serve(
         tree_disjoint_from_all_live,
         requested_tree=_tree(requested_tree),
         live=[{"lane": _lane(s.get("lane"))} for s in live],
         sibling_tree_lookup=sibling_tree_lookup,
     )
+    return out
 
 
-def _pair_disjoint(tree_a, tree_b) -> bool:
+def _pair_disjoint(tree_a: Any, tree_b: Any) -> bool:
     """``lane_trees_disjoint`` for one live lane whose looked-up tree holds
     entries libdos cannot read as text (``tree_disjoint_from_all_live``)."""
     return lane_trees_disjoint(tree_a, tree_b)

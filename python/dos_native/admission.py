@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Any, Optional, Protocol, TextIO, runtime_checkable
 
 from . import _native
 
@@ -61,7 +61,7 @@ class AdmissionPredicate(Protocol):
 
     name: str
 
-    def __call__(self, request: "AdmissionRequest", live_lease: dict, config: object) -> AdmissionVerdict:
+    def __call__(self, request: "AdmissionRequest", live_lease: dict[str, Any], config: object) -> AdmissionVerdict:
         ...
 
 
@@ -84,14 +84,14 @@ class DisjointnessPredicate:
 
     name = "disjointness"
 
-    def __init__(self, policy=None) -> None:
+    def __init__(self, policy: Any = None) -> None:
         if policy is None:
             from .overlap_policy import PrefixOverlapPolicy
 
             policy = PrefixOverlapPolicy()
         self._policy = policy
 
-    def __call__(self, request: AdmissionRequest, live_lease: dict, config: object) -> AdmissionVerdict:
+    def __call__(self, request: AdmissionRequest, live_lease: dict[str, Any], config: object) -> AdmissionVerdict:
         from .overlap_policy import admissible_under_floor
 
         requested_tree = list(request.tree)
@@ -109,15 +109,15 @@ class DisjointnessPredicate:
             f"lane {request.lane!r} may not run beside live lane {live_lease.get('lane')!r}: {ov.reason}.")
 
 
-def run_predicates(predicates: list, request: AdmissionRequest, live_leases: list[dict],
+def run_predicates(predicates: list[AdmissionPredicate], request: AdmissionRequest, live_leases: list[dict[str, Any]],
                    config: object) -> AdmissionVerdict:
     """The conjunction of ``predicates`` over ``live_leases`` (in libdos)."""
     return _native.run_predicates(predicates, request, live_leases, config)
 
 
-def _discover_entry_point_predicates(*, _stderr=None) -> list:
+def _discover_entry_point_predicates(*, _stderr: Optional[TextIO] = None) -> list[tuple[str, AdmissionPredicate]]:
     stderr = _stderr if _stderr is not None else sys.stderr
-    out = []
+    out: list[tuple[str, AdmissionPredicate]] = []
     try:
         from importlib.metadata import entry_points
 
@@ -133,7 +133,7 @@ def _discover_entry_point_predicates(*, _stderr=None) -> list:
     return out
 
 
-def built_in_predicates(*, workspace=None, config=None) -> list:
+def built_in_predicates(*, workspace: Any = None, config: Any = None) -> list[AdmissionPredicate]:
     """Disjointness under the config's overlap policy, then the self-modification
     guard over the config's probed runtime files (or ``workspace``'s, probed
     now, or the full list)."""
@@ -150,11 +150,12 @@ def built_in_predicates(*, workspace=None, config=None) -> list:
     return [DisjointnessPredicate(policy=active_overlap_policy(config=config)), guard]
 
 
-def active_predicates(*, workspace=None, config=None, _stderr=None) -> list:
+def active_predicates(*, workspace: Any = None, config: Any = None,
+                      _stderr: Optional[TextIO] = None) -> list[AdmissionPredicate]:
     """The built-ins, then every ``dos.predicates`` plugin (sorted by name)."""
     discovered = [p for _n, p in _discover_entry_point_predicates(_stderr=_stderr)]
     return built_in_predicates(workspace=workspace, config=config) + discovered
 
 
-def active_predicate_names(*, _stderr=None) -> list[str]:
+def active_predicate_names(*, _stderr: Optional[TextIO] = None) -> list[str]:
     return [getattr(p, "name", type(p).__name__) for p in active_predicates(_stderr=_stderr)]

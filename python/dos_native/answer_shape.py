@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from ._native import dispatch as _dispatch
+from ._route import native_functions as _native_functions
 from ._route import to_plain as _to_plain
 
 __all__ = [
@@ -132,3 +133,8 @@ def classify(text: Optional[str], policy: Optional[AnswerShapePolicy] = AnswerSh
         {"text": text, "policy": policy},
     )
     return AnswerShapeVerdict._from_dict(_v)
+
+
+_native_functions(globals(), {
+    "classify": "answer_shape.classify",
+})

@@ -3,6 +3,15 @@ import enum
 from dataclasses import dataclass
 from typing import Any, Optional
 
+__all__ = [
+    "AnswerShapePolicy",
+    "AnswerShape",
+    "AnswerShapeVerdict",
+    "GENERIC_NON_ANSWER_PATTERNS",
+    "GENERIC_ANSWER_SHAPE_POLICY",
+    "classify",
+]
+
 @dataclass(frozen=True)
 class AnswerShapePolicy:
     min_viable_chars: int = ...

@@ -14,14 +14,14 @@ there.
 or None (the reference's process-active config when ``dos`` is installed,
 else the generic lanes with the runtime files probed under
 ``$DISPATCH_WORKSPACE`` or the working directory). A config object is read
-once and remembered by identity (a reference is kept, so the identity cannot
-be reused); build a new config rather than mutating a used one's taxonomy in
-place.
+once and that reading reused only while the object still holds the same
+values (a taxonomy changed in place, ``trees`` say, is read again).
 """
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from . import _native
 from .admission import AdmissionRequest, AdmissionVerdict, DisjointnessPredicate, built_in_predicates
@@ -48,7 +48,7 @@ class _GenericConfig:
         exclusive = ("global",)
         autopick = ("main",)
         trees = {"main": ("**/*",), "global": ("**/*",)}
-        aliases: dict = {}
+        aliases: dict[str, Any] = {}
 
     lanes = _Lanes()
     overlap_ratio_max = 1 / 3
@@ -62,7 +62,7 @@ class _GenericConfig:
 _DEFAULT = None
 
 
-def _active_config(config=None):
+def _active_config(config: Any = None) -> Any:
     """``config``, or the process-active one."""
     if config is not None:
         return config
@@ -76,7 +76,7 @@ def _active_config(config=None):
     return active()
 
 
-def _verdict_types() -> tuple:
+def _verdict_types() -> tuple[Any, ...]:
     try:
         from dos.admission import AdmissionVerdict as RefVerdict
     except Exception:

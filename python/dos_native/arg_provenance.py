@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._native import dispatch as _dispatch
+from ._route import native_functions as _native_functions
 from ._route import to_plain as _to_plain
 
 __all__ = [
@@ -294,3 +295,9 @@ def classify_call(call: ToolCall, prior: PriorResults, policy: ProvenancePolicy 
         {"call": call, "prior": prior, "policy": policy},
     )
     return ProvenanceVerdict._from_dict(_v)
+
+
+_native_functions(globals(), {
+    "classify_arg": "arg_provenance.classify_arg",
+    "classify_call": "arg_provenance.classify_call",
+})

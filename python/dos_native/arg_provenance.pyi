@@ -3,6 +3,21 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
+__all__ = [
+    "ToolArg",
+    "CorpusSource",
+    "EnvBlob",
+    "PriorResults",
+    "ProvenancePolicy",
+    "ProvenanceStance",
+    "ArgProvenance",
+    "ToolCall",
+    "ProvenanceVerdict",
+    "DEFAULT_POLICY",
+    "classify_arg",
+    "classify_call",
+]
+
 @dataclass(frozen=True)
 class ToolArg:
     name: str

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from ._native import dispatch as _dispatch
+from ._route import native_functions as _native_functions
 from ._route import to_plain as _to_plain
 from .effect_witness import _Verdict, EffectWitnessVerdict
 from .log_source import Accountability
@@ -154,11 +155,11 @@ def canonical_bytes(receipt: Receipt) -> str:
 
     Op ``attest.canonical_bytes`` (pure).
     """
-    _v = _dispatch(
+    _v: str = _dispatch(
         "attest.canonical_bytes",
         {"receipt": receipt},
     )
-    return _v  # type: ignore[no-any-return]
+    return _v
 
 
 def sign_hmac(receipt: Receipt, key_hex: str) -> str:
@@ -169,11 +170,11 @@ def sign_hmac(receipt: Receipt, key_hex: str) -> str:
 
     Op ``attest.sign_hmac`` (pure).
     """
-    _v = _dispatch(
+    _v: str = _dispatch(
         "attest.sign_hmac",
         {"receipt": receipt, "key_hex": key_hex},
     )
-    return _v  # type: ignore[no-any-return]
+    return _v
 
 
 def verify_hmac(receipt: Receipt, key_hex: str) -> VerifyResult:
@@ -227,3 +228,12 @@ def receipt_from_dict(d: dict[str, Any]) -> Receipt:
         {"d": d},
     )
     return Receipt._from_dict(_v)
+
+
+_native_functions(globals(), {
+    "canonical_bytes": "attest.canonical_bytes",
+    "sign_hmac": "attest.sign_hmac",
+    "verify_hmac": "attest.verify_hmac",
+    "receipt_from_verdict": "attest.receipt_from_verdict",
+    "receipt_from_dict": "attest.receipt_from_dict",
+})

@@ -5,6 +5,21 @@ from typing import Any, Optional
 from .effect_witness import _Verdict as _Verdict, EffectWitnessVerdict as EffectWitnessVerdict
 from .log_source import Accountability as Accountability
 
+__all__ = [
+    "_Verdict",
+    "EffectWitnessVerdict",
+    "Accountability",
+    "SignatureAlgorithm",
+    "Receipt",
+    "VerifyResult",
+    "ATTEST_KEY_ENV",
+    "canonical_bytes",
+    "sign_hmac",
+    "verify_hmac",
+    "receipt_from_verdict",
+    "receipt_from_dict",
+]
+
 class SignatureAlgorithm(str, enum.Enum):
     HMAC_SHA256 = "HMAC-SHA256"
     ED25519 = "ED25519"

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import Any
 
 from . import _native, _typed
 from ._native import dispatch as _dispatch
@@ -112,7 +113,7 @@ BreakerVerdict = _native.BreakerVerdict
 BreakerTransition = _native.BreakerTransition
 
 
-def _generic(op: str, counts, policy):
+def _generic(op: str, counts: Any, policy: Any) -> Any:
     """Check the input through the dispatcher, then serve it natively on
     this module's own classes."""
     args = {"counts": _typed.fields(counts)}
@@ -129,18 +130,21 @@ def _generic(op: str, counts, policy):
 
 def _record_failure(counts: BreakerCounts, policy: BreakerPolicy = DEFAULT_POLICY) -> BreakerTransition:
     """Count one more failure on both counters, then judge (pure, in libdos)."""
-    return _generic("record_failure", counts, policy)
+    out: BreakerTransition = _generic("record_failure", counts, policy)
+    return out
 
 
 def _record_success(counts: BreakerCounts, policy: BreakerPolicy = DEFAULT_POLICY) -> BreakerTransition:
     """Clear the in-a-row counter (the overall one stays), then judge (pure,
     in libdos). A breaker opened on the total rung stays open."""
-    return _generic("record_success", counts, policy)
+    out: BreakerTransition = _generic("record_success", counts, policy)
+    return out
 
 
 def _classify(counts: BreakerCounts, policy: BreakerPolicy = DEFAULT_POLICY) -> BreakerVerdict:
     """Judge ``counts`` without recording anything (pure, in libdos)."""
-    return _generic("classify", counts, policy)
+    out: BreakerVerdict = _generic("classify", counts, policy)
+    return out
 
 
 def _bind_op(op: str, slow: _typed.F) -> _typed.F:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from ._native import dispatch as _dispatch
+from ._route import native_functions as _native_functions
 from ._route import to_plain as _to_plain
 
 __all__ = [
@@ -109,8 +110,15 @@ def assistant_text_from_transcript(path: str, last_turns: int = 1) -> str:
 
     Op ``claim_extract.assistant_text_from_transcript`` (reads files).
     """
-    _v = _dispatch(
+    _v: str = _dispatch(
         "claim_extract.assistant_text_from_transcript",
         {"path": path, "last_turns": last_turns},
     )
-    return _v  # type: ignore[no-any-return]
+    return _v
+
+
+_native_functions(globals(), {
+    "claim_from_frontmatter": "claim_extract.claim_from_frontmatter",
+    "extract_claims": "claim_extract.extract_claims",
+    "assistant_text_from_transcript": "claim_extract.assistant_text_from_transcript",
+})

@@ -2,6 +2,13 @@
 from dataclasses import dataclass
 from typing import Any, Optional
 
+__all__ = [
+    "Claim",
+    "claim_from_frontmatter",
+    "extract_claims",
+    "assistant_text_from_transcript",
+]
+
 @dataclass(frozen=True)
 class Claim:
     plan: str

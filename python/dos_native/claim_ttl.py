@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from ._native import dispatch as _dispatch
+from ._route import native_functions as _native_functions
 from ._route import to_plain as _to_plain
 
 __all__ = [
@@ -89,11 +90,11 @@ def infer_kind(entry: dict[str, Any], dispatcher_kinds: tuple[tuple[str, str], .
 
     Op ``claim_ttl.infer_kind`` (pure).
     """
-    _v = _dispatch(
+    _v: str = _dispatch(
         "claim_ttl.infer_kind",
         {"entry": entry, "dispatcher_kinds": dispatcher_kinds},
     )
-    return _v  # type: ignore[no-any-return]
+    return _v
 
 
 def infer_status(entry: dict[str, Any]) -> Any:
@@ -105,11 +106,11 @@ def infer_status(entry: dict[str, Any]) -> Any:
 
     Op ``claim_ttl.infer_status`` (pure).
     """
-    _v = _dispatch(
+    _v: Any = _dispatch(
         "claim_ttl.infer_status",
         {"entry": entry},
     )
-    return _v  # type: ignore[no-any-return]
+    return _v
 
 
 def expected_wallclock(claim_kind: str, ttl_minutes: Optional[int]) -> int:
@@ -119,11 +120,11 @@ def expected_wallclock(claim_kind: str, ttl_minutes: Optional[int]) -> int:
 
     Op ``claim_ttl.expected_wallclock`` (pure).
     """
-    _v = _dispatch(
+    _v: int = _dispatch(
         "claim_ttl.expected_wallclock",
         {"claim_kind": claim_kind, "ttl_minutes": ttl_minutes},
     )
-    return _v  # type: ignore[no-any-return]
+    return _v
 
 
 def resolve_ttl_minutes(claim_status: str, claim_kind: str, expected_wallclock_minutes: Optional[int], policy: TtlPolicy = DEFAULT_POLICY) -> Optional[int]:
@@ -135,11 +136,11 @@ def resolve_ttl_minutes(claim_status: str, claim_kind: str, expected_wallclock_m
 
     Op ``claim_ttl.resolve_ttl_minutes`` (pure).
     """
-    _v = _dispatch(
+    _v: Optional[int] = _dispatch(
         "claim_ttl.resolve_ttl_minutes",
         {"claim_status": claim_status, "claim_kind": claim_kind, "expected_wallclock_minutes": expected_wallclock_minutes, "policy": policy},
     )
-    return _v  # type: ignore[no-any-return]
+    return _v
 
 
 def expires_at_from(now_ms: int, ttl_minutes: Optional[int]) -> Optional[str]:
@@ -152,8 +153,17 @@ def expires_at_from(now_ms: int, ttl_minutes: Optional[int]) -> Optional[str]:
 
     Op ``claim_ttl.expires_at_from`` (pure).
     """
-    _v = _dispatch(
+    _v: Optional[str] = _dispatch(
         "claim_ttl.expires_at_from",
         {"now_ms": now_ms, "ttl_minutes": ttl_minutes},
     )
-    return _v  # type: ignore[no-any-return]
+    return _v
+
+
+_native_functions(globals(), {
+    "infer_kind": "claim_ttl.infer_kind",
+    "infer_status": "claim_ttl.infer_status",
+    "expected_wallclock": "claim_ttl.expected_wallclock",
+    "resolve_ttl_minutes": "claim_ttl.resolve_ttl_minutes",
+    "expires_at_from": "claim_ttl.expires_at_from",
+})

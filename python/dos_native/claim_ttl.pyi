@@ -2,6 +2,18 @@
 from dataclasses import dataclass
 from typing import Any, Optional
 
+__all__ = [
+    "TtlPolicy",
+    "VALID_CLAIM_KINDS",
+    "VALID_CLAIM_STATUSES",
+    "DEFAULT_POLICY",
+    "infer_kind",
+    "infer_status",
+    "expected_wallclock",
+    "resolve_ttl_minutes",
+    "expires_at_from",
+]
+
 @dataclass(frozen=True)
 class TtlPolicy:
     awaiting_commit_minutes: int = ...

@@ -19,9 +19,18 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
 from ._native import Config, resolve_workspace_root as _resolve
+
+if TYPE_CHECKING:
+    from ._accelerate import AnyFn, Factory
+
+#: A workspace directory (``os.fspath`` takes it).
+_Workspace = Union[str, "os.PathLike[str]", None]
+#: Where ignored tables are reported: ``warn(table, message)``.
+_Warn = Optional[Callable[[str, str], None]]
 
 __all__ = [
     "Config",
@@ -39,17 +48,17 @@ __all__ = [
 ENV_WORKSPACE = "DISPATCH_WORKSPACE"
 
 
-def _ws(workspace) -> Optional[str]:
+def _ws(workspace: _Workspace) -> Optional[str]:
     return None if workspace is None else os.fspath(workspace)
 
 
-def resolve_workspace_root(workspace=None) -> str:
+def resolve_workspace_root(workspace: _Workspace = None) -> str:
     """The workspace root: ``workspace`` › ``$DISPATCH_WORKSPACE`` › the
     current directory, absolute, symlinks resolved."""
     return _resolve(_ws(workspace))
 
 
-def _report(cfg: Config, warn: Optional[Callable[[str, str], None]]) -> None:
+def _report(cfg: Config, warn: _Warn) -> None:
     for w in cfg.warnings:
         if warn is not None:
             warn(w["table"], w["message"])
@@ -57,8 +66,8 @@ def _report(cfg: Config, warn: Optional[Callable[[str, str], None]]) -> None:
             print(f"warning: ignoring malformed [{w['table']}] in {cfg.root}/dos.toml: {w['message']}", file=sys.stderr)
 
 
-def load_workspace_config(workspace=None, *, job: bool = False, preset: Optional[str] = None,
-                          overrides: Optional[dict] = None, warn=None) -> Config:
+def load_workspace_config(workspace: _Workspace = None, *, job: bool = False, preset: Optional[str] = None,
+                          overrides: Optional[dict[str, Any]] = None, warn: _Warn = None) -> Config:
     """Build the config for ``workspace`` with its ``dos.toml`` layered over
     the preset (``generic``; ``job`` when ``job=True``; or ``preset=``).
     ``overrides`` are inline tables (the same shapes) applied last. Each
@@ -68,20 +77,20 @@ def load_workspace_config(workspace=None, *, job: bool = False, preset: Optional
     return cfg
 
 
-def default_config(workspace=None) -> Config:
+def default_config(workspace: _Workspace = None) -> Config:
     """The generic config for ``workspace``: ``main``/``global``, the ``.dos/``
     layout; ``dos.toml`` is not read."""
     return Config.default_config(_ws(workspace))
 
 
-def job_config(workspace=None, *, warn=None) -> Config:
+def job_config(workspace: _Workspace = None, *, warn: _Warn = None) -> Config:
     """The reference application's policy for ``workspace``, ``dos.toml`` layered once."""
     cfg = Config.job_config(_ws(workspace))
     _report(cfg, warn)
     return cfg
 
 
-def workshop_config(workspace=None) -> Config:
+def workshop_config(workspace: _Workspace = None) -> Config:
     """The workshop driver's base for ``workspace`` (``dos.toml`` not read)."""
     return Config.workshop_config(_ws(workspace))
 
@@ -90,13 +99,13 @@ def workshop_config(workspace=None) -> Config:
 class LaneTaxonomy:
     """Which lanes exist and how they may run together (the reference's fields)."""
 
-    concurrent: tuple = ()
-    exclusive: tuple = ()
-    autopick: tuple = ()
-    trees: dict = field(default_factory=dict)
-    aliases: dict = field(default_factory=dict)
+    concurrent: tuple[str, ...] = ()
+    exclusive: tuple[str, ...] = ()
+    autopick: tuple[str, ...] = ()
+    trees: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)
 
-    def tree_for(self, lane: str) -> list:
+    def tree_for(self, lane: str) -> list[str]:
         return list(self.trees.get(lane, ()))
 
     def is_exclusive(self, lane: str) -> bool:
@@ -106,7 +115,7 @@ class LaneTaxonomy:
         return lane in self.concurrent
 
     @classmethod
-    def from_table(cls, table) -> "LaneTaxonomy":
+    def from_table(cls, table: Any) -> "LaneTaxonomy":
         """Read a ``[lanes]`` table; a malformed one raises ``ValueError``."""
         if not isinstance(table, dict):
             raise ValueError(f"[lanes] has to be a table, not {type(table).__name__}")
@@ -128,7 +137,7 @@ class LaneTaxonomy:
 # ---------------------------------------------------------------- from the reference
 
 
-def reference_tables(cfg) -> dict:
+def reference_tables(cfg: Any) -> dict[str, Any]:
     """A reference ``SubstrateConfig`` as an inline config object (the
     envelope's ``config`` shape): its root, preset and every seam as the
     table that declares it. ``EnumerateGrammar.series`` (set per plan, never
@@ -142,7 +151,7 @@ def reference_tables(cfg) -> dict:
     paths = {k: str(getattr(p, k)) for k in path_keys if getattr(p, k) is not None}
     paths["plans_glob"] = p.plans_glob
     lanes = cfg.lanes
-    out: dict = {
+    out: dict[str, Any] = {
         "preset": "generic" if p.style == "dos" else "workshop",
         "root": str(p.root),
         "workspace_facts": None if cfg.workspace is None else {
@@ -189,10 +198,10 @@ def reference_tables(cfg) -> dict:
     return out
 
 
-_FROM_REF: dict = {}
+_FROM_REF: dict[int, tuple[Any, Config]] = {}
 
 
-def native_of(cfg) -> Config:
+def native_of(cfg: Any) -> Config:
     """The native twin of a reference ``SubstrateConfig`` (or a ``Config``,
     returned as is), built once per object: the typed entry points and
     accelerated functions that receive the reference's config use this."""
@@ -222,7 +231,7 @@ def native_of(cfg) -> Config:
 # ---------------------------------------------------------------- accelerate
 
 
-def _reference_config(ref, d: dict, env):
+def _reference_config(ref: ModuleType, d: dict[str, Any], env: Any) -> Any:
     """The reference's ``SubstrateConfig`` for a native projection ``d``."""
     from pathlib import Path
 
@@ -235,7 +244,10 @@ def _reference_config(ref, d: dict, env):
                                 autopick=tuple(lanes["autopick"]),
                                 trees={k: tuple(v) for k, v in lanes["trees"].items()}, aliases=dict(lanes["aliases"]))
     p = d["paths"]
-    opt = (lambda v: None if v is None else Path(v))
+
+    def opt(v: Optional[str]) -> Optional[Path]:
+        return None if v is None else Path(v)
+
     paths = ref.PathLayout(
         root=Path(p["root"]), execution_state=Path(p["execution_state"]), plans_glob=p["plans_glob"],
         findings_queue=Path(p["findings_queue"]), fanout_runs=Path(p["fanout_runs"]),
@@ -254,7 +266,8 @@ def _reference_config(ref, d: dict, env):
     if morph == reason_morphology.GENERIC_REASON_MORPHOLOGY:
         morph = reason_morphology.GENERIC_REASON_MORPHOLOGY
     st = d["stamp"]
-    conv = stamp.StampConvention(**{k: tuple(v) if isinstance(v, list) else v for k, v in st.items()})
+    st_fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in st.items()}
+    conv = stamp.StampConvention(**st_fields)
     for named in (stamp.GENERIC_STAMP_CONVENTION, stamp.JOB_STAMP_CONVENTION):
         if conv == named:
             conv = named
@@ -274,14 +287,14 @@ def _reference_config(ref, d: dict, env):
                                           returns_synthetic=s["returns_synthetic"], see_also=tuple(s["see_also"]))
             for s in rungs[len(base_rungs):]))
     sp = d["stream_policy"]
+    dc_fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in d["data_class"].items()}
     lc = d["lifecycle"]
     eg = d["enumerate_grammar"]
     return ref.SubstrateConfig(**_shared(
         lanes=taxonomy, paths=paths, reasons=registry, stamp=conv, reason_morphology=morph, workspace=facts, env=env,
         overlap_ratio_max=d["overlap_ratio_max"], overlap_policy_name=d["overlap_policy_name"], class_budgets=budgets,
         retention=retention.RetentionPolicy(**d["retention"]),
-        data_class=data_class.DataClassPolicy(**{k: tuple(v) if isinstance(v, list) else v
-                                                 for k, v in d["data_class"].items()}),
+        data_class=data_class.DataClassPolicy(**dc_fields),
         interventions=ladder,
         stream_policy=tool_stream.StreamPolicy(repeat_n=sp["repeat_n"], stall_n=sp["stall_n"],
                                                ignore_tools=frozenset(sp["ignore_tools"])),
@@ -325,7 +338,7 @@ _SHARED = (
 )
 
 
-def _shared(**fields):
+def _shared(**fields: Any) -> dict[str, Any]:
     """``fields`` with each value equal to one of the reference's shared
     policies replaced by that policy object."""
     import importlib
@@ -337,19 +350,25 @@ def _shared(**fields):
     return fields
 
 
-def _env(gather_env):
+def _env(gather_env: Any) -> Any:
     if not gather_env:
         return None
     from dos.env_print import gather_env_print
     return gather_env_print()
 
 
-def _accelerated_loader(kind: str):
-    def factory(ref, original):
+def _reference_warnings(cfg: Config) -> list[dict[str, Any]]:
+    """The warnings the reference's loader gives: not those about libdos's
+    own ``[lease_store]`` table, which the reference ignores."""
+    return [w for w in cfg.warnings if w["table"] != "lease_store"]
+
+
+def _accelerated_loader(kind: str) -> Factory:
+    def factory(ref: ModuleType, original: AnyFn) -> AnyFn:
         import functools
 
         @functools.wraps(original)
-        def swapped(workspace=None, *args, **kwargs):
+        def swapped(workspace: _Workspace = None, *args: Any, **kwargs: Any) -> Any:
             try:
                 if args:
                     raise TypeError
@@ -374,10 +393,10 @@ def _accelerated_loader(kind: str):
             except Exception:
                 return original(workspace, *args, **kwargs)
             path = out.paths.root / "dos.toml"
-            warnings = cfg.warnings
+            warnings = _reference_warnings(cfg)
             # As in the reference: the job preset's first layering (inside
             # job_config) always reports on stderr; the rest goes to `warn`.
-            inner = len(Config.job_config(_ws(workspace)).warnings) if warnings and kind == "load" and kwargs.get("job") else 0
+            inner = len(_reference_warnings(Config.job_config(_ws(workspace)))) if warnings and kind == "load" and kwargs.get("job") else 0
             if kind == "job":
                 inner = len(warnings)
             for i, w in enumerate(warnings):

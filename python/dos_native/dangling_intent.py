@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._native import dispatch as _dispatch
+from ._route import native_functions as _native_functions
 from ._route import to_plain as _to_plain
 
 __all__ = [
@@ -146,3 +147,8 @@ def classify_stop(ev: StopEvidence, policy: DanglingPolicy = DEFAULT_POLICY) -> 
         {"ev": ev, "policy": policy},
     )
     return DanglingVerdict._from_dict(_v)
+
+
+_native_functions(globals(), {
+    "classify_stop": "dangling_intent.classify_stop",
+})

@@ -3,6 +3,16 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
+__all__ = [
+    "StopEvidence",
+    "DanglingPolicy",
+    "Dangling",
+    "DanglingVerdict",
+    "DEFAULT_CUES",
+    "DEFAULT_POLICY",
+    "classify_stop",
+]
+
 @dataclass(frozen=True)
 class StopEvidence:
     final_turn_text: str

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Mapping, Optional
 
 from . import _native, _typed
 from ._native import dispatch as _dispatch
@@ -50,7 +50,7 @@ class SchemaTag:
         if self.version < 1:
             raise ValueError(f"schema versions start at 1, not {self.version!r}")
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"family": self.family, "version": self.version}
 
     @classmethod
@@ -88,18 +88,19 @@ _native._bind("SchemaTag", SchemaTag)
 ReadabilityVerdict = _native.ReadabilityVerdict
 
 
-def _tag(family: str, version: int = 1) -> dict:
+def _tag(family: str, version: int = 1) -> dict[str, Any]:
     """The ``{"schema": {"family", "version"}}`` fragment a writer merges into
     a record (checked in libdos): the family must be a non-empty string and
     the version at least 1, else ``BadArgsError`` (a ``DosError`` and a ``ValueError``)."""
-    return _dispatch("durable_schema.tag", {"family": family, "version": version})
+    out: dict[str, Any] = _dispatch("durable_schema.tag", {"family": family, "version": version})
+    return out
 
 
 _tag.__name__ = _tag.__qualname__ = "tag"
 tag = _typed.native(_native.bind_schema_tag(_tag), _tag)
 
 
-def _classify(record, *, family: str, understands: int) -> ReadabilityVerdict:
+def _classify(record: Mapping[str, Any], *, family: str, understands: int) -> ReadabilityVerdict:
     """May a reader of ``family`` that understands versions up to
     ``understands`` parse ``record``? (pure, in libdos). An empty reader
     family, or a bare-int tag, matches any family. ``record`` may be any
@@ -108,14 +109,15 @@ def _classify(record, *, family: str, understands: int) -> ReadabilityVerdict:
     d = _dispatch("durable_schema.classify", {"record": slim, "family": family, "understands": understands})
     t = d["tag"]
     plain = {} if t is None else {SCHEMA_KEY: {"family": t["family"], "version": t["version"]}}
-    return _typed.serve(classify, plain, family=family, understands=understands)
+    out: ReadabilityVerdict = _typed.serve(classify, plain, family=family, understands=understands)
+    return out
 
 
 _classify.__name__ = _classify.__qualname__ = "classify"
 classify = _typed.native(_native.bind_schema_classify(_classify), _classify)
 
 
-def _unreadable_refusal_payload(verdict: ReadabilityVerdict) -> dict:
+def _unreadable_refusal_payload(verdict: ReadabilityVerdict) -> dict[str, Any]:
     """The structured refusal for an UNREADABLE_NEWER verdict (in libdos):
     ``{"reason_class": "SCHEMA_UNREADABLE", "family", "requested",
     "supported": [1..ceiling], "detail"}``; ``requested`` is the record's
@@ -128,7 +130,8 @@ def _unreadable_refusal_payload(verdict: ReadabilityVerdict) -> dict:
         "ceiling": verdict.ceiling,
         "tag": None if t is None else {"family": t.family, "version": t.version},
     }
-    return _dispatch("durable_schema.unreadable_refusal_payload", {"verdict": d})
+    out: dict[str, Any] = _dispatch("durable_schema.unreadable_refusal_payload", {"verdict": d})
+    return out
 
 
 _unreadable_refusal_payload.__name__ = _unreadable_refusal_payload.__qualname__ = "unreadable_refusal_payload"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from ._native import dispatch as _dispatch
+from ._route import native_functions as _native_functions
 from ._route import to_plain as _to_plain
 from .log_source import Accountability
 from .evidence import EvidenceStance, EvidenceFacts
@@ -163,3 +164,8 @@ def witness_effect(claim: Optional[EffectClaim], readbacks: list[EvidenceFacts])
         {"claim": claim, "readbacks": readbacks},
     )
     return EffectWitnessVerdict._from_dict(_v)
+
+
+_native_functions(globals(), {
+    "witness_effect": "effect_witness.witness_effect",
+})

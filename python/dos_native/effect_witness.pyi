@@ -5,6 +5,20 @@ from typing import Any, Optional
 from .log_source import Accountability as Accountability
 from .evidence import EvidenceStance as EvidenceStance, EvidenceFacts as EvidenceFacts
 
+__all__ = [
+    "Accountability",
+    "EvidenceStance",
+    "EvidenceFacts",
+    "EffectClaim",
+    "_Verdict",
+    "EffectWitnessVerdict",
+    "EffectStance",
+    "PRESENT",
+    "ABSENT",
+    "INDETERMINATE",
+    "witness_effect",
+]
+
 @dataclass(frozen=True)
 class EffectClaim:
     key: str

@@ -106,7 +106,8 @@ def _classify(evidence: EfficiencyEvidence, policy: EfficiencyPolicy = DEFAULT_P
         args["policy"] = _typed.fields(policy)
     _dispatch("efficiency.classify", args)
     own_policy = DEFAULT_POLICY if "policy" not in args else _typed.coerce(EfficiencyPolicy, policy)
-    return _typed.serve(classify, _typed.coerce(EfficiencyEvidence, evidence), own_policy)
+    out: EfficiencyVerdict = _typed.serve(classify, _typed.coerce(EfficiencyEvidence, evidence), own_policy)
+    return out
 
 
 _classify.__name__ = _classify.__qualname__ = "classify"

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from ._native import dispatch as _dispatch
+from ._route import native_functions as _native_functions
 from ._route import to_plain as _to_plain
 from .intervention import Intervention, Confidence, InterventionSpec, InterventionDecision
 
@@ -143,8 +144,15 @@ def withholds_call(proposal: EffectProposal) -> bool:
 
     Op ``enforce.withholds_call`` (pure).
     """
-    _v = _dispatch(
+    _v: bool = _dispatch(
         "enforce.withholds_call",
         {"proposal": proposal},
     )
-    return _v  # type: ignore[no-any-return]
+    return _v
+
+
+_native_functions(globals(), {
+    "run_handler": "enforce.run_handler",
+    "settle_handler": "enforce.settle_handler",
+    "withholds_call": "enforce.withholds_call",
+})

@@ -3,6 +3,19 @@ from dataclasses import dataclass
 from typing import Any, Optional
 from .intervention import Intervention as Intervention, Confidence as Confidence, InterventionSpec as InterventionSpec, InterventionDecision as InterventionDecision
 
+__all__ = [
+    "Intervention",
+    "Confidence",
+    "InterventionSpec",
+    "InterventionDecision",
+    "EffectProposal",
+    "HandlerOutcome",
+    "BUILT_IN_HANDLERS",
+    "run_handler",
+    "settle_handler",
+    "withholds_call",
+]
+
 @dataclass(frozen=True)
 class EffectProposal:
     intervention: Intervention

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._native import dispatch as _dispatch
+from ._route import native_functions as _native_functions
 from ._route import to_plain as _to_plain
 from .log_source import Accountability
 
@@ -201,3 +202,10 @@ def derived_witness(source_name: str, op: str, operands: list[Any], subject: str
         {"source_name": source_name, "op": op, "operands": operands, "subject": subject, "within_tol": within_tol, "detail": detail},
     )
     return EvidenceFacts._from_dict(_v)
+
+
+_native_functions(globals(), {
+    "gather_evidence": "evidence.gather_evidence",
+    "believe_under_floor": "evidence.believe_under_floor",
+    "derived_witness": "evidence.derived_witness",
+})

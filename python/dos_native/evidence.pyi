@@ -4,6 +4,17 @@ from dataclasses import dataclass
 from typing import Any
 from .log_source import Accountability as Accountability
 
+__all__ = [
+    "Accountability",
+    "EvidenceStance",
+    "EvidenceFacts",
+    "BeliefVerdict",
+    "EVIDENCE_SOURCE_ENTRY_POINT_GROUP",
+    "gather_evidence",
+    "believe_under_floor",
+    "derived_witness",
+]
+
 class EvidenceStance(str, enum.Enum):
     ATTESTED = "ATTESTED"
     REFUTED = "REFUTED"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from typing import Any
 
 from . import _native
 from ._native import ExecCapabilityVerdict
@@ -40,7 +41,7 @@ class ExecCapabilityPolicy:
 
     programs: frozenset[str] = field(default_factory=lambda: CROSS_PLATFORM_CODE_EXEC)
 
-    def with_extra(self, extra) -> "ExecCapabilityPolicy":
+    def with_extra(self, extra: Any) -> "ExecCapabilityPolicy":
         """A copy with ``extra`` tokens added (stripped, lower-cased, blanks skipped)."""
         more = frozenset(str(p).strip().lower() for p in (extra or ()) if str(p).strip())
         return ExecCapabilityPolicy(programs=self.programs | more)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 from . import _paths
 from ._native import dispatch as _dispatch
@@ -26,7 +26,8 @@ def cursor_path(path: Optional[Path] = None, *, transport: str = "") -> Path:
 
 
 def read_cursor(path: Optional[Path] = None, *, transport: str = "") -> int:
-    return _dispatch("export_cursor.read_file", {"path": str(cursor_path(path, transport=transport))})
+    out: int = _dispatch("export_cursor.read_file", {"path": str(cursor_path(path, transport=transport))})
+    return out
 
 
 def write_cursor(value: int, path: Optional[Path] = None, *, transport: str = "") -> bool:
@@ -34,10 +35,11 @@ def write_cursor(value: int, path: Optional[Path] = None, *, transport: str = ""
         p = cursor_path(path, transport=transport)
     except ValueError:
         return False
-    return _dispatch("export_cursor.write_file", {"path": str(p), "value": value})
+    out: bool = _dispatch("export_cursor.write_file", {"path": str(p), "value": value})
+    return out
 
 
-def resolve_since(since_arg: str, *, path: Optional[Path] = None, transport: str = "") -> tuple:
+def resolve_since(since_arg: str, *, path: Optional[Path] = None, transport: str = "") -> tuple[int, bool]:
     """``""`` → (0, False); ``auto`` → (saved cursor, True); an integer → (it, False)."""
     s = (since_arg or "").strip()
     if s.lower() == AUTO:

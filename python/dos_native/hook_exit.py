@@ -10,6 +10,8 @@ libdos and reads only the code.
 """
 from __future__ import annotations
 
+from typing import Any, Optional
+
 from dataclasses import dataclass, field
 
 from . import _native, _typed
@@ -29,10 +31,10 @@ class HookExitPolicy:
     or None}) and the ``fallback`` verb."""
 
     pass_code: int = 0
-    mapping: dict = field(default_factory=lambda: {2: Intervention.BLOCK})
+    mapping: dict[int, Optional[Intervention]] = field(default_factory=lambda: {2: Intervention.BLOCK})
     fallback: Intervention = Intervention.WARN
 
-    def with_mapping(self, more) -> "HookExitPolicy":
+    def with_mapping(self, more: Any) -> "HookExitPolicy":
         """A copy with ``more`` ({code: verb or its name}) added; later entries win."""
         merged = dict(self.mapping)
         for code, verb in (more or {}).items():
@@ -49,7 +51,7 @@ DEFAULT_POLICY = HookExitPolicy()
 ExitVerdict = _native.ExitVerdict
 
 
-def _policy_fields(policy) -> dict:
+def _policy_fields(policy: Any) -> dict[str, Any]:
     m = getattr(policy, "mapping", None)
     if isinstance(policy, dict):
         return policy
@@ -67,7 +69,7 @@ def _classify_exit(code: int, policy: HookExitPolicy = DEFAULT_POLICY) -> ExitVe
     ``{pass_code, mapping: {"<code>": verb}, fallback, more}``; values libdos
     does not take raise ``DosError``.
     """
-    args: dict = {"code": code}
+    args: dict[str, Any] = {"code": code}
     if policy is not None and policy is not DEFAULT_POLICY:
         args["policy"] = _policy_fields(policy)
     _dispatch("hook_exit.classify_exit", args)
@@ -79,7 +81,8 @@ def _classify_exit(code: int, policy: HookExitPolicy = DEFAULT_POLICY) -> ExitVe
             mapping={int(k): (None if v is None else Intervention(v)) for k, v in d.get("mapping", {2: "BLOCK"}).items()},
             fallback=Intervention(d.get("fallback", "WARN")),
         ).with_mapping(d.get("more"))
-    return _typed.serve(classify_exit, code, own_policy)
+    out: ExitVerdict = _typed.serve(classify_exit, code, own_policy)
+    return out
 
 
 _classify_exit.__name__ = _classify_exit.__qualname__ = "classify_exit"

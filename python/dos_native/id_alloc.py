@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 from . import _paths
 from ._native import dispatch as _dispatch
@@ -27,17 +27,18 @@ DEFAULT_LOCK_TTL_SECONDS = 30
 
 def _scope_filename(scope_key: str) -> str:
     """The file stem of a scope: readable part and 13-character digest."""
-    return _dispatch("id_alloc.scope_filename", {"scope_key": scope_key})
+    out: str = _dispatch("id_alloc.scope_filename", {"scope_key": scope_key})
+    return out
 
 
-def _alloc_dir(config=None) -> Path:
+def _alloc_dir(config: Any = None) -> Path:
     env = os.environ.get("DISPATCH_ID_ALLOC_DIR")
     if env:
         return Path(env)
     return _paths.state_home(config) / "id-alloc"
 
 
-def allocate(config, scope_key: str, *, start: int = DEFAULT_START, owner: Optional[str] = None,
+def allocate(config: Any, scope_key: str, *, start: int = DEFAULT_START, owner: Optional[str] = None,
              retries: int = DEFAULT_RETRIES, retry_interval: float = DEFAULT_RETRY_INTERVAL,
              ttl_seconds: float = DEFAULT_LOCK_TTL_SECONDS) -> int:
     """The next id of ``scope_key`` (``start`` for a new scope)."""
@@ -47,9 +48,11 @@ def allocate(config, scope_key: str, *, start: int = DEFAULT_START, owner: Optio
             "retries": retries, "retry_interval": float(retry_interval), "ttl_seconds": float(ttl_seconds)}
     # A busy lock raises BusyError (a TimeoutError), a file-system error
     # DosIOError (an OSError): the classes carry the reference's types.
-    return _dispatch("id_alloc.allocate", args)
+    out: int = _dispatch("id_alloc.allocate", args)
+    return out
 
 
-def peek(config, scope_key: str) -> Optional[int]:
+def peek(config: Any, scope_key: str) -> Optional[int]:
     """The last id handed out for ``scope_key``, or None."""
-    return _dispatch("id_alloc.peek", {"dir": str(_alloc_dir(config)), "scope_key": scope_key})
+    out: Optional[int] = _dispatch("id_alloc.peek", {"dir": str(_alloc_dir(config)), "scope_key": scope_key})
+    return out

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from ._native import dispatch as _dispatch
+from ._route import native_functions as _native_functions
 from ._route import to_plain as _to_plain
 from .arg_provenance import ProvenanceStance, CorpusSource, ArgProvenance, ProvenanceVerdict
 
@@ -254,11 +255,11 @@ def decision_to_dict(decision: InterventionDecision) -> dict[str, Any]:
 
     Op ``intervention.decision_to_dict`` (pure).
     """
-    _v = _dispatch(
+    _v: dict[str, Any] = _dispatch(
         "intervention.decision_to_dict",
         {"decision": decision},
     )
-    return _v  # type: ignore[no-any-return]
+    return _v
 
 
 def synthetic_corrective_result(verdict: ProvenanceVerdict, tool_name: str, read_tool_hint: str = '') -> dict[str, Any]:
@@ -268,11 +269,11 @@ def synthetic_corrective_result(verdict: ProvenanceVerdict, tool_name: str, read
 
     Op ``intervention.synthetic_corrective_result`` (pure).
     """
-    _v = _dispatch(
+    _v: dict[str, Any] = _dispatch(
         "intervention.synthetic_corrective_result",
         {"verdict": verdict, "tool_name": tool_name, "read_tool_hint": read_tool_hint},
     )
-    return _v  # type: ignore[no-any-return]
+    return _v
 
 
 def policy_validate_against(policy: InterventionPolicy, ladder: InterventionLadder) -> None:
@@ -281,11 +282,11 @@ def policy_validate_against(policy: InterventionPolicy, ladder: InterventionLadd
 
     Op ``intervention.policy_validate_against`` (pure).
     """
-    _v = _dispatch(
+    _v: None = _dispatch(
         "intervention.policy_validate_against",
         {"policy": policy, "ladder": ladder},
     )
-    return _v  # type: ignore[no-any-return]
+    return _v
 
 
 def ladder_get(token: Optional[str], ladder: InterventionLadder = BASE_INTERVENTIONS) -> Optional[InterventionSpec]:
@@ -306,11 +307,11 @@ def ladder_is_known(token: Optional[str], ladder: InterventionLadder = BASE_INTE
 
     Op ``intervention.ladder_is_known`` (pure).
     """
-    _v = _dispatch(
+    _v: bool = _dispatch(
         "intervention.ladder_is_known",
         {"token": token, "ladder": ladder},
     )
-    return _v  # type: ignore[no-any-return]
+    return _v
 
 
 def ladder_tokens(ladder: InterventionLadder = BASE_INTERVENTIONS) -> tuple[str, ...]:
@@ -342,11 +343,11 @@ def ladder_rank_of(token: Optional[str], ladder: InterventionLadder = BASE_INTER
 
     Op ``intervention.ladder_rank_of`` (pure).
     """
-    _v = _dispatch(
+    _v: int = _dispatch(
         "intervention.ladder_rank_of",
         {"token": token, "ladder": ladder},
     )
-    return _v  # type: ignore[no-any-return]
+    return _v
 
 
 def ladder_escalate(token: Optional[str], by: int = 1, ladder: InterventionLadder = BASE_INTERVENTIONS) -> InterventionSpec:
@@ -406,11 +407,11 @@ def ladder_dispatches(token: Optional[str], ladder: InterventionLadder = BASE_IN
 
     Op ``intervention.ladder_dispatches`` (pure).
     """
-    _v = _dispatch(
+    _v: bool = _dispatch(
         "intervention.ladder_dispatches",
         {"token": token, "ladder": ladder},
     )
-    return _v  # type: ignore[no-any-return]
+    return _v
 
 
 def ladder_actuates(token: Optional[str], ladder: InterventionLadder = BASE_INTERVENTIONS) -> bool:
@@ -418,11 +419,11 @@ def ladder_actuates(token: Optional[str], ladder: InterventionLadder = BASE_INTE
 
     Op ``intervention.ladder_actuates`` (pure).
     """
-    _v = _dispatch(
+    _v: bool = _dispatch(
         "intervention.ladder_actuates",
         {"token": token, "ladder": ladder},
     )
-    return _v  # type: ignore[no-any-return]
+    return _v
 
 
 def ladder_returns_synthetic(token: Optional[str], ladder: InterventionLadder = BASE_INTERVENTIONS) -> bool:
@@ -430,11 +431,11 @@ def ladder_returns_synthetic(token: Optional[str], ladder: InterventionLadder = 
 
     Op ``intervention.ladder_returns_synthetic`` (pure).
     """
-    _v = _dispatch(
+    _v: bool = _dispatch(
         "intervention.ladder_returns_synthetic",
         {"token": token, "ladder": ladder},
     )
-    return _v  # type: ignore[no-any-return]
+    return _v
 
 
 def ladder_disruption_cost(token: Optional[str], normalized: bool = True, ladder: InterventionLadder = BASE_INTERVENTIONS) -> float:
@@ -443,11 +444,11 @@ def ladder_disruption_cost(token: Optional[str], normalized: bool = True, ladder
 
     Op ``intervention.ladder_disruption_cost`` (pure).
     """
-    _v = _dispatch(
+    _v: float = _dispatch(
         "intervention.ladder_disruption_cost",
         {"token": token, "normalized": normalized, "ladder": ladder},
     )
-    return _v  # type: ignore[no-any-return]
+    return _v
 
 
 def ladder_extend(more: tuple[InterventionSpec, ...], ladder: InterventionLadder = BASE_INTERVENTIONS) -> InterventionLadder:
@@ -461,3 +462,26 @@ def ladder_extend(more: tuple[InterventionSpec, ...], ladder: InterventionLadder
         {"more": more, "ladder": ladder},
     )
     return InterventionLadder._from_dict(_v)
+
+
+_native_functions(globals(), {
+    "assess_confidence": "intervention.assess_confidence",
+    "choose_intervention": "intervention.choose_intervention",
+    "decision_to_dict": "intervention.decision_to_dict",
+    "synthetic_corrective_result": "intervention.synthetic_corrective_result",
+    "policy_validate_against": "intervention.policy_validate_against",
+    "ladder_get": "intervention.ladder_get",
+    "ladder_is_known": "intervention.ladder_is_known",
+    "ladder_tokens": "intervention.ladder_tokens",
+    "ladder_by_rank": "intervention.ladder_by_rank",
+    "ladder_rank_of": "intervention.ladder_rank_of",
+    "ladder_escalate": "intervention.ladder_escalate",
+    "ladder_de_escalate": "intervention.ladder_de_escalate",
+    "ladder_clamp": "intervention.ladder_clamp",
+    "ladder_default": "intervention.ladder_default",
+    "ladder_dispatches": "intervention.ladder_dispatches",
+    "ladder_actuates": "intervention.ladder_actuates",
+    "ladder_returns_synthetic": "intervention.ladder_returns_synthetic",
+    "ladder_disruption_cost": "intervention.ladder_disruption_cost",
+    "ladder_extend": "intervention.ladder_extend",
+})

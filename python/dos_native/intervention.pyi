@@ -4,6 +4,40 @@ from dataclasses import dataclass
 from typing import Any, Optional
 from .arg_provenance import ProvenanceStance as ProvenanceStance, CorpusSource as CorpusSource, ArgProvenance as ArgProvenance, ProvenanceVerdict as ProvenanceVerdict
 
+__all__ = [
+    "ProvenanceStance",
+    "CorpusSource",
+    "ArgProvenance",
+    "ProvenanceVerdict",
+    "Confidence",
+    "InterventionPolicy",
+    "InterventionSpec",
+    "InterventionLadder",
+    "Intervention",
+    "InterventionDecision",
+    "BASE_INTERVENTIONS",
+    "DEFAULT_POLICY",
+    "assess_confidence",
+    "choose_intervention",
+    "decision_to_dict",
+    "synthetic_corrective_result",
+    "policy_validate_against",
+    "ladder_get",
+    "ladder_is_known",
+    "ladder_tokens",
+    "ladder_by_rank",
+    "ladder_rank_of",
+    "ladder_escalate",
+    "ladder_de_escalate",
+    "ladder_clamp",
+    "ladder_default",
+    "ladder_dispatches",
+    "ladder_actuates",
+    "ladder_returns_synthetic",
+    "ladder_disruption_cost",
+    "ladder_extend",
+]
+
 class Confidence(str, enum.Enum):
     HIGH = "HIGH"
     LOW = "LOW"

@@ -13,9 +13,15 @@ ends a torn last line, so neither loses a record.
 from __future__ import annotations
 
 import os
-from typing import Any, Iterable, Optional
+from types import ModuleType
+from typing import Any, Callable, Iterable, Optional, Union
 
 from ._native import dispatch
+
+#: A journal path (``os.fspath`` takes it).
+_PathLike = Union[str, "os.PathLike[str]"]
+#: A journal record (the reference's dict).
+_Record = dict[str, Any]
 
 SCHEMA_FAMILY = "lane-journal"
 LANE_JOURNAL_SCHEMA = 1
@@ -34,90 +40,104 @@ OP_SPAWN = "SPAWN"
 OP_CHECKPOINT = "CHECKPOINT"
 
 
-def _path(path) -> str:
+def _path(path: Optional[_PathLike]) -> str:
     if path is None:
         raise TypeError("dos_native.lane_journal needs an explicit journal path")
     return os.fspath(path)
 
 
-def read_all(path) -> list[dict]:
+def read_all(path: Optional[_PathLike]) -> list[_Record]:
     """Every record of the journal file, in append order."""
-    return dispatch("lane_journal.read_file", {"journal": _path(path)})
+    out: list[_Record] = dispatch("lane_journal.read_file", {"journal": _path(path)})
+    return out
 
 
-def tail(n: int = 20, path=None) -> list[dict]:
+def tail(n: int = 20, path: Optional[_PathLike] = None) -> list[_Record]:
     entries = read_all(path)
     return entries[-n:] if n > 0 else entries
 
 
-def append(entry: dict, path) -> dict:
+def append(entry: _Record, path: Optional[_PathLike]) -> _Record:
     """Append one record (stamping ``seq`` and ``ts`` when absent), fsync'd."""
-    return dispatch("lane_journal.append", {"journal": _path(path), "entry": dict(entry)})
+    out: _Record = dispatch("lane_journal.append", {"journal": _path(path), "entry": dict(entry)})
+    return out
 
 
-def next_seq(path) -> int:
+def next_seq(path: Optional[_PathLike]) -> int:
     """The seq the next append stamps, without reading the whole history."""
-    return dispatch("lane_journal.next_seq_of_file", {"journal": _path(path)})
+    out: int = dispatch("lane_journal.next_seq_of_file", {"journal": _path(path)})
+    return out
 
 
-def live(path) -> list[dict]:
+def live(path: Optional[_PathLike]) -> list[_Record]:
     """The live leases of the journal file (``replay(read_all(path))``)."""
-    return dispatch("lane_journal.live_of_file", {"journal": _path(path)})
+    out: list[_Record] = dispatch("lane_journal.live_of_file", {"journal": _path(path)})
+    return out
 
 
-def replay(entries: Iterable[dict]) -> list[dict]:
-    return dispatch("lane_journal.replay", {"entries": list(entries)})
+def replay(entries: Iterable[_Record]) -> list[_Record]:
+    out: list[_Record] = dispatch("lane_journal.replay", {"entries": list(entries)})
+    return out
 
 
-def compact(entries: Iterable[dict]) -> list[dict]:
-    return dispatch("lane_journal.compact", {"entries": list(entries)})
+def compact(entries: Iterable[_Record]) -> list[_Record]:
+    out: list[_Record] = dispatch("lane_journal.compact", {"entries": list(entries)})
+    return out
 
 
-def next_seq_of(entries: Iterable[dict]) -> int:
-    return dispatch("lane_journal.next_seq", {"entries": list(entries)})
+def next_seq_of(entries: Iterable[_Record]) -> int:
+    out: int = dispatch("lane_journal.next_seq", {"entries": list(entries)})
+    return out
 
 
-def _args(**kw: Any) -> dict:
+def _args(**kw: Any) -> dict[str, Any]:
     return {k: v for k, v in kw.items() if v is not None}
 
 
-def acquire_entry(lease: dict, *, reason: str = "", prev_holder: Any = None, env_digest: str = "",
-                  children: Any = None, run_id: Any = None) -> dict:
-    return dispatch("lane_journal.acquire_entry", _args(lease=lease, reason=reason, prev_holder=prev_holder,
-                                                        env_digest=env_digest, children=children, run_id=run_id))
+def acquire_entry(lease: _Record, *, reason: str = "", prev_holder: Any = None, env_digest: str = "",
+                  children: Any = None, run_id: Any = None) -> _Record:
+    out: _Record = dispatch("lane_journal.acquire_entry", _args(lease=lease, reason=reason, prev_holder=prev_holder,
+                                                               env_digest=env_digest, children=children,
+                                                               run_id=run_id))
+    return out
 
 
-def release_entry(lease: dict, *, reason: str = "explicit") -> dict:
-    return dispatch("lane_journal.release_entry", _args(lease=lease, reason=reason))
+def release_entry(lease: _Record, *, reason: str = "explicit") -> _Record:
+    out: _Record = dispatch("lane_journal.release_entry", _args(lease=lease, reason=reason))
+    return out
 
 
-def heartbeat_entry(lease: dict, *, heartbeat_at: str = "") -> dict:
-    return dispatch("lane_journal.heartbeat_entry", _args(lease=lease, heartbeat_at=heartbeat_at))
+def heartbeat_entry(lease: _Record, *, heartbeat_at: str = "") -> _Record:
+    out: _Record = dispatch("lane_journal.heartbeat_entry", _args(lease=lease, heartbeat_at=heartbeat_at))
+    return out
 
 
-def scavenge_entry(lease: dict, *, reason: str = "scavenged", prev_holder: Any = None) -> dict:
-    return dispatch("lane_journal.scavenge_entry", _args(lease=lease, reason=reason, prev_holder=prev_holder))
+def scavenge_entry(lease: _Record, *, reason: str = "scavenged", prev_holder: Any = None) -> _Record:
+    out: _Record = dispatch("lane_journal.scavenge_entry", _args(lease=lease, reason=reason, prev_holder=prev_holder))
+    return out
 
 
-def checkpoint_entry(leases: list[dict], *, seq_watermark: int) -> dict:
-    return dispatch("lane_journal.checkpoint_entry", {"leases": list(leases), "seq_watermark": int(seq_watermark)})
+def checkpoint_entry(leases: list[_Record], *, seq_watermark: int) -> _Record:
+    out: _Record = dispatch("lane_journal.checkpoint_entry", {"leases": list(leases), "seq_watermark": int(seq_watermark)})
+    return out
 
 
-def encode_line(entry: dict) -> str:
+def encode_line(entry: _Record) -> str:
     """The reference's bytes for one record (``json.dumps(sort_keys=True,
     ensure_ascii=False)`` plus a newline)."""
-    return dispatch("lane_journal.encode_line", {"entry": entry})
+    out: str = dispatch("lane_journal.encode_line", {"entry": entry})
+    return out
 
 
 def _register() -> None:
     """accelerate(): serve ``dos.lane_journal``'s file reads and folds
     natively (the folds on entries of exact built-in types only)."""
-    from ._accelerate import FALLBACK, register, same_signature
+    from ._accelerate import FALLBACK, AnyFn, Factory, register, same_signature
     from ._native import BusyError, InternalError, _is_exact
 
-    def plain_path_reader(native):
-        def factory(ref_mod, original):
-            def serve(a):
+    def plain_path_reader(native: Callable[[Any], Any]) -> Factory:
+        def factory(ref_mod: ModuleType, original: AnyFn) -> AnyFn:
+            def serve(a: dict[str, Any]) -> Any:
                 path = a["path"]
                 try:
                     return native(path if path is not None else ref_mod._journal_path())
@@ -128,9 +148,9 @@ def _register() -> None:
             return same_signature(original, serve)
         return factory
 
-    def fold(native):
-        def factory(ref_mod, original):
-            def serve(a):
+    def fold(native: Callable[[list[Any]], Any]) -> Factory:
+        def factory(ref_mod: ModuleType, original: AnyFn) -> AnyFn:
+            def serve(a: dict[str, Any]) -> Any:
                 entries = a["entries"]
                 if type(entries) is not list and type(entries) is not tuple:
                     return FALLBACK

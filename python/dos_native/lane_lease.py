@@ -13,22 +13,39 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from typing import Optional
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Optional
 
 from ._native import dispatch
 
+if TYPE_CHECKING:
+    from .config import Config
 
-def _journal(config) -> str:
+
+def _journal(config: Any) -> str:
     paths = getattr(config, "paths", None)
+    to_dict = getattr(config, "to_dict", None) if paths is None else None
+    where: Any
     if paths is not None:
-        return os.fspath(paths.lane_journal)
-    to_dict = getattr(config, "to_dict", None)
-    if to_dict is not None:
-        return os.fspath(to_dict()["paths"]["lane_journal"])
-    return os.fspath(config)
+        where = paths.lane_journal
+    elif to_dict is not None:
+        where = to_dict()["paths"]["lane_journal"]
+    else:
+        where = config
+    journal: str = os.fspath(where)
+    return journal
 
 
-def _native_config(config):
+def _store_config(config: Any) -> Optional[Config]:
+    """The config a verb sends along: a ``dos_native.config.Config`` (it may
+    name a PostgreSQL lease store, ``[lease_store] url``), else none (the
+    journal file, unless ``DOS_LEASE_STORE_URL`` is set)."""
+    from .config import Config
+
+    return config if isinstance(config, Config) else None
+
+
+def _native_config(config: Any) -> Config:
     """The native config for an acquire: a ``dos_native.config.Config`` as
     is, the reference's ``SubstrateConfig`` through its native twin."""
     from .config import Config, native_of
@@ -45,14 +62,17 @@ class LaneLeaseResult:
     owner: str
 
 
-def acquire(config, *, lane: str, kind: str, tree: list, owner: str, loop_ts: str = "",
-            extra_leases: Optional[list] = None, run_id: str = "") -> LaneLeaseResult:
+def acquire(config: Any, *, lane: str, kind: str, tree: list[str], owner: str, loop_ts: str = "",
+            extra_leases: Optional[list[dict[str, Any]]] = None, run_id: str = "") -> LaneLeaseResult:
     """Arbitrate ``lane`` against the live leases (plus ``extra_leases``) and
     append the ACQUIRE (or a REFUSE record), all under the lane-lease mutex.
-    Raises ``BusyError`` (a ``TimeoutError``, code ``BUSY``) when the mutex stays held."""
+    Raises ``BusyError`` (a ``TimeoutError``, code ``BUSY``) when the mutex stays held.
+    Under a config with ``[lease_store] strict = true``, a journal with
+    mid-file damage is refused (reason class ``WAL_INTEGRITY``, the reason
+    naming the damaged line) without arbitrating."""
     from .arbiter import LaneDecision
 
-    args = {"journal": _journal(config), "lane": lane, "kind": kind, "tree": list(tree), "owner": owner,
+    args: dict[str, Any] = {"journal": _journal(config), "lane": lane, "kind": kind, "tree": list(tree), "owner": owner,
             "loop_ts": loop_ts, "run_id": run_id}
     if extra_leases:
         args["extra_leases"] = list(extra_leases)
@@ -64,31 +84,49 @@ def acquire(config, *, lane: str, kind: str, tree: list, owner: str, loop_ts: st
     return LaneLeaseResult(decision=decision, journaled=out["journaled"], owner=owner)
 
 
-def live_leases(config, *, expire_dead: bool = False) -> list[dict]:
-    return dispatch("lane_lease.live_leases", {"journal": _journal(config), "expire_dead": bool(expire_dead)})
+def live_leases(config: Any, *, expire_dead: bool = False, strict: bool = False) -> list[dict[str, Any]]:
+    """The live-lease set (``expire_dead``: without provably dead leases).
+
+    ``strict`` is a libdos extension: records damaged mid-file (a line that
+    cannot be read followed by more lines, see ``docs/divergences.md``)
+    raise ``DosIOError`` naming the line, byte offset and preceding seq,
+    instead of returning the set folded around them; on the journal file and
+    on a PostgreSQL store alike. ``strict=False`` reads exactly as
+    dos-kernel 0.22.0 does."""
+    args: dict[str, Any] = {"journal": _journal(config), "expire_dead": bool(expire_dead)}
+    if strict:
+        args["strict"] = True
+    out: list[dict[str, Any]] = dispatch("lane_lease.live_leases", args, _store_config(config))
+    return out
 
 
-def release(config, *, lane: str, owner: str, loop_ts: str = "") -> bool:
-    return dispatch("lane_lease.release", {"journal": _journal(config), "lane": lane, "owner": owner, "loop_ts": loop_ts})
+def release(config: Any, *, lane: str, owner: str, loop_ts: str = "") -> bool:
+    out: bool = dispatch("lane_lease.release", {"journal": _journal(config), "lane": lane, "owner": owner,
+                                                "loop_ts": loop_ts}, _store_config(config))
+    return out
 
 
-def scavenge(config, *, lane: str, loop_ts: str = "", owner: str = "scavenge", reason: str = "scavenged") -> bool:
+def scavenge(config: Any, *, lane: str, loop_ts: str = "", owner: str = "scavenge", reason: str = "scavenged") -> bool:
     """Evict the newest live lease on ``lane`` with a SCAVENGE record (what a
     supervisor appends for a lease whose holder is gone), under the mutex."""
-    return dispatch("lane_lease.scavenge", {"journal": _journal(config), "lane": lane, "loop_ts": loop_ts,
-                                            "owner": owner, "reason": reason})
+    out: bool = dispatch("lane_lease.scavenge", {"journal": _journal(config), "lane": lane, "loop_ts": loop_ts,
+                                                 "owner": owner, "reason": reason}, _store_config(config))
+    return out
 
 
-def heartbeat(config, *, lane: str, owner: str, loop_ts: str = "", coalesce_within_s: float = 0.0) -> bool:
-    return dispatch("lane_lease.heartbeat", {"journal": _journal(config), "lane": lane, "owner": owner,
-                                             "loop_ts": loop_ts, "coalesce_within_s": float(coalesce_within_s)})
+def heartbeat(config: Any, *, lane: str, owner: str, loop_ts: str = "", coalesce_within_s: float = 0.0) -> bool:
+    out: bool = dispatch("lane_lease.heartbeat", {"journal": _journal(config), "lane": lane, "owner": owner,
+                                                  "loop_ts": loop_ts, "coalesce_within_s": float(coalesce_within_s)},
+                         _store_config(config))
+    return out
 
 
-def adopt(config, *, lane: str, new_owner: str, loop_ts: str = "", new_pid: Optional[int] = None) -> bool:
-    args = {"journal": _journal(config), "lane": lane, "new_owner": new_owner, "loop_ts": loop_ts}
+def adopt(config: Any, *, lane: str, new_owner: str, loop_ts: str = "", new_pid: Optional[int] = None) -> bool:
+    args: dict[str, Any] = {"journal": _journal(config), "lane": lane, "new_owner": new_owner, "loop_ts": loop_ts}
     if new_pid is not None:
         args["new_pid"] = new_pid
-    return dispatch("lane_lease.adopt", args)
+    out: bool = dispatch("lane_lease.adopt", args, _store_config(config))
+    return out
 
 
 @dataclasses.dataclass(frozen=True)
@@ -100,13 +138,13 @@ class HaltResult:
     loop_ts: str = ""
 
 
-def halt(config, *, handle: str, lane: str = "", owner: str = "", loop_ts: str = "", reason: str = "",
+def halt(config: Any, *, handle: str, lane: str = "", owner: str = "", loop_ts: str = "", reason: str = "",
          run_id: str = "", command: Optional[str] = None) -> HaltResult:
-    args = {"journal": _journal(config), "handle": handle, "lane": lane, "owner": owner, "loop_ts": loop_ts,
+    args: dict[str, Any] = {"journal": _journal(config), "handle": handle, "lane": lane, "owner": owner, "loop_ts": loop_ts,
             "reason": reason, "run_id": run_id}
     if command is not None:
         args["command"] = command
-    return HaltResult(**dispatch("lane_lease.halt", args))
+    return HaltResult(**dispatch("lane_lease.halt", args, _store_config(config)))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -117,9 +155,10 @@ class SpawnResult:
     holder: str = ""
 
 
-def spawn(config, *, lane: str, owner: str = "", loop_ts: str = "", run_id: str = "", reason: str = "") -> SpawnResult:
+def spawn(config: Any, *, lane: str, owner: str = "", loop_ts: str = "", run_id: str = "", reason: str = "") -> SpawnResult:
     return SpawnResult(**dispatch("lane_lease.spawn", {"journal": _journal(config), "lane": lane, "owner": owner,
-                                                       "loop_ts": loop_ts, "run_id": run_id, "reason": reason}))
+                                                       "loop_ts": loop_ts, "run_id": run_id, "reason": reason},
+                                         _store_config(config)))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -129,8 +168,30 @@ class CompactResult:
     bytes_reclaimed: int
 
 
-def compact_journal(config, *, owner: str = "journal-compact") -> CompactResult:
-    return CompactResult(**dispatch("lane_lease.compact_journal", {"journal": _journal(config), "owner": owner}))
+def compact_journal(config: Any, *, owner: str = "journal-compact") -> CompactResult:
+    return CompactResult(**dispatch("lane_lease.compact_journal", {"journal": _journal(config), "owner": owner},
+                                    _store_config(config)))
+
+
+def import_journal(config: Any, journal: Any, *, replace: bool = False, workspace_key: str = "") -> dict[str, Any]:
+    """Copy the lane journal file ``journal`` into the PostgreSQL lease store
+    ``config`` names (``[lease_store] url``, or ``DOS_LEASE_STORE_URL``).
+    ``replace`` overwrites a workspace key that already has records."""
+    args: dict[str, Any] = {"journal": os.fspath(journal), "replace": bool(replace)}
+    if workspace_key:
+        args["workspace_key"] = workspace_key
+    out: dict[str, Any] = dispatch("lane_lease.import_journal", args, _store_config(config))
+    return out
+
+
+def export_journal(config: Any, journal: Any, *, workspace_key: str = "") -> dict[str, Any]:
+    """Write the PostgreSQL lease store's records to the file ``journal`` as
+    a lane journal (what dos-kernel 0.22.0 reads)."""
+    args: dict[str, Any] = {"journal": os.fspath(journal)}
+    if workspace_key:
+        args["workspace_key"] = workspace_key
+    out: dict[str, Any] = dispatch("lane_lease.export_journal", args, _store_config(config))
+    return out
 
 
 def _register() -> None:
@@ -141,14 +202,15 @@ def _register() -> None:
     config that cannot cross, an argument that is not of an exact built-in
     type) runs the original; a lock that stays busy raises ``BusyError``, a
     ``TimeoutError`` as the reference raises."""
-    from ._accelerate import FALLBACK, register, same_signature
+    from ._accelerate import FALLBACK, AnyFn, Factory, register, same_signature
     from . import _native
     from ._native import BadArgsError
 
-    def journal_of(ref_mod, config) -> str:
-        return os.fspath(ref_mod._journal_path(config))
+    def journal_of(ref_mod: ModuleType, config: Any) -> str:
+        journal: str = os.fspath(ref_mod._journal_path(config))
+        return journal
 
-    def run(op, args, config=None):
+    def run(op: str, args: dict[str, Any], config: Any = None) -> Any:
         """The native verb; FALLBACK when it cannot take these values."""
         try:
             out = _native._dispatch_exact(op, args, config)
@@ -156,8 +218,8 @@ def _register() -> None:
             return FALLBACK
         return FALLBACK if out is NotImplemented else out
 
-    def live_factory(ref_mod, original):
-        def serve(a):
+    def live_factory(ref_mod: ModuleType, original: AnyFn) -> AnyFn:
+        def serve(a: dict[str, Any]) -> Any:
             if type(a["expire_dead"]) is not bool:
                 return FALLBACK
             try:
@@ -167,13 +229,13 @@ def _register() -> None:
             return run("lane_lease.live_leases", {"journal": journal, "expire_dead": a["expire_dead"]})
         return same_signature(original, serve)
 
-    def acquire_factory(ref_mod, original):
+    def acquire_factory(ref_mod: ModuleType, original: AnyFn) -> AnyFn:
         from dos import admission as ref_admission
         from dos.arbiter import LaneDecision as RefDecision
 
         defaults = (ref_mod.DEFAULT_RETRIES, ref_mod.DEFAULT_RETRY_INTERVAL, ref_mod.DEFAULT_TTL_SECONDS)
 
-        def serve(a):
+        def serve(a: dict[str, Any]) -> Any:
             config = a["config"]
             settings = (a["retries"], a["retry_interval"], a["ttl_seconds"])
             if not all(type(v) is type(d) and v == d for v, d in zip(settings, defaults)):
@@ -199,11 +261,11 @@ def _register() -> None:
             return ref_mod.LaneLeaseResult(decision=decision, journaled=out["journaled"], owner=a["owner"])
         return same_signature(original, serve)
 
-    def simple(op, fields, result=None):
+    def simple(op: str, fields: tuple[str, ...], result: Optional[str] = None) -> Factory:
         """A verb whose keyword arguments pass straight through (a None
         value is left out, as the native verb reads an absent one)."""
-        def factory(ref_mod, original):
-            def serve(a):
+        def factory(ref_mod: ModuleType, original: AnyFn) -> AnyFn:
+            def serve(a: dict[str, Any]) -> Any:
                 try:
                     args = {"journal": journal_of(ref_mod, a["config"])}
                 except Exception:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import Any
 
 from ._native import dispatch as _dispatch
 
@@ -46,7 +47,8 @@ _VERDICTS = {m.value: m for m in Verdict}
 _new = object.__new__
 
 
-def _decision(d: dict, cls=OverlapDecision, verdicts=_VERDICTS):
+def _decision(d: dict[str, Any], cls: type[OverlapDecision] = OverlapDecision,
+              verdicts: dict[str, Verdict] = _VERDICTS) -> OverlapDecision:
     out = _new(cls)
     f = out.__dict__
     f["verdict"] = verdicts[d["verdict"]]

@@ -109,7 +109,8 @@ def _classify(ev: ProgressEvidence, policy: LivenessPolicy = DEFAULT_POLICY) -> 
         args["policy"] = _typed.fields(policy)
     _dispatch("liveness.classify", args)
     own_policy = DEFAULT_POLICY if "policy" not in args else _typed.coerce(LivenessPolicy, policy)
-    return _typed.serve(classify, _typed.coerce(ProgressEvidence, ev), own_policy)
+    out: LivenessVerdict = _typed.serve(classify, _typed.coerce(ProgressEvidence, ev), own_policy)
+    return out
 
 
 _classify.__name__ = _classify.__qualname__ = "classify"

@@ -26,12 +26,14 @@ DEFAULT_MODE: LockMode = LockMode.EXCLUSIVE
 
 def modes_compatible(a: LockMode, b: LockMode) -> bool:
     """Whether two modes may hold intersecting regions at once."""
-    return _dispatch("lock_modes.modes_compatible", {"a": a, "b": b})
+    out: bool = _dispatch("lock_modes.modes_compatible", {"a": a, "b": b})
+    return out
 
 
 def region_conflict(requested_tree: list[str], requested_mode: LockMode, lease_tree: list[str],
                     lease_mode: LockMode) -> bool:
     """Whether a lane may NOT run beside a lease under these modes."""
-    return _dispatch("lock_modes.region_conflict", {
+    out: bool = _dispatch("lock_modes.region_conflict", {
         "requested_tree": list(requested_tree), "requested_mode": requested_mode,
         "lease_tree": list(lease_tree), "lease_mode": lease_mode})
+    return out

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._native import dispatch as _dispatch
+from ._route import native_functions as _native_functions
 from ._route import to_plain as _to_plain
 
 __all__ = [
@@ -106,3 +107,8 @@ def gather_log(source: str, subject: str, config: Any = None) -> LogEvidence:
         {"source": source, "subject": subject, "config": config},
     )
     return LogEvidence._from_dict(_v)
+
+
+_native_functions(globals(), {
+    "gather_log": "log_source.gather_log",
+})

@@ -3,6 +3,13 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
+__all__ = [
+    "Accountability",
+    "LogEvidence",
+    "LOG_SOURCE_ENTRY_POINT_GROUP",
+    "gather_log",
+]
+
 class Accountability(str, enum.Enum):
     AGENT_AUTHORED = "AGENT_AUTHORED"
     OS_RECORDED = "OS_RECORDED"

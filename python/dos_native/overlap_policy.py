@@ -12,7 +12,7 @@ floor's verdict in place.
 from __future__ import annotations
 
 import sys
-from typing import Protocol, runtime_checkable
+from typing import Any, Optional, Protocol, TextIO, runtime_checkable
 
 from .lane_overlap import OVERLAP_RATIO_MAX, OverlapDecision, overlap_verdict
 
@@ -65,7 +65,7 @@ def floor_decision(requested_tree: list[str], lease_tree: list[str]) -> OverlapD
     return overlap_verdict(requested_tree, lease_tree, ratio_max=OVERLAP_RATIO_MAX)
 
 
-def _decision_types() -> tuple:
+def _decision_types() -> tuple[Any, ...]:
     try:  # a plugin written against dos-kernel may answer with its class
         from dos.lane_overlap import OverlapDecision as RefDecision
     except Exception:
@@ -95,13 +95,14 @@ def admissible_under_floor(policy: OverlapPolicy, requested_tree: list[str], lea
         return OverlapDecision(floor.verdict, floor.shared, floor.requested,
                                f"overlap policy {name!r} answered with a {type(decision).__name__} instead of an "
                                f"OverlapDecision; the prefix floor's verdict stands ({floor.reason})")
-    return decision
+    out: OverlapDecision = decision
+    return out
 
 
 _BUILT_IN_POLICIES = {PrefixOverlapPolicy.name: PrefixOverlapPolicy}
 
 
-def _discover_entry_point_policies(*, _stderr=None) -> list[tuple[str, OverlapPolicy]]:
+def _discover_entry_point_policies(*, _stderr: Optional[TextIO] = None) -> list[tuple[str, OverlapPolicy]]:
     stderr = _stderr if _stderr is not None else sys.stderr
     out: list[tuple[str, OverlapPolicy]] = []
     try:
@@ -119,7 +120,7 @@ def _discover_entry_point_policies(*, _stderr=None) -> list[tuple[str, OverlapPo
     return out
 
 
-def resolve_overlap_policy(name: str, *, _stderr=None) -> OverlapPolicy:
+def resolve_overlap_policy(name: str, *, _stderr: Optional[TextIO] = None) -> OverlapPolicy:
     """The policy called ``name``: built-ins first, then plugins; unknown raises ValueError."""
     if name in _BUILT_IN_POLICIES:
         return _BUILT_IN_POLICIES[name]()
@@ -130,7 +131,7 @@ def resolve_overlap_policy(name: str, *, _stderr=None) -> OverlapPolicy:
     raise ValueError(f"no overlap policy named {name!r} (known: {', '.join(known)})")
 
 
-def active_overlap_policy(*, config: object = None, _stderr=None) -> OverlapPolicy:
+def active_overlap_policy(*, config: object = None, _stderr: Optional[TextIO] = None) -> OverlapPolicy:
     """The policy ``config.overlap_policy_name`` names (``prefix`` when none)."""
     name = getattr(config, "overlap_policy_name", None) if config is not None else None
     if not name or name == PrefixOverlapPolicy.name:
@@ -138,6 +139,6 @@ def active_overlap_policy(*, config: object = None, _stderr=None) -> OverlapPoli
     return resolve_overlap_policy(str(name), _stderr=_stderr)
 
 
-def active_overlap_policy_names(*, _stderr=None) -> list[str]:
+def active_overlap_policy_names(*, _stderr: Optional[TextIO] = None) -> list[str]:
     """Every resolvable policy name: built-ins, then plugins."""
     return list(_BUILT_IN_POLICIES) + [n for n, _ in _discover_entry_point_policies(_stderr=_stderr)]

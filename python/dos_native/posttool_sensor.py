@@ -16,7 +16,7 @@ I/O and belongs to the hook binary, not here.
 """
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional
 
 from . import _native, _typed
 from ._native import args_digest, canonical_bytes, digest, result_digest
@@ -42,7 +42,7 @@ TOOL_STREAM_SCHEMA = 1
 STREAMS_DIRNAME = "streams"
 
 
-def _step_from_event(event, policy: "StreamPolicy | None" = None) -> Optional[StreamStep]:
+def _step_from_event(event: Any, policy: "StreamPolicy | None" = None) -> Optional[StreamStep]:
     """The ``StreamStep`` of one PostToolUse event (pure, in libdos), or
     None when the event is not a mapping with a non-empty ``tool_name``
     string. ``policy`` is accepted, as in the reference, and not read."""
@@ -58,7 +58,7 @@ _step_from_event.__name__ = _step_from_event.__qualname__ = "step_from_event"
 step_from_event = _typed.native(_native.bind_step_from_event(_step_from_event), _step_from_event)
 
 
-def _warn_payload(verdict: StreamVerdict) -> Optional[dict]:
+def _warn_payload(verdict: StreamVerdict) -> Optional[dict[str, Any]]:
     """The PostToolUse advisory for a REPEATING or STALLED verdict (pure, in
     libdos): ``{"hookSpecificOutput": {"hookEventName": "PostToolUse",
     "additionalContext": <text>}}``; None for ADVANCING.
@@ -66,7 +66,7 @@ def _warn_payload(verdict: StreamVerdict) -> Optional[dict]:
     ``verdict`` may also be the reference's ``StreamVerdict`` or a mapping
     in ``to_dict()`` shape; values libdos does not take raise ``DosError``.
     """
-    d: dict
+    d: dict[str, Any]
     if isinstance(verdict, dict):
         d = verdict
     else:
@@ -79,7 +79,8 @@ def _warn_payload(verdict: StreamVerdict) -> Optional[dict]:
             },
             "reason": verdict.reason,
         }
-    return _dispatch("posttool_sensor.warn_payload", {"verdict": d})
+    out: Optional[dict[str, Any]] = _dispatch("posttool_sensor.warn_payload", {"verdict": d})
+    return out
 
 
 _warn_payload.__name__ = _warn_payload.__qualname__ = "warn_payload"

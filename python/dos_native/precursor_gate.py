@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from ._native import dispatch as _dispatch
+from ._route import native_functions as _native_functions
 from ._route import to_plain as _to_plain
 from .intervention import Intervention, Confidence, InterventionSpec, InterventionDecision
 
@@ -248,3 +249,11 @@ def grammar_from_table(table: dict[str, Any]) -> PrecursorGrammar:
         {"table": table},
     )
     return PrecursorGrammar._from_dict(_v)
+
+
+_native_functions(globals(), {
+    "classify_call": "precursor_gate.classify_call",
+    "precursor_intervention": "precursor_gate.precursor_intervention",
+    "required_set": "precursor_gate.required_set",
+    "grammar_from_table": "precursor_gate.grammar_from_table",
+})

@@ -4,6 +4,26 @@ from dataclasses import dataclass
 from typing import Any, Optional
 from .intervention import Intervention as Intervention, Confidence as Confidence, InterventionSpec as InterventionSpec, InterventionDecision as InterventionDecision
 
+__all__ = [
+    "Intervention",
+    "Confidence",
+    "InterventionSpec",
+    "InterventionDecision",
+    "MutatingCall",
+    "PriorCall",
+    "CallStream",
+    "PrecursorGrammar",
+    "PrecursorPolicy",
+    "PrecursorStance",
+    "PrecursorVerdict",
+    "DEFAULT_POLICY",
+    "EMPTY_GRAMMAR",
+    "classify_call",
+    "precursor_intervention",
+    "required_set",
+    "grammar_from_table",
+]
+
 @dataclass(frozen=True)
 class MutatingCall:
     tool_name: str

@@ -104,7 +104,8 @@ def _classify(history: WorkHistory, policy: ProductivityPolicy = DEFAULT_POLICY)
         args["policy"] = _typed.fields(policy)
     _dispatch("productivity.classify", args)
     own_policy = DEFAULT_POLICY if "policy" not in args else _typed.coerce(ProductivityPolicy, policy)
-    return _typed.serve(classify, _typed.coerce(WorkHistory, history), own_policy)
+    out: ProductivityVerdict = _typed.serve(classify, _typed.coerce(WorkHistory, history), own_policy)
+    return out
 
 
 _classify.__name__ = _classify.__qualname__ = "classify"

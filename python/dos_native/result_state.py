@@ -8,17 +8,18 @@ not take raise ``DosError`` (a ``ValueError``) naming the argument.
 """
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 from typing import Any, Optional
 
 from ._native import dispatch as _dispatch
+from ._route import native_functions as _native_functions
 from ._route import to_plain as _to_plain
+from .coverage import TerminalState, TerminalClass
 
 __all__ = [
-    "TerminalEvidence",
     "TerminalState",
     "TerminalClass",
+    "TerminalEvidence",
     "ResultStateVerdict",
     "SYNTHETIC_MODEL",
     "SYNTHETIC_STOP_REASON",
@@ -85,32 +86,6 @@ class TerminalEvidence:
             text=d["text"],
             has_content=d["has_content"],
         )
-
-
-class TerminalState(str, enum.Enum):
-    """The terminal record's state."""
-
-    HEALTHY = "HEALTHY"
-    SYNTHETIC = "SYNTHETIC"
-    EMPTY = "EMPTY"
-    UNREADABLE = "UNREADABLE"
-
-    def __str__(self) -> str:
-        return self.value
-
-
-class TerminalClass(str, enum.Enum):
-    """The detail class of a synthetic terminal."""
-
-    RATE_LIMIT = "RATE_LIMIT"
-    USAGE_LIMIT = "USAGE_LIMIT"
-    AUTH = "AUTH"
-    SERVER = "SERVER"
-    OTHER = "OTHER"
-    NONE = "NONE"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @dataclass(frozen=True)
@@ -188,11 +163,11 @@ def refusal_envelope(verdict: ResultStateVerdict) -> dict[str, Any]:
 
     Op ``result_state.refusal_envelope`` (pure).
     """
-    _v = _dispatch(
+    _v: dict[str, Any] = _dispatch(
         "result_state.refusal_envelope",
         {"verdict": verdict},
     )
-    return _v  # type: ignore[no-any-return]
+    return _v
 
 
 def terminal_evidence_from_record(record: Any) -> Optional[TerminalEvidence]:
@@ -244,3 +219,12 @@ def verify_transcript(path: str) -> ResultStateVerdict:
         {"path": path},
     )
     return ResultStateVerdict._from_dict(_v)
+
+
+_native_functions(globals(), {
+    "classify_terminal": "result_state.classify_terminal",
+    "refusal_envelope": "result_state.refusal_envelope",
+    "terminal_evidence_from_record": "result_state.terminal_evidence_from_record",
+    "terminal_evidence_from_transcript": "result_state.terminal_evidence_from_transcript",
+    "verify_transcript": "result_state.verify_transcript",
+})

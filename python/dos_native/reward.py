@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._native import dispatch as _dispatch
+from ._route import native_functions as _native_functions
 from ._route import to_plain as _to_plain
 from .log_source import Accountability
 from .evidence import EvidenceStance, EvidenceFacts
@@ -191,3 +192,9 @@ def acceptance_ab(labels: list[RewardLabel]) -> AcceptanceAB:
         {"labels": labels},
     )
     return AcceptanceAB._from_dict(_v)
+
+
+_native_functions(globals(), {
+    "admit": "reward.admit",
+    "acceptance_ab": "reward.acceptance_ab",
+})

@@ -5,6 +5,21 @@ from typing import Any
 from .log_source import Accountability as Accountability
 from .evidence import EvidenceStance as EvidenceStance, EvidenceFacts as EvidenceFacts
 
+__all__ = [
+    "Accountability",
+    "EvidenceStance",
+    "EvidenceFacts",
+    "RewardVerdict",
+    "RewardLabel",
+    "AcceptanceAB",
+    "ACCEPT",
+    "REJECT_POISON",
+    "ABSTAIN",
+    "NO_CLAIM",
+    "admit",
+    "acceptance_ab",
+]
+
 class RewardVerdict(str, enum.Enum):
     ACCEPT = "ACCEPT"
     REJECT_POISON = "REJECT_POISON"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Optional, Union
+from typing import Any, Callable, Optional, Union
 
 from ._native import dispatch as _dispatch
 
@@ -37,12 +37,12 @@ class RunId:
     root_id: str
     ts_ms: int
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"run_id": self.run_id, "process_id": self.process_id, "parent_id": self.parent_id,
                 "root_id": self.root_id, "ts_ms": self.ts_ms}
 
 
-def _clock_args(clock_ms, entropy) -> dict:
+def _clock_args(clock_ms: Any, entropy: Any) -> dict[str, Any]:
     args = {}
     if clock_ms is not None:
         args["clock_ms"] = int(clock_ms())
@@ -59,20 +59,23 @@ def mint(process_id: str, *, parent: Union[RunId, str, None] = None, root_id: Op
     return RunId(**_dispatch("run_id.mint", args))
 
 
-def is_run_id(s) -> bool:
-    return _dispatch("run_id.is_run_id", {"s": s})
+def is_run_id(s: str) -> bool:
+    out: bool = _dispatch("run_id.is_run_id", {"s": s})
+    return out
 
 
-def ts_ms_of(run_id) -> Optional[int]:
-    return _dispatch("run_id.ts_ms_of", {"run_id": run_id})
+def ts_ms_of(run_id: str) -> Optional[int]:
+    out: Optional[int] = _dispatch("run_id.ts_ms_of", {"run_id": run_id})
+    return out
 
 
-def lineage_env(run: RunId) -> dict:
+def lineage_env(run: RunId) -> dict[str, Any]:
     """The ``CID_*`` variables a parent hands its child process."""
-    return _dispatch("run_id.lineage_env", {"run": run.to_dict()})
+    out: dict[str, Any] = _dispatch("run_id.lineage_env", {"run": run.to_dict()})
+    return out
 
 
-def mint_child_from_env(process_id: str, *, env: Optional[dict] = None,
+def mint_child_from_env(process_id: str, *, env: Optional[dict[str, Any]] = None,
                         clock_ms: Optional[Callable[[], int]] = None,
                         entropy: Optional[Callable[[], int]] = None) -> RunId:
     """Mint a child of ``$CID_RUN_ID`` (a root when unset), inheriting ``$CID_ROOT_ID``."""
@@ -87,6 +90,7 @@ def write_run_json(run_dir: Path, run: RunId) -> Path:
     return Path(_dispatch("run_id.write_run_json", {"run_dir": str(run_dir), "run": run.to_dict()}))
 
 
-def read_run_json(run_dir: Path) -> Optional[dict]:
+def read_run_json(run_dir: Path) -> Optional[dict[str, Any]]:
     """``run_dir/run.json``, or None when missing or unreadable."""
-    return _dispatch("run_id.read_run_json", {"run_dir": str(run_dir)})
+    out: Optional[dict[str, Any]] = _dispatch("run_id.read_run_json", {"run_dir": str(run_dir)})
+    return out

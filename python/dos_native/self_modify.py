@@ -8,6 +8,8 @@ static list.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from ._native import dispatch as _dispatch
 from .admission import AdmissionRequest, AdmissionVerdict
 
@@ -33,8 +35,9 @@ _DISPATCH_RUNTIME_FILES: tuple[str, ...] = (
 def _tree_touches_runtime(requested_tree: list[str], runtime_files: tuple[str, ...] = _DISPATCH_RUNTIME_FILES
                           ) -> list[str]:
     """The runtime files (as given, in order) the tree's prefixes collide with."""
-    return _dispatch("self_modify._tree_touches_runtime",
-                     {"requested_tree": list(requested_tree or []), "runtime_files": list(runtime_files)})
+    out: list[str] = _dispatch("self_modify._tree_touches_runtime",
+                               {"requested_tree": list(requested_tree or []), "runtime_files": list(runtime_files)})
+    return out
 
 
 class SelfModifyPredicate:
@@ -45,7 +48,7 @@ class SelfModifyPredicate:
     def __init__(self, runtime_files: tuple[str, ...] = _DISPATCH_RUNTIME_FILES):
         self._runtime_files = tuple(runtime_files)
 
-    def __call__(self, request: AdmissionRequest, live_lease: dict, config: object) -> AdmissionVerdict:
+    def __call__(self, request: AdmissionRequest, live_lease: dict[str, Any], config: object) -> AdmissionVerdict:
         d = _dispatch("self_modify.SelfModifyPredicate", {
             "request": {"lane": request.lane, "kind": request.kind, "tree": list(request.tree)},
             "runtime_files": list(self._runtime_files)})
@@ -54,7 +57,7 @@ class SelfModifyPredicate:
         return AdmissionVerdict.refuse(d["reason"], reason_class=d["reason_class"])
 
 
-def existing_runtime_files(workspace) -> tuple[str, ...]:
+def existing_runtime_files(workspace: Any) -> tuple[str, ...]:
     """The runtime files present under ``workspace`` (the full list when it is falsy).
 
     This probes the disk: a boundary helper, never called by the deciders.

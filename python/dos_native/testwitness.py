@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._native import dispatch as _dispatch
+from ._route import native_functions as _native_functions
 from ._route import to_plain as _to_plain
 from .log_source import Accountability
 
@@ -158,3 +159,8 @@ def classify(evidence: TestRunEvidence) -> TestWitnessVerdict:
         {"evidence": evidence},
     )
     return TestWitnessVerdict._from_dict(_v)
+
+
+_native_functions(globals(), {
+    "classify": "testwitness.classify",
+})

@@ -4,6 +4,20 @@ from dataclasses import dataclass
 from typing import Any
 from .log_source import Accountability as Accountability
 
+__all__ = [
+    "Accountability",
+    "RunOutcome",
+    "TestRunEvidence",
+    "TestWitness",
+    "TestWitnessVerdict",
+    "DISCRIMINATES",
+    "VACUOUS",
+    "UNSATISFIED",
+    "REGRESSIVE",
+    "ABSTAIN",
+    "classify",
+]
+
 class RunOutcome(str, enum.Enum):
     PASSED = "PASSED"
     FAILED = "FAILED"

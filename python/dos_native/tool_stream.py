@@ -57,7 +57,7 @@ class StreamPolicy:
 
     repeat_n: int = 3
     stall_n: int = 5
-    ignore_tools: frozenset = frozenset()
+    ignore_tools: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if self.repeat_n < 1:
@@ -73,7 +73,7 @@ DEFAULT_POLICY = StreamPolicy()
 class ToolStream:
     """The steps of one session's stream so far, oldest first."""
 
-    steps: tuple = ()
+    steps: tuple[StreamStep, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ class StreamVerdict:
     repeated_step: Optional[StreamStep]
     reason: str
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The JSON shape dos-kernel emits."""
         rs = self.repeated_step
         return {
@@ -98,10 +98,11 @@ class StreamVerdict:
         }
 
 
-def _step_fields(s) -> dict:
+def _step_fields(s: Any) -> dict[str, Any]:
     if isinstance(s, StreamStep):
         return s.to_dict()
-    return _typed.fields(s)
+    out: dict[str, Any] = _typed.fields(s)
+    return out
 
 
 def _classify_stream(stream: ToolStream, policy: StreamPolicy = DEFAULT_POLICY) -> StreamVerdict:
@@ -121,7 +122,8 @@ def _classify_stream(stream: ToolStream, policy: StreamPolicy = DEFAULT_POLICY) 
     if "policy" in args:
         own_policy = _typed.coerce(StreamPolicy, args["policy"], ignore_tools=frozenset)
     own = ToolStream(tuple(s if type(s) is StreamStep else StreamStep(**_step_fields(s)) for s in steps))
-    return _typed.serve(classify_stream, own, own_policy)
+    out: StreamVerdict = _typed.serve(classify_stream, own, own_policy)
+    return out
 
 
 _classify_stream.__name__ = _classify_stream.__qualname__ = "classify_stream"
@@ -131,7 +133,7 @@ classify_stream = _typed.native(
 )
 
 
-def policy_from_table(table) -> StreamPolicy:
+def policy_from_table(table: dict[str, Any]) -> StreamPolicy:
     """A ``StreamPolicy`` from a parsed ``[tool_stream]`` table (pure, in
     libdos): missing keys keep the defaults, ``ignore_tools`` may be one
     string or a list, and an empty or missing table is ``DEFAULT_POLICY``.
@@ -142,7 +144,7 @@ def policy_from_table(table) -> StreamPolicy:
     return StreamPolicy(repeat_n=d["repeat_n"], stall_n=d["stall_n"], ignore_tools=frozenset(d["ignore_tools"]))
 
 
-def load_from_toml(path, *, base: StreamPolicy = DEFAULT_POLICY) -> StreamPolicy:
+def load_from_toml(path: "Path | str", *, base: StreamPolicy = DEFAULT_POLICY) -> StreamPolicy:
     """The policy a ``dos.toml``'s ``[tool_stream]`` table declares, or
     ``base`` when the file or a non-empty table is missing. Reading the file
     happens here, in Python; libdos only reads the parsed table."""

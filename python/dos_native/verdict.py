@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from ._native import dispatch as _dispatch
+from ._route import native_functions as _native_functions
 from ._route import to_plain as _to_plain
 
 __all__ = [
@@ -88,13 +89,13 @@ class VerdictObject:
 
     ``reason_is_str``: Whether `obj.reason` is a `str`, when it was read.
 
-    ``to_dict``: What `obj.to_dict()` did, when it was called.
+    ``to_dict_``: What `obj.to_dict()` did, when it was called.
     """
 
     members: list[str]
     verdict: Optional[ValueKind] = None
     reason_is_str: Optional[bool] = None
-    to_dict: Optional[ToDictOutcome] = None
+    to_dict_: Optional[ToDictOutcome] = None
 
     def to_dict(self) -> dict[str, Any]:
         """The reference's JSON shape (keys in declaration order)."""
@@ -102,7 +103,7 @@ class VerdictObject:
             "members": _to_plain(self.members),
             "verdict": _to_plain(self.verdict),
             "reason_is_str": _to_plain(self.reason_is_str),
-            "to_dict": _to_plain(self.to_dict),
+            "to_dict": _to_plain(self.to_dict_),
         }
 
     @classmethod
@@ -111,7 +112,7 @@ class VerdictObject:
             members=d["members"],
             verdict=(None if d["verdict"] is None else ValueKind._from_dict(d["verdict"])),
             reason_is_str=d["reason_is_str"],
-            to_dict=(None if d["to_dict"] is None else ToDictOutcome._from_dict(d["to_dict"])),
+            to_dict_=(None if d["to_dict"] is None else ToDictOutcome._from_dict(d["to_dict"])),
         )
 
 
@@ -124,8 +125,13 @@ def conforms(verdict_obj: VerdictObject) -> bool:
 
     Op ``verdict.conforms`` (pure).
     """
-    _v = _dispatch(
+    _v: bool = _dispatch(
         "verdict.conforms",
-        {"verdict_obj": verdict_obj},
+        {"verdict_obj": _to_plain(verdict_obj)},
     )
-    return _v  # type: ignore[no-any-return]
+    return _v
+
+
+_native_functions(globals(), {
+    "conforms": "verdict.conforms",
+})

@@ -2,6 +2,13 @@
 from dataclasses import dataclass
 from typing import Any, Optional
 
+__all__ = [
+    "ValueKind",
+    "ToDictOutcome",
+    "VerdictObject",
+    "conforms",
+]
+
 @dataclass(frozen=True)
 class ValueKind:
     is_enum: bool
@@ -23,7 +30,7 @@ class VerdictObject:
     members: list[str]
     verdict: Optional[ValueKind] = ...
     reason_is_str: Optional[bool] = ...
-    to_dict: Optional[ToDictOutcome] = ...
+    to_dict_: Optional[ToDictOutcome] = ...
     def to_dict(self) -> dict[str, Any]: ...
     @classmethod
     def _from_dict(cls, d: dict[str, Any]) -> VerdictObject: ...

@@ -43,13 +43,14 @@ class VerdictEvent:
     ts: str = ""
     seq: int = 0
 
-    def _args(self) -> dict:
+    def _args(self) -> dict[str, Any]:
         d = asdict(self)
         d["detail"] = dict(self.detail) if isinstance(self.detail, Mapping) else {}
         return d
 
-    def to_record(self) -> dict:
-        return _dispatch("verdict_journal.to_record", {"event": self._args(), "now": journal_now_iso()})
+    def to_record(self) -> dict[str, Any]:
+        out: dict[str, Any] = _dispatch("verdict_journal.to_record", {"event": self._args(), "now": journal_now_iso()})
+        return out
 
     to_dict = to_record
 
@@ -62,11 +63,11 @@ class VerdictEvent:
 class VerdictRollup:
     by: str
     counts: Mapping[str, Mapping[str, int]]
-    dimensions: tuple
+    dimensions: tuple[str, ...]
     total: int
     corrupt: int = 0
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"by": self.by, "total": self.total, "corrupt": self.corrupt, "dimensions": list(self.dimensions),
                 "counts": {k: dict(v) for k, v in self.counts.items()}}
 
@@ -81,25 +82,27 @@ def _journal_path(path: Optional[Path] = None) -> Path:
 def record(event: VerdictEvent, *, path: Optional[Path] = None) -> bool:
     """Append ``event`` (stamping ``ts`` and ``seq``), flushed to disk; False when it cannot be written."""
     try:
-        return _dispatch("verdict_journal.record", {"path": str(_journal_path(path)), "event": event._args()})
+        out: bool = _dispatch("verdict_journal.record", {"path": str(_journal_path(path)), "event": event._args()})
+        return out
     except Exception:  # fail-soft, as the reference
         return False
 
 
-def read_all(path: Optional[Path] = None) -> list:
-    return _dispatch("verdict_journal.read_file", {"path": str(_journal_path(path))})
+def read_all(path: Optional[Path] = None) -> list[dict[str, Any]]:
+    out: list[Any] = _dispatch("verdict_journal.read_file", {"path": str(_journal_path(path))})
+    return out
 
 
-def tail(n: int = 20, path: Optional[Path] = None) -> list:
+def tail(n: int = 20, path: Optional[Path] = None) -> list[dict[str, Any]]:
     entries = read_all(path)
     return entries[-n:] if n > 0 else entries
 
 
-def read_events(path: Optional[Path] = None) -> list:
+def read_events(path: Optional[Path] = None) -> list[VerdictEvent]:
     return [VerdictEvent.from_record(r) for r in read_all(path) if r.get("op") != "_CORRUPT"]
 
 
-def _events(events: Iterable[VerdictEvent]) -> list:
+def _events(events: Iterable[VerdictEvent]) -> list[dict[str, Any]]:
     return [e._args() for e in events]
 
 
@@ -109,9 +112,10 @@ def rollup(events: Iterable[VerdictEvent], *, by: str = "syscall", corrupt: int 
                          corrupt=d["corrupt"])
 
 
-def for_run(events: Iterable[VerdictEvent], run_id: str) -> list:
+def for_run(events: Iterable[VerdictEvent], run_id: str) -> list[VerdictEvent]:
     return [e for e in events if e.run_id == run_id]
 
 
 def count_corrupt(raw: Iterable[Mapping[str, Any]]) -> int:
-    return _dispatch("verdict_journal.count_corrupt", {"entries": [dict(r) for r in raw]})
+    out: int = _dispatch("verdict_journal.count_corrupt", {"entries": [dict(r) for r in raw]})
+    return out

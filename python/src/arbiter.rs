@@ -22,6 +22,7 @@ use pyo3::exceptions::{PyException, PyTypeError};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use crate::snapshot::{Snapshot, Tracer};
 use std::sync::{Arc, Mutex};
 
 /// The classes and helpers one flavour answers with.
@@ -41,46 +42,70 @@ struct Flavour {
     /// exactly (the reference's `SubstrateConfig` and `LaneTaxonomy`): a
     /// look-alike may answer the reference's method calls differently.
     config_types: Option<(Py<PyAny>, Py<PyAny>)>,
-    /// Where `decision`'s slots live in its instances, when it is a
-    /// `__slots__` class whose layout was verified at bind time.
-    decision_slots: Option<[isize; 8]>,
+    /// How `decision` instances are filled.
+    decision_fill: Fill,
+}
+
+/// How a decision instance gets its fields.
+enum Fill {
+    /// Through each field's slot descriptor (`member_descriptor`), found once
+    /// in the class's MRO, whose setter is called directly: what
+    /// `object.__setattr__` ends up doing for a `__slots__` field.
+    Slots(Py<pyo3::types::PyType>, [SlotSetter; 8]),
+    /// `setattr` per field (the class's own `__setattr__`, if it has one).
+    Setattr,
+}
+
+/// A slot's member descriptor and its type's `__set__`.
+struct SlotSetter {
+    descr: Py<PyAny>,
+    set: pyo3::ffi::descrsetfunc,
 }
 
 const DECISION_FIELDS: [&str; 8] =
     ["outcome", "lane", "lane_kind", "tree", "auto_picked", "reason", "free_clusters", "pick_count"];
 
-/// Find each decision field's slot offset by setting a probe instance's
-/// attributes to fresh objects and locating their pointers in the instance.
-fn probe_slots(py: Python<'_>, cls: &Bound<'_, PyAny>) -> Option<[isize; 8]> {
-    let slots = cls.getattr("__slots__").ok()?;
-    let names: Vec<String> = slots.extract().ok()?;
-    if names.len() != 8 || !DECISION_FIELDS.iter().all(|f| names.iter().any(|n| n == f)) {
-        return None;
+/// How instances of `cls` are filled (see [`Fill`]): through slot
+/// descriptors when every field is a `__slots__` member found in the MRO and
+/// the class sets attributes as `object` does; otherwise `setattr`.
+fn decision_fill(py: Python<'_>, cls: &Bound<'_, PyAny>) -> PyResult<Fill> {
+    let Ok(cls) = cls.cast::<pyo3::types::PyType>() else { return Ok(Fill::Setattr) };
+    let object = py.get_type::<PyAny>();
+    if !cls.getattr(intern!(py, "__setattr__"))?.is(object.getattr(intern!(py, "__setattr__"))?) {
+        return Ok(Fill::Setattr);
     }
-    let basic: isize = cls.getattr("__basicsize__").ok()?.extract().ok()?;
-    let word = std::mem::size_of::<usize>() as isize;
-    let obj = object_new(py).ok()?.call1((cls,)).ok()?;
-    let mut out = [0isize; 8];
-    for (i, f) in DECISION_FIELDS.iter().enumerate() {
-        let probe = PyList::empty(py);
-        obj.setattr(*f, &probe).ok()?;
-        let base = obj.as_ptr() as *const u8;
-        let mut found = None;
-        let mut off = 2 * word;
-        while off + word <= basic {
-            // SAFETY: `off` stays inside the instance's `__basicsize__` bytes.
-            let p = unsafe { std::ptr::read_unaligned(base.offset(off) as *const *mut pyo3::ffi::PyObject) };
-            if p == probe.as_ptr() {
-                found = Some(off);
+    let member_type = py.import("types")?.getattr("MemberDescriptorType")?.cast_into::<pyo3::types::PyType>()?;
+    // SAFETY: `PyType_GetSlot` is valid on any type object from 3.10 on (the
+    // wheel needs 3.11); the slot of `member_descriptor` is its `__set__`.
+    let set = unsafe { pyo3::ffi::PyType_GetSlot(member_type.as_ptr() as *mut pyo3::ffi::PyTypeObject, pyo3::ffi::Py_tp_descr_set) };
+    if set.is_null() {
+        return Ok(Fill::Setattr);
+    }
+    // SAFETY: a `tp_descr_set` slot has the `descrsetfunc` signature.
+    let set: pyo3::ffi::descrsetfunc = unsafe { std::mem::transmute(set) };
+    let mro = cls.getattr(intern!(py, "__mro__"))?;
+    let mut found: Vec<SlotSetter> = Vec::with_capacity(8);
+    for f in DECISION_FIELDS {
+        // What the generic attribute lookup finds: the first class in the
+        // MRO whose own namespace holds the name.
+        let mut descr = None;
+        for k in mro.try_iter()? {
+            let ns = k?.getattr(intern!(py, "__dict__"))?;
+            if let Ok(d) = ns.get_item(f) {
+                descr = Some(d);
                 break;
             }
-            off += word;
         }
-        out[i] = found?;
+        match descr {
+            Some(d) if d.get_type().is(&member_type) => found.push(SlotSetter { descr: d.unbind(), set }),
+            _ => return Ok(Fill::Setattr),
+        }
     }
-    let mut sorted = out;
-    sorted.sort_unstable();
-    sorted.windows(2).all(|w| w[0] != w[1]).then_some(out)
+    let setters: [SlotSetter; 8] = match found.try_into() {
+        Ok(a) => a,
+        Err(_) => return Ok(Fill::Setattr),
+    };
+    Ok(Fill::Slots(cls.clone().unbind(), setters))
 }
 
 static NATIVE: Mutex<Option<Arc<Flavour>>> = Mutex::new(None);
@@ -117,9 +142,9 @@ pub(crate) fn _bind_arbiter(flavour: &str, spec: &Bound<'_, PyDict>) -> PyResult
             (Some(c), Some(l)) => Some((c, l)),
             _ => None,
         },
-        decision_slots: None,
+        decision_fill: Fill::Setattr,
     };
-    let f = Flavour { decision_slots: probe_slots(spec.py(), f.decision.bind(spec.py())), ..f };
+    let f = Flavour { decision_fill: decision_fill(spec.py(), f.decision.bind(spec.py()))?, ..f };
     let slot = match flavour {
         "native" => &NATIVE,
         "reference" => &REFERENCE,
@@ -413,16 +438,86 @@ struct Prepared {
 }
 
 const CACHE_SIZE: usize = 8;
-static CONFIGS: Mutex<Vec<(Py<PyAny>, Arc<Prepared>)>> = Mutex::new(Vec::new());
+
+/// A config object read once, with what it was read from.
+struct Cached {
+    obj: Py<PyAny>,
+    snap: Snapshot,
+    prep: Arc<Prepared>,
+}
+
+/// Configs read lately. An entry is found by the object's identity but
+/// served only while the object still holds what it was read from (its
+/// taxonomy's dicts and lists change in place; see `crate::snapshot`).
+static CONFIGS: Mutex<Vec<Arc<Cached>>> = Mutex::new(Vec::new());
+
+/// Every value `prepare` reads from a config object.
+fn trace_config(obj: &Bound<'_, PyAny>, t: &mut Tracer<'_>) {
+    let py = obj.py();
+    let [lanes, ratio, _] =
+        t.attrs(obj, [intern!(py, "lanes"), intern!(py, "overlap_ratio_max"), intern!(py, "overlap_policy_name")]);
+    // `float(x)` of anything but a built-in may answer differently from
+    // call to call: such a config is read every time.
+    if ratio.is_some_and(|r| !crate::snapshot::is_plain(&r)) {
+        return t.spoil();
+    }
+    // dos-kernel's own `SubstrateConfig.kernel_runtime_files` is a property
+    // answering `self.workspace.kernel_runtime_files` (or None): what it
+    // reads is noted instead of running it on every check.
+    let files = if t.choose(py, || reference_files_property(obj)) {
+        let [ws] = t.attrs(obj, [intern!(py, "workspace")]);
+        match ws {
+            Some(w) if !w.is_none() => {
+                t.member(&w);
+                let [f] = t.attrs(&w, [intern!(py, "kernel_runtime_files")]);
+                f
+            }
+            _ => None,
+        }
+    } else {
+        let [f] = t.attrs(obj, [intern!(py, "kernel_runtime_files")]);
+        f
+    };
+    if files.is_some_and(|f| !crate::snapshot::is_plain(&f)) {
+        return t.spoil();
+    }
+    let Some(lanes) = lanes else { return t.spoil() };
+    t.member(&lanes);
+    t.attrs(
+        &lanes,
+        [intern!(py, "concurrent"), intern!(py, "exclusive"), intern!(py, "autopick"), intern!(py, "trees"), intern!(py, "aliases")],
+    );
+}
+
+/// Whether `obj`'s class answers `kernel_runtime_files` with dos-kernel's
+/// own property (`self.workspace.kernel_runtime_files if self.workspace
+/// else None`), and reading it that way gives the property's answer now.
+fn reference_files_property(obj: &Bound<'_, PyAny>) -> bool {
+    let py = obj.py();
+    let known = (|| -> PyResult<bool> {
+        let attr = obj.get_type().getattr(intern!(py, "__dict__"))?.get_item("kernel_runtime_files")?;
+        if !attr.get_type().is(py.get_type::<pyo3::types::PyAny>().py().import("builtins")?.getattr("property")?) {
+            return Ok(false);
+        }
+        let fget = attr.getattr("fget")?;
+        let module: String = fget.getattr("__module__")?.extract()?;
+        let name: String = fget.getattr("__qualname__")?.extract()?;
+        if module != "dos.config" || name != "SubstrateConfig.kernel_runtime_files" {
+            return Ok(false);
+        }
+        let ws = obj.getattr(intern!(py, "workspace"))?;
+        let direct = obj.getattr(intern!(py, "kernel_runtime_files"))?;
+        Ok(if ws.is_none() {
+            direct.is_none()
+        } else {
+            ws.getattr(intern!(py, "kernel_runtime_files"))?.is(&direct)
+        })
+    })();
+    matches!(known, Ok(true))
+}
 
 fn prepare(obj: &Bound<'_, PyAny>) -> Result<Prepared, Fail> {
     let py = obj.py();
-    if let Ok(d) = obj.cast_exact::<PyDict>() {
-        let Some(Value::Dict(v)) = crate::convert::json_value(d.as_any(), 0) else { return unsupported("config mapping") };
-        let cfg = dos_io::workspace::from_json(&v).map_err(|e| Fail::Unsupported(Unsupported(e.message)))?;
-        let prefix = OverlapPolicy::resolve(&cfg.overlap_policy_name).is_ok();
-        return Ok(Prepared { cfg, prefix, inline: true });
-    }
     let lanes = obj.getattr(intern!(py, "lanes")).map_err(|_| Fail::Unsupported(Unsupported("config.lanes".into())))?;
     let list = |name: &str| -> Result<Vec<String>, Fail> {
         let v = lanes.getattr(name).map_err(|_| Fail::Unsupported(Unsupported(format!("lanes.{name}"))))?;
@@ -498,19 +593,36 @@ fn ratio_of(obj: &Bound<'_, PyAny>) -> Result<Option<f64>, Fail> {
 
 fn prepared(obj: &Bound<'_, PyAny>) -> Result<Arc<Prepared>, Fail> {
     if obj.is_exact_instance_of::<PyDict>() {
-        return prepare(obj).map(Arc::new);
+        let d = obj.cast_exact::<PyDict>().map_err(PyErr::from)?;
+        let Some(Value::Dict(v)) = crate::convert::json_value(d.as_any(), 0) else { return unsupported("config mapping") };
+        // A mapping naming a workspace reads its files: without the GIL.
+        let cfg = if v.get("workspace").is_some() {
+            obj.py().detach(|| dos_io::workspace::from_json(&v))
+        } else {
+            dos_io::workspace::from_json(&v)
+        };
+        let cfg = cfg.map_err(|e| Fail::Unsupported(Unsupported(e.message)))?;
+        let prefix = OverlapPolicy::resolve(&cfg.overlap_policy_name).is_ok();
+        return Ok(Arc::new(Prepared { cfg, prefix, inline: true }));
     }
-    if let Ok(cache) = CONFIGS.lock() {
-        if let Some((_, p)) = cache.iter().find(|(o, _)| o.as_ptr() == obj.as_ptr()) {
-            return Ok(p.clone());
+    let found = CONFIGS.lock().ok().and_then(|cache| cache.iter().find(|c| c.obj.as_ptr() == obj.as_ptr()).cloned());
+    if let Some(c) = found {
+        // Checked outside the lock: reading attributes may run Python code.
+        if c.snap.holds(|t| trace_config(obj, t)) {
+            return Ok(c.prep.clone());
+        }
+        if let Ok(mut cache) = CONFIGS.lock() {
+            cache.retain(|e| !Arc::ptr_eq(e, &c));
         }
     }
+    let snap = Snapshot::take(|t| trace_config(obj, t));
     let p = Arc::new(prepare(obj)?);
-    if let Ok(mut cache) = CONFIGS.lock() {
+    if let (Some(snap), Ok(mut cache)) = (snap, CONFIGS.lock()) {
+        cache.retain(|e| e.obj.as_ptr() != obj.as_ptr());
         if cache.len() >= CACHE_SIZE {
             cache.remove(0);
         }
-        cache.push((obj.clone().unbind(), p.clone()));
+        cache.push(Arc::new(Cached { obj: obj.clone().unbind(), snap, prep: p.clone() }));
     }
     Ok(p)
 }
@@ -1039,8 +1151,8 @@ fn decision_object<'py>(
         };
         return Ok(Bound::new(py, v)?.into_any());
     }
-    let obj = object_new(py)?.call1((cls,))?;
-    if let Some(offsets) = fl.decision_slots {
+    if let Fill::Slots(ty, setters) = &fl.decision_fill {
+        let obj = crate::fast::new_instance(py, ty)?;
         let values: [Bound<'py, PyAny>; 8] = [
             outcome.clone().into_any(),
             PyString::new(py, &d.lane).into_any(),
@@ -1051,15 +1163,17 @@ fn decision_object<'py>(
             free.into_any(),
             pick,
         ];
-        let base = obj.as_ptr() as *mut u8;
-        for (off, v) in offsets.into_iter().zip(values) {
-            // SAFETY: a fresh instance's slots are NULL; each offset was
-            // verified at bind time to be that field's slot. The slot takes
-            // the reference `into_ptr` hands over.
-            unsafe { std::ptr::write_unaligned(base.offset(off) as *mut *mut pyo3::ffi::PyObject, v.into_ptr()) };
+        for (s, v) in setters.iter().zip(values) {
+            // SAFETY: `s.descr` is a live `member_descriptor` of a class in
+            // `obj`'s MRO and `s.set` its type's `__set__` slot, which checks
+            // the instance's type and takes its own reference to `v`.
+            if unsafe { (s.set)(s.descr.as_ptr(), obj.as_ptr(), v.as_ptr()) } != 0 {
+                return Err(PyErr::fetch(py));
+            }
         }
         return Ok(obj);
     }
+    let obj = object_new(py)?.call1((cls,))?;
     obj.setattr(intern!(py, "outcome"), outcome)?;
     obj.setattr(intern!(py, "lane"), d.lane.as_ref())?;
     obj.setattr(intern!(py, "lane_kind"), d.lane_kind.as_ref())?;

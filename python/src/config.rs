@@ -231,7 +231,7 @@ impl PyConfig {
         args: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let args = dict_arg(args, "args")?.unwrap_or_default();
-        match dos_ops::dispatch_with(op, &self.loaded.config, &args) {
+        match crate::run_dispatch(py, op, Some(&self.loaded.config), None, &args) {
             Ok(v) => to_py(py, &v),
             Err(e) => Err(dos_error(py, e)),
         }
@@ -261,7 +261,7 @@ impl PyConfig {
 #[pyfunction]
 #[pyo3(signature = (workspace=None))]
 fn resolve_workspace_root(py: Python<'_>, workspace: Option<&str>) -> PyResult<String> {
-    dos_io::boundary::resolve_workspace_root(workspace).map_err(|e| dos_error(py, e))
+    py.detach(|| dos_io::boundary::resolve_workspace_root(workspace)).map_err(|e| dos_error(py, e))
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

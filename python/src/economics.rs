@@ -16,6 +16,7 @@
 use crate::convert::{tuple_eq, AsTuple};
 use crate::fast::{build, exact_f64, exact_i64, int_i128, is_type, member_index, members_of, one_or_two, opt_bool, opt_i64, read};
 use crate::registry::{self, Class, Enum};
+use crate::snapshot::Pinned;
 use crate::swap::{CallArgs, Fast, NativeFunction};
 use dos_core::deciders::{breaker, efficiency, liveness, productivity};
 use pyo3::exceptions::PyTypeError;
@@ -28,7 +29,9 @@ use pyo3::types::{PyDict, PyInt, PyList, PyString, PyTuple, PyType};
 struct Inputs {
     input: Py<PyType>,
     policy: Py<PyType>,
-    default_policy: Py<PyAny>,
+    /// The default policy, and what its fields held when it was converted
+    /// (the converted default serves only while they still hold it).
+    default_policy: Pinned,
 }
 
 /// A policy argument: the default one, or one of exactly the policy class.
@@ -38,11 +41,21 @@ enum PolicyArg<'py> {
 }
 
 impl Inputs {
-    fn new(input: &Bound<'_, PyType>, policy: &Bound<'_, PyType>, default_policy: &Bound<'_, PyAny>) -> Self {
+    fn new(input: &Bound<'_, PyType>, policy: &Bound<'_, PyType>, default_policy: &Bound<'_, PyAny>, fields: &[&str]) -> Self {
         Inputs {
             input: input.clone().unbind(),
             policy: policy.clone().unbind(),
-            default_policy: default_policy.clone().unbind(),
+            default_policy: Pinned::new(default_policy, fields),
+        }
+    }
+
+    /// The default policy: as converted at bind time while its fields still
+    /// hold those values, else read again like a given one.
+    fn default_arg<'py>(&self, py: Python<'py>) -> PolicyArg<'py> {
+        if self.default_policy.current(py) {
+            PolicyArg::Default
+        } else {
+            PolicyArg::Given(self.default_policy.obj().bind(py).clone())
         }
     }
 
@@ -54,8 +67,8 @@ impl Inputs {
             return None;
         }
         let policy = match policy {
-            None => PolicyArg::Default,
-            Some(p) if p.as_ptr() == self.default_policy.as_ptr() => PolicyArg::Default,
+            None => self.default_arg(py),
+            Some(p) if p.as_ptr() == self.default_policy.obj().as_ptr() => self.default_arg(py),
             Some(p) if is_type(&p, &self.policy) => PolicyArg::Given(p),
             Some(_) => return None,
         };
@@ -284,7 +297,7 @@ pub(crate) fn bind_liveness_classify(
     state_cls: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<NativeFunction> {
     let fast = LivenessFast {
-        inputs: Inputs::new(evidence_cls, policy_cls, default_policy),
+        inputs: Inputs::new(evidence_cls, policy_cls, default_policy, &["grace_ms", "spin_ms"]),
         default: liveness_policy(default_policy).ok_or_else(|| not_taken("LivenessPolicy"))?,
         out: out_for(verdict_cls, state_cls, Enum::Liveness)?,
     };
@@ -443,7 +456,7 @@ pub(crate) fn bind_productivity_classify(
     state_cls: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<NativeFunction> {
     let fast = ProductivityFast {
-        inputs: Inputs::new(history_cls, policy_cls, default_policy),
+        inputs: Inputs::new(history_cls, policy_cls, default_policy, &["min_steps", "floor"]),
         default: productivity_policy(default_policy).ok_or_else(|| not_taken("ProductivityPolicy"))?,
         out: out_for(verdict_cls, state_cls, Enum::Productivity)?,
     };
@@ -615,7 +628,7 @@ pub(crate) fn bind_efficiency_classify(
     state_cls: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<NativeFunction> {
     let fast = EfficiencyFast {
-        inputs: Inputs::new(evidence_cls, policy_cls, default_policy),
+        inputs: Inputs::new(evidence_cls, policy_cls, default_policy, &["min_tokens", "floor"]),
         default: efficiency_policy(default_policy).ok_or_else(|| not_taken("EfficiencyPolicy"))?,
         out: out_for(verdict_cls, state_cls, Enum::Efficiency)?,
     };
@@ -947,7 +960,7 @@ pub(crate) fn bind_breaker(
     };
     let fast = BreakerFast {
         op,
-        inputs: Inputs::new(counts_cls, policy_cls, default_policy),
+        inputs: Inputs::new(counts_cls, policy_cls, default_policy, &["max_consecutive", "max_total", "on_trip"]),
         default: breaker_policy(default_policy, &escalations).ok_or_else(|| not_taken("BreakerPolicy"))?,
         escalations,
         out,

@@ -110,7 +110,7 @@ pub(crate) fn is_type(obj: &Bound<'_, PyAny>, cls: &Py<PyType>) -> bool {
 
 /// A new, empty instance of `cls` as `object.__new__(cls)` makes it, by
 /// calling the class's `tp_new` slot directly when it is `object`'s own.
-fn new_instance<'py>(py: Python<'py>, cls: &Py<PyType>) -> PyResult<Bound<'py, PyAny>> {
+pub(crate) fn new_instance<'py>(py: Python<'py>, cls: &Py<PyType>) -> PyResult<Bound<'py, PyAny>> {
     // SAFETY: `PyType_GetSlot` is valid on any type object from 3.10 on (the
     // wheel needs 3.11); `object_new` with an empty argument tuple and no
     // keywords is exactly `object.__new__(cls)`.

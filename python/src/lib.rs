@@ -26,7 +26,9 @@ mod convert;
 mod economics;
 mod fast;
 mod registry;
+mod route_bind;
 mod schema;
+mod snapshot;
 mod stream;
 mod swap;
 mod tree;
@@ -35,6 +37,51 @@ pub mod config;
 
 fn dos_error(py: Python<'_>, e: CallError) -> PyErr {
     errors::from_call(py, e)
+}
+
+/// Whether `op` touches files (its effect in the op table is `reads files`
+/// or `writes files`): such a call runs with the GIL released, so other
+/// Python threads go on while it reads, writes or waits for a lock.
+pub(crate) fn touches_files(op: &str) -> bool {
+    static TOUCHING: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    let names = TOUCHING.get_or_init(|| {
+        let mut v: Vec<&'static str> = dos_ops::catalog()
+            .ops
+            .iter()
+            .filter(|o| o.effect != dos_core::route::Effect::Pure)
+            .map(|o| o.op)
+            .collect();
+        v.sort_unstable();
+        v
+    });
+    names.binary_search(&op).is_ok()
+}
+
+/// Run `f`, without the GIL when `off` (nothing in `f` touches a Python
+/// object: arguments are converted before, results after).
+pub(crate) fn maybe_detached<T: Send>(py: Python<'_>, off: bool, f: impl FnOnce() -> T + Send) -> T {
+    if off {
+        py.detach(f)
+    } else {
+        f()
+    }
+}
+
+/// `dos_ops::dispatch` under a prebuilt config, or with an inline config
+/// mapping; without the GIL when the op touches files (or a config mapping
+/// has to be resolved, which may read a workspace).
+pub(crate) fn run_dispatch(
+    py: Python<'_>,
+    op: &str,
+    prebuilt: Option<&dos_core::config::SubstrateConfig>,
+    config: Option<&Dict>,
+    args: &Dict,
+) -> Result<Value, CallError> {
+    let off = touches_files(op) || config.is_some_and(|c| !c.is_empty());
+    maybe_detached(py, off, || match prebuilt {
+        Some(cfg) => dos_ops::dispatch_with(op, cfg, args),
+        None => dos_ops::dispatch(op, config, args),
+    })
 }
 
 /// The envelope: a JSON request (str or bytes) in, the JSON response (str) out.
@@ -75,7 +122,7 @@ fn dispatch<'py>(
         },
     };
     if let Some(cfg) = config.and_then(|c| c.cast::<config::PyConfig>().ok()) {
-        return match dos_ops::dispatch_with(op, cfg.get().substrate(), &args) {
+        return match run_dispatch(py, op, Some(cfg.get().substrate()), None, &args) {
             Ok(v) => to_py(py, &v),
             Err(e) => Err(dos_error(py, e)),
         };
@@ -93,7 +140,7 @@ fn dispatch<'py>(
             }
         },
     };
-    match dos_ops::dispatch(op, config.as_ref(), &args) {
+    match run_dispatch(py, op, None, config.as_ref(), &args) {
         Ok(v) => to_py(py, &v),
         Err(e) => Err(dos_error(py, e)),
     }
@@ -118,7 +165,7 @@ fn _dispatch_exact<'py>(
         return Ok(py.NotImplemented().into_bound(py));
     };
     if let Some(cfg) = config.and_then(|c| c.cast::<config::PyConfig>().ok()) {
-        return match dos_ops::dispatch_with(op, cfg.get().substrate(), &args) {
+        return match run_dispatch(py, op, Some(cfg.get().substrate()), None, &args) {
             Ok(v) => to_py(py, &v),
             Err(e) => Err(dos_error(py, e)),
         };
@@ -131,7 +178,7 @@ fn _dispatch_exact<'py>(
             _ => return Ok(py.NotImplemented().into_bound(py)),
         },
     };
-    match dos_ops::dispatch(op, config.as_ref(), &args) {
+    match run_dispatch(py, op, None, config.as_ref(), &args) {
         Ok(v) => to_py(py, &v),
         Err(e) => Err(dos_error(py, e)),
     }
@@ -332,7 +379,9 @@ fn classify_command(
 struct ExecClassify {
     verdict_cls: Py<pyo3::types::PyType>,
     members: Vec<Py<PyAny>>,
-    default_policy: Py<PyAny>,
+    /// The default policy and its `programs` when bound: the built-in
+    /// default serves only while they still hold the built-in programs.
+    default_policy: snapshot::Pinned,
 }
 
 impl swap::Fast for ExecClassify {
@@ -344,13 +393,21 @@ impl swap::Fast for ExecClassify {
         let Ok(command) = command.cast_exact::<PyString>() else { return Ok(None) };
         let Ok(cmd) = command.to_str() else { return Ok(None) };
         let mut out = None;
+        let default = self.default_policy.obj().bind(py);
         match policy {
-            Some(p) if p.as_ptr() != self.default_policy.as_ptr() => {
+            Some(p) if !p.is(default) => {
                 if exec_policy_for(py, &p, &mut |pol| out = Some(exec_capability::classify_command(cmd, pol))).is_err() {
                     return Ok(None);
                 }
             }
-            _ => out = Some(exec_capability::classify_command(cmd, exec_capability::ExecCapabilityPolicy::default_ref())),
+            _ if self.default_policy.current(py) => {
+                out = Some(exec_capability::classify_command(cmd, exec_capability::ExecCapabilityPolicy::default_ref()))
+            }
+            _ => {
+                if exec_policy_for(py, default, &mut |pol| out = Some(exec_capability::classify_command(cmd, pol))).is_err() {
+                    return Ok(None);
+                }
+            }
         }
         let Some(v) = out else { return Ok(None) };
         let idx = match v.capability {
@@ -384,7 +441,19 @@ fn bind_exec_classify(
     let fast = ExecClassify {
         verdict_cls: verdict_cls.clone().unbind(),
         members: fast::members_of(capability_cls, &["GRANTS_ARBITRARY_EXEC", "BOUNDED", "EMPTY"])?,
-        default_policy: default_policy.clone().unbind(),
+        default_policy: {
+            // Pinned only when it holds the built-in programs (which the
+            // fast path then uses without reading it).
+            let mut builtin = false;
+            exec_policy_for(default_policy.py(), default_policy, &mut |pol| {
+                builtin = pol == exec_capability::ExecCapabilityPolicy::default_ref()
+            })?;
+            if builtin {
+                snapshot::Pinned::new(default_policy, &["programs"])
+            } else {
+                snapshot::Pinned::unpinned(default_policy)
+            }
+        },
     };
     Ok(swap::NativeFunction::new("exec_capability.classify_command", fast, fallback))
 }
@@ -441,5 +510,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(stream::args_digest, m)?)?;
     config::register(m)?;
     arbiter::register(m)?;
+    route_bind::register(m)?;
     Ok(())
 }

@@ -3,6 +3,7 @@
 use crate::convert::{json_value, py_str, to_py, tuple_eq, AsTuple};
 use crate::fast::{build, exact_i64, is_type, member_index, members_of, one_or_two, read, same_name};
 use crate::registry::{self, Enum};
+use crate::snapshot::Pinned;
 use crate::swap::{CallArgs, Fast, NativeFunction};
 use dos_core::deciders::durable_schema::{self, Readability, SchemaTag};
 use dos_core::deciders::hook_exit::{self, HookExitPolicy, Intervention};
@@ -133,7 +134,10 @@ impl PyExitVerdict {
 
 struct ClassifyExit {
     policy_cls: Py<PyType>,
-    default_policy: Py<PyAny>,
+    /// The default policy and what its fields (its `mapping` dict's items
+    /// included) held when `default` was read from it; `default` serves only
+    /// while they still hold it.
+    default_policy: Pinned,
     default: Arc<HookExitPolicy>,
     verbs: Vec<Py<PyAny>>,
     /// With the reference's `ExitVerdict`: its class.
@@ -144,14 +148,18 @@ impl Fast for ClassifyExit {
     fn call<'py>(&self, py: Python<'py>, a: &CallArgs<'_, 'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
         let Some((code_obj, policy)) = one_or_two(a, intern!(py, "code"), intern!(py, "policy")) else { return Ok(None) };
         let Some(code) = exact_i64(&code_obj) else { return Ok(None) };
+        let is_default = policy.as_ref().map_or(true, |p| p.as_ptr() == self.default_policy.obj().as_ptr());
         let policy = match policy {
-            None => self.default.clone(),
-            Some(p) if p.as_ptr() == self.default_policy.as_ptr() => self.default.clone(),
+            _ if is_default && self.default_policy.current(py) => self.default.clone(),
+            _ if is_default => match exit_policy(self.default_policy.obj().bind(py), &self.verbs) {
+                Some(p) => Arc::new(p),
+                None => return Ok(None),
+            },
             Some(p) if is_type(&p, &self.policy_cls) => match exit_policy(&p, &self.verbs) {
                 Some(p) => Arc::new(p),
                 None => return Ok(None),
             },
-            Some(_) => return Ok(None),
+            _ => return Ok(None),
         };
         let Some(verdict_cls) = &self.verdict_cls else {
             let (intervention, matched) = hook_exit::decide(code, &policy);
@@ -192,7 +200,7 @@ pub(crate) fn bind_classify_exit(
     let default = if default == **DEFAULT_EXIT_POLICY { DEFAULT_EXIT_POLICY.clone() } else { Arc::new(default) };
     let fast = ClassifyExit {
         policy_cls: policy_cls.clone().unbind(),
-        default_policy: default_policy.clone().unbind(),
+        default_policy: Pinned::new(default_policy, &["pass_code", "mapping", "fallback"]),
         default,
         verbs,
         verdict_cls: verdict_cls.map(|c| c.clone().unbind()),

@@ -10,6 +10,7 @@
 use crate::convert::{json_value, py_str, to_py, tuple_eq, AsTuple};
 use crate::fast::{build, exact_i64, is_type, member_index, members_of, one_or_two, read};
 use crate::registry::Enum;
+use crate::snapshot::Pinned;
 use crate::swap::{CallArgs, Fast, NativeFunction};
 use dos_core::deciders::posttool_sensor;
 use dos_core::deciders::tool_stream::{self, StreamPolicy, StreamState, StreamStep};
@@ -278,7 +279,9 @@ struct ClassifyStream {
     stream_cls: Py<PyType>,
     step_cls: Option<Py<PyType>>,
     policy_cls: Py<PyType>,
-    default_policy: Py<PyAny>,
+    /// The default policy and what its fields held when `default` was read
+    /// from it (`default` serves only while they still hold it).
+    default_policy: Pinned,
     default: StreamPolicy,
     verdict_cls: Py<PyType>,
     members: Vec<Py<PyAny>>,
@@ -291,17 +294,24 @@ impl Fast for ClassifyStream {
             return Ok(None);
         }
         let given;
-        let policy = match policy {
-            None => &self.default,
-            Some(p) if p.as_ptr() == self.default_policy.as_ptr() => &self.default,
-            Some(p) if is_type(&p, &self.policy_cls) => match stream_policy(&p) {
+        let is_default = policy.as_ref().map_or(true, |p| p.as_ptr() == self.default_policy.obj().as_ptr());
+        let policy = if is_default && self.default_policy.current(py) {
+            &self.default
+        } else {
+            let p = match policy {
+                Some(p) if !is_default => p,
+                _ => self.default_policy.obj().bind(py).clone(),
+            };
+            if !is_default && !is_type(&p, &self.policy_cls) {
+                return Ok(None);
+            }
+            match stream_policy(&p) {
                 Some(p) => {
                     given = p;
                     &given
                 }
                 None => return Ok(None),
-            },
-            Some(_) => return Ok(None),
+            }
         };
         let Some([steps]) = read(&stream, [intern!(py, "steps")]) else { return Ok(None) };
         let reader = StepReader {
@@ -354,7 +364,7 @@ pub(crate) fn bind_classify_stream(
         stream_cls: stream_cls.clone().unbind(),
         step_cls: step_cls.map(|c| c.clone().unbind()),
         policy_cls: policy_cls.clone().unbind(),
-        default_policy: default_policy.clone().unbind(),
+        default_policy: Pinned::new(default_policy, &["repeat_n", "stall_n", "ignore_tools"]),
         default,
         verdict_cls: verdict_cls.clone().unbind(),
         members: members_of(state_cls, Enum::StreamState.names())?,

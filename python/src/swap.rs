@@ -104,21 +104,24 @@ impl NativeFunction {
 }
 
 thread_local! {
-    /// The exception value a fast path marked with [`raised`] (compared by
-    /// identity, never dereferenced; cleared when the error is looked at).
-    static RAISED: std::cell::Cell<*mut ffi::PyObject> = const { std::cell::Cell::new(std::ptr::null_mut()) };
+    /// The exception value a fast path marked with [`raised`] (held, so its
+    /// identity cannot pass to another object; cleared when the error is
+    /// looked at).
+    static RAISED: std::cell::RefCell<Option<Py<PyAny>>> = const { std::cell::RefCell::new(None) };
 }
 
 /// Mark `e` as the call's own outcome: [`NativeFunction`] raises it instead
 /// of running the fallback (which would run the caller's callbacks again).
 pub(crate) fn raised(py: Python<'_>, e: PyErr) -> PyErr {
-    RAISED.with(|r| r.set(e.value(py).as_ptr()));
+    let value = e.value(py).clone().into_any().unbind();
+    let old = RAISED.with(|r| r.borrow_mut().replace(value));
+    drop(old);
     e
 }
 
 fn is_raised(py: Python<'_>, e: &PyErr) -> bool {
-    let marked = RAISED.with(|r| r.replace(std::ptr::null_mut()));
-    !marked.is_null() && e.value(py).as_ptr() == marked
+    let marked = RAISED.with(|r| r.borrow_mut().take());
+    marked.is_some_and(|m| m.as_ptr() == e.value(py).as_ptr())
 }
 
 /// Borrow a tuple and dict call as [`CallArgs`] and run `f` on it.

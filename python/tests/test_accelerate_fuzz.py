@@ -430,12 +430,57 @@ def test_transcript_readers_made_hostile(tmp_path, table):
     assert not failures, f"seed {SEED} (DOS_FUZZ_SEED): {len(failures)} disagreements:\n" + "\n".join(failures[:8])
 
 
+def test_git_readers_made_hostile(tmp_path, table):
+    """commit_audit's git readers (issue 10, output shape part C), which the
+    corpus cannot call (a replay has no repository): on a throwaway
+    repository, each reader's calls with every argument mutated as above."""
+    import subprocess
+
+    env = dict(os.environ, GIT_AUTHOR_NAME="f", GIT_AUTHOR_EMAIL="f@f", GIT_COMMITTER_NAME="f",
+               GIT_COMMITTER_EMAIL="f@f", GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1")
+    try:
+        g = lambda *a: subprocess.run(["git", "-C", str(tmp_path), *a], capture_output=True, env=env, check=True)  # noqa: E731
+        g("init", "-q")
+        for i, (path, msg) in enumerate([("src/a.py", "fix: a"), ("README.md", "fix: readme only"),
+                                          ("tests/test_a.py", "add tests"), ("docs/x.md", "docs: x")]):
+            (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / path).write_text(f"{i}\n", encoding="utf-8")
+            g("add", "-A")
+            g("commit", "-q", "-m", msg)
+    except (OSError, subprocess.SubprocessError):
+        pytest.skip("git not available")
+    rng = random.Random(SEED + 2)
+    failures = []
+    ran = 0
+    calls = [("dos.commit_audit.read_commit", ("HEAD",), {"root": tmp_path}),
+             ("dos.commit_audit.read_commit", ("HEAD~2",), {"root": str(tmp_path)}),
+             ("dos.commit_audit.audit_commit", ("HEAD~1",), {"root": tmp_path}),
+             ("dos.commit_audit.audit_commit", ("no-such-ref",), {"root": str(tmp_path)}),
+             ("dos.commit_audit.audit_range", ("HEAD~3..HEAD",), {"root": tmp_path, "limit": 3})]
+    for name, args, kwargs in calls:
+        sw = table[name]
+        for i in range(1 + VARIANTS_PER_CALL):
+            a, k = (args, kwargs) if i == 0 else mutate_call(sw, args, dict(kwargs), rng)
+            root = k.get("root", tmp_path)
+            if not str(root).startswith(str(tmp_path)) or any(str(x).startswith("-") for x in a):
+                continue  # stays inside the test's own repository; an option-shaped ref is git's to parse
+            want, got = outcome(sw.original, *a, **k), outcome(sw.swapped, *a, **k)
+            ran += 1
+            if got[0] == "leaked" or not agree(want, got):
+                failures.append(f"{name} [variant {i}] args={_short(a)} kwargs={_short(k)}: "
+                                f"reference {_short(want, 200)}, accelerated {_short(got, 200)}")
+    assert ran >= 2 * len(calls), ran
+    assert not failures, f"seed {SEED} (DOS_FUZZ_SEED): {len(failures)} disagreements:\n" + "\n".join(failures[:8])
+
+
 def test_the_fuzzer_covers_every_swapped_function(table):
     covered = {n for n in table if golden_op(n)} | {
         "dos.config.load_workspace_config", "dos.config.job_config", "dos.config.default_config",
         "dos.id_alloc.allocate", "dos.id_alloc.peek", "dos.lane_lease.acquire", "dos.lane_lease.heartbeat",
         "dos.lane_lease.adopt", "dos.lane_lease.release", "dos.lane_lease.spawn", "dos.lane_lease.halt",
-        "dos.lane_lease.live_leases", "dos.lane_lease.compact_journal"}
+        "dos.lane_lease.live_leases", "dos.lane_lease.compact_journal",
+        # issue 10, output shape part C: test_git_readers_made_hostile
+        "dos.commit_audit.read_commit", "dos.commit_audit.audit_commit", "dos.commit_audit.audit_range"}
     # The hook locator takes no arguments (nothing to make hostile); make
     # test-wheel checks what it returns.
     covered.add("dos.hook_binary.native_hook_binary")

@@ -107,10 +107,16 @@ def native_calls(monkeypatch):
         return real(op, *a, **k)
 
     monkeypatch.setattr(_adapter._native, "dispatch", counting)
+    # The native route callables run their op without `dispatch`: they
+    # report each op they run to the trace hook.
+    _adapter._native._route_trace(calls.append)
     _swap_witness_chain()
     dos_native.accelerate()
-    yield calls
-    dos_native.restore()
+    try:
+        yield calls
+    finally:
+        _adapter._native._route_trace(None)
+        dos_native.restore()
 
 
 @pytest.mark.parametrize("op", ALL_OPS)

@@ -108,12 +108,49 @@ static void test_threads_append(void) {
     dos_buffer_free(&out);
 }
 
+/* A journal with a corrupt line in the middle: the strict read fails
+ * closed naming it, and a config handle with [lease_store] strict = true
+ * makes acquire refuse with reason class WAL_INTEGRITY. */
+static void test_strict_damaged_journal(void) {
+    char damaged[400];
+    snprintf(damaged, sizeof damaged, "%s/damaged.jsonl", dir);
+    FILE *f = fopen(damaged, "w");
+    CHECK(f != NULL);
+    if (!f) return;
+    fprintf(f, "{\"op\": \"SPAWN\", \"lane\": \"a\", \"seq\": 1}\n#!garbage\n{\"op\": \"SPAWN\", \"lane\": \"b\", \"seq\": 2}\n");
+    fclose(f);
+    dos_buffer out = {0};
+    CHECK(callf(&out, "{\"abi\":1,\"op\":\"lane_lease.live_leases\",\"args\":{\"journal\":\"%s\"}}", damaged) == DOS_STATUS_OK);
+    dos_buffer_free(&out);
+    CHECK(callf(&out, "{\"abi\":1,\"op\":\"lane_lease.live_leases\",\"args\":{\"journal\":\"%s\",\"strict\":true}}", damaged) ==
+          DOS_STATUS_ERROR_RESPONSE);
+    CHECK(contains(&out, "\"IO_ERROR\"") && contains(&out, "WAL_INTEGRITY: ") && contains(&out, "line 2 (byte offset 39)"));
+    dos_buffer_free(&out);
+    const char *toml = "[lease_store]\nstrict = true\n";
+    dos_config *cfg = NULL;
+    CHECK(dos_config_from_toml((const uint8_t *)toml, strlen(toml), &cfg, &out) == DOS_STATUS_OK);
+    dos_buffer_free(&out);
+    CHECK(dos_config_to_json(cfg, &out) == DOS_STATUS_OK);
+    CHECK(contains(&out, "\"lease_store\":{\"strict\":true,\"url\":null}"));
+    dos_buffer_free(&out);
+    char req[1024];
+    int n = snprintf(req, sizeof req,
+                     "{\"abi\":1,\"op\":\"lane_lease.acquire\",\"args\":{\"journal\":\"%s\",\"lane\":\"web\",\"kind\":\"keyword\","
+                     "\"tree\":[\"web/**\"],\"owner\":\"c-agent\"}}",
+                     damaged);
+    CHECK(dos_call_with_config(cfg, (const uint8_t *)req, (size_t)n, &out) == DOS_STATUS_OK);
+    CHECK(contains(&out, "\"outcome\":\"refuse\"") && contains(&out, "\"reason_class\":\"WAL_INTEGRITY\""));
+    dos_buffer_free(&out);
+    dos_config_free(cfg);
+}
+
 int main(void) {
     snprintf(dir, sizeof dir, "/tmp/dos-c-durable-%d", (int)getpid());
     snprintf(journal, sizeof journal, "%s/lane-journal.jsonl", dir);
     test_append_and_live();
     test_busy_lock();
     test_threads_append();
+    test_strict_damaged_journal();
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);

@@ -20,7 +20,7 @@ fn check(verb: &str, extra: &[&str], stdin: Vec<u8>) -> Result<(), TestCaseError
     let out = panic::catch_unwind(|| hook::run(&argv, &mut || stdin.clone()));
     let out = out.map_err(|_| TestCaseError::fail(format!("{verb} panicked")))?;
     prop_assert!(out.exit == 0 || out.exit == 3, "exit {}", out.exit);
-    let table = verb == "stats" && !extra.iter().any(|a| *a == "--json");
+    let table = verb == "stats" && !extra.contains(&"--json");
     if !out.stdout.is_empty() && !table {
         prop_assert!(out.stdout.ends_with(b"\n"));
         let line = &out.stdout[..out.stdout.len() - 1];

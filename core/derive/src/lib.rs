@@ -13,6 +13,11 @@
 //! `path()` serialized, and a container-level `#[serde(default)]` takes each
 //! field from `Self::default()` serialized. Wire tokens of enum variants are
 //! the variants serialized, so `rename_all` is honoured by serde itself.
+//!
+//! `#[describe(class = "Name")]` on a type names the reference's class when
+//! the schema name differs from it (the schema's names are one namespace
+//! across modules and hosts, so two reference modules' `Claim` classes
+//! cannot both be `Claim`); the accelerate adapter finds the class by it.
 
 use proc_macro::TokenStream;
 use proc_macro2::TokenStream as TokenStream2;
@@ -101,10 +106,34 @@ fn serde_attrs(attrs: &[Attribute]) -> syn::Result<SerdeAttrs> {
     Ok(out)
 }
 
+/// The `class = "..."` of a `#[describe(...)]` container attribute.
+fn class_of(attrs: &[Attribute]) -> syn::Result<Option<String>> {
+    let mut out = None;
+    for a in attrs {
+        if !a.path().is_ident("describe") {
+            continue;
+        }
+        a.parse_nested_meta(|m| {
+            if m.path.is_ident("class") {
+                let s: syn::LitStr = m.value()?.parse()?;
+                out = Some(s.value());
+                Ok(())
+            } else {
+                Err(m.error("unknown describe attribute (expected `class = \"...\"`)"))
+            }
+        })?;
+    }
+    Ok(out)
+}
+
 fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
     let ident = &input.ident;
     let name = ident.to_string();
     let doc = doc_of(&input.attrs);
+    let class = match class_of(&input.attrs)? {
+        Some(c) => quote!(.with_class(#c)),
+        None => quote!(),
+    };
     let (impl_g, ty_g, where_g) = input.generics.split_for_impl();
     let container = serde_attrs(&input.attrs)?;
     let route = quote!(::dos_core::route);
@@ -150,7 +179,7 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
                         if reg.begin(#name) {
                             #container_default
                             let fields = ::std::vec![#(#field_defs),*];
-                            reg.define(#route::TypeDef::record(#name, #doc, fields));
+                            reg.define(#route::TypeDef::record(#name, #doc, fields)#class);
                         }
                         #route::Type::Record(#name)
                     }
@@ -183,7 +212,7 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
                     fn describe(reg: &mut #route::Registry) -> #route::Type {
                         if reg.begin(#name) {
                             let variants = ::std::vec![#(#variants),*];
-                            reg.define(#route::TypeDef::enumeration(#name, #doc, variants));
+                            reg.define(#route::TypeDef::enumeration(#name, #doc, variants)#class);
                         }
                         #route::Type::Enum(#name)
                     }

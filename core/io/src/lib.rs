@@ -11,6 +11,8 @@
 //! [`dos_core::config::json::WorkspaceReader`]).
 
 pub mod boundary;
+// issue 10, output shape (part C): commit_audit's git reads
+pub mod commit_audit;
 pub mod hook;
 pub mod transcript;
 #[cfg(feature = "install")]
@@ -30,10 +32,13 @@ pub static OPS: &[&[OpSpec]] = &[
     workspace::OPS,
 ];
 
-/// The modules on the generated route whose ops read files (their pure ops
-/// come from `dos-core`): listed after `dos_core::deciders::ROUTED`.
+/// The I/O layer's modules on the generated route, listed after
+/// `dos_core::deciders::ROUTED` (a module named like one of those adds its
+/// file-reading ops to it).
 pub static ROUTED: &[&dos_core::route::Module] = &[
     // issue 10, output shape (part A)
     &transcript::CLAIM_EXTRACT,
     &transcript::RESULT_STATE,
+    // issue 10, output shape (part C)
+    &commit_audit::MODULE,
 ];

@@ -39,8 +39,9 @@ fn registry() -> &'static [&'static OpSpec] {
     static REG: OnceLock<Vec<&'static OpSpec>> = OnceLock::new();
     REG.get_or_init(|| {
         let mut ops: Vec<&'static OpSpec> = legacy_tables().iter().flat_map(|group| group.iter()).collect();
-        let routed = dos_core::deciders::ROUTED.iter().chain(dos_io::ROUTED);
-        ops.extend(routed.flat_map(|m| m.routes.iter().map(|r| &r.spec)));
+        ops.extend(
+            dos_core::deciders::ROUTED.iter().chain(dos_io::ROUTED).flat_map(|m| m.routes.iter().map(|r| &r.spec)),
+        );
         ops.sort_by_key(|op| op.name);
         ops
     })

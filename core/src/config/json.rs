@@ -19,7 +19,7 @@
 //! inline table that is malformed is refused (`BAD_CONFIG`), as is a key that
 //! names no table.
 
-use super::layer::{self, Doc, Loaded, Preset, Warning, LABELS};
+use super::layer::{self, Doc, Loaded, Preset, Warning, EXTENSION_LABELS, LABELS};
 use super::value::{self, Table, Tv};
 use super::{LaneTaxonomy, SubstrateConfig, WorkspaceFacts};
 use crate::envelope::{CallError, ErrorCode};
@@ -144,7 +144,7 @@ pub fn split(d: &Dict) -> Result<Inline, CallError> {
         if ENVELOPE_KEYS.contains(&key) {
             continue;
         }
-        if !LABELS.contains(&key) && key != "ci" || key == "reasons.morphology" {
+        if !LABELS.contains(&key) && !EXTENSION_LABELS.contains(&key) && key != "ci" || key == "reasons.morphology" {
             return Err(bad(format!(
                 "config has no table {key:?}; it takes {} and {}",
                 ENVELOPE_KEYS.join(", "),
@@ -152,6 +152,7 @@ pub fn split(d: &Dict) -> Result<Inline, CallError> {
                     .iter()
                     .filter(|l| **l != "reasons.morphology")
                     .chain(["ci"].iter())
+                    .chain(EXTENSION_LABELS.iter())
                     .copied()
                     .collect::<Vec<_>>()
                     .join(", ")
@@ -248,7 +249,7 @@ pub fn from_json(d: &Dict, ws: &dyn WorkspaceReader) -> Result<SubstrateConfig, 
     let base = match &inline.workspace {
         Some(_) => {
             let mut file_only = d.clone();
-            for k in LABELS.iter().chain(["ci"].iter()) {
+            for k in LABELS.iter().chain(["ci"].iter()).chain(EXTENSION_LABELS.iter()) {
                 file_only.remove(k);
             }
             load(&file_only, ws)?.config
@@ -308,6 +309,8 @@ mod tests {
             r#"{"reasons.morphology": []}"#,
             r#"{"tool_stream": {"repeat_n": [1]}}"#,
             r#"{"workspace_facts": 3}"#,
+            r#"{"lease_store": {"url": "postgresql://h/db", "pool": 3}}"#,
+            r#"{"lease_store": {"url": "http://h/db"}}"#,
         ] {
             let e = from_json(&dict(bad), &NoWorkspace).unwrap_err();
             assert_eq!(e.code, ErrorCode::BadConfig, "{bad}");
@@ -316,5 +319,11 @@ mod tests {
         let l = load(&dict(r#"{"overlap": {"ratio_max": 2}}"#), &NoWorkspace).unwrap();
         assert_eq!(l.warnings.len(), 1);
         assert_eq!(l.warnings[0].table, "overlap");
+        let c = from_json(&dict(r#"{"lease_store": {"url": "postgresql://u:pw@h/db", "workspace": "acme"}}"#), &NoWorkspace).unwrap();
+        assert_eq!(c.lease_store.url.as_deref(), Some("postgresql://u:pw@h/db"));
+        assert_eq!(c.lease_store.workspace_key(), "acme");
+        let shown = c.to_value().as_dict().unwrap().get("lease_store").cloned().unwrap();
+        assert_eq!(shown.as_dict().unwrap().get("url").and_then(Value::as_str), Some("postgresql://u:***@h/db"));
+        assert!(from_json(&dict("{}"), &NoWorkspace).unwrap().to_value().as_dict().unwrap().get("lease_store").is_none());
     }
 }

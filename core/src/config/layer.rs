@@ -129,6 +129,10 @@ pub const LABELS: [&str; 18] = [
     "verify",
 ];
 
+/// The tables libdos adds (the reference ignores them): layered after the
+/// reference's, never named in its warnings.
+pub const EXTENSION_LABELS: [&str; 1] = ["lease_store"];
+
 fn table_of<'a>(data: &'a Table, key: &str) -> Option<&'a Table> {
     match data.get(key) {
         Some(Tv::Table(t)) if !t.is_empty() => Some(t),
@@ -402,6 +406,13 @@ pub fn layer(
         cfg.non_git_oracle = name;
         cfg.ci = ci;
     }
+    seam!(
+        "lease_store",
+        cfg.lease_store,
+        table_of(data, "lease_store")
+            .map(|t| super::lease_store::LeaseStoreConfig::from_table(t, &cfg.lease_store))
+            .transpose()
+    );
     Ok(cfg)
 }
 

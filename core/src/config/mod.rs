@@ -13,6 +13,7 @@ pub mod facts;
 pub mod interventions;
 pub mod json;
 pub mod layer;
+pub mod lease_store;
 pub mod lint;
 pub mod ops;
 pub mod paths;
@@ -27,6 +28,7 @@ pub use budgets::{ClassBudgets, ConcurrencyClass};
 pub use facts::WorkspaceFacts;
 pub use interventions::InterventionLadder;
 pub use layer::{Loaded, Preset, Warning};
+pub use lease_store::LeaseStoreConfig;
 pub use paths::PathLayout;
 pub use policies::{
     CooldownPolicy, DataClassPolicy, EnumerateGrammar, LifecyclePolicy, MarkerPolicy,
@@ -79,6 +81,8 @@ pub struct SubstrateConfig {
     pub non_git_oracle: String,
     /// The raw `[ci]` table, handed through.
     pub ci: Dict,
+    /// `[lease_store]` (a libdos extension): where the lane leases live.
+    pub lease_store: LeaseStoreConfig,
 }
 
 impl SubstrateConfig {
@@ -107,6 +111,7 @@ impl SubstrateConfig {
             marker: MarkerPolicy::default(),
             non_git_oracle: String::new(),
             ci: Dict::new(),
+            lease_store: LeaseStoreConfig::default(),
         }
     }
 
@@ -153,7 +158,9 @@ impl SubstrateConfig {
             .map(|w| w.kernel_runtime_files.as_slice())
     }
 
-    /// The config as data: every seam in the reference's field order.
+    /// The config as data: every seam in the reference's field order, then
+    /// `lease_store` when it is not the default (so a config the reference
+    /// can express reads exactly as the reference's `to_dict()`).
     pub fn to_value(&self) -> Value {
         let mut d = Dict::with_capacity(21);
         d.push("lanes", self.lanes.to_value());
@@ -185,6 +192,11 @@ impl SubstrateConfig {
         d.push("marker", self.marker.to_value());
         d.push("non_git_oracle", Value::str(self.non_git_oracle.as_str()));
         d.push("ci", Value::Dict(self.ci.clone()));
+        // An extension seam: shown only when set, so a config without it
+        // reads exactly as the reference's.
+        if !self.lease_store.is_default() {
+            d.push("lease_store", self.lease_store.to_value());
+        }
         Value::Dict(d)
     }
 }

@@ -47,6 +47,12 @@ pub mod answer_shape;
 pub mod dangling_intent;
 pub mod claim_extract;
 pub mod result_state;
+// issue 10, output shape (part C: commit_audit, judges)
+pub mod commit_audit;
+pub mod judges;
+// issue 10, output shape part B (coverage, improve)
+pub mod coverage;
+pub mod improve;
 
 /// Every envelope operation of the pure layer, grouped by module (`dos-ops`
 /// adds the I/O layer's and assembles the registry).
@@ -100,4 +106,10 @@ pub static ROUTED: &[&crate::route::Module] = &[
     // issue 10, output shape (part A)
     &answer_shape::MODULE,
     &dangling_intent::MODULE,
+    // issue 10, output shape (part C: commit_audit, judges)
+    &commit_audit::MODULE,
+    &judges::MODULE,
+    // issue 10, output shape part B (coverage, improve)
+    &coverage::MODULE,
+    &improve::MODULE,
 ];

@@ -64,6 +64,21 @@ pub fn corrupt_sentinel(raw: String, line: usize) -> Dict {
 pub struct Decoder {
     /// Logical lines consumed so far.
     pub lines: usize,
+    /// Bytes consumed so far (the file offset of the next piece when the
+    /// pieces are the file's bytes in order).
+    pub offset: u64,
+}
+
+/// Where a logical line stands and what it holds, as [`Decoder::feed_lines`]
+/// reports it.
+#[derive(Debug, Clone, Copy)]
+pub struct LineRef<'t> {
+    /// The logical line's index (the reference's `_line`).
+    pub index: usize,
+    /// The byte offset of the line's first byte.
+    pub offset: u64,
+    /// The line's text, stripped of Python whitespace.
+    pub text: &'t str,
 }
 
 impl Decoder {
@@ -71,15 +86,56 @@ impl Decoder {
     /// false the caller promises more lines follow, so no line here is the
     /// file's last; when true, the final logical line may be a torn tail.
     pub fn feed(&mut self, bytes: &[u8], at_eof: bool, mut sink: impl FnMut(Decoded)) {
+        self.feed_lines(bytes, at_eof, |_, d| sink(d));
+    }
+
+    /// [`Decoder::feed`], with each line's position and stripped text.
+    pub fn feed_lines(&mut self, bytes: &[u8], at_eof: bool, mut sink: impl FnMut(LineRef<'_>, Decoded)) {
         let text = String::from_utf8_lossy(bytes);
+        let map = OffsetMap::new(bytes, &text);
         let lines = split_lines(&text);
         let n = lines.len();
         for (k, line) in lines.into_iter().enumerate() {
             let index = self.lines + k;
             let last = at_eof && k + 1 == n;
-            sink(decode_line(line, index, last));
+            let start = line.as_ptr() as usize - text.as_ptr() as usize;
+            let at = LineRef { index, offset: self.offset + map.byte_of(start), text: pystr::strip(line) };
+            sink(at, decode_line(line, index, last));
         }
         self.lines += n;
+        self.offset += bytes.len() as u64;
+    }
+}
+
+/// Maps a position in the lossily decoded text back to the raw bytes (each
+/// invalid UTF-8 run became one 3-byte U+FFFD).
+struct OffsetMap {
+    /// `(text position, byte position)` just after each replaced run.
+    anchors: Vec<(usize, usize)>,
+}
+
+impl OffsetMap {
+    fn new(bytes: &[u8], text: &str) -> OffsetMap {
+        let mut anchors = Vec::new();
+        if text.len() != bytes.len() || text.as_ptr() != bytes.as_ptr() {
+            let (mut t, mut b) = (0, 0);
+            for chunk in bytes.utf8_chunks() {
+                t += chunk.valid().len();
+                b += chunk.valid().len();
+                if !chunk.invalid().is_empty() {
+                    t += char::REPLACEMENT_CHARACTER.len_utf8();
+                    b += chunk.invalid().len();
+                    anchors.push((t, b));
+                }
+            }
+        }
+        OffsetMap { anchors }
+    }
+
+    fn byte_of(&self, text_pos: usize) -> u64 {
+        let k = self.anchors.partition_point(|&(t, _)| t <= text_pos);
+        let (t, b) = if k == 0 { (0, 0) } else { self.anchors[k - 1] };
+        (b + (text_pos - t)) as u64
     }
 }
 

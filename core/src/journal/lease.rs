@@ -29,18 +29,17 @@ pub fn pick_release<'a>(live: &'a [Dict], lane: &str, owner: &str, loop_ts: &str
     live.iter()
         .filter(|l| lane_is(l, lane))
         .filter(|l| loop_ts.is_empty() || text_is(l, "loop_ts", loop_ts))
-        .filter(|l| {
+        .rfind(|l| {
             let holder = l.get("holder");
             let open = matches!(holder, None | Some(Value::Null)) || owner.is_empty();
             let same = matches!(holder, Some(Value::Str(s)) if s.as_str() == Some(owner));
             open || same || text_is(l, "holder", owner)
         })
-        .last()
 }
 
 /// `adopt`: the newest live lease on `lane` (and `loop_ts` when given).
 pub fn pick_adopt<'a>(live: &'a [Dict], lane: &str, loop_ts: &str) -> Option<&'a Dict> {
-    live.iter().filter(|l| lane_is(l, lane)).filter(|l| loop_ts.is_empty() || text_is(l, "loop_ts", loop_ts)).last()
+    live.iter().filter(|l| lane_is(l, lane)).rfind(|l| loop_ts.is_empty() || text_is(l, "loop_ts", loop_ts))
 }
 
 /// `heartbeat`: the newest live lease on `lane` held by exactly `owner`
@@ -51,9 +50,7 @@ pub fn pick_heartbeat<'a>(live: &'a [Dict], lane: &str, owner: &str, loop_ts: &s
     }
     live.iter()
         .filter(|l| lane_is(l, lane))
-        .filter(|l| loop_ts.is_empty() || text_is(l, "loop_ts", loop_ts))
-        .filter(|l| text_is(l, "holder", owner))
-        .last()
+        .filter(|l| loop_ts.is_empty() || text_is(l, "loop_ts", loop_ts)).rfind(|l| text_is(l, "holder", owner))
 }
 
 /// `halt`'s correlation: the first live lease matching `lane`/`loop_ts`
@@ -116,7 +113,8 @@ pub fn lease_is_dead(lease: &Dict, now_ms: i64, alive: Option<bool>) -> bool {
             i.as_i64().map_or(f64::INFINITY, |v| v as f64)
         }
         Some(Value::Bool(true)) => 1.0,
-        Some(Value::Float(f)) if !(*f <= 0.0) => *f,
+        // NaN is not `<= 0`, so the reference takes it as a TTL too.
+        Some(Value::Float(f)) if f.is_nan() || *f > 0.0 => *f,
         _ => DEFAULT_LIVE_TTL_MINUTES,
     };
     if let Some(age) = age_min {

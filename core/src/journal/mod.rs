@@ -7,11 +7,12 @@
 
 pub mod codec;
 pub mod fold;
+pub mod integrity;
 pub(crate) mod ops;
 pub mod lease;
 pub mod records;
 
-pub use codec::{decode, encode_line, Decoded, Decoder};
+pub use codec::{decode, encode_line, Decoded, Decoder, LineRef};
 pub use fold::{compact, fold_all, next_seq, replay, seq_of, Fold, Identity};
 
 /// The schema family ATTEMPT records are tagged with.

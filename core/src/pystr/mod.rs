@@ -207,7 +207,7 @@ mod tests {
         assert_eq!(casefold("Straße"), "strasse");
         assert_eq!(casefold("ﬁle"), "file");
         assert_eq!(lower("İ"), "i\u{307}");
-        assert_eq!(lower("ΟΔΟΣ"), "οδος".replace('σ', "σ").replace("ος", "ος"));
+        assert_eq!(lower("ΟΔΟΣ"), "οδος");
         assert_eq!(lower("ΑΣ"), "ας");
         assert_eq!(lower("Σ"), "σ");
         assert_eq!(lower("ΑΣΑ"), "ασα");

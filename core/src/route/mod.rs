@@ -142,6 +142,10 @@ impl VariantDef {
 pub struct TypeDef {
     pub name: &'static str,
     pub kind: &'static str,
+    /// The reference's class name, when it is not `name` (names are one
+    /// namespace across modules; `#[describe(class = "...")]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub class: Option<&'static str>,
     #[serde(skip_serializing_if = "str::is_empty")]
     pub doc: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -152,11 +156,17 @@ pub struct TypeDef {
 
 impl TypeDef {
     pub fn record(name: &'static str, doc: &str, fields: Vec<FieldDef>) -> TypeDef {
-        TypeDef { name, kind: "record", doc: doc.to_owned(), fields, variants: Vec::new() }
+        TypeDef { name, kind: "record", class: None, doc: doc.to_owned(), fields, variants: Vec::new() }
     }
 
     pub fn enumeration(name: &'static str, doc: &str, variants: Vec<VariantDef>) -> TypeDef {
-        TypeDef { name, kind: "enum", doc: doc.to_owned(), fields: Vec::new(), variants }
+        TypeDef { name, kind: "enum", class: None, doc: doc.to_owned(), fields: Vec::new(), variants }
+    }
+
+    /// Name the reference's class (see [`TypeDef::class`]).
+    pub fn with_class(mut self, class: &'static str) -> TypeDef {
+        self.class = Some(class);
+        self
     }
 }
 
@@ -531,16 +541,29 @@ pub fn catalog() -> &'static Catalog {
     CAT.get_or_init(|| build_catalog(crate::deciders::ALL, &[]))
 }
 
-/// The catalog of the routed modules (the pure layer's, then `more`: the
-/// I/O layer's) plus the hand-registered `legacy` op tables (listed with
-/// their argument names and their effect only).
-pub fn build_catalog(legacy_ops: &[&'static [OpSpec]], more: &[&'static Module]) -> Catalog {
+/// The catalog of the routed modules (`deciders::ROUTED`, then `extra`: the
+/// I/O layer's routed modules) plus the hand-registered `legacy` op tables
+/// (listed with their argument names and their effect only). A module of
+/// `extra` named like one before it adds its ops and constants to that
+/// module (a reference module whose pure functions live in `dos-core` and
+/// whose file-reading ones live in `dos-io` is one module to the hosts).
+pub fn build_catalog(legacy_ops: &[&'static [OpSpec]], extra: &[&'static Module]) -> Catalog {
     let mut reg = Registry::default();
     let mut ops = Vec::new();
     let mut modules = Vec::new();
-    for m in crate::deciders::ROUTED.iter().chain(more) {
+    let mut groups: Vec<(&'static str, &'static str, Vec<&'static Route>, Vec<&'static Const>)> = Vec::new();
+    for m in crate::deciders::ROUTED.iter().chain(extra) {
+        match groups.iter_mut().find(|g| g.0 == m.name) {
+            Some(g) => {
+                g.2.extend(m.routes);
+                g.3.extend(m.consts);
+            }
+            None => groups.push((m.name, m.doc, m.routes.iter().collect(), m.consts.iter().collect())),
+        }
+    }
+    for (name, doc, routes, module_consts) in groups {
         let mut names = Vec::new();
-        for r in m.routes {
+        for r in routes {
             let s = (r.schema)(&mut reg);
             names.push(r.spec.name);
             ops.push(OpEntry {
@@ -553,8 +576,7 @@ pub fn build_catalog(legacy_ops: &[&'static [OpSpec]], more: &[&'static Module])
                 verdict: s.verdict,
             });
         }
-        let consts: Vec<ConstEntry> = m
-            .consts
+        let consts: Vec<ConstEntry> = module_consts
             .iter()
             .map(|c| {
                 let (ty, value) = (c.eval)(&mut reg);
@@ -572,7 +594,7 @@ pub fn build_catalog(legacy_ops: &[&'static [OpSpec]], more: &[&'static Module])
             let c: &ConstEntry = c;
             uses(&reg.defs, &c.ty, &mut types, 0);
         }
-        modules.push(ModuleEntry { name: m.name, doc: m.doc, ops: names, consts, types });
+        modules.push(ModuleEntry { name, doc, ops: names, consts, types });
     }
     let routed: Vec<&str> = ops.iter().map(|o| o.op).collect();
     for spec in legacy_ops.iter().flat_map(|g| g.iter()) {

@@ -9,7 +9,8 @@
 //! bytes and lost).
 //!
 //! The fold sidecar (`.<journal name>.fold`, next to the journal) saves the
-//! folded live set, the highest seq and how far into the file they reach,
+//! folded live set, the highest seq, the damage scan of the lines read
+//! (`dos_core::journal::integrity`) and how far into the file they reach,
 //! with the file's identity (device, inode) and digests of the bytes around
 //! that point. A query folds only the bytes appended since; a journal that
 //! was replaced (compaction renames a new file in), truncated or rewritten
@@ -25,6 +26,7 @@
 use super::wsfile;
 use dos_core::journal::codec::{self, Decoded, Decoder};
 use dos_core::journal::fold::Fold;
+use dos_core::journal::integrity::{self, Damage, Scan};
 use dos_core::pyjson::{self, Dict, Int, Options, Str, Surrogates, Value};
 use sha2::{Digest, Sha256};
 use std::fs::{self, File};
@@ -138,6 +140,8 @@ pub struct LiveView {
     pub folded: usize,
     /// Whether the fold started from the beginning of the file.
     pub rebuilt: bool,
+    /// The first mid-file damage ([`integrity`]'s rule), if any.
+    pub damage: Option<Damage>,
 }
 
 /// Where the sidecar of `journal` lives.
@@ -146,7 +150,7 @@ pub fn sidecar_path(journal: &Path) -> PathBuf {
     journal.with_file_name(format!(".{name}.fold"))
 }
 
-const SIDECAR_VERSION: i64 = 1;
+const SIDECAR_VERSION: i64 = 2;
 const WINDOW: u64 = 256;
 /// How much unsaved tail (bytes) a query folds before it saves the sidecar.
 const SIDECAR_REFRESH_BYTES: u64 = 32 * 1024;
@@ -157,6 +161,7 @@ struct Saved {
     offset: u64,
     lines: usize,
     fold: Fold<'static>,
+    scan: Scan,
 }
 
 fn window_digest(f: &File, start: u64, end: u64) -> io::Result<String> {
@@ -202,7 +207,8 @@ fn load_sidecar(path: &Path, f: &File, meta: &fs::Metadata) -> Option<Saved> {
         };
         entries.push(((ts.clone(), lane.clone()), lease.clone()));
     }
-    Some(Saved { offset, lines, fold: Fold::from_parts(entries, max_seq) })
+    let scan = Scan::from_value(d.get("integrity")?)?;
+    Some(Saved { offset, lines, fold: Fold::from_parts(entries, max_seq), scan })
 }
 
 fn store_sidecar(path: &Path, f: &File, meta: &fs::Metadata, saved: &Saved) -> io::Result<()> {
@@ -221,6 +227,7 @@ fn store_sidecar(path: &Path, f: &File, meta: &fs::Metadata, saved: &Saved) -> i
     d.push("tail", Value::str(window_digest(f, saved.offset.saturating_sub(WINDOW), saved.offset)?));
     d.push("max_seq", Value::Int(saved.fold.max_seq()));
     d.push("leases", Value::List(leases));
+    d.push("integrity", saved.scan.to_value());
     let bytes = pyjson::dumps(&Value::Dict(d), Options::COMPACT.with_surrogates(Surrogates::Escape))
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "unencodable sidecar"))?;
     sweep_temp_files(path);
@@ -235,10 +242,12 @@ pub fn sweep_temp_files(journal: &Path) -> usize {
     wsfile::sweep_stale_tmp(dir, &format!(".{name}."))
 }
 
-/// Fold records decoded from `bytes` into `fold`.
-fn fold_bytes(fold: &mut Fold<'static>, dec: &mut Decoder, bytes: &[u8], at_eof: bool) -> usize {
+/// Fold records decoded from `bytes` into `fold`, and scan their lines
+/// for damage.
+fn fold_bytes(fold: &mut Fold<'static>, scan: &mut Scan, dec: &mut Decoder, bytes: &[u8], at_eof: bool) -> usize {
     let mut n = 0;
-    dec.feed(bytes, at_eof, |d| {
+    dec.feed_lines(bytes, at_eof, |at, d| {
+        integrity::push_decoded(scan, at, &d);
         if let Decoded::Record(r) = d {
             fold.apply_owned(r);
             n += 1;
@@ -255,25 +264,28 @@ pub fn live_view(path: &Path) -> io::Result<LiveView> {
     let f = match wsfile::open_read(path) {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            return Ok(LiveView { leases: Vec::new(), next_seq: Int::Small(1), folded: 0, rebuilt: true })
+            return Ok(LiveView { leases: Vec::new(), next_seq: Int::Small(1), folded: 0, rebuilt: true, damage: None })
         }
         Err(e) => return Err(e),
     };
     let meta = f.metadata()?;
     let (mut saved, rebuilt) = match load_sidecar(path, &f, &meta) {
         Some(s) => (s, false),
-        None => (Saved { offset: 0, lines: 0, fold: Fold::new() }, true),
+        None => (Saved { offset: 0, lines: 0, fold: Fold::new(), scan: Scan::new() }, true),
     };
     let start_offset = saved.offset;
     // Whole lines advance the saved fold as they stream past; what follows
     // the last line break may still be mid-append and is folded into the
     // answer only.
-    let mut dec = Decoder { lines: saved.lines };
+    let mut dec = Decoder { lines: saved.lines, offset: saved.offset };
     let mut folded = 0;
     let rest = wsfile::stream_lines(&f, saved.offset, |piece| {
-        folded += fold_bytes(&mut saved.fold, &mut dec, piece, false);
+        folded += fold_bytes(&mut saved.fold, &mut saved.scan, &mut dec, piece, false);
     })?;
     saved.offset = rest.start;
+    // A line longer than the streamer keeps is handed on shortened; the
+    // offsets after it resume from the file's own.
+    dec.offset = rest.start;
     saved.lines = dec.lines;
     // Rewriting the sidecar costs more than folding a short tail, so it is
     // saved only when rebuilt or once the unsaved tail has grown.
@@ -282,11 +294,12 @@ pub fn live_view(path: &Path) -> io::Result<LiveView> {
         let _ = store_sidecar(path, &f, &meta, &saved);
     }
     let mut fold = saved.fold;
+    let mut scan = saved.scan;
     if !rest.bytes.is_empty() {
-        folded += fold_bytes(&mut fold, &mut dec, &rest.bytes, true);
+        folded += fold_bytes(&mut fold, &mut scan, &mut dec, &rest.bytes, true);
     }
     let next_seq = fold.next_seq();
-    Ok(LiveView { leases: fold.into_leases(), next_seq, folded, rebuilt })
+    Ok(LiveView { leases: fold.into_leases(), next_seq, folded, rebuilt, damage: scan.damage().cloned() })
 }
 
 #[cfg(test)]

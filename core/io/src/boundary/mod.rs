@@ -24,6 +24,8 @@ pub mod intent_ledger;
 pub mod journal;
 pub mod jsonl;
 pub mod lease;
+pub mod pg;
+pub mod store;
 pub(crate) mod ops;
 pub mod run_id;
 pub mod verdict_journal;

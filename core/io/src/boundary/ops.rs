@@ -6,7 +6,8 @@
 
 use super::host;
 use super::journal;
-use super::lease::{HaltRequest, LeaseError, LeaseStore};
+use super::lease::{HaltRequest, LeaseError};
+use super::store::Store;
 use dos_core::envelope::{Args, CallError, Ctx, ErrorCode, OpSpec};
 use dos_core::pyjson::{Dict, Value};
 use dos_core::pytime;
@@ -18,24 +19,86 @@ fn io_error(e: impl std::fmt::Display) -> CallError {
 
 fn lease_error(e: LeaseError) -> CallError {
     match e {
-        LeaseError::Lock(super::filelock::LockError::Busy { .. }) => CallError::new(ErrorCode::Busy, e.to_string()),
+        LeaseError::Lock(super::filelock::LockError::Busy { .. }) | LeaseError::StoreBusy(_) => {
+            CallError::new(ErrorCode::Busy, e.to_string())
+        }
         other => io_error(other),
     }
 }
 
-/// The lease store of a call: `journal` when given, else the lane journal
-/// of the call's config (`config: {"workspace": …}` names a workspace).
-fn store(ctx: &Ctx, a: &Args) -> Result<LeaseStore, CallError> {
-    let configured = match a.opt_str("journal")? {
-        Some("") => return Err(a.err("journal must be a non-empty path")),
+/// The lease store of a call: PostgreSQL when `DOS_LEASE_STORE_URL` is set
+/// or the call's config has `[lease_store] url` (the `journal` and `lock`
+/// arguments are then unused); else the journal file, `journal` when given,
+/// else the lane journal of the call's config (`config: {"workspace": …}`
+/// names a workspace).
+fn store(ctx: &Ctx, a: &Args) -> Result<Store, CallError> {
+    let journal = a.opt_str("journal")?;
+    if journal == Some("") {
+        return Err(a.err("journal must be a non-empty path"));
+    }
+    let cfg = ctx.substrate()?;
+    let configured = match journal {
         Some(p) => PathBuf::from(p),
-        None => PathBuf::from(&ctx.substrate()?.paths.lane_journal),
+        None => PathBuf::from(&cfg.paths.lane_journal),
     };
-    let mut s = LeaseStore::for_journal(&configured);
-    if let Some(lock) = a.opt_str("lock")? {
-        s.lock = PathBuf::from(lock);
+    let mut s = Store::choose(Some(&cfg), &configured).map_err(|e| CallError::new(ErrorCode::BadConfig, e.0))?;
+    if let (Store::File(f), Some(lock)) = (&mut s, a.opt_str("lock")?) {
+        f.lock = PathBuf::from(lock);
     }
     Ok(s)
+}
+
+/// The PostgreSQL store of a migration call (refused when none is set).
+fn pg_store(ctx: &Ctx, a: &Args) -> Result<super::pg::PgStore, CallError> {
+    let cfg = ctx.substrate()?;
+    match super::store::pg_target(Some(&cfg)).map_err(|e| CallError::new(ErrorCode::BadConfig, e.0))? {
+        Some((url, ws)) => {
+            let ws = a.opt_str("workspace_key")?.filter(|w| !w.is_empty()).map_or(ws, str::to_string);
+            Ok(super::pg::PgStore::new(&url, &ws))
+        }
+        None => Err(CallError::new(
+            ErrorCode::BadConfig,
+            "no PostgreSQL lease store: set [lease_store] url in the config or DOS_LEASE_STORE_URL",
+        )),
+    }
+}
+
+/// `lane_lease.import_journal`: copy the lane journal file `journal` into
+/// the PostgreSQL store (`replace` overwrites a workspace that has records).
+fn op_import(ctx: &Ctx, a: &Args) -> Result<Value, CallError> {
+    let path = journal_path(a)?;
+    let p = pg_store(ctx, a)?;
+    let bytes = match super::wsfile::open_read(&path) {
+        Ok(f) => {
+            let mut b = Vec::new();
+            std::io::Read::read_to_end(&mut &f, &mut b).map_err(|e| io_error(format!("cannot read {}: {e}", path.display())))?;
+            b
+        }
+        Err(e) => return Err(io_error(format!("cannot read {}: {e}", path.display()))),
+    };
+    let n = p.import_journal(&bytes, a.opt_bool("replace")?.unwrap_or(false)).map_err(lease_error)?;
+    let mut d = Dict::new();
+    d.push("records", Value::int(n as i64));
+    d.push("workspace_key", Value::str(&p.workspace));
+    d.push("live", Value::int(p.live().map_err(lease_error)?.len() as i64));
+    Ok(Value::Dict(d))
+}
+
+/// `lane_lease.export_journal`: write the PostgreSQL store's records to the
+/// file `journal` as a lane journal (replaced atomically).
+fn op_export(ctx: &Ctx, a: &Args) -> Result<Value, CallError> {
+    let path = journal_path(a)?;
+    let p = pg_store(ctx, a)?;
+    let text = p.lines().map_err(lease_error)?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| io_error(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    super::wsfile::replace_file(&path, text.as_bytes()).map_err(|e| io_error(format!("cannot write {}: {e}", path.display())))?;
+    let mut d = Dict::new();
+    d.push("records", Value::int(text.lines().count() as i64));
+    d.push("workspace_key", Value::str(&p.workspace));
+    d.push("journal", Value::str(path.display().to_string()));
+    Ok(Value::Dict(d))
 }
 
 /// The exact journal path (the journal ops take it as given, as the
@@ -68,7 +131,10 @@ fn op_append(_: &Ctx, a: &Args) -> Result<Value, CallError> {
 
 fn op_live(ctx: &Ctx, a: &Args) -> Result<Value, CallError> {
     let s = store(ctx, a)?;
-    let leases = if a.opt_bool("expire_dead")?.unwrap_or(false) { s.live_unexpired() } else { s.live() };
+    // `strict` is our extension: fail closed (IO_ERROR naming the record)
+    // on mid-file damage instead of folding around it.
+    let strict = a.opt_bool("strict")?.unwrap_or(false);
+    let leases = if a.opt_bool("expire_dead")?.unwrap_or(false) { s.live_unexpired_checked(strict) } else { s.live_checked(strict) };
     leases.map(dicts).map_err(lease_error)
 }
 
@@ -258,6 +324,7 @@ fn op_acquire(ctx: &Ctx, a: &Args) -> Result<Value, CallError> {
         loop_ts: loop_ts(a)?,
         extra_leases: extra,
         run_id: a.opt_str("run_id")?.unwrap_or("").to_string(),
+        strict: cfg.lease_store.strict,
     };
     let out = s
         .acquire(&req, |live| {
@@ -312,7 +379,7 @@ pub const OPS: &[OpSpec] = &[
     OpSpec { name: "lane_journal.append", args: &["journal", "entry"], run: op_append },
     OpSpec { name: "lane_journal.next_seq_of_file", args: &["journal"], run: op_next_seq },
     OpSpec { name: "lane_journal.live_of_file", args: &["journal"], run: op_live_file },
-    OpSpec { name: "lane_lease.live_leases", args: &["journal", "lock", "expire_dead"], run: op_live },
+    OpSpec { name: "lane_lease.live_leases", args: &["journal", "lock", "expire_dead", "strict"], run: op_live },
     OpSpec { name: "lane_lease.release", args: &["journal", "lock", "lane", "owner", "loop_ts"], run: op_release },
     OpSpec { name: "lane_lease.scavenge", args: &["journal", "lock", "lane", "loop_ts", "owner", "reason"], run: op_scavenge },
     OpSpec {
@@ -328,4 +395,6 @@ pub const OPS: &[OpSpec] = &[
     },
     OpSpec { name: "lane_lease.spawn", args: &["journal", "lock", "lane", "owner", "loop_ts", "run_id", "reason"], run: op_spawn },
     OpSpec { name: "lane_lease.compact_journal", args: &["journal", "lock", "owner"], run: op_compact },
+    OpSpec { name: "lane_lease.import_journal", args: &["journal", "workspace_key", "replace"], run: op_import },
+    OpSpec { name: "lane_lease.export_journal", args: &["journal", "workspace_key"], run: op_export },
 ];

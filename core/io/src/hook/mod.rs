@@ -11,7 +11,7 @@
 pub mod observe;
 mod help_cache;
 
-use crate::boundary::{self, host, journal, lease::LeaseStore, wsfile};
+use crate::boundary::{self, host, journal, store::Store, wsfile};
 use dos_core::config::{Preset, SubstrateConfig};
 use dos_core::deciders::admission::Lease;
 use dos_core::deciders::hook_dialect::{self as dialect, Moment};
@@ -189,6 +189,8 @@ pub fn wants_stdin(argv: &[String]) -> bool {
 }
 
 /// Everything decided before stdin: `Err` holds the finished outcome.
+// The outcome is built once per process; boxing it would buy nothing.
+#[allow(clippy::result_large_err)]
 fn preflight(argv: &[String]) -> Result<Ctx, Outcome> {
     let Some(verb) = argv.first() else {
         let mut o = Outcome::default();
@@ -275,8 +277,26 @@ fn pretool(cx: &mut Ctx, event: Dict) {
         return cx.dbg("not a PreToolUse event; passthrough");
     }
     let Some(cfg) = load_config(cx, &event) else { return };
-    let store = LeaseStore::for_journal(Path::new(&cfg.paths.lane_journal));
-    let live = store.live_unexpired().unwrap_or_default();
+    // The lease store: the journal file, or PostgreSQL when configured (with
+    // short timeouts: a tool call is waiting). A store that cannot be read
+    // (an unreadable file, an unreachable server, a bad URL) reads as no
+    // live leases, and the call goes on.
+    let store = match Store::choose(Some(&cfg), Path::new(&cfg.paths.lane_journal)) {
+        Ok(Store::Pg(p)) => Some(Store::Pg(p.with_timeouts(HOOK_PG_TIMEOUT_MS, HOOK_PG_TIMEOUT_MS))),
+        Ok(s) => Some(s),
+        Err(e) => {
+            cx.dbg(format!("no lease store ({e}); reading no live leases"));
+            None
+        }
+    };
+    let live = match store.as_ref().map(Store::live_unexpired) {
+        Some(Ok(l)) => l,
+        Some(Err(e)) => {
+            cx.dbg(format!("the lease store cannot be read ({e}); reading no live leases"));
+            Vec::new()
+        }
+        None => Vec::new(),
+    };
     let mut leases = Vec::with_capacity(live.len());
     for d in &live {
         match Lease::from_dict(d) {
@@ -295,7 +315,10 @@ fn pretool(cx: &mut Ctx, event: Dict) {
     if outcome.decision == PreDecision::Passthrough {
         return;
     }
-    let path = store.journal.clone();
+    let path = match &store {
+        Some(Store::File(f)) => Some(f.journal.clone()),
+        _ => None,
+    };
     let text = |k: &str| match event.get(k) {
         Some(v) if v.truthy() => py_str(v),
         _ => Some(String::new()),
@@ -313,13 +336,22 @@ fn pretool(cx: &mut Ctx, event: Dict) {
             &Value::str(env_or_empty("CID_RUN_ID")),
             &Value::str(tool),
         );
-        if let Err(e) = journal::append(&path, &entry, &pytime::iso_seconds(host::now_ms())) {
+        let appended = match (&store, &path) {
+            (Some(Store::Pg(p)), _) => p.append(&entry).map(drop).map_err(|e| e.to_string()),
+            (_, Some(path)) => journal::append(path, &entry, &pytime::iso_seconds(host::now_ms())).map(drop).map_err(|e| e.to_string()),
+            _ => Err("no lease store".to_string()),
+        };
+        if let Err(e) = appended {
             cx.dbg(format!("OP_ENFORCE append failed ({e}); the outcome still stands"));
         }
     }
     let mut doc = outcome.dialect.clone().unwrap_or(Value::Null);
     if let Some(holder) = &holder {
-        let count = help_count(&path, holder);
+        let count = match (&store, &path) {
+            (Some(Store::Pg(p)), _) => pg_help_count(p, holder),
+            (_, Some(path)) => help_count(path, holder),
+            _ => HelpCount::default(),
+        };
         if pre::should_nudge(count.total) {
             doc = pre::append_additional_context(&doc, &pre::nudge_line(&count));
         }
@@ -362,6 +394,21 @@ pub(crate) fn count_holder_lines(bytes: &[u8], holder: &str, c: &mut HelpCount) 
 /// for a holder written the same way raw and in JSON (printable ASCII, no
 /// quote or backslash), the lines that contain it; otherwise every line that
 /// mentions `ENFORCE` or holds an escape.
+/// The hook's bound on each PostgreSQL connect and statement (a tool call
+/// waits on it): an unreachable store costs at most about this long.
+pub const HOOK_PG_TIMEOUT_MS: u64 = 1000;
+
+/// [`help_count`] over a PostgreSQL store's ENFORCE records (none when the
+/// store cannot be read, as for an unreadable journal file).
+pub fn pg_help_count(p: &boundary::pg::PgStore, holder: &str) -> HelpCount {
+    let plain = !holder.is_empty() && holder.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\');
+    let mut c = HelpCount::default();
+    for r in p.enforce_records(if plain { holder } else { "" }).unwrap_or_default() {
+        c.add(&r, holder);
+    }
+    c
+}
+
 pub fn help_count(path: &Path, holder: &str) -> HelpCount {
     let plain = !holder.is_empty() && holder.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\');
     if plain {

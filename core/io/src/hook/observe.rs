@@ -59,7 +59,7 @@ pub fn record(argv: &[String], out: &Outcome, elapsed: std::time::Duration, pani
     d.push("verb", Value::str(verb));
     d.push("exit", Value::int(out.exit as i64));
     d.push("latency_ms", ms_value(elapsed.as_secs_f64() * 1000.0));
-    d.push("outcome", Value::str(if panicked { "passthrough" } else if n.outcome.is_empty() { "passthrough" } else { n.outcome }));
+    d.push("outcome", Value::str(if panicked || n.outcome.is_empty() { "passthrough" } else { n.outcome }));
     d.push("ts", Value::str(now_iso()));
     if !n.rung.is_empty() && n.rung != "none" {
         d.push("rung", Value::str(n.rung));

@@ -1,0 +1,692 @@
+//! The generic accelerate route, bound natively.
+//!
+//! `_adapter.bind` hands [`bind_route`] one reference function's parameter
+//! plan (names, kinds, default objects, the op argument each feeds, a
+//! converter where the route declares one) and a resolver for the
+//! reference's own classes. The conversion plan is compiled once, from the
+//! op's schema in the catalog (`dos_ops::catalog()`, the same schema the
+//! typed modules are generated from): one node per schema type, records and
+//! enums resolved to the reference's classes.
+//!
+//! Per call the plan binds the arguments (positional and keyword, defaults
+//! filled in as `inspect.Signature.bind` + `apply_defaults` would), reads the
+//! caller's objects directly (exact types only: `type(x) is cls`, exact
+//! `str`/`int`/`float`/`bool`/`list`/`tuple`/`dict`; anything else, a
+//! subclass, a plugin, a big int, hands the whole call to the original),
+//! builds the op's arguments, runs the op and builds the reference's result
+//! (its enum members, its dataclasses: `object.__new__` plus
+//! `object.__setattr__` per field where the class's `__init__` is the plain
+//! generated one, the class itself called otherwise, `__post_init__` and
+//! checks included). Nothing is cached between calls but the plan and the
+//! reference's classes and enum members.
+
+use crate::convert::{int_of, py_str, to_py, to_value};
+use crate::swap::{self, CallArgs, Fast, NativeFunction};
+use dos_core::envelope::ErrorCode;
+use dos_core::pyjson::{Dict, Int, Str, Value};
+use dos_core::route::Type;
+use pyo3::exceptions::PyValueError;
+use pyo3::ffi;
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+
+/// How deep an `Any` value may nest (the Python adapter's limit).
+const ANY_DEPTH: usize = 100;
+
+/// One schema type, compiled.
+enum Plan {
+    Bool,
+    Int,
+    Float,
+    Str,
+    Any,
+    NoneT,
+    Opt(Box<Plan>),
+    /// `list[T]`: takes a list or a tuple, answers a list.
+    List(Box<Plan>),
+    /// `tuple[T, ...]`: takes and answers a tuple.
+    TupleOf(Box<Plan>),
+    Tuple(Vec<Plan>),
+    Dict(Box<Plan>),
+    Record(usize),
+    Enum(usize),
+}
+
+struct Field {
+    name: Py<PyString>,
+    key: String,
+    plan: Plan,
+}
+
+struct RecordPlan {
+    cls: Py<PyType>,
+    /// In the class's own field order.
+    fields: Vec<Field>,
+    /// `object.__new__` + `object.__setattr__` is what the class's
+    /// `__init__` would do (no `__post_init__`, no custom `__new__`).
+    plain: bool,
+    /// A frozen class whose fields hold only immutable values (scalars,
+    /// tuples, enum members, such records): an instance the caller passed in
+    /// may be handed back as it is (see [`RouteFast::same`]).
+    immutable: bool,
+    /// The verdict holds this type somewhere.
+    in_verdict: bool,
+}
+
+struct EnumPlan {
+    cls: Py<PyType>,
+    /// Wire token and the member the class answers for it.
+    members: Vec<(String, Py<PyAny>)>,
+}
+
+/// A parameter of the reference function.
+struct Param {
+    name: Py<PyString>,
+    /// `inspect.Parameter.kind`: 0 positional-only, 1 positional or keyword, 3 keyword-only.
+    kind: u8,
+    default: Option<Py<PyAny>>,
+    target: String,
+    converter: Option<Py<PyAny>>,
+    plan: Plan,
+}
+
+struct RouteFast {
+    op: &'static str,
+    /// The op touches files: it runs with the GIL released.
+    touches_files: bool,
+    params: Vec<Param>,
+    records: Vec<RecordPlan>,
+    enums: Vec<EnumPlan>,
+    verdict: Plan,
+    module: Py<PyAny>,
+    result: Option<Py<PyAny>>,
+    decline: Py<PyType>,
+    finish: Option<Py<PyAny>>,
+}
+
+// ------------------------------------------------------------------ tracing
+
+static TRACING: AtomicBool = AtomicBool::new(false);
+static TRACE: Mutex<Option<Py<PyAny>>> = Mutex::new(None);
+
+/// Call `hook(op)` each time a bound route runs its op natively (None:
+/// stop). For tests that tell which side answered.
+#[crate::guard]
+#[pyfunction]
+pub(crate) fn _route_trace(hook: Option<Py<PyAny>>) {
+    let on = hook.is_some();
+    if let Ok(mut t) = TRACE.lock() {
+        *t = hook;
+    }
+    TRACING.store(on, Ordering::SeqCst);
+}
+
+fn trace(py: Python<'_>, op: &str) -> PyResult<()> {
+    if !TRACING.load(Ordering::Relaxed) {
+        return Ok(());
+    }
+    let hook = TRACE.lock().ok().and_then(|t| t.as_ref().map(|h| h.clone_ref(py)));
+    if let Some(h) = hook {
+        h.bind(py).call1((op,))?;
+    }
+    Ok(())
+}
+
+// ------------------------------------------------------------------ compiling
+
+struct Compiler<'py> {
+    py: Python<'py>,
+    resolve: Bound<'py, PyAny>,
+    records: Vec<Option<RecordPlan>>,
+    enums: Vec<EnumPlan>,
+    seen: HashMap<&'static str, Plan>,
+}
+
+fn bind_err(msg: String) -> PyErr {
+    PyValueError::new_err(msg)
+}
+
+impl<'py> Compiler<'py> {
+    fn compile(&mut self, t: &Type) -> PyResult<Plan> {
+        Ok(match t {
+            Type::Bool => Plan::Bool,
+            Type::Int => Plan::Int,
+            Type::Float => Plan::Float,
+            Type::Str => Plan::Str,
+            Type::Any => Plan::Any,
+            Type::None => Plan::NoneT,
+            Type::Optional(x) => Plan::Opt(Box::new(self.compile(x)?)),
+            Type::List(x) => Plan::List(Box::new(self.compile(x)?)),
+            Type::TupleOf(x) => Plan::TupleOf(Box::new(self.compile(x)?)),
+            Type::Tuple(items) => Plan::Tuple(items.iter().map(|x| self.compile(x)).collect::<PyResult<_>>()?),
+            Type::Dict(x) => Plan::Dict(Box::new(self.compile(x)?)),
+            Type::Record(name) | Type::Enum(name) => self.named(name)?,
+        })
+    }
+
+    fn named(&mut self, name: &'static str) -> PyResult<Plan> {
+        if let Some(p) = self.seen.get(name) {
+            return Ok(match p {
+                Plan::Record(i) => Plan::Record(*i),
+                Plan::Enum(i) => Plan::Enum(*i),
+                _ => return Err(bind_err(format!("{name}: not a named type"))),
+            });
+        }
+        let cat = dos_ops::catalog();
+        let def = cat.type_def(name).ok_or_else(|| bind_err(format!("{name}: not in the catalog")))?;
+        // (class, field names in the class's order or None for an enum, plain)
+        let got = self.resolve.call1((name,))?;
+        let cls = got.get_item(0)?.cast_into::<PyType>()?;
+        if def.kind == "enum" {
+            let mut members = Vec::new();
+            for v in &def.variants {
+                // What the Python adapter's decoder does: the class called on the token.
+                if let Ok(m) = cls.call1((v.token.as_str(),)) {
+                    members.push((v.token.clone(), m.unbind()));
+                }
+            }
+            self.enums.push(EnumPlan { cls: cls.unbind(), members });
+            let i = self.enums.len() - 1;
+            self.seen.insert(name, Plan::Enum(i));
+            return Ok(Plan::Enum(i));
+        }
+        let names: Vec<String> = got.get_item(1)?.extract()?;
+        let plain: bool = got.get_item(2)?.extract()?;
+        let frozen: bool = got.get_item(3)?.extract()?;
+        let i = self.records.len();
+        self.records.push(None);
+        self.seen.insert(name, Plan::Record(i));
+        let mut fields = Vec::with_capacity(names.len());
+        for n in names {
+            let f = def
+                .fields
+                .iter()
+                .find(|f| f.name == n)
+                .ok_or_else(|| bind_err(format!("{name}.{n}: not in the schema")))?;
+            let plan = self.compile(&f.ty)?;
+            fields.push(Field { name: PyString::intern(self.py, &n).unbind(), key: n, plan });
+        }
+        if fields.len() != def.fields.len() {
+            return Err(bind_err(format!("{name}: the class's fields are not the schema's")));
+        }
+        let immutable = frozen && fields.iter().all(|f| self.immutable(&f.plan));
+        self.records[i] = Some(RecordPlan { cls: cls.unbind(), fields, plain, immutable, in_verdict: false });
+        Ok(Plan::Record(i))
+    }
+
+    /// Whether values of plan `p` are immutable (a record still being
+    /// compiled, met again through recursion, counts as mutable).
+    fn immutable(&self, p: &Plan) -> bool {
+        match p {
+            Plan::Bool | Plan::Int | Plan::Float | Plan::Str | Plan::NoneT | Plan::Enum(_) => true,
+            Plan::Any | Plan::List(_) | Plan::Dict(_) => false,
+            Plan::Opt(x) | Plan::TupleOf(x) => self.immutable(x),
+            Plan::Tuple(items) => items.iter().all(|x| self.immutable(x)),
+            Plan::Record(i) => self.records[*i].as_ref().is_some_and(|r| r.immutable),
+        }
+    }
+}
+
+/// Note every record type the plan `p` holds.
+fn reach(records: &[RecordPlan], p: &Plan, out: &mut Vec<bool>) {
+    match p {
+        Plan::Opt(x) | Plan::TupleOf(x) | Plan::List(x) | Plan::Dict(x) => reach(records, x, out),
+        Plan::Tuple(items) => items.iter().for_each(|x| reach(records, x, out)),
+        Plan::Record(i) if !out[*i] => {
+            out[*i] = true;
+            for f in &records[*i].fields {
+                reach(records, &f.plan, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The native swap of one reference function on the generated route.
+///
+/// `params`: `(name, kind, default, target, converter)` per parameter of the
+/// reference's signature, in order (`default` is `empty` when there is none;
+/// `converter(value, module)` returns the op argument's JSON value or raises
+/// `decline`). `resolve(type_name)` answers `(cls, field_names, plain)` for
+/// a record and `(cls, None, False)` for an enum. `result(verdict)`, when
+/// given, builds the reference's value from the op's plain verdict;
+/// `finish(value)`, when given, finishes the value built from it.
+#[crate::guard]
+#[pyfunction]
+#[pyo3(signature = (op, fallback, params, empty, resolve, module, result, decline, finish=None))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn bind_route(
+    py: Python<'_>,
+    op: &str,
+    fallback: Py<PyAny>,
+    params: &Bound<'_, PyAny>,
+    empty: &Bound<'_, PyAny>,
+    resolve: &Bound<'_, PyAny>,
+    module: Py<PyAny>,
+    result: Option<Py<PyAny>>,
+    decline: &Bound<'_, PyType>,
+    finish: Option<Py<PyAny>>,
+) -> PyResult<NativeFunction> {
+    let cat = dos_ops::catalog();
+    let entry = cat.op(op).filter(|o| o.typed).ok_or_else(|| bind_err(format!("{op}: not a routed op")))?;
+    let mut c = Compiler { py, resolve: resolve.clone(), records: Vec::new(), enums: Vec::new(), seen: HashMap::new() };
+    let mut out = Vec::new();
+    for p in params.try_iter()? {
+        let p = p?;
+        let name = p.get_item(0)?.cast_into::<PyString>()?;
+        let kind: u8 = p.get_item(1)?.extract()?;
+        if !matches!(kind, 0 | 1 | 3) {
+            return Err(bind_err(format!("{op}: a parameter of kind {kind}")));
+        }
+        let default = p.get_item(2)?;
+        let default = (!default.is(empty)).then(|| default.unbind());
+        let target: String = p.get_item(3)?.extract()?;
+        let converter = p.get_item(4)?;
+        let converter = (!converter.is_none()).then(|| converter.unbind());
+        let field = entry
+            .params
+            .iter()
+            .find(|f| f.name == target)
+            .ok_or_else(|| bind_err(format!("{op}: no argument {target}")))?;
+        // A converter makes the argument's value itself: no plan to compile.
+        let plan = if converter.is_some() { Plan::Any } else { c.compile(&field.ty)? };
+        out.push(Param { name: PyString::intern(py, name.to_str()?).unbind(), kind, default, target, converter, plan });
+    }
+    let verdict = c.compile(&entry.verdict)?;
+    let mut records: Vec<RecordPlan> =
+        c.records.into_iter().map(|r| r.ok_or_else(|| bind_err("a record left unresolved".into()))).collect::<PyResult<_>>()?;
+    let mut held = vec![false; records.len()];
+    reach(&records, &verdict, &mut held);
+    for (r, h) in records.iter_mut().zip(held) {
+        r.in_verdict = h;
+    }
+    let fast = RouteFast {
+        op: entry.op,
+        touches_files: entry.effect != dos_core::route::Effect::Pure,
+        params: out,
+        records,
+        enums: c.enums,
+        verdict,
+        module,
+        result,
+        decline: decline.clone().unbind(),
+        finish,
+    };
+    Ok(NativeFunction::new(entry.op, fast, fallback))
+}
+
+// ------------------------------------------------------------------ per call
+
+/// The immutable records the caller passed in, by record plan (candidates
+/// for the verdict's equal records).
+type Seen<'py> = Vec<(usize, Bound<'py, PyAny>)>;
+
+/// Not served natively: hand the call to the original.
+struct No;
+
+type Got<T> = Result<T, No>;
+
+fn attr<'py>(obj: &Bound<'py, PyAny>, name: &Py<PyString>) -> Got<Bound<'py, PyAny>> {
+    // SAFETY: live object and name; a new reference or NULL with an exception set.
+    unsafe {
+        let v = ffi::PyObject_GetAttr(obj.as_ptr(), name.as_ptr());
+        if v.is_null() {
+            ffi::PyErr_Clear();
+            return Err(No);
+        }
+        Ok(Bound::from_owned_ptr(obj.py(), v))
+    }
+}
+
+fn small_int(x: &Bound<'_, PyAny>) -> Got<i64> {
+    let mut overflow: std::os::raw::c_int = 0;
+    // SAFETY: an exact int (checked by the caller); overflow is reported by the flag.
+    let v = unsafe { ffi::PyLong_AsLongLongAndOverflow(x.as_ptr(), &mut overflow) };
+    if overflow != 0 {
+        return Err(No);
+    }
+    if v == -1 && PyErr::take(x.py()).is_some() {
+        return Err(No);
+    }
+    Ok(v)
+}
+
+fn text(x: &Bound<'_, PyAny>) -> Got<Str> {
+    let s = x.cast_exact::<PyString>().map_err(|_| No)?;
+    py_str(s).map_err(|_| No)
+}
+
+impl RouteFast {
+    fn enc<'py>(&self, p: &Plan, x: &Bound<'py, PyAny>, seen: &mut Seen<'py>) -> Got<Value> {
+        Ok(match p {
+            Plan::Bool => Value::Bool(x.cast_exact::<PyBool>().map_err(|_| No)?.is_true()),
+            Plan::Int => {
+                if !x.is_exact_instance_of::<PyInt>() {
+                    return Err(No);
+                }
+                Value::Int(Int::Small(small_int(x)?))
+            }
+            Plan::Float => {
+                if let Ok(f) = x.cast_exact::<PyFloat>() {
+                    Value::Float(f.value())
+                } else if x.is_exact_instance_of::<PyInt>() {
+                    Value::Int(int_of(x).map_err(|_| No)?)
+                } else {
+                    return Err(No);
+                }
+            }
+            Plan::Str => Value::Str(text(x)?),
+            Plan::Any => any(x, 0)?,
+            Plan::NoneT => {
+                if !x.is_none() {
+                    return Err(No);
+                }
+                Value::Null
+            }
+            Plan::Opt(inner) => {
+                if x.is_none() {
+                    Value::Null
+                } else {
+                    self.enc(inner, x, seen)?
+                }
+            }
+            Plan::List(item) => {
+                if let Ok(l) = x.cast_exact::<PyList>() {
+                    // Items read by index: a list the caller's code could
+                    // change under us is read as it is now, item by item.
+                    let mut out = Vec::with_capacity(l.len());
+                    for v in l.iter() {
+                        out.push(self.enc(item, &v, seen)?);
+                    }
+                    Value::List(out)
+                } else if let Ok(t) = x.cast_exact::<PyTuple>() {
+                    Value::List(t.iter_borrowed().map(|v| self.enc(item, &v, seen)).collect::<Got<_>>()?)
+                } else {
+                    return Err(No);
+                }
+            }
+            Plan::TupleOf(item) => {
+                let t = x.cast_exact::<PyTuple>().map_err(|_| No)?;
+                Value::List(t.iter_borrowed().map(|v| self.enc(item, &v, seen)).collect::<Got<_>>()?)
+            }
+            Plan::Tuple(items) => {
+                let t = x.cast_exact::<PyTuple>().map_err(|_| No)?;
+                if t.len() != items.len() {
+                    return Err(No);
+                }
+                Value::List(items.iter().zip(t.iter_borrowed()).map(|(p, v)| self.enc(p, &v, seen)).collect::<Got<_>>()?)
+            }
+            Plan::Dict(val) => {
+                let d = x.cast_exact::<PyDict>().map_err(|_| No)?;
+                let mut out = Dict::with_capacity(d.len());
+                for (k, v) in d.iter() {
+                    out.push(text(&k)?, self.enc(val, &v, seen)?);
+                }
+                Value::Dict(out)
+            }
+            Plan::Record(i) => {
+                let r = &self.records[*i];
+                if x.get_type().as_ptr() != r.cls.as_ptr() {
+                    return Err(No);
+                }
+                let mut out = Dict::with_capacity(r.fields.len());
+                for f in &r.fields {
+                    let v = attr(x, &f.name)?;
+                    out.push(Str::Utf8(f.key.clone()), self.enc(&f.plan, &v, seen)?);
+                }
+                if r.immutable && r.in_verdict {
+                    seen.push((*i, x.clone()));
+                }
+                Value::Dict(out)
+            }
+            Plan::Enum(i) => {
+                let e = &self.enums[*i];
+                if x.get_type().as_ptr() != e.cls.as_ptr() {
+                    return Err(No);
+                }
+                match e.members.iter().find(|(_, m)| m.as_ptr() == x.as_ptr()) {
+                    Some((token, _)) => Value::Str(Str::Utf8(token.clone())),
+                    // A member the schema has no token for: its value, which
+                    // the op then refuses (BAD_ARGS: the original answers).
+                    None => Value::Str(text(&x.getattr(pyo3::intern!(x.py(), "_value_")).map_err(|_| No)?)?),
+                }
+            }
+        })
+    }
+
+    fn dec<'py>(&self, py: Python<'py>, p: &Plan, v: &Value, seen: &Seen<'py>) -> PyResult<Bound<'py, PyAny>> {
+        Ok(match (p, v) {
+            (Plan::Opt(_), Value::Null) => py.None().into_bound(py),
+            (Plan::Opt(inner), v) => self.dec(py, inner, v, seen)?,
+            (Plan::List(item), Value::List(xs)) => {
+                let l = PyList::empty(py);
+                for x in xs {
+                    l.append(self.dec(py, item, x, seen)?)?;
+                }
+                l.into_any()
+            }
+            (Plan::TupleOf(item), Value::List(xs)) => {
+                PyTuple::new(py, xs.iter().map(|x| self.dec(py, item, x, seen)).collect::<PyResult<Vec<_>>>()?)?.into_any()
+            }
+            (Plan::Tuple(items), Value::List(xs)) => PyTuple::new(
+                py,
+                items.iter().zip(xs).map(|(p, x)| self.dec(py, p, x, seen)).collect::<PyResult<Vec<_>>>()?,
+            )?
+            .into_any(),
+            (Plan::Dict(val), Value::Dict(d)) => {
+                let out = PyDict::new(py);
+                for (k, x) in d.iter() {
+                    out.set_item(to_py(py, &Value::Str(k.clone()))?, self.dec(py, val, x, seen)?)?;
+                }
+                out.into_any()
+            }
+            (Plan::Enum(i), Value::Str(Str::Utf8(t))) => {
+                let e = &self.enums[*i];
+                match e.members.iter().find(|(token, _)| token == t) {
+                    Some((_, m)) => m.bind(py).clone(),
+                    None => e.cls.bind(py).call1((t.as_str(),))?,
+                }
+            }
+            (Plan::Record(i), Value::Dict(d)) => {
+                let r = &self.records[*i];
+                // An immutable record equal to one the caller passed in is
+                // that object (the reference hands its inputs back: a
+                // ladder's own rung, say).
+                match seen.iter().find(|(k, o)| k == i && self.same(&Plan::Record(*i), o, v, 0)) {
+                    Some((_, o)) => o.clone(),
+                    None => self.record(py, r, d, seen)?,
+                }
+            }
+            (Plan::Record(_) | Plan::Enum(_), _) => {
+                return Err(PyValueError::new_err("the verdict does not have the schema's shape"));
+            }
+            (_, v) => to_py(py, v)?,
+        })
+    }
+
+    fn record<'py>(&self, py: Python<'py>, r: &RecordPlan, d: &Dict, seen: &Seen<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let entries: Vec<(&Str, &Value)> = d.iter().collect();
+        let mut values = Vec::with_capacity(r.fields.len());
+        for (i, f) in r.fields.iter().enumerate() {
+            // The verdict's keys come in the schema's order, which is
+            // usually the class's: try the same place first.
+            let hit = match entries.get(i) {
+                Some((Str::Utf8(k), v)) if *k == f.key => Some(*v),
+                _ => d.get(&f.key),
+            };
+            let v = hit.ok_or_else(|| PyValueError::new_err(format!("the verdict has no {}", f.key)))?;
+            values.push(self.dec(py, &f.plan, v, seen)?);
+        }
+        if r.plain {
+            let fields: Vec<(&Bound<'py, PyString>, Bound<'py, PyAny>)> =
+                r.fields.iter().map(|f| f.name.bind(py)).zip(values).collect();
+            return crate::fast::build(py, &r.cls, &fields);
+        }
+        let kw = PyDict::new(py);
+        for (f, v) in r.fields.iter().zip(values) {
+            kw.set_item(f.name.bind(py), v)?;
+        }
+        r.cls.bind(py).call((), Some(&kw))
+    }
+
+    /// Whether `x` (read as plan `p` takes it) is exactly the value `v`.
+    fn same(&self, p: &Plan, x: &Bound<'_, PyAny>, v: &Value, depth: usize) -> bool {
+        if depth > ANY_DEPTH {
+            return false;
+        }
+        match (p, v) {
+            (Plan::Opt(_), Value::Null) | (Plan::NoneT, Value::Null) => x.is_none(),
+            (Plan::Opt(inner), v) => !x.is_none() && self.same(inner, x, v, depth + 1),
+            (Plan::Bool, Value::Bool(b)) => x.cast_exact::<PyBool>().is_ok_and(|y| y.is_true() == *b),
+            (Plan::Int | Plan::Float, Value::Int(Int::Small(n))) => x.is_exact_instance_of::<PyInt>() && small_int(x).is_ok_and(|m| m == *n),
+            (Plan::Float, Value::Float(f)) => x.cast_exact::<PyFloat>().is_ok_and(|y| y.value().to_bits() == f.to_bits()),
+            (Plan::Str, Value::Str(Str::Utf8(t))) => {
+                x.is_exact_instance_of::<PyString>() && crate::fast::utf8_of(x).is_some_and(|y| y == t)
+            }
+            (Plan::Enum(i), Value::Str(Str::Utf8(t))) => {
+                self.enums[*i].members.iter().any(|(token, m)| token == t && m.as_ptr() == x.as_ptr())
+            }
+            (Plan::TupleOf(item), Value::List(xs)) => x.cast_exact::<PyTuple>().is_ok_and(|tu| {
+                tu.len() == xs.len() && tu.iter_borrowed().zip(xs).all(|(y, w)| self.same(item, &y, w, depth + 1))
+            }),
+            (Plan::Tuple(items), Value::List(xs)) => x.cast_exact::<PyTuple>().is_ok_and(|tu| {
+                tu.len() == xs.len() && items.len() == xs.len()
+                    && tu.iter_borrowed().zip(xs).zip(items).all(|((y, w), q)| self.same(q, &y, w, depth + 1))
+            }),
+            (Plan::Record(i), Value::Dict(d)) => {
+                let r = &self.records[*i];
+                x.get_type().as_ptr() == r.cls.as_ptr()
+                    && d.len() == r.fields.len()
+                    && r.fields.iter().all(|f| match (d.get(&f.key), attr(x, &f.name)) {
+                        (Some(w), Ok(y)) => self.same(&f.plan, &y, w, depth + 1),
+                        _ => false,
+                    })
+            }
+            _ => false,
+        }
+    }
+
+    /// The call's arguments by parameter, defaults filled in; `None` when the
+    /// call does not bind (the original then raises its own TypeError).
+    fn bind_call<'py>(&self, py: Python<'py>, a: &CallArgs<'_, 'py>) -> Option<Vec<Bound<'py, PyAny>>> {
+        let mut slots: Vec<Option<Bound<'py, PyAny>>> = vec![None; self.params.len()];
+        let positional = self.params.iter().take_while(|p| p.kind != 3).count();
+        if a.len() > positional {
+            return None;
+        }
+        for (i, slot) in slots.iter_mut().enumerate().take(a.len()) {
+            *slot = Some(a.get(i));
+        }
+        for (k, v) in a.kw() {
+            let k = k.cast::<PyString>().ok()?;
+            let i = self.params.iter().position(|p| p.kind != 0 && crate::fast::same_name(k, p.name.bind(py)))?;
+            if slots[i].is_some() {
+                return None;
+            }
+            slots[i] = Some(v);
+        }
+        slots
+            .into_iter()
+            .zip(&self.params)
+            .map(|(s, p)| s.or_else(|| p.default.as_ref().map(|d| d.bind(py).clone())))
+            .collect()
+    }
+}
+
+/// Exact JSON (the Python adapter's `_json_exact`): `None`, `bool`, `int`,
+/// `float`, `str`, `list` and `dict` with `str` keys, exactly those types.
+fn any(x: &Bound<'_, PyAny>, depth: usize) -> Got<Value> {
+    if x.is_none() {
+        return Ok(Value::Null);
+    }
+    if let Ok(b) = x.cast_exact::<PyBool>() {
+        return Ok(Value::Bool(b.is_true()));
+    }
+    if x.is_exact_instance_of::<PyInt>() {
+        return int_of(x).map(Value::Int).map_err(|_| No);
+    }
+    if let Ok(f) = x.cast_exact::<PyFloat>() {
+        return Ok(Value::Float(f.value()));
+    }
+    if x.is_exact_instance_of::<PyString>() {
+        return text(x).map(Value::Str);
+    }
+    if depth > ANY_DEPTH {
+        return Err(No);
+    }
+    if let Ok(l) = x.cast_exact::<PyList>() {
+        let mut out = Vec::with_capacity(l.len());
+        for v in l.iter() {
+            out.push(any(&v, depth + 1)?);
+        }
+        return Ok(Value::List(out));
+    }
+    if let Ok(d) = x.cast_exact::<PyDict>() {
+        let mut out = Dict::with_capacity(d.len());
+        for (k, v) in d.iter() {
+            out.push(text(&k)?, any(&v, depth + 1)?);
+        }
+        return Ok(Value::Dict(out));
+    }
+    Err(No)
+}
+
+impl Fast for RouteFast {
+    fn call<'py>(&self, py: Python<'py>, a: &CallArgs<'_, 'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let Some(values) = self.bind_call(py, a) else { return Ok(None) };
+        let mut args = Dict::with_capacity(self.params.len());
+        let mut seen: Seen<'py> = Vec::new();
+        for (p, x) in self.params.iter().zip(&values) {
+            let v = match &p.converter {
+                None => match self.enc(&p.plan, x, &mut seen) {
+                    Ok(v) => v,
+                    Err(No) => return Ok(None),
+                },
+                Some(conv) => match conv.bind(py).call1((x, self.module.bind(py))) {
+                    Ok(out) => match to_value(&out, 0) {
+                        Ok(v) => v,
+                        Err(_) => return Ok(None),
+                    },
+                    Err(e) if e.is_instance(py, self.decline.bind(py)) => return Ok(None),
+                    // The converter read the caller's objects: what it
+                    // raised is the call's outcome (not run twice).
+                    Err(e) => return Err(swap::raised(py, e)),
+                },
+            };
+            args.push(p.target.as_str(), v);
+        }
+        trace(py, self.op).map_err(|e| swap::raised(py, e))?;
+        let run = || dos_ops::dispatch(self.op, None, &args);
+        let verdict = match if self.touches_files { py.detach(run) } else { run() } {
+            Ok(v) => v,
+            Err(e) if e.code == ErrorCode::BadArgs => return Ok(None),
+            Err(e) => return Err(swap::raised(py, crate::errors::from_call(py, e))),
+        };
+        let out = match &self.result {
+            Some(hook) => {
+                let plain = to_py(py, &verdict)?;
+                hook.bind(py).call1((plain,))
+            }
+            None => self.dec(py, &self.verdict, &verdict, &seen),
+        };
+        let out = match (&self.finish, out) {
+            (Some(f), Ok(v)) => f.bind(py).call1((v,)),
+            (_, out) => out,
+        };
+        match out {
+            Ok(o) => Ok(Some(o)),
+            // Building the reference's value failed: the original answers.
+            Err(_) => Ok(None),
+        }
+    }
+}
+
+/// Add the binder to the module.
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(bind_route, m)?)?;
+    m.add_function(wrap_pyfunction!(_route_trace, m)?)?;
+    Ok(())
+}
