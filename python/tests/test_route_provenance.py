@@ -30,16 +30,6 @@ def _ops(golden_dir, module):
     return sorted(p.name[: -len(".jsonl")] for p in golden_dir.glob(f"{module}.*.jsonl"))
 
 
-def _take(v, path):
-    """Remove the field at a dotted path (decimal segments index lists)."""
-    *head, leaf = path.split(".")
-    for seg in head:
-        v = v[int(seg)] if isinstance(v, list) else v.get(seg)
-    if isinstance(v, list):
-        return v.pop(int(leaf))
-    return v.pop(leaf, None)
-
-
 def test_every_op_of_both_modules_is_typed_and_has_a_corpus(golden_dir):
     cat = dos_native.dispatch("ops")
     for module in MODULES:
