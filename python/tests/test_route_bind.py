@@ -67,8 +67,10 @@ def _facts():
 # op's schema, and for these a schema record has no reference class of the
 # same fields: coverage's ReturnState carries the verdict's class beside the
 # state); the Python adapter serves them. Both are in SLOWER (not swapped by
-# default). Known gap: the binder should plan only what it reads.
-PYTHON_ADAPTER_ONLY = {"coverage.classify_coverage", "improve.classify"}
+# default). Known gap: the binder should plan only what it reads. judges'
+# records are named apart from the reference's classes (JudgeClaim is its
+# Claim), which only the Python adapter resolves.
+PYTHON_ADAPTER_ONLY = {"coverage.classify_coverage", "improve.classify", "judges.run_judge"}
 
 
 def test_every_route_is_a_native_route_callable(traced):

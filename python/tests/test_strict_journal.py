@@ -66,7 +66,7 @@ def _strict_workspace(tmp_path, text: str, strict: bool):
 def test_lease_store_strict_refuses_with_wal_integrity(case, tmp_path):
     cfg, journal = _strict_workspace(tmp_path, case["journal"], strict=True)
     assert cfg.warnings == []
-    assert cfg.to_dict()["lease_store"] == {"strict": True, "url": None}
+    assert cfg.to_dict()["lease_store"] == {"strict": True, "url": None, "workspace": "default"}
     before = journal.read_bytes()
     out = nll.acquire(cfg, lane="web", kind="keyword", tree=["web/**"], owner="agent-9", loop_ts="L9")
     assert out.decision.outcome == "refuse" and out.journaled is False
@@ -89,7 +89,7 @@ def test_acquire_arbitrates_when_the_journal_is_whole_or_strict_is_off(strict, t
 
 def test_the_table_round_trips_and_rejects_unknown_keys():
     cfg = nc.Config.from_dict({"lease_store": {"strict": True, "url": "postgresql://db/x"}})
-    assert cfg.to_dict()["lease_store"] == {"strict": True, "url": "postgresql://db/x"}
+    assert cfg.to_dict()["lease_store"] == {"strict": True, "url": "postgresql://db/x", "workspace": "default"}
     # An unknown key rejects the table (a warning; strict stays off), as for the other tables.
     bad = nc.Config.from_dict({"lease_store": {"strict": True, "strickt": 1}})
     assert [(w["table"], w["key"]) for w in bad.warnings] == [("lease_store", "strickt")]

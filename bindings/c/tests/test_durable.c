@@ -131,7 +131,7 @@ static void test_strict_damaged_journal(void) {
     CHECK(dos_config_from_toml((const uint8_t *)toml, strlen(toml), &cfg, &out) == DOS_STATUS_OK);
     dos_buffer_free(&out);
     CHECK(dos_config_to_json(cfg, &out) == DOS_STATUS_OK);
-    CHECK(contains(&out, "\"lease_store\":{\"strict\":true,\"url\":null}"));
+    CHECK(contains(&out, "\"lease_store\":{\"url\":null,\"workspace\":\"default\",\"strict\":true}"));
     dos_buffer_free(&out);
     char req[1024];
     int n = snprintf(req, sizeof req,

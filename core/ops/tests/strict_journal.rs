@@ -165,12 +165,16 @@ fn lease_store_strict_reaches_acquire_from_dos_toml() {
     let j = dir.join("lane-journal.jsonl");
     fs::write(&j, &c.journal).unwrap();
     let build = |text: &str| layer::load(Preset::Generic, &dir.display().to_string(), None, &toml_text::parse(text)).unwrap();
-    let on = build("[lease_store]\nstrict = true\nurl = \"postgresql://db/x\"\n");
+    // The table as data (a URL names the PostgreSQL store; the acquire below
+    // stays on the journal file, so it is read without one).
+    let with_url = build("[lease_store]\nstrict = true\nurl = \"postgresql://db/x\"\n");
+    assert!(with_url.warnings.is_empty(), "{:?}", with_url.warnings);
+    assert_eq!(with_url.config.lease_store.url.as_deref(), Some("postgresql://db/x"));
+    let lease_store = with_url.config.to_value().get("lease_store").cloned().unwrap();
+    assert_eq!(sorted(&lease_store), r#"{"strict": true, "url": "postgresql://db/x", "workspace": "default"}"#);
+    let on = build("[lease_store]\nstrict = true\n");
     assert!(on.warnings.is_empty(), "{:?}", on.warnings);
     assert!(on.config.lease_store.strict);
-    assert_eq!(on.config.lease_store.url.as_deref(), Some("postgresql://db/x"));
-    let lease_store = on.config.to_value().get("lease_store").cloned().unwrap();
-    assert_eq!(sorted(&lease_store), r#"{"strict": true, "url": "postgresql://db/x"}"#);
     let v = dos_ops::dispatch_with("lane_lease.acquire", &on.config, &acquire_args(&j, "web", "web/**")).unwrap();
     assert_eq!(v.get("decision").and_then(|d| d.get("outcome")).and_then(Value::as_str), Some("refuse"));
     // Off by default, and the default config reads as the reference's (no extra key).
