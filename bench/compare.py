@@ -577,11 +577,21 @@ def arbiter_cases():
     yield "arbiter.arbitrate accelerated (dos-kernel's LaneDecision)", lambda: ref(**kw), lambda: accelerated(**kw)
 
 
+def peel_fast_paths(mod):
+    """Take the hand fast paths (`_native.fast_route`) off `mod`'s functions,
+    leaving the generic route they stand in front of (for --generic)."""
+    for name, f in list(vars(mod).items()):
+        inner = getattr(f, "__wrapped__", None)
+        if getattr(f, "__dos_native_op__", None) and getattr(inner, "__dos_native_op__", None):
+            setattr(mod, name, inner)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--only", default="")
     ap.add_argument("--routed", action="store_true", help="only the leaves on the generated route")
+    ap.add_argument("--generic", action="store_true", help="time routed leaves without their hand fast paths")
     opts = ap.parse_args()
     # The accelerated column times every routed leaf, the ones accelerate()
     # leaves alone by default (_mapping.SLOWER) included: they are marked.
@@ -604,6 +614,17 @@ def main():
 
     ref = lambda name: importlib.import_module(f"dos.{name}")  # noqa: E731
     nat = lambda name: importlib.import_module(f"dos_native.{name}")  # noqa: E731
+    if opts.generic:
+        base_ref = ref
+
+        def ref(name):
+            m = base_ref(name)
+            peel_fast_paths(m)
+            return m
+
+        for m in list(sys.modules.values()):
+            if getattr(m, "__name__", "").startswith("dos_native."):
+                peel_fast_paths(m)
     import tempfile
 
     tmp = tempfile.TemporaryDirectory()

@@ -8,77 +8,21 @@ import (
 	"strconv"
 )
 
-// Typed wrappers for the loop-economics deciders: liveness, productivity,
-// efficiency and the circuit breaker. Each result struct mirrors the
-// reference verdict's to_dict(); a nil policy means the reference's default.
+// Typed wrappers for the loop-economics deciders: productivity, efficiency
+// and the circuit breaker (liveness is generated: zz_generated_liveness.go).
+// Each result struct mirrors the reference verdict's to_dict(); a nil policy
+// means the reference's default.
 // Integer fields are int64, as libdos takes them; a result that leaves that
 // range (a breaker count past 2^63-1) comes back as a decoding error.
 
 // The reference's default policy values.
 const (
-	defaultGraceMS         = 30 * 60 * 1000
-	defaultSpinMS          = 15 * 60 * 1000
 	defaultMinSteps        = 3
 	defaultProductiveFloor = 500
 	defaultMinTokens       = 1000
 	defaultMaxConsecutive  = 3
 	defaultMaxTotal        = 20
 )
-
-// ---- liveness ---------------------------------------------------------------
-
-// Liveness is a run's liveness state.
-type Liveness string
-
-const (
-	LivenessAdvancing Liveness = "ADVANCING"
-	LivenessSpinning  Liveness = "SPINNING"
-	LivenessStalled   Liveness = "STALLED"
-)
-
-// LivenessPolicy holds the two windows in milliseconds: GraceMS is the run
-// age an idle, alive run must reach to be called SPINNING; SpinMS is the
-// oldest heartbeat that still proves life.
-type LivenessPolicy struct {
-	GraceMS int64 `json:"grace_ms"`
-	SpinMS  int64 `json:"spin_ms"`
-}
-
-// DefaultLivenessPolicy is the reference's default (30 and 15 minutes).
-func DefaultLivenessPolicy() LivenessPolicy {
-	return LivenessPolicy{GraceMS: defaultGraceMS, SpinMS: defaultSpinMS}
-}
-
-// ProgressEvidence is what the caller measured about a run. A nil pointer
-// is Python's None: no heartbeat seen, no token count, no OS probe.
-type ProgressEvidence struct {
-	RunStartedMS       int64  `json:"run_started_ms"`
-	NowMS              int64  `json:"now_ms"`
-	CommitsSinceStart  int64  `json:"commits_since_start"`
-	JournalEventsSince int64  `json:"journal_events_since"`
-	LastHeartbeatAgeMS *int64 `json:"last_heartbeat_age_ms"`
-	TokensSpentSince   *int64 `json:"tokens_spent_since"`
-	ProcessAlive       *bool  `json:"process_alive"`
-}
-
-// LivenessVerdict mirrors liveness.LivenessVerdict.to_dict().
-type LivenessVerdict struct {
-	Verdict  Liveness         `json:"verdict"`
-	Reason   string           `json:"reason"`
-	Evidence ProgressEvidence `json:"evidence"`
-}
-
-type livenessArgs struct {
-	Ev     ProgressEvidence `json:"ev"`
-	Policy *LivenessPolicy  `json:"policy,omitempty"`
-}
-
-// LivenessClassify is liveness.classify (policy may be nil).
-func LivenessClassify(ev ProgressEvidence, policy *LivenessPolicy) (LivenessVerdict, error) {
-	var v LivenessVerdict
-	err := CallInto("liveness.classify", livenessArgs{Ev: ev, Policy: policy}, nil, &v)
-	return v, err
-}
 
 // ---- productivity -----------------------------------------------------------
 

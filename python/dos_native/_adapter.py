@@ -385,7 +385,7 @@ def bind_typed(op: str, mod: Any, fn: Callable[..., Any]) -> Callable[..., Any]:
         native = _bind_native(route, mod, fn, sig, plan, binder(mod))
     except Decline:
         return fn
-    return fn if native is None else native
+    return with_fast_path(op, mod, fn if native is None else native)
 
 
 def bind(route: Route, mod: Any, original: Callable[..., Any]) -> Callable[..., Any]:
@@ -412,7 +412,7 @@ def bind(route: Route, mod: Any, original: Callable[..., Any]) -> Callable[..., 
     bnd = binder(mod)
     native = _bind_native(route, mod, original, sig, plan, bnd)
     if native is not None:
-        return native
+        return with_fast_path(route.op, mod, native)
     verdict = _parse(op["verdict"])
 
     def swapped(*args: Any, **kwargs: Any) -> Any:
@@ -441,6 +441,28 @@ def bind(route: Route, mod: Any, original: Callable[..., Any]) -> Callable[..., 
     swapped.__signature__ = sig  # type: ignore[attr-defined]
     swapped.__dos_native_op__ = route.op  # type: ignore[attr-defined]
     return swapped
+
+
+def with_fast_path(op: str, mod: Any, fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn`` (a route's function for ``mod``) behind the hand fast path
+    ``_native.fast_route`` keeps for ``op``, if it keeps one: kept only where
+    ``bench/compare.py`` shows the generic binder too slow (docs/benchmarks.md).
+    The fast path serves the calls it takes on ``mod``'s own classes and
+    hands every other call to ``fn``."""
+    fast_route = getattr(_native, "fast_route", None)
+    if fast_route is None:
+        return fn
+    try:
+        nf = fast_route(op, mod, fn)
+    except (AttributeError, TypeError, ValueError):
+        return fn
+    if nf is None:
+        return fn
+    from . import _typed
+
+    out = _typed.native(nf, fn)
+    out.__dos_native_op__ = op  # type: ignore[attr-defined]
+    return out
 
 
 def _plain_init(cls: Any) -> bool:

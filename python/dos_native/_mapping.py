@@ -360,3 +360,12 @@ SLOWER = [r for r in WITNESS_CHAIN + PROVENANCE if r.op not in _FASTER] + [
     # than the reference (docs/benchmarks.md, "output shape, part B")
     *OUTPUT_SHAPE_B,
 ]
+
+# issue 9, loop economics (liveness, productivity, efficiency, breaker): the
+# generic route, behind the hand fast path `_native.fast_route` keeps where
+# bench/compare.py shows it needed (docs/benchmarks.md, "Loop economics on the
+# generated route").
+LOOP_ECONOMICS = [
+    Route("dos.liveness", "classify", "liveness.classify"),
+]
+ROUTES += LOOP_ECONOMICS

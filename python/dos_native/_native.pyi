@@ -14,7 +14,6 @@ from .durable_schema import Readability, SchemaTag
 from .efficiency import Efficiency, EfficiencyEvidence
 from .exec_capability import Capability
 from .intervention import Intervention
-from .liveness import Liveness, ProgressEvidence
 from .productivity import Productivity, WorkHistory
 
 __all__ = [
@@ -24,8 +23,8 @@ __all__ = [
     "call", "dispatch", "ops", "_dispatch_exact", "_is_exact",
     "classify_command", "_bind_capability", "ExecCapabilityVerdict", "CROSS_PLATFORM_CODE_EXEC", "WRAPPER_TOKENS",
     "NativeFunction", "_as_function", "_bind",
-    "bind_liveness_classify", "bind_productivity_classify", "bind_efficiency_classify", "bind_breaker",
-    "LivenessVerdict", "ProductivityVerdict", "EfficiencyVerdict", "BreakerVerdict", "BreakerTransition",
+    "fast_route", "bind_productivity_classify", "bind_efficiency_classify", "bind_breaker",
+    "ProductivityVerdict", "EfficiencyVerdict", "BreakerVerdict", "BreakerTransition",
     "StreamStep", "bind_classify_stream", "bind_step_from_event", "bind_warn_payload", "digest",
     "ExitVerdict", "ReadabilityVerdict", "bind_classify_exit", "bind_schema_classify", "bind_schema_tag",
     "bind_refusal_payload", "schema_tag_from_obj",
@@ -124,16 +123,6 @@ def _route_trace(hook: Optional[Callable[[str], Any]]) -> None: ...
 # -- loop economics ---------------------------------------------------------------
 
 @final
-class LivenessVerdict:
-    @property
-    def verdict(self) -> Liveness: ...
-    @property
-    def reason(self) -> str: ...
-    @property
-    def evidence(self) -> ProgressEvidence: ...
-    def to_dict(self) -> dict[str, Any]: ...
-
-@final
 class ProductivityVerdict:
     @property
     def verdict(self) -> Productivity: ...
@@ -175,10 +164,7 @@ class BreakerTransition:
     def verdict(self) -> BreakerVerdict: ...
     def to_dict(self) -> dict[str, Any]: ...
 
-def bind_liveness_classify(
-    evidence_cls: type, policy_cls: type, default_policy: Any, fallback: Callable[..., Any],
-    verdict_cls: Optional[type] = None, state_cls: Optional[type] = None,
-) -> NativeFunction: ...
+def fast_route(op: str, module: Any, fallback: Callable[..., Any]) -> Optional[NativeFunction]: ...
 def bind_productivity_classify(
     history_cls: type, policy_cls: type, default_policy: Any, fallback: Callable[..., Any],
     verdict_cls: Optional[type] = None, state_cls: Optional[type] = None,

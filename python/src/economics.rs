@@ -163,93 +163,11 @@ fn liveness_index(s: liveness::Liveness) -> usize {
     }
 }
 
-/// `LivenessVerdict`: the state, its reason (written on demand) and the
-/// evidence object it judged.
-#[pyclass(frozen, module = "dos_native.liveness", name = "LivenessVerdict")]
-pub(crate) struct PyLivenessVerdict {
-    state: liveness::Liveness,
-    ev: liveness::ProgressEvidence,
-    policy: liveness::LivenessPolicy,
-    echo: Py<PyAny>,
-}
-
-impl AsTuple for PyLivenessVerdict {
-    fn astuple<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        PyTuple::new(py, [self.verdict(py)?, PyString::new(py, &self.reason()?).into_any().unbind(), self.echo.clone_ref(py)])
-    }
-}
-
-impl PyLivenessVerdict {
-    fn repr(&self, py: Python<'_>) -> PyResult<String> {
-        let t = self.astuple(py)?;
-        dataclass_repr("LivenessVerdict", &[("verdict", t.get_item(0)?), ("reason", t.get_item(1)?), ("evidence", t.get_item(2)?)])
-    }
-}
-
-#[crate::guard]
-#[pymethods]
-impl PyLivenessVerdict {
-    #[getter]
-    fn verdict(&self, py: Python<'_>) -> Py<PyAny> {
-        registry::member(py, Enum::Liveness, liveness_index(self.state))
-    }
-
-    #[getter]
-    fn reason(&self) -> String {
-        liveness::classify(&self.ev, &self.policy).reason
-    }
-
-    #[getter]
-    fn evidence(&self, py: Python<'_>) -> Py<PyAny> {
-        self.echo.clone_ref(py)
-    }
-
-    /// The reference's `to_dict()` shape.
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let e = &self.ev;
-        let alive = match e.process_alive {
-            Some(b) => pyo3::types::PyBool::new(py, b).to_owned().into_any(),
-            None => py.None().into_bound(py),
-        };
-        let evidence = new_dict(
-            py,
-            &[
-                ("run_started_ms", e.run_started_ms.into_pyobject(py)?.into_any()),
-                ("now_ms", e.now_ms.into_pyobject(py)?.into_any()),
-                ("commits_since_start", e.commits_since_start.into_pyobject(py)?.into_any()),
-                ("journal_events_since", e.journal_events_since.into_pyobject(py)?.into_any()),
-                ("last_heartbeat_age_ms", opt_int(py, e.last_heartbeat_age_ms)?),
-                ("tokens_spent_since", opt_int(py, e.tokens_spent_since)?),
-                ("process_alive", alive),
-            ],
-        )?;
-        new_dict(
-            py,
-            &[
-                ("verdict", PyString::new(py, self.state.as_str()).into_any()),
-                ("reason", PyString::new(py, &self.reason()?).into_any()),
-                ("evidence", evidence.into_any()),
-            ],
-        )
-    }
-
-    fn __eq__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        tuple_eq(slf, other)
-    }
-
-    fn __hash__(&self, py: Python<'_>) -> PyResult<isize> {
-        self.astuple(py)?.hash()
-    }
-
-    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        self.repr(py)
-    }
-}
-
 struct LivenessFast {
     inputs: Inputs,
     default: liveness::LivenessPolicy,
-    out: Out,
+    verdict: Py<PyType>,
+    members: Vec<Py<PyAny>>,
 }
 
 impl Fast for LivenessFast {
@@ -263,45 +181,52 @@ impl Fast for LivenessFast {
             },
         };
         let Some(evidence) = liveness_evidence(&ev) else { return Ok(None) };
-        match &self.out {
-            Out::Typed => {
-                let state = liveness::state(&evidence, &policy);
-                let v = PyLivenessVerdict { state, ev: evidence, policy, echo: ev.unbind() };
-                Ok(Some(Bound::new(py, v)?.into_any()))
-            }
-            Out::Ref { verdict, members } => {
-                let v = liveness::classify(&evidence, &policy);
-                let fields = [
-                    (intern!(py, "verdict"), members[liveness_index(v.verdict)].bind(py).clone()),
-                    (intern!(py, "reason"), PyString::new(py, &v.reason).into_any()),
-                    (intern!(py, "evidence"), ev),
-                ];
-                build(py, verdict, &fields).map(Some)
-            }
+        // What the op refuses (BAD_ARGS) the slower route answers as its module does.
+        if evidence.validate().is_err() || policy.validate().is_err() {
+            return Ok(None);
         }
+        let v = liveness::classify(&evidence, &policy);
+        let fields = [
+            (intern!(py, "verdict"), self.members[liveness_index(v.verdict)].bind(py).clone()),
+            (intern!(py, "reason"), PyString::new(py, &v.reason).into_any()),
+            (intern!(py, "evidence"), ev),
+        ];
+        build(py, &self.verdict, &fields).map(Some)
     }
 }
 
-/// A native `liveness.classify(ev, policy=DEFAULT_POLICY)` for these input
-/// classes; with `verdict_cls` (and `state_cls`) it answers with instances
-/// of that class, otherwise with native verdicts.
+fn class_of<'py>(module: &Bound<'py, PyAny>, name: &str) -> PyResult<Bound<'py, PyType>> {
+    Ok(module.getattr(name)?.cast_into::<PyType>()?)
+}
+
+/// A hand fast path for a routed op, kept where `bench/compare.py` shows the
+/// generic route binder too slow for it (docs/benchmarks.md): `op`'s
+/// function of `module` (the generated typed module or the reference's),
+/// served on that module's own classes, handing every call it does not
+/// take to `fallback` (the generic route). None when no fast path exists
+/// for `op` or the module's classes do not fit it.
 #[crate::guard]
 #[pyfunction]
-#[pyo3(signature = (evidence_cls, policy_cls, default_policy, fallback, verdict_cls=None, state_cls=None))]
-pub(crate) fn bind_liveness_classify(
-    evidence_cls: &Bound<'_, PyType>,
-    policy_cls: &Bound<'_, PyType>,
-    default_policy: &Bound<'_, PyAny>,
-    fallback: Py<PyAny>,
-    verdict_cls: Option<&Bound<'_, PyType>>,
-    state_cls: Option<&Bound<'_, PyAny>>,
-) -> PyResult<NativeFunction> {
-    let fast = LivenessFast {
-        inputs: Inputs::new(evidence_cls, policy_cls, default_policy, &["grace_ms", "spin_ms"]),
-        default: liveness_policy(default_policy).ok_or_else(|| not_taken("LivenessPolicy"))?,
-        out: out_for(verdict_cls, state_cls, Enum::Liveness)?,
-    };
-    Ok(NativeFunction::new("liveness.classify", fast, fallback))
+pub(crate) fn fast_route(op: &str, module: &Bound<'_, PyAny>, fallback: Py<PyAny>) -> PyResult<Option<NativeFunction>> {
+    match op {
+        "liveness.classify" => {
+            let default_policy = module.getattr("DEFAULT_POLICY")?;
+            let Some(default) = liveness_policy(&default_policy) else { return Ok(None) };
+            let fast = LivenessFast {
+                inputs: Inputs::new(
+                    &class_of(module, "ProgressEvidence")?,
+                    &class_of(module, "LivenessPolicy")?,
+                    &default_policy,
+                    &["grace_ms", "spin_ms"],
+                ),
+                default,
+                verdict: class_of(module, "LivenessVerdict")?.unbind(),
+                members: members_of(&module.getattr("Liveness")?, &["ADVANCING", "SPINNING", "STALLED"])?,
+            };
+            Ok(Some(NativeFunction::new("liveness.classify", fast, fallback)))
+        }
+        _ => Ok(None),
+    }
 }
 
 // ---------------------------------------------------------------- productivity

@@ -11,7 +11,6 @@ use pyo3::types::{PyString, PyType};
 /// the order the native side numbers them.
 #[derive(Clone, Copy)]
 pub(crate) enum Enum {
-    Liveness,
     Productivity,
     Efficiency,
     BreakerState,
@@ -22,8 +21,7 @@ pub(crate) enum Enum {
 }
 
 impl Enum {
-    const ALL: [(Enum, &'static str, &'static [&'static str]); 8] = [
-        (Enum::Liveness, "Liveness", &["ADVANCING", "SPINNING", "STALLED"]),
+    const ALL: [(Enum, &'static str, &'static [&'static str]); 7] = [
         (Enum::Productivity, "Productivity", &["PRODUCTIVE", "DIMINISHING", "STALLED"]),
         (Enum::Efficiency, "Efficiency", &["EFFICIENT", "COSTLY", "WASTEFUL"]),
         (Enum::BreakerState, "BreakerState", &["CLOSED", "OPEN"]),
@@ -38,7 +36,7 @@ impl Enum {
     }
 }
 
-static MEMBERS: [PyOnceLock<Vec<Py<PyAny>>>; 8] = [const { PyOnceLock::new() }; 8];
+static MEMBERS: [PyOnceLock<Vec<Py<PyAny>>>; 7] = [const { PyOnceLock::new() }; 7];
 
 /// The `idx`-th member of a bound enum (its value as a `str` if unbound).
 pub(crate) fn member(py: Python<'_>, e: Enum, idx: usize) -> Py<PyAny> {

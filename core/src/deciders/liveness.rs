@@ -9,17 +9,23 @@
 //!    unless the OS says its process is gone (STALLED); an alive run younger
 //!    than `grace_ms` is not judged yet (ADVANCING); an older one is SPINNING;
 //! 3. no heartbeat, or a stale one, is STALLED.
+//!
+//! `classify` is on the generated route (`crate::route`): the types below
+//! are declared once, and their docs are the schema's docs.
 
-use super::argnum::int_field;
-use crate::envelope::{Args, CallError, Ctx, OpSpec};
-use crate::pyjson::Value;
-use crate::dict;
+use crate::envelope::{CallError, Ctx};
+use crate::route::{self, Const, Describe, Module, Op};
+use serde::{Deserialize, Serialize};
 
-/// The verdict vocabulary.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// A run's liveness state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Describe)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Liveness {
+    /// Ground truth moved since the run began (or the run is too young to judge).
     Advancing,
+    /// Alive by its heartbeat, yet nothing moved.
     Spinning,
+    /// No live heartbeat and nothing moved: dead or hung.
     Stalled,
 }
 
@@ -33,8 +39,10 @@ impl Liveness {
     }
 }
 
-/// `LivenessPolicy`: the two windows, in milliseconds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The two windows of the ladder, in milliseconds (defaults: 30 minutes of
+/// grace, a 15-minute spin window). Neither may be negative.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Describe)]
+#[serde(default, deny_unknown_fields)]
 pub struct LivenessPolicy {
     /// Minimum run age before an alive, idle run is called SPINNING.
     pub grace_ms: i64,
@@ -51,24 +59,39 @@ impl Default for LivenessPolicy {
 impl LivenessPolicy {
     /// Build a policy, refusing negative windows as the reference does.
     pub fn new(grace_ms: i64, spin_ms: i64) -> Result<Self, &'static str> {
-        if grace_ms < 0 || spin_ms < 0 {
+        LivenessPolicy { grace_ms, spin_ms }.validate().map(|()| LivenessPolicy { grace_ms, spin_ms })
+    }
+
+    /// The reference's check: neither window is negative.
+    pub fn validate(&self) -> Result<(), &'static str> {
+        if self.grace_ms < 0 || self.spin_ms < 0 {
             return Err("the liveness windows (grace_ms, spin_ms) cannot be negative");
         }
-        Ok(LivenessPolicy { grace_ms, spin_ms })
+        Ok(())
     }
 }
 
-/// `ProgressEvidence`: everything the verdict reads, gathered by the caller.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// What the caller measured about one run; `classify` reads nothing else.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
 pub struct ProgressEvidence {
+    /// When the run began, in ms since the epoch.
     pub run_started_ms: i64,
+    /// The caller's clock, in ms since the epoch.
     pub now_ms: i64,
+    /// Commits landed after the run's start SHA (not negative).
     pub commits_since_start: i64,
+    /// State-changing lane-journal events since the start (not negative).
+    #[serde(default)]
     pub journal_events_since: i64,
+    /// Age of the newest heartbeat, or None when the run never beat.
+    #[serde(default)]
     pub last_heartbeat_age_ms: Option<i64>,
-    /// Echoed only; never read by the ladder.
+    /// Tokens spent since the start; echoed, never read by the ladder.
+    #[serde(default)]
     pub tokens_spent_since: Option<i64>,
-    /// The OS process probe: `Some(false)` can only demote an alive run.
+    /// The OS process probe: only a definite False counts, and it can only demote an alive run.
+    #[serde(default)]
     pub process_alive: Option<bool>,
 }
 
@@ -95,31 +118,14 @@ impl ProgressEvidence {
     }
 }
 
-/// `LivenessVerdict`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The state, one line saying why, and the evidence it judged.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
 pub struct LivenessVerdict {
     pub verdict: Liveness,
+    /// One line for the operator.
     pub reason: String,
     pub evidence: ProgressEvidence,
-}
-
-impl LivenessVerdict {
-    pub fn to_value(&self) -> Value {
-        let ev = &self.evidence;
-        Value::Dict(dict! {
-            "verdict" => self.verdict.as_str(),
-            "reason" => self.reason.clone(),
-            "evidence" => dict! {
-                "run_started_ms" => ev.run_started_ms,
-                "now_ms" => ev.now_ms,
-                "commits_since_start" => ev.commits_since_start,
-                "journal_events_since" => ev.journal_events_since,
-                "last_heartbeat_age_ms" => ev.last_heartbeat_age_ms,
-                "tokens_spent_since" => ev.tokens_spent_since,
-                "process_alive" => ev.process_alive,
-            },
-        })
-    }
 }
 
 /// `classify`: the liveness ladder over already-gathered evidence.
@@ -210,49 +216,50 @@ pub fn state(ev: &ProgressEvidence, policy: &LivenessPolicy) -> Liveness {
     }
 }
 
-/// Read a `LivenessPolicy` from `{"grace_ms", "spin_ms"}`.
-pub fn policy_from_args(p: &Args) -> Result<LivenessPolicy, CallError> {
-    p.check_known(&["grace_ms", "spin_ms"])?;
-    let d = LivenessPolicy::default();
-    let grace_ms = int_field(p, "grace_ms", Some(d.grace_ms))?;
-    let spin_ms = int_field(p, "spin_ms", Some(d.spin_ms))?;
-    LivenessPolicy::new(grace_ms, spin_ms).map_err(|m| p.err(m))
+/// Judge one run's liveness from the evidence its caller gathered (no
+/// I/O, no clock): a commit, else a journal event, since the start is
+/// ADVANCING; a heartbeat within the spin window proves life, but an OS
+/// probe that found the process gone makes it STALLED, and an alive run
+/// younger than the grace window is ADVANCING, an older one SPINNING; no
+/// heartbeat, or an older one, is STALLED.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct Classify {
+    pub ev: ProgressEvidence,
+    /// The windows; None, or left out, is the default policy.
+    #[serde(default, deserialize_with = "default_when_null")]
+    pub policy: LivenessPolicy,
 }
 
-/// Read `ProgressEvidence` from its dataclass fields.
-pub fn evidence_from_args(e: &Args) -> Result<ProgressEvidence, CallError> {
-    e.check_known(&[
-        "run_started_ms",
-        "now_ms",
-        "commits_since_start",
-        "journal_events_since",
-        "last_heartbeat_age_ms",
-        "tokens_spent_since",
-        "process_alive",
-    ])?;
-    let ev = ProgressEvidence {
-        run_started_ms: int_field(e, "run_started_ms", None)?,
-        now_ms: int_field(e, "now_ms", None)?,
-        commits_since_start: int_field(e, "commits_since_start", None)?,
-        journal_events_since: int_field(e, "journal_events_since", Some(0))?,
-        last_heartbeat_age_ms: e.opt_i64("last_heartbeat_age_ms")?,
-        tokens_spent_since: e.opt_i64("tokens_spent_since")?,
-        process_alive: e.opt_bool("process_alive")?,
-    };
-    ev.validate().map_err(|m| e.err(m))?;
-    Ok(ev)
+/// An explicit null reads as the default, as the envelope op has always taken it.
+fn default_when_null<'de, D: serde::Deserializer<'de>, T: Deserialize<'de> + Default>(d: D) -> Result<T, D::Error> {
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
-fn op_classify(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let ev = evidence_from_args(&a.obj("ev")?)?;
-    let policy = match a.opt_obj("policy")? {
-        Some(p) => policy_from_args(&p)?,
-        None => LivenessPolicy::default(),
-    };
-    Ok(classify(&ev, &policy).to_value())
+impl Op for Classify {
+    const NAME: &'static str = "liveness.classify";
+    type Verdict = LivenessVerdict;
+
+    fn run(self, _: &Ctx<'_>) -> Result<LivenessVerdict, CallError> {
+        self.ev.validate().map_err(|m| CallError::bad_args(format!("{}: args.ev: {m}", Self::NAME)))?;
+        self.policy.validate().map_err(|m| CallError::bad_args(format!("{}: args.policy: {m}", Self::NAME)))?;
+        Ok(classify(&self.ev, &self.policy))
+    }
 }
 
-pub(crate) const OPS: &[OpSpec] = &[OpSpec { name: "liveness.classify", args: &["ev", "policy"], run: op_classify }];
+/// The `liveness` module: its op and constants.
+pub(crate) const MODULE: Module = Module {
+    name: "liveness",
+    doc: "Is a run moving, alive but idle, or dead? A pure ladder over evidence the caller gathered \
+          (commits and journal events since the start, the newest heartbeat's age, an optional OS probe, \
+          the clock as integer ms).",
+    routes: &[route::route::<Classify>()],
+    consts: &[Const {
+        name: "DEFAULT_POLICY",
+        doc: "The LivenessPolicy with every default.",
+        eval: |reg| route::konst(reg, LivenessPolicy::default()),
+    }],
+};
 
 #[cfg(test)]
 mod tests {
@@ -319,6 +326,28 @@ mod tests {
         assert_eq!(out.verdict, Liveness::Spinning);
         let age = i128::from(i64::MAX) - i128::from(i64::MIN);
         assert!(out.reason.contains(&age.to_string()));
+    }
+
+    fn call(args: &str) -> Result<crate::pyjson::Value, CallError> {
+        let v = crate::pyjson::parse_str(args).unwrap();
+        crate::envelope::dispatch_pure("liveness.classify", None, v.as_dict().unwrap())
+    }
+
+    #[test]
+    fn the_route_names_the_refused_field() {
+        let e = call(r#"{"ev":{"run_started_ms":0,"now_ms":"x","commits_since_start":0}}"#).unwrap_err();
+        assert_eq!(e.message, "liveness.classify: args.ev.now_ms: expected int, got str");
+        let e = call(r#"{"ev":{"run_started_ms":0,"now_ms":0,"commits_since_start":0,"journal_events_since":null}}"#)
+            .unwrap_err();
+        assert!(e.message.contains("args.ev.journal_events_since"), "{}", e.message);
+        let e = call(r#"{"ev":{"run_started_ms":0,"now_ms":0,"commits_since_start":-1}}"#).unwrap_err();
+        assert!(e.message.contains("args.ev") && e.message.contains("negative"), "{}", e.message);
+        let e = call(r#"{"ev":{"run_started_ms":0,"now_ms":0,"commits_since_start":0},"policy":{"spin_ms":-1}}"#)
+            .unwrap_err();
+        assert!(e.message.contains("args.policy"), "{}", e.message);
+        let ok = call(r#"{"ev":{"run_started_ms":0,"now_ms":0,"commits_since_start":2}}"#).unwrap();
+        let d = ok.as_dict().unwrap();
+        assert_eq!(d.get("verdict"), Some(&crate::pyjson::Value::str("ADVANCING")));
     }
 
     #[test]

@@ -59,7 +59,6 @@ pub mod improve;
 pub static ALL: &[&[OpSpec]] = &[
     tree::OPS,
     exec_capability::OPS,
-    liveness::OPS,
     productivity::OPS,
     efficiency::OPS,
     breaker::OPS,
@@ -112,4 +111,6 @@ pub static ROUTED: &[&crate::route::Module] = &[
     // issue 10, output shape part B (coverage, improve)
     &coverage::MODULE,
     &improve::MODULE,
+    // issue 9, loop economics (liveness, productivity, efficiency, breaker)
+    &liveness::MODULE,
 ];
