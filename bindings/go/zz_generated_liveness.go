@@ -14,9 +14,9 @@ type ProgressEvidence struct {
 	RunStartedMs int64 `json:"run_started_ms"`
 	// The caller's clock, in ms since the epoch.
 	NowMs int64 `json:"now_ms"`
-	// Commits landed after the run's start SHA (not negative).
+	// Commits landed after the run's start SHA. Minimum 0.
 	CommitsSinceStart int64 `json:"commits_since_start"`
-	// State-changing lane-journal events since the start (not negative).
+	// State-changing lane-journal events since the start. Minimum 0.
 	JournalEventsSince int64 `json:"journal_events_since"`
 	// Age of the newest heartbeat, or None when the run never beat.
 	LastHeartbeatAgeMs *int64 `json:"last_heartbeat_age_ms"`
@@ -43,9 +43,9 @@ func (v *ProgressEvidence) UnmarshalJSON(b []byte) error {
 // LivenessPolicy mirrors the reference's LivenessPolicy (its to_dict() shape). The two windows of the ladder, in milliseconds (defaults: 30 minutes of
 // grace, a 15-minute spin window). Neither may be negative.
 type LivenessPolicy struct {
-	// Minimum run age before an alive, idle run is called SPINNING.
+	// Minimum run age before an alive, idle run is called SPINNING. Minimum 0.
 	GraceMs int64 `json:"grace_ms"`
-	// Oldest heartbeat that still counts as proof of life.
+	// Oldest heartbeat that still counts as proof of life. Minimum 0.
 	SpinMs int64 `json:"spin_ms"`
 }
 

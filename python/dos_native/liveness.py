@@ -34,9 +34,9 @@ class ProgressEvidence:
 
     ``now_ms``: The caller's clock, in ms since the epoch.
 
-    ``commits_since_start``: Commits landed after the run's start SHA (not negative).
+    ``commits_since_start``: Commits landed after the run's start SHA. Minimum 0.
 
-    ``journal_events_since``: State-changing lane-journal events since the start (not negative).
+    ``journal_events_since``: State-changing lane-journal events since the start. Minimum 0.
 
     ``last_heartbeat_age_ms``: Age of the newest heartbeat, or None when the run never beat.
 
@@ -52,6 +52,13 @@ class ProgressEvidence:
     last_heartbeat_age_ms: Optional[int] = None
     tokens_spent_since: Optional[int] = None
     process_alive: Optional[bool] = None
+
+    def __post_init__(self) -> None:
+        """Refuse a value below a field's declared minimum (ValueError)."""
+        if self.commits_since_start < 0:
+            raise ValueError(f"ProgressEvidence.commits_since_start cannot be below 0 (got {self.commits_since_start!r})")
+        if self.journal_events_since < 0:
+            raise ValueError(f"ProgressEvidence.journal_events_since cannot be below 0 (got {self.journal_events_since!r})")
 
     def to_dict(self) -> dict[str, Any]:
         """The reference's JSON shape (keys in declaration order)."""
@@ -83,13 +90,20 @@ class LivenessPolicy:
     """The two windows of the ladder, in milliseconds (defaults: 30 minutes of
     grace, a 15-minute spin window). Neither may be negative.
 
-    ``grace_ms``: Minimum run age before an alive, idle run is called SPINNING.
+    ``grace_ms``: Minimum run age before an alive, idle run is called SPINNING. Minimum 0.
 
-    ``spin_ms``: Oldest heartbeat that still counts as proof of life.
+    ``spin_ms``: Oldest heartbeat that still counts as proof of life. Minimum 0.
     """
 
     grace_ms: int = 1800000
     spin_ms: int = 900000
+
+    def __post_init__(self) -> None:
+        """Refuse a value below a field's declared minimum (ValueError)."""
+        if self.grace_ms < 0:
+            raise ValueError(f"LivenessPolicy.grace_ms cannot be below 0 (got {self.grace_ms!r})")
+        if self.spin_ms < 0:
+            raise ValueError(f"LivenessPolicy.spin_ms cannot be below 0 (got {self.spin_ms!r})")
 
     def to_dict(self) -> dict[str, Any]:
         """The reference's JSON shape (keys in declaration order)."""

@@ -426,6 +426,36 @@ fn py_all(cat: &Catalog, m: &ModuleEntry) -> String {
     s
 }
 
+/// A field's doc, with its declared bound (`#[describe(min = N)]`) said.
+fn field_doc(f: &FieldDef) -> String {
+    match f.minimum {
+        Some(n) => format!("{} Minimum {n}.", f.doc).trim_start().to_owned(),
+        None => f.doc.clone(),
+    }
+}
+
+/// A record's `__post_init__` when a field is bounded (`#[describe(min =
+/// N)]`): a smaller value is refused with `ValueError` when the record is
+/// built, field by field in declaration order, as the reference's checks
+/// refuse it. A value that does not compare with an int raises what the
+/// comparison raises (`TypeError`), as there too; None passes an optional
+/// field. Empty when no field is bounded.
+fn py_post_init(t: &TypeDef) -> String {
+    let bounded: Vec<(&FieldDef, i64)> = t.fields.iter().filter_map(|f| f.minimum.map(|n| (f, n))).collect();
+    if bounded.is_empty() {
+        return String::new();
+    }
+    let mut s = String::from("\n    def __post_init__(self) -> None:\n");
+    s += "        \"\"\"Refuse a value below a field's declared minimum (ValueError).\"\"\"\n";
+    for (f, n) in bounded {
+        let attr = format!("self.{}", py_field(f.name));
+        let test = if matches!(f.ty, Type::Optional(_)) { format!("{attr} is not None and {attr} < {n}") } else { format!("{attr} < {n}") };
+        let _ = writeln!(s, "        if {test}:");
+        let _ = writeln!(s, "            raise ValueError(f\"{}.{} cannot be below {n} (got {{{attr}!r}})\")", t.name, f.name);
+    }
+    s
+}
+
 fn python_module(cat: &Catalog, m: &ModuleEntry) -> String {
     let types = own_types(cat, m);
     let imported = imported_types(cat, m);
@@ -462,8 +492,8 @@ fn python_module(cat: &Catalog, m: &ModuleEntry) -> String {
             s += "@dataclass(frozen=True)\n";
             let _ = writeln!(s, "class {}:", t.name);
             let mut doc = t.doc.clone();
-            for f in t.fields.iter().filter(|f| !f.doc.is_empty()) {
-                let _ = write!(doc, "\n\n``{}``: {}", py_field(f.name), f.doc);
+            for f in t.fields.iter().filter(|f| !field_doc(f).is_empty()) {
+                let _ = write!(doc, "\n\n``{}``: {}", py_field(f.name), field_doc(f));
             }
             s += &docstring(if doc.is_empty() { "A record." } else { &doc }, "    ");
             s += "\n";
@@ -487,6 +517,7 @@ fn python_module(cat: &Catalog, m: &ModuleEntry) -> String {
                     }
                 }
             }
+            s += &py_post_init(t);
             s += "\n    def to_dict(self) -> dict[str, Any]:\n";
             s += "        \"\"\"The reference's JSON shape (keys in declaration order).\"\"\"\n";
             s += "        return {\n";
@@ -705,8 +736,8 @@ fn go_module(cat: &Catalog, m: &ModuleEntry) -> String {
             s += &go_doc(&format!("{gn} mirrors the reference's {} (its to_dict() shape). {}", t.name, t.doc), "");
             let _ = writeln!(s, "type {gn} struct {{");
             for f in &t.fields {
-                if !f.doc.is_empty() {
-                    s += &go_doc(&f.doc, "\t");
+                if !field_doc(f).is_empty() {
+                    s += &go_doc(&field_doc(f), "\t");
                 }
                 let _ = writeln!(s, "\t{} {} `json:\"{}\"`", camel(f.name), go_type(&f.ty, false), f.name);
             }
@@ -883,7 +914,7 @@ fn ops_doc(cat: &Catalog) -> String {
                         (Some(d), false) => format!("`{}`", md_escape(&go_literal(d))),
                         _ => "required".into(),
                     };
-                    let _ = writeln!(s, "| `{}` | `{}` | {d} | {} |", f.name, md_escape(&f.ty.to_string()), md_escape(&f.doc));
+                    let _ = writeln!(s, "| `{}` | `{}` | {d} | {} |", f.name, md_escape(&f.ty.to_string()), md_escape(&field_doc(f)));
                 }
             }
         }
@@ -950,6 +981,26 @@ mod tests {
                 assert!(hand.contains(&decl), "the hand-written Go lacks `{decl}`");
             }
         }
+    }
+
+    #[test]
+    fn a_bounded_field_is_checked_when_the_record_is_built() {
+        let t = TypeDef::record(
+            "R",
+            "",
+            vec![
+                FieldDef::new("a", "", Type::Int, None, false).with_minimum(0),
+                FieldDef::new("b", "", Type::Optional(Box::new(Type::Int)), None, false).with_minimum(-2),
+                FieldDef::new("c", "", Type::Int, None, false),
+            ],
+        );
+        let py = py_post_init(&t);
+        assert!(py.contains("    def __post_init__(self) -> None:\n"), "{py}");
+        assert!(py.contains("        if self.a < 0:\n            raise ValueError("), "{py}");
+        assert!(py.contains("        if self.b is not None and self.b < -2:\n"), "{py}");
+        assert!(!py.contains("self.c"), "{py}");
+        let unbounded = TypeDef::record("S", "", vec![FieldDef::new("c", "", Type::Int, None, false)]);
+        assert_eq!(py_post_init(&unbounded), "");
     }
 
     #[test]

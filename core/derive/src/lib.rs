@@ -18,6 +18,11 @@
 //! the schema name differs from it (the schema's names are one namespace
 //! across modules and hosts, so two reference modules' `Claim` classes
 //! cannot both be `Claim`); the accelerate adapter finds the class by it.
+//!
+//! `#[describe(min = N)]` on an integer field bounds it from below, once:
+//! the schema carries it (`minimum`), and the generated host records refuse
+//! a smaller value when they are built (Python: `__post_init__` raising
+//! `ValueError`, as the reference's checks do).
 
 use proc_macro::TokenStream;
 use proc_macro2::TokenStream as TokenStream2;
@@ -126,6 +131,34 @@ fn class_of(attrs: &[Attribute]) -> syn::Result<Option<String>> {
     Ok(out)
 }
 
+/// The `min = N` of a field's `#[describe(...)]` attribute.
+fn minimum_of(attrs: &[Attribute]) -> syn::Result<Option<i64>> {
+    let mut out = None;
+    for a in attrs {
+        if !a.path().is_ident("describe") {
+            continue;
+        }
+        a.parse_nested_meta(|m| {
+            if m.path.is_ident("min") {
+                let e: Expr = m.value()?.parse()?;
+                let (neg, lit) = match &e {
+                    Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) => (true, &*u.expr),
+                    other => (false, other),
+                };
+                let Expr::Lit(ExprLit { lit: Lit::Int(i), .. }) = lit else {
+                    return Err(m.error("`min` takes an integer literal"));
+                };
+                let n: i64 = i.base10_parse()?;
+                out = Some(if neg { -n } else { n });
+                Ok(())
+            } else {
+                Err(m.error("unknown describe field attribute (expected `min = N`)"))
+            }
+        })?;
+    }
+    Ok(out)
+}
+
 fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
     let ident = &input.ident;
     let name = ident.to_string();
@@ -163,8 +196,12 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
                     (None, None) => quote!(::core::option::Option::None),
                 };
                 let read_with = attrs.read_with;
+                let minimum = match minimum_of(&f.attrs)? {
+                    Some(n) => quote!(.with_minimum(#n)),
+                    None => quote!(),
+                };
                 field_defs.push(quote! {
-                    #route::FieldDef::new(#wire, #fdoc, <#ty as #route::Describe>::describe(reg), #default, #read_with)
+                    #route::FieldDef::new(#wire, #fdoc, <#ty as #route::Describe>::describe(reg), #default, #read_with)#minimum
                 });
                 wire_names.push(wire);
             }

@@ -45,8 +45,10 @@ impl Liveness {
 #[serde(default, deny_unknown_fields)]
 pub struct LivenessPolicy {
     /// Minimum run age before an alive, idle run is called SPINNING.
+    #[describe(min = 0)]
     pub grace_ms: i64,
     /// Oldest heartbeat that still counts as proof of life.
+    #[describe(min = 0)]
     pub spin_ms: i64,
 }
 
@@ -79,10 +81,12 @@ pub struct ProgressEvidence {
     pub run_started_ms: i64,
     /// The caller's clock, in ms since the epoch.
     pub now_ms: i64,
-    /// Commits landed after the run's start SHA (not negative).
+    /// Commits landed after the run's start SHA.
+    #[describe(min = 0)]
     pub commits_since_start: i64,
-    /// State-changing lane-journal events since the start (not negative).
+    /// State-changing lane-journal events since the start.
     #[serde(default)]
+    #[describe(min = 0)]
     pub journal_events_since: i64,
     /// Age of the newest heartbeat, or None when the run never beat.
     #[serde(default)]

@@ -101,6 +101,11 @@ pub struct FieldDef {
     pub default: Option<Value>,
     #[serde(skip_serializing_if = "str::is_empty")]
     pub doc: String,
+    /// The least value an integer field takes (`#[describe(min = N)]`): a
+    /// host's record refuses a smaller one when it is built, as the
+    /// reference's `__post_init__` checks do.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub minimum: Option<i64>,
 }
 
 impl FieldDef {
@@ -113,7 +118,13 @@ impl FieldDef {
             (None, Type::Optional(_)) if !read_with => Some(Value::Null),
             _ => default,
         };
-        FieldDef { name, ty, required: default.is_none(), default, doc: doc.to_owned() }
+        FieldDef { name, ty, required: default.is_none(), default, doc: doc.to_owned(), minimum: None }
+    }
+
+    /// Bound the field from below (see [`FieldDef::minimum`]).
+    pub fn with_minimum(mut self, minimum: i64) -> FieldDef {
+        self.minimum = Some(minimum);
+        self
     }
 }
 

@@ -25,6 +25,7 @@ struct Outer {
     /// Text.
     s: Str,
     #[serde(default = "seven")]
+    #[describe(min = -3)]
     x: i64,
     f: f64,
     any: Value,
@@ -127,6 +128,8 @@ fn describe_gives_names_types_defaults_and_tokens() {
     assert_eq!(f("s").doc, "Text.");
     assert!(f("s").required);
     assert_eq!(f("x").default, Some(Value::int(7)));
+    assert_eq!(f("x").minimum, Some(-3));
+    assert_eq!(f("s").minimum, None);
     assert_eq!(f("many").ty.to_string(), "list[Inner]");
     let inner = reg.get("Inner").unwrap();
     assert_eq!(inner.fields[1].ty.to_string(), "Color | None");
