@@ -621,6 +621,9 @@ fn python_stub(cat: &Catalog, m: &ModuleEntry) -> String {
                     let _ = writeln!(s, "    {}: {} = ...", py_field(f.name), py_type(&f.ty));
                 }
             }
+            if t.fields.iter().any(|f| f.minimum.is_some()) {
+                s += "    def __post_init__(self) -> None: ...\n";
+            }
             s += "    def to_dict(self) -> dict[str, Any]: ...\n";
             let _ = writeln!(s, "    @classmethod\n    def _from_dict(cls, d: dict[str, Any]) -> {}: ...", t.name);
         }
