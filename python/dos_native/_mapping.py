@@ -353,6 +353,12 @@ ROUTES += SHAPE_C
 # issue 10, output shape part A
 ROUTES += OUTPUT_SHAPE_A
 
+# issue 9, hook cluster: served by their hand fast paths (python/src/fastpath.rs)
+HOOK_CLUSTER = [
+    Route("dos.hook_exit", "classify_exit", "hook_exit.classify_exit"),
+]
+ROUTES += HOOK_CLUSTER
+
 SLOWER = [r for r in WITNESS_CHAIN + PROVENANCE if r.op not in _FASTER] + [
     *SHAPE_C_SLOWER,
     *OUTPUT_SHAPE_A_SLOWER,

@@ -13,7 +13,6 @@ from .breaker import BreakerCounts, BreakerState, Escalation
 from .durable_schema import Readability, SchemaTag
 from .efficiency import Efficiency, EfficiencyEvidence
 from .exec_capability import Capability
-from .intervention import Intervention
 from .liveness import Liveness, ProgressEvidence
 from .productivity import Productivity, WorkHistory
 
@@ -27,7 +26,7 @@ __all__ = [
     "bind_liveness_classify", "bind_productivity_classify", "bind_efficiency_classify", "bind_breaker",
     "LivenessVerdict", "ProductivityVerdict", "EfficiencyVerdict", "BreakerVerdict", "BreakerTransition",
     "StreamStep", "bind_classify_stream", "bind_step_from_event", "bind_warn_payload", "digest",
-    "ExitVerdict", "ReadabilityVerdict", "bind_classify_exit", "bind_schema_classify", "bind_schema_tag",
+    "ReadabilityVerdict", "bind_fast", "fast_ops", "bind_schema_classify", "bind_schema_tag",
     "bind_refusal_payload", "schema_tag_from_obj",
     "bind_tree", "bind_exec_classify", "canonical_bytes", "result_digest", "args_digest",
     "Config", "resolve_workspace_root",
@@ -220,21 +219,7 @@ def canonical_bytes(value: Any) -> bytes: ...
 def result_digest(value: Any) -> str: ...
 def args_digest(tool_name: str, tool_input: Any) -> str: ...
 
-# -- hook_exit / durable_schema -----------------------------------------------------------
-
-@final
-class ExitVerdict:
-    @property
-    def code(self) -> int: ...
-    @property
-    def intervention(self) -> Optional[Intervention]: ...
-    @property
-    def reason(self) -> str: ...
-    @property
-    def matched(self) -> bool: ...
-    @property
-    def passed(self) -> bool: ...
-    def to_dict(self) -> dict[str, Any]: ...
+# -- fast paths (fastpath.rs) / durable_schema -----------------------------------------------------------
 
 @final
 class ReadabilityVerdict:
@@ -250,10 +235,8 @@ class ReadabilityVerdict:
     def tag(self) -> Optional[SchemaTag]: ...
     def to_dict(self) -> dict[str, Any]: ...
 
-def bind_classify_exit(
-    policy_cls: type, default_policy: Any, intervention_cls: type, fallback: Callable[..., Any],
-    verdict_cls: Optional[type] = None,
-) -> NativeFunction: ...
+def bind_fast(op: str, module: Any, fallback: Callable[..., Any]) -> Optional[NativeFunction]: ...
+def fast_ops() -> list[str]: ...
 def bind_schema_classify(
     fallback: Callable[..., Any], verdict_cls: Optional[type] = None, tag_cls: Optional[type] = None,
     readability_cls: Optional[type] = None,

@@ -163,6 +163,8 @@ impl<'py> Compiler<'py> {
             Type::TupleOf(x) => Plan::TupleOf(Box::new(self.compile(x)?)),
             Type::Tuple(items) => Plan::Tuple(items.iter().map(|x| self.compile(x)).collect::<PyResult<_>>()?),
             Type::Dict(x) => Plan::Dict(Box::new(self.compile(x)?)),
+            // Not planned: such an op is served by its fast path or its Python function.
+            Type::IntDict(_) => return Err(bind_err(format!("{t}: int-keyed dicts are not planned"))),
             Type::Record(name) | Type::Enum(name) => self.named(name)?,
         })
     }

@@ -18,6 +18,10 @@
 //! the schema name differs from it (the schema's names are one namespace
 //! across modules and hosts, so two reference modules' `Claim` classes
 //! cannot both be `Claim`); the accelerate adapter finds the class by it.
+//!
+//! `#[describe(skip)]` on a field leaves it out of the schema (and so out of
+//! the hosts' records) while serde still reads it: an envelope-only
+//! convenience the reference's class does not have.
 
 use proc_macro::TokenStream;
 use proc_macro2::TokenStream as TokenStream2;
@@ -126,6 +130,25 @@ fn class_of(attrs: &[Attribute]) -> syn::Result<Option<String>> {
     Ok(out)
 }
 
+/// Whether a field carries `#[describe(skip)]`.
+fn describe_skip(attrs: &[Attribute]) -> syn::Result<bool> {
+    let mut out = false;
+    for a in attrs {
+        if !a.path().is_ident("describe") {
+            continue;
+        }
+        a.parse_nested_meta(|m| {
+            if m.path.is_ident("skip") {
+                out = true;
+                Ok(())
+            } else {
+                Err(m.error("unknown describe field attribute (expected `skip`)"))
+            }
+        })?;
+    }
+    Ok(out)
+}
+
 fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
     let ident = &input.ident;
     let name = ident.to_string();
@@ -146,7 +169,7 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
             let mut field_defs = Vec::new();
             for f in &named.named {
                 let attrs = serde_attrs(&f.attrs)?;
-                if attrs.skip {
+                if attrs.skip || describe_skip(&f.attrs)? {
                     continue;
                 }
                 let Some(fident) = &f.ident else { continue };

@@ -69,7 +69,6 @@ pub static ALL: &[&[OpSpec]] = &[
     pretool_sensor::OPS,
     hook_dialect::OPS,
     marker_gate::OPS,
-    hook_exit::OPS,
     durable_schema::OPS,
     crate::journal::ops::OPS,
     crate::durable::id_alloc::OPS,
@@ -112,4 +111,6 @@ pub static ROUTED: &[&crate::route::Module] = &[
     // issue 10, output shape part B (coverage, improve)
     &coverage::MODULE,
     &improve::MODULE,
+    // issue 9, hook cluster
+    &hook_exit::MODULE,
 ];

@@ -48,6 +48,8 @@ pub enum Type {
     TupleOf(Box<Type>),
     /// A `dict` with `str` keys.
     Dict(Box<Type>),
+    /// A `dict` with `int` keys (written as decimal strings on the wire).
+    IntDict(Box<Type>),
     /// A record (a frozen dataclass), by name; see [`Registry`].
     Record(&'static str),
     /// An enum of wire tokens (a `str` enum), by name.
@@ -77,6 +79,7 @@ impl fmt::Display for Type {
             }
             Type::TupleOf(t) => write!(f, "tuple[{t}, ...]"),
             Type::Dict(t) => write!(f, "dict[str, {t}]"),
+            Type::IntDict(t) => write!(f, "dict[int, {t}]"),
             Type::Record(n) | Type::Enum(n) => f.write_str(n),
         }
     }
@@ -617,7 +620,9 @@ pub fn build_catalog(legacy_ops: &[&'static [OpSpec]], extra: &[&'static Module]
 
 fn collect_names(t: &Type, out: &mut Vec<&'static str>) {
     match t {
-        Type::Optional(x) | Type::List(x) | Type::TupleOf(x) | Type::Dict(x) => collect_names(x, out),
+        Type::Optional(x) | Type::List(x) | Type::TupleOf(x) | Type::Dict(x) | Type::IntDict(x) => {
+            collect_names(x, out)
+        }
         Type::Tuple(items) => items.iter().for_each(|x| collect_names(x, out)),
         Type::Record(n) | Type::Enum(n) => out.push(n),
         _ => {}
