@@ -1010,9 +1010,9 @@ mod tests {
             FieldDef::new("a", "", Type::Int, Some(Value::int(1)), false),
             FieldDef::new("b", "", Type::Str, None, false),
         ];
-        assert_eq!(py_params(cat, m, &op), "*, a: int = 1, b: str");
+        assert_eq!(py_params(cat, m, &op.params), "*, a: int = 1, b: str");
         op.params.swap(0, 1);
-        assert_eq!(py_params(cat, m, &op), "b: str, a: int = 1");
+        assert_eq!(py_params(cat, m, &op.params), "b: str, a: int = 1");
     }
 
     #[test]
@@ -1061,6 +1061,24 @@ mod tests {
         assert!(py.contains("\"to_dict\": _to_plain(self.to_dict_)"), "{py}");
         assert!(py.contains("{\"verdict_obj\": _to_plain(verdict_obj)}"), "{py}");
         assert!(!py.contains("type: ignore"), "{py}");
+    }
+
+    #[test]
+    fn a_method_op_is_a_method_and_an_int_dict_crosses_as_text() {
+        let cat = dos_ops::catalog();
+        let m = cat.modules.iter().find(|m| m.name == "hook_exit").expect("hook_exit is routed");
+        let py = python_module(cat, m);
+        assert!(py.contains("    def with_mapping(self, more: dict[int, Intervention]) -> HookExitPolicy:\n"), "{py}");
+        assert!(py.contains("    @property\n    def passed(self) -> bool:\n"), "{py}");
+        assert!(py.contains("{int(_k): (None if _x is None else Intervention(_x)) for _k, _x in d[\"mapping\"].items()}"), "{py}");
+        assert!(py.contains("field(default_factory=lambda: {2: Intervention.BLOCK})"), "{py}");
+        assert!(!py.contains("def passed(self: "), "{py}");
+        assert!(!py.contains("\"passed\": "), "a method is no module function: {py}");
+        let stub = python_stub(cat, m);
+        assert!(stub.contains("    @property\n    def passed(self) -> bool: ...\n"), "{stub}");
+        let go = go_module(cat, m);
+        assert!(go.contains("Mapping map[int64]*Intervention `json:\"mapping\"`"), "{go}");
+        assert!(go.contains("if _, ok := given[\"mapping\"]; ok {"), "{go}");
     }
 
     #[test]
