@@ -34,7 +34,7 @@ CBUILD := bindings/c/build
 .PHONY: typecheck
 .PHONY: wheel sdist wheel-tools test-wheel test-sdist
 .PHONY: fuzz fuzz-libfuzzer lint
-.PHONY: pg-up pg-down test-pg
+.PHONY: pg-up pg-down test-pg bench-baseline
 
 all: lib python
 
@@ -323,13 +323,22 @@ bench: lib python
 	$(CARGO) bench -p dos-ops --bench deciders -- --warm-up-time 1 --measurement-time 3
 	$(CARGO) bench -p dos-ops --bench arbiter -- --warm-up-time 1 --measurement-time 3
 	$(CARGO) bench -p dos-io --bench journal
-	$(VPY) bench/compare.py
+	@mkdir -p target/bench
+	$(VPY) bench/compare.py --json target/bench/compare.json
 	$(VPY) bench/lease_roundtrip.py
 	$(VPY) bench/contention.py --runs 3
 	$(MAKE) hook
 	$(VPY) bench/hook_bench.py --hook $(HOOK_BIN)
 	@url=$$(bash $(PG) up) || exit 1; trap 'bash $(PG) down' EXIT; \
 	DOS_TEST_PG_URL="$$url" $(VPY) bench/pg_bench.py --hook $(HOOK_BIN)
+	$(VPY) bench/regress.py bench/baseline/compare.json target/bench/compare.json
+
+# Make this machine's bench/compare.py figures the committed baseline that
+# `make bench` checks (bench/regress.py: no ratio may fall by more than 10%).
+bench-baseline: python
+	@mkdir -p target/bench bench/baseline
+	$(VPY) bench/compare.py --json target/bench/compare.json
+	$(VPY) bench/regress.py --update bench/baseline/compare.json target/bench/compare.json
 
 clean:
 	$(CARGO) clean
