@@ -320,9 +320,9 @@ unicode-tables: venv
 
 # ---------------------------------------------------------------- bench
 bench: lib python
-	$(CARGO) bench -p dos-ops --bench deciders -- --warm-up-time 1 --measurement-time 3
-	$(CARGO) bench -p dos-ops --bench arbiter -- --warm-up-time 1 --measurement-time 3
-	$(CARGO) bench -p dos-io --bench journal
+	$(CARGO) bench -p dos-ops --bench deciders -- --warm-up-time 1 --measurement-time 3 --baseline-lenient committed
+	$(CARGO) bench -p dos-ops --bench arbiter -- --warm-up-time 1 --measurement-time 3 --baseline-lenient committed
+	$(CARGO) bench -p dos-io --bench journal -- --baseline-lenient committed
 	@mkdir -p target/bench
 	$(VPY) bench/compare.py --json target/bench/compare.json
 	$(VPY) bench/lease_roundtrip.py
@@ -331,11 +331,15 @@ bench: lib python
 	$(VPY) bench/hook_bench.py --hook $(HOOK_BIN)
 	@url=$$(bash $(PG) up) || exit 1; trap 'bash $(PG) down' EXIT; \
 	DOS_TEST_PG_URL="$$url" $(VPY) bench/pg_bench.py --hook $(HOOK_BIN)
+	$(VPY) bench/regress.py --criterion target/criterion
 	$(VPY) bench/regress.py bench/baseline/compare.json target/bench/compare.json
 
 # Make this machine's bench/compare.py figures the committed baseline that
 # `make bench` checks (bench/regress.py: no ratio may fall by more than 10%).
-bench-baseline: python
+bench-baseline: lib python
+	$(CARGO) bench -p dos-ops --bench deciders -- --warm-up-time 1 --measurement-time 3 --save-baseline committed
+	$(CARGO) bench -p dos-ops --bench arbiter -- --warm-up-time 1 --measurement-time 3 --save-baseline committed
+	$(CARGO) bench -p dos-io --bench journal -- --save-baseline committed
 	@mkdir -p target/bench bench/baseline
 	$(VPY) bench/compare.py --json target/bench/compare.json
 	$(VPY) bench/regress.py --update bench/baseline/compare.json target/bench/compare.json

@@ -11,6 +11,14 @@ is named so the removal is seen).
 
     bench/regress.py BASELINE CURRENT [--tolerance 0.10]
     bench/regress.py --update BASELINE CURRENT   # make CURRENT the baseline
+    bench/regress.py --criterion target/criterion
+
+The criterion form reads what `cargo bench -- --baseline-lenient committed`
+left in each benchmark's ``change/estimates.json`` (the mean time's relative
+change against this machine's saved baseline, `make bench-baseline`): a
+time that rose enough to cut the speed by more than the tolerance fails.
+Criterion's baselines are this machine's absolute times, so they stay in
+``target/`` and are not committed.
 
 Exit status: 0 when no ratio regressed past the tolerance, 1 otherwise,
 2 for unreadable input.
@@ -62,7 +70,44 @@ def compare(base: dict, cur: dict, tolerance: float) -> tuple[list[str], list[st
     return failures, notes
 
 
+def criterion(root: str, tolerance: float) -> int:
+    """Check every criterion benchmark under ``root`` that was compared
+    with a baseline (``change/estimates.json``)."""
+    import os
+
+    failures, checked = [], 0
+    for dirpath, _dirs, files in os.walk(root):
+        if os.path.basename(dirpath) != "change" or "estimates.json" not in files:
+            continue
+        try:
+            with open(os.path.join(dirpath, "estimates.json"), encoding="utf-8") as fh:
+                change = float(json.load(fh)["mean"]["point_estimate"])
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise SystemExit(f"regress.py: cannot read {dirpath}/estimates.json: {e}") from None
+        checked += 1
+        name = os.path.relpath(os.path.dirname(dirpath), root)
+        speed = 1.0 / (1.0 + change) - 1.0
+        if speed < -tolerance:
+            failures.append(f"{name:60s} mean time {change:+.0%} (speed {speed:+.0%})")
+    for f in failures:
+        print("REGRESSED:", f)
+    if not checked:
+        print(f"regress.py: no criterion comparison under {root} (run `make bench-baseline` first)")
+        return 0
+    if failures:
+        print(f"regress.py: {len(failures)} of {checked} criterion benchmark(s) slowed by more than {tolerance:.0%}")
+        return 1
+    print(f"regress.py: no criterion benchmark slowed by more than {tolerance:.0%} ({checked} compared)")
+    return 0
+
+
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["--criterion"]:
+        ap = argparse.ArgumentParser()
+        ap.add_argument("--criterion", required=True)
+        ap.add_argument("--tolerance", type=float, default=0.10)
+        copts = ap.parse_args(argv)
+        return criterion(copts.criterion, copts.tolerance)
     ap = argparse.ArgumentParser()
     ap.add_argument("baseline")
     ap.add_argument("current")

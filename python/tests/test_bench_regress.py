@@ -43,3 +43,26 @@ def test_update_makes_the_run_the_baseline(tmp_path):
                          capture_output=True, text=True)
     assert out.returncode == 0
     assert json.loads((tmp_path / "base.json").read_text())["rows"] == {"a": {"typed_ratio": 3.0}}
+
+
+def _criterion(tmp_path, changes):
+    for name, change in changes.items():
+        d = tmp_path / "criterion" / name / "change"
+        d.mkdir(parents=True)
+        (d / "estimates.json").write_text(json.dumps({"mean": {"point_estimate": change}, "median": {"point_estimate": 0}}))
+    return subprocess.run([sys.executable, str(REGRESS), "--criterion", str(tmp_path / "criterion")],
+                          capture_output=True, text=True)
+
+
+def test_criterion_times_that_rose_past_the_tolerance_fail(tmp_path):
+    # +10% time is a 9% loss of speed (passes); +20% is 17% (fails).
+    out = _criterion(tmp_path, {"liveness/classify": 0.10, "arbiter/arbitrate": 0.20, "hook_exit": -0.3})
+    assert out.returncode == 1, out.stdout
+    assert "arbiter/arbitrate" in out.stdout and "liveness/classify" not in out.stdout
+    assert "1 of 3" in out.stdout
+
+
+def test_criterion_without_a_baseline_is_said_not_failed(tmp_path):
+    (tmp_path / "criterion").mkdir()
+    out = _criterion(tmp_path, {})
+    assert out.returncode == 0 and "make bench-baseline" in out.stdout
