@@ -179,3 +179,19 @@ fn golden_corpus_replays_exactly() {
     }
     eprintln!("golden: {total} cases in {} files match the reference", files.len());
 }
+
+/// Issue 9: the corpus keeps its cases but not their repetition. Every file
+/// under cases/ counts (a plain `<op>.jsonl` too), so a corpus stored
+/// uncompressed again (34.9 MB when this was written) fails here.
+#[test]
+fn golden_corpus_is_stored_in_under_20_mb() {
+    let dir = corpus_dir();
+    let bytes: u64 = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("no golden corpus at {}: {e} (run `make golden`)", dir.display()))
+        .filter_map(|e| e.ok()?.metadata().ok())
+        .filter(|m| m.is_file())
+        .map(|m| m.len())
+        .sum();
+    assert!(bytes > 0, "the golden corpus is empty");
+    assert!(bytes < 20_000_000, "the golden corpus takes {bytes} bytes (at most 20 MB)");
+}
