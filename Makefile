@@ -47,12 +47,12 @@ $(VENV)/.stamp:
 
 venv: $(VENV)/.stamp
 
-# cJSON is only needed by the C golden runner (Debian's libcjson-dev).
+# cJSON and zlib are only needed by the C golden runner (Debian's libcjson-dev, zlib1g-dev).
 cdeps:
-	@if [ ! -f /usr/include/cjson/cJSON.h ]; then \
-	  echo "installing libcjson-dev (C golden runner)"; \
-	  (apt-get install -y -qq libcjson-dev >/dev/null 2>&1 || \
-	   (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq libcjson-dev >/dev/null)); \
+	@if [ ! -f /usr/include/cjson/cJSON.h ] || [ ! -f /usr/include/zlib.h ]; then \
+	  echo "installing libcjson-dev zlib1g-dev (C golden runner)"; \
+	  (apt-get install -y -qq libcjson-dev zlib1g-dev >/dev/null 2>&1 || \
+	   (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq libcjson-dev zlib1g-dev >/dev/null)); \
 	fi
 	@command -v valgrind >/dev/null || (apt-get install -y -qq valgrind >/dev/null 2>&1 || \
 	   (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq valgrind >/dev/null))
@@ -67,7 +67,7 @@ python: venv
 
 $(CBUILD)/%: bindings/c/tests/%.c include/dos.h lib
 	@mkdir -p $(CBUILD)
-	$(CC) $(CFLAGS_STRICT) $< -o $@ -L$(REL) -ldos -Wl,-rpath,$(abspath $(REL)) -lpthread $(if $(filter golden_runner,$*),-lcjson)
+	$(CC) $(CFLAGS_STRICT) $< -o $@ -L$(REL) -ldos -Wl,-rpath,$(abspath $(REL)) -lpthread $(if $(filter golden_runner,$*),-lcjson -lz)
 
 $(CBUILD)/dos_hook_c: bindings/c/examples/dos_hook.c include/dos.h lib
 	@mkdir -p $(CBUILD)
@@ -182,7 +182,7 @@ test-rust:
 test-c: cdeps $(CBUILD)/test_abi $(CBUILD)/test_config $(CBUILD)/golden_runner $(CBUILD)/test_durable $(CBUILD)/dos_hook_c
 	valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite $(CBUILD)/test_abi
 	valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite $(CBUILD)/test_config
-	valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite $(CBUILD)/golden_runner tests/golden/cases/*.jsonl
+	valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite $(CBUILD)/golden_runner tests/golden/cases/*.jsonl.gz
 	valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite $(CBUILD)/test_durable
 	DOS_HOOK_C_BIN=$(abspath $(CBUILD)/dos_hook_c) $(CARGO) test --release -p dos-hook --test corpus -- c_host
 	$(MAKE) --no-print-directory test-c-san test-cxx-header
@@ -195,12 +195,12 @@ test-c-san: cdeps lib
 	@mkdir -p $(CBUILD)/san
 	@for t in $(C_TESTS); do \
 	  $(CC) $(CFLAGS_STRICT) $(SANFLAGS) bindings/c/tests/$$t.c -o $(CBUILD)/san/$$t -L$(REL) -ldos \
-	    -Wl,-rpath,$(abspath $(REL)) -lpthread $$( [ $$t = golden_runner ] && echo -lcjson ) || exit 1; \
+	    -Wl,-rpath,$(abspath $(REL)) -lpthread $$( [ $$t = golden_runner ] && echo -lcjson -lz ) || exit 1; \
 	done
 	$(CBUILD)/san/test_abi
 	$(CBUILD)/san/test_config
 	$(CBUILD)/san/test_durable
-	$(CBUILD)/san/golden_runner tests/golden/cases/*.jsonl
+	$(CBUILD)/san/golden_runner tests/golden/cases/*.jsonl.gz
 
 # include/dos.h as C++, included twice in one translation unit.
 test-cxx-header: lib
