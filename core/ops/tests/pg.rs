@@ -875,3 +875,96 @@ fn a_random_sequence_decides_the_same_on_both_backends() {
     }
     let _ = fs::remove_dir_all(&dir);
 }
+
+// ------------------------------------------------------------------ TLS
+
+/// The server's TCP URL and the directory of its test CA (`tests/pg/pg.sh
+/// tcp-url` / `tls-dir`, set by `make test-pg`).
+fn tls_target() -> Option<(String, PathBuf)> {
+    match (std::env::var("DOS_TEST_PG_TCP_URL"), std::env::var("DOS_TEST_PG_TLS_DIR")) {
+        (Ok(u), Ok(d)) if !u.is_empty() && !d.is_empty() => Some((u, PathBuf::from(d))),
+        _ => {
+            eprintln!("skipped: DOS_TEST_PG_TCP_URL / DOS_TEST_PG_TLS_DIR are not set (make test-pg sets them)");
+            None
+        }
+    }
+}
+
+/// `base` (which has a query already) with more parameters.
+fn with_params(base: &str, params: &str) -> String {
+    format!("{base}&{params}")
+}
+
+#[test]
+fn tls_is_used_as_the_url_asks_and_the_server_sees_an_encrypted_session() {
+    let Some((tcp, dir)) = tls_target() else { return };
+    let ca = dir.join("ca.crt");
+    let ca = ca.to_str().unwrap();
+    let localhost = tcp.replace("127.0.0.1", "localhost");
+    // (url, encrypted as the server sees it)
+    let cases = [
+        (with_params(&tcp, "sslmode=disable"), false),
+        (tcp.clone(), true), // prefer, libpq's default: TLS when offered
+        (with_params(&tcp, "sslmode=prefer"), true),
+        (with_params(&tcp, "sslmode=require"), true),
+        // The server's certificate names localhost only: verify-ca checks the chain, not the name.
+        (with_params(&tcp, &format!("sslmode=verify-ca&sslrootcert={ca}")), true),
+        (with_params(&localhost, &format!("sslmode=verify-full&sslrootcert={ca}")), true),
+        (with_params(&tcp, &format!("sslmode=require&sslrootcert={ca}")), true),
+    ];
+    for (url, encrypted) in cases {
+        let (ssl, version) = store(&url, "tls").session_tls().unwrap_or_else(|e| panic!("{url}: {e}"));
+        assert_eq!(ssl, encrypted, "{url}");
+        if encrypted {
+            assert!(version.as_deref().unwrap_or("").starts_with("TLS"), "{url}: {version:?}");
+        }
+        // Every verb goes the same way: an acquire and a release over that session.
+        let key = fresh_key("tls");
+        let cfg = inline_config(Some((&url, &key)));
+        let got = call(&cfg, "lane_lease.acquire", r#"{"lane": "api", "kind": "cluster", "tree": ["src/api/**"], "owner": "t", "loop_ts": "L"}"#)
+            .unwrap_or_else(|e| panic!("{url}: {e:?}"));
+        assert_eq!(got.get("journaled").and_then(Value::as_bool), Some(true), "{url}: {got:?}");
+        let live = call(&cfg, "lane_lease.live_leases", "{}").unwrap();
+        assert_eq!(live.as_list().map(<[Value]>::len), Some(1), "{url}: {live:?}");
+        assert_eq!(call(&cfg, "lane_lease.release", r#"{"lane": "api", "owner": "t", "loop_ts": "L"}"#).unwrap(), Value::Bool(true));
+    }
+}
+
+#[test]
+fn a_certificate_that_does_not_verify_is_refused_without_the_password() {
+    let Some((tcp, dir)) = tls_target() else { return };
+    let secret = "tls-sekrit-pw";
+    let tcp = tcp.replacen("dos@", &format!("dos:{secret}@"), 1);
+    let localhost = tcp.replace("127.0.0.1", "localhost");
+    let (ca, wrong) = (dir.join("ca.crt"), dir.join("wrong-ca.crt"));
+    let (ca, wrong) = (ca.to_str().unwrap(), wrong.to_str().unwrap());
+    let Some(sock) = pg_url() else { return };
+    for (url, why) in [
+        // A CA that signed nothing of the server's.
+        (with_params(&localhost, &format!("sslmode=verify-full&sslrootcert={wrong}")), "certificate"),
+        (with_params(&tcp, &format!("sslmode=verify-ca&sslrootcert={wrong}")), "certificate"),
+        // The right CA, but the certificate does not name 127.0.0.1.
+        (with_params(&tcp, &format!("sslmode=verify-full&sslrootcert={ca}")), "certificate"),
+        // sslrootcert makes require verify the chain (libpq's rule).
+        (with_params(&tcp, &format!("sslmode=require&sslrootcert={wrong}")), "certificate"),
+        // Verifying needs a CA file.
+        (with_params(&tcp, "sslmode=verify-full&sslrootcert=/nonexistent/ca.pem"), "/nonexistent/ca.pem"),
+        // The server offers no TLS on its Unix socket.
+        (with_params(&sock.replacen("dos@", &format!("dos:{secret}@"), 1), "sslmode=require"), "TLS"),
+    ] {
+        let cfg = inline_config(Some((&url, "tls-refused")));
+        for (op, args) in [
+            ("lane_lease.acquire", r#"{"lane": "api", "kind": "cluster", "tree": ["src/api/**"], "owner": "x"}"#),
+            ("lane_lease.live_leases", r#"{"expire_dead": true}"#),
+        ] {
+            match call(&cfg, op, args) {
+                Err((code, msg)) => {
+                    assert_eq!(code, "IO_ERROR", "{url} {op}: {msg}");
+                    assert!(msg.contains(why), "{url} {op}: {msg}");
+                    assert!(!msg.contains(secret), "{url} {op}: the password leaked: {msg}");
+                }
+                Ok(v) => panic!("{url} {op}: connected over an unverified session: {v:?}"),
+            }
+        }
+    }
+}

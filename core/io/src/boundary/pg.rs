@@ -27,6 +27,7 @@
 
 use super::host;
 use super::journal;
+use super::pg_tls::{self, TlsMode};
 use super::lease::{
     verbs, AcquireDecision, AcquireOutcome, AcquireRequest, CompactOutcome, HaltOutcome, HaltRequest, Journal,
     LeaseError, SpawnOutcome,
@@ -38,6 +39,7 @@ use dos_core::journal::fold::Fold;
 use dos_core::journal::compact;
 use dos_core::pyjson::{self, Dict, Int, Options, Str, Surrogates, Value};
 use dos_core::pytime;
+use postgres::config::SslMode;
 use postgres::{Client, NoTls, Statement};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -224,7 +226,18 @@ impl PgStore {
         use postgres::error::SqlState;
         let msg = self.scrub(e.to_string());
         let detail = e.as_db_error().map(|d| d.message().to_string()).unwrap_or_default();
-        let text = if detail.is_empty() || msg.contains(&detail) { msg } else { format!("{msg}: {}", self.scrub(detail)) };
+        let mut text = if detail.is_empty() || msg.contains(&detail) { msg } else { format!("{msg}: {}", self.scrub(detail)) };
+        // The driver's text stops at the kind of failure ("error performing
+        // TLS handshake"); the cause (which certificate check failed) is in
+        // the source chain.
+        let mut cause = std::error::Error::source(&e);
+        while let Some(c) = cause {
+            let c_text = self.scrub(c.to_string());
+            if !c_text.is_empty() && !text.contains(&c_text) {
+                text = format!("{text}: {c_text}");
+            }
+            cause = c.source();
+        }
         if e.code() == Some(&SqlState::LOCK_NOT_AVAILABLE) {
             return LeaseError::StoreBusy(format!(
                 "the workspace {:?} stayed locked in {} past the budget ({text})",
@@ -236,16 +249,27 @@ impl PgStore {
     }
 
     fn connect(&self) -> Result<Conn, LeaseError> {
-        let mut cfg = postgres::Config::from_str(&self.url).map_err(|_| {
+        // The TLS parameters rust-postgres does not read come off first
+        // (`pg_tls`: sslmode verify-ca/verify-full, sslrootcert).
+        let (plain_url, tls) = pg_tls::split_url(&self.url)
+            .map_err(|why| LeaseError::Store(format!("the lease store URL {}: {why}", self.redacted_url())))?;
+        let mut cfg = postgres::Config::from_str(&plain_url).map_err(|_| {
             LeaseError::Store(format!("the lease store URL {} cannot be read as a PostgreSQL URL", self.redacted_url()))
         })?;
-        if cfg.get_ssl_mode() == postgres::config::SslMode::Require {
-            return Err(LeaseError::Store(format!(
-                "{} asks for sslmode=require, and this libdos was built without TLS (use a Unix socket, a local \
-                 tunnel, or sslmode=prefer/disable)",
-                self.redacted_url()
-            )));
-        }
+        cfg.ssl_mode(match tls.mode {
+            TlsMode::Disable => SslMode::Disable,
+            TlsMode::Prefer => SslMode::Prefer,
+            TlsMode::Require | TlsMode::VerifyCa | TlsMode::VerifyFull => SslMode::Require,
+        });
+        // The server never offers TLS on a Unix socket: `prefer` over sockets
+        // only would spend a round trip asking.
+        let sockets_only = cfg.get_hosts().iter().all(|h| matches!(h, postgres::config::Host::Unix(_)));
+        let tls_config = if tls.mode == TlsMode::Disable || (tls.mode == TlsMode::Prefer && sockets_only) {
+            None
+        } else {
+            pg_tls::client_config(&tls)
+                .map_err(|why| LeaseError::Store(format!("the lease store URL {}: {why}", self.redacted_url())))?
+        };
         if cfg.get_connect_timeout().is_none() {
             cfg.connect_timeout(Duration::from_millis(self.connect_timeout_ms()));
         }
@@ -256,7 +280,11 @@ impl PgStore {
         let st = self.statement_timeout_ms();
         let opts = format!("{} -c statement_timeout={st}", cfg.get_options().unwrap_or("")).trim().to_string();
         cfg.options(&opts);
-        let client = cfg.connect(NoTls).map_err(|e| self.err(e))?;
+        let client = match tls_config {
+            None => cfg.connect(NoTls),
+            Some(c) => cfg.connect(tokio_postgres_rustls::MakeRustlsConnect::new(c)),
+        }
+        .map_err(|e| self.err(e))?;
         let mut conn = Conn { client, stmts: HashMap::new() };
         self.ensure_schema(&mut conn)?;
         Ok(conn)
@@ -452,6 +480,19 @@ impl PgStore {
             }
         }
         Err(LeaseError::Store(format!("{}: the live set could not be read", self.redacted_url())))
+    }
+
+    /// Whether this store's session is encrypted, as the server sees it
+    /// (`pg_stat_ssl` of the backend), with the TLS version: for a fleet's
+    /// health check and the TLS tests.
+    pub fn session_tls(&self) -> Result<(bool, Option<String>), LeaseError> {
+        let msgs = self.read(|c| c.client.simple_query("SELECT ssl, version FROM pg_stat_ssl WHERE pid = pg_backend_pid()"))?;
+        for m in &msgs {
+            if let postgres::SimpleQueryMessage::Row(r) = m {
+                return Ok((r.get(0) == Some("t"), r.get(1).map(str::to_string)));
+            }
+        }
+        Err(LeaseError::Store(format!("{}: pg_stat_ssl has no row for this session", self.redacted_url())))
     }
 
     // ---------------------------------------------------------------- verbs
