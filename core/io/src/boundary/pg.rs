@@ -45,10 +45,10 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::{Mutex, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-/// The schema version this build writes and reads.
-pub const SCHEMA_VERSION: i32 = 1;
+/// The schema version this build writes and reads (2: `dos_lease_commit`).
+pub const SCHEMA_VERSION: i32 = 2;
 
 const SCHEMA_SQL: &str = "
 CREATE TABLE IF NOT EXISTS dos_lease_schema (
@@ -70,6 +70,137 @@ CREATE TABLE IF NOT EXISTS dos_lane_state (
 );
 INSERT INTO dos_lease_schema (version) VALUES (1) ON CONFLICT DO NOTHING;
 ";
+
+/// Version 2: the one-round-trip commit of a verb (see
+/// [`PgStore::with_journal`]). Under the workspace's lock: if the state
+/// row's version (`xmin`, which every write of the row changes, whatever
+/// wrote it) is still `expected` and the client's carried clock is within
+/// `[db clock - max_lag_ms, db clock]`, write the records (in order) and
+/// the fold (`fold` NULL: the verb wrote nothing) and answer the new
+/// version; otherwise write nothing and answer the current version, live
+/// set and clock. `CREATE OR REPLACE`: applying it again is harmless.
+const SCHEMA_SQL_V2: &str = "
+CREATE OR REPLACE FUNCTION dos_lease_commit(
+    ws text, lock_key bigint, expected text, client_now_ms float8, max_lag_ms float8,
+    seqs bigint[], records text[], new_fold text)
+RETURNS TABLE (committed boolean, version text, state text, now_ms float8)
+LANGUAGE plpgsql VOLATILE AS $fn$
+DECLARE
+    cur text;
+    cur_fold text;
+    t float8;
+BEGIN
+    PERFORM pg_advisory_xact_lock(lock_key);
+    SELECT s.xmin::text, s.fold INTO cur, cur_fold FROM dos_lane_state s WHERE s.workspace = ws;
+    t := extract(epoch FROM clock_timestamp()) * 1000;
+    IF cur IS DISTINCT FROM expected OR client_now_ms > t OR client_now_ms < t - max_lag_ms THEN
+        RETURN QUERY SELECT false, cur, cur_fold, t;
+        RETURN;
+    END IF;
+    IF new_fold IS NOT NULL THEN
+        INSERT INTO dos_lane_journal (workspace, seq, record)
+            SELECT ws, u.sq, u.rec FROM unnest(seqs, records) WITH ORDINALITY AS u(sq, rec, n) ORDER BY u.n;
+        INSERT INTO dos_lane_state AS st (workspace, fold) VALUES (ws, new_fold)
+            ON CONFLICT (workspace) DO UPDATE SET fold = EXCLUDED.fold, updated_at = clock_timestamp()
+            RETURNING st.xmin::text INTO cur;
+    END IF;
+    RETURN QUERY SELECT true, cur, NULL::text, t;
+END
+$fn$;
+INSERT INTO dos_lease_schema (version) VALUES (2) ON CONFLICT DO NOTHING;
+";
+
+/// How many times a verb is decided on a view that turned out stale before
+/// it takes the lock first instead.
+const OPTIMISTIC_TRIES: usize = 2;
+/// How far a carried clock may lag the database's (a verb that waited
+/// longer for the lock is decided again at the clock the answer brings).
+const MAX_CLOCK_LAG_MS: f64 = 1_000.0;
+/// A pooled connection unused for longer is checked with a read (which may
+/// be repeated on a fresh connection) before a write batch is sent on it.
+const FRESH_CONN: Duration = Duration::from_millis(1_000);
+
+static ROUND_TRIPS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+fn round_trip() {
+    ROUND_TRIPS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// How many requests this process has sent to lease stores for verbs and
+/// reads (a batch of statements is one; connection setup, the schema check
+/// and ROLLBACKs after a failure are not counted): for tests and benches.
+pub fn round_trips() -> u64 {
+    ROUND_TRIPS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// A process's last view of a workspace: the state row's version, the live
+/// set, and the database clock when it was read.
+#[derive(Clone)]
+struct View {
+    version: Option<String>,
+    fold: Fold<'static>,
+    db_now_ms: f64,
+    at: Instant,
+}
+
+impl View {
+    fn new(version: Option<String>, fold: Fold<'static>, db_now_ms: f64) -> View {
+        View { version, fold, db_now_ms, at: Instant::now() }
+    }
+
+    /// The database clock now, carried from the reading by the monotonic
+    /// clock (it can only lag the database's: the reading was taken before
+    /// the answer arrived).
+    fn now_ms(&self) -> f64 {
+        self.db_now_ms + self.at.elapsed().as_secs_f64() * 1000.0
+    }
+}
+
+fn views() -> &'static Mutex<HashMap<(String, String), View>> {
+    static VIEWS: OnceLock<Mutex<HashMap<(String, String), View>>> = OnceLock::new();
+    VIEWS.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+fn view_get(url: &str, ws: &str) -> Option<View> {
+    views().lock().ok()?.get(&(url.to_string(), ws.to_string())).cloned()
+}
+
+fn view_put(url: &str, ws: &str, v: View) {
+    if let Ok(mut m) = views().lock() {
+        if m.len() >= 64 {
+            m.clear();
+        }
+        m.insert((url.to_string(), ws.to_string()), v);
+    }
+}
+
+fn view_forget(url: &str, ws: &str) {
+    if let Ok(mut m) = views().lock() {
+        m.remove(&(url.to_string(), ws.to_string()));
+    }
+}
+
+/// The answer of `dos_lease_commit`.
+struct TryAnswer {
+    committed: bool,
+    version: Option<String>,
+    state: Option<String>,
+    now_ms: f64,
+}
+
+impl TryAnswer {
+    fn read(msgs: &[postgres::SimpleQueryMessage]) -> Option<TryAnswer> {
+        msgs.iter().find_map(|m| match m {
+            postgres::SimpleQueryMessage::Row(r) if r.len() == 4 => Some(TryAnswer {
+                committed: r.get(0) == Some("t"),
+                version: r.get(1).map(str::to_string),
+                state: r.get(2).map(str::to_string),
+                now_ms: r.get(3)?.parse().ok()?,
+            }),
+            _ => None,
+        })
+    }
+}
 
 /// Default bounds (overridable for tests and slow links through the
 /// environment: `DOS_LEASE_STORE_CONNECT_TIMEOUT_MS`, `…_STATEMENT_TIMEOUT_MS`,
@@ -117,6 +248,9 @@ pub fn lock_key(workspace: &str) -> i64 {
 struct Conn {
     client: Client,
     stmts: HashMap<&'static str, Statement>,
+    /// When the server last answered on it (a connection idle longer than
+    /// [`FRESH_CONN`] is checked with a read before a write is sent on it).
+    used: Instant,
 }
 
 impl Conn {
@@ -278,14 +412,18 @@ impl PgStore {
         }
         cfg.keepalives(true).keepalives_idle(Duration::from_secs(30));
         let st = self.statement_timeout_ms();
-        let opts = format!("{} -c statement_timeout={st}", cfg.get_options().unwrap_or("")).trim().to_string();
+        // Literals are written with only `'` doubled: the scanner must read
+        // them with standard_conforming_strings on from the first statement.
+        let opts = format!("{} -c statement_timeout={st} -c standard_conforming_strings=on", cfg.get_options().unwrap_or(""))
+            .trim()
+            .to_string();
         cfg.options(&opts);
         let client = match tls_config {
             None => cfg.connect(NoTls),
             Some(c) => cfg.connect(tokio_postgres_rustls::MakeRustlsConnect::new(c)),
         }
         .map_err(|e| self.err(e))?;
-        let mut conn = Conn { client, stmts: HashMap::new() };
+        let mut conn = Conn { client, stmts: HashMap::new(), used: Instant::now() };
         self.ensure_schema(&mut conn)?;
         Ok(conn)
     }
@@ -309,10 +447,12 @@ impl PgStore {
             Err(e) => return Err(self.err(e)),
         };
         let found = match found {
-            Some(v) => v,
-            None => {
+            Some(v) if v >= SCHEMA_VERSION => v,
+            _ => {
+                // Create, or bring an older schema up to this one; both
+                // steps are idempotent, and run under a lock of their own.
                 let key = lock_key("\0schema");
-                let sql = format!("BEGIN; SELECT pg_advisory_xact_lock({key}); {SCHEMA_SQL} COMMIT;");
+                let sql = format!("BEGIN; SELECT pg_advisory_xact_lock({key}); {SCHEMA_SQL} {SCHEMA_SQL_V2} COMMIT;");
                 if let Err(e) = conn.client.batch_execute(&sql) {
                     let _ = conn.client.batch_execute("ROLLBACK");
                     return Err(self.err(e));
@@ -356,6 +496,7 @@ impl PgStore {
     /// snapshot). A pooled connection the server dropped is replaced once.
     fn read<T>(&self, f: impl Fn(&mut Conn) -> Result<T, postgres::Error>) -> Result<T, LeaseError> {
         let (mut conn, pooled) = self.take()?;
+        round_trip();
         match f(&mut conn) {
             Ok(v) => {
                 self.give_back(conn);
@@ -371,19 +512,152 @@ impl PgStore {
         }
     }
 
-    /// Run `f` in one transaction holding the workspace's advisory lock.
-    /// What `f` appends is written, with the new fold, just before COMMIT;
-    /// any error rolls everything back.
+    fn lock_budget_ms(&self, patience: Patience) -> u64 {
+        match patience {
+            _ if self.lock_ms.is_some() => self.lock_ms.unwrap_or(LOCK_TIMEOUT_MS),
+            Patience::Normal => env_ms("DOS_LEASE_STORE_LOCK_TIMEOUT_MS", LOCK_TIMEOUT_MS),
+            Patience::Patient => env_ms("DOS_LEASE_STORE_LOCK_TIMEOUT_MS", PATIENT_LOCK_TIMEOUT_MS).max(LOCK_TIMEOUT_MS),
+        }
+    }
+
+    /// Run `f` in one transaction serialized on the workspace's advisory
+    /// lock, in one round trip when this process's view of the workspace is
+    /// current:
+    ///
+    /// 1. `f` runs on the last live set this process saw (its version, the
+    ///    `xmin` of the workspace's `dos_lane_state` row, and the database
+    ///    clock then, carried forward by the local monotonic clock);
+    /// 2. one batch calls `dos_lease_commit`, which takes the lock, and
+    ///    writes what `f` appended only if the row's version is still the
+    ///    one `f` saw and the carried clock is not ahead of the database's
+    ///    (nor more than [`MAX_CLOCK_LAG_MS`] behind), then COMMIT;
+    /// 3. otherwise nothing is written and the answer is the current live
+    ///    set, version and clock, read under the lock: `f` runs again on
+    ///    them. After [`OPTIMISTIC_TRIES`] such turns the verb takes the lock
+    ///    first and holds it across its two round trips ([`Self::with_journal_locked`]),
+    ///    so a verb always ends.
+    ///
+    /// Every write is thus decided on the live set as it stands when the
+    /// lock is held, so the guarantees are the locked path's: one
+    /// transaction per verb, serialized per workspace, the database's clock
+    /// (a carried clock can only lag it, which judges expiry earlier:
+    /// never a false grant). `f` may run more than once; only the last run's
+    /// appends are written.
     pub fn with_journal<T>(
+        &self,
+        patience: Patience,
+        mut f: impl FnMut(&mut PgJournal<'_>) -> Result<T, LeaseError>,
+    ) -> Result<T, LeaseError> {
+        let lock_ms = self.lock_budget_ms(patience);
+        if std::env::var("DOS_LEASE_STORE_OPTIMISTIC").map(|v| v.trim() == "0").unwrap_or(false) {
+            return self.with_journal_locked(patience, f);
+        }
+        let (mut conn, pooled) = self.take()?;
+        let cached = if pooled && conn.used.elapsed() > FRESH_CONN { None } else { view_get(&self.url, &self.workspace) };
+        let mut view = match cached {
+            Some(v) => v,
+            None => {
+                // No current view, or a connection idle long enough that the
+                // server may have dropped it: a plain read first (safe to
+                // repeat on a fresh connection; a write batch is not).
+                match self.read_view(&mut conn) {
+                    Ok(v) => v,
+                    Err(e) if pooled && (e.is_closed() || conn.client.is_closed()) => {
+                        conn = self.connect()?;
+                        self.read_view(&mut conn).map_err(|e| self.err(e))?
+                    }
+                    Err(e) => return Err(self.err(e)),
+                }
+            }
+        };
+        let stmt_ms = self.statement_timeout_ms() + lock_ms;
+        for _ in 0..OPTIMISTIC_TRIES {
+            let est_now = view.now_ms();
+            let mut j = PgJournal {
+                store: self,
+                conn: &mut conn,
+                fold: Some(view.fold.clone()),
+                now_ms: est_now as i64,
+                pending: Vec::new(),
+                delete_first: false,
+                error: None,
+            };
+            let out = match f(&mut j) {
+                Ok(v) => v,
+                Err(e) => {
+                    self.give_back(conn);
+                    return Err(e);
+                }
+            };
+            let (sql, new_fold) = match j.try_sql(view.version.as_deref(), est_now, lock_ms, stmt_ms) {
+                Ok(x) => x,
+                Err(e) => {
+                    self.give_back(conn);
+                    return Err(e);
+                }
+            };
+            round_trip();
+            let msgs = match conn.client.simple_query(&sql) {
+                Ok(m) => m,
+                Err(e) => {
+                    // The batch may or may not have committed (an answer
+                    // lost with the connection): an error, never a retry.
+                    let _ = conn.client.batch_execute("ROLLBACK");
+                    view_forget(&self.url, &self.workspace);
+                    let err = self.err(e);
+                    self.give_back(conn);
+                    return Err(err);
+                }
+            };
+            conn.used = Instant::now();
+            let Some(answer) = TryAnswer::read(&msgs) else {
+                view_forget(&self.url, &self.workspace);
+                self.give_back(conn);
+                return Err(LeaseError::Store(format!("{}: the commit's answer could not be read", self.redacted_url())));
+            };
+            if answer.committed {
+                let fold = new_fold.unwrap_or_else(|| view.fold.clone());
+                view_put(&self.url, &self.workspace, View::new(answer.version, fold, answer.now_ms));
+                self.give_back(conn);
+                return Ok(out);
+            }
+            view = View::new(answer.version, answer.state.as_deref().and_then(decode_fold).unwrap_or_default(), answer.now_ms);
+            view_put(&self.url, &self.workspace, view.clone());
+        }
+        self.give_back(conn);
+        self.with_journal_locked(patience, f)
+    }
+
+    fn read_view(&self, conn: &mut Conn) -> Result<View, postgres::Error> {
+        let sql = format!(
+            "SELECT s.xmin::text, s.fold, (extract(epoch FROM clock_timestamp()) * 1000)::float8 \
+             FROM (SELECT 1) AS one LEFT JOIN dos_lane_state s ON s.workspace = {}",
+            lit(&self.workspace)
+        );
+        round_trip();
+        let msgs = conn.client.simple_query(&sql)?;
+        conn.used = Instant::now();
+        for m in &msgs {
+            if let postgres::SimpleQueryMessage::Row(r) = m {
+                let now = r.get(2).and_then(|t| t.parse::<f64>().ok()).unwrap_or(0.0);
+                return Ok(View::new(r.get(0).map(str::to_string), r.get(1).and_then(decode_fold).unwrap_or_default(), now));
+            }
+        }
+        Ok(View::new(None, Fold::new(), 0.0))
+    }
+
+    /// [`Self::with_journal`] the pessimistic way: one round trip takes the
+    /// lock and reads the live set and the clock, the next writes and
+    /// commits; the lock is held across both. Compaction and import, which
+    /// read every record, always come this way.
+    pub fn with_journal_locked<T>(
         &self,
         patience: Patience,
         f: impl FnOnce(&mut PgJournal<'_>) -> Result<T, LeaseError>,
     ) -> Result<T, LeaseError> {
-        let lock_ms = match patience {
-            _ if self.lock_ms.is_some() => self.lock_ms.unwrap_or(LOCK_TIMEOUT_MS),
-            Patience::Normal => env_ms("DOS_LEASE_STORE_LOCK_TIMEOUT_MS", LOCK_TIMEOUT_MS),
-            Patience::Patient => env_ms("DOS_LEASE_STORE_LOCK_TIMEOUT_MS", PATIENT_LOCK_TIMEOUT_MS).max(LOCK_TIMEOUT_MS),
-        };
+        // Whatever happens, this process's view is no longer current.
+        view_forget(&self.url, &self.workspace);
+        let lock_ms = self.lock_budget_ms(patience);
         let stmt_ms = self.statement_timeout_ms() + lock_ms;
         // One round trip takes the lock and then (a new statement, so a
         // snapshot taken after the lock) reads the live set and the clock;
@@ -399,6 +673,7 @@ impl PgStore {
             lit(&self.workspace)
         );
         let (mut conn, pooled) = self.take()?;
+        round_trip();
         let state = match conn.client.simple_query(&begin) {
             Ok(msgs) => msgs,
             Err(e) => {
@@ -439,7 +714,10 @@ impl PgStore {
         let mut j = PgJournal { store: self, conn: &mut conn, fold, now_ms, pending: Vec::new(), delete_first: false, error: None };
         let out = f(&mut j);
         let result = match out {
-            Ok(v) => match j.commit_sql().and_then(|sql| conn.client.batch_execute(&sql).map_err(|e| self.err(e))) {
+            Ok(v) => match j.commit_sql().and_then(|sql| {
+                round_trip();
+                conn.client.batch_execute(&sql).map_err(|e| self.err(e))
+            }) {
                 Ok(()) => Ok(v),
                 Err(e) => {
                     let _ = conn.client.batch_execute("ROLLBACK");
@@ -546,9 +824,9 @@ impl PgStore {
     pub fn acquire(
         &self,
         req: &AcquireRequest,
-        decide: impl FnOnce(&[Dict]) -> Result<AcquireDecision, String>,
+        decide: impl Fn(&[Dict]) -> Result<AcquireDecision, String>,
     ) -> Result<AcquireOutcome, LeaseError> {
-        self.with_journal(Patience::Normal, |j| verbs::acquire(j, &self.host_id, req, decide))
+        self.with_journal(Patience::Normal, |j| verbs::acquire(j, &self.host_id, req, &decide))
     }
 
     pub fn release(&self, lane: &str, owner: &str, loop_ts: &str) -> Result<bool, LeaseError> {
@@ -659,7 +937,7 @@ impl PgStore {
     /// `compact_journal`: the workspace's records replaced by one CHECKPOINT
     /// (plus the corrupt sentinels), in one transaction.
     pub fn compact_journal(&self) -> Result<CompactOutcome, LeaseError> {
-        self.with_journal(Patience::Normal, |j| {
+        self.with_journal_locked(Patience::Normal, |j| {
             let store = j.store;
             let (text, bytes_before) = j.raw_lines().map_err(|e| store.err(e))?;
             let entries = codec::decode(text.as_bytes());
@@ -697,7 +975,7 @@ impl PgStore {
             }
             Decoded::Torn | Decoded::Skip => {}
         });
-        self.with_journal(Patience::Patient, |j| {
+        self.with_journal_locked(Patience::Patient, |j| {
             let store = j.store;
             let (text, _) = j.raw_lines().map_err(|e| store.err(e))?;
             if !text.is_empty() && !replace {
@@ -817,6 +1095,41 @@ impl PgJournal<'_> {
         self.pending = rows;
         self.delete_first = true;
         Ok(())
+    }
+
+    /// The one batch of the optimistic path: `dos_lease_commit` with what
+    /// this run of the verb appended, checked against `expected`, and
+    /// COMMIT. Also gives back the fold after the appends (`None` when the
+    /// verb wrote nothing).
+    fn try_sql(
+        &mut self,
+        expected: Option<&str>,
+        est_now_ms: f64,
+        lock_ms: u64,
+        stmt_ms: u64,
+    ) -> Result<(String, Option<Fold<'static>>), LeaseError> {
+        let (seqs, records, fold_lit, fold) = if self.pending.is_empty() {
+            ("NULL::bigint[]".to_string(), "NULL::text[]".to_string(), "NULL".to_string(), None)
+        } else {
+            let fold = self.fold.take().unwrap_or_default();
+            let seqs: Vec<String> = self.pending.iter().map(|(q, _)| q.map_or("NULL".to_string(), |n| n.to_string())).collect();
+            let recs: Vec<String> = self.pending.iter().map(|(_, r)| lit(r)).collect();
+            (
+                format!("ARRAY[{}]::bigint[]", seqs.join(",")),
+                format!("ARRAY[{}]::text[]", recs.join(",")),
+                lit(&encode_fold(&fold)?),
+                Some(fold),
+            )
+        };
+        let sql = format!(
+            "BEGIN; SET LOCAL lock_timeout = {lock_ms}; SET LOCAL statement_timeout = {stmt_ms}; \
+             SELECT * FROM dos_lease_commit({}, {}, {}, {est_now_ms:.3}::float8, {MAX_CLOCK_LAG_MS:.1}::float8, {seqs}, {records}, {fold_lit}); \
+             COMMIT",
+            lit(&self.store.workspace),
+            self.store.lock_key,
+            expected.map_or("NULL".to_string(), lit),
+        );
+        Ok((sql, fold))
     }
 
     /// The statements that write the pending rows and the fold, then
