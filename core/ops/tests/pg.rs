@@ -400,6 +400,11 @@ fn child_entry() {
                 Err((code, m)) => println!("RESULT {code} in {:?}: {m}", t0.elapsed()),
             }
         }
+        "pretool" => {
+            // A fresh process, as the hook is: what one pretool call sends.
+            let (out, _) = pretool_on(Path::new(p[1]), p[2]);
+            println!("TRIPS {} EXIT {} OUT {}", dos_io::boundary::pg::round_trips(), out.exit, out.stdout.len());
+        }
         other => panic!("unknown child mode {other}"),
     }
 }
@@ -774,12 +779,16 @@ fn a_file_journal_migrates_into_postgres_and_back() {
 // ------------------------------------------------------------------ the hook
 
 fn pretool(ws: &Path) -> (dos_io::hook::Outcome, Duration) {
+    pretool_on(ws, "docs/notes.md")
+}
+
+fn pretool_on(ws: &Path, file: &str) -> (dos_io::hook::Outcome, Duration) {
     let ws = fs::canonicalize(ws).unwrap();
     let w = ws.display().to_string();
     let event = format!(
         r#"{{"hook_event_name": "PreToolUse", "tool_name": "Read", "session_id": "s1", "cwd": {}, "tool_input": {{"file_path": {}}}}}"#,
         json_str(&w),
-        json_str(&format!("{w}/docs/notes.md"))
+        json_str(&format!("{w}/{file}"))
     );
     let t0 = Instant::now();
     let out = dos_io::hook::run(&["pretool".to_string()], &mut || event.clone().into_bytes());
@@ -1051,4 +1060,40 @@ fn the_schema_is_versioned_and_an_older_one_is_brought_up() {
     assert_eq!(versions, vec![1, 2]);
     let has_fn: bool = raw.query_one("SELECT to_regproc('dos_lease_commit') IS NOT NULL", &[]).unwrap().get(0);
     assert!(has_fn);
+}
+
+#[test]
+fn a_pretool_call_sends_one_statement_to_read_and_three_to_enforce() {
+    let Some(url) = pg_url() else { return };
+    let key = fresh_key("hooktrips");
+    let dir = scratch("hooktrips");
+    let ws = dir.join("ws");
+    clone_workspace(&ws, &url, &key);
+    let run = |file: &str| {
+        let out = Command::new(std::env::current_exe().unwrap())
+            .args(["child_entry", "--exact", "--test-threads=1", "--nocapture"])
+            .env(CHILD_ENV, format!("pretool|{}|{file}", ws.display()))
+            .env_remove("DOS_LEASE_STORE_URL")
+            .output()
+            .expect("run a child");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let at = text.find("TRIPS ").unwrap_or_else(|| panic!("{text}"));
+        let line = text[at..].lines().next().unwrap_or("").to_string();
+        let f: Vec<&str> = line.split(' ').collect();
+        (f[1].parse::<u64>().unwrap(), f[3].to_string(), f[5].parse::<usize>().unwrap())
+    };
+    // No live lease: the schema check and the live set in one statement,
+    // and nothing else.
+    let (trips, exit, out) = run("docs/notes.md");
+    assert_eq!((exit.as_str(), out), ("0", 0));
+    assert_eq!(trips, 1, "a passthrough pretool took {trips} round trips");
+    // Another session holds docs: the read, the ENFORCE record (one trip on
+    // the view just read) and the help tally.
+    let cfg = format!(r#"{{"workspace": {}}}"#, json_str(&ws.display().to_string()));
+    let args = r#"{"lane": "docs", "kind": "cluster", "tree": ["docs/"], "owner": "other", "loop_ts": "L1"}"#;
+    assert_eq!(call(&cfg, "lane_lease.acquire", args).unwrap().get("journaled").and_then(Value::as_bool), Some(true));
+    let (trips, exit, out) = run("docs/notes.md");
+    assert_eq!(exit, "0");
+    assert!(out > 0);
+    assert_eq!(trips, 3, "an enforcing pretool took {trips} round trips");
 }

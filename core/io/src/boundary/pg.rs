@@ -126,9 +126,9 @@ fn round_trip() {
     ROUND_TRIPS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
 }
 
-/// How many requests this process has sent to lease stores for verbs and
-/// reads (a batch of statements is one; connection setup, the schema check
-/// and ROLLBACKs after a failure are not counted): for tests and benches.
+/// How many requests this process has sent to lease stores (a batch of
+/// statements is one; the connection's startup and ROLLBACKs after a
+/// failure are not counted): for tests and benches.
 pub fn round_trips() -> u64 {
     ROUND_TRIPS.load(std::sync::atomic::Ordering::Relaxed)
 }
@@ -296,8 +296,6 @@ fn schema_ready() -> &'static Mutex<Vec<String>> {
 
 const SQL_STATE: &str = "SELECT s.fold, (extract(epoch FROM clock_timestamp()) * 1000)::float8 \
      FROM (SELECT 1) AS one LEFT JOIN dos_lane_state s ON s.workspace = $1";
-const SQL_RECORDS: &str = "SELECT record FROM dos_lane_journal WHERE workspace = $1 ORDER BY id";
-const SQL_BYTES: &str = "SELECT count(*), coalesce(sum(octet_length(record) + 1), 0)::bigint FROM dos_lane_journal WHERE workspace = $1";
 
 /// How long a verb may wait for the workspace lock.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -423,9 +421,11 @@ impl PgStore {
             Some(c) => cfg.connect(tokio_postgres_rustls::MakeRustlsConnect::new(c)),
         }
         .map_err(|e| self.err(e))?;
-        let mut conn = Conn { client, stmts: HashMap::new(), used: Instant::now() };
-        self.ensure_schema(&mut conn)?;
-        Ok(conn)
+        // The schema is checked lazily: in the first view read's own
+        // statement ([`Self::fresh_view`]), else by [`Self::ensure_schema`]
+        // before the first other statement (one round trip saved per
+        // process, which is per call for the hook).
+        Ok(Conn { client, stmts: HashMap::new(), used: Instant::now() })
     }
 
     fn ensure_schema(&self, conn: &mut Conn) -> Result<(), LeaseError> {
@@ -435,6 +435,7 @@ impl PgStore {
         // One statement when the schema is there (every connection after
         // the first anywhere); the creation, under a lock, only when not.
         let version = |conn: &mut Conn| -> Result<Option<i32>, postgres::Error> {
+            round_trip();
             let msgs = conn.client.simple_query("SELECT max(version) FROM dos_lease_schema")?;
             Ok(msgs.iter().find_map(|m| match m {
                 postgres::SimpleQueryMessage::Row(r) => r.get(0).and_then(|v| v.parse().ok()),
@@ -453,6 +454,7 @@ impl PgStore {
                 // steps are idempotent, and run under a lock of their own.
                 let key = lock_key("\0schema");
                 let sql = format!("BEGIN; SELECT pg_advisory_xact_lock({key}); {SCHEMA_SQL} {SCHEMA_SQL_V2} COMMIT;");
+                round_trip();
                 if let Err(e) = conn.client.batch_execute(&sql) {
                     let _ = conn.client.batch_execute("ROLLBACK");
                     return Err(self.err(e));
@@ -460,6 +462,15 @@ impl PgStore {
                 version(conn).map_err(|e| self.err(e))?.unwrap_or(0)
             }
         };
+        self.accept_version(found)
+    }
+
+    fn schema_is_ready(&self) -> bool {
+        schema_ready().lock().map(|r| r.contains(&self.url)).unwrap_or(false)
+    }
+
+    /// The schema version found is this build's (or one it can read).
+    fn accept_version(&self, found: i32) -> Result<(), LeaseError> {
         if found > SCHEMA_VERSION {
             return Err(LeaseError::Store(format!(
                 "{} holds lease-store schema version {found}, newer than this libdos reads ({SCHEMA_VERSION})",
@@ -467,9 +478,44 @@ impl PgStore {
             )));
         }
         if let Ok(mut r) = schema_ready().lock() {
-            r.push(self.url.clone());
+            if !r.contains(&self.url) {
+                r.push(self.url.clone());
+            }
         }
         Ok(())
+    }
+
+    /// A view of the workspace read now on `conn` (the schema version read
+    /// in the same statement the first time in this process). A pooled
+    /// connection the server dropped is replaced once: nothing was written.
+    fn fresh_view(&self, conn: &mut Conn, pooled: bool) -> Result<View, LeaseError> {
+        for attempt in 0..3 {
+            let check = !self.schema_is_ready();
+            match self.read_view(conn, check) {
+                Ok((view, found)) => {
+                    if check {
+                        match found {
+                            Some(v) if v >= SCHEMA_VERSION => self.accept_version(v)?,
+                            // An older schema: bring it up (idempotent).
+                            _ => self.ensure_schema(conn)?,
+                        }
+                    }
+                    return Ok(view);
+                }
+                Err(e) if attempt == 0 && pooled && (e.is_closed() || conn.client.is_closed()) => {
+                    *conn = self.connect()?;
+                }
+                Err(e) if e.code() == Some(&postgres::error::SqlState::UNDEFINED_TABLE) => {
+                    // A database without the tables: create them, read again.
+                    if let Ok(mut r) = schema_ready().lock() {
+                        r.retain(|u| u != &self.url);
+                    }
+                    self.ensure_schema(conn)?;
+                }
+                Err(e) => return Err(self.err(e)),
+            }
+        }
+        Err(LeaseError::Store(format!("{}: the lease-store schema could not be made ready", self.redacted_url())))
     }
 
     fn take(&self) -> Result<(Conn, bool), LeaseError> {
@@ -496,6 +542,10 @@ impl PgStore {
     /// snapshot). A pooled connection the server dropped is replaced once.
     fn read<T>(&self, f: impl Fn(&mut Conn) -> Result<T, postgres::Error>) -> Result<T, LeaseError> {
         let (mut conn, pooled) = self.take()?;
+        if let Err(e) = self.ensure_schema(&mut conn) {
+            self.give_back(conn);
+            return Err(e);
+        }
         round_trip();
         match f(&mut conn) {
             Ok(v) => {
@@ -556,19 +606,16 @@ impl PgStore {
         let cached = if pooled && conn.used.elapsed() > FRESH_CONN { None } else { view_get(&self.url, &self.workspace) };
         let mut view = match cached {
             Some(v) => v,
-            None => {
-                // No current view, or a connection idle long enough that the
-                // server may have dropped it: a plain read first (safe to
-                // repeat on a fresh connection; a write batch is not).
-                match self.read_view(&mut conn) {
-                    Ok(v) => v,
-                    Err(e) if pooled && (e.is_closed() || conn.client.is_closed()) => {
-                        conn = self.connect()?;
-                        self.read_view(&mut conn).map_err(|e| self.err(e))?
-                    }
-                    Err(e) => return Err(self.err(e)),
+            // No current view, or a connection idle long enough that the
+            // server may have dropped it: a plain read first (safe to repeat
+            // on a fresh connection; a write batch is not).
+            None => match self.fresh_view(&mut conn, pooled) {
+                Ok(v) => v,
+                Err(e) => {
+                    self.give_back(conn);
+                    return Err(e);
                 }
-            }
+            },
         };
         let stmt_ms = self.statement_timeout_ms() + lock_ms;
         for _ in 0..OPTIMISTIC_TRIES {
@@ -628,10 +675,13 @@ impl PgStore {
         self.with_journal_locked(patience, f)
     }
 
-    fn read_view(&self, conn: &mut Conn) -> Result<View, postgres::Error> {
+    /// The workspace's state row version, live set and the database clock
+    /// in one statement; with `schema`, the schema version too.
+    fn read_view(&self, conn: &mut Conn, schema: bool) -> Result<(View, Option<i32>), postgres::Error> {
         let sql = format!(
-            "SELECT s.xmin::text, s.fold, (extract(epoch FROM clock_timestamp()) * 1000)::float8 \
+            "SELECT s.xmin::text, s.fold, (extract(epoch FROM clock_timestamp()) * 1000)::float8{} \
              FROM (SELECT 1) AS one LEFT JOIN dos_lane_state s ON s.workspace = {}",
+            if schema { ", (SELECT max(version) FROM dos_lease_schema)" } else { "" },
             lit(&self.workspace)
         );
         round_trip();
@@ -640,10 +690,12 @@ impl PgStore {
         for m in &msgs {
             if let postgres::SimpleQueryMessage::Row(r) = m {
                 let now = r.get(2).and_then(|t| t.parse::<f64>().ok()).unwrap_or(0.0);
-                return Ok(View::new(r.get(0).map(str::to_string), r.get(1).and_then(decode_fold).unwrap_or_default(), now));
+                let found = if schema { r.get(3).and_then(|v| v.parse().ok()) } else { None };
+                let view = View::new(r.get(0).map(str::to_string), r.get(1).and_then(decode_fold).unwrap_or_default(), now);
+                return Ok((view, found));
             }
         }
-        Ok(View::new(None, Fold::new(), 0.0))
+        Ok((View::new(None, Fold::new(), 0.0), None))
     }
 
     /// [`Self::with_journal`] the pessimistic way: one round trip takes the
@@ -673,6 +725,10 @@ impl PgStore {
             lit(&self.workspace)
         );
         let (mut conn, pooled) = self.take()?;
+        if let Err(e) = self.ensure_schema(&mut conn) {
+            self.give_back(conn);
+            return Err(e);
+        }
         round_trip();
         let state = match conn.client.simple_query(&begin) {
             Ok(msgs) => msgs,
@@ -741,23 +797,19 @@ impl PgStore {
         Ok((text.as_deref().and_then(decode_fold).unwrap_or_default(), now as i64))
     }
 
-    /// The structural live set and the database's clock, in one statement.
+    /// The structural live set and the database's clock, in one statement
+    /// (kept as this process's view: a verb right after it is one round trip).
     fn snapshot(&self) -> Result<(Fold<'static>, i64), LeaseError> {
-        let sql = format!(
-            "SET standard_conforming_strings = on; \
-             SELECT s.fold, (extract(epoch FROM clock_timestamp()) * 1000)::float8 \
-             FROM (SELECT 1) AS one LEFT JOIN dos_lane_state s ON s.workspace = {}",
-            lit(&self.workspace)
-        );
-        let msgs = self.read(|c| c.client.simple_query(&sql))?;
-        for m in &msgs {
-            if let postgres::SimpleQueryMessage::Row(r) = m {
-                let fold = r.get(0).and_then(decode_fold).unwrap_or_default();
-                let now = r.get(1).and_then(|t| t.parse::<f64>().ok()).unwrap_or(0.0) as i64;
-                return Ok((fold, now));
-            }
+        let (mut conn, pooled) = self.take()?;
+        let view = self.fresh_view(&mut conn, pooled);
+        self.give_back(conn);
+        let view = view?;
+        if view.db_now_ms <= 0.0 {
+            return Err(LeaseError::Store(format!("{}: the live set could not be read", self.redacted_url())));
         }
-        Err(LeaseError::Store(format!("{}: the live set could not be read", self.redacted_url())))
+        view_put(&self.url, &self.workspace, view.clone());
+        let now = view.db_now_ms as i64;
+        Ok((view.fold, now))
     }
 
     /// Whether this store's session is encrypted, as the server sees it
@@ -899,16 +951,15 @@ impl PgStore {
     /// exactly as over a file's (an imported corrupt line is kept as a row).
     /// Not wired here yet: `strict` is read into the config and not acted on.
     pub fn lines(&self) -> Result<String, LeaseError> {
-        let rows = self.read(|c| {
-            let s = c.stmt(SQL_RECORDS)?;
-            c.client.query(&s, &[&self.workspace])
-        })?;
-        let mut text = String::new();
-        for r in rows {
-            text.push_str(r.get::<_, &str>(0));
-            text.push('\n');
-        }
-        Ok(text)
+        let sql = self.records_sql();
+        let msgs = self.read(|c| c.client.simple_query(&sql))?;
+        Ok(records_text(&msgs))
+    }
+
+    /// The statement that reads the workspace's records in order (a simple
+    /// query: no statement to prepare, so one round trip).
+    fn records_sql(&self) -> String {
+        format!("SELECT record FROM dos_lane_journal WHERE workspace = {} ORDER BY id", lit(&self.workspace))
     }
 
     /// The ENFORCE records that may be `holder`'s (the hook's help tally).
@@ -1070,17 +1121,10 @@ impl PgJournal<'_> {
     }
 
     fn raw_lines(&mut self) -> Result<(String, u64), postgres::Error> {
-        let s = self.conn.stmt(SQL_BYTES)?;
-        let row = self.conn.client.query_one(&s, &[&self.store.workspace])?;
-        let bytes: i64 = row.get(1);
-        let s = self.conn.stmt(SQL_RECORDS)?;
-        let rows = self.conn.client.query(&s, &[&self.store.workspace])?;
-        let mut text = String::new();
-        for r in rows {
-            text.push_str(r.get::<_, &str>(0));
-            text.push('\n');
-        }
-        Ok((text, bytes as u64))
+        let msgs = self.conn.client.simple_query(&self.store.records_sql())?;
+        let text = records_text(&msgs);
+        let bytes = text.len() as u64;
+        Ok((text, bytes))
     }
 
     fn replace_all(&mut self, records: Vec<Dict>) -> Result<(), LeaseError> {
@@ -1162,6 +1206,18 @@ impl PgJournal<'_> {
         ));
         Ok(sql)
     }
+}
+
+/// The records of a `records_sql` answer as journal text (one line each).
+fn records_text(msgs: &[postgres::SimpleQueryMessage]) -> String {
+    let mut text = String::new();
+    for m in msgs {
+        if let postgres::SimpleQueryMessage::Row(r) = m {
+            text.push_str(r.get(0).unwrap_or(""));
+            text.push('\n');
+        }
+    }
+    text
 }
 
 /// A string literal (standard_conforming_strings is on: only `'` is special).
