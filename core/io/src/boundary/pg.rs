@@ -180,6 +180,37 @@ fn view_forget(url: &str, ws: &str) {
     }
 }
 
+/// How long a workspace whose optimistic tries all failed is served by the
+/// locked path in this process.
+const CONTENDED_FOR: Duration = Duration::from_millis(1_000);
+
+fn contention() -> &'static Mutex<HashMap<(String, String), Instant>> {
+    static BUSY: OnceLock<Mutex<HashMap<(String, String), Instant>>> = OnceLock::new();
+    BUSY.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+fn contended(url: &str, ws: &str) -> bool {
+    let Ok(mut m) = contention().lock() else { return false };
+    let key = (url.to_string(), ws.to_string());
+    match m.get(&key) {
+        Some(until) if Instant::now() < *until => true,
+        Some(_) => {
+            m.remove(&key);
+            false
+        }
+        None => false,
+    }
+}
+
+fn mark_contended(url: &str, ws: &str) {
+    if let Ok(mut m) = contention().lock() {
+        if m.len() >= 64 {
+            m.clear();
+        }
+        m.insert((url.to_string(), ws.to_string()), Instant::now() + CONTENDED_FOR);
+    }
+}
+
 /// The answer of `dos_lease_commit`.
 struct TryAnswer {
     committed: bool,
@@ -599,7 +630,13 @@ impl PgStore {
         mut f: impl FnMut(&mut PgJournal<'_>) -> Result<T, LeaseError>,
     ) -> Result<T, LeaseError> {
         let lock_ms = self.lock_budget_ms(patience);
-        if std::env::var("DOS_LEASE_STORE_OPTIMISTIC").map(|v| v.trim() == "0").unwrap_or(false) {
+        // DOS_LEASE_STORE_OPTIMISTIC: how many tries before the locked path
+        // (0: the locked path only; for comparisons and tuning).
+        let tries = std::env::var("DOS_LEASE_STORE_OPTIMISTIC")
+            .ok()
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .map_or(OPTIMISTIC_TRIES, |n| n.min(64));
+        if tries == 0 || contended(&self.url, &self.workspace) {
             return self.with_journal_locked(patience, f);
         }
         let (mut conn, pooled) = self.take()?;
@@ -618,7 +655,7 @@ impl PgStore {
             },
         };
         let stmt_ms = self.statement_timeout_ms() + lock_ms;
-        for _ in 0..OPTIMISTIC_TRIES {
+        for _ in 0..tries {
             let est_now = view.now_ms();
             let mut j = PgJournal {
                 store: self,
@@ -671,6 +708,10 @@ impl PgStore {
             view = View::new(answer.version, answer.state.as_deref().and_then(decode_fold).unwrap_or_default(), answer.now_ms);
             view_put(&self.url, &self.workspace, view.clone());
         }
+        // A busy workspace: other clients commit between this one's tries.
+        // Its verbs take the lock first for a while (each try that fails
+        // costs a round trip and a turn of the lock, and saves nothing).
+        mark_contended(&self.url, &self.workspace);
         self.give_back(conn);
         self.with_journal_locked(patience, f)
     }
