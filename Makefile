@@ -250,6 +250,7 @@ test-pg: python lib dev-pc cdeps $(CBUILD)/test_pg
 	@url=$$(bash $(PG) up) || exit 1; \
 	trap 'bash $(PG) down' EXIT; \
 	export DOS_TEST_PG_URL="$$url" DOS_TEST_PG_CTL="$(abspath $(PG))"; \
+	export DOS_TEST_PG_TCP_URL="$$(bash $(PG) tcp-url)" DOS_TEST_PG_TLS_DIR="$$(bash $(PG) tls-dir)"; \
 	$(CARGO) test -p dos-ops --test pg -- --test-threads=1 --nocapture && \
 	$(VPY) -m pytest -q tests/pg && \
 	(cd $(CBUILD) && valgrind -q --error-exitcode=99 --leak-check=full --show-possibly-lost=no --errors-for-leak-kinds=definite ./test_pg) && \
