@@ -70,7 +70,8 @@ def _facts():
 # default). Known gap: the binder should plan only what it reads. judges'
 # records are named apart from the reference's classes (JudgeClaim is its
 # Claim), which only the Python adapter resolves.
-PYTHON_ADAPTER_ONLY = {"coverage.classify_coverage", "improve.classify", "judges.run_judge"}
+PYTHON_ADAPTER_ONLY = {"coverage.classify_coverage", "coverage.coverage_from_transcripts", "improve.classify",
+                       "judges.run_judge"}
 
 
 def test_every_route_is_a_native_route_callable(traced):
