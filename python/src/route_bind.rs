@@ -22,7 +22,7 @@
 
 use crate::convert::{int_of, py_str, to_py, to_value};
 use crate::swap::{self, CallArgs, Fast, NativeFunction};
-use dos_core::envelope::ErrorCode;
+use dos_core::envelope::{writable, Args, Ctx, ErrorCode, OpSpec};
 use dos_core::pyjson::{Dict, Int, Str, Value};
 use dos_core::route::Type;
 use pyo3::exceptions::PyValueError;
@@ -95,6 +95,8 @@ struct Param {
 
 struct RouteFast {
     op: &'static str,
+    /// The op's registry entry, looked up once.
+    spec: &'static OpSpec,
     /// The op touches files: it runs with the GIL released.
     touches_files: bool,
     params: Vec<Param>,
@@ -295,7 +297,10 @@ pub(crate) fn bind_route(
         let plan = if converter.is_some() { Plan::Any } else { c.compile(&field.ty)? };
         out.push(Param { name: PyString::intern(py, name.to_str()?).unbind(), kind, default, target, converter, plan });
     }
-    let verdict = c.compile(&entry.verdict)?;
+    // A result hook builds the reference's value from the plain verdict:
+    // the verdict's types are then not read here (nor resolved to classes).
+    let verdict = if result.is_some() { Plan::Any } else { c.compile(&entry.verdict)? };
+    let spec = dos_ops::find_op(entry.op).ok_or_else(|| bind_err(format!("{op}: not in the registry")))?;
     let mut records: Vec<RecordPlan> =
         c.records.into_iter().map(|r| r.ok_or_else(|| bind_err("a record left unresolved".into()))).collect::<PyResult<_>>()?;
     let mut held = vec![false; records.len()];
@@ -305,6 +310,7 @@ pub(crate) fn bind_route(
     }
     let fast = RouteFast {
         op: entry.op,
+        spec,
         touches_files: entry.effect != dos_core::route::Effect::Pure,
         params: out,
         records,
@@ -659,7 +665,12 @@ impl Fast for RouteFast {
             args.push(p.target.as_str(), v);
         }
         trace(py, self.op).map_err(|e| swap::raised(py, e))?;
-        let run = || dos_ops::dispatch(self.op, None, &args);
+        // What `dos_ops::dispatch` does with no config, the op looked up at
+        // bind time and the argument names known to be the op's own.
+        let run = || {
+            let a = Args::new(self.spec.name, &args);
+            (self.spec.run)(&Ctx { config: None, prebuilt: None }, &a).and_then(|v| writable(self.spec.name, &args, v))
+        };
         let verdict = match if self.touches_files { py.detach(run) } else { run() } {
             Ok(v) => v,
             Err(e) if e.code == ErrorCode::BadArgs => return Ok(None),
