@@ -31,6 +31,10 @@ def native(fast: Any, slow: F) -> F:
     ``.fallback``, ``.native_op``)."""
     out = _native._as_function(fast, slow.__name__, inspect.getdoc(slow) or "", slow.__module__)
     functools.update_wrapper(out, slow)
+    # What callers read off a function besides its signature.
+    for name in ("__defaults__", "__kwdefaults__"):
+        if hasattr(slow, name):
+            setattr(out, name, getattr(slow, name))
     return out  # type: ignore[return-value]
 
 
