@@ -582,6 +582,7 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--only", default="")
     ap.add_argument("--routed", action="store_true", help="only the leaves on the generated route")
+    ap.add_argument("--json", default="", help="also write the figures here (bench/regress.py reads them)")
     opts = ap.parse_args()
     # The accelerated column times every routed leaf, the ones accelerate()
     # leaves alone by default (_mapping.SLOWER) included: they are marked.
@@ -607,6 +608,7 @@ def main():
     import tempfile
 
     tmp = tempfile.TemporaryDirectory()
+    rows: dict[str, dict[str, float]] = {}
     for name, make, kind in (list(cases()) + list(provenance_cases()) + list(shape_b_cases())
                              + list(shape_c_cases()) + list(shape_a_cases(tmp.name))):
         if opts.only not in name or (opts.routed and name.split(" ")[0] not in routed):
@@ -628,17 +630,26 @@ def main():
         if name.split(" ")[0] in slower:
             mark += "  [SLOWER: not swapped by default]"
         print(f"{name:56s} {r:12.3f} {t:9.3f} {r / t:6.1f}× {a:9.3f} {r / a:6.1f}×{mark}")
+        rows[name] = {"reference_us": r, "typed_us": t, "accelerated_us": a, "typed_ratio": r / t,
+                      "accelerated_ratio": r / a}
     req = '{"abi":1,"op":"exec_capability.classify_command","config":null,"args":{"command":"python3 -c 1"}}'
     from dos import exec_capability as rx
 
     r = best_us(lambda: rx.classify_command("python3 -c 1"), number, repeat)
     e = best_us(lambda: dos_native.call(req), number, repeat)
     print(f"{'envelope call (JSON text in/out) vs reference classify':56s} {r:12.3f} {e:9.3f} {r / e:6.1f}×")
+    rows["envelope call (JSON text in/out) vs reference classify"] = {"reference_us": r, "typed_us": e, "typed_ratio": r / e}
     for name, r_fn, n_fn in arbiter_cases():
         if opts.only not in name:
             continue
         r, t = best_us(r_fn, number, repeat), best_us(n_fn, number, repeat)
         print(f"{name:56s} {r:12.3f} {t:9.3f} {r / t:6.1f}×")
+        rows[name] = {"reference_us": r, "typed_us": t, "typed_ratio": r / t}
+    if opts.json:
+        import json
+
+        with open(opts.json, "w", encoding="utf-8") as fh:
+            json.dump({"load": load, "quick": opts.quick, "rows": rows}, fh, indent=1, sort_keys=True)
     return 0
 
 

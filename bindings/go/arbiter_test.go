@@ -162,7 +162,7 @@ func typedRequest(raw json.RawMessage) (ArbitrateRequest, bool) {
 // through Arbitrate, with the record's inline config.
 func TestArbitrateGolden(t *testing.T) {
 	replayed, acquired := 0, 0
-	for _, rec := range readGolden(t, "../../tests/golden/cases/arbiter.arbitrate.jsonl") {
+	for _, rec := range readGolden(t, "../../tests/golden/cases/arbiter.arbitrate.jsonl.gz") {
 		n := rec.Line
 		var req struct {
 			Args   json.RawMessage `json:"args"`

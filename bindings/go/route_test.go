@@ -51,7 +51,7 @@ func replayRouted(t *testing.T, op string, run func(args []byte) (typed any, ver
 	t.Helper()
 	// readGolden (golden_test.go) rebuilds a file's patched records from
 	// its shared base line.
-	records := readGolden(t, filepath.Join("..", "..", "tests", "golden", "cases", op+".jsonl"))
+	records := readGolden(t, filepath.Join("..", "..", "tests", "golden", "cases", op+".jsonl.gz"))
 	n := 0
 	for _, rec := range records {
 		line := rec.Line

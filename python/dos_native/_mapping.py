@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import pathlib as _pathlib
 from typing import Any
 
 from ._adapter import Decline, Route, binder, ms_from_datetime
@@ -223,6 +224,23 @@ def improve_verdict(v: Any, mod: Any) -> Any:
         escalation=mod.breaker.Escalation(v["escalation"]))
 
 
+def transcript_paths(paths: Any, mod: Any) -> list[str]:
+    """``coverage_from_transcripts`` paths: the reference reads ``str(p)``
+    of each, which for a ``str`` or a ``pathlib`` path is its text; any
+    other object's ``str()`` is the reference's to take."""
+    if type(paths) not in (list, tuple):
+        raise Decline
+    out: list[str] = []
+    for p in paths:
+        if type(p) is str:
+            out.append(p)
+        elif isinstance(p, _pathlib.PurePath):
+            out.append(str(p))
+        else:
+            raise Decline
+    return out
+
+
 OUTPUT_SHAPE_B = [
     Route("dos.coverage", "classify_coverage", "coverage.classify_coverage",
           {"returns": ("returns", coverage_returns)}, result=coverage_verdict),
@@ -313,6 +331,8 @@ OUTPUT_SHAPE_A = [
     Route("dos.dangling_intent", "classify_stop", "dangling_intent.classify_stop"),
     Route("dos.claim_extract", "extract_claims", "claim_extract.extract_claims"),
     Route("dos.result_state", "classify_terminal", "result_state.classify_terminal"),
+    Route("dos.coverage", "coverage_from_transcripts", "coverage.coverage_from_transcripts",
+          {"paths": ("paths", transcript_paths)}, result=coverage_verdict),
 ]
 
 # Slower through the generic route than the reference (bench/compare.py;

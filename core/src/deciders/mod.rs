@@ -106,6 +106,9 @@ pub static ROUTED: &[&crate::route::Module] = &[
     // issue 10, output shape (part A)
     &answer_shape::MODULE,
     &dangling_intent::MODULE,
+    // their file readers join them from dos-io (before coverage: it reads their vocabularies)
+    &claim_extract::MODULE,
+    &result_state::MODULE,
     // issue 10, output shape (part C: commit_audit, judges)
     &commit_audit::MODULE,
     &judges::MODULE,
