@@ -309,6 +309,8 @@ def test_only_the_faster_leaves_are_swapped_by_default():
             "if n.split('.')[1] in ('answer_shape', 'dangling_intent', 'claim_extract', 'result_state')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert eval(out) == ["dos.answer_shape.classify", "dos.claim_extract.assistant_text_from_transcript",
+                         "dos.claim_extract.extract_claims", "dos.dangling_intent.classify_stop",
+                         "dos.result_state.classify_terminal",
                          "dos.result_state.terminal_evidence_from_transcript", "dos.result_state.verify_transcript"]
 
 
