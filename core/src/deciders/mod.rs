@@ -82,7 +82,6 @@ pub static ALL: &[&[OpSpec]] = &[
     overlap_policy::OPS,
     lock_modes::OPS,
     admission::OPS,
-    concurrency_class::OPS,
     arbiter::OPS,
 ];
 
@@ -112,4 +111,6 @@ pub static ROUTED: &[&crate::route::Module] = &[
     // issue 10, output shape part B (coverage, improve)
     &coverage::MODULE,
     &improve::MODULE,
+    // issue 9, the arbiter cluster's pure modules
+    &concurrency_class::MODULE,
 ];
