@@ -493,6 +493,14 @@ def shape_b_cases():
     yield "improve.classify (a kept candidate)", improve, "classifier"
 
 
+def arbiter_pure_cases():
+    """Issue 9, the arbiter cluster's pure modules on the generated route:
+    three operator budget flags (one kind given twice)."""
+    flags = ["priority=3", " apply = 1", "priority=2"]
+    yield "concurrency_class.parse_cli_budgets (3 flags)", lambda m: (
+        lambda x=m("concurrency_class"): x.parse_cli_budgets(flags)), "classifier"
+
+
 def shape_a_cases(tmpdir):
     """Issue 10, output shape (part A): answer_shape, dangling_intent,
     claim_extract and result_state on the generated route. Inputs are a
@@ -610,7 +618,7 @@ def main():
     tmp = tempfile.TemporaryDirectory()
     rows: dict[str, dict[str, float]] = {}
     for name, make, kind in (list(cases()) + list(provenance_cases()) + list(shape_b_cases())
-                             + list(shape_c_cases()) + list(shape_a_cases(tmp.name))):
+                             + list(shape_c_cases()) + list(shape_a_cases(tmp.name)) + list(arbiter_pure_cases())):
         if opts.only not in name or (opts.routed and name.split(" ")[0] not in routed):
             continue
         n = max(number // 20, 50) if "fold" in name or "64" in name or "live" in name else number

@@ -288,11 +288,13 @@ func TestOverlapAdmissionLocks(t *testing.T) {
 	if _, err := ModesCompatible("read", LockShared); err == nil {
 		t.Fatal("an unknown mode must be refused")
 	}
-	b, err := ParseClassBudgetFlags([]string{"priority=3", " apply = 1", "priority=2"})
-	if err != nil || b["priority"] != 2 || b["apply"] != 1 {
+	flags := []string{"priority=3", " apply = 1", "priority=2"}
+	b, err := ConcurrencyClassParseCliBudgets(ConcurrencyClassParseCliBudgetsArgs{Pairs: &flags})
+	if err != nil || b["priority"] != "2" || b["apply"] != "1" {
 		t.Fatalf("%v %v", b, err)
 	}
-	if _, err := ParseClassBudgetFlags([]string{"x"}); err == nil {
+	bad := []string{"x"}
+	if _, err := ConcurrencyClassParseCliBudgets(ConcurrencyClassParseCliBudgetsArgs{Pairs: &bad}); err == nil {
 		t.Fatal("a flag without '=' must be refused")
 	}
 }

@@ -394,3 +394,11 @@ SLOWER = [r for r in WITNESS_CHAIN + PROVENANCE if r.op not in _FASTER] + [
     # reference (docs/benchmarks.md, "output shape, part B")
     *[r for r in OUTPUT_SHAPE_B if r.op != "improve.classify"],
 ]
+
+# ---------------------------------------------------------------- issue 9, the arbiter cluster's pure modules
+# No faster through the generic route than the reference (docs/benchmarks.md,
+# "The arbiter cluster's pure modules"): declared, not swapped by default.
+ARBITER_PURE = [
+    Route("dos.concurrency_class", "parse_cli_budgets", "concurrency_class.parse_cli_budgets"),
+]
+SLOWER += ARBITER_PURE

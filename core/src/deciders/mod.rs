@@ -81,7 +81,6 @@ pub static ALL: &[&[OpSpec]] = &[
     overlap_policy::OPS,
     lock_modes::OPS,
     admission::OPS,
-    concurrency_class::OPS,
     arbiter::OPS,
 ];
 
@@ -116,4 +115,6 @@ pub static ROUTED: &[&crate::route::Module] = &[
     &improve::MODULE,
     // issue 9, hook cluster
     &hook_exit::MODULE,
+    // issue 9, the arbiter cluster's pure modules
+    &concurrency_class::MODULE,
 ];
