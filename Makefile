@@ -233,9 +233,14 @@ typecheck: python $(VENV)/.mypy-stamp
 	cd python && ../$(VPY) -m mypy.stubtest --mypy-config-file typecheck/mypy.ini \
 	  --allowlist typecheck/stubtest-allowlist.txt --allowlist ../$(TYPECHECK_ENUMS) dos_native
 
+# libdos.a is linked statically and Go's build cache does not hash it, so a
+# rebuilt library could leave a stale test binary: the archive's digest rides
+# in the link flags (as the build id), which the cache does hash.
+GO_LIB_STAMP = CGO_LDFLAGS="-Wl,--build-id=0x$$(sha1sum $(REL)/libdos.a | cut -c1-40)"
+
 test-go: lib dev-pc
 	@unformatted=$$(gofmt -l bindings/go); if [ -n "$$unformatted" ]; then echo "gofmt: not formatted: $$unformatted"; exit 1; fi
-	cd bindings/go && export PKG_CONFIG_PATH=$(abspath $(REL)/pkgconfig) && go vet ./... && go test -race -count=1 ./...
+	cd bindings/go && export PKG_CONFIG_PATH=$(abspath $(REL)/pkgconfig) $(GO_LIB_STAMP) && go vet ./... && go test -race -count=1 ./...
 
 # The PostgreSQL lease store (docs/lease-store.md): a server in a temporary
 # directory (Debian's postgresql, installed when missing), the tests gated on
@@ -254,7 +259,7 @@ test-pg: python lib dev-pc cdeps $(CBUILD)/test_pg
 	$(CARGO) test -p dos-ops --test pg -- --test-threads=1 --nocapture && \
 	$(VPY) -m pytest -q tests/pg && \
 	(cd $(CBUILD) && valgrind -q --error-exitcode=99 --leak-check=full --show-possibly-lost=no --errors-for-leak-kinds=definite ./test_pg) && \
-	(cd bindings/go && PKG_CONFIG_PATH=$(abspath $(REL)/pkgconfig) go test -count=1 -run TestLeaseStoreOnPostgres ./...)
+	(cd bindings/go && PKG_CONFIG_PATH=$(abspath $(REL)/pkgconfig) $(GO_LIB_STAMP) go test -count=1 -run TestLeaseStoreOnPostgres ./...)
 
 # The reference's own suite (tests/reference_suite/): its sdist pinned by
 # sha256, its test-only dependencies (the [dev] extra's pytest and hypothesis,

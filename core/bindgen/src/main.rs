@@ -326,16 +326,12 @@ fn py_literal(cat: &Catalog, t: &Type, v: &Value) -> String {
     }
 }
 
-/// The Python member name of an enum variant: its wire token when that is
-/// an identifier (as the reference names them), else upper-cased.
+/// The Python member name of an enum variant, as the reference names its
+/// members: the wire token upper-cased, each character that cannot be in an
+/// identifier made `_` (`"no-improvement"` is `NO_IMPROVEMENT`, `"code_effect"`
+/// `CODE_EFFECT`). Every `str` enum of dos-kernel 0.22.0 follows this rule.
 fn py_variant_name(token: &str) -> String {
-    let ok = token.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && token.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if ok {
-        token.to_owned()
-    } else {
-        token.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect()
-    }
+    token.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect()
 }
 
 /// The default of a parameter or field as Python source, naming a module
