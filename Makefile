@@ -34,7 +34,7 @@ CBUILD := bindings/c/build
 .PHONY: typecheck
 .PHONY: wheel sdist wheel-tools test-wheel test-sdist
 .PHONY: fuzz fuzz-libfuzzer lint
-.PHONY: pg-up pg-down test-pg
+.PHONY: pg-up pg-down test-pg bench-baseline
 
 all: lib python
 
@@ -47,12 +47,12 @@ $(VENV)/.stamp:
 
 venv: $(VENV)/.stamp
 
-# cJSON is only needed by the C golden runner (Debian's libcjson-dev).
+# cJSON and zlib are only needed by the C golden runner (Debian's libcjson-dev, zlib1g-dev).
 cdeps:
-	@if [ ! -f /usr/include/cjson/cJSON.h ]; then \
-	  echo "installing libcjson-dev (C golden runner)"; \
-	  (apt-get install -y -qq libcjson-dev >/dev/null 2>&1 || \
-	   (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq libcjson-dev >/dev/null)); \
+	@if [ ! -f /usr/include/cjson/cJSON.h ] || [ ! -f /usr/include/zlib.h ]; then \
+	  echo "installing libcjson-dev zlib1g-dev (C golden runner)"; \
+	  (apt-get install -y -qq libcjson-dev zlib1g-dev >/dev/null 2>&1 || \
+	   (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq libcjson-dev zlib1g-dev >/dev/null)); \
 	fi
 	@command -v valgrind >/dev/null || (apt-get install -y -qq valgrind >/dev/null 2>&1 || \
 	   (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq valgrind >/dev/null))
@@ -67,7 +67,7 @@ python: venv
 
 $(CBUILD)/%: bindings/c/tests/%.c include/dos.h lib
 	@mkdir -p $(CBUILD)
-	$(CC) $(CFLAGS_STRICT) $< -o $@ -L$(REL) -ldos -Wl,-rpath,$(abspath $(REL)) -lpthread $(if $(filter golden_runner,$*),-lcjson)
+	$(CC) $(CFLAGS_STRICT) $< -o $@ -L$(REL) -ldos -Wl,-rpath,$(abspath $(REL)) -lpthread $(if $(filter golden_runner,$*),-lcjson -lz)
 
 $(CBUILD)/dos_hook_c: bindings/c/examples/dos_hook.c include/dos.h lib
 	@mkdir -p $(CBUILD)
@@ -182,7 +182,7 @@ test-rust:
 test-c: cdeps $(CBUILD)/test_abi $(CBUILD)/test_config $(CBUILD)/golden_runner $(CBUILD)/test_durable $(CBUILD)/dos_hook_c
 	valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite $(CBUILD)/test_abi
 	valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite $(CBUILD)/test_config
-	valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite $(CBUILD)/golden_runner tests/golden/cases/*.jsonl
+	valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite $(CBUILD)/golden_runner tests/golden/cases/*.jsonl.gz
 	valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite $(CBUILD)/test_durable
 	DOS_HOOK_C_BIN=$(abspath $(CBUILD)/dos_hook_c) $(CARGO) test --release -p dos-hook --test corpus -- c_host
 	$(MAKE) --no-print-directory test-c-san test-cxx-header
@@ -195,12 +195,12 @@ test-c-san: cdeps lib
 	@mkdir -p $(CBUILD)/san
 	@for t in $(C_TESTS); do \
 	  $(CC) $(CFLAGS_STRICT) $(SANFLAGS) bindings/c/tests/$$t.c -o $(CBUILD)/san/$$t -L$(REL) -ldos \
-	    -Wl,-rpath,$(abspath $(REL)) -lpthread $$( [ $$t = golden_runner ] && echo -lcjson ) || exit 1; \
+	    -Wl,-rpath,$(abspath $(REL)) -lpthread $$( [ $$t = golden_runner ] && echo -lcjson -lz ) || exit 1; \
 	done
 	$(CBUILD)/san/test_abi
 	$(CBUILD)/san/test_config
 	$(CBUILD)/san/test_durable
-	$(CBUILD)/san/golden_runner tests/golden/cases/*.jsonl
+	$(CBUILD)/san/golden_runner tests/golden/cases/*.jsonl.gz
 
 # include/dos.h as C++, included twice in one translation unit.
 test-cxx-header: lib
@@ -233,9 +233,14 @@ typecheck: python $(VENV)/.mypy-stamp
 	cd python && ../$(VPY) -m mypy.stubtest --mypy-config-file typecheck/mypy.ini \
 	  --allowlist typecheck/stubtest-allowlist.txt --allowlist ../$(TYPECHECK_ENUMS) dos_native
 
+# libdos.a is linked statically and Go's build cache does not hash it, so a
+# rebuilt library could leave a stale test binary: the archive's digest rides
+# in the link flags (as the build id), which the cache does hash.
+GO_LIB_STAMP = CGO_LDFLAGS="-Wl,--build-id=0x$$(sha1sum $(REL)/libdos.a | cut -c1-40)"
+
 test-go: lib dev-pc
 	@unformatted=$$(gofmt -l bindings/go); if [ -n "$$unformatted" ]; then echo "gofmt: not formatted: $$unformatted"; exit 1; fi
-	cd bindings/go && export PKG_CONFIG_PATH=$(abspath $(REL)/pkgconfig) && go vet ./... && go test -race -count=1 ./...
+	cd bindings/go && export PKG_CONFIG_PATH=$(abspath $(REL)/pkgconfig) $(GO_LIB_STAMP) && go vet ./... && go test -race -count=1 ./...
 
 # The PostgreSQL lease store (docs/lease-store.md): a server in a temporary
 # directory (Debian's postgresql, installed when missing), the tests gated on
@@ -250,10 +255,11 @@ test-pg: python lib dev-pc cdeps $(CBUILD)/test_pg
 	@url=$$(bash $(PG) up) || exit 1; \
 	trap 'bash $(PG) down' EXIT; \
 	export DOS_TEST_PG_URL="$$url" DOS_TEST_PG_CTL="$(abspath $(PG))"; \
+	export DOS_TEST_PG_TCP_URL="$$(bash $(PG) tcp-url)" DOS_TEST_PG_TLS_DIR="$$(bash $(PG) tls-dir)"; \
 	$(CARGO) test -p dos-ops --test pg -- --test-threads=1 --nocapture && \
 	$(VPY) -m pytest -q tests/pg && \
 	(cd $(CBUILD) && valgrind -q --error-exitcode=99 --leak-check=full --show-possibly-lost=no --errors-for-leak-kinds=definite ./test_pg) && \
-	(cd bindings/go && PKG_CONFIG_PATH=$(abspath $(REL)/pkgconfig) go test -count=1 -run TestLeaseStoreOnPostgres ./...)
+	(cd bindings/go && PKG_CONFIG_PATH=$(abspath $(REL)/pkgconfig) $(GO_LIB_STAMP) go test -count=1 -run TestLeaseStoreOnPostgres ./...)
 
 # The reference's own suite (tests/reference_suite/): its sdist pinned by
 # sha256, its test-only dependencies (the [dev] extra's pytest and hypothesis,
@@ -320,16 +326,29 @@ unicode-tables: venv
 
 # ---------------------------------------------------------------- bench
 bench: lib python
-	$(CARGO) bench -p dos-ops --bench deciders -- --warm-up-time 1 --measurement-time 3
-	$(CARGO) bench -p dos-ops --bench arbiter -- --warm-up-time 1 --measurement-time 3
-	$(CARGO) bench -p dos-io --bench journal
-	$(VPY) bench/compare.py
+	$(CARGO) bench -p dos-ops --bench deciders -- --warm-up-time 1 --measurement-time 3 --baseline-lenient committed
+	$(CARGO) bench -p dos-ops --bench arbiter -- --warm-up-time 1 --measurement-time 3 --baseline-lenient committed
+	$(CARGO) bench -p dos-io --bench journal -- --baseline-lenient committed
+	@mkdir -p target/bench
+	$(VPY) bench/compare.py --json target/bench/compare.json
 	$(VPY) bench/lease_roundtrip.py
 	$(VPY) bench/contention.py --runs 3
 	$(MAKE) hook
 	$(VPY) bench/hook_bench.py --hook $(HOOK_BIN)
 	@url=$$(bash $(PG) up) || exit 1; trap 'bash $(PG) down' EXIT; \
 	DOS_TEST_PG_URL="$$url" $(VPY) bench/pg_bench.py --hook $(HOOK_BIN)
+	$(VPY) bench/regress.py --criterion target/criterion
+	$(VPY) bench/regress.py bench/baseline/compare.json target/bench/compare.json
+
+# Make this machine's bench/compare.py figures the committed baseline that
+# `make bench` checks (bench/regress.py: no ratio may fall by more than 10%).
+bench-baseline: lib python
+	$(CARGO) bench -p dos-ops --bench deciders -- --warm-up-time 1 --measurement-time 3 --save-baseline committed
+	$(CARGO) bench -p dos-ops --bench arbiter -- --warm-up-time 1 --measurement-time 3 --save-baseline committed
+	$(CARGO) bench -p dos-io --bench journal -- --save-baseline committed
+	@mkdir -p target/bench bench/baseline
+	$(VPY) bench/compare.py --json target/bench/compare.json
+	$(VPY) bench/regress.py --update bench/baseline/compare.json target/bench/compare.json
 
 clean:
 	$(CARGO) clean

@@ -493,6 +493,14 @@ def shape_b_cases():
     yield "improve.classify (a kept candidate)", improve, "classifier"
 
 
+def arbiter_pure_cases():
+    """Issue 9, the arbiter cluster's pure modules on the generated route:
+    three operator budget flags (one kind given twice)."""
+    flags = ["priority=3", " apply = 1", "priority=2"]
+    yield "concurrency_class.parse_cli_budgets (3 flags)", lambda m: (
+        lambda x=m("concurrency_class"): x.parse_cli_budgets(flags)), "classifier"
+
+
 def shape_a_cases(tmpdir):
     """Issue 10, output shape (part A): answer_shape, dangling_intent,
     claim_extract and result_state on the generated route. Inputs are a
@@ -577,21 +585,13 @@ def arbiter_cases():
     yield "arbiter.arbitrate accelerated (dos-kernel's LaneDecision)", lambda: ref(**kw), lambda: accelerated(**kw)
 
 
-def peel_fast_paths(mod):
-    """Take the hand fast paths (`_native.fast_route`) off `mod`'s functions,
-    leaving the generic route they stand in front of (for --generic)."""
-    for name, f in list(vars(mod).items()):
-        inner = getattr(f, "__wrapped__", None)
-        if getattr(f, "__dos_native_op__", None) and getattr(inner, "__dos_native_op__", None):
-            setattr(mod, name, inner)
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--only", default="")
     ap.add_argument("--routed", action="store_true", help="only the leaves on the generated route")
     ap.add_argument("--generic", action="store_true", help="time routed leaves without their hand fast paths")
+    ap.add_argument("--json", default="", help="also write the figures here (bench/regress.py reads them)")
     opts = ap.parse_args()
     # The accelerated column times every routed leaf, the ones accelerate()
     # leaves alone by default (_mapping.SLOWER) included: they are marked.
@@ -615,21 +615,21 @@ def main():
     ref = lambda name: importlib.import_module(f"dos.{name}")  # noqa: E731
     nat = lambda name: importlib.import_module(f"dos_native.{name}")  # noqa: E731
     if opts.generic:
-        base_ref = ref
+        # No hand fast path (python/src/fastpath.rs): accelerate() and the
+        # typed modules, imported again, bind the generic route instead.
+        from dos_native import _adapter as _ad
 
-        def ref(name):
-            m = base_ref(name)
-            peel_fast_paths(m)
-            return m
-
-        for m in list(sys.modules.values()):
-            if getattr(m, "__name__", "").startswith("dos_native."):
-                peel_fast_paths(m)
+        _ad._FAST_OPS = frozenset()
+        for mod_name in sorted(sys.modules):
+            m = sys.modules[mod_name]
+            if mod_name.startswith("dos_native.") and hasattr(m, "_native_functions"):
+                importlib.reload(m)
     import tempfile
 
     tmp = tempfile.TemporaryDirectory()
+    rows: dict[str, dict[str, float]] = {}
     for name, make, kind in (list(cases()) + list(provenance_cases()) + list(shape_b_cases())
-                             + list(shape_c_cases()) + list(shape_a_cases(tmp.name))):
+                             + list(shape_c_cases()) + list(shape_a_cases(tmp.name)) + list(arbiter_pure_cases())):
         if opts.only not in name or (opts.routed and name.split(" ")[0] not in routed):
             continue
         n = max(number // 20, 50) if "fold" in name or "64" in name or "live" in name else number
@@ -649,17 +649,26 @@ def main():
         if name.split(" ")[0] in slower:
             mark += "  [SLOWER: not swapped by default]"
         print(f"{name:56s} {r:12.3f} {t:9.3f} {r / t:6.1f}× {a:9.3f} {r / a:6.1f}×{mark}")
+        rows[name] = {"reference_us": r, "typed_us": t, "accelerated_us": a, "typed_ratio": r / t,
+                      "accelerated_ratio": r / a}
     req = '{"abi":1,"op":"exec_capability.classify_command","config":null,"args":{"command":"python3 -c 1"}}'
     from dos import exec_capability as rx
 
     r = best_us(lambda: rx.classify_command("python3 -c 1"), number, repeat)
     e = best_us(lambda: dos_native.call(req), number, repeat)
     print(f"{'envelope call (JSON text in/out) vs reference classify':56s} {r:12.3f} {e:9.3f} {r / e:6.1f}×")
+    rows["envelope call (JSON text in/out) vs reference classify"] = {"reference_us": r, "typed_us": e, "typed_ratio": r / e}
     for name, r_fn, n_fn in arbiter_cases():
         if opts.only not in name:
             continue
         r, t = best_us(r_fn, number, repeat), best_us(n_fn, number, repeat)
         print(f"{name:56s} {r:12.3f} {t:9.3f} {r / t:6.1f}×")
+        rows[name] = {"reference_us": r, "typed_us": t, "typed_ratio": r / t}
+    if opts.json:
+        import json
+
+        with open(opts.json, "w", encoding="utf-8") as fh:
+            json.dump({"load": load, "quick": opts.quick, "rows": rows}, fh, indent=1, sort_keys=True)
     return 0
 
 

@@ -5,10 +5,18 @@
 1. acquire + release round trip, one process (dos_native.lane_lease): median ms;
 2. throughput of 8 client processes looping acquire + release, all on one
    workspace (one lane each) and on 8 workspaces: round trips per second;
-3. dos-hook pretool latency (whole process) on a workspace whose live lease
-   is in PostgreSQL, and in the journal file: median ms.
+3. dos-hook pretool latency (whole process, posix_spawn as hook_bench.py
+   times it) on a workspace whose live set is in PostgreSQL, and in the
+   journal file: with no live lease (the call passes through) and with
+   another session's lease live (an advisory and its ENFORCE record): median
+   (min) ms, with the spawn floor of /bin/true beside them.
 
-Usage: pg_bench.py [--hook path/to/dos-hook] [--n 300] [--seconds 3] [--markdown out.md]
+--only rt,throughput,hook runs some rows; --ab N runs the one-workspace
+throughput N times each way, alternating the one-round-trip verbs with the
+locked two-trip path (DOS_LEASE_STORE_OPTIMISTIC=0), for a before/after on a
+noisy machine.
+
+Usage: pg_bench.py [--hook path/to/dos-hook] [--n 300] [--seconds 3] [--only ...] [--ab N] [--markdown out.md]
 """
 from __future__ import annotations
 
@@ -110,25 +118,41 @@ def throughput(workspaces: list[str], seconds: float) -> float:
     return total / seconds
 
 
-def hook_latency(hook: str, ws: str, n: int) -> float:
+def spawn_ms(argv: list[str], stdin_path: str, cwd: str) -> float:
+    """Spawn to reap, ms (posix_spawn, stdin from a file, output dropped)."""
+    fd_in = os.open(stdin_path, os.O_RDONLY)
+    fd_null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        fa = [(os.POSIX_SPAWN_DUP2, fd_in, 0), (os.POSIX_SPAWN_DUP2, fd_null, 1), (os.POSIX_SPAWN_DUP2, fd_null, 2)]
+        old = os.getcwd()
+        os.chdir(cwd)
+        try:
+            t0 = time.perf_counter_ns()
+            pid = os.posix_spawn(argv[0], argv, dict(os.environ), file_actions=fa)
+            _, status, _ = os.wait4(pid, 0)
+            t1 = time.perf_counter_ns()
+        finally:
+            os.chdir(old)
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise SystemExit(f"{argv} failed")
+        return (t1 - t0) / 1e6
+    finally:
+        os.close(fd_in)
+        os.close(fd_null)
+
+
+def hook_latency(hook: str, ws: str, n: int, held: bool) -> tuple[float, float]:
     from dos_native import config, lane_lease as ll
     cfg = config.load_workspace_config(ws)
-    ll.acquire(cfg, lane="l1", kind="cluster", tree=["docs/"], owner="other", loop_ts="held")
+    if held:
+        ll.acquire(cfg, lane="l1", kind="cluster", tree=["docs/"], owner="other", loop_ts="held")
     event = json.dumps({"hook_event_name": "PreToolUse", "tool_name": "Read", "session_id": "s1", "cwd": ws,
                         "tool_input": {"file_path": f"{ws}/docs/notes.md"}})
     ev = os.path.join(ws, "event.json")
     with open(ev, "w") as f:
         f.write(event)
-    ts = []
-    for i in range(n + 3):
-        with open(ev) as stdin:
-            t = time.perf_counter()
-            subprocess.run([hook, "pretool"], stdin=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                           check=True, cwd=ws)
-            dt = time.perf_counter() - t
-        if i >= 3:
-            ts.append(dt)
-    return statistics.median(ts) * 1e3, min(ts) * 1e3
+    ts = [spawn_ms([hook, "pretool"], ev, ws) for _ in range(n + 3)][3:]
+    return statistics.median(ts), min(ts)
 
 
 def main() -> int:
@@ -137,7 +161,10 @@ def main() -> int:
     ap.add_argument("--n", type=int, default=300)
     ap.add_argument("--seconds", type=float, default=3.0)
     ap.add_argument("--markdown", default="")
+    ap.add_argument("--only", default="rt,throughput,hook")
+    ap.add_argument("--ab", type=int, default=0)
     a = ap.parse_args()
+    only = set(a.only.split(","))
     a.hook = os.path.abspath(a.hook) if a.hook else ""
     url = os.environ.get("DOS_TEST_PG_URL", "")
     if not url:
@@ -147,23 +174,47 @@ def main() -> int:
     tmp = tempfile.mkdtemp(prefix="dos-pgbench-")
     rows = []
     try:
-        f_rt = round_trip(workspace(os.path.join(tmp, "rt-file"), None, ""), a.n)
-        p_rt = round_trip(workspace(os.path.join(tmp, "rt-pg"), url, tag + "-rt"), a.n)
-        rows.append(("acquire + release round trip, one process, median (min) ms", f_rt, p_rt,
-                     f"{p_rt[0] / f_rt[0]:.2f}× ({p_rt[1] / f_rt[1]:.2f}×)"))
-        one_f = [workspace(os.path.join(tmp, "one-file"), None, "")] * 8
-        one_p = [workspace(os.path.join(tmp, "one-pg"), url, tag + "-one")] * 8
-        many_f = [workspace(os.path.join(tmp, f"many-file-{k}"), None, "") for k in range(8)]
-        many_p = [workspace(os.path.join(tmp, f"many-pg-{k}"), url, f"{tag}-many-{k}") for k in range(8)]
-        t1f, t1p = throughput(one_f, a.seconds), throughput(one_p, a.seconds)
-        t8f, t8p = throughput(many_f, a.seconds), throughput(many_p, a.seconds)
-        rows.append(("8 clients, one workspace (round trips/s)", t1f, t1p, f"{t1p / t1f:.2f}×"))
-        rows.append(("8 clients, 8 workspaces (round trips/s)", t8f, t8p, f"{t8p / t8f:.2f}×"))
-        if a.hook:
-            hf = hook_latency(a.hook, workspace(os.path.join(tmp, "hook-file"), None, ""), 50)
-            hp = hook_latency(a.hook, workspace(os.path.join(tmp, "hook-pg"), url, tag + "-hook"), 50)
-            rows.append(("dos-hook pretool, whole process, a live lease held, median (min) ms", hf, hp,
-                         f"{hp[0] / hf[0]:.2f}× ({hp[1] / hf[1]:.2f}×)"))
+        if a.ab:
+            one_p = [workspace(os.path.join(tmp, "ab-pg"), url, tag + "-ab")] * 8
+            got: dict[str, list[float]] = {"0": [], "1": []}
+            for k in range(a.ab):
+                for mode in ("0", "1") if k % 2 == 0 else ("1", "0"):
+                    if mode == "0":
+                        os.environ["DOS_LEASE_STORE_OPTIMISTIC"] = "0"
+                    else:  # the default tries
+                        os.environ.pop("DOS_LEASE_STORE_OPTIMISTIC", None)
+                    got[mode].append(throughput(one_p, a.seconds))
+                    print(f"run {k} {'one trip' if mode == '1' else 'locked '}: {got[mode][-1]:.1f} round trips/s "
+                          f"(load {os.getloadavg()[0]:.1f})", flush=True)
+            os.environ.pop("DOS_LEASE_STORE_OPTIMISTIC", None)
+            print(f"median: locked {statistics.median(got['0']):.1f}, one trip {statistics.median(got['1']):.1f} "
+                  f"({statistics.median(got['1']) / statistics.median(got['0']):.2f}x)")
+        if "rt" in only:
+            f_rt = round_trip(workspace(os.path.join(tmp, "rt-file"), None, ""), a.n)
+            p_rt = round_trip(workspace(os.path.join(tmp, "rt-pg"), url, tag + "-rt"), a.n)
+            rows.append(("acquire + release round trip, one process, median (min) ms", f_rt, p_rt,
+                         f"{p_rt[0] / f_rt[0]:.2f}× ({p_rt[1] / f_rt[1]:.2f}×)"))
+        if "throughput" in only:
+            one_f = [workspace(os.path.join(tmp, "one-file"), None, "")] * 8
+            one_p = [workspace(os.path.join(tmp, "one-pg"), url, tag + "-one")] * 8
+            many_f = [workspace(os.path.join(tmp, f"many-file-{k}"), None, "") for k in range(8)]
+            many_p = [workspace(os.path.join(tmp, f"many-pg-{k}"), url, f"{tag}-many-{k}") for k in range(8)]
+            t1f, t1p = throughput(one_f, a.seconds), throughput(one_p, a.seconds)
+            t8f, t8p = throughput(many_f, a.seconds), throughput(many_p, a.seconds)
+            rows.append(("8 clients, one workspace (round trips/s)", t1f, t1p, f"{t1p / t1f:.2f}×"))
+            rows.append(("8 clients, 8 workspaces (round trips/s)", t8f, t8p, f"{t8p / t8f:.2f}×"))
+        if a.hook and "hook" in only:
+            ws_true = workspace(os.path.join(tmp, "floor"), None, "")
+            ev = os.path.join(ws_true, "empty")
+            open(ev, "w").close()
+            fl = [spawn_ms(["/bin/true"], ev, ws_true) for _ in range(53)][3:]
+            for held, what in ((False, "no live lease (passthrough)"), (True, "another session's lease live (advisory + ENFORCE)")):
+                key = "held" if held else "free"
+                hf = hook_latency(a.hook, workspace(os.path.join(tmp, f"hook-file-{key}"), None, ""), 50, held)
+                hp = hook_latency(a.hook, workspace(os.path.join(tmp, f"hook-pg-{key}"), url, f"{tag}-hook-{key}"), 50, held)
+                rows.append((f"dos-hook pretool, whole process, {what}, median (min) ms", hf, hp,
+                             f"{hp[0] / hf[0]:.2f}× ({hp[1] / hf[1]:.2f}×)"))
+            print(f"(spawn floor, /bin/true: median {statistics.median(fl):.2f} ms, min {min(fl):.2f} ms)")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     lines = ["| what | file journal | PostgreSQL | PG / file |", "|---|---:|---:|---:|"]

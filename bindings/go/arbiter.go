@@ -245,11 +245,3 @@ func TreeTouchesRuntime(tree []string, runtimeFiles []string) ([]string, error) 
 	err := CallInto("self_modify._tree_touches_runtime", a, nil, &hits)
 	return nonNil(hits), err
 }
-
-// ParseClassBudgetFlags is concurrency_class.parse_cli_budgets: KIND=N flags
-// to {kind: N} (a later flag for a kind replaces an earlier one).
-func ParseClassBudgetFlags(pairs []string) (map[string]int64, error) {
-	out := map[string]int64{}
-	err := CallInto("concurrency_class.parse_cli_budgets", map[string]interface{}{"pairs": nonNil(pairs)}, nil, &out)
-	return out, err
-}

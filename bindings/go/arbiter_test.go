@@ -162,7 +162,7 @@ func typedRequest(raw json.RawMessage) (ArbitrateRequest, bool) {
 // through Arbitrate, with the record's inline config.
 func TestArbitrateGolden(t *testing.T) {
 	replayed, acquired := 0, 0
-	for _, rec := range readGolden(t, "../../tests/golden/cases/arbiter.arbitrate.jsonl") {
+	for _, rec := range readGolden(t, "../../tests/golden/cases/arbiter.arbitrate.jsonl.gz") {
 		n := rec.Line
 		var req struct {
 			Args   json.RawMessage `json:"args"`
@@ -288,11 +288,13 @@ func TestOverlapAdmissionLocks(t *testing.T) {
 	if _, err := ModesCompatible("read", LockShared); err == nil {
 		t.Fatal("an unknown mode must be refused")
 	}
-	b, err := ParseClassBudgetFlags([]string{"priority=3", " apply = 1", "priority=2"})
-	if err != nil || b["priority"] != 2 || b["apply"] != 1 {
+	flags := []string{"priority=3", " apply = 1", "priority=2"}
+	b, err := ConcurrencyClassParseCliBudgets(ConcurrencyClassParseCliBudgetsArgs{Pairs: &flags})
+	if err != nil || b["priority"] != "2" || b["apply"] != "1" {
 		t.Fatalf("%v %v", b, err)
 	}
-	if _, err := ParseClassBudgetFlags([]string{"x"}); err == nil {
+	bad := []string{"x"}
+	if _, err := ConcurrencyClassParseCliBudgets(ConcurrencyClassParseCliBudgetsArgs{Pairs: &bad}); err == nil {
 		t.Fatal("a flag without '=' must be refused")
 	}
 }

@@ -175,7 +175,7 @@ func TestClusterBGolden(t *testing.T) {
 		t.Run(c.op, func(t *testing.T) {
 			seen := map[string]int{}
 			replayed := 0
-			for _, rec := range readGolden(t, "../../tests/golden/cases/"+c.op+".jsonl") {
+			for _, rec := range readGolden(t, "../../tests/golden/cases/"+c.op+".jsonl.gz") {
 				n := rec.Line
 				if rec.Error != nil {
 					continue
@@ -334,7 +334,7 @@ func TestClusterBConcurrent(t *testing.T) {
 func TestEfficiencyFloatFloors(t *testing.T) {
 	floors := map[string]float64{`"floor":NaN}`: math.NaN(), `"floor":Infinity}`: math.Inf(1)}
 	found := 0
-	for _, rec := range readGolden(t, "../../tests/golden/cases/efficiency.classify.jsonl") {
+	for _, rec := range readGolden(t, "../../tests/golden/cases/efficiency.classify.jsonl.gz") {
 		if rec.Error != nil {
 			continue
 		}

@@ -173,7 +173,7 @@ func TestHooksAndSchemaConcurrent(t *testing.T) {
 		go func(g int) {
 			defer wg.Done()
 			for i := 0; i < 40; i++ {
-				if _, err := ClassifyExit(int64(i%4), nil); err != nil {
+				if _, err := HookExitClassifyExit(HookExitClassifyExitArgs{Code: int64(i % 4)}); err != nil {
 					errs <- err
 				}
 				frag, err := DurableSchemaTag("run", int64(g+1))

@@ -3,6 +3,7 @@ package dos
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -82,7 +83,13 @@ func readGolden(t *testing.T, file string) []goldenRecord {
 		t.Fatalf("no golden corpus (run `make golden`): %v", err)
 	}
 	defer f.Close()
-	sc := bufio.NewScanner(f)
+	// Each corpus file is a gzip member of UTF-8 lines (tests/golden/generate.py).
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	defer zr.Close()
+	sc := bufio.NewScanner(zr)
 	sc.Buffer(make([]byte, 1<<20), 1<<26)
 	var base json.RawMessage
 	var out []goldenRecord
@@ -212,9 +219,13 @@ func takePath(v interface{}, path string) interface{} {
 // TestGoldenCorpus replays every golden record through the envelope and
 // compares the decision fields with the reference's exactly.
 func TestGoldenCorpus(t *testing.T) {
-	files, _ := filepath.Glob("../../tests/golden/cases/*.jsonl")
+	files, _ := filepath.Glob("../../tests/golden/cases/*.jsonl.gz")
 	if len(files) == 0 {
 		t.Fatal("no golden corpus (run `make golden`)")
+	}
+	// A plain <op>.jsonl (the corpus's old storage, e.g. from a merge) would go unread.
+	if plain, _ := filepath.Glob("../../tests/golden/cases/*.jsonl"); len(plain) > 0 {
+		t.Fatalf("%s is not compressed: run `make golden`", plain[0])
 	}
 	total, failed := 0, 0
 	for _, file := range files {

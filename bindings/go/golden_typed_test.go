@@ -110,7 +110,7 @@ func replayTyped(t *testing.T, op string, run typedReplay, min int, labels []str
 	t.Helper()
 	seen := map[string]int{}
 	replayed := 0
-	for _, rec := range readGolden(t, "../../tests/golden/cases/"+op+".jsonl") {
+	for _, rec := range readGolden(t, "../../tests/golden/cases/"+op+".jsonl.gz") {
 		n := rec.Line
 		if rec.Error != nil || hasLoneSurrogate([]byte(rec.Request)) || hasLoneSurrogate([]byte(rec.Expected)) {
 			continue

@@ -1,129 +1,81 @@
 package dos
 
 import (
-	"encoding/json"
 	"errors"
 	"reflect"
 	"testing"
 )
 
-// hookExitPolicyArg builds the typed policy a record's policy object
-// describes: fields absent (or null) keep the defaults, "mapping" replaces
-// the default entries, "more" is merged in with WithMapping.
-func hookExitPolicyArg(args map[string]json.RawMessage) (*HookExitPolicy, bool) {
-	raw, ok := args["policy"]
-	if !ok || string(raw) == "null" {
-		return nil, true
-	}
-	var p struct {
-		PassCode *int64                  `json:"pass_code"`
-		Mapping  map[int64]*Intervention `json:"mapping"`
-		Fallback *Intervention           `json:"fallback"`
-		More     map[int64]Intervention  `json:"more"`
-	}
-	if !strictInto(raw, &p) {
-		return nil, false
-	}
-	var pol HookExitPolicy
-	if p.PassCode != nil {
-		pol.PassCode = *p.PassCode
-	}
-	pol.Mapping = p.Mapping
-	if p.Fallback != nil {
-		pol.Fallback = *p.Fallback
-	}
-	if p.More != nil {
-		pol = pol.WithMapping(p.More)
-	}
-	return &pol, true
-}
-
-func replayClassifyExit(t *testing.T, place string, args map[string]json.RawMessage, rec goldenRecord) (string, bool) {
-	var code int64
-	var want ExitVerdict
-	pol, ok := hookExitPolicyArg(args)
-	if !ok || !strictInto(args["code"], &code) || !strictInto([]byte(rec.Expected), &want) {
-		return "", false
-	}
-	got, err := ClassifyExit(code, pol)
-	if err != nil {
-		t.Errorf("%s: %v", place, err)
-		return "", true
-	}
-	sameAsGolden(t, place, got, []byte(rec.Expected), rec.Prose)
-	if got.Passed() != (want.Intervention == nil) {
-		t.Errorf("%s: Passed %v", place, got.Passed())
-	}
-	if got.Passed() {
-		return "PASS", true
-	}
-	return string(*got.Intervention), true
-}
-
-func TestHookExitGolden(t *testing.T) {
-	replayTyped(t, "hook_exit.classify_exit", replayClassifyExit, 300, []string{"PASS", "OBSERVE", "WARN", "DEFER", "BLOCK"})
-}
-
+// The generated hook_exit functions (zz_generated_hook_exit.go) beyond the
+// corpus replay: the default policy spelt three ways, with_mapping copying,
+// and refused verbs.
 func TestHookExitPolicy(t *testing.T) {
 	def := DefaultHookExitPolicy()
+	classify := func(code int64, p *HookExitPolicy) ExitVerdict {
+		t.Helper()
+		v, err := HookExitClassifyExit(HookExitClassifyExitArgs{Code: code, Policy: p})
+		if err != nil {
+			t.Fatalf("code %d: %v", code, err)
+		}
+		return v
+	}
 	for _, code := range []int64{-1, 0, 1, 2, 3, 255} {
-		a, err1 := ClassifyExit(code, nil)
-		b, err2 := ClassifyExit(code, &HookExitPolicy{})
-		c, err3 := ClassifyExit(code, &def)
-		if err1 != nil || err2 != nil || err3 != nil || !reflect.DeepEqual(a, b) || !reflect.DeepEqual(a, c) {
+		a, b, c := classify(code, nil), classify(code, &def), classify(code, &HookExitDefaultPolicy)
+		if !reflect.DeepEqual(a, b) || !reflect.DeepEqual(a, c) {
 			t.Fatalf("code %d: %+v / %+v / %+v", code, a, b, c)
 		}
 	}
-	v, _ := ClassifyExit(2, nil)
-	if v.Passed() || *v.Intervention != InterventionBlock || !v.Matched || v.Code != 2 {
+	if v := classify(2, nil); v.Intervention == nil || *v.Intervention != InterventionBlock || !v.Matched || v.Code != 2 {
 		t.Fatalf("%+v", v)
 	}
-	v, _ = ClassifyExit(7, nil)
-	if *v.Intervention != InterventionWarn || v.Matched {
+	if v := classify(7, nil); *v.Intervention != InterventionWarn || v.Matched {
 		t.Fatalf("%+v", v)
+	}
+	if passed, err := HookExitPassed(HookExitPassedArgs{Self: classify(0, nil)}); err != nil || !passed {
+		t.Fatalf("exit 0 passes: %v %v", passed, err)
 	}
 
-	// WithMapping copies: the receiver keeps its entries.
-	more := def.WithMapping(map[int64]Intervention{3: InterventionDefer, 2: InterventionObserve})
+	// with_mapping copies: the receiver keeps its entries.
+	more, err := HookExitWithMapping(HookExitWithMappingArgs{Self: def, More: map[int64]Intervention{3: InterventionDefer, 2: InterventionObserve}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(def.Mapping) != 1 || *def.Mapping[2] != InterventionBlock {
 		t.Fatalf("receiver changed: %+v", def.Mapping)
 	}
-	if v, _ := ClassifyExit(3, &more); *v.Intervention != InterventionDefer || !v.Matched {
+	if v := classify(3, &more); *v.Intervention != InterventionDefer || !v.Matched {
 		t.Fatalf("%+v", v)
 	}
-	if v, _ := ClassifyExit(2, &more); *v.Intervention != InterventionObserve {
-		t.Fatalf("%+v", v)
-	}
-	// From a nil mapping, WithMapping starts at the default entries.
-	fromNil := HookExitPolicy{}.WithMapping(map[int64]Intervention{4: InterventionDefer})
-	if v, _ := ClassifyExit(2, &fromNil); *v.Intervention != InterventionBlock {
+	if v := classify(2, &more); *v.Intervention != InterventionObserve {
 		t.Fatalf("%+v", v)
 	}
 
 	// A nil entry is another approving code; an empty mapping drops 2 -> BLOCK;
-	// the pass code and fallback are the policy's.
+	// a nil mapping keeps the default entries.
 	custom := HookExitPolicy{PassCode: 1, Mapping: map[int64]*Intervention{9: nil}, Fallback: InterventionDefer}
-	for code, want := range map[int64]*Intervention{1: nil, 9: nil} {
-		if v, err := ClassifyExit(code, &custom); err != nil || v.Intervention != want || !v.Passed() || !v.Matched {
-			t.Fatalf("code %d: %+v %v", code, v, err)
+	for _, code := range []int64{1, 9} {
+		if v := classify(code, &custom); v.Intervention != nil || !v.Matched {
+			t.Fatalf("code %d: %+v", code, v)
 		}
 	}
 	for _, code := range []int64{0, 2} {
-		if v, err := ClassifyExit(code, &custom); err != nil || *v.Intervention != InterventionDefer || v.Matched {
-			t.Fatalf("code %d: %+v %v", code, v, err)
+		if v := classify(code, &custom); *v.Intervention != InterventionDefer || v.Matched {
+			t.Fatalf("code %d: %+v", code, v)
 		}
 	}
-	empty := HookExitPolicy{Mapping: map[int64]*Intervention{}}
-	if v, _ := ClassifyExit(2, &empty); *v.Intervention != InterventionWarn || v.Matched {
+	if v := classify(2, &HookExitPolicy{Mapping: map[int64]*Intervention{}, Fallback: InterventionWarn}); *v.Intervention != InterventionWarn || v.Matched {
 		t.Fatalf("%+v", v)
+	}
+	if v := classify(2, &HookExitPolicy{Fallback: InterventionWarn}); *v.Intervention != InterventionBlock {
+		t.Fatalf("a nil mapping keeps 2 -> BLOCK: %+v", v)
 	}
 
 	var e *Error
-	if _, err := ClassifyExit(1, &HookExitPolicy{Fallback: "warn"}); !errors.As(err, &e) || e.Code != "BAD_ARGS" {
-		t.Fatalf("lower-case verb: %v", err)
-	}
-	bad := Intervention("STOP")
-	if _, err := ClassifyExit(1, &HookExitPolicy{Mapping: map[int64]*Intervention{1: &bad}}); !errors.As(err, &e) || e.Code != "BAD_ARGS" {
-		t.Fatalf("unknown verb: %v", err)
+	for _, p := range []HookExitPolicy{{Fallback: "warn"}, {Fallback: InterventionWarn, Mapping: map[int64]*Intervention{1: ptrTo(Intervention("STOP"))}}} {
+		if _, err := HookExitClassifyExit(HookExitClassifyExitArgs{Code: 1, Policy: &p}); !errors.As(err, &e) || e.Code != "BAD_ARGS" {
+			t.Fatalf("%+v: %v", p, err)
+		}
 	}
 }
+
+func ptrTo[T any](v T) *T { return &v }

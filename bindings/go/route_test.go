@@ -51,7 +51,7 @@ func replayRouted(t *testing.T, op string, run func(args []byte) (typed any, ver
 	t.Helper()
 	// readGolden (golden_test.go) rebuilds a file's patched records from
 	// its shared base line.
-	records := readGolden(t, filepath.Join("..", "..", "tests", "golden", "cases", op+".jsonl"))
+	records := readGolden(t, filepath.Join("..", "..", "tests", "golden", "cases", op+".jsonl.gz"))
 	n := 0
 	for _, rec := range records {
 		line := rec.Line
@@ -76,8 +76,16 @@ func replayRouted(t *testing.T, op string, run func(args []byte) (typed any, ver
 			if errors.As(err, &overflow) && strings.HasPrefix(overflow.Value, "number") && hasWideInt(rec.Expected) {
 				continue // an int past 64 bits inside a record: not an int64 field (the envelope replay covers it)
 			}
+			if errors.As(err, &overflow) && strings.HasPrefix(overflow.Value, "number ") && overflow.Type.Kind() == reflect.Int64 {
+				if _, bad := strconv.ParseInt(strings.TrimPrefix(overflow.Value, "number "), 10, 64); bad != nil {
+					continue // an int map key Python's int() reads (" 2 ", "1_0", other digits) and Go's decoder does not: the envelope replay's
+				}
+			}
 			t.Errorf("%s:%d: %v", op, line, err)
 			continue
+		}
+		if !typedCarries(req.Args, typed) {
+			continue // the args spell something Go's types do not carry (an envelope-only field, "03" for 3): the envelope replay's
 		}
 		raw, err := json.Marshal(got)
 		if err != nil {
@@ -123,6 +131,49 @@ func replayRouted(t *testing.T, op string, run func(args []byte) (typed any, ver
 	if n < 50 {
 		t.Errorf("%s: only %d records replayed", op, n)
 	}
+}
+
+// typedCarries reports whether every object key of raw (an op's
+// arguments) that holds a non-null, non-empty value is still there, under
+// the same spelling, once the typed arguments are written back: a field only
+// the envelope reads, or an int key written other than Go writes it, is not.
+func typedCarries(raw []byte, typed any) bool {
+	back, err := json.Marshal(typed)
+	if err != nil {
+		return false
+	}
+	var r, b any
+	if decodeExact(raw, &r) != nil || decodeExact(back, &b) != nil {
+		return false
+	}
+	var walk func(r, b any) bool
+	walk = func(r, b any) bool {
+		rm, ok := r.(map[string]any)
+		if !ok {
+			return true
+		}
+		bm, _ := b.(map[string]any)
+		for k, v := range rm {
+			switch x := v.(type) {
+			case nil:
+				continue
+			case map[string]any:
+				if len(x) == 0 {
+					continue
+				}
+			case []any:
+				if len(x) == 0 {
+					continue
+				}
+			}
+			w, ok := bm[k]
+			if !ok || !walk(v, w) {
+				return false
+			}
+		}
+		return true
+	}
+	return walk(r, b)
 }
 
 // hasWideInt reports whether a verdict holds an integer outside int64.

@@ -8,28 +8,6 @@ import "encoding/json"
 
 var _ json.Number
 
-// TerminalState is a closed vocabulary of wire tokens. A transcript's terminal record, as `result_state` classifies it.
-type TerminalState string
-
-const (
-	TerminalStateHealthy    TerminalState = "HEALTHY"
-	TerminalStateSynthetic  TerminalState = "SYNTHETIC"
-	TerminalStateEmpty      TerminalState = "EMPTY"
-	TerminalStateUnreadable TerminalState = "UNREADABLE"
-)
-
-// TerminalClass is a closed vocabulary of wire tokens. The class of a harness-written (SYNTHETIC) terminal, detail only.
-type TerminalClass string
-
-const (
-	TerminalClassRateLimit  TerminalClass = "RATE_LIMIT"
-	TerminalClassUsageLimit TerminalClass = "USAGE_LIMIT"
-	TerminalClassAuth       TerminalClass = "AUTH"
-	TerminalClassServer     TerminalClass = "SERVER"
-	TerminalClassOther      TerminalClass = "OTHER"
-	TerminalClassNone       TerminalClass = "NONE"
-)
-
 // ReturnState mirrors the reference's ReturnState (its to_dict() shape). One declared worker slot's witnessed terminal state. `agent_id` is
 // legibility only; `cls` is the class detail of a full `result_state`
 // verdict (None for a bare state or a plain slot): only a death's class is
@@ -136,5 +114,23 @@ type CoverageClassifyCoverageArgs struct {
 func CoverageClassifyCoverage(args CoverageClassifyCoverageArgs) (CoverageVerdict, error) {
 	var v CoverageVerdict
 	err := callNumbers("coverage.classify_coverage", args, &v)
+	return v, err
+}
+
+// CoverageCoverageFromTranscriptsArgs are the arguments of coverage.coverage_from_transcripts: a nil pointer with omitempty takes the op's default.
+type CoverageCoverageFromTranscriptsArgs struct {
+	Declared int64           `json:"declared"`
+	Paths    []string        `json:"paths"`
+	Policy   *CoveragePolicy `json:"policy,omitempty"`
+}
+
+// CoverageCoverageFromTranscripts runs coverage.coverage_from_transcripts (reads files). `coverage_from_transcripts`: each transcript verified as
+// `result_state.verify_transcript` does (a file that cannot be read is
+// UNREADABLE, which is not a death), then folded by `classify_coverage`.
+// The fold's counts come from the transcripts themselves, not from what a
+// workflow reports about its workers.
+func CoverageCoverageFromTranscripts(args CoverageCoverageFromTranscriptsArgs) (CoverageVerdict, error) {
+	var v CoverageVerdict
+	err := callNumbers("coverage.coverage_from_transcripts", args, &v)
 	return v, err
 }

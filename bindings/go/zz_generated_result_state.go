@@ -42,6 +42,28 @@ func (v *TerminalEvidence) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// TerminalState is a closed vocabulary of wire tokens. The terminal record's state.
+type TerminalState string
+
+const (
+	TerminalStateHealthy    TerminalState = "HEALTHY"
+	TerminalStateSynthetic  TerminalState = "SYNTHETIC"
+	TerminalStateEmpty      TerminalState = "EMPTY"
+	TerminalStateUnreadable TerminalState = "UNREADABLE"
+)
+
+// TerminalClass is a closed vocabulary of wire tokens. The detail class of a synthetic terminal.
+type TerminalClass string
+
+const (
+	TerminalClassRateLimit  TerminalClass = "RATE_LIMIT"
+	TerminalClassUsageLimit TerminalClass = "USAGE_LIMIT"
+	TerminalClassAuth       TerminalClass = "AUTH"
+	TerminalClassServer     TerminalClass = "SERVER"
+	TerminalClassOther      TerminalClass = "OTHER"
+	TerminalClassNone       TerminalClass = "NONE"
+)
+
 // ResultStateVerdict mirrors the reference's ResultStateVerdict (its to_dict() shape). The verdict.
 type ResultStateVerdict struct {
 	State TerminalState `json:"state"`

@@ -7,7 +7,7 @@
 //! comes back from there as `DOS_STATUS_PANIC` and an `INTERNAL` response,
 //! which this test treats as a failure.
 //!
-//! Seeds: the `request` of every line of `tests/golden/cases/*.jsonl` (each
+//! Seeds: the `request` of every line of `tests/golden/cases/*.jsonl.gz` (each
 //! op is visited in turn, a random line of its own each time), `{"op":"ops"}`,
 //! hand-written requests for the ops that touch files (the golden corpus has
 //! none), and a synthetic request for any op left without a seed.
@@ -43,7 +43,7 @@ use dos::{
 };
 use dos_core::pyjson::{self, Options, Value};
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
@@ -487,13 +487,16 @@ fn golden_lines(dir: &Path) -> BTreeMap<String, Vec<String>> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("no golden corpus at {}: {e}", dir.display()))
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        .filter(|p| p.to_string_lossy().ends_with(".jsonl.gz"))
         .collect();
     files.sort();
     let mut out = BTreeMap::new();
     for f in files {
-        let op = f.file_stem().unwrap().to_string_lossy().into_owned();
-        let text = std::fs::read_to_string(&f).unwrap();
+        let name = f.file_name().unwrap().to_string_lossy().into_owned();
+        let op = name.trim_end_matches(".jsonl.gz").to_owned();
+        // Each file is a gzip member of UTF-8 lines (tests/golden/generate.py).
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(std::fs::File::open(&f).unwrap()).read_to_string(&mut text).unwrap();
         // A file may open with a shared `base` line (tests/golden/generate.py):
         // only request records seed the fuzzer.
         out.insert(op, text.lines().filter(|l| !l.starts_with("{\"base\"")).map(str::to_owned).collect());

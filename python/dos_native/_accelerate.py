@@ -161,11 +161,6 @@ def _step_from_event(m: ModuleType, original: AnyFn) -> AnyFn:
     return _wrapped(_native.bind_step_from_event(original, step_cls=m.StreamStep), original)
 
 
-def _classify_exit(m: ModuleType, original: AnyFn) -> AnyFn:
-    return _wrapped(_native.bind_classify_exit(m.HookExitPolicy, m.DEFAULT_POLICY, m.Intervention, original,
-                                               verdict_cls=m.ExitVerdict), original)
-
-
 def _schema_classify(m: ModuleType, original: AnyFn) -> AnyFn:
     return _wrapped(_native.bind_schema_classify(original, m.ReadabilityVerdict, m.SchemaTag, m.Readability), original)
 
@@ -193,7 +188,6 @@ _TABLE: dict[tuple[str, str], Factory] = {
     ("dos.breaker", "classify"): _with_dicts(_breaker("classify")),
     ("dos.tool_stream", "classify_stream"): _with_dicts(_classify_stream),
     ("dos.posttool_sensor", "step_from_event"): _with_dicts(_step_from_event),
-    ("dos.hook_exit", "classify_exit"): _with_dicts(_classify_exit),
     ("dos.durable_schema", "classify"): _with_dicts(_schema_classify),
     ("dos.durable_schema", "tag"): _schema_tag,
 }

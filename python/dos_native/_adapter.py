@@ -363,12 +363,48 @@ def binder(mod: Any) -> _Binder:
     return b
 
 
+def fast_path(op: str, mod: Any, fallback: Callable[..., Any]) -> Optional[Callable[..., Any]]:
+    """The hand fast path registered for ``op`` (``python/src/fastpath.rs``)
+    bound to ``mod``'s own classes, with ``fallback``'s name and signature;
+    None when ``op`` has none, or ``mod`` keeps a dataclass in ``__slots__``
+    (the fast paths build instances through their ``__dict__``)."""
+    if op not in _fast_ops():
+        return None
+    for v in vars(mod).values():
+        if isinstance(v, type) and dataclasses.is_dataclass(v) and "__slots__" in vars(v):
+            return None
+    try:
+        fast = _native.bind_fast(op, mod, fallback)
+    except (AttributeError, TypeError, ValueError):
+        return None
+    if fast is None:
+        return None
+    from . import _typed
+
+    out = _typed.native(fast, fallback)
+    out.__dos_native_op__ = op  # type: ignore[attr-defined]
+    return out
+
+
+_FAST_OPS: Optional[frozenset[str]] = None
+
+
+def _fast_ops() -> frozenset[str]:
+    global _FAST_OPS
+    if _FAST_OPS is None:
+        _FAST_OPS = frozenset(_native.fast_ops())
+    return _FAST_OPS
+
+
 def bind_typed(op: str, mod: Any, fn: Callable[..., Any]) -> Callable[..., Any]:
     """A generated typed function (``dos_native.<module>.<fn>``) served by the
     native route binder on the typed module's own classes; ``fn`` itself
     answers what the binder does not take (a mapping, another module's
     records, a value to refuse with ``BadArgsError``). ``fn`` unchanged when
     the binder cannot be built."""
+    fast = fast_path(op, mod, fn)
+    if fast is not None:
+        return fast
     route = Route(mod.__name__, fn.__name__, op)
     entry = next((o for o in _catalog()["ops"] if o["op"] == op), None)
     if entry is None or not entry.get("typed"):
@@ -385,12 +421,15 @@ def bind_typed(op: str, mod: Any, fn: Callable[..., Any]) -> Callable[..., Any]:
         native = _bind_native(route, mod, fn, sig, plan, binder(mod))
     except Decline:
         return fn
-    return with_fast_path(op, mod, fn if native is None else native)
+    return fn if native is None else native
 
 
 def bind(route: Route, mod: Any, original: Callable[..., Any]) -> Callable[..., Any]:
     """The swapped function for ``route`` (``original`` when the mapping
     does not fit the reference's signature or the op's schema)."""
+    fast = fast_path(route.op, mod, original)
+    if fast is not None:
+        return fast
     op = next((o for o in _catalog()["ops"] if o["op"] == route.op), None)
     if op is None or not op.get("typed"):
         return original
@@ -412,7 +451,7 @@ def bind(route: Route, mod: Any, original: Callable[..., Any]) -> Callable[..., 
     bnd = binder(mod)
     native = _bind_native(route, mod, original, sig, plan, bnd)
     if native is not None:
-        return with_fast_path(route.op, mod, native)
+        return native
     verdict = _parse(op["verdict"])
 
     def swapped(*args: Any, **kwargs: Any) -> Any:
@@ -441,28 +480,6 @@ def bind(route: Route, mod: Any, original: Callable[..., Any]) -> Callable[..., 
     swapped.__signature__ = sig  # type: ignore[attr-defined]
     swapped.__dos_native_op__ = route.op  # type: ignore[attr-defined]
     return swapped
-
-
-def with_fast_path(op: str, mod: Any, fn: Callable[..., Any]) -> Callable[..., Any]:
-    """``fn`` (a route's function for ``mod``) behind the hand fast path
-    ``_native.fast_route`` keeps for ``op``, if it keeps one: kept only where
-    ``bench/compare.py`` shows the generic binder too slow (docs/benchmarks.md).
-    The fast path serves the calls it takes on ``mod``'s own classes and
-    hands every other call to ``fn``."""
-    fast_route = getattr(_native, "fast_route", None)
-    if fast_route is None:
-        return fn
-    try:
-        nf = fast_route(op, mod, fn)
-    except (AttributeError, TypeError, ValueError):
-        return fn
-    if nf is None:
-        return fn
-    from . import _typed
-
-    out = _typed.native(nf, fn)
-    out.__dos_native_op__ = op  # type: ignore[attr-defined]
-    return out
 
 
 def _plain_init(cls: Any) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import pathlib as _pathlib
 from typing import Any
 
 from ._adapter import Decline, Route, binder, ms_from_datetime
@@ -223,6 +224,23 @@ def improve_verdict(v: Any, mod: Any) -> Any:
         escalation=mod.breaker.Escalation(v["escalation"]))
 
 
+def transcript_paths(paths: Any, mod: Any) -> list[str]:
+    """``coverage_from_transcripts`` paths: the reference reads ``str(p)``
+    of each, which for a ``str`` or a ``pathlib`` path is its text; any
+    other object's ``str()`` is the reference's to take."""
+    if type(paths) not in (list, tuple):
+        raise Decline
+    out: list[str] = []
+    for p in paths:
+        if type(p) is str:
+            out.append(p)
+        elif isinstance(p, _pathlib.PurePath):
+            out.append(str(p))
+        else:
+            raise Decline
+    return out
+
+
 OUTPUT_SHAPE_B = [
     Route("dos.coverage", "classify_coverage", "coverage.classify_coverage",
           {"returns": ("returns", coverage_returns)}, result=coverage_verdict),
@@ -288,13 +306,15 @@ SHAPE_C = [
           fallback=_GIT),
     Route("dos.commit_audit", "audit_range", "commit_audit.audit_range", {"root": ("root", path_text)},
           fallback=_GIT),
+    # faster than the reference since the binder reads the arguments off a
+    # tape (docs/benchmarks.md, "The route binder without a Value tree")
+    Route("dos.commit_audit", "classify", "commit_audit.classify"),
+    Route("dos.commit_audit", "sweep_summary", "commit_audit.sweep_summary"),
 ]
 
 # Slower than the reference through the generic route (docs/benchmarks.md,
 # "output shape, part C"): declared, not swapped by default (see SLOWER).
 SHAPE_C_SLOWER = [
-    Route("dos.commit_audit", "classify", "commit_audit.classify"),
-    Route("dos.commit_audit", "sweep_summary", "commit_audit.sweep_summary"),
     Route("dos.judges", "run_judge", "judges.run_judge",
           {"judge": ("judge", builtin_judge), "config": ("config", ignored)}, result=judge_verdict),
 ]
@@ -306,15 +326,19 @@ OUTPUT_SHAPE_A = [
     Route("dos.claim_extract", "assistant_text_from_transcript", "claim_extract.assistant_text_from_transcript"),
     Route("dos.result_state", "terminal_evidence_from_transcript", "result_state.terminal_evidence_from_transcript"),
     Route("dos.result_state", "verify_transcript", "result_state.verify_transcript"),
+    # faster than the reference now (docs/benchmarks.md, "The route binder
+    # without a Value tree")
+    Route("dos.dangling_intent", "classify_stop", "dangling_intent.classify_stop"),
+    Route("dos.claim_extract", "extract_claims", "claim_extract.extract_claims"),
+    Route("dos.result_state", "classify_terminal", "result_state.classify_terminal"),
+    Route("dos.coverage", "coverage_from_transcripts", "coverage.coverage_from_transcripts",
+          {"paths": ("paths", transcript_paths)}, result=coverage_verdict),
 ]
 
 # Slower through the generic route than the reference (bench/compare.py;
 # docs/benchmarks.md, "Output shape, part A"): declared, swapped only on request.
 OUTPUT_SHAPE_A_SLOWER = [
-    Route("dos.dangling_intent", "classify_stop", "dangling_intent.classify_stop"),
     Route("dos.claim_extract", "claim_from_frontmatter", "claim_extract.claim_from_frontmatter"),
-    Route("dos.claim_extract", "extract_claims", "claim_extract.extract_claims"),
-    Route("dos.result_state", "classify_terminal", "result_state.classify_terminal"),
     Route("dos.result_state", "refusal_envelope", "result_state.refusal_envelope"),
     Route("dos.result_state", "terminal_evidence_from_record", "result_state.terminal_evidence_from_record"),
 ]
@@ -352,20 +376,38 @@ ROUTES = [r for r in ROUTES if not r.op.startswith(("arg_provenance.", "interven
 ROUTES += SHAPE_C
 # issue 10, output shape part A
 ROUTES += OUTPUT_SHAPE_A
+# issue 10, output shape part B: improve.classify is faster than the reference
+# through the native binder (docs/benchmarks.md, "The route binder without a
+# Value tree"); coverage.classify_coverage is not
+ROUTES += [r for r in OUTPUT_SHAPE_B if r.op == "improve.classify"]
+
+# issue 9, hook cluster: served by their hand fast paths (python/src/fastpath.rs)
+HOOK_CLUSTER = [
+    Route("dos.hook_exit", "classify_exit", "hook_exit.classify_exit"),
+]
+ROUTES += HOOK_CLUSTER
 
 SLOWER = [r for r in WITNESS_CHAIN + PROVENANCE if r.op not in _FASTER] + [
     *SHAPE_C_SLOWER,
     *OUTPUT_SHAPE_A_SLOWER,
-    # issue 10, output shape part B (coverage, improve): slower accelerated
-    # than the reference (docs/benchmarks.md, "output shape, part B")
-    *OUTPUT_SHAPE_B,
+    # issue 10, output shape part B (coverage): slower accelerated than the
+    # reference (docs/benchmarks.md, "output shape, part B")
+    *[r for r in OUTPUT_SHAPE_B if r.op != "improve.classify"],
 ]
 
 # issue 9, loop economics (liveness, productivity, efficiency, breaker): the
-# generic route, behind the hand fast path `_native.fast_route` keeps where
+# generic route, behind the hand fast path `python/src/fastpath.rs` keeps where
 # bench/compare.py shows it needed (docs/benchmarks.md, "Loop economics on the
 # generated route").
 LOOP_ECONOMICS = [
     Route("dos.liveness", "classify", "liveness.classify"),
 ]
 ROUTES += LOOP_ECONOMICS
+
+# ---------------------------------------------------------------- issue 9, the arbiter cluster's pure modules
+# No faster through the generic route than the reference (docs/benchmarks.md,
+# "The arbiter cluster's pure modules"): declared, not swapped by default.
+ARBITER_PURE = [
+    Route("dos.concurrency_class", "parse_cli_budgets", "concurrency_class.parse_cli_budgets"),
+]
+SLOWER += ARBITER_PURE

@@ -13,7 +13,6 @@ from .breaker import BreakerCounts, BreakerState, Escalation
 from .durable_schema import Readability, SchemaTag
 from .efficiency import Efficiency, EfficiencyEvidence
 from .exec_capability import Capability
-from .intervention import Intervention
 from .productivity import Productivity, WorkHistory
 
 __all__ = [
@@ -23,10 +22,10 @@ __all__ = [
     "call", "dispatch", "ops", "_dispatch_exact", "_is_exact",
     "classify_command", "_bind_capability", "ExecCapabilityVerdict", "CROSS_PLATFORM_CODE_EXEC", "WRAPPER_TOKENS",
     "NativeFunction", "_as_function", "_bind",
-    "fast_route", "bind_productivity_classify", "bind_efficiency_classify", "bind_breaker",
+    "bind_productivity_classify", "bind_efficiency_classify", "bind_breaker",
     "ProductivityVerdict", "EfficiencyVerdict", "BreakerVerdict", "BreakerTransition",
     "StreamStep", "bind_classify_stream", "bind_step_from_event", "bind_warn_payload", "digest",
-    "ExitVerdict", "ReadabilityVerdict", "bind_classify_exit", "bind_schema_classify", "bind_schema_tag",
+    "ReadabilityVerdict", "bind_fast", "fast_ops", "bind_schema_classify", "bind_schema_tag",
     "bind_refusal_payload", "schema_tag_from_obj",
     "bind_tree", "bind_exec_classify", "canonical_bytes", "result_digest", "args_digest",
     "Config", "resolve_workspace_root",
@@ -164,7 +163,6 @@ class BreakerTransition:
     def verdict(self) -> BreakerVerdict: ...
     def to_dict(self) -> dict[str, Any]: ...
 
-def fast_route(op: str, module: Any, fallback: Callable[..., Any]) -> Optional[NativeFunction]: ...
 def bind_productivity_classify(
     history_cls: type, policy_cls: type, default_policy: Any, fallback: Callable[..., Any],
     verdict_cls: Optional[type] = None, state_cls: Optional[type] = None,
@@ -206,21 +204,7 @@ def canonical_bytes(value: Any) -> bytes: ...
 def result_digest(value: Any) -> str: ...
 def args_digest(tool_name: str, tool_input: Any) -> str: ...
 
-# -- hook_exit / durable_schema -----------------------------------------------------------
-
-@final
-class ExitVerdict:
-    @property
-    def code(self) -> int: ...
-    @property
-    def intervention(self) -> Optional[Intervention]: ...
-    @property
-    def reason(self) -> str: ...
-    @property
-    def matched(self) -> bool: ...
-    @property
-    def passed(self) -> bool: ...
-    def to_dict(self) -> dict[str, Any]: ...
+# -- fast paths (fastpath.rs) / durable_schema -----------------------------------------------------------
 
 @final
 class ReadabilityVerdict:
@@ -236,10 +220,8 @@ class ReadabilityVerdict:
     def tag(self) -> Optional[SchemaTag]: ...
     def to_dict(self) -> dict[str, Any]: ...
 
-def bind_classify_exit(
-    policy_cls: type, default_policy: Any, intervention_cls: type, fallback: Callable[..., Any],
-    verdict_cls: Optional[type] = None,
-) -> NativeFunction: ...
+def bind_fast(op: str, module: Any, fallback: Callable[..., Any]) -> Optional[NativeFunction]: ...
+def fast_ops() -> list[str]: ...
 def bind_schema_classify(
     fallback: Callable[..., Any], verdict_cls: Optional[type] = None, tag_cls: Optional[type] = None,
     readability_cls: Optional[type] = None,

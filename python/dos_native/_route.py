@@ -11,7 +11,8 @@ from typing import Any
 
 def to_plain(value: Any) -> Any:
     """A value as the reference's ``to_dict()`` writes it: a record as its
-    ``to_dict()``, an enum member as its value, a tuple as a list."""
+    ``to_dict()``, an enum member as its value, a tuple as a list, an int
+    dict key as its decimal text."""
     if isinstance(value, enum.Enum):
         return value.value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -22,7 +23,8 @@ def to_plain(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [to_plain(v) for v in value]
     if isinstance(value, dict):
-        return {k: to_plain(v) for k, v in value.items()}
+        # An int key (a ``dict[int, T]`` field) crosses as its decimal text.
+        return {(str(k) if type(k) is int else k): to_plain(v) for k, v in value.items()}
     return value
 
 

@@ -55,6 +55,8 @@ WATCHED: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
     "dos.claim_extract": (frozenset({"assistant_text_from_transcript"}), ("dos.claim_extract",)),
     "dos.result_state": (frozenset({"terminal_evidence_from_transcript", "verify_transcript"}),
                          ("dos.result_state", "dos.claim_extract")),
+    # coverage_from_transcripts reads each path through result_state.verify_transcript
+    "dos.coverage": (frozenset({"coverage_from_transcripts"}), ("dos.coverage", "dos.result_state", "dos.claim_extract")),
 
     # issue 10, output shape (part C): the git readers run git through `_git` / subprocess.run
     "dos.commit_audit": (frozenset({"read_commit", "audit_commit", "audit_range"}), ("dos.commit_audit",)),

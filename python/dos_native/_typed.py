@@ -31,6 +31,10 @@ def native(fast: Any, slow: F) -> F:
     ``.fallback``, ``.native_op``)."""
     out = _native._as_function(fast, slow.__name__, inspect.getdoc(slow) or "", slow.__module__)
     functools.update_wrapper(out, slow)
+    # A Python function's defaults, as code introspecting it reads them.
+    for attr in ("__defaults__", "__kwdefaults__"):
+        if hasattr(slow, attr):
+            setattr(out, attr, getattr(slow, attr))
     return out  # type: ignore[return-value]
 
 

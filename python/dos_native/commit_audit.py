@@ -39,10 +39,10 @@ __all__ = [
 class ClaimKind(str, enum.Enum):
     """The kind of claim a subject makes: what the diff can be held to."""
 
-    code_effect = "code_effect"
-    test = "test"
-    doc = "doc"
-    none = "none"
+    CODE_EFFECT = "code_effect"
+    TEST = "test"
+    DOC = "doc"
+    NONE = "none"
 
     def __str__(self) -> str:
         return self.value
@@ -139,7 +139,7 @@ class CommitWitness(str, enum.Enum):
 
     DIFF_WITNESSED = "diff-witnessed"
     SUBJECT_ONLY = "subject-only"
-    abstain = "abstain"
+    ABSTAIN = "abstain"
 
     def __str__(self) -> str:
         return self.value

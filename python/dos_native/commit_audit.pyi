@@ -23,10 +23,10 @@ __all__ = [
 ]
 
 class ClaimKind(str, enum.Enum):
-    code_effect = "code_effect"
-    test = "test"
-    doc = "doc"
-    none = "none"
+    CODE_EFFECT = "code_effect"
+    TEST = "test"
+    DOC = "doc"
+    NONE = "none"
 
 @dataclass(frozen=True)
 class CommitClaim:
@@ -61,7 +61,7 @@ class CommitVerdict(str, enum.Enum):
 class CommitWitness(str, enum.Enum):
     DIFF_WITNESSED = "diff-witnessed"
     SUBJECT_ONLY = "subject-only"
-    abstain = "abstain"
+    ABSTAIN = "abstain"
 
 @dataclass(frozen=True)
 class ClaimVerdict:

@@ -15,6 +15,7 @@ from typing import Any, Optional
 from ._native import dispatch as _dispatch
 from ._route import native_functions as _native_functions
 from ._route import to_plain as _to_plain
+from .result_state import TerminalState, TerminalClass
 
 __all__ = [
     "TerminalState",
@@ -25,33 +26,8 @@ __all__ = [
     "CoverageVerdict",
     "DEFAULT_COVERAGE_POLICY",
     "classify_coverage",
+    "coverage_from_transcripts",
 ]
-
-
-class TerminalState(str, enum.Enum):
-    """A transcript's terminal record, as `result_state` classifies it."""
-
-    HEALTHY = "HEALTHY"
-    SYNTHETIC = "SYNTHETIC"
-    EMPTY = "EMPTY"
-    UNREADABLE = "UNREADABLE"
-
-    def __str__(self) -> str:
-        return self.value
-
-
-class TerminalClass(str, enum.Enum):
-    """The class of a harness-written (SYNTHETIC) terminal, detail only."""
-
-    RATE_LIMIT = "RATE_LIMIT"
-    USAGE_LIMIT = "USAGE_LIMIT"
-    AUTH = "AUTH"
-    SERVER = "SERVER"
-    OTHER = "OTHER"
-    NONE = "NONE"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @dataclass(frozen=True)
@@ -208,6 +184,27 @@ def classify_coverage(declared: int, returns: list[ReturnState], policy: Coverag
     return CoverageVerdict._from_dict(_v)
 
 
+def coverage_from_transcripts(declared: int, paths: list[str], policy: CoveragePolicy = DEFAULT_COVERAGE_POLICY) -> CoverageVerdict:
+    """`coverage_from_transcripts`: each transcript verified as
+    `result_state.verify_transcript` does (a file that cannot be read is
+    UNREADABLE, which is not a death), then folded by `classify_coverage`.
+    The fold's counts come from the transcripts themselves, not from what a
+    workflow reports about its workers.
+
+    ``declared``: The number of workers the workflow fanned out.
+
+    ``paths``: One transcript file per worker that returned.
+
+    Op ``coverage.coverage_from_transcripts`` (reads files).
+    """
+    _v = _dispatch(
+        "coverage.coverage_from_transcripts",
+        {"declared": declared, "paths": paths, "policy": policy},
+    )
+    return CoverageVerdict._from_dict(_v)
+
+
 _native_functions(globals(), {
     "classify_coverage": "coverage.classify_coverage",
+    "coverage_from_transcripts": "coverage.coverage_from_transcripts",
 })

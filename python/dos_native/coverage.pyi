@@ -2,6 +2,7 @@
 import enum
 from dataclasses import dataclass
 from typing import Any, Optional
+from .result_state import TerminalState as TerminalState, TerminalClass as TerminalClass
 
 __all__ = [
     "TerminalState",
@@ -12,21 +13,8 @@ __all__ = [
     "CoverageVerdict",
     "DEFAULT_COVERAGE_POLICY",
     "classify_coverage",
+    "coverage_from_transcripts",
 ]
-
-class TerminalState(str, enum.Enum):
-    HEALTHY = "HEALTHY"
-    SYNTHETIC = "SYNTHETIC"
-    EMPTY = "EMPTY"
-    UNREADABLE = "UNREADABLE"
-
-class TerminalClass(str, enum.Enum):
-    RATE_LIMIT = "RATE_LIMIT"
-    USAGE_LIMIT = "USAGE_LIMIT"
-    AUTH = "AUTH"
-    SERVER = "SERVER"
-    OTHER = "OTHER"
-    NONE = "NONE"
 
 @dataclass(frozen=True)
 class ReturnState:
@@ -73,3 +61,4 @@ class CoverageVerdict:
 DEFAULT_COVERAGE_POLICY: CoveragePolicy
 
 def classify_coverage(declared: int, returns: list[ReturnState], policy: CoveragePolicy = ...) -> CoverageVerdict: ...
+def coverage_from_transcripts(declared: int, paths: list[str], policy: CoveragePolicy = ...) -> CoverageVerdict: ...

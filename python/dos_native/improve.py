@@ -119,9 +119,9 @@ class Candidate(str, enum.Enum):
 class RevertCause(str, enum.Enum):
     """Why a candidate was not kept."""
 
-    regressed = "regressed"
+    REGRESSED = "regressed"
     NO_IMPROVEMENT = "no-improvement"
-    wasteful = "wasteful"
+    WASTEFUL = "wasteful"
 
     def __str__(self) -> str:
         return self.value

@@ -43,9 +43,9 @@ class Candidate(str, enum.Enum):
     ESCALATE = "ESCALATE"
 
 class RevertCause(str, enum.Enum):
-    regressed = "regressed"
+    REGRESSED = "regressed"
     NO_IMPROVEMENT = "no-improvement"
-    wasteful = "wasteful"
+    WASTEFUL = "wasteful"
 
 class Escalation(str, enum.Enum):
     NONE = "NONE"

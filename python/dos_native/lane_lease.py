@@ -203,6 +203,7 @@ def _register() -> None:
     type) runs the original; a lock that stays busy raises ``BusyError``, a
     ``TimeoutError`` as the reference raises."""
     from ._accelerate import FALLBACK, AnyFn, Factory, register, same_signature
+    from .config import Config
     from . import _native
     from ._native import BadArgsError
 
@@ -229,6 +230,52 @@ def _register() -> None:
             return run("lane_lease.live_leases", {"journal": journal, "expire_dead": a["expire_dead"]})
         return same_signature(original, serve)
 
+    strict_seen: dict[str, tuple[tuple[int, int], bool]] = {}
+    strict_twins: dict[int, tuple[Any, Any]] = {}
+
+    def workspace_strict(config: Any) -> bool:
+        """``[lease_store] strict`` of the workspace ``config`` was built for
+        (its ``paths.root``'s dos.toml, read as libdos reads it: the
+        reference reads no such table, so its config cannot carry it)."""
+        from .config import load_workspace_config
+
+        root = os.fspath(config.paths.root)
+        path = os.path.join(root, "dos.toml")
+        try:
+            st = os.stat(path)
+        except OSError:
+            return False
+        stamp = (st.st_mtime_ns, st.st_size)
+        hit = strict_seen.get(path)
+        if hit is not None and hit[0] == stamp:
+            return hit[1]
+        table = load_workspace_config(root).to_dict().get("lease_store") or {}
+        strict = table.get("strict") is True
+        if len(strict_seen) >= 64:
+            strict_seen.clear()
+        strict_seen[path] = (stamp, strict)
+        return strict
+
+    def strict_twin(config: Any) -> Any:
+        """The native twin of a reference config, with ``strict`` on."""
+        from dos import reason_morphology
+
+        from .config import Config, reference_tables
+
+        hit = strict_twins.get(id(config))
+        if hit is not None and hit[0] is config:
+            return hit[1]
+        tables = reference_tables(config)
+        morph = tables.pop("_morphology")
+        overrides: dict[str, Any] = {"lease_store": {"strict": True}}
+        if morph != reason_morphology.GENERIC_REASON_MORPHOLOGY.to_list():
+            overrides["reasons"] = {"morphology": morph}
+        twin = Config.from_dict(tables, overrides)
+        if len(strict_twins) >= 64:
+            strict_twins.clear()
+        strict_twins[id(config)] = (config, twin)
+        return twin
+
     def acquire_factory(ref_mod: ModuleType, original: AnyFn) -> AnyFn:
         from dos import admission as ref_admission
         from dos.arbiter import LaneDecision as RefDecision
@@ -249,6 +296,10 @@ def _register() -> None:
                 if a["extra_leases"]:
                     args["extra_leases"] = a["extra_leases"]
                 native_cfg = _native_config(config)
+                # `[lease_store] strict` (the WAL_INTEGRITY refusal) lives in
+                # the workspace's dos.toml only.
+                if not isinstance(config, Config) and workspace_strict(config):
+                    native_cfg = strict_twin(config)
             except Exception:
                 return FALLBACK
             out = run("lane_lease.acquire", args, native_cfg)

@@ -8,18 +8,18 @@ not take raise ``DosError`` (a ``ValueError``) naming the argument.
 """
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from typing import Any, Optional
 
 from ._native import dispatch as _dispatch
 from ._route import native_functions as _native_functions
 from ._route import to_plain as _to_plain
-from .coverage import TerminalState, TerminalClass
 
 __all__ = [
+    "TerminalEvidence",
     "TerminalState",
     "TerminalClass",
-    "TerminalEvidence",
     "ResultStateVerdict",
     "SYNTHETIC_MODEL",
     "SYNTHETIC_STOP_REASON",
@@ -86,6 +86,32 @@ class TerminalEvidence:
             text=d["text"],
             has_content=d["has_content"],
         )
+
+
+class TerminalState(str, enum.Enum):
+    """The terminal record's state."""
+
+    HEALTHY = "HEALTHY"
+    SYNTHETIC = "SYNTHETIC"
+    EMPTY = "EMPTY"
+    UNREADABLE = "UNREADABLE"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class TerminalClass(str, enum.Enum):
+    """The detail class of a synthetic terminal."""
+
+    RATE_LIMIT = "RATE_LIMIT"
+    USAGE_LIMIT = "USAGE_LIMIT"
+    AUTH = "AUTH"
+    SERVER = "SERVER"
+    OTHER = "OTHER"
+    NONE = "NONE"
+
+    def __str__(self) -> str:
+        return self.value
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ use pyo3::exceptions::{PyException, PyTypeError};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
-use crate::snapshot::{Snapshot, Tracer};
+use crate::snapshot::{Fields, Snapshot, Tracer};
 use std::sync::{Arc, Mutex};
 
 /// The classes and helpers one flavour answers with.
@@ -442,8 +442,64 @@ const CACHE_SIZE: usize = 8;
 /// A config object read once, with what it was read from.
 struct Cached {
     obj: Py<PyAny>,
-    snap: Snapshot,
+    check: Check,
     prep: Arc<Prepared>,
+}
+
+/// How a cached config is checked against the live object.
+enum Check {
+    /// Every object read keeps its fields in its instance dict (dos-kernel's
+    /// own dataclasses): a few lookups and pointer comparisons.
+    Fields(Fields),
+    /// Anything else: the reads replayed (see `crate::snapshot`).
+    Snap(Snapshot),
+}
+
+impl Check {
+    fn take(obj: &Bound<'_, PyAny>) -> Option<Check> {
+        match config_fields(obj) {
+            Some(f) => Some(Check::Fields(f)),
+            None => Snapshot::take(|t| trace_config(obj, t)).map(Check::Snap),
+        }
+    }
+
+    fn holds(&self, obj: &Bound<'_, PyAny>) -> bool {
+        match self {
+            Check::Fields(f) => f.holds(obj),
+            Check::Snap(s) => s.holds(|t| trace_config(obj, t)),
+        }
+    }
+}
+
+/// What `trace_config` reads, as [`Fields`]: `None` unless the config, its
+/// taxonomy and (read through dos-kernel's property) its workspace keep
+/// those attributes in their instance dicts.
+fn config_fields(obj: &Bound<'_, PyAny>) -> Option<Fields> {
+    let py = obj.py();
+    let via_ws = reference_files_property(obj);
+    let files = if via_ws { intern!(py, "workspace") } else { intern!(py, "kernel_runtime_files") };
+    let mut f = Fields::take(obj, &[intern!(py, "lanes"), intern!(py, "overlap_ratio_max"), intern!(py, "overlap_policy_name"), files])?;
+    // As in `trace_config`: a ratio or file list of another type may convert
+    // differently from call to call.
+    if !crate::snapshot::is_plain(f.value(py, 1)?) {
+        return None;
+    }
+    if !via_ws {
+        if !crate::snapshot::is_plain(f.value(py, 3)?) {
+            return None;
+        }
+    } else if !f.value(py, 3)?.is_none() {
+        let ws = f.nest(py, 3, &[intern!(py, "kernel_runtime_files")])?;
+        if !crate::snapshot::is_plain(ws.value(py, 0)?) {
+            return None;
+        }
+    }
+    f.nest(
+        py,
+        0,
+        &[intern!(py, "concurrent"), intern!(py, "exclusive"), intern!(py, "autopick"), intern!(py, "trees"), intern!(py, "aliases")],
+    )?;
+    Some(f)
 }
 
 /// Configs read lately. An entry is found by the object's identity but
@@ -608,21 +664,21 @@ fn prepared(obj: &Bound<'_, PyAny>) -> Result<Arc<Prepared>, Fail> {
     let found = CONFIGS.lock().ok().and_then(|cache| cache.iter().find(|c| c.obj.as_ptr() == obj.as_ptr()).cloned());
     if let Some(c) = found {
         // Checked outside the lock: reading attributes may run Python code.
-        if c.snap.holds(|t| trace_config(obj, t)) {
+        if c.check.holds(obj) {
             return Ok(c.prep.clone());
         }
         if let Ok(mut cache) = CONFIGS.lock() {
             cache.retain(|e| !Arc::ptr_eq(e, &c));
         }
     }
-    let snap = Snapshot::take(|t| trace_config(obj, t));
+    let check = Check::take(obj);
     let p = Arc::new(prepare(obj)?);
-    if let (Some(snap), Ok(mut cache)) = (snap, CONFIGS.lock()) {
+    if let (Some(check), Ok(mut cache)) = (check, CONFIGS.lock()) {
         cache.retain(|e| e.obj.as_ptr() != obj.as_ptr());
         if cache.len() >= CACHE_SIZE {
             cache.remove(0);
         }
-        cache.push(Arc::new(Cached { obj: obj.clone().unbind(), snap, prep: p.clone() }));
+        cache.push(Arc::new(Cached { obj: obj.clone().unbind(), check, prep: p.clone() }));
     }
     Ok(p)
 }

@@ -199,34 +199,26 @@ fn class_of<'py>(module: &Bound<'py, PyAny>, name: &str) -> PyResult<Bound<'py, 
     Ok(module.getattr(name)?.cast_into::<PyType>()?)
 }
 
-/// A hand fast path for a routed op, kept where `bench/compare.py` shows the
-/// generic route binder too slow for it (docs/benchmarks.md): `op`'s
-/// function of `module` (the generated typed module or the reference's),
-/// served on that module's own classes, handing every call it does not
-/// take to `fallback` (the generic route). None when no fast path exists
-/// for `op` or the module's classes do not fit it.
-#[crate::guard]
-#[pyfunction]
-pub(crate) fn fast_route(op: &str, module: &Bound<'_, PyAny>, fallback: Py<PyAny>) -> PyResult<Option<NativeFunction>> {
-    match op {
-        "liveness.classify" => {
-            let default_policy = module.getattr("DEFAULT_POLICY")?;
-            let Some(default) = liveness_policy(&default_policy) else { return Ok(None) };
-            let fast = LivenessFast {
-                inputs: Inputs::new(
-                    &class_of(module, "ProgressEvidence")?,
-                    &class_of(module, "LivenessPolicy")?,
-                    &default_policy,
-                    &["grace_ms", "spin_ms"],
-                ),
-                default,
-                verdict: class_of(module, "LivenessVerdict")?.unbind(),
-                members: members_of(&module.getattr("Liveness")?, &["ADVANCING", "SPINNING", "STALLED"])?,
-            };
-            Ok(Some(NativeFunction::new("liveness.classify", fast, fallback)))
-        }
-        _ => Ok(None),
-    }
+/// `liveness.classify`'s hand fast path (registered in `crate::fastpath`,
+/// kept where `bench/compare.py` shows the generic route binder too slow
+/// for it: docs/benchmarks.md), served on `module`'s own classes and
+/// handing every call it does not take to `fallback`. None when the
+/// module's classes do not fit it.
+pub(crate) fn bind_liveness_fast(module: &Bound<'_, PyAny>, fallback: Py<PyAny>) -> PyResult<Option<NativeFunction>> {
+    let default_policy = module.getattr("DEFAULT_POLICY")?;
+    let Some(default) = liveness_policy(&default_policy) else { return Ok(None) };
+    let fast = LivenessFast {
+        inputs: Inputs::new(
+            &class_of(module, "ProgressEvidence")?,
+            &class_of(module, "LivenessPolicy")?,
+            &default_policy,
+            &["grace_ms", "spin_ms"],
+        ),
+        default,
+        verdict: class_of(module, "LivenessVerdict")?.unbind(),
+        members: members_of(&module.getattr("Liveness")?, &["ADVANCING", "SPINNING", "STALLED"])?,
+    };
+    Ok(Some(NativeFunction::new("liveness.classify", fast, fallback)))
 }
 
 // ---------------------------------------------------------------- productivity

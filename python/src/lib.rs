@@ -25,6 +25,7 @@ use convert::{to_py, to_value};
 mod convert;
 mod economics;
 mod fast;
+mod fastpath;
 mod registry;
 mod route_bind;
 mod schema;
@@ -482,7 +483,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<swap::NativeFunction>()?;
     m.add_function(wrap_pyfunction!(swap::_as_function, m)?)?;
     m.add_function(wrap_pyfunction!(registry::_bind, m)?)?;
-    m.add_function(wrap_pyfunction!(economics::fast_route, m)?)?;
     m.add_function(wrap_pyfunction!(economics::bind_productivity_classify, m)?)?;
     m.add_function(wrap_pyfunction!(economics::bind_efficiency_classify, m)?)?;
     m.add_function(wrap_pyfunction!(economics::bind_breaker, m)?)?;
@@ -495,9 +495,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(stream::bind_step_from_event, m)?)?;
     m.add_function(wrap_pyfunction!(stream::bind_warn_payload, m)?)?;
     m.add_function(wrap_pyfunction!(stream::digest, m)?)?;
-    m.add_class::<schema::PyExitVerdict>()?;
     m.add_class::<schema::PyReadabilityVerdict>()?;
-    m.add_function(wrap_pyfunction!(schema::bind_classify_exit, m)?)?;
+    m.add_function(wrap_pyfunction!(fastpath::bind_fast, m)?)?;
+    m.add_function(wrap_pyfunction!(fastpath::fast_ops, m)?)?;
     m.add_function(wrap_pyfunction!(schema::bind_schema_classify, m)?)?;
     m.add_function(wrap_pyfunction!(schema::bind_schema_tag, m)?)?;
     m.add_function(wrap_pyfunction!(schema::bind_refusal_payload, m)?)?;

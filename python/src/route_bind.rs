@@ -22,8 +22,8 @@
 
 use crate::convert::{int_of, py_str, to_py, to_value};
 use crate::swap::{self, CallArgs, Fast, NativeFunction};
-use dos_core::envelope::ErrorCode;
-use dos_core::pyjson::{Dict, Int, Str, Value};
+use dos_core::envelope::{writable, Args, Ctx, ErrorCode, OpSpec};
+use dos_core::pyjson::{tape_value, Dict, Int, Node, Str, Tape, Value};
 use dos_core::route::Type;
 use pyo3::exceptions::PyValueError;
 use pyo3::ffi;
@@ -95,6 +95,10 @@ struct Param {
 
 struct RouteFast {
     op: &'static str,
+    /// The op's registry entry, looked up once.
+    spec: &'static OpSpec,
+    /// The op run on a tape of the caller's objects (see [`RouteFast::lay`]).
+    run_tape: TapeRun,
     /// The op touches files: it runs with the GIL released.
     touches_files: bool,
     params: Vec<Param>,
@@ -105,6 +109,18 @@ struct RouteFast {
     result: Option<Py<PyAny>>,
     decline: Py<PyType>,
     finish: Option<Py<PyAny>>,
+}
+
+type TapeRun = fn(&Ctx<'_>, &Tape<'_>) -> Result<Value, dos_core::envelope::CallError>;
+
+/// The routed op named `op`, run on a tape.
+fn tape_run(op: &str) -> Option<TapeRun> {
+    dos_core::deciders::ROUTED
+        .iter()
+        .chain(dos_io::ROUTED)
+        .flat_map(|m| m.routes.iter())
+        .find(|r| r.spec.name == op)
+        .map(|r| r.tape)
 }
 
 // ------------------------------------------------------------------ tracing
@@ -163,6 +179,8 @@ impl<'py> Compiler<'py> {
             Type::TupleOf(x) => Plan::TupleOf(Box::new(self.compile(x)?)),
             Type::Tuple(items) => Plan::Tuple(items.iter().map(|x| self.compile(x)).collect::<PyResult<_>>()?),
             Type::Dict(x) => Plan::Dict(Box::new(self.compile(x)?)),
+            // Not planned: such an op is served by its fast path or its Python function.
+            Type::IntDict(_) => return Err(bind_err(format!("{t}: int-keyed dicts are not planned"))),
             Type::Record(name) | Type::Enum(name) => self.named(name)?,
         })
     }
@@ -295,7 +313,10 @@ pub(crate) fn bind_route(
         let plan = if converter.is_some() { Plan::Any } else { c.compile(&field.ty)? };
         out.push(Param { name: PyString::intern(py, name.to_str()?).unbind(), kind, default, target, converter, plan });
     }
-    let verdict = c.compile(&entry.verdict)?;
+    // A result hook builds the reference's value from the plain verdict:
+    // the verdict's types are then not read here (nor resolved to classes).
+    let verdict = if result.is_some() { Plan::Any } else { c.compile(&entry.verdict)? };
+    let spec = dos_ops::find_op(entry.op).ok_or_else(|| bind_err(format!("{op}: not in the registry")))?;
     let mut records: Vec<RecordPlan> =
         c.records.into_iter().map(|r| r.ok_or_else(|| bind_err("a record left unresolved".into()))).collect::<PyResult<_>>()?;
     let mut held = vec![false; records.len()];
@@ -303,8 +324,11 @@ pub(crate) fn bind_route(
     for (r, h) in records.iter_mut().zip(held) {
         r.in_verdict = h;
     }
+    let run_tape = tape_run(entry.op).ok_or_else(|| bind_err(format!("{op}: not a routed op")))?;
     let fast = RouteFast {
         op: entry.op,
+        spec,
+        run_tape,
         touches_files: entry.effect != dos_core::route::Effect::Pure,
         params: out,
         records,
@@ -457,6 +481,141 @@ impl RouteFast {
         })
     }
 
+    /// Lay `x` (read as plan `p` takes it) out on the tape: what [`enc`]
+    /// builds, with the texts borrowed from the caller's `str` objects (kept
+    /// alive in `keep` until the op has run) and the keys from the plan.
+    ///
+    /// [`enc`]: RouteFast::enc
+    fn lay<'t, 'py>(
+        &'t self,
+        p: &'t Plan,
+        x: &Bound<'py, PyAny>,
+        seen: &mut Seen<'py>,
+        keep: &mut Vec<Bound<'py, PyAny>>,
+        out: &mut Vec<Node<'t>>,
+    ) -> Got<()> {
+        match p {
+            Plan::Str => {
+                if !x.is_exact_instance_of::<PyString>() {
+                    return Err(No);
+                }
+                match crate::fast::utf8_of(x) {
+                    Some(s) => {
+                        // SAFETY: the slice is the str object's own UTF-8
+                        // buffer, which lives as long as the object; the
+                        // object is held in `keep`, which the caller drops
+                        // only after the tape.
+                        let s: &'t str = unsafe { &*(s as *const str) };
+                        keep.push(x.clone());
+                        out.push(Node::Str(s));
+                    }
+                    // A lone surrogate: as the value path carries it.
+                    None => out.push(Node::Value(Value::Str(text(x)?))),
+                }
+            }
+            Plan::Enum(i) => {
+                let e = &self.enums[*i];
+                if x.get_type().as_ptr() != e.cls.as_ptr() {
+                    return Err(No);
+                }
+                match e.members.iter().find(|(_, m)| m.as_ptr() == x.as_ptr()) {
+                    Some((token, _)) => out.push(Node::Str(token.as_str())),
+                    None => out.push(Node::Value(self.enc(p, x, seen)?)),
+                }
+            }
+            Plan::Opt(inner) => {
+                if x.is_none() {
+                    out.push(Node::Value(Value::Null));
+                } else {
+                    self.lay(inner, x, seen, keep, out)?;
+                }
+            }
+            Plan::List(item) => {
+                let at = out.len();
+                out.push(Node::Seq { len: 0, end: 0 });
+                let len = if let Ok(l) = x.cast_exact::<PyList>() {
+                    // Read item by item, as `enc` reads a list.
+                    let mut n = 0;
+                    for v in l.iter() {
+                        self.lay(item, &v, seen, keep, out)?;
+                        n += 1;
+                    }
+                    n
+                } else if let Ok(t) = x.cast_exact::<PyTuple>() {
+                    for v in t.iter_borrowed() {
+                        self.lay(item, &v, seen, keep, out)?;
+                    }
+                    t.len()
+                } else {
+                    return Err(No);
+                };
+                out[at] = Node::Seq { len, end: out.len() };
+            }
+            Plan::TupleOf(item) => {
+                let t = x.cast_exact::<PyTuple>().map_err(|_| No)?;
+                let at = out.len();
+                out.push(Node::Seq { len: 0, end: 0 });
+                for v in t.iter_borrowed() {
+                    self.lay(item, &v, seen, keep, out)?;
+                }
+                out[at] = Node::Seq { len: t.len(), end: out.len() };
+            }
+            Plan::Tuple(items) => {
+                let t = x.cast_exact::<PyTuple>().map_err(|_| No)?;
+                if t.len() != items.len() {
+                    return Err(No);
+                }
+                let at = out.len();
+                out.push(Node::Seq { len: 0, end: 0 });
+                for (q, v) in items.iter().zip(t.iter_borrowed()) {
+                    self.lay(q, &v, seen, keep, out)?;
+                }
+                out[at] = Node::Seq { len: t.len(), end: out.len() };
+            }
+            Plan::Dict(val) => {
+                let d = x.cast_exact::<PyDict>().map_err(|_| No)?;
+                let at = out.len();
+                out.push(Node::Map { len: 0, end: 0 });
+                let mut n = 0;
+                for (k, v) in d.iter() {
+                    let key = if k.is_exact_instance_of::<PyString>() { crate::fast::utf8_of(&k) } else { None };
+                    let Some(key) = key else {
+                        // A key the tape cannot borrow: the whole dict as a value.
+                        out.truncate(at);
+                        out.push(Node::Value(self.enc(p, x, seen)?));
+                        return Ok(());
+                    };
+                    // SAFETY: as for `Plan::Str` (the key held in `keep`).
+                    let key: &'t str = unsafe { &*(key as *const str) };
+                    keep.push(k.clone());
+                    out.push(Node::Key(key));
+                    self.lay(val, &v, seen, keep, out)?;
+                    n += 1;
+                }
+                out[at] = Node::Map { len: n, end: out.len() };
+            }
+            Plan::Record(i) => {
+                let r = &self.records[*i];
+                if x.get_type().as_ptr() != r.cls.as_ptr() {
+                    return Err(No);
+                }
+                let at = out.len();
+                out.push(Node::Map { len: r.fields.len(), end: 0 });
+                for f in &r.fields {
+                    let v = attr(x, &f.name)?;
+                    out.push(Node::Key(f.key.as_str()));
+                    self.lay(&f.plan, &v, seen, keep, out)?;
+                }
+                out[at] = Node::Map { len: r.fields.len(), end: out.len() };
+                if r.immutable && r.in_verdict {
+                    seen.push((*i, x.clone()));
+                }
+            }
+            Plan::Bool | Plan::Int | Plan::Float | Plan::Any | Plan::NoneT => out.push(Node::Value(self.enc(p, x, seen)?)),
+        }
+        Ok(())
+    }
+
     fn dec<'py>(&self, py: Python<'py>, p: &Plan, v: &Value, seen: &Seen<'py>) -> PyResult<Bound<'py, PyAny>> {
         Ok(match (p, v) {
             (Plan::Opt(_), Value::Null) => py.None().into_bound(py),
@@ -508,13 +667,13 @@ impl RouteFast {
     }
 
     fn record<'py>(&self, py: Python<'py>, r: &RecordPlan, d: &Dict, seen: &Seen<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let entries: Vec<(&Str, &Value)> = d.iter().collect();
+        let mut entries = d.iter();
         let mut values = Vec::with_capacity(r.fields.len());
-        for (i, f) in r.fields.iter().enumerate() {
+        for f in &r.fields {
             // The verdict's keys come in the schema's order, which is
             // usually the class's: try the same place first.
-            let hit = match entries.get(i) {
-                Some((Str::Utf8(k), v)) if *k == f.key => Some(*v),
+            let hit = match entries.next() {
+                Some((Str::Utf8(k), v)) if *k == f.key => Some(v),
                 _ => d.get(&f.key),
             };
             let v = hit.ok_or_else(|| PyValueError::new_err(format!("the verdict has no {}", f.key)))?;
@@ -637,17 +796,22 @@ fn any(x: &Bound<'_, PyAny>, depth: usize) -> Got<Value> {
 impl Fast for RouteFast {
     fn call<'py>(&self, py: Python<'py>, a: &CallArgs<'_, 'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
         let Some(values) = self.bind_call(py, a) else { return Ok(None) };
-        let mut args = Dict::with_capacity(self.params.len());
+        // The caller's objects whose texts the tape borrows: dropped after it.
+        let mut keep: Vec<Bound<'py, PyAny>> = Vec::with_capacity(32);
+        let mut tape: Vec<Node<'_>> = Vec::with_capacity(32);
+        tape.push(Node::Map { len: self.params.len(), end: 0 });
         let mut seen: Seen<'py> = Vec::new();
         for (p, x) in self.params.iter().zip(&values) {
-            let v = match &p.converter {
-                None => match self.enc(&p.plan, x, &mut seen) {
-                    Ok(v) => v,
-                    Err(No) => return Ok(None),
-                },
+            tape.push(Node::Key(p.target.as_str()));
+            match &p.converter {
+                None => {
+                    if self.lay(&p.plan, x, &mut seen, &mut keep, &mut tape).is_err() {
+                        return Ok(None);
+                    }
+                }
                 Some(conv) => match conv.bind(py).call1((x, self.module.bind(py))) {
                     Ok(out) => match to_value(&out, 0) {
-                        Ok(v) => v,
+                        Ok(v) => tape.push(Node::Value(v)),
                         Err(_) => return Ok(None),
                     },
                     Err(e) if e.is_instance(py, self.decline.bind(py)) => return Ok(None),
@@ -655,16 +819,36 @@ impl Fast for RouteFast {
                     // raised is the call's outcome (not run twice).
                     Err(e) => return Err(swap::raised(py, e)),
                 },
-            };
-            args.push(p.target.as_str(), v);
+            }
         }
+        let end = tape.len();
+        tape[0] = Node::Map { len: self.params.len(), end };
         trace(py, self.op).map_err(|e| swap::raised(py, e))?;
-        let run = || dos_ops::dispatch(self.op, None, &args);
+        // What `dos_ops::dispatch` does with no config: the op looked up at
+        // bind time, its arguments read straight off the tape (their names
+        // are the op's own), the verdict's integers checked as it checks
+        // them (the arguments rebuilt only to name one that is too wide).
+        let run = || {
+            let ctx = Ctx { config: None, prebuilt: None };
+            (self.run_tape)(&ctx, &tape).and_then(|v| match writable(self.spec.name, &Dict::new(), v) {
+                Ok(v) => Ok(v),
+                Err(_) => {
+                    let args = match tape_value(&tape) {
+                        Value::Dict(d) => d,
+                        _ => Dict::new(),
+                    };
+                    let a = Args::new(self.spec.name, &args);
+                    (self.spec.run)(&ctx, &a).and_then(|v| writable(self.spec.name, &args, v))
+                }
+            })
+        };
         let verdict = match if self.touches_files { py.detach(run) } else { run() } {
             Ok(v) => v,
             Err(e) if e.code == ErrorCode::BadArgs => return Ok(None),
             Err(e) => return Err(swap::raised(py, crate::errors::from_call(py, e))),
         };
+        drop(tape);
+        drop(keep);
         let out = match &self.result {
             Some(hook) => {
                 let plain = to_py(py, &verdict)?;

@@ -1,4 +1,5 @@
-//! Dedicated entry points for `hook_exit` and `durable_schema`.
+//! Dedicated entry points for `durable_schema`, and the fast path of
+//! `hook_exit.classify_exit` (registered in `fastpath`).
 
 use crate::convert::{json_value, py_str, to_py, tuple_eq, AsTuple};
 use crate::fast::{build, exact_i64, is_type, member_index, members_of, one_or_two, read, same_name};
@@ -13,7 +14,6 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyList, PyString, PyTuple, PyType};
-use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
 
 // ---------------------------------------------------------------- hook_exit
@@ -38,98 +38,12 @@ fn exit_policy(p: &Bound<'_, PyAny>, verbs: &[Py<PyAny>]) -> Option<HookExitPoli
     let py = p.py();
     let [pass, mapping, fallback] = read(p, [intern!(py, "pass_code"), intern!(py, "mapping"), intern!(py, "fallback")])?;
     let mapping = mapping.cast_exact::<PyDict>().ok()?;
-    let mut map = BTreeMap::new();
+    let mut map = hook_exit::CodeMap::default();
     for (k, v) in mapping.iter() {
         let verb = if v.is_none() { None } else { Some(VERBS[member_index(&v, verbs)?]) };
         map.insert(exact_i64(&k)?, verb);
     }
-    Some(HookExitPolicy { pass_code: exact_i64(&pass)?, mapping: map, fallback: VERBS[member_index(&fallback, verbs)?] })
-}
-
-/// `ExitVerdict`: the intervention an exit code maps to (None: pass), the
-/// code, whether an explicit entry decided, and a reason written on demand.
-#[pyclass(frozen, module = "dos_native.hook_exit", name = "ExitVerdict")]
-pub(crate) struct PyExitVerdict {
-    code: i64,
-    intervention: Option<Intervention>,
-    matched: bool,
-    policy: Arc<HookExitPolicy>,
-}
-
-impl AsTuple for PyExitVerdict {
-    fn astuple<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        PyTuple::new(
-            py,
-            [
-                self.code.into_pyobject(py)?.into_any(),
-                self.intervention(py)?.into_bound(py),
-                PyString::new(py, &self.reason()?).into_any(),
-                PyBool::new(py, self.matched).to_owned().into_any(),
-            ],
-        )
-    }
-}
-
-#[crate::guard]
-#[pymethods]
-impl PyExitVerdict {
-    #[getter]
-    fn code(&self) -> i64 {
-        self.code
-    }
-
-    #[getter]
-    fn intervention(&self, py: Python<'_>) -> Py<PyAny> {
-        match self.intervention {
-            Some(v) => registry::member(py, Enum::Intervention, verb_index(v)),
-            None => py.None(),
-        }
-    }
-
-    #[getter]
-    fn reason(&self) -> String {
-        hook_exit::classify_exit(self.code, &self.policy).reason
-    }
-
-    #[getter]
-    fn matched(&self) -> bool {
-        self.matched
-    }
-
-    /// True when the script approved: nothing to do.
-    #[getter]
-    fn passed(&self) -> bool {
-        self.intervention.is_none()
-    }
-
-    /// The reference's `to_dict()` shape.
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let d = PyDict::new(py);
-        d.set_item("code", self.code)?;
-        d.set_item("intervention", self.intervention.map(Intervention::as_str))?;
-        d.set_item("reason", self.reason()?)?;
-        d.set_item("matched", self.matched)?;
-        Ok(d)
-    }
-
-    fn __eq__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        tuple_eq(slf, other)
-    }
-
-    fn __hash__(&self, py: Python<'_>) -> PyResult<isize> {
-        self.astuple(py)?.hash()
-    }
-
-    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        let t = self.astuple(py)?;
-        Ok(format!(
-            "ExitVerdict(code={}, intervention={}, reason={}, matched={})",
-            t.get_item(0)?.repr()?,
-            t.get_item(1)?.repr()?,
-            t.get_item(2)?.repr()?,
-            t.get_item(3)?.repr()?
-        ))
-    }
+    Some(HookExitPolicy::new(exact_i64(&pass)?, map, VERBS[member_index(&fallback, verbs)?]))
 }
 
 struct ClassifyExit {
@@ -140,8 +54,8 @@ struct ClassifyExit {
     default_policy: Pinned,
     default: Arc<HookExitPolicy>,
     verbs: Vec<Py<PyAny>>,
-    /// With the reference's `ExitVerdict`: its class.
-    verdict_cls: Option<Py<PyType>>,
+    /// The module's `ExitVerdict`.
+    verdict_cls: Py<PyType>,
 }
 
 impl Fast for ClassifyExit {
@@ -161,10 +75,6 @@ impl Fast for ClassifyExit {
             },
             _ => return Ok(None),
         };
-        let Some(verdict_cls) = &self.verdict_cls else {
-            let (intervention, matched) = hook_exit::decide(code, &policy);
-            return Ok(Some(Bound::new(py, PyExitVerdict { code, intervention, matched, policy })?.into_any()));
-        };
         let v = hook_exit::classify_exit(code, &policy);
         let verb = match v.intervention {
             Some(i) => self.verbs[verb_index(i)].bind(py).clone(),
@@ -176,34 +86,29 @@ impl Fast for ClassifyExit {
             (intern!(py, "reason"), PyString::new(py, &v.reason).into_any()),
             (intern!(py, "matched"), PyBool::new(py, v.matched).to_owned().into_any()),
         ];
-        build(py, verdict_cls, &fields).map(Some)
+        build(py, &self.verdict_cls, &fields).map(Some)
     }
 }
 
-/// A native `hook_exit.classify_exit(code, policy=DEFAULT_POLICY)`:
-/// `intervention_cls` is the Intervention enum a policy's verbs belong to;
-/// with `verdict_cls` it answers with instances of that class, otherwise
-/// with native verdicts.
-#[crate::guard]
-#[pyfunction]
-#[pyo3(signature = (policy_cls, default_policy, intervention_cls, fallback, verdict_cls=None))]
-pub(crate) fn bind_classify_exit(
-    policy_cls: &Bound<'_, PyType>,
-    default_policy: &Bound<'_, PyAny>,
-    intervention_cls: &Bound<'_, PyAny>,
-    fallback: Py<PyAny>,
-    verdict_cls: Option<&Bound<'_, PyType>>,
-) -> PyResult<NativeFunction> {
-    let verbs = members_of(intervention_cls, Enum::Intervention.names())?;
-    let default = exit_policy(default_policy, &verbs)
+/// The fast path of `hook_exit.classify_exit` (a `fastpath` entry), on a
+/// module's own classes: its `HookExitPolicy`, `DEFAULT_POLICY`,
+/// `Intervention` and `ExitVerdict` (the reference's or the typed module's).
+/// It answers with that `ExitVerdict`, built without running `__init__`.
+pub(crate) fn bind_classify_exit(module: &Bound<'_, PyAny>, fallback: Py<PyAny>) -> PyResult<NativeFunction> {
+    let py = module.py();
+    let policy_cls = module.getattr(intern!(py, "HookExitPolicy"))?.cast_into::<PyType>()?;
+    let default_policy = module.getattr(intern!(py, "DEFAULT_POLICY"))?;
+    let verdict_cls = module.getattr(intern!(py, "ExitVerdict"))?.cast_into::<PyType>()?;
+    let verbs = members_of(&module.getattr(intern!(py, "Intervention"))?, Enum::Intervention.names())?;
+    let default = exit_policy(&default_policy, &verbs)
         .ok_or_else(|| PyTypeError::new_err("the default HookExitPolicy holds values libdos cannot take"))?;
     let default = if default == **DEFAULT_EXIT_POLICY { DEFAULT_EXIT_POLICY.clone() } else { Arc::new(default) };
     let fast = ClassifyExit {
-        policy_cls: policy_cls.clone().unbind(),
-        default_policy: Pinned::new(default_policy, &["pass_code", "mapping", "fallback"]),
+        policy_cls: policy_cls.unbind(),
+        default_policy: Pinned::new(&default_policy, &["pass_code", "mapping", "fallback"]),
         default,
         verbs,
-        verdict_cls: verdict_cls.map(|c| c.clone().unbind()),
+        verdict_cls: verdict_cls.unbind(),
     };
     Ok(NativeFunction::new("hook_exit.classify_exit", fast, fallback))
 }

@@ -16,6 +16,12 @@
 //! others through `getattr`. The replay compares pointers only and
 //! allocates nothing.
 //!
+//! The common case, objects whose fields all live in their instance dicts
+//! (dos-kernel's dataclasses), has a cheaper record, [`Fields`]: the reads
+//! compiled into the values to find, looked up directly; and on CPython
+//! 3.11 and 3.12 a dict whose version tag (PEP 509) is unchanged is not
+//! looked into at all (see [`DictTag`]).
+//!
 //! One assumption: a class is not given new data descriptors (properties)
 //! for these attribute names after a snapshot was taken.
 
@@ -396,142 +402,334 @@ pub(crate) struct Pinned {
 enum Pin {
     /// Nothing to compare with: never current.
     None,
-    /// The fields live in the instance dict (see [`FieldDict`]).
-    Dict(FieldDict),
+    /// The fields live in the instance dict (see [`Fields`]).
+    Fields(Fields),
     /// Anything else: a [`Snapshot`] of the reads.
     Snap(Snapshot),
 }
 
-/// An instance dict as it was: the object's type, the dict, and each entry
-/// (key, value, and for a value that is an exact dict or list, its items),
-/// all held. Checked with a few pointer comparisons per entry.
-struct FieldDict {
+/// Some fields of an object whose attributes live in its instance dict, as
+/// they were: the object's type and dict, and for each field its name, its
+/// value and what the value holds (see [`Held`]), all held (so no identity
+/// can pass to another object). Checking it looks each name up in the live
+/// dict and compares pointers; it descends only into values that can change
+/// in place (exact lists and dicts, and tuples holding them) or into the
+/// objects a caller [`nest`](Fields::nest)s, allocates nothing and runs no
+/// Python code but the lookups of exact `str` keys. A dict whose version tag
+/// (see [`DictTag`]) is the one it had when last found unchanged is not
+/// looked into: only what its values hold is.
+pub(crate) struct Fields {
     ty: Py<PyAny>,
     dict: Py<PyAny>,
-    items: Vec<FieldEntry>,
+    tag: DictTag,
+    fields: Box<[Field]>,
+    /// Some field's value holds something that can change in place.
+    deep: bool,
 }
 
-/// One instance-dict entry: key, value, and the value's items when it is
-/// an exact dict or list.
-type FieldEntry = (Py<PyAny>, Py<PyAny>, Option<Vec<Py<PyAny>>>);
+/// A field: its name, its value, what the value holds.
+type Field = (Py<PyString>, Py<PyAny>, Held);
 
-/// The items of an exact dict (keys and values in turn) or list, when none
-/// of them is itself a mutable container; `Err` when one is.
-fn flat_items(v: &Bound<'_, PyAny>) -> Result<Option<Vec<Py<PyAny>>>, ()> {
-    let mutable = |x: &Bound<'_, PyAny>| {
-        x.is_exact_instance_of::<PyDict>()
-            || x.is_exact_instance_of::<PyList>()
-            || x.is_exact_instance_of::<PySet>()
-            || (is_plain(x) && !is_immutable_scalar(x))
+/// A dict entry: key, value, what the value holds.
+type DictItem = (Py<PyAny>, Py<PyAny>, Held);
+
+/// What a value holds, as far as it can change without its identity
+/// changing.
+enum Held {
+    /// Nothing a check needs to look at: an immutable value (or a tuple or
+    /// frozenset of them), or an object the conversion reads only by
+    /// identity (an enum member).
+    Fixed,
+    /// An exact dict: each key and value in order, with what the value holds.
+    Dict(Box<HeldDict>),
+    /// An exact list: each item, with what it holds.
+    List(Box<[(Py<PyAny>, Held)]>),
+    /// An exact tuple with something changeable inside: what each item holds.
+    Tuple(Box<[Held]>),
+    /// An object whose own fields the conversion reads.
+    Obj(Box<Fields>),
+}
+
+struct HeldDict {
+    tag: DictTag,
+    items: Box<[DictItem]>,
+    /// Some value holds something that can change in place.
+    deep: bool,
+}
+
+fn deep<'a>(mut helds: impl Iterator<Item = &'a Held>) -> bool {
+    helds.any(|h| !matches!(h, Held::Fixed))
+}
+
+/// A dict's version tag (PEP 509: CPython gives a dict a new, globally
+/// unique version on every change of its entries) as last seen when the
+/// dict was found to hold what was recorded. The tag is read only where it
+/// is known to be kept that way: CPython 3.11 and 3.12 on a 64-bit build
+/// (3.12 deprecates it, and later versions stop updating it); elsewhere the
+/// entries are always compared.
+struct DictTag(std::sync::atomic::AtomicU64);
+
+/// 0: not known yet; 1: tags are read; 2: they are not.
+static TAGS: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+#[inline]
+fn tags_readable(py: Python<'_>) -> bool {
+    match TAGS.load(std::sync::atomic::Ordering::Relaxed) {
+        1 => true,
+        2 => false,
+        _ => tags_known(py),
+    }
+}
+
+#[cold]
+fn tags_known(py: Python<'_>) -> bool {
+    let yes = cfg!(target_pointer_width = "64") && {
+        let v = py.version_info();
+        let cpython = py
+            .import("sys")
+            .and_then(|sys| {
+                let name: String = sys.getattr("implementation")?.getattr("name")?.extract()?;
+                // A build tracing references lays objects out differently.
+                Ok(name == "cpython" && !sys.hasattr("getobjects")?)
+            })
+            .unwrap_or(false);
+        cpython && v.major == 3 && (11..=12).contains(&v.minor)
     };
-    if let Ok(d) = v.cast_exact::<PyDict>() {
-        let mut out = Vec::with_capacity(2 * d.len());
-        for (k, x) in d.iter() {
-            if mutable(&k) || mutable(&x) {
-                return Err(());
-            }
-            out.push(k.unbind());
-            out.push(x.unbind());
-        }
-        return Ok(Some(out));
-    }
-    if let Ok(l) = v.cast_exact::<PyList>() {
-        let mut out = Vec::with_capacity(l.len());
-        for x in l.iter() {
-            if mutable(&x) {
-                return Err(());
-            }
-            out.push(x.unbind());
-        }
-        return Ok(Some(out));
-    }
-    if v.is_exact_instance_of::<PySet>() || (is_plain(v) && !is_immutable_scalar(v) && !flat_immutable(v)) {
-        return Err(());
-    }
-    Ok(None)
+    TAGS.store(if yes { 1 } else { 2 }, std::sync::atomic::Ordering::Relaxed);
+    yes
 }
 
-/// A tuple or frozenset holding only immutable scalars.
-fn flat_immutable(v: &Bound<'_, PyAny>) -> bool {
-    (v.is_exact_instance_of::<PyTuple>() || v.is_exact_instance_of::<PyFrozenSet>())
-        && v.try_iter().is_ok_and(|it| it.into_iter().all(|x| x.is_ok_and(|x| is_immutable_scalar(&x))))
+impl DictTag {
+    fn of(py: Python<'_>, d: *mut ffi::PyObject) -> DictTag {
+        DictTag(std::sync::atomic::AtomicU64::new(read_tag(py, d).unwrap_or(0)))
+    }
+
+    /// Whether the exact dict `d` is unchanged since it was last found
+    /// holding what was recorded.
+    #[inline]
+    fn same(&self, py: Python<'_>, d: *mut ffi::PyObject) -> bool {
+        read_tag(py, d).is_some_and(|t| t != 0 && t == self.0.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
+    /// `d` was just found holding what was recorded.
+    #[inline]
+    fn seen(&self, py: Python<'_>, d: *mut ffi::PyObject) {
+        if let Some(t) = read_tag(py, d) {
+            self.0.store(t, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
 }
 
-impl FieldDict {
-    fn take(obj: &Bound<'_, PyAny>, names: &[Py<PyString>]) -> Option<FieldDict> {
-        let py = obj.py();
-        let bound: Vec<&Bound<'_, PyString>> = names.iter().map(|n| n.bind(py)).collect();
-        if !dict_readable(obj, &bound) {
+/// The version tag of the exact dict `d`, where it can be read.
+#[inline]
+fn read_tag(py: Python<'_>, d: *mut ffi::PyObject) -> Option<u64> {
+    if !tags_readable(py) {
+        return None;
+    }
+    // SAFETY: `d` is a live exact dict; on CPython 3.11 and 3.12 (64-bit,
+    // checked above) a dict object is the object header, `ma_used`
+    // (Py_ssize_t), then the 64-bit `ma_version_tag`.
+    unsafe {
+        let at = (d as *const u8).add(std::mem::size_of::<ffi::PyObject>() + std::mem::size_of::<ffi::Py_ssize_t>());
+        Some(std::ptr::read(at as *const u64))
+    }
+}
+
+impl Held {
+    /// What `v` holds; `None` for a value this does not follow (a set, or
+    /// nesting deeper than [`MAX_DEPTH`]).
+    fn of(v: &Bound<'_, PyAny>, depth: usize) -> Option<Held> {
+        if depth > MAX_DEPTH {
             return None;
         }
-        let d = crate::fast::fields_of(obj)?;
-        let mut items = Vec::with_capacity(d.len());
-        for (k, v) in d.iter() {
-            let inner = flat_items(&v).ok()?;
-            items.push((k.unbind(), v.unbind(), inner));
+        if let Ok(d) = v.cast_exact::<PyDict>() {
+            let mut out = Vec::with_capacity(d.len());
+            for (k, x) in d.iter() {
+                // A key is hashable: a tuple holding something that changes
+                // is not, so a key's identity is enough.
+                let h = Held::of(&x, depth + 1)?;
+                out.push((k.unbind(), x.unbind(), h));
+            }
+            let deep = deep(out.iter().map(|e| &e.2));
+            let tag = DictTag::of(v.py(), v.as_ptr());
+            return Some(Held::Dict(Box::new(HeldDict { tag, items: out.into_boxed_slice(), deep })));
         }
-        Some(FieldDict { ty: obj.get_type().into_any().unbind(), dict: d.into_any().unbind(), items })
+        if let Ok(l) = v.cast_exact::<PyList>() {
+            let mut out = Vec::with_capacity(l.len());
+            for x in l.iter() {
+                let h = Held::of(&x, depth + 1)?;
+                out.push((x.unbind(), h));
+            }
+            return Some(Held::List(out.into_boxed_slice()));
+        }
+        if let Ok(t) = v.cast_exact::<PyTuple>() {
+            let mut out = Vec::with_capacity(t.len());
+            for x in t.iter() {
+                out.push(Held::of(&x, depth + 1)?);
+            }
+            if !deep(out.iter()) {
+                return Some(Held::Fixed);
+            }
+            return Some(Held::Tuple(out.into_boxed_slice()));
+        }
+        if v.is_exact_instance_of::<PySet>() {
+            return None;
+        }
+        // A frozenset's items are hashable (so nothing in them changes that
+        // a check could see); anything else is read by identity.
+        Some(Held::Fixed)
     }
 
-    fn holds(&self, obj: &Bound<'_, PyAny>) -> bool {
-        if obj.get_type_ptr() as *mut ffi::PyObject != self.ty.as_ptr() {
-            return false;
+    /// Whether the live object at `p` (the one this was taken from) still
+    /// holds it.
+    fn holds(&self, py: Python<'_>, p: *mut ffi::PyObject) -> bool {
+        match self {
+            Held::Fixed => true,
+            Held::Dict(d) => d.holds(py, p),
+            Held::List(items) => {
+                // SAFETY: `p` is a live exact list; indices are below its
+                // length, checked first; the items are borrowed only for
+                // comparison and descent (no Python code runs).
+                unsafe {
+                    if ffi::PyList_Size(p) != items.len() as ffi::Py_ssize_t {
+                        return false;
+                    }
+                    items.iter().enumerate().all(|(i, (rx, h))| {
+                        let x = ffi::PyList_GetItem(p, i as ffi::Py_ssize_t);
+                        x == rx.as_ptr() && h.holds(py, x)
+                    })
+                }
+            }
+            Held::Tuple(items) => items.iter().enumerate().all(|(i, h)| {
+                // SAFETY: `p` is the recorded tuple (same items, same length).
+                let x = unsafe { ffi::PyTuple_GetItem(p, i as ffi::Py_ssize_t) };
+                !x.is_null() && h.holds(py, x)
+            }),
+            Held::Obj(f) => f.holds_ptr(py, p),
         }
-        let Some(d) = crate::fast::fields_of(obj) else { return false };
-        if d.as_ptr() != self.dict.as_ptr() || d.len() != self.items.len() {
-            return false;
+    }
+}
+
+impl HeldDict {
+    fn holds(&self, py: Python<'_>, p: *mut ffi::PyObject) -> bool {
+        if self.tag.same(py, p) {
+            // Same entries: only what the values hold may have changed.
+            return !self.deep || self.items.iter().all(|(_, v, h)| h.holds(py, v.as_ptr()));
         }
-        let mut pos: ffi::Py_ssize_t = 0;
-        let (mut k, mut v) = (std::ptr::null_mut(), std::ptr::null_mut());
-        for (rk, rv, inner) in &self.items {
-            // SAFETY: iterating a live exact dict with borrowed pointers; no
-            // Python code runs meanwhile.
-            if unsafe { ffi::PyDict_Next(d.as_ptr(), &mut pos, &mut k, &mut v) } == 0 || k != rk.as_ptr() || v != rv.as_ptr() {
+        // SAFETY: `p` is a live exact dict (the recorded object, kept alive
+        // by the record). PyDict_Next runs no Python code, and nothing below
+        // it does either, so the borrowed pointers stay valid while they are
+        // compared.
+        unsafe {
+            if ffi::PyDict_Size(p) != self.items.len() as ffi::Py_ssize_t {
                 return false;
             }
-            if let Some(inner) = inner {
-                if !same_items(obj.py(), v, inner) {
+            let mut pos: ffi::Py_ssize_t = 0;
+            let (mut k, mut v) = (std::ptr::null_mut(), std::ptr::null_mut());
+            for (rk, rv, h) in self.items.iter() {
+                if ffi::PyDict_Next(p, &mut pos, &mut k, &mut v) == 0 || k != rk.as_ptr() || v != rv.as_ptr() || !h.holds(py, v) {
                     return false;
                 }
             }
         }
+        self.tag.seen(py, p);
         true
     }
 }
 
-/// Whether the exact dict or list at `v` holds exactly `want` (dict: keys
-/// and values in turn).
-fn same_items(py: Python<'_>, v: *mut ffi::PyObject, want: &[Py<PyAny>]) -> bool {
-    // SAFETY: `v` is a live object borrowed from the dict being checked.
-    let v = unsafe { pyo3::Borrowed::from_ptr(py, v) };
-    if v.is_exact_instance_of::<PyDict>() {
-        if v.len().ok() != Some(want.len() / 2) {
-            return false;
+impl Fields {
+    /// `obj`'s fields `names`, when the object reads attributes the generic
+    /// way and each lives in its instance dict (see [`dict_readable`]);
+    /// `None` otherwise, or when a value holds a set. An object held in a
+    /// field is compared by identity unless [`nest`](Fields::nest)ed.
+    pub(crate) fn take(obj: &Bound<'_, PyAny>, names: &[&Bound<'_, PyString>]) -> Option<Fields> {
+        if !dict_readable(obj, names) {
+            return None;
         }
-        let mut pos: ffi::Py_ssize_t = 0;
-        let (mut k, mut x) = (std::ptr::null_mut(), std::ptr::null_mut());
-        for pair in want.chunks(2) {
-            // SAFETY: as above.
-            if unsafe { ffi::PyDict_Next(v.as_ptr(), &mut pos, &mut k, &mut x) } == 0
-                || k != pair[0].as_ptr()
-                || x != pair[1].as_ptr()
-            {
+        let d = crate::fast::fields_of(obj)?;
+        let mut fields = Vec::with_capacity(names.len());
+        for n in names {
+            let v = crate::fast::item(&d, n)?;
+            let h = Held::of(&v, 1)?;
+            fields.push(((*n).clone().unbind(), v.unbind(), h));
+        }
+        let deep = deep(fields.iter().map(|f| &f.2));
+        let tag = DictTag::of(obj.py(), d.as_ptr());
+        Some(Fields {
+            ty: obj.get_type().into_any().unbind(),
+            dict: d.into_any().unbind(),
+            tag,
+            fields: fields.into_boxed_slice(),
+            deep,
+        })
+    }
+
+    /// The value field `i` held when taken.
+    pub(crate) fn value<'py>(&self, py: Python<'py>, i: usize) -> Option<&Bound<'py, PyAny>> {
+        self.fields.get(i).map(|f| f.1.bind(py))
+    }
+
+    /// Check the fields `names` of the object held in field `i` too (the
+    /// conversion reads them); the nested record, or `None` when they
+    /// cannot be taken (see [`take`](Fields::take)).
+    pub(crate) fn nest(&mut self, py: Python<'_>, i: usize, names: &[&Bound<'_, PyString>]) -> Option<&mut Fields> {
+        let f = self.fields.get_mut(i)?;
+        let inner = Fields::take(f.1.bind(py), names)?;
+        f.2 = Held::Obj(Box::new(inner));
+        self.deep = true;
+        match &mut self.fields.get_mut(i)?.2 {
+            Held::Obj(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// Whether `obj` still holds what its fields held when this was taken.
+    #[inline]
+    pub(crate) fn holds(&self, obj: &Bound<'_, PyAny>) -> bool {
+        self.holds_ptr(obj.py(), obj.as_ptr())
+    }
+
+    fn holds_ptr(&self, py: Python<'_>, obj: *mut ffi::PyObject) -> bool {
+        // SAFETY: `obj` is a live object. Its instance dict comes back as a
+        // new reference, released at once: it is only compared with the
+        // recorded dict, which the record holds, so a pointer match means
+        // the same dict. Lookups with exact `str` keys
+        // run no Python code; each value found is borrowed from that dict
+        // and, matching a held value, stays alive while it is examined.
+        unsafe {
+            if ffi::Py_TYPE(obj) as *mut ffi::PyObject != self.ty.as_ptr() {
                 return false;
             }
+            let d = self.dict.as_ptr();
+            let live = ffi::PyObject_GenericGetDict(obj, std::ptr::null_mut());
+            if live.is_null() {
+                ffi::PyErr_Clear();
+                return false;
+            }
+            ffi::Py_DecRef(live);
+            if live != d {
+                return false;
+            }
+            if self.tag.same(py, d) {
+                // Same entries: only what the values hold may have changed.
+                return !self.deep || self.fields.iter().all(|(_, v, h)| h.holds(py, v.as_ptr()));
+            }
+            for (k, v, h) in self.fields.iter() {
+                let x = ffi::PyDict_GetItemWithError(d, k.as_ptr());
+                if x != v.as_ptr() {
+                    if x.is_null() && !ffi::PyErr_Occurred().is_null() {
+                        ffi::PyErr_Clear();
+                    }
+                    return false;
+                }
+                if !h.holds(py, x) {
+                    return false;
+                }
+            }
+            self.tag.seen(py, d);
+            true
         }
-        return true;
     }
-    if v.is_exact_instance_of::<PyList>() {
-        if v.len().ok() != Some(want.len()) {
-            return false;
-        }
-        return want.iter().enumerate().all(|(i, w)| {
-            // SAFETY: `i` is below the list's length; a borrowed item.
-            let p = unsafe { ffi::PyList_GetItem(v.as_ptr(), i as ffi::Py_ssize_t) };
-            p == w.as_ptr()
-        });
-    }
-    false
 }
 
 impl Pinned {
@@ -539,8 +737,9 @@ impl Pinned {
     pub(crate) fn new(obj: &Bound<'_, PyAny>, names: &[&str]) -> Pinned {
         let py = obj.py();
         let names: Vec<Py<PyString>> = names.iter().map(|n| PyString::intern(py, n).unbind()).collect();
-        let how = match FieldDict::take(obj, &names) {
-            Some(f) => Pin::Dict(f),
+        let bound: Vec<&Bound<'_, PyString>> = names.iter().map(|n| n.bind(py)).collect();
+        let how = match Fields::take(obj, &bound) {
+            Some(f) => Pin::Fields(f),
             None => match Snapshot::take(|t| trace_fields(obj, &names, t)) {
                 Some(s) => Pin::Snap(s),
                 None => Pin::None,
@@ -562,7 +761,7 @@ impl Pinned {
     /// Whether the pinned object's fields still hold what they held.
     pub(crate) fn current(&self, py: Python<'_>) -> bool {
         match &self.how {
-            Pin::Dict(f) => f.holds(self.obj.bind(py)),
+            Pin::Fields(f) => f.holds(self.obj.bind(py)),
             Pin::Snap(s) => s.holds(|t| trace_fields(self.obj.bind(py), &self.names, t)),
             Pin::None => false,
         }

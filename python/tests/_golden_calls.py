@@ -1,7 +1,7 @@
 """Real calls of the functions ``accelerate()`` swaps, taken from the golden
 corpus.
 
-Each ``tests/golden/cases/<op>.jsonl`` holds the arguments of one reference
+Each ``tests/golden/cases/<op>.jsonl.gz`` holds the arguments of one reference
 operation; the golden generator's runner for that op (``tests/golden/gen``)
 turns them into a call of the reference, building its objects (evidence
 dataclasses, policies, configs, files on disk). Here a recorder stands in
@@ -14,6 +14,7 @@ original.
 from __future__ import annotations
 
 import functools
+import gzip
 import importlib
 import inspect
 import json
@@ -71,14 +72,15 @@ def golden_op(name: str) -> str | None:
     """The golden op whose cases call ``name`` (``dos.liveness.classify`` ->
     ``liveness.classify``), or None when the corpus has none."""
     op = ALIASES.get(name, name).removeprefix("dos.")
-    return op if (GOLDEN / "cases" / f"{op}.jsonl").is_file() else None
+    return op if (GOLDEN / "cases" / f"{op}.jsonl.gz").is_file() else None
 
 
 def cases(op: str) -> list[tuple[dict, dict | None]]:
     """The (args, config) of every case of ``op``, read from each line's
     request (which keeps NaN and lone surrogates)."""
     out = []
-    with open(GOLDEN / "cases" / f"{op}.jsonl", encoding="utf-8", errors="surrogatepass") as f:
+    with gzip.open(GOLDEN / "cases" / f"{op}.jsonl.gz", "rt", encoding="utf-8", errors="surrogatepass",
+                   newline="\n") as f:
         for line in f:
             rec = json.loads(line)
             if "request" not in rec:  # a file's shared base (see tests/golden/generate.py)

@@ -72,6 +72,8 @@ def agree(ref, got):
 
 def lease_view(leases):
     """Live lease records without the fields that name a moment or a
-    process (``acquired_at``, ``loop_ts``, ``pid``), which twin runs write
-    differently."""
-    return [{k: v for k, v in lease.items() if k not in ("acquired_at", "loop_ts", "pid")} for lease in leases]
+    process (``acquired_at``, ``heartbeat_at``, ``loop_ts``, ``pid``), which
+    twin runs write differently (a heartbeat on each twin lands in whatever
+    second the clock is in then)."""
+    moments = ("acquired_at", "heartbeat_at", "loop_ts", "pid")
+    return [{k: v for k, v in lease.items() if k not in moments} for lease in leases]

@@ -11,7 +11,7 @@ from dos_native._route import to_plain
 
 def ops_of(golden_dir, module):
     """The module's ops that have a corpus file."""
-    return sorted(p.name[: -len(".jsonl")] for p in golden_dir.glob(f"{module}.*.jsonl"))
+    return sorted(p.name[: -len(".jsonl.gz")] for p in golden_dir.glob(f"{module}.*.jsonl.gz"))
 
 
 def take(v, path):
@@ -32,7 +32,7 @@ def replay_module(golden_dir, module, typed_module, plain=to_plain):
     n = 0
     for op in ops_of(golden_dir, module):
         fn = getattr(typed_module, op.split(".", 1)[1])
-        for place, rec in read_golden(golden_dir / f"{op}.jsonl"):
+        for place, rec in read_golden(golden_dir / f"{op}.jsonl.gz"):
             args = json.loads(rec["request"])["args"]
             if rec["error"]:
                 with pytest.raises((dos_native.DosError, TypeError, ValueError)):

@@ -1,4 +1,5 @@
 import copy
+import gzip
 import json
 import pathlib
 
@@ -11,6 +12,10 @@ GOLDEN = pathlib.Path(__file__).resolve().parents[2] / "tests" / "golden" / "cas
 def golden_dir():
     if not GOLDEN.is_dir():
         pytest.fail("no golden corpus (run `make golden`)")
+    # A plain <op>.jsonl (the corpus's old storage, e.g. from a merge) would go unread.
+    plain = sorted(GOLDEN.glob("*.jsonl"))
+    if plain:
+        pytest.fail(f"{plain[0].name} is not compressed: run `make golden`")
     return GOLDEN
 
 
@@ -30,7 +35,7 @@ def _apply_patch(base, edits):
 
 
 def read_golden(path):
-    """Yield (place, record) for one corpus file (format: tests/golden/generate.py).
+    """Yield (place, record) for one corpus file, <op>.jsonl.gz (format: tests/golden/generate.py).
 
     Each record has `request` (the exact text to send), `error` (the code, or
     None), `expected` (the reference's verdict as a value, None on error),
@@ -38,7 +43,8 @@ def read_golden(path):
     line stores it, None for a patched record).
     """
     base = None
-    with open(path, encoding="utf-8") as f:
+    # Each file is a gzip member of UTF-8 lines; newline="\n" splits on line feeds only.
+    with gzip.open(path, "rt", encoding="utf-8", newline="\n") as f:
         for n, line in enumerate(f, 1):
             line_rec = json.loads(line)
             if "base" in line_rec:
@@ -59,7 +65,7 @@ def golden(golden_dir):
     """golden(op) yields (place, record) for op's corpus file; golden() for every file."""
 
     def read(op=None):
-        paths = [golden_dir / f"{op}.jsonl"] if op else sorted(golden_dir.glob("*.jsonl"))
+        paths = [golden_dir / f"{op}.jsonl.gz"] if op else sorted(golden_dir.glob("*.jsonl.gz"))
         for p in paths:
             yield from read_golden(p)
 

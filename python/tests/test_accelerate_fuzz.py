@@ -387,6 +387,7 @@ def test_file_verbs_made_hostile(tmp_path, table):
 # corpus does not call them; they read hostile transcripts here.
 TRANSCRIPT_READERS = ("dos.claim_extract.assistant_text_from_transcript",
                       "dos.result_state.terminal_evidence_from_transcript", "dos.result_state.verify_transcript")
+COVERAGE_READER = "dos.coverage.coverage_from_transcripts"
 
 
 def _hostile_transcript(rng) -> bytes:
@@ -427,6 +428,15 @@ def test_transcript_readers_made_hostile(tmp_path, table):
             got = outcome(sw.swapped, str(path), **kwargs)
             if got[0] == "leaked" or not agree(want, got):
                 failures.append(f"{name} t{i}: reference {_short(want, 200)}, accelerated {_short(got, 200)}")
+    # coverage over the same hostile files (a missing one too), folded natively
+    sw = table["dos.coverage.coverage_from_transcripts"]
+    files = [str(tmp_path / f"t{i}.jsonl") for i in range(60)] + [str(tmp_path / "missing.jsonl")]
+    for j in range(40):
+        paths = [rng.choice(files) for _ in range(rng.randint(0, 9))]
+        declared = rng.randint(-2, 10)
+        want, got = outcome(sw.original, declared, paths), outcome(sw.swapped, declared, paths)
+        if got[0] == "leaked" or not agree(want, got):
+            failures.append(f"coverage_from_transcripts #{j}: reference {_short(want, 200)}, accelerated {_short(got, 200)}")
     assert not failures, f"seed {SEED} (DOS_FUZZ_SEED): {len(failures)} disagreements:\n" + "\n".join(failures[:8])
 
 
@@ -485,6 +495,7 @@ def test_the_fuzzer_covers_every_swapped_function(table):
     # test-wheel checks what it returns.
     covered.add("dos.hook_binary.native_hook_binary")
     covered.update(TRANSCRIPT_READERS)  # test_transcript_readers_made_hostile
+    covered.add(COVERAGE_READER)  # test_transcript_readers_made_hostile
     assert set(table) <= covered, sorted(set(table) - covered)
 
 

@@ -214,3 +214,26 @@ def test_posttool_sensor_waits_for_its_import():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["False", "False", "True"]
+
+
+def test_swapped_functions_keep_the_originals_defaults():
+    # The reference's own tests read `fn.__defaults__` (test_answer_shape's
+    # test_generic_policy_is_the_default); a native callable answers them as
+    # the original does.
+    import importlib
+
+    dos_native.accelerate()
+    try:
+        for name in dos_native.accelerated():
+            mod, attr = name.rsplit(".", 1)
+            fn = getattr(importlib.import_module(mod), attr)
+            original = fn.__wrapped__ if hasattr(fn, "__wrapped__") else fn
+            while hasattr(original, "__wrapped__"):
+                original = original.__wrapped__
+            fn = getattr(fn, "__dos_native_fast__", fn)
+            if type(fn).__name__ != "NativeCallable" or not hasattr(original, "__defaults__"):
+                continue
+            assert fn.__defaults__ == original.__defaults__, name
+            assert fn.__kwdefaults__ == original.__kwdefaults__, name
+    finally:
+        dos_native.restore()

@@ -129,9 +129,9 @@ def _fields(d):
     return {k: getattr(d, k) for k in DECISION_FIELDS}
 
 
-def _kw(cfg, lane="frontend"):
+def _kw(cfg, lane="frontend", tree=()):
     be = list(cfg.lanes.tree_for("backend"))
-    return dict(requested_lane=lane, requested_kind="cluster", requested_tree=[],
+    return dict(requested_lane=lane, requested_kind="cluster", requested_tree=list(tree),
                 live_leases=[{"lane": "backend", "lane_kind": "cluster", "tree": be}], config=cfg)
 
 
@@ -154,6 +154,39 @@ def _mutations():
     def lanes_swapped(cfg):
         object.__setattr__(cfg, "lanes", dataclasses.replace(cfg.lanes, trees={"frontend": ("service/**/*",)}))
 
+    # Changes that leave every container's identity and size as they were.
+    def trees_list_item_same_size(cfg):
+        cfg.lanes.trees["frontend"][0] = "service/**/*"
+
+    def exclusive_item_same_size(cfg):
+        cfg.lanes.exclusive[0] = "frontend"
+
+    def trees_key_swapped_same_size(cfg):
+        del cfg.lanes.trees["frontend"]
+        cfg.lanes.trees["elsewhere"] = ("x/**",)
+
+    def trees_reassigned(cfg):
+        object.__setattr__(cfg.lanes, "trees", {**cfg.lanes.trees, "frontend": ("service/**/*",)})
+
+    def trees_through_vars(cfg):
+        vars(cfg.lanes)["trees"] = {**cfg.lanes.trees, "frontend": ("service/**/*",)}
+
+    def lanes_dict_replaced(cfg):
+        object.__setattr__(cfg.lanes, "__dict__", {**vars(cfg.lanes), "trees": {"frontend": ("service/**/*",)}})
+
+    def unrelated_field_then_trees(cfg):
+        # The config's own dict changes (a field the arbiter does not read)
+        # and is found still holding what was read; then a tree changes.
+        object.__setattr__(cfg, "_unread", 1)
+        _ours_and_reference_agree(cfg)
+        cfg.lanes.trees["frontend"][0] = "service/**/*"
+
+    def runtime_files(cfg):
+        object.__setattr__(cfg.workspace, "kernel_runtime_files", ("app/main.py",))
+
+    def workspace_swapped(cfg):
+        object.__setattr__(cfg, "workspace", dataclasses.replace(cfg.workspace, kernel_runtime_files=("app/main.py",)))
+
     def fresh(listed=False):
         """A workshop config with a taxonomy of its own (the driver shares
         its dicts between the configs it builds)."""
@@ -169,13 +202,33 @@ def _mutations():
         return dataclasses.replace(cfg, lanes=own)
 
     plain, listy = fresh, (lambda: fresh(listed=True))
+    main = ("app/main.py",)
     return [
-        ("trees_item", plain, trees_item),
-        ("trees_list_in_place", listy, trees_list_in_place),
-        ("trees_del", plain, trees_del),
-        ("exclusive_list", listy, exclusive_list),
-        ("lanes_swapped", plain, lanes_swapped),
+        ("trees_item", plain, trees_item, ()),
+        ("trees_list_in_place", listy, trees_list_in_place, ()),
+        ("trees_del", plain, trees_del, ()),
+        ("exclusive_list", listy, exclusive_list, ()),
+        ("lanes_swapped", plain, lanes_swapped, ()),
+        ("trees_list_item_same_size", listy, trees_list_item_same_size, ()),
+        ("exclusive_item_same_size", listy, exclusive_item_same_size, ()),
+        ("trees_key_swapped_same_size", plain, trees_key_swapped_same_size, ()),
+        ("trees_reassigned", plain, trees_reassigned, ()),
+        ("trees_through_vars", plain, trees_through_vars, ()),
+        ("lanes_dict_replaced", plain, lanes_dict_replaced, ()),
+        ("unrelated_field_then_trees", listy, unrelated_field_then_trees, ()),
+        ("runtime_files", plain, runtime_files, main),
+        ("workspace_swapped", plain, workspace_swapped, main),
     ]
+
+
+_CURRENT = {}
+
+
+def _ours_and_reference_agree(cfg):
+    """Inside a mutation: the function under test agrees with the reference
+    on the config as it stands now."""
+    ours, tree = _CURRENT["ours"], _CURRENT["tree"]
+    assert _fields(ours(**_kw(cfg, tree=tree))) == _fields(ref_arbiter.arbitrate(**_kw(cfg, tree=tree)))
 
 
 MUTATIONS = _mutations()
@@ -184,7 +237,7 @@ MUTATIONS = _mutations()
 @pytest.mark.parametrize("flavour", ["native", "accelerated"])
 @pytest.mark.parametrize("case", MUTATIONS, ids=[m[0] for m in MUTATIONS])
 def test_a_mutated_config_is_read_again(case, flavour):
-    _, make, mutate = case
+    _, make, mutate, tree = case
     reference = ref_arbiter.arbitrate
     cfg = make()
     if flavour == "native":
@@ -195,14 +248,15 @@ def test_a_mutated_config_is_read_again(case, flavour):
         dos_native.accelerate()
         ours = ref_arbiter.arbitrate
         assert ours is not reference
+    _CURRENT.update(ours=ours, tree=tree)
     try:
         for _ in range(2):  # a first call (which fills any cache), then a repeat
-            assert _fields(ours(**_kw(cfg))) == _fields(reference(**_kw(cfg)))
-        before = _fields(reference(**_kw(cfg)))
+            assert _fields(ours(**_kw(cfg, tree=tree))) == _fields(reference(**_kw(cfg, tree=tree)))
+        before = _fields(reference(**_kw(cfg, tree=tree)))
         mutate(cfg)
-        after = _fields(reference(**_kw(cfg)))
+        after = _fields(reference(**_kw(cfg, tree=tree)))
         assert after != before, "the mutation must change the reference's decision"
-        assert _fields(ours(**_kw(cfg))) == after
+        assert _fields(ours(**_kw(cfg, tree=tree))) == after
     finally:
         if flavour == "accelerated":
             dos_native.restore()
@@ -235,6 +289,56 @@ def test_a_mutated_default_exit_policy_is_read_again(flavour):
         if flavour == "accelerated":
             dos_native.restore()
     assert mod.classify_exit(3).intervention is verb.WARN
+
+
+def _exit_policy_changes():
+    """(name, change DEFAULT_POLICY so that exit 2 warns): each leaves the
+    policy object, and all but the last its mapping's identity and size, as
+    they were."""
+
+    def item_same_size(mod):
+        mod.DEFAULT_POLICY.mapping[2] = mod.Intervention.WARN
+
+    def key_swapped_same_size(mod):
+        del mod.DEFAULT_POLICY.mapping[2]
+        mod.DEFAULT_POLICY.mapping[9] = mod.Intervention.BLOCK
+
+    def reassigned(mod):
+        object.__setattr__(mod.DEFAULT_POLICY, "mapping", {2: mod.Intervention.WARN})
+
+    def through_vars(mod):
+        vars(mod.DEFAULT_POLICY)["mapping"] = {2: mod.Intervention.WARN}
+
+    return [("item_same_size", item_same_size), ("key_swapped_same_size", key_swapped_same_size),
+            ("reassigned", reassigned), ("through_vars", through_vars)]
+
+
+EXIT_CHANGES = _exit_policy_changes()
+
+
+@pytest.mark.parametrize("flavour", ["native", "accelerated"])
+@pytest.mark.parametrize("change", EXIT_CHANGES, ids=[c[0] for c in EXIT_CHANGES])
+def test_a_default_exit_policy_changed_without_resizing_is_read_again(change, flavour):
+    from dos_native import hook_exit as nh
+
+    mod = nh if flavour == "native" else ref_hook_exit
+    if flavour == "accelerated":
+        dos_native.accelerate()
+    policy = mod.DEFAULT_POLICY
+    saved_mapping, saved_items = policy.mapping, dict(policy.mapping)
+    try:
+        for _ in range(2):
+            assert mod.classify_exit(2).intervention is mod.Intervention.BLOCK
+        change[1](mod)
+        assert mod.classify_exit(2).intervention is mod.Intervention.WARN
+        assert mod.classify_exit(2, policy).intervention is mod.Intervention.WARN
+    finally:
+        object.__setattr__(policy, "mapping", saved_mapping)
+        saved_mapping.clear()
+        saved_mapping.update(saved_items)
+        if flavour == "accelerated":
+            dos_native.restore()
+    assert mod.classify_exit(2).intervention is mod.Intervention.BLOCK
 
 
 def _frozen_default_cases():

@@ -21,7 +21,7 @@ EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 def _records(golden_dir, op):
     from conftest import read_golden
 
-    yield from read_golden(golden_dir / f"{op}.jsonl")
+    yield from read_golden(golden_dir / f"{op}.jsonl.gz")
 
 
 def test_ops_describes_every_op_with_an_effect():

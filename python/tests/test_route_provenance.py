@@ -23,11 +23,11 @@ MODULES = {"arg_provenance": arg_provenance, "intervention": intervention, "enfo
 def _records(golden_dir, op):
     from conftest import read_golden  # a file may hold patched records over a shared base
 
-    yield from read_golden(golden_dir / f"{op}.jsonl")
+    yield from read_golden(golden_dir / f"{op}.jsonl.gz")
 
 
 def _ops(golden_dir, module):
-    return sorted(p.name[: -len(".jsonl")] for p in golden_dir.glob(f"{module}.*.jsonl"))
+    return sorted(p.name[: -len(".jsonl.gz")] for p in golden_dir.glob(f"{module}.*.jsonl.gz"))
 
 
 def test_every_op_of_both_modules_is_typed_and_has_a_corpus(golden_dir):

@@ -24,17 +24,17 @@ MODULES = {"answer_shape": answer_shape, "dangling_intent": dangling_intent, "cl
            "result_state": result_state}
 # The ops that read files have no golden corpus (they are checked below on real files).
 READERS = {"claim_extract.assistant_text_from_transcript", "result_state.terminal_evidence_from_transcript",
-           "result_state.verify_transcript"}
+           "result_state.verify_transcript", "coverage.coverage_from_transcripts"}
 
 
 def _records(golden_dir, op):
     from conftest import read_golden  # a file may hold patched records over a shared base
 
-    yield from read_golden(golden_dir / f"{op}.jsonl")
+    yield from read_golden(golden_dir / f"{op}.jsonl.gz")
 
 
 def _ops(golden_dir, module):
-    return sorted(p.name[: -len(".jsonl")] for p in golden_dir.glob(f"{module}.*.jsonl"))
+    return sorted(p.name[: -len(".jsonl.gz")] for p in golden_dir.glob(f"{module}.*.jsonl.gz"))
 
 
 def _take(v, path):
@@ -309,4 +309,61 @@ def test_only_the_faster_leaves_are_swapped_by_default():
             "if n.split('.')[1] in ('answer_shape', 'dangling_intent', 'claim_extract', 'result_state')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert eval(out) == ["dos.answer_shape.classify", "dos.claim_extract.assistant_text_from_transcript",
+                         "dos.claim_extract.extract_claims", "dos.dangling_intent.classify_stop",
+                         "dos.result_state.classify_terminal",
                          "dos.result_state.terminal_evidence_from_transcript", "dos.result_state.verify_transcript"]
+
+
+# ------------------------------------------------- coverage over the transcripts
+
+def _coverage_decision(v):
+    d = v.to_dict()
+    return {k: d[k] for k in d if k not in ("reason", "prompt_line")}
+
+
+def test_coverage_from_transcripts_folds_as_the_reference(tmp_path, swapped):
+    import pathlib
+    import random
+
+    from dos import coverage as cov_ref
+
+    from dos_native import coverage
+
+    files = [_write(tmp_path, n + ".jsonl", TRANSCRIPTS[n]) for n in sorted(TRANSCRIPTS)]
+    files += [str(tmp_path / "missing.jsonl"), str(tmp_path)]
+    rng = random.Random(10)
+    checked = 0
+    for _ in range(120):
+        paths = [rng.choice(files) for _ in range(rng.randint(0, 7))]
+        if rng.random() < 0.3:
+            paths = [pathlib.Path(p) for p in paths]
+        declared = rng.randint(-1, 8)
+        policy = cov_ref.CoveragePolicy(min_quorum=rng.choice([None, 0.5, 1.0]))
+        want = _coverage_decision(cov_ref.coverage_from_transcripts.__wrapped__(declared, paths, policy))
+        got = cov_ref.coverage_from_transcripts(declared, paths, policy)
+        assert type(got) is cov_ref.CoverageVerdict
+        assert _coverage_decision(got) == want, paths
+        typed = coverage.coverage_from_transcripts(declared, [str(p) for p in paths],
+                                                   coverage.CoveragePolicy(min_quorum=policy.min_quorum))
+        assert _coverage_decision(typed) == want
+        checked += 1
+    assert checked == 120
+    assert cov_ref.coverage_from_transcripts.__dos_native_fast__.__dos_native_op__ == "coverage.coverage_from_transcripts"
+
+
+def test_coverage_from_transcripts_honours_a_replaced_verifier(tmp_path, monkeypatch, swapped):
+    from dos import coverage as cov_ref
+
+    path = _write(tmp_path, "t.jsonl", TRANSCRIPTS["plain"])
+    assert cov_ref.coverage_from_transcripts(1, [path]).state is cov_ref.Coverage.FULL
+    dead = rs_ref.ResultStateVerdict(rs_ref.TerminalState.EMPTY, dead=True, cls=rs_ref.TerminalClass.NONE,
+                                     api_status=None, reason="seam")
+    monkeypatch.setattr(rs_ref, "verify_transcript", lambda p: dead)
+    v = cov_ref.coverage_from_transcripts(1, [path])
+    assert v.state is cov_ref.Coverage.STARVED and v.dead == 1
+
+
+def test_coverage_from_transcripts_refuses_a_bad_path():
+    with pytest.raises(dos_native.DosError) as e:
+        dos_native.dispatch("coverage.coverage_from_transcripts", {"declared": 1, "paths": ["ok", "a\0b"]})
+    assert e.value.code == "BAD_ARGS" and "args.paths[1]" in str(e.value)

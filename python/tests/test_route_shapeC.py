@@ -28,11 +28,11 @@ GIT_READERS = {"commit_audit.read_commit", "commit_audit.audit_commit", "commit_
 def _records(golden_dir, op):
     from conftest import read_golden  # a file may hold patched records over a shared base
 
-    yield from read_golden(golden_dir / f"{op}.jsonl")
+    yield from read_golden(golden_dir / f"{op}.jsonl.gz")
 
 
 def _ops(golden_dir, module):
-    return sorted(p.name[: -len(".jsonl")] for p in golden_dir.glob(f"{module}.*.jsonl"))
+    return sorted(p.name[: -len(".jsonl.gz")] for p in golden_dir.glob(f"{module}.*.jsonl.gz"))
 
 
 def _plain(x):

@@ -31,7 +31,7 @@ OPS = {
     "testwitness": ["classify"],
 }
 ROUTED = [m for m in OPS if hasattr(dos_native, "_routed") and m in dos_native._routed.__all__]
-ALL_OPS = [f"{m}.{f}" for m in ROUTED for f in OPS[m] if (GEN / "cases" / f"{m}.{f}.jsonl").exists()]
+ALL_OPS = [f"{m}.{f}" for m in ROUTED for f in OPS[m] if (GEN / "cases" / f"{m}.{f}.jsonl.gz").exists()]
 for m in ROUTED:
     importlib.import_module(f"gen.{m}")
 
@@ -39,7 +39,7 @@ for m in ROUTED:
 def _records(op):
     from conftest import read_golden
 
-    yield from read_golden(GEN / "cases" / f"{op}.jsonl")
+    yield from read_golden(GEN / "cases" / f"{op}.jsonl.gz")
 
 
 def _drop(v, path):

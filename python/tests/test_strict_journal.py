@@ -94,3 +94,37 @@ def test_the_table_round_trips_and_rejects_unknown_keys():
     bad = nc.Config.from_dict({"lease_store": {"strict": True, "strickt": 1}})
     assert [(w["table"], w["key"]) for w in bad.warnings] == [("lease_store", "strickt")]
     assert "lease_store" not in bad.to_dict()
+
+
+@pytest.mark.parametrize("strict", [True, False])
+def test_the_accelerated_reference_acquire_honours_the_workspace_strict(strict, tmp_path):
+    """``accelerate()`` swaps the reference's ``lane_lease.acquire``; the
+    reference's config carries no ``[lease_store]``, so the swap reads the
+    workspace's dos.toml for ``strict``: on, a damaged journal is the
+    ``WAL_INTEGRITY`` refusal; off, the reference's own arbitration."""
+    case = next(c for c in DAMAGED if c["name"] == "garbage_in_the_middle")
+    root = tmp_path / "ws"
+    root.mkdir()
+    (root / "dos.toml").write_text(f"[lease_store]\nstrict = {'true' if strict else 'false'}\n", encoding="utf-8")
+    journal = root / ".dos" / "lane-journal.jsonl"
+    journal.parent.mkdir(parents=True)
+    journal.write_bytes(case["journal"].encode("utf-8"))
+    plain_cfg = ref_config.load_workspace_config(root)
+    assert pathlib.Path(plain_cfg.paths.lane_journal) == journal
+    expected = ref_ll.acquire(plain_cfg, lane="web", kind="keyword", tree=["web/**"], owner="agent-9", loop_ts="L9")
+    journal.write_bytes(case["journal"].encode("utf-8"))
+    swapped = dos_native.accelerate()
+    try:
+        assert "dos.lane_lease.acquire" in swapped
+        cfg = ref_config.load_workspace_config(root)
+        out = ref_ll.acquire(cfg, lane="web", kind="keyword", tree=["web/**"], owner="agent-9", loop_ts="L9")
+    finally:
+        dos_native.restore()
+    d = out.decision.to_dict()
+    if strict:
+        assert d["outcome"] == "refuse" and out.journaled is False
+        assert d["reason"].startswith("WAL_INTEGRITY: ")
+        added = journal.read_bytes()[len(case["journal"].encode("utf-8")):].decode("utf-8").strip().splitlines()
+        assert [json.loads(x)["reason_class"] for x in added] == ["WAL_INTEGRITY"]
+    else:
+        assert (d["outcome"], out.journaled) == (expected.decision.to_dict()["outcome"], expected.journaled)

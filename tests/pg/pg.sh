@@ -6,24 +6,65 @@
 #   tests/pg/pg.sh url     print the URL (whether or not it runs)
 #   tests/pg/pg.sh restart-immediate   pg_ctl restart -m immediate (the fault tests)
 #   tests/pg/pg.sh stop-keep / start   stop / start without removing the data
+#   tests/pg/pg.sh tcp-url  the URL over TCP loopback (127.0.0.1:$DOS_PG_PORT)
+#   tests/pg/pg.sh tls-dir  the directory of the test CA (ca.crt), a CA that
+#                           signed nothing (wrong-ca.crt), and the server's pair
 #
 # Debian's postgresql is installed with apt-get when initdb/pg_ctl are not
 # found. The cluster lives in $DOS_PG_DIR (default /tmp/libdos-pg-$DOS_PG_PORT),
-# listens on a Unix socket in that directory only (no TCP), trusts local
-# connections, and has one database, `dos`, owned by the role `dos`. As root,
-# the server runs as an unprivileged user (`dospg`, created when missing).
+# listens on a Unix socket in that directory and on 127.0.0.1 (same port),
+# trusts local connections, and has one database, `dos`, owned by the role
+# `dos`. TLS is on for TCP (`ssl = on`): at init a throwaway CA and a server
+# certificate it signs (for the name `localhost` only) are made with the
+# openssl CLI (a dependency of Debian's postgresql), so tests can ask for
+# sslmode=require/verify-ca/verify-full. As root, the server runs as an
+# unprivileged user (`dospg`, created when missing).
 set -euo pipefail
 
 PORT="${DOS_PG_PORT:-54329}"
 DIR="${DOS_PG_DIR:-/tmp/libdos-pg-$PORT}"
 DATA="$DIR/data"
 LOG="$DIR/server.log"
+TLS="$DIR/tls"
 RUNAS="${DOS_PG_USER:-dospg}"
 
 url() {
   # rust-postgres reads a percent-encoded socket directory as the host.
   local enc=${DIR//\//%2F}
   echo "postgresql://dos@${enc}:${PORT}/dos?connect_timeout=5"
+}
+
+tcp_url() {
+  echo "postgresql://dos@127.0.0.1:${PORT}/dos?connect_timeout=5"
+}
+
+# A CA, a server certificate it signs (SAN: DNS localhost only, so a
+# connection to 127.0.0.1 passes verify-ca and fails verify-full), and a
+# second CA that signed nothing.
+make_certs() {
+  command -v openssl >/dev/null 2>&1 || { echo "pg.sh: openssl CLI not found" >&2; exit 1; }
+  mkdir -p "$TLS"
+  local ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
+  openssl req -x509 "${ec[@]}" -keyout "$TLS/ca.key" -out "$TLS/ca.crt" -days 2 \
+    -subj "/CN=libdos test CA" -addext "basicConstraints=critical,CA:TRUE" \
+    -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+  openssl req -x509 "${ec[@]}" -keyout "$TLS/wrong-ca.key" -out "$TLS/wrong-ca.crt" -days 2 \
+    -subj "/CN=libdos unrelated CA" -addext "basicConstraints=critical,CA:TRUE" \
+    -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+  openssl req -new "${ec[@]}" -keyout "$TLS/server.key" -out "$TLS/server.csr" -subj "/CN=localhost" 2>/dev/null
+  printf 'subjectAltName=DNS:localhost\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n' \
+    > "$TLS/server.ext"
+  openssl x509 -req -in "$TLS/server.csr" -CA "$TLS/ca.crt" -CAkey "$TLS/ca.key" -CAcreateserial \
+    -out "$TLS/server.crt" -days 2 -extfile "$TLS/server.ext" 2>/dev/null
+  chmod 600 "$TLS/server.key" "$TLS/ca.key" "$TLS/wrong-ca.key"
+  chmod 644 "$TLS/ca.crt" "$TLS/wrong-ca.crt" "$TLS/server.crt"
+  [ "$(id -u)" = 0 ] && chown -R "$RUNAS" "$TLS"
+  chmod 755 "$TLS"
+}
+
+SERVER_OPTS() {
+  echo "-p $PORT -k $DIR -c listen_addresses=127.0.0.1 -c max_connections=100 -c ssl=on \
+-c ssl_cert_file=$TLS/server.crt -c ssl_key_file=$TLS/server.key"
 }
 
 find_bin() {
@@ -69,7 +110,7 @@ running() {
 
 start_server() {
   as_server "$BIN/pg_ctl" -D "$DATA" -l "$LOG" -w -t 60 \
-    -o "-p $PORT -k $DIR -c listen_addresses='' -c max_connections=100" start >/dev/null
+    -o "$(SERVER_OPTS)" start >/dev/null
 }
 
 up() {
@@ -85,6 +126,7 @@ up() {
       as_server "$BIN/initdb" -D "$DATA" -U dos --auth=trust -E UTF8 --locale=C --no-sync >/dev/null
     rm -f "$DIR.initdb.err"
   fi
+  [ -f "$TLS/server.crt" ] || make_certs
   # A data directory left by a killed server: its pid file would stop the start.
   start_server || { rm -f "$DATA/postmaster.pid"; start_server; } || { cat "$LOG" >&2; exit 1; }
   if ! as_server "$BIN/psql" -h "$DIR" -p "$PORT" -U dos -d postgres -tAq \
@@ -105,10 +147,12 @@ case "${1:-up}" in
   up) up ;;
   down) down ;;
   url) url ;;
+  tcp-url) tcp_url ;;
+  tls-dir) echo "$TLS" ;;
   restart-immediate)
     BIN=$(find_bin); as_server "$BIN/pg_ctl" -D "$DATA" -l "$LOG" -w -t 60 -m immediate \
-      -o "-p $PORT -k $DIR -c listen_addresses=''" restart >/dev/null ;;
+      -o "$(SERVER_OPTS)" restart >/dev/null ;;
   stop-keep) BIN=$(find_bin); as_server "$BIN/pg_ctl" -D "$DATA" -m fast -w -t 30 stop >/dev/null ;;
   start) BIN=$(find_bin); start_server ;;
-  *) echo "usage: $0 up|down|url|restart-immediate|stop-keep|start" >&2; exit 2 ;;
+  *) echo "usage: $0 up|down|url|tcp-url|tls-dir|restart-immediate|stop-keep|start" >&2; exit 2 ;;
 esac

@@ -1,8 +1,9 @@
 /* Replays the golden corpus through dos_call from C.
  *
- * usage: golden_runner FILE.jsonl...
+ * usage: golden_runner FILE.jsonl.gz...
  *
- * The line format is described in tests/golden/generate.py. Records whose
+ * Each file is a gzip member of UTF-8 lines, read with zlib (a plain file is
+ * read as is too). The line format is described in tests/golden/generate.py. Records whose
  * `expected` verdict has no prose fields are compared byte for byte against
  * the reference's verdict in the envelope's encoding; records with prose, and
  * patched records (the file's `base` header with the record's edits), are
@@ -13,6 +14,7 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include <zlib.h>
 
 #include "dos.h"
 
@@ -178,23 +180,55 @@ static void check_record(const char *file, long lineno, const char *line) {
     cJSON_Delete(rec);
 }
 
+/* The next line of `f` into *line (grown as needed), without its newline:
+ * > 0 when a line was read, 0 at the end of the file, -1 on a read error. */
+static long gz_line(gzFile f, char **line, size_t *cap) {
+    size_t len = 0;
+    for (;;) {
+        if (*cap - len < 2) {
+            char *grown = realloc(*line, *cap * 2);
+            if (!grown) return -1;
+            *line = grown;
+            *cap *= 2;
+        }
+        if (!gzgets(f, *line + len, (int)(*cap - len))) {
+            int err;
+            gzerror(f, &err);
+            if (err != Z_OK && err != Z_BUF_ERROR) return -1;
+            break;
+        }
+        len += strlen(*line + len);
+        if (len > 0 && (*line)[len - 1] == '\n') {
+            (*line)[--len] = '\0';
+            return (long)len + 1;
+        }
+    }
+    (*line)[len] = '\0';
+    return (long)len;
+}
+
 int main(int argc, char **argv) {
     size_t cap = 1 << 20;
     char *line = malloc(cap);
+    if (!line) return 2;
     for (int i = 1; i < argc; i++) {
-        FILE *f = fopen(argv[i], "r");
+        gzFile f = gzopen(argv[i], "rb");
         if (!f) {
             perror(argv[i]);
+            free(line);
             return 2;
         }
-        long lineno = 0;
-        ssize_t n;
-        while ((n = getline(&line, &cap, f)) > 0) {
+        long lineno = 0, n;
+        while ((n = gz_line(f, &line, &cap)) > 0) {
             lineno++;
-            if (line[n - 1] == '\n') line[n - 1] = '\0';
             check_record(argv[i], lineno, line);
         }
-        fclose(f);
+        gzclose(f);
+        if (n < 0) {
+            fprintf(stderr, "%s: unreadable after line %ld\n", argv[i], lineno);
+            free(line);
+            return 2;
+        }
         cJSON_Delete(base); /* a base belongs to its file */
         base = NULL;
     }

@@ -134,6 +134,30 @@ fn imported_types<'a>(cat: &'a Catalog, m: &ModuleEntry) -> Vec<(&'a str, Vec<&'
     out
 }
 
+/// A method op (`module.Type.method`): the type and the method's name. The
+/// Python record or enum gets it as a method (its first parameter is
+/// `self`), a property (`self` is its only parameter) or a static method (no
+/// `self`); Go gets a function, as for any other op.
+fn method_of(op: &OpEntry) -> Option<(&str, &str)> {
+    let mut parts = op.op.splitn(3, '.');
+    let (_, ty, name) = (parts.next()?, parts.next()?, parts.next()?);
+    Some((ty, name))
+}
+
+/// The ops of `m` that are module functions (not methods).
+fn functions_of<'a>(cat: &'a Catalog, m: &ModuleEntry) -> Vec<&'a OpEntry> {
+    ops_of(cat, m).into_iter().filter(|o| method_of(o).is_none()).collect()
+}
+
+/// The method ops of type `ty` in `m`.
+fn methods_of<'a>(cat: &'a Catalog, m: &ModuleEntry, ty: &str) -> Vec<&'a OpEntry> {
+    ops_of(cat, m).into_iter().filter(|o| method_of(o).is_some_and(|(t, _)| t == ty)).collect()
+}
+
+fn takes_self(op: &OpEntry) -> bool {
+    op.params.first().is_some_and(|p| p.name == "self")
+}
+
 fn fn_name(op: &str) -> &str {
     op.rsplit_once('.').map(|(_, f)| f).unwrap_or(op)
 }
@@ -183,6 +207,7 @@ fn py_type(t: &Type) -> String {
         Type::Tuple(items) => format!("tuple[{}]", items.iter().map(py_type).collect::<Vec<_>>().join(", ")),
         Type::TupleOf(x) => format!("tuple[{}, ...]", py_type(x)),
         Type::Dict(x) => format!("dict[str, {}]", py_type(x)),
+        Type::IntDict(x) => format!("dict[int, {}]", py_type(x)),
         Type::Record(n) | Type::Enum(n) => (*n).to_owned(),
     }
 }
@@ -247,6 +272,8 @@ fn holds_renamed(cat: &Catalog, t: &Type, seen: &mut Vec<&'static str>) -> bool 
         }
         Type::Optional(x) | Type::List(x) | Type::TupleOf(x) | Type::Dict(x) => holds_renamed(cat, x, seen),
         Type::Tuple(items) => items.iter().any(|x| holds_renamed(cat, x, seen)),
+        // Its keys cross as strings (`to_plain` writes them).
+        Type::IntDict(_) => true,
         _ => false,
     }
 }
@@ -277,6 +304,13 @@ fn py_literal(cat: &Catalog, t: &Type, v: &Value) -> String {
                 .unwrap_or_else(|| token.to_owned());
             format!("{n}.{variant}")
         }
+        (Type::IntDict(x), Value::Dict(d)) => {
+            let parts: Vec<String> = d
+                .iter()
+                .map(|(k, v)| format!("{}: {}", k.as_str().unwrap_or_default(), py_literal(cat, x, v)))
+                .collect();
+            format!("{{{}}}", parts.join(", "))
+        }
         (Type::Record(n), Value::Dict(d)) => {
             let Some(def) = cat.type_def(n) else { return pyjson::py_repr(v) };
             let mut kw = Vec::new();
@@ -292,16 +326,12 @@ fn py_literal(cat: &Catalog, t: &Type, v: &Value) -> String {
     }
 }
 
-/// The Python member name of an enum variant: its wire token when that is
-/// an identifier (as the reference names them), else upper-cased.
+/// The Python member name of an enum variant, as the reference names its
+/// members: the wire token upper-cased, each character that cannot be in an
+/// identifier made `_` (`"no-improvement"` is `NO_IMPROVEMENT`, `"code_effect"`
+/// `CODE_EFFECT`). Every `str` enum of dos-kernel 0.22.0 follows this rule.
 fn py_variant_name(token: &str) -> String {
-    let ok = token.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && token.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if ok {
-        token.to_owned()
-    } else {
-        token.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect()
-    }
+    token.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect()
 }
 
 /// The default of a parameter or field as Python source, naming a module
@@ -327,13 +357,14 @@ fn py_decode(t: &Type, expr: &str) -> String {
             items.iter().enumerate().map(|(i, t)| py_decode(t, &format!("{expr}[{i}]"))).collect::<Vec<_>>().join(", ")
         ),
         Type::Dict(x) if needs_decode(x) => format!("{{_k: {} for _k, _x in {expr}.items()}}", py_decode(x, "_x")),
+        Type::IntDict(x) => format!("{{int(_k): {} for _k, _x in {expr}.items()}}", py_decode(x, "_x")),
         _ => expr.to_owned(),
     }
 }
 
 fn needs_decode(t: &Type) -> bool {
     match t {
-        Type::Record(_) | Type::Enum(_) | Type::TupleOf(_) | Type::Tuple(_) => true,
+        Type::Record(_) | Type::Enum(_) | Type::TupleOf(_) | Type::Tuple(_) | Type::IntDict(_) => true,
         Type::Optional(x) | Type::List(x) | Type::Dict(x) => needs_decode(x),
         _ => false,
     }
@@ -346,15 +377,14 @@ fn py_uses(t: &Type, any: &mut bool, optional: &mut bool) {
             *optional = true;
             py_uses(x, any, optional)
         }
-        Type::List(x) | Type::TupleOf(x) | Type::Dict(x) => py_uses(x, any, optional),
+        Type::List(x) | Type::TupleOf(x) | Type::Dict(x) | Type::IntDict(x) => py_uses(x, any, optional),
         Type::Tuple(items) => items.iter().for_each(|x| py_uses(x, any, optional)),
         _ => {}
     }
 }
 
-fn py_params(cat: &Catalog, m: &ModuleEntry, op: &OpEntry) -> String {
-    let mut out: Vec<String> = op
-        .params
+fn py_params(cat: &Catalog, m: &ModuleEntry, params: &[FieldDef]) -> String {
+    let mut out: Vec<String> = params
         .iter()
         .map(|p| match (p.required, py_default(cat, m, p)) {
             (false, Some(d)) => format!("{}: {} = {d}", py_param(p.name), py_type(&p.ty)),
@@ -363,9 +393,9 @@ fn py_params(cat: &Catalog, m: &ModuleEntry, op: &OpEntry) -> String {
         .collect();
     // A required argument after one with a default: from that default on,
     // the arguments are keyword-only (Python allows no other order).
-    let first_default = op.params.iter().position(|p| !p.required);
+    let first_default = params.iter().position(|p| !p.required);
     if let Some(i) = first_default {
-        if op.params[i..].iter().any(|p| p.required) {
+        if params[i..].iter().any(|p| p.required) {
             out.insert(i, "*".to_owned());
         }
     }
@@ -417,7 +447,7 @@ fn py_all(cat: &Catalog, m: &ModuleEntry) -> String {
     let mut all: Vec<&str> = imported_types(cat, m).into_iter().flat_map(|(_, n)| n).collect();
     all.extend(own_types(cat, m).iter().map(|t| t.name));
     all.extend(m.consts.iter().map(|c| c.name));
-    all.extend(ops_of(cat, m).iter().map(|o| fn_name(o.op)));
+    all.extend(functions_of(cat, m).iter().map(|o| fn_name(o.op)));
     let mut s = String::from("__all__ = [\n");
     for a in &all {
         let _ = writeln!(s, "    {a:?},");
@@ -459,7 +489,7 @@ fn py_post_init(t: &TypeDef) -> String {
 fn python_module(cat: &Catalog, m: &ModuleEntry) -> String {
     let types = own_types(cat, m);
     let imported = imported_types(cat, m);
-    let ops = ops_of(cat, m);
+    let ops = functions_of(cat, m);
     let mut s = String::new();
     let _ = writeln!(s, "{PY_HEADER}");
     s += &docstring(&module_doc(m), "");
@@ -488,6 +518,7 @@ fn python_module(cat: &Catalog, m: &ModuleEntry) -> String {
                 let _ = writeln!(s, "    {} = {:?}", py_variant_name(&v.token), v.token);
             }
             s += "\n    def __str__(self) -> str:\n        return self.value\n";
+            s += &py_methods(cat, m, t.name, false);
         } else {
             s += "@dataclass(frozen=True)\n";
             let _ = writeln!(s, "class {}:", t.name);
@@ -532,6 +563,7 @@ fn python_module(cat: &Catalog, m: &ModuleEntry) -> String {
                 let _ = writeln!(s, "            {}={},", py_field(f.name), py_decode(&f.ty, &format!("d[{:?}]", f.name)));
             }
             s += "        )\n";
+            s += &py_methods(cat, m, t.name, false);
         }
     }
     for (i, c) in m.consts.iter().enumerate() {
@@ -542,38 +574,8 @@ fn python_module(cat: &Catalog, m: &ModuleEntry) -> String {
     for op in &ops {
         s += "\n\n";
         let name = fn_name(op.op);
-        let _ = writeln!(s, "def {name}({}) -> {}:", py_params(cat, m, op), py_type(&op.verdict));
-        let doc = format!("{}{}\n\nOp ``{}`` ({}).", op.doc, param_doc(op), op.op, op.effect.as_str());
-        s += &docstring(&doc, "    ");
-        // A verdict that needs no decoding is typed by the assignment (the
-        // dispatcher answers `Any`); one that does is typed by its decoder.
-        let decode = needs_decode(&op.verdict);
-        if decode {
-            s += "    _v = _dispatch(\n";
-        } else {
-            let _ = writeln!(s, "    _v: {} = _dispatch(", py_type(&op.verdict));
-        }
-        let _ = writeln!(s, "        {:?},", op.op);
-        s += "        {";
-        s += &op
-            .params
-            .iter()
-            .map(|p| {
-                let name = py_param(p.name);
-                if holds_renamed(cat, &p.ty, &mut Vec::new()) {
-                    format!("{:?}: _to_plain({name})", p.name)
-                } else {
-                    format!("{:?}: {name}", p.name)
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
-        s += "},\n    )\n";
-        if decode {
-            let _ = writeln!(s, "    return {}", py_decode(&op.verdict, "_v"));
-        } else {
-            s += "    return _v\n";
-        }
+        let _ = writeln!(s, "def {name}({}) -> {}:", py_params(cat, m, &op.params), py_type(&op.verdict));
+        s += &py_body(cat, op);
     }
     if !ops.is_empty() {
         // Each function above stays the fallback of a native route callable
@@ -583,6 +585,71 @@ fn python_module(cat: &Catalog, m: &ModuleEntry) -> String {
             let _ = writeln!(s, "    {:?}: {:?},", fn_name(op.op), op.op);
         }
         s += "})\n";
+    }
+    s
+}
+
+/// The body of a function or method serving `op` (indented one level): its
+/// docstring, the dispatch and the decoded verdict.
+fn py_body(cat: &Catalog, op: &OpEntry) -> String {
+    let mut s = String::new();
+    let doc = format!("{}{}\n\nOp ``{}`` ({}).", op.doc, param_doc(op), op.op, op.effect.as_str());
+    s += &docstring(&doc, "    ");
+    // A verdict that needs no decoding is typed by the assignment (the
+    // dispatcher answers `Any`); one that does is typed by its decoder.
+    let decode = needs_decode(&op.verdict);
+    if decode {
+        s += "    _v = _dispatch(\n";
+    } else {
+        let _ = writeln!(s, "    _v: {} = _dispatch(", py_type(&op.verdict));
+    }
+    let _ = writeln!(s, "        {:?},", op.op);
+    s += "        {";
+    s += &op
+        .params
+        .iter()
+        .map(|p| {
+            let name = py_param(p.name);
+            if holds_renamed(cat, &p.ty, &mut Vec::new()) {
+                format!("{:?}: _to_plain({name})", p.name)
+            } else {
+                format!("{:?}: {name}", p.name)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    s += "},\n    )\n";
+    if decode {
+        let _ = writeln!(s, "    return {}", py_decode(&op.verdict, "_v"));
+    } else {
+        s += "    return _v\n";
+    }
+    s
+}
+
+/// The methods, properties and static methods a type's method ops give it
+/// (in the class body; `stub` renders their signatures only).
+fn py_methods(cat: &Catalog, m: &ModuleEntry, ty: &str, stub: bool) -> String {
+    let mut s = String::new();
+    for op in methods_of(cat, m, ty) {
+        let name = fn_name(op.op);
+        let (head, params) = if !takes_self(op) {
+            ("    @staticmethod\n", py_params(cat, m, &op.params))
+        } else if op.params.len() == 1 {
+            ("    @property\n", "self".to_owned())
+        } else {
+            ("", format!("self, {}", py_params(cat, m, &op.params[1..])))
+        };
+        s += if stub { "" } else { "\n" };
+        s += head;
+        let _ = write!(s, "    def {name}({params}) -> {}:", py_type(&op.verdict));
+        if stub {
+            s += " ...\n";
+        } else {
+            s += "\n";
+            s += &indent(&py_body(cat, op), "    ");
+            s += "\n";
+        }
     }
     s
 }
@@ -611,6 +678,7 @@ fn python_stub(cat: &Catalog, m: &ModuleEntry) -> String {
             for v in &t.variants {
                 let _ = writeln!(s, "    {} = {:?}", py_variant_name(&v.token), v.token);
             }
+            s += &py_methods(cat, m, t.name, true);
         } else {
             s += "@dataclass(frozen=True)\n";
             let _ = writeln!(s, "class {}:", t.name);
@@ -626,6 +694,7 @@ fn python_stub(cat: &Catalog, m: &ModuleEntry) -> String {
             }
             s += "    def to_dict(self) -> dict[str, Any]: ...\n";
             let _ = writeln!(s, "    @classmethod\n    def _from_dict(cls, d: dict[str, Any]) -> {}: ...", t.name);
+            s += &py_methods(cat, m, t.name, true);
         }
     }
     if !m.consts.is_empty() {
@@ -635,7 +704,7 @@ fn python_stub(cat: &Catalog, m: &ModuleEntry) -> String {
         let _ = writeln!(s, "{}: {}", c.name, py_type(&c.ty));
     }
     s += "\n";
-    for op in ops_of(cat, m) {
+    for op in functions_of(cat, m) {
         let mut params: Vec<String> = op
             .params
             .iter()
@@ -695,6 +764,7 @@ fn go_type(t: &Type, verdict: bool) -> String {
             }
         }
         Type::Dict(x) => format!("map[string]{}", go_type(x, verdict)),
+        Type::IntDict(x) => format!("map[int64]{}", go_type(x, verdict)),
         Type::Record(n) | Type::Enum(n) => go_name(n).to_owned(),
     }
 }
@@ -750,9 +820,22 @@ fn go_module(cat: &Catalog, m: &ModuleEntry) -> String {
                 let lit = go_literal(&route::default_value(
                     &defaults.iter().map(|f| (f.name.to_owned(), f.default.clone().unwrap_or_default())).collect::<pyjson::Dict>(),
                 ));
+                // A map given in the JSON replaces its default (Go's decoder
+                // would add its entries to the default's instead).
+                let mut reset = String::new();
+                let maps: Vec<&&FieldDef> = defaults
+                    .iter()
+                    .filter(|f| matches!(f.ty, Type::Dict(_) | Type::IntDict(_)) && matches!(&f.default, Some(Value::Dict(d)) if !d.is_empty()))
+                    .collect();
+                if !maps.is_empty() {
+                    reset += "\tvar given map[string]json.RawMessage\n\tif err := json.Unmarshal(b, &given); err != nil {\n\t\treturn err\n\t}\n";
+                    for f in maps {
+                        let _ = write!(reset, "\tif _, ok := given[{:?}]; ok {{\n\t\tp.{} = nil\n\t}}\n", f.name, camel(f.name));
+                    }
+                }
                 let _ = writeln!(
                     s,
-                    "\n// UnmarshalJSON fills the fields the JSON leaves out with their defaults.\nfunc (v *{n}) UnmarshalJSON(b []byte) error {{\n\ttype plain {n}\n\tp := plain{{}}\n\tif err := json.Unmarshal([]byte({lit:?}), &p); err != nil {{\n\t\treturn err\n\t}}\n\tif err := decodeNumbers(b, &p); err != nil {{\n\t\treturn err\n\t}}\n\t*v = {n}(p)\n\treturn nil\n}}",
+                    "\n// UnmarshalJSON fills the fields the JSON leaves out with their defaults.\nfunc (v *{n}) UnmarshalJSON(b []byte) error {{\n\ttype plain {n}\n\tp := plain{{}}\n\tif err := json.Unmarshal([]byte({lit:?}), &p); err != nil {{\n\t\treturn err\n\t}}\n{reset}\tif err := decodeNumbers(b, &p); err != nil {{\n\t\treturn err\n\t}}\n\t*v = {n}(p)\n\treturn nil\n}}",
                     n = gn
                 );
             }
@@ -957,9 +1040,9 @@ mod tests {
             FieldDef::new("a", "", Type::Int, Some(Value::int(1)), false),
             FieldDef::new("b", "", Type::Str, None, false),
         ];
-        assert_eq!(py_params(cat, m, &op), "*, a: int = 1, b: str");
+        assert_eq!(py_params(cat, m, &op.params), "*, a: int = 1, b: str");
         op.params.swap(0, 1);
-        assert_eq!(py_params(cat, m, &op), "b: str, a: int = 1");
+        assert_eq!(py_params(cat, m, &op.params), "b: str, a: int = 1");
     }
 
     #[test]
@@ -1028,6 +1111,24 @@ mod tests {
         assert!(py.contains("\"to_dict\": _to_plain(self.to_dict_)"), "{py}");
         assert!(py.contains("{\"verdict_obj\": _to_plain(verdict_obj)}"), "{py}");
         assert!(!py.contains("type: ignore"), "{py}");
+    }
+
+    #[test]
+    fn a_method_op_is_a_method_and_an_int_dict_crosses_as_text() {
+        let cat = dos_ops::catalog();
+        let m = cat.modules.iter().find(|m| m.name == "hook_exit").expect("hook_exit is routed");
+        let py = python_module(cat, m);
+        assert!(py.contains("    def with_mapping(self, more: dict[int, Intervention]) -> HookExitPolicy:\n"), "{py}");
+        assert!(py.contains("    @property\n    def passed(self) -> bool:\n"), "{py}");
+        assert!(py.contains("{int(_k): (None if _x is None else Intervention(_x)) for _k, _x in d[\"mapping\"].items()}"), "{py}");
+        assert!(py.contains("field(default_factory=lambda: {2: Intervention.BLOCK})"), "{py}");
+        assert!(!py.contains("def passed(self: "), "{py}");
+        assert!(!py.contains("\"passed\": "), "a method is no module function: {py}");
+        let stub = python_stub(cat, m);
+        assert!(stub.contains("    @property\n    def passed(self) -> bool: ...\n"), "{stub}");
+        let go = go_module(cat, m);
+        assert!(go.contains("Mapping map[int64]*Intervention `json:\"mapping\"`"), "{go}");
+        assert!(go.contains("if _, ok := given[\"mapping\"]; ok {"), "{go}");
     }
 
     #[test]

@@ -23,6 +23,10 @@
 //! the schema carries it (`minimum`), and the generated host records refuse
 //! a smaller value when they are built (Python: `__post_init__` raising
 //! `ValueError`, as the reference's checks do).
+//!
+//! `#[describe(skip)]` on a field leaves it out of the schema (and so out of
+//! the hosts' records) while serde still reads it: an envelope-only
+//! convenience the reference's class does not have.
 
 use proc_macro::TokenStream;
 use proc_macro2::TokenStream as TokenStream2;
@@ -131,9 +135,16 @@ fn class_of(attrs: &[Attribute]) -> syn::Result<Option<String>> {
     Ok(out)
 }
 
-/// The `min = N` of a field's `#[describe(...)]` attribute.
-fn minimum_of(attrs: &[Attribute]) -> syn::Result<Option<i64>> {
-    let mut out = None;
+/// A field's own `#[describe(...)]` attributes: `min = N` (a lower bound)
+/// and `skip` (left out of the schema).
+#[derive(Default)]
+struct FieldDescribe {
+    minimum: Option<i64>,
+    skip: bool,
+}
+
+fn field_describe(attrs: &[Attribute]) -> syn::Result<FieldDescribe> {
+    let mut out = FieldDescribe::default();
     for a in attrs {
         if !a.path().is_ident("describe") {
             continue;
@@ -149,10 +160,13 @@ fn minimum_of(attrs: &[Attribute]) -> syn::Result<Option<i64>> {
                     return Err(m.error("`min` takes an integer literal"));
                 };
                 let n: i64 = i.base10_parse()?;
-                out = Some(if neg { -n } else { n });
+                out.minimum = Some(if neg { -n } else { n });
+                Ok(())
+            } else if m.path.is_ident("skip") {
+                out.skip = true;
                 Ok(())
             } else {
-                Err(m.error("unknown describe field attribute (expected `min = N`)"))
+                Err(m.error("unknown describe field attribute (expected `min = N` or `skip`)"))
             }
         })?;
     }
@@ -179,7 +193,8 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
             let mut field_defs = Vec::new();
             for f in &named.named {
                 let attrs = serde_attrs(&f.attrs)?;
-                if attrs.skip {
+                let own = field_describe(&f.attrs)?;
+                if attrs.skip || own.skip {
                     continue;
                 }
                 let Some(fident) = &f.ident else { continue };
@@ -196,7 +211,7 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
                     (None, None) => quote!(::core::option::Option::None),
                 };
                 let read_with = attrs.read_with;
-                let minimum = match minimum_of(&f.attrs)? {
+                let minimum = match own.minimum {
                     Some(n) => quote!(.with_minimum(#n)),
                     None => quote!(),
                 };

@@ -39,6 +39,7 @@ pub static ROUTED: &[&dos_core::route::Module] = &[
     // issue 10, output shape (part A)
     &transcript::CLAIM_EXTRACT,
     &transcript::RESULT_STATE,
+    &transcript::COVERAGE,
     // issue 10, output shape (part C)
     &commit_audit::MODULE,
 ];

@@ -5,13 +5,13 @@
 //! read is not an error: the reader answers "" (claim_extract) or an
 //! UNREADABLE evidence (result_state), as the reference does on `OSError`.
 //!
-//! These two modules are routed from this layer (`crate::ROUTED`): their
-//! pure ops come from `dos-core`, their file ops from here.
+//! The file ops of `claim_extract`, `result_state` and `coverage` are
+//! routed from this layer (`crate::ROUTED`); their pure ops come from
+//! `dos-core`, and the catalog groups both under the module's name.
 
-use dos_core::deciders::claim_extract::{self, ClaimFromFrontmatter, ExtractClaims};
-use dos_core::deciders::result_state::{
-    self, ClassifyTerminal, RefusalEnvelope, ResultStateVerdict, TerminalEvidence, TerminalEvidenceFromRecord,
-};
+use dos_core::deciders::claim_extract;
+use dos_core::deciders::coverage::{self, CoveragePolicy, CoverageVerdict, ReturnState};
+use dos_core::deciders::result_state::{self, ResultStateVerdict, TerminalEvidence};
 use dos_core::envelope::{CallError, Ctx};
 use dos_core::pyjson::{self, Str, Value};
 use dos_core::route::{self, Describe, Effect, Module, Op};
@@ -119,30 +119,64 @@ impl Op for VerifyTranscript {
     }
 }
 
-/// `dos.claim_extract`.
+/// `coverage_from_transcripts`: each transcript verified as
+/// `result_state.verify_transcript` does (a file that cannot be read is
+/// UNREADABLE, which is not a death), then folded by `classify_coverage`.
+/// The fold's counts come from the transcripts themselves, not from what a
+/// workflow reports about its workers.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct CoverageFromTranscripts {
+    /// The number of workers the workflow fanned out.
+    pub declared: i64,
+    /// One transcript file per worker that returned.
+    pub paths: Vec<Str>,
+    #[serde(default)]
+    pub policy: CoveragePolicy,
+}
+
+impl Op for CoverageFromTranscripts {
+    const NAME: &'static str = "coverage.coverage_from_transcripts";
+    const EFFECT: Effect = Effect::ReadsFiles;
+    type Verdict = CoverageVerdict;
+
+    fn run(self, _: &Ctx<'_>) -> Result<CoverageVerdict, CallError> {
+        let mut returns = Vec::with_capacity(self.paths.len());
+        for (i, p) in self.paths.iter().enumerate() {
+            let v = result_state::classify_terminal(&evidence_of(Self::NAME, p).map_err(|e| at_path(e, i))?);
+            returns.push(ReturnState { state: v.state, agent_id: Str::from(""), cls: Some(v.cls) });
+        }
+        Ok(coverage::classify_coverage(self.declared, &returns, &self.policy))
+    }
+}
+
+/// A refused path named by its index in `paths`.
+fn at_path(e: CallError, i: usize) -> CallError {
+    CallError::new(e.code, e.message.replacen("args.path", &format!("args.paths[{i}]"), 1))
+}
+
+/// `dos.claim_extract`'s file op (its pure ops are `dos-core`'s).
 pub const CLAIM_EXTRACT: Module = Module {
     name: "claim_extract",
     doc: claim_extract::DOC,
-    routes: &[
-        route::route::<ClaimFromFrontmatter>(),
-        route::route::<ExtractClaims>(),
-        route::route::<AssistantTextFromTranscript>(),
-    ],
+    routes: &[route::route::<AssistantTextFromTranscript>()],
     consts: &[],
 };
 
-/// `dos.result_state`.
+/// `dos.result_state`'s file ops.
 pub const RESULT_STATE: Module = Module {
     name: "result_state",
     doc: result_state::DOC,
-    routes: &[
-        route::route::<ClassifyTerminal>(),
-        route::route::<RefusalEnvelope>(),
-        route::route::<TerminalEvidenceFromRecord>(),
-        route::route::<TerminalEvidenceFromTranscript>(),
-        route::route::<VerifyTranscript>(),
-    ],
-    consts: &result_state::CONSTS,
+    routes: &[route::route::<TerminalEvidenceFromTranscript>(), route::route::<VerifyTranscript>()],
+    consts: &[],
+};
+
+/// `dos.coverage`'s file op.
+pub const COVERAGE: Module = Module {
+    name: "coverage",
+    doc: "",
+    routes: &[route::route::<CoverageFromTranscripts>()],
+    consts: &[],
 };
 
 #[cfg(test)]

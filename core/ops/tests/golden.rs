@@ -1,16 +1,42 @@
-//! Replays the golden corpus (tests/golden/cases/*.jsonl) through the envelope.
+//! Replays the golden corpus (tests/golden/cases/*.jsonl.gz) through the envelope.
 //!
 //! Decision fields must equal the reference's exactly; prose fields (listed in
 //! each record's `prose`) must carry the listed facts. The line format is
 //! described in tests/golden/generate.py: `request`, then `error`, or the
 //! verdict as `expected` (compact text) or as `patch` (edits of the file's
-//! `base` header line).
+//! `base` header line). Each file is gzip-compressed (read here with flate2).
 
 use dos_core::pyjson::{self, Value};
-use std::path::PathBuf;
+use std::io::Read;
+use std::path::{Path, PathBuf};
 
 fn corpus_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/golden/cases")
+}
+
+/// The corpus files, sorted; a plain `<op>.jsonl` left beside them (the
+/// corpus's old storage, e.g. from a merge) fails the test rather than going unread.
+fn corpus_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("no golden corpus at {}: {e} (run `make golden`)", dir.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    files.retain(|p| {
+        let name = p.file_name().unwrap().to_string_lossy();
+        assert!(!name.ends_with(".jsonl"), "{name} is not compressed: run `make golden`");
+        name.ends_with(".jsonl.gz")
+    });
+    files.sort();
+    files
+}
+
+/// A corpus file's lines (a gzip member of UTF-8 text).
+fn corpus_text(file: &Path) -> String {
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(file).unwrap())
+        .read_to_string(&mut text)
+        .unwrap_or_else(|e| panic!("{}: not a gzip of UTF-8 lines: {e}", file.display()));
+    text
 }
 
 fn values_equal(a: &Value, b: &Value) -> bool {
@@ -90,16 +116,11 @@ fn expected_of(rec: &Value, base: Option<&Value>) -> Result<(Value, Option<Value
 #[test]
 fn golden_corpus_replays_exactly() {
     let dir = corpus_dir();
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("no golden corpus at {}: {e} (run `make golden`)", dir.display()))
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
-        .collect();
-    files.sort();
+    let files = corpus_files(&dir);
     assert!(!files.is_empty(), "the golden corpus is empty");
     let (mut total, mut failures) = (0usize, Vec::new());
     for file in &files {
-        let text = std::fs::read_to_string(file).unwrap();
+        let text = corpus_text(file);
         let mut base = None;
         for (lineno, line) in text.lines().enumerate() {
             let rec = pyjson::parse_str(line).unwrap();
@@ -157,4 +178,20 @@ fn golden_corpus_replays_exactly() {
         panic!("{} of {total} golden cases differ:\n{}", failures.len(), shown.join("\n"));
     }
     eprintln!("golden: {total} cases in {} files match the reference", files.len());
+}
+
+/// Issue 9: the corpus keeps its cases but not their repetition. Every file
+/// under cases/ counts (a plain `<op>.jsonl` too), so a corpus stored
+/// uncompressed again (34.9 MB when this was written) fails here.
+#[test]
+fn golden_corpus_is_stored_in_under_20_mb() {
+    let dir = corpus_dir();
+    let bytes: u64 = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("no golden corpus at {}: {e} (run `make golden`)", dir.display()))
+        .filter_map(|e| e.ok()?.metadata().ok())
+        .filter(|m| m.is_file())
+        .map(|m| m.len())
+        .sum();
+    assert!(bytes > 0, "the golden corpus is empty");
+    assert!(bytes < 20_000_000, "the golden corpus takes {bytes} bytes (at most 20 MB)");
 }

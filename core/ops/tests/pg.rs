@@ -400,6 +400,11 @@ fn child_entry() {
                 Err((code, m)) => println!("RESULT {code} in {:?}: {m}", t0.elapsed()),
             }
         }
+        "pretool" => {
+            // A fresh process, as the hook is: what one pretool call sends.
+            let (out, _) = pretool_on(Path::new(p[1]), p[2]);
+            println!("TRIPS {} EXIT {} OUT {}", dos_io::boundary::pg::round_trips(), out.exit, out.stdout.len());
+        }
         other => panic!("unknown child mode {other}"),
     }
 }
@@ -774,12 +779,16 @@ fn a_file_journal_migrates_into_postgres_and_back() {
 // ------------------------------------------------------------------ the hook
 
 fn pretool(ws: &Path) -> (dos_io::hook::Outcome, Duration) {
+    pretool_on(ws, "docs/notes.md")
+}
+
+fn pretool_on(ws: &Path, file: &str) -> (dos_io::hook::Outcome, Duration) {
     let ws = fs::canonicalize(ws).unwrap();
     let w = ws.display().to_string();
     let event = format!(
         r#"{{"hook_event_name": "PreToolUse", "tool_name": "Read", "session_id": "s1", "cwd": {}, "tool_input": {{"file_path": {}}}}}"#,
         json_str(&w),
-        json_str(&format!("{w}/docs/notes.md"))
+        json_str(&format!("{w}/{file}"))
     );
     let t0 = Instant::now();
     let out = dos_io::hook::run(&["pretool".to_string()], &mut || event.clone().into_bytes());
@@ -874,4 +883,217 @@ fn a_random_sequence_decides_the_same_on_both_backends() {
         assert_eq!(normalized(&Value::Dict(a.clone())), normalized(&Value::Dict(b.clone())));
     }
     let _ = fs::remove_dir_all(&dir);
+}
+
+// ------------------------------------------------------------------ TLS
+
+/// The server's TCP URL and the directory of its test CA (`tests/pg/pg.sh
+/// tcp-url` / `tls-dir`, set by `make test-pg`).
+fn tls_target() -> Option<(String, PathBuf)> {
+    match (std::env::var("DOS_TEST_PG_TCP_URL"), std::env::var("DOS_TEST_PG_TLS_DIR")) {
+        (Ok(u), Ok(d)) if !u.is_empty() && !d.is_empty() => Some((u, PathBuf::from(d))),
+        _ => {
+            eprintln!("skipped: DOS_TEST_PG_TCP_URL / DOS_TEST_PG_TLS_DIR are not set (make test-pg sets them)");
+            None
+        }
+    }
+}
+
+/// `base` (which has a query already) with more parameters.
+fn with_params(base: &str, params: &str) -> String {
+    format!("{base}&{params}")
+}
+
+#[test]
+fn tls_is_used_as_the_url_asks_and_the_server_sees_an_encrypted_session() {
+    let Some((tcp, dir)) = tls_target() else { return };
+    let ca = dir.join("ca.crt");
+    let ca = ca.to_str().unwrap();
+    let localhost = tcp.replace("127.0.0.1", "localhost");
+    // (url, encrypted as the server sees it)
+    let cases = [
+        (with_params(&tcp, "sslmode=disable"), false),
+        (tcp.clone(), true), // prefer, libpq's default: TLS when offered
+        (with_params(&tcp, "sslmode=prefer"), true),
+        (with_params(&tcp, "sslmode=require"), true),
+        // The server's certificate names localhost only: verify-ca checks the chain, not the name.
+        (with_params(&tcp, &format!("sslmode=verify-ca&sslrootcert={ca}")), true),
+        (with_params(&localhost, &format!("sslmode=verify-full&sslrootcert={ca}")), true),
+        (with_params(&tcp, &format!("sslmode=require&sslrootcert={ca}")), true),
+    ];
+    for (url, encrypted) in cases {
+        let (ssl, version) = store(&url, "tls").session_tls().unwrap_or_else(|e| panic!("{url}: {e}"));
+        assert_eq!(ssl, encrypted, "{url}");
+        if encrypted {
+            assert!(version.as_deref().unwrap_or("").starts_with("TLS"), "{url}: {version:?}");
+        }
+        // Every verb goes the same way: an acquire and a release over that session.
+        let key = fresh_key("tls");
+        let cfg = inline_config(Some((&url, &key)));
+        let got = call(&cfg, "lane_lease.acquire", r#"{"lane": "api", "kind": "cluster", "tree": ["src/api/**"], "owner": "t", "loop_ts": "L"}"#)
+            .unwrap_or_else(|e| panic!("{url}: {e:?}"));
+        assert_eq!(got.get("journaled").and_then(Value::as_bool), Some(true), "{url}: {got:?}");
+        let live = call(&cfg, "lane_lease.live_leases", "{}").unwrap();
+        assert_eq!(live.as_list().map(<[Value]>::len), Some(1), "{url}: {live:?}");
+        assert_eq!(call(&cfg, "lane_lease.release", r#"{"lane": "api", "owner": "t", "loop_ts": "L"}"#).unwrap(), Value::Bool(true));
+    }
+}
+
+#[test]
+fn a_certificate_that_does_not_verify_is_refused_without_the_password() {
+    let Some((tcp, dir)) = tls_target() else { return };
+    let secret = "tls-sekrit-pw";
+    let tcp = tcp.replacen("dos@", &format!("dos:{secret}@"), 1);
+    let localhost = tcp.replace("127.0.0.1", "localhost");
+    let (ca, wrong) = (dir.join("ca.crt"), dir.join("wrong-ca.crt"));
+    let (ca, wrong) = (ca.to_str().unwrap(), wrong.to_str().unwrap());
+    let Some(sock) = pg_url() else { return };
+    for (url, why) in [
+        // A CA that signed nothing of the server's.
+        (with_params(&localhost, &format!("sslmode=verify-full&sslrootcert={wrong}")), "certificate"),
+        (with_params(&tcp, &format!("sslmode=verify-ca&sslrootcert={wrong}")), "certificate"),
+        // The right CA, but the certificate does not name 127.0.0.1.
+        (with_params(&tcp, &format!("sslmode=verify-full&sslrootcert={ca}")), "certificate"),
+        // sslrootcert makes require verify the chain (libpq's rule).
+        (with_params(&tcp, &format!("sslmode=require&sslrootcert={wrong}")), "certificate"),
+        // Verifying needs a CA file.
+        (with_params(&tcp, "sslmode=verify-full&sslrootcert=/nonexistent/ca.pem"), "/nonexistent/ca.pem"),
+        // The server offers no TLS on its Unix socket.
+        (with_params(&sock.replacen("dos@", &format!("dos:{secret}@"), 1), "sslmode=require"), "TLS"),
+    ] {
+        let cfg = inline_config(Some((&url, "tls-refused")));
+        for (op, args) in [
+            ("lane_lease.acquire", r#"{"lane": "api", "kind": "cluster", "tree": ["src/api/**"], "owner": "x"}"#),
+            ("lane_lease.live_leases", r#"{"expire_dead": true}"#),
+        ] {
+            match call(&cfg, op, args) {
+                Err((code, msg)) => {
+                    assert_eq!(code, "IO_ERROR", "{url} {op}: {msg}");
+                    assert!(msg.contains(why), "{url} {op}: {msg}");
+                    assert!(!msg.contains(secret), "{url} {op}: the password leaked: {msg}");
+                }
+                Ok(v) => panic!("{url} {op}: connected over an unverified session: {v:?}"),
+            }
+        }
+    }
+}
+
+// ------------------------------------------------------------------ one round trip per verb
+
+fn acquire_api(cfg: &str, owner: &str) -> Value {
+    let args = format!(r#"{{"lane": "api", "kind": "cluster", "tree": ["src/api/**"], "owner": {}, "loop_ts": "L-{owner}"}}"#, json_str(owner));
+    call(cfg, "lane_lease.acquire", &args).unwrap_or_else(|e| panic!("acquire {owner}: {e:?}"))
+}
+
+fn outcome(v: &Value) -> String {
+    v.get("decision").and_then(|d| d.get("outcome")).and_then(Value::as_str).unwrap_or("?").to_string()
+}
+
+#[test]
+fn a_verb_on_a_current_view_is_one_round_trip() {
+    let Some(url) = pg_url() else { return };
+    let cfg = inline_config(Some((&url, &fresh_key("onetrip"))));
+    // The first verb reads the workspace (no view yet) and then commits.
+    assert_eq!(outcome(&acquire_api(&cfg, "w")), "acquire");
+    assert_eq!(call(&cfg, "lane_lease.release", r#"{"lane": "api", "owner": "w", "loop_ts": "L-w"}"#).unwrap(), Value::Bool(true));
+    let before = dos_io::boundary::pg::round_trips();
+    for i in 0..10 {
+        let owner = format!("w{i}");
+        assert_eq!(outcome(&acquire_api(&cfg, &owner)), "acquire");
+        let args = format!(r#"{{"lane": "api", "owner": "{owner}", "loop_ts": "L-{owner}"}}"#);
+        assert_eq!(call(&cfg, "lane_lease.release", &args).unwrap(), Value::Bool(true));
+    }
+    // A heartbeat that coalesces and a release that matches nothing write
+    // nothing, and still check the view under the lock in their one trip.
+    assert_eq!(call(&cfg, "lane_lease.release", r#"{"lane": "api", "owner": "nobody"}"#).unwrap(), Value::Bool(false));
+    let trips = dos_io::boundary::pg::round_trips() - before;
+    assert_eq!(trips, 21, "10 acquires, 10 releases and a release of nothing took {trips} round trips");
+}
+
+#[test]
+fn a_stale_view_is_decided_again_under_the_lock_never_a_false_grant() {
+    let Some(url) = pg_url() else { return };
+    let key = fresh_key("stale");
+    let cfg = inline_config(Some((&url, &key)));
+    // This process's view: api is free.
+    let docs = r#"{"lane": "docs", "kind": "cluster", "tree": ["docs/"], "owner": "d", "loop_ts": "L-d"}"#;
+    assert_eq!(call(&cfg, "lane_lease.acquire", docs).map(|v| outcome(&v)).unwrap(), "acquire");
+    // Another machine takes api meanwhile.
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args(["child_entry", "--exact", "--test-threads=1", "--nocapture"])
+        .env(CHILD_ENV, format!("once|-|{url}|{key}"))
+        .env("DISPATCH_HOST_ID", "other-machine")
+        .env_remove("DOS_LEASE_STORE_URL")
+        .output()
+        .expect("run a child");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("RESULT OK Some(Bool(true))"), "{text}");
+    // Decided on the stale view, api would be granted; the commit sees the
+    // workspace changed, and the verb is decided again on what is live.
+    let before = dos_io::boundary::pg::round_trips();
+    let got = acquire_api(&cfg, "late");
+    assert_eq!(outcome(&got), "refuse", "{got:?}");
+    assert_eq!(dos_io::boundary::pg::round_trips() - before, 2);
+    let live = call(&cfg, "lane_lease.live_leases", "{}").unwrap();
+    let holders: BTreeSet<String> =
+        live.as_list().unwrap().iter().map(|l| l.get("holder").and_then(Value::as_str).unwrap_or("").to_string()).collect();
+    assert_eq!(holders, ["c", "d"].iter().map(|s| s.to_string()).collect());
+    // A write by a client that does not know the function (schema 1)
+    // changes the row's version all the same.
+    let mut raw = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    raw.execute("UPDATE dos_lane_state SET fold = fold WHERE workspace = $1", &[&key]).unwrap();
+    let before = dos_io::boundary::pg::round_trips();
+    let rel = r#"{"lane": "docs", "owner": "d", "loop_ts": "L-d"}"#;
+    assert_eq!(call(&cfg, "lane_lease.release", rel).unwrap(), Value::Bool(true));
+    assert_eq!(dos_io::boundary::pg::round_trips() - before, 2);
+}
+
+#[test]
+fn the_schema_is_versioned_and_an_older_one_is_brought_up() {
+    let Some(url) = pg_url() else { return };
+    let mut raw = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let key = fresh_key("schema");
+    // Any verb has created the schema by now (or does so here).
+    let cfg = inline_config(Some((&url, &key)));
+    assert_eq!(outcome(&acquire_api(&cfg, "s")), "acquire");
+    let versions: Vec<i32> = raw.query("SELECT version FROM dos_lease_schema ORDER BY version", &[]).unwrap().iter().map(|r| r.get(0)).collect();
+    assert_eq!(versions, vec![1, 2]);
+    let has_fn: bool = raw.query_one("SELECT to_regproc('dos_lease_commit') IS NOT NULL", &[]).unwrap().get(0);
+    assert!(has_fn);
+}
+
+#[test]
+fn a_pretool_call_sends_one_statement_to_read_and_three_to_enforce() {
+    let Some(url) = pg_url() else { return };
+    let key = fresh_key("hooktrips");
+    let dir = scratch("hooktrips");
+    let ws = dir.join("ws");
+    clone_workspace(&ws, &url, &key);
+    let run = |file: &str| {
+        let out = Command::new(std::env::current_exe().unwrap())
+            .args(["child_entry", "--exact", "--test-threads=1", "--nocapture"])
+            .env(CHILD_ENV, format!("pretool|{}|{file}", ws.display()))
+            .env_remove("DOS_LEASE_STORE_URL")
+            .output()
+            .expect("run a child");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let at = text.find("TRIPS ").unwrap_or_else(|| panic!("{text}"));
+        let line = text[at..].lines().next().unwrap_or("").to_string();
+        let f: Vec<&str> = line.split(' ').collect();
+        (f[1].parse::<u64>().unwrap(), f[3].to_string(), f[5].parse::<usize>().unwrap())
+    };
+    // No live lease: the schema check and the live set in one statement,
+    // and nothing else.
+    let (trips, exit, out) = run("docs/notes.md");
+    assert_eq!((exit.as_str(), out), ("0", 0));
+    assert_eq!(trips, 1, "a passthrough pretool took {trips} round trips");
+    // Another session holds docs: the read, the ENFORCE record (one trip on
+    // the view just read) and the help tally.
+    let cfg = format!(r#"{{"workspace": {}}}"#, json_str(&ws.display().to_string()));
+    let args = r#"{"lane": "docs", "kind": "cluster", "tree": ["docs/"], "owner": "other", "loop_ts": "L1"}"#;
+    assert_eq!(call(&cfg, "lane_lease.acquire", args).unwrap().get("journaled").and_then(Value::as_bool), Some(true));
+    let (trips, exit, out) = run("docs/notes.md");
+    assert_eq!(exit, "0");
+    assert!(out > 0);
+    assert_eq!(trips, 3, "an enforcing pretool took {trips} round trips");
 }

@@ -268,11 +268,18 @@ impl Op for ExtractClaims {
     }
 }
 
-/// The module's doc (its `Module` is assembled in the I/O layer, with the
-/// transcript reader).
+/// The module's doc (the I/O layer adds the transcript reader to it).
 pub const DOC: &str = "Which (plan, phase) did an agent claim it shipped? Claims to verify, never verified here and \
                        never invented: a DOS-CLAIM marker line, a skill's frontmatter, or (weakest) a phase-shaped \
                        token beside a completion verb.";
+
+/// `dos.claim_extract`'s pure ops (`dos-io` adds `assistant_text_from_transcript`).
+pub(crate) const MODULE: route::Module = route::Module {
+    name: "claim_extract",
+    doc: DOC,
+    routes: &[route::route::<ClaimFromFrontmatter>(), route::route::<ExtractClaims>()],
+    consts: &[],
+};
 
 #[cfg(test)]
 mod tests {

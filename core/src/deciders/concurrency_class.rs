@@ -4,9 +4,11 @@
 //! non-empty, N read as Python's `int()` reads text and not negative. A later
 //! flag for the same kind replaces the earlier value (keeping its position).
 
-use crate::envelope::{Args, CallError, Ctx, OpSpec};
-use crate::pyjson::{Dict, Int, Value};
+use crate::envelope::{CallError, Ctx};
+use crate::pyjson::{Int, Str};
 use crate::pystr;
+use crate::route::{self, Describe, Module, Op};
+use serde::Deserialize;
 
 /// A flag the reference refuses (`ValueError`), with our explanation.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,18 +45,41 @@ pub fn parse_cli_budgets<S: AsRef<str>>(pairs: &[S]) -> Result<Vec<(String, Int)
     Ok(out)
 }
 
-fn op_parse(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let pairs = a.opt_str_list("pairs")?.unwrap_or_default();
-    let parsed = parse_cli_budgets(&pairs).map_err(|e| a.err(format_args!("pairs: {}", e.0)))?;
-    let mut d = Dict::with_capacity(parsed.len());
-    for (k, n) in parsed {
-        d.push(k, Value::Int(n));
-    }
-    Ok(Value::Dict(d))
+/// Parse the operator's repeatable `--class-budget KIND=N` flags into
+/// `{kind: N}` in first-seen order (a later flag for a kind replaces its
+/// value). A flag with no `=`, an empty kind, or an N that is not a
+/// non-negative integer is refused (BAD_ARGS); no flags (or None) is `{}`.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct ParseCliBudgets {
+    /// The `KIND=N` flags, or None for none.
+    #[serde(default)]
+    pub pairs: Option<Vec<Str>>,
 }
 
-pub(crate) const OPS: &[OpSpec] =
-    &[OpSpec { name: "concurrency_class.parse_cli_budgets", args: &["pairs"], run: op_parse }];
+impl Op for ParseCliBudgets {
+    const NAME: &'static str = "concurrency_class.parse_cli_budgets";
+    type Verdict = route::Map<Int>;
+
+    fn run(self, _: &Ctx<'_>) -> Result<route::Map<Int>, CallError> {
+        let pairs = self.pairs.unwrap_or_default();
+        let mut texts = Vec::with_capacity(pairs.len());
+        for (i, p) in pairs.iter().enumerate() {
+            texts.push(p.as_str().ok_or_else(|| {
+                CallError::bad_args(format!("{}: pairs[{i}] holds a lone surrogate, which this operation cannot take", Self::NAME))
+            })?);
+        }
+        let parsed = parse_cli_budgets(&texts).map_err(|e| CallError::bad_args(format!("{}: pairs: {}", Self::NAME, e.0)))?;
+        Ok(route::Map(parsed))
+    }
+}
+
+pub(crate) const MODULE: Module = Module {
+    name: "concurrency_class",
+    doc: "The operator's `--class-budget KIND=N` flags, read into per-kind budgets.",
+    routes: &[route::route::<ParseCliBudgets>()],
+    consts: &[],
+};
 
 #[cfg(test)]
 mod tests {

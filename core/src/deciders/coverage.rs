@@ -23,55 +23,15 @@
 //! fold; it reads files and belongs with `result_state`'s transcript reader.
 //!
 //! `TerminalState` and `TerminalClass` are `result_state`'s vocabularies,
-//! defined here until that module is on the route (then they move there
-//! and this module imports them; the wire tokens are the reference's).
+//! declared once there and read here.
 
 use super::argnum::true_div;
 use super::intervention::round4;
+use super::result_state::{TerminalClass, TerminalState};
 use crate::envelope::{CallError, Ctx};
 use crate::pyjson::Str;
 use crate::route::{self, Const, Describe, Module, Op};
 use serde::{Deserialize, Serialize};
-
-/// A transcript's terminal record, as `result_state` classifies it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Describe)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum TerminalState {
-    /// A real model wrote the last assistant record, with content.
-    Healthy,
-    /// The harness wrote it (an API error): the worker died.
-    Synthetic,
-    /// No assistant record with content: nothing to fold (a death too).
-    Empty,
-    /// The transcript could not be read: not a witnessed death.
-    Unreadable,
-}
-
-/// The class of a harness-written (SYNTHETIC) terminal, detail only.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Describe)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum TerminalClass {
-    RateLimit,
-    UsageLimit,
-    Auth,
-    Server,
-    Other,
-    /// Not a synthetic terminal.
-    None,
-}
-
-impl TerminalClass {
-    fn token(self) -> &'static str {
-        match self {
-            TerminalClass::RateLimit => "RATE_LIMIT",
-            TerminalClass::UsageLimit => "USAGE_LIMIT",
-            TerminalClass::Auth => "AUTH",
-            TerminalClass::Server => "SERVER",
-            TerminalClass::Other => "OTHER",
-            TerminalClass::None => "NONE",
-        }
-    }
-}
 
 /// The coverage verdict.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Describe)]

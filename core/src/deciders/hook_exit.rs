@@ -4,63 +4,158 @@
 //! (default `2 → BLOCK`, where a code mapped to no verb is another pass code),
 //! and a fallback verb for every other code (default WARN).
 
-use crate::envelope::{Args, CallError, Ctx, OpSpec};
-use crate::pyjson::{Int, Str, Value};
-use crate::{dict, pystr};
-use std::collections::BTreeMap;
+use crate::envelope::{CallError, Ctx};
+use crate::pyjson::Int;
+use crate::pystr;
+use crate::route::{self, Const, Describe, Module, Op, Registry, Type};
+use serde::{Deserialize, Serialize};
+use std::fmt;
 
 /// The reference's `intervention.Intervention` vocabulary.
-// TODO: move to an `intervention` module once that decider is ported.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Intervention {
-    Observe,
-    Warn,
-    Defer,
-    Block,
-}
+pub use super::intervention::Intervention;
 
-impl Intervention {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Intervention::Observe => "OBSERVE",
-            Intervention::Warn => "WARN",
-            Intervention::Defer => "DEFER",
-            Intervention::Block => "BLOCK",
-        }
-    }
-
-    /// The enum by its exact value (`Intervention(s)`; case matters).
-    pub fn parse(s: &str) -> Option<Intervention> {
-        match s {
-            "OBSERVE" => Some(Intervention::Observe),
-            "WARN" => Some(Intervention::Warn),
-            "DEFER" => Some(Intervention::Defer),
-            "BLOCK" => Some(Intervention::Block),
-            _ => None,
-        }
+/// The wire token of a verb.
+pub fn verb_str(v: Intervention) -> &'static str {
+    match v {
+        Intervention::Observe => "OBSERVE",
+        Intervention::Warn => "WARN",
+        Intervention::Defer => "DEFER",
+        Intervention::Block => "BLOCK",
     }
 }
 
-/// `HookExitPolicy`.
+/// Exit code → entry, read from a dict whose keys are written as strings
+/// and read as Python's `int()` reads them (`" 2 "`, `"+3"`, `"1_0"`, other
+/// scripts' digits), in the order a Python dict keeps (a code given twice
+/// keeps its first place and its last entry). A key outside the 64-bit
+/// range is left out: no exit code can equal it.
 #[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CodeMap<T>(pub Vec<(i64, T)>);
+
+impl<T> Default for CodeMap<T> {
+    fn default() -> Self {
+        CodeMap(Vec::new())
+    }
+}
+
+impl<T> CodeMap<T> {
+    /// The entry for `code`.
+    pub fn get(&self, code: i64) -> Option<&T> {
+        self.0.iter().find(|(k, _)| *k == code).map(|(_, v)| v)
+    }
+
+    /// Set `code`'s entry (in place when it has one, else last).
+    pub fn insert(&mut self, code: i64, v: T) {
+        match self.0.iter_mut().find(|(k, _)| *k == code) {
+            Some(slot) => slot.1 = v,
+            None => self.0.push((code, v)),
+        }
+    }
+}
+
+impl<T: Describe> Describe for CodeMap<T> {
+    fn describe(reg: &mut Registry) -> Type {
+        Type::IntDict(Box::new(T::describe(reg)))
+    }
+}
+
+impl<T: Serialize> Serialize for CodeMap<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            m.serialize_entry(&k.to_string(), v)?;
+        }
+        m.end()
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for CodeMap<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for V<T> {
+            type Value = CodeMap<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a dict of exit codes (integers written as strings)")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<CodeMap<T>, A::Error> {
+                let mut out = CodeMap::default();
+                while let Some((k, v)) = a.next_entry::<String, T>()? {
+                    match pystr::int_from_str(&k) {
+                        Some(Int::Small(code)) => {
+                            out.insert(code, v);
+                        }
+                        Some(Int::Big(_)) => {}
+                        None => {
+                            return Err(serde::de::Error::custom(format_args!(
+                                "the key {} is not an integer",
+                                pystr::repr(&k)
+                            )))
+                        }
+                    }
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_map(V(std::marker::PhantomData))
+    }
+}
+
+/// A null read as the field's default (the envelope's policies always took
+/// null for "left out").
+fn or_default<'de, D: serde::Deserializer<'de>, T: Deserialize<'de> + Default>(d: D) -> Result<T, D::Error> {
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+fn warn() -> Intervention {
+    Intervention::Warn
+}
+
+fn warn_or_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Intervention, D::Error> {
+    Ok(Option::<Intervention>::deserialize(d)?.unwrap_or(Intervention::Warn))
+}
+
+fn default_mapping() -> CodeMap<Option<Intervention>> {
+    CodeMap(vec![(2, Some(Intervention::Block))])
+}
+
+fn mapping_or_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<CodeMap<Option<Intervention>>, D::Error> {
+    Ok(Option::deserialize(d)?.unwrap_or_else(default_mapping))
+}
+
+/// How a plain hook script's exit code reads: the code that approves, the
+/// explicit entries, and the verb every other code gets.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
 pub struct HookExitPolicy {
+    /// The exit code that means the script approved (nothing to do).
+    #[serde(default, deserialize_with = "or_default")]
     pub pass_code: i64,
-    /// Explicit entries; `None` marks an extra pass code.
-    pub mapping: BTreeMap<i64, Option<Intervention>>,
+    /// Explicit entries, code → verb; a code mapped to None is one more
+    /// approving code. Given, it replaces the default entries.
+    #[serde(default = "default_mapping", deserialize_with = "mapping_or_null")]
+    pub mapping: CodeMap<Option<Intervention>>,
+    /// The verb for a code with no entry: a failure nobody declared informs.
+    #[serde(default = "warn", deserialize_with = "warn_or_null")]
     pub fallback: Intervention,
+    /// Envelope only: entries merged in after `mapping`, as `with_mapping` does.
+    #[serde(default, deserialize_with = "or_default", skip_serializing)]
+    #[describe(skip)]
+    more: CodeMap<Intervention>,
 }
 
 impl Default for HookExitPolicy {
     fn default() -> Self {
-        HookExitPolicy {
-            pass_code: 0,
-            mapping: BTreeMap::from([(2, Some(Intervention::Block))]),
-            fallback: Intervention::Warn,
-        }
+        HookExitPolicy { pass_code: 0, mapping: default_mapping(), fallback: Intervention::Warn, more: CodeMap::default() }
     }
 }
 
 impl HookExitPolicy {
+    /// A policy from its three fields.
+    pub fn new(pass_code: i64, mapping: CodeMap<Option<Intervention>>, fallback: Intervention) -> HookExitPolicy {
+        HookExitPolicy { pass_code, mapping, fallback, more: CodeMap::default() }
+    }
+
     /// `with_mapping`: a copy with `more` entries added (later ones win).
     pub fn with_mapping(&self, more: impl IntoIterator<Item = (i64, Intervention)>) -> HookExitPolicy {
         let mut p = self.clone();
@@ -69,14 +164,24 @@ impl HookExitPolicy {
         }
         p
     }
+
+    /// The policy as read from the envelope: `more` merged in.
+    fn settled(mut self) -> HookExitPolicy {
+        let more = std::mem::take(&mut self.more);
+        self.with_mapping(more.0)
+    }
 }
 
-/// `ExitVerdict`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The intervention one exit code maps to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
 pub struct ExitVerdict {
+    /// The exit code read.
     pub code: i64,
-    /// `None`: the script approved; nothing to do.
+    /// The verb; None when the script approved (nothing to do).
+    #[serde(deserialize_with = "route::required")]
     pub intervention: Option<Intervention>,
+    /// Why, in words.
     pub reason: String,
     /// Whether an explicit entry (or the pass code) decided, rather than the fallback.
     pub matched: bool,
@@ -86,54 +191,31 @@ impl ExitVerdict {
     pub fn passed(&self) -> bool {
         self.intervention.is_none()
     }
-
-    pub fn to_value(&self) -> Value {
-        Value::Dict(dict! {
-            "code" => self.code,
-            "intervention" => self.intervention.map(Intervention::as_str),
-            "reason" => self.reason.clone(),
-            "matched" => self.matched,
-        })
-    }
 }
 
 /// `classify_exit`.
 pub fn classify_exit(code: i64, policy: &HookExitPolicy) -> ExitVerdict {
-    let entry = policy.mapping.get(&code);
-    if code == policy.pass_code || entry == Some(&None) {
-        return ExitVerdict {
-            code,
-            intervention: None,
-            reason: format!("PASS: exit {code} means the hook script approved, so nothing intervenes"),
-            matched: true,
-        };
-    }
-    if let Some(Some(verb)) = entry {
-        let note = if code == 2 && *verb == Intervention::Block { ", Claude Code's blocking exit code" } else { "" };
-        return ExitVerdict {
-            code,
-            intervention: Some(*verb),
-            reason: format!("exit {code} maps to {} by an explicit hook_exit entry{note}", verb.as_str()),
-            matched: true,
-        };
-    }
-    ExitVerdict {
-        code,
-        intervention: Some(policy.fallback),
-        reason: format!(
+    let (intervention, matched) = decide(code, policy);
+    let reason = match intervention {
+        None => format!("PASS: exit {code} means the hook script approved, so nothing intervenes"),
+        Some(verb) if matched => {
+            let note = if code == 2 && verb == Intervention::Block { ", Claude Code's blocking exit code" } else { "" };
+            format!("exit {code} maps to {} by an explicit hook_exit entry{note}", verb_str(verb))
+        }
+        Some(verb) => format!(
             "exit {code} has no explicit entry, so it gets the fallback {}: a failure nobody declared \
              informs rather than passing silently or blocking",
-            policy.fallback.as_str()
+            verb_str(verb)
         ),
-        matched: false,
-    }
+    };
+    ExitVerdict { code, intervention, reason, matched }
 }
 
 /// What [`classify_exit`] decides, without writing its reason: the
 /// intervention (`None` to pass) and whether an explicit entry or the pass
-/// code decided it. Same lookup.
+/// code decided it.
 pub fn decide(code: i64, policy: &HookExitPolicy) -> (Option<Intervention>, bool) {
-    match policy.mapping.get(&code) {
+    match policy.mapping.get(code) {
         _ if code == policy.pass_code => (None, true),
         Some(None) => (None, true),
         Some(Some(verb)) => (Some(*verb), true),
@@ -141,67 +223,81 @@ pub fn decide(code: i64, policy: &HookExitPolicy) -> (Option<Intervention>, bool
     }
 }
 
-/// A mapping key (`"2"`) read with Python's `int()`. `Ok(None)`: a valid
-/// integer outside the 64-bit range, which no exit code can equal.
-fn code_key(a: &Args, k: &Str) -> Result<Option<i64>, CallError> {
-    match k.as_str().and_then(pystr::int_from_str) {
-        Some(Int::Small(v)) => Ok(Some(v)),
-        Some(Int::Big(_)) => Ok(None),
-        None => Err(a.err("mapping keys must be integers written as strings")),
+/// The intervention a hook script's exit `code` maps to under `policy`:
+/// the pass code and codes mapped to None approve (no intervention), an
+/// explicit entry gives its verb, and every other code gets the fallback.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct ClassifyExit {
+    /// The script's exit code.
+    pub code: i64,
+    /// The lookup (null: the default). On the envelope it may also carry
+    /// `more`: entries merged in as `with_mapping` does.
+    #[serde(default, deserialize_with = "or_default")]
+    pub policy: HookExitPolicy,
+}
+
+impl Op for ClassifyExit {
+    const NAME: &'static str = "hook_exit.classify_exit";
+    type Verdict = ExitVerdict;
+
+    fn run(self, _: &Ctx<'_>) -> Result<ExitVerdict, CallError> {
+        Ok(classify_exit(self.code, &self.policy.settled()))
     }
 }
 
-fn verb_of(a: &Args, v: &Value) -> Result<Intervention, CallError> {
-    v.as_str()
-        .and_then(Intervention::parse)
-        .ok_or_else(|| a.err("an intervention must be one of OBSERVE, WARN, DEFER, BLOCK"))
+/// `HookExitPolicy.with_mapping`: a copy of the policy with `more` entries
+/// added (each wins over an entry for the same code).
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct WithMapping {
+    /// The policy copied.
+    #[serde(rename = "self")]
+    pub this: HookExitPolicy,
+    /// The entries added, code → verb.
+    pub more: CodeMap<Intervention>,
 }
 
-/// A policy from `{pass_code?, mapping?, fallback?, more?}`: `mapping`
-/// replaces the default entries (a null value marks an extra pass code);
-/// `more` is then merged in with `with_mapping`.
-pub fn policy_from_args(p: &Args) -> Result<HookExitPolicy, CallError> {
-    p.check_known(&["pass_code", "mapping", "fallback", "more"])?;
-    let mut policy = HookExitPolicy::default();
-    if let Some(pc) = p.opt_i64("pass_code")? {
-        policy.pass_code = pc;
+impl Op for WithMapping {
+    const NAME: &'static str = "hook_exit.HookExitPolicy.with_mapping";
+    type Verdict = HookExitPolicy;
+
+    fn run(self, _: &Ctx<'_>) -> Result<HookExitPolicy, CallError> {
+        Ok(self.this.settled().with_mapping(self.more.0))
     }
-    if let Some(m) = p.opt_obj("mapping")? {
-        policy.mapping.clear();
-        for (k, v) in m.dict().iter() {
-            let verb = if v.is_null() { None } else { Some(verb_of(p, v)?) };
-            if let Some(code) = code_key(p, k)? {
-                policy.mapping.insert(code, verb);
-            }
-        }
-    }
-    if let Some(fb) = p.get("fallback") {
-        policy.fallback = verb_of(p, fb)?;
-    }
-    if let Some(more) = p.opt_obj("more")? {
-        let mut extra = Vec::new();
-        for (k, v) in more.dict().iter() {
-            let verb = verb_of(p, v)?;
-            if let Some(code) = code_key(p, k)? {
-                extra.push((code, verb));
-            }
-        }
-        policy = policy.with_mapping(extra);
-    }
-    Ok(policy)
 }
 
-fn op_classify_exit(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let code = a.i64("code")?;
-    let v = match a.opt_obj("policy")? {
-        Some(p) => classify_exit(code, &policy_from_args(&p)?),
-        None => classify_exit(code, &HookExitPolicy::default()),
-    };
-    Ok(v.to_value())
+/// `ExitVerdict.passed`: True when the script approved (no intervention).
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct Passed {
+    /// The verdict read.
+    #[serde(rename = "self")]
+    pub this: ExitVerdict,
 }
 
-pub(crate) const OPS: &[OpSpec] =
-    &[OpSpec { name: "hook_exit.classify_exit", args: &["code", "policy"], run: op_classify_exit }];
+impl Op for Passed {
+    const NAME: &'static str = "hook_exit.ExitVerdict.passed";
+    type Verdict = bool;
+
+    fn run(self, _: &Ctx<'_>) -> Result<bool, CallError> {
+        Ok(self.this.passed())
+    }
+}
+
+pub(crate) const MODULE: Module = Module {
+    name: "hook_exit",
+    doc: "A plain hook script's exit code, read as an intervention verb. The lookup is data (HookExitPolicy): \
+          one pass code (default 0: nothing to do), explicit code-to-verb entries (default 2 -> BLOCK, Claude \
+          Code's blocking exit code; an entry mapped to None is one more pass code), and a fallback verb for every \
+          other code (default WARN: a failure nobody declared informs rather than passing silently or blocking).",
+    routes: &[route::route::<ClassifyExit>(), route::route::<WithMapping>(), route::route::<Passed>()],
+    consts: &[Const {
+        name: "DEFAULT_POLICY",
+        doc: "The HookExitPolicy with every default: 0 passes, 2 blocks, anything else warns.",
+        eval: |reg| route::konst(reg, HookExitPolicy::default()),
+    }],
+};
 
 #[cfg(test)]
 mod tests {
@@ -240,5 +336,19 @@ mod tests {
         p.pass_code = 2;
         assert!(classify_exit(2, &p).passed());
         assert!(classify_exit(0, &p).intervention == Some(Intervention::Warn));
+    }
+
+    #[test]
+    fn the_policy_crosses_with_int_keys_written_as_strings() {
+        let v = crate::pyjson::to_value(&HookExitPolicy::default()).expect("serializes");
+        assert_eq!(
+            crate::pyjson::dumps_string(&v, crate::pyjson::Options::COMPACT).expect("dumps"),
+            r#"{"pass_code":0,"mapping":{"2":"BLOCK"},"fallback":"WARN"}"#
+        );
+        let cat = crate::route::catalog();
+        let def = cat.type_def("HookExitPolicy").expect("described");
+        let names: Vec<&str> = def.fields.iter().map(|f| f.name).collect();
+        assert_eq!(names, ["pass_code", "mapping", "fallback"]);
+        assert_eq!(def.fields[1].ty.to_string(), "dict[int, Intervention | None]");
     }
 }

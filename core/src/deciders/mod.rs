@@ -68,7 +68,6 @@ pub static ALL: &[&[OpSpec]] = &[
     pretool_sensor::OPS,
     hook_dialect::OPS,
     marker_gate::OPS,
-    hook_exit::OPS,
     durable_schema::OPS,
     crate::journal::ops::OPS,
     crate::durable::id_alloc::OPS,
@@ -81,7 +80,6 @@ pub static ALL: &[&[OpSpec]] = &[
     overlap_policy::OPS,
     lock_modes::OPS,
     admission::OPS,
-    concurrency_class::OPS,
     arbiter::OPS,
 ];
 
@@ -105,12 +103,19 @@ pub static ROUTED: &[&crate::route::Module] = &[
     // issue 10, output shape (part A)
     &answer_shape::MODULE,
     &dangling_intent::MODULE,
+    // their file readers join them from dos-io (before coverage: it reads their vocabularies)
+    &claim_extract::MODULE,
+    &result_state::MODULE,
     // issue 10, output shape (part C: commit_audit, judges)
     &commit_audit::MODULE,
     &judges::MODULE,
     // issue 10, output shape part B (coverage, improve)
     &coverage::MODULE,
     &improve::MODULE,
+    // issue 9, hook cluster
+    &hook_exit::MODULE,
+    // issue 9, the arbiter cluster's pure modules
+    &concurrency_class::MODULE,
     // issue 9, loop economics (liveness, productivity, efficiency, breaker)
     &liveness::MODULE,
 ];

@@ -54,7 +54,7 @@ pub enum TerminalClass {
 }
 
 impl TerminalClass {
-    fn token(self) -> &'static str {
+    pub(crate) fn token(self) -> &'static str {
         match self {
             TerminalClass::RateLimit => "RATE_LIMIT",
             TerminalClass::UsageLimit => "USAGE_LIMIT",
@@ -429,8 +429,7 @@ impl Op for TerminalEvidenceFromRecord {
     }
 }
 
-/// The module's doc (its `Module` is assembled in the I/O layer, with the
-/// transcript readers).
+/// The module's doc (the I/O layer adds the transcript readers to it).
 pub const DOC: &str = "Was a subagent's final record written by its model or synthesized by the harness? \
                        HEALTHY, SYNTHETIC (dead: a rate-limit, quota, auth or server death), EMPTY (dead) or \
                        UNREADABLE (not dead: a read fault invents no death).";
@@ -444,6 +443,18 @@ pub const CONSTS: [Const; 2] = [
         eval: |reg| route::konst(reg, SYNTHETIC_STOP_REASON),
     },
 ];
+
+/// `dos.result_state`'s pure ops (`dos-io` adds the transcript readers).
+pub(crate) const MODULE: route::Module = route::Module {
+    name: "result_state",
+    doc: DOC,
+    routes: &[
+        route::route::<ClassifyTerminal>(),
+        route::route::<RefusalEnvelope>(),
+        route::route::<TerminalEvidenceFromRecord>(),
+    ],
+    consts: &CONSTS,
+};
 
 #[cfg(test)]
 mod tests {

@@ -19,5 +19,7 @@ pub use write::{dumps, dumps_str, dumps_string, float_repr, write_value, LoneSur
 
 mod serde_de;
 mod serde_ser;
+mod tape;
 pub use serde_de::{from_dict, from_value, DeError, DictDeserializer, PathError, ValueDeserializer};
 pub use serde_ser::{to_value, SerError, ValueSerializer};
+pub use tape::{from_tape, value_of as tape_value, Node, Tape, TapeDeserializer};

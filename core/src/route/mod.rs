@@ -48,6 +48,8 @@ pub enum Type {
     TupleOf(Box<Type>),
     /// A `dict` with `str` keys.
     Dict(Box<Type>),
+    /// A `dict` with `int` keys (written as decimal strings on the wire).
+    IntDict(Box<Type>),
     /// A record (a frozen dataclass), by name; see [`Registry`].
     Record(&'static str),
     /// An enum of wire tokens (a `str` enum), by name.
@@ -77,6 +79,7 @@ impl fmt::Display for Type {
             }
             Type::TupleOf(t) => write!(f, "tuple[{t}, ...]"),
             Type::Dict(t) => write!(f, "dict[str, {t}]"),
+            Type::IntDict(t) => write!(f, "dict[int, {t}]"),
             Type::Record(n) | Type::Enum(n) => f.write_str(n),
         }
     }
@@ -434,6 +437,16 @@ fn run_op<O: Op>(ctx: &Ctx<'_>, a: &Args<'_>) -> Result<Value, CallError> {
         .map_err(|e| CallError::new(ErrorCode::Internal, format!("{}: cannot write the verdict: {e}", O::NAME)))
 }
 
+/// Run op `O` on arguments laid out on a tape (a host reading its own
+/// objects; see [`pyjson::Tape`]). A tape the op cannot read is BAD_ARGS
+/// (not naming the field: such a host answers some other way then).
+fn run_tape<O: Op>(ctx: &Ctx<'_>, tape: &pyjson::Tape<'_>) -> Result<Value, CallError> {
+    let args: O = pyjson::from_tape(tape).map_err(|e| CallError::bad_args(format!("{}: args: {e}", O::NAME)))?;
+    let verdict = args.run(ctx)?;
+    pyjson::to_value(&verdict)
+        .map_err(|e| CallError::new(ErrorCode::Internal, format!("{}: cannot write the verdict: {e}", O::NAME)))
+}
+
 /// The schema of one op, built on demand.
 #[derive(Clone, Debug, PartialEq)]
 pub struct OpSchema {
@@ -456,6 +469,9 @@ pub struct Route {
     pub spec: OpSpec,
     pub effect: Effect,
     pub schema: fn(&mut Registry) -> OpSchema,
+    /// The op run on a tape of arguments (its verdict not yet checked by
+    /// `envelope::writable`).
+    pub tape: fn(&Ctx<'_>, &pyjson::Tape<'_>) -> Result<Value, CallError>,
 }
 
 /// The route of op `O`.
@@ -464,6 +480,7 @@ pub const fn route<O: Op>() -> Route {
         spec: OpSpec { name: O::NAME, args: O::FIELDS, run: run_op::<O> },
         effect: O::EFFECT,
         schema: schema_of::<O>,
+        tape: run_tape::<O>,
     }
 }
 
@@ -628,7 +645,9 @@ pub fn build_catalog(legacy_ops: &[&'static [OpSpec]], extra: &[&'static Module]
 
 fn collect_names(t: &Type, out: &mut Vec<&'static str>) {
     match t {
-        Type::Optional(x) | Type::List(x) | Type::TupleOf(x) | Type::Dict(x) => collect_names(x, out),
+        Type::Optional(x) | Type::List(x) | Type::TupleOf(x) | Type::Dict(x) | Type::IntDict(x) => {
+            collect_names(x, out)
+        }
         Type::Tuple(items) => items.iter().for_each(|x| collect_names(x, out)),
         Type::Record(n) | Type::Enum(n) => out.push(n),
         _ => {}

@@ -28,3 +28,12 @@ def _cases(rng):
             sep = rng.choice(["=", "=", "=", " = ", "", "=="])
             pairs.append(kind + sep + val)
         yield "concurrency_class.parse_cli_budgets", {"pairs": pairs}
+    # Well-formed flag lists (the typed hosts replay at least 50 answered
+    # records per op).
+    for _ in range(60):
+        pairs = []
+        for _ in range(rng.randint(1, 4)):
+            kind = rng.choice(["priority", "apply", " Cluster ", "k", "é", rand_text(rng, "abc_", 5) or "z"])
+            val = rng.choice(["1", "0", "3", " 4 ", "+5", "1_0", "007", str(rng.randint(0, 10**rng.randint(1, 25)))])
+            pairs.append(kind + rng.choice(["=", " = ", "=\t"]) + val)
+        yield "concurrency_class.parse_cli_budgets", {"pairs": pairs}

@@ -2,7 +2,7 @@
 from dos import hook_exit as he
 from dos.intervention import Intervention
 
-from .common import cases, op
+from .common import cases, op, rand_text
 from .jsonish import fields, int64, rt
 
 
@@ -87,3 +87,82 @@ def _cases(rng):
         if p or rng.random() < 0.5:
             args["policy"] = p
         yield "hook_exit.classify_exit", args
+
+
+# -- the methods on the route: HookExitPolicy.with_mapping, ExitVerdict.passed
+
+def _policy_dict(p):
+    return {
+        "pass_code": p.pass_code,
+        "mapping": {str(k): (None if v is None else v.value) for k, v in p.mapping.items()},
+        "fallback": p.fallback.value,
+    }
+
+
+@op("hook_exit.HookExitPolicy.with_mapping")
+def _with_mapping(args, config):
+    args = rt(fields(args, ("self", "more"), "args"))
+    if "self" not in args or "more" not in args:
+        raise TypeError("self and more are required")
+    more = args["more"]
+    if not isinstance(more, dict) or not all(isinstance(v, str) for v in more.values()):
+        raise TypeError("more must map codes to verb names")
+    return _policy_dict(policy(args["self"]).with_mapping({int(k): v for k, v in more.items()}))
+
+
+def _verdict(d):
+    if not isinstance(d, dict) or "intervention" not in d:
+        raise TypeError("self must be an object with every field (intervention may be null)")
+    d = fields(d, ("code", "intervention", "reason", "matched"), "self")
+    for k in ("code", "reason", "matched"):
+        if k not in d:
+            raise TypeError(f"{k} is required")
+    if not isinstance(d["reason"], str) or not isinstance(d["matched"], bool):
+        raise TypeError("reason must be a str and matched a bool")
+    verb = d.get("intervention")
+    return he.ExitVerdict(code=int64(d["code"], "code"), intervention=None if verb is None else Intervention(verb),
+                          reason=d["reason"], matched=d["matched"])
+
+
+@op("hook_exit.ExitVerdict.passed")
+def _passed(args, config):
+    args = rt(fields(args, ("self",), "args"))
+    if "self" not in args:
+        raise TypeError("self is required")
+    return _verdict(args["self"]).passed
+
+
+@cases
+def _method_cases(rng):
+    selves = [{}, {"pass_code": 1}, {"mapping": {"2": None}}, {"mapping": {"3": "DEFER"}, "fallback": "OBSERVE"},
+              {"mapping": {}}, {"more": {"4": "BLOCK"}}]
+    mores = [{}, {"3": "DEFER"}, {"2": "WARN", "0": "BLOCK"}, {" 5 ": "OBSERVE"}, {"-1": "BLOCK", "+7": "DEFER"},
+             {"x": "BLOCK"}, {"3": "defer"}, {"3": None}, {"3": 3}, [], None]
+    for s in selves:
+        for m in mores:
+            yield "hook_exit.HookExitPolicy.with_mapping", {"self": s, "more": m}
+    yield "hook_exit.HookExitPolicy.with_mapping", {"more": {}}
+    yield "hook_exit.HookExitPolicy.with_mapping", {"self": {}}
+    yield "hook_exit.HookExitPolicy.with_mapping", {"self": {}, "more": {}, "extra": 1}
+    for _ in range(200):
+        s = {}
+        if rng.random() < 0.4:
+            s["pass_code"] = rng.randint(-2, 5)
+        if rng.random() < 0.5:
+            s["mapping"] = {str(rng.randint(-2, 6)): rng.choice(VERBS + [None]) for _ in range(rng.randint(0, 3))}
+        if rng.random() < 0.3:
+            s["fallback"] = rng.choice(VERBS)
+        more = {str(rng.randint(-2, 6)): rng.choice(VERBS) for _ in range(rng.randint(0, 3))}
+        yield "hook_exit.HookExitPolicy.with_mapping", {"self": s, "more": more}
+    for verb in VERBS + [None, "block", 1]:
+        for matched in (True, False, 1, None):
+            yield "hook_exit.ExitVerdict.passed", {"self": {"code": 3, "intervention": verb, "reason": "r",
+                                                            "matched": matched}}
+    for bad in [{}, {"code": 1, "reason": "r", "matched": True}, {"code": "1", "intervention": None, "reason": "r",
+                "matched": True}, {"code": 1, "intervention": None, "reason": 5, "matched": True},
+                {"code": 1, "intervention": None, "reason": "r", "matched": True, "extra": 0}, None, []]:
+        yield "hook_exit.ExitVerdict.passed", {"self": bad}
+    for _ in range(260):
+        yield "hook_exit.ExitVerdict.passed", {"self": {
+            "code": rng.choice(CODES), "intervention": rng.choice(VERBS + [None]),
+            "reason": rand_text(rng), "matched": rng.random() < 0.5}}

@@ -25,6 +25,7 @@ pub mod journal;
 pub mod jsonl;
 pub mod lease;
 pub mod pg;
+pub mod pg_tls;
 pub mod store;
 pub(crate) mod ops;
 pub mod run_id;

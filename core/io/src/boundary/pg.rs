@@ -27,6 +27,7 @@
 
 use super::host;
 use super::journal;
+use super::pg_tls::{self, TlsMode};
 use super::lease::{
     verbs, AcquireDecision, AcquireOutcome, AcquireRequest, CompactOutcome, HaltOutcome, HaltRequest, Journal,
     LeaseError, SpawnOutcome,
@@ -38,15 +39,16 @@ use dos_core::journal::fold::Fold;
 use dos_core::journal::compact;
 use dos_core::pyjson::{self, Dict, Int, Options, Str, Surrogates, Value};
 use dos_core::pytime;
+use postgres::config::SslMode;
 use postgres::{Client, NoTls, Statement};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::{Mutex, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-/// The schema version this build writes and reads.
-pub const SCHEMA_VERSION: i32 = 1;
+/// The schema version this build writes and reads (2: `dos_lease_commit`).
+pub const SCHEMA_VERSION: i32 = 2;
 
 const SCHEMA_SQL: &str = "
 CREATE TABLE IF NOT EXISTS dos_lease_schema (
@@ -68,6 +70,168 @@ CREATE TABLE IF NOT EXISTS dos_lane_state (
 );
 INSERT INTO dos_lease_schema (version) VALUES (1) ON CONFLICT DO NOTHING;
 ";
+
+/// Version 2: the one-round-trip commit of a verb (see
+/// [`PgStore::with_journal`]). Under the workspace's lock: if the state
+/// row's version (`xmin`, which every write of the row changes, whatever
+/// wrote it) is still `expected` and the client's carried clock is within
+/// `[db clock - max_lag_ms, db clock]`, write the records (in order) and
+/// the fold (`fold` NULL: the verb wrote nothing) and answer the new
+/// version; otherwise write nothing and answer the current version, live
+/// set and clock. `CREATE OR REPLACE`: applying it again is harmless.
+const SCHEMA_SQL_V2: &str = "
+CREATE OR REPLACE FUNCTION dos_lease_commit(
+    ws text, lock_key bigint, expected text, client_now_ms float8, max_lag_ms float8,
+    seqs bigint[], records text[], new_fold text)
+RETURNS TABLE (committed boolean, version text, state text, now_ms float8)
+LANGUAGE plpgsql VOLATILE AS $fn$
+DECLARE
+    cur text;
+    cur_fold text;
+    t float8;
+BEGIN
+    PERFORM pg_advisory_xact_lock(lock_key);
+    SELECT s.xmin::text, s.fold INTO cur, cur_fold FROM dos_lane_state s WHERE s.workspace = ws;
+    t := extract(epoch FROM clock_timestamp()) * 1000;
+    IF cur IS DISTINCT FROM expected OR client_now_ms > t OR client_now_ms < t - max_lag_ms THEN
+        RETURN QUERY SELECT false, cur, cur_fold, t;
+        RETURN;
+    END IF;
+    IF new_fold IS NOT NULL THEN
+        INSERT INTO dos_lane_journal (workspace, seq, record)
+            SELECT ws, u.sq, u.rec FROM unnest(seqs, records) WITH ORDINALITY AS u(sq, rec, n) ORDER BY u.n;
+        INSERT INTO dos_lane_state AS st (workspace, fold) VALUES (ws, new_fold)
+            ON CONFLICT (workspace) DO UPDATE SET fold = EXCLUDED.fold, updated_at = clock_timestamp()
+            RETURNING st.xmin::text INTO cur;
+    END IF;
+    RETURN QUERY SELECT true, cur, NULL::text, t;
+END
+$fn$;
+INSERT INTO dos_lease_schema (version) VALUES (2) ON CONFLICT DO NOTHING;
+";
+
+/// How many times a verb is decided on a view that turned out stale before
+/// it takes the lock first instead.
+const OPTIMISTIC_TRIES: usize = 2;
+/// How far a carried clock may lag the database's (a verb that waited
+/// longer for the lock is decided again at the clock the answer brings).
+const MAX_CLOCK_LAG_MS: f64 = 1_000.0;
+/// A pooled connection unused for longer is checked with a read (which may
+/// be repeated on a fresh connection) before a write batch is sent on it.
+const FRESH_CONN: Duration = Duration::from_millis(1_000);
+
+static ROUND_TRIPS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+fn round_trip() {
+    ROUND_TRIPS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// How many requests this process has sent to lease stores (a batch of
+/// statements is one; the connection's startup and ROLLBACKs after a
+/// failure are not counted): for tests and benches.
+pub fn round_trips() -> u64 {
+    ROUND_TRIPS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// A process's last view of a workspace: the state row's version, the live
+/// set, and the database clock when it was read.
+#[derive(Clone)]
+struct View {
+    version: Option<String>,
+    fold: Fold<'static>,
+    db_now_ms: f64,
+    at: Instant,
+}
+
+impl View {
+    fn new(version: Option<String>, fold: Fold<'static>, db_now_ms: f64) -> View {
+        View { version, fold, db_now_ms, at: Instant::now() }
+    }
+
+    /// The database clock now, carried from the reading by the monotonic
+    /// clock (it can only lag the database's: the reading was taken before
+    /// the answer arrived).
+    fn now_ms(&self) -> f64 {
+        self.db_now_ms + self.at.elapsed().as_secs_f64() * 1000.0
+    }
+}
+
+fn views() -> &'static Mutex<HashMap<(String, String), View>> {
+    static VIEWS: OnceLock<Mutex<HashMap<(String, String), View>>> = OnceLock::new();
+    VIEWS.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+fn view_get(url: &str, ws: &str) -> Option<View> {
+    views().lock().ok()?.get(&(url.to_string(), ws.to_string())).cloned()
+}
+
+fn view_put(url: &str, ws: &str, v: View) {
+    if let Ok(mut m) = views().lock() {
+        if m.len() >= 64 {
+            m.clear();
+        }
+        m.insert((url.to_string(), ws.to_string()), v);
+    }
+}
+
+fn view_forget(url: &str, ws: &str) {
+    if let Ok(mut m) = views().lock() {
+        m.remove(&(url.to_string(), ws.to_string()));
+    }
+}
+
+/// How long a workspace whose optimistic tries all failed is served by the
+/// locked path in this process.
+const CONTENDED_FOR: Duration = Duration::from_millis(1_000);
+
+fn contention() -> &'static Mutex<HashMap<(String, String), Instant>> {
+    static BUSY: OnceLock<Mutex<HashMap<(String, String), Instant>>> = OnceLock::new();
+    BUSY.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+fn contended(url: &str, ws: &str) -> bool {
+    let Ok(mut m) = contention().lock() else { return false };
+    let key = (url.to_string(), ws.to_string());
+    match m.get(&key) {
+        Some(until) if Instant::now() < *until => true,
+        Some(_) => {
+            m.remove(&key);
+            false
+        }
+        None => false,
+    }
+}
+
+fn mark_contended(url: &str, ws: &str) {
+    if let Ok(mut m) = contention().lock() {
+        if m.len() >= 64 {
+            m.clear();
+        }
+        m.insert((url.to_string(), ws.to_string()), Instant::now() + CONTENDED_FOR);
+    }
+}
+
+/// The answer of `dos_lease_commit`.
+struct TryAnswer {
+    committed: bool,
+    version: Option<String>,
+    state: Option<String>,
+    now_ms: f64,
+}
+
+impl TryAnswer {
+    fn read(msgs: &[postgres::SimpleQueryMessage]) -> Option<TryAnswer> {
+        msgs.iter().find_map(|m| match m {
+            postgres::SimpleQueryMessage::Row(r) if r.len() == 4 => Some(TryAnswer {
+                committed: r.get(0) == Some("t"),
+                version: r.get(1).map(str::to_string),
+                state: r.get(2).map(str::to_string),
+                now_ms: r.get(3)?.parse().ok()?,
+            }),
+            _ => None,
+        })
+    }
+}
 
 /// Default bounds (overridable for tests and slow links through the
 /// environment: `DOS_LEASE_STORE_CONNECT_TIMEOUT_MS`, `…_STATEMENT_TIMEOUT_MS`,
@@ -115,6 +279,9 @@ pub fn lock_key(workspace: &str) -> i64 {
 struct Conn {
     client: Client,
     stmts: HashMap<&'static str, Statement>,
+    /// When the server last answered on it (a connection idle longer than
+    /// [`FRESH_CONN`] is checked with a read before a write is sent on it).
+    used: Instant,
 }
 
 impl Conn {
@@ -160,8 +327,6 @@ fn schema_ready() -> &'static Mutex<Vec<String>> {
 
 const SQL_STATE: &str = "SELECT s.fold, (extract(epoch FROM clock_timestamp()) * 1000)::float8 \
      FROM (SELECT 1) AS one LEFT JOIN dos_lane_state s ON s.workspace = $1";
-const SQL_RECORDS: &str = "SELECT record FROM dos_lane_journal WHERE workspace = $1 ORDER BY id";
-const SQL_BYTES: &str = "SELECT count(*), coalesce(sum(octet_length(record) + 1), 0)::bigint FROM dos_lane_journal WHERE workspace = $1";
 
 /// How long a verb may wait for the workspace lock.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -224,7 +389,18 @@ impl PgStore {
         use postgres::error::SqlState;
         let msg = self.scrub(e.to_string());
         let detail = e.as_db_error().map(|d| d.message().to_string()).unwrap_or_default();
-        let text = if detail.is_empty() || msg.contains(&detail) { msg } else { format!("{msg}: {}", self.scrub(detail)) };
+        let mut text = if detail.is_empty() || msg.contains(&detail) { msg } else { format!("{msg}: {}", self.scrub(detail)) };
+        // The driver's text stops at the kind of failure ("error performing
+        // TLS handshake"); the cause (which certificate check failed) is in
+        // the source chain.
+        let mut cause = std::error::Error::source(&e);
+        while let Some(c) = cause {
+            let c_text = self.scrub(c.to_string());
+            if !c_text.is_empty() && !text.contains(&c_text) {
+                text = format!("{text}: {c_text}");
+            }
+            cause = c.source();
+        }
         if e.code() == Some(&SqlState::LOCK_NOT_AVAILABLE) {
             return LeaseError::StoreBusy(format!(
                 "the workspace {:?} stayed locked in {} past the budget ({text})",
@@ -236,16 +412,27 @@ impl PgStore {
     }
 
     fn connect(&self) -> Result<Conn, LeaseError> {
-        let mut cfg = postgres::Config::from_str(&self.url).map_err(|_| {
+        // The TLS parameters rust-postgres does not read come off first
+        // (`pg_tls`: sslmode verify-ca/verify-full, sslrootcert).
+        let (plain_url, tls) = pg_tls::split_url(&self.url)
+            .map_err(|why| LeaseError::Store(format!("the lease store URL {}: {why}", self.redacted_url())))?;
+        let mut cfg = postgres::Config::from_str(&plain_url).map_err(|_| {
             LeaseError::Store(format!("the lease store URL {} cannot be read as a PostgreSQL URL", self.redacted_url()))
         })?;
-        if cfg.get_ssl_mode() == postgres::config::SslMode::Require {
-            return Err(LeaseError::Store(format!(
-                "{} asks for sslmode=require, and this libdos was built without TLS (use a Unix socket, a local \
-                 tunnel, or sslmode=prefer/disable)",
-                self.redacted_url()
-            )));
-        }
+        cfg.ssl_mode(match tls.mode {
+            TlsMode::Disable => SslMode::Disable,
+            TlsMode::Prefer => SslMode::Prefer,
+            TlsMode::Require | TlsMode::VerifyCa | TlsMode::VerifyFull => SslMode::Require,
+        });
+        // The server never offers TLS on a Unix socket: `prefer` over sockets
+        // only would spend a round trip asking.
+        let sockets_only = cfg.get_hosts().iter().all(|h| matches!(h, postgres::config::Host::Unix(_)));
+        let tls_config = if tls.mode == TlsMode::Disable || (tls.mode == TlsMode::Prefer && sockets_only) {
+            None
+        } else {
+            pg_tls::client_config(&tls)
+                .map_err(|why| LeaseError::Store(format!("the lease store URL {}: {why}", self.redacted_url())))?
+        };
         if cfg.get_connect_timeout().is_none() {
             cfg.connect_timeout(Duration::from_millis(self.connect_timeout_ms()));
         }
@@ -254,12 +441,22 @@ impl PgStore {
         }
         cfg.keepalives(true).keepalives_idle(Duration::from_secs(30));
         let st = self.statement_timeout_ms();
-        let opts = format!("{} -c statement_timeout={st}", cfg.get_options().unwrap_or("")).trim().to_string();
+        // Literals are written with only `'` doubled: the scanner must read
+        // them with standard_conforming_strings on from the first statement.
+        let opts = format!("{} -c statement_timeout={st} -c standard_conforming_strings=on", cfg.get_options().unwrap_or(""))
+            .trim()
+            .to_string();
         cfg.options(&opts);
-        let client = cfg.connect(NoTls).map_err(|e| self.err(e))?;
-        let mut conn = Conn { client, stmts: HashMap::new() };
-        self.ensure_schema(&mut conn)?;
-        Ok(conn)
+        let client = match tls_config {
+            None => cfg.connect(NoTls),
+            Some(c) => cfg.connect(tokio_postgres_rustls::MakeRustlsConnect::new(c)),
+        }
+        .map_err(|e| self.err(e))?;
+        // The schema is checked lazily: in the first view read's own
+        // statement ([`Self::fresh_view`]), else by [`Self::ensure_schema`]
+        // before the first other statement (one round trip saved per
+        // process, which is per call for the hook).
+        Ok(Conn { client, stmts: HashMap::new(), used: Instant::now() })
     }
 
     fn ensure_schema(&self, conn: &mut Conn) -> Result<(), LeaseError> {
@@ -269,6 +466,7 @@ impl PgStore {
         // One statement when the schema is there (every connection after
         // the first anywhere); the creation, under a lock, only when not.
         let version = |conn: &mut Conn| -> Result<Option<i32>, postgres::Error> {
+            round_trip();
             let msgs = conn.client.simple_query("SELECT max(version) FROM dos_lease_schema")?;
             Ok(msgs.iter().find_map(|m| match m {
                 postgres::SimpleQueryMessage::Row(r) => r.get(0).and_then(|v| v.parse().ok()),
@@ -281,10 +479,13 @@ impl PgStore {
             Err(e) => return Err(self.err(e)),
         };
         let found = match found {
-            Some(v) => v,
-            None => {
+            Some(v) if v >= SCHEMA_VERSION => v,
+            _ => {
+                // Create, or bring an older schema up to this one; both
+                // steps are idempotent, and run under a lock of their own.
                 let key = lock_key("\0schema");
-                let sql = format!("BEGIN; SELECT pg_advisory_xact_lock({key}); {SCHEMA_SQL} COMMIT;");
+                let sql = format!("BEGIN; SELECT pg_advisory_xact_lock({key}); {SCHEMA_SQL} {SCHEMA_SQL_V2} COMMIT;");
+                round_trip();
                 if let Err(e) = conn.client.batch_execute(&sql) {
                     let _ = conn.client.batch_execute("ROLLBACK");
                     return Err(self.err(e));
@@ -292,6 +493,15 @@ impl PgStore {
                 version(conn).map_err(|e| self.err(e))?.unwrap_or(0)
             }
         };
+        self.accept_version(found)
+    }
+
+    fn schema_is_ready(&self) -> bool {
+        schema_ready().lock().map(|r| r.contains(&self.url)).unwrap_or(false)
+    }
+
+    /// The schema version found is this build's (or one it can read).
+    fn accept_version(&self, found: i32) -> Result<(), LeaseError> {
         if found > SCHEMA_VERSION {
             return Err(LeaseError::Store(format!(
                 "{} holds lease-store schema version {found}, newer than this libdos reads ({SCHEMA_VERSION})",
@@ -299,9 +509,44 @@ impl PgStore {
             )));
         }
         if let Ok(mut r) = schema_ready().lock() {
-            r.push(self.url.clone());
+            if !r.contains(&self.url) {
+                r.push(self.url.clone());
+            }
         }
         Ok(())
+    }
+
+    /// A view of the workspace read now on `conn` (the schema version read
+    /// in the same statement the first time in this process). A pooled
+    /// connection the server dropped is replaced once: nothing was written.
+    fn fresh_view(&self, conn: &mut Conn, pooled: bool) -> Result<View, LeaseError> {
+        for attempt in 0..3 {
+            let check = !self.schema_is_ready();
+            match self.read_view(conn, check) {
+                Ok((view, found)) => {
+                    if check {
+                        match found {
+                            Some(v) if v >= SCHEMA_VERSION => self.accept_version(v)?,
+                            // An older schema: bring it up (idempotent).
+                            _ => self.ensure_schema(conn)?,
+                        }
+                    }
+                    return Ok(view);
+                }
+                Err(e) if attempt == 0 && pooled && (e.is_closed() || conn.client.is_closed()) => {
+                    *conn = self.connect()?;
+                }
+                Err(e) if e.code() == Some(&postgres::error::SqlState::UNDEFINED_TABLE) => {
+                    // A database without the tables: create them, read again.
+                    if let Ok(mut r) = schema_ready().lock() {
+                        r.retain(|u| u != &self.url);
+                    }
+                    self.ensure_schema(conn)?;
+                }
+                Err(e) => return Err(self.err(e)),
+            }
+        }
+        Err(LeaseError::Store(format!("{}: the lease-store schema could not be made ready", self.redacted_url())))
     }
 
     fn take(&self) -> Result<(Conn, bool), LeaseError> {
@@ -328,6 +573,11 @@ impl PgStore {
     /// snapshot). A pooled connection the server dropped is replaced once.
     fn read<T>(&self, f: impl Fn(&mut Conn) -> Result<T, postgres::Error>) -> Result<T, LeaseError> {
         let (mut conn, pooled) = self.take()?;
+        if let Err(e) = self.ensure_schema(&mut conn) {
+            self.give_back(conn);
+            return Err(e);
+        }
+        round_trip();
         match f(&mut conn) {
             Ok(v) => {
                 self.give_back(conn);
@@ -343,19 +593,164 @@ impl PgStore {
         }
     }
 
-    /// Run `f` in one transaction holding the workspace's advisory lock.
-    /// What `f` appends is written, with the new fold, just before COMMIT;
-    /// any error rolls everything back.
+    fn lock_budget_ms(&self, patience: Patience) -> u64 {
+        match patience {
+            _ if self.lock_ms.is_some() => self.lock_ms.unwrap_or(LOCK_TIMEOUT_MS),
+            Patience::Normal => env_ms("DOS_LEASE_STORE_LOCK_TIMEOUT_MS", LOCK_TIMEOUT_MS),
+            Patience::Patient => env_ms("DOS_LEASE_STORE_LOCK_TIMEOUT_MS", PATIENT_LOCK_TIMEOUT_MS).max(LOCK_TIMEOUT_MS),
+        }
+    }
+
+    /// Run `f` in one transaction serialized on the workspace's advisory
+    /// lock, in one round trip when this process's view of the workspace is
+    /// current:
+    ///
+    /// 1. `f` runs on the last live set this process saw (its version, the
+    ///    `xmin` of the workspace's `dos_lane_state` row, and the database
+    ///    clock then, carried forward by the local monotonic clock);
+    /// 2. one batch calls `dos_lease_commit`, which takes the lock, and
+    ///    writes what `f` appended only if the row's version is still the
+    ///    one `f` saw and the carried clock is not ahead of the database's
+    ///    (nor more than [`MAX_CLOCK_LAG_MS`] behind), then COMMIT;
+    /// 3. otherwise nothing is written and the answer is the current live
+    ///    set, version and clock, read under the lock: `f` runs again on
+    ///    them. After [`OPTIMISTIC_TRIES`] such turns the verb takes the lock
+    ///    first and holds it across its two round trips ([`Self::with_journal_locked`]),
+    ///    so a verb always ends.
+    ///
+    /// Every write is thus decided on the live set as it stands when the
+    /// lock is held, so the guarantees are the locked path's: one
+    /// transaction per verb, serialized per workspace, the database's clock
+    /// (a carried clock can only lag it, which judges expiry earlier:
+    /// never a false grant). `f` may run more than once; only the last run's
+    /// appends are written.
     pub fn with_journal<T>(
+        &self,
+        patience: Patience,
+        mut f: impl FnMut(&mut PgJournal<'_>) -> Result<T, LeaseError>,
+    ) -> Result<T, LeaseError> {
+        let lock_ms = self.lock_budget_ms(patience);
+        // DOS_LEASE_STORE_OPTIMISTIC: how many tries before the locked path
+        // (0: the locked path only; for comparisons and tuning).
+        let tries = std::env::var("DOS_LEASE_STORE_OPTIMISTIC")
+            .ok()
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .map_or(OPTIMISTIC_TRIES, |n| n.min(64));
+        if tries == 0 || contended(&self.url, &self.workspace) {
+            return self.with_journal_locked(patience, f);
+        }
+        let (mut conn, pooled) = self.take()?;
+        let cached = if pooled && conn.used.elapsed() > FRESH_CONN { None } else { view_get(&self.url, &self.workspace) };
+        let mut view = match cached {
+            Some(v) => v,
+            // No current view, or a connection idle long enough that the
+            // server may have dropped it: a plain read first (safe to repeat
+            // on a fresh connection; a write batch is not).
+            None => match self.fresh_view(&mut conn, pooled) {
+                Ok(v) => v,
+                Err(e) => {
+                    self.give_back(conn);
+                    return Err(e);
+                }
+            },
+        };
+        let stmt_ms = self.statement_timeout_ms() + lock_ms;
+        for _ in 0..tries {
+            let est_now = view.now_ms();
+            let mut j = PgJournal {
+                store: self,
+                conn: &mut conn,
+                fold: Some(view.fold.clone()),
+                now_ms: est_now as i64,
+                pending: Vec::new(),
+                delete_first: false,
+                error: None,
+            };
+            let out = match f(&mut j) {
+                Ok(v) => v,
+                Err(e) => {
+                    self.give_back(conn);
+                    return Err(e);
+                }
+            };
+            let (sql, new_fold) = match j.try_sql(view.version.as_deref(), est_now, lock_ms, stmt_ms) {
+                Ok(x) => x,
+                Err(e) => {
+                    self.give_back(conn);
+                    return Err(e);
+                }
+            };
+            round_trip();
+            let msgs = match conn.client.simple_query(&sql) {
+                Ok(m) => m,
+                Err(e) => {
+                    // The batch may or may not have committed (an answer
+                    // lost with the connection): an error, never a retry.
+                    let _ = conn.client.batch_execute("ROLLBACK");
+                    view_forget(&self.url, &self.workspace);
+                    let err = self.err(e);
+                    self.give_back(conn);
+                    return Err(err);
+                }
+            };
+            conn.used = Instant::now();
+            let Some(answer) = TryAnswer::read(&msgs) else {
+                view_forget(&self.url, &self.workspace);
+                self.give_back(conn);
+                return Err(LeaseError::Store(format!("{}: the commit's answer could not be read", self.redacted_url())));
+            };
+            if answer.committed {
+                let fold = new_fold.unwrap_or_else(|| view.fold.clone());
+                view_put(&self.url, &self.workspace, View::new(answer.version, fold, answer.now_ms));
+                self.give_back(conn);
+                return Ok(out);
+            }
+            view = View::new(answer.version, answer.state.as_deref().and_then(decode_fold).unwrap_or_default(), answer.now_ms);
+            view_put(&self.url, &self.workspace, view.clone());
+        }
+        // A busy workspace: other clients commit between this one's tries.
+        // Its verbs take the lock first for a while (each try that fails
+        // costs a round trip and a turn of the lock, and saves nothing).
+        mark_contended(&self.url, &self.workspace);
+        self.give_back(conn);
+        self.with_journal_locked(patience, f)
+    }
+
+    /// The workspace's state row version, live set and the database clock
+    /// in one statement; with `schema`, the schema version too.
+    fn read_view(&self, conn: &mut Conn, schema: bool) -> Result<(View, Option<i32>), postgres::Error> {
+        let sql = format!(
+            "SELECT s.xmin::text, s.fold, (extract(epoch FROM clock_timestamp()) * 1000)::float8{} \
+             FROM (SELECT 1) AS one LEFT JOIN dos_lane_state s ON s.workspace = {}",
+            if schema { ", (SELECT max(version) FROM dos_lease_schema)" } else { "" },
+            lit(&self.workspace)
+        );
+        round_trip();
+        let msgs = conn.client.simple_query(&sql)?;
+        conn.used = Instant::now();
+        for m in &msgs {
+            if let postgres::SimpleQueryMessage::Row(r) = m {
+                let now = r.get(2).and_then(|t| t.parse::<f64>().ok()).unwrap_or(0.0);
+                let found = if schema { r.get(3).and_then(|v| v.parse().ok()) } else { None };
+                let view = View::new(r.get(0).map(str::to_string), r.get(1).and_then(decode_fold).unwrap_or_default(), now);
+                return Ok((view, found));
+            }
+        }
+        Ok((View::new(None, Fold::new(), 0.0), None))
+    }
+
+    /// [`Self::with_journal`] the pessimistic way: one round trip takes the
+    /// lock and reads the live set and the clock, the next writes and
+    /// commits; the lock is held across both. Compaction and import, which
+    /// read every record, always come this way.
+    pub fn with_journal_locked<T>(
         &self,
         patience: Patience,
         f: impl FnOnce(&mut PgJournal<'_>) -> Result<T, LeaseError>,
     ) -> Result<T, LeaseError> {
-        let lock_ms = match patience {
-            _ if self.lock_ms.is_some() => self.lock_ms.unwrap_or(LOCK_TIMEOUT_MS),
-            Patience::Normal => env_ms("DOS_LEASE_STORE_LOCK_TIMEOUT_MS", LOCK_TIMEOUT_MS),
-            Patience::Patient => env_ms("DOS_LEASE_STORE_LOCK_TIMEOUT_MS", PATIENT_LOCK_TIMEOUT_MS).max(LOCK_TIMEOUT_MS),
-        };
+        // Whatever happens, this process's view is no longer current.
+        view_forget(&self.url, &self.workspace);
+        let lock_ms = self.lock_budget_ms(patience);
         let stmt_ms = self.statement_timeout_ms() + lock_ms;
         // One round trip takes the lock and then (a new statement, so a
         // snapshot taken after the lock) reads the live set and the clock;
@@ -371,6 +766,11 @@ impl PgStore {
             lit(&self.workspace)
         );
         let (mut conn, pooled) = self.take()?;
+        if let Err(e) = self.ensure_schema(&mut conn) {
+            self.give_back(conn);
+            return Err(e);
+        }
+        round_trip();
         let state = match conn.client.simple_query(&begin) {
             Ok(msgs) => msgs,
             Err(e) => {
@@ -411,7 +811,10 @@ impl PgStore {
         let mut j = PgJournal { store: self, conn: &mut conn, fold, now_ms, pending: Vec::new(), delete_first: false, error: None };
         let out = f(&mut j);
         let result = match out {
-            Ok(v) => match j.commit_sql().and_then(|sql| conn.client.batch_execute(&sql).map_err(|e| self.err(e))) {
+            Ok(v) => match j.commit_sql().and_then(|sql| {
+                round_trip();
+                conn.client.batch_execute(&sql).map_err(|e| self.err(e))
+            }) {
                 Ok(()) => Ok(v),
                 Err(e) => {
                     let _ = conn.client.batch_execute("ROLLBACK");
@@ -435,23 +838,32 @@ impl PgStore {
         Ok((text.as_deref().and_then(decode_fold).unwrap_or_default(), now as i64))
     }
 
-    /// The structural live set and the database's clock, in one statement.
+    /// The structural live set and the database's clock, in one statement
+    /// (kept as this process's view: a verb right after it is one round trip).
     fn snapshot(&self) -> Result<(Fold<'static>, i64), LeaseError> {
-        let sql = format!(
-            "SET standard_conforming_strings = on; \
-             SELECT s.fold, (extract(epoch FROM clock_timestamp()) * 1000)::float8 \
-             FROM (SELECT 1) AS one LEFT JOIN dos_lane_state s ON s.workspace = {}",
-            lit(&self.workspace)
-        );
-        let msgs = self.read(|c| c.client.simple_query(&sql))?;
+        let (mut conn, pooled) = self.take()?;
+        let view = self.fresh_view(&mut conn, pooled);
+        self.give_back(conn);
+        let view = view?;
+        if view.db_now_ms <= 0.0 {
+            return Err(LeaseError::Store(format!("{}: the live set could not be read", self.redacted_url())));
+        }
+        view_put(&self.url, &self.workspace, view.clone());
+        let now = view.db_now_ms as i64;
+        Ok((view.fold, now))
+    }
+
+    /// Whether this store's session is encrypted, as the server sees it
+    /// (`pg_stat_ssl` of the backend), with the TLS version: for a fleet's
+    /// health check and the TLS tests.
+    pub fn session_tls(&self) -> Result<(bool, Option<String>), LeaseError> {
+        let msgs = self.read(|c| c.client.simple_query("SELECT ssl, version FROM pg_stat_ssl WHERE pid = pg_backend_pid()"))?;
         for m in &msgs {
             if let postgres::SimpleQueryMessage::Row(r) = m {
-                let fold = r.get(0).and_then(decode_fold).unwrap_or_default();
-                let now = r.get(1).and_then(|t| t.parse::<f64>().ok()).unwrap_or(0.0) as i64;
-                return Ok((fold, now));
+                return Ok((r.get(0) == Some("t"), r.get(1).map(str::to_string)));
             }
         }
-        Err(LeaseError::Store(format!("{}: the live set could not be read", self.redacted_url())))
+        Err(LeaseError::Store(format!("{}: pg_stat_ssl has no row for this session", self.redacted_url())))
     }
 
     // ---------------------------------------------------------------- verbs
@@ -505,9 +917,9 @@ impl PgStore {
     pub fn acquire(
         &self,
         req: &AcquireRequest,
-        decide: impl FnOnce(&[Dict]) -> Result<AcquireDecision, String>,
+        decide: impl Fn(&[Dict]) -> Result<AcquireDecision, String>,
     ) -> Result<AcquireOutcome, LeaseError> {
-        self.with_journal(Patience::Normal, |j| verbs::acquire(j, &self.host_id, req, decide))
+        self.with_journal(Patience::Normal, |j| verbs::acquire(j, &self.host_id, req, &decide))
     }
 
     pub fn release(&self, lane: &str, owner: &str, loop_ts: &str) -> Result<bool, LeaseError> {
@@ -580,16 +992,15 @@ impl PgStore {
     /// exactly as over a file's (an imported corrupt line is kept as a row).
     /// Not wired here yet: `strict` is read into the config and not acted on.
     pub fn lines(&self) -> Result<String, LeaseError> {
-        let rows = self.read(|c| {
-            let s = c.stmt(SQL_RECORDS)?;
-            c.client.query(&s, &[&self.workspace])
-        })?;
-        let mut text = String::new();
-        for r in rows {
-            text.push_str(r.get::<_, &str>(0));
-            text.push('\n');
-        }
-        Ok(text)
+        let sql = self.records_sql();
+        let msgs = self.read(|c| c.client.simple_query(&sql))?;
+        Ok(records_text(&msgs))
+    }
+
+    /// The statement that reads the workspace's records in order (a simple
+    /// query: no statement to prepare, so one round trip).
+    fn records_sql(&self) -> String {
+        format!("SELECT record FROM dos_lane_journal WHERE workspace = {} ORDER BY id", lit(&self.workspace))
     }
 
     /// The ENFORCE records that may be `holder`'s (the hook's help tally).
@@ -618,7 +1029,7 @@ impl PgStore {
     /// `compact_journal`: the workspace's records replaced by one CHECKPOINT
     /// (plus the corrupt sentinels), in one transaction.
     pub fn compact_journal(&self) -> Result<CompactOutcome, LeaseError> {
-        self.with_journal(Patience::Normal, |j| {
+        self.with_journal_locked(Patience::Normal, |j| {
             let store = j.store;
             let (text, bytes_before) = j.raw_lines().map_err(|e| store.err(e))?;
             let entries = codec::decode(text.as_bytes());
@@ -656,7 +1067,7 @@ impl PgStore {
             }
             Decoded::Torn | Decoded::Skip => {}
         });
-        self.with_journal(Patience::Patient, |j| {
+        self.with_journal_locked(Patience::Patient, |j| {
             let store = j.store;
             let (text, _) = j.raw_lines().map_err(|e| store.err(e))?;
             if !text.is_empty() && !replace {
@@ -751,17 +1162,10 @@ impl PgJournal<'_> {
     }
 
     fn raw_lines(&mut self) -> Result<(String, u64), postgres::Error> {
-        let s = self.conn.stmt(SQL_BYTES)?;
-        let row = self.conn.client.query_one(&s, &[&self.store.workspace])?;
-        let bytes: i64 = row.get(1);
-        let s = self.conn.stmt(SQL_RECORDS)?;
-        let rows = self.conn.client.query(&s, &[&self.store.workspace])?;
-        let mut text = String::new();
-        for r in rows {
-            text.push_str(r.get::<_, &str>(0));
-            text.push('\n');
-        }
-        Ok((text, bytes as u64))
+        let msgs = self.conn.client.simple_query(&self.store.records_sql())?;
+        let text = records_text(&msgs);
+        let bytes = text.len() as u64;
+        Ok((text, bytes))
     }
 
     fn replace_all(&mut self, records: Vec<Dict>) -> Result<(), LeaseError> {
@@ -776,6 +1180,41 @@ impl PgJournal<'_> {
         self.pending = rows;
         self.delete_first = true;
         Ok(())
+    }
+
+    /// The one batch of the optimistic path: `dos_lease_commit` with what
+    /// this run of the verb appended, checked against `expected`, and
+    /// COMMIT. Also gives back the fold after the appends (`None` when the
+    /// verb wrote nothing).
+    fn try_sql(
+        &mut self,
+        expected: Option<&str>,
+        est_now_ms: f64,
+        lock_ms: u64,
+        stmt_ms: u64,
+    ) -> Result<(String, Option<Fold<'static>>), LeaseError> {
+        let (seqs, records, fold_lit, fold) = if self.pending.is_empty() {
+            ("NULL::bigint[]".to_string(), "NULL::text[]".to_string(), "NULL".to_string(), None)
+        } else {
+            let fold = self.fold.take().unwrap_or_default();
+            let seqs: Vec<String> = self.pending.iter().map(|(q, _)| q.map_or("NULL".to_string(), |n| n.to_string())).collect();
+            let recs: Vec<String> = self.pending.iter().map(|(_, r)| lit(r)).collect();
+            (
+                format!("ARRAY[{}]::bigint[]", seqs.join(",")),
+                format!("ARRAY[{}]::text[]", recs.join(",")),
+                lit(&encode_fold(&fold)?),
+                Some(fold),
+            )
+        };
+        let sql = format!(
+            "BEGIN; SET LOCAL lock_timeout = {lock_ms}; SET LOCAL statement_timeout = {stmt_ms}; \
+             SELECT * FROM dos_lease_commit({}, {}, {}, {est_now_ms:.3}::float8, {MAX_CLOCK_LAG_MS:.1}::float8, {seqs}, {records}, {fold_lit}); \
+             COMMIT",
+            lit(&self.store.workspace),
+            self.store.lock_key,
+            expected.map_or("NULL".to_string(), lit),
+        );
+        Ok((sql, fold))
     }
 
     /// The statements that write the pending rows and the fold, then
@@ -808,6 +1247,18 @@ impl PgJournal<'_> {
         ));
         Ok(sql)
     }
+}
+
+/// The records of a `records_sql` answer as journal text (one line each).
+fn records_text(msgs: &[postgres::SimpleQueryMessage]) -> String {
+    let mut text = String::new();
+    for m in msgs {
+        if let postgres::SimpleQueryMessage::Row(r) = m {
+            text.push_str(r.get(0).unwrap_or(""));
+            text.push('\n');
+        }
+    }
+    text
 }
 
 /// A string literal (standard_conforming_strings is on: only `'` is special).

@@ -120,7 +120,7 @@ impl Store {
     pub fn acquire(
         &self,
         req: &AcquireRequest,
-        decide: impl FnOnce(&[Dict]) -> Result<AcquireDecision, String>,
+        decide: impl Fn(&[Dict]) -> Result<AcquireDecision, String>,
     ) -> Result<AcquireOutcome, LeaseError> {
         match self {
             Store::File(s) => s.acquire(req, decide),

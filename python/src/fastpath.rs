@@ -1,0 +1,43 @@
+//! Hand fast paths hung off the generated route, keyed by op name.
+//!
+//! A typed module generated from the op table (`_route.native_functions`)
+//! and `accelerate()` (`_adapter.bind`) first ask [`bind_fast`] for an op:
+//! when a fast path is listed here, it serves the call on the module's own
+//! classes and hands what it does not take to the generated function (or
+//! the reference's); otherwise the generic route binder serves the op. The
+//! types, stubs, Go, docs and the fallback stay generated from the one Rust
+//! declaration; only the hot call is hand code, and each entry stays only
+//! while `bench/compare.py` shows the generic binder too slow for it
+//! (docs/benchmarks.md names the row).
+
+use crate::{economics, schema};
+use crate::swap::NativeFunction;
+use pyo3::prelude::*;
+
+type Binder = fn(&Bound<'_, PyAny>, Py<PyAny>) -> PyResult<Option<NativeFunction>>;
+
+/// op name -> the binder of its fast path.
+const FAST: &[(&str, Binder)] = &[
+    // issue 9, hook cluster
+    ("hook_exit.classify_exit", |m, f| schema::bind_classify_exit(m, f).map(Some)),
+    // issue 9, loop economics
+    ("liveness.classify", economics::bind_liveness_fast),
+];
+
+/// The fast path of `op` bound to `module`'s classes (None: `op` has none).
+/// `fallback` answers every call the fast path does not take.
+#[crate::guard]
+#[pyfunction]
+pub(crate) fn bind_fast(op: &str, module: &Bound<'_, PyAny>, fallback: Py<PyAny>) -> PyResult<Option<NativeFunction>> {
+    match FAST.iter().find(|(name, _)| *name == op) {
+        Some((_, bind)) => bind(module, fallback),
+        None => Ok(None),
+    }
+}
+
+/// The ops with a fast path.
+#[crate::guard]
+#[pyfunction]
+pub(crate) fn fast_ops() -> Vec<&'static str> {
+    FAST.iter().map(|(name, _)| *name).collect()
+}
