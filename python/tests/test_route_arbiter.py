@@ -21,7 +21,7 @@ OPS = [r.op for r in ARBITER_PURE]
 def _records(golden_dir, op):
     from conftest import read_golden
 
-    yield from read_golden(golden_dir / f"{op}.jsonl")
+    yield from read_golden(golden_dir / f"{op}.jsonl.gz")
 
 
 def _split(op):
