@@ -33,7 +33,7 @@ CBUILD := bindings/c/build
 .PHONY: test-reference reference-baseline
 .PHONY: typecheck
 .PHONY: wheel sdist wheel-tools test-wheel test-sdist
-.PHONY: fuzz fuzz-libfuzzer lint
+.PHONY: fuzz fuzz-libfuzzer lint fmt fmt-check
 .PHONY: pg-up pg-down test-pg bench-baseline
 
 all: lib python
@@ -173,7 +173,7 @@ demo: lib dev-pc python $(CBUILD)/demo
 	@bash examples/demo.sh
 
 # ---------------------------------------------------------------- tests
-test: bindings-check lint test-rust test-c test-python typecheck test-go test-pg test-install test-wheel test-reference
+test: bindings-check fmt-check lint test-rust test-c test-python typecheck test-go test-pg test-install test-wheel test-reference
 	@echo "make test: all suites passed"
 
 test-rust:
@@ -317,6 +317,12 @@ bindings-check:
 # the pure crate).
 lint:
 	$(CARGO) clippy -q --workspace --all-targets -- -D warnings
+
+# rustfmt.toml holds the style; `make fmt` applies it.
+fmt-check:
+	$(CARGO) fmt --all --check
+fmt:
+	$(CARGO) fmt --all
 
 header:
 	DOS_UPDATE_HEADER=1 $(CARGO) test -p dos-ffi --test header
