@@ -143,9 +143,7 @@ pub struct Request<'a> {
 /// Check a request document's shape (`abi`, `op`, `config`, `args` and
 /// nothing else) without running it.
 pub fn read_request(request: &Value) -> Result<Request<'_>, CallError> {
-    let req = request
-        .as_dict()
-        .ok_or_else(|| CallError::new(ErrorCode::BadRequest, "the request must be a JSON object"))?;
+    let req = request.as_dict().ok_or_else(|| CallError::new(ErrorCode::BadRequest, "the request must be a JSON object"))?;
     for (k, _) in req.iter() {
         match k.as_str() {
             Some("abi" | "op" | "config" | "args") => {}
@@ -168,31 +166,21 @@ pub fn read_request(request: &Value) -> Result<Request<'_>, CallError> {
         }
     }
     let op = match req.get("op") {
-        Some(v) => v.as_str().ok_or_else(|| {
-            CallError::new(ErrorCode::BadRequest, "\"op\" must be a string")
-        })?,
+        Some(v) => v.as_str().ok_or_else(|| CallError::new(ErrorCode::BadRequest, "\"op\" must be a string"))?,
         None => return Err(CallError::new(ErrorCode::BadRequest, "the request has no \"op\" field")),
     };
     let config = match req.get("config") {
         None | Some(Value::Null) => None,
         Some(Value::Dict(d)) => Some(d),
         Some(other) => {
-            return Err(CallError::new(
-                ErrorCode::BadConfig,
-                format!("\"config\" must be an object or null, not {}", other.type_name()),
-            ))
+            return Err(CallError::new(ErrorCode::BadConfig, format!("\"config\" must be an object or null, not {}", other.type_name())))
         }
     };
     static EMPTY: OnceLock<Dict> = OnceLock::new();
     let args = match req.get("args") {
         None | Some(Value::Null) => EMPTY.get_or_init(Dict::new),
         Some(Value::Dict(d)) => d,
-        Some(other) => {
-            return Err(CallError::new(
-                ErrorCode::BadRequest,
-                format!("\"args\" must be an object, not {}", other.type_name()),
-            ))
-        }
+        Some(other) => return Err(CallError::new(ErrorCode::BadRequest, format!("\"args\" must be an object, not {}", other.type_name()))),
     };
     Ok(Request { op, config, args })
 }
@@ -223,10 +211,7 @@ pub fn response(outcome: Result<Value, CallError>) -> Value {
         }
         Err(e) => {
             d.push("ok", Value::Bool(false));
-            d.push(
-                "error",
-                Value::Dict(crate::dict! { "code" => e.code.as_str(), "message" => e.message }),
-            );
+            d.push("error", Value::Dict(crate::dict! { "code" => e.code.as_str(), "message" => e.message }));
         }
     }
     Value::Dict(d)
@@ -338,13 +323,7 @@ impl<'a> Args<'a> {
         for k in self.d.keys() {
             match k.as_str() {
                 Some(name) if known.contains(&name) => {}
-                _ => {
-                    return Err(self.err(format_args!(
-                        "unexpected argument {} (takes: {})",
-                        k_text(k),
-                        known.join(", ")
-                    )))
-                }
+                _ => return Err(self.err(format_args!("unexpected argument {} (takes: {})", k_text(k), known.join(", ")))),
             }
         }
         Ok(())
@@ -363,8 +342,7 @@ impl<'a> Args<'a> {
     }
 
     pub fn req(&self, key: &str) -> Result<&'a Value, CallError> {
-        self.get(key)
-            .ok_or_else(|| self.err(format_args!("missing required argument {key:?}")))
+        self.get(key).ok_or_else(|| self.err(format_args!("missing required argument {key:?}")))
     }
 
     pub fn str(&self, key: &str) -> Result<&'a str, CallError> {
@@ -378,9 +356,9 @@ impl<'a> Args<'a> {
 
     fn as_str_of(&self, key: &str, v: &'a Value) -> Result<&'a str, CallError> {
         match v {
-            Value::Str(s) => s.as_str().ok_or_else(|| {
-                self.err(format_args!("argument {key:?} holds a lone surrogate, which this operation cannot take"))
-            }),
+            Value::Str(s) => s
+                .as_str()
+                .ok_or_else(|| self.err(format_args!("argument {key:?} holds a lone surrogate, which this operation cannot take"))),
             other => Err(self.mistyped(key, "a string", other)),
         }
     }
@@ -400,9 +378,7 @@ impl<'a> Args<'a> {
 
     fn as_i64_of(&self, key: &str, v: &Value) -> Result<i64, CallError> {
         match v {
-            Value::Int(i) => i
-                .as_i64()
-                .ok_or_else(|| self.err(format_args!("argument {key:?} is out of the 64-bit integer range"))),
+            Value::Int(i) => i.as_i64().ok_or_else(|| self.err(format_args!("argument {key:?} is out of the 64-bit integer range"))),
             other => Err(self.mistyped(key, "an integer", other)),
         }
     }
@@ -420,9 +396,9 @@ impl<'a> Args<'a> {
         match v {
             Value::Float(f) => Ok(*f),
             Value::Int(crate::pyjson::Int::Small(i)) => Ok(*i as f64),
-            Value::Int(crate::pyjson::Int::Big(s)) => s
-                .parse::<f64>()
-                .map_err(|_| self.err(format_args!("argument {key:?} is not a number"))),
+            Value::Int(crate::pyjson::Int::Big(s)) => {
+                s.parse::<f64>().map_err(|_| self.err(format_args!("argument {key:?} is not a number")))
+            }
             other => Err(self.mistyped(key, "a number", other)),
         }
     }
@@ -470,9 +446,9 @@ impl<'a> Args<'a> {
         l.iter()
             .enumerate()
             .map(|(i, v)| match v {
-                Value::Str(s) => s.as_str().ok_or_else(|| {
-                    self.err(format_args!("{key}[{i}] holds a lone surrogate, which this operation cannot take"))
-                }),
+                Value::Str(s) => {
+                    s.as_str().ok_or_else(|| self.err(format_args!("{key}[{i}] holds a lone surrogate, which this operation cannot take")))
+                }
                 other => Err(self.err(format_args!("{key}[{i}] must be a string, not {}", other.type_name()))),
             })
             .collect()
@@ -532,11 +508,7 @@ pub fn writable(op: &str, args: &Dict, v: Value) -> Result<Value, CallError> {
         return Ok(v);
     }
     let what = format!("{op}: the result holds an integer of {n} digits, more than the {MAX_INT_DIGITS} JSON readers take");
-    let culprit = args
-        .iter()
-        .map(|(k, x)| (k, widest_int(x)))
-        .filter(|(_, w)| *w + 1 >= MAX_INT_DIGITS)
-        .max_by_key(|(_, w)| *w);
+    let culprit = args.iter().map(|(k, x)| (k, widest_int(x))).filter(|(_, w)| *w + 1 >= MAX_INT_DIGITS).max_by_key(|(_, w)| *w);
     Err(match culprit {
         Some((k, _)) => CallError::bad_args(format!("{what} (argument {} holds one at the limit)", k_text(k))),
         None => CallError::new(ErrorCode::Io, format!("{what} (a file it read holds one at the limit)")),
@@ -561,12 +533,10 @@ pub(crate) fn dispatch_pure(op: &str, config: Option<&Dict>, args: &Dict) -> Res
 /// [`dispatch_pure`] from request bytes to response bytes.
 #[cfg(test)]
 pub(crate) fn call_pure(request: &[u8]) -> (bool, Vec<u8>) {
-    let outcome = pyjson::parse(request)
-        .map_err(|e| CallError::new(ErrorCode::BadJson, e.to_string()))
-        .and_then(|v| {
-            let req = read_request(&v)?;
-            dispatch_pure(req.op, req.config, req.args)
-        });
+    let outcome = pyjson::parse(request).map_err(|e| CallError::new(ErrorCode::BadJson, e.to_string())).and_then(|v| {
+        let req = read_request(&v)?;
+        dispatch_pure(req.op, req.config, req.args)
+    });
     let ok = outcome.is_ok();
     (ok, encode_response(outcome))
 }
@@ -593,5 +563,4 @@ mod tests {
         let e = Args::new("m.f", odd.as_dict().unwrap()).check_known(&["a"]).unwrap_err();
         assert_eq!(e.message, r#"m.f: unexpected argument "\ud800" (takes: a)"#);
     }
-
 }

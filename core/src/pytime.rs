@@ -117,7 +117,17 @@ fn days_in_month(y: i64, m: u32) -> u32 {
 
 fn parse_with(s: &str, with_seconds: bool) -> Option<i64> {
     use Field::*;
-    let mut toks = vec![Tok::F(Year), Tok::Lit(b'-'), Tok::F(Month), Tok::Lit(b'-'), Tok::F(Day), Tok::Lit(b'T'), Tok::F(Hour), Tok::Lit(b':'), Tok::F(Minute)];
+    let mut toks = vec![
+        Tok::F(Year),
+        Tok::Lit(b'-'),
+        Tok::F(Month),
+        Tok::Lit(b'-'),
+        Tok::F(Day),
+        Tok::Lit(b'T'),
+        Tok::F(Hour),
+        Tok::Lit(b':'),
+        Tok::F(Minute),
+    ];
     if with_seconds {
         toks.extend([Tok::Lit(b':'), Tok::F(Second)]);
     }

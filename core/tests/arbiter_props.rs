@@ -17,8 +17,7 @@ use dos_core::pyjson::Int;
 use proptest::prelude::*;
 
 const NAMES: &[&str] = &["a", "b", "c", "A", "x", "global", "rel", "Rel", "ß", "SS"];
-const ENTRIES: &[&str] =
-    &["z0/", "z1/", "z1/deep/", "z2/x.py", "z3/**/*", "Z0/**/*", "**/*", "*.py", "docs/UI-*", "docs/svc-*", "", "  "];
+const ENTRIES: &[&str] = &["z0/", "z1/", "z1/deep/", "z2/x.py", "z3/**/*", "Z0/**/*", "**/*", "*.py", "docs/UI-*", "docs/svc-*", "", "  "];
 const KINDS: &[&str] = &["cluster", "keyword", "global", "rel", "priority", "", "Rel", "named"];
 
 fn name() -> impl Strategy<Value = String> {
@@ -123,8 +122,7 @@ fn run(c: &Case, ratio_max: f64, with_hooks: bool) -> Option<Outcome> {
     let cfg = config(&c.lanes, ratio_max);
     let mut hooks = DataHooks::default();
     if with_hooks {
-        hooks.pick_oracle =
-            c.picks.clone().map(|m| m.into_iter().map(|(k, v)| (k, v.map(|n| Pick::Int(Int::Small(n))))).collect());
+        hooks.pick_oracle = c.picks.clone().map(|m| m.into_iter().map(|(k, v)| (k, v.map(|n| Pick::Int(Int::Small(n))))).collect());
         hooks.rank_key = c.ranks.clone();
     }
     let req = ArbitrateRequest {

@@ -58,9 +58,6 @@ fn the_pure_layer_depends_on_no_system_crate() {
     let manifest = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml")).unwrap();
     let deps = manifest.split("[dependencies]").nth(1).unwrap_or("").split("\n[").next().unwrap_or("");
     for bad in ["libc", "nix", "rustix", "tempfile", "dos-io", "dos-ops"] {
-        assert!(
-            !deps.lines().any(|l| l.trim_start().starts_with(bad)),
-            "dos-core must not depend on {bad}"
-        );
+        assert!(!deps.lines().any(|l| l.trim_start().starts_with(bad)), "dos-core must not depend on {bad}");
     }
 }

@@ -25,16 +25,10 @@ impl dos_config {
     }
 }
 
-fn finish(
-    result: Result<Loaded, CallError>,
-    out: *mut *mut dos_config,
-    out_error: *mut dos_buffer,
-) -> dos_status {
+fn finish(result: Result<Loaded, CallError>, out: *mut *mut dos_config, out_error: *mut dos_buffer) -> dos_status {
     match result {
         Ok(loaded) => {
-            let handle = Box::into_raw(Box::new(dos_config {
-                loaded: Arc::new(loaded),
-            }));
+            let handle = Box::into_raw(Box::new(dos_config { loaded: Arc::new(loaded) }));
             // SAFETY: `out` was null-checked by the caller.
             unsafe { out.write(handle) };
             dos_status::DOS_STATUS_OK
@@ -56,12 +50,7 @@ unsafe fn begin(out: *mut *mut dos_config, out_error: *mut dos_buffer) -> Result
     // SAFETY: non-null pointers; start from "no handle, empty error".
     unsafe { out.write(ptr::null_mut()) };
     if !out_error.is_null() {
-        unsafe {
-            out_error.write(dos_buffer {
-                data: ptr::null_mut(),
-                len: 0,
-            })
-        };
+        unsafe { out_error.write(dos_buffer { data: ptr::null_mut(), len: 0 }) };
     }
     Ok(())
 }
@@ -94,11 +83,7 @@ pub unsafe extern "C" fn dos_config_from_toml(
                 Err(_) => return dos_status::DOS_STATUS_INVALID_UTF8,
             }
         };
-        finish(
-            layer::load(Preset::Generic, ".", None, &doc),
-            out_config,
-            out_error,
-        )
+        finish(layer::load(Preset::Generic, ".", None, &doc), out_config, out_error)
     })
 }
 
@@ -124,11 +109,7 @@ pub unsafe extern "C" fn dos_config_from_workspace(
                 Err(_) => return dos_status::DOS_STATUS_INVALID_UTF8,
             }
         };
-        finish(
-            dos_io::boundary::load_workspace_config(ws, Preset::Generic),
-            out_config,
-            out_error,
-        )
+        finish(dos_io::boundary::load_workspace_config(ws, Preset::Generic), out_config, out_error)
     })
 }
 
@@ -149,14 +130,10 @@ pub unsafe extern "C" fn dos_config_from_json(
         let t = try_status!(unsafe { bytes(json_text, len) });
         let result = match pyjson::parse(t) {
             Ok(Value::Dict(d)) => dos_io::workspace::load(&d),
-            Ok(other) => Err(CallError::new(
-                dos_core::ErrorCode::BadConfig,
-                format!("a config must be a JSON object, not {}", other.type_name()),
-            )),
-            Err(e) => Err(CallError::new(
-                dos_core::ErrorCode::BadJson,
-                format!("the config is not valid JSON: {e}"),
-            )),
+            Ok(other) => {
+                Err(CallError::new(dos_core::ErrorCode::BadConfig, format!("a config must be a JSON object, not {}", other.type_name())))
+            }
+            Err(e) => Err(CallError::new(dos_core::ErrorCode::BadJson, format!("the config is not valid JSON: {e}"))),
         };
         finish(result, out_config, out_error)
     })
@@ -165,10 +142,7 @@ pub unsafe extern "C" fn dos_config_from_json(
 /// The warnings of a config's build as a JSON array of
 /// `{"table", "key", "message"}` (the tables that were ignored).
 #[no_mangle]
-pub unsafe extern "C" fn dos_config_warnings(
-    config: *const dos_config,
-    out: *mut dos_buffer,
-) -> dos_status {
+pub unsafe extern "C" fn dos_config_warnings(config: *const dos_config, out: *mut dos_buffer) -> dos_status {
     if config.is_null() || out.is_null() {
         return dos_status::DOS_STATUS_NULL_ARGUMENT;
     }
@@ -176,30 +150,21 @@ pub unsafe extern "C" fn dos_config_warnings(
         // SAFETY: a live handle from a dos_config_* builder.
         let c = unsafe { &*config };
         let v = Value::List(c.loaded.warnings.iter().map(|w| w.to_value()).collect());
-        unsafe {
-            put_buffer(
-                out,
-                pyjson::dumps(&v, pyjson::Options::COMPACT).unwrap_or_default(),
-            )
-        };
+        unsafe { put_buffer(out, pyjson::dumps(&v, pyjson::Options::COMPACT).unwrap_or_default()) };
         dos_status::DOS_STATUS_OK
     })
 }
 
 /// The config as JSON: every seam in the reference's field order.
 #[no_mangle]
-pub unsafe extern "C" fn dos_config_to_json(
-    config: *const dos_config,
-    out: *mut dos_buffer,
-) -> dos_status {
+pub unsafe extern "C" fn dos_config_to_json(config: *const dos_config, out: *mut dos_buffer) -> dos_status {
     if config.is_null() || out.is_null() {
         return dos_status::DOS_STATUS_NULL_ARGUMENT;
     }
     guard(|| {
         // SAFETY: a live handle.
         let c = unsafe { &*config };
-        let body = pyjson::dumps(&c.loaded.config.to_value(), pyjson::Options::COMPACT)
-            .unwrap_or_default();
+        let body = pyjson::dumps(&c.loaded.config.to_value(), pyjson::Options::COMPACT).unwrap_or_default();
         unsafe { put_buffer(out, body) };
         dos_status::DOS_STATUS_OK
     })
@@ -231,18 +196,11 @@ pub unsafe extern "C" fn dos_call_with_config(
         return dos_status::DOS_STATUS_NULL_ARGUMENT;
     }
     // SAFETY: non-null; start empty.
-    unsafe {
-        out_response.write(dos_buffer {
-            data: ptr::null_mut(),
-            len: 0,
-        })
-    };
+    unsafe { out_response.write(dos_buffer { data: ptr::null_mut(), len: 0 }) };
     let req = try_status!(unsafe { bytes(request, request_len) });
     // SAFETY: a live handle.
     let cfg = unsafe { &*config };
-    match catch_unwind(AssertUnwindSafe(|| {
-        dos_ops::call_with(req, Some(&cfg.loaded.config))
-    })) {
+    match catch_unwind(AssertUnwindSafe(|| dos_ops::call_with(req, Some(&cfg.loaded.config)))) {
         Ok((ok, body)) => {
             unsafe { put_buffer(out_response, body) };
             if ok {

@@ -190,11 +190,7 @@ pub unsafe extern "C" fn dos_buffer_free(buf: *mut dos_buffer) {
 /// `INTERNAL` error when it could be built. The caller owns `*out_response` and
 /// releases it with `dos_buffer_free`.
 #[no_mangle]
-pub unsafe extern "C" fn dos_call(
-    request: *const u8,
-    request_len: usize,
-    out_response: *mut dos_buffer,
-) -> dos_status {
+pub unsafe extern "C" fn dos_call(request: *const u8, request_len: usize, out_response: *mut dos_buffer) -> dos_status {
     if out_response.is_null() {
         return dos_status::DOS_STATUS_NULL_ARGUMENT;
     }
@@ -310,11 +306,7 @@ pub unsafe extern "C" fn dos_exec_classify(
 /// `_tree.norm_tree_prefix`: the comparable prefix of one tree entry, into
 /// `*out_prefix` (owned by the caller; empty for a leading glob).
 #[no_mangle]
-pub unsafe extern "C" fn dos_norm_tree_prefix(
-    entry: *const u8,
-    entry_len: usize,
-    out_prefix: *mut dos_buffer,
-) -> dos_status {
+pub unsafe extern "C" fn dos_norm_tree_prefix(entry: *const u8, entry_len: usize, out_prefix: *mut dos_buffer) -> dos_status {
     if out_prefix.is_null() {
         return dos_status::DOS_STATUS_NULL_ARGUMENT;
     }

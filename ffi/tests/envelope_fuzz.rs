@@ -38,8 +38,8 @@
 //! minutes.
 
 use dos::{
-    dos_buffer, dos_buffer_free, dos_call, dos_call_with_config, dos_config, dos_config_free,
-    dos_config_from_json, dos_config_from_toml, dos_config_to_json, dos_config_warnings, dos_status,
+    dos_buffer, dos_buffer_free, dos_call, dos_call_with_config, dos_config, dos_config_free, dos_config_from_json, dos_config_from_toml,
+    dos_config_to_json, dos_config_warnings, dos_status,
 };
 use dos_core::pyjson::{self, Options, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -202,23 +202,127 @@ fn at_mut<'a>(j: &'a mut J, path: &[usize]) -> Option<&'a mut J> {
 
 fn specials() -> Vec<String> {
     let mut v: Vec<String> = [
-        "0", "-1", "1", "2", "3", "7", "255", "256", "65535", "65536", "2147483647", "2147483648",
-        "-2147483649", "4294967295", "4294967296", "9007199254740993", "9223372036854775807",
-        "9223372036854775808", "-9223372036854775808", "-9223372036854775809", "18446744073709551615",
-        "18446744073709551616", "-18446744073709551616", "340282366920938463463374607431768211456",
-        "NaN", "Infinity", "-Infinity", "-0.0", "0.0", "1e308", "-1e308", "1.7976931348623157e308", "5e-324",
-        "1e-320", "0.5", "-0.5", "1.5", "3.0", "1e19", "9.3e18", "1e15", "1e400", "-1e400", "0.1", "100.0",
-        "true", "false", "null", "[]", "{}", "[[]]", "[{}]", "[null]", "{\"\":null}", "[1,2,3]", "[\"\"]",
-        "\"\"", "\" \"", "\"\\t\\n\\r\"", "\"\\u0000\"", "\"a\\u0000b\"", "\"\\u0001\\u001f\\u007f\"",
-        "\"\\ud800\"", "\"\\udfff\"", "\"x\\udc00y\"", "\"\\ud83d\\ude00\"", "\"\\ud800\\ud800\"", "\"\\uffff\"",
-        "\"\\ufeff\"", "\"\\u2028\\u2029\"", "\"\\u202e\"", "\"é\"", "\"日本語\"", "\"ǅ\"", "\"ß\"", "\"İ\"",
-        "\"Σ\"", "\"🙂\"", "\"*\"", "\"**\"", "\"?\"", "\"[\"", "\"/\"", "\"//\"", "\".\"", "\"..\"",
-        "\"../x\"", "\"~\"", "\"src/**\"", "\"a/b/c\"", "\"src/\"", "\"-\"", "\"--\"", "\"0\"", "\"-1\"",
-        "\"1e400\"", "\"NaN\"", "\"true\"", "\"null\"", "\"ACQUIRE\"", "\"RELEASE\"", "\"exclusive\"",
-        "\"cluster\"", "\"concurrent\"", "\"main\"", "\"global\"", "\"generic\"", "\"job\"", "\"workshop\"",
-        "\"2026-01-01T00:00:00Z\"", "\"2026-13-45T99:99:99\"", "\"  \\u00a0\\u3000 \"", "\"bash -c x\"",
-        "\"sudo env A=1 python3 -c 1\"", "\"\\\"\"", "\"\\\\\"",
-        "[\"\\ud800\"]", "{\"\\ud800\":1}", "[NaN]", "[1e308,-1e308]", "{\"a\":{\"b\":{\"c\":null}}}",
+        "0",
+        "-1",
+        "1",
+        "2",
+        "3",
+        "7",
+        "255",
+        "256",
+        "65535",
+        "65536",
+        "2147483647",
+        "2147483648",
+        "-2147483649",
+        "4294967295",
+        "4294967296",
+        "9007199254740993",
+        "9223372036854775807",
+        "9223372036854775808",
+        "-9223372036854775808",
+        "-9223372036854775809",
+        "18446744073709551615",
+        "18446744073709551616",
+        "-18446744073709551616",
+        "340282366920938463463374607431768211456",
+        "NaN",
+        "Infinity",
+        "-Infinity",
+        "-0.0",
+        "0.0",
+        "1e308",
+        "-1e308",
+        "1.7976931348623157e308",
+        "5e-324",
+        "1e-320",
+        "0.5",
+        "-0.5",
+        "1.5",
+        "3.0",
+        "1e19",
+        "9.3e18",
+        "1e15",
+        "1e400",
+        "-1e400",
+        "0.1",
+        "100.0",
+        "true",
+        "false",
+        "null",
+        "[]",
+        "{}",
+        "[[]]",
+        "[{}]",
+        "[null]",
+        "{\"\":null}",
+        "[1,2,3]",
+        "[\"\"]",
+        "\"\"",
+        "\" \"",
+        "\"\\t\\n\\r\"",
+        "\"\\u0000\"",
+        "\"a\\u0000b\"",
+        "\"\\u0001\\u001f\\u007f\"",
+        "\"\\ud800\"",
+        "\"\\udfff\"",
+        "\"x\\udc00y\"",
+        "\"\\ud83d\\ude00\"",
+        "\"\\ud800\\ud800\"",
+        "\"\\uffff\"",
+        "\"\\ufeff\"",
+        "\"\\u2028\\u2029\"",
+        "\"\\u202e\"",
+        "\"é\"",
+        "\"日本語\"",
+        "\"ǅ\"",
+        "\"ß\"",
+        "\"İ\"",
+        "\"Σ\"",
+        "\"🙂\"",
+        "\"*\"",
+        "\"**\"",
+        "\"?\"",
+        "\"[\"",
+        "\"/\"",
+        "\"//\"",
+        "\".\"",
+        "\"..\"",
+        "\"../x\"",
+        "\"~\"",
+        "\"src/**\"",
+        "\"a/b/c\"",
+        "\"src/\"",
+        "\"-\"",
+        "\"--\"",
+        "\"0\"",
+        "\"-1\"",
+        "\"1e400\"",
+        "\"NaN\"",
+        "\"true\"",
+        "\"null\"",
+        "\"ACQUIRE\"",
+        "\"RELEASE\"",
+        "\"exclusive\"",
+        "\"cluster\"",
+        "\"concurrent\"",
+        "\"main\"",
+        "\"global\"",
+        "\"generic\"",
+        "\"job\"",
+        "\"workshop\"",
+        "\"2026-01-01T00:00:00Z\"",
+        "\"2026-13-45T99:99:99\"",
+        "\"  \\u00a0\\u3000 \"",
+        "\"bash -c x\"",
+        "\"sudo env A=1 python3 -c 1\"",
+        "\"\\\"\"",
+        "\"\\\\\"",
+        "[\"\\ud800\"]",
+        "{\"\\ud800\":1}",
+        "[NaN]",
+        "[1e308,-1e308]",
+        "{\"a\":{\"b\":{\"c\":null}}}",
         "[[\"a\",\"b\"],[\"c\"]]",
     ]
     .iter()
@@ -254,9 +358,33 @@ fn specials() -> Vec<String> {
 
 /// Broken JSON tokens (they make the whole request BAD_JSON).
 const BROKEN: &[&str] = &[
-    "", "tru", "nul", "-", "+1", "01", "1.", ".5", "1e", "0x10", "'a'", "\"\\x41\"", "\"\\u12\"", "\"a",
-    "[1,]", "{\"a\":1,}", "{,}", "[", "{", "}", "\"\t\"", "\"\u{0}\"", "\"\\ud800\\u\"", "NaNa", "inf",
-    "Infinityx", "1_000",
+    "",
+    "tru",
+    "nul",
+    "-",
+    "+1",
+    "01",
+    "1.",
+    ".5",
+    "1e",
+    "0x10",
+    "'a'",
+    "\"\\x41\"",
+    "\"\\u12\"",
+    "\"a",
+    "[1,]",
+    "{\"a\":1,}",
+    "{,}",
+    "[",
+    "{",
+    "}",
+    "\"\t\"",
+    "\"\u{0}\"",
+    "\"\\ud800\\u\"",
+    "NaNa",
+    "inf",
+    "Infinityx",
+    "1_000",
 ];
 
 // ------------------------------------------------------------------ environment
@@ -298,20 +426,57 @@ struct Env {
 }
 
 const PATH_KEYS: &[&str] = &[
-    "path", "journal", "lock", "dir", "run_dir", "workspace", "root", "lane_journal", "archive_lock",
-    "leases_dir", "verdict_journal", "execution_state", "findings_queue", "fanout_runs", "dispatch_loops",
-    "chained_runs", "next_packets", "replan_dir", "soaks_index", "picker_audits", "project_card",
+    "path",
+    "journal",
+    "lock",
+    "dir",
+    "run_dir",
+    "workspace",
+    "root",
+    "lane_journal",
+    "archive_lock",
+    "leases_dir",
+    "verdict_journal",
+    "execution_state",
+    "findings_queue",
+    "fanout_runs",
+    "dispatch_loops",
+    "chained_runs",
+    "next_packets",
+    "replan_dir",
+    "soaks_index",
+    "picker_audits",
+    "project_card",
 ];
 
 const ENV_PATHS: &[&str] = &[
-    "DISPATCH_ARCHIVE_LOCK_PATH", "DISPATCH_EXPORT_CURSOR_PATH", "DISPATCH_ID_ALLOC_DIR",
-    "DISPATCH_LANE_JOURNAL_PATH", "DISPATCH_LANE_LEASE_LOCK_PATH", "DISPATCH_VERDICT_JOURNAL_PATH",
+    "DISPATCH_ARCHIVE_LOCK_PATH",
+    "DISPATCH_EXPORT_CURSOR_PATH",
+    "DISPATCH_ID_ALLOC_DIR",
+    "DISPATCH_LANE_JOURNAL_PATH",
+    "DISPATCH_LANE_LEASE_LOCK_PATH",
+    "DISPATCH_VERDICT_JOURNAL_PATH",
 ];
 
 const TABLES: &[&str] = &[
-    "lanes", "paths", "overlap", "reasons", "stamp", "enumerate", "cooldown", "supervise", "lifecycle",
-    "retention", "data_class", "concurrency_class", "intervention", "tool_stream", "marker", "precursor",
-    "verify", "ci",
+    "lanes",
+    "paths",
+    "overlap",
+    "reasons",
+    "stamp",
+    "enumerate",
+    "cooldown",
+    "supervise",
+    "lifecycle",
+    "retention",
+    "data_class",
+    "concurrency_class",
+    "intervention",
+    "tool_stream",
+    "marker",
+    "precursor",
+    "verify",
+    "ci",
 ];
 
 fn make_tmp() -> PathBuf {
@@ -374,13 +539,9 @@ impl Env {
                 t("p"),
                 t("p/missing/x"),
             ],
-            "dir" | "run_dir" | "leases_dir" => vec![
-                t(&format!("d/{n}")),
-                t(&format!("runs/r{n}")),
-                t("files/plain.txt"),
-                t("d/missing/deeper"),
-                t("é ü/x"),
-            ],
+            "dir" | "run_dir" | "leases_dir" => {
+                vec![t(&format!("d/{n}")), t(&format!("runs/r{n}")), t("files/plain.txt"), t("d/missing/deeper"), t("é ü/x")]
+            }
             "workspace" | "root" => vec![
                 t("ws"),
                 t("ws"),
@@ -685,11 +846,7 @@ fn setup(rng: &mut Rng) -> Env {
             let v = donors.get(name).map(|d| rng.pick(d).clone()).unwrap_or(J::Raw("null".into()));
             a.push((q(name), v));
         }
-        let req = J::Obj(vec![
-            (q("abi"), J::Raw("1".into())),
-            (q("op"), J::Raw(q(op))),
-            (q("args"), J::Obj(a)),
-        ]);
+        let req = J::Obj(vec![(q("abi"), J::Raw("1".into())), (q("op"), J::Raw(q(op))), (q("args"), J::Obj(a))]);
         extra.entry(op.clone()).or_default().push(text_of(&req));
     }
     let all_donors: Vec<J> = donors.values().flatten().cloned().collect();
@@ -797,7 +954,8 @@ fn mutate_once(j: &mut J, env: &Env, op: &str, rng: &mut Rng) {
     // never reaches an op, and the kinds below break it often enough.
     if let J::Obj(kv) = &*j {
         if rng.chance(85) {
-            let inner: Vec<usize> = kv.iter().enumerate().filter(|(_, (k, _))| k == "\"args\"" || k == "\"config\"").map(|(i, _)| i).collect();
+            let inner: Vec<usize> =
+                kv.iter().enumerate().filter(|(_, (k, _))| k == "\"args\"" || k == "\"config\"").map(|(i, _)| i).collect();
             let below: Vec<Vec<usize>> = paths.iter().filter(|p| p.len() > 1 && inner.contains(&p[0])).cloned().collect();
             if !below.is_empty() {
                 paths = below;
@@ -909,10 +1067,8 @@ fn mutate_once(j: &mut J, env: &Env, op: &str, rng: &mut Rng) {
         }
         // abi variants.
         12 => {
-            let v = rng.pick(&[
-                "1", "1.0", "true", "\"1\"", "2", "0", "-1", "null", "[1]", "{}", "1e0", "18446744073709551617",
-                "NaN", "01",
-            ]);
+            let v =
+                rng.pick(&["1", "1.0", "true", "\"1\"", "2", "0", "-1", "null", "[1]", "{}", "1e0", "18446744073709551617", "NaN", "01"]);
             if rng.chance(10) {
                 if let J::Obj(kv) = j {
                     kv.retain(|(k, _)| k != "\"abi\"");
@@ -964,8 +1120,17 @@ fn mutate_once(j: &mut J, env: &Env, op: &str, rng: &mut Rng) {
 /// Damage the bytes of a request.
 fn garble(b: &mut Vec<u8>, rng: &mut Rng) {
     const BAD: &[&[u8]] = &[
-        b"\xff", b"\xfe\xff", b"\xc0\x80", b"\xed\xa0\x80", b"\x80", b"\xf4\x90\x80\x80", b"\xe2\x82", b"\xef\xbb\xbf",
-        b"\x00", b"\x01", b"\x7f",
+        b"\xff",
+        b"\xfe\xff",
+        b"\xc0\x80",
+        b"\xed\xa0\x80",
+        b"\x80",
+        b"\xf4\x90\x80\x80",
+        b"\xe2\x82",
+        b"\xef\xbb\xbf",
+        b"\x00",
+        b"\x01",
+        b"\x7f",
     ];
     for _ in 0..=rng.below(2) {
         let n = b.len();
@@ -1067,10 +1232,11 @@ fn check_response(env: &Env, request: &[u8], st: dos_status, body: &[u8]) -> Res
         // A verdict that echoes a nested input (a lease's `children`) can
         // sit a level or two deeper than the reader's depth limit: still
         // JSON, and still the envelope.
-        Err(e) if e.message.contains("nested too deeply")
-            && st == dos_status::DOS_STATUS_OK
-            && body.starts_with(br#"{"abi":1,"ok":true,"verdict":"#)
-            && json_any_depth(body) =>
+        Err(e)
+            if e.message.contains("nested too deeply")
+                && st == dos_status::DOS_STATUS_OK
+                && body.starts_with(br#"{"abi":1,"ok":true,"verdict":"#)
+                && json_any_depth(body) =>
         {
             if let Ok(mut seen) = SEEN.lock() {
                 *seen.entry("ok (deeper than the reader's limit)".into()).or_default() += 1;
@@ -1126,8 +1292,7 @@ fn check_response(env: &Env, request: &[u8], st: dos_status, body: &[u8]) -> Res
         // A nested field the request lacks is named too ("missing field
         // \"run_started_ms\""): any field name the corpus uses counts.
         names.extend(env.donors.keys().cloned());
-        {
-        }
+        {}
         // A key that is not a word (`""`, `"\ud800"`) counts when the
         // message quotes it.
         if !names_a_field(msg, &names) && !literals.iter().any(|l| msg.contains(l.as_str())) {
@@ -1665,11 +1830,7 @@ fn envelope_fuzz() {
         n += 1;
         if progress_at.elapsed() >= Duration::from_secs(60) {
             progress_at = Instant::now();
-            eprintln!(
-                "envelope fuzz: {n} inputs, {:.0} s, {} distinct failure(s) so far",
-                start.elapsed().as_secs_f64(),
-                failures.len()
-            );
+            eprintln!("envelope fuzz: {n} inputs, {:.0} s, {} distinct failure(s) so far", start.elapsed().as_secs_f64(), failures.len());
         }
         if n % 3000 == 0 {
             env.reset_files();
@@ -1698,11 +1859,8 @@ fn envelope_fuzz() {
                 t
             }
             _ => {
-                let mut j = if matches!(entry, Entry::ConfigJson) {
-                    rng.pick(&env.configs).clone()
-                } else {
-                    parse_j(&env.seed_of(&op, &mut rng))
-                };
+                let mut j =
+                    if matches!(entry, Entry::ConfigJson) { rng.pick(&env.configs).clone() } else { parse_j(&env.seed_of(&op, &mut rng)) };
                 for _ in 0..=rng.below(3) {
                     mutate_once(&mut j, &env, &op, &mut rng);
                 }
@@ -1730,10 +1888,10 @@ fn envelope_fuzz() {
             let keep = bytes.clone();
             garble(&mut bytes, &mut rng);
             if bytes.len() > max_bytes {
-            skipped += 1;
-            continue;
-        }
-        if !bytes_safe(&bytes, &env) {
+                skipped += 1;
+                continue;
+            }
+            if !bytes_safe(&bytes, &env) {
                 bytes = keep;
             } else {
                 tree = None;
@@ -1769,7 +1927,8 @@ fn envelope_fuzz() {
             let min_detail = run_entry(&env, entry, &min).err().map(|f| f.detail).unwrap_or_default();
             let panic = LAST_PANIC.lock().map(|p| p.clone()).unwrap_or_default();
             let shown = String::from_utf8_lossy(&min);
-            let shown: String = if shown.chars().count() > 3000 { shown.chars().take(3000).collect::<String>() + "…" } else { shown.into_owned() };
+            let shown: String =
+                if shown.chars().count() > 3000 { shown.chars().take(3000).collect::<String>() + "…" } else { shown.into_owned() };
             failures.insert(
                 key,
                 format!(
@@ -1807,7 +1966,8 @@ fn envelope_fuzz() {
     }
     assert_eq!(before, after, "the fuzz run wrote into the crate directory");
     if !failures.is_empty() {
-        let mut report = format!("envelope fuzz found {} distinct failure(s) (seed {seed}; DOS_FUZZ_SEED={seed} replays):\n", failures.len());
+        let mut report =
+            format!("envelope fuzz found {} distinct failure(s) (seed {seed}; DOS_FUZZ_SEED={seed} replays):\n", failures.len());
         for (k, v) in &failures {
             report.push_str(&format!("\n* {k}\n{v}\n"));
         }
@@ -1818,7 +1978,9 @@ fn envelope_fuzz() {
 #[test]
 fn the_depth_free_json_check() {
     let deep = format!("{}1{}", "[".repeat(5000), "]".repeat(5000));
-    for ok in [&deep[..], "1", "-0.5e+3", "NaN", "-Infinity", "\"a\\u00e9\\n\"", "[]", "{}", " [1, {\"a\": [null, true]}] ", "{\"a\":{\"b\":{}}}"] {
+    for ok in
+        [&deep[..], "1", "-0.5e+3", "NaN", "-Infinity", "\"a\\u00e9\\n\"", "[]", "{}", " [1, {\"a\": [null, true]}] ", "{\"a\":{\"b\":{}}}"]
+    {
         assert!(json_any_depth(ok.as_bytes()), "{ok}");
     }
     for bad in ["", "[", "[1,]", "{\"a\"}", "{\"a\":1,}", "01", "1.", "\"\u{1}\"", "[1]]", "nul", "{1:2}", "\"\\x\"", "[1 2]"] {

@@ -35,10 +35,7 @@ fn header_is_current() {
         return;
     }
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        committed == fresh,
-        "include/dos.h is stale: run `make header` and commit the result"
-    );
+    assert!(committed == fresh, "include/dos.h is stale: run `make header` and commit the result");
 }
 
 #[test]

@@ -9,10 +9,11 @@
 //! `reference` (installed by `accelerate()`) answers with dos-kernel's own
 //! and hands any input it cannot take to the original function.
 
+use crate::snapshot::{Fields, Snapshot, Tracer};
 use dos_core::config::{LaneTaxonomy, SubstrateConfig, WorkspaceFacts, DEFAULT_OVERLAP_RATIO_MAX};
 use dos_core::deciders::admission::{
-    run_predicates as core_run_predicates, Abort, AdmissionRequest, AdmissionVerdict, ExternalPredicates, Lease,
-    Predicate, PredicateEnv, RuntimeFiles,
+    run_predicates as core_run_predicates, Abort, AdmissionRequest, AdmissionVerdict, ExternalPredicates, Lease, Predicate, PredicateEnv,
+    RuntimeFiles,
 };
 use dos_core::deciders::arbiter::{self as core, ArbiterError, ArbitrateRequest, Candidate, Hooks, NamedLane, Pick};
 use dos_core::deciders::overlap_policy::OverlapPolicy;
@@ -22,7 +23,6 @@ use pyo3::exceptions::{PyException, PyTypeError};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
-use crate::snapshot::{Fields, Snapshot, Tracer};
 use std::sync::{Arc, Mutex};
 
 /// The classes and helpers one flavour answers with.
@@ -62,8 +62,7 @@ struct SlotSetter {
     set: pyo3::ffi::descrsetfunc,
 }
 
-const DECISION_FIELDS: [&str; 8] =
-    ["outcome", "lane", "lane_kind", "tree", "auto_picked", "reason", "free_clusters", "pick_count"];
+const DECISION_FIELDS: [&str; 8] = ["outcome", "lane", "lane_kind", "tree", "auto_picked", "reason", "free_clusters", "pick_count"];
 
 /// How instances of `cls` are filled (see [`Fill`]): through slot
 /// descriptors when every field is a `__slots__` member found in the MRO and
@@ -510,8 +509,7 @@ static CONFIGS: Mutex<Vec<Arc<Cached>>> = Mutex::new(Vec::new());
 /// Every value `prepare` reads from a config object.
 fn trace_config(obj: &Bound<'_, PyAny>, t: &mut Tracer<'_>) {
     let py = obj.py();
-    let [lanes, ratio, _] =
-        t.attrs(obj, [intern!(py, "lanes"), intern!(py, "overlap_ratio_max"), intern!(py, "overlap_policy_name")]);
+    let [lanes, ratio, _] = t.attrs(obj, [intern!(py, "lanes"), intern!(py, "overlap_ratio_max"), intern!(py, "overlap_policy_name")]);
     // `float(x)` of anything but a built-in may answer differently from
     // call to call: such a config is read every time.
     if ratio.is_some_and(|r| !crate::snapshot::is_plain(&r)) {
@@ -563,11 +561,7 @@ fn reference_files_property(obj: &Bound<'_, PyAny>) -> bool {
         }
         let ws = obj.getattr(intern!(py, "workspace"))?;
         let direct = obj.getattr(intern!(py, "kernel_runtime_files"))?;
-        Ok(if ws.is_none() {
-            direct.is_none()
-        } else {
-            ws.getattr(intern!(py, "kernel_runtime_files"))?.is(&direct)
-        })
+        Ok(if ws.is_none() { direct.is_none() } else { ws.getattr(intern!(py, "kernel_runtime_files"))?.is(&direct) })
     })();
     matches!(known, Ok(true))
 }
@@ -591,13 +585,8 @@ fn prepare(obj: &Bound<'_, PyAny>) -> Result<Prepared, Fail> {
     for (k, v) in a.iter() {
         aliases.push((text(&k, "a lanes.aliases key")?, py_str(&v, "a lanes.aliases value")?));
     }
-    let taxonomy = LaneTaxonomy {
-        concurrent: list("concurrent")?,
-        exclusive: list("exclusive")?,
-        autopick: list("autopick")?,
-        trees,
-        aliases,
-    };
+    let taxonomy =
+        LaneTaxonomy { concurrent: list("concurrent")?, exclusive: list("exclusive")?, autopick: list("autopick")?, trees, aliases };
     let mut cfg = SubstrateConfig::with_lanes(taxonomy);
     cfg.overlap_ratio_max = ratio_of(obj)?.unwrap_or(DEFAULT_OVERLAP_RATIO_MAX);
     let name = getattr_opt(obj, "overlap_policy_name")?;
@@ -641,8 +630,7 @@ fn ratio_of(obj: &Bound<'_, PyAny>) -> Result<Option<f64>, Fail> {
     let float = obj.py().get_type::<PyFloat>();
     match float.call1((raw,)) {
         Ok(v) => Ok(v.cast::<PyFloat>().ok().map(|f| f.value())),
-        Err(e) if e.is_instance_of::<PyTypeError>(obj.py())
-            || e.is_instance_of::<pyo3::exceptions::PyValueError>(obj.py()) => Ok(None),
+        Err(e) if e.is_instance_of::<PyTypeError>(obj.py()) || e.is_instance_of::<pyo3::exceptions::PyValueError>(obj.py()) => Ok(None),
         Err(e) => Err(Fail::Raise(e)),
     }
 }
@@ -1139,11 +1127,7 @@ fn candidates(o: &Bound<'_, PyAny>) -> Result<Vec<Candidate>, Fail> {
         } else {
             return unsupported("an auto_pick_order kind is not a str");
         };
-        let tree = if truthy(&parts[2], "an auto_pick_order tree")? {
-            str_seq(&parts[2], "an auto_pick_order tree")?
-        } else {
-            Vec::new()
-        };
+        let tree = if truthy(&parts[2], "an auto_pick_order tree")? { str_seq(&parts[2], "an auto_pick_order tree")? } else { Vec::new() };
         out.push(Candidate { name, kind, tree });
     }
     Ok(out)
@@ -1157,11 +1141,7 @@ fn named(o: &Bound<'_, PyAny>, what: &str, none_tree_ok: bool) -> Result<Vec<Nam
             return unsupported(format!("a {what} entry is not (name, tree)"));
         }
         let name = text(&parts[0], what)?;
-        let tree = if parts[1].is_none() && none_tree_ok {
-            Vec::new()
-        } else {
-            str_seq(&parts[1], what)?
-        };
+        let tree = if parts[1].is_none() && none_tree_ok { Vec::new() } else { str_seq(&parts[1], what)? };
         out.push(NamedLane { name, tree });
     }
     Ok(out)
@@ -1170,8 +1150,7 @@ fn named(o: &Bound<'_, PyAny>, what: &str, none_tree_ok: bool) -> Result<Vec<Nam
 /// `object.__new__`, looked up once.
 fn object_new(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
     static NEW: pyo3::sync::PyOnceLock<Py<PyAny>> = pyo3::sync::PyOnceLock::new();
-    NEW.get_or_try_init(py, || Ok::<_, PyErr>(py.get_type::<PyAny>().getattr("__new__")?.unbind()))
-        .map(|o| o.bind(py))
+    NEW.get_or_try_init(py, || Ok::<_, PyErr>(py.get_type::<PyAny>().getattr("__new__")?.unbind())).map(|o| o.bind(py))
 }
 
 fn decision_object<'py>(
@@ -1181,11 +1160,8 @@ fn decision_object<'py>(
     requested_tree: &Bound<'py, PyAny>,
     last_pick: Option<Py<PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let tree: Bound<'py, PyAny> = if d.tree_is_requested && !d.tree.is_empty() {
-        requested_tree.clone()
-    } else {
-        PyList::new(py, d.tree)?.into_any()
-    };
+    let tree: Bound<'py, PyAny> =
+        if d.tree_is_requested && !d.tree.is_empty() { requested_tree.clone() } else { PyList::new(py, d.tree)?.into_any() };
     let pick: Bound<'py, PyAny> = match (&d.pick_count, d.acquire, last_pick) {
         (None, _, _) => py.None().into_bound(py),
         (Some(_), true, Some(p)) => p.into_bound(py),
@@ -1400,10 +1376,10 @@ macro_rules! arbitrate_fn {
     ($name:ident, $slot:expr, $doc:literal) => {
         #[doc = $doc]
         #[crate::guard]
-#[pyfunction]
+        #[pyfunction]
         #[pyo3(signature = (*, requested_lane, requested_kind, requested_tree, live_leases, config=None,
-            auto_pick_order=None, named_lanes=None, derived_lanes=None, force=None, pick_oracle=None,
-            rank_key=None, predicates=None, class_budgets=None, live_siblings=None, sibling_tree_lookup=None))]
+                                    auto_pick_order=None, named_lanes=None, derived_lanes=None, force=None, pick_oracle=None,
+                                    rank_key=None, predicates=None, class_budgets=None, live_siblings=None, sibling_tree_lookup=None))]
         #[allow(clippy::too_many_arguments)]
         pub(crate) fn $name<'py>(
             py: Python<'py>,
@@ -1445,11 +1421,7 @@ macro_rules! arbitrate_fn {
     };
 }
 
-arbitrate_fn!(
-    arbitrate,
-    NATIVE,
-    "`arbiter.arbitrate` in libdos, answering with `dos_native.arbiter.LaneDecision`."
-);
+arbitrate_fn!(arbitrate, NATIVE, "`arbiter.arbitrate` in libdos, answering with `dos_native.arbiter.LaneDecision`.");
 arbitrate_fn!(
     arbitrate_ref,
     REFERENCE,
@@ -1632,8 +1604,7 @@ struct RunPredicatesRef;
 impl crate::swap::Fast for RunPredicatesRef {
     fn call<'py>(&self, py: Python<'py>, a: &crate::swap::CallArgs<'_, 'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
         let names = ["predicates", "request", "live_leases", "config"].map(|n| PyString::intern(py, n));
-        let Some([Some(p), Some(r), Some(l), Some(c)]) = crate::fast::bind_args(a, [&names[0], &names[1], &names[2], &names[3]], 4)
-        else {
+        let Some([Some(p), Some(r), Some(l), Some(c)]) = crate::fast::bind_args(a, [&names[0], &names[1], &names[2], &names[3]], 4) else {
             return Ok(None);
         };
         let Ok(fl) = flavour(&REFERENCE) else { return Ok(None) };

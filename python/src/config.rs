@@ -26,15 +26,8 @@ impl PyConfig {
 }
 
 fn preset_of(py: Python<'_>, preset: &str) -> PyResult<Preset> {
-    Preset::parse(preset).ok_or_else(|| {
-        dos_error(
-            py,
-            CallError::new(
-                ErrorCode::BadArgs,
-                format!("unknown preset {preset:?} (generic, job, workshop)"),
-            ),
-        )
-    })
+    Preset::parse(preset)
+        .ok_or_else(|| dos_error(py, CallError::new(ErrorCode::BadArgs, format!("unknown preset {preset:?} (generic, job, workshop)"))))
 }
 
 fn dict_arg(obj: Option<&Bound<'_, PyAny>>, what: &str) -> PyResult<Option<Dict>> {
@@ -43,10 +36,7 @@ fn dict_arg(obj: Option<&Bound<'_, PyAny>>, what: &str) -> PyResult<Option<Dict>
         Some(o) if o.is_none() => Ok(None),
         Some(o) => match to_value(o, 0)? {
             Value::Dict(d) => Ok(Some(d)),
-            other => Err(PyTypeError::new_err(format!(
-                "{what} must be a mapping, not {}",
-                other.type_name()
-            ))),
+            other => Err(PyTypeError::new_err(format!("{what} must be a mapping, not {}", other.type_name()))),
         },
     }
 }
@@ -54,19 +44,14 @@ fn dict_arg(obj: Option<&Bound<'_, PyAny>>, what: &str) -> PyResult<Option<Dict>
 fn with_overrides(py: Python<'_>, mut loaded: Loaded, overrides: Option<Dict>) -> PyResult<Loaded> {
     if let Some(o) = overrides {
         let inline = json::split(&o).map_err(|e| dos_error(py, e))?;
-        loaded.config = json::layer_inline(loaded.config, &inline.tables, &mut loaded.warnings)
-            .map_err(|e| dos_error(py, e))?;
+        loaded.config = json::layer_inline(loaded.config, &inline.tables, &mut loaded.warnings).map_err(|e| dos_error(py, e))?;
     }
     Ok(loaded)
 }
 
 fn text_bytes(text: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
     if let Ok(s) = text.cast::<PyString>() {
-        return Ok(s
-            .to_str()
-            .map_err(|_| PyValueError::new_err("the TOML text holds a lone surrogate"))?
-            .as_bytes()
-            .to_vec());
+        return Ok(s.to_str().map_err(|_| PyValueError::new_err("the TOML text holds a lone surrogate"))?.as_bytes().to_vec());
     }
     if let Ok(b) = text.cast::<PyBytes>() {
         return Ok(b.as_bytes().to_vec());
@@ -108,13 +93,10 @@ impl PyConfig {
                 py.detach(|| toml_text::parse_bytes(&bytes))
             }
         };
-        let facts = kernel_runtime_files
-            .map(|f| WorkspaceFacts::new(dos_core::config::paths::norm_path(root), f));
+        let facts = kernel_runtime_files.map(|f| WorkspaceFacts::new(dos_core::config::paths::norm_path(root), f));
         let loaded = layer::load(preset, root, facts, &doc).map_err(|e| dos_error(py, e))?;
         let loaded = with_overrides(py, loaded, dict_arg(overrides, "overrides")?)?;
-        Ok(PyConfig {
-            loaded: Arc::new(loaded),
-        })
+        Ok(PyConfig { loaded: Arc::new(loaded) })
     }
 
     /// Resolve the workspace (explicit › DISPATCH_WORKSPACE › cwd), probe it,
@@ -133,13 +115,9 @@ impl PyConfig {
             Some(w) if w.is_none() => None,
             Some(w) => Some(w.str()?.to_str()?.to_owned()),
         };
-        let loaded = py
-            .detach(|| dos_io::boundary::load_workspace_config(ws.as_deref(), preset))
-            .map_err(|e| dos_error(py, e))?;
+        let loaded = py.detach(|| dos_io::boundary::load_workspace_config(ws.as_deref(), preset)).map_err(|e| dos_error(py, e))?;
         let loaded = with_overrides(py, loaded, dict_arg(overrides, "overrides")?)?;
-        Ok(PyConfig {
-            loaded: Arc::new(loaded),
-        })
+        Ok(PyConfig { loaded: Arc::new(loaded) })
     }
 
     /// `default_config(workspace)`: the generic preset with the workspace
@@ -147,68 +125,41 @@ impl PyConfig {
     #[staticmethod]
     #[pyo3(signature = (workspace=None))]
     fn default_config(py: Python<'_>, workspace: Option<String>) -> PyResult<PyConfig> {
-        let cfg = py
-            .detach(|| dos_io::boundary::default_config(workspace.as_deref()))
-            .map_err(|e| dos_error(py, e))?;
-        Ok(PyConfig {
-            loaded: Arc::new(Loaded {
-                config: cfg,
-                warnings: vec![],
-            }),
-        })
+        let cfg = py.detach(|| dos_io::boundary::default_config(workspace.as_deref())).map_err(|e| dos_error(py, e))?;
+        Ok(PyConfig { loaded: Arc::new(Loaded { config: cfg, warnings: vec![] }) })
     }
 
     /// `job_config(workspace)`: the job preset with `dos.toml` layered once.
     #[staticmethod]
     #[pyo3(signature = (workspace=None))]
     fn job_config(py: Python<'_>, workspace: Option<String>) -> PyResult<PyConfig> {
-        let loaded = py
-            .detach(|| dos_io::boundary::job_config(workspace.as_deref()))
-            .map_err(|e| dos_error(py, e))?;
-        Ok(PyConfig {
-            loaded: Arc::new(loaded),
-        })
+        let loaded = py.detach(|| dos_io::boundary::job_config(workspace.as_deref())).map_err(|e| dos_error(py, e))?;
+        Ok(PyConfig { loaded: Arc::new(loaded) })
     }
 
     /// `workshop_config(workspace)`: the workshop driver's base, no `dos.toml`.
     #[staticmethod]
     #[pyo3(signature = (workspace=None))]
     fn workshop_config(py: Python<'_>, workspace: Option<String>) -> PyResult<PyConfig> {
-        let cfg = py
-            .detach(|| dos_io::boundary::workshop_config(workspace.as_deref()))
-            .map_err(|e| dos_error(py, e))?;
-        Ok(PyConfig {
-            loaded: Arc::new(Loaded {
-                config: cfg,
-                warnings: vec![],
-            }),
-        })
+        let cfg = py.detach(|| dos_io::boundary::workshop_config(workspace.as_deref())).map_err(|e| dos_error(py, e))?;
+        Ok(PyConfig { loaded: Arc::new(Loaded { config: cfg, warnings: vec![] }) })
     }
 
     /// Build from an inline config mapping (the envelope's `config` object);
     /// `overrides` are further tables layered on top.
     #[staticmethod]
     #[pyo3(signature = (config, overrides=None))]
-    fn from_dict(
-        py: Python<'_>,
-        config: &Bound<'_, PyAny>,
-        overrides: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<PyConfig> {
+    fn from_dict(py: Python<'_>, config: &Bound<'_, PyAny>, overrides: Option<&Bound<'_, PyAny>>) -> PyResult<PyConfig> {
         let d = dict_arg(Some(config), "config")?.unwrap_or_default();
         let loaded = py.detach(|| dos_io::workspace::load(&d)).map_err(|e| dos_error(py, e))?;
         let loaded = with_overrides(py, loaded, dict_arg(overrides, "overrides")?)?;
-        Ok(PyConfig {
-            loaded: Arc::new(loaded),
-        })
+        Ok(PyConfig { loaded: Arc::new(loaded) })
     }
 
     /// What was ignored on the way: `[{"table", "key", "message"}, …]`.
     #[getter]
     fn warnings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        to_py(
-            py,
-            &Value::List(self.loaded.warnings.iter().map(|w| w.to_value()).collect()),
-        )
+        to_py(py, &Value::List(self.loaded.warnings.iter().map(|w| w.to_value()).collect()))
     }
 
     /// The resolved workspace root.
@@ -224,12 +175,7 @@ impl PyConfig {
 
     /// Run one envelope operation under this config.
     #[pyo3(signature = (op, args=None))]
-    fn dispatch<'py>(
-        &self,
-        py: Python<'py>,
-        op: &str,
-        args: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
+    fn dispatch<'py>(&self, py: Python<'py>, op: &str, args: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let args = dict_arg(args, "args")?.unwrap_or_default();
         match crate::run_dispatch(py, op, Some(&self.loaded.config), None, &args) {
             Ok(v) => to_py(py, &v),
@@ -242,8 +188,7 @@ impl PyConfig {
         let bytes = text_bytes(request)?;
         let cfg = Arc::clone(&self.loaded);
         let (_, out) = py.detach(move || dos_ops::call_with(&bytes, Some(&cfg.config)));
-        String::from_utf8(out)
-            .map_err(|_| PyValueError::new_err("libdos produced a non-UTF-8 response"))
+        String::from_utf8(out).map_err(|_| PyValueError::new_err("libdos produced a non-UTF-8 response"))
     }
 
     fn __repr__(&self) -> String {

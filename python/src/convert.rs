@@ -67,10 +67,7 @@ pub(crate) fn to_value(obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> 
     if obj.hasattr("_value_")? && obj.hasattr("_name_")? {
         return to_value(&obj.getattr("_value_")?, depth + 1);
     }
-    Err(PyTypeError::new_err(format!(
-        "libdos cannot take a {} value",
-        obj.get_type().name()?
-    )))
+    Err(PyTypeError::new_err(format!("libdos cannot take a {} value", obj.get_type().name()?)))
 }
 
 /// The value of a Python `int` (exact or a subclass, `bool` excluded by the

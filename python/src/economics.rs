@@ -42,11 +42,7 @@ enum PolicyArg<'py> {
 
 impl Inputs {
     fn new(input: &Bound<'_, PyType>, policy: &Bound<'_, PyType>, default_policy: &Bound<'_, PyAny>, fields: &[&str]) -> Self {
-        Inputs {
-            input: input.clone().unbind(),
-            policy: policy.clone().unbind(),
-            default_policy: Pinned::new(default_policy, fields),
-        }
+        Inputs { input: input.clone().unbind(), policy: policy.clone().unbind(), default_policy: Pinned::new(default_policy, fields) }
     }
 
     /// The default policy: as converted at bind time while its fields still
@@ -611,7 +607,6 @@ impl PyBreakerVerdict {
         let (state, escalation, tripped) = breaker::judge(&counts, &policy);
         PyBreakerVerdict { state, escalation, tripped, counts, policy }
     }
-
 }
 
 impl AsTuple for PyBreakerVerdict {
@@ -739,9 +734,7 @@ impl PyBreakerTransition {
 
     #[getter]
     fn verdict(&self, py: Python<'_>) -> PyResult<Py<PyBreakerVerdict>> {
-        let v = self
-            .verdict_obj
-            .get_or_try_init(py, || Py::new(py, PyBreakerVerdict::judge(self.counts, self.policy)))?;
+        let v = self.verdict_obj.get_or_try_init(py, || Py::new(py, PyBreakerVerdict::judge(self.counts, self.policy)))?;
         Ok(v.clone_ref(py))
     }
 

@@ -34,7 +34,11 @@ pub(crate) enum Class {
 
 const SPEC: [(&str, &str, &str); 5] = [
     ("DosError", "INTERNAL", "A request libdos refused or could not serve; `.code` holds the envelope error code, `.message` the text."),
-    ("BadArgsError", "BAD_ARGS", "The request or its arguments were refused (BAD_ARGS, BAD_JSON, BAD_REQUEST, ABI_MISMATCH, UNKNOWN_OP, BAD_CONFIG)."),
+    (
+        "BadArgsError",
+        "BAD_ARGS",
+        "The request or its arguments were refused (BAD_ARGS, BAD_JSON, BAD_REQUEST, ABI_MISMATCH, UNKNOWN_OP, BAD_CONFIG).",
+    ),
     ("BusyError", "BUSY", "A file lock stayed held by another process past the retry budget (BUSY)."),
     ("DosIOError", "IO_ERROR", "A file-system error in an op that touches files (IO_ERROR)."),
     ("InternalError", "INTERNAL", "A bug inside libdos (a caught panic); please report it (INTERNAL)."),
@@ -52,9 +56,7 @@ fn build(py: Python<'_>) -> PyResult<[Py<PyType>; 5]> {
         Ok(type_.call1((name, bases, ns))?.cast_into::<PyType>()?.unbind())
     };
     let base = make(0, PyTuple::new(py, [py.get_type::<PyException>()])?)?;
-    let with = |i: usize, other: Bound<'_, PyType>| -> PyResult<Py<PyType>> {
-        make(i, PyTuple::new(py, [base.bind(py).clone(), other])?)
-    };
+    let with = |i: usize, other: Bound<'_, PyType>| -> PyResult<Py<PyType>> { make(i, PyTuple::new(py, [base.bind(py).clone(), other])?) };
     let bad = with(1, py.get_type::<PyValueError>())?;
     let busy = with(2, py.get_type::<PyTimeoutError>())?;
     let io = with(3, py.get_type::<PyOSError>())?;

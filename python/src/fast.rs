@@ -6,9 +6,9 @@
 //! subclass, a float where an int is expected, an int past 64 bits), so the
 //! caller can hand the whole call to its Python fallback instead of guessing.
 
+use crate::swap::CallArgs;
 use pyo3::ffi;
 use pyo3::prelude::*;
-use crate::swap::CallArgs;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyString, PyTuple, PyType};
 use std::os::raw::c_int;
 
@@ -150,10 +150,7 @@ pub(crate) fn build<'py>(
 /// The values of `names` in `obj.__dict__`. The common case, a dictionary
 /// holding exactly those names in that order (what a dataclass `__init__`
 /// leaves), is read in one pass; anything else falls back to lookups.
-pub(crate) fn read<'py, const N: usize>(
-    obj: &Bound<'py, PyAny>,
-    names: [&Bound<'py, PyString>; N],
-) -> Option<[Bound<'py, PyAny>; N]> {
+pub(crate) fn read<'py, const N: usize>(obj: &Bound<'py, PyAny>, names: [&Bound<'py, PyString>; N]) -> Option<[Bound<'py, PyAny>; N]> {
     let py = obj.py();
     if N <= 3 {
         // A few fields: read them where they are (a fresh instance keeps its

@@ -10,8 +10,8 @@
 //! while `bench/compare.py` shows the generic binder too slow for it
 //! (docs/benchmarks.md names the row).
 
-use crate::{economics, schema};
 use crate::swap::NativeFunction;
+use crate::{economics, schema};
 use pyo3::prelude::*;
 
 type Binder = fn(&Bound<'_, PyAny>, Py<PyAny>) -> PyResult<Option<NativeFunction>>;

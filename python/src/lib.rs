@@ -13,6 +13,7 @@ mod guard;
 /// The panic boundary: see `guard`.
 pub(crate) use dos_native_macros::guard;
 
+use convert::{to_py, to_value};
 use dos_core::deciders::exec_capability;
 use dos_core::envelope::CallError;
 use dos_core::pyjson::{Dict, Value};
@@ -20,7 +21,6 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyFrozenSet, PyString};
 use std::cell::RefCell;
-use convert::{to_py, to_value};
 
 mod convert;
 mod economics;
@@ -46,12 +46,8 @@ fn dos_error(py: Python<'_>, e: CallError) -> PyErr {
 pub(crate) fn touches_files(op: &str) -> bool {
     static TOUCHING: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
     let names = TOUCHING.get_or_init(|| {
-        let mut v: Vec<&'static str> = dos_ops::catalog()
-            .ops
-            .iter()
-            .filter(|o| o.effect != dos_core::route::Effect::Pure)
-            .map(|o| o.op)
-            .collect();
+        let mut v: Vec<&'static str> =
+            dos_ops::catalog().ops.iter().filter(|o| o.effect != dos_core::route::Effect::Pure).map(|o| o.op).collect();
         v.sort_unstable();
         v
     });
@@ -134,10 +130,10 @@ fn dispatch<'py>(
             Value::Dict(d) => Some(d),
             Value::Null => None,
             other => {
-                return Err(dos_error(py, CallError::new(
-                    dos_core::ErrorCode::BadConfig,
-                    format!("config must be a mapping, not {}", other.type_name()),
-                )))
+                return Err(dos_error(
+                    py,
+                    CallError::new(dos_core::ErrorCode::BadConfig, format!("config must be a mapping, not {}", other.type_name())),
+                ))
             }
         },
     };
@@ -355,19 +351,11 @@ impl PyExecVerdict {
 #[crate::guard]
 #[pyfunction]
 #[pyo3(signature = (command, policy=None))]
-fn classify_command(
-    py: Python<'_>,
-    command: &Bound<'_, PyString>,
-    policy: Option<&Bound<'_, PyAny>>,
-) -> PyResult<PyExecVerdict> {
-    let cmd = command
-        .to_str()
-        .map_err(|_| PyValueError::new_err("the command holds a lone surrogate"))?;
+fn classify_command(py: Python<'_>, command: &Bound<'_, PyString>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<PyExecVerdict> {
+    let cmd = command.to_str().map_err(|_| PyValueError::new_err("the command holds a lone surrogate"))?;
     let mut out = None;
     match policy {
-        Some(p) if !p.is_none() => {
-            exec_policy_for(py, p, &mut |pol| out = Some(exec_capability::classify_command(cmd, pol)))?
-        }
+        Some(p) if !p.is_none() => exec_policy_for(py, p, &mut |pol| out = Some(exec_capability::classify_command(cmd, pol)))?,
         _ => out = Some(exec_capability::classify_command(cmd, exec_capability::ExecCapabilityPolicy::default_ref())),
     }
     let inner = out.ok_or_else(|| PyValueError::new_err("no verdict"))?;
@@ -475,10 +463,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(classify_command, m)?)?;
     m.add_function(wrap_pyfunction!(_bind_capability, m)?)?;
     m.add_class::<PyExecVerdict>()?;
-    m.add(
-        "CROSS_PLATFORM_CODE_EXEC",
-        PyFrozenSet::new(m.py(), exec_capability::CROSS_PLATFORM_CODE_EXEC)?,
-    )?;
+    m.add("CROSS_PLATFORM_CODE_EXEC", PyFrozenSet::new(m.py(), exec_capability::CROSS_PLATFORM_CODE_EXEC)?)?;
     m.add("WRAPPER_TOKENS", PyFrozenSet::new(m.py(), exec_capability::WRAPPER_TOKENS)?)?;
     m.add_class::<swap::NativeFunction>()?;
     m.add_function(wrap_pyfunction!(swap::_as_function, m)?)?;

@@ -56,10 +56,7 @@ pub(crate) enum Class {
 static CLASSES: [PyOnceLock<Py<PyType>>; 2] = [const { PyOnceLock::new() }; 2];
 
 pub(crate) fn class(py: Python<'_>, c: Class) -> PyResult<&Bound<'_, PyType>> {
-    CLASSES[c as usize]
-        .get(py)
-        .map(|t| t.bind(py))
-        .ok_or_else(|| PyValueError::new_err("dos_native's typed classes are not bound yet"))
+    CLASSES[c as usize].get(py).map(|t| t.bind(py)).ok_or_else(|| PyValueError::new_err("dos_native's typed classes are not bound yet"))
 }
 
 /// Register one of the typed modules' enums or classes (by its name).

@@ -115,12 +115,7 @@ type TapeRun = fn(&Ctx<'_>, &Tape<'_>) -> Result<Value, dos_core::envelope::Call
 
 /// The routed op named `op`, run on a tape.
 fn tape_run(op: &str) -> Option<TapeRun> {
-    dos_core::deciders::ROUTED
-        .iter()
-        .chain(dos_io::ROUTED)
-        .flat_map(|m| m.routes.iter())
-        .find(|r| r.spec.name == op)
-        .map(|r| r.tape)
+    dos_core::deciders::ROUTED.iter().chain(dos_io::ROUTED).flat_map(|m| m.routes.iter()).find(|r| r.spec.name == op).map(|r| r.tape)
 }
 
 // ------------------------------------------------------------------ tracing
@@ -219,11 +214,7 @@ impl<'py> Compiler<'py> {
         self.seen.insert(name, Plan::Record(i));
         let mut fields = Vec::with_capacity(names.len());
         for n in names {
-            let f = def
-                .fields
-                .iter()
-                .find(|f| f.name == n)
-                .ok_or_else(|| bind_err(format!("{name}.{n}: not in the schema")))?;
+            let f = def.fields.iter().find(|f| f.name == n).ok_or_else(|| bind_err(format!("{name}.{n}: not in the schema")))?;
             let plan = self.compile(&f.ty)?;
             fields.push(Field { name: PyString::intern(self.py, &n).unbind(), key: n, plan });
         }
@@ -304,11 +295,7 @@ pub(crate) fn bind_route(
         let target: String = p.get_item(3)?.extract()?;
         let converter = p.get_item(4)?;
         let converter = (!converter.is_none()).then(|| converter.unbind());
-        let field = entry
-            .params
-            .iter()
-            .find(|f| f.name == target)
-            .ok_or_else(|| bind_err(format!("{op}: no argument {target}")))?;
+        let field = entry.params.iter().find(|f| f.name == target).ok_or_else(|| bind_err(format!("{op}: no argument {target}")))?;
         // A converter makes the argument's value itself: no plan to compile.
         let plan = if converter.is_some() { Plan::Any } else { c.compile(&field.ty)? };
         out.push(Param { name: PyString::intern(py, name.to_str()?).unbind(), kind, default, target, converter, plan });
@@ -630,11 +617,9 @@ impl RouteFast {
             (Plan::TupleOf(item), Value::List(xs)) => {
                 PyTuple::new(py, xs.iter().map(|x| self.dec(py, item, x, seen)).collect::<PyResult<Vec<_>>>()?)?.into_any()
             }
-            (Plan::Tuple(items), Value::List(xs)) => PyTuple::new(
-                py,
-                items.iter().zip(xs).map(|(p, x)| self.dec(py, p, x, seen)).collect::<PyResult<Vec<_>>>()?,
-            )?
-            .into_any(),
+            (Plan::Tuple(items), Value::List(xs)) => {
+                PyTuple::new(py, items.iter().zip(xs).map(|(p, x)| self.dec(py, p, x, seen)).collect::<PyResult<Vec<_>>>()?)?.into_any()
+            }
             (Plan::Dict(val), Value::Dict(d)) => {
                 let out = PyDict::new(py);
                 for (k, x) in d.iter() {
@@ -680,8 +665,7 @@ impl RouteFast {
             values.push(self.dec(py, &f.plan, v, seen)?);
         }
         if r.plain {
-            let fields: Vec<(&Bound<'py, PyString>, Bound<'py, PyAny>)> =
-                r.fields.iter().map(|f| f.name.bind(py)).zip(values).collect();
+            let fields: Vec<(&Bound<'py, PyString>, Bound<'py, PyAny>)> = r.fields.iter().map(|f| f.name.bind(py)).zip(values).collect();
             return crate::fast::build(py, &r.cls, &fields);
         }
         let kw = PyDict::new(py);
@@ -700,7 +684,9 @@ impl RouteFast {
             (Plan::Opt(_), Value::Null) | (Plan::NoneT, Value::Null) => x.is_none(),
             (Plan::Opt(inner), v) => !x.is_none() && self.same(inner, x, v, depth + 1),
             (Plan::Bool, Value::Bool(b)) => x.cast_exact::<PyBool>().is_ok_and(|y| y.is_true() == *b),
-            (Plan::Int | Plan::Float, Value::Int(Int::Small(n))) => x.is_exact_instance_of::<PyInt>() && small_int(x).is_ok_and(|m| m == *n),
+            (Plan::Int | Plan::Float, Value::Int(Int::Small(n))) => {
+                x.is_exact_instance_of::<PyInt>() && small_int(x).is_ok_and(|m| m == *n)
+            }
             (Plan::Float, Value::Float(f)) => x.cast_exact::<PyFloat>().is_ok_and(|y| y.value().to_bits() == f.to_bits()),
             (Plan::Str, Value::Str(Str::Utf8(t))) => {
                 x.is_exact_instance_of::<PyString>() && crate::fast::utf8_of(x).is_some_and(|y| y == t)
@@ -708,11 +694,12 @@ impl RouteFast {
             (Plan::Enum(i), Value::Str(Str::Utf8(t))) => {
                 self.enums[*i].members.iter().any(|(token, m)| token == t && m.as_ptr() == x.as_ptr())
             }
-            (Plan::TupleOf(item), Value::List(xs)) => x.cast_exact::<PyTuple>().is_ok_and(|tu| {
-                tu.len() == xs.len() && tu.iter_borrowed().zip(xs).all(|(y, w)| self.same(item, &y, w, depth + 1))
-            }),
+            (Plan::TupleOf(item), Value::List(xs)) => x
+                .cast_exact::<PyTuple>()
+                .is_ok_and(|tu| tu.len() == xs.len() && tu.iter_borrowed().zip(xs).all(|(y, w)| self.same(item, &y, w, depth + 1))),
             (Plan::Tuple(items), Value::List(xs)) => x.cast_exact::<PyTuple>().is_ok_and(|tu| {
-                tu.len() == xs.len() && items.len() == xs.len()
+                tu.len() == xs.len()
+                    && items.len() == xs.len()
                     && tu.iter_borrowed().zip(xs).zip(items).all(|((y, w), q)| self.same(q, &y, w, depth + 1))
             }),
             (Plan::Record(i), Value::Dict(d)) => {
@@ -747,11 +734,7 @@ impl RouteFast {
             }
             slots[i] = Some(v);
         }
-        slots
-            .into_iter()
-            .zip(&self.params)
-            .map(|(s, p)| s.or_else(|| p.default.as_ref().map(|d| d.bind(py).clone())))
-            .collect()
+        slots.into_iter().zip(&self.params).map(|(s, p)| s.or_else(|| p.default.as_ref().map(|d| d.bind(py).clone()))).collect()
     }
 }
 

@@ -152,7 +152,10 @@ fn read_tag<'py>(v: Option<Bound<'py, PyAny>>) -> Option<TagRead<'py>> {
             if x.is_instance_of::<PyString>() && !x.is_exact_instance_of::<PyString>() {
                 return None;
             }
-            if x.is_instance_of::<pyo3::types::PyInt>() && !x.is_exact_instance_of::<pyo3::types::PyInt>() && !x.is_exact_instance_of::<PyBool>() {
+            if x.is_instance_of::<pyo3::types::PyInt>()
+                && !x.is_exact_instance_of::<pyo3::types::PyInt>()
+                && !x.is_exact_instance_of::<PyBool>()
+            {
                 return None;
             }
             slim.push(k, json_value(x, 0).unwrap_or(Value::Null));
@@ -414,7 +417,11 @@ struct RefusalPayload {
 
 impl RefusalPayload {
     /// (family, ceiling, tag, reason) of a reference verdict.
-    fn parts(&self, py: Python<'_>, verdict: &Bound<'_, PyAny>) -> Option<(dos_core::pyjson::Str, i64, Option<SchemaTag>, dos_core::pyjson::Str)> {
+    fn parts(
+        &self,
+        py: Python<'_>,
+        verdict: &Bound<'_, PyAny>,
+    ) -> Option<(dos_core::pyjson::Str, i64, Option<SchemaTag>, dos_core::pyjson::Str)> {
         let (verdict_cls, tag_cls) = self.classes.as_ref()?;
         if !is_type(verdict, verdict_cls) {
             return None;
@@ -473,7 +480,11 @@ impl Fast for RefusalPayload {
 #[crate::guard]
 #[pyfunction]
 #[pyo3(signature = (fallback, verdict_cls=None, tag_cls=None))]
-pub(crate) fn bind_refusal_payload(fallback: Py<PyAny>, verdict_cls: Option<&Bound<'_, PyType>>, tag_cls: Option<&Bound<'_, PyType>>) -> PyResult<NativeFunction> {
+pub(crate) fn bind_refusal_payload(
+    fallback: Py<PyAny>,
+    verdict_cls: Option<&Bound<'_, PyType>>,
+    tag_cls: Option<&Bound<'_, PyType>>,
+) -> PyResult<NativeFunction> {
     let classes = match (verdict_cls, tag_cls) {
         (None, None) => None,
         (Some(v), Some(t)) => Some((v.clone().unbind(), t.clone().unbind())),
@@ -486,7 +497,10 @@ pub(crate) fn bind_refusal_payload(fallback: Py<PyAny>, verdict_cls: Option<&Bou
 /// record's `schema` value holds, or None.
 #[crate::guard]
 #[pyfunction]
-pub(crate) fn schema_tag_from_obj<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>) -> PyResult<Option<(Bound<'py, PyAny>, Bound<'py, PyAny>)>> {
+pub(crate) fn schema_tag_from_obj<'py>(
+    py: Python<'py>,
+    obj: &Bound<'py, PyAny>,
+) -> PyResult<Option<(Bound<'py, PyAny>, Bound<'py, PyAny>)>> {
     let v = crate::convert::to_value(obj, 0).unwrap_or(Value::Null);
     Ok(SchemaTag::from_value(Some(&v)).map(|t| {
         let fam = to_py(py, &Value::Str(t.family.clone())).unwrap_or_else(|_| PyString::new(py, "").into_any());

@@ -655,13 +655,7 @@ impl Fields {
         }
         let deep = deep(fields.iter().map(|f| &f.2));
         let tag = DictTag::of(obj.py(), d.as_ptr());
-        Some(Fields {
-            ty: obj.get_type().into_any().unbind(),
-            dict: d.into_any().unbind(),
-            tag,
-            fields: fields.into_boxed_slice(),
-            deep,
-        })
+        Some(Fields { ty: obj.get_type().into_any().unbind(), dict: d.into_any().unbind(), tag, fields: fields.into_boxed_slice(), deep })
     }
 
     /// The value field `i` held when taken.
@@ -778,6 +772,3 @@ fn trace_fields(obj: &Bound<'_, PyAny>, names: &[Py<PyString>], t: &mut Tracer<'
         _ => t.spoil(),
     }
 }
-
-
-

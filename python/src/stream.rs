@@ -358,8 +358,8 @@ pub(crate) fn bind_classify_stream(
     fallback: Py<PyAny>,
     step_cls: Option<&Bound<'_, PyType>>,
 ) -> PyResult<NativeFunction> {
-    let default = stream_policy(default_policy)
-        .ok_or_else(|| PyTypeError::new_err("the default StreamPolicy holds values libdos cannot take"))?;
+    let default =
+        stream_policy(default_policy).ok_or_else(|| PyTypeError::new_err("the default StreamPolicy holds values libdos cannot take"))?;
     let fast = ClassifyStream {
         stream_cls: stream_cls.clone().unbind(),
         step_cls: step_cls.map(|c| c.clone().unbind()),
@@ -394,7 +394,11 @@ impl Fast for StepFromEvent {
         let mut slim = Dict::with_capacity(4);
         let Ok(tool_str) = py_str(tool) else { return Ok(None) };
         slim.push("tool_name", Value::Str(tool_str));
-        let keys = [(intern!(py, "tool_input"), "tool_input"), (intern!(py, "tool_response"), "tool_response"), (intern!(py, "tool_output"), "tool_output")];
+        let keys = [
+            (intern!(py, "tool_input"), "tool_input"),
+            (intern!(py, "tool_response"), "tool_response"),
+            (intern!(py, "tool_output"), "tool_output"),
+        ];
         for (k, name) in keys {
             if let Some(v) = ev.get_item(k)? {
                 let Some(v) = json_value(&v, 0) else { return Ok(None) };

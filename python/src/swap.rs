@@ -204,12 +204,7 @@ struct CallableObject {
     dict: *mut ffi::PyObject,
 }
 
-type VectorcallFn = unsafe extern "C" fn(
-    *mut ffi::PyObject,
-    *const *mut ffi::PyObject,
-    usize,
-    *mut ffi::PyObject,
-) -> *mut ffi::PyObject;
+type VectorcallFn = unsafe extern "C" fn(*mut ffi::PyObject, *const *mut ffi::PyObject, usize, *mut ffi::PyObject) -> *mut ffi::PyObject;
 
 /// PEP 590's flag bit in `nargsf` (the ABI value; the limited API of 3.11
 /// does not name it).
@@ -271,18 +266,13 @@ unsafe extern "C" fn callable_vectorcall(
 
 /// `tp_call`: a call made with an argument tuple and a keyword dict
 /// (`PyObject_Call`, `functools.partial`...).
-unsafe extern "C" fn callable_call(
-    slf: *mut ffi::PyObject,
-    args: *mut ffi::PyObject,
-    kwargs: *mut ffi::PyObject,
-) -> *mut ffi::PyObject {
+unsafe extern "C" fn callable_call(slf: *mut ffi::PyObject, args: *mut ffi::PyObject, kwargs: *mut ffi::PyObject) -> *mut ffi::PyObject {
     let py = unsafe { Python::assume_attached() };
     // SAFETY: `args` is a tuple and `kwargs` NULL or a dict, both alive for the call.
     let args = unsafe { Borrowed::from_ptr(py, args).cast_unchecked::<PyTuple>() };
     let kwargs = (!kwargs.is_null()).then(|| unsafe { Borrowed::from_ptr(py, kwargs).cast_unchecked::<PyDict>() });
     let pos: Vec<*mut ffi::PyObject> = args.iter_borrowed().map(|x| x.as_ptr()).collect();
-    let (names, vals): (Vec<Bound<'_, PyAny>>, Vec<Bound<'_, PyAny>>) =
-        kwargs.map(|k| k.iter().unzip()).unwrap_or_default();
+    let (names, vals): (Vec<Bound<'_, PyAny>>, Vec<Bound<'_, PyAny>>) = kwargs.map(|k| k.iter().unzip()).unwrap_or_default();
     let kwnames = match PyTuple::new(py, &names) {
         Ok(t) => t,
         Err(e) => {
@@ -403,10 +393,8 @@ fn callable_type(py: Python<'_>) -> PyResult<&Bound<'_, pyo3::types::PyType>> {
                 name: c"dos_native._native.NativeCallable".as_ptr(),
                 basicsize: std::mem::size_of::<CallableObject>() as c_int,
                 itemsize: 0,
-                flags: (ffi::Py_TPFLAGS_DEFAULT
-                    | ffi::Py_TPFLAGS_HAVE_GC
-                    | TPFLAGS_HAVE_VECTORCALL
-                    | TPFLAGS_DISALLOW_INSTANTIATION) as std::os::raw::c_uint,
+                flags: (ffi::Py_TPFLAGS_DEFAULT | ffi::Py_TPFLAGS_HAVE_GC | TPFLAGS_HAVE_VECTORCALL | TPFLAGS_DISALLOW_INSTANTIATION)
+                    as std::os::raw::c_uint,
                 slots: slots.as_mut_ptr(),
             }));
             // SAFETY: a complete spec whose tables live forever.
@@ -435,8 +423,11 @@ pub(crate) fn _as_function<'py>(
     let obj = unsafe {
         let tp_ptr = tp.as_ptr() as *mut ffi::PyTypeObject;
         let alloc = ffi::PyType_GetSlot(tp_ptr, ffi::Py_tp_alloc);
-        let alloc: ffi::allocfunc =
-            if alloc.is_null() { ffi::PyType_GenericAlloc } else { std::mem::transmute::<*mut std::os::raw::c_void, ffi::allocfunc>(alloc) };
+        let alloc: ffi::allocfunc = if alloc.is_null() {
+            ffi::PyType_GenericAlloc
+        } else {
+            std::mem::transmute::<*mut std::os::raw::c_void, ffi::allocfunc>(alloc)
+        };
         let raw = alloc(tp_ptr, 0);
         if raw.is_null() {
             return Err(PyErr::fetch(py));

@@ -290,9 +290,7 @@ pub(crate) fn bind_tree(name: &str, fallback: Py<PyAny>, slow: Option<Py<PyAny>>
         "norm_tree_prefix" => NativeFunction::new("_tree.norm_tree_prefix", NormTreePrefix, fallback),
         "prefixes_collide" => NativeFunction::new("_tree.prefixes_collide", PrefixesCollide, fallback),
         "lane_trees_disjoint" => NativeFunction::new("_tree.lane_trees_disjoint", LaneTreesDisjoint, fallback),
-        "tree_disjoint_from_all_live" => {
-            NativeFunction::new("_tree.tree_disjoint_from_all_live", DisjointFromAllLive { slow }, fallback)
-        }
+        "tree_disjoint_from_all_live" => NativeFunction::new("_tree.tree_disjoint_from_all_live", DisjointFromAllLive { slow }, fallback),
         other => return Err(PyTypeError::new_err(format!("no _tree function {other:?}"))),
     })
 }

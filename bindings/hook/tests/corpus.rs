@@ -12,12 +12,27 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 const CLEARED: [&str; 8] = [
-    "DOS_LOOP", "CID_RUN_ID", "DISPATCH_WORKSPACE", "DISPATCH_LOOP_TS", "DISPATCH_HOST_ID",
-    "DISPATCH_LANE_JOURNAL_PATH", "JOB_LANE_JOURNAL_PATH", "DOS_HOOK_NATIVE",
+    "DOS_LOOP",
+    "CID_RUN_ID",
+    "DISPATCH_WORKSPACE",
+    "DISPATCH_LOOP_TS",
+    "DISPATCH_HOST_ID",
+    "DISPATCH_LANE_JOURNAL_PATH",
+    "JOB_LANE_JOURNAL_PATH",
+    "DOS_HOOK_NATIVE",
 ];
 const RUNTIME: [&str; 11] = [
-    "arbiter", "admission", "self_modify", "lane_overlap", "_tree", "gate_classify", "loop_decide", "tokens",
-    "wedge_reason", "reasons", "config",
+    "arbiter",
+    "admission",
+    "self_modify",
+    "lane_overlap",
+    "_tree",
+    "gate_classify",
+    "loop_decide",
+    "tokens",
+    "wedge_reason",
+    "reasons",
+    "config",
 ];
 
 pub fn corpus_path() -> PathBuf {
@@ -254,7 +269,8 @@ pub fn check_case(bin: &str, case: &Dict, tag: &str) -> Vec<String> {
     for rel in after.keys() {
         let new = before.get(rel) != after.get(rel);
         let ours_only = !durable.iter().any(|(k, _)| k.as_str() == Some(rel.as_str()));
-        let allowed = rel.starts_with(".dos/metrics/") || Path::new(rel).file_name().is_some_and(|n| n.to_string_lossy().ends_with(".fold"));
+        let allowed =
+            rel.starts_with(".dos/metrics/") || Path::new(rel).file_name().is_some_and(|n| n.to_string_lossy().ends_with(".fold"));
         if new && ours_only && !allowed {
             errs.push(format!("durable {rel}: written by us, not by the reference"));
         }
@@ -281,10 +297,7 @@ fn snapshot(ws: &Path) -> BTreeMap<String, Vec<u8>> {
 
 pub fn load() -> Vec<Dict> {
     let text = fs::read_to_string(corpus_path()).expect("tests/hook/corpus.jsonl (run tests/hook/gen_corpus.py)");
-    text.lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| pyjson::parse_str(l).unwrap().as_dict().unwrap().clone())
-        .collect()
+    text.lines().filter(|l| !l.trim().is_empty()).map(|l| pyjson::parse_str(l).unwrap().as_dict().unwrap().clone()).collect()
 }
 
 #[test]

@@ -48,8 +48,15 @@ fn json_event() -> impl Strategy<Value = Vec<u8>> {
         ]
     });
     let keys = prop::sample::select(vec![
-        "tool_name", "tool_input", "session_id", "cwd", "hook_event_name", "tool_response", "tool_output",
-        "stop_hook_active", "file_path",
+        "tool_name",
+        "tool_input",
+        "session_id",
+        "cwd",
+        "hook_event_name",
+        "tool_response",
+        "tool_output",
+        "stop_hook_active",
+        "file_path",
     ]);
     let tools = prop::sample::select(vec!["\"Edit\"", "\"Read\"", "\"Bash\"", "\"Write\"", "\"mcp__x\"", "3", "\"\""]);
     (tools, prop::collection::vec((keys, val), 0..6)).prop_map(|(t, kv)| {

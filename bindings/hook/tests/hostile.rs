@@ -18,8 +18,17 @@ use std::time::{Duration, Instant};
 
 const LIMIT: Duration = Duration::from_secs(15);
 const RUNTIME: [&str; 11] = [
-    "arbiter", "admission", "self_modify", "lane_overlap", "_tree", "gate_classify", "loop_decide", "tokens",
-    "wedge_reason", "reasons", "config",
+    "arbiter",
+    "admission",
+    "self_modify",
+    "lane_overlap",
+    "_tree",
+    "gate_classify",
+    "loop_decide",
+    "tokens",
+    "wedge_reason",
+    "reasons",
+    "config",
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -184,9 +193,10 @@ fn a_hostile_workspace_neither_hangs_nor_exhausts_memory() {
         .into_iter()
         .enumerate()
         .flat_map(|(i, (c, kinds, base))| {
-            kinds.into_iter().enumerate().map(move |(k, kind)| {
-                (format!("{i}-{k}"), Case { verb: c.verb, args: c.args, target: c.target.clone() }, kind, base)
-            })
+            kinds
+                .into_iter()
+                .enumerate()
+                .map(move |(k, kind)| (format!("{i}-{k}"), Case { verb: c.verb, args: c.args, target: c.target.clone() }, kind, base))
         })
         .collect();
     let heavy = |k: &Kind| matches!(k, Kind::Zero | Kind::Urandom | Kind::Sparse);

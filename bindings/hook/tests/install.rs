@@ -45,12 +45,7 @@ const HOSTS: &[Host] = &[
         name: "cursor",
         file: ".cursor/hooks.json",
         toml: false,
-        events: &[
-            ("beforeShellExecution", "pretool"),
-            ("beforeMCPExecution", "pretool"),
-            ("afterFileEdit", "posttool"),
-            ("stop", "stop"),
-        ],
+        events: &[("beforeShellExecution", "pretool"), ("beforeMCPExecution", "pretool"), ("afterFileEdit", "posttool"), ("stop", "stop")],
     },
     Host {
         name: "antigravity",
@@ -369,10 +364,7 @@ fn older_native_entries_and_double_wiring_collapse_to_one() {
     ok(&dos_hook(&ws, "install", "claude-code", &[]));
     let after = parsed(&ws.read(".claude/settings.json"), false);
     let h = &HOSTS[0];
-    assert_eq!(
-        commands(&after, "PreToolUse"),
-        vec!["./first.sh".to_string(), "./kept.sh".into(), ours(h, "pretool"), "./last.sh".into()]
-    );
+    assert_eq!(commands(&after, "PreToolUse"), vec!["./first.sh".to_string(), "./kept.sh".into(), ours(h, "pretool"), "./last.sh".into()]);
     // The marker entry is not a stop entry: it stays, and ours joins it.
     assert_eq!(
         commands(&after, "Stop"),
@@ -502,13 +494,23 @@ fn user_scope_and_symlinks() {
     let home = ws.path("home");
     fs::create_dir_all(&home).unwrap();
     let h = home.to_str().unwrap();
-    for (host, rel) in [("claude-code", ".claude/settings.json"), ("gemini", ".gemini/settings.json"), ("antigravity", ".gemini/config/hooks.json"), ("cursor", ".cursor/hooks.json"), ("codex", ".codex/config.toml")] {
+    for (host, rel) in [
+        ("claude-code", ".claude/settings.json"),
+        ("gemini", ".gemini/settings.json"),
+        ("antigravity", ".gemini/config/hooks.json"),
+        ("cursor", ".cursor/hooks.json"),
+        ("codex", ".codex/config.toml"),
+    ] {
         ok(&run_in(&ws, &["install", "--host", host, "--scope", "user", "--binary", DOCS_BINARY], &[("HOME", h), ("CODEX_HOME", "")]));
         assert!(home.join(rel).is_file(), "{host}: {rel}");
     }
     let codex_home = ws.path("codexhome");
     fs::create_dir_all(&codex_home).unwrap();
-    ok(&run_in(&ws, &["install", "--host", "codex", "--scope", "user", "--binary", DOCS_BINARY], &[("HOME", h), ("CODEX_HOME", codex_home.to_str().unwrap())]));
+    ok(&run_in(
+        &ws,
+        &["install", "--host", "codex", "--scope", "user", "--binary", DOCS_BINARY],
+        &[("HOME", h), ("CODEX_HOME", codex_home.to_str().unwrap())],
+    ));
     assert!(codex_home.join("config.toml").is_file());
 
     // A symlinked settings file (a dotfiles checkout): the target is edited,

@@ -177,10 +177,7 @@ fn camel(s: &str) -> String {
 
 /// Indent every line of `text` (a doc) by `pad`.
 fn indent(text: &str, pad: &str) -> String {
-    text.lines()
-        .map(|l| if l.is_empty() { String::new() } else { format!("{pad}{l}") })
-        .collect::<Vec<_>>()
-        .join("\n")
+    text.lines().map(|l| if l.is_empty() { String::new() } else { format!("{pad}{l}") }).collect::<Vec<_>>().join("\n")
 }
 
 fn docstring(text: &str, pad: &str) -> String {
@@ -224,9 +221,9 @@ fn go_name(n: &str) -> &str {
 
 /// Python's keywords: no field or parameter may be spelt as one.
 const PY_KEYWORDS: [&str; 35] = [
-    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue", "def", "del",
-    "elif", "else", "except", "finally", "for", "from", "global", "if", "import", "in", "is", "lambda", "nonlocal",
-    "not", "or", "pass", "raise", "return", "try", "while", "with", "yield",
+    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue", "def", "del", "elif", "else", "except",
+    "finally", "for", "from", "global", "if", "import", "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try",
+    "while", "with", "yield",
 ];
 
 /// The members the generated record classes define themselves: a field of
@@ -266,9 +263,7 @@ fn holds_renamed(cat: &Catalog, t: &Type, seen: &mut Vec<&'static str>) -> bool 
                 return false;
             }
             seen.push(n);
-            cat.type_def(n).is_some_and(|d| {
-                d.fields.iter().any(|f| py_field(f.name) != f.name || holds_renamed(cat, &f.ty, seen))
-            })
+            cat.type_def(n).is_some_and(|d| d.fields.iter().any(|f| py_field(f.name) != f.name || holds_renamed(cat, &f.ty, seen)))
         }
         Type::Optional(x) | Type::List(x) | Type::TupleOf(x) | Type::Dict(x) => holds_renamed(cat, x, seen),
         Type::Tuple(items) => items.iter().any(|x| holds_renamed(cat, x, seen)),
@@ -305,10 +300,8 @@ fn py_literal(cat: &Catalog, t: &Type, v: &Value) -> String {
             format!("{n}.{variant}")
         }
         (Type::IntDict(x), Value::Dict(d)) => {
-            let parts: Vec<String> = d
-                .iter()
-                .map(|(k, v)| format!("{}: {}", k.as_str().unwrap_or_default(), py_literal(cat, x, v)))
-                .collect();
+            let parts: Vec<String> =
+                d.iter().map(|(k, v)| format!("{}: {}", k.as_str().unwrap_or_default(), py_literal(cat, x, v))).collect();
             format!("{{{}}}", parts.join(", "))
         }
         (Type::Record(n), Value::Dict(d)) => {
@@ -352,10 +345,9 @@ fn py_decode(t: &Type, expr: &str) -> String {
         Type::Optional(x) if needs_decode(x) => format!("(None if {expr} is None else {})", py_decode(x, expr)),
         Type::List(x) if needs_decode(x) => format!("[{} for _x in {expr}]", py_decode(x, "_x")),
         Type::TupleOf(x) => format!("tuple({} for _x in {expr})", py_decode(x, "_x")),
-        Type::Tuple(items) => format!(
-            "({},)",
-            items.iter().enumerate().map(|(i, t)| py_decode(t, &format!("{expr}[{i}]"))).collect::<Vec<_>>().join(", ")
-        ),
+        Type::Tuple(items) => {
+            format!("({},)", items.iter().enumerate().map(|(i, t)| py_decode(t, &format!("{expr}[{i}]"))).collect::<Vec<_>>().join(", "))
+        }
         Type::Dict(x) if needs_decode(x) => format!("{{_k: {} for _k, _x in {expr}.items()}}", py_decode(x, "_x")),
         Type::IntDict(x) => format!("{{int(_k): {} for _k, _x in {expr}.items()}}", py_decode(x, "_x")),
         _ => expr.to_owned(),
@@ -825,7 +817,9 @@ fn go_module(cat: &Catalog, m: &ModuleEntry) -> String {
                 let mut reset = String::new();
                 let maps: Vec<&&FieldDef> = defaults
                     .iter()
-                    .filter(|f| matches!(f.ty, Type::Dict(_) | Type::IntDict(_)) && matches!(&f.default, Some(Value::Dict(d)) if !d.is_empty()))
+                    .filter(|f| {
+                        matches!(f.ty, Type::Dict(_) | Type::IntDict(_)) && matches!(&f.default, Some(Value::Dict(d)) if !d.is_empty())
+                    })
                     .collect();
                 if !maps.is_empty() {
                     reset += "\tvar given map[string]json.RawMessage\n\tif err := json.Unmarshal(b, &given); err != nil {\n\t\treturn err\n\t}\n";
@@ -865,13 +859,7 @@ fn go_module(cat: &Catalog, m: &ModuleEntry) -> String {
         let fname = format!("{prefix}{}", camel(fn_name(op.op)));
         let args_ty = format!("{fname}Args");
         s += "\n";
-        s += &go_doc(
-            &format!(
-                "{args_ty} are the arguments of {}: a nil pointer with omitempty takes the op's default.",
-                op.op
-            ),
-            "",
-        );
+        s += &go_doc(&format!("{args_ty} are the arguments of {}: a nil pointer with omitempty takes the op's default.", op.op), "");
         let _ = writeln!(s, "type {args_ty} struct {{");
         for p in &op.params {
             let mut ty = go_type(&p.ty, false);
@@ -927,8 +915,7 @@ fn go_test(cat: &Catalog, m: &ModuleEntry) -> String {
 fn gofmt(src: String) -> String {
     use std::io::Write;
     use std::process::{Command, Stdio};
-    let Ok(mut child) = Command::new("gofmt").stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn()
-    else {
+    let Ok(mut child) = Command::new("gofmt").stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn() else {
         return src;
     };
     if let Some(mut stdin) = child.stdin.take() {
@@ -1036,10 +1023,7 @@ mod tests {
         let cat = dos_ops::catalog();
         let m = &cat.modules[0];
         let mut op = cat.op(m.ops[0]).cloned().unwrap();
-        op.params = vec![
-            FieldDef::new("a", "", Type::Int, Some(Value::int(1)), false),
-            FieldDef::new("b", "", Type::Str, None, false),
-        ];
+        op.params = vec![FieldDef::new("a", "", Type::Int, Some(Value::int(1)), false), FieldDef::new("b", "", Type::Str, None, false)];
         assert_eq!(py_params(cat, m, &op.params), "*, a: int = 1, b: str");
         op.params.swap(0, 1);
         assert_eq!(py_params(cat, m, &op.params), "b: str, a: int = 1");

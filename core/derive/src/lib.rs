@@ -55,16 +55,9 @@ fn doc_of(attrs: &[Attribute]) -> String {
             }
         }
     }
-    let indent = lines
-        .iter()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| l.len() - l.trim_start().len())
-        .min()
-        .unwrap_or(0);
-    let text: Vec<String> = lines
-        .iter()
-        .map(|l| if l.len() >= indent { l[indent..].trim_end().to_owned() } else { l.trim().to_owned() })
-        .collect();
+    let indent = lines.iter().filter(|l| !l.trim().is_empty()).map(|l| l.len() - l.trim_start().len()).min().unwrap_or(0);
+    let text: Vec<String> =
+        lines.iter().map(|l| if l.len() >= indent { l[indent..].trim_end().to_owned() } else { l.trim().to_owned() }).collect();
     text.join("\n").trim().to_owned()
 }
 

@@ -3,8 +3,8 @@
 //! steady state: the sidecar is current, or a few records behind).
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
-use dos_io::boundary::journal;
 use dos_core::journal::{decode, fold_all, replay};
+use dos_io::boundary::journal;
 use std::fs;
 use std::io::Write;
 use std::path::PathBuf;
@@ -65,9 +65,7 @@ fn bench(c: &mut Criterion) {
         let first = std::time::Instant::now();
         let v = journal::live_view(&p).unwrap();
         eprintln!("{n} records: first (sidecar built) {:?}, {} live", first.elapsed(), v.leases.len());
-        c.bench_function(&format!("live set, {n} records, sidecar current"), |b| {
-            b.iter(|| journal::live_view(black_box(&p)).unwrap())
-        });
+        c.bench_function(&format!("live set, {n} records, sidecar current"), |b| b.iter(|| journal::live_view(black_box(&p)).unwrap()));
         c.bench_function(&format!("live set, {n} records, 1 record appended since"), |b| {
             b.iter_batched(
                 || {
@@ -78,9 +76,7 @@ fn bench(c: &mut Criterion) {
                 criterion::BatchSize::PerIteration,
             )
         });
-        c.bench_function(&format!("full read_all+replay, {n} records"), |b| {
-            b.iter(|| replay(&journal::read_all(black_box(&p))))
-        });
+        c.bench_function(&format!("full read_all+replay, {n} records"), |b| b.iter(|| replay(&journal::read_all(black_box(&p)))));
     }
 }
 

@@ -9,9 +9,7 @@
 //! (`dos_core::deciders::commit_audit::read_with`), shared with the pure
 //! `commit_audit.commit_from_git` op the golden corpus replays.
 
-use dos_core::deciders::commit_audit::{
-    self as ca, split_lines, ClaimPolicy, ClaimVerdict, CommitClaim, DiffFacts, GitOutput,
-};
+use dos_core::deciders::commit_audit::{self as ca, split_lines, ClaimPolicy, ClaimVerdict, CommitClaim, DiffFacts, GitOutput};
 use dos_core::envelope::{CallError, Ctx, ErrorCode};
 use dos_core::pyjson::Str;
 use dos_core::route::{self, Describe, Effect, Module, Op};
@@ -51,14 +49,8 @@ fn decode(bytes: Vec<u8>, what: &str) -> Result<String, Stop> {
 /// Run `git -C root args…` (see the module doc).
 fn git(root: &str, args: &[String]) -> Result<GitOutput, Stop> {
     let failed = || GitOutput { returncode: 1, stdout: Str::from("") };
-    let child = Command::new("git")
-        .arg("-C")
-        .arg(root)
-        .args(args)
-        .stdin(Stdio::inherit())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn();
+    let child =
+        Command::new("git").arg("-C").arg(root).args(args).stdin(Stdio::inherit()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn();
     let Ok(mut child) = child else { return Ok(failed()) };
     let (Some(out), Some(err)) = (child.stdout.take(), child.stderr.take()) else {
         let _ = child.kill();

@@ -14,9 +14,9 @@ pub mod boundary;
 // issue 10, output shape (part C): commit_audit's git reads
 pub mod commit_audit;
 pub mod hook;
-pub mod transcript;
 #[cfg(feature = "install")]
 pub mod install;
+pub mod transcript;
 pub mod workspace;
 
 use dos_core::envelope::OpSpec;

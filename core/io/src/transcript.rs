@@ -156,12 +156,8 @@ fn at_path(e: CallError, i: usize) -> CallError {
 }
 
 /// `dos.claim_extract`'s file op (its pure ops are `dos-core`'s).
-pub const CLAIM_EXTRACT: Module = Module {
-    name: "claim_extract",
-    doc: claim_extract::DOC,
-    routes: &[route::route::<AssistantTextFromTranscript>()],
-    consts: &[],
-};
+pub const CLAIM_EXTRACT: Module =
+    Module { name: "claim_extract", doc: claim_extract::DOC, routes: &[route::route::<AssistantTextFromTranscript>()], consts: &[] };
 
 /// `dos.result_state`'s file ops.
 pub const RESULT_STATE: Module = Module {
@@ -172,12 +168,7 @@ pub const RESULT_STATE: Module = Module {
 };
 
 /// `dos.coverage`'s file op.
-pub const COVERAGE: Module = Module {
-    name: "coverage",
-    doc: "",
-    routes: &[route::route::<CoverageFromTranscripts>()],
-    consts: &[],
-};
+pub const COVERAGE: Module = Module { name: "coverage", doc: "", routes: &[route::route::<CoverageFromTranscripts>()], consts: &[] };
 
 #[cfg(test)]
 mod tests {

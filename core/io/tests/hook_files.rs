@@ -3,8 +3,8 @@
 //! do not pile up, temp files of dead writers swept, and a config cache
 //! that notices a same-size rewrite whose mtime was put back.
 
-use dos_io::boundary::{self, journal};
 use dos_core::config::layer::Preset;
+use dos_io::boundary::{self, journal};
 use dos_io::hook;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -66,10 +66,7 @@ fn help_count_is_linear_over_a_stretch_with_no_newline() {
 
 fn set_mtime(p: &Path, sec: i64, nsec: i64) {
     let c = std::ffi::CString::new(p.to_str().unwrap()).unwrap();
-    let ts = [
-        libc::timespec { tv_sec: 0, tv_nsec: libc::UTIME_OMIT },
-        libc::timespec { tv_sec: sec as libc::time_t, tv_nsec: nsec as _ },
-    ];
+    let ts = [libc::timespec { tv_sec: 0, tv_nsec: libc::UTIME_OMIT }, libc::timespec { tv_sec: sec as libc::time_t, tv_nsec: nsec as _ }];
     // SAFETY: a valid path and two timespecs.
     assert_eq!(unsafe { libc::utimensat(libc::AT_FDCWD, c.as_ptr(), ts.as_ptr(), 0) }, 0);
 }
@@ -161,10 +158,7 @@ fn stale_temp_files_of_dead_writers_are_swept() {
         format!(".lane-journal.jsonl.help-0123456789abcdef.fold.{dead}.tmp"),
         format!(".lane-journal.jsonl.help-0123456789abcdef.tmp{dead}"),
     ];
-    let kept = [
-        format!(".lane-journal.jsonl.fold.{me}.tmp"),
-        ".lane-journal.jsonl.fold.1.tmp".to_string(),
-    ];
+    let kept = [format!(".lane-journal.jsonl.fold.{me}.tmp"), ".lane-journal.jsonl.fold.1.tmp".to_string()];
     let fresh = format!(".lane-journal.jsonl.help-fedcba9876543210.fold.{dead}.tmp");
     for n in stale.iter().chain(kept.iter()) {
         fs::write(d.join(n), "{}").unwrap();

@@ -2,8 +2,8 @@
 //! processes (this test binary re-run in child mode) allocate from one scope
 //! at once; together they must receive exactly 1..=N, each id once.
 
-use dos_io::boundary::id_alloc::{allocate, peek, AllocOptions};
 use dos_core::pyjson::Int;
+use dos_io::boundary::id_alloc::{allocate, peek, AllocOptions};
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -99,7 +99,10 @@ fn threads_and_processes_get_each_id_exactly_once() {
     assert_eq!(unique.len(), n, "an id was handed out twice");
     assert_eq!(unique, (1..=n as i64).collect::<BTreeSet<_>>(), "the ids are not exactly 1..={n}");
     assert_eq!(peek(&dir, SCOPE).unwrap(), Some(Int::Small(n as i64)));
-    eprintln!("id_alloc contention: {n} ids from {PARENT_THREADS} threads + {CHILDREN}x{CHILD_THREADS} in other processes in {:?}", started.elapsed());
+    eprintln!(
+        "id_alloc contention: {n} ids from {PARENT_THREADS} threads + {CHILDREN}x{CHILD_THREADS} in other processes in {:?}",
+        started.elapsed()
+    );
     let _ = fs::remove_dir_all(&dir);
 }
 

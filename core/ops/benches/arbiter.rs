@@ -69,12 +69,7 @@ fn bench(c: &mut Criterion) {
     ];
     c.bench_function("arbiter.arbitrate workshop bare auto-pick (ladder)", |b| {
         b.iter(|| {
-            let req = ArbitrateRequest {
-                requested_tree: &[],
-                live_leases: &leases,
-                auto_pick_order: Some(&ladder),
-                ..Default::default()
-            };
+            let req = ArbitrateRequest { requested_tree: &[], live_leases: &leases, auto_pick_order: Some(&ladder), ..Default::default() };
             black_box(arbitrate(&req, &cfg, &mut NoHooks).unwrap().acquire)
         })
     });
@@ -88,9 +83,7 @@ fn bench(c: &mut Criterion) {
         r#""live_leases":[{"lane":"backend","lane_kind":"cluster","tree":["service/**/*","api/**/*","#,
         r#""worker/**/*","docs/SVC-*"]}]}}"#
     );
-    c.bench_function("envelope arbiter.arbitrate (inline workshop config)", |b| {
-        b.iter(|| dos_ops::call(black_box(req.as_bytes())))
-    });
+    c.bench_function("envelope arbiter.arbitrate (inline workshop config)", |b| b.iter(|| dos_ops::call(black_box(req.as_bytes()))));
 }
 
 criterion_group!(benches, bench);

@@ -4,8 +4,7 @@
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use dos_core::deciders::{
-    breaker, durable_schema, efficiency, exec_capability, hook_exit, liveness, posttool_sensor, productivity,
-    tool_stream, tree,
+    breaker, durable_schema, efficiency, exec_capability, hook_exit, liveness, posttool_sensor, productivity, tool_stream, tree,
 };
 use dos_core::pyjson::{self, Options, Str};
 
@@ -25,9 +24,8 @@ fn posttool_event() -> String {
 /// 60 varied steps, then four identical reads whose tool name differs in case:
 /// a REPEATING verdict whose backward walk compares and folds four keys.
 fn stream_64() -> Vec<tool_stream::StreamStep> {
-    let mut steps: Vec<tool_stream::StreamStep> = (0..60)
-        .map(|i| tool_stream::StreamStep::new("Read", &format!("args{i}"), Some(&format!("res{}", i % 7))))
-        .collect();
+    let mut steps: Vec<tool_stream::StreamStep> =
+        (0..60).map(|i| tool_stream::StreamStep::new("Read", &format!("args{i}"), Some(&format!("res{}", i % 7)))).collect();
     for tool in ["Read", "READ", "read", "Read"] {
         steps.push(tool_stream::StreamStep::new(tool, "5b5306ba01fd10ac", Some("21280e25d8b47f9f")));
     }
@@ -47,11 +45,8 @@ fn stream_64_request() -> Vec<u8> {
             )
         })
         .collect();
-    format!(
-        r#"{{"abi":1,"op":"tool_stream.classify_stream","config":null,"args":{{"stream":{{"steps":[{}]}}}}}}"#,
-        steps.join(",")
-    )
-    .into_bytes()
+    format!(r#"{{"abi":1,"op":"tool_stream.classify_stream","config":null,"args":{{"stream":{{"steps":[{}]}}}}}}"#, steps.join(","))
+        .into_bytes()
 }
 
 fn exec_and_tree(c: &mut Criterion) {
@@ -71,14 +66,10 @@ fn exec_and_tree(c: &mut Criterion) {
     c.bench_function("_tree.norm_tree_prefix", |b| b.iter(|| tree::norm_tree_prefix(black_box(" Src\\Dos\\Agents_*.py "))));
     let a = ["src/dos/arbiter/", "docs/ui-*"];
     let bt = ["src/dos/admission.py", "docs/svc-*"];
-    c.bench_function("_tree.lane_trees_disjoint 2x2", |b| {
-        b.iter(|| tree::lane_trees_disjoint(black_box(&a[..]), black_box(&bt[..])))
-    });
+    c.bench_function("_tree.lane_trees_disjoint 2x2", |b| b.iter(|| tree::lane_trees_disjoint(black_box(&a[..]), black_box(&bt[..]))));
     let a8: Vec<String> = (0..8).map(|i| format!("core/src/deciders/mod{i}/**")).collect();
     let b8: Vec<String> = (0..8).map(|i| format!("Bindings/Go/Pkg{i}/*.go")).collect();
-    c.bench_function("_tree.lane_trees_disjoint 8x8", |b| {
-        b.iter(|| tree::lane_trees_disjoint(black_box(&a8[..]), black_box(&b8[..])))
-    });
+    c.bench_function("_tree.lane_trees_disjoint 8x8", |b| b.iter(|| tree::lane_trees_disjoint(black_box(&a8[..]), black_box(&b8[..]))));
 }
 
 fn loop_economics(c: &mut Criterion) {
@@ -92,9 +83,7 @@ fn loop_economics(c: &mut Criterion) {
 
     let history = productivity::WorkHistory::new(vec![1200, 900, 640, 480, 300, 120, 80, 40]).expect("non-negative");
     let pr_policy = productivity::ProductivityPolicy::default();
-    c.bench_function("productivity.classify 8 deltas", |b| {
-        b.iter(|| productivity::classify(black_box(&history), &pr_policy))
-    });
+    c.bench_function("productivity.classify 8 deltas", |b| b.iter(|| productivity::classify(black_box(&history), &pr_policy)));
 
     let evidence = efficiency::EfficiencyEvidence::new(7, 7000).expect("non-negative");
     let ef_policy = efficiency::EfficiencyPolicy::new(1000, efficiency::Floor::from(0.002)).expect("valid policy");
@@ -102,9 +91,7 @@ fn loop_economics(c: &mut Criterion) {
 
     let counts = breaker::BreakerCounts::new(2, 9).expect("non-negative");
     let br_policy = breaker::BreakerPolicy::default();
-    c.bench_function("breaker.record_failure (trips)", |b| {
-        b.iter(|| breaker::record_failure(black_box(&counts), &br_policy))
-    });
+    c.bench_function("breaker.record_failure (trips)", |b| b.iter(|| breaker::record_failure(black_box(&counts), &br_policy)));
     c.bench_function("breaker.classify", |b| b.iter(|| breaker::classify(black_box(&counts), &br_policy)));
 }
 
@@ -120,24 +107,16 @@ fn tool_stream_and_hooks(c: &mut Criterion) {
     });
 
     let event = pyjson::parse_str(&posttool_event()).expect("the bench event is valid JSON");
-    c.bench_function("posttool_sensor.step_from_event (2 KiB result)", |b| {
-        b.iter(|| posttool_sensor::step_from_event(black_box(&event)))
-    });
+    c.bench_function("posttool_sensor.step_from_event (2 KiB result)", |b| b.iter(|| posttool_sensor::step_from_event(black_box(&event))));
     let small = pyjson::parse_str(r#"{"tool_name": "Bash", "tool_input": {"command": "ls -la"}, "tool_response": {"stdout": "a\nb\n", "stderr": "", "interrupted": false}}"#)
         .expect("valid JSON");
-    c.bench_function("posttool_sensor.step_from_event (small)", |b| {
-        b.iter(|| posttool_sensor::step_from_event(black_box(&small)))
-    });
+    c.bench_function("posttool_sensor.step_from_event (small)", |b| b.iter(|| posttool_sensor::step_from_event(black_box(&small))));
     let verdict = tool_stream::classify_stream(&steps, &stream_policy);
     c.bench_function("posttool_sensor.warn_payload", |b| b.iter(|| posttool_sensor::warn_payload(black_box(&verdict))));
 
     let he_policy = hook_exit::HookExitPolicy::default();
-    c.bench_function("hook_exit.classify_exit (explicit 2)", |b| {
-        b.iter(|| hook_exit::classify_exit(black_box(2), &he_policy))
-    });
-    c.bench_function("hook_exit.classify_exit (fallback)", |b| {
-        b.iter(|| hook_exit::classify_exit(black_box(17), &he_policy))
-    });
+    c.bench_function("hook_exit.classify_exit (explicit 2)", |b| b.iter(|| hook_exit::classify_exit(black_box(2), &he_policy)));
+    c.bench_function("hook_exit.classify_exit (fallback)", |b| b.iter(|| hook_exit::classify_exit(black_box(17), &he_policy)));
 }
 
 fn durable(c: &mut Criterion) {
@@ -147,14 +126,10 @@ fn durable(c: &mut Criterion) {
     .expect("valid JSON");
     let record = record.as_dict().expect("an object");
     let family = Str::from("lane-journal");
-    c.bench_function("durable_schema.classify (READABLE)", |b| {
-        b.iter(|| durable_schema::classify(black_box(record), &family, 1))
-    });
+    c.bench_function("durable_schema.classify (READABLE)", |b| b.iter(|| durable_schema::classify(black_box(record), &family, 1)));
     let newer = pyjson::parse_str(r#"{"schema": {"family": "lane-journal", "version": 3}}"#).expect("valid JSON");
     let newer = newer.as_dict().expect("an object");
-    c.bench_function("durable_schema.classify (UNREADABLE_NEWER)", |b| {
-        b.iter(|| durable_schema::classify(black_box(newer), &family, 2))
-    });
+    c.bench_function("durable_schema.classify (UNREADABLE_NEWER)", |b| b.iter(|| durable_schema::classify(black_box(newer), &family, 2)));
     c.bench_function("durable_schema.tag", |b| b.iter(|| durable_schema::tag(black_box("lane-journal"), 1)));
     let verdict = durable_schema::classify(newer, &family, 2);
     c.bench_function("durable_schema.unreadable_refusal_payload", |b| {
@@ -173,26 +148,17 @@ fn envelope(c: &mut Criterion) {
     c.bench_function("envelope hook_exit.classify_exit", |b| b.iter(|| dos_ops::call(black_box(req))));
     let req = stream_64_request();
     c.bench_function("envelope tool_stream.classify_stream 64 steps", |b| b.iter(|| dos_ops::call(black_box(&req))));
-    let req = format!(
-        r#"{{"abi":1,"op":"posttool_sensor.step_from_event","config":null,"args":{{"event":{}}}}}"#,
-        posttool_event()
-    )
-    .into_bytes();
-    c.bench_function("envelope posttool_sensor.step_from_event (2 KiB result)", |b| {
-        b.iter(|| dos_ops::call(black_box(&req)))
-    });
+    let req =
+        format!(r#"{{"abi":1,"op":"posttool_sensor.step_from_event","config":null,"args":{{"event":{}}}}}"#, posttool_event()).into_bytes();
+    c.bench_function("envelope posttool_sensor.step_from_event (2 KiB result)", |b| b.iter(|| dos_ops::call(black_box(&req))));
     let req = br#"{"abi":1,"op":"ops"}"#;
     c.bench_function("envelope ops listing", |b| b.iter(|| dos_ops::call(black_box(req))));
 }
 
 fn json(c: &mut Criterion) {
     let event = pyjson::parse_str(HOOK_EVENT).expect("the bench event is valid JSON");
-    c.bench_function("pyjson.dumps hook event (sort_keys, ASCII)", |b| {
-        b.iter(|| pyjson::dumps(black_box(&event), Options::SORTED_ASCII))
-    });
-    c.bench_function("pyjson.dumps hook event (sort_keys, UTF-8)", |b| {
-        b.iter(|| pyjson::dumps(black_box(&event), Options::SORTED_UTF8))
-    });
+    c.bench_function("pyjson.dumps hook event (sort_keys, ASCII)", |b| b.iter(|| pyjson::dumps(black_box(&event), Options::SORTED_ASCII)));
+    c.bench_function("pyjson.dumps hook event (sort_keys, UTF-8)", |b| b.iter(|| pyjson::dumps(black_box(&event), Options::SORTED_UTF8)));
     c.bench_function("pyjson.parse hook event", |b| b.iter(|| pyjson::parse_str(black_box(HOOK_EVENT))));
 }
 

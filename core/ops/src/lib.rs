@@ -39,9 +39,7 @@ fn registry() -> &'static [&'static OpSpec] {
     static REG: OnceLock<Vec<&'static OpSpec>> = OnceLock::new();
     REG.get_or_init(|| {
         let mut ops: Vec<&'static OpSpec> = legacy_tables().iter().flat_map(|group| group.iter()).collect();
-        ops.extend(
-            dos_core::deciders::ROUTED.iter().chain(dos_io::ROUTED).flat_map(|m| m.routes.iter().map(|r| &r.spec)),
-        );
+        ops.extend(dos_core::deciders::ROUTED.iter().chain(dos_io::ROUTED).flat_map(|m| m.routes.iter().map(|r| &r.spec)));
         ops.sort_by_key(|op| op.name);
         ops
     })
@@ -135,8 +133,8 @@ pub fn call_with(request: &[u8], prebuilt: Option<&SubstrateConfig>) -> (bool, V
 mod tests {
     use super::*;
     use dos_core::envelope::ABI_VERSION;
-    use dos_core::route::{Effect, Type};
     use dos_core::pyjson::{self, Value};
+    use dos_core::route::{Effect, Type};
 
     fn code_of(req: &str) -> Option<String> {
         let (ok, out) = call(req.as_bytes());
@@ -177,11 +175,7 @@ mod tests {
 
     #[test]
     fn every_op_refuses_garbage_args_without_panicking() {
-        let garbage = [
-            "{}",
-            r#"{"x":1}"#,
-            r#"{"command":5,"tree":"a","a":[1],"b":{},"policy":7}"#,
-        ];
+        let garbage = ["{}", r#"{"x":1}"#, r#"{"command":5,"tree":"a","a":[1],"b":{},"policy":7}"#];
         for name in op_names() {
             for g in garbage {
                 let req = format!(r#"{{"abi":1,"op":"{name}","args":{g}}}"#);
@@ -220,9 +214,6 @@ mod tests {
         let listed = v.get("verdict").and_then(|x| x.get("ops")).and_then(Value::as_list).unwrap();
         let first = listed.iter().find(|o| o.get("op") == Some(&Value::str("claim_ttl.infer_kind"))).unwrap();
         assert_eq!(first.get("effect"), Some(&Value::str("pure")));
-        assert_eq!(
-            first.get("params").and_then(Value::as_list).unwrap()[1].get("type"),
-            Some(&Value::str("tuple[tuple[str, str], ...]"))
-        );
+        assert_eq!(first.get("params").and_then(Value::as_list).unwrap()[1].get("type"), Some(&Value::str("tuple[tuple[str, str], ...]")));
     }
 }

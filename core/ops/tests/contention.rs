@@ -9,9 +9,9 @@
 //! provably gone, and only then; a waiter killed (or stopped) in the queue
 //! does not hold up the ones behind it.
 
+use dos_core::pyjson::{self, Value};
 use dos_io::boundary::filelock::{self, LockError, MutexOptions};
 use dos_io::boundary::{host, journal};
-use dos_core::pyjson::{self, Value};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -61,10 +61,7 @@ fn json_str(s: &str) -> String {
 
 /// One envelope call on the workspace: `Ok(verdict)` or `Err(error code)`.
 fn call(root: &Path, op: &str, args: &str) -> Result<Value, String> {
-    let req = format!(
-        r#"{{"abi":1,"op":"{op}","config":{{"workspace":{}}},"args":{args}}}"#,
-        json_str(&root.display().to_string())
-    );
+    let req = format!(r#"{{"abi":1,"op":"{op}","config":{{"workspace":{}}},"args":{args}}}"#, json_str(&root.display().to_string()));
     let (_, out) = dos_ops::call(req.as_bytes());
     let resp = pyjson::parse(&out).expect("the envelope answers JSON");
     if resp.get("ok").and_then(Value::as_bool) == Some(true) {
@@ -104,11 +101,8 @@ fn worker(root: &Path, owner: &str, stop_at: u64, start_at: u64) -> Counts {
     while now_ms() < stop_at {
         i += 1;
         let ts = format!("{owner}-{i}");
-        let args = format!(
-            r#"{{"lane":"api","kind":"cluster","tree":["src/api/**"],"owner":{},"loop_ts":{}}}"#,
-            json_str(owner),
-            json_str(&ts)
-        );
+        let args =
+            format!(r#"{{"lane":"api","kind":"cluster","tree":["src/api/**"],"owner":{},"loop_ts":{}}}"#, json_str(owner), json_str(&ts));
         let v = match timed(&mut c, "lane_lease.acquire", &args) {
             Ok(v) => v,
             Err(code) if code == "BUSY" => {
@@ -159,10 +153,8 @@ fn child_process_entry() {
         thread::sleep(Duration::from_millis(1));
     }
     let c = worker(&dir.join("ws"), &owner, stop_at, start_at);
-    let text = format!(
-        "{} {} {} {} {} {} {}\n",
-        c.grants, c.refused, c.acquire_busy, c.release_busy, c.release_false, c.slowest_ms, c.slowest_at
-    );
+    let text =
+        format!("{} {} {} {} {} {} {}\n", c.grants, c.refused, c.acquire_busy, c.release_busy, c.release_false, c.slowest_ms, c.slowest_at);
     let out = dir.join(format!("{owner}.txt"));
     fs::write(out.with_extension("tmp"), text).unwrap();
     fs::rename(out.with_extension("tmp"), out).unwrap();
@@ -206,17 +198,13 @@ fn four_processes_share_lane_grants_fairly_and_never_lose_a_release() {
     }
     let counts: Vec<Vec<u64>> = owners
         .iter()
-        .map(|o| {
-            fs::read_to_string(dir.join(format!("{o}.txt")))
-                .unwrap()
-                .split_whitespace()
-                .map(|n| n.parse().unwrap())
-                .collect()
-        })
+        .map(|o| fs::read_to_string(dir.join(format!("{o}.txt"))).unwrap().split_whitespace().map(|n| n.parse().unwrap()).collect())
         .collect();
     let grants: Vec<u64> = counts.iter().map(|c| c[0]).collect();
     let total: u64 = grants.iter().sum();
-    let report = format!("grants per process {grants:?}, counts (grants refused acquire_busy release_busy release_false slowest_ms slowest_at) {counts:?}");
+    let report = format!(
+        "grants per process {grants:?}, counts (grants refused acquire_busy release_busy release_false slowest_ms slowest_at) {counts:?}"
+    );
     eprintln!("{report}");
     assert!(total >= PROCS as u64 * 4, "too few grants to judge: {report}");
     for g in &grants {

@@ -261,8 +261,7 @@ fn an_unreachable_server_fails_every_verb_closed_in_bounded_time_without_the_pas
                 Ok(v) => {
                     // halt and spawn answer "not recorded" as on the file journal.
                     assert!(
-                        ["lane_lease.halt", "lane_lease.spawn"].contains(&op)
-                            && v.get("recorded").and_then(Value::as_bool) == Some(false),
+                        ["lane_lease.halt", "lane_lease.spawn"].contains(&op) && v.get("recorded").and_then(Value::as_bool) == Some(false),
                         "{op} succeeded against no server: {v:?}"
                     );
                 }
@@ -388,8 +387,15 @@ fn child_entry() {
     match p[0] {
         "race" => {
             let lanes: Vec<&str> = p[6].split(',').collect();
-            racer(Path::new(p[1]), Path::new(p[2]), p[3], p[4].parse().unwrap(), p[5].parse().unwrap(), &lanes,
-                  Duration::from_millis(p[7].parse().unwrap()));
+            racer(
+                Path::new(p[1]),
+                Path::new(p[2]),
+                p[3],
+                p[4].parse().unwrap(),
+                p[5].parse().unwrap(),
+                &lanes,
+                Duration::from_millis(p[7].parse().unwrap()),
+            );
         }
         "once" => {
             let cfg = inline_config(Some((p[2], p[3])));
@@ -486,7 +492,11 @@ fn check_history(rows: &[Dict]) -> BTreeMap<(String, String, String), usize> {
                 live_siblings: None,
             };
             let d = arbitrate(&req, &cfg, &mut NoHooks).unwrap();
-            assert!(d.acquire && d.lane == lane.as_str(), "{lane} ({ts}) was granted over a live set the arbiter refuses it on: {live:?} ({})", d.reason);
+            assert!(
+                d.acquire && d.lane == lane.as_str(),
+                "{lane} ({ts}) was granted over a live set the arbiter refuses it on: {live:?} ({})",
+                d.reason
+            );
         }
         fold.apply_owned(r.clone());
         *seen.entry((op.to_string(), lane, ts)).or_default() += 1;
@@ -552,8 +562,11 @@ fn eight_machines_race_without_colliding_grants_and_lose_no_acknowledged_record(
     assert!(grants >= 50, "too few grants to judge ({grants})");
     assert!(store(&url, &key).live().unwrap().is_empty(), "leases left live");
     // Each machine stamped its own host id.
-    let hosts: BTreeSet<String> =
-        rows.iter().filter(|r| s(r, "op") == "ACQUIRE").map(|r| s(r.get("lease").and_then(Value::as_dict).unwrap(), "host_id").to_string()).collect();
+    let hosts: BTreeSet<String> = rows
+        .iter()
+        .filter(|r| s(r, "op") == "ACQUIRE")
+        .map(|r| s(r.get("lease").and_then(Value::as_dict).unwrap(), "host_id").to_string())
+        .collect();
     assert_eq!(hosts.len(), 8, "{hosts:?}");
     let _ = fs::remove_dir_all(&dir);
 }
@@ -743,7 +756,12 @@ fn a_file_journal_migrates_into_postgres_and_back() {
     let file_cfg = inline_config(None);
     let j = |extra: &str| format!(r#"{{"journal": {}, {extra}}}"#, json_str(&src.display().to_string()));
     for (lane, tree, owner) in [("api", "src/api/**", "a"), ("web", "src/web/**", "b"), ("docs", "docs/", "c")] {
-        call(&file_cfg, "lane_lease.acquire", &j(&format!(r#""lane": "{lane}", "kind": "cluster", "tree": ["{tree}"], "owner": "{owner}", "loop_ts": "{owner}1""#))).unwrap();
+        call(
+            &file_cfg,
+            "lane_lease.acquire",
+            &j(&format!(r#""lane": "{lane}", "kind": "cluster", "tree": ["{tree}"], "owner": "{owner}", "loop_ts": "{owner}1""#)),
+        )
+        .unwrap();
     }
     call(&file_cfg, "lane_lease.release", &j(r#""lane": "web", "owner": "b", "loop_ts": "b1""#)).unwrap();
     // A corrupt line in the middle survives the trip as a corrupt line.
@@ -752,10 +770,11 @@ fn a_file_journal_migrates_into_postgres_and_back() {
     fs::write(&src, &text).unwrap();
     call(&file_cfg, "lane_lease.heartbeat", &j(r#""lane": "api", "owner": "a", "loop_ts": "a1""#)).unwrap();
     let before = call(&file_cfg, "lane_lease.live_leases", &j(r#""expire_dead": false"#)).unwrap();
-    let file_next = call(&file_cfg, "lane_journal.next_seq_of_file", &format!(r#"{{"journal": {}}}"#, json_str(&src.display().to_string())))
-        .unwrap()
-        .as_i64()
-        .unwrap();
+    let file_next =
+        call(&file_cfg, "lane_journal.next_seq_of_file", &format!(r#"{{"journal": {}}}"#, json_str(&src.display().to_string())))
+            .unwrap()
+            .as_i64()
+            .unwrap();
     let pg_cfg = inline_config(Some((&url, &key)));
     let imp = call(&pg_cfg, "lane_lease.import_journal", &j("\"replace\": false")).unwrap();
     assert_eq!(imp.get("live").and_then(Value::as_i64), Some(2));
@@ -763,7 +782,9 @@ fn a_file_journal_migrates_into_postgres_and_back() {
     assert!(call(&pg_cfg, "lane_lease.import_journal", &j("\"replace\": false")).is_err());
     assert_eq!(call(&pg_cfg, "lane_lease.live_leases", "{}").unwrap(), before);
     // New activity lands after the imported seqs.
-    let v = call(&pg_cfg, "lane_lease.acquire", r#"{"lane": "web", "kind": "cluster", "tree": ["src/web/**"], "owner": "d", "loop_ts": "d1"}"#).unwrap();
+    let v =
+        call(&pg_cfg, "lane_lease.acquire", r#"{"lane": "web", "kind": "cluster", "tree": ["src/web/**"], "owner": "d", "loop_ts": "d1"}"#)
+            .unwrap();
     let seq = v.get("record").and_then(|r| r.get("seq")).and_then(Value::as_i64).unwrap();
     assert_eq!(seq, file_next);
     let out = dir.join("export/lane-journal.jsonl");
@@ -836,7 +857,6 @@ fn the_hook_reads_and_enforces_through_postgres_and_falls_back_as_for_an_unreada
     let _ = fs::remove_dir_all(&dir);
 }
 
-
 #[test]
 fn a_random_sequence_decides_the_same_on_both_backends() {
     let Some(url) = pg_url() else { return };
@@ -846,7 +866,12 @@ fn a_random_sequence_decides_the_same_on_both_backends() {
     let pg_cfg = inline_config(Some((&url, &key)));
     let journal = dir.join("lane-journal.jsonl");
     let jpath = json_str(&journal.display().to_string());
-    let lanes = [("api", "cluster", "src/api/**"), ("web", "cluster", "src/web/**"), ("docs", "cluster", "docs/"), ("release", "exclusive", "deploy/**")];
+    let lanes = [
+        ("api", "cluster", "src/api/**"),
+        ("web", "cluster", "src/web/**"),
+        ("docs", "cluster", "docs/"),
+        ("release", "exclusive", "deploy/**"),
+    ];
     let owners = ["o1", "o2", "o3"];
     let mut rng = 0x9e3779b97f4a7c15u64;
     let mut next = move |n: usize| {
@@ -860,7 +885,10 @@ fn a_random_sequence_decides_the_same_on_both_backends() {
         let owner = owners[next(owners.len())];
         let ts = format!("t{}", next(6));
         let (op, args) = match next(6) {
-            0 | 1 => ("lane_lease.acquire", format!(r#""lane": "{lane}", "kind": "{kind}", "tree": ["{tree}"], "owner": "{owner}", "loop_ts": "{ts}""#)),
+            0 | 1 => (
+                "lane_lease.acquire",
+                format!(r#""lane": "{lane}", "kind": "{kind}", "tree": ["{tree}"], "owner": "{owner}", "loop_ts": "{ts}""#),
+            ),
             2 => ("lane_lease.release", format!(r#""lane": "{lane}", "owner": "{owner}", "loop_ts": "{ts}""#)),
             3 => ("lane_lease.heartbeat", format!(r#""lane": "{lane}", "owner": "{owner}""#)),
             4 => ("lane_lease.adopt", format!(r#""lane": "{lane}", "new_owner": "{owner}""#)),
@@ -930,8 +958,9 @@ fn tls_is_used_as_the_url_asks_and_the_server_sees_an_encrypted_session() {
         // Every verb goes the same way: an acquire and a release over that session.
         let key = fresh_key("tls");
         let cfg = inline_config(Some((&url, &key)));
-        let got = call(&cfg, "lane_lease.acquire", r#"{"lane": "api", "kind": "cluster", "tree": ["src/api/**"], "owner": "t", "loop_ts": "L"}"#)
-            .unwrap_or_else(|e| panic!("{url}: {e:?}"));
+        let got =
+            call(&cfg, "lane_lease.acquire", r#"{"lane": "api", "kind": "cluster", "tree": ["src/api/**"], "owner": "t", "loop_ts": "L"}"#)
+                .unwrap_or_else(|e| panic!("{url}: {e:?}"));
         assert_eq!(got.get("journaled").and_then(Value::as_bool), Some(true), "{url}: {got:?}");
         let live = call(&cfg, "lane_lease.live_leases", "{}").unwrap();
         assert_eq!(live.as_list().map(<[Value]>::len), Some(1), "{url}: {live:?}");
@@ -981,7 +1010,8 @@ fn a_certificate_that_does_not_verify_is_refused_without_the_password() {
 // ------------------------------------------------------------------ one round trip per verb
 
 fn acquire_api(cfg: &str, owner: &str) -> Value {
-    let args = format!(r#"{{"lane": "api", "kind": "cluster", "tree": ["src/api/**"], "owner": {}, "loop_ts": "L-{owner}"}}"#, json_str(owner));
+    let args =
+        format!(r#"{{"lane": "api", "kind": "cluster", "tree": ["src/api/**"], "owner": {}, "loop_ts": "L-{owner}"}}"#, json_str(owner));
     call(cfg, "lane_lease.acquire", &args).unwrap_or_else(|e| panic!("acquire {owner}: {e:?}"))
 }
 
@@ -1056,7 +1086,8 @@ fn the_schema_is_versioned_and_an_older_one_is_brought_up() {
     // Any verb has created the schema by now (or does so here).
     let cfg = inline_config(Some((&url, &key)));
     assert_eq!(outcome(&acquire_api(&cfg, "s")), "acquire");
-    let versions: Vec<i32> = raw.query("SELECT version FROM dos_lease_schema ORDER BY version", &[]).unwrap().iter().map(|r| r.get(0)).collect();
+    let versions: Vec<i32> =
+        raw.query("SELECT version FROM dos_lease_schema ORDER BY version", &[]).unwrap().iter().map(|r| r.get(0)).collect();
     assert_eq!(versions, vec![1, 2]);
     let has_fn: bool = raw.query_one("SELECT to_regproc('dos_lease_commit') IS NOT NULL", &[]).unwrap().get(0);
     assert!(has_fn);

@@ -39,25 +39,14 @@ impl ClassBudgets {
         let items = match v {
             Tv::Null => return Ok(ClassBudgets::default()),
             Tv::List(items) => items,
-            other => {
-                return Err(Fault::warn(
-                    "",
-                    format!(
-                        "[[concurrency_class]] has to be an array of tables, not {}",
-                        other.type_name()
-                    ),
-                ))
-            }
+            other => return Err(Fault::warn("", format!("[[concurrency_class]] has to be an array of tables, not {}", other.type_name()))),
         };
         let mut classes = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
             let Tv::Table(t) = item else {
                 return Err(Fault::warn(
                     format!("{i}"),
-                    format!(
-                        "[[concurrency_class]] entry {i} has to be a table, not {}",
-                        item.type_name()
-                    ),
+                    format!("[[concurrency_class]] entry {i} has to be a table, not {}", item.type_name()),
                 ));
             };
             let (Some(name), Some(max)) = (t.get("name"), t.get("max_concurrent")) else {
@@ -70,40 +59,28 @@ impl ClassBudgets {
             };
             let name = name.py_str();
             if name.is_empty() {
-                return Err(Fault::warn(
-                    "name",
-                    format!("[[concurrency_class]] entry {i} has an empty name"),
-                ));
+                return Err(Fault::warn("name", format!("[[concurrency_class]] entry {i} has an empty name")));
             }
             let max = match max {
                 Tv::Int(crate::pyjson::Int::Small(m)) => *m,
                 Tv::Int(crate::pyjson::Int::Big(b)) if !b.starts_with('-') => {
                     return Err(Fault::crash(
                         "max_concurrent",
-                        format!(
-                            "[[concurrency_class]] {name}: max_concurrent {b} is beyond 64 bits"
-                        ),
+                        format!("[[concurrency_class]] {name}: max_concurrent {b} is beyond 64 bits"),
                     ))
                 }
                 Tv::Int(_) => i64::MIN,
-                other => return Err(Fault::warn(
-                    "max_concurrent",
-                    format!(
-                        "[[concurrency_class]] {name}: max_concurrent must be an integer, not {}",
-                        other.type_name()
-                    ),
-                )),
+                other => {
+                    return Err(Fault::warn(
+                        "max_concurrent",
+                        format!("[[concurrency_class]] {name}: max_concurrent must be an integer, not {}", other.type_name()),
+                    ))
+                }
             };
             if max < 0 {
-                return Err(Fault::warn(
-                    "max_concurrent",
-                    format!("[[concurrency_class]] {name}: max_concurrent cannot be negative"),
-                ));
+                return Err(Fault::warn("max_concurrent", format!("[[concurrency_class]] {name}: max_concurrent cannot be negative")));
             }
-            classes.push(ConcurrencyClass {
-                name,
-                max_concurrent: max,
-            });
+            classes.push(ConcurrencyClass { name, max_concurrent: max });
         }
         Ok(ClassBudgets { classes })
     }

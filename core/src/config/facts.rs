@@ -32,11 +32,7 @@ pub const DISPATCH_RUNTIME_FILES: [&str; 11] = [
 impl WorkspaceFacts {
     /// Facts for `root` given the runtime files found there.
     pub fn new(root: impl Into<String>, kernel_runtime_files: Vec<String>) -> WorkspaceFacts {
-        WorkspaceFacts {
-            root: root.into(),
-            is_kernel_repo: !kernel_runtime_files.is_empty(),
-            kernel_runtime_files,
-        }
+        WorkspaceFacts { root: root.into(), is_kernel_repo: !kernel_runtime_files.is_empty(), kernel_runtime_files }
     }
 
     pub fn to_value(&self) -> crate::pyjson::Value {

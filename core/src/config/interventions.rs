@@ -31,16 +31,10 @@ impl InterventionSpec {
             return Err("an intervention token must be a non-empty string".into());
         }
         if int_is_negative(&self.rank) {
-            return Err(format!(
-                "rung {} has a negative rank",
-                pystr::repr(&self.token)
-            ));
+            return Err(format!("rung {} has a negative rank", pystr::repr(&self.token)));
         }
         if self.returns_synthetic && self.dispatches {
-            return Err(format!(
-                "rung {} returns a synthetic result, so it cannot also dispatch the real call",
-                pystr::repr(&self.token)
-            ));
+            return Err(format!("rung {} returns a synthetic result, so it cannot also dispatch the real call", pystr::repr(&self.token)));
         }
         Ok(())
     }
@@ -78,26 +72,15 @@ impl InterventionLadder {
                 return Err(format!("rung {} is declared twice", pystr::repr(&s.token)));
             }
             if ranks.contains(&&s.rank) {
-                return Err(format!(
-                    "rank {} of rung {} is already taken; ranks must be unique",
-                    s.rank,
-                    pystr::repr(&s.token)
-                ));
+                return Err(format!("rank {} of rung {} is already taken; ranks must be unique", s.rank, pystr::repr(&s.token)));
             }
             toks.push(k);
             ranks.push(&s.rank);
         }
-        let ladder = InterventionLadder {
-            specs: specs.clone(),
-            default_token: self.default_token.clone(),
-        };
+        let ladder = InterventionLadder { specs: specs.clone(), default_token: self.default_token.clone() };
         if !ladder.specs.is_empty() && ladder.get(&self.default_token).is_none() {
             toks.sort();
-            return Err(format!(
-                "the default rung {} is not declared ({})",
-                pystr::repr(&self.default_token),
-                toks.join(", ")
-            ));
+            return Err(format!("the default rung {} is not declared ({})", pystr::repr(&self.default_token), toks.join(", ")));
         }
         Ok(ladder)
     }
@@ -118,15 +101,7 @@ impl InterventionLadder {
     }
 }
 
-fn rung(
-    token: &str,
-    rank: i64,
-    dispatches: bool,
-    synthetic: bool,
-    summary: &str,
-    actuation: &str,
-    see_also: &[&str],
-) -> InterventionSpec {
+fn rung(token: &str, rank: i64, dispatches: bool, synthetic: bool, summary: &str, actuation: &str, see_also: &[&str]) -> InterventionSpec {
     InterventionSpec {
         token: token.into(),
         rank: Int::Small(rank),
@@ -144,22 +119,42 @@ pub fn base_interventions() -> InterventionLadder {
     InterventionLadder {
         default_token: "WARN".into(),
         specs: vec![
-            rung("OBSERVE", 0, true, false,
-                 "Only record the verdict; the agent does not see it and the call runs.",
-                 "Log the verdict and run the call as it is.",
-                 &["intervention WARN", "intervention-eval"]),
-            rung("WARN", 10, true, false,
-                 "Run the call and attach the verdict so the model reads it on its next turn.",
-                 "Run the call and add the verdict to its result as a note.",
-                 &["intervention OBSERVE", "intervention BLOCK", "wedge"]),
-            rung("BLOCK", 20, false, true,
-                 "Withhold the call and hand back a corrective result in its place; the turn is kept.",
-                 "Do not run the call; return a synthetic result that points at the lookup to make first.",
-                 &["intervention DEFER", "dos apply", "arg_provenance"]),
-            rung("DEFER", 30, false, false,
-                 "Skip the call and let the agent try again, at the cost of the turn.",
-                 "Do not run the call; prompt the agent again so it can retry. The most disruptive rung.",
-                 &["intervention WARN", "intervention BLOCK"]),
+            rung(
+                "OBSERVE",
+                0,
+                true,
+                false,
+                "Only record the verdict; the agent does not see it and the call runs.",
+                "Log the verdict and run the call as it is.",
+                &["intervention WARN", "intervention-eval"],
+            ),
+            rung(
+                "WARN",
+                10,
+                true,
+                false,
+                "Run the call and attach the verdict so the model reads it on its next turn.",
+                "Run the call and add the verdict to its result as a note.",
+                &["intervention OBSERVE", "intervention BLOCK", "wedge"],
+            ),
+            rung(
+                "BLOCK",
+                20,
+                false,
+                true,
+                "Withhold the call and hand back a corrective result in its place; the turn is kept.",
+                "Do not run the call; return a synthetic result that points at the lookup to make first.",
+                &["intervention DEFER", "dos apply", "arg_provenance"],
+            ),
+            rung(
+                "DEFER",
+                30,
+                false,
+                false,
+                "Skip the call and let the agent try again, at the cost of the turn.",
+                "Do not run the call; prompt the agent again so it can retry. The most disruptive rung.",
+                &["intervention WARN", "intervention BLOCK"],
+            ),
         ],
     }
 }
@@ -169,19 +164,10 @@ pub fn specs_from_table(t: &Table) -> Read<Vec<InterventionSpec>> {
     let mut out = Vec::new();
     for (token, body) in t.iter() {
         let Tv::Table(body) = body else {
-            return Err(Fault::warn(
-                token,
-                format!(
-                    "[intervention.{token}] has to be a table, not {}",
-                    body.type_name()
-                ),
-            ));
+            return Err(Fault::warn(token, format!("[intervention.{token}] has to be a table, not {}", body.type_name())));
         };
         let Some(rank) = body.get("rank") else {
-            return Err(Fault::warn(
-                token,
-                format!("[intervention.{token}] needs a rank"),
-            ));
+            return Err(Fault::warn(token, format!("[intervention.{token}] needs a rank")));
         };
         // `see_also` is read before the rung is built, but only iterated after
         // `rank` went through int().
@@ -198,20 +184,12 @@ pub fn specs_from_table(t: &Table) -> Read<Vec<InterventionSpec>> {
         let see_also = match see {
             None => vec![],
             Some(Tv::Str(s)) => vec![s.clone()],
-            Some(v @ (Tv::List(_) | Tv::Table(_))) => v
-                .py_iter()
-                .unwrap_or_default()
-                .iter()
-                .map(Tv::py_str)
-                .collect(),
+            Some(v @ (Tv::List(_) | Tv::Table(_))) => v.py_iter().unwrap_or_default().iter().map(Tv::py_str).collect(),
             Some(other) => {
                 return Err(Fault {
                     kind: FaultKind::Crash,
                     key: token.to_string(),
-                    message: format!(
-                        "[intervention.{token}] see_also must be a string or a list, not {}",
-                        other.type_name()
-                    ),
+                    message: format!("[intervention.{token}] see_also must be a string or a list, not {}", other.type_name()),
                 })
             }
         };
@@ -224,8 +202,7 @@ pub fn specs_from_table(t: &Table) -> Read<Vec<InterventionSpec>> {
             returns_synthetic: body.get("returns_synthetic").is_some_and(Tv::truthy),
             see_also,
         };
-        spec.validate()
-            .map_err(|m| Fault::warn(token, format!("[intervention.{token}]: {m}")))?;
+        spec.validate().map_err(|m| Fault::warn(token, format!("[intervention.{token}]: {m}")))?;
         out.push(spec);
     }
     Ok(out)
@@ -234,6 +211,5 @@ pub fn specs_from_table(t: &Table) -> Read<Vec<InterventionSpec>> {
 /// Layer an `[intervention]` table: the declared rungs join `base`.
 pub fn layer_interventions(base: &InterventionLadder, t: &Table) -> Read<InterventionLadder> {
     let specs = specs_from_table(t)?;
-    base.extend(specs)
-        .map_err(|m| Fault::warn("", format!("[intervention]: {m}")))
+    base.extend(specs).map_err(|m| Fault::warn("", format!("[intervention]: {m}")))
 }

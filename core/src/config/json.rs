@@ -57,46 +57,22 @@ pub struct Inline {
 pub fn split(d: &Dict) -> Result<Inline, CallError> {
     let preset = match d.get("preset") {
         None | Some(Value::Null) => Preset::Generic,
-        Some(Value::Str(s)) => s.as_str().and_then(Preset::parse).ok_or_else(|| {
-            bad(format!(
-                "unknown config preset {:?} (generic, job, workshop)",
-                s.as_str().unwrap_or("?")
-            ))
-        })?,
-        Some(other) => {
-            return Err(bad(format!(
-                "\"preset\" must be a string, not {}",
-                other.type_name()
-            )))
-        }
+        Some(Value::Str(s)) => s
+            .as_str()
+            .and_then(Preset::parse)
+            .ok_or_else(|| bad(format!("unknown config preset {:?} (generic, job, workshop)", s.as_str().unwrap_or("?"))))?,
+        Some(other) => return Err(bad(format!("\"preset\" must be a string, not {}", other.type_name()))),
     };
     let workspace = match d.get("workspace") {
         None => None,
         Some(Value::Null) => Some(None),
-        Some(Value::Str(s)) => Some(Some(
-            s.as_str()
-                .ok_or_else(|| bad("\"workspace\" holds a lone surrogate"))?
-                .to_string(),
-        )),
-        Some(other) => {
-            return Err(bad(format!(
-                "\"workspace\" must be a path string or null, not {}",
-                other.type_name()
-            )))
-        }
+        Some(Value::Str(s)) => Some(Some(s.as_str().ok_or_else(|| bad("\"workspace\" holds a lone surrogate"))?.to_string())),
+        Some(other) => return Err(bad(format!("\"workspace\" must be a path string or null, not {}", other.type_name()))),
     };
     let root = match d.get("root") {
         None | Some(Value::Null) => ".".to_string(),
-        Some(Value::Str(s)) => s
-            .as_str()
-            .ok_or_else(|| bad("\"root\" holds a lone surrogate"))?
-            .to_string(),
-        Some(other) => {
-            return Err(bad(format!(
-                "\"root\" must be a path string, not {}",
-                other.type_name()
-            )))
-        }
+        Some(Value::Str(s)) => s.as_str().ok_or_else(|| bad("\"root\" holds a lone surrogate"))?.to_string(),
+        Some(other) => return Err(bad(format!("\"root\" must be a path string, not {}", other.type_name()))),
     };
     let facts = match d.get("workspace_facts") {
         None => None,
@@ -106,41 +82,21 @@ pub fn split(d: &Dict) -> Result<Inline, CallError> {
                 None | Some(Value::Null) => vec![],
                 Some(Value::List(items)) => items
                     .iter()
-                    .map(|x| {
-                        x.as_str().map(str::to_string).ok_or_else(|| {
-                            bad("workspace_facts.kernel_runtime_files must hold strings")
-                        })
-                    })
+                    .map(|x| x.as_str().map(str::to_string).ok_or_else(|| bad("workspace_facts.kernel_runtime_files must hold strings")))
                     .collect::<Result<Vec<_>, _>>()?,
-                Some(other) => {
-                    return Err(bad(format!(
-                        "workspace_facts.kernel_runtime_files must be a list, not {}",
-                        other.type_name()
-                    )))
-                }
+                Some(other) => return Err(bad(format!("workspace_facts.kernel_runtime_files must be a list, not {}", other.type_name()))),
             };
             let root = match f.get("root") {
                 None | Some(Value::Null) => None,
-                Some(v) => Some(
-                    v.as_str()
-                        .ok_or_else(|| bad("workspace_facts.root must be a string"))?
-                        .to_string(),
-                ),
+                Some(v) => Some(v.as_str().ok_or_else(|| bad("workspace_facts.root must be a string"))?.to_string()),
             };
             Some(Some(WorkspaceFacts::new(root.unwrap_or_default(), files)))
         }
-        Some(other) => {
-            return Err(bad(format!(
-                "workspace_facts must be an object or null, not {}",
-                other.type_name()
-            )))
-        }
+        Some(other) => return Err(bad(format!("workspace_facts must be an object or null, not {}", other.type_name()))),
     };
     let mut tables = Table::new();
     for (k, v) in d.iter() {
-        let key = k
-            .as_str()
-            .ok_or_else(|| bad("a config key holds a lone surrogate"))?;
+        let key = k.as_str().ok_or_else(|| bad("a config key holds a lone surrogate"))?;
         if ENVELOPE_KEYS.contains(&key) {
             continue;
         }
@@ -158,26 +114,13 @@ pub fn split(d: &Dict) -> Result<Inline, CallError> {
                     .join(", ")
             )));
         }
-        tables.insert(
-            key,
-            value::from_json(v).map_err(|e| bad(format!("config {key:?}: {e}")))?,
-        );
+        tables.insert(key, value::from_json(v).map_err(|e| bad(format!("config {key:?}: {e}")))?);
     }
-    Ok(Inline {
-        preset,
-        workspace,
-        root,
-        facts,
-        tables,
-    })
+    Ok(Inline { preset, workspace, root, facts, tables })
 }
 
 /// Layer an inline object's tables over `base`; every warning is kept.
-pub fn layer_inline(
-    base: SubstrateConfig,
-    tables: &Table,
-    warnings: &mut Vec<Warning>,
-) -> Result<SubstrateConfig, CallError> {
+pub fn layer_inline(base: SubstrateConfig, tables: &Table, warnings: &mut Vec<Warning>) -> Result<SubstrateConfig, CallError> {
     if tables.is_empty() {
         return Ok(base);
     }
@@ -229,10 +172,7 @@ pub fn load(d: &Dict, ws: &dyn WorkspaceReader) -> Result<Loaded, CallError> {
         None => {
             let facts = inline.facts.clone().flatten();
             let cfg = inline.preset.base(&inline.root, facts);
-            Loaded {
-                config: cfg,
-                warnings: vec![],
-            }
+            Loaded { config: cfg, warnings: vec![] }
         }
     };
     // The inline tables are explicit input: they layer last, and their
@@ -254,18 +194,12 @@ pub fn from_json(d: &Dict, ws: &dyn WorkspaceReader) -> Result<SubstrateConfig, 
             }
             load(&file_only, ws)?.config
         }
-        None => inline
-            .preset
-            .base(&inline.root, inline.facts.clone().flatten()),
+        None => inline.preset.base(&inline.root, inline.facts.clone().flatten()),
     };
     let mut warnings = Vec::new();
     let cfg = layer_inline(base, &inline.tables, &mut warnings)?;
     if let Some(w) = warnings.first() {
-        let at = if w.key.is_empty() {
-            String::new()
-        } else {
-            format!(" (key {:?})", w.key)
-        };
+        let at = if w.key.is_empty() { String::new() } else { format!(" (key {:?})", w.key) };
         return Err(bad(format!("config [{}]{at}: {}", w.table, w.message)));
     }
     Ok(cfg)
@@ -285,15 +219,17 @@ mod tests {
 
     #[test]
     fn inline_tables_use_the_dos_toml_readers() {
-        let c = from_json(&dict(r#"{"preset": "workshop", "root": "/w", "overlap": {"ratio_max": "0.5"},
-            "concurrency_class": [{"name": "b", "max_concurrent": 2}], "reasons": {"X": {"category": "MISROUTE"}}}"#), &NoWorkspace)
+        let c = from_json(
+            &dict(
+                r#"{"preset": "workshop", "root": "/w", "overlap": {"ratio_max": "0.5"},
+            "concurrency_class": [{"name": "b", "max_concurrent": 2}], "reasons": {"X": {"category": "MISROUTE"}}}"#,
+            ),
+            &NoWorkspace,
+        )
         .unwrap();
         assert_eq!(c.lanes, LaneTaxonomy::workshop());
         assert_eq!(c.overlap_ratio_max, 0.5);
-        assert_eq!(
-            c.class_budgets.as_arbiter_budgets(),
-            vec![("b".to_string(), 2)]
-        );
+        assert_eq!(c.class_budgets.as_arbiter_budgets(), vec![("b".to_string(), 2)]);
         assert_eq!(c.reasons.specs.len(), 11);
         assert_eq!(c.paths.lane_journal, "/w/docs/_plans/lane-journal.jsonl");
         assert!(c.workspace.is_none());

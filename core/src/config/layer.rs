@@ -9,8 +9,8 @@
 
 use super::interventions::layer_interventions;
 use super::policies::{
-    stream_policy_from_table, CooldownPolicy, DataClassPolicy, EnumerateGrammar, LifecyclePolicy,
-    MarkerPolicy, PrecursorGrammar, RetentionPolicy, SupervisePolicy,
+    stream_policy_from_table, CooldownPolicy, DataClassPolicy, EnumerateGrammar, LifecyclePolicy, MarkerPolicy, PrecursorGrammar,
+    RetentionPolicy, SupervisePolicy,
 };
 use super::reasons::{layer_reasons, morphology_from, MorphologyRuleset};
 use super::stamp::convention_from_table;
@@ -74,9 +74,7 @@ pub struct Warning {
 
 impl Warning {
     pub fn to_value(&self) -> Value {
-        Value::Dict(
-            dict! { "table" => self.table.as_str(), "key" => self.key.as_str(), "message" => self.message.as_str() },
-        )
+        Value::Dict(dict! { "table" => self.table.as_str(), "key" => self.key.as_str(), "message" => self.message.as_str() })
     }
 }
 
@@ -143,26 +141,14 @@ fn table_of<'a>(data: &'a Table, key: &str) -> Option<&'a Table> {
 fn overlap_from(t: &Table, ratio: f64, policy: &str) -> Read<(f64, String)> {
     let unknown = t.unknown_keys(&["ratio_max", "policy"]);
     if !unknown.is_empty() {
-        return Err(Fault::warn(
-            unknown[0].clone(),
-            format!(
-                "[overlap] does not take {}; it takes policy, ratio_max",
-                unknown.join(", ")
-            ),
-        ));
+        return Err(Fault::warn(unknown[0].clone(), format!("[overlap] does not take {}; it takes policy, ratio_max", unknown.join(", "))));
     }
     let mut ratio_max = ratio;
     if let Some(raw) = t.get("ratio_max") {
         ratio_max = match raw {
             // float() of these is a TypeError, which the reader turns into a warning.
             Tv::Null | Tv::List(_) | Tv::Table(_) | Tv::DateTime(_) => {
-                return Err(Fault::warn(
-                    "ratio_max",
-                    format!(
-                        "[overlap] ratio_max must be a number, not {}",
-                        raw.py_repr()
-                    ),
-                ))
+                return Err(Fault::warn("ratio_max", format!("[overlap] ratio_max must be a number, not {}", raw.py_repr())))
             }
             _ => raw.py_float().map_err(|(kind, m)| Fault {
                 kind,
@@ -173,37 +159,22 @@ fn overlap_from(t: &Table, ratio: f64, policy: &str) -> Read<(f64, String)> {
         if !(ratio_max > 0.0 && ratio_max <= 1.0) {
             return Err(Fault::warn(
                 "ratio_max",
-                format!(
-                    "[overlap] ratio_max is {}; it must lie in (0, 1]",
-                    super::value::float_py_repr(ratio_max)
-                ),
+                format!("[overlap] ratio_max is {}; it must lie in (0, 1]", super::value::float_py_repr(ratio_max)),
             ));
         }
     }
-    let policy_name = t
-        .get("policy")
-        .map_or_else(|| policy.to_string(), Tv::py_str);
+    let policy_name = t.get("policy").map_or_else(|| policy.to_string(), Tv::py_str);
     Ok((ratio_max, policy_name))
 }
 
-fn verify_from(
-    data: &Table,
-    oracle: &str,
-    ci: &crate::pyjson::Dict,
-) -> Read<(String, crate::pyjson::Dict)> {
+fn verify_from(data: &Table, oracle: &str, ci: &crate::pyjson::Dict) -> Read<(String, crate::pyjson::Dict)> {
     let mut name = oracle.to_string();
     if let Some(v) = table_of(data, "verify") {
         match v.get("non_git_oracle") {
             None => {}
             Some(Tv::Str(s)) => name = crate::pystr::strip(s).to_string(),
             Some(other) => {
-                return Err(Fault::warn(
-                    "non_git_oracle",
-                    format!(
-                        "[verify] non_git_oracle must be a string, not {}",
-                        other.type_name()
-                    ),
-                ))
+                return Err(Fault::warn("non_git_oracle", format!("[verify] non_git_oracle must be a string, not {}", other.type_name())))
             }
         }
     }
@@ -215,58 +186,27 @@ fn verify_from(
 }
 
 /// Apply one table: `Ok(Some(v))` to take `v`, `Ok(None)` to keep the base.
-fn apply<T>(
-    label: &str,
-    warnings: &mut Vec<Warning>,
-    r: Read<Option<T>>,
-) -> Result<Option<T>, CallError> {
+fn apply<T>(label: &str, warnings: &mut Vec<Warning>, r: Read<Option<T>>) -> Result<Option<T>, CallError> {
     match r {
         Ok(v) => Ok(v),
-        Err(Fault {
-            kind: FaultKind::Warn,
-            key,
-            message,
-        }) => {
-            warnings.push(Warning {
-                table: label.to_string(),
-                key,
-                message,
-            });
+        Err(Fault { kind: FaultKind::Warn, key, message }) => {
+            warnings.push(Warning { table: label.to_string(), key, message });
             Ok(None)
         }
-        Err(Fault {
-            kind: FaultKind::Crash,
-            key,
-            message,
-        }) => {
-            let at = if key.is_empty() {
-                String::new()
-            } else {
-                format!(" (key {key:?})")
-            };
-            Err(CallError::new(
-                ErrorCode::BadConfig,
-                format!("[{label}]{at}: {message}"),
-            ))
+        Err(Fault { kind: FaultKind::Crash, key, message }) => {
+            let at = if key.is_empty() { String::new() } else { format!(" (key {key:?})") };
+            Err(CallError::new(ErrorCode::BadConfig, format!("[{label}]{at}: {message}")))
         }
     }
 }
 
 /// Layer `doc`'s tables over `cfg`, in the reference's order.
-pub fn layer(
-    mut cfg: SubstrateConfig,
-    doc: &Doc,
-    warnings: &mut Vec<Warning>,
-) -> Result<SubstrateConfig, CallError> {
+pub fn layer(mut cfg: SubstrateConfig, doc: &Doc, warnings: &mut Vec<Warning>) -> Result<SubstrateConfig, CallError> {
     let data = match doc {
         Doc::Absent => return Ok(cfg),
         Doc::Invalid(msg) => {
             for label in LABELS {
-                warnings.push(Warning {
-                    table: label.to_string(),
-                    key: String::new(),
-                    message: msg.clone(),
-                });
+                warnings.push(Warning { table: label.to_string(), key: String::new(), message: msg.clone() });
             }
             return Ok(cfg);
         }
@@ -279,48 +219,16 @@ pub fn layer(
             }
         };
     }
-    seam!(
-        "reasons",
-        cfg.reasons,
-        table_of(data, "reasons")
-            .map(|t| layer_reasons(&cfg.reasons, t))
-            .transpose()
-    );
-    seam!(
-        "stamp",
-        cfg.stamp,
-        table_of(data, "stamp")
-            .map(|t| convention_from_table(t, &cfg.stamp))
-            .transpose()
-    );
+    seam!("reasons", cfg.reasons, table_of(data, "reasons").map(|t| layer_reasons(&cfg.reasons, t)).transpose());
+    seam!("stamp", cfg.stamp, table_of(data, "stamp").map(|t| convention_from_table(t, &cfg.stamp)).transpose());
     seam!(
         "enumerate",
         cfg.enumerate_grammar,
-        table_of(data, "enumerate")
-            .map(|t| EnumerateGrammar::from_table(t, &cfg.enumerate_grammar))
-            .transpose()
+        table_of(data, "enumerate").map(|t| EnumerateGrammar::from_table(t, &cfg.enumerate_grammar)).transpose()
     );
-    seam!(
-        "cooldown",
-        cfg.cooldown,
-        table_of(data, "cooldown")
-            .map(|t| CooldownPolicy::from_table(t, &cfg.cooldown))
-            .transpose()
-    );
-    seam!(
-        "supervise",
-        cfg.supervise,
-        table_of(data, "supervise")
-            .map(|t| SupervisePolicy::from_table(t, &cfg.supervise))
-            .transpose()
-    );
-    seam!(
-        "lifecycle",
-        cfg.lifecycle,
-        table_of(data, "lifecycle")
-            .map(|t| LifecyclePolicy::from_table(t, &cfg.lifecycle))
-            .transpose()
-    );
+    seam!("cooldown", cfg.cooldown, table_of(data, "cooldown").map(|t| CooldownPolicy::from_table(t, &cfg.cooldown)).transpose());
+    seam!("supervise", cfg.supervise, table_of(data, "supervise").map(|t| SupervisePolicy::from_table(t, &cfg.supervise)).transpose());
+    seam!("lifecycle", cfg.lifecycle, table_of(data, "lifecycle").map(|t| LifecyclePolicy::from_table(t, &cfg.lifecycle)).transpose());
     let morph: Read<Option<MorphologyRuleset>> = match data.get("reasons") {
         Some(Tv::Table(r)) => match r.get("morphology") {
             None => Ok(None),
@@ -330,41 +238,15 @@ pub fn layer(
         _ => Ok(None),
     };
     seam!("reasons.morphology", cfg.reason_morphology, morph);
-    seam!(
-        "lanes",
-        cfg.lanes,
-        table_of(data, "lanes")
-            .map(|t| LaneTaxonomy::from_tv(&Tv::Table(t.clone())))
-            .transpose()
-    );
-    seam!(
-        "paths",
-        cfg.paths,
-        table_of(data, "paths")
-            .map(|t| cfg.paths.with_overrides(t))
-            .transpose()
-    );
-    let overlap = table_of(data, "overlap")
-        .map(|t| overlap_from(t, cfg.overlap_ratio_max, &cfg.overlap_policy_name))
-        .transpose();
+    seam!("lanes", cfg.lanes, table_of(data, "lanes").map(|t| LaneTaxonomy::from_tv(&Tv::Table(t.clone()))).transpose());
+    seam!("paths", cfg.paths, table_of(data, "paths").map(|t| cfg.paths.with_overrides(t)).transpose());
+    let overlap = table_of(data, "overlap").map(|t| overlap_from(t, cfg.overlap_ratio_max, &cfg.overlap_policy_name)).transpose();
     if let Some((r, p)) = apply("overlap", warnings, overlap)? {
         cfg.overlap_ratio_max = r;
         cfg.overlap_policy_name = p;
     }
-    seam!(
-        "retention",
-        cfg.retention,
-        table_of(data, "retention")
-            .map(|t| RetentionPolicy::from_table(t, &cfg.retention))
-            .transpose()
-    );
-    seam!(
-        "data_class",
-        cfg.data_class,
-        table_of(data, "data_class")
-            .map(|t| DataClassPolicy::from_table(t, &cfg.data_class))
-            .transpose()
-    );
+    seam!("retention", cfg.retention, table_of(data, "retention").map(|t| RetentionPolicy::from_table(t, &cfg.retention)).transpose());
+    seam!("data_class", cfg.data_class, table_of(data, "data_class").map(|t| DataClassPolicy::from_table(t, &cfg.data_class)).transpose());
     let budgets = match data.get("concurrency_class") {
         Some(v) if v.truthy() => ClassBudgets::from_tv(v).map(Some),
         _ => Ok(None),
@@ -373,57 +255,26 @@ pub fn layer(
     seam!(
         "intervention",
         cfg.interventions,
-        table_of(data, "intervention")
-            .map(|t| layer_interventions(&cfg.interventions, t))
-            .transpose()
+        table_of(data, "intervention").map(|t| layer_interventions(&cfg.interventions, t)).transpose()
     );
-    seam!(
-        "tool_stream",
-        cfg.stream_policy,
-        table_of(data, "tool_stream")
-            .map(stream_policy_from_table)
-            .transpose()
-    );
-    seam!(
-        "marker",
-        cfg.marker,
-        table_of(data, "marker")
-            .map(|t| MarkerPolicy::from_table(t, &cfg.marker))
-            .transpose()
-    );
-    seam!(
-        "precursor",
-        cfg.precursors,
-        table_of(data, "precursor")
-            .map(PrecursorGrammar::from_table)
-            .transpose()
-    );
-    if let Some((name, ci)) = apply(
-        "verify",
-        warnings,
-        verify_from(data, &cfg.non_git_oracle, &cfg.ci).map(Some),
-    )? {
+    seam!("tool_stream", cfg.stream_policy, table_of(data, "tool_stream").map(stream_policy_from_table).transpose());
+    seam!("marker", cfg.marker, table_of(data, "marker").map(|t| MarkerPolicy::from_table(t, &cfg.marker)).transpose());
+    seam!("precursor", cfg.precursors, table_of(data, "precursor").map(PrecursorGrammar::from_table).transpose());
+    if let Some((name, ci)) = apply("verify", warnings, verify_from(data, &cfg.non_git_oracle, &cfg.ci).map(Some))? {
         cfg.non_git_oracle = name;
         cfg.ci = ci;
     }
     seam!(
         "lease_store",
         cfg.lease_store,
-        table_of(data, "lease_store")
-            .map(|t| super::lease_store::LeaseStoreConfig::from_table(t, &cfg.lease_store))
-            .transpose()
+        table_of(data, "lease_store").map(|t| super::lease_store::LeaseStoreConfig::from_table(t, &cfg.lease_store)).transpose()
     );
     Ok(cfg)
 }
 
 /// `load_workspace_config` over an already-read document: the preset's base
 /// (`root` already resolved, facts already probed) with `doc` layered on.
-pub fn load(
-    preset: Preset,
-    root: &str,
-    facts: Option<WorkspaceFacts>,
-    doc: &Doc,
-) -> Result<Loaded, CallError> {
+pub fn load(preset: Preset, root: &str, facts: Option<WorkspaceFacts>, doc: &Doc) -> Result<Loaded, CallError> {
     let mut warnings = Vec::new();
     let base = preset.base(root, facts);
     let mut config = layer(base, doc, &mut warnings)?;
@@ -434,11 +285,7 @@ pub fn load(
 }
 
 /// `job_config`: the job base with `doc` layered once.
-pub fn job_config(
-    root: &str,
-    facts: Option<WorkspaceFacts>,
-    doc: &Doc,
-) -> Result<Loaded, CallError> {
+pub fn job_config(root: &str, facts: Option<WorkspaceFacts>, doc: &Doc) -> Result<Loaded, CallError> {
     let mut warnings = Vec::new();
     let config = layer(Preset::Job.base(root, facts), doc, &mut warnings)?;
     Ok(Loaded { config, warnings })

@@ -120,27 +120,20 @@ impl LeaseStoreConfig {
                     ),
                 ))
             }
-            Some(other) => {
-                return Err(Fault::warn("url", format!("[lease_store] url must be a string, not {}", other.type_name())))
-            }
+            Some(other) => return Err(Fault::warn("url", format!("[lease_store] url must be a string, not {}", other.type_name()))),
         }
         match t.get("workspace") {
             None => {}
             Some(Tv::Str(s)) if !s.is_empty() => out.workspace = Some(s.clone()),
             Some(Tv::Str(_)) => return Err(Fault::warn("workspace", "[lease_store] workspace must not be empty")),
             Some(other) => {
-                return Err(Fault::warn(
-                    "workspace",
-                    format!("[lease_store] workspace must be a string, not {}", other.type_name()),
-                ))
+                return Err(Fault::warn("workspace", format!("[lease_store] workspace must be a string, not {}", other.type_name())))
             }
         }
         match t.get("strict") {
             None => {}
             Some(Tv::Bool(b)) => out.strict = *b,
-            Some(other) => {
-                return Err(Fault::warn("strict", format!("[lease_store] strict must be a boolean, not {}", other.type_name())))
-            }
+            Some(other) => return Err(Fault::warn("strict", format!("[lease_store] strict must be a boolean, not {}", other.type_name()))),
         }
         Ok(out)
     }
@@ -154,8 +147,10 @@ mod tests {
     fn redaction_hides_passwords_only() {
         assert_eq!(redact_url("postgresql://u:s3cret@h:5432/db?x=1"), "postgresql://u:***@h:5432/db?x=1");
         assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
-        assert_eq!(redact_url("postgresql://h/db?user=u&password=s3cret&sslmode=require"),
-                   "postgresql://h/db?user=u&password=***&sslmode=require");
+        assert_eq!(
+            redact_url("postgresql://h/db?user=u&password=s3cret&sslmode=require"),
+            "postgresql://h/db?user=u&password=***&sslmode=require"
+        );
         assert_eq!(redact_url("postgresql://u:p%40ss@h"), "postgresql://u:***@h");
         assert!(!redact_url("postgresql://a:b@c@h/db").contains("b@c"));
     }

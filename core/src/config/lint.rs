@@ -82,20 +82,13 @@ impl Finding {
 }
 
 fn prefixes(tree: &[String]) -> Vec<String> {
-    tree.iter()
-        .filter(|p| !p.is_empty())
-        .map(|p| norm_tree_prefix(p))
-        .collect()
+    tree.iter().filter(|p| !p.is_empty()).map(|p| norm_tree_prefix(p)).collect()
 }
 
 /// Every prefix of `a` lies at or below some prefix of `b`.
 fn region_within(a: &[String], b: &[String]) -> bool {
     let (na, nb) = (prefixes(a), prefixes(b));
-    !na.is_empty()
-        && !nb.is_empty()
-        && na
-            .iter()
-            .all(|p| nb.iter().any(|o| p.starts_with(o.as_str())))
+    !na.is_empty() && !nb.is_empty() && na.iter().all(|p| nb.iter().any(|o| p.starts_with(o.as_str())))
 }
 
 /// `a`'s region is a strict subset of `b`'s.
@@ -105,10 +98,7 @@ fn swallowed_by(a: &[String], b: &[String]) -> bool {
 
 fn regions_collide(a: &[String], b: &[String]) -> bool {
     let (na, nb) = (prefixes(a), prefixes(b));
-    na.iter().any(|p| {
-        nb.iter()
-            .any(|o| p.starts_with(o.as_str()) || o.starts_with(p.as_str()))
-    })
+    na.iter().any(|p| nb.iter().any(|o| p.starts_with(o.as_str()) || o.starts_with(p.as_str())))
 }
 
 fn shadow(dead: &str, broad: &str) -> Finding {
@@ -149,7 +139,11 @@ pub fn lint_lanes(t: &LaneTaxonomy) -> Vec<Finding> {
             kind: LintKind::LaneWithoutTree,
             severity: Severity::Error,
             subject: lane.clone(),
-            detail: format!("lane {} is listed in [lanes].{} without a [lanes.trees] entry, so there is nothing to arbitrate on", pystr::repr(&lane), where_.join("/")),
+            detail: format!(
+                "lane {} is listed in [lanes].{} without a [lanes.trees] entry, so there is nothing to arbitrate on",
+                pystr::repr(&lane),
+                where_.join("/")
+            ),
             fix: "give the lane a tree in [lanes.trees] or remove it".into(),
         });
     }
@@ -173,7 +167,10 @@ pub fn lint_lanes(t: &LaneTaxonomy) -> Vec<Finding> {
                 kind: LintKind::AutopickLaneUndeclared,
                 severity: Severity::Warn,
                 subject: lane.clone(),
-                detail: format!("autopick walks lane {}, which neither concurrent nor exclusive declares, so the walk passes over it", pystr::repr(lane)),
+                detail: format!(
+                    "autopick walks lane {}, which neither concurrent nor exclusive declares, so the walk passes over it",
+                    pystr::repr(lane)
+                ),
                 fix: "declare the lane as concurrent or exclusive, or take it out of autopick".into(),
             });
         }
@@ -192,19 +189,13 @@ pub fn lint_lanes(t: &LaneTaxonomy) -> Vec<Finding> {
                     pystr::repr(keyword),
                     pystr::repr(target)
                 ),
-                fix: format!(
-                    "declare lane {} or point the alias at a declared lane",
-                    pystr::repr(target)
-                ),
+                fix: format!("declare lane {} or point the alias at a declared lane", pystr::repr(target)),
             });
         }
     }
 
-    let mut sized: Vec<(&String, &[String])> = t
-        .concurrent
-        .iter()
-        .filter_map(|l| Some((l, t.tree_for(l))).filter(|(_, tr)| !tr.is_empty()))
-        .collect();
+    let mut sized: Vec<(&String, &[String])> =
+        t.concurrent.iter().filter_map(|l| Some((l, t.tree_for(l))).filter(|(_, tr)| !tr.is_empty())).collect();
     sized.sort_by(|a, b| a.0.cmp(b.0));
     for i in 0..sized.len() {
         for j in i + 1..sized.len() {
@@ -251,15 +242,8 @@ pub fn lint_reasons(specs: &[ReasonSpec], known_lanes: &[String]) -> Vec<Finding
                     kind: LintKind::ReasonSeeAlsoDangles,
                     severity: Severity::Info,
                     subject: spec.token.clone(),
-                    detail: format!(
-                        "see_also {} refers to lane {}, which is not declared",
-                        pystr::repr(r),
-                        pystr::repr(target)
-                    ),
-                    fix: format!(
-                        "declare lane {} or correct the see_also entry",
-                        pystr::repr(target)
-                    ),
+                    detail: format!("see_also {} refers to lane {}, which is not declared", pystr::repr(r), pystr::repr(target)),
+                    fix: format!("declare lane {} or correct the see_also entry", pystr::repr(target)),
                 });
             }
         }
@@ -272,17 +256,10 @@ pub fn lint_reasons(specs: &[ReasonSpec], known_lanes: &[String]) -> Vec<Finding
 pub fn lint(t: &LaneTaxonomy, reasons: Option<&[ReasonSpec]>) -> Vec<Finding> {
     let mut out = lint_lanes(t);
     if let Some(specs) = reasons {
-        let known: Vec<String> = t
-            .concurrent
-            .iter()
-            .chain(t.exclusive.iter())
-            .cloned()
-            .collect();
+        let known: Vec<String> = t.concurrent.iter().chain(t.exclusive.iter()).cloned().collect();
         out.extend(lint_reasons(specs, &known));
     }
-    out.sort_by(|a, b| {
-        (a.severity, a.kind.as_str(), &a.subject).cmp(&(b.severity, b.kind.as_str(), &b.subject))
-    });
+    out.sort_by(|a, b| (a.severity, a.kind.as_str(), &a.subject).cmp(&(b.severity, b.kind.as_str(), &b.subject)));
     out
 }
 

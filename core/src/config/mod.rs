@@ -31,8 +31,7 @@ pub use layer::{Loaded, Preset, Warning};
 pub use lease_store::LeaseStoreConfig;
 pub use paths::PathLayout;
 pub use policies::{
-    CooldownPolicy, DataClassPolicy, EnumerateGrammar, LifecyclePolicy, MarkerPolicy,
-    PrecursorGrammar, RetentionPolicy, SupervisePolicy,
+    CooldownPolicy, DataClassPolicy, EnumerateGrammar, LifecyclePolicy, MarkerPolicy, PrecursorGrammar, RetentionPolicy, SupervisePolicy,
 };
 pub use reasons::{MorphologyRuleset, ReasonRegistry};
 pub use stamp::StampConvention;
@@ -153,9 +152,7 @@ impl SubstrateConfig {
     /// The kernel runtime files known to exist under the workspace, or `None`
     /// when the workspace was never probed.
     pub fn kernel_runtime_files(&self) -> Option<&[String]> {
-        self.workspace
-            .as_ref()
-            .map(|w| w.kernel_runtime_files.as_slice())
+        self.workspace.as_ref().map(|w| w.kernel_runtime_files.as_slice())
     }
 
     /// The config as data: every seam in the reference's field order, then
@@ -168,17 +165,9 @@ impl SubstrateConfig {
         d.push("reasons", self.reasons.to_value());
         d.push("stamp", self.stamp.to_value());
         d.push("reason_morphology", self.reason_morphology.to_value());
-        d.push(
-            "workspace",
-            self.workspace
-                .as_ref()
-                .map_or(Value::Null, WorkspaceFacts::to_value),
-        );
+        d.push("workspace", self.workspace.as_ref().map_or(Value::Null, WorkspaceFacts::to_value));
         d.push("overlap_ratio_max", Value::Float(self.overlap_ratio_max));
-        d.push(
-            "overlap_policy_name",
-            Value::str(self.overlap_policy_name.as_str()),
-        );
+        d.push("overlap_policy_name", Value::str(self.overlap_policy_name.as_str()));
         d.push("class_budgets", self.class_budgets.to_value());
         d.push("retention", self.retention.to_value());
         d.push("data_class", self.data_class.to_value());

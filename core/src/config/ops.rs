@@ -12,11 +12,7 @@ use crate::pyjson::Value;
 pub fn preset_arg(a: &Args) -> Result<Preset, CallError> {
     match a.opt_str("preset")? {
         None => Ok(Preset::Generic),
-        Some(p) => Preset::parse(p).ok_or_else(|| {
-            a.err(format_args!(
-                "unknown preset {p:?} (generic, job, workshop)"
-            ))
-        }),
+        Some(p) => Preset::parse(p).ok_or_else(|| a.err(format_args!("unknown preset {p:?} (generic, job, workshop)"))),
     }
 }
 
@@ -26,9 +22,8 @@ pub fn preset_arg(a: &Args) -> Result<Preset, CallError> {
 fn op_from_toml(_: &Ctx, a: &Args) -> Result<Value, CallError> {
     let preset = preset_arg(a)?;
     let root = a.opt_str("root")?.unwrap_or(".");
-    let facts = a
-        .opt_str_list("kernel_runtime_files")?
-        .map(|files| WorkspaceFacts::new(super::paths::norm_path(root), probe_order(&files)));
+    let facts =
+        a.opt_str_list("kernel_runtime_files")?.map(|files| WorkspaceFacts::new(super::paths::norm_path(root), probe_order(&files)));
     let doc = match a.opt_str("text")? {
         None => layer::Doc::Absent,
         Some(text) => toml_text::parse_bytes(text.as_bytes()),
@@ -49,11 +44,7 @@ fn op_from_toml(_: &Ctx, a: &Args) -> Result<Value, CallError> {
 /// first, any other names after, in the order given.
 fn probe_order(files: &[&str]) -> Vec<String> {
     let known = super::facts::DISPATCH_RUNTIME_FILES;
-    let mut out: Vec<String> = known
-        .iter()
-        .filter(|k| files.contains(k))
-        .map(|k| k.to_string())
-        .collect();
+    let mut out: Vec<String> = known.iter().filter(|k| files.contains(k)).map(|k| k.to_string()).collect();
     for f in files {
         if !known.contains(f) && !out.iter().any(|o| o == f) {
             out.push(f.to_string());
@@ -81,12 +72,7 @@ fn reasons_arg(a: &Args, key: &str) -> Result<Vec<ReasonSpec>, CallError> {
                 category: s.opt_str("category")?.unwrap_or("UNCLASSIFIED").to_string(),
                 refusal: s.opt_bool("refusal")?.unwrap_or(true),
                 fix: s.opt_str("fix")?.unwrap_or("").to_string(),
-                see_also: s
-                    .opt_str_list("see_also")?
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(str::to_string)
-                    .collect(),
+                see_also: s.opt_str_list("see_also")?.unwrap_or_default().into_iter().map(str::to_string).collect(),
                 summary: s.opt_str("summary")?.unwrap_or("").to_string(),
             })
         })
@@ -99,11 +85,7 @@ fn findings(f: Vec<lint::Finding>) -> Value {
 
 fn op_lint(_: &Ctx, a: &Args) -> Result<Value, CallError> {
     let t = taxonomy_arg(a, "taxonomy")?;
-    let reasons = if a.has("registry") {
-        Some(reasons_arg(a, "registry")?)
-    } else {
-        None
-    };
+    let reasons = if a.has("registry") { Some(reasons_arg(a, "registry")?) } else { None };
     Ok(findings(lint::lint(&t, reasons.as_deref())))
 }
 
@@ -113,39 +95,13 @@ fn op_lint_lanes(_: &Ctx, a: &Args) -> Result<Value, CallError> {
 
 fn op_lint_reasons(_: &Ctx, a: &Args) -> Result<Value, CallError> {
     let specs = reasons_arg(a, "registry")?;
-    let known: Vec<String> = a
-        .str_list("known_lanes")?
-        .into_iter()
-        .map(str::to_string)
-        .collect();
+    let known: Vec<String> = a.str_list("known_lanes")?.into_iter().map(str::to_string).collect();
     Ok(findings(lint::lint_reasons(&specs, &known)))
 }
 
 pub static OPS: &[OpSpec] = &[
-    OpSpec {
-        name: "config.from_toml",
-        args: &[
-            "text",
-            "preset",
-            "root",
-            "kernel_runtime_files",
-            "overrides",
-        ],
-        run: op_from_toml,
-    },
-    OpSpec {
-        name: "config_lint.lint",
-        args: &["taxonomy", "registry"],
-        run: op_lint,
-    },
-    OpSpec {
-        name: "config_lint.lint_lanes",
-        args: &["taxonomy"],
-        run: op_lint_lanes,
-    },
-    OpSpec {
-        name: "config_lint.lint_reasons",
-        args: &["registry", "known_lanes"],
-        run: op_lint_reasons,
-    },
+    OpSpec { name: "config.from_toml", args: &["text", "preset", "root", "kernel_runtime_files", "overrides"], run: op_from_toml },
+    OpSpec { name: "config_lint.lint", args: &["taxonomy", "registry"], run: op_lint },
+    OpSpec { name: "config_lint.lint_lanes", args: &["taxonomy"], run: op_lint_lanes },
+    OpSpec { name: "config_lint.lint_reasons", args: &["registry", "known_lanes"], run: op_lint_reasons },
 ];

@@ -18,10 +18,7 @@ pub fn norm_path(p: &str) -> String {
     } else {
         ""
     };
-    let parts: Vec<&str> = p
-        .split('/')
-        .filter(|s| !s.is_empty() && *s != ".")
-        .collect();
+    let parts: Vec<&str> = p.split('/').filter(|s| !s.is_empty() && *s != ".").collect();
     let s = format!("{root}{}", parts.join("/"));
     if s.is_empty() {
         ".".into()
@@ -172,10 +169,7 @@ impl PathLayout {
         let mut out = self.clone();
         for (key, v) in t.iter() {
             let Tv::Str(s) = v else {
-                return Err(Fault::warn(
-                    key,
-                    format!("[paths].{key} must be a path string, not {}", v.type_name()),
-                ));
+                return Err(Fault::warn(key, format!("[paths].{key} must be a path string, not {}", v.type_name())));
             };
             if key == "plans_glob" {
                 out.plans_glob = s.clone();

@@ -23,11 +23,7 @@ fn opt_int(i: &Option<Int>) -> Value {
 }
 
 fn typed(kind: FaultKind, key: &str, message: String) -> Fault {
-    Fault {
-        kind,
-        key: key.to_string(),
-        message,
-    }
+    Fault { kind, key: key.to_string(), message }
 }
 
 // ------------------------------------------------------------- enumerate
@@ -72,68 +68,27 @@ impl EnumerateGrammar {
     }
 
     pub fn from_table(t: &Table, base: &EnumerateGrammar) -> Read<EnumerateGrammar> {
-        const KNOWN: [&str; 6] = [
-            "heading_levels",
-            "scan_tables",
-            "generic_numeric_table",
-            "bare_phase_fallback",
-            "rollup_parents",
-            "style",
-        ];
-        check_known(
-            t,
-            "enumerate",
-            &KNOWN,
-            " (the series is set per plan, not here)",
-        )?;
+        const KNOWN: [&str; 6] =
+            ["heading_levels", "scan_tables", "generic_numeric_table", "bare_phase_fallback", "rollup_parents", "style"];
+        check_known(t, "enumerate", &KNOWN, " (the series is set per plan, not here)")?;
         let heading_levels = match t.get("heading_levels") {
             None => base.heading_levels.clone(),
-            Some(Tv::List(items)) if items.iter().all(Tv::is_int) => items
-                .iter()
-                .map(|x| {
-                    if let Tv::Int(i) = x {
-                        i.clone()
-                    } else {
-                        Int::Small(0)
-                    }
-                })
-                .collect(),
-            Some(_) => {
-                return Err(Fault::warn(
-                    "heading_levels",
-                    "[enumerate].heading_levels must be a list of integers",
-                ))
+            Some(Tv::List(items)) if items.iter().all(Tv::is_int) => {
+                items.iter().map(|x| if let Tv::Int(i) = x { i.clone() } else { Int::Small(0) }).collect()
             }
+            Some(_) => return Err(Fault::warn("heading_levels", "[enumerate].heading_levels must be a list of integers")),
         };
         let style = match t.get("style") {
             None => base.style.clone(),
             Some(Tv::Str(s)) => s.clone(),
-            Some(other) => {
-                return Err(Fault::warn(
-                    "style",
-                    format!(
-                        "[enumerate].style must be a string, not {}",
-                        other.type_name()
-                    ),
-                ))
-            }
+            Some(other) => return Err(Fault::warn("style", format!("[enumerate].style must be a string, not {}", other.type_name()))),
         };
         Ok(EnumerateGrammar {
             series: base.series.clone(),
             heading_levels,
             scan_tables: strict_bool(t, "enumerate", "scan_tables", base.scan_tables)?,
-            generic_numeric_table: strict_bool(
-                t,
-                "enumerate",
-                "generic_numeric_table",
-                base.generic_numeric_table,
-            )?,
-            bare_phase_fallback: strict_bool(
-                t,
-                "enumerate",
-                "bare_phase_fallback",
-                base.bare_phase_fallback,
-            )?,
+            generic_numeric_table: strict_bool(t, "enumerate", "generic_numeric_table", base.generic_numeric_table)?,
+            bare_phase_fallback: strict_bool(t, "enumerate", "bare_phase_fallback", base.bare_phase_fallback)?,
             rollup_parents: strict_bool(t, "enumerate", "rollup_parents", base.rollup_parents)?,
             style,
         })
@@ -151,41 +106,24 @@ pub struct CooldownPolicy {
 
 impl Default for CooldownPolicy {
     fn default() -> Self {
-        CooldownPolicy {
-            window_ms: Int::Small(6 * 60 * 60 * 1000),
-            error_window_ms: Int::Small(30 * 60 * 1000),
-        }
+        CooldownPolicy { window_ms: Int::Small(6 * 60 * 60 * 1000), error_window_ms: Int::Small(30 * 60 * 1000) }
     }
 }
 
 impl CooldownPolicy {
     pub fn to_value(&self) -> Value {
-        Value::Dict(
-            dict! { "window_ms" => int_value(&self.window_ms), "error_window_ms" => int_value(&self.error_window_ms) },
-        )
+        Value::Dict(dict! { "window_ms" => int_value(&self.window_ms), "error_window_ms" => int_value(&self.error_window_ms) })
     }
 
     pub fn from_table(t: &Table, base: &CooldownPolicy) -> Read<CooldownPolicy> {
-        const KNOWN: [&str; 4] = [
-            "window_ms",
-            "window_hours",
-            "error_window_ms",
-            "error_window_minutes",
-        ];
+        const KNOWN: [&str; 4] = ["window_ms", "window_hours", "error_window_ms", "error_window_minutes"];
         check_known(t, "cooldown", &KNOWN, "")?;
         let number = |key: &str| -> Read<Int> {
             let v = t.get(key).unwrap_or(&Tv::Null);
             match v {
                 Tv::Int(i) => Ok(i.clone()),
-                Tv::Float(f) => float_to_int(*f)
-                    .map_err(|(k, m)| typed(k, key, format!("[cooldown].{key}: {m}"))),
-                other => Err(Fault::warn(
-                    key,
-                    format!(
-                        "[cooldown].{key} must be a number, not {}",
-                        other.type_name()
-                    ),
-                )),
+                Tv::Float(f) => float_to_int(*f).map_err(|(k, m)| typed(k, key, format!("[cooldown].{key}: {m}"))),
+                other => Err(Fault::warn(key, format!("[cooldown].{key} must be a number, not {}", other.type_name()))),
             }
         };
         let window_ms = if t.contains("window_ms") {
@@ -202,10 +140,7 @@ impl CooldownPolicy {
         } else {
             base.error_window_ms.clone()
         };
-        Ok(CooldownPolicy {
-            window_ms,
-            error_window_ms,
-        })
+        Ok(CooldownPolicy { window_ms, error_window_ms })
     }
 }
 
@@ -269,52 +204,33 @@ impl SupervisePolicy {
             None => base.target.clone(),
             Some(Tv::Int(i)) => i.clone(),
             Some(other) => {
-                return Err(Fault::warn(
-                    "target",
-                    format!(
-                        "[supervise].target must be a non-negative integer, not {}",
-                        other.type_name()
-                    ),
-                ))
+                return Err(Fault::warn("target", format!("[supervise].target must be a non-negative integer, not {}", other.type_name())))
             }
         };
         let spin_halt_after_ms = if let Some(v) = t.get("spin_halt_after_ms") {
             Some(match v {
                 Tv::Int(i) => i.clone(),
-                Tv::Float(f) => float_to_int(*f).map_err(|(k, m)| {
-                    typed(
-                        k,
-                        "spin_halt_after_ms",
-                        format!("[supervise].spin_halt_after_ms: {m}"),
-                    )
-                })?,
+                Tv::Float(f) => {
+                    float_to_int(*f).map_err(|(k, m)| typed(k, "spin_halt_after_ms", format!("[supervise].spin_halt_after_ms: {m}")))?
+                }
                 other => {
                     return Err(Fault::warn(
                         "spin_halt_after_ms",
-                        format!(
-                            "[supervise].spin_halt_after_ms must be a non-negative number, not {}",
-                            other.type_name()
-                        ),
+                        format!("[supervise].spin_halt_after_ms must be a non-negative number, not {}", other.type_name()),
                     ))
                 }
             })
         } else if let Some(v) = t.get("spin_halt_after_minutes") {
             Some(match v {
                 Tv::Int(i) => int_mul(i, 60 * 1000),
-                Tv::Float(f) => float_to_int(*f * 60.0 * 1000.0).map_err(|(k, m)| {
-                    typed(
-                        k,
+                Tv::Float(f) => float_to_int(*f * 60.0 * 1000.0)
+                    .map_err(|(k, m)| typed(k, "spin_halt_after_minutes", format!("[supervise].spin_halt_after_minutes: {m}")))?,
+                other => {
+                    return Err(Fault::warn(
                         "spin_halt_after_minutes",
-                        format!("[supervise].spin_halt_after_minutes: {m}"),
-                    )
-                })?,
-                other => return Err(Fault::warn(
-                    "spin_halt_after_minutes",
-                    format!(
-                        "[supervise].spin_halt_after_minutes must be a non-negative number, not {}",
-                        other.type_name()
-                    ),
-                )),
+                        format!("[supervise].spin_halt_after_minutes must be a non-negative number, not {}", other.type_name()),
+                    ))
+                }
             })
         } else {
             base.spin_halt_after_ms.clone()
@@ -325,10 +241,7 @@ impl SupervisePolicy {
             Some(other) => {
                 return Err(Fault::warn(
                     "worker_launch_template",
-                    format!(
-                        "[supervise].worker_launch_template must be a string, not {}",
-                        other.type_name()
-                    ),
+                    format!("[supervise].worker_launch_template must be a string, not {}", other.type_name()),
                 ))
             }
         };
@@ -338,43 +251,26 @@ impl SupervisePolicy {
             Some(other) => {
                 return Err(Fault::warn(
                     "max_concurrency",
-                    format!(
-                        "[supervise].max_concurrency must be a positive integer, not {}",
-                        other.type_name()
-                    ),
+                    format!("[supervise].max_concurrency must be a positive integer, not {}", other.type_name()),
                 ))
             }
         };
         let p = SupervisePolicy {
             target,
-            count_spinning_as_alive: strict_bool(
-                t,
-                "supervise",
-                "count_spinning_as_alive",
-                base.count_spinning_as_alive,
-            )?,
+            count_spinning_as_alive: strict_bool(t, "supervise", "count_spinning_as_alive", base.count_spinning_as_alive)?,
             reap_stalled: strict_bool(t, "supervise", "reap_stalled", base.reap_stalled)?,
             spin_halt_after_ms,
             worker_launch_template,
             max_concurrency,
         };
         if int_lt(&p.target, 0) {
-            return Err(Fault::warn(
-                "target",
-                format!("[supervise].target is {}; it cannot be negative", p.target),
-            ));
+            return Err(Fault::warn("target", format!("[supervise].target is {}; it cannot be negative", p.target)));
         }
         if p.spin_halt_after_ms.as_ref().is_some_and(|s| int_lt(s, 0)) {
-            return Err(Fault::warn(
-                "spin_halt_after_ms",
-                "[supervise] the spin halt delay (spin_halt_after_ms) cannot be negative",
-            ));
+            return Err(Fault::warn("spin_halt_after_ms", "[supervise] the spin halt delay (spin_halt_after_ms) cannot be negative"));
         }
         if p.max_concurrency.as_ref().is_some_and(|m| int_lt(m, 1)) {
-            return Err(Fault::warn(
-                "max_concurrency",
-                "[supervise].max_concurrency has to be at least 1 when set",
-            ));
+            return Err(Fault::warn("max_concurrency", "[supervise].max_concurrency has to be at least 1 when set"));
         }
         if !p.worker_launch_template.contains("{lane}") {
             return Err(Fault::warn(
@@ -439,30 +335,14 @@ impl LifecyclePolicy {
     }
 
     pub fn from_table(t: &Table, base: &LifecyclePolicy) -> Read<LifecyclePolicy> {
-        const KNOWN: [&str; 5] = [
-            "classes",
-            "transitions",
-            "veto_class",
-            "max_transitions_per_cycle",
-            "per_plan_cooldown_hours",
-        ];
+        const KNOWN: [&str; 5] = ["classes", "transitions", "veto_class", "max_transitions_per_cycle", "per_plan_cooldown_hours"];
         check_known(t, "lifecycle", &KNOWN, "")?;
         let classes = match t.get("classes") {
             None => base.classes.clone(),
-            Some(Tv::List(items))
-                if !items.is_empty() && items.iter().all(|x| x.as_str().is_some()) =>
-            {
-                items
-                    .iter()
-                    .filter_map(|x| x.as_str().map(str::to_string))
-                    .collect()
+            Some(Tv::List(items)) if !items.is_empty() && items.iter().all(|x| x.as_str().is_some()) => {
+                items.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()
             }
-            Some(_) => {
-                return Err(Fault::warn(
-                    "classes",
-                    "[lifecycle].classes must be a non-empty list of strings",
-                ))
-            }
+            Some(_) => return Err(Fault::warn("classes", "[lifecycle].classes must be a non-empty list of strings")),
         };
         let mut sorted_classes = classes.clone();
         sorted_classes.sort();
@@ -474,14 +354,10 @@ impl LifecyclePolicy {
                 let mut out = Vec::with_capacity(items.len());
                 for entry in items {
                     let Tv::Table(e) = entry else {
-                        return Err(Fault::warn(
-                            "transitions",
-                            "[lifecycle].transitions entries must be tables",
-                        ));
+                        return Err(Fault::warn("transitions", "[lifecycle].transitions entries must be tables"));
                     };
                     let s = |k: &str| e.get(k).and_then(Tv::as_str).filter(|s| !s.is_empty());
-                    let (Some(frm), Some(to), Some(trigger)) = (s("from"), s("to"), s("trigger"))
-                    else {
+                    let (Some(frm), Some(to), Some(trigger)) = (s("from"), s("to"), s("trigger")) else {
                         return Err(Fault::warn(
                             "transitions",
                             format!("[lifecycle] transition {} needs non-empty string from, to and trigger", entry.py_repr()),
@@ -501,27 +377,14 @@ impl LifecyclePolicy {
                     let auto = match e.get("auto") {
                         None => false,
                         Some(Tv::Bool(b)) => *b,
-                        Some(_) => {
-                            return Err(Fault::warn(
-                                "transitions",
-                                "[lifecycle] a transition's auto must be true or false",
-                            ))
-                        }
+                        Some(_) => return Err(Fault::warn("transitions", "[lifecycle] a transition's auto must be true or false")),
                     };
-                    out.push(LifecycleTransition {
-                        frm: frm.into(),
-                        to: to.into(),
-                        trigger: trigger.into(),
-                        auto,
-                    });
+                    out.push(LifecycleTransition { frm: frm.into(), to: to.into(), trigger: trigger.into(), auto });
                 }
                 out
             }
             Some(_) => {
-                return Err(Fault::warn(
-                    "transitions",
-                    "[lifecycle].transitions must be a list of {from, to, trigger, auto} tables",
-                ))
+                return Err(Fault::warn("transitions", "[lifecycle].transitions must be a list of {from, to, trigger, auto} tables"))
             }
         };
         let veto_class = match t.get("veto_class") {
@@ -530,43 +393,25 @@ impl LifecyclePolicy {
                 if !v.is_empty() && !declared(v) {
                     return Err(Fault::warn(
                         "veto_class",
-                        format!(
-                            "[lifecycle].veto_class {} is not a declared class ({})",
-                            pystr::repr(v),
-                            sorted_classes.join(", ")
-                        ),
+                        format!("[lifecycle].veto_class {} is not a declared class ({})", pystr::repr(v), sorted_classes.join(", ")),
                     ));
                 }
                 v.clone()
             }
-            Some(_) => {
-                return Err(Fault::warn(
-                    "veto_class",
-                    "[lifecycle].veto_class must be a string",
-                ))
-            }
+            Some(_) => return Err(Fault::warn("veto_class", "[lifecycle].veto_class must be a string")),
         };
         let int = |key: &str, cur: &Int| -> Read<Int> {
             match t.get(key) {
                 None => Ok(cur.clone()),
                 Some(Tv::Int(i)) => Ok(i.clone()),
-                Some(other) => Err(Fault::warn(
-                    key,
-                    format!(
-                        "[lifecycle].{key} must be an integer, not {}",
-                        other.type_name()
-                    ),
-                )),
+                Some(other) => Err(Fault::warn(key, format!("[lifecycle].{key} must be an integer, not {}", other.type_name()))),
             }
         };
         Ok(LifecyclePolicy {
             classes,
             transitions,
             veto_class,
-            max_transitions_per_cycle: int(
-                "max_transitions_per_cycle",
-                &base.max_transitions_per_cycle,
-            )?,
+            max_transitions_per_cycle: int("max_transitions_per_cycle", &base.max_transitions_per_cycle)?,
             per_plan_cooldown_hours: int("per_plan_cooldown_hours", &base.per_plan_cooldown_hours)?,
         })
     }
@@ -610,15 +455,7 @@ fn coerce_cap(raw: &Tv, key: &str, integral: bool) -> Read<Cap> {
             return Ok(Cap::Unbounded);
         }
     }
-    let bad = || {
-        Fault::warn(
-            key,
-            format!(
-                "[retention] {key} must be a number or \"none\", not {}",
-                raw.py_repr()
-            ),
-        )
-    };
+    let bad = || Fault::warn(key, format!("[retention] {key} must be a number or \"none\", not {}", raw.py_repr()));
     let (is_minus_one, negative) = match raw {
         Tv::Int(i) => (*i == Int::Small(-1), int_lt(i, 0)),
         Tv::Float(f) => (*f == -1.0, *f < 0.0),
@@ -628,24 +465,12 @@ fn coerce_cap(raw: &Tv, key: &str, integral: bool) -> Read<Cap> {
         return Ok(Cap::Unbounded);
     }
     if negative {
-        return Err(Fault::warn(
-            key,
-            format!(
-                "[retention] {key} is {}; a cap is >= 0, or -1 / \"none\" for no cap",
-                raw.py_repr()
-            ),
-        ));
+        return Err(Fault::warn(key, format!("[retention] {key} is {}; a cap is >= 0, or -1 / \"none\" for no cap", raw.py_repr())));
     }
     Ok(match (raw, integral) {
         (Tv::Int(i), true) => Cap::Int(i.clone()),
-        (Tv::Float(f), true) => Cap::Int(
-            float_to_int(*f).map_err(|(k, m)| typed(k, key, format!("[retention] {key}: {m}")))?,
-        ),
-        (Tv::Int(i), false) => Cap::Float(
-            Tv::Int(i.clone())
-                .py_float()
-                .map_err(|(k, m)| typed(k, key, m))?,
-        ),
+        (Tv::Float(f), true) => Cap::Int(float_to_int(*f).map_err(|(k, m)| typed(k, key, format!("[retention] {key}: {m}")))?),
+        (Tv::Int(i), false) => Cap::Float(Tv::Int(i.clone()).py_float().map_err(|(k, m)| typed(k, key, m))?),
         (Tv::Float(f), false) => Cap::Float(*f),
         _ => return Err(bad()),
     })
@@ -664,12 +489,7 @@ impl RetentionPolicy {
     }
 
     pub fn from_table(t: &Table, base: &RetentionPolicy) -> Read<RetentionPolicy> {
-        const INT_KEYS: [&str; 4] = [
-            "journal_max_entries",
-            "runs_keep_last",
-            "verdicts_keep_last",
-            "audits_keep_last",
-        ];
+        const INT_KEYS: [&str; 4] = ["journal_max_entries", "runs_keep_last", "verdicts_keep_last", "audits_keep_last"];
         const ALL: [&str; 6] = [
             "journal_max_entries",
             "runs_keep_last",
@@ -709,10 +529,7 @@ impl RetentionPolicy {
                 other => {
                     return Err(Fault::warn(
                         "projections_compact",
-                        format!(
-                            "[retention] projections_compact must be true or false, not {}",
-                            other.py_repr()
-                        ),
+                        format!("[retention] projections_compact must be true or false, not {}", other.py_repr()),
                     ))
                 }
             }
@@ -739,18 +556,8 @@ impl Default for DataClassPolicy {
     fn default() -> Self {
         let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
         DataClassPolicy {
-            trajectory_patterns: s(&[
-                ".dos/runs",
-                ".dos/fanout_runs",
-                ".dos/chained_runs",
-                ".dos/dispatch_loops",
-                ".dos/verdicts",
-            ]),
-            audit_patterns: s(&[
-                ".dos/audits",
-                ".dos/picker_audits",
-                ".dos/**/*.verdict-*.json",
-            ]),
+            trajectory_patterns: s(&[".dos/runs", ".dos/fanout_runs", ".dos/chained_runs", ".dos/dispatch_loops", ".dos/verdicts"]),
+            audit_patterns: s(&[".dos/audits", ".dos/picker_audits", ".dos/**/*.verdict-*.json"]),
             baseline_patterns: s(&[".dos/baselines"]),
             product_patterns: vec![],
             default_class: "PRODUCT".into(),
@@ -770,13 +577,7 @@ impl DataClassPolicy {
     }
 
     pub fn from_table(t: &Table, base: &DataClassPolicy) -> Read<DataClassPolicy> {
-        const ALL: [&str; 5] = [
-            "trajectory_patterns",
-            "audit_patterns",
-            "baseline_patterns",
-            "product_patterns",
-            "default_class",
-        ];
+        const ALL: [&str; 5] = ["trajectory_patterns", "audit_patterns", "baseline_patterns", "product_patterns", "default_class"];
         check_known(t, "data_class", &ALL, "")?;
         let mut p = base.clone();
         for (key, v) in t.iter() {
@@ -791,13 +592,7 @@ impl DataClassPolicy {
         }
         if let Some(raw) = t.get("default_class") {
             let Tv::Str(c) = raw else {
-                return Err(Fault::warn(
-                    "default_class",
-                    format!(
-                        "[data_class].default_class must be a string, not {}",
-                        raw.py_repr()
-                    ),
-                ));
+                return Err(Fault::warn("default_class", format!("[data_class].default_class must be a string, not {}", raw.py_repr())));
             };
             if !DATA_CLASSES.contains(&c.as_str()) {
                 return Err(Fault::warn(
@@ -823,11 +618,7 @@ pub struct MarkerPolicy {
 
 impl Default for MarkerPolicy {
     fn default() -> Self {
-        MarkerPolicy {
-            max_streak: Int::Small(4),
-            arm_on_env: vec!["DOS_LOOP".into(), "CID_RUN_ID".into()],
-            respect_stop_hook_active: true,
-        }
+        MarkerPolicy { max_streak: Int::Small(4), arm_on_env: vec!["DOS_LOOP".into(), "CID_RUN_ID".into()], respect_stop_hook_active: true }
     }
 }
 
@@ -853,33 +644,14 @@ impl MarkerPolicy {
         };
         let max_streak = match t.get("max_streak") {
             None => base.max_streak.clone(),
-            Some(v) => v
-                .py_int()
-                .map_err(|(k, m)| typed(k, "max_streak", format!("[marker].max_streak: {m}")))?,
+            Some(v) => v.py_int().map_err(|(k, m)| typed(k, "max_streak", format!("[marker].max_streak: {m}")))?,
         };
-        let respect = t
-            .get("respect_stop_hook_active")
-            .map_or(base.respect_stop_hook_active, Tv::truthy);
+        let respect = t.get("respect_stop_hook_active").map_or(base.respect_stop_hook_active, Tv::truthy);
         if int_lt(&max_streak, 0) {
-            return Err(Fault::warn(
-                "max_streak",
-                format!("[marker].max_streak is {max_streak}; it cannot be negative"),
-            ));
+            return Err(Fault::warn("max_streak", format!("[marker].max_streak is {max_streak}; it cannot be negative")));
         }
-        let arm_on_env = arm
-            .iter()
-            .filter_map(|n| {
-                n.as_str()
-                    .map(pystr::strip)
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_string)
-            })
-            .collect();
-        Ok(MarkerPolicy {
-            max_streak,
-            arm_on_env,
-            respect_stop_hook_active: respect,
-        })
+        let arm_on_env = arm.iter().filter_map(|n| n.as_str().map(pystr::strip).filter(|s| !s.is_empty()).map(str::to_string)).collect();
+        Ok(MarkerPolicy { max_streak, arm_on_env, respect_stop_hook_active: respect })
     }
 }
 
@@ -904,13 +676,7 @@ fn canon_tv(v: &Tv, table: &str) -> Read<String> {
     }
     match v {
         Tv::Str(s) => Ok(canon_tool(s)),
-        other => Err(Fault::crash(
-            table,
-            format!(
-                "[precursor.{table}] names must be strings, not {}",
-                other.type_name()
-            ),
-        )),
+        other => Err(Fault::crash(table, format!("[precursor.{table}] names must be strings, not {}", other.type_name()))),
     }
 }
 
@@ -919,15 +685,7 @@ fn precursor_map(t: &Table, which: &str) -> Read<Vec<(String, Vec<String>)>> {
         None => return Ok(vec![]),
         Some(v) if !v.truthy() => return Ok(vec![]),
         Some(Tv::Table(m)) => m,
-        Some(other) => {
-            return Err(Fault::crash(
-                which,
-                format!(
-                    "[precursor.{which}] has to be a table, not {}",
-                    other.type_name()
-                ),
-            ))
-        }
+        Some(other) => return Err(Fault::crash(which, format!("[precursor.{which}] has to be a table, not {}", other.type_name()))),
     };
     let mut out: Vec<(String, Vec<String>)> = Vec::new();
     for (name, v) in raw.iter() {
@@ -938,18 +696,12 @@ fn precursor_map(t: &Table, which: &str) -> Read<Vec<(String, Vec<String>)>> {
             other => {
                 return Err(Fault::crash(
                     which,
-                    format!(
-                        "[precursor.{which}].{name} must be a name or a list of names, not {}",
-                        other.type_name()
-                    ),
+                    format!("[precursor.{which}].{name} must be a name or a list of names, not {}", other.type_name()),
                 ))
             }
         };
         let key = canon_tool(name);
-        let names = items
-            .iter()
-            .map(|x| canon_tv(x, which))
-            .collect::<Read<Vec<_>>>()?;
+        let names = items.iter().map(|x| canon_tv(x, which)).collect::<Read<Vec<_>>>()?;
         match out.iter_mut().find(|(k, _)| *k == key) {
             Some(slot) => slot.1 = names,
             None => out.push((key, names)),
@@ -986,9 +738,7 @@ impl PrecursorGrammar {
 fn stream_int(v: Option<&Tv>, key: &str, default: i64) -> Read<Int> {
     match v {
         None => Ok(Int::Small(default)),
-        Some(v) => v
-            .py_int()
-            .map_err(|(k, m)| typed(k, key, format!("[tool_stream].{key}: {m}"))),
+        Some(v) => v.py_int().map_err(|(k, m)| typed(k, key, format!("[tool_stream].{key}: {m}"))),
     }
 }
 
@@ -1004,27 +754,16 @@ pub fn stream_policy_from_table(t: &Table) -> Read<StreamPolicy> {
     let tools: Vec<String> = match ig {
         None => vec![],
         Some(Tv::Str(s)) => vec![s.clone()],
-        Some(v @ (Tv::List(_) | Tv::Table(_))) => v
-            .py_iter()
-            .unwrap_or_default()
-            .iter()
-            .map(Tv::py_str)
-            .collect(),
+        Some(v @ (Tv::List(_) | Tv::Table(_))) => v.py_iter().unwrap_or_default().iter().map(Tv::py_str).collect(),
         Some(other) => {
             return Err(Fault::crash(
                 "ignore_tools",
-                format!(
-                    "[tool_stream].ignore_tools must be a name or a list of names, not {}",
-                    other.type_name()
-                ),
+                format!("[tool_stream].ignore_tools must be a name or a list of names, not {}", other.type_name()),
             ))
         }
     };
     if int_lt(&repeat_n, 1) {
-        return Err(Fault::warn(
-            "repeat_n",
-            format!("[tool_stream].repeat_n is {repeat_n}; it has to be at least 1"),
-        ));
+        return Err(Fault::warn("repeat_n", format!("[tool_stream].repeat_n is {repeat_n}; it has to be at least 1")));
     }
     let stall_below = match (&repeat_n, &stall_n) {
         (Int::Small(r), Int::Small(s)) => s < r,
@@ -1046,11 +785,7 @@ pub fn stream_policy_from_table(t: &Table) -> Read<StreamPolicy> {
         ));
     }
     let (Int::Small(r), Int::Small(s)) = (&repeat_n, &stall_n) else {
-        return Err(Fault::crash(
-            "stall_n",
-            "[tool_stream] windows beyond 64 bits are not supported",
-        ));
+        return Err(Fault::crash("stall_n", "[tool_stream] windows beyond 64 bits are not supported"));
     };
-    StreamPolicy::new(*r, *s, tools.into_iter().map(Str::from))
-        .map_err(|m| Fault::warn("", format!("[tool_stream]: {m}")))
+    StreamPolicy::new(*r, *s, tools.into_iter().map(Str::from)).map_err(|m| Fault::warn("", format!("[tool_stream]: {m}")))
 }

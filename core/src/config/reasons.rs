@@ -7,13 +7,7 @@ use crate::pyjson::Value;
 use crate::pystr;
 
 /// The coarse categories a reason may roll up to.
-pub const KNOWN_CATEGORIES: [&str; 5] = [
-    "MISROUTE",
-    "OPERATOR_GATE",
-    "STALE_CLAIM",
-    "TRUE_DRAIN",
-    "UNCLASSIFIED",
-];
+pub const KNOWN_CATEGORIES: [&str; 5] = ["MISROUTE", "OPERATOR_GATE", "STALE_CLAIM", "TRUE_DRAIN", "UNCLASSIFIED"];
 
 fn known_category(c: &str) -> bool {
     KNOWN_CATEGORIES.contains(&c)
@@ -84,10 +78,7 @@ impl ReasonRegistry {
         for s in &specs {
             let k = s.key();
             if seen.contains(&k) {
-                return Err(format!(
-                    "reason token {} is declared twice",
-                    pystr::repr(&s.token)
-                ));
+                return Err(format!("reason token {} is declared twice", pystr::repr(&s.token)));
             }
             seen.push(k);
         }
@@ -123,46 +114,76 @@ fn base(token: &str, category: &str, summary: &str, fix: &str, see_also: &[&str]
 pub fn base_reasons() -> ReasonRegistry {
     ReasonRegistry {
         specs: vec![
-            base("LANE_DRAINED", "TRUE_DRAIN",
-                 "Nothing is left to pick: no plans and no findings in the lane.",
-                 "No action needed; replan if more work was expected.",
-                 &["oracle picker_oracle"]),
-            base("LANE_BLOCKED_ON_SOAK_GATED_PHASES", "OPERATOR_GATE",
-                 "Every remaining phase waits for a soak window that is still open.",
-                 "Let the soak window close, or replan the lane.",
-                 &["meta gates_on_soak", "meta soak_until", "oracle picker_oracle"]),
-            base("LANE_LEASE_HELD_BY_LIVE_DISPATCH_LOOP", "OPERATOR_GATE",
-                 "Another live dispatch loop holds this lane's lease.",
-                 "Wait until the holder releases the lane; the refusal names the holder.",
-                 &["lane <holder>", "oracle picker_oracle"]),
-            base("LANE_ALL_INFLIGHT_OR_DEFERRED", "STALE_CLAIM",
-                 "What remains is claimed by a sibling in flight or deferred by the plan itself.",
-                 "Wait for the sibling to ship or release, or replan to re-rank.",
-                 &["oracle picker_oracle"]),
-            base("LANE_ALL_SHIPPED_INFLIGHT_OR_STALE_STAMP", "STALE_CLAIM",
-                 "What remains is shipped but unstamped, in flight, or carries a stale stamp.",
-                 "Replan to reconcile the stale stamps, then dispatch again.",
-                 &["oracle ship_oracle"]),
-            base("LANE_ALL_BLOCKED_OR_STALE_STAMP", "OPERATOR_GATE",
-                 "Every remaining phase is blocked or its stamp has drifted.",
-                 "Replan to reconcile the stamps and surface the blocks.",
-                 &["oracle ship_oracle"]),
-            base("LANE_BLOCKED_ON_OPERATOR_DECISION", "OPERATOR_GATE",
-                 "The lane waits on an operator decision nobody has answered yet.",
-                 "Answer the pending decision, then replan.",
-                 &["oracle picker_oracle"]),
-            base("SELF_MODIFY", "MISROUTE",
-                 "The lease would cover the kernel's own running code.",
-                 "Edit kernel files outside a live loop, or force the lease deliberately.",
-                 &["dos man lane", "dos arbitrate"]),
-            base("SCHEMA_UNREADABLE", "MISROUTE",
-                 "A durable record carries a schema version newer than this kernel reads.",
-                 "Upgrade the kernel or migrate the record; the refusal lists the versions involved.",
-                 &["durable_schema", "resume", "dos man wedge SELF_MODIFY"]),
-            base("UNKNOWN_LANE", "MISROUTE",
-                 "The request named a lane the workspace taxonomy does not declare.",
-                 "Name a declared lane, make a bare request to auto-pick, or declare the lane in dos.toml.",
-                 &["lane", "dos arbitrate", "dos man wedge SELF_MODIFY"]),
+            base(
+                "LANE_DRAINED",
+                "TRUE_DRAIN",
+                "Nothing is left to pick: no plans and no findings in the lane.",
+                "No action needed; replan if more work was expected.",
+                &["oracle picker_oracle"],
+            ),
+            base(
+                "LANE_BLOCKED_ON_SOAK_GATED_PHASES",
+                "OPERATOR_GATE",
+                "Every remaining phase waits for a soak window that is still open.",
+                "Let the soak window close, or replan the lane.",
+                &["meta gates_on_soak", "meta soak_until", "oracle picker_oracle"],
+            ),
+            base(
+                "LANE_LEASE_HELD_BY_LIVE_DISPATCH_LOOP",
+                "OPERATOR_GATE",
+                "Another live dispatch loop holds this lane's lease.",
+                "Wait until the holder releases the lane; the refusal names the holder.",
+                &["lane <holder>", "oracle picker_oracle"],
+            ),
+            base(
+                "LANE_ALL_INFLIGHT_OR_DEFERRED",
+                "STALE_CLAIM",
+                "What remains is claimed by a sibling in flight or deferred by the plan itself.",
+                "Wait for the sibling to ship or release, or replan to re-rank.",
+                &["oracle picker_oracle"],
+            ),
+            base(
+                "LANE_ALL_SHIPPED_INFLIGHT_OR_STALE_STAMP",
+                "STALE_CLAIM",
+                "What remains is shipped but unstamped, in flight, or carries a stale stamp.",
+                "Replan to reconcile the stale stamps, then dispatch again.",
+                &["oracle ship_oracle"],
+            ),
+            base(
+                "LANE_ALL_BLOCKED_OR_STALE_STAMP",
+                "OPERATOR_GATE",
+                "Every remaining phase is blocked or its stamp has drifted.",
+                "Replan to reconcile the stamps and surface the blocks.",
+                &["oracle ship_oracle"],
+            ),
+            base(
+                "LANE_BLOCKED_ON_OPERATOR_DECISION",
+                "OPERATOR_GATE",
+                "The lane waits on an operator decision nobody has answered yet.",
+                "Answer the pending decision, then replan.",
+                &["oracle picker_oracle"],
+            ),
+            base(
+                "SELF_MODIFY",
+                "MISROUTE",
+                "The lease would cover the kernel's own running code.",
+                "Edit kernel files outside a live loop, or force the lease deliberately.",
+                &["dos man lane", "dos arbitrate"],
+            ),
+            base(
+                "SCHEMA_UNREADABLE",
+                "MISROUTE",
+                "A durable record carries a schema version newer than this kernel reads.",
+                "Upgrade the kernel or migrate the record; the refusal lists the versions involved.",
+                &["durable_schema", "resume", "dos man wedge SELF_MODIFY"],
+            ),
+            base(
+                "UNKNOWN_LANE",
+                "MISROUTE",
+                "The request named a lane the workspace taxonomy does not declare.",
+                "Name a declared lane, make a bare request to auto-pick, or declare the lane in dos.toml.",
+                &["lane", "dos arbitrate", "dos man wedge SELF_MODIFY"],
+            ),
         ],
     }
 }
@@ -175,19 +196,8 @@ fn see_also_of(body: &Table, token: &str, table: &str) -> Read<Vec<String>> {
         Some(v) if !v.truthy() => Ok(vec![]),
         Some(Tv::Str(s)) => Ok(vec![s.clone()]),
         Some(v) => match v {
-            Tv::List(_) | Tv::Table(_) => Ok(v
-                .py_iter()
-                .unwrap_or_default()
-                .iter()
-                .map(Tv::py_str)
-                .collect()),
-            other => Err(Fault::crash(
-                token,
-                format!(
-                    "[{table}.{token}] see_also must be a string or a list, not {}",
-                    other.type_name()
-                ),
-            )),
+            Tv::List(_) | Tv::Table(_) => Ok(v.py_iter().unwrap_or_default().iter().map(Tv::py_str).collect()),
+            other => Err(Fault::crash(token, format!("[{table}.{token}] see_also must be a string or a list, not {}", other.type_name()))),
         },
     }
 }
@@ -197,19 +207,10 @@ pub fn specs_from_table(t: &Table) -> Read<Vec<ReasonSpec>> {
     let mut out = Vec::new();
     for (token, body) in t.iter() {
         let Tv::Table(body) = body else {
-            return Err(Fault::warn(
-                token,
-                format!(
-                    "[reasons.{token}] has to be a table, not {}",
-                    body.type_name()
-                ),
-            ));
+            return Err(Fault::warn(token, format!("[reasons.{token}] has to be a table, not {}", body.type_name())));
         };
         let Some(category) = body.get("category") else {
-            return Err(Fault::warn(
-                token,
-                format!("[reasons.{token}] needs a category"),
-            ));
+            return Err(Fault::warn(token, format!("[reasons.{token}] needs a category")));
         };
         let see_also = see_also_of(body, token, "reasons")?;
         let spec = ReasonSpec {
@@ -220,8 +221,7 @@ pub fn specs_from_table(t: &Table) -> Read<Vec<ReasonSpec>> {
             see_also,
             summary: body.get("summary").map_or_else(String::new, Tv::py_str),
         };
-        spec.validate()
-            .map_err(|m| Fault::warn(token, format!("[reasons.{token}]: {m}")))?;
+        spec.validate().map_err(|m| Fault::warn(token, format!("[reasons.{token}]: {m}")))?;
         out.push(spec);
     }
     Ok(out)
@@ -230,8 +230,7 @@ pub fn specs_from_table(t: &Table) -> Read<Vec<ReasonSpec>> {
 /// Layer a `[reasons]` table: the declared reasons are added to `base`.
 pub fn layer_reasons(base: &ReasonRegistry, t: &Table) -> Read<ReasonRegistry> {
     let specs = specs_from_table(t)?;
-    base.extend(specs)
-        .map_err(|m| Fault::warn("", format!("[reasons]: {m}")))
+    base.extend(specs).map_err(|m| Fault::warn("", format!("[reasons]: {m}")))
 }
 
 // ----------------------------------------------------------- morphology
@@ -294,15 +293,7 @@ pub fn generic_reason_morphology() -> MorphologyRuleset {
         ("MISROUTE", "MISROUTE"),
         ("MIS_ROUT", "MISROUTE"),
     ];
-    MorphologyRuleset {
-        rules: RULES
-            .iter()
-            .map(|(s, c)| MorphologyRule {
-                substring: s.to_string(),
-                category: c.to_string(),
-            })
-            .collect(),
-    }
+    MorphologyRuleset { rules: RULES.iter().map(|(s, c)| MorphologyRule { substring: s.to_string(), category: c.to_string() }).collect() }
 }
 
 fn rule_from(item: &Tv, i: usize) -> Read<MorphologyRule> {
@@ -317,19 +308,16 @@ fn rule_from(item: &Tv, i: usize) -> Read<MorphologyRule> {
         other => {
             return Err(Fault::warn(
                 key,
-                format!("[reasons.morphology] rule {i} is {}; a rule is a {{substring, category}} table or a [substring, category] pair", other.py_repr()),
+                format!(
+                    "[reasons.morphology] rule {i} is {}; a rule is a {{substring, category}} table or a [substring, category] pair",
+                    other.py_repr()
+                ),
             ))
         }
     };
     match (sub, cat) {
-        (Tv::Str(s), Tv::Str(c)) => Ok(MorphologyRule {
-            substring: s.clone(),
-            category: c.clone(),
-        }),
-        _ => Err(Fault::warn(
-            key,
-            format!("[reasons.morphology] rule {i}: substring and category have to be strings"),
-        )),
+        (Tv::Str(s), Tv::Str(c)) => Ok(MorphologyRule { substring: s.clone(), category: c.clone() }),
+        _ => Err(Fault::warn(key, format!("[reasons.morphology] rule {i}: substring and category have to be strings"))),
     }
 }
 
@@ -339,31 +327,20 @@ pub fn morphology_from(v: &Tv) -> Read<MorphologyRuleset> {
         return Ok(MorphologyRuleset::default());
     }
     let Tv::List(items) = v else {
-        return Err(Fault::warn(
-            "",
-            format!(
-                "[reasons.morphology] has to be a list of rules, not {}",
-                v.type_name()
-            ),
-        ));
+        return Err(Fault::warn("", format!("[reasons.morphology] has to be a list of rules, not {}", v.type_name())));
     };
-    let rules = items
-        .iter()
-        .enumerate()
-        .map(|(i, x)| rule_from(x, i))
-        .collect::<Read<Vec<_>>>()?;
+    let rules = items.iter().enumerate().map(|(i, x)| rule_from(x, i)).collect::<Read<Vec<_>>>()?;
     for (i, r) in rules.iter().enumerate() {
         if pystr::strip(&r.substring).is_empty() {
-            return Err(Fault::warn(format!("{i}"), format!("[reasons.morphology] rule {i} has an empty substring, which would match every token")));
+            return Err(Fault::warn(
+                format!("{i}"),
+                format!("[reasons.morphology] rule {i} has an empty substring, which would match every token"),
+            ));
         }
         if !known_category(&r.category) {
             return Err(Fault::warn(
                 format!("{i}"),
-                format!(
-                    "[reasons.morphology] rule {i}: {} is not a category ({})",
-                    pystr::repr(&r.category),
-                    KNOWN_CATEGORIES.join(", ")
-                ),
+                format!("[reasons.morphology] rule {i}: {} is not a category ({})", pystr::repr(&r.category), KNOWN_CATEGORIES.join(", ")),
             ));
         }
     }

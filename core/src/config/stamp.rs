@@ -49,24 +49,9 @@ impl StampConvention {
         StampConvention {
             subject_dirs: strs(&["docs", "go", "agents", "job_search", "scripts"]),
             summary_bundle_prefixes: strs(&["docs/HYG:"]),
-            bookkeeping_prefixes: strs(&[
-                "docs/_plans:",
-                "docs/fanout:",
-                "docs/dispatch:",
-                "docs/dispatch-loop:",
-                "docs/_soaks:",
-            ]),
+            bookkeeping_prefixes: strs(&["docs/_plans:", "docs/fanout:", "docs/dispatch:", "docs/dispatch-loop:", "docs/_soaks:"]),
             style: "grep".into(),
-            code_dirs: strs(&[
-                "agents",
-                "job_search",
-                "go",
-                "scripts",
-                "templates",
-                "config",
-                "docs",
-                "tests",
-            ]),
+            code_dirs: strs(&["agents", "job_search", "go", "scripts", "templates", "config", "docs", "tests"]),
             infra_basenames: strs(&["fanout_state.py"]),
             infra_doc_basenames: strs(&[
                 "00_subsystems-reference.md",
@@ -139,21 +124,11 @@ pub(crate) fn str_or_list(v: &Tv, table: &str, key: &str) -> Read<Vec<String>> {
                 Tv::Str(s) => Ok(s.clone()),
                 other => Err(Fault::warn(
                     key,
-                    format!(
-                        "[{table}].{key} must hold only strings; found the {} {}",
-                        other.type_name(),
-                        other.py_repr()
-                    ),
+                    format!("[{table}].{key} must hold only strings; found the {} {}", other.type_name(), other.py_repr()),
                 )),
             })
             .collect(),
-        other => Err(Fault::warn(
-            key,
-            format!(
-                "[{table}].{key} must be a string or a list of strings, not {}",
-                other.type_name()
-            ),
-        )),
+        other => Err(Fault::warn(key, format!("[{table}].{key} must be a string or a list of strings, not {}", other.type_name()))),
     }
 }
 
@@ -161,13 +136,7 @@ pub(crate) fn strict_bool(t: &Table, table: &str, key: &str, current: bool) -> R
     match t.get(key) {
         None => Ok(current),
         Some(Tv::Bool(b)) => Ok(*b),
-        Some(other) => Err(Fault::warn(
-            key,
-            format!(
-                "[{table}].{key} must be true or false, not {}",
-                other.type_name()
-            ),
-        )),
+        Some(other) => Err(Fault::warn(key, format!("[{table}].{key} must be true or false, not {}", other.type_name()))),
     }
 }
 
@@ -178,14 +147,7 @@ pub(crate) fn check_known(t: &Table, table: &str, known: &[&str], note: &str) ->
     }
     let mut k: Vec<&str> = known.to_vec();
     k.sort_unstable();
-    Err(Fault::warn(
-        unknown[0].clone(),
-        format!(
-            "[{table}] does not take {}; it takes {}{note}",
-            unknown.join(", "),
-            k.join(", ")
-        ),
-    ))
+    Err(Fault::warn(unknown[0].clone(), format!("[{table}] does not take {}; it takes {}{note}", unknown.join(", "), k.join(", "))))
 }
 
 /// `[stamp]` over `base`: each named field replaces the base's.
@@ -206,19 +168,9 @@ pub fn convention_from_table(t: &Table, base: &StampConvention) -> Read<StampCon
     let style = match t.get("style") {
         None => base.style.clone(),
         Some(Tv::Str(s)) => s.clone(),
-        Some(other) => {
-            return Err(Fault::warn(
-                "style",
-                format!("[stamp].style must be a string, not {}", other.type_name()),
-            ))
-        }
+        Some(other) => return Err(Fault::warn("style", format!("[stamp].style must be a string, not {}", other.type_name()))),
     };
-    let sub_phase = strict_bool(
-        t,
-        "stamp",
-        "sub_phase_parent_fallback",
-        base.sub_phase_parent_fallback,
-    )?;
+    let sub_phase = strict_bool(t, "stamp", "sub_phase_parent_fallback", base.sub_phase_parent_fallback)?;
     let trailer = strict_bool(t, "stamp", "trailer_stamp", base.trailer_stamp)?;
     let field = |key: &str, cur: &Vec<String>| -> Read<Vec<String>> {
         match t.get(key) {

@@ -21,11 +21,7 @@ pub struct LaneTaxonomy {
 impl LaneTaxonomy {
     /// The tree declared for `lane` (exact name), empty when unknown.
     pub fn tree_for(&self, lane: &str) -> &[String] {
-        self.trees
-            .iter()
-            .find(|(name, _)| name == lane)
-            .map(|(_, tree)| tree.as_slice())
-            .unwrap_or(&[])
+        self.trees.iter().find(|(name, _)| name == lane).map(|(_, tree)| tree.as_slice()).unwrap_or(&[])
     }
 
     /// Whether `lane` (exact name) is declared exclusive.
@@ -40,10 +36,7 @@ impl LaneTaxonomy {
 
     /// The alias target for `keyword` (exact), if declared.
     pub fn alias(&self, keyword: &str) -> Option<&str> {
-        self.aliases
-            .iter()
-            .find(|(k, _)| k == keyword)
-            .map(|(_, v)| v.as_str())
+        self.aliases.iter().find(|(k, _)| k == keyword).map(|(_, v)| v.as_str())
     }
 }
 
@@ -54,10 +47,7 @@ fn owned(items: &[&str]) -> Vec<String> {
 }
 
 fn trees(items: &[(&str, &[&str])]) -> Vec<(String, Vec<String>)> {
-    items
-        .iter()
-        .map(|(k, v)| (k.to_string(), owned(v)))
-        .collect()
+    items.iter().map(|(k, v)| (k.to_string(), owned(v))).collect()
 }
 
 impl LaneTaxonomy {
@@ -91,23 +81,9 @@ impl LaneTaxonomy {
             exclusive: owned(&["release", "global"]),
             autopick: owned(&["frontend", "backend"]),
             trees: trees(&[
-                (
-                    "frontend",
-                    &["app/**/*", "web/**/*", "ui/**/*", "docs/UI-*"],
-                ),
-                (
-                    "backend",
-                    &["service/**/*", "api/**/*", "worker/**/*", "docs/SVC-*"],
-                ),
-                (
-                    "release",
-                    &[
-                        "deploy/**/*",
-                        ".github/workflows/**/*",
-                        "docs/REL-*",
-                        "**/VERSION",
-                    ],
-                ),
+                ("frontend", &["app/**/*", "web/**/*", "ui/**/*", "docs/UI-*"]),
+                ("backend", &["service/**/*", "api/**/*", "worker/**/*", "docs/SVC-*"]),
+                ("release", &["deploy/**/*", ".github/workflows/**/*", "docs/REL-*", "**/VERSION"]),
                 ("global", &["**/*"]),
             ]),
             aliases: [
@@ -133,30 +109,19 @@ impl LaneTaxonomy {
     /// refused).
     pub fn from_tv(t: &Tv) -> Read<LaneTaxonomy> {
         let Tv::Table(t) = t else {
-            return Err(Fault::warn(
-                "",
-                format!("[lanes] has to be a table, not {}", t.type_name()),
-            ));
+            return Err(Fault::warn("", format!("[lanes] has to be a table, not {}", t.type_name())));
         };
         let str_list = |v: &Tv, what: &str, key: &str| -> Read<Vec<String>> {
             let Tv::List(items) = v else {
-                return Err(Fault::warn(
-                    key,
-                    format!("{what} must be a list of strings, not {}", v.type_name()),
-                ));
+                return Err(Fault::warn(key, format!("{what} must be a list of strings, not {}", v.type_name())));
             };
             items
                 .iter()
                 .map(|x| match x {
                     Tv::Str(s) => Ok(s.clone()),
-                    other => Err(Fault::warn(
-                        key,
-                        format!(
-                            "{what} must hold only strings; found the {} {}",
-                            other.type_name(),
-                            other.py_repr()
-                        ),
-                    )),
+                    other => {
+                        Err(Fault::warn(key, format!("{what} must hold only strings; found the {} {}", other.type_name(), other.py_repr())))
+                    }
                 })
                 .collect()
         };
@@ -166,18 +131,10 @@ impl LaneTaxonomy {
             Some(v) if !v.truthy() => {}
             Some(Tv::Table(d)) => {
                 for (lane, globs) in d.iter() {
-                    tree_list.push((
-                        lane.to_string(),
-                        str_list(globs, &format!("[lanes.trees].{lane}"), "trees")?,
-                    ));
+                    tree_list.push((lane.to_string(), str_list(globs, &format!("[lanes.trees].{lane}"), "trees")?));
                 }
             }
-            Some(other) => {
-                return Err(Fault::warn(
-                    "trees",
-                    format!("[lanes.trees] has to be a table, not {}", other.type_name()),
-                ))
-            }
+            Some(other) => return Err(Fault::warn("trees", format!("[lanes.trees] has to be a table, not {}", other.type_name()))),
         }
         let mut alias_list = Vec::new();
         match t.get("aliases") {
@@ -188,24 +145,13 @@ impl LaneTaxonomy {
                     let Tv::Str(lane) = lane else {
                         return Err(Fault::warn(
                             "aliases",
-                            format!(
-                                "[lanes.aliases].{k} must name a lane with a string, not {}",
-                                lane.type_name()
-                            ),
+                            format!("[lanes.aliases].{k} must name a lane with a string, not {}", lane.type_name()),
                         ));
                     };
                     alias_list.push((k.to_string(), lane.clone()));
                 }
             }
-            Some(other) => {
-                return Err(Fault::warn(
-                    "aliases",
-                    format!(
-                        "[lanes.aliases] has to be a table, not {}",
-                        other.type_name()
-                    ),
-                ))
-            }
+            Some(other) => return Err(Fault::warn("aliases", format!("[lanes.aliases] has to be a table, not {}", other.type_name()))),
         }
         let field = |key: &str| -> Read<Vec<String>> {
             match t.get(key) {

@@ -16,12 +16,7 @@ use toml_parser::Source;
 /// File bytes to text: drop a BOM, refuse non-UTF-8, translate newlines.
 pub fn decode(bytes: &[u8]) -> Result<String, String> {
     let body = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-    let text = std::str::from_utf8(body).map_err(|e| {
-        format!(
-            "dos.toml is not UTF-8 text (bad byte at offset {})",
-            e.valid_up_to()
-        )
-    })?;
+    let text = std::str::from_utf8(body).map_err(|e| format!("dos.toml is not UTF-8 text (bad byte at offset {})", e.valid_up_to()))?;
     Ok(universal_newlines(text))
 }
 
@@ -52,28 +47,18 @@ fn toml_1_1_only(text: &str) -> Option<String> {
         match tok.kind() {
             TokenKind::Equals if stack.is_empty() => in_value = true,
             TokenKind::Newline | TokenKind::Comment if in_inline_table => {
-                return Some(format!(
-                    "an inline table spans lines (line {}); TOML 1.0 keeps it on one line",
-                    line_of(span.start())
-                ));
+                return Some(format!("an inline table spans lines (line {}); TOML 1.0 keeps it on one line", line_of(span.start())));
             }
             TokenKind::Newline if stack.is_empty() => in_value = false,
-            TokenKind::LeftSquareBracket if in_value || !stack.is_empty() => {
-                stack.push(TokenKind::LeftSquareBracket)
-            }
+            TokenKind::LeftSquareBracket if in_value || !stack.is_empty() => stack.push(TokenKind::LeftSquareBracket),
             TokenKind::LeftCurlyBracket => stack.push(TokenKind::LeftCurlyBracket),
             TokenKind::RightSquareBracket | TokenKind::RightCurlyBracket if !stack.is_empty() => {
                 stack.pop();
             }
             TokenKind::Comma if in_inline_table => {
-                let next = tokens[i + 1..]
-                    .iter()
-                    .find(|t| t.kind() != TokenKind::Whitespace);
+                let next = tokens[i + 1..].iter().find(|t| t.kind() != TokenKind::Whitespace);
                 if next.map(|t| t.kind()) == Some(TokenKind::RightCurlyBracket) {
-                    return Some(format!(
-                        "an inline table ends with a comma (line {})",
-                        line_of(span.start())
-                    ));
+                    return Some(format!("an inline table ends with a comma (line {})", line_of(span.start())));
                 }
             }
             TokenKind::BasicString | TokenKind::MlBasicString => {
@@ -81,10 +66,7 @@ fn toml_1_1_only(text: &str) -> Option<String> {
                 while let Some(c) = chars.next() {
                     if c == '\\' {
                         if let Some(n @ ('e' | 'x')) = chars.next() {
-                            return Some(format!(
-                                "the escape \\{n} (line {}) is not TOML 1.0",
-                                line_of(span.start())
-                            ));
+                            return Some(format!("the escape \\{n} (line {}) is not TOML 1.0", line_of(span.start())));
                         }
                     }
                 }
@@ -93,14 +75,9 @@ fn toml_1_1_only(text: &str) -> Option<String> {
                 if let Some(pos) = raw.find(':') {
                     let b = raw.as_bytes();
                     let hh = pos >= 2 && b[pos - 1].is_ascii_digit() && b[pos - 2].is_ascii_digit();
-                    let mm = b.len() >= pos + 3
-                        && b[pos + 1].is_ascii_digit()
-                        && b[pos + 2].is_ascii_digit();
+                    let mm = b.len() >= pos + 3 && b[pos + 1].is_ascii_digit() && b[pos + 2].is_ascii_digit();
                     if hh && mm && b.get(pos + 3) != Some(&b':') {
-                        return Some(format!(
-                            "a time without seconds (line {}) is not TOML 1.0",
-                            line_of(span.start())
-                        ));
+                        return Some(format!("a time without seconds (line {}) is not TOML 1.0", line_of(span.start())));
                     }
                 }
             }
@@ -119,12 +96,7 @@ pub fn parse(text: &str) -> Doc {
         Ok(t) => Doc::Parsed(toml_table(&t)),
         Err(e) => {
             let msg = e.to_string();
-            let first = msg
-                .lines()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("invalid TOML")
-                .trim()
-                .to_string();
+            let first = msg.lines().find(|l| !l.trim().is_empty()).unwrap_or("invalid TOML").trim().to_string();
             Doc::Invalid(format!("dos.toml is not valid TOML: {first}"))
         }
     }
@@ -164,10 +136,7 @@ mod tests {
 
     #[test]
     fn decoding() {
-        assert_eq!(
-            decode(b"\xef\xbb\xbfa = 1\r\nb = 2\rc = 3").unwrap(),
-            "a = 1\nb = 2\nc = 3"
-        );
+        assert_eq!(decode(b"\xef\xbb\xbfa = 1\r\nb = 2\rc = 3").unwrap(), "a = 1\nb = 2\nc = 3");
         assert!(decode(b"a = \"\xff\"").is_err());
     }
 }

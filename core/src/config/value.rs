@@ -93,10 +93,7 @@ impl DateTime {
             if rem != 0 {
                 parts.push(format!("seconds={rem}"));
             }
-            format!(
-                "datetime.timezone(datetime.timedelta({}))",
-                parts.join(", ")
-            )
+            format!("datetime.timezone(datetime.timedelta({}))", parts.join(", "))
         };
         match (self.date, self.time) {
             (Some((y, mo, d)), None) => format!("datetime.date({y}, {mo}, {d})"),
@@ -142,9 +139,7 @@ pub struct Table {
 
 impl Table {
     pub fn new() -> Table {
-        Table {
-            entries: Vec::new(),
-        }
+        Table { entries: Vec::new() }
     }
 
     /// `t[key] = value`: a repeated key keeps its first position.
@@ -182,11 +177,7 @@ impl Table {
 
     /// The keys not in `known`, sorted by code point (as `sorted(set)` lists them).
     pub fn unknown_keys(&self, known: &[&str]) -> Vec<String> {
-        let mut out: Vec<String> = self
-            .keys()
-            .filter(|k| !known.contains(k))
-            .map(str::to_string)
-            .collect();
+        let mut out: Vec<String> = self.keys().filter(|k| !known.contains(k)).map(str::to_string).collect();
         out.sort();
         out
     }
@@ -214,19 +205,11 @@ pub struct Fault {
 
 impl Fault {
     pub fn warn(key: impl Into<String>, message: impl Into<String>) -> Fault {
-        Fault {
-            kind: FaultKind::Warn,
-            key: key.into(),
-            message: message.into(),
-        }
+        Fault { kind: FaultKind::Warn, key: key.into(), message: message.into() }
     }
 
     pub fn crash(key: impl Into<String>, message: impl Into<String>) -> Fault {
-        Fault {
-            kind: FaultKind::Crash,
-            key: key.into(),
-            message: message.into(),
-        }
+        Fault { kind: FaultKind::Crash, key: key.into(), message: message.into() }
     }
 
     /// The same fault, reported against `key` (when it had none).
@@ -313,10 +296,7 @@ impl Tv {
                 format!("[{}]", inner.join(", "))
             }
             Tv::Table(t) => {
-                let inner: Vec<String> = t
-                    .iter()
-                    .map(|(k, v)| format!("{}: {}", pystr::repr(k), v.py_repr()))
-                    .collect();
+                let inner: Vec<String> = t.iter().map(|(k, v)| format!("{}: {}", pystr::repr(k), v.py_repr())).collect();
                 format!("{{{}}}", inner.join(", "))
             }
         }
@@ -340,16 +320,8 @@ impl Tv {
             Tv::Bool(b) => Ok(Int::Small(i64::from(*b))),
             Tv::Int(i) => Ok(i.clone()),
             Tv::Float(f) => float_to_int(*f),
-            Tv::Str(s) => pystr::int_from_str(s).ok_or_else(|| {
-                (
-                    FaultKind::Warn,
-                    format!("{} is not an integer", pystr::repr(s)),
-                )
-            }),
-            other => Err((
-                FaultKind::Crash,
-                format!("int() cannot take a {}", other.type_name()),
-            )),
+            Tv::Str(s) => pystr::int_from_str(s).ok_or_else(|| (FaultKind::Warn, format!("{} is not an integer", pystr::repr(s)))),
+            other => Err((FaultKind::Crash, format!("int() cannot take a {}", other.type_name()))),
         }
     }
 
@@ -361,22 +333,11 @@ impl Tv {
             Tv::Int(Int::Small(i)) => Ok(*i as f64),
             Tv::Int(Int::Big(s)) => match s.parse::<f64>() {
                 Ok(f) if f.is_finite() => Ok(f),
-                _ => Err((
-                    FaultKind::Crash,
-                    "the integer is too large for a float".into(),
-                )),
+                _ => Err((FaultKind::Crash, "the integer is too large for a float".into())),
             },
             Tv::Float(f) => Ok(*f),
-            Tv::Str(s) => float_from_str(s).ok_or_else(|| {
-                (
-                    FaultKind::Warn,
-                    format!("{} is not a number", pystr::repr(s)),
-                )
-            }),
-            other => Err((
-                FaultKind::Crash,
-                format!("float() cannot take a {}", other.type_name()),
-            )),
+            Tv::Str(s) => float_from_str(s).ok_or_else(|| (FaultKind::Warn, format!("{} is not a number", pystr::repr(s)))),
+            other => Err((FaultKind::Crash, format!("float() cannot take a {}", other.type_name()))),
         }
     }
 
@@ -424,10 +385,7 @@ pub fn float_to_int(f: f64) -> Result<Int, (FaultKind, String)> {
         return Err((FaultKind::Warn, "cannot convert NaN to an integer".into()));
     }
     if f.is_infinite() {
-        return Err((
-            FaultKind::Crash,
-            "cannot convert an infinite float to an integer".into(),
-        ));
+        return Err((FaultKind::Crash, "cannot convert an infinite float to an integer".into()));
     }
     let t = f.trunc();
     if t.abs() < 9.0e18 {
@@ -510,9 +468,8 @@ pub fn int_mul(a: &Int, m: u64) -> Int {
             let mut end = bytes.len();
             while end > 0 {
                 let start = end.saturating_sub(9);
-                let limb = bytes[start..end]
-                    .iter()
-                    .fold(0u32, |acc, &b| acc * 10 + if b.is_ascii_digit() { u32::from(b - b'0') } else { 0 });
+                let limb =
+                    bytes[start..end].iter().fold(0u32, |acc, &b| acc * 10 + if b.is_ascii_digit() { u32::from(b - b'0') } else { 0 });
                 limbs.push(limb);
                 end = start;
             }
@@ -590,11 +547,7 @@ pub fn float_from_str(s: &str) -> Option<f64> {
                 clean.push(c as char);
                 n += 1;
                 *i += 1;
-            } else if c == b'_'
-                && *i > start
-                && b[*i - 1].is_ascii_digit()
-                && b.get(*i + 1).is_some_and(u8::is_ascii_digit)
-            {
+            } else if c == b'_' && *i > start && b[*i - 1].is_ascii_digit() && b.get(*i + 1).is_some_and(u8::is_ascii_digit) {
                 *i += 1;
             } else {
                 break;
@@ -655,9 +608,7 @@ pub fn json_table(d: &Dict) -> Result<Table, String> {
 }
 
 fn json_str(s: &Str) -> Result<String, String> {
-    s.as_str()
-        .map(str::to_string)
-        .ok_or_else(|| "a config string holds a lone surrogate".to_string())
+    s.as_str().map(str::to_string).ok_or_else(|| "a config string holds a lone surrogate".to_string())
 }
 
 /// A `toml` crate value as a config value.
@@ -669,9 +620,7 @@ pub fn from_toml(v: &toml::Value) -> Tv {
         toml::Value::Boolean(b) => Tv::Bool(*b),
         toml::Value::Datetime(d) => Tv::DateTime(DateTime {
             date: d.date.map(|x| (x.year, x.month, x.day)),
-            time: d
-                .time
-                .map(|x| (x.hour, x.minute, x.second, x.nanosecond / 1000)),
+            time: d.time.map(|x| (x.hour, x.minute, x.second, x.nanosecond / 1000)),
             offset_minutes: d.offset.map(|o| match o {
                 toml::value::Offset::Z => 0,
                 toml::value::Offset::Custom { minutes } => minutes,
@@ -696,34 +645,18 @@ mod tests {
 
     #[test]
     fn python_spellings() {
-        let dt = DateTime {
-            date: Some((1979, 5, 27)),
-            time: Some((7, 32, 0, 0)),
-            offset_minutes: Some(0),
-        };
+        let dt = DateTime { date: Some((1979, 5, 27)), time: Some((7, 32, 0, 0)), offset_minutes: Some(0) };
         assert_eq!(dt.py_str(), "1979-05-27 07:32:00+00:00");
+        assert_eq!(dt.py_repr(), "datetime.datetime(1979, 5, 27, 7, 32, tzinfo=datetime.timezone.utc)");
+        let neg = DateTime { offset_minutes: Some(-420), ..dt };
         assert_eq!(
-            dt.py_repr(),
-            "datetime.datetime(1979, 5, 27, 7, 32, tzinfo=datetime.timezone.utc)"
+            neg.py_repr(),
+            "datetime.datetime(1979, 5, 27, 7, 32, tzinfo=datetime.timezone(datetime.timedelta(days=-1, seconds=61200)))"
         );
-        let neg = DateTime {
-            offset_minutes: Some(-420),
-            ..dt
-        };
-        assert_eq!(neg.py_repr(), "datetime.datetime(1979, 5, 27, 7, 32, tzinfo=datetime.timezone(datetime.timedelta(days=-1, seconds=61200)))");
-        let t = DateTime {
-            date: None,
-            time: Some((0, 0, 0, 5)),
-            offset_minutes: None,
-        };
+        let t = DateTime { date: None, time: Some((0, 0, 0, 5)), offset_minutes: None };
         assert_eq!(t.py_str(), "00:00:00.000005");
         assert_eq!(t.py_repr(), "datetime.time(0, 0, 0, 5)");
-        let l = Tv::List(vec![
-            Tv::Int(Int::Small(1)),
-            Tv::Str("a'b".into()),
-            Tv::Float(f64::INFINITY),
-            Tv::Bool(true),
-        ]);
+        let l = Tv::List(vec![Tv::Int(Int::Small(1)), Tv::Str("a'b".into()), Tv::Float(f64::INFINITY), Tv::Bool(true)]);
         assert_eq!(l.py_str(), "[1, \"a'b\", inf, True]");
     }
 
@@ -736,19 +669,10 @@ mod tests {
         assert_eq!(float_from_str("."), None);
         assert_eq!(float_from_str("5."), Some(5.0));
         assert_eq!(float_from_str("\u{0663}.5"), Some(3.5));
-        assert_eq!(
-            float_to_int(1e20).unwrap(),
-            Int::Big("100000000000000000000".into())
-        );
+        assert_eq!(float_to_int(1e20).unwrap(), Int::Big("100000000000000000000".into()));
         assert_eq!(float_to_int(-2.9).unwrap(), Int::Small(-2));
-        assert_eq!(
-            int_mul(&Int::Small(i64::MAX), 10),
-            Int::Big("92233720368547758070".into())
-        );
-        assert_eq!(
-            int_mul(&Int::Big("-100000000000000000000".into()), 3),
-            Int::Big("-300000000000000000000".into())
-        );
+        assert_eq!(int_mul(&Int::Small(i64::MAX), 10), Int::Big("92233720368547758070".into()));
+        assert_eq!(int_mul(&Int::Big("-100000000000000000000".into()), 3), Int::Big("-300000000000000000000".into()));
     }
 
     /// `int_mul` never cuts text inside a character, whatever a `Big`

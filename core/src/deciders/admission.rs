@@ -184,8 +184,7 @@ pub struct Abort;
 pub trait ExternalPredicates {
     /// Run external predicate `idx` on `request` against live lease
     /// `lease` (None: the empty sentinel).
-    fn run_external(&mut self, idx: usize, request: &AdmissionRequest, lease: Option<usize>)
-        -> Result<AdmissionVerdict, Abort>;
+    fn run_external(&mut self, idx: usize, request: &AdmissionRequest, lease: Option<usize>) -> Result<AdmissionVerdict, Abort>;
 }
 
 /// No host predicates (every external index aborts).
@@ -200,10 +199,7 @@ impl ExternalPredicates for NoExternal {
 /// `built_in_predicates(config=cfg)`: disjointness under the config's policy,
 /// then the self-modification guard over the config's runtime files.
 pub fn built_in_predicates(cfg: &SubstrateConfig) -> Result<[Predicate<'_>; 2], UnknownPolicy> {
-    Ok([
-        Predicate::Disjointness(OverlapPolicy::resolve(&cfg.overlap_policy_name)?),
-        Predicate::SelfModify(RuntimeFiles::of_config(cfg)),
-    ])
+    Ok([Predicate::Disjointness(OverlapPolicy::resolve(&cfg.overlap_policy_name)?), Predicate::SelfModify(RuntimeFiles::of_config(cfg))])
 }
 
 fn static_runtime_prefixes() -> &'static [String] {
@@ -323,12 +319,7 @@ fn disjointness(
         return AdmissionVerdict::admit();
     };
     AdmissionVerdict::refuse(
-        format!(
-            "lane {} may not run beside live lane {}: {}.",
-            pystr::repr(request.lane),
-            py_repr_opt(lease.lane.as_ref()),
-            ov.reason
-        ),
+        format!("lane {} may not run beside live lane {}: {}.", pystr::repr(request.lane), py_repr_opt(lease.lane.as_ref()), ov.reason),
         "",
     )
 }
@@ -345,11 +336,7 @@ pub fn run_predicates_live(
     let sentinel = Lease::sentinel();
     let count = live.leases.len().max(1);
     for i in 0..count {
-        let (lease, idx) = if live.leases.is_empty() {
-            (&sentinel, None)
-        } else {
-            (&live.leases[i], Some(i))
-        };
+        let (lease, idx) = if live.leases.is_empty() { (&sentinel, None) } else { (&live.leases[i], Some(i)) };
         for p in predicates {
             let v = match *p {
                 Predicate::Disjointness(policy) => {
@@ -385,18 +372,12 @@ pub const PREDICATE_NAMES: [&str; 2] = ["disjointness", "self-modify"];
 
 /// Predicates named in `args[key]` (or the built-ins when absent), resolved
 /// against `cfg` as `built_in_predicates(config=cfg)` would build them.
-pub(crate) fn predicates_arg<'c>(
-    a: &Args,
-    key: &str,
-    cfg: &'c SubstrateConfig,
-) -> Result<Option<Vec<Predicate<'c>>>, CallError> {
+pub(crate) fn predicates_arg<'c>(a: &Args, key: &str, cfg: &'c SubstrateConfig) -> Result<Option<Vec<Predicate<'c>>>, CallError> {
     let Some(names) = a.opt_str_list(key)? else { return Ok(None) };
     let mut out = Vec::with_capacity(names.len());
     for n in names {
         out.push(match n {
-            "disjointness" => Predicate::Disjointness(
-                OverlapPolicy::resolve(&cfg.overlap_policy_name).map_err(|e| a.err(e.message()))?,
-            ),
+            "disjointness" => Predicate::Disjointness(OverlapPolicy::resolve(&cfg.overlap_policy_name).map_err(|e| a.err(e.message()))?),
             "self-modify" => Predicate::SelfModify(RuntimeFiles::of_config(cfg)),
             other => {
                 return Err(a.err(format_args!(
@@ -448,8 +429,7 @@ fn op_run_predicates(ctx: &Ctx, a: &Args) -> Result<Value, CallError> {
     };
     let request = AdmissionRequest { lane: &req.lane, kind: &req.kind, tree: &req.tree };
     let env = PredicateEnv { ratio_max: Some(cfg.overlap_ratio_max) };
-    let v = run_predicates(&preds, &request, &leases, env, &mut NoExternal)
-        .map_err(|_| a.err("a predicate could not run natively"))?;
+    let v = run_predicates(&preds, &request, &leases, env, &mut NoExternal).map_err(|_| a.err("a predicate could not run natively"))?;
     Ok(v.to_value())
 }
 
@@ -483,21 +463,9 @@ fn op_self_modify(_: &Ctx, a: &Args) -> Result<Value, CallError> {
 }
 
 pub(crate) const OPS: &[OpSpec] = &[
-    OpSpec {
-        name: "admission.run_predicates",
-        args: &["predicates", "request", "live_leases"],
-        run: op_run_predicates,
-    },
-    OpSpec {
-        name: "self_modify._tree_touches_runtime",
-        args: &["requested_tree", "runtime_files"],
-        run: op_touches,
-    },
-    OpSpec {
-        name: "self_modify.SelfModifyPredicate",
-        args: &["request", "live_lease", "runtime_files"],
-        run: op_self_modify,
-    },
+    OpSpec { name: "admission.run_predicates", args: &["predicates", "request", "live_leases"], run: op_run_predicates },
+    OpSpec { name: "self_modify._tree_touches_runtime", args: &["requested_tree", "runtime_files"], run: op_touches },
+    OpSpec { name: "self_modify.SelfModifyPredicate", args: &["request", "live_lease", "runtime_files"], run: op_self_modify },
 ];
 
 #[cfg(test)]
@@ -532,9 +500,7 @@ mod tests {
         let env = PredicateEnv { ratio_max: None };
         let run = |req_tree: &[String], lease_tree: &[String]| {
             let req = AdmissionRequest { lane: "a", kind: "keyword", tree: req_tree };
-            run_predicates(&preds, &req, &[Lease::new("b", "cluster", lease_tree.to_vec())], env, &mut NoExternal)
-                .unwrap()
-                .admitted
+            run_predicates(&preds, &req, &[Lease::new("b", "cluster", lease_tree.to_vec())], env, &mut NoExternal).unwrap().admitted
         };
         assert!(run(&known, &empty));
         assert!(!run(&empty, &known));

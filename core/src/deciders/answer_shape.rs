@@ -248,15 +248,9 @@ pub(crate) const MODULE: Module = Module {
         Const {
             name: "GENERIC_NON_ANSWER_PATTERNS",
             doc: "The shipped non-answer signatures.",
-            eval: |reg| {
-                route::konst(reg, Tuple(GENERIC_NON_ANSWER_PATTERNS.iter().map(|&p| Str::from(p)).collect::<Vec<_>>()))
-            },
+            eval: |reg| route::konst(reg, Tuple(GENERIC_NON_ANSWER_PATTERNS.iter().map(|&p| Str::from(p)).collect::<Vec<_>>())),
         },
-        Const {
-            name: "GENERIC_ANSWER_SHAPE_POLICY",
-            doc: "The default policy.",
-            eval: |reg| route::konst(reg, generic_policy()),
-        },
+        Const { name: "GENERIC_ANSWER_SHAPE_POLICY", doc: "The default policy.", eval: |reg| route::konst(reg, generic_policy()) },
     ],
 };
 

@@ -31,8 +31,7 @@
 //! [`Hooks`]; the envelope fills them from maps.
 
 use super::admission::{
-    built_in_predicates, AdmissionRequest, AdmissionVerdict, Abort, ExternalPredicates, Lease, LiveSet, Predicate,
-    PredicateEnv,
+    built_in_predicates, Abort, AdmissionRequest, AdmissionVerdict, ExternalPredicates, Lease, LiveSet, Predicate, PredicateEnv,
 };
 use super::overlap_policy::UnknownPolicy;
 use super::tree::lane_trees_disjoint;
@@ -255,14 +254,10 @@ impl ArbiterError {
         match self {
             ArbiterError::UnknownPolicy(u) => u.message(),
             ArbiterError::Abort => "a host callback raised".into(),
-            ArbiterError::NoExclusiveHolder => {
-                "a live lane_kind matches an exclusive lane only as str() of a non-string value; \
+            ArbiterError::NoExclusiveHolder => "a live lane_kind matches an exclusive lane only as str() of a non-string value; \
                  the reference raises StopIteration here"
-                    .into()
-            }
-            ArbiterError::RankOrder => {
-                "NaN ranks (rank_key) over 64 or more auto_pick_order candidates are not supported natively".into()
-            }
+                .into(),
+            ArbiterError::RankOrder => "NaN ranks (rank_key) over 64 or more auto_pick_order candidates are not supported natively".into(),
         }
     }
 }
@@ -530,10 +525,7 @@ impl<'a, 'p, 'h> Arb<'a, 'p, 'h> {
 
     fn unresolved_suffix(&self, unresolved: bool) -> String {
         if unresolved {
-            format!(
-                " (--scope {} matched no live plan, so the request fell back to auto-pick)",
-                repr(self.req.requested_lane)
-            )
+            format!(" (--scope {} matched no live plan, so the request fell back to auto-pick)", repr(self.req.requested_lane))
         } else {
             String::new()
         }
@@ -603,10 +595,7 @@ impl<'a, 'p, 'h> Arb<'a, 'p, 'h> {
         // 1. A live exclusive lane blocks everything.
         let leases: &'a [Lease] = self.live.leases;
         if leases.iter().any(|l| self.is_exclusive_key(&fold(&l.kind_str))) {
-            let held = leases
-                .iter()
-                .find(|l| self.is_exclusive_key(&l.kind_key))
-                .ok_or(ArbiterError::NoExclusiveHolder)?;
+            let held = leases.iter().find(|l| self.is_exclusive_key(&l.kind_key)).ok_or(ArbiterError::NoExclusiveHolder)?;
             return Ok(LaneDecision::refuse(
                 format!(
                     "exclusive lane {} (kind {}, loop {}) is live and spans the whole workspace: wait until it \
@@ -639,11 +628,7 @@ impl<'a, 'p, 'h> Arb<'a, 'p, 'h> {
                     } else {
                         ""
                     },
-                    if r.requested_tree.is_empty() {
-                        "; its tree is EMPTY, an unknown blast radius the operator accepted"
-                    } else {
-                        ""
-                    }
+                    if r.requested_tree.is_empty() { "; its tree is EMPTY, an unknown blast radius the operator accepted" } else { "" }
                 ),
                 free_clusters: vec![],
                 pick_count: None,
@@ -692,11 +677,7 @@ impl<'a, 'p, 'h> Arb<'a, 'p, 'h> {
 
         // 5a. A free cluster lane.
         if kind == "cluster" && !self.is_live(&key) {
-            let (tree, is_req) = if r.requested_tree.is_empty() {
-                (self.cluster_tree(lane), false)
-            } else {
-                (r.requested_tree, true)
-            };
+            let (tree, is_req) = if r.requested_tree.is_empty() { (self.cluster_tree(lane), false) } else { (r.requested_tree, true) };
             let v = self.admission(lane, "cluster", tree)?;
             if !v.admitted {
                 return Ok(LaneDecision::refuse(v.reason, self.free_clusters()));
@@ -718,10 +699,7 @@ impl<'a, 'p, 'h> Arb<'a, 'p, 'h> {
         if kind == "keyword" && !r.requested_tree.is_empty() {
             let v = self.admission(lane, "keyword", r.requested_tree)?;
             if !v.admitted {
-                return Ok(LaneDecision::refuse(
-                    format!("{} Take a free cluster lane instead.", v.reason),
-                    self.free_clusters(),
-                ));
+                return Ok(LaneDecision::refuse(format!("{} Take a free cluster lane instead.", v.reason), self.free_clusters()));
             }
             return Ok(LaneDecision {
                 acquire: true,
@@ -745,8 +723,7 @@ impl<'a, 'p, 'h> Arb<'a, 'p, 'h> {
         // 6. A keyword naming no lane of this workspace.
         if unresolved && !lane.is_empty() && !self.is_known_key(&key) {
             let l = self.lanes;
-            let mut known: Vec<&str> =
-                l.concurrent.iter().chain(&l.exclusive).chain(&l.autopick).map(String::as_str).collect();
+            let mut known: Vec<&str> = l.concurrent.iter().chain(&l.exclusive).chain(&l.autopick).map(String::as_str).collect();
             known.sort_unstable();
             known.dedup();
             let listed = if known.is_empty() { "(none)".to_string() } else { known.join(", ") };
@@ -954,10 +931,7 @@ fn tree_of(a: &Args, what: &str, v: &Value) -> Result<Vec<String>, CallError> {
             .iter()
             .enumerate()
             .map(|(i, x)| match x {
-                Value::Str(s) => s
-                    .as_str()
-                    .map(str::to_owned)
-                    .ok_or_else(|| a.err(format_args!("{what}[{i}] holds a lone surrogate"))),
+                Value::Str(s) => s.as_str().map(str::to_owned).ok_or_else(|| a.err(format_args!("{what}[{i}] holds a lone surrogate"))),
                 other => Err(a.err(format_args!("{what}[{i}] must be a string, not {}", other.type_name()))),
             })
             .collect(),
@@ -967,9 +941,7 @@ fn tree_of(a: &Args, what: &str, v: &Value) -> Result<Vec<String>, CallError> {
 
 fn name_of(a: &Args, what: &str, v: Option<&Value>, nullable: bool) -> Result<String, CallError> {
     match v {
-        Some(Value::Str(s)) => {
-            s.as_str().map(str::to_owned).ok_or_else(|| a.err(format_args!("{what} holds a lone surrogate")))
-        }
+        Some(Value::Str(s)) => s.as_str().map(str::to_owned).ok_or_else(|| a.err(format_args!("{what} holds a lone surrogate"))),
         None | Some(Value::Null) if nullable => Ok(String::new()),
         Some(other) => Err(a.err(format_args!("{what} must be a string, not {}", other.type_name()))),
         None => Err(a.err(format_args!("{what} is missing"))),
@@ -1018,9 +990,7 @@ fn map_arg<'v>(a: &Args<'v>, key: &str) -> Result<Option<Vec<(String, &'v Value)
         Some(Value::Dict(d)) => d
             .iter()
             .map(|(k, v)| {
-                k.as_str()
-                    .map(|k| (k.to_string(), v))
-                    .ok_or_else(|| a.err(format_args!("{key} has a key with a lone surrogate")))
+                k.as_str().map(|k| (k.to_string(), v)).ok_or_else(|| a.err(format_args!("{key} has a key with a lone surrogate")))
             })
             .collect::<Result<Vec<_>, _>>()
             .map(Some),
@@ -1095,10 +1065,9 @@ fn owned_args(a: &Args) -> Result<OwnedArbitrate, CallError> {
                         .map_err(|_| a.err(format_args!("sibling_tree_lookup[{k:?}] must be a list of strings")))?,
                 ),
                 other => {
-                    return Err(a.err(format_args!(
-                        "sibling_tree_lookup[{k:?}] must be a list of strings or null, not {}",
-                        other.type_name()
-                    )))
+                    return Err(
+                        a.err(format_args!("sibling_tree_lookup[{k:?}] must be a list of strings or null, not {}", other.type_name()))
+                    )
                 }
             };
             out.push((k, tree));

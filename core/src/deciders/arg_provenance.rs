@@ -445,11 +445,7 @@ fn is_email(s: &str) -> bool {
         let ok = |c: &char| *c != '@' && !pystr::is_space(*c);
         let Some(at) = cs.iter().position(|c| *c == '@') else { return false };
         let (local, dom) = (&cs[..at], &cs[at + 1..]);
-        !local.is_empty()
-            && local.iter().all(ok)
-            && dom.iter().all(ok)
-            && dom.len() >= 3
-            && dom[1..dom.len() - 1].contains(&'.')
+        !local.is_empty() && local.iter().all(ok) && dom.iter().all(ok) && dom.len() >= 3 && dom[1..dom.len() - 1].contains(&'.')
     })
 }
 
@@ -464,8 +460,7 @@ fn is_hex32(s: &str) -> bool {
 fn is_uuid(s: &str) -> bool {
     anchored(s, |cs| {
         let groups: Vec<&[char]> = cs.split(|c| *c == '-').collect();
-        groups.len() == 5
-            && groups.iter().zip([8, 4, 4, 4, 12]).all(|(g, n)| g.len() == n && g.iter().all(|c| is_hex(*c, true)))
+        groups.len() == 5 && groups.iter().zip([8, 4, 4, 4, 12]).all(|(g, n)| g.len() == n && g.iter().all(|c| is_hex(*c, true)))
     })
 }
 
@@ -509,15 +504,14 @@ const LITERAL_WORDS: [&str; 4] = ["true", "false", "null", "none"];
 const NAME_HINT_SUFFIXES: [&str; 6] = ["_id", "_sys_id", "sys_id", "_ref", "_key", "_email"];
 
 const QUANTITY_NAME_PARTS: [&str; 36] = [
-    "price", "amount", "cost", "total", "count", "quantity", "qty", "size", "limit", "number", "num", "age",
-    "duration", "score", "rate", "percent", "weight", "height", "width", "length", "balance", "fee", "rank",
-    "position", "offset", "page", "max", "min", "priority", "level", "year", "month", "day", "hour", "minute",
-    "second",
+    "price", "amount", "cost", "total", "count", "quantity", "qty", "size", "limit", "number", "num", "age", "duration", "score", "rate",
+    "percent", "weight", "height", "width", "length", "balance", "fee", "rank", "position", "offset", "page", "max", "min", "priority",
+    "level", "year", "month", "day", "hour", "minute", "second",
 ];
 
 const GRAMMAR_WORDS: [&str; 22] = [
-    "com", "org", "net", "edu", "gov", "mil", "int", "io", "co", "us", "uk", "ca", "au", "www", "http", "https",
-    "mailto", "ftp", "api", "mail", "smtp", "imap",
+    "com", "org", "net", "edu", "gov", "mil", "int", "io", "co", "us", "uk", "ca", "au", "www", "http", "https", "mailto", "ftp", "api",
+    "mail", "smtp", "imap",
 ];
 
 fn quantity_parts() -> &'static [&'static str] {
@@ -594,9 +588,8 @@ fn data_bearing_components(s: &str, min: usize) -> Vec<String> {
         Some(at) => (&s[..at], &s[at + 1..], true),
         None => (s, "", false),
     };
-    let parts = |r: &str, dom: bool| -> Vec<(String, bool)> {
-        r.split(is_delim).filter(|p| !p.is_empty()).map(|p| (p.to_owned(), dom)).collect()
-    };
+    let parts =
+        |r: &str, dom: bool| -> Vec<(String, bool)> { r.split(is_delim).filter(|p| !p.is_empty()).map(|p| (p.to_owned(), dom)).collect() };
     let mut demanded = Vec::new();
     for (part, in_domain) in parts(local, false).into_iter().chain(parts(domain, true)) {
         if !has_decimal(&part) {
@@ -809,14 +802,7 @@ fn fold_text(s: &str, policy: &ProvenancePolicy) -> String {
     }
 }
 
-fn plain(
-    name: &Str,
-    value_repr: Str,
-    stance: ProvenanceStance,
-    id_shaped: bool,
-    is_reference: bool,
-    reason: &str,
-) -> ArgProvenance {
+fn plain(name: &Str, value_repr: Str, stance: ProvenanceStance, id_shaped: bool, is_reference: bool, reason: &str) -> ArgProvenance {
     ArgProvenance {
         arg_name: name.clone(),
         value_repr,
@@ -919,14 +905,7 @@ fn judge(arg_name: &Str, value: &Value, is_reference: bool, corpus: &mut Corpus<
         };
     }
     if matches!(value, Value::Null | Value::Bool(_)) {
-        return plain(
-            arg_name,
-            pyjson::py_str(value),
-            ProvenanceStance::Abstain,
-            false,
-            true,
-            "None and booleans are flags, never ids",
-        );
+        return plain(arg_name, pyjson::py_str(value), ProvenanceStance::Abstain, false, true, "None and booleans are flags, never ids");
     }
     let stripped = py_strip(&pyjson::py_str(value));
     let name = name_text(arg_name);
@@ -1055,10 +1034,8 @@ pub fn classify_call(call: &ToolCall, prior: &PriorResults, policy: &ProvenanceP
         };
     }
     let mut corpus = Corpus { prior, policy, env: None };
-    let args: Vec<ArgProvenance> =
-        call.args.0.iter().map(|a| judge(&a.name, &a.value, a.is_reference, &mut corpus)).collect();
-    let unsupported: Vec<Str> =
-        args.iter().filter(|a| a.stance == ProvenanceStance::Unsupported).map(|a| a.arg_name.clone()).collect();
+    let args: Vec<ArgProvenance> = call.args.0.iter().map(|a| judge(&a.name, &a.value, a.is_reference, &mut corpus)).collect();
+    let unsupported: Vec<Str> = args.iter().filter(|a| a.stance == ProvenanceStance::Unsupported).map(|a| a.arg_name.clone()).collect();
     let reason = if unsupported.is_empty() {
         Str::from("no id or key argument was made up (each was found, or there was none to check)")
     } else {
@@ -1188,11 +1165,8 @@ mod tests {
 
     #[test]
     fn bad_policy_is_refused() {
-        let e = call(
-            "arg_provenance.classify_arg",
-            r#"{"arg":{"name":"a","value":1},"prior":{},"policy":{"min_component_len":0}}"#,
-        )
-        .unwrap_err();
+        let e = call("arg_provenance.classify_arg", r#"{"arg":{"name":"a","value":1},"prior":{},"policy":{"min_component_len":0}}"#)
+            .unwrap_err();
         assert!(e.message.contains("min_component_len"), "{}", e.message);
     }
 }

@@ -52,11 +52,7 @@ pub(crate) fn true_div(a: u64, b: u64) -> f64 {
     // Scale so the integer quotient has 55 or 56 bits: two or more bits below
     // the 53-bit significand, enough for a round bit plus a sticky bit.
     let shift = 55 + lb - la;
-    let (num, den) = if shift >= 0 {
-        ((a as u128) << shift, b as u128)
-    } else {
-        (a as u128, (b as u128) << -shift)
-    };
+    let (num, den) = if shift >= 0 { ((a as u128) << shift, b as u128) } else { (a as u128, (b as u128) << -shift) };
     let q = num / den;
     let sticky = u128::from(num % den != 0);
     // q < 2**56, so it fits a u64; the cast to f64 rounds to nearest-even.

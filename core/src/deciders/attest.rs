@@ -89,9 +89,7 @@ pub struct VerifyResult {
 }
 
 fn utf8<'a>(op: &str, field: &str, s: &'a Str) -> Result<&'a str, CallError> {
-    s.as_str().ok_or_else(|| {
-        CallError::bad_args(format!("{op}: args.receipt.{field}: a lone surrogate cannot be encoded as UTF-8"))
-    })
+    s.as_str().ok_or_else(|| CallError::bad_args(format!("{op}: args.receipt.{field}: a lone surrogate cannot be encoded as UTF-8")))
 }
 
 fn check_tier(op: &str, at: &str, tier: &Str) -> Result<(), CallError> {
@@ -260,11 +258,7 @@ impl Op for VerifyHmac {
                 Some(t) => t.to_owned(),
             };
             let mut p = super::evidence::Prose::new();
-            p.lit("VALID: the HMAC signature matches the canonical payload (verdict ")
-                .s(&r.verdict)
-                .lit(", tier ")
-                .lit(&tier)
-                .lit(")");
+            p.lit("VALID: the HMAC signature matches the canonical payload (verdict ").s(&r.verdict).lit(", tier ").lit(&tier).lit(")");
             return Ok(VerifyResult { valid: true, reason: p.done() });
         }
         Ok(VerifyResult {
@@ -310,11 +304,8 @@ impl Op for ReceiptFromVerdict {
 
     fn run(self, _: &Ctx<'_>) -> Result<Receipt, CallError> {
         let v = self.verdict;
-        let surface = if matches!(&self.witness_surface, Str::Utf8(s) if s.is_empty()) {
-            v.claim_key.clone()
-        } else {
-            self.witness_surface
-        };
+        let surface =
+            if matches!(&self.witness_surface, Str::Utf8(s) if s.is_empty()) { v.claim_key.clone() } else { self.witness_surface };
         Ok(Receipt {
             schema: Str::from(SCHEMA),
             claim: v.claim_key,
@@ -368,7 +359,12 @@ impl Op for ReceiptFromDict {
                     match t.as_str() {
                         Some("") => Str::from(""),
                         Some(tok) if known.contains(&tok) => t.clone(),
-                        _ => return Err(err("accountability_tier", format!("{} is not an accountability token", crate::pyjson::repr_str(&t)))),
+                        _ => {
+                            return Err(err(
+                                "accountability_tier",
+                                format!("{} is not an accountability token", crate::pyjson::repr_str(&t)),
+                            ))
+                        }
                     }
                 }
                 other => return Err(err("accountability_tier", format!("expected str, got {}", other.type_name()))),

@@ -250,13 +250,10 @@ pub fn policy_from_args(p: &Args) -> Result<BreakerPolicy, CallError> {
     let max_total = int_field(p, "max_total", Some(d.max_total))?;
     let on_trip = match p.dict().get("on_trip") {
         None => d.on_trip,
-        Some(Value::Str(s)) => s
-            .as_str()
-            .and_then(Escalation::parse)
-            .ok_or_else(|| p.err("\"on_trip\" must be one of NONE, JUDGE, HUMAN"))?,
-        Some(other) => {
-            return Err(p.err(format_args!("\"on_trip\" must be a string, not {}", other.type_name())))
+        Some(Value::Str(s)) => {
+            s.as_str().and_then(Escalation::parse).ok_or_else(|| p.err("\"on_trip\" must be one of NONE, JUDGE, HUMAN"))?
         }
+        Some(other) => return Err(p.err(format_args!("\"on_trip\" must be a string, not {}", other.type_name()))),
     };
     BreakerPolicy::new(max_consecutive, max_total, on_trip).map_err(|m| p.err(m))
 }

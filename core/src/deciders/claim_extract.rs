@@ -36,11 +36,8 @@ pub struct Claim {
 fn marker_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| {
-        Regex::from_str(
-            r"^[ \t>*\-]*DOS-CLAIM:[ \t]+(?P<plan>[^\s]+)[ \t]+(?P<phase>[^\s]+)[ \t]*$",
-            pyre::MULTILINE,
-        )
-        .unwrap_or_else(|e| unreachable_pattern(&e))
+        Regex::from_str(r"^[ \t>*\-]*DOS-CLAIM:[ \t]+(?P<plan>[^\s]+)[ \t]+(?P<phase>[^\s]+)[ \t]*$", pyre::MULTILINE)
+            .unwrap_or_else(|e| unreachable_pattern(&e))
     })
 }
 
@@ -301,7 +298,10 @@ mod tests {
         assert_eq!(keys("I shipped AUTH2 today", true), vec![k("AUTH", "AUTH2", "heuristic")]);
         assert!(keys("I shipped AUTH2 today", false).is_empty());
         assert!(keys("see AUTH2 for context", true).is_empty());
-        assert_eq!(claim_from_frontmatter(Some(&Str::from(" A ")), Some(&Str::from("A1")))[0].raw.as_str(), Some("dos.plan=A dos.phase=A1"));
+        assert_eq!(
+            claim_from_frontmatter(Some(&Str::from(" A ")), Some(&Str::from("A1")))[0].raw.as_str(),
+            Some("dos.plan=A dos.phase=A1")
+        );
         assert!(claim_from_frontmatter(None, Some(&Str::from("A1"))).is_empty());
     }
 

@@ -270,11 +270,7 @@ impl Op for ExpiresAtFrom {
         let (lo, hi) = datetime_range_ms();
         let now = i128::from(self.now_ms);
         if now < lo || now >= hi {
-            return Err(CallError::bad_args(format!(
-                "{}: args.now_ms: {} is outside the years 1 to 9999",
-                Self::NAME,
-                self.now_ms
-            )));
+            return Err(CallError::bad_args(format!("{}: args.now_ms: {} is outside the years 1 to 9999", Self::NAME, self.now_ms)));
         }
         let Some(ttl) = self.ttl_minutes else { return Ok(None) };
         let ttl = i128::from(ttl);
@@ -321,11 +317,7 @@ pub(crate) const MODULE: Module = Module {
             doc: "The claim statuses a row may name explicitly.",
             eval: |reg| route::konst(reg, route::Tuple(VALID_CLAIM_STATUSES.to_vec())),
         },
-        Const {
-            name: "DEFAULT_POLICY",
-            doc: "The TtlPolicy with every default.",
-            eval: |reg| route::konst(reg, TtlPolicy::default()),
-        },
+        Const { name: "DEFAULT_POLICY", doc: "The TtlPolicy with every default.", eval: |reg| route::konst(reg, TtlPolicy::default()) },
     ],
 };
 
@@ -387,10 +379,7 @@ mod tests {
     #[test]
     fn kinds_lower_case_with_python_rules() {
         let r = |s: &str| call("claim_ttl.infer_kind", s).unwrap();
-        assert_eq!(
-            r(r#"{"entry":{"dispatched_by":"FANOUT-x"},"dispatcher_kinds":[["fanout-","hard"]]}"#),
-            Value::str("hard")
-        );
+        assert_eq!(r(r#"{"entry":{"dispatched_by":"FANOUT-x"},"dispatcher_kinds":[["fanout-","hard"]]}"#), Value::str("hard"));
         assert_eq!(r(r#"{"entry":{"dispatched_by":"\u0130x"},"dispatcher_kinds":[["i","k"]]}"#), Value::str("k"));
         assert_eq!(r(r#"{"entry":{"dispatched_by":"\ud800A"},"dispatcher_kinds":[["\ud800a","k"]]}"#), Value::str("k"));
         assert_eq!(r(r#"{"entry":{"claim_kind":"hard","claim_expires_at":"x"}}"#), Value::str("hard"));

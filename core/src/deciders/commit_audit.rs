@@ -134,45 +134,97 @@ pub struct ClaimVerdict {
 // ------------------------------------------------------------------ vocabularies
 
 const CODE_VERBS: &[&str] = &[
-    "fix", "fixes", "fixed", "add", "adds", "added", "implement", "implements", "implemented", "remove", "removes",
-    "removed", "delete", "optimize", "optimise", "refactor", "rename", "move", "support", "handle", "resolve",
-    "resolves", "patch", "correct", "introduce", "enable", "disable", "drop", "migrate", "upgrade", "downgrade",
-    "wire", "hook",
+    "fix",
+    "fixes",
+    "fixed",
+    "add",
+    "adds",
+    "added",
+    "implement",
+    "implements",
+    "implemented",
+    "remove",
+    "removes",
+    "removed",
+    "delete",
+    "optimize",
+    "optimise",
+    "refactor",
+    "rename",
+    "move",
+    "support",
+    "handle",
+    "resolve",
+    "resolves",
+    "patch",
+    "correct",
+    "introduce",
+    "enable",
+    "disable",
+    "drop",
+    "migrate",
+    "upgrade",
+    "downgrade",
+    "wire",
+    "hook",
 ];
 const TEST_MARKERS: &[&str] =
     &["test", "tests", "testing", "unit test", "unit tests", "coverage", "assertion", "assertions", "spec", "specs"];
 const TEST_WINDOW_WORDS: &[&str] = &["test", "tests", "testing", "spec", "specs", "coverage"];
 const TEST_PASS_PHRASES: &[&str] = &[
-    "tests pass", "test pass", "tests green", "all tests", "passing tests", "tests passing", "green build",
-    "fix the test", "fix failing test", "fix the failing test", "fixes the test",
+    "tests pass",
+    "test pass",
+    "tests green",
+    "all tests",
+    "passing tests",
+    "tests passing",
+    "green build",
+    "fix the test",
+    "fix failing test",
+    "fix the failing test",
+    "fixes the test",
 ];
-const DOC_MARKERS: &[&str] = &[
-    "doc", "docs", "documentation", "readme", "comment", "comments", "typo", "changelog", "wording", "rephrase",
-    "clarify",
-];
+const DOC_MARKERS: &[&str] =
+    &["doc", "docs", "documentation", "readme", "comment", "comments", "typo", "changelog", "wording", "rephrase", "clarify"];
 const NOCLAIM_WORDS: &[&str] = &[
-    "wip", "misc", "cleanup", "chore", "bump", "version", "release", "merge", "revert", "format", "lint",
-    "whitespace", "style", "nit", "nits",
+    "wip",
+    "misc",
+    "cleanup",
+    "chore",
+    "bump",
+    "version",
+    "release",
+    "merge",
+    "revert",
+    "format",
+    "lint",
+    "whitespace",
+    "style",
+    "nit",
+    "nits",
 ];
 const NOCLAIM_PHRASES: &[&str] = &["address review", "review feedback", "rename variable"];
 const SOURCE_SUFFIXES: &[&str] = &[
-    ".py", ".pyi", ".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs", ".go", ".rs", ".java", ".kt", ".kts", ".scala", ".c",
-    ".h", ".cc", ".cpp", ".cxx", ".hpp", ".hh", ".cs", ".rb", ".php", ".swift", ".m", ".mm", ".sh", ".bash", ".zsh",
-    ".ps1", ".psm1", ".psd1", ".bat", ".cmd", ".pl", ".pm", ".lua", ".r", ".jl", ".dart", ".ex", ".exs", ".erl",
-    ".clj", ".cljs", ".hs", ".ml", ".fs", ".vb", ".sql", ".proto", ".tf", ".gradle", ".cmake", ".mk", ".vue",
-    ".svelte", ".elm", ".nim", ".zig", ".v",
+    ".py", ".pyi", ".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs", ".go", ".rs", ".java", ".kt", ".kts", ".scala", ".c", ".h", ".cc", ".cpp",
+    ".cxx", ".hpp", ".hh", ".cs", ".rb", ".php", ".swift", ".m", ".mm", ".sh", ".bash", ".zsh", ".ps1", ".psm1", ".psd1", ".bat", ".cmd",
+    ".pl", ".pm", ".lua", ".r", ".jl", ".dart", ".ex", ".exs", ".erl", ".clj", ".cljs", ".hs", ".ml", ".fs", ".vb", ".sql", ".proto",
+    ".tf", ".gradle", ".cmake", ".mk", ".vue", ".svelte", ".elm", ".nim", ".zig", ".v",
 ];
 const DOC_SUFFIXES: &[&str] = &[".md", ".rst", ".txt", ".adoc", ".org"];
 const BINARY_OR_DATA_SUFFIXES: &[&str] = &[
-    ".png", ".jpg", ".jpeg", ".gif", ".svg", ".pdf", ".ico", ".woff", ".woff2", ".ttf", ".zip", ".tar", ".gz",
-    ".tgz", ".whl", ".egg", ".so", ".dll", ".dylib", ".exe", ".o", ".a", ".jar", ".class", ".bin", ".lock", ".sum",
-    ".csv", ".tsv", ".parquet",
+    ".png", ".jpg", ".jpeg", ".gif", ".svg", ".pdf", ".ico", ".woff", ".woff2", ".ttf", ".zip", ".tar", ".gz", ".tgz", ".whl", ".egg",
+    ".so", ".dll", ".dylib", ".exe", ".o", ".a", ".jar", ".class", ".bin", ".lock", ".sum", ".csv", ".tsv", ".parquet",
 ];
 const SOURCE_NAMES: &[&str] = &["makefile", "dockerfile", "rakefile", "gemfile", "procfile"];
 const DOC_NAMES: &[&str] = &["readme", "claude.md", "claude", "license", "contributing", "changelog", "authors", "notice"];
 const CI_WORKFLOW_DIR: &str = ".github/workflows/";
 const CI_FILES: &[&str] = &[
-    ".gitlab-ci.yml", ".travis.yml", "azure-pipelines.yml", "appveyor.yml", ".appveyor.yml", ".circleci/config.yml",
+    ".gitlab-ci.yml",
+    ".travis.yml",
+    "azure-pipelines.yml",
+    "appveyor.yml",
+    ".appveyor.yml",
+    ".circleci/config.yml",
     "bitbucket-pipelines.yml",
 ];
 const TEST_DIRS: &[&str] = &["test", "tests", "spec", "specs", "__tests__"];
@@ -415,11 +467,9 @@ pub fn classify(claim: &CommitClaim, diff: &DiffFacts, policy: ClaimPolicy) -> C
         ClaimKind::Doc if diff.is_empty => {
             out(V::ClaimUnwitnessed, W::SubjectOnly, s("a documentation claim on an empty commit: nothing was touched"))
         }
-        ClaimKind::Doc => out(
-            V::Ok,
-            W::DiffWitnessed,
-            s("a documentation claim, and the commit touches files (a docs scope claims no code)"),
-        ),
+        ClaimKind::Doc => {
+            out(V::Ok, W::DiffWitnessed, s("a documentation claim, and the commit touches files (a docs scope claims no code)"))
+        }
         ClaimKind::Test => {
             let (a, r) = (diff.test_lines_added, diff.test_lines_removed);
             let net_deleted = a >= 0 && r >= 0 && r > a;
@@ -451,11 +501,7 @@ pub fn classify(claim: &CommitClaim, diff: &DiffFacts, policy: ClaimPolicy) -> C
                 );
             }
             if diff.is_empty {
-                return out(
-                    V::ClaimUnwitnessed,
-                    W::SubjectOnly,
-                    s("a code-effect claim on an EMPTY commit: no file was touched"),
-                );
+                return out(V::ClaimUnwitnessed, W::SubjectOnly, s("a code-effect claim on an EMPTY commit: no file was touched"));
             }
             if policy.docs_satisfy_code_claim {
                 return out(
@@ -524,11 +570,7 @@ pub fn sweep_summary(verdicts: &[ClaimVerdict]) -> Dict {
     d.push("unwitnessed", Value::int(unwitnessed));
     d.push("drift_rate", Value::Float(if checkable > 0 { unwitnessed as f64 / checkable as f64 } else { 0.0 }));
     d.push("by_kind", Value::Dict(grid));
-    let shas = verdicts
-        .iter()
-        .filter(|v| v.verdict == CommitVerdict::ClaimUnwitnessed)
-        .map(|v| Value::Str(v.sha.clone()))
-        .collect();
+    let shas = verdicts.iter().filter(|v| v.verdict == CommitVerdict::ClaimUnwitnessed).map(|v| Value::Str(v.sha.clone())).collect();
     d.push("unwitnessed_shas", Value::List(shas));
     d
 }
@@ -652,12 +694,7 @@ pub fn read_with<E: From<String>>(
     let wide = || E::from("stdout: the test line counts go beyond 64 bits".to_owned());
     let narrow = |n: Option<i128>| n.and_then(|n| i64::try_from(n).ok()).ok_or_else(wide);
     let (added, removed) = if counted { (narrow(added)?, narrow(removed)?) } else { (-1, -1) };
-    let diff = DiffFacts {
-        is_empty: files.is_empty(),
-        files: Tuple(files),
-        test_lines_added: added,
-        test_lines_removed: removed,
-    };
+    let diff = DiffFacts { is_empty: files.is_empty(), files: Tuple(files), test_lines_added: added, test_lines_removed: removed };
     Ok(Some((CommitClaim { sha: Str::from(sha), subject: Str::from(subject) }, diff)))
 }
 
@@ -758,8 +795,7 @@ impl Op for CommitFromGit {
             }
         }
         let mut next = outputs.into_iter();
-        read_with("", |_| next.next().ok_or_else(|| "git: more reads than outputs".to_owned()))
-        .map_err(bad(Self::NAME))
+        read_with("", |_| next.next().ok_or_else(|| "git: more reads than outputs".to_owned())).map_err(bad(Self::NAME))
     }
 }
 
@@ -769,16 +805,10 @@ pub(crate) const MODULE: Module = Module {
     doc: "Does a commit's claim match its diff? The subject's claim kind (code effect, tests, docs, none) graded \
           against the touched files (source, tests, CI configuration): OK, CLAIM_UNWITNESSED or ABSTAIN, with \
           the witness rung. Author-neutral and advisory.",
-    routes: &[
-        route::route::<ClassifyClaim>(),
-        route::route::<Classify>(),
-        route::route::<SweepSummary>(),
-        route::route::<CommitFromGit>(),
-    ],
+    routes: &[route::route::<ClassifyClaim>(), route::route::<Classify>(), route::route::<SweepSummary>(), route::route::<CommitFromGit>()],
     consts: &[Const {
         name: "DEFAULT_POLICY",
         doc: "The default policy (a doc-only diff does not back a code-effect claim).",
         eval: |reg| route::konst(reg, ClaimPolicy::default()),
     }],
 };
-

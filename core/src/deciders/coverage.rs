@@ -132,8 +132,7 @@ fn class_phrase(classes: &[(Str, i64)]) -> String {
     if classes.is_empty() {
         return String::new();
     }
-    let names: Vec<String> =
-        classes.iter().map(|(c, _)| c.as_str().unwrap_or("").to_lowercase().replace('_', "-")).collect();
+    let names: Vec<String> = classes.iter().map(|(c, _)| c.as_str().unwrap_or("").to_lowercase().replace('_', "-")).collect();
     format!(" ({})", names.join("/"))
 }
 

@@ -43,8 +43,7 @@ pub const DEFAULT_CUES: [&str; 12] = [
     r"\bnow,? to\b.{0,40}\bi (?:need|will|must|have to)\b",
 ];
 
-const RESOLVED_GUARD: &str =
-    r"\b(?:have|has|already|now) (?:been )?(?:done|completed|finished|created|added|assigned|set up)\b";
+const RESOLVED_GUARD: &str = r"\b(?:have|has|already|now) (?:been )?(?:done|completed|finished|created|added|assigned|set up)\b";
 
 fn default_cues() -> Tuple<Str> {
     Tuple(DEFAULT_CUES.iter().map(|&c| Str::from(c)).collect())
@@ -145,8 +144,7 @@ fn find_cue(text: &Str, policy: &DanglingPolicy) -> Result<Option<Vec<u32>>, Cal
     let tail = policy.tail_chars as usize;
     let scan: &[u32] = if tail == 0 || tail >= all.len() { &all } else { &all[all.len() - tail..] };
     let low = casefold(scan);
-    let default = policy.cues.0.len() == DEFAULT_CUES.len()
-        && policy.cues.0.iter().zip(DEFAULT_CUES).all(|(a, b)| a.as_str() == Some(b));
+    let default = policy.cues.0.len() == DEFAULT_CUES.len() && policy.cues.0.iter().zip(DEFAULT_CUES).all(|(a, b)| a.as_str() == Some(b));
     let pre = if default { Some(default_compiled()) } else { None };
     let n = scan.len();
     for (i, cue) in policy.cues.0.iter().enumerate() {
@@ -257,16 +255,8 @@ pub(crate) const MODULE: Module = Module {
           obligation and no tool ran after) or ABSTAIN. Advisory: it quotes the agent's own words back.",
     routes: &[route::route::<ClassifyStop>()],
     consts: &[
-        Const {
-            name: "DEFAULT_CUES",
-            doc: "The shipped cue grammar.",
-            eval: |reg| route::konst(reg, default_cues()),
-        },
-        Const {
-            name: "DEFAULT_POLICY",
-            doc: "The default policy.",
-            eval: |reg| route::konst(reg, DanglingPolicy::default()),
-        },
+        Const { name: "DEFAULT_CUES", doc: "The shipped cue grammar.", eval: |reg| route::konst(reg, default_cues()) },
+        Const { name: "DEFAULT_POLICY", doc: "The default policy.", eval: |reg| route::konst(reg, DanglingPolicy::default()) },
     ],
 };
 

@@ -123,10 +123,7 @@ fn repr_str(s: &Str) -> String {
     match s {
         Str::Utf8(t) => pystr::repr(t),
         Str::Utf16(_) => {
-            let text: String = s
-                .code_points()
-                .map(|cp| char::from_u32(cp).map_or_else(|| format!("\\u{cp:04x}"), String::from))
-                .collect();
+            let text: String = s.code_points().map(|cp| char::from_u32(cp).map_or_else(|| format!("\\u{cp:04x}"), String::from)).collect();
             pystr::repr(&text)
         }
     }
@@ -192,13 +189,7 @@ pub fn classify(record: &Dict, family: &Str, understands: i64) -> ReadabilityVer
 /// [`classify`] on a tag already read out of the record (`None`: no usable
 /// tag), for hosts that read the `schema` value from their own objects.
 pub fn classify_tag(parsed: Option<SchemaTag>, family: &Str, understands: i64) -> ReadabilityVerdict {
-    let verdict = |readability, reason, tag| ReadabilityVerdict {
-        readability,
-        reason,
-        family: family.clone(),
-        ceiling: understands,
-        tag,
-    };
+    let verdict = |readability, reason, tag| ReadabilityVerdict { readability, reason, family: family.clone(), ceiling: understands, tag };
     let Some(parsed) = parsed else {
         return verdict(
             Readability::Untagged,
@@ -228,10 +219,7 @@ pub fn classify_tag(parsed: Option<SchemaTag>, family: &Str, understands: i64) -
         );
         return verdict(Readability::UnreadableNewer, reason, Some(parsed));
     }
-    let reason = format!(
-        "READABLE: the record is {name} version {}, within this kernel's ceiling of {}",
-        parsed.version, understands
-    );
+    let reason = format!("READABLE: the record is {name} version {}, within this kernel's ceiling of {}", parsed.version, understands);
     verdict(Readability::Readable, reason, Some(parsed))
 }
 

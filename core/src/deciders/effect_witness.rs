@@ -103,9 +103,8 @@ pub fn witness_effect(claim: Option<&EffectClaim>, readbacks: &[EvidenceFacts]) 
         }
     };
     let belief = believe_under_floor(readbacks);
-    let first = |stance: EvidenceStance| {
-        readbacks.iter().find(|f| f.reachable && f.stance == stance && !f.accountability.is_agent_authored())
-    };
+    let first =
+        |stance: EvidenceStance| readbacks.iter().find(|f| f.reachable && f.stance == stance && !f.accountability.is_agent_authored());
     let key = Str::from(repr_str(&claim.key));
     let mut p = Prose::new();
     let (verdict, witness) = if belief.believe && belief.refuted {
@@ -139,9 +138,7 @@ pub fn witness_effect(claim: Option<&EffectClaim>, readbacks: &[EvidenceFacts]) 
             .lit("); the agent re-reading its own surface corroborates nothing, and no accountable witness answered");
         (_Verdict::Unwitnessed, None)
     } else {
-        p.lit("UNWITNESSED: no accountable witness reached effect ")
-            .s(&key)
-            .lit(" (no signal), so whether it happened is unknown");
+        p.lit("UNWITNESSED: no accountable witness reached effect ").s(&key).lit(" (no signal), so whether it happened is unknown");
         (_Verdict::Unwitnessed, None)
     };
     EffectWitnessVerdict {
@@ -191,11 +188,7 @@ pub(crate) const MODULE: Module = Module {
     consts: &[
         Const { name: "PRESENT", doc: "The effect is present.", eval: |reg| route::konst(reg, EffectStance::Present) },
         Const { name: "ABSENT", doc: "The effect is absent.", eval: |reg| route::konst(reg, EffectStance::Absent) },
-        Const {
-            name: "INDETERMINATE",
-            doc: "The witness cannot tell.",
-            eval: |reg| route::konst(reg, EffectStance::Indeterminate),
-        },
+        Const { name: "INDETERMINATE", doc: "The witness cannot tell.", eval: |reg| route::konst(reg, EffectStance::Indeterminate) },
     ],
 };
 

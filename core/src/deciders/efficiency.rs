@@ -76,7 +76,11 @@ fn fmt_float(x: f64) -> String {
     if x.is_nan() {
         "nan".into()
     } else if x.is_infinite() {
-        if x > 0.0 { "inf".into() } else { "-inf".into() }
+        if x > 0.0 {
+            "inf".into()
+        } else {
+            "-inf".into()
+        }
     } else {
         float_repr(x)
     }
@@ -187,10 +191,7 @@ pub fn classify(evidence: &EfficiencyEvidence, policy: &EfficiencyPolicy) -> Eff
         );
     }
     if work == 0 {
-        return verdict(
-            Efficiency::Wasteful,
-            format!("WASTEFUL: {tokens} tokens bought 0 work units; all of the spend was overhead"),
-        );
+        return verdict(Efficiency::Wasteful, format!("WASTEFUL: {tokens} tokens bought 0 work units; all of the spend was overhead"));
     }
     let ratio = evidence.ratio();
     let ratio_text = fmt_float(ratio);
@@ -232,9 +233,9 @@ fn floor_of(p: &Args, key: &str) -> Result<Floor, CallError> {
         None => Ok(EfficiencyPolicy::default().floor),
         Some(Value::Float(f)) => Ok(Floor::Float(*f)),
         Some(Value::Int(Int::Small(i))) => Ok(Floor::Int(i128::from(*i))),
-        Some(Value::Int(Int::Big(text))) => Ok(Floor::Int(text.parse::<i128>().unwrap_or(
-            if text.starts_with('-') { i128::MIN } else { i128::MAX },
-        ))),
+        Some(Value::Int(Int::Big(text))) => {
+            Ok(Floor::Int(text.parse::<i128>().unwrap_or(if text.starts_with('-') { i128::MIN } else { i128::MAX })))
+        }
         Some(other) => Err(p.err(format_args!("field {key:?} must be a number, not {}", other.type_name()))),
     }
 }
@@ -264,8 +265,7 @@ fn op_classify(_: &Ctx, a: &Args) -> Result<Value, CallError> {
     Ok(classify(&evidence, &policy).to_value())
 }
 
-pub(crate) const OPS: &[OpSpec] =
-    &[OpSpec { name: "efficiency.classify", args: &["evidence", "policy"], run: op_classify }];
+pub(crate) const OPS: &[OpSpec] = &[OpSpec { name: "efficiency.classify", args: &["evidence", "policy"], run: op_classify }];
 
 #[cfg(test)]
 mod tests {

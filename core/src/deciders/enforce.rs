@@ -204,12 +204,10 @@ impl Op for SettleHandler {
         let o = &self.outcome;
         let given = usize::from(o.raised.is_some()) + usize::from(o.proposal.is_some()) + usize::from(o.returned_type.is_some());
         if given > 1 {
-            return Err(CallError::bad_args(format!(
-                "{}: args.outcome: give one of raised, proposal and returned_type",
-                Self::NAME
-            )));
+            return Err(CallError::bad_args(format!("{}: args.outcome: give one of raised, proposal and returned_type", Self::NAME)));
         }
-        settle(&self.handler, &self.decision, self.outcome).map_err(|m| CallError::bad_args(format!("{}: args.outcome.proposal: {m}", Self::NAME)))
+        settle(&self.handler, &self.decision, self.outcome)
+            .map_err(|m| CallError::bad_args(format!("{}: args.outcome.proposal: {m}", Self::NAME)))
     }
 }
 

@@ -318,11 +318,8 @@ pub fn derived_witness(source_name: Str, op: &Str, operands: &[Operand], subject
     let given = !matches!(&detail, Str::Utf8(t) if t.is_empty());
     let mut p = Prose::new();
     if !within_tol {
-        let detail = if given {
-            detail
-        } else {
-            p.lit("derived value (op=").s(&op_text).lit("): recomputing it disagrees with the claim").done()
-        };
+        let detail =
+            if given { detail } else { p.lit("derived value (op=").s(&op_text).lit("): recomputing it disagrees with the claim").done() };
         return EvidenceFacts::reached(source_name, min_rung(&rungs), EvidenceStance::Refuted, subject, detail);
     }
     if declared && all_accountable {
@@ -382,12 +379,7 @@ impl Op for DerivedWitness {
     type Verdict = EvidenceFacts;
 
     fn run(self, _: &Ctx<'_>) -> Result<EvidenceFacts, CallError> {
-        let operands = self
-            .operands
-            .iter()
-            .enumerate()
-            .map(|(i, v)| Operand::read(Self::NAME, i, v))
-            .collect::<Result<Vec<_>, _>>()?;
+        let operands = self.operands.iter().enumerate().map(|(i, v)| Operand::read(Self::NAME, i, v)).collect::<Result<Vec<_>, _>>()?;
         Ok(derived_witness(self.source_name, &self.op, &operands, self.subject, self.within_tol, self.detail))
     }
 }
@@ -401,11 +393,7 @@ pub(crate) const MODULE: Module = Module {
     doc: "Witnesses of an effect (the facts each saw, on its accountability rung), the floor rule that folds \
           them into belief (only a non-forgeable attestation is believed), the witness of a derived value, and \
           the built-in `null` witness. Witness backends are plugins and stay in the host.",
-    routes: &[
-        route::route::<GatherEvidence>(),
-        route::route::<BelieveUnderFloor>(),
-        route::route::<DerivedWitness>(),
-    ],
+    routes: &[route::route::<GatherEvidence>(), route::route::<BelieveUnderFloor>(), route::route::<DerivedWitness>()],
     consts: &[Const {
         name: "EVIDENCE_SOURCE_ENTRY_POINT_GROUP",
         doc: "The entry-point group witness plugins register under.",
@@ -475,11 +463,8 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e.message, "evidence.derived_witness: args.operands[0].believe: expected bool, got int");
-        let e = call(
-            "evidence.derived_witness",
-            r#"{"source_name":"d","op":"x","operands":[3],"subject":"s","within_tol":true}"#,
-        )
-        .unwrap_err();
+        let e =
+            call("evidence.derived_witness", r#"{"source_name":"d","op":"x","operands":[3],"subject":"s","within_tol":true}"#).unwrap_err();
         assert!(e.message.contains("args.operands[0]"), "{}", e.message);
     }
 }

@@ -13,9 +13,8 @@ use std::sync::OnceLock;
 
 /// The default capability set (the reference's `CROSS_PLATFORM_CODE_EXEC`).
 pub const CROSS_PLATFORM_CODE_EXEC: &[&str] = &[
-    "python", "python3", "python2", "node", "deno", "tsx", "ruby", "perl", "php", "lua", "npx",
-    "bunx", "npm", "yarn", "pnpm", "bun", "bash", "sh", "zsh", "fish", "eval", "exec", "xargs",
-    "ssh", "sudo",
+    "python", "python3", "python2", "node", "deno", "tsx", "ruby", "perl", "php", "lua", "npx", "bunx", "npm", "yarn", "pnpm", "bun",
+    "bash", "sh", "zsh", "fish", "eval", "exec", "xargs", "ssh", "sudo",
 ];
 
 /// Membership in [`CROSS_PLATFORM_CODE_EXEC`] as one `match` (a length
@@ -25,9 +24,31 @@ pub const CROSS_PLATFORM_CODE_EXEC: &[&str] = &[
 fn in_default_set(token: &str) -> bool {
     matches!(
         token,
-        "python" | "python3" | "python2" | "node" | "deno" | "tsx" | "ruby" | "perl" | "php" | "lua" | "npx"
-            | "bunx" | "npm" | "yarn" | "pnpm" | "bun" | "bash" | "sh" | "zsh" | "fish" | "eval" | "exec"
-            | "xargs" | "ssh" | "sudo"
+        "python"
+            | "python3"
+            | "python2"
+            | "node"
+            | "deno"
+            | "tsx"
+            | "ruby"
+            | "perl"
+            | "php"
+            | "lua"
+            | "npx"
+            | "bunx"
+            | "npm"
+            | "yarn"
+            | "pnpm"
+            | "bun"
+            | "bash"
+            | "sh"
+            | "zsh"
+            | "fish"
+            | "eval"
+            | "exec"
+            | "xargs"
+            | "ssh"
+            | "sudo"
     )
 }
 
@@ -121,14 +142,12 @@ impl ExecCapabilityVerdict {
     /// The one-line explanation (our wording; it names the capability and the token).
     pub fn reason(&self) -> String {
         match (self.capability, self.matched(), &self.program) {
-            (Capability::GrantsArbitraryExec, Some(hit), _) => format!(
-                "GRANTS_ARBITRARY_EXEC: {} can run arbitrary code, so a per-command gate cannot bound it",
-                pystr::repr(hit)
-            ),
-            (Capability::Bounded, _, Some(program)) => format!(
-                "BOUNDED: {} is not in the declared arbitrary-exec set (this is not a safety guarantee)",
-                pystr::repr(program)
-            ),
+            (Capability::GrantsArbitraryExec, Some(hit), _) => {
+                format!("GRANTS_ARBITRARY_EXEC: {} can run arbitrary code, so a per-command gate cannot bound it", pystr::repr(hit))
+            }
+            (Capability::Bounded, _, Some(program)) => {
+                format!("BOUNDED: {} is not in the declared arbitrary-exec set (this is not a safety guarantee)", pystr::repr(program))
+            }
             _ => "EMPTY: the command names no program to classify".into(),
         }
     }
@@ -346,8 +365,7 @@ fn op_classify(_: &Ctx, a: &Args) -> Result<Value, CallError> {
     Ok(v.to_value())
 }
 
-pub(crate) const OPS: &[OpSpec] =
-    &[OpSpec { name: "exec_capability.classify_command", args: &["command", "policy"], run: op_classify }];
+pub(crate) const OPS: &[OpSpec] = &[OpSpec { name: "exec_capability.classify_command", args: &["command", "policy"], run: op_classify }];
 
 #[cfg(test)]
 mod tests {
@@ -432,13 +450,30 @@ mod tests {
     fn word() -> impl proptest::strategy::Strategy<Value = String> {
         use proptest::prelude::*;
         let piece = prop_oneof![
-            Just("python3".to_string()), Just("SUDO".to_string()), Just("env".to_string()), Just("Nice".to_string()),
-            Just("time".to_string()), Just("ls".to_string()), Just("X_1=2".to_string()), Just("=a".to_string()),
-            Just("/usr/bin/".to_string()), Just("c:\\bin\\".to_string()), Just("\u{e9}".to_string()),
-            Just("\u{3a3}".to_string()), Just("\u{212a}".to_string()), Just("\u{130}".to_string()),
-            Just(" ".to_string()), Just("\t".to_string()), Just("\u{1f}".to_string()), Just("\u{85}".to_string()),
-            Just("\u{a0}".to_string()), Just("\u{3000}".to_string()), Just("\u{200b}".to_string()),
-            Just("=".to_string()), Just("_".to_string()), Just("a".repeat(70)),
+            Just("python3".to_string()),
+            Just("SUDO".to_string()),
+            Just("env".to_string()),
+            Just("Nice".to_string()),
+            Just("time".to_string()),
+            Just("ls".to_string()),
+            Just("X_1=2".to_string()),
+            Just("=a".to_string()),
+            Just("/usr/bin/".to_string()),
+            Just("c:\\bin\\".to_string()),
+            Just("\u{e9}".to_string()),
+            Just("\u{3a3}".to_string()),
+            Just("\u{212a}".to_string()),
+            Just("\u{130}".to_string()),
+            Just(" ".to_string()),
+            Just("\t".to_string()),
+            Just("\u{1f}".to_string()),
+            Just("\u{85}".to_string()),
+            Just("\u{a0}".to_string()),
+            Just("\u{3000}".to_string()),
+            Just("\u{200b}".to_string()),
+            Just("=".to_string()),
+            Just("_".to_string()),
+            Just("a".repeat(70)),
             "[a-zA-Z0-9_=/ ]{0,6}",
             any::<char>().prop_map(String::from),
         ];

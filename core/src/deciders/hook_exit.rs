@@ -86,12 +86,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for CodeMap<T> {
                             out.insert(code, v);
                         }
                         Some(Int::Big(_)) => {}
-                        None => {
-                            return Err(serde::de::Error::custom(format_args!(
-                                "the key {} is not an integer",
-                                pystr::repr(&k)
-                            )))
-                        }
+                        None => return Err(serde::de::Error::custom(format_args!("the key {} is not an integer", pystr::repr(&k)))),
                     }
                 }
                 Ok(out)

@@ -203,11 +203,8 @@ pub fn classify(e: CandidateEvidence, policy: &ImprovePolicy) -> CandidateVerdic
     let (delta, improved) = (e.delta(), e.improved());
     let (verdict, cause, escalation, next, reason) = if !e.suite_passed || !e.truth_clean {
         let (next, open, esc) = bump();
-        let what = if !e.suite_passed {
-            "the test suite is RED"
-        } else {
-            "the truth check is DIRTY (dos verify or commit-audit refused it)"
-        };
+        let what =
+            if !e.suite_passed { "the test suite is RED" } else { "the truth check is DIRTY (dos verify or commit-audit refused it)" };
         if open {
             (
                 Candidate::Escalate,
@@ -382,10 +379,7 @@ mod tests {
         assert_eq!(decide(red, r#","policy":{"max_consecutive_reverts":2}"#), (s("ESCALATE"), s("regressed"), s("HUMAN"), Value::int(2)));
         let keep = r#"{"suite_passed":true,"truth_clean":true,"work":5,"baseline_work":4,"consecutive_reverts":2,"tokens":90000}"#;
         assert_eq!(decide(keep, ""), (s("KEEP"), Value::Null, s("NONE"), Value::int(0)));
-        assert_eq!(
-            decide(keep, r#","policy":{"efficiency_floor":0.001}"#),
-            (s("ESCALATE"), s("wasteful"), s("HUMAN"), Value::int(3))
-        );
+        assert_eq!(decide(keep, r#","policy":{"efficiency_floor":0.001}"#), (s("ESCALATE"), s("wasteful"), s("HUMAN"), Value::int(3)));
         let flat = r#"{"suite_passed":true,"truth_clean":true,"work":4,"baseline_work":4}"#;
         assert_eq!(decide(flat, ""), (s("REVERT"), s("no-improvement"), s("NONE"), Value::int(1)));
         let v = call(&format!(r#"{{"evidence":{flat}}}"#)).unwrap();
@@ -396,8 +390,7 @@ mod tests {
     fn bad_args_name_the_field() {
         let e = call(r#"{"evidence":{"suite_passed":true,"truth_clean":true,"work":-1}}"#).unwrap_err();
         assert!(e.message.contains("args.evidence") && e.message.contains("work"), "{}", e.message);
-        let e = call(r#"{"evidence":{"suite_passed":true,"truth_clean":true},"policy":{"max_consecutive_reverts":0}}"#)
-            .unwrap_err();
+        let e = call(r#"{"evidence":{"suite_passed":true,"truth_clean":true},"policy":{"max_consecutive_reverts":0}}"#).unwrap_err();
         assert!(e.message.contains("args.policy"), "{}", e.message);
         let e = call(r#"{"evidence":{"suite_passed":1,"truth_clean":true}}"#).unwrap_err();
         assert!(e.message.contains("args.evidence.suite_passed"), "{}", e.message);

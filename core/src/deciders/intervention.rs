@@ -114,10 +114,7 @@ impl InterventionSpec {
             return Err(format!("rung {} has a negative rank", pystr::repr(&self.token)));
         }
         if self.returns_synthetic && self.dispatches {
-            return Err(format!(
-                "rung {} returns a synthetic result, so it cannot also dispatch the real call",
-                pystr::repr(&self.token)
-            ));
+            return Err(format!("rung {} returns a synthetic result, so it cannot also dispatch the real call", pystr::repr(&self.token)));
         }
         Ok(())
     }
@@ -212,11 +209,7 @@ impl InterventionLadder {
         if !self.specs.0.is_empty() && r.get(Some(&self.default_token)).is_none() {
             let mut keys = r.keys.clone();
             keys.sort();
-            return Err(format!(
-                "the default rung {} is not declared ({})",
-                pystr::repr(&self.default_token),
-                keys.join(", ")
-            ));
+            return Err(format!("the default rung {} is not declared ({})", pystr::repr(&self.default_token), keys.join(", ")));
         }
         Ok(())
     }
@@ -229,9 +222,7 @@ impl<'a> Rungs<'a> {
     }
 
     pub fn rank_of(&self, token: Option<&str>) -> Result<i64, String> {
-        self.get(token).map(|s| s.rank).ok_or_else(|| {
-            format!("unknown rung {}", token.map_or_else(|| "None".to_owned(), pystr::repr))
-        })
+        self.get(token).map(|s| s.rank).ok_or_else(|| format!("unknown rung {}", token.map_or_else(|| "None".to_owned(), pystr::repr)))
     }
 
     pub fn by_rank(&self) -> Vec<&'a InterventionSpec> {
@@ -371,11 +362,7 @@ impl InterventionPolicy {
             ));
         }
         if rk(&self.on_none) > rk(&self.on_low_confidence) {
-            return Err(format!(
-                "on_none {} is harder than on_low_confidence {}",
-                q(&self.on_none),
-                q(&self.on_low_confidence)
-            ));
+            return Err(format!("on_none {} is harder than on_low_confidence {}", q(&self.on_none), q(&self.on_low_confidence)));
         }
         for (f, v) in &fields[..3] {
             if rk(v) > rk(&self.ceiling) {
@@ -436,9 +423,11 @@ pub fn assess_confidence(v: &ProvenanceVerdict) -> Confidence {
     if v.believe || v.unsupported.0.is_empty() {
         return Confidence::None;
     }
-    let high = v.args.0.iter().any(|a| {
-        a.stance == ProvenanceStance::Unsupported && a.components_checked.0.len() == 1 && a.components_unmatched.0.len() == 1
-    });
+    let high = v
+        .args
+        .0
+        .iter()
+        .any(|a| a.stance == ProvenanceStance::Unsupported && a.components_checked.0.len() == 1 && a.components_unmatched.0.len() == 1);
     if high {
         Confidence::High
     } else {
@@ -466,8 +455,8 @@ pub fn choose_intervention(
     let conf = assess_confidence(v);
     let ladder = &ladder.rungs();
     let decide = |spec: &InterventionSpec, reason: Str| -> Result<InterventionDecision, String> {
-        let intervention = Intervention::of(&spec.token)
-            .ok_or_else(|| format!("rung {} is not an Intervention token", pystr::repr(&spec.token)))?;
+        let intervention =
+            Intervention::of(&spec.token).ok_or_else(|| format!("rung {} is not an Intervention token", pystr::repr(&spec.token)))?;
         Ok(InterventionDecision {
             intervention,
             confidence: conf,
@@ -866,7 +855,11 @@ mod tests {
         assert_eq!(v.get("intervention"), Some(&Value::str("BLOCK")));
         assert_eq!(v.get("confidence"), Some(&Value::str("HIGH")));
         assert_eq!(v.get("disruption_cost"), Some(&Value::Float(2.0 / 3.0)));
-        let d = call("intervention.decision_to_dict", &format!(r#"{{"decision":{}}}"#, pyjson::dumps_string(&v, pyjson::Options::COMPACT).unwrap())).unwrap();
+        let d = call(
+            "intervention.decision_to_dict",
+            &format!(r#"{{"decision":{}}}"#, pyjson::dumps_string(&v, pyjson::Options::COMPACT).unwrap()),
+        )
+        .unwrap();
         assert_eq!(d.get("disruption_cost"), Some(&Value::Float(0.6667)));
         assert_eq!(d.get("rung"), Some(&Value::str("BLOCK")));
     }

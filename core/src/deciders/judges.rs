@@ -90,9 +90,7 @@ pub fn settle(name: &Str, outcome: JudgeOutcome) -> JudgeVerdict {
     if let Some(e) = &outcome.raised {
         let head = Str::from("judge ");
         let mid = Str::from(" raised (");
-        let tail = Str::from(
-            "); abstaining: an advisory judge that cannot answer sends the claim to a human and never clears it.",
-        );
+        let tail = Str::from("); abstaining: an advisory judge that cannot answer sends the claim to a human and never clears it.");
         return abstain(cat(&[&head, &q, &mid, e, &tail]));
     }
     match outcome.verdict {
@@ -101,9 +99,7 @@ pub fn settle(name: &Str, outcome: JudgeOutcome) -> JudgeVerdict {
             let t = outcome.returned_type.unwrap_or_else(|| Str::from("NoneType"));
             let head = Str::from("judge ");
             let mid = Str::from(" answered with a ");
-            let tail = Str::from(
-                " instead of a JudgeVerdict; abstaining: an answer of another type cannot be trusted to clear a claim.",
-            );
+            let tail = Str::from(" instead of a JudgeVerdict; abstaining: an answer of another type cannot be trusted to clear a claim.");
             abstain(cat(&[&head, &q, &mid, &t, &tail]))
         }
     }
@@ -168,10 +164,7 @@ impl Op for SettleJudge {
         let o = &self.outcome;
         let given = usize::from(o.raised.is_some()) + usize::from(o.verdict.is_some()) + usize::from(o.returned_type.is_some());
         if given > 1 {
-            return Err(CallError::bad_args(format!(
-                "{}: args.outcome: give one of raised, verdict and returned_type",
-                Self::NAME
-            )));
+            return Err(CallError::bad_args(format!("{}: args.outcome: give one of raised, verdict and returned_type", Self::NAME)));
         }
         Ok(settle(&self.judge, self.outcome))
     }

@@ -120,12 +120,8 @@ pub struct NormTree<'a, S: AsRef<str>> {
 
 impl<'a, S: AsRef<str>> NormTree<'a, S> {
     pub fn new(orig: &'a [S]) -> Self {
-        let norms = orig
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| !p.as_ref().is_empty())
-            .map(|(i, p)| (i, norm_prefix_cow(p.as_ref())))
-            .collect();
+        let norms =
+            orig.iter().enumerate().filter(|(_, p)| !p.as_ref().is_empty()).map(|(i, p)| (i, norm_prefix_cow(p.as_ref()))).collect();
         NormTree { orig, norms }
     }
 
@@ -178,7 +174,11 @@ pub fn percent0(x: f64) -> String {
     if y.is_nan() {
         "nan%".into()
     } else if y.is_infinite() {
-        if y > 0.0 { "inf%".into() } else { "-inf%".into() }
+        if y > 0.0 {
+            "inf%".into()
+        } else {
+            "-inf%".into()
+        }
     } else {
         format!("{y:.0}%")
     }
@@ -263,11 +263,7 @@ pub fn decide<S: AsRef<str>>(sc: &OverlapScore, requested_tree: &[S], ratio_max:
 }
 
 /// `overlap_verdict(requested_tree, lease_tree, ratio_max=...)`.
-pub fn overlap_verdict<A: AsRef<str>, B: AsRef<str>>(
-    requested_tree: &[A],
-    lease_tree: &[B],
-    ratio_max: f64,
-) -> OverlapDecision {
+pub fn overlap_verdict<A: AsRef<str>, B: AsRef<str>>(requested_tree: &[A], lease_tree: &[B], ratio_max: f64) -> OverlapDecision {
     let req = NormTree::new(requested_tree);
     let lease = NormTree::new(lease_tree);
     decide(&score(&req, &lease), requested_tree, ratio_max)
@@ -280,11 +276,8 @@ fn op_overlap_verdict(_: &Ctx, a: &Args) -> Result<Value, CallError> {
     Ok(overlap_verdict(&req, &lease, ratio_max).to_value())
 }
 
-pub(crate) const OPS: &[OpSpec] = &[OpSpec {
-    name: "lane_overlap.overlap_verdict",
-    args: &["requested_tree", "lease_tree", "ratio_max"],
-    run: op_overlap_verdict,
-}];
+pub(crate) const OPS: &[OpSpec] =
+    &[OpSpec { name: "lane_overlap.overlap_verdict", args: &["requested_tree", "lease_tree", "ratio_max"], run: op_overlap_verdict }];
 
 #[cfg(test)]
 mod tests {

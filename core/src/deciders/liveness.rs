@@ -139,28 +139,19 @@ pub fn classify(ev: &ProgressEvidence, policy: &LivenessPolicy) -> LivenessVerdi
     if ev.commits_since_start >= 1 {
         return verdict(
             Liveness::Advancing,
-            format!(
-                "ADVANCING: {} commit(s) landed after the start SHA, so the repository moved",
-                ev.commits_since_start
-            ),
+            format!("ADVANCING: {} commit(s) landed after the start SHA, so the repository moved", ev.commits_since_start),
         );
     }
     if ev.journal_events_since >= 1 {
         return verdict(
             Liveness::Advancing,
-            format!(
-                "ADVANCING: no commits yet, but {} lease-work journal event(s) were recorded since the start",
-                ev.journal_events_since
-            ),
+            format!("ADVANCING: no commits yet, but {} lease-work journal event(s) were recorded since the start", ev.journal_events_since),
         );
     }
 
     let Some(age) = ev.last_heartbeat_age_ms.filter(|age| *age <= policy.spin_ms) else {
         return match ev.last_heartbeat_age_ms {
-            None => verdict(
-                Liveness::Stalled,
-                "STALLED: nothing committed and no heartbeat ever seen; the run is dead or hung".into(),
-            ),
+            None => verdict(Liveness::Stalled, "STALLED: nothing committed and no heartbeat ever seen; the run is dead or hung".into()),
             Some(age) => verdict(
                 Liveness::Stalled,
                 format!(
@@ -270,11 +261,7 @@ mod tests {
     use super::*;
 
     fn ev(commits: i64, journal: i64, age: Option<i64>, started: i64, now: i64) -> ProgressEvidence {
-        ProgressEvidence {
-            journal_events_since: journal,
-            last_heartbeat_age_ms: age,
-            ..ProgressEvidence::new(started, now, commits)
-        }
+        ProgressEvidence { journal_events_since: journal, last_heartbeat_age_ms: age, ..ProgressEvidence::new(started, now, commits) }
     }
 
     fn v(e: &ProgressEvidence) -> Liveness {
@@ -299,7 +286,8 @@ mod tests {
     #[test]
     fn state_agrees_with_classify() {
         let vals = [i64::MIN, -1, 0, 1, 2, 899_999, 900_000, 900_001, 1_800_000, 3_600_000, i64::MAX];
-        let policies = [LivenessPolicy::default(), LivenessPolicy { grace_ms: 0, spin_ms: 0 }, LivenessPolicy { grace_ms: i64::MAX, spin_ms: 1 }];
+        let policies =
+            [LivenessPolicy::default(), LivenessPolicy { grace_ms: 0, spin_ms: 0 }, LivenessPolicy { grace_ms: i64::MAX, spin_ms: 1 }];
         for p in &policies {
             for &commits in &[0, 1, -1] {
                 for &journal in &[0, 1] {
@@ -341,13 +329,11 @@ mod tests {
     fn the_route_names_the_refused_field() {
         let e = call(r#"{"ev":{"run_started_ms":0,"now_ms":"x","commits_since_start":0}}"#).unwrap_err();
         assert_eq!(e.message, "liveness.classify: args.ev.now_ms: expected int, got str");
-        let e = call(r#"{"ev":{"run_started_ms":0,"now_ms":0,"commits_since_start":0,"journal_events_since":null}}"#)
-            .unwrap_err();
+        let e = call(r#"{"ev":{"run_started_ms":0,"now_ms":0,"commits_since_start":0,"journal_events_since":null}}"#).unwrap_err();
         assert!(e.message.contains("args.ev.journal_events_since"), "{}", e.message);
         let e = call(r#"{"ev":{"run_started_ms":0,"now_ms":0,"commits_since_start":-1}}"#).unwrap_err();
         assert!(e.message.contains("args.ev") && e.message.contains("negative"), "{}", e.message);
-        let e = call(r#"{"ev":{"run_started_ms":0,"now_ms":0,"commits_since_start":0},"policy":{"spin_ms":-1}}"#)
-            .unwrap_err();
+        let e = call(r#"{"ev":{"run_started_ms":0,"now_ms":0,"commits_since_start":0},"policy":{"spin_ms":-1}}"#).unwrap_err();
         assert!(e.message.contains("args.policy"), "{}", e.message);
         let ok = call(r#"{"ev":{"run_started_ms":0,"now_ms":0,"commits_since_start":2}}"#).unwrap();
         let d = ok.as_dict().unwrap();

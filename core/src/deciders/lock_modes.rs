@@ -66,9 +66,7 @@ pub fn region_conflict<A: AsRef<str>, B: AsRef<str>>(
 
 fn mode(a: &Args, key: &str) -> Result<LockMode, CallError> {
     let s = a.str(key)?;
-    LockMode::from_value(s).ok_or_else(|| {
-        a.err(format_args!("{key}: {} is not a lock mode (shared, exclusive)", crate::pystr::repr(s)))
-    })
+    LockMode::from_value(s).ok_or_else(|| a.err(format_args!("{key}: {} is not a lock mode (shared, exclusive)", crate::pystr::repr(s))))
 }
 
 fn op_compatible(_: &Ctx, a: &Args) -> Result<Value, CallError> {

@@ -27,7 +27,10 @@ pub struct Arm {
 /// `marker_gate.decide`.
 pub fn arm(stop_hook_active: bool, loop_flag: bool, env: &dyn Fn(&str) -> Option<String>, policy: &MarkerPolicy) -> Arm {
     if policy.respect_stop_hook_active && stop_hook_active {
-        return Arm { armed: false, why: "not armed: stop_hook_active (the host already continues this stop; it is not blocked again)".into() };
+        return Arm {
+            armed: false,
+            why: "not armed: stop_hook_active (the host already continues this stop; it is not blocked again)".into(),
+        };
     }
     if loop_flag {
         return Arm { armed: true, why: "armed by --loop".into() };
@@ -38,10 +41,7 @@ pub fn arm(stop_hook_active: bool, loop_flag: bool, env: &dyn Fn(&str) -> Option
         }
     }
     let names = if policy.arm_on_env.is_empty() { "(none)".to_string() } else { policy.arm_on_env.join(", ") };
-    Arm {
-        armed: false,
-        why: format!("not armed: neither --loop nor a set env var ({names}); an ordinary turn, so the stop is allowed"),
-    }
+    Arm { armed: false, why: format!("not armed: neither --loop nor a set env var ({names}); an ordinary turn, so the stop is allowed") }
 }
 
 /// `noop_streak.classify` as the marker hook reads it: `(allow, turns)`,
@@ -113,12 +113,8 @@ fn op_decide(_: &Ctx, a: &Args) -> Result<Value, CallError> {
         }
         if let Some(names) = p.get("arm_on_env") {
             let Value::List(items) = names else { return Err(p.err("arm_on_env must be a list")) };
-            policy.arm_on_env = items
-                .iter()
-                .filter_map(|v| v.as_str())
-                .map(|n| pystr::strip(n).to_string())
-                .filter(|n| !n.is_empty())
-                .collect();
+            policy.arm_on_env =
+                items.iter().filter_map(|v| v.as_str()).map(|n| pystr::strip(n).to_string()).filter(|n| !n.is_empty()).collect();
         }
         if let Some(b) = p.opt_bool("respect_stop_hook_active")? {
             policy.respect_stop_hook_active = b;

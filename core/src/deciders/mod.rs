@@ -6,46 +6,46 @@
 
 use crate::envelope::OpSpec;
 
-mod argnum;
 pub mod admission;
 pub mod arbiter;
-pub mod concurrency_class;
-pub mod lane_overlap;
-pub mod lock_modes;
-pub mod overlap_policy;
-pub mod pyvalue;
+mod argnum;
 pub mod breaker;
+pub mod claim_ttl;
+pub mod concurrency_class;
+pub mod durable_schema;
 pub mod efficiency;
 pub mod exec_capability;
-pub mod liveness;
-pub mod productivity;
-pub mod pyjson_op;
-pub mod durable_schema;
+pub mod hook_dialect;
 pub mod hook_exit;
+pub mod lane_overlap;
+pub mod liveness;
+pub mod lock_modes;
+pub mod marker_gate;
+pub mod overlap_policy;
 pub mod posttool_sensor;
 pub mod pretool_sensor;
-pub mod hook_dialect;
-pub mod marker_gate;
+pub mod productivity;
+pub mod pyjson_op;
+pub mod pyvalue;
 pub mod tool_stream;
 pub mod tree;
-pub mod claim_ttl;
 pub mod verdict;
 // issue 10, witness chain
-pub mod log_source;
-pub mod evidence;
-pub mod effect_witness;
-pub mod reward;
 pub mod attest;
+pub mod effect_witness;
+pub mod evidence;
+pub mod log_source;
+pub mod reward;
 pub mod testwitness;
 // issue 10, tool-call provenance
 pub mod arg_provenance;
-pub mod intervention;
 pub mod enforce;
+pub mod intervention;
 pub mod precursor_gate;
 // issue 10, output shape (part A)
 pub mod answer_shape;
-pub mod dangling_intent;
 pub mod claim_extract;
+pub mod dangling_intent;
 pub mod result_state;
 // issue 10, output shape (part C: commit_audit, judges)
 pub mod commit_audit;

@@ -148,9 +148,5 @@ fn op_under_floor(ctx: &Ctx, a: &Args) -> Result<Value, CallError> {
 
 pub(crate) const OPS: &[OpSpec] = &[
     OpSpec { name: "overlap_policy.floor_decision", args: &["requested_tree", "lease_tree"], run: op_floor },
-    OpSpec {
-        name: "overlap_policy.admissible_under_floor",
-        args: &["policy", "requested_tree", "lease_tree"],
-        run: op_under_floor,
-    },
+    OpSpec { name: "overlap_policy.admissible_under_floor", args: &["policy", "requested_tree", "lease_tree"], run: op_under_floor },
 ];

@@ -104,10 +104,7 @@ pub fn step_from_event(event: &Value) -> Option<StreamStep> {
         None | Some(Value::Null) => args_digest(tool, &Value::Dict(Dict::new())),
         Some(input) => args_digest(tool, input),
     };
-    let result = RESULT_KEYS
-        .iter()
-        .find_map(|k| ev.get(k).filter(|v| !v.is_null()))
-        .map(|v| Str::Utf8(value_digest(v)));
+    let result = RESULT_KEYS.iter().find_map(|k| ev.get(k).filter(|v| !v.is_null())).map(|v| Str::Utf8(value_digest(v)));
     Some(StreamStep { tool_name: tool.clone(), args_digest: Str::Utf8(args), result_digest: result })
 }
 
@@ -165,12 +162,7 @@ pub fn warn_payload_parts(state: StreamState, repeat_run: i64, step: Option<&Str
 /// `warn_payload`: `None` for ADVANCING, otherwise the PostToolUse
 /// `{"hookSpecificOutput": {"hookEventName", "additionalContext"}}` document.
 pub fn warn_payload(verdict: &StreamVerdict) -> Option<Value> {
-    warn_payload_parts(
-        verdict.state,
-        verdict.repeat_run,
-        verdict.repeated_step.as_ref(),
-        &Str::Utf8(verdict.reason.clone()),
-    )
+    warn_payload_parts(verdict.state, verdict.repeat_run, verdict.repeated_step.as_ref(), &Str::Utf8(verdict.reason.clone()))
 }
 
 fn op_step_from_event(_: &Ctx, a: &Args) -> Result<Value, CallError> {

@@ -186,8 +186,7 @@ pub fn classify_call(call: &MutatingCall, stream: &CallStream, grammar: &Precurs
     } else {
         (canon, required.clone())
     };
-    let mut present: Vec<String> =
-        stream.calls.0.iter().map(|c| name(&c.tool_name)).filter(|n| matching.contains(n)).collect();
+    let mut present: Vec<String> = stream.calls.0.iter().map(|c| name(&c.tool_name)).filter(|n| matching.contains(n)).collect();
     present.sort();
     present.dedup();
     if !present.is_empty() {
@@ -317,9 +316,7 @@ fn table_map(op: &str, what: &str, v: Option<&Value>) -> Result<Map<Tuple<String
         None => return Ok(Map::default()),
         Some(v) if !v.truthy() => return Ok(Map::default()),
         Some(Value::Dict(d)) => d,
-        Some(other) => {
-            return Err(CallError::bad_args(format!("{op}: args.table.{what}: expected a table, not {}", other.type_name())))
-        }
+        Some(other) => return Err(CallError::bad_args(format!("{op}: args.table.{what}: expected a table, not {}", other.type_name()))),
     };
     let mut out: Vec<(String, Tuple<String>)> = Vec::new();
     for (k, v) in d.iter() {

@@ -17,9 +17,7 @@
 //!
 //! Reading the live leases and the runtime-file probe belong to the caller.
 
-use super::admission::{
-    built_in_predicates, run_predicates, AdmissionRequest, Lease, NoExternal, PredicateEnv,
-};
+use super::admission::{built_in_predicates, run_predicates, AdmissionRequest, Lease, NoExternal, PredicateEnv};
 use crate::config::SubstrateConfig;
 use crate::dict;
 use crate::pyjson::{Dict, Value};

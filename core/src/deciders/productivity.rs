@@ -112,8 +112,7 @@ impl ProductivityVerdict {
 /// `classify`: the productivity ladder over a work trend.
 pub fn classify(history: &WorkHistory, policy: &ProductivityPolicy) -> ProductivityVerdict {
     let n = history.step_count();
-    let verdict =
-        |verdict: Productivity, reason: String| ProductivityVerdict { verdict, reason, history: history.clone() };
+    let verdict = |verdict: Productivity, reason: String| ProductivityVerdict { verdict, reason, history: history.clone() };
 
     // A Vec length always fits in i64 on supported targets; saturate regardless.
     let n_i64 = i64::try_from(n).unwrap_or(i64::MAX);
@@ -129,10 +128,7 @@ pub fn classify(history: &WorkHistory, policy: &ProductivityPolicy) -> Productiv
     };
 
     if last == 0 {
-        return verdict(
-            Productivity::Stalled,
-            format!("STALLED: the latest of {n} steps landed 0 work units; the run has flat-lined"),
-        );
+        return verdict(Productivity::Stalled, format!("STALLED: the latest of {n} steps landed 0 work units; the run has flat-lined"));
     }
 
     // With a single step there is no prior; the floor itself stands in, which
@@ -193,9 +189,7 @@ pub fn history_from_args(h: &Args) -> Result<WorkHistory, CallError> {
             .iter()
             .enumerate()
             .map(|(i, v)| match v {
-                Value::Int(n) => n
-                    .as_i64()
-                    .ok_or_else(|| h.err(format_args!("deltas[{i}] is out of the 64-bit integer range"))),
+                Value::Int(n) => n.as_i64().ok_or_else(|| h.err(format_args!("deltas[{i}] is out of the 64-bit integer range"))),
                 other => Err(h.err(format_args!("deltas[{i}] must be an integer, not {}", other.type_name()))),
             })
             .collect::<Result<Vec<_>, _>>()?,
@@ -213,8 +207,7 @@ fn op_classify(_: &Ctx, a: &Args) -> Result<Value, CallError> {
     Ok(classify(&history, &policy).to_value())
 }
 
-pub(crate) const OPS: &[OpSpec] =
-    &[OpSpec { name: "productivity.classify", args: &["history", "policy"], run: op_classify }];
+pub(crate) const OPS: &[OpSpec] = &[OpSpec { name: "productivity.classify", args: &["history", "policy"], run: op_classify }];
 
 #[cfg(test)]
 mod tests {

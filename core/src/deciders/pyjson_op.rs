@@ -30,9 +30,7 @@ fn surrogates_of(a: &Args) -> Result<Surrogates, CallError> {
         None | Some("surrogatepass") => Ok(Surrogates::Pass),
         Some("strict") => Ok(Surrogates::Refuse),
         Some("replace") => Ok(Surrogates::Replace),
-        Some(other) => Err(a.err(format_args!(
-            "argument \"errors\" must be \"surrogatepass\", \"strict\" or \"replace\", not {other:?}"
-        ))),
+        Some(other) => Err(a.err(format_args!("argument \"errors\" must be \"surrogatepass\", \"strict\" or \"replace\", not {other:?}"))),
     }
 }
 
@@ -42,10 +40,7 @@ fn separators_of(a: &Args) -> Result<Option<(String, String)>, CallError> {
         return Ok(None);
     };
     let [item, key] = list else {
-        return Err(a.err(format_args!(
-            "argument \"separators\" must be a list of two strings [item, key], not a list of {}",
-            list.len()
-        )));
+        return Err(a.err(format_args!("argument \"separators\" must be a list of two strings [item, key], not a list of {}", list.len())));
     };
     let one = |v: &Value, which: &str| -> Result<String, CallError> {
         match v {
@@ -75,18 +70,13 @@ fn op_dumps(_: &Ctx, a: &Args) -> Result<Value, CallError> {
     let obj = a.dict().get("obj").ok_or_else(|| a.err("missing required argument \"obj\""))?;
     let opts = options_from_args(a)?;
     let text = pyjson::dumps_str(obj, opts).map_err(|LoneSurrogate(unit)| {
-        a.err(format_args!(
-            "the output holds a lone surrogate (U+{unit:04X}) that UTF-8 cannot encode with errors=\"strict\""
-        ))
+        a.err(format_args!("the output holds a lone surrogate (U+{unit:04X}) that UTF-8 cannot encode with errors=\"strict\""))
     })?;
     Ok(Value::Dict(dict! { "text" => Value::Str(text) }))
 }
 
-pub(crate) const OPS: &[OpSpec] = &[OpSpec {
-    name: "pyjson.dumps",
-    args: &["obj", "sort_keys", "ensure_ascii", "errors", "separators"],
-    run: op_dumps,
-}];
+pub(crate) const OPS: &[OpSpec] =
+    &[OpSpec { name: "pyjson.dumps", args: &["obj", "sort_keys", "ensure_ascii", "errors", "separators"], run: op_dumps }];
 
 #[cfg(test)]
 mod tests {

@@ -23,7 +23,11 @@ fn float_text(f: f64) -> String {
     if f.is_nan() {
         "nan".into()
     } else if f.is_infinite() {
-        if f > 0.0 { "inf".into() } else { "-inf".into() }
+        if f > 0.0 {
+            "inf".into()
+        } else {
+            "-inf".into()
+        }
     } else {
         float_repr(f)
     }
@@ -43,8 +47,7 @@ pub fn py_repr(v: &Value) -> String {
             format!("[{}]", parts.join(", "))
         }
         Value::Dict(d) => {
-            let parts: Vec<String> =
-                d.iter().map(|(k, x)| format!("{}: {}", pystr::repr(&str_text(k)), py_repr(x))).collect();
+            let parts: Vec<String> = d.iter().map(|(k, x)| format!("{}: {}", pystr::repr(&str_text(k)), py_repr(x))).collect();
             format!("{{{}}}", parts.join(", "))
         }
     }

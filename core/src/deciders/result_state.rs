@@ -189,11 +189,8 @@ pub fn classify_terminal(e: &TerminalEvidence) -> ResultStateVerdict {
     if synthetic_model || e.is_api_error {
         let cls = infer_class(e.api_status, &e.text);
         let marker = if synthetic_model { "model=<synthetic>" } else { "isApiErrorMessage=true" };
-        let corrob = if e.stop_reason.as_ref().and_then(Str::as_str) == Some(SYNTHETIC_STOP_REASON) {
-            " + stop_reason=stop_sequence"
-        } else {
-            ""
-        };
+        let corrob =
+            if e.stop_reason.as_ref().and_then(Str::as_str) == Some(SYNTHETIC_STOP_REASON) { " + stop_reason=stop_sequence" } else { "" };
         let status = e.api_status.as_ref().map(|s| format!(" apiErrorStatus={s}")).unwrap_or_default();
         return ResultStateVerdict {
             state: TerminalState::Synthetic,
@@ -208,18 +205,10 @@ pub fn classify_terminal(e: &TerminalEvidence) -> ResultStateVerdict {
         };
     }
     if !e.found {
-        return verdict(
-            TerminalState::Empty,
-            true,
-            "the transcript holds no assistant record: the worker produced no result".to_owned(),
-        );
+        return verdict(TerminalState::Empty, true, "the transcript holds no assistant record: the worker produced no result".to_owned());
     }
     if !e.has_content {
-        return verdict(
-            TerminalState::Empty,
-            true,
-            "the terminal assistant record has no content: there is no result to fold".to_owned(),
-        );
+        return verdict(TerminalState::Empty, true, "the terminal assistant record has no content: there is no result to fold".to_owned());
     }
     verdict(TerminalState::Healthy, false, "a real model wrote the terminal assistant record, with content".to_owned())
 }
@@ -234,11 +223,7 @@ pub fn refusal_envelope(v: &ResultStateVerdict) -> Dict {
         d.push("reason", Value::Str(v.reason.clone()));
         return d;
     }
-    let class = if v.state == TerminalState::Synthetic {
-        format!("RESULT_DEAD_{}", v.cls.token())
-    } else {
-        "RESULT_EMPTY".to_owned()
-    };
+    let class = if v.state == TerminalState::Synthetic { format!("RESULT_DEAD_{}", v.cls.token()) } else { "RESULT_EMPTY".to_owned() };
     d.push("do_not_render", Value::Bool(true));
     d.push("blocked", Value::Bool(true));
     d.push("all_clear", Value::Bool(false));
@@ -448,11 +433,7 @@ pub const CONSTS: [Const; 2] = [
 pub(crate) const MODULE: route::Module = route::Module {
     name: "result_state",
     doc: DOC,
-    routes: &[
-        route::route::<ClassifyTerminal>(),
-        route::route::<RefusalEnvelope>(),
-        route::route::<TerminalEvidenceFromRecord>(),
-    ],
+    routes: &[route::route::<ClassifyTerminal>(), route::route::<RefusalEnvelope>(), route::route::<TerminalEvidenceFromRecord>()],
     consts: &CONSTS,
 };
 

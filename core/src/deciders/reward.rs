@@ -13,7 +13,7 @@
 //! witness-blind sampler (it accepts every claim) with the witness-gated one
 //! (it accepts only confirmed claims): counts and unrounded precisions.
 
-use super::effect_witness::{witness_effect, EffectClaim, EffectWitnessVerdict, _Verdict};
+use super::effect_witness::{_Verdict, witness_effect, EffectClaim, EffectWitnessVerdict};
 use super::evidence::EvidenceFacts;
 use super::log_source::empty;
 use crate::envelope::{CallError, Ctx};
@@ -59,10 +59,9 @@ fn label(claim_present: bool, v: EffectWitnessVerdict) -> RewardLabel {
     let accountability = v.accountability.map(|a| Str::from(a.token())).unwrap_or_else(empty);
     let (verdict, reason) = match v.verdict {
         _Verdict::NoClaim => (RewardVerdict::NoClaim, v.reason),
-        _Verdict::Confirmed => (
-            RewardVerdict::Accept,
-            Str::from("a non-forgeable witness confirmed the claim: accepted into the positive reward set"),
-        ),
+        _Verdict::Confirmed => {
+            (RewardVerdict::Accept, Str::from("a non-forgeable witness confirmed the claim: accepted into the positive reward set"))
+        }
         _Verdict::Refuted => (
             RewardVerdict::RejectPoison,
             Str::from(
@@ -70,10 +69,9 @@ fn label(claim_present: bool, v: EffectWitnessVerdict) -> RewardLabel {
                  preference pair)",
             ),
         ),
-        _Verdict::Unwitnessed => (
-            RewardVerdict::Abstain,
-            Str::from("the claim has no accountable witness: abstain (no positive is minted unverified)"),
-        ),
+        _Verdict::Unwitnessed => {
+            (RewardVerdict::Abstain, Str::from("the claim has no accountable witness: abstain (no positive is minted unverified)"))
+        }
     };
     let poison = verdict == RewardVerdict::RejectPoison;
     RewardLabel {
@@ -201,11 +199,7 @@ pub(crate) const MODULE: Module = Module {
     routes: &[route::route::<Admit>(), route::route::<AcceptanceAb>()],
     consts: &[
         Const { name: "ACCEPT", doc: "The accepted verdict.", eval: |reg| route::konst(reg, RewardVerdict::Accept) },
-        Const {
-            name: "REJECT_POISON",
-            doc: "The poison verdict.",
-            eval: |reg| route::konst(reg, RewardVerdict::RejectPoison),
-        },
+        Const { name: "REJECT_POISON", doc: "The poison verdict.", eval: |reg| route::konst(reg, RewardVerdict::RejectPoison) },
         Const { name: "ABSTAIN", doc: "The abstain verdict.", eval: |reg| route::konst(reg, RewardVerdict::Abstain) },
         Const { name: "NO_CLAIM", doc: "The no-claim verdict.", eval: |reg| route::konst(reg, RewardVerdict::NoClaim) },
     ],

@@ -117,10 +117,7 @@ pub fn classify(e: TestRunEvidence) -> TestWitnessVerdict {
             (NotRun, _) => "baseline",
             _ => "candidate",
         };
-        return out(
-            TestWitness::Abstain,
-            format!("no {missing} run (NOT_RUN): half a join is no join; run the test on both trees"),
-        );
+        return out(TestWitness::Abstain, format!("no {missing} run (NOT_RUN): half a join is no join; run the test on both trees"));
     }
     if b == Passed && c != Passed {
         return out(

@@ -58,12 +58,7 @@ pub struct StreamPolicy {
 
 impl Default for StreamPolicy {
     fn default() -> Self {
-        StreamPolicy {
-            repeat_n: DEFAULT_REPEAT_N,
-            stall_n: DEFAULT_STALL_N,
-            ignore_tools: Vec::new(),
-            ignore_folded: HashSet::new(),
-        }
+        StreamPolicy { repeat_n: DEFAULT_REPEAT_N, stall_n: DEFAULT_STALL_N, ignore_tools: Vec::new(), ignore_folded: HashSet::new() }
     }
 }
 
@@ -74,9 +69,7 @@ impl StreamPolicy {
             return Err(format!("repeat_n is {repeat_n}; it has to be at least 1"));
         }
         if stall_n < repeat_n {
-            return Err(format!(
-                "stall_n ({stall_n}) is below repeat_n ({repeat_n}); a stall needs at least as long a run as a repeat"
-            ));
+            return Err(format!("stall_n ({stall_n}) is below repeat_n ({repeat_n}); a stall needs at least as long a run as a repeat"));
         }
         let mut tools: Vec<Str> = ignore_tools.into_iter().collect();
         tools.sort_by(|a, b| a.py_cmp(b));
@@ -130,11 +123,7 @@ pub struct StreamStep {
 
 impl StreamStep {
     pub fn new(tool_name: &str, args_digest: &str, result_digest: Option<&str>) -> StreamStep {
-        StreamStep {
-            tool_name: Str::from(tool_name),
-            args_digest: Str::from(args_digest),
-            result_digest: result_digest.map(Str::from),
-        }
+        StreamStep { tool_name: Str::from(tool_name), args_digest: Str::from(args_digest), result_digest: result_digest.map(Str::from) }
     }
 
     pub fn to_value(&self) -> Value {

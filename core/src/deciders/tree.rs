@@ -140,9 +140,7 @@ pub fn tree_disjoint_from_all_live<S: AsRef<str>>(
     live_lanes: &[&str],
     sibling_trees: &dyn Fn(&str) -> Option<Vec<String>>,
 ) -> bool {
-    tree_disjoint_from_all_live_with(requested_tree, live_lanes, &|lane| {
-        SiblingTree::Entries(sibling_trees(lane).unwrap_or_default())
-    })
+    tree_disjoint_from_all_live_with(requested_tree, live_lanes, &|lane| SiblingTree::Entries(sibling_trees(lane).unwrap_or_default()))
 }
 
 /// What a sibling lookup found for one live lane.
@@ -244,11 +242,7 @@ pub(crate) const OPS: &[OpSpec] = &[
     OpSpec { name: "_tree.norm_tree_prefix", args: &["p"], run: op_norm },
     OpSpec { name: "_tree.prefixes_collide", args: &["a", "b"], run: op_collide },
     OpSpec { name: "_tree.lane_trees_disjoint", args: &["tree_a", "tree_b"], run: op_disjoint },
-    OpSpec {
-        name: "_tree.tree_disjoint_from_all_live",
-        args: &["requested_tree", "live", "sibling_trees"],
-        run: op_disjoint_from_all,
-    },
+    OpSpec { name: "_tree.tree_disjoint_from_all_live", args: &["requested_tree", "live", "sibling_trees"], run: op_disjoint_from_all },
 ];
 
 #[cfg(test)]
@@ -310,11 +304,24 @@ mod tests {
     fn entry() -> impl proptest::strategy::Strategy<Value = String> {
         use proptest::prelude::*;
         let piece = prop_oneof![
-            Just("src/".to_string()), Just("Src\\".to_string()), Just("dos/".to_string()), Just("DOS".to_string()),
-            Just("*".to_string()), Just("**/".to_string()), Just(" ".to_string()), Just("\t".to_string()),
-            Just("\u{1c}".to_string()), Just("\u{85}".to_string()), Just("\u{3000}".to_string()),
-            Just("\u{df}".to_string()), Just("SS".to_string()), Just("\u{130}".to_string()), Just("\u{212a}".to_string()),
-            Just("\u{3a3}".to_string()), Just("a".to_string()), Just("A".to_string()),
+            Just("src/".to_string()),
+            Just("Src\\".to_string()),
+            Just("dos/".to_string()),
+            Just("DOS".to_string()),
+            Just("*".to_string()),
+            Just("**/".to_string()),
+            Just(" ".to_string()),
+            Just("\t".to_string()),
+            Just("\u{1c}".to_string()),
+            Just("\u{85}".to_string()),
+            Just("\u{3000}".to_string()),
+            Just("\u{df}".to_string()),
+            Just("SS".to_string()),
+            Just("\u{130}".to_string()),
+            Just("\u{212a}".to_string()),
+            Just("\u{3a3}".to_string()),
+            Just("a".to_string()),
+            Just("A".to_string()),
             "[a-zA-Z/\\\\* ]{0,4}",
             any::<char>().prop_map(String::from),
         ];

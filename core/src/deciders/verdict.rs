@@ -131,10 +131,7 @@ mod tests {
         let all = r#""members":["to_dict","reason","verdict","x"]"#;
         let ok_kind = r#""verdict":{"is_enum":true,"is_str":true}"#;
         assert_eq!(conforms(r#"{"members":["verdict","reason"]}"#).unwrap(), Value::Bool(false));
-        assert_eq!(
-            conforms(&format!(r#"{{{all},"verdict":{{"is_enum":true,"is_str":false}}}}"#)).unwrap(),
-            Value::Bool(false)
-        );
+        assert_eq!(conforms(&format!(r#"{{{all},"verdict":{{"is_enum":true,"is_str":false}}}}"#)).unwrap(), Value::Bool(false));
         assert_eq!(conforms(&format!(r#"{{{all},{ok_kind},"reason_is_str":false}}"#)).unwrap(), Value::Bool(false));
         let full = |td: &str| conforms(&format!(r#"{{{all},{ok_kind},"reason_is_str":true,"to_dict":{td}}}"#));
         assert_eq!(full(r#"{"raised":false,"result":{"verdict":null}}"#).unwrap(), Value::Bool(true));

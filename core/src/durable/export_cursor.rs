@@ -116,7 +116,8 @@ fn op_write_cursor(_: &Ctx, a: &Args) -> Result<Value, CallError> {
 
 fn op_resolve_since(_: &Ctx, a: &Args) -> Result<Value, CallError> {
     let cursor = a.opt_str("cursor")?;
-    let (n, auto) = resolve_since(a.opt_str("since_arg")?.unwrap_or(""), || parse_cursor(cursor)).map_err(|e| a.err(format_args!("since_arg: {e}")))?;
+    let (n, auto) =
+        resolve_since(a.opt_str("since_arg")?.unwrap_or(""), || parse_cursor(cursor)).map_err(|e| a.err(format_args!("since_arg: {e}")))?;
     Ok(Value::List(vec![Value::Int(n), Value::Bool(auto)]))
 }
 

@@ -59,7 +59,15 @@ fn not_iterable(what: &str, v: &Value) -> BuildError {
 
 /// An INTENT record. `goal`, `plan`, `phase` and `start_sha` are kept as
 /// given; `declared_steps` items and `step_regions` globs become text.
-pub fn intent_entry(goal: &Value, plan: &Value, phase: &Value, start_sha: &Value, declared_steps: Option<&Value>, step_regions: Option<&Dict>, env: Option<&Dict>) -> Result<Dict, BuildError> {
+pub fn intent_entry(
+    goal: &Value,
+    plan: &Value,
+    phase: &Value,
+    start_sha: &Value,
+    declared_steps: Option<&Value>,
+    step_regions: Option<&Dict>,
+    env: Option<&Dict>,
+) -> Result<Dict, BuildError> {
     let mut e = tagged(OP_INTENT);
     e.push("goal", goal.clone());
     e.push("plan", plan.clone());
@@ -138,7 +146,12 @@ impl SuspendCheckpoint {
 }
 
 /// A SUSPEND record; `checkpoint` is `(turn_index, transcript_digest)`.
-pub fn suspend_entry(reason: &Value, resume_sha: &Value, residual: Option<&Value>, checkpoint: Option<(&Value, &Value)>) -> Result<Dict, BuildError> {
+pub fn suspend_entry(
+    reason: &Value,
+    resume_sha: &Value,
+    residual: Option<&Value>,
+    checkpoint: Option<(&Value, &Value)>,
+) -> Result<Dict, BuildError> {
     let mut e = tagged(OP_SUSPEND);
     e.push("reason", Value::Str(str_or_empty(Some(reason))));
     e.push("resume_sha", Value::Str(str_or_empty(Some(resume_sha))));
@@ -491,8 +504,9 @@ fn op_append_line(_: &Ctx, a: &Args) -> Result<Value, CallError> {
         None => return Err(a.err("an entry without ts needs now (the op never reads the clock)")),
     };
     let e = stamp(a.req("run_id")?, entry, now);
-    let line = codec::encode_line(&Value::Dict(e.clone()))
-        .map_err(|s| a.err(format_args!("the record of run_id and entry holds a lone surrogate (U+{:04X}); it cannot be written as UTF-8", s.0)))?;
+    let line = codec::encode_line(&Value::Dict(e.clone())).map_err(|s| {
+        a.err(format_args!("the record of run_id and entry holds a lone surrogate (U+{:04X}); it cannot be written as UTF-8", s.0))
+    })?;
     let mut d = Dict::with_capacity(2);
     d.push("entry", Value::Dict(e));
     d.push("line", Value::str(String::from_utf8_lossy(&line).into_owned()));

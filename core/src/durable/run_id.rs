@@ -96,11 +96,7 @@ pub fn mint(process_id: &str, parent: &Parent, root_id: Option<&str>, ts_ms: i64
     if process_id.is_empty() {
         return Err(MintError::NoProcess);
     }
-    let process_id = if process_id.starts_with(PROCESS_PREFIX) {
-        process_id.to_string()
-    } else {
-        format!("{PROCESS_PREFIX}{process_id}")
-    };
+    let process_id = if process_id.starts_with(PROCESS_PREFIX) { process_id.to_string() } else { format!("{PROCESS_PREFIX}{process_id}") };
     let run_id = token(ts_ms, entropy)?;
     let root = root_id.filter(|r| !r.is_empty());
     let (parent_id, root) = match parent {
@@ -135,11 +131,7 @@ pub fn ts_ms_of(s: &str) -> Option<i64> {
 /// The lineage variables a parent hands a child process, in the reference's
 /// order; `CID_PARENT_ID` only when the run has a non-empty parent.
 pub fn lineage_env(run: &RunId) -> Vec<(&'static str, String)> {
-    let mut env = vec![
-        (ENV_RUN_ID, run.run_id.clone()),
-        (ENV_ROOT_ID, run.root_id.clone()),
-        (ENV_PROCESS_ID, run.process_id.clone()),
-    ];
+    let mut env = vec![(ENV_RUN_ID, run.run_id.clone()), (ENV_ROOT_ID, run.root_id.clone()), (ENV_PROCESS_ID, run.process_id.clone())];
     if let Some(p) = run.parent_id.as_ref().filter(|p| !p.is_empty()) {
         env.push((ENV_PARENT_ID, p.clone()));
     }

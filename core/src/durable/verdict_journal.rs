@@ -27,19 +27,8 @@ pub const FILE_NAME: &str = "verdict-journal.jsonl";
 /// The environment variable that moves the journal.
 pub const ENV_PATH: &str = "DISPATCH_VERDICT_JOURNAL_PATH";
 /// The kernel's own syscalls, in the order a rollup lists them first.
-pub const KNOWN_SYSCALLS: [&str; 11] = [
-    "verify",
-    "liveness",
-    "productivity",
-    "efficiency",
-    "arbitrate",
-    "reward",
-    "breaker",
-    "hook_exit",
-    "pretool",
-    "posttool",
-    "stop",
-];
+pub const KNOWN_SYSCALLS: [&str; 11] =
+    ["verify", "liveness", "productivity", "efficiency", "arbitrate", "reward", "breaker", "hook_exit", "pretool", "posttool", "stop"];
 /// The dimensions a rollup can fold on (any other name folds on `syscall`).
 pub const ROLLUP_DIMENSIONS: [&str; 5] = ["syscall", "verdict", "run_id", "lane", "source"];
 

@@ -204,10 +204,7 @@ mod tests {
     use super::*;
 
     fn ops(bytes: &[u8]) -> Vec<String> {
-        decode(bytes)
-            .iter()
-            .map(|d| d.get("op").and_then(Value::as_str).unwrap_or("?").to_string())
-            .collect()
+        decode(bytes).iter().map(|d| d.get("op").and_then(Value::as_str).unwrap_or("?").to_string()).collect()
     }
 
     #[test]
@@ -250,9 +247,6 @@ mod tests {
     fn lines_are_python_bytes() {
         let v = pyjson::parse_str(r#"{"b": [1, 2.5, "é—\u007f\u001f"], "a": {"z": null, "y": true}}"#).unwrap();
         let line = encode_line(&v).unwrap();
-        assert_eq!(
-            String::from_utf8(line).unwrap(),
-            "{\"a\": {\"y\": true, \"z\": null}, \"b\": [1, 2.5, \"é—\u{7f}\\u001f\"]}\n"
-        );
+        assert_eq!(String::from_utf8(line).unwrap(), "{\"a\": {\"y\": true, \"z\": null}, \"b\": [1, 2.5, \"é—\u{7f}\\u001f\"]}\n");
     }
 }

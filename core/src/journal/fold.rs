@@ -11,8 +11,8 @@
 use super::{OP_ACQUIRE, OP_ADOPT, OP_CHECKPOINT, OP_CORRUPT, OP_HEARTBEAT, OP_RECONCILE, OP_RELEASE, OP_SCAVENGE};
 use crate::pyjson::{py_str, Dict, Int, Str, Value};
 use crate::pystr::int_from_str;
-use std::cmp::Ordering;
 use std::borrow::Cow;
+use std::cmp::Ordering;
 use std::collections::HashMap;
 
 /// A lease's identity: `(loop_ts, lane)` as Python's `str()` renders them.

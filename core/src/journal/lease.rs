@@ -26,15 +26,12 @@ fn lane_is(l: &Dict, lane: &str) -> bool {
 /// that `owner` may release: any lease for an empty owner, a lease with no
 /// holder for anyone, else a lease whose holder reads as `owner`.
 pub fn pick_release<'a>(live: &'a [Dict], lane: &str, owner: &str, loop_ts: &str) -> Option<&'a Dict> {
-    live.iter()
-        .filter(|l| lane_is(l, lane))
-        .filter(|l| loop_ts.is_empty() || text_is(l, "loop_ts", loop_ts))
-        .rfind(|l| {
-            let holder = l.get("holder");
-            let open = matches!(holder, None | Some(Value::Null)) || owner.is_empty();
-            let same = matches!(holder, Some(Value::Str(s)) if s.as_str() == Some(owner));
-            open || same || text_is(l, "holder", owner)
-        })
+    live.iter().filter(|l| lane_is(l, lane)).filter(|l| loop_ts.is_empty() || text_is(l, "loop_ts", loop_ts)).rfind(|l| {
+        let holder = l.get("holder");
+        let open = matches!(holder, None | Some(Value::Null)) || owner.is_empty();
+        let same = matches!(holder, Some(Value::Str(s)) if s.as_str() == Some(owner));
+        open || same || text_is(l, "holder", owner)
+    })
 }
 
 /// `adopt`: the newest live lease on `lane` (and `loop_ts` when given).
@@ -50,7 +47,8 @@ pub fn pick_heartbeat<'a>(live: &'a [Dict], lane: &str, owner: &str, loop_ts: &s
     }
     live.iter()
         .filter(|l| lane_is(l, lane))
-        .filter(|l| loop_ts.is_empty() || text_is(l, "loop_ts", loop_ts)).rfind(|l| text_is(l, "holder", owner))
+        .filter(|l| loop_ts.is_empty() || text_is(l, "loop_ts", loop_ts))
+        .rfind(|l| text_is(l, "holder", owner))
 }
 
 /// `halt`'s correlation: the first live lease matching `lane`/`loop_ts`
@@ -109,9 +107,7 @@ pub fn lease_is_dead(lease: &Dict, now_ms: i64, alive: Option<bool>) -> bool {
     };
     let age_min = stamp.and_then(Value::as_str).and_then(pytime::parse_iso).map(|t| (now_ms - t) as f64 / 60_000.0);
     let ttl = match lease.get("ttl_minutes") {
-        Some(Value::Int(i)) if !i.to_string().starts_with('-') && i.as_i64() != Some(0) => {
-            i.as_i64().map_or(f64::INFINITY, |v| v as f64)
-        }
+        Some(Value::Int(i)) if !i.to_string().starts_with('-') && i.as_i64() != Some(0) => i.as_i64().map_or(f64::INFINITY, |v| v as f64),
         Some(Value::Bool(true)) => 1.0,
         // NaN is not `<= 0`, so the reference takes it as a TTL too.
         Some(Value::Float(f)) if f.is_nan() || *f > 0.0 => *f,

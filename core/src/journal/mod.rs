@@ -8,8 +8,8 @@
 pub mod codec;
 pub mod fold;
 pub mod integrity;
-pub(crate) mod ops;
 pub mod lease;
+pub(crate) mod ops;
 pub mod records;
 
 pub use codec::{decode, encode_line, Decoded, Decoder, LineRef};

@@ -44,7 +44,8 @@ fn op_encode_line(_: &Ctx, a: &Args) -> Result<Value, CallError> {
     if entry.as_dict().is_none() {
         return Err(a.err(format_args!("entry must be an object, not {}", entry.type_name())));
     }
-    let line = codec::encode_line(entry).map_err(|e| a.err(format_args!("entry holds a lone surrogate (U+{:04X}); it cannot be written as UTF-8", e.0)))?;
+    let line = codec::encode_line(entry)
+        .map_err(|e| a.err(format_args!("entry holds a lone surrogate (U+{:04X}); it cannot be written as UTF-8", e.0)))?;
     Ok(Value::str(String::from_utf8_lossy(&line).into_owned()))
 }
 

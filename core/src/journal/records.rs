@@ -7,8 +7,8 @@
 //! caller's: builders never read the clock.
 
 use super::{
-    LANE_JOURNAL_SCHEMA, OP_ACQUIRE, OP_ADOPT, OP_ATTEMPT, OP_ENFORCE, OP_HALT, OP_HEARTBEAT, OP_REFUSE, OP_RELEASE,
-    OP_SCAVENGE, OP_SPAWN, SCHEMA_FAMILY,
+    LANE_JOURNAL_SCHEMA, OP_ACQUIRE, OP_ADOPT, OP_ATTEMPT, OP_ENFORCE, OP_HALT, OP_HEARTBEAT, OP_REFUSE, OP_RELEASE, OP_SCAVENGE, OP_SPAWN,
+    SCHEMA_FAMILY,
 };
 use crate::pyjson::{py_str, Dict, Value};
 
@@ -30,10 +30,14 @@ pub(crate) fn py_list(v: &Value) -> Option<Vec<Value>> {
     match v {
         Value::List(items) => Some(items.clone()),
         Value::Dict(d) => Some(d.keys().map(|k| Value::Str(k.clone())).collect()),
-        Value::Str(s) => Some(s.code_points().map(|cp| match char::from_u32(cp) {
-            Some(c) => Value::str(c.to_string()),
-            None => Value::Str(crate::pyjson::Str::Utf16(vec![cp as u16])),
-        }).collect()),
+        Value::Str(s) => Some(
+            s.code_points()
+                .map(|cp| match char::from_u32(cp) {
+                    Some(c) => Value::str(c.to_string()),
+                    None => Value::Str(crate::pyjson::Str::Utf16(vec![cp as u16])),
+                })
+                .collect(),
+        ),
         _ => None,
     }
 }
@@ -179,7 +183,15 @@ pub fn halt_entry(handle: &Value, reason: &Value, lane: &Value, loop_ts: &Value,
 
 /// A REFUSE record for a denied request; `decision` supplies `lane` and
 /// `reason` (as a `LaneDecision` does).
-pub fn refuse_entry(decision: &Dict, owner: &Value, lane: &Value, loop_ts: &Value, host_id: &Value, run_id: &Value, reason_class: &Value) -> Dict {
+pub fn refuse_entry(
+    decision: &Dict,
+    owner: &Value,
+    lane: &Value,
+    loop_ts: &Value,
+    host_id: &Value,
+    run_id: &Value,
+    reason_class: &Value,
+) -> Dict {
     let d_lane = field(decision, "lane");
     let mut e = Dict::with_capacity(8);
     e.push("op", Value::str(OP_REFUSE));

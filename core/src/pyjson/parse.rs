@@ -37,10 +37,7 @@ pub fn parse(input: &[u8]) -> Result<Value, ParseError> {
     // (only the `bytes` form decodes with utf-8-sig), and the reference always
     // hands it text.
     if input.starts_with(b"\xEF\xBB\xBF") {
-        return Err(ParseError {
-            message: "unexpected UTF-8 byte order mark (U+FEFF) before the document".into(),
-            offset: 0,
-        });
+        return Err(ParseError { message: "unexpected UTF-8 byte order mark (U+FEFF) before the document".into(), offset: 0 });
     }
     let mut p = Parser { s: input, i: 0, depth: 0 };
     p.ws();
@@ -224,10 +221,7 @@ impl<'a> Parser<'a> {
         // The bytes are ASCII digits and signs, so this cannot fail.
         let text = std::str::from_utf8(&self.s[start..self.i]).unwrap_or("0");
         if is_float {
-            return text
-                .parse::<f64>()
-                .map(Value::Float)
-                .map_err(|_| ParseError { message: "bad number".into(), offset: start });
+            return text.parse::<f64>().map(Value::Float).map_err(|_| ParseError { message: "bad number".into(), offset: start });
         }
         let _ = int_end;
         if let Ok(v) = text.parse::<i64>() {
@@ -235,10 +229,7 @@ impl<'a> Parser<'a> {
         }
         let digits = text.trim_start_matches('-');
         if digits.len() > MAX_INT_DIGITS {
-            return Err(ParseError {
-                message: format!("integer has more than {MAX_INT_DIGITS} digits"),
-                offset: start,
-            });
+            return Err(ParseError { message: format!("integer has more than {MAX_INT_DIGITS} digits"), offset: start });
         }
         Ok(Value::Int(Int::Big(text.into())))
     }
@@ -254,10 +245,7 @@ impl<'a> Parser<'a> {
                     self.i += 1;
                     return match std::str::from_utf8(raw) {
                         Ok(s) => Ok(Str::Utf8(s.to_owned())),
-                        Err(e) => Err(ParseError {
-                            message: "invalid UTF-8 in a string".into(),
-                            offset: start + e.valid_up_to(),
-                        }),
+                        Err(e) => Err(ParseError { message: "invalid UTF-8 in a string".into(), offset: start + e.valid_up_to() }),
                     };
                 }
                 b'\\' => break,
@@ -269,10 +257,8 @@ impl<'a> Parser<'a> {
             return Err(ParseError { message: "unterminated string".into(), offset: start - 1 });
         }
         // Slow path: decode into UTF-16 units so lone surrogates survive.
-        let head = std::str::from_utf8(&self.s[start..self.i]).map_err(|e| ParseError {
-            message: "invalid UTF-8 in a string".into(),
-            offset: start + e.valid_up_to(),
-        })?;
+        let head = std::str::from_utf8(&self.s[start..self.i])
+            .map_err(|e| ParseError { message: "invalid UTF-8 in a string".into(), offset: start + e.valid_up_to() })?;
         let mut units: Vec<u16> = head.encode_utf16().collect();
         let mut lone = false;
         loop {
@@ -317,12 +303,8 @@ impl<'a> Parser<'a> {
                         }
                         self.i += 1;
                     }
-                    let run = std::str::from_utf8(&self.s[run_start..self.i]).map_err(|e| {
-                        ParseError {
-                            message: "invalid UTF-8 in a string".into(),
-                            offset: run_start + e.valid_up_to(),
-                        }
-                    })?;
+                    let run = std::str::from_utf8(&self.s[run_start..self.i])
+                        .map_err(|e| ParseError { message: "invalid UTF-8 in a string".into(), offset: run_start + e.valid_up_to() })?;
                     units.extend(run.encode_utf16());
                 }
             }
@@ -366,9 +348,7 @@ fn insert_last_wins(d: &mut Dict, index: &mut Option<HashMap<Str, usize>>, key: 
         d.insert(key, v);
         return;
     }
-    let idx = index.get_or_insert_with(|| {
-        d.keys().enumerate().map(|(i, k)| (k.clone(), i)).collect()
-    });
+    let idx = index.get_or_insert_with(|| d.keys().enumerate().map(|(i, k)| (k.clone(), i)).collect());
     if let Some(&pos) = idx.get(&key) {
         d.replace_at(pos, v);
     } else {
@@ -385,8 +365,7 @@ mod tests {
     fn python_extensions() {
         assert!(matches!(parse(b"NaN").unwrap(), Value::Float(f) if f.is_nan()));
         assert_eq!(parse(b"-Infinity").unwrap(), Value::Float(f64::NEG_INFINITY));
-        assert_eq!(parse(b"123456789012345678901234567890").unwrap(),
-            Value::Int(Int::Big("123456789012345678901234567890".into())));
+        assert_eq!(parse(b"123456789012345678901234567890").unwrap(), Value::Int(Int::Big("123456789012345678901234567890".into())));
         assert_eq!(parse(b"\"\\ud800x\"").unwrap(), Value::Str(Str::Utf16(vec![0xD800, b'x' as u16])));
         assert_eq!(parse(b"\"\\ud83d\\ude00\"").unwrap(), Value::str("😀"));
         assert_eq!(parse(b"1.0").unwrap(), Value::Float(1.0));
@@ -420,10 +399,7 @@ mod tests {
         assert!(matches!(parse(b"-0.0").unwrap(), Value::Float(f) if f.to_bits() == (-0.0f64).to_bits()));
         assert_eq!(parse(b"[1e5]").unwrap(), Value::List(vec![Value::Float(1e5)]));
         assert_eq!(parse(b"-9223372036854775808").unwrap(), Value::int(i64::MIN));
-        assert_eq!(
-            parse(b"-9223372036854775809").unwrap(),
-            Value::Int(Int::Big("-9223372036854775809".into()))
-        );
+        assert_eq!(parse(b"-9223372036854775809").unwrap(), Value::Int(Int::Big("-9223372036854775809".into())));
         // A sign does not count towards CPython's 4,300-digit limit.
         assert!(parse(format!("-{}", "9".repeat(4300)).as_bytes()).is_ok());
         assert!(parse("9".repeat(4301).as_bytes()).is_err());

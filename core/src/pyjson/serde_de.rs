@@ -47,9 +47,7 @@ fn py_type_of_unexpected(u: &de::Unexpected<'_>) -> String {
         U::Unit | U::Option => "None".into(),
         U::Seq => "list".into(),
         U::Map => "dict".into(),
-        U::NewtypeStruct | U::UnitVariant | U::NewtypeVariant | U::TupleVariant | U::StructVariant => {
-            "object".into()
-        }
+        U::NewtypeStruct | U::UnitVariant | U::NewtypeVariant | U::TupleVariant | U::StructVariant => "object".into(),
         U::Other(o) => (*o).to_owned(),
         _ => "value".into(),
     }
@@ -114,18 +112,12 @@ impl std::error::Error for PathError {}
 
 /// Read `T` from a value, naming the field path on failure.
 pub fn from_value<'de, T: Deserialize<'de>>(v: &'de Value) -> Result<T, PathError> {
-    serde_path_to_error::deserialize(ValueDeserializer(v)).map_err(|e| PathError {
-        path: e.path().to_string(),
-        error: e.into_inner(),
-    })
+    serde_path_to_error::deserialize(ValueDeserializer(v)).map_err(|e| PathError { path: e.path().to_string(), error: e.into_inner() })
 }
 
 /// Read `T` from a dict (an envelope's `args`), naming the field path.
 pub fn from_dict<'de, T: Deserialize<'de>>(d: &'de Dict) -> Result<T, PathError> {
-    serde_path_to_error::deserialize(DictDeserializer(d)).map_err(|e| PathError {
-        path: e.path().to_string(),
-        error: e.into_inner(),
-    })
+    serde_path_to_error::deserialize(DictDeserializer(d)).map_err(|e| PathError { path: e.path().to_string(), error: e.into_inner() })
 }
 
 fn mistyped(want: &str, got: &Value) -> DeError {
@@ -153,11 +145,7 @@ impl<'de> ValueDeserializer<'de> {
         let out_of_range = || DeError(format!("expected int in the range of {what}, got {i}"));
         match i {
             Int::Small(v) => T::try_from(i128::from(*v)).map_err(|_| out_of_range()),
-            Int::Big(digits) => digits
-                .parse::<i128>()
-                .ok()
-                .and_then(|v| T::try_from(v).ok())
-                .ok_or_else(out_of_range),
+            Int::Big(digits) => digits.parse::<i128>().ok().and_then(|v| T::try_from(v).ok()).ok_or_else(out_of_range),
         }
     }
 
@@ -313,21 +301,11 @@ impl<'de> Deserializer<'de> for ValueDeserializer<'de> {
         }
     }
 
-    fn deserialize_struct<V: Visitor<'de>>(
-        self,
-        _: &'static str,
-        _: &'static [&'static str],
-        v: V,
-    ) -> Result<V::Value, DeError> {
+    fn deserialize_struct<V: Visitor<'de>>(self, _: &'static str, _: &'static [&'static str], v: V) -> Result<V::Value, DeError> {
         self.deserialize_map(v)
     }
 
-    fn deserialize_enum<V: Visitor<'de>>(
-        self,
-        _: &'static str,
-        _: &'static [&'static str],
-        v: V,
-    ) -> Result<V::Value, DeError> {
+    fn deserialize_enum<V: Visitor<'de>>(self, _: &'static str, _: &'static [&'static str], v: V) -> Result<V::Value, DeError> {
         match self.0 {
             // A unit variant is its wire token.
             Value::Str(Str::Utf8(s)) => v.visit_enum(s.as_str().into_deserializer()),
@@ -364,12 +342,7 @@ impl<'de> Deserializer<'de> for DictDeserializer<'de> {
         v.visit_map(MapIn { it: self.0.iter(), value: None })
     }
 
-    fn deserialize_struct<V: Visitor<'de>>(
-        self,
-        _: &'static str,
-        _: &'static [&'static str],
-        v: V,
-    ) -> Result<V::Value, DeError> {
+    fn deserialize_struct<V: Visitor<'de>>(self, _: &'static str, _: &'static [&'static str], v: V) -> Result<V::Value, DeError> {
         self.deserialize_map(v)
     }
 

@@ -169,13 +169,7 @@ impl ser::Serializer for ValueSerializer {
     fn serialize_tuple_struct(self, _: &'static str, len: usize) -> Result<SeqOut, SerError> {
         Ok(SeqOut(Vec::with_capacity(len)))
     }
-    fn serialize_tuple_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        variant: &'static str,
-        len: usize,
-    ) -> Result<VariantOut<SeqOut>, SerError> {
+    fn serialize_tuple_variant(self, _: &'static str, _: u32, variant: &'static str, len: usize) -> Result<VariantOut<SeqOut>, SerError> {
         Ok(VariantOut { variant, inner: SeqOut(Vec::with_capacity(len)) })
     }
     fn serialize_map(self, len: Option<usize>) -> Result<MapOut, SerError> {
@@ -184,13 +178,7 @@ impl ser::Serializer for ValueSerializer {
     fn serialize_struct(self, _: &'static str, len: usize) -> Result<MapOut, SerError> {
         Ok(MapOut { d: Dict::with_capacity(len), key: None })
     }
-    fn serialize_struct_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        variant: &'static str,
-        len: usize,
-    ) -> Result<VariantOut<MapOut>, SerError> {
+    fn serialize_struct_variant(self, _: &'static str, _: u32, variant: &'static str, len: usize) -> Result<VariantOut<MapOut>, SerError> {
         Ok(VariantOut { variant, inner: MapOut { d: Dict::with_capacity(len), key: None } })
     }
 }

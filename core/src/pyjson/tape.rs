@@ -24,8 +24,14 @@ pub enum Node<'a> {
     Value(Value),
     /// A `str` of valid Unicode.
     Str(&'a str),
-    Seq { len: usize, end: usize },
-    Map { len: usize, end: usize },
+    Seq {
+        len: usize,
+        end: usize,
+    },
+    Map {
+        len: usize,
+        end: usize,
+    },
     /// A dict key (valid Unicode), before its value.
     Key(&'a str),
 }
@@ -194,12 +200,7 @@ impl<'de> Deserializer<'de> for TapeDeserializer<'de> {
         }
     }
 
-    fn deserialize_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        fields: &'static [&'static str],
-        v: V,
-    ) -> Result<V::Value, DeError> {
+    fn deserialize_struct<V: Visitor<'de>>(self, name: &'static str, fields: &'static [&'static str], v: V) -> Result<V::Value, DeError> {
         match self.node()? {
             Node::Value(x) => ValueDeserializer(x).deserialize_struct(name, fields, v),
             Node::Map { .. } => self.map(v),
@@ -243,12 +244,7 @@ impl<'de> Deserializer<'de> for StrDeserializer<'de> {
         v.visit_borrowed_str(self.0)
     }
 
-    fn deserialize_enum<V: Visitor<'de>>(
-        self,
-        _: &'static str,
-        _: &'static [&'static str],
-        v: V,
-    ) -> Result<V::Value, DeError> {
+    fn deserialize_enum<V: Visitor<'de>>(self, _: &'static str, _: &'static [&'static str], v: V) -> Result<V::Value, DeError> {
         // A unit variant is its wire token.
         v.visit_enum(self.0.into_deserializer())
     }
@@ -301,12 +297,7 @@ impl<'de> Deserializer<'de> for StrDeserializer<'de> {
         Err(err("expected dict, got str"))
     }
 
-    fn deserialize_struct<V: Visitor<'de>>(
-        self,
-        _: &'static str,
-        _: &'static [&'static str],
-        _: V,
-    ) -> Result<V::Value, DeError> {
+    fn deserialize_struct<V: Visitor<'de>>(self, _: &'static str, _: &'static [&'static str], _: V) -> Result<V::Value, DeError> {
         Err(err("expected dict, got str"))
     }
 

@@ -73,8 +73,7 @@ impl Str {
         match self {
             Str::Utf8(s) => Box::new(s.chars().map(|c| c as u32)),
             Str::Utf16(units) => Box::new(
-                char::decode_utf16(units.iter().copied())
-                    .map(|r| r.map(|c| c as u32).unwrap_or_else(|e| e.unpaired_surrogate() as u32)),
+                char::decode_utf16(units.iter().copied()).map(|r| r.map(|c| c as u32).unwrap_or_else(|e| e.unpaired_surrogate() as u32)),
             ),
         }
     }
@@ -156,17 +155,11 @@ impl Dict {
     }
 
     pub fn get(&self, key: &str) -> Option<&Value> {
-        self.entries
-            .iter()
-            .find(|(k, _)| k.as_str() == Some(key))
-            .map(|(_, v)| v)
+        self.entries.iter().find(|(k, _)| k.as_str() == Some(key)).map(|(_, v)| v)
     }
 
     pub fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
-        self.entries
-            .iter_mut()
-            .find(|(k, _)| k.as_str() == Some(key))
-            .map(|(_, v)| v)
+        self.entries.iter_mut().find(|(k, _)| k.as_str() == Some(key)).map(|(_, v)| v)
     }
 
     /// Remove a key, keeping the order of the rest.

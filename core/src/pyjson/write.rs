@@ -80,11 +80,7 @@ impl Options {
     }
 
     /// `separators=(item, key)`.
-    pub fn with_separators(
-        mut self,
-        item: impl Into<Cow<'static, str>>,
-        key: impl Into<Cow<'static, str>>,
-    ) -> Options {
+    pub fn with_separators(mut self, item: impl Into<Cow<'static, str>>, key: impl Into<Cow<'static, str>>) -> Options {
         self.item_separator = item.into();
         self.key_separator = key.into();
         self
@@ -305,11 +301,7 @@ fn shortest_digits(a: f64) -> (String, i32) {
         text.parse::<f64>().map(|v| v == a).unwrap_or(false)
     };
     let lower_even = lower.as_bytes().last().is_some_and(|d| (d - b'0') % 2 == 0);
-    let (even, odd) = if lower_even {
-        ((lower, exact_exp), (upper, upper_exp))
-    } else {
-        ((upper, upper_exp), (lower, exact_exp))
-    };
+    let (even, odd) = if lower_even { ((lower, exact_exp), (upper, upper_exp)) } else { ((upper, upper_exp), (lower, exact_exp)) };
     if reads_back(&even.0, even.1) {
         normalize_digits(even.0, even.1)
     } else if reads_back(&odd.0, odd.1) {
@@ -486,12 +478,10 @@ mod tests {
         let opts = Options::PLAIN.clone();
         let utf8 = Options { ensure_ascii: false, ..opts }.with_surrogates(Surrogates::Pass);
         let bytes = dumps(&v, utf8.clone()).unwrap();
-        assert_eq!(
-            bytes,
-            b"[\"\xED\xA0\x80\", \"\xED\xBF\xBF\xC3\xA9\", \"\xF0\x9F\x98\x80\"]".to_vec()
-        );
+        assert_eq!(bytes, b"[\"\xED\xA0\x80\", \"\xED\xBF\xBF\xC3\xA9\", \"\xF0\x9F\x98\x80\"]".to_vec());
         let s = dumps_str(&v, utf8.clone()).unwrap();
-        let want: Vec<u16> = "[\"".encode_utf16()
+        let want: Vec<u16> = "[\""
+            .encode_utf16()
             .chain([0xD800])
             .chain("\", \"".encode_utf16())
             .chain([0xDFFF, 0xE9])
@@ -510,19 +500,13 @@ mod tests {
     fn sort_keys_orders_by_code_point_with_surrogates() {
         // Python: sorted(['\ud800', '\ue000', '\U00010000', 'z'])
         let v = parse(br#"{"\ud83d\ude00": 1, "\ue000": 2, "\ud800": 3, "z": 4}"#).unwrap();
-        assert_eq!(
-            dumps_string(&v, Options::SORTED_ASCII).unwrap(),
-            r#"{"z": 4, "\ud800": 3, "\ue000": 2, "\ud83d\ude00": 1}"#
-        );
+        assert_eq!(dumps_string(&v, Options::SORTED_ASCII).unwrap(), r#"{"z": 4, "\ud800": 3, "\ue000": 2, "\ud83d\ude00": 1}"#);
     }
 
     #[test]
     fn escapes_match_python() {
         let v = parse(br#"{"b": "\u007f\u00e9\ud800", "a": [1.5, null, true]}"#).unwrap();
-        assert_eq!(
-            dumps_string(&v, Options::SORTED_ASCII).unwrap(),
-            r#"{"a": [1.5, null, true], "b": "\u007f\u00e9\ud800"}"#
-        );
+        assert_eq!(dumps_string(&v, Options::SORTED_ASCII).unwrap(), r#"{"a": [1.5, null, true], "b": "\u007f\u00e9\ud800"}"#);
         let utf8 = dumps(&v, Options::SORTED_UTF8.with_surrogates(Surrogates::Replace)).unwrap();
         assert_eq!(String::from_utf8(utf8).unwrap(), "{\"a\": [1.5, null, true], \"b\": \"\u{7f}é?\"}");
         assert!(dumps(&v, Options::SORTED_UTF8).is_err());

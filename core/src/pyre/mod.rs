@@ -254,9 +254,7 @@ impl Set {
                 let lo = tolower(l, self.ascii);
                 lo == x || extra.contains(&lo)
             }
-            Item::Range(lo, hi) => {
-                range_has_lower(lo, hi, x, self.ascii) || extra.iter().any(|&y| range_has_lower(lo, hi, y, self.ascii))
-            }
+            Item::Range(lo, hi) => range_has_lower(lo, hi, x, self.ascii) || extra.iter().any(|&y| range_has_lower(lo, hi, y, self.ascii)),
             Item::Cat(cat) => cat.test(x, self.ascii),
         })
     }
@@ -285,7 +283,12 @@ enum Node {
     Set(Box<Set>),
     At(At),
     Group(Option<usize>, Vec<Vec<Node>>),
-    Repeat { min: u64, max: u64, greedy: bool, body: Vec<Node> },
+    Repeat {
+        min: u64,
+        max: u64,
+        greedy: bool,
+        body: Vec<Node>,
+    },
 }
 
 impl Node {
@@ -810,11 +813,8 @@ impl<'p> Parser<'p> {
                                 continue;
                             }
                             let lo = self.getwhile(usize::MAX, |d| (ch('0')..=ch('9')).contains(&d));
-                            let hi = if self.eat(',')? {
-                                self.getwhile(usize::MAX, |d| (ch('0')..=ch('9')).contains(&d))
-                            } else {
-                                lo.clone()
-                            };
+                            let hi =
+                                if self.eat(',')? { self.getwhile(usize::MAX, |d| (ch('0')..=ch('9')).contains(&d)) } else { lo.clone() };
                             if !self.eat('}')? {
                                 seq.push(self.literal(c, false));
                                 self.pos = here;
@@ -1257,7 +1257,17 @@ fn repeat_one<'t>(m: &mut Machine<'t>, one: &Node, min: u64, max: u64, greedy: b
 }
 
 #[allow(clippy::too_many_arguments)]
-fn repeat<'t>(m: &mut Machine<'t>, body: &[Node], min: u64, max: u64, greedy: bool, count: u64, pos: usize, rest: &[Node], k: K<'_, 't>) -> bool {
+fn repeat<'t>(
+    m: &mut Machine<'t>,
+    body: &[Node],
+    min: u64,
+    max: u64,
+    greedy: bool,
+    count: u64,
+    pos: usize,
+    rest: &[Node],
+    k: K<'_, 't>,
+) -> bool {
     if !m.tick() {
         return false;
     }

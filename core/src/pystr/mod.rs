@@ -28,10 +28,7 @@ fn in_ranges(table: &[(u32, u32)], cp: u32) -> bool {
 }
 
 fn lookup(table: &'static [(u32, &'static str)], cp: u32) -> Option<&'static str> {
-    table
-        .binary_search_by_key(&cp, |&(k, _)| k)
-        .ok()
-        .map(|i| table[i].1)
+    table.binary_search_by_key(&cp, |&(k, _)| k).ok().map(|i| table[i].1)
 }
 
 /// `c.isspace()`: the separators `str.split()` and `str.strip()` use.

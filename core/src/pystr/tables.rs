@@ -5112,4 +5112,3 @@ pub static DECIMAL: &[(u32, u32)] = &[
     (0x1e950, 0x1e959),
     (0x1fbf0, 0x1fbf9),
 ];
-

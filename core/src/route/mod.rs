@@ -433,8 +433,7 @@ fn run_op<O: Op>(ctx: &Ctx<'_>, a: &Args<'_>) -> Result<Value, CallError> {
         })?,
     };
     let verdict = args.run(ctx)?;
-    pyjson::to_value(&verdict)
-        .map_err(|e| CallError::new(ErrorCode::Internal, format!("{}: cannot write the verdict: {e}", O::NAME)))
+    pyjson::to_value(&verdict).map_err(|e| CallError::new(ErrorCode::Internal, format!("{}: cannot write the verdict: {e}", O::NAME)))
 }
 
 /// Run op `O` on arguments laid out on a tape (a host reading its own
@@ -443,8 +442,7 @@ fn run_op<O: Op>(ctx: &Ctx<'_>, a: &Args<'_>) -> Result<Value, CallError> {
 fn run_tape<O: Op>(ctx: &Ctx<'_>, tape: &pyjson::Tape<'_>) -> Result<Value, CallError> {
     let args: O = pyjson::from_tape(tape).map_err(|e| CallError::bad_args(format!("{}: args: {e}", O::NAME)))?;
     let verdict = args.run(ctx)?;
-    pyjson::to_value(&verdict)
-        .map_err(|e| CallError::new(ErrorCode::Internal, format!("{}: cannot write the verdict: {e}", O::NAME)))
+    pyjson::to_value(&verdict).map_err(|e| CallError::new(ErrorCode::Internal, format!("{}: cannot write the verdict: {e}", O::NAME)))
 }
 
 /// The schema of one op, built on demand.
@@ -645,9 +643,7 @@ pub fn build_catalog(legacy_ops: &[&'static [OpSpec]], extra: &[&'static Module]
 
 fn collect_names(t: &Type, out: &mut Vec<&'static str>) {
     match t {
-        Type::Optional(x) | Type::List(x) | Type::TupleOf(x) | Type::Dict(x) | Type::IntDict(x) => {
-            collect_names(x, out)
-        }
+        Type::Optional(x) | Type::List(x) | Type::TupleOf(x) | Type::Dict(x) | Type::IntDict(x) => collect_names(x, out),
         Type::Tuple(items) => items.iter().for_each(|x| collect_names(x, out)),
         Type::Record(n) | Type::Enum(n) => out.push(n),
         _ => {}

@@ -136,4 +136,3 @@ fn describe_gives_names_types_defaults_and_tokens() {
     assert_eq!(inner.fields[1].default, Some(Value::Null));
     assert_eq!(<Outer as Record>::FIELDS, ["s", "x", "f", "any", "inner", "many", "big"]);
 }
-

@@ -18,9 +18,7 @@ use syn::{parse_macro_input, parse_quote, Block, Item, ReturnType, Signature, Ty
 #[proc_macro_attribute]
 pub fn guard(attr: TokenStream, item: TokenStream) -> TokenStream {
     if !attr.is_empty() {
-        return syn::Error::new(proc_macro2::Span::call_site(), "#[guard] takes no arguments")
-            .to_compile_error()
-            .into();
+        return syn::Error::new(proc_macro2::Span::call_site(), "#[guard] takes no arguments").to_compile_error().into();
     }
     let mut item = parse_macro_input!(item as Item);
     match &mut item {
@@ -29,20 +27,14 @@ pub fn guard(attr: TokenStream, item: TokenStream) -> TokenStream {
             for it in imp.items.iter_mut() {
                 if let syn::ImplItem::Fn(f) = it {
                     let name = f.sig.ident.to_string();
-                    let skip = name == "__traverse__"
-                        || name == "__clear__"
-                        || f.attrs.iter().any(|a| a.path().is_ident("classattr"));
+                    let skip = name == "__traverse__" || name == "__clear__" || f.attrs.iter().any(|a| a.path().is_ident("classattr"));
                     if !skip {
                         wrap(&mut f.sig, &mut f.block);
                     }
                 }
             }
         }
-        other => {
-            return syn::Error::new_spanned(other, "#[guard] goes on a fn or an impl block")
-                .to_compile_error()
-                .into()
-        }
+        other => return syn::Error::new_spanned(other, "#[guard] goes on a fn or an impl block").to_compile_error().into(),
     }
     quote!(#item).into()
 }
@@ -50,11 +42,7 @@ pub fn guard(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// Whether `ty` is spelled `PyResult<...>` or `Result<...>`.
 fn is_result(ty: &Type) -> bool {
     match ty {
-        Type::Path(p) => p
-            .path
-            .segments
-            .last()
-            .is_some_and(|s| s.ident == "PyResult" || s.ident == "Result"),
+        Type::Path(p) => p.path.segments.last().is_some_and(|s| s.ident == "PyResult" || s.ident == "Result"),
         Type::Paren(p) => is_result(&p.elem),
         Type::Group(g) => is_result(&g.elem),
         _ => false,

@@ -93,7 +93,10 @@ pub fn acquire(path: &Path, owner: &str, opts: &ArchiveOptions) -> io::Result<Ac
         return Ok(Acquired::Busy { owner: prev_owner, age_s: age });
     }
     let info = read_lock(path).unwrap_or_default();
-    Ok(Acquired::Busy { owner: info.get("owner").unwrap_or("<unknown>").to_string(), age_s: age_s(info.get("acquired_at"), host::now_ms()) })
+    Ok(Acquired::Busy {
+        owner: info.get("owner").unwrap_or("<unknown>").to_string(),
+        age_s: age_s(info.get("acquired_at"), host::now_ms()),
+    })
 }
 
 /// How a release ended.
@@ -101,9 +104,13 @@ pub fn acquire(path: &Path, owner: &str, opts: &ArchiveOptions) -> io::Result<Ac
 pub enum Released {
     NoLock,
     Released,
-    ForceReleased { was: String },
+    ForceReleased {
+        was: String,
+    },
     /// Held by someone else: left alone (not an error, as in the reference).
-    Mismatch { have: String },
+    Mismatch {
+        have: String,
+    },
 }
 
 /// Release the archive lock held by `owner` (`force`: whoever holds it).

@@ -836,7 +836,13 @@ mod tests {
     fn lock_excludes_and_releases() {
         let d = tmpdir("basic");
         let p = d.join(".lane-lease.lock");
-        let opts = MutexOptions { retries: 1, retry_interval: Duration::from_millis(1), ttl_seconds: 300.0, jitter: false, ..MutexOptions::default() };
+        let opts = MutexOptions {
+            retries: 1,
+            retry_interval: Duration::from_millis(1),
+            ttl_seconds: 300.0,
+            jitter: false,
+            ..MutexOptions::default()
+        };
         let g = lock(&p, "a", &opts).unwrap();
         let body = fs::read_to_string(&p).unwrap();
         assert!(body.starts_with("owner: a\nacquired_at: "), "{body}");
@@ -910,13 +916,25 @@ mod tests {
         let d = tmpdir("stale");
         let p = d.join("l.lock");
         fs::write(&p, "").unwrap();
-        let opts = MutexOptions { retries: 0, retry_interval: Duration::from_millis(1), ttl_seconds: 0.0, jitter: true, ..MutexOptions::default() };
+        let opts = MutexOptions {
+            retries: 0,
+            retry_interval: Duration::from_millis(1),
+            ttl_seconds: 0.0,
+            jitter: true,
+            ..MutexOptions::default()
+        };
         // An empty lock ages by its file time: with a zero TTL it is stolen.
         let g = lock(&p, "me", &opts).unwrap();
         drop(g);
         // A lock with our owner name but another pid is not ours.
         fs::write(&p, "owner: me\nacquired_at: 2999-01-01T00:00:00Z\npid: 1\n").unwrap();
-        let strict = MutexOptions { retries: 0, retry_interval: Duration::from_millis(1), ttl_seconds: 300.0, jitter: false, ..MutexOptions::default() };
+        let strict = MutexOptions {
+            retries: 0,
+            retry_interval: Duration::from_millis(1),
+            ttl_seconds: 300.0,
+            jitter: false,
+            ..MutexOptions::default()
+        };
         assert!(lock(&p, "me", &strict).is_err());
         assert!(p.exists());
     }

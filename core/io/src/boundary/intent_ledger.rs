@@ -82,7 +82,8 @@ mod tests {
         assert!(ledger_path(&runs, "../x").is_err());
         let p = ledger_path(&runs, "RID-1").unwrap();
         let steps = Value::List(vec![Value::str("s1"), Value::str("s2")]);
-        let intent = il::intent_entry(&Value::str("ship"), &Value::str(""), &Value::str(""), &Value::str("abc"), Some(&steps), None, None).unwrap();
+        let intent =
+            il::intent_entry(&Value::str("ship"), &Value::str(""), &Value::str(""), &Value::str("abc"), Some(&steps), None, None).unwrap();
         let e = append(&p, "RID-1", &intent).unwrap();
         assert_eq!(e.get("run_id").and_then(Value::as_str), Some("RID-1"));
         append(&p, "RID-1", &il::step_claimed_entry(&Value::str("s1"), &Value::str("c1"))).unwrap();

@@ -191,7 +191,9 @@ fn load_sidecar(path: &Path, f: &File, meta: &fs::Metadata) -> Option<Saved> {
     }
     let head_end = offset.min(WINDOW);
     let tail_start = offset.saturating_sub(WINDOW);
-    if d.get("head")?.as_str()? != window_digest(f, 0, head_end).ok()? || d.get("tail")?.as_str()? != window_digest(f, tail_start, offset).ok()? {
+    if d.get("head")?.as_str()? != window_digest(f, 0, head_end).ok()?
+        || d.get("tail")?.as_str()? != window_digest(f, tail_start, offset).ok()?
+    {
         return None;
     }
     let lines = usize::try_from(d.get("lines")?.as_i64()?).ok()?;
@@ -305,7 +307,7 @@ pub fn live_view(path: &Path) -> io::Result<LiveView> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use dos_core::journal::{replay, next_seq};
+    use dos_core::journal::{next_seq, replay};
 
     fn tmp(tag: &str) -> PathBuf {
         let d = std::env::temp_dir().join(format!("dos-journal-{tag}-{}", std::process::id()));

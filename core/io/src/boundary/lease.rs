@@ -70,9 +70,7 @@ pub struct FileJournal<'a> {
 
 impl Journal for FileJournal<'_> {
     fn live(&mut self) -> Result<Vec<Dict>, LeaseError> {
-        journal::live_view(self.path)
-            .map(|v| v.leases)
-            .map_err(|e| LeaseError::Read { path: self.path.display().to_string(), source: e })
+        journal::live_view(self.path).map(|v| v.leases).map_err(|e| LeaseError::Read { path: self.path.display().to_string(), source: e })
     }
     fn append(&mut self, e: &Dict) -> Result<Dict, LeaseError> {
         Ok(journal::append(self.path, e, &pytime::iso_seconds(host::now_ms()))?)
@@ -81,8 +79,7 @@ impl Journal for FileJournal<'_> {
         host::now_ms()
     }
     fn damage(&mut self) -> Result<Option<(String, Damage)>, LeaseError> {
-        let v = journal::live_view(self.path)
-            .map_err(|e| LeaseError::Read { path: self.path.display().to_string(), source: e })?;
+        let v = journal::live_view(self.path).map_err(|e| LeaseError::Read { path: self.path.display().to_string(), source: e })?;
         Ok(v.damage.map(|d| (self.path.display().to_string(), d)))
     }
 }
@@ -219,13 +216,7 @@ pub mod verbs {
 
     /// `heartbeat`: refresh `owner`'s newest lease on `lane`, or skip the
     /// write when it beat within `coalesce_within_s`.
-    pub fn heartbeat(
-        j: &mut dyn Journal,
-        lane: &str,
-        owner: &str,
-        loop_ts: &str,
-        coalesce_within_s: f64,
-    ) -> Result<bool, LeaseError> {
+    pub fn heartbeat(j: &mut dyn Journal, lane: &str, owner: &str, loop_ts: &str, coalesce_within_s: f64) -> Result<bool, LeaseError> {
         let live = j.live()?;
         let Some(m) = rules::pick_heartbeat(&live, lane, owner, loop_ts) else { return Ok(false) };
         let now = j.now_ms();
@@ -278,15 +269,7 @@ pub mod verbs {
     }
 
     /// `spawn`: record that a run is about to take `lane`.
-    pub fn spawn(
-        j: &mut dyn Journal,
-        host_id: &str,
-        lane: &str,
-        owner: &str,
-        loop_ts: &str,
-        run_id: &str,
-        reason: &str,
-    ) -> SpawnOutcome {
+    pub fn spawn(j: &mut dyn Journal, host_id: &str, lane: &str, owner: &str, loop_ts: &str, run_id: &str, reason: &str) -> SpawnOutcome {
         let loop_ts = if loop_ts.is_empty() { iso(j) } else { loop_ts.to_string() };
         let (holder, _) = spawn_holder(lane, owner);
         let reason = if !reason.is_empty() {
@@ -346,8 +329,7 @@ impl LeaseStore {
     /// journal is an error naming the damaged record rather than a live set
     /// that silently lacks whatever that record held.
     pub fn live_checked(&self, strict: bool) -> Result<Vec<Dict>, LeaseError> {
-        let v = journal::live_view(&self.journal)
-            .map_err(|e| LeaseError::Read { path: self.journal.display().to_string(), source: e })?;
+        let v = journal::live_view(&self.journal).map_err(|e| LeaseError::Read { path: self.journal.display().to_string(), source: e })?;
         match v.damage {
             Some(damage) if strict => Err(LeaseError::Damaged { path: self.journal.display().to_string(), damage }),
             _ => Ok(v.leases),
@@ -596,7 +578,13 @@ mod tests {
     #[test]
     fn verbs_round_trip() {
         let s = store("verbs");
-        let req = AcquireRequest { lane: "main".into(), kind: "main".into(), owner: "agent-1".into(), loop_ts: "t1".into(), ..Default::default() };
+        let req = AcquireRequest {
+            lane: "main".into(),
+            kind: "main".into(),
+            owner: "agent-1".into(),
+            loop_ts: "t1".into(),
+            ..Default::default()
+        };
         let out = s.acquire(&req, admit("main")).unwrap();
         assert!(out.journaled);
         assert_eq!(s.live().unwrap().len(), 1);

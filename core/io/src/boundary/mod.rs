@@ -14,7 +14,6 @@
 //!   regular files only, capped or streamed), for `dos.toml`, the journal,
 //!   the session files and the caches alike.
 
-
 pub mod archive_lock;
 pub mod export_cursor;
 pub mod filelock;
@@ -24,11 +23,11 @@ pub mod intent_ledger;
 pub mod journal;
 pub mod jsonl;
 pub mod lease;
+pub(crate) mod ops;
 pub mod pg;
 pub mod pg_tls;
-pub mod store;
-pub(crate) mod ops;
 pub mod run_id;
+pub mod store;
 pub mod verdict_journal;
 pub mod wsfile;
 
@@ -44,22 +43,14 @@ use std::sync::{Arc, Mutex, OnceLock};
 pub const ENV_WORKSPACE: &str = "DISPATCH_WORKSPACE";
 
 fn io_error(what: &str, path: &Path, e: std::io::Error) -> CallError {
-    CallError::new(
-        ErrorCode::BadConfig,
-        format!("{what} {}: {e}", path.display()),
-    )
+    CallError::new(ErrorCode::BadConfig, format!("{what} {}: {e}", path.display()))
 }
 
 /// Python's `os.path.realpath(p)` (non-strict): symlinks resolved along the
 /// part of the path that exists, the rest kept as written.
 pub fn realpath(p: &Path) -> PathBuf {
-    let abs = if p.is_absolute() {
-        p.to_path_buf()
-    } else {
-        std::env::current_dir()
-            .map(|c| c.join(p))
-            .unwrap_or_else(|_| p.to_path_buf())
-    };
+    let abs =
+        if p.is_absolute() { p.to_path_buf() } else { std::env::current_dir().map(|c| c.join(p)).unwrap_or_else(|_| p.to_path_buf()) };
     let mut out = PathBuf::from("/");
     resolve_into(&mut out, &abs, 0);
     out
@@ -77,17 +68,15 @@ fn resolve_into(out: &mut PathBuf, rest: &Path, depth: usize) {
             Component::Normal(name) => {
                 let next = out.join(name);
                 match std::fs::symlink_metadata(&next) {
-                    Ok(m) if m.file_type().is_symlink() && depth < 40 => {
-                        match std::fs::read_link(&next) {
-                            Ok(target) => {
-                                if target.is_absolute() {
-                                    *out = PathBuf::from("/");
-                                }
-                                resolve_into(out, &target, depth + 1);
+                    Ok(m) if m.file_type().is_symlink() && depth < 40 => match std::fs::read_link(&next) {
+                        Ok(target) => {
+                            if target.is_absolute() {
+                                *out = PathBuf::from("/");
                             }
-                            Err(_) => *out = next,
+                            resolve_into(out, &target, depth + 1);
                         }
-                    }
+                        Err(_) => *out = next,
+                    },
                     _ => *out = next,
                 }
             }
@@ -96,12 +85,9 @@ fn resolve_into(out: &mut PathBuf, rest: &Path, depth: usize) {
 }
 
 fn path_text(p: &Path) -> Result<String, CallError> {
-    p.to_str().map(str::to_string).ok_or_else(|| {
-        CallError::new(
-            ErrorCode::BadConfig,
-            format!("the workspace path {} is not UTF-8", p.display()),
-        )
-    })
+    p.to_str()
+        .map(str::to_string)
+        .ok_or_else(|| CallError::new(ErrorCode::BadConfig, format!("the workspace path {} is not UTF-8", p.display())))
 }
 
 /// `resolve_workspace_root`: `explicit` › `$DISPATCH_WORKSPACE` › the
@@ -115,19 +101,14 @@ pub fn resolve_workspace_root(explicit: Option<&str>) -> Result<String, CallErro
             return path_text(&realpath(Path::new(&env)));
         }
     }
-    let cwd = std::env::current_dir()
-        .map_err(|e| io_error("cannot read the current directory", Path::new("."), e))?;
+    let cwd = std::env::current_dir().map_err(|e| io_error("cannot read the current directory", Path::new("."), e))?;
     path_text(&realpath(&cwd))
 }
 
 /// Which of the kernel runtime files exist under `root`, in the list's order.
 pub fn probe_runtime_files(root: &str) -> Vec<String> {
     let r = Path::new(root);
-    DISPATCH_RUNTIME_FILES
-        .iter()
-        .filter(|f| r.join(f).exists())
-        .map(|f| f.to_string())
-        .collect()
+    DISPATCH_RUNTIME_FILES.iter().filter(|f| r.join(f).exists()).map(|f| f.to_string()).collect()
 }
 
 /// `gather_workspace_facts` for an already-resolved root.
@@ -214,11 +195,7 @@ fn cache() -> &'static Mutex<HashMap<String, Entry>> {
 /// that workspace's `dos.toml` is unchanged. `key` identifies the object
 /// (its compact JSON); the root is resolved on every call, so a change of
 /// directory or of `DISPATCH_WORKSPACE` is honoured.
-pub fn cached(
-    key: &str,
-    root_hint: Option<&str>,
-    build: impl FnOnce() -> Result<Loaded, CallError>,
-) -> Result<Arc<Loaded>, CallError> {
+pub fn cached(key: &str, root_hint: Option<&str>, build: impl FnOnce() -> Result<Loaded, CallError>) -> Result<Arc<Loaded>, CallError> {
     let root = resolve_workspace_root(root_hint)?;
     let full_key = format!("{root}\u{0}{key}");
     let stamp = stamp_of(&root);
@@ -234,23 +211,14 @@ pub fn cached(
         if map.len() >= CACHE_LIMIT && !map.contains_key(&full_key) {
             map.clear();
         }
-        map.insert(
-            full_key,
-            Entry {
-                stamp,
-                loaded: Arc::clone(&loaded),
-            },
-        );
+        map.insert(full_key, Entry { stamp, loaded: Arc::clone(&loaded) });
     }
     Ok(loaded)
 }
 
 /// A config built from an inline object that names no workspace, reused
 /// for the same object text.
-pub fn cached_inline(
-    key: &str,
-    build: impl FnOnce() -> Result<Loaded, CallError>,
-) -> Result<Arc<Loaded>, CallError> {
+pub fn cached_inline(key: &str, build: impl FnOnce() -> Result<Loaded, CallError>) -> Result<Arc<Loaded>, CallError> {
     let full_key = format!("\u{1}{key}");
     if let Ok(map) = cache().lock() {
         if let Some(e) = map.get(&full_key) {
@@ -262,13 +230,7 @@ pub fn cached_inline(
         if map.len() >= CACHE_LIMIT && !map.contains_key(&full_key) {
             map.clear();
         }
-        map.insert(
-            full_key,
-            Entry {
-                stamp: None,
-                loaded: Arc::clone(&loaded),
-            },
-        );
+        map.insert(full_key, Entry { stamp: None, loaded: Arc::clone(&loaded) });
     }
     Ok(loaded)
 }
@@ -292,10 +254,7 @@ mod tests {
         std::fs::write(dir.join("src/dos/config.py"), "").unwrap();
         std::fs::write(dir.join("dos.toml"), "[lanes]\nexclusive = [\"x\"]\n").unwrap();
         let root = resolve_workspace_root(dir.to_str()).unwrap();
-        assert_eq!(
-            probe_runtime_files(&root),
-            vec!["src/dos/config.py".to_string()]
-        );
+        assert_eq!(probe_runtime_files(&root), vec!["src/dos/config.py".to_string()]);
         let l = load_workspace_config(Some(&root), Preset::Generic).unwrap();
         assert_eq!(l.config.lanes.exclusive, vec!["x".to_string()]);
         assert!(l.config.workspace.as_ref().unwrap().is_kernel_repo);

@@ -203,13 +203,7 @@ fn op_halt(ctx: &Ctx, a: &Args) -> Result<Value, CallError> {
 fn op_spawn(ctx: &Ctx, a: &Args) -> Result<Value, CallError> {
     let s = store(ctx, a)?;
     let r = s
-        .spawn(
-            a.str("lane")?,
-            &owner(a)?,
-            &loop_ts(a)?,
-            a.opt_str("run_id")?.unwrap_or(""),
-            a.opt_str("reason")?.unwrap_or(""),
-        )
+        .spawn(a.str("lane")?, &owner(a)?, &loop_ts(a)?, a.opt_str("run_id")?.unwrap_or(""), a.opt_str("reason")?.unwrap_or(""))
         .map_err(lease_error)?;
     let mut d = Dict::new();
     d.push("lane", Value::str(r.lane));
@@ -304,17 +298,16 @@ fn op_archive_status(_: &Ctx, a: &Args) -> Result<Value, CallError> {
 }
 
 fn op_acquire(ctx: &Ctx, a: &Args) -> Result<Value, CallError> {
+    use super::lease::{AcquireDecision, AcquireRequest};
     use dos_core::deciders::admission::Lease;
     use dos_core::deciders::arbiter::{arbitrate, ArbitrateRequest, NoHooks};
-    use super::lease::{AcquireDecision, AcquireRequest};
     let s = store(ctx, a)?;
     let cfg = ctx.substrate()?;
     let extra: Vec<Dict> = match a.opt_list("extra_leases")? {
         None => Vec::new(),
-        Some(items) => items
-            .iter()
-            .map(|v| v.as_dict().cloned().ok_or_else(|| a.err("extra_leases must hold objects")))
-            .collect::<Result<_, _>>()?,
+        Some(items) => {
+            items.iter().map(|v| v.as_dict().cloned().ok_or_else(|| a.err("extra_leases must hold objects"))).collect::<Result<_, _>>()?
+        }
     };
     let req = AcquireRequest {
         lane: a.str("lane")?.to_string(),
@@ -382,11 +375,7 @@ pub const OPS: &[OpSpec] = &[
     OpSpec { name: "lane_lease.live_leases", args: &["journal", "lock", "expire_dead", "strict"], run: op_live },
     OpSpec { name: "lane_lease.release", args: &["journal", "lock", "lane", "owner", "loop_ts"], run: op_release },
     OpSpec { name: "lane_lease.scavenge", args: &["journal", "lock", "lane", "loop_ts", "owner", "reason"], run: op_scavenge },
-    OpSpec {
-        name: "lane_lease.heartbeat",
-        args: &["journal", "lock", "lane", "owner", "loop_ts", "coalesce_within_s"],
-        run: op_heartbeat,
-    },
+    OpSpec { name: "lane_lease.heartbeat", args: &["journal", "lock", "lane", "owner", "loop_ts", "coalesce_within_s"], run: op_heartbeat },
     OpSpec { name: "lane_lease.adopt", args: &["journal", "lock", "lane", "new_owner", "loop_ts", "new_pid"], run: op_adopt },
     OpSpec {
         name: "lane_lease.halt",

@@ -27,16 +27,15 @@
 
 use super::host;
 use super::journal;
-use super::pg_tls::{self, TlsMode};
 use super::lease::{
-    verbs, AcquireDecision, AcquireOutcome, AcquireRequest, CompactOutcome, HaltOutcome, HaltRequest, Journal,
-    LeaseError, SpawnOutcome,
+    verbs, AcquireDecision, AcquireOutcome, AcquireRequest, CompactOutcome, HaltOutcome, HaltRequest, Journal, LeaseError, SpawnOutcome,
 };
-use dos_core::journal::integrity::{self, Damage};
+use super::pg_tls::{self, TlsMode};
 use dos_core::config::lease_store::redact_url;
 use dos_core::journal::codec::{self, Decoded};
-use dos_core::journal::fold::Fold;
 use dos_core::journal::compact;
+use dos_core::journal::fold::Fold;
+use dos_core::journal::integrity::{self, Damage};
 use dos_core::pyjson::{self, Dict, Int, Options, Str, Surrogates, Value};
 use dos_core::pytime;
 use postgres::config::SslMode;
@@ -414,11 +413,10 @@ impl PgStore {
     fn connect(&self) -> Result<Conn, LeaseError> {
         // The TLS parameters rust-postgres does not read come off first
         // (`pg_tls`: sslmode verify-ca/verify-full, sslrootcert).
-        let (plain_url, tls) = pg_tls::split_url(&self.url)
-            .map_err(|why| LeaseError::Store(format!("the lease store URL {}: {why}", self.redacted_url())))?;
-        let mut cfg = postgres::Config::from_str(&plain_url).map_err(|_| {
-            LeaseError::Store(format!("the lease store URL {} cannot be read as a PostgreSQL URL", self.redacted_url()))
-        })?;
+        let (plain_url, tls) =
+            pg_tls::split_url(&self.url).map_err(|why| LeaseError::Store(format!("the lease store URL {}: {why}", self.redacted_url())))?;
+        let mut cfg = postgres::Config::from_str(&plain_url)
+            .map_err(|_| LeaseError::Store(format!("the lease store URL {} cannot be read as a PostgreSQL URL", self.redacted_url())))?;
         cfg.ssl_mode(match tls.mode {
             TlsMode::Disable => SslMode::Disable,
             TlsMode::Prefer => SslMode::Prefer,
@@ -430,8 +428,7 @@ impl PgStore {
         let tls_config = if tls.mode == TlsMode::Disable || (tls.mode == TlsMode::Prefer && sockets_only) {
             None
         } else {
-            pg_tls::client_config(&tls)
-                .map_err(|why| LeaseError::Store(format!("the lease store URL {}: {why}", self.redacted_url())))?
+            pg_tls::client_config(&tls).map_err(|why| LeaseError::Store(format!("the lease store URL {}: {why}", self.redacted_url())))?
         };
         if cfg.get_connect_timeout().is_none() {
             cfg.connect_timeout(Duration::from_millis(self.connect_timeout_ms()));
@@ -443,9 +440,8 @@ impl PgStore {
         let st = self.statement_timeout_ms();
         // Literals are written with only `'` doubled: the scanner must read
         // them with standard_conforming_strings on from the first statement.
-        let opts = format!("{} -c statement_timeout={st} -c standard_conforming_strings=on", cfg.get_options().unwrap_or(""))
-            .trim()
-            .to_string();
+        let opts =
+            format!("{} -c statement_timeout={st} -c standard_conforming_strings=on", cfg.get_options().unwrap_or("")).trim().to_string();
         cfg.options(&opts);
         let client = match tls_config {
             None => cfg.connect(NoTls),

@@ -264,15 +264,21 @@ mod tests {
 
     #[test]
     fn the_tls_parameters_are_split_off_and_the_rest_kept() {
-        let (u, s) = split_url("postgresql://u:pw@h:5/db?connect_timeout=5&sslmode=verify-full&sslrootcert=%2Ftmp%2Fca.pem&application_name=x").unwrap();
+        let (u, s) =
+            split_url("postgresql://u:pw@h:5/db?connect_timeout=5&sslmode=verify-full&sslrootcert=%2Ftmp%2Fca.pem&application_name=x")
+                .unwrap();
         assert_eq!(u, "postgresql://u:pw@h:5/db?connect_timeout=5&application_name=x");
         assert_eq!(s, TlsSettings { mode: TlsMode::VerifyFull, root_cert: Some(PathBuf::from("/tmp/ca.pem")) });
         let (u, s) = split_url("postgresql://h/db").unwrap();
         assert_eq!((u.as_str(), s.mode, s.root_cert), ("postgresql://h/db", TlsMode::Prefer, None));
         let (u, s) = split_url("postgresql://h/db?sslmode=require").unwrap();
         assert_eq!((u.as_str(), s.mode), ("postgresql://h/db", TlsMode::Require));
-        for bad in ["postgresql://h/db?sslmode=allow", "postgresql://h/db?sslmode=bogus", "postgresql://h/db?sslcert=/c",
-                    "postgresql://h/db?sslrootcert=system&sslmode=verify-ca"] {
+        for bad in [
+            "postgresql://h/db?sslmode=allow",
+            "postgresql://h/db?sslmode=bogus",
+            "postgresql://h/db?sslcert=/c",
+            "postgresql://h/db?sslrootcert=system&sslmode=verify-ca",
+        ] {
             assert!(split_url(bad).is_err(), "{bad}");
         }
     }

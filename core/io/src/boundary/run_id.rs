@@ -112,10 +112,9 @@ fn op_mint_child_from_env(_: &Ctx, a: &Args) -> Result<Value, CallError> {
     let process_id = a.str("process_id")?;
     let (run_var, root_var) = match a.get("env") {
         None => (var(rid::ENV_RUN_ID), var(rid::ENV_ROOT_ID)),
-        Some(Value::Dict(env)) => (
-            env_text(a, env, rid::ENV_RUN_ID)?.map(str::to_string),
-            env_text(a, env, rid::ENV_ROOT_ID)?.map(str::to_string),
-        ),
+        Some(Value::Dict(env)) => {
+            (env_text(a, env, rid::ENV_RUN_ID)?.map(str::to_string), env_text(a, env, rid::ENV_ROOT_ID)?.map(str::to_string))
+        }
         Some(other) => return Err(a.err(format_args!("env must be an object, not {}", other.type_name()))),
     };
     let (parent, root) = rid::child_lineage(run_var.as_deref(), root_var.as_deref());
@@ -137,11 +136,7 @@ fn op_read_run_json(_: &Ctx, a: &Args) -> Result<Value, CallError> {
 
 pub const OPS: &[OpSpec] = &[
     OpSpec { name: "run_id.mint", args: &["process_id", "parent", "root_id", "clock_ms", "entropy"], run: op_mint },
-    OpSpec {
-        name: "run_id.mint_child_from_env",
-        args: &["process_id", "env", "clock_ms", "entropy"],
-        run: op_mint_child_from_env,
-    },
+    OpSpec { name: "run_id.mint_child_from_env", args: &["process_id", "env", "clock_ms", "entropy"], run: op_mint_child_from_env },
     OpSpec { name: "run_id.write_run_json", args: &["run_dir", "run"], run: op_write_run_json },
     OpSpec { name: "run_id.read_run_json", args: &["run_dir"], run: op_read_run_json },
 ];

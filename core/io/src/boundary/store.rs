@@ -9,8 +9,7 @@
 //! environment overrides) is the store, exactly as before.
 
 use super::lease::{
-    AcquireDecision, AcquireOutcome, AcquireRequest, CompactOutcome, HaltOutcome, HaltRequest, LeaseError, LeaseStore,
-    SpawnOutcome,
+    AcquireDecision, AcquireOutcome, AcquireRequest, CompactOutcome, HaltOutcome, HaltRequest, LeaseError, LeaseStore, SpawnOutcome,
 };
 use super::pg::PgStore;
 use dos_core::config::lease_store::{is_postgres_url, redact_url, DEFAULT_WORKSPACE_KEY};
@@ -44,10 +43,7 @@ pub fn pg_target(cfg: Option<&SubstrateConfig>) -> Result<Option<(String, String
     let url = match env_nonempty(ENV_URL) {
         Some(u) => {
             if !is_postgres_url(&u) {
-                return Err(StoreConfigError(format!(
-                    "{ENV_URL} must start with postgresql:// or postgres:// (it is {})",
-                    redact_url(&u)
-                )));
+                return Err(StoreConfigError(format!("{ENV_URL} must start with postgresql:// or postgres:// (it is {})", redact_url(&u))));
             }
             Some(u)
         }

@@ -61,13 +61,8 @@ pub fn open_read(path: &Path) -> io::Result<File> {
 /// `read` also opens it for reading (to look at its last byte). Never
 /// blocks, and fails unless it is a regular file.
 pub fn open_append(path: &Path, mode: u32, read: bool) -> io::Result<File> {
-    let f = OpenOptions::new()
-        .read(read)
-        .append(true)
-        .create(true)
-        .mode(mode)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
-        .open(path)?;
+    let f =
+        OpenOptions::new().read(read).append(true).create(true).mode(mode).custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY).open(path)?;
     settle(f, path)
 }
 
@@ -134,9 +129,8 @@ pub fn read_tail(path: &Path, cap: u64) -> io::Result<Vec<u8>> {
 pub fn replace_file(dest: &Path, bytes: &[u8]) -> io::Result<()> {
     let name = dest.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     let tmp = dest.with_file_name(format!("{name}.{}.tmp", std::process::id()));
-    let create = || {
-        OpenOptions::new().write(true).create_new(true).mode(0o644).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK).open(&tmp)
-    };
+    let create =
+        || OpenOptions::new().write(true).create_new(true).mode(0o644).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK).open(&tmp);
     let mut f = match create() {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
@@ -165,11 +159,7 @@ pub const TMP_MAX_AGE: Duration = Duration::from_secs(3600);
 /// The pid a temp file name carries: `<stem>.<pid>.tmp` (written by
 /// [`replace_file`] and the journal sidecar) or the older `<stem>.tmp<pid>`.
 fn tmp_pid(name: &str) -> Option<i64> {
-    let digits = if let Some(rest) = name.strip_suffix(".tmp") {
-        rest.rsplit_once('.')?.1
-    } else {
-        name.rsplit_once(".tmp")?.1
-    };
+    let digits = if let Some(rest) = name.strip_suffix(".tmp") { rest.rsplit_once('.')?.1 } else { name.rsplit_once(".tmp")?.1 };
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) || digits.len() > 10 {
         return None;
     }
@@ -196,7 +186,8 @@ pub fn sweep_stale_tmp(dir: &Path, prefix: &str) -> usize {
             continue;
         }
         let age = meta.modified().ok().and_then(|m| now.duration_since(m).ok()).unwrap_or_default();
-        let gone = age >= TMP_MAX_AGE || (age >= TMP_GRACE && (pid as u64 != std::process::id() as u64) && host::probe_pid(Some(pid), "", "") == Some(false));
+        let gone = age >= TMP_MAX_AGE
+            || (age >= TMP_GRACE && (pid as u64 != std::process::id() as u64) && host::probe_pid(Some(pid), "", "") == Some(false));
         if gone && fs::remove_file(e.path()).is_ok() {
             removed += 1;
         }
@@ -530,15 +521,37 @@ mod tests {
     /// lines there were (an unparseable line is the same whatever its text).
     fn summary(out: &mut Vec<String>, index: usize, d: Decoded) {
         match d {
-            Decoded::Record(r) => out.push(format!("{index}:{}", dos_core::pyjson::dumps_string(&dos_core::pyjson::Value::Dict(r), dos_core::pyjson::Options::SORTED_ASCII).unwrap_or_default())),
+            Decoded::Record(r) => out.push(format!(
+                "{index}:{}",
+                dos_core::pyjson::dumps_string(&dos_core::pyjson::Value::Dict(r), dos_core::pyjson::Options::SORTED_ASCII)
+                    .unwrap_or_default()
+            )),
             Decoded::Corrupt { .. } | Decoded::Torn => out.push(format!("{index}:bad")),
             Decoded::Skip => out.push(format!("{index}:skip")),
         }
     }
 
     const ATOMS: [&[u8]; 20] = [
-        b"{\"a\": 1}", b"{\"b\": \"x y\"}", b"\n", b"\r", b"\r\n", b"\x0b", b"\x1c", b"\x1e", b"\0", b"\x07",
-        b"\xc2\x85", b"\xe2\x80\xa8", b"\xe2\x80\xa9", b"\xe2\x80", b"\xc2", b"\xc2\xa9", b"x", b" ", b"\t", b"\x1f",
+        b"{\"a\": 1}",
+        b"{\"b\": \"x y\"}",
+        b"\n",
+        b"\r",
+        b"\r\n",
+        b"\x0b",
+        b"\x1c",
+        b"\x1e",
+        b"\0",
+        b"\x07",
+        b"\xc2\x85",
+        b"\xe2\x80\xa8",
+        b"\xe2\x80\xa9",
+        b"\xe2\x80",
+        b"\xc2",
+        b"\xc2\xa9",
+        b"x",
+        b" ",
+        b"\t",
+        b"\x1f",
     ];
 
     proptest::proptest! {

@@ -65,7 +65,12 @@ fn load(p: &Path) -> Option<Saved> {
         offset: int(&d, "offset")?,
         guard: d.get("guard")?.as_str()?.to_string(),
         holder: d.get("holder")?.as_str()?.to_string(),
-        count: HelpCount { total: int(&d, "total")?, blocked: int(&d, "blocked")?, warned: int(&d, "warned")?, deferred: int(&d, "deferred")? },
+        count: HelpCount {
+            total: int(&d, "total")?,
+            blocked: int(&d, "blocked")?,
+            warned: int(&d, "warned")?,
+            deferred: int(&d, "deferred")?,
+        },
     })
 }
 
@@ -144,7 +149,12 @@ pub fn count(journal_path: &Path, holder: &str) -> HelpCount {
     let loaded = load(&cp);
     let fresh = loaded.is_none();
     if let Some(s) = loaded {
-        if s.dev == dev && s.ino == ino && s.holder == holder && s.offset <= size && guard_of(&f, s.offset).as_deref() == Some(s.guard.as_str()) {
+        if s.dev == dev
+            && s.ino == ino
+            && s.holder == holder
+            && s.offset <= size
+            && guard_of(&f, s.offset).as_deref() == Some(s.guard.as_str())
+        {
             base = s.count;
             from = s.offset;
         }

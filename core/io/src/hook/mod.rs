@@ -8,8 +8,8 @@
 //! is read. Nothing here ever yields 2, and any internal failure is exit 0
 //! with nothing on stdout.
 
-pub mod observe;
 mod help_cache;
+pub mod observe;
 
 use crate::boundary::{self, host, journal, store::Store, wsfile};
 use dos_core::config::{Preset, SubstrateConfig};
@@ -73,8 +73,17 @@ pub struct Flags {
 }
 
 const VALUE_FLAGS: [&str; 11] = [
-    "--workspace", "-w", "--session-id", "--dialect", "--max-markers", "--handler", "--driver", "--since",
-    "--transcript", "--plan", "--phase",
+    "--workspace",
+    "-w",
+    "--session-id",
+    "--dialect",
+    "--max-markers",
+    "--handler",
+    "--driver",
+    "--since",
+    "--transcript",
+    "--plan",
+    "--phase",
 ];
 
 /// Scan the arguments after the verb.
@@ -106,7 +115,8 @@ pub fn parse_flags(args: &[String]) -> Flags {
             "--driver" => f.driver = value(&mut i),
             "--since" => f.since = value(&mut i),
             "--max-markers" => {
-                f.max_markers = value(&mut i).map(|v| pystr::strip(&v).parse::<i128>().ok().filter(|n| *n >= 0).map(|n| n.min(u64::MAX as i128) as u64).ok_or(()))
+                f.max_markers = value(&mut i)
+                    .map(|v| pystr::strip(&v).parse::<i128>().ok().filter(|n| *n >= 0).map(|n| n.min(u64::MAX as i128) as u64).ok_or(()))
             }
             "--transcript" | "--plan" | "--phase" => {
                 let _ = value(&mut i);
@@ -265,7 +275,6 @@ fn load_config(cx: &mut Ctx, event: &Dict) -> Option<SubstrateConfig> {
         }
     }
 }
-
 
 // ------------------------------------------------------------------ pretool
 
@@ -468,8 +477,7 @@ fn session_id(cx: &Ctx, event: &Dict) -> Option<Str> {
 /// Append one record as the sensors do: `json.dumps(sort_keys,
 /// ensure_ascii=False)` and a newline, one O_APPEND write, fsync.
 fn append_record(path: &Path, rec: &Dict) -> std::io::Result<()> {
-    let mut line = pyjson::dumps(&Value::Dict(rec.clone()), Options::SORTED_UTF8)
-        .map_err(|_| std::io::Error::other("lone surrogate"))?;
+    let mut line = pyjson::dumps(&Value::Dict(rec.clone()), Options::SORTED_UTF8).map_err(|_| std::io::Error::other("lone surrogate"))?;
     line.push(b'\n');
     if let Some(dir) = path.parent() {
         fs::create_dir_all(dir)?;

@@ -180,8 +180,13 @@ pub fn stats(out: &mut Outcome, flags: &Flags) {
             }
             t.total += 1;
             for (key, field) in [
-                ("by_verb", "verb"), ("by_outcome", "outcome"), ("by_exit", "exit"), ("by_rung", "rung"),
-                ("by_reason_class", "reason_class"), ("by_dialect", "dialect"), ("by_stream_state", "stream_state"),
+                ("by_verb", "verb"),
+                ("by_outcome", "outcome"),
+                ("by_exit", "exit"),
+                ("by_rung", "rung"),
+                ("by_reason_class", "reason_class"),
+                ("by_dialect", "dialect"),
+                ("by_stream_state", "stream_state"),
                 ("by_verify_source", "verify_source"),
             ] {
                 if let Some(v) = r.get(field).and_then(text_of).filter(|v| !v.is_empty()) {

@@ -34,8 +34,7 @@ pub enum Owner {
 /// `path` as one shell word: as is when it holds only characters no shell
 /// treats specially, else single-quoted.
 pub fn shell_word(path: &str) -> String {
-    let plain = !path.is_empty()
-        && path.bytes().all(|b| b.is_ascii_alphanumeric() || b"_@%+=:,./-".contains(&b));
+    let plain = !path.is_empty() && path.bytes().all(|b| b.is_ascii_alphanumeric() || b"_@%+=:,./-".contains(&b));
     if plain {
         path.to_string()
     } else {
@@ -136,8 +135,7 @@ fn is_assignment(w: &str) -> bool {
     match w.split_once('=') {
         Some((name, _)) => {
             let mut b = name.bytes();
-            matches!(b.next(), Some(c) if c.is_ascii_alphabetic() || c == b'_')
-                && b.all(|c| c.is_ascii_alphanumeric() || c == b'_')
+            matches!(b.next(), Some(c) if c.is_ascii_alphabetic() || c == b'_') && b.all(|c| c.is_ascii_alphanumeric() || c == b'_')
         }
         None => false,
     }

@@ -288,9 +288,8 @@ pub fn settings_path(opts: &Options) -> Result<PathBuf, String> {
                 let last = spec.user.last().copied().unwrap_or_default();
                 return Ok(PathBuf::from(dir).join(last));
             }
-            let home = std::env::var_os("HOME")
-                .filter(|h| !h.is_empty())
-                .ok_or("HOME is not set, so there is no user settings file to edit")?;
+            let home =
+                std::env::var_os("HOME").filter(|h| !h.is_empty()).ok_or("HOME is not set, so there is no user settings file to edit")?;
             Ok(spec.user.iter().fold(PathBuf::from(home), |p, c| p.join(c)))
         }
     }
@@ -319,9 +318,7 @@ pub(crate) fn plan(text: &str, opts: &Options, binary: &str, mode: Mode) -> Resu
 
 fn this_binary() -> Result<String, String> {
     let exe = std::env::current_exe().map_err(|e| format!("cannot find this executable ({e}); pass --binary"))?;
-    exe.to_str()
-        .map(str::to_string)
-        .ok_or_else(|| format!("this executable's path {} is not UTF-8; pass --binary", exe.display()))
+    exe.to_str().map(str::to_string).ok_or_else(|| format!("this executable's path {} is not UTF-8; pass --binary", exe.display()))
 }
 
 /// The file to read and replace: a symlink is followed to what it names.
@@ -330,8 +327,7 @@ fn target_of(path: &Path) -> Result<(PathBuf, Option<fs::Metadata>), String> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok((path.to_path_buf(), None)),
         Err(e) => Err(format!("cannot inspect {}: {e}", path.display())),
         Ok(m) if m.file_type().is_symlink() => {
-            let real = fs::canonicalize(path)
-                .map_err(|e| format!("{} is a symlink that does not resolve ({e})", path.display()))?;
+            let real = fs::canonicalize(path).map_err(|e| format!("{} is a symlink that does not resolve ({e})", path.display()))?;
             let meta = fs::metadata(&real).map_err(|e| format!("cannot inspect {}: {e}", real.display()))?;
             Ok((real, Some(meta)))
         }

@@ -78,10 +78,7 @@ impl List<'_> {
         let mut out = Vec::new();
         match self {
             List::Tables(a) => a.iter().for_each(|t| group_hits(t, hit, &mut out)),
-            List::Inline(a) => a
-                .iter()
-                .filter_map(Value::as_inline_table)
-                .for_each(|t| group_hits(t, hit, &mut out)),
+            List::Inline(a) => a.iter().filter_map(Value::as_inline_table).for_each(|t| group_hits(t, hit, &mut out)),
         }
         out
     }
@@ -180,7 +177,8 @@ fn list_of<'a>(hooks: &'a mut dyn TableLike, event: &str, create: bool) -> Resul
 }
 
 pub(super) fn edit(text: &str, _spec: &Spec, wired: &[Wired], mode: Mode) -> Result<Edit, String> {
-    let mut doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| format!("it is not valid TOML ({})", one_line(&e.to_string())))?;
+    let mut doc: DocumentMut =
+        text.parse().map_err(|e: toml_edit::TomlError| format!("it is not valid TOML ({})", one_line(&e.to_string())))?;
     let root = doc.as_table_mut();
     let mut removed = 0;
     let mut changed = false;
@@ -191,10 +189,7 @@ pub(super) fn edit(text: &str, _spec: &Spec, wired: &[Wired], mode: Mode) -> Res
                 t.set_implicit(true);
                 root.insert("hooks", Item::Table(t));
             }
-            let hooks = root
-                .get_mut("hooks")
-                .and_then(Item::as_table_like_mut)
-                .ok_or_else(|| "its `hooks` is not a table".to_string())?;
+            let hooks = root.get_mut("hooks").and_then(Item::as_table_like_mut).ok_or_else(|| "its `hooks` is not a table".to_string())?;
             for w in wired {
                 let verb = w.wire.verb.as_str();
                 let hit = |o: &Owner| matches!(o, Owner::Native(v) | Owner::Reference(v) if v == verb);
