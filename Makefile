@@ -341,11 +341,12 @@ bench: lib python
 	$(VPY) bench/lease_roundtrip.py
 	$(VPY) bench/contention.py --runs 3
 	$(MAKE) hook
-	$(VPY) bench/hook_bench.py --hook $(HOOK_BIN)
+	$(VPY) bench/hook_bench.py --hook $(HOOK_BIN) --json target/bench/hook.json
 	@url=$$(bash $(PG) up) || exit 1; trap 'bash $(PG) down' EXIT; \
 	DOS_TEST_PG_URL="$$url" $(VPY) bench/pg_bench.py --hook $(HOOK_BIN)
 	$(VPY) bench/regress.py --criterion target/criterion
 	$(VPY) bench/regress.py bench/baseline/compare.json target/bench/compare.json
+	$(VPY) bench/regress.py bench/baseline/hook.json target/bench/hook.json
 
 # Make this machine's bench/compare.py figures the committed baseline that
 # `make bench` checks (bench/regress.py: no ratio may fall by more than 10%).
@@ -356,6 +357,9 @@ bench-baseline: lib python
 	@mkdir -p target/bench bench/baseline
 	$(VPY) bench/compare.py --json target/bench/compare.json
 	$(VPY) bench/regress.py --update bench/baseline/compare.json target/bench/compare.json
+	$(MAKE) hook
+	$(VPY) bench/hook_bench.py --hook $(HOOK_BIN) --json target/bench/hook.json
+	$(VPY) bench/regress.py --update bench/baseline/hook.json target/bench/hook.json
 
 clean:
 	$(CARGO) clean

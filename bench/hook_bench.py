@@ -16,12 +16,19 @@ crash can leave; --nul-mb, default 400, 0 to skip): the journal is cut
 back to that state before every run, and each engine has one untimed run
 first.
 
-Usage: hook_bench.py [--n 30] [--py-n 5] [--quick] [--nul-mb 400] [--markdown out.md]
+With --json OUT it also writes, per case, each engine's median and the
+ratios `go_ratio` and `python_ratio` (that engine's median over dos-hook's),
+which `bench/regress.py` compares with the committed
+`bench/baseline/hook.json`: the other engines are the yardstick, so the
+ratios cancel most of the machine's speed, as compare.py's do.
+
+Usage: hook_bench.py [--n 30] [--py-n 5] [--quick] [--nul-mb 400] [--markdown out.md] [--json out.json]
 """
 
 import argparse
 import json
 import os
+import platform
 import shutil
 import socket
 import statistics
@@ -228,6 +235,27 @@ class Bench:
         return statistics.median(times)
 
 
+RATIO_OF = {"Go dos-hook": "go_ratio", "Python dos hook": "python_ratio"}
+
+
+def write_json(path, results, engines, floors):
+    """The table as bench/regress.py reads it: one row per case with each
+    engine's median ms and its ratio over dos-hook's."""
+    rows = {}
+    for line in results:
+        ours = line["dos-hook (Rust)"][0]
+        row = {"dos_hook_ms": ours}
+        for e in engines:
+            if e in RATIO_OF and ours > 0:
+                row[RATIO_OF[e]] = line[e][0] / ours
+        rows["hook " + line["case"]] = row
+    data = {"machine": f"{platform.machine()} {os.cpu_count()} cpus", "load": os.getloadavg()[0],
+            "floors_ms": floors, "rows": rows}
+    with open(path, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, indent=1, sort_keys=True)
+        fh.write("\n")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=30)
@@ -236,6 +264,7 @@ def main():
     ap.add_argument("--no-python", action="store_true")
     ap.add_argument("--nul-mb", type=int, default=400, help="MB of NULs with no newline at the journal's tail (0: skip)")
     ap.add_argument("--markdown", default="")
+    ap.add_argument("--json", default="", help="also write the medians and ratios here (bench/regress.py reads them)")
     ap.add_argument("--hook", default="", help="the dos-hook binary (default target/release/dos-hook)")
     a = ap.parse_args()
     b = Bench(a)
@@ -338,6 +367,8 @@ def main():
             print(f"NUL tail {a.nul_mb} MB", e, f"{med:.0f} ms / {rss:.0f} MB", flush=True)
             out.append(f"| {e} | {n} | {med:.0f} | {rss:.0f} |")
         os.remove(path)
+    if a.json:
+        write_json(a.json, results, engines, floors)
     text = "\n".join(out)
     print()
     print(text)

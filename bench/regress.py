@@ -30,7 +30,10 @@ import json
 import shutil
 import sys
 
-RATIOS = ("typed_ratio", "accelerated_ratio")
+def ratio_keys(row: dict) -> set[str]:
+    """The speed ratios a row holds: compare.py writes `typed_ratio` and
+    `accelerated_ratio`, hook_bench.py `go_ratio` and `python_ratio`."""
+    return {k for k in row if k.endswith("_ratio")}
 
 
 def load(path: str) -> dict:
@@ -57,7 +60,7 @@ def compare(base: dict, cur: dict, tolerance: float) -> tuple[list[str], list[st
         if name not in brows:
             notes.append(f"new (no baseline yet): {name}")
             continue
-        for key in RATIOS:
+        for key in sorted(ratio_keys(brows[name]) | ratio_keys(crows[name])):
             b, c = brows[name].get(key), crows[name].get(key)
             if b is None or c is None:
                 if (b is None) != (c is None):

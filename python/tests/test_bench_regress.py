@@ -66,3 +66,14 @@ def test_criterion_without_a_baseline_is_said_not_failed(tmp_path):
     (tmp_path / "criterion").mkdir()
     out = _criterion(tmp_path, {})
     assert out.returncode == 0 and "make bench-baseline" in out.stdout
+
+
+def test_hook_ratios_are_compared_like_the_others(tmp_path):
+    # hook_bench.py --json writes go_ratio / python_ratio per case (the other
+    # engines' medians over dos-hook's); a dos-hook that slowed fails them.
+    base = {"hook pretool deny": {"dos_hook_ms": 1.0, "go_ratio": 3.0, "python_ratio": 90.0}}
+    slower = {"hook pretool deny": {"dos_hook_ms": 1.3, "go_ratio": 2.3, "python_ratio": 70.0}}
+    out = _run(tmp_path, base, slower)
+    assert out.returncode == 1, out.stdout
+    assert "go_ratio" in out.stdout and "python_ratio" in out.stdout and "dos_hook_ms" not in out.stdout
+    assert _run(tmp_path, base, {"hook pretool deny": {"dos_hook_ms": 1.05, "go_ratio": 2.9, "python_ratio": 88.0}}).returncode == 0
