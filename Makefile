@@ -257,6 +257,7 @@ test-pg: python lib dev-pc cdeps $(CBUILD)/test_pg
 	trap 'bash $(PG) down' EXIT; \
 	export DOS_TEST_PG_URL="$$url" DOS_TEST_PG_CTL="$(abspath $(PG))"; \
 	export DOS_TEST_PG_TCP_URL="$$(bash $(PG) tcp-url)" DOS_TEST_PG_TLS_DIR="$$(bash $(PG) tls-dir)"; \
+	pgb=$$(bash $(PG) pgbouncer-up) || exit 1; export DOS_TEST_PGBOUNCER_URL="$$pgb"; \
 	$(CARGO) test -p dos-ops --test pg -- --test-threads=1 --nocapture && \
 	$(VPY) -m pytest -q tests/pg && \
 	(cd $(CBUILD) && valgrind -q --error-exitcode=99 --leak-check=full --show-possibly-lost=no --errors-for-leak-kinds=definite ./test_pg) && \
@@ -343,7 +344,8 @@ bench: lib python
 	$(MAKE) hook
 	$(VPY) bench/hook_bench.py --hook $(HOOK_BIN) --json target/bench/hook.json
 	@url=$$(bash $(PG) up) || exit 1; trap 'bash $(PG) down' EXIT; \
-	DOS_TEST_PG_URL="$$url" $(VPY) bench/pg_bench.py --hook $(HOOK_BIN)
+	pgb=$$(bash $(PG) pgbouncer-up) || exit 1; \
+	DOS_TEST_PG_URL="$$url" DOS_TEST_PGBOUNCER_URL="$$pgb" $(VPY) bench/pg_bench.py --hook $(HOOK_BIN)
 	$(VPY) bench/regress.py --criterion target/criterion
 	$(VPY) bench/regress.py bench/baseline/compare.json target/bench/compare.json
 	$(VPY) bench/regress.py bench/baseline/hook.json target/bench/hook.json

@@ -11,6 +11,11 @@
    another session's lease live (an advisory and its ENFORCE record): median
    (min) ms, with the spawn floor of /bin/true beside them.
 
+With DOS_TEST_PGBOUNCER_URL set (`make bench` starts PgBouncer in session
+mode in front of the server: tests/pg/pg.sh pgbouncer-up), the round trip
+and the hook rows are also timed through the pooler, which spares each new
+process the server's backend start-up.
+
 --only rt,throughput,hook runs some rows; --ab N runs the one-workspace
 throughput N times each way, alternating the one-round-trip verbs with the
 locked two-trip path (DOS_LEASE_STORE_OPTIMISTIC=0), for a before/after on a
@@ -167,6 +172,7 @@ def main() -> int:
     only = set(a.only.split(","))
     a.hook = os.path.abspath(a.hook) if a.hook else ""
     url = os.environ.get("DOS_TEST_PG_URL", "")
+    pooled = os.environ.get("DOS_TEST_PGBOUNCER_URL", "")
     if not url:
         print("pg_bench: DOS_TEST_PG_URL is not set (make bench starts a server)", file=sys.stderr)
         return 1
@@ -194,6 +200,10 @@ def main() -> int:
             p_rt = round_trip(workspace(os.path.join(tmp, "rt-pg"), url, tag + "-rt"), a.n)
             rows.append(("acquire + release round trip, one process, median (min) ms", f_rt, p_rt,
                          f"{p_rt[0] / f_rt[0]:.2f}× ({p_rt[1] / f_rt[1]:.2f}×)"))
+            if pooled:
+                b_rt = round_trip(workspace(os.path.join(tmp, "rt-pgb"), pooled, tag + "-rt-pgb"), a.n)
+                rows.append(("… through PgBouncer (session pooling)", f_rt, b_rt,
+                             f"{b_rt[0] / f_rt[0]:.2f}× ({b_rt[1] / f_rt[1]:.2f}×)"))
         if "throughput" in only:
             one_f = [workspace(os.path.join(tmp, "one-file"), None, "")] * 8
             one_p = [workspace(os.path.join(tmp, "one-pg"), url, tag + "-one")] * 8
@@ -214,6 +224,10 @@ def main() -> int:
                 hp = hook_latency(a.hook, workspace(os.path.join(tmp, f"hook-pg-{key}"), url, f"{tag}-hook-{key}"), 50, held)
                 rows.append((f"dos-hook pretool, whole process, {what}, median (min) ms", hf, hp,
                              f"{hp[0] / hf[0]:.2f}× ({hp[1] / hf[1]:.2f}×)"))
+                if pooled:
+                    hb = hook_latency(a.hook, workspace(os.path.join(tmp, f"hook-pgb-{key}"), pooled, f"{tag}-hook-pgb-{key}"),
+                                      50, held)
+                    rows.append(("… through PgBouncer (session pooling)", hf, hb, f"{hb[0] / hf[0]:.2f}× ({hb[1] / hf[1]:.2f}×)"))
             print(f"(spawn floor, /bin/true: median {statistics.median(fl):.2f} ms, min {min(fl):.2f} ms)")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -9,6 +9,9 @@
 #   tests/pg/pg.sh tcp-url  the URL over TCP loopback (127.0.0.1:$DOS_PG_PORT)
 #   tests/pg/pg.sh tls-dir  the directory of the test CA (ca.crt), a CA that
 #                           signed nothing (wrong-ca.crt), and the server's pair
+#   tests/pg/pg.sh pgbouncer-up   start PgBouncer (session pooling) in front of
+#                           the server (idempotent) and print its URL; `down`
+#                           stops it too
 #
 # Debian's postgresql is installed with apt-get when initdb/pg_ctl are not
 # found. The cluster lives in $DOS_PG_DIR (default /tmp/libdos-pg-$DOS_PG_PORT),
@@ -136,7 +139,64 @@ up() {
   url
 }
 
+# PgBouncer in session mode on a Unix socket in $DIR (port PORT+10), for
+# every database of the server, configured as docs/lease-store.md says a
+# fleet's pooler must be: `options` (libdos's session settings) ignored at
+# startup, a server-side bound on queries, connections reset between clients.
+PGB_PORT=$((PORT + 10))
+PGB="$DIR/pgbouncer"
+
+pgbouncer_url() {
+  local enc=${DIR//\//%2F}
+  echo "postgresql://dos@${enc}:${PGB_PORT}/dos?connect_timeout=5"
+}
+
+pgbouncer_up() {
+  up >/dev/null
+  if ! command -v pgbouncer >/dev/null 2>&1; then
+    echo "pg.sh: installing Debian's pgbouncer" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    (apt-get install -y -qq pgbouncer >/dev/null 2>&1) ||
+      (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq pgbouncer >/dev/null)
+  fi
+  if [ -f "$PGB/pgbouncer.pid" ] && kill -0 "$(cat "$PGB/pgbouncer.pid")" 2>/dev/null; then
+    pgbouncer_url; return 0
+  fi
+  mkdir -p "$PGB"
+  cat > "$PGB/pgbouncer.ini" <<EOF
+[databases]
+* = host=$DIR port=$PORT
+[pgbouncer]
+listen_addr =
+listen_port = $PGB_PORT
+unix_socket_dir = $DIR
+auth_type = trust
+auth_file = $PGB/users.txt
+pool_mode = session
+server_reset_query = DISCARD ALL
+ignore_startup_parameters = options
+query_timeout = 30
+default_pool_size = 20
+max_client_conn = 200
+logfile = $PGB/pgbouncer.log
+pidfile = $PGB/pgbouncer.pid
+EOF
+  echo '"dos" ""' > "$PGB/users.txt"
+  [ "$(id -u)" = 0 ] && chown -R "$RUNAS" "$PGB"
+  as_server pgbouncer -d -q "$PGB/pgbouncer.ini" || { cat "$PGB/pgbouncer.log" >&2; exit 1; }
+  for _ in $(seq 50); do [ -S "$DIR/.s.PGSQL.$PGB_PORT" ] && break; sleep 0.1; done
+  pgbouncer_url
+}
+
+pgbouncer_down() {
+  if [ -f "$PGB/pgbouncer.pid" ]; then
+    kill "$(cat "$PGB/pgbouncer.pid")" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$(cat "$PGB/pgbouncer.pid" 2>/dev/null)" 2>/dev/null || break; sleep 0.1; done
+  fi
+}
+
 down() {
+  pgbouncer_down
   if BIN=$(find_bin) && running; then
     as_server "$BIN/pg_ctl" -D "$DATA" -m fast -w -t 30 stop >/dev/null || true
   fi
@@ -149,10 +209,12 @@ case "${1:-up}" in
   url) url ;;
   tcp-url) tcp_url ;;
   tls-dir) echo "$TLS" ;;
+  pgbouncer-up) pgbouncer_up ;;
+  pgbouncer-url) pgbouncer_url ;;
   restart-immediate)
     BIN=$(find_bin); as_server "$BIN/pg_ctl" -D "$DATA" -l "$LOG" -w -t 60 -m immediate \
       -o "$(SERVER_OPTS)" restart >/dev/null ;;
   stop-keep) BIN=$(find_bin); as_server "$BIN/pg_ctl" -D "$DATA" -m fast -w -t 30 stop >/dev/null ;;
   start) BIN=$(find_bin); start_server ;;
-  *) echo "usage: $0 up|down|url|tcp-url|tls-dir|restart-immediate|stop-keep|start" >&2; exit 2 ;;
+  *) echo "usage: $0 up|down|url|tcp-url|tls-dir|pgbouncer-up|pgbouncer-url|restart-immediate|stop-keep|start" >&2; exit 2 ;;
 esac

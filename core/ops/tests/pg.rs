@@ -1128,3 +1128,108 @@ fn a_pretool_call_sends_one_statement_to_read_and_three_to_enforce() {
     assert!(out > 0);
     assert_eq!(trips, 3, "an enforcing pretool took {trips} round trips");
 }
+
+// ------------------------------------------------------------------ through a pooler
+
+/// The PgBouncer in front of the test server (`tests/pg/pg.sh
+/// pgbouncer-up`, session pooling, `options` ignored at startup), or None.
+fn pgbouncer_url() -> Option<String> {
+    match std::env::var("DOS_TEST_PGBOUNCER_URL") {
+        Ok(u) if !u.is_empty() => Some(u),
+        _ => {
+            eprintln!("skipped: DOS_TEST_PGBOUNCER_URL is not set (make test-pg starts PgBouncer and sets it)");
+            None
+        }
+    }
+}
+
+/// `url` naming database `db` instead of `dos`.
+fn on_database(url: &str, db: &str) -> String {
+    url.replacen("/dos?", &format!("/{db}?"), 1)
+}
+
+#[test]
+fn through_pgbouncer_the_verbs_and_the_hook_work_and_a_contended_lock_is_busy() {
+    let (Some(url), Some(pooled)) = (pg_url(), pgbouncer_url()) else { return };
+    let key = fresh_key("pooler");
+    let dir = scratch("pooler");
+    let ws = dir.join("ws");
+    clone_workspace(&ws, &pooled, &key);
+    let file_ws = dir.join("file");
+    copy_dir(&example_workspace(), &file_ws);
+    let args = r#"{"lane": "docs", "kind": "cluster", "tree": ["docs/"], "owner": "other", "loop_ts": "L1"}"#;
+    for w in [&ws, &file_ws] {
+        let cfg = format!(r#"{{"workspace": {}}}"#, json_str(&w.display().to_string()));
+        let v = call(&cfg, "lane_lease.acquire", args).unwrap();
+        assert_eq!(v.get("journaled").and_then(Value::as_bool), Some(true));
+    }
+    // The hook sees the lease through the pooler and answers as over a file.
+    let (through, _) = pretool(&ws);
+    let (on_file, _) = pretool(&file_ws);
+    assert_eq!(through.exit, 0);
+    assert!(!through.stdout.is_empty(), "the live lease was not seen through the pooler");
+    assert_eq!(String::from_utf8_lossy(&through.stdout), String::from_utf8_lossy(&on_file.stdout));
+    // What went through the pooler is in the server, as a direct reader sees it.
+    let rows = store(&url, &key).read_all().unwrap();
+    assert!(rows.iter().any(|r| s(r, "op") == "ENFORCE" && s(r, "holder") == "s1"), "{rows:?}");
+    assert!(rows.iter().any(|r| s(r, "op") == "ACQUIRE" && s(r, "lane") == "docs"), "{rows:?}");
+
+    // The workspace lock held by a direct session: a verb through the
+    // pooler is BUSY within its budget, never a grant.
+    let mut holder = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    holder.batch_execute(&format!("BEGIN; SELECT pg_advisory_xact_lock({})", lock_key(&key))).unwrap();
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args(["child_entry", "--exact", "--test-threads=1", "--nocapture"])
+        .env(CHILD_ENV, format!("once|{}|{pooled}|{key}", dir.display()))
+        .env("DOS_LEASE_STORE_LOCK_TIMEOUT_MS", "300")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("RESULT BUSY"), "{text}");
+    holder.batch_execute("ROLLBACK").unwrap();
+    assert!(!store(&url, &key).read_all().unwrap().iter().any(|r| s(r, "lane") == "api"));
+    let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn literals_read_the_same_when_a_pooler_drops_the_session_settings() {
+    // A database whose sessions start with standard_conforming_strings off
+    // (what an old server may still have). Directly, libdos's startup
+    // `options` turn it on; through PgBouncer (`options` ignored) the
+    // session keeps it off, and every literal must still read the same.
+    let (Some(url), Some(pooled)) = (pg_url(), pgbouncer_url()) else { return };
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let exists = !admin.query("SELECT 1 FROM pg_database WHERE datname = 'dos_sco_off'", &[]).unwrap().is_empty();
+    if !exists {
+        admin.batch_execute("CREATE DATABASE dos_sco_off").unwrap();
+    }
+    admin.batch_execute("ALTER DATABASE dos_sco_off SET standard_conforming_strings = off").unwrap();
+    let (direct, pooled) = (on_database(&url, "dos_sco_off"), on_database(&pooled, "dos_sco_off"));
+    let mut probe = postgres::Client::connect(&pooled, postgres::NoTls).unwrap();
+    let sco: String = probe.query_one("SHOW standard_conforming_strings", &[]).unwrap().get(0);
+    assert_eq!(sco, "off", "the pooler passed libdos's session settings on: this test proves nothing");
+
+    let key = format!("{} it's a \\ key \\", fresh_key("sco"));
+    let owner = "o\\\"'\\";
+    let args = format!(r#"{{"lane": "api", "kind": "cluster", "tree": ["src/api/**"], "owner": {}, "loop_ts": "t\\1"}}"#, json_str(owner));
+    let v = call(&inline_config(Some((&pooled, &key))), "lane_lease.acquire", &args).unwrap();
+    assert_eq!(v.get("journaled").and_then(Value::as_bool), Some(true), "{v:?}");
+    // Read back through the pooler and directly (settings on): one lease,
+    // the same bytes, under the same workspace key.
+    let live = |u: &str| call(&inline_config(Some((u, &key))), "lane_lease.live_leases", "{}").unwrap();
+    let (a, b) = (live(&pooled), live(&direct));
+    assert_eq!(a, b);
+    let leases = match &a {
+        Value::List(l) => l.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(leases.len(), 1, "{a:?}");
+    let d = match &leases[0] {
+        Value::Dict(d) => d,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!((s(d, "holder"), s(d, "loop_ts")), (owner, "t\\1"), "{d:?}");
+    let mut db = postgres::Client::connect(&direct, postgres::NoTls).unwrap();
+    let stored: i64 = db.query_one("SELECT count(*) FROM dos_lane_journal WHERE workspace = $1", &[&key]).unwrap().get(0);
+    assert_eq!(stored, 1, "the workspace key was not stored as given");
+}

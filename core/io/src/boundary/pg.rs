@@ -438,8 +438,9 @@ impl PgStore {
         }
         cfg.keepalives(true).keepalives_idle(Duration::from_secs(30));
         let st = self.statement_timeout_ms();
-        // Literals are written with only `'` doubled: the scanner must read
-        // them with standard_conforming_strings on from the first statement.
+        // Session settings for a direct connection (a pooler may drop them:
+        // every verb also sets its own bounds, and literals are written so
+        // they read the same either way, `lit`).
         let opts =
             format!("{} -c statement_timeout={st} -c standard_conforming_strings=on", cfg.get_options().unwrap_or("")).trim().to_string();
         cfg.options(&opts);
@@ -750,9 +751,8 @@ impl PgStore {
         let stmt_ms = self.statement_timeout_ms() + lock_ms;
         // One round trip takes the lock and then (a new statement, so a
         // snapshot taken after the lock) reads the live set and the clock;
-        // one more writes the records and commits. Values go in as
-        // literals: standard_conforming_strings is set on in the same
-        // batch, so a quote doubled is the only escape there is.
+        // one more writes the records and commits. Values go in as escape
+        // string literals (`lit`).
         let begin = format!(
             "BEGIN; SET LOCAL standard_conforming_strings = on; SET LOCAL lock_timeout = {lock_ms}; \
              SET LOCAL statement_timeout = {stmt_ms}; SELECT pg_advisory_xact_lock({}); \
@@ -1257,9 +1257,23 @@ fn records_text(msgs: &[postgres::SimpleQueryMessage]) -> String {
     text
 }
 
-/// A string literal (standard_conforming_strings is on: only `'` is special).
+/// A string literal the server reads as `s` whatever the session's
+/// `standard_conforming_strings`: an escape string (`E'…'`), with `\\` and
+/// `'` escaped. The whole batch is lexed before its first `SET` runs, and a
+/// pooler may drop the startup `options` that set it, so the literal must
+/// not depend on it.
 fn lit(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
+    let mut out = String::with_capacity(s.len() + 3);
+    out.push_str("E'");
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("''"),
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
 }
 
 /// The text a record is stored as: its journal line without the newline.
