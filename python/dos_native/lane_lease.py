@@ -227,16 +227,21 @@ def _register() -> None:
                 journal = journal_of(ref_mod, a["config"])
             except Exception:
                 return FALLBACK
-            return run("lane_lease.live_leases", {"journal": journal, "expire_dead": a["expire_dead"]})
+            return run("lane_lease.live_leases", {"journal": journal, "expire_dead": a["expire_dead"]}, store_of(a["config"]))
         return same_signature(original, serve)
 
-    strict_seen: dict[str, tuple[tuple[int, int], bool]] = {}
-    strict_twins: dict[int, tuple[Any, Any]] = {}
+    store_seen: dict[str, tuple[tuple[int, int], Optional[dict[str, Any]], Optional[Config]]] = {}
+    store_twins: dict[int, tuple[Any, Any, Any]] = {}
 
-    def workspace_strict(config: Any) -> bool:
-        """``[lease_store] strict`` of the workspace ``config`` was built for
-        (its ``paths.root``'s dos.toml, read as libdos reads it: the
-        reference reads no such table, so its config cannot carry it)."""
+    def workspace_store(config: Any) -> tuple[Optional[dict[str, Any]], Optional[Config]]:
+        """The ``[lease_store]`` table of the workspace ``config`` was built
+        for (its ``paths.root``'s dos.toml: the reference reads no such
+        table, so its config cannot carry it) and that workspace's native
+        config, when the table names a store or asks for ``strict``; (None,
+        None) otherwise. A dos.toml libdos cannot read raises: a fleet's
+        store must not be dropped for a local journal without a word."""
+        import tomllib
+
         from .config import load_workspace_config
 
         root = os.fspath(config.paths.root)
@@ -244,37 +249,49 @@ def _register() -> None:
         try:
             st = os.stat(path)
         except OSError:
-            return False
+            return None, None
         stamp = (st.st_mtime_ns, st.st_size)
-        hit = strict_seen.get(path)
+        hit = store_seen.get(path)
         if hit is not None and hit[0] == stamp:
-            return hit[1]
-        table = load_workspace_config(root).to_dict().get("lease_store") or {}
-        strict = table.get("strict") is True
-        if len(strict_seen) >= 64:
-            strict_seen.clear()
-        strict_seen[path] = (stamp, strict)
-        return strict
+            return hit[1], hit[2]
+        with open(path, "rb") as fh:
+            table = tomllib.load(fh).get("lease_store")
+        if not isinstance(table, dict) or not (table.get("url") or table.get("strict") is True):
+            table, native = None, None
+        else:
+            native = load_workspace_config(root)
+        if len(store_seen) >= 64:
+            store_seen.clear()
+        store_seen[path] = (stamp, table, native)
+        return table, native
 
-    def strict_twin(config: Any) -> Any:
-        """The native twin of a reference config, with ``strict`` on."""
+    def store_twin(config: Any, table: dict[str, Any]) -> Any:
+        """The native twin of a reference config, with the workspace's
+        ``[lease_store]`` table."""
         from dos import reason_morphology
 
         from .config import Config, reference_tables
 
-        hit = strict_twins.get(id(config))
-        if hit is not None and hit[0] is config:
-            return hit[1]
+        hit = store_twins.get(id(config))
+        if hit is not None and hit[0] is config and hit[1] == table:
+            return hit[2]
         tables = reference_tables(config)
         morph = tables.pop("_morphology")
-        overrides: dict[str, Any] = {"lease_store": {"strict": True}}
+        overrides: dict[str, Any] = {"lease_store": dict(table)}
         if morph != reason_morphology.GENERIC_REASON_MORPHOLOGY.to_list():
             overrides["reasons"] = {"morphology": morph}
         twin = Config.from_dict(tables, overrides)
-        if len(strict_twins) >= 64:
-            strict_twins.clear()
-        strict_twins[id(config)] = (config, twin)
+        if len(store_twins) >= 64:
+            store_twins.clear()
+        store_twins[id(config)] = (config, dict(table), twin)
         return twin
+
+    def store_of(config: Any) -> Optional[Config]:
+        """The config a verb other than acquire sends along: the native one
+        of the workspace when its dos.toml names a store, else none."""
+        if isinstance(config, Config):
+            return config
+        return workspace_store(config)[1]
 
     def acquire_factory(ref_mod: ModuleType, original: AnyFn) -> AnyFn:
         from dos import admission as ref_admission
@@ -296,12 +313,14 @@ def _register() -> None:
                 if a["extra_leases"]:
                     args["extra_leases"] = a["extra_leases"]
                 native_cfg = _native_config(config)
-                # `[lease_store] strict` (the WAL_INTEGRITY refusal) lives in
-                # the workspace's dos.toml only.
-                if not isinstance(config, Config) and workspace_strict(config):
-                    native_cfg = strict_twin(config)
             except Exception:
                 return FALLBACK
+            # `[lease_store]` (the store, `strict`) lives in the workspace's
+            # dos.toml only; a table libdos refuses raises here.
+            if not isinstance(config, Config):
+                table, _ = workspace_store(config)
+                if table is not None:
+                    native_cfg = store_twin(config, table)
             out = run("lane_lease.acquire", args, native_cfg)
             if out is FALLBACK:
                 return out
@@ -322,7 +341,7 @@ def _register() -> None:
                 except Exception:
                     return FALLBACK
                 args.update({k: a[k] for k in fields if a[k] is not None})
-                out = run(op, args)
+                out = run(op, args, store_of(a["config"]))
                 if out is FALLBACK or result is None:
                     return out
                 return getattr(ref_mod, result)(**out)

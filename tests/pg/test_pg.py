@@ -103,3 +103,31 @@ def test_an_unreachable_store_is_an_io_error_without_the_password(tmp_path):
     with pytest.raises(dos_native.DosIOError) as e:
         ll.acquire(cfg, lane="api", kind="cluster", tree=["src/api/**"], owner="x")
     assert "sekrit-pw" not in str(e.value)
+
+
+def test_the_accelerated_reference_verbs_use_the_store_its_dos_toml_names(tmp_path):
+    # The reference reads no [lease_store] table; under accelerate() its
+    # lease verbs still go to the store the workspace's dos.toml names (as
+    # its `strict` does), so an accelerated fleet shares one lane set.
+    import dos.lane_lease as ref
+    from dos import config as rc
+    import dos_native
+    from dos_native import config as nc, lane_lease as ll
+
+    key = _key("accel")
+    ws = _workspace(tmp_path / "ws", key)
+    rcfg = rc.load_workspace_config(str(ws))
+    dos_native.accelerate()
+    try:
+        r = ref.acquire(rcfg, lane="api", kind="cluster", tree=["src/api/**"], owner="ref", loop_ts="r1")
+        assert r.journaled
+        assert ref.heartbeat(rcfg, lane="api", owner="ref", loop_ts="r1")
+        assert [l["holder"] for l in ref.live_leases(rcfg)] == ["ref"]
+        # Another machine's native client on the same store sees it.
+        other = nc.load_workspace_config(str(_workspace(tmp_path / "other", key)))
+        assert [l["holder"] for l in ll.live_leases(other)] == ["ref"]
+        assert ref.release(rcfg, lane="api", owner="ref", loop_ts="r1")
+        assert ll.live_leases(other) == []
+    finally:
+        dos_native.restore()
+    assert not (ws / ".dos" / "lane-journal.jsonl").exists()
