@@ -238,8 +238,8 @@ def _register() -> None:
         for (its ``paths.root``'s dos.toml: the reference reads no such
         table, so its config cannot carry it) and that workspace's native
         config, when the table names a store or asks for ``strict``; (None,
-        None) otherwise. A dos.toml libdos cannot read raises: a fleet's
-        store must not be dropped for a local journal without a word."""
+        None) otherwise. A table libdos refuses raises: a fleet's store
+        must not be dropped for a local journal without a word."""
         import tomllib
 
         from .config import load_workspace_config
@@ -254,8 +254,12 @@ def _register() -> None:
         hit = store_seen.get(path)
         if hit is not None and hit[0] == stamp:
             return hit[1], hit[2]
-        with open(path, "rb") as fh:
-            table = tomllib.load(fh).get("lease_store")
+        try:
+            with open(path, "rb") as fh:
+                table = tomllib.load(fh).get("lease_store")
+        except (OSError, ValueError):
+            # Not TOML at all: the reference's own loader says what that means.
+            table = None
         if not isinstance(table, dict) or not (table.get("url") or table.get("strict") is True):
             table, native = None, None
         else:
