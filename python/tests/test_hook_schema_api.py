@@ -132,3 +132,14 @@ def test_schema_generic_path():
         ds.classify({}, family="x", understands=2**64)
     with pytest.raises(TypeError):
         ds.classify({})
+
+
+def test_with_mapping_keeps_an_exit_code_beyond_64_bits():
+    # The reference's mapping is a dict[int, ...]: a key no i64 holds is kept
+    # (and matched by a code equal to it), never dropped.
+    huge, neg = 2**70, -(2**64) - 5
+    ours = he.DEFAULT_POLICY.with_mapping({huge: he.Intervention.DEFER, 3: he.Intervention.BLOCK, neg: he.Intervention.OBSERVE})
+    theirs = ref_he.DEFAULT_POLICY.with_mapping({huge: ref_he.Intervention.DEFER, 3: ref_he.Intervention.BLOCK,
+                                                 neg: ref_he.Intervention.OBSERVE})
+    assert [(k, v.value) for k, v in ours.mapping.items()] == [(k, v.value) for k, v in theirs.mapping.items()]
+    assert list(ours.mapping) == list(theirs.mapping)

@@ -28,9 +28,9 @@ pub fn verb_str(v: Intervention) -> &'static str {
 /// and read as Python's `int()` reads them (`" 2 "`, `"+3"`, `"1_0"`, other
 /// scripts' digits), in the order a Python dict keeps (a code given twice
 /// keeps its first place and its last entry). A key outside the 64-bit
-/// range is left out: no exit code can equal it.
+/// range is kept, as Python keeps it (no code this build reads equals it).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CodeMap<T>(pub Vec<(i64, T)>);
+pub struct CodeMap<T>(pub Vec<(Int, T)>);
 
 impl<T> Default for CodeMap<T> {
     fn default() -> Self {
@@ -41,11 +41,12 @@ impl<T> Default for CodeMap<T> {
 impl<T> CodeMap<T> {
     /// The entry for `code`.
     pub fn get(&self, code: i64) -> Option<&T> {
-        self.0.iter().find(|(k, _)| *k == code).map(|(_, v)| v)
+        self.0.iter().find(|(k, _)| *k == Int::Small(code)).map(|(_, v)| v)
     }
 
     /// Set `code`'s entry (in place when it has one, else last).
-    pub fn insert(&mut self, code: i64, v: T) {
+    pub fn insert(&mut self, code: impl Into<Int>, v: T) {
+        let code = code.into();
         match self.0.iter_mut().find(|(k, _)| *k == code) {
             Some(slot) => slot.1 = v,
             None => self.0.push((code, v)),
@@ -82,10 +83,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for CodeMap<T> {
                 let mut out = CodeMap::default();
                 while let Some((k, v)) = a.next_entry::<String, T>()? {
                     match pystr::int_from_str(&k) {
-                        Some(Int::Small(code)) => {
-                            out.insert(code, v);
-                        }
-                        Some(Int::Big(_)) => {}
+                        Some(code) => out.insert(code, v),
                         None => return Err(serde::de::Error::custom(format_args!("the key {} is not an integer", pystr::repr(&k)))),
                     }
                 }
@@ -111,7 +109,7 @@ fn warn_or_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Intervention, 
 }
 
 fn default_mapping() -> CodeMap<Option<Intervention>> {
-    CodeMap(vec![(2, Some(Intervention::Block))])
+    CodeMap(vec![(Int::Small(2), Some(Intervention::Block))])
 }
 
 fn mapping_or_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<CodeMap<Option<Intervention>>, D::Error> {
@@ -152,7 +150,7 @@ impl HookExitPolicy {
     }
 
     /// `with_mapping`: a copy with `more` entries added (later ones win).
-    pub fn with_mapping(&self, more: impl IntoIterator<Item = (i64, Intervention)>) -> HookExitPolicy {
+    pub fn with_mapping<K: Into<Int>>(&self, more: impl IntoIterator<Item = (K, Intervention)>) -> HookExitPolicy {
         let mut p = self.clone();
         for (code, verb) in more {
             p.mapping.insert(code, Some(verb));

@@ -42,6 +42,12 @@ impl Int {
     }
 }
 
+impl From<i64> for Int {
+    fn from(v: i64) -> Int {
+        Int::Small(v)
+    }
+}
+
 impl fmt::Display for Int {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

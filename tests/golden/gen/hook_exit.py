@@ -58,7 +58,8 @@ POLICIES = [
     {"mapping": {"2": 5}}, {"mapping": {"2": True}}, {"mapping": {"2": ["BLOCK"]}}, {"mapping": {"1__0": "WARN"}},
     {"mapping": {"\x1c2": "WARN"}}, {"mapping": {"\ud800": "WARN"}}, {"mapping": []}, {"mapping": "2=BLOCK"},
     {"fallback": "nope"}, {"fallback": 1}, {"fallback": "warn"}, {"pass_code": "0"}, {"pass_code": 0.0},
-    {"pass_code": True}, {"pass_code": 2**63}, {"more": {"2": None}}, {"more": {"3": "defer"}}, {"more": []},
+    {"pass_code": True}, {"pass_code": 2**63}, {"mapping": {"9223372036854775808": "BLOCK", "3": "DEFER"}},
+    {"more": {"2": None}}, {"more": {"3": "defer"}}, {"more": []},
     {"more": {"x": "BLOCK"}}, {"extra": 1}, [], "default",
 ]
 
@@ -135,9 +136,10 @@ def _passed(args, config):
 @cases
 def _method_cases(rng):
     selves = [{}, {"pass_code": 1}, {"mapping": {"2": None}}, {"mapping": {"3": "DEFER"}, "fallback": "OBSERVE"},
-              {"mapping": {}}, {"more": {"4": "BLOCK"}}]
+              {"mapping": {}}, {"more": {"4": "BLOCK"}}, {"mapping": {"-18446744073709551621": "OBSERVE", "2": None}}]
     mores = [{}, {"3": "DEFER"}, {"2": "WARN", "0": "BLOCK"}, {" 5 ": "OBSERVE"}, {"-1": "BLOCK", "+7": "DEFER"},
-             {"x": "BLOCK"}, {"3": "defer"}, {"3": None}, {"3": 3}, [], None]
+             {"x": "BLOCK"}, {"3": "defer"}, {"3": None}, {"3": 3}, [], None,
+             {"1180591620717411303424": "DEFER", "3": "BLOCK", "9223372036854775808": "WARN"}]
     for s in selves:
         for m in mores:
             yield "hook_exit.HookExitPolicy.with_mapping", {"self": s, "more": m}
