@@ -70,3 +70,26 @@ def golden(golden_dir):
             yield from read_golden(p)
 
     return read
+
+
+@pytest.fixture(autouse=True)
+def _accelerate_registrations_stay_in_their_test():
+    """A test that registers more routes with accelerate() (the route tests
+    register the ones not swapped by default) takes them back afterwards:
+    the next test sees accelerate() as a user does. Functions it swapped
+    are put back too."""
+    try:
+        from dos_native import _accelerate
+    except ImportError:  # the native module is not built
+        yield
+        return
+    before = dict(_accelerate._TABLE)
+    yield
+    import importlib
+
+    for key in [k for k in _accelerate._TABLE if before.get(k) is not _accelerate._TABLE[k]]:
+        original = _accelerate._SWAPPED.pop(key, None)
+        if original is not None:
+            setattr(importlib.import_module(key[0]), key[1], original)
+    _accelerate._TABLE.clear()
+    _accelerate._TABLE.update(before)
