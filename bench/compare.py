@@ -501,6 +501,13 @@ def arbiter_pure_cases():
         lambda x=m("concurrency_class"): x.parse_cli_budgets(flags)), "classifier"
 
 
+def sensor_cases():
+    """Issue 9, the hook sensors on the generated route."""
+    env = {"PATH": "/usr/bin", "HOME": "/home/u", "CID_RUN_ID": "r-1"}
+    yield "marker_gate.decide (armed by env)", lambda m: (
+        lambda x=m("marker_gate"): x.decide(stop_hook_active=False, loop_flag=False, env=env)), "classifier"
+
+
 def shape_a_cases(tmpdir):
     """Issue 10, output shape (part A): answer_shape, dangling_intent,
     claim_extract and result_state on the generated route. Inputs are a
@@ -629,7 +636,8 @@ def main():
     tmp = tempfile.TemporaryDirectory()
     rows: dict[str, dict[str, float]] = {}
     for name, make, kind in (list(cases()) + list(provenance_cases()) + list(shape_b_cases())
-                             + list(shape_c_cases()) + list(shape_a_cases(tmp.name)) + list(arbiter_pure_cases())):
+                             + list(shape_c_cases()) + list(shape_a_cases(tmp.name)) + list(arbiter_pure_cases())
+                             + list(sensor_cases())):
         if opts.only not in name or (opts.routed and name.split(" ")[0] not in routed):
             continue
         n = max(number // 20, 50) if "fold" in name or "64" in name or "live" in name else number

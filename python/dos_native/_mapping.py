@@ -411,3 +411,13 @@ ARBITER_PURE = [
     Route("dos.concurrency_class", "parse_cli_budgets", "concurrency_class.parse_cli_budgets"),
 ]
 SLOWER += ARBITER_PURE
+
+# ---------------------------------------------------------------- issue 9, the hook sensors
+# (marker_gate, hook_dialect, pretool_sensor, posttool_sensor, tool_stream, exec_capability)
+# Slower through the generic route than the reference (a few dict lookups;
+# bench/compare.py "marker_gate.decide (armed by env)" 0.6x): declared, not
+# swapped by default.
+HOOK_SENSORS_SLOWER = [
+    Route("dos.marker_gate", "decide", "marker_gate.decide"),
+]
+SLOWER += HOOK_SENSORS_SLOWER
