@@ -124,7 +124,7 @@ pub fn arm(stop_hook_active: bool, loop_flag: bool, env: &dyn Fn(&str) -> Option
     let names = if policy.arm_on_env.0.is_empty() { "(none)".to_string() } else { policy.arm_on_env.0.join(", ") };
     ArmDecision {
         armed: false,
-        reason: format!("not armed: neither --loop nor a set env var ({names}); an ordinary turn, so the stop is allowed"),
+        reason: format!("not armed, no loop signal: neither --loop nor a set env var ({names}); an ordinary turn, so the stop is allowed"),
     }
 }
 
