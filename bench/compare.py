@@ -506,6 +506,17 @@ def sensor_cases():
     env = {"PATH": "/usr/bin", "HOME": "/home/u", "CID_RUN_ID": "r-1"}
     yield "marker_gate.decide (armed by env)", lambda m: (
         lambda x=m("marker_gate"): x.decide(stop_hook_active=False, loop_flag=False, env=env)), "classifier"
+    cc = {"hookSpecificOutput": {"hookEventName": "PreToolUse", "permissionDecision": "deny",
+                                 "permissionDecisionReason": "lane busy", "additionalContext": "see dos helped"}}
+    yield "hook_dialect.parse_cc (a deny)", lambda m: (
+        lambda x=m("hook_dialect"): x.parse_cc(cc, moment=x.HookMoment.PRE)), "classifier"
+    event = {"session_id": "s1", "hook_event_name": "PreToolUse", "tool_name": "Bash", "cwd": "/w",
+             "tool_input": {"command": "sed -i s/a/b/ /w/docs/notes.md && touch lib/x.py"}}
+    yield "pretool_sensor.is_pre_event", lambda m: (lambda x=m("pretool_sensor"): x.is_pre_event(event)), "classifier"
+    yield "pretool_sensor._tree_from_event (Bash)", lambda m: (
+        lambda x=m("pretool_sensor"): x._tree_from_event(event)), "classifier"
+    yield "pretool_sensor._paths_from_command", lambda m: (
+        lambda x=m("pretool_sensor"): x._paths_from_command(event["tool_input"]["command"])), "classifier"
 
 
 def shape_a_cases(tmpdir):

@@ -7,11 +7,11 @@ import os
 import pytest
 
 import dos_native
-from dos_native import marker_gate
+from dos_native import hook_dialect, marker_gate, pretool_sensor
 
 mg_ref = pytest.importorskip("dos.marker_gate")
 
-MODULES = {"marker_gate": marker_gate}
+MODULES = {"marker_gate": marker_gate, "hook_dialect": hook_dialect, "pretool_sensor": pretool_sensor}
 
 
 def _ops(golden_dir, module):
@@ -35,8 +35,8 @@ def test_typed_functions_replay_the_golden_corpus(golden_dir, module):
 
 @pytest.fixture
 def swapped():
-    # marker_gate.decide is declared but not swapped by default (slower than
-    # the reference, _mapping.SLOWER): swap it for these tests.
+    # These leaves are declared but not swapped by default (slower than the
+    # reference, _mapping.SLOWER): swap them for these tests.
     from dos_native import _adapter
     from dos_native._mapping import SLOWER
 
@@ -102,3 +102,70 @@ def test_accelerated_decide_takes_the_process_environment(swapped):
     v = mg_ref.decide(stop_hook_active=False, loop_flag=False, env=os.environ)
     assert type(v) is mg_ref.ArmDecision
     assert v.reason.startswith("no loop signal") or v.reason.startswith("armed by env")  # the reference's own words
+
+
+# ------------------------------------------------------------------ hook_dialect
+
+hd_ref = pytest.importorskip("dos.hook_dialect")
+
+CC_DOCS = [
+    None, "x", {}, {"hookSpecificOutput": None},
+    {"hookSpecificOutput": {"permissionDecision": "deny", "permissionDecisionReason": "R", "additionalContext": "C"}},
+    {"hookSpecificOutput": {"permissionDecision": "deny", "permissionDecisionReason": 3}},
+    {"hookSpecificOutput": {"permissionDecision": "allow", "additionalContext": "C"}},
+    {"hookSpecificOutput": {"additionalContext": ""}},
+]
+
+
+@pytest.mark.parametrize("doc", CC_DOCS)
+@pytest.mark.parametrize("moment", ["PRE", "POST", "STOP"])
+def test_accelerated_parse_cc_answers_as_the_reference(swapped, doc, moment):
+    m = hd_ref.HookMoment[moment]
+    assert type(hd_ref.parse_cc).__name__ == "NativeCallable"
+    got = hd_ref.parse_cc(doc, moment=m)
+    dos_native.restore()
+    want = hd_ref.parse_cc(doc, moment=m)
+    dos_native.accelerate()
+    assert type(got) is hd_ref.HookVerdict and got == want
+    assert got.moment is m and type(got.action) is hd_ref.HookAction
+
+
+def test_typed_parse_cc_and_render():
+    from dos_native import hook_dialect
+
+    v = hook_dialect.parse_cc(CC_DOCS[4], moment=hook_dialect.HookMoment.PRE)
+    assert v.action is hook_dialect.HookAction.DENY and (v.reason, v.context) == ("R", "C")
+    assert hook_dialect.render(dialect="hermes", moment=hook_dialect.HookMoment.PRE, cc=CC_DOCS[4]) == {
+        "decision": "block", "reason": "R C"}
+    with pytest.raises(dos_native.DosError) as e:
+        hook_dialect.render(dialect="nope", moment=hook_dialect.HookMoment.PRE, cc=None)
+    assert e.value.code == "BAD_ARGS" and "dialect" in str(e.value)
+
+
+# ------------------------------------------------------------------ pretool_sensor
+
+ps_ref = pytest.importorskip("dos.pretool_sensor")
+
+EVENTS = [
+    {"tool_name": "Edit", "cwd": "/w/", "tool_input": {"file_path": " /w/src/a.py "}},
+    {"tool_name": "Read", "tool_input": {"file_path": "x"}},
+    {"tool_name": "Bash", "cwd": "/w", "tool_input": {"command": "echo x > /w/src/a.py; cat 'b/c.txt'"}},
+    {"tool_name": "Bash", "tool_input": {"command": "git status"}},
+    {"tool_name": "X", "tool_response": None},
+    {"tool_name": "X", "hook_event_name": "PostToolUse"},
+    {"tool_name": "", "tool_input": None},
+]
+
+
+@pytest.mark.parametrize("event", EVENTS)
+def test_accelerated_pretool_helpers_answer_as_the_reference(swapped, event):
+    got = (ps_ref.is_pre_event(event), ps_ref._tree_from_event(event),
+           ps_ref._paths_from_command(event.get("tool_input", {}).get("command", "") if isinstance(
+               event.get("tool_input"), dict) else ""))
+    dos_native.restore()
+    want = (ps_ref.is_pre_event(event), ps_ref._tree_from_event(event),
+            ps_ref._paths_from_command(event.get("tool_input", {}).get("command", "") if isinstance(
+                event.get("tool_input"), dict) else ""))
+    dos_native.accelerate()
+    assert got == want
+    assert type(got[1]) is tuple and type(got[1][0]) is tuple and type(got[2]) is tuple

@@ -65,8 +65,6 @@ pub static ALL: &[&[OpSpec]] = &[
     pyjson_op::OPS,
     tool_stream::OPS,
     posttool_sensor::OPS,
-    pretool_sensor::OPS,
-    hook_dialect::OPS,
     durable_schema::OPS,
     crate::journal::ops::OPS,
     crate::durable::id_alloc::OPS,
@@ -119,4 +117,6 @@ pub static ROUTED: &[&crate::route::Module] = &[
     &liveness::MODULE,
     // issue 9, the hook sensors (marker_gate, hook_dialect, pretool_sensor, posttool_sensor, tool_stream, exec_capability)
     &marker_gate::MODULE,
+    &hook_dialect::MODULE,
+    &pretool_sensor::MODULE,
 ];
