@@ -515,6 +515,10 @@ def sensor_cases():
     yield "pretool_sensor.is_pre_event", lambda m: (lambda x=m("pretool_sensor"): x.is_pre_event(event)), "classifier"
     yield "pretool_sensor._tree_from_event (Bash)", lambda m: (
         lambda x=m("pretool_sensor"): x._tree_from_event(event)), "classifier"
+    yield "pretool_sensor.is_mutating_tool", lambda m: (lambda x=m("pretool_sensor"): x.is_mutating_tool(event)), "helper"
+    yield "pretool_sensor.deny_payload", lambda m: (
+        lambda x=m("pretool_sensor"): x.deny_payload("lane busy", additional_context="see dos helped")), "helper"
+    yield "pretool_sensor.warn_payload", lambda m: (lambda x=m("pretool_sensor"): x.warn_payload("advisory")), "helper"
     yield "pretool_sensor._paths_from_command", lambda m: (
         lambda x=m("pretool_sensor"): x._paths_from_command(event["tool_input"]["command"])), "classifier"
 

@@ -50,3 +50,45 @@ func PretoolSensorIsPreEvent(args PretoolSensorIsPreEventArgs) (bool, error) {
 	err := callNumbers("pretool_sensor.is_pre_event", args, &v)
 	return v, err
 }
+
+// PretoolSensorIsMutatingToolArgs are the arguments of pretool_sensor.is_mutating_tool: a nil pointer with omitempty takes the op's default.
+type PretoolSensorIsMutatingToolArgs struct {
+	Event map[string]any `json:"event"`
+}
+
+// PretoolSensorIsMutatingTool runs pretool_sensor.is_mutating_tool (pure). Whether the proposed call may change state: False unless the event's
+// `tool_name` is a string, and False for the read-only tools (when
+// unsure, a read: the provenance check then abstains).
+func PretoolSensorIsMutatingTool(args PretoolSensorIsMutatingToolArgs) (bool, error) {
+	var v bool
+	err := callNumbers("pretool_sensor.is_mutating_tool", args, &v)
+	return v, err
+}
+
+// PretoolSensorDenyPayloadArgs are the arguments of pretool_sensor.deny_payload: a nil pointer with omitempty takes the op's default.
+type PretoolSensorDenyPayloadArgs struct {
+	Reason            string  `json:"reason"`
+	AdditionalContext *string `json:"additional_context,omitempty"`
+}
+
+// PretoolSensorDenyPayload runs pretool_sensor.deny_payload (pure). The Claude Code PreToolUse deny document (`permissionDecision: deny`
+// with its reason; the additional context beside it when not empty). It
+// never carries a rewritten tool input.
+func PretoolSensorDenyPayload(args PretoolSensorDenyPayloadArgs) (map[string]any, error) {
+	var v map[string]any
+	err := callNumbers("pretool_sensor.deny_payload", args, &v)
+	return v, err
+}
+
+// PretoolSensorWarnPayloadArgs are the arguments of pretool_sensor.warn_payload: a nil pointer with omitempty takes the op's default.
+type PretoolSensorWarnPayloadArgs struct {
+	Text string `json:"text"`
+}
+
+// PretoolSensorWarnPayload runs pretool_sensor.warn_payload (pure). The Claude Code PreToolUse warn document: additional context only, no
+// permission decision (the call goes ahead).
+func PretoolSensorWarnPayload(args PretoolSensorWarnPayloadArgs) (map[string]any, error) {
+	var v map[string]any
+	err := callNumbers("pretool_sensor.warn_payload", args, &v)
+	return v, err
+}

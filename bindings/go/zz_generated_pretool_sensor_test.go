@@ -29,4 +29,28 @@ func TestPretoolSensorTypedFunctionsReplayTheCorpus(t *testing.T) {
 		v, err := PretoolSensorIsPreEvent(a)
 		return a, v, err
 	})
+	replayRouted(t, "pretool_sensor.is_mutating_tool", func(raw []byte) (any, any, error) {
+		var a PretoolSensorIsMutatingToolArgs
+		if err := decodeExact(raw, &a); err != nil {
+			return nil, nil, err
+		}
+		v, err := PretoolSensorIsMutatingTool(a)
+		return a, v, err
+	})
+	replayRouted(t, "pretool_sensor.deny_payload", func(raw []byte) (any, any, error) {
+		var a PretoolSensorDenyPayloadArgs
+		if err := decodeExact(raw, &a); err != nil {
+			return nil, nil, err
+		}
+		v, err := PretoolSensorDenyPayload(a)
+		return a, v, err
+	})
+	replayRouted(t, "pretool_sensor.warn_payload", func(raw []byte) (any, any, error) {
+		var a PretoolSensorWarnPayloadArgs
+		if err := decodeExact(raw, &a); err != nil {
+			return nil, nil, err
+		}
+		v, err := PretoolSensorWarnPayload(a)
+		return a, v, err
+	})
 }

@@ -422,11 +422,15 @@ HOOK_SENSORS = [
 ]
 ROUTES += HOOK_SENSORS
 # Slower through the generic route than the reference (a few dict lookups:
-# marker_gate.decide 0.6x, hook_dialect.parse_cc 0.9x, is_pre_event 0.1x):
+# marker_gate.decide 0.6x, hook_dialect.parse_cc 0.9x, is_pre_event 0.1x,
+# is_mutating_tool, deny_payload and warn_payload: see docs/benchmarks.md):
 # declared, not swapped by default.
 HOOK_SENSORS_SLOWER = [
     Route("dos.marker_gate", "decide", "marker_gate.decide"),
     Route("dos.hook_dialect", "parse_cc", "hook_dialect.parse_cc"),
     Route("dos.pretool_sensor", "is_pre_event", "pretool_sensor.is_pre_event"),
+    Route("dos.pretool_sensor", "is_mutating_tool", "pretool_sensor.is_mutating_tool"),
+    Route("dos.pretool_sensor", "deny_payload", "pretool_sensor.deny_payload"),
+    Route("dos.pretool_sensor", "warn_payload", "pretool_sensor.warn_payload"),
 ]
 SLOWER += HOOK_SENSORS_SLOWER

@@ -18,6 +18,9 @@ __all__ = [
     "_paths_from_command",
     "_tree_from_event",
     "is_pre_event",
+    "is_mutating_tool",
+    "deny_payload",
+    "warn_payload",
 ]
 
 
@@ -70,8 +73,60 @@ def is_pre_event(event: Any) -> bool:
     return _v
 
 
+def is_mutating_tool(event: dict[str, Any]) -> bool:
+    """Whether the proposed call may change state: False unless the event's
+    `tool_name` is a string, and False for the read-only tools (when
+    unsure, a read: the provenance check then abstains).
+
+    ``event``: The hook event.
+
+    Op ``pretool_sensor.is_mutating_tool`` (pure).
+    """
+    _v: bool = _dispatch(
+        "pretool_sensor.is_mutating_tool",
+        {"event": event},
+    )
+    return _v
+
+
+def deny_payload(reason: str, additional_context: str = '') -> dict[str, Any]:
+    """The Claude Code PreToolUse deny document (`permissionDecision: deny`
+    with its reason; the additional context beside it when not empty). It
+    never carries a rewritten tool input.
+
+    ``reason``: Why the call is refused.
+
+    ``additional_context``: A fact surfaced to the agent beside the refusal.
+
+    Op ``pretool_sensor.deny_payload`` (pure).
+    """
+    _v: dict[str, Any] = _dispatch(
+        "pretool_sensor.deny_payload",
+        {"reason": reason, "additional_context": additional_context},
+    )
+    return _v
+
+
+def warn_payload(text: str) -> dict[str, Any]:
+    """The Claude Code PreToolUse warn document: additional context only, no
+    permission decision (the call goes ahead).
+
+    ``text``: The context surfaced to the agent.
+
+    Op ``pretool_sensor.warn_payload`` (pure).
+    """
+    _v: dict[str, Any] = _dispatch(
+        "pretool_sensor.warn_payload",
+        {"text": text},
+    )
+    return _v
+
+
 _native_functions(globals(), {
     "_paths_from_command": "pretool_sensor._paths_from_command",
     "_tree_from_event": "pretool_sensor._tree_from_event",
     "is_pre_event": "pretool_sensor.is_pre_event",
+    "is_mutating_tool": "pretool_sensor.is_mutating_tool",
+    "deny_payload": "pretool_sensor.deny_payload",
+    "warn_payload": "pretool_sensor.warn_payload",
 })

@@ -169,3 +169,24 @@ def test_accelerated_pretool_helpers_answer_as_the_reference(swapped, event):
     dos_native.accelerate()
     assert got == want
     assert type(got[1]) is tuple and type(got[1][0]) is tuple and type(got[2]) is tuple
+
+
+@pytest.mark.parametrize("event", EVENTS + [{"tool_name": 3}, {}])
+def test_accelerated_is_mutating_tool_answers_as_the_reference(swapped, event):
+    got = ps_ref.is_mutating_tool(event)
+    dos_native.restore()
+    want = ps_ref.is_mutating_tool(event)
+    dos_native.accelerate()
+    assert got is want
+
+
+@pytest.mark.parametrize("reason,context", [("R", ""), ("R", "C"), ("", "\u00e9")])
+def test_accelerated_payloads_answer_as_the_reference(swapped, reason, context):
+    got = (ps_ref.deny_payload(reason, additional_context=context), ps_ref.deny_payload(reason),
+           ps_ref.warn_payload(context))
+    dos_native.restore()
+    want = (ps_ref.deny_payload(reason, additional_context=context), ps_ref.deny_payload(reason),
+            ps_ref.warn_payload(context))
+    dos_native.accelerate()
+    assert got == want
+    assert list(got[0]["hookSpecificOutput"]) == list(want[0]["hookSpecificOutput"])

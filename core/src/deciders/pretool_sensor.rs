@@ -148,11 +148,29 @@ pub struct PreOutcome {
 
 /// The Claude Code PreToolUse deny document.
 pub fn deny_payload(reason: &str) -> Value {
-    let mut hso = Dict::with_capacity(3);
+    deny_payload_with(reason, "")
+}
+
+/// The Claude Code PreToolUse deny document, with `additional_context`
+/// surfaced beside the reason when it is not empty.
+pub fn deny_payload_with(reason: &str, additional_context: &str) -> Value {
+    let mut hso = Dict::with_capacity(4);
     hso.push("hookEventName", Value::str("PreToolUse"));
     hso.push("permissionDecision", Value::str("deny"));
     hso.push("permissionDecisionReason", Value::str(reason));
+    if !additional_context.is_empty() {
+        hso.push("additionalContext", Value::str(additional_context));
+    }
     Value::Dict(dict! { "hookSpecificOutput" => Value::Dict(hso) })
+}
+
+/// `is_mutating_tool`: whether the call may change state (fail-open: only a
+/// string tool name outside the read-only tools is mutating).
+pub fn is_mutating_tool(event: &Dict) -> bool {
+    match event.get("tool_name") {
+        Some(Value::Str(s)) => !s.as_str().is_some_and(|t| READ_ONLY_TOOLS.contains(&t)),
+        _ => false,
+    }
 }
 
 /// The Claude Code PreToolUse advisory document (context only).
@@ -380,12 +398,84 @@ impl Op for PathsFromCommand {
     }
 }
 
+/// Whether the proposed call may change state: False unless the event's
+/// `tool_name` is a string, and False for the read-only tools (when
+/// unsure, a read: the provenance check then abstains).
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct IsMutatingTool {
+    /// The hook event.
+    pub event: Dict,
+}
+
+impl Op for IsMutatingTool {
+    const NAME: &'static str = "pretool_sensor.is_mutating_tool";
+    type Verdict = bool;
+
+    fn run(self, _: &Ctx<'_>) -> Result<bool, CallError> {
+        Ok(is_mutating_tool(&self.event))
+    }
+}
+
+/// The Claude Code PreToolUse deny document (`permissionDecision: deny`
+/// with its reason; the additional context beside it when not empty). It
+/// never carries a rewritten tool input.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct DenyPayload {
+    /// Why the call is refused.
+    pub reason: String,
+    /// A fact surfaced to the agent beside the refusal.
+    #[serde(default)]
+    pub additional_context: String,
+}
+
+impl Op for DenyPayload {
+    const NAME: &'static str = "pretool_sensor.deny_payload";
+    type Verdict = Dict;
+
+    fn run(self, _: &Ctx<'_>) -> Result<Dict, CallError> {
+        match deny_payload_with(&self.reason, &self.additional_context) {
+            Value::Dict(d) => Ok(d),
+            _ => Err(CallError::new(crate::envelope::ErrorCode::Internal, "deny_payload: not a dict")),
+        }
+    }
+}
+
+/// The Claude Code PreToolUse warn document: additional context only, no
+/// permission decision (the call goes ahead).
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct WarnPayload {
+    /// The context surfaced to the agent.
+    pub text: String,
+}
+
+impl Op for WarnPayload {
+    const NAME: &'static str = "pretool_sensor.warn_payload";
+    type Verdict = Dict;
+
+    fn run(self, _: &Ctx<'_>) -> Result<Dict, CallError> {
+        match warn_payload(&self.text) {
+            Value::Dict(d) => Ok(d),
+            _ => Err(CallError::new(crate::envelope::ErrorCode::Internal, "warn_payload: not a dict")),
+        }
+    }
+}
+
 pub(crate) const MODULE: Module = Module {
     name: "pretool_sensor",
     doc: "The pure half of the PreToolUse sensor: whether an event is a call to act on, and the tree it \
           requests (read-only tools none, a file argument, or a Bash command's path-shaped tokens). Reading \
           the live leases and deciding over them belong to the hook.",
-    routes: &[route::route::<PathsFromCommand>(), route::route::<TreeFromEvent>(), route::route::<IsPreEvent>()],
+    routes: &[
+        route::route::<PathsFromCommand>(),
+        route::route::<TreeFromEvent>(),
+        route::route::<IsPreEvent>(),
+        route::route::<IsMutatingTool>(),
+        route::route::<DenyPayload>(),
+        route::route::<WarnPayload>(),
+    ],
     consts: &[],
 };
 
