@@ -501,6 +501,28 @@ def arbiter_pure_cases():
         lambda x=m("concurrency_class"): x.parse_cli_budgets(flags)), "classifier"
 
 
+def sensor_cases():
+    """Issue 9, the hook sensors on the generated route."""
+    env = {"PATH": "/usr/bin", "HOME": "/home/u", "CID_RUN_ID": "r-1"}
+    yield "marker_gate.decide (armed by env)", lambda m: (
+        lambda x=m("marker_gate"): x.decide(stop_hook_active=False, loop_flag=False, env=env)), "classifier"
+    cc = {"hookSpecificOutput": {"hookEventName": "PreToolUse", "permissionDecision": "deny",
+                                 "permissionDecisionReason": "lane busy", "additionalContext": "see dos helped"}}
+    yield "hook_dialect.parse_cc (a deny)", lambda m: (
+        lambda x=m("hook_dialect"): x.parse_cc(cc, moment=x.HookMoment.PRE)), "classifier"
+    event = {"session_id": "s1", "hook_event_name": "PreToolUse", "tool_name": "Bash", "cwd": "/w",
+             "tool_input": {"command": "sed -i s/a/b/ /w/docs/notes.md && touch lib/x.py"}}
+    yield "pretool_sensor.is_pre_event", lambda m: (lambda x=m("pretool_sensor"): x.is_pre_event(event)), "classifier"
+    yield "pretool_sensor._tree_from_event (Bash)", lambda m: (
+        lambda x=m("pretool_sensor"): x._tree_from_event(event)), "classifier"
+    yield "pretool_sensor.is_mutating_tool", lambda m: (lambda x=m("pretool_sensor"): x.is_mutating_tool(event)), "helper"
+    yield "pretool_sensor.deny_payload", lambda m: (
+        lambda x=m("pretool_sensor"): x.deny_payload("lane busy", additional_context="see dos helped")), "helper"
+    yield "pretool_sensor.warn_payload", lambda m: (lambda x=m("pretool_sensor"): x.warn_payload("advisory")), "helper"
+    yield "pretool_sensor._paths_from_command", lambda m: (
+        lambda x=m("pretool_sensor"): x._paths_from_command(event["tool_input"]["command"])), "classifier"
+
+
 def shape_a_cases(tmpdir):
     """Issue 10, output shape (part A): answer_shape, dangling_intent,
     claim_extract and result_state on the generated route. Inputs are a
@@ -629,7 +651,8 @@ def main():
     tmp = tempfile.TemporaryDirectory()
     rows: dict[str, dict[str, float]] = {}
     for name, make, kind in (list(cases()) + list(provenance_cases()) + list(shape_b_cases())
-                             + list(shape_c_cases()) + list(shape_a_cases(tmp.name)) + list(arbiter_pure_cases())):
+                             + list(shape_c_cases()) + list(shape_a_cases(tmp.name)) + list(arbiter_pure_cases())
+                             + list(sensor_cases())):
         if opts.only not in name or (opts.routed and name.split(" ")[0] not in routed):
             continue
         n = max(number // 20, 50) if "fold" in name or "64" in name or "live" in name else number

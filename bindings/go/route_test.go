@@ -81,6 +81,9 @@ func replayRouted(t *testing.T, op string, run func(args []byte) (typed any, ver
 					continue // an int map key Python's int() reads (" 2 ", "1_0", other digits) and Go's decoder does not: the envelope replay's
 				}
 			}
+			if errors.As(err, &overflow) && overflow.Type.Kind() == reflect.String {
+				continue // a non-text item the envelope accepts and drops (marker_gate's arm_on_env, as the reference's record drops it): Go's []string cannot spell it
+			}
 			t.Errorf("%s:%d: %v", op, line, err)
 			continue
 		}

@@ -411,3 +411,26 @@ ARBITER_PURE = [
     Route("dos.concurrency_class", "parse_cli_budgets", "concurrency_class.parse_cli_budgets"),
 ]
 SLOWER += ARBITER_PURE
+
+# ---------------------------------------------------------------- issue 9, the hook sensors
+# (marker_gate, hook_dialect, pretool_sensor, posttool_sensor, tool_stream, exec_capability)
+# Faster through the generic route than the reference (bench/compare.py,
+# docs/benchmarks.md "The hook sensors on the generated route").
+HOOK_SENSORS = [
+    Route("dos.pretool_sensor", "_tree_from_event", "pretool_sensor._tree_from_event"),
+    Route("dos.pretool_sensor", "_paths_from_command", "pretool_sensor._paths_from_command"),
+]
+ROUTES += HOOK_SENSORS
+# Slower through the generic route than the reference (a few dict lookups:
+# marker_gate.decide 0.6x, hook_dialect.parse_cc 0.9x, is_pre_event 0.1x,
+# is_mutating_tool, deny_payload and warn_payload: see docs/benchmarks.md):
+# declared, not swapped by default.
+HOOK_SENSORS_SLOWER = [
+    Route("dos.marker_gate", "decide", "marker_gate.decide"),
+    Route("dos.hook_dialect", "parse_cc", "hook_dialect.parse_cc"),
+    Route("dos.pretool_sensor", "is_pre_event", "pretool_sensor.is_pre_event"),
+    Route("dos.pretool_sensor", "is_mutating_tool", "pretool_sensor.is_mutating_tool"),
+    Route("dos.pretool_sensor", "deny_payload", "pretool_sensor.deny_payload"),
+    Route("dos.pretool_sensor", "warn_payload", "pretool_sensor.warn_payload"),
+]
+SLOWER += HOOK_SENSORS_SLOWER

@@ -608,25 +608,14 @@ impl DataClassPolicy {
 
 // ------------------------------------------------------------- marker
 
-/// `[marker]`: the wait-marker budget knobs.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct MarkerPolicy {
-    pub max_streak: Int,
-    pub arm_on_env: Vec<String>,
-    pub respect_stop_hook_active: bool,
-}
-
-impl Default for MarkerPolicy {
-    fn default() -> Self {
-        MarkerPolicy { max_streak: Int::Small(4), arm_on_env: vec!["DOS_LOOP".into(), "CID_RUN_ID".into()], respect_stop_hook_active: true }
-    }
-}
+/// `[marker]`: the wait-marker budget knobs (declared once, in the decider).
+pub use crate::deciders::marker_gate::MarkerPolicy;
 
 impl MarkerPolicy {
     pub fn to_value(&self) -> Value {
         Value::Dict(dict! {
             "max_streak" => int_value(&self.max_streak),
-            "arm_on_env" => list(&self.arm_on_env),
+            "arm_on_env" => list(&self.arm_on_env.0),
             "respect_stop_hook_active" => self.respect_stop_hook_active,
         })
     }
@@ -637,10 +626,10 @@ impl MarkerPolicy {
             return Ok(base.clone());
         }
         let arm: Vec<Tv> = match t.get("arm_on_env") {
-            None => base.arm_on_env.iter().map(|s| Tv::Str(s.clone())).collect(),
+            None => base.arm_on_env.0.iter().map(|s| Tv::Str(s.clone())).collect(),
             Some(Tv::Str(s)) => vec![Tv::Str(s.clone())],
             Some(Tv::List(items)) => items.clone(),
-            Some(_) => base.arm_on_env.iter().map(|s| Tv::Str(s.clone())).collect(),
+            Some(_) => base.arm_on_env.0.iter().map(|s| Tv::Str(s.clone())).collect(),
         };
         let max_streak = match t.get("max_streak") {
             None => base.max_streak.clone(),
@@ -650,7 +639,7 @@ impl MarkerPolicy {
         if int_lt(&max_streak, 0) {
             return Err(Fault::warn("max_streak", format!("[marker].max_streak is {max_streak}; it cannot be negative")));
         }
-        let arm_on_env = arm.iter().filter_map(|n| n.as_str().map(pystr::strip).filter(|s| !s.is_empty()).map(str::to_string)).collect();
+        let arm_on_env = crate::route::Tuple(crate::deciders::marker_gate::normalize_names(arm.iter().filter_map(Tv::as_str)));
         Ok(MarkerPolicy { max_streak, arm_on_env, respect_stop_hook_active: respect })
     }
 }

@@ -8,33 +8,59 @@
 //! tool argument.
 
 use crate::dict;
+use crate::envelope::{CallError, Ctx};
 use crate::pyjson::{Dict, Value};
 use crate::pystr;
+use crate::route::{self, Const, Describe, Module, Op};
+use serde::{Deserialize, Serialize};
 
-/// Which hook moment a verdict belongs to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Moment {
+/// Which hook moment a verdict belongs to (it selects the host's event name).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Describe)]
+#[serde(rename_all = "lowercase")]
+pub enum HookMoment {
+    /// Before a tool runs: the only moment a deny is honoured.
     Pre,
+    /// After a tool ran: context only.
     Post,
+    /// The agent wants to stop.
     Stop,
 }
 
 /// The host-neutral action.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Action {
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Describe)]
+#[serde(rename_all = "lowercase")]
+pub enum HookAction {
+    /// Withhold the call (or refuse the stop).
     Deny,
+    /// Add context without blocking.
     Warn,
+    /// Emit nothing.
     Pass,
 }
 
-/// `HookVerdict`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Verdict {
-    pub moment: Moment,
-    pub action: Action,
+/// The names the hook code reads.
+pub use HookAction as Action;
+pub use HookMoment as Moment;
+
+/// A hook decision with no host grammar in it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct HookVerdict {
+    /// The moment it is for.
+    pub moment: HookMoment,
+    /// What to do.
+    pub action: HookAction,
+    /// Why, for the operator (on a deny).
+    #[serde(default)]
     pub reason: String,
+    /// A fact surfaced to the agent (a warning's whole payload, or what
+    /// accompanies a deny); never a rewritten tool argument.
+    #[serde(default)]
     pub context: String,
 }
+
+/// The name the hook code reads.
+pub type Verdict = HookVerdict;
 
 /// The dialect names this build renders.
 pub const DIALECTS: [&str; 6] = ["claude-code", "codex", "gemini", "antigravity", "cursor", "hermes"];
@@ -190,26 +216,68 @@ pub fn render(name: Option<&str>, v: &Verdict) -> Result<Option<Value>, UnknownD
     })
 }
 
-// ------------------------------------------------------------------ envelope
+// ------------------------------------------------------------------ the route
 
-use crate::envelope::{Args, CallError, Ctx, OpSpec};
-
-/// `hook_dialect.render {dialect, moment, cc}`: `resolve_dialect(dialect)
-/// .render(parse_cc(cc, moment))`; an unknown dialect is `BAD_ARGS`.
-fn op_render(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let moment = match a.str("moment")? {
-        "pre" => Moment::Pre,
-        "post" => Moment::Post,
-        "stop" => Moment::Stop,
-        m => return Err(a.err(format_args!("unknown hook moment {}", pystr::repr(m)))),
-    };
-    let v = parse_cc(a.get("cc"), moment);
-    render(a.opt_str("dialect")?, &v)
-        .map(|o| o.unwrap_or(Value::Null))
-        .map_err(|e| a.err(format_args!("unknown hook dialect {}", pystr::repr(&e.0))))
+/// A Claude Code hook document read as a host-neutral verdict: anything
+/// but a dict holding a `hookSpecificOutput` dict passes; a `deny`
+/// permission decision denies (its reason and any additional context
+/// kept); additional context without a decision warns; else it passes.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct ParseCc {
+    /// The document (any value; only a dict is read).
+    #[serde(deserialize_with = "route::required")]
+    pub cc_dict: Value,
+    /// The moment the verdict is for.
+    pub moment: HookMoment,
 }
 
-pub(crate) const OPS: &[OpSpec] = &[OpSpec { name: "hook_dialect.render", args: &["dialect", "moment", "cc"], run: op_render }];
+impl Op for ParseCc {
+    const NAME: &'static str = "hook_dialect.parse_cc";
+    type Verdict = HookVerdict;
+
+    fn run(self, _: &Ctx<'_>) -> Result<HookVerdict, CallError> {
+        Ok(parse_cc(Some(&self.cc_dict), self.moment))
+    }
+}
+
+/// A Claude Code hook document rendered in a host's dialect (the
+/// reference's `resolve_dialect(dialect).render(parse_cc(cc, moment))` with
+/// the bundled dialects): the host's stdout document, or None to print
+/// nothing. An unknown dialect is BAD_ARGS.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct Render {
+    /// The host's dialect name (None or empty: claude-code).
+    #[serde(default)]
+    pub dialect: Option<String>,
+    /// The moment the verdict is for.
+    pub moment: HookMoment,
+    /// The Claude Code document the sensor built (None: pass).
+    #[serde(default)]
+    pub cc: Value,
+}
+
+impl Op for Render {
+    const NAME: &'static str = "hook_dialect.render";
+    type Verdict = Option<Value>;
+
+    fn run(self, _: &Ctx<'_>) -> Result<Option<Value>, CallError> {
+        let v = parse_cc(Some(&self.cc), self.moment);
+        render(self.dialect.as_deref(), &v)
+            .map_err(|e| CallError::bad_args(format!("args.dialect: unknown hook dialect {}", pystr::repr(&e.0))))
+    }
+}
+
+pub(crate) const MODULE: Module = Module {
+    name: "hook_dialect",
+    doc: "One host-neutral hook verdict (moment, action, reason, context) read from the Claude Code document \
+          the sensors build, and written in a host's stdout shape. The bundled dialects are claude-code (the \
+          default) and its codex, gemini, antigravity, cursor and hermes renderings; other dialects are \
+          plugins and stay in Python.",
+    routes: &[route::route::<ParseCc>(), route::route::<Render>()],
+    consts: &[Const { name: "DEFAULT_DIALECT", doc: "The dialect used when none is named.", eval: |reg| route::konst(reg, "claude-code") }],
+};
 
 #[cfg(test)]
 mod tests {

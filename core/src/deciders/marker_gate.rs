@@ -9,39 +9,123 @@
 //! the last RESET. The environment arrives as a lookup function; no I/O here.
 
 use super::durable_schema::{classify, Readability};
-use crate::config::policies::MarkerPolicy;
-use crate::pyjson::{Dict, Str, Value};
+use crate::envelope::{CallError, Ctx};
+use crate::pyjson::{Dict, Int, Str, Value};
+use crate::pystr;
+use crate::route::{self, Const, Describe, Map, Module, Op, Tuple};
+use serde::{Deserialize, Serialize};
 
 /// The schema family of the marker tally.
 pub const SCHEMA_FAMILY: &str = "wait-marker";
 /// The tally schema version this build reads and writes.
 pub const SCHEMA_VERSION: i64 = 1;
 
-/// Whether the budget applies to this stop.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Arm {
+/// A null read as the field's default (the envelope always took null for
+/// "left out").
+fn or_default<'de, D: serde::Deserializer<'de>, T: Deserialize<'de> + Default>(d: D) -> Result<T, D::Error> {
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+fn four() -> Int {
+    Int::Small(4)
+}
+
+fn four_or_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Int, D::Error> {
+    Ok(Option::<Int>::deserialize(d)?.unwrap_or_else(four))
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn yes_or_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    Ok(Option::<bool>::deserialize(d)?.unwrap_or(true))
+}
+
+/// The built-in loop sentinels.
+pub fn default_arm_on_env() -> Tuple<String> {
+    Tuple(vec!["DOS_LOOP".into(), "CID_RUN_ID".into()])
+}
+
+/// `arm_on_env` as the reference's record keeps it: its text names
+/// stripped, blank ones and anything not text dropped (null: the default).
+fn arm_names<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Tuple<String>, D::Error> {
+    let Some(items) = Option::<Vec<Value>>::deserialize(d)? else { return Ok(default_arm_on_env()) };
+    Ok(Tuple(normalize_names(items.iter().filter_map(Value::as_str))))
+}
+
+/// Names stripped, the blank ones dropped.
+pub fn normalize_names<'a>(names: impl Iterator<Item = &'a str>) -> Vec<String> {
+    names.map(pystr::strip).filter(|n| !n.is_empty()).map(str::to_string).collect()
+}
+
+/// The wait-marker budget's knobs (`dos.toml [marker]`): the cap handed to
+/// the budget, the environment variables whose presence arms it, and
+/// whether a stop the host already continues is left alone.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct MarkerPolicy {
+    /// The most consecutive keep-alive markers a loop may emit before the
+    /// next one is refused.
+    #[serde(default = "four", deserialize_with = "four_or_null")]
+    #[describe(min = 0)]
+    pub max_streak: Int,
+    /// The environment variables whose non-empty value arms the budget
+    /// (names stripped; blank ones dropped). Empty: only `--loop` arms it.
+    #[serde(default = "default_arm_on_env", deserialize_with = "arm_names")]
+    pub arm_on_env: Tuple<String>,
+    /// Leave alone a stop the host is already continuing (`stop_hook_active`).
+    #[serde(default = "yes", deserialize_with = "yes_or_null")]
+    pub respect_stop_hook_active: bool,
+}
+
+impl Default for MarkerPolicy {
+    fn default() -> Self {
+        MarkerPolicy { max_streak: four(), arm_on_env: default_arm_on_env(), respect_stop_hook_active: true }
+    }
+}
+
+impl MarkerPolicy {
+    /// The reference's check: the cap cannot be negative.
+    pub fn validate(&self) -> Result<(), &'static str> {
+        match self.max_streak {
+            Int::Small(n) if n < 0 => Err("max_streak cannot be negative"),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Whether the budget applies to this stop, and which guard decided.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct ArmDecision {
+    /// True: the budget applies (the stop may be blocked); False: allow the stop.
     pub armed: bool,
-    pub why: String,
+    /// Which guard decided, in words.
+    pub reason: String,
 }
 
 /// `marker_gate.decide`.
-pub fn arm(stop_hook_active: bool, loop_flag: bool, env: &dyn Fn(&str) -> Option<String>, policy: &MarkerPolicy) -> Arm {
+pub fn arm(stop_hook_active: bool, loop_flag: bool, env: &dyn Fn(&str) -> Option<String>, policy: &MarkerPolicy) -> ArmDecision {
     if policy.respect_stop_hook_active && stop_hook_active {
-        return Arm {
+        return ArmDecision {
             armed: false,
-            why: "not armed: stop_hook_active (the host already continues this stop; it is not blocked again)".into(),
+            reason: "not armed: stop_hook_active (the host already continues this stop; it is not blocked again)".into(),
         };
     }
     if loop_flag {
-        return Arm { armed: true, why: "armed by --loop".into() };
+        return ArmDecision { armed: true, reason: "armed by --loop".into() };
     }
-    for name in &policy.arm_on_env {
+    for name in &policy.arm_on_env.0 {
         if env(name).is_some_and(|v| !v.is_empty()) {
-            return Arm { armed: true, why: format!("armed by env {name}") };
+            return ArmDecision { armed: true, reason: format!("armed by env {name}") };
         }
     }
-    let names = if policy.arm_on_env.is_empty() { "(none)".to_string() } else { policy.arm_on_env.join(", ") };
-    Arm { armed: false, why: format!("not armed: neither --loop nor a set env var ({names}); an ordinary turn, so the stop is allowed") }
+    let names = if policy.arm_on_env.0.is_empty() { "(none)".to_string() } else { policy.arm_on_env.0.join(", ") };
+    ArmDecision {
+        armed: false,
+        reason: format!("not armed, no loop signal: neither --loop nor a set env var ({names}); an ordinary turn, so the stop is allowed"),
+    }
 }
 
 /// `noop_streak.classify` as the marker hook reads it: `(allow, turns)`,
@@ -89,50 +173,57 @@ pub fn fold_record(count: u64, rec: &Dict) -> u64 {
     }
 }
 
-// ------------------------------------------------------------------ envelope
+// ------------------------------------------------------------------ the route
 
-use crate::envelope::{Args, CallError, Ctx, OpSpec};
-use crate::pyjson::Int;
-use crate::pystr;
-
-/// `marker_gate.decide {stop_hook_active, loop_flag, env, policy?}` →
-/// `{"armed", "reason"}`; `env` maps names to values, `policy` is
-/// `{max_streak?, arm_on_env?, respect_stop_hook_active?}`.
-fn op_decide(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let stop = a.bool("stop_hook_active")?;
-    let loop_flag = a.bool("loop_flag")?;
-    let env = a.get("env").and_then(Value::as_dict).ok_or_else(|| a.err("env must be an object"))?;
-    let mut policy = MarkerPolicy::default();
-    if let Some(p) = a.opt_obj("policy")? {
-        p.check_known(&["max_streak", "arm_on_env", "respect_stop_hook_active"])?;
-        if let Some(n) = p.opt_i64("max_streak")? {
-            if n < 0 {
-                return Err(p.err("max_streak must be non-negative"));
-            }
-            policy.max_streak = Int::Small(n);
-        }
-        if let Some(names) = p.get("arm_on_env") {
-            let Value::List(items) = names else { return Err(p.err("arm_on_env must be a list")) };
-            policy.arm_on_env =
-                items.iter().filter_map(|v| v.as_str()).map(|n| pystr::strip(n).to_string()).filter(|n| !n.is_empty()).collect();
-        }
-        if let Some(b) = p.opt_bool("respect_stop_hook_active")? {
-            policy.respect_stop_hook_active = b;
-        }
-    }
-    let lookup = |name: &str| match env.get(name) {
-        Some(Value::Str(s)) => s.as_str().map(str::to_string),
-        _ => None,
-    };
-    let v = arm(stop, loop_flag, &lookup, &policy);
-    let mut d = Dict::with_capacity(2);
-    d.push("armed", Value::Bool(v.armed));
-    d.push("reason", Value::str(v.why));
-    Ok(Value::Dict(d))
+/// Whether the wait-marker budget arms for this Stop: never for a stop the
+/// host already continues (when the policy respects `stop_hook_active`);
+/// else armed by `--loop` (`loop_flag`) or by the first `arm_on_env` name
+/// whose value in `env` is non-empty; else not armed (an ordinary turn).
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct Decide {
+    /// The Stop event's `stop_hook_active`.
+    pub stop_hook_active: bool,
+    /// Whether `--loop` was given.
+    pub loop_flag: bool,
+    /// The environment, name -> value (injected; never read here).
+    pub env: Map<String>,
+    /// The knobs (null: the default).
+    #[serde(default, deserialize_with = "or_default")]
+    pub policy: MarkerPolicy,
 }
 
-pub(crate) const OPS: &[OpSpec] =
-    &[OpSpec { name: "marker_gate.decide", args: &["stop_hook_active", "loop_flag", "env", "policy"], run: op_decide }];
+impl Op for Decide {
+    const NAME: &'static str = "marker_gate.decide";
+    type Verdict = ArmDecision;
+
+    fn run(self, _: &Ctx<'_>) -> Result<ArmDecision, CallError> {
+        self.policy.validate().map_err(|m| CallError::bad_args(format!("args.policy.max_streak: {m}")))?;
+        let env = &self.env;
+        Ok(arm(self.stop_hook_active, self.loop_flag, &|name| env.get(name).cloned(), &self.policy))
+    }
+}
+
+pub(crate) const MODULE: Module = Module {
+    name: "marker_gate",
+    doc: "The arming decision of the wait-marker budget: whether a Stop is subject to the budget at all. A \
+          stop the host already continues is left alone; otherwise only evidence that this Stop is a poll \
+          inside a loop arms it (--loop, or a loop-sentinel environment variable the policy names). The \
+          environment is injected; nothing here reads it.",
+    routes: &[route::route::<Decide>()],
+    consts: &[
+        Const {
+            name: "DEFAULT_ARM_ON_ENV",
+            doc: "The built-in loop-sentinel environment variable names.",
+            eval: |reg| route::konst(reg, default_arm_on_env()),
+        },
+        Const {
+            name: "DEFAULT_POLICY",
+            doc: "The MarkerPolicy with every default: a cap of 4, armed by DOS_LOOP or CID_RUN_ID, stop_hook_active respected.",
+            eval: |reg| route::konst(reg, MarkerPolicy::default()),
+        },
+    ],
+};
 
 #[cfg(test)]
 mod tests {

@@ -65,9 +65,6 @@ pub static ALL: &[&[OpSpec]] = &[
     pyjson_op::OPS,
     tool_stream::OPS,
     posttool_sensor::OPS,
-    pretool_sensor::OPS,
-    hook_dialect::OPS,
-    marker_gate::OPS,
     durable_schema::OPS,
     crate::journal::ops::OPS,
     crate::durable::id_alloc::OPS,
@@ -118,4 +115,8 @@ pub static ROUTED: &[&crate::route::Module] = &[
     &concurrency_class::MODULE,
     // issue 9, loop economics (liveness, productivity, efficiency, breaker)
     &liveness::MODULE,
+    // issue 9, the hook sensors (marker_gate, hook_dialect, pretool_sensor, posttool_sensor, tool_stream, exec_capability)
+    &marker_gate::MODULE,
+    &hook_dialect::MODULE,
+    &pretool_sensor::MODULE,
 ];

@@ -148,11 +148,29 @@ pub struct PreOutcome {
 
 /// The Claude Code PreToolUse deny document.
 pub fn deny_payload(reason: &str) -> Value {
-    let mut hso = Dict::with_capacity(3);
+    deny_payload_with(reason, "")
+}
+
+/// The Claude Code PreToolUse deny document, with `additional_context`
+/// surfaced beside the reason when it is not empty.
+pub fn deny_payload_with(reason: &str, additional_context: &str) -> Value {
+    let mut hso = Dict::with_capacity(4);
     hso.push("hookEventName", Value::str("PreToolUse"));
     hso.push("permissionDecision", Value::str("deny"));
     hso.push("permissionDecisionReason", Value::str(reason));
+    if !additional_context.is_empty() {
+        hso.push("additionalContext", Value::str(additional_context));
+    }
     Value::Dict(dict! { "hookSpecificOutput" => Value::Dict(hso) })
+}
+
+/// `is_mutating_tool`: whether the call may change state (fail-open: only a
+/// string tool name outside the read-only tools is mutating).
+pub fn is_mutating_tool(event: &Dict) -> bool {
+    match event.get("tool_name") {
+        Some(Value::Str(s)) => !s.as_str().is_some_and(|t| READ_ONLY_TOOLS.contains(&t)),
+        _ => false,
+    }
 }
 
 /// The Claude Code PreToolUse advisory document (context only).
@@ -313,33 +331,153 @@ pub fn nudge_line(c: &HelpCount) -> String {
     format!("So far this session DOS has stepped in {} {noun}{detail}. `dos helped` lists them.", c.total)
 }
 
-// ------------------------------------------------------------------ envelope
+// ------------------------------------------------------------------ the route
 
-use crate::envelope::{Args, CallError, Ctx, OpSpec};
+use crate::envelope::{CallError, Ctx};
+use crate::route::{self, Describe, Module, Op, Tuple};
+use serde::Deserialize;
 
-fn event_arg<'a>(a: &Args<'a>) -> Result<&'a Dict, CallError> {
-    a.get("event").and_then(Value::as_dict).ok_or_else(|| a.err("event must be an object"))
+/// Whether a hook event is a PreToolUse call to act on: a non-empty string
+/// `tool_name`, a `hook_event_name` absent, empty or `PreToolUse`, and no
+/// result (`tool_response` / `tool_output` absent or None). Anything but a
+/// dict is not.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct IsPreEvent {
+    /// The hook event (any value; only a dict can qualify).
+    #[serde(deserialize_with = "route::required")]
+    pub event: Value,
 }
 
-fn op_is_pre_event(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    Ok(Value::Bool(a.get("event").and_then(Value::as_dict).is_some_and(is_pre_event)))
+impl Op for IsPreEvent {
+    const NAME: &'static str = "pretool_sensor.is_pre_event";
+    type Verdict = bool;
+
+    fn run(self, _: &Ctx<'_>) -> Result<bool, CallError> {
+        Ok(self.event.as_dict().is_some_and(is_pre_event))
+    }
 }
 
-fn op_tree_from_event(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let ev = event_arg(a)?;
-    let (tree, known) = tree_from_event(ev).ok_or_else(|| a.err("the event holds a lone surrogate where the tree is read"))?;
-    Ok(Value::List(vec![Value::List(tree.into_iter().map(Value::str).collect()), Value::Bool(known)]))
+/// The tree a PreToolUse event requests and whether it is known: none
+/// (known) for a read-only tool; the first non-blank `file_path`, `path` or
+/// `notebook_path`; for Bash, the command's path-shaped tokens; else
+/// unknown. Paths are made relative to the event's `cwd`.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct TreeFromEvent {
+    /// The hook event.
+    pub event: Dict,
 }
 
-fn op_paths_from_command(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    Ok(Value::List(paths_from_command(a.str("cmd")?).into_iter().map(Value::str).collect()))
+impl Op for TreeFromEvent {
+    const NAME: &'static str = "pretool_sensor._tree_from_event";
+    type Verdict = (Tuple<String>, bool);
+
+    fn run(self, _: &Ctx<'_>) -> Result<(Tuple<String>, bool), CallError> {
+        let (tree, known) = tree_from_event(&self.event)
+            .ok_or_else(|| CallError::bad_args("args.event: the event holds a lone surrogate where the tree is read"))?;
+        Ok((Tuple(tree), known))
+    }
 }
 
-pub(crate) const OPS: &[OpSpec] = &[
-    OpSpec { name: "pretool_sensor._paths_from_command", args: &["cmd"], run: op_paths_from_command },
-    OpSpec { name: "pretool_sensor._tree_from_event", args: &["event"], run: op_tree_from_event },
-    OpSpec { name: "pretool_sensor.is_pre_event", args: &["event"], run: op_is_pre_event },
-];
+/// The path-shaped tokens of a shell command (a `/`, not a flag, a dot in
+/// the last segment), each once, in order. Not a shell parser.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct PathsFromCommand {
+    /// The command text.
+    pub cmd: String,
+}
+
+impl Op for PathsFromCommand {
+    const NAME: &'static str = "pretool_sensor._paths_from_command";
+    type Verdict = Tuple<String>;
+
+    fn run(self, _: &Ctx<'_>) -> Result<Tuple<String>, CallError> {
+        Ok(Tuple(paths_from_command(&self.cmd)))
+    }
+}
+
+/// Whether the proposed call may change state: False unless the event's
+/// `tool_name` is a string, and False for the read-only tools (when
+/// unsure, a read: the provenance check then abstains).
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct IsMutatingTool {
+    /// The hook event.
+    pub event: Dict,
+}
+
+impl Op for IsMutatingTool {
+    const NAME: &'static str = "pretool_sensor.is_mutating_tool";
+    type Verdict = bool;
+
+    fn run(self, _: &Ctx<'_>) -> Result<bool, CallError> {
+        Ok(is_mutating_tool(&self.event))
+    }
+}
+
+/// The Claude Code PreToolUse deny document (`permissionDecision: deny`
+/// with its reason; the additional context beside it when not empty). It
+/// never carries a rewritten tool input.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct DenyPayload {
+    /// Why the call is refused.
+    pub reason: String,
+    /// A fact surfaced to the agent beside the refusal.
+    #[serde(default)]
+    pub additional_context: String,
+}
+
+impl Op for DenyPayload {
+    const NAME: &'static str = "pretool_sensor.deny_payload";
+    type Verdict = Dict;
+
+    fn run(self, _: &Ctx<'_>) -> Result<Dict, CallError> {
+        match deny_payload_with(&self.reason, &self.additional_context) {
+            Value::Dict(d) => Ok(d),
+            _ => Err(CallError::new(crate::envelope::ErrorCode::Internal, "deny_payload: not a dict")),
+        }
+    }
+}
+
+/// The Claude Code PreToolUse warn document: additional context only, no
+/// permission decision (the call goes ahead).
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct WarnPayload {
+    /// The context surfaced to the agent.
+    pub text: String,
+}
+
+impl Op for WarnPayload {
+    const NAME: &'static str = "pretool_sensor.warn_payload";
+    type Verdict = Dict;
+
+    fn run(self, _: &Ctx<'_>) -> Result<Dict, CallError> {
+        match warn_payload(&self.text) {
+            Value::Dict(d) => Ok(d),
+            _ => Err(CallError::new(crate::envelope::ErrorCode::Internal, "warn_payload: not a dict")),
+        }
+    }
+}
+
+pub(crate) const MODULE: Module = Module {
+    name: "pretool_sensor",
+    doc: "The pure half of the PreToolUse sensor: whether an event is a call to act on, and the tree it \
+          requests (read-only tools none, a file argument, or a Bash command's path-shaped tokens). Reading \
+          the live leases and deciding over them belong to the hook.",
+    routes: &[
+        route::route::<PathsFromCommand>(),
+        route::route::<TreeFromEvent>(),
+        route::route::<IsPreEvent>(),
+        route::route::<IsMutatingTool>(),
+        route::route::<DenyPayload>(),
+        route::route::<WarnPayload>(),
+    ],
+    consts: &[],
+};
 
 #[cfg(test)]
 mod tests {

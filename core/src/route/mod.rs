@@ -284,7 +284,7 @@ pub fn required<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(d:
 }
 
 /// A list read and written as JSON, typed as the reference's `tuple[T, ...]`.
-#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(transparent)]
 pub struct Tuple<T>(pub Vec<T>);
 

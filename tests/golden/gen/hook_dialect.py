@@ -12,6 +12,14 @@ def _render(args, config):
     return hd.resolve_dialect(args.get("dialect")).render(hd.parse_cc(args.get("cc"), moment=moment))
 
 
+@op("hook_dialect.parse_cc")
+def _parse_cc(args, config):
+    if set(args) - {"cc_dict", "moment"} or "cc_dict" not in args:
+        raise TypeError("parse_cc takes cc_dict and moment")
+    v = hd.parse_cc(args["cc_dict"], moment=hd.HookMoment(args["moment"]))
+    return {"moment": v.moment.value, "action": v.action.value, "reason": v.reason, "context": v.context}
+
+
 TEXTS = ["", "R", " spaced ", "line\nbreak", "\u00e9\u2014x", "\x7f", "  "]
 
 
@@ -37,3 +45,11 @@ def _cases(rng):
         yield "hook_dialect.render", {"dialect": rng.choice(DIALECTS), "moment": rng.choice(["pre", "post", "stop"]),
                                       "cc": rand_cc(rng)}
     yield "hook_dialect.render", {"dialect": "claude-code", "moment": "later", "cc": None}
+    for _ in range(300):
+        yield "hook_dialect.parse_cc", {"cc_dict": rand_cc(rng), "moment": rng.choice(["pre", "post", "stop"])}
+    for cc in (None, 0, "deny", ["hookSpecificOutput"], {"hookSpecificOutput": {"permissionDecision": "deny"}},
+               {"hookSpecificOutput": {"additionalContext": "\u2028x\x00"}}, {"other": 1}):
+        yield "hook_dialect.parse_cc", {"cc_dict": cc, "moment": "pre"}
+    yield "hook_dialect.parse_cc", {"cc_dict": None, "moment": "later"}
+    yield "hook_dialect.parse_cc", {"cc_dict": None, "moment": None}
+    yield "hook_dialect.parse_cc", {"moment": "pre"}

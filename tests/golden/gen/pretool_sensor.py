@@ -35,6 +35,30 @@ def _paths(args, config):
     return list(ps._paths_from_command(args["cmd"]))
 
 
+@op("pretool_sensor.is_mutating_tool")
+def _mutating(args, config):
+    if not isinstance(args.get("event"), dict):
+        raise TypeError("event must be an object")
+    return ps.is_mutating_tool(args["event"])
+
+
+@op("pretool_sensor.deny_payload")
+def _deny(args, config):
+    if not isinstance(args.get("reason"), str) or set(args) - {"reason", "additional_context"}:
+        raise TypeError("reason must be a string")
+    if not isinstance(args.get("additional_context", ""), str):
+        raise TypeError("additional_context must be a string")
+    return ps.deny_payload(args["reason"], **({"additional_context": args["additional_context"]}
+                                              if "additional_context" in args else {}))
+
+
+@op("pretool_sensor.warn_payload")
+def _warn(args, config):
+    if not isinstance(args.get("text"), str) or set(args) - {"text"}:
+        raise TypeError("text must be a string")
+    return ps.warn_payload(args["text"])
+
+
 def rand_event(rng):
     ev = {}
     if rng.random() < 0.9:
@@ -74,3 +98,16 @@ def _cases(rng):
     for _ in range(300):
         yield "pretool_sensor._paths_from_command", {"cmd": " ".join(rng.choice(CMDS + PATHS) for _ in range(rng.randint(1, 5)))}
     yield "pretool_sensor._paths_from_command", {"cmd": 3}
+    for _ in range(240):
+        yield "pretool_sensor.is_mutating_tool", {"event": rand_event(rng)}
+    yield "pretool_sensor.is_mutating_tool", {"event": "x"}
+    texts = ["", "lane busy", " spaced ", "line\nbreak", "\u00e9\u2014x", "\x7f\x00", "\U0001f600", "  "]
+    for _ in range(240):
+        a = {"reason": rng.choice(texts) + rng.choice(texts) + str(rng.randint(0, 999))}
+        if rng.random() < 0.6:
+            a["additional_context"] = rng.choice(texts) + rng.choice(texts)
+        yield "pretool_sensor.deny_payload", a
+        yield "pretool_sensor.warn_payload", {"text": rng.choice(texts) + str(rng.randint(0, 9999))}
+    yield "pretool_sensor.deny_payload", {"reason": None}
+    yield "pretool_sensor.deny_payload", {"reason": "r", "additional_context": 3}
+    yield "pretool_sensor.warn_payload", {"text": 1}

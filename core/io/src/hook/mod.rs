@@ -620,7 +620,7 @@ fn marker(cx: &mut Ctx, event: Dict) {
     }
     let stop_active = matches!(event.get("stop_hook_active"), Some(Value::Bool(true)));
     let a = marker_gate::arm(stop_active, cx.flags.loop_flag, &env, &cfg.marker);
-    cx.dbg(&a.why);
+    cx.dbg(&a.reason);
     if !a.armed {
         cx.out.note.outcome = "passthrough";
         return;
