@@ -411,3 +411,21 @@ ARBITER_PURE = [
     Route("dos.concurrency_class", "parse_cli_budgets", "concurrency_class.parse_cli_budgets"),
 ]
 SLOWER += ARBITER_PURE
+
+# ---------------------------------------------------------------- issue 9, the arbiter cluster's pure leaves
+# (lock_modes, overlap_policy, lane_overlap). docs/benchmarks.md, "The arbiter
+# cluster's pure leaves on the generated route": ARBITER_LEAVES are faster than
+# the reference through the generic route (swapped by default);
+# ARBITER_LEAVES_SLOWER are not (declared, not swapped by default).
+# overlap_policy.admissible_under_floor has no mapping: the reference's takes a
+# policy object (a plugin runs in Python) and a config object.
+ARBITER_LEAVES = [
+    Route("dos.lane_overlap", "overlap_verdict", "lane_overlap.overlap_verdict"),
+    Route("dos.overlap_policy", "floor_decision", "overlap_policy.floor_decision"),
+]
+ROUTES += ARBITER_LEAVES
+ARBITER_LEAVES_SLOWER = [
+    Route("dos.lock_modes", "modes_compatible", "lock_modes.modes_compatible"),
+    Route("dos.lock_modes", "region_conflict", "lock_modes.region_conflict"),
+]
+SLOWER += ARBITER_LEAVES_SLOWER

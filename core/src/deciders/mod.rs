@@ -76,9 +76,6 @@ pub static ALL: &[&[OpSpec]] = &[
     crate::durable::intent_ledger::OPS,
     crate::durable::export_cursor::OPS,
     crate::config::ops::OPS,
-    lane_overlap::OPS,
-    overlap_policy::OPS,
-    lock_modes::OPS,
     admission::OPS,
     arbiter::OPS,
 ];
@@ -118,4 +115,8 @@ pub static ROUTED: &[&crate::route::Module] = &[
     &concurrency_class::MODULE,
     // issue 9, loop economics (liveness, productivity, efficiency, breaker)
     &liveness::MODULE,
+    // issue 9, the arbiter cluster's pure leaves (lock_modes, overlap_policy, lane_overlap, durable_schema)
+    &lock_modes::MODULE,
+    &lane_overlap::MODULE,
+    &overlap_policy::MODULE,
 ];
