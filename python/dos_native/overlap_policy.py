@@ -42,7 +42,7 @@ def floor_decision(requested_tree: list[str], lease_tree: list[str]) -> OverlapD
     return OverlapDecision._from_dict(_v)
 
 
-def admissible_under_floor(policy: str, requested_tree: list[str], lease_tree: list[str], config: Any = None) -> OverlapDecision:
+def _admissible_under_floor(policy: str, requested_tree: list[str], lease_tree: list[str], config: Any = None) -> OverlapDecision:
     """The floor's decision when the floor refuses, else the policy's: so a
     policy can only refuse more than the prefix floor. The policy is named:
     only the built-in `"prefix"` runs natively (the prefix rule at the
@@ -63,7 +63,7 @@ def admissible_under_floor(policy: str, requested_tree: list[str], lease_tree: l
 
 _native_functions(globals(), {
     "floor_decision": "overlap_policy.floor_decision",
-    "admissible_under_floor": "overlap_policy.admissible_under_floor",
+    "_admissible_under_floor": "overlap_policy.admissible_under_floor",
 })
 
 

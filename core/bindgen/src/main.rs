@@ -461,6 +461,18 @@ fn companion(name: &str) -> Option<(&'static str, &'static [&'static str])> {
     PY_COMPANIONS.iter().find(|c| c.0 == name).map(|c| (c.1, c.2))
 }
 
+/// The Python name of a module function: its op's, or that with a leading
+/// `_` when the module's companion replaces it (the generated one stays
+/// reachable under the private name).
+fn py_fn_name(m: &ModuleEntry, op: &OpEntry) -> String {
+    let name = fn_name(op.op);
+    if companion(m.name).is_some_and(|c| c.1.contains(&name)) {
+        format!("_{name}")
+    } else {
+        name.to_owned()
+    }
+}
+
 /// The import of a module's hand-written half (after everything generated).
 fn py_companion_import(m: &ModuleEntry, note: bool) -> String {
     let Some((module, names)) = companion(m.name) else { return String::new() };
@@ -627,7 +639,7 @@ fn python_module(cat: &Catalog, m: &ModuleEntry) -> String {
     }
     for op in &ops {
         s += "\n\n";
-        let name = fn_name(op.op);
+        let name = py_fn_name(m, op);
         let _ = writeln!(s, "def {name}({}{}) -> {}:", py_params(cat, m, &op.params), py_config_param(op, ""), py_type(&op.verdict));
         s += &py_body(cat, op);
     }
@@ -636,7 +648,7 @@ fn python_module(cat: &Catalog, m: &ModuleEntry) -> String {
         // built on this module's own classes (`_route.native_functions`).
         s += "\n\n_native_functions(globals(), {\n";
         for op in &ops {
-            let _ = writeln!(s, "    {:?}: {:?},", fn_name(op.op), op.op);
+            let _ = writeln!(s, "    {:?}: {:?},", py_fn_name(m, op), op.op);
         }
         s += "})\n";
     }
@@ -1202,7 +1214,8 @@ mod tests {
         let op = cat.op("overlap_policy.admissible_under_floor").expect("the op is listed");
         assert!(op.config && !cat.op("overlap_policy.floor_decision").expect("listed").config);
         let py = python_module(cat, m);
-        assert!(py.contains("lease_tree: list[str], config: Any = None) -> OverlapDecision:\n"), "{py}");
+        assert!(py.contains("def _admissible_under_floor(policy: str, requested_tree: list[str], lease_tree: list[str], config: Any = None) -> OverlapDecision:\n"), "{py}");
+        assert!(py.contains("    \"_admissible_under_floor\": \"overlap_policy.admissible_under_floor\",\n"), "{py}");
         assert!(py.contains("        config,\n    )\n"), "{py}");
         assert!(py.ends_with("    active_overlap_policy_names as active_overlap_policy_names,\n)\n"), "{py}");
         let stub = python_stub(cat, m);
