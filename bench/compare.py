@@ -499,6 +499,16 @@ def arbiter_pure_cases():
     flags = ["priority=3", " apply = 1", "priority=2"]
     yield "concurrency_class.parse_cli_budgets (3 flags)", lambda m: (
         lambda x=m("concurrency_class"): x.parse_cli_budgets(flags)), "classifier"
+    # issue 9, the arbiter cluster's pure leaves (lock_modes, overlap_policy, lane_overlap)
+    req, lease = ["src/api/x.py", "docs/", "tests/"], ["src/api/**", "web/"]
+    yield "lock_modes.modes_compatible", lambda m: (
+        lambda x=m("lock_modes"): x.modes_compatible(x.LockMode.SHARED, x.LockMode.EXCLUSIVE)), "helper"
+    yield "lock_modes.region_conflict (3 x 2 entries)", lambda m: (
+        lambda x=m("lock_modes"): x.region_conflict(req, x.LockMode.EXCLUSIVE, lease, x.LockMode.SHARED)), "classifier"
+    yield "lane_overlap.overlap_verdict (3 x 2 entries)", lambda m: (
+        lambda x=m("lane_overlap"): x.overlap_verdict(req, lease)), "classifier"
+    yield "overlap_policy.floor_decision (3 x 2 entries)", lambda m: (
+        lambda x=m("overlap_policy"): x.floor_decision(req, lease)), "classifier"
 
 
 def sensor_cases():

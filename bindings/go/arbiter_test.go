@@ -251,17 +251,20 @@ func TestArbitrateWorkshop(t *testing.T) {
 }
 
 func TestOverlapAdmissionLocks(t *testing.T) {
-	o, err := OverlapVerdict([]string{"agents/apply_*.py"}, []string{"agents/apply_*.py"}, OverlapRatioMax)
-	if err != nil || o.Verdict != OverlapRefuseExactGlob || o.Admissible {
+	ratio := LaneOverlapOverlapRatioMax
+	o, err := LaneOverlapOverlapVerdict(LaneOverlapOverlapVerdictArgs{RequestedTree: []string{"agents/apply_*.py"},
+		LeaseTree: []string{"agents/apply_*.py"}, RatioMax: &ratio})
+	if err != nil || o.Verdict != VerdictRefuseExactGlob || o.Admissible {
 		t.Fatalf("%+v %v", o, err)
 	}
-	o, err = FloorDecision([]string{"a/x", "b/", "c/", "d/", "e/", "f/", "g/", "h/"}, []string{"a/"})
-	if err != nil || o.Verdict != OverlapAdmitSoft || o.Shared != 1 || o.Requested != 8 || !strings.Contains(o.Reason, "12%") {
+	o, err = OverlapPolicyFloorDecision(OverlapPolicyFloorDecisionArgs{RequestedTree: []string{"a/x", "b/", "c/", "d/", "e/", "f/", "g/", "h/"},
+		LeaseTree: []string{"a/"}})
+	if err != nil || o.Verdict != VerdictAdmitSoft || o.Shared != 1 || o.Requested != 8 || !strings.Contains(o.Reason, "12%") {
 		t.Fatalf("%+v %v", o, err)
 	}
-	o, err = AdmissibleUnderFloor("prefix", []string{"a/x", "b/", "c/"}, []string{"a/"},
-		map[string]any{"overlap": map[string]any{"ratio_max": 0.25}})
-	if err != nil || o.Verdict != OverlapRefuseOverlap {
+	o, err = OverlapPolicyAdmissibleUnderFloor(OverlapPolicyAdmissibleUnderFloorArgs{Policy: "prefix", RequestedTree: []string{"a/x", "b/", "c/"},
+		LeaseTree: []string{"a/"}}, map[string]any{"overlap": map[string]any{"ratio_max": 0.25}})
+	if err != nil || o.Verdict != VerdictRefuseOverlap {
 		t.Fatalf("%+v %v", o, err)
 	}
 	v, err := RunPredicates(nil, AdmissionRequest{Lane: "k", Kind: "keyword", Tree: []string{"**/*"}}, nil, nil)
@@ -277,15 +280,16 @@ func TestOverlapAdmissionLocks(t *testing.T) {
 	if err != nil || len(hits) != 11 {
 		t.Fatalf("%v %v", hits, err)
 	}
-	c, err := RegionConflict([]string{"docs/**"}, LockShared, []string{"docs/**"}, LockShared)
+	c, err := LockModesRegionConflict(LockModesRegionConflictArgs{RequestedTree: []string{"docs/**"}, RequestedMode: string(LockModeShared),
+		LeaseTree: []string{"docs/**"}, LeaseMode: string(LockModeShared)})
 	if err != nil || c {
 		t.Fatalf("%v %v", c, err)
 	}
-	ok, err := ModesCompatible(LockExclusive, LockShared)
+	ok, err := LockModesModesCompatible(LockModesModesCompatibleArgs{A: LockModeExclusive, B: LockModeShared})
 	if err != nil || ok {
 		t.Fatalf("%v %v", ok, err)
 	}
-	if _, err := ModesCompatible("read", LockShared); err == nil {
+	if _, err := LockModesModesCompatible(LockModesModesCompatibleArgs{A: "read", B: LockModeShared}); err == nil {
 		t.Fatal("an unknown mode must be refused")
 	}
 	flags := []string{"priority=3", " apply = 1", "priority=2"}

@@ -10,7 +10,13 @@ import (
 // functions (zz_generated_*.go) use it, since a Python int may leave the
 // 64-bit range.
 func callNumbers(op string, args interface{}, out interface{}) error {
-	v, err := Call(op, args, nil)
+	return callNumbersConfig(op, args, nil, out)
+}
+
+// callNumbersConfig is callNumbers for an op that reads the envelope's
+// config (nil: the defaults).
+func callNumbersConfig(op string, args interface{}, config interface{}, out interface{}) error {
+	v, err := Call(op, args, config)
 	if err != nil {
 		return err
 	}

@@ -182,7 +182,11 @@ class _Binder:
         if spec is None:
             fields = {f["name"]: _parse(f["type"]) for f in self.types[t]["fields"]}
             own = [f.name for f in dataclasses.fields(self.cls(t))]
-            if set(own) != set(fields):
+            # A derived field is a property of the reference's class (its JSON
+            # shape carries it; its constructor does not take it); a generated
+            # class holds it as a field.
+            underived = {n for n in fields if not any(f["name"] == n and f.get("derived") for f in self.types[t]["fields"])}
+            if set(own) != set(fields) and set(own) != underived:
                 raise Decline
             spec = self._records[t] = [(n, fields[n]) for n in own]
         return spec

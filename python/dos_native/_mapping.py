@@ -434,3 +434,20 @@ HOOK_SENSORS_SLOWER = [
     Route("dos.pretool_sensor", "warn_payload", "pretool_sensor.warn_payload"),
 ]
 SLOWER += HOOK_SENSORS_SLOWER
+# ---------------------------------------------------------------- issue 9, the arbiter cluster's pure leaves
+# (lock_modes, overlap_policy, lane_overlap). docs/benchmarks.md, "The arbiter
+# cluster's pure leaves on the generated route": ARBITER_LEAVES are faster than
+# the reference through the generic route (swapped by default);
+# ARBITER_LEAVES_SLOWER are not (declared, not swapped by default).
+# overlap_policy.admissible_under_floor has no mapping: the reference's takes a
+# policy object (a plugin runs in Python) and a config object.
+ARBITER_LEAVES = [
+    Route("dos.lane_overlap", "overlap_verdict", "lane_overlap.overlap_verdict"),
+    Route("dos.overlap_policy", "floor_decision", "overlap_policy.floor_decision"),
+]
+ROUTES += ARBITER_LEAVES
+ARBITER_LEAVES_SLOWER = [
+    Route("dos.lock_modes", "modes_compatible", "lock_modes.modes_compatible"),
+    Route("dos.lock_modes", "region_conflict", "lock_modes.region_conflict"),
+]
+SLOWER += ARBITER_LEAVES_SLOWER

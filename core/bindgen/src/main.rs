@@ -394,6 +394,16 @@ fn py_params(cat: &Catalog, m: &ModuleEntry, params: &[FieldDef]) -> String {
     out.join(", ")
 }
 
+/// The trailing `config` parameter of a function whose op reads the
+/// envelope's config (`default` is what follows `=`: the default or `...`).
+fn py_config_param(op: &OpEntry, default: &str) -> String {
+    match (op.config, op.params.is_empty()) {
+        (false, _) => String::new(),
+        (true, true) => format!("config: Any ={}", if default.is_empty() { " None" } else { default }),
+        (true, false) => format!(", config: Any ={}", if default.is_empty() { " None" } else { default }),
+    }
+}
+
 fn param_doc(op: &OpEntry) -> String {
     let mut s = String::new();
     for p in op.params.iter().filter(|p| !p.doc.is_empty()) {
@@ -425,6 +435,65 @@ fn typing_imports(cat: &Catalog, m: &ModuleEntry) -> String {
     format!("from typing import {}\n", names.join(", "))
 }
 
+/// Modules with a hand-written Python half: what the reference runs as
+/// Python plugins (entry-point lookups, policy objects), which libdos cannot
+/// run. The generated module imports the names listed from the companion
+/// module (`dos_native/<companion>.py`) at its end, and a listed name that
+/// is also a generated function replaces it (the generated one, by name,
+/// stays the op's typed call; the companion's takes the reference's plugin
+/// objects and calls it for the built-ins).
+const PY_COMPANIONS: &[(&str, &str, &[&str])] = &[(
+    "overlap_policy",
+    "_overlap_policy_plugins",
+    &[
+        "OverlapPolicy",
+        "PrefixOverlapPolicy",
+        "OVERLAP_POLICY_ENTRY_POINT_GROUP",
+        "admissible_under_floor",
+        "resolve_overlap_policy",
+        "active_overlap_policy",
+        "active_overlap_policy_names",
+    ],
+)];
+
+/// The companion of module `name` and the names it exports.
+fn companion(name: &str) -> Option<(&'static str, &'static [&'static str])> {
+    PY_COMPANIONS.iter().find(|c| c.0 == name).map(|c| (c.1, c.2))
+}
+
+/// The Python name of a module function: its op's, or that with a leading
+/// `_` when the module's companion replaces it (the generated one stays
+/// reachable under the private name).
+fn py_fn_name(m: &ModuleEntry, op: &OpEntry) -> String {
+    let name = fn_name(op.op);
+    if companion(m.name).is_some_and(|c| c.1.contains(&name)) {
+        format!("_{name}")
+    } else {
+        name.to_owned()
+    }
+}
+
+/// The import of a module's hand-written half (after everything generated).
+fn py_companion_import(m: &ModuleEntry, note: bool) -> String {
+    let Some((module, names)) = companion(m.name) else { return String::new() };
+    let mut s = String::new();
+    if note {
+        let _ = writeln!(
+            s,
+            "\n\n# The hand-written half of this module (Python plugins, which libdos cannot run):\n\
+             # dos_native/{module}.py. A name it exports replaces the generated one."
+        );
+    } else {
+        s += "\n";
+    }
+    let _ = writeln!(s, "from .{module} import (  # noqa: E402");
+    for n in names {
+        let _ = writeln!(s, "    {n} as {n},");
+    }
+    s += ")\n";
+    s
+}
+
 fn module_doc(m: &ModuleEntry) -> String {
     format!(
         "Native ``dos.{}`` (typed, generated from the op table).\n\n{}\n\nEach function runs its op in libdos through ``dispatch``; values libdos does\nnot take raise ``DosError`` (a ``ValueError``) naming the argument.",
@@ -440,6 +509,11 @@ fn py_all(cat: &Catalog, m: &ModuleEntry) -> String {
     all.extend(own_types(cat, m).iter().map(|t| t.name));
     all.extend(m.consts.iter().map(|c| c.name));
     all.extend(functions_of(cat, m).iter().map(|o| fn_name(o.op)));
+    for name in companion(m.name).map_or(&[][..], |c| c.1) {
+        if !all.contains(name) {
+            all.push(name);
+        }
+    }
     let mut s = String::from("__all__ = [\n");
     for a in &all {
         let _ = writeln!(s, "    {a:?},");
@@ -565,8 +639,8 @@ fn python_module(cat: &Catalog, m: &ModuleEntry) -> String {
     }
     for op in &ops {
         s += "\n\n";
-        let name = fn_name(op.op);
-        let _ = writeln!(s, "def {name}({}) -> {}:", py_params(cat, m, &op.params), py_type(&op.verdict));
+        let name = py_fn_name(m, op);
+        let _ = writeln!(s, "def {name}({}{}) -> {}:", py_params(cat, m, &op.params), py_config_param(op, ""), py_type(&op.verdict));
         s += &py_body(cat, op);
     }
     if !ops.is_empty() {
@@ -574,10 +648,11 @@ fn python_module(cat: &Catalog, m: &ModuleEntry) -> String {
         // built on this module's own classes (`_route.native_functions`).
         s += "\n\n_native_functions(globals(), {\n";
         for op in &ops {
-            let _ = writeln!(s, "    {:?}: {:?},", fn_name(op.op), op.op);
+            let _ = writeln!(s, "    {:?}: {:?},", py_fn_name(m, op), op.op);
         }
         s += "})\n";
     }
+    s += &py_companion_import(m, true);
     s
 }
 
@@ -610,7 +685,11 @@ fn py_body(cat: &Catalog, op: &OpEntry) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ");
-    s += "},\n    )\n";
+    s += "},\n";
+    if op.config {
+        s += "        config,\n";
+    }
+    s += "    )\n";
     if decode {
         let _ = writeln!(s, "    return {}", py_decode(&op.verdict, "_v"));
     } else {
@@ -696,7 +775,8 @@ fn python_stub(cat: &Catalog, m: &ModuleEntry) -> String {
         let _ = writeln!(s, "{}: {}", c.name, py_type(&c.ty));
     }
     s += "\n";
-    for op in functions_of(cat, m) {
+    let replaced = companion(m.name).map_or(&[][..], |c| c.1);
+    for op in functions_of(cat, m).into_iter().filter(|o| !replaced.contains(&fn_name(o.op))) {
         let mut params: Vec<String> = op
             .params
             .iter()
@@ -714,8 +794,9 @@ fn python_stub(cat: &Catalog, m: &ModuleEntry) -> String {
             }
         }
         let params = params.join(", ");
-        let _ = writeln!(s, "def {}({params}) -> {}: ...", fn_name(op.op), py_type(&op.verdict));
+        let _ = writeln!(s, "def {}({params}{}) -> {}: ...", fn_name(op.op), py_config_param(op, " ..."), py_type(&op.verdict));
     }
+    s += &py_companion_import(m, false);
     s
 }
 
@@ -874,8 +955,14 @@ fn go_module(cat: &Catalog, m: &ModuleEntry) -> String {
         let doc = format!("{fname} runs {} ({}). {}", op.op, op.effect.as_str(), op.doc);
         s += &go_doc(&doc, "");
         let vt = go_type(&op.verdict, true);
-        let _ = writeln!(s, "func {fname}(args {args_ty}) ({vt}, error) {{");
-        let _ = writeln!(s, "\tvar v {vt}\n\terr := callNumbers({:?}, args, &v)\n\treturn v, err\n}}", op.op);
+        if op.config {
+            // The op reads the envelope's config: the caller passes it (nil: the defaults).
+            let _ = writeln!(s, "func {fname}(args {args_ty}, config interface{{}}) ({vt}, error) {{");
+            let _ = writeln!(s, "\tvar v {vt}\n\terr := callNumbersConfig({:?}, args, config, &v)\n\treturn v, err\n}}", op.op);
+        } else {
+            let _ = writeln!(s, "func {fname}(args {args_ty}) ({vt}, error) {{");
+            let _ = writeln!(s, "\tvar v {vt}\n\terr := callNumbers({:?}, args, &v)\n\treturn v, err\n}}", op.op);
+        }
     }
     s
 }
@@ -892,7 +979,12 @@ fn go_test(cat: &Catalog, m: &ModuleEntry) -> String {
     // files the replay does not have); its host tests build what it reads.
     for op in ops_of(cat, m).into_iter().filter(|o| o.effect == route::Effect::Pure) {
         let fname = format!("{prefix}{}", camel(fn_name(op.op)));
-        let _ = writeln!(s, "\treplayRouted(t, {:?}, func(raw []byte) (any, any, error) {{", op.op);
+        let cfg = if op.config { ", config" } else { "" };
+        if op.config {
+            let _ = writeln!(s, "\treplayRoutedConfig(t, {:?}, func(raw []byte, config any) (any, any, error) {{", op.op);
+        } else {
+            let _ = writeln!(s, "\treplayRouted(t, {:?}, func(raw []byte) (any, any, error) {{", op.op);
+        }
         // An optional argument with a non-null default: Go cannot pass it null.
         let nulls: Vec<String> = op
             .params
@@ -904,7 +996,7 @@ fn go_test(cat: &Catalog, m: &ModuleEntry) -> String {
             let _ = writeln!(s, "\t\tif nullOverDefault(raw, {}) {{\n\t\t\treturn nil, nil, errNullOverDefault\n\t\t}}", nulls.join(", "));
         }
         let _ = writeln!(s, "\t\tvar a {fname}Args\n\t\tif err := decodeExact(raw, &a); err != nil {{\n\t\t\treturn nil, nil, err\n\t\t}}");
-        let _ = writeln!(s, "\t\tv, err := {fname}(a)\n\t\treturn a, v, err\n\t}})");
+        let _ = writeln!(s, "\t\tv, err := {fname}(a{cfg})\n\t\treturn a, v, err\n\t}})");
     }
     s += "}\n";
     s
@@ -1113,6 +1205,28 @@ mod tests {
         let go = go_module(cat, m);
         assert!(go.contains("Mapping map[int64]*Intervention `json:\"mapping\"`"), "{go}");
         assert!(go.contains("if _, ok := given[\"mapping\"]; ok {"), "{go}");
+    }
+
+    #[test]
+    fn an_op_that_reads_the_config_takes_it_and_a_companion_is_re_exported() {
+        let cat = dos_ops::catalog();
+        let m = cat.modules.iter().find(|m| m.name == "overlap_policy").expect("overlap_policy is routed");
+        let op = cat.op("overlap_policy.admissible_under_floor").expect("the op is listed");
+        assert!(op.config && !cat.op("overlap_policy.floor_decision").expect("listed").config);
+        let py = python_module(cat, m);
+        assert!(py.contains("def _admissible_under_floor(policy: str, requested_tree: list[str], lease_tree: list[str], config: Any = None) -> OverlapDecision:\n"), "{py}");
+        assert!(py.contains("    \"_admissible_under_floor\": \"overlap_policy.admissible_under_floor\",\n"), "{py}");
+        assert!(py.contains("        config,\n    )\n"), "{py}");
+        assert!(py.ends_with("    active_overlap_policy_names as active_overlap_policy_names,\n)\n"), "{py}");
+        let stub = python_stub(cat, m);
+        assert!(!stub.contains("def admissible_under_floor"), "the companion's replaces it: {stub}");
+        assert!(stub.contains("    admissible_under_floor as admissible_under_floor,\n"), "{stub}");
+        let go = go_module(cat, m);
+        assert!(go.contains("OverlapPolicyAdmissibleUnderFloorArgs, config interface{}) (OverlapDecision, error) {"), "{go}");
+        assert!(go.contains("callNumbersConfig(\"overlap_policy.admissible_under_floor\", args, config, &v)"), "{go}");
+        assert!(go_test(cat, m).contains("replayRoutedConfig(t, \"overlap_policy.admissible_under_floor\""));
+        let lo = cat.type_def("OverlapDecision").expect("declared");
+        assert!(lo.fields.iter().any(|f| f.name == "admissible" && f.derived));
     }
 
     #[test]

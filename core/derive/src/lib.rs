@@ -24,6 +24,10 @@
 //! a smaller value when they are built (Python: `__post_init__` raising
 //! `ValueError`, as the reference's checks do).
 //!
+//! `#[describe(derived)]` on a field marks it derived from the others: the
+//! reference's class has it as a property that its JSON shape carries, not
+//! as a dataclass field (the accelerate adapter builds that class without it).
+//!
 //! `#[describe(skip)]` on a field leaves it out of the schema (and so out of
 //! the hosts' records) while serde still reads it: an envelope-only
 //! convenience the reference's class does not have.
@@ -134,6 +138,7 @@ fn class_of(attrs: &[Attribute]) -> syn::Result<Option<String>> {
 struct FieldDescribe {
     minimum: Option<i64>,
     skip: bool,
+    derived: bool,
 }
 
 fn field_describe(attrs: &[Attribute]) -> syn::Result<FieldDescribe> {
@@ -158,8 +163,11 @@ fn field_describe(attrs: &[Attribute]) -> syn::Result<FieldDescribe> {
             } else if m.path.is_ident("skip") {
                 out.skip = true;
                 Ok(())
+            } else if m.path.is_ident("derived") {
+                out.derived = true;
+                Ok(())
             } else {
-                Err(m.error("unknown describe field attribute (expected `min = N` or `skip`)"))
+                Err(m.error("unknown describe field attribute (expected `min = N`, `skip` or `derived`)"))
             }
         })?;
     }
@@ -208,8 +216,9 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
                     Some(n) => quote!(.with_minimum(#n)),
                     None => quote!(),
                 };
+                let derived = if own.derived { quote!(.with_derived()) } else { quote!() };
                 field_defs.push(quote! {
-                    #route::FieldDef::new(#wire, #fdoc, <#ty as #route::Describe>::describe(reg), #default, #read_with)#minimum
+                    #route::FieldDef::new(#wire, #fdoc, <#ty as #route::Describe>::describe(reg), #default, #read_with)#minimum #derived
                 });
                 wire_names.push(wire);
             }

@@ -6,22 +6,30 @@
 //! with some lease entry is compared, as a float, with `ratio_max` (one third
 //! by default): none shared admits as disjoint, a share up to the tolerance
 //! admits softly, more refuses.
+//!
+//! `overlap_verdict` is on the generated route (`crate::route`): the types
+//! below are declared once, and their docs are the schema's docs.
 
 use super::tree::norm_tree_prefix;
-use crate::dict;
-use crate::envelope::{Args, CallError, Ctx, OpSpec};
-use crate::pyjson::Value;
+use crate::envelope::{CallError, Ctx};
+use crate::route::{self, Const, Describe, Module, Op};
+use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 
 /// The default tolerance: a third of the requested tree may be shared.
 pub const OVERLAP_RATIO_MAX: f64 = 1.0 / 3.0;
 
-/// The verdict vocabulary (the reference's `Verdict` values).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// What may happen to a known-tree lane beside a known-tree lease.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Describe)]
+#[serde(rename_all = "snake_case")]
 pub enum Verdict {
+    /// The trees share no prefix.
     AdmitDisjoint,
+    /// Some entries are shared, no more than the tolerance allows.
     AdmitSoft,
+    /// More of the requested tree is shared than the tolerance allows.
     RefuseOverlap,
+    /// Both trees name the same glob: one write region, whatever the share.
     RefuseExactGlob,
 }
 
@@ -40,30 +48,32 @@ impl Verdict {
     }
 }
 
-/// `OverlapDecision`: the verdict, how many requested entries are shared, the
-/// requested tree's length (0 allowed) and a one-line reason.
-#[derive(Clone, Debug, PartialEq)]
+/// The verdict, how many requested entries are shared, the requested
+/// tree's length (0 allowed) and a one-line reason; `admissible` is whether
+/// the verdict admits (ADMIT_DISJOINT or ADMIT_SOFT).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
 pub struct OverlapDecision {
     pub verdict: Verdict,
+    /// Requested entries whose prefix collides with some lease entry.
     pub shared: usize,
+    /// The requested tree's length.
     pub requested: usize,
+    /// One line for the operator.
     pub reason: String,
+    /// The verdict admits (the reference's property, in its JSON shape).
+    #[describe(derived)]
+    pub admissible: bool,
 }
 
 impl OverlapDecision {
-    pub fn admissible(&self) -> bool {
-        self.verdict.admissible()
+    /// A decision, `admissible` following from the verdict.
+    pub fn new(verdict: Verdict, shared: usize, requested: usize, reason: String) -> Self {
+        OverlapDecision { verdict, shared, requested, reason, admissible: verdict.admissible() }
     }
 
-    /// The dataclass fields in declaration order, then the `admissible` property.
-    pub fn to_value(&self) -> Value {
-        Value::Dict(dict! {
-            "verdict" => self.verdict.as_str(),
-            "shared" => self.shared as i64,
-            "requested" => self.requested as i64,
-            "reason" => self.reason.clone(),
-            "admissible" => self.admissible(),
-        })
+    pub fn admissible(&self) -> bool {
+        self.verdict.admissible()
     }
 }
 
@@ -212,53 +222,48 @@ pub fn decide<S: AsRef<str>>(sc: &OverlapScore, requested_tree: &[S], ratio_max:
     let n = sc.requested;
     if !sc.exact.is_empty() {
         let hits: Vec<&str> = sc.exact.iter().map(|&i| requested_tree[i].as_ref()).collect();
-        return OverlapDecision {
-            verdict: Verdict::RefuseExactGlob,
-            shared: sc.shared,
-            requested: n,
-            reason: format!(
+        return OverlapDecision::new(
+            Verdict::RefuseExactGlob,
+            sc.shared,
+            n,
+            format!(
                 "both lanes name the same glob ({}: {}), so they claim one write region: \
                  a hard collision whatever the share",
                 hits.len(),
                 preview(&hits)
             ),
-        };
+        );
     }
     if sc.shared == 0 {
-        return OverlapDecision {
-            verdict: Verdict::AdmitDisjoint,
-            shared: 0,
-            requested: n,
-            reason: "the trees share no prefix: fully disjoint".into(),
-        };
+        return OverlapDecision::new(Verdict::AdmitDisjoint, 0, n, "the trees share no prefix: fully disjoint".into());
     }
     let ratio = sc.shared as f64 / n.max(1) as f64;
     if ratio > ratio_max {
-        OverlapDecision {
-            verdict: Verdict::RefuseOverlap,
-            shared: sc.shared,
-            requested: n,
-            reason: format!(
+        OverlapDecision::new(
+            Verdict::RefuseOverlap,
+            sc.shared,
+            n,
+            format!(
                 "too much shared: {}/{} = {} of the requested tree overlaps the lease, over the {} limit",
                 sc.shared,
                 n,
                 percent0(ratio),
                 percent0(ratio_max)
             ),
-        }
+        )
     } else {
-        OverlapDecision {
-            verdict: Verdict::AdmitSoft,
-            shared: sc.shared,
-            requested: n,
-            reason: format!(
+        OverlapDecision::new(
+            Verdict::AdmitSoft,
+            sc.shared,
+            n,
+            format!(
                 "soft overlap admitted: {}/{} = {} of the requested tree overlaps the lease (limit {})",
                 sc.shared,
                 n,
                 percent0(ratio),
                 percent0(ratio_max)
             ),
-        }
+        )
     }
 }
 
@@ -269,15 +274,47 @@ pub fn overlap_verdict<A: AsRef<str>, B: AsRef<str>>(requested_tree: &[A], lease
     decide(&score(&req, &lease), requested_tree, ratio_max)
 }
 
-fn op_overlap_verdict(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let req = a.str_list("requested_tree")?;
-    let lease = a.str_list("lease_tree")?;
-    let ratio_max = a.opt_f64("ratio_max")?.unwrap_or(OVERLAP_RATIO_MAX);
-    Ok(overlap_verdict(&req, &lease, ratio_max).to_value())
+fn default_ratio_max() -> f64 {
+    OVERLAP_RATIO_MAX
 }
 
-pub(crate) const OPS: &[OpSpec] =
-    &[OpSpec { name: "lane_overlap.overlap_verdict", args: &["requested_tree", "lease_tree", "ratio_max"], run: op_overlap_verdict }];
+/// Judge two known trees: a named glob both carry refuses
+/// (REFUSE_EXACT_GLOB) whatever the share; otherwise the share of requested
+/// entries whose prefix collides with a lease entry decides, compared as a
+/// float with `ratio_max`: none shared is ADMIT_DISJOINT, up to `ratio_max`
+/// ADMIT_SOFT, more REFUSE_OVERLAP. Empty trees are the caller's business.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct OverlapVerdictOp {
+    pub requested_tree: Vec<String>,
+    pub lease_tree: Vec<String>,
+    /// The tolerance: the largest share of the requested tree that may overlap.
+    #[serde(default = "default_ratio_max")]
+    pub ratio_max: f64,
+}
+
+impl Op for OverlapVerdictOp {
+    const NAME: &'static str = "lane_overlap.overlap_verdict";
+    type Verdict = OverlapDecision;
+
+    fn run(self, _: &Ctx<'_>) -> Result<OverlapDecision, CallError> {
+        Ok(overlap_verdict(&self.requested_tree, &self.lease_tree, self.ratio_max))
+    }
+}
+
+/// The `lane_overlap` module: its op and the default tolerance.
+pub(crate) const MODULE: Module = Module {
+    name: "lane_overlap",
+    doc: "May a known-tree lane run beside a known-tree lease? A named glob both trees carry is a hard collision; \
+          otherwise the share of requested entries colliding with the lease, against a tolerance (one third by \
+          default), admits or refuses.",
+    routes: &[route::route::<OverlapVerdictOp>()],
+    consts: &[Const {
+        name: "OVERLAP_RATIO_MAX",
+        doc: "The default tolerance: a third of the requested tree may be shared.",
+        eval: |reg| route::konst(reg, OVERLAP_RATIO_MAX),
+    }],
+};
 
 #[cfg(test)]
 mod tests {

@@ -73,9 +73,6 @@ pub static ALL: &[&[OpSpec]] = &[
     crate::durable::intent_ledger::OPS,
     crate::durable::export_cursor::OPS,
     crate::config::ops::OPS,
-    lane_overlap::OPS,
-    overlap_policy::OPS,
-    lock_modes::OPS,
     admission::OPS,
     arbiter::OPS,
 ];
@@ -119,4 +116,8 @@ pub static ROUTED: &[&crate::route::Module] = &[
     &marker_gate::MODULE,
     &hook_dialect::MODULE,
     &pretool_sensor::MODULE,
+    // issue 9, the arbiter cluster's pure leaves (lock_modes, overlap_policy, lane_overlap, durable_schema)
+    &lock_modes::MODULE,
+    &lane_overlap::MODULE,
+    &overlap_policy::MODULE,
 ];

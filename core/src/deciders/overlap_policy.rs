@@ -7,10 +7,15 @@
 //! outside (0, 1] reads as one third). Any other name is a Python plugin that
 //! libdos cannot run: operations that would resolve one refuse the request
 //! with `BAD_ARGS`, as the reference raises for a name it cannot resolve.
+//!
+//! Both ops are on the generated route (`crate::route`);
+//! `admissible_under_floor` reads the workspace's tolerance from the
+//! envelope's config ([`Op::READS_CONFIG`]).
 
 use super::lane_overlap::{decide, score, verdict_of, NormTree, OverlapDecision, OVERLAP_RATIO_MAX};
-use crate::envelope::{Args, CallError, Ctx, OpSpec};
-use crate::pyjson::Value;
+use crate::envelope::{CallError, Ctx};
+use crate::route::{self, Describe, Module, Op};
+use serde::Deserialize;
 
 /// The name of the built-in scorer.
 pub const PREFIX: &str = "prefix";
@@ -134,19 +139,57 @@ pub fn admissible_under_floor<A: AsRef<str>, B: AsRef<str>>(
     admissible_under_floor_normed(policy, &NormTree::new(requested_tree), &NormTree::new(lease_tree), config_ratio_max)
 }
 
-fn op_floor(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    Ok(floor_decision(&a.str_list("requested_tree")?, &a.str_list("lease_tree")?).to_value())
+/// The prefix rule at the kernel's own one-third tolerance, whatever the
+/// workspace declares: the floor every overlap policy is held to.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct FloorDecision {
+    pub requested_tree: Vec<String>,
+    pub lease_tree: Vec<String>,
 }
 
-fn op_under_floor(ctx: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let policy = OverlapPolicy::by_name(a.str("policy")?).map_err(|e| a.err(e.message()))?;
-    let req = a.str_list("requested_tree")?;
-    let lease = a.str_list("lease_tree")?;
-    let cfg = ctx.substrate()?;
-    Ok(admissible_under_floor(policy, &req, &lease, Some(cfg.overlap_ratio_max)).to_value())
+impl Op for FloorDecision {
+    const NAME: &'static str = "overlap_policy.floor_decision";
+    type Verdict = OverlapDecision;
+
+    fn run(self, _: &Ctx<'_>) -> Result<OverlapDecision, CallError> {
+        Ok(floor_decision(&self.requested_tree, &self.lease_tree))
+    }
 }
 
-pub(crate) const OPS: &[OpSpec] = &[
-    OpSpec { name: "overlap_policy.floor_decision", args: &["requested_tree", "lease_tree"], run: op_floor },
-    OpSpec { name: "overlap_policy.admissible_under_floor", args: &["policy", "requested_tree", "lease_tree"], run: op_under_floor },
-];
+/// The floor's decision when the floor refuses, else the policy's: so a
+/// policy can only refuse more than the prefix floor. The policy is named:
+/// only the built-in `"prefix"` runs natively (the prefix rule at the
+/// config's `[overlap] ratio_max`, one third when it is missing or outside
+/// (0, 1]); any other name is a Python plugin and is refused (BAD_ARGS).
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct AdmissibleUnderFloor {
+    /// The policy's name (only `"prefix"` is built in).
+    pub policy: String,
+    pub requested_tree: Vec<String>,
+    pub lease_tree: Vec<String>,
+}
+
+impl Op for AdmissibleUnderFloor {
+    const NAME: &'static str = "overlap_policy.admissible_under_floor";
+    const READS_CONFIG: bool = true;
+    type Verdict = OverlapDecision;
+
+    fn run(self, ctx: &Ctx<'_>) -> Result<OverlapDecision, CallError> {
+        let policy = OverlapPolicy::by_name(&self.policy)
+            .map_err(|e| CallError::bad_args(format!("{}: args.policy: {}", Self::NAME, e.message())))?;
+        let cfg = ctx.substrate()?;
+        Ok(admissible_under_floor(policy, &self.requested_tree, &self.lease_tree, Some(cfg.overlap_ratio_max)))
+    }
+}
+
+/// The `overlap_policy` module: the floor and the built-in policy under it.
+pub(crate) const MODULE: Module = Module {
+    name: "overlap_policy",
+    doc: "The swappable overlap scorer under a fixed floor: two known trees are admitted only when the prefix rule \
+          at the kernel's one-third tolerance and the workspace's policy both admit. Only the built-in `prefix` \
+          policy runs natively; plugins run in Python.",
+    routes: &[route::route::<FloorDecision>(), route::route::<AdmissibleUnderFloor>()],
+    consts: &[],
+};

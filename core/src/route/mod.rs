@@ -109,6 +109,11 @@ pub struct FieldDef {
     /// reference's `__post_init__` checks do.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub minimum: Option<i64>,
+    /// Derived from the other fields (`#[describe(derived)]`): a property of
+    /// the reference's class that its JSON shape carries, not one of its
+    /// dataclass fields (the accelerate adapter builds the class without it).
+    #[serde(skip_serializing_if = "is_false")]
+    pub derived: bool,
 }
 
 impl FieldDef {
@@ -121,7 +126,13 @@ impl FieldDef {
             (None, Type::Optional(_)) if !read_with => Some(Value::Null),
             _ => default,
         };
-        FieldDef { name, ty, required: default.is_none(), default, doc: doc.to_owned(), minimum: None }
+        FieldDef { name, ty, required: default.is_none(), default, doc: doc.to_owned(), minimum: None, derived: false }
+    }
+
+    /// Mark the field derived (see [`FieldDef::derived`]).
+    pub fn with_derived(mut self) -> FieldDef {
+        self.derived = true;
+        self
     }
 
     /// Bound the field from below (see [`FieldDef::minimum`]).
@@ -239,7 +250,7 @@ macro_rules! leaf {
 }
 
 leaf!(Type::Bool => bool);
-leaf!(Type::Int => i8, i16, i32, i64, i128, u8, u16, u32, u64, Int);
+leaf!(Type::Int => i8, i16, i32, i64, i128, u8, u16, u32, u64, usize, Int);
 leaf!(Type::Float => f32, f64);
 leaf!(Type::Str => String, str, Str);
 leaf!(Type::Any => Value);
@@ -378,6 +389,10 @@ pub fn field_of(container: &Value, name: &str) -> Option<Value> {
 
 // ------------------------------------------------------------------ ops
 
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
 /// What an op does besides computing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Effect {
@@ -412,6 +427,11 @@ pub trait Op: DeserializeOwned + Describe + Record {
     /// `module.function`, the reference's name.
     const NAME: &'static str;
     const EFFECT: Effect = Effect::Pure;
+    /// The op reads the envelope's `config` (the workspace's substrate
+    /// config, through `Ctx::substrate`): the catalog says so (`config`),
+    /// and the hosts' typed functions take it as a trailing `config`
+    /// argument (None: the defaults).
+    const READS_CONFIG: bool = false;
     /// The verdict: written as the reference's result (`to_dict()` for a
     /// record, the plain value otherwise).
     type Verdict: Serialize + Describe;
@@ -466,6 +486,8 @@ fn schema_of<O: Op>(reg: &mut Registry) -> OpSchema {
 pub struct Route {
     pub spec: OpSpec,
     pub effect: Effect,
+    /// [`Op::READS_CONFIG`].
+    pub reads_config: bool,
     pub schema: fn(&mut Registry) -> OpSchema,
     /// The op run on a tape of arguments (its verdict not yet checked by
     /// `envelope::writable`).
@@ -477,6 +499,7 @@ pub const fn route<O: Op>() -> Route {
     Route {
         spec: OpSpec { name: O::NAME, args: O::FIELDS, run: run_op::<O> },
         effect: O::EFFECT,
+        reads_config: O::READS_CONFIG,
         schema: schema_of::<O>,
         tape: run_tape::<O>,
     }
@@ -511,6 +534,9 @@ pub struct OpEntry {
     /// The argument names (kept from the first listing format).
     pub args: Vec<&'static str>,
     pub effect: Effect,
+    /// Reads the envelope's `config` ([`Op::READS_CONFIG`]; listed only when true).
+    #[serde(skip_serializing_if = "is_false")]
+    pub config: bool,
     /// Declared through the route (full schema) or not yet (names only).
     pub typed: bool,
     #[serde(skip_serializing_if = "str::is_empty")]
@@ -596,6 +622,7 @@ pub fn build_catalog(legacy_ops: &[&'static [OpSpec]], extra: &[&'static Module]
                 op: r.spec.name,
                 args: r.spec.args.to_vec(),
                 effect: r.effect,
+                config: r.reads_config,
                 typed: true,
                 doc: s.doc,
                 params: s.params,
@@ -631,6 +658,7 @@ pub fn build_catalog(legacy_ops: &[&'static [OpSpec]], extra: &[&'static Module]
             op: spec.name,
             args: spec.args.to_vec(),
             effect: legacy::effect_of(spec.name),
+            config: false,
             typed: false,
             doc: String::new(),
             params: spec.args.iter().map(|a| FieldDef::new(a, "", Type::Any, Some(Value::Null), false)).collect(),
