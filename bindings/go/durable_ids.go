@@ -266,37 +266,3 @@ func IntentReplay(entries []map[string]interface{}) (map[string]interface{}, err
 	err := CallInto("intent_ledger.replay", map[string]interface{}{"entries": entries}, nil, &out)
 	return out, err
 }
-
-// ExportCursorRead is export_cursor.read_cursor of the file at path (0
-// when missing or unreadable).
-func ExportCursorRead(path string) (int64, error) {
-	var n int64
-	err := CallInto("export_cursor.read_file", map[string]interface{}{"path": path}, nil, &n)
-	return n, err
-}
-
-// ExportCursorWrite is export_cursor.write_cursor (fail-soft).
-func ExportCursorWrite(path string, value int64) bool {
-	var ok bool
-	if err := CallInto("export_cursor.write_file", map[string]interface{}{"path": path, "value": value}, nil, &ok); err != nil {
-		return false
-	}
-	return ok
-}
-
-// ResolveSince is export_cursor.resolve_since against the cursor at path.
-func ResolveSince(since, path string) (seq int64, auto bool, err error) {
-	var pair []json.RawMessage
-	a := map[string]interface{}{"since_arg": since}
-	if err = CallInto("export_cursor.resolve_since", a, nil, &pair); err != nil {
-		return 0, false, err
-	}
-	if err = json.Unmarshal(pair[1], &auto); err != nil || !auto {
-		if err == nil {
-			err = json.Unmarshal(pair[0], &seq)
-		}
-		return seq, auto, err
-	}
-	seq, err = ExportCursorRead(path)
-	return seq, true, err
-}

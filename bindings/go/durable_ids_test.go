@@ -1,6 +1,7 @@
 package dos
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"sort"
@@ -120,16 +121,23 @@ func TestVerdictJournalAndCursor(t *testing.T) {
 		t.Fatalf("%+v %v", r, err)
 	}
 	c := filepath.Join(dir, "export-cursor")
-	if !ExportCursorWrite(c, 2) {
-		t.Fatal("cursor write failed")
+	if ok, err := ExportCursorWriteFile(ExportCursorWriteFileArgs{Value: 2, Path: c}); err != nil || !ok {
+		t.Fatalf("cursor write failed: %v", err)
 	}
-	if seq, auto, err := ResolveSince("auto", c); err != nil || !auto || seq != 2 {
-		t.Fatalf("%d %v %v", seq, auto, err)
+	since := func(s string) (json.Number, bool, error) {
+		pair, err := ExportCursorResolveSinceFile(ExportCursorResolveSinceFileArgs{SinceArg: &s, Path: c})
+		if err != nil {
+			return "", false, err
+		}
+		return pair[0].(json.Number), pair[1].(bool), nil
 	}
-	if seq, auto, err := ResolveSince(" 5 ", c); err != nil || auto || seq != 5 {
-		t.Fatalf("%d %v %v", seq, auto, err)
+	if seq, auto, err := since("auto"); err != nil || !auto || seq != "2" {
+		t.Fatalf("%s %v %v", seq, auto, err)
 	}
-	if _, _, err := ResolveSince("x", c); err == nil {
+	if seq, auto, err := since(" 5 "); err != nil || auto || seq != "5" {
+		t.Fatalf("%s %v %v", seq, auto, err)
+	}
+	if _, _, err := since("x"); err == nil {
 		t.Fatal("a bad --since must be refused")
 	}
 }

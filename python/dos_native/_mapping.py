@@ -411,3 +411,22 @@ ARBITER_PURE = [
     Route("dos.concurrency_class", "parse_cli_budgets", "concurrency_class.parse_cli_budgets"),
 ]
 SLOWER += ARBITER_PURE
+
+# ---------------------------------------------------------------- issue 9, the durable surfaces
+# (export_cursor, id_alloc, run_id, verdict_journal, intent_ledger). A file
+# reader is swapped only for calls that name their file: the reference keeps
+# resolving its own default paths (its config, its environment).
+
+def given_path(path: Any, mod: Any) -> str:
+    """A file the caller names: a ``str`` or a plain ``pathlib`` path; None
+    (the reference's default path) or anything else declines."""
+    if path is None:
+        raise Decline
+    return path_text(path, mod)
+
+
+DURABLE = [
+    Route("dos.export_cursor", "read_cursor", "export_cursor.read_file", {"path": ("path", given_path)}),
+    Route("dos.export_cursor", "resolve_since", "export_cursor.resolve_since_file", {"path": ("path", given_path)}),
+]
+ROUTES += DURABLE

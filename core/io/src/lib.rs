@@ -28,7 +28,6 @@ pub static OPS: &[&[OpSpec]] = &[
     boundary::run_id::OPS,
     boundary::verdict_journal::OPS,
     boundary::intent_ledger::OPS,
-    boundary::export_cursor::OPS,
     workspace::OPS,
 ];
 
@@ -42,4 +41,6 @@ pub static ROUTED: &[&dos_core::route::Module] = &[
     &transcript::COVERAGE,
     // issue 10, output shape (part C)
     &commit_audit::MODULE,
+    // issue 9, the durable surfaces: their file ops
+    &boundary::export_cursor::MODULE,
 ];

@@ -74,7 +74,6 @@ pub static ALL: &[&[OpSpec]] = &[
     crate::durable::run_id::OPS,
     crate::durable::verdict_journal::OPS,
     crate::durable::intent_ledger::OPS,
-    crate::durable::export_cursor::OPS,
     crate::config::ops::OPS,
     lane_overlap::OPS,
     overlap_policy::OPS,
@@ -118,4 +117,7 @@ pub static ROUTED: &[&crate::route::Module] = &[
     &concurrency_class::MODULE,
     // issue 9, loop economics (liveness, productivity, efficiency, breaker)
     &liveness::MODULE,
+    // issue 9, the durable surfaces (export_cursor, id_alloc, run_id,
+    // verdict_journal, intent_ledger); their file ops join from dos-io
+    &crate::durable::export_cursor::MODULE,
 ];
