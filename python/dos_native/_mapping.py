@@ -425,7 +425,27 @@ def given_path(path: Any, mod: Any) -> str:
     return path_text(path, mod)
 
 
+def id_alloc_dir_of(config: Any, mod: Any) -> str:
+    """The counters' directory of the reference's config as the reference
+    finds it (``$DISPATCH_ID_ALLOC_DIR``, else ``id-alloc`` under the
+    config's state home); a config without that layout declines."""
+    import os
+
+    env = os.environ.get("DISPATCH_ID_ALLOC_DIR")
+    if env:
+        return env
+    try:
+        base = config.paths.leases_dir or config.paths.dot_dos
+    except AttributeError:
+        raise Decline from None
+    if not isinstance(base, (str, _pathlib.PurePath)):
+        raise Decline
+    return str(_pathlib.Path(base) / "id-alloc")
+
+
 DURABLE = [
+    Route("dos.id_alloc", "allocate", "id_alloc.allocate", {"config": ("dir", id_alloc_dir_of)}),
+    Route("dos.id_alloc", "peek", "id_alloc.peek", {"config": ("dir", id_alloc_dir_of)}),
     Route("dos.export_cursor", "read_cursor", "export_cursor.read_file", {"path": ("path", given_path)}),
     Route("dos.export_cursor", "resolve_since", "export_cursor.resolve_since_file", {"path": ("path", given_path)}),
 ]

@@ -61,3 +61,10 @@ def export_cursor_base(path: Any = None) -> str:
 def as_path(text: str) -> Path:
     """A path the op answers as text, as the reference's ``Path``."""
     return Path(text)
+
+
+def id_alloc_dir(config: Any = None) -> str:
+    """The id counters' directory: ``$DISPATCH_ID_ALLOC_DIR``, else ``id-alloc``
+    under ``config``'s state home (the active workspace's when None)."""
+    env = os.environ.get("DISPATCH_ID_ALLOC_DIR")
+    return env if env else str(state_home(config) / "id-alloc")

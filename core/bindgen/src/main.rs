@@ -1114,7 +1114,10 @@ mod tests {
         // An op whose host name starts with `_` stays out of `__all__`; an
         // op resolving through `_paths` is not bound natively.
         assert!(py.contains("def _read_cursor_text(") && !py.contains("\"_read_cursor_text\",\n"));
-        assert!(py.contains("\"_read_cursor_text\": \"export_cursor.read_cursor\"") && !py.contains("\"read_cursor\": \"export_cursor.read_file\""));
+        assert!(
+            py.contains("\"_read_cursor_text\": \"export_cursor.read_cursor\"")
+                && !py.contains("\"read_cursor\": \"export_cursor.read_file\"")
+        );
         let stub = python_stub(cat, m);
         assert!(stub.contains("def read_cursor(path: Optional[Path] = ..., *, transport: str = ...) -> int: ..."), "{stub}");
     }

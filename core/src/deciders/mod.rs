@@ -70,7 +70,6 @@ pub static ALL: &[&[OpSpec]] = &[
     marker_gate::OPS,
     durable_schema::OPS,
     crate::journal::ops::OPS,
-    crate::durable::id_alloc::OPS,
     crate::durable::run_id::OPS,
     crate::durable::verdict_journal::OPS,
     crate::durable::intent_ledger::OPS,
@@ -120,4 +119,5 @@ pub static ROUTED: &[&crate::route::Module] = &[
     // issue 9, the durable surfaces (export_cursor, id_alloc, run_id,
     // verdict_journal, intent_ledger); their file ops join from dos-io
     &crate::durable::export_cursor::MODULE,
+    &crate::durable::id_alloc::MODULE,
 ];
