@@ -5,50 +5,11 @@ import (
 	"errors"
 )
 
-// The durable id surfaces (id_alloc, run_id), the verdict journal, the
-// intent ledger and the export cursor, over the envelope. Functions that
+// The durable surfaces not yet on the generated route (run_id, the verdict
+// journal, the intent ledger), over the envelope (id_alloc and the export
+// cursor are generated: zz_generated_id_alloc.go, zz_generated_export_cursor.go). Functions that
 // touch files take the path explicitly; a lock that stays busy is an *Error
 // with Code "BUSY", a file-system failure one with Code "IO_ERROR".
-
-// AllocOptions tunes IDAllocate; zero values take the reference's defaults
-// (start 1, owner "id-alloc:<pid>:<thread>", 200 retries 10 ms apart, 30 s TTL).
-type AllocOptions struct {
-	Start         *int64   `json:"start,omitempty"`
-	Owner         string   `json:"owner,omitempty"`
-	Retries       *int64   `json:"retries,omitempty"`
-	RetryInterval *float64 `json:"retry_interval,omitempty"`
-	TTLSeconds    *float64 `json:"ttl_seconds,omitempty"`
-}
-
-// ScopeFilename is id_alloc._scope_filename: the file stem of a scope key.
-func ScopeFilename(scopeKey string) (string, error) {
-	var s string
-	err := CallInto("id_alloc.scope_filename", map[string]interface{}{"scope_key": scopeKey}, nil, &s)
-	return s, err
-}
-
-// IDAllocate is id_alloc.allocate over the counters in dir (the id-alloc
-// directory itself).
-func IDAllocate(dir, scopeKey string, opts *AllocOptions) (int64, error) {
-	args := map[string]interface{}{"dir": dir, "scope_key": scopeKey}
-	if opts != nil {
-		raw, _ := json.Marshal(opts)
-		_ = json.Unmarshal(raw, &args)
-		args["dir"], args["scope_key"] = dir, scopeKey
-	}
-	var n int64
-	err := CallInto("id_alloc.allocate", args, nil, &n)
-	return n, err
-}
-
-// IDPeek is id_alloc.peek: the last id handed out, ok=false when none.
-func IDPeek(dir, scopeKey string) (id int64, ok bool, err error) {
-	var n *int64
-	if err = CallInto("id_alloc.peek", map[string]interface{}{"dir": dir, "scope_key": scopeKey}, nil, &n); err != nil || n == nil {
-		return 0, false, err
-	}
-	return *n, true, nil
-}
 
 // IsBusy reports whether err is a lock that could not be taken in time.
 func IsBusy(err error) bool {
@@ -265,38 +226,4 @@ func IntentReplay(entries []map[string]interface{}) (map[string]interface{}, err
 	var out map[string]interface{}
 	err := CallInto("intent_ledger.replay", map[string]interface{}{"entries": entries}, nil, &out)
 	return out, err
-}
-
-// ExportCursorRead is export_cursor.read_cursor of the file at path (0
-// when missing or unreadable).
-func ExportCursorRead(path string) (int64, error) {
-	var n int64
-	err := CallInto("export_cursor.read_file", map[string]interface{}{"path": path}, nil, &n)
-	return n, err
-}
-
-// ExportCursorWrite is export_cursor.write_cursor (fail-soft).
-func ExportCursorWrite(path string, value int64) bool {
-	var ok bool
-	if err := CallInto("export_cursor.write_file", map[string]interface{}{"path": path, "value": value}, nil, &ok); err != nil {
-		return false
-	}
-	return ok
-}
-
-// ResolveSince is export_cursor.resolve_since against the cursor at path.
-func ResolveSince(since, path string) (seq int64, auto bool, err error) {
-	var pair []json.RawMessage
-	a := map[string]interface{}{"since_arg": since}
-	if err = CallInto("export_cursor.resolve_since", a, nil, &pair); err != nil {
-		return 0, false, err
-	}
-	if err = json.Unmarshal(pair[1], &auto); err != nil || !auto {
-		if err == nil {
-			err = json.Unmarshal(pair[0], &seq)
-		}
-		return seq, auto, err
-	}
-	seq, err = ExportCursorRead(path)
-	return seq, true, err
 }

@@ -1,6 +1,7 @@
 package dos
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"sort"
@@ -12,7 +13,7 @@ import (
 func TestIDAllocateConcurrent(t *testing.T) {
 	dir := t.TempDir()
 	var mu sync.Mutex
-	var got []int64
+	var got []json.Number
 	var wg sync.WaitGroup
 	retries := int64(2000)
 	for g := 0; g < 8; g++ {
@@ -20,7 +21,7 @@ func TestIDAllocateConcurrent(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := 0; i < 10; i++ {
-				n, err := IDAllocate(dir, "scope/x", &AllocOptions{Retries: &retries})
+				n, err := IdAllocAllocate(IdAllocAllocateArgs{Dir: dir, ScopeKey: "scope/x", Retries: &retries})
 				if err != nil {
 					t.Error(err)
 					return
@@ -32,33 +33,37 @@ func TestIDAllocateConcurrent(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	sort.Slice(got, func(i, j int) bool { return got[i] < got[j] })
+	ids := make([]int64, len(got))
 	for i, n := range got {
+		ids[i], _ = n.Int64()
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	for i, n := range ids {
 		if n != int64(i+1) {
 			t.Fatalf("ids are not 1..80 once each: %v", got)
 		}
 	}
-	if n, ok, err := IDPeek(dir, "scope/x"); err != nil || !ok || n != 80 {
-		t.Fatalf("peek %d %v %v", n, ok, err)
+	if n, err := IdAllocPeek(IdAllocPeekArgs{Dir: dir, ScopeKey: "scope/x"}); err != nil || n == nil || *n != "80" {
+		t.Fatalf("peek %v %v", n, err)
 	}
-	stem, _ := ScopeFilename("scope/x")
+	stem, _ := IdAllocScopeFilename(IdAllocScopeFilenameArgs{ScopeKey: "scope/x"})
 	if b, _ := os.ReadFile(filepath.Join(dir, stem+".id")); string(b) != "80" {
 		t.Fatalf("counter file %q", b)
 	}
-	if _, ok, _ := IDPeek(dir, "never"); ok {
+	if n, _ := IdAllocPeek(IdAllocPeekArgs{Dir: dir, ScopeKey: "never"}); n != nil {
 		t.Fatal("a fresh scope has no id")
 	}
 }
 
 func TestIDAllocateBusy(t *testing.T) {
 	dir := t.TempDir()
-	stem, _ := ScopeFilename("s")
+	stem, _ := IdAllocScopeFilename(IdAllocScopeFilenameArgs{ScopeKey: "s"})
 	body := "owner: other\nacquired_at: 2999-01-01T00:00:00Z\npid: 1\n"
 	if err := os.WriteFile(filepath.Join(dir, stem+".lock"), []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	zero, tiny := int64(1), 0.001
-	_, err := IDAllocate(dir, "s", &AllocOptions{Retries: &zero, RetryInterval: &tiny})
+	_, err := IdAllocAllocate(IdAllocAllocateArgs{Dir: dir, ScopeKey: "s", Retries: &zero, RetryInterval: &tiny})
 	if !IsBusy(err) {
 		t.Fatalf("want BUSY, got %v", err)
 	}
@@ -120,16 +125,23 @@ func TestVerdictJournalAndCursor(t *testing.T) {
 		t.Fatalf("%+v %v", r, err)
 	}
 	c := filepath.Join(dir, "export-cursor")
-	if !ExportCursorWrite(c, 2) {
-		t.Fatal("cursor write failed")
+	if ok, err := ExportCursorWriteFile(ExportCursorWriteFileArgs{Value: 2, Path: c}); err != nil || !ok {
+		t.Fatalf("cursor write failed: %v", err)
 	}
-	if seq, auto, err := ResolveSince("auto", c); err != nil || !auto || seq != 2 {
-		t.Fatalf("%d %v %v", seq, auto, err)
+	since := func(s string) (json.Number, bool, error) {
+		pair, err := ExportCursorResolveSinceFile(ExportCursorResolveSinceFileArgs{SinceArg: &s, Path: c})
+		if err != nil {
+			return "", false, err
+		}
+		return pair[0].(json.Number), pair[1].(bool), nil
 	}
-	if seq, auto, err := ResolveSince(" 5 ", c); err != nil || auto || seq != 5 {
-		t.Fatalf("%d %v %v", seq, auto, err)
+	if seq, auto, err := since("auto"); err != nil || !auto || seq != "2" {
+		t.Fatalf("%s %v %v", seq, auto, err)
 	}
-	if _, _, err := ResolveSince("x", c); err == nil {
+	if seq, auto, err := since(" 5 "); err != nil || auto || seq != "5" {
+		t.Fatalf("%s %v %v", seq, auto, err)
+	}
+	if _, _, err := since("x"); err == nil {
 		t.Fatal("a bad --since must be refused")
 	}
 }

@@ -1,5 +1,5 @@
-"""accelerate() entries for the id, run-id, verdict-journal, intent-ledger
-and export-cursor modules. Each swap binds its arguments exactly as the
+"""accelerate() entries for the run-id, verdict-journal and intent-ledger
+modules (the export cursor and id_alloc are on the generated route: _mapping.DURABLE). Each swap binds its arguments exactly as the
 reference's function does and answers with the same plain values the
 reference returns (ints, bools, tuples, lists of dicts). The native side
 takes only exact built-in types (a ``config`` object and a ``path`` aside,
@@ -12,7 +12,7 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any, Callable
 
-from . import export_cursor, id_alloc, intent_ledger, run_id, verdict_journal
+from . import intent_ledger, run_id, verdict_journal
 from ._accelerate import FALLBACK, AnyFn, Factory, register, same_signature
 from ._native import BusyError, InternalError, _is_exact
 
@@ -46,11 +46,7 @@ def _with_path(native: Callable[..., Any]) -> Factory:
     return _serving(native, need_path=True)
 
 
-register("dos.id_alloc", "allocate", _plain(id_alloc.allocate))
-register("dos.id_alloc", "peek", _plain(id_alloc.peek))
 register("dos.run_id", "is_run_id", _plain(run_id.is_run_id))
 register("dos.run_id", "ts_ms_of", _plain(run_id.ts_ms_of))
-register("dos.export_cursor", "read_cursor", _with_path(export_cursor.read_cursor))
-register("dos.export_cursor", "resolve_since", _with_path(export_cursor.resolve_since))
 register("dos.verdict_journal", "read_all", _with_path(verdict_journal.read_all))
 register("dos.intent_ledger", "read_all", _with_path(intent_ledger.read_all))

@@ -451,3 +451,41 @@ ARBITER_LEAVES_SLOWER = [
     Route("dos.lock_modes", "region_conflict", "lock_modes.region_conflict"),
 ]
 SLOWER += ARBITER_LEAVES_SLOWER
+# ---------------------------------------------------------------- issue 9, the durable surfaces
+# (export_cursor, id_alloc, run_id, verdict_journal, intent_ledger). A file
+# reader is swapped only for calls that name their file: the reference keeps
+# resolving its own default paths (its config, its environment).
+
+def given_path(path: Any, mod: Any) -> str:
+    """A file the caller names: a ``str`` or a plain ``pathlib`` path; None
+    (the reference's default path) or anything else declines."""
+    if path is None:
+        raise Decline
+    return path_text(path, mod)
+
+
+def id_alloc_dir_of(config: Any, mod: Any) -> str:
+    """The counters' directory of the reference's config as the reference
+    finds it (``$DISPATCH_ID_ALLOC_DIR``, else ``id-alloc`` under the
+    config's state home); a config without that layout declines."""
+    import os
+
+    env = os.environ.get("DISPATCH_ID_ALLOC_DIR")
+    if env:
+        return env
+    try:
+        base = config.paths.leases_dir or config.paths.dot_dos
+    except AttributeError:
+        raise Decline from None
+    if not isinstance(base, (str, _pathlib.PurePath)):
+        raise Decline
+    return str(_pathlib.Path(base) / "id-alloc")
+
+
+DURABLE = [
+    Route("dos.id_alloc", "allocate", "id_alloc.allocate", {"config": ("dir", id_alloc_dir_of)}),
+    Route("dos.id_alloc", "peek", "id_alloc.peek", {"config": ("dir", id_alloc_dir_of)}),
+    Route("dos.export_cursor", "read_cursor", "export_cursor.read_file", {"path": ("path", given_path)}),
+    Route("dos.export_cursor", "resolve_since", "export_cursor.resolve_since_file", {"path": ("path", given_path)}),
+]
+ROUTES += DURABLE

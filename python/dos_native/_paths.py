@@ -3,6 +3,7 @@
 generic ``.dos/`` layout under the current directory."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -43,3 +44,27 @@ def state_home(cfg: Any = None) -> Path:
 def runs_dir(cfg: Any = None) -> Path:
     p = layout(cfg)
     return Path(p.fanout_runs) if p is not None else dot_dos() / "runs"
+
+
+# ---------------------------------------------------------------- resolvers of the generated typed modules
+# (`#[describe(py = ..., via = ...)]`: the reference's parameter in, the op's argument out)
+
+def export_cursor_base(path: Any = None) -> str:
+    """The export cursor's base file: ``path``, else ``$DISPATCH_EXPORT_CURSOR_PATH``,
+    else ``export-cursor`` beside the verdict journal."""
+    if path is not None:
+        return str(path)
+    env = os.environ.get("DISPATCH_EXPORT_CURSOR_PATH")
+    return env if env else str(verdict_journal().with_name("export-cursor"))
+
+
+def as_path(text: str) -> Path:
+    """A path the op answers as text, as the reference's ``Path``."""
+    return Path(text)
+
+
+def id_alloc_dir(config: Any = None) -> str:
+    """The id counters' directory: ``$DISPATCH_ID_ALLOC_DIR``, else ``id-alloc``
+    under ``config``'s state home (the active workspace's when None)."""
+    env = os.environ.get("DISPATCH_ID_ALLOC_DIR")
+    return env if env else str(state_home(config) / "id-alloc")

@@ -15,8 +15,6 @@ from ._route import native_functions as _native_functions
 from ._route import to_plain as _to_plain
 
 __all__ = [
-    "_paths_from_command",
-    "_tree_from_event",
     "is_pre_event",
     "is_mutating_tool",
     "deny_payload",

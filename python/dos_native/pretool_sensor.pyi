@@ -2,8 +2,6 @@
 from typing import Any
 
 __all__ = [
-    "_paths_from_command",
-    "_tree_from_event",
     "is_pre_event",
     "is_mutating_tool",
     "deny_payload",

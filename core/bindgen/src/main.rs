@@ -162,6 +162,26 @@ fn fn_name(op: &str) -> &str {
     op.rsplit_once('.').map(|(_, f)| f).unwrap_or(op)
 }
 
+/// The typed Python function of an op: `Op::PY_NAME`, else its function name.
+fn py_base_name(op: &OpEntry) -> &str {
+    if op.py_name.is_empty() {
+        fn_name(op.op)
+    } else {
+        op.py_name
+    }
+}
+
+/// The name of a Python parameter given as source (`name: type = default`).
+fn py_source_name(param: &str) -> &str {
+    param.split([':', '=']).next().unwrap_or(param).trim()
+}
+
+/// Whether an op's typed Python function resolves a parameter or its
+/// result through `_paths` (it then runs through `dispatch` only).
+fn py_resolves(op: &OpEntry) -> bool {
+    op.py_result.is_some() || op.params.iter().any(|p| p.py.is_some())
+}
+
 fn camel(s: &str) -> String {
     s.split(['_', '.', '-'])
         .filter(|p| !p.is_empty())
@@ -376,20 +396,37 @@ fn py_uses(t: &Type, any: &mut bool, optional: &mut bool) {
 }
 
 fn py_params(cat: &Catalog, m: &ModuleEntry, params: &[FieldDef]) -> String {
-    let mut out: Vec<String> = params
+    let out: Vec<String> = params
         .iter()
-        .map(|p| match (p.required, py_default(cat, m, p)) {
-            (false, Some(d)) => format!("{}: {} = {d}", py_param(p.name), py_type(&p.ty)),
+        .map(|p| match (&p.py, p.required, py_default(cat, m, p)) {
+            (Some(py), _, _) => py.param.to_owned(),
+            (None, false, Some(d)) => format!("{}: {} = {d}", py_param(p.name), py_type(&p.ty)),
             _ => format!("{}: {}", py_param(p.name), py_type(&p.ty)),
         })
         .collect();
-    // A required argument after one with a default: from that default on,
-    // the arguments are keyword-only (Python allows no other order).
-    let first_default = params.iter().position(|p| !p.required);
-    if let Some(i) = first_default {
-        if params[i..].iter().any(|p| p.required) {
-            out.insert(i, "*".to_owned());
+    with_star(params, out)
+}
+
+/// Whether a parameter has a default in Python.
+fn py_has_default(p: &FieldDef) -> bool {
+    match &p.py {
+        Some(py) => py.param.contains('='),
+        None => !p.required,
+    }
+}
+
+/// The `*` of a parameter list: before the first `#[describe(kw_only)]`
+/// argument, or, where a required argument follows one with a default,
+/// from that default on (Python allows no other order).
+fn with_star(params: &[FieldDef], mut out: Vec<String>) -> String {
+    let mut star = params.iter().position(|p| p.kw_only);
+    if let Some(i) = params.iter().position(py_has_default) {
+        if params[i..].iter().any(|p| !py_has_default(p)) {
+            star = Some(star.map_or(i, |k| k.min(i)));
         }
+    }
+    if let Some(i) = star {
+        out.insert(i, "*".to_owned());
     }
     out.join(", ")
 }
@@ -425,14 +462,33 @@ fn typing_imports(cat: &Catalog, m: &ModuleEntry) -> String {
             py_uses(&f.ty, &mut any, &mut optional);
         }
     }
+    let sources = py_sources(cat, m);
     let mut names = vec![];
     if any {
         names.push("Any");
     }
-    if optional {
+    if sources.iter().any(|t| t.contains("Callable")) {
+        names.push("Callable");
+    }
+    if optional || sources.iter().any(|t| t.contains("Optional")) {
         names.push("Optional");
     }
-    format!("from typing import {}\n", names.join(", "))
+    let mut out = format!("from typing import {}\n", names.join(", "));
+    if sources.iter().any(|t| t.contains("Path")) {
+        out = format!("from pathlib import Path\n{out}");
+    }
+    out
+}
+
+/// The Python source texts of a module's resolved parameters and results
+/// (`#[describe(py = ...)]`, `Op::PY_RESULT`).
+fn py_sources(cat: &Catalog, m: &ModuleEntry) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    for op in ops_of(cat, m) {
+        out.extend(op.params.iter().filter_map(|p| p.py.as_ref().map(|py| py.param)));
+        out.extend(op.py_result.as_ref().map(|r| r.param));
+    }
+    out
 }
 
 /// Modules with a hand-written Python half: what the reference runs as
@@ -465,7 +521,7 @@ fn companion(name: &str) -> Option<(&'static str, &'static [&'static str])> {
 /// `_` when the module's companion replaces it (the generated one stays
 /// reachable under the private name).
 fn py_fn_name(m: &ModuleEntry, op: &OpEntry) -> String {
-    let name = fn_name(op.op);
+    let name = py_base_name(op);
     if companion(m.name).is_some_and(|c| c.1.contains(&name)) {
         format!("_{name}")
     } else {
@@ -508,7 +564,7 @@ fn py_all(cat: &Catalog, m: &ModuleEntry) -> String {
     let mut all: Vec<&str> = imported_types(cat, m).into_iter().flat_map(|(_, n)| n).collect();
     all.extend(own_types(cat, m).iter().map(|t| t.name));
     all.extend(m.consts.iter().map(|c| c.name));
-    all.extend(functions_of(cat, m).iter().map(|o| fn_name(o.op)));
+    all.extend(functions_of(cat, m).iter().map(|o| py_base_name(o)).filter(|n| !n.starts_with('_')));
     for name in companion(m.name).map_or(&[][..], |c| c.1) {
         if !all.contains(name) {
             all.push(name);
@@ -567,6 +623,9 @@ fn python_module(cat: &Catalog, m: &ModuleEntry) -> String {
         s += "from dataclasses import dataclass\n";
     }
     s += &typing_imports(cat, m);
+    if ops_of(cat, m).iter().any(|o| py_resolves(o)) {
+        s += "\nfrom . import _paths";
+    }
     s += "\nfrom ._native import dispatch as _dispatch\nfrom ._route import native_functions as _native_functions\n";
     s += "from ._route import to_plain as _to_plain\n";
     for (owner, names) in &imported {
@@ -640,14 +699,15 @@ fn python_module(cat: &Catalog, m: &ModuleEntry) -> String {
     for op in &ops {
         s += "\n\n";
         let name = py_fn_name(m, op);
-        let _ = writeln!(s, "def {name}({}{}) -> {}:", py_params(cat, m, &op.params), py_config_param(op, ""), py_type(&op.verdict));
+        let _ = writeln!(s, "def {name}({}{}) -> {}:", py_params(cat, m, &op.params), py_config_param(op, ""), py_result_type(op));
         s += &py_body(cat, op);
     }
-    if !ops.is_empty() {
+    let natively: Vec<&&OpEntry> = ops.iter().filter(|o| !py_resolves(o)).collect();
+    if !natively.is_empty() {
         // Each function above stays the fallback of a native route callable
         // built on this module's own classes (`_route.native_functions`).
         s += "\n\n_native_functions(globals(), {\n";
-        for op in &ops {
+        for op in natively {
             let _ = writeln!(s, "    {:?}: {:?},", py_fn_name(m, op), op.op);
         }
         s += "})\n";
@@ -676,6 +736,9 @@ fn py_body(cat: &Catalog, op: &OpEntry) -> String {
         .params
         .iter()
         .map(|p| {
+            if let Some(py) = &p.py {
+                return format!("{:?}: _paths.{}({})", p.name, py.via, py_source_name(py.param));
+            }
             let name = py_param(p.name);
             if holds_renamed(cat, &p.ty, &mut Vec::new()) {
                 format!("{:?}: _to_plain({name})", p.name)
@@ -690,12 +753,24 @@ fn py_body(cat: &Catalog, op: &OpEntry) -> String {
         s += "        config,\n";
     }
     s += "    )\n";
-    if decode {
-        let _ = writeln!(s, "    return {}", py_decode(&op.verdict, "_v"));
-    } else {
-        s += "    return _v\n";
+    let value = if decode { py_decode(&op.verdict, "_v") } else { "_v".to_owned() };
+    match &op.py_result {
+        Some(r) => {
+            let _ = writeln!(s, "    return _paths.{}({value})", r.via);
+        }
+        None => {
+            let _ = writeln!(s, "    return {value}");
+        }
     }
     s
+}
+
+/// The annotation of an op's typed Python result.
+fn py_result_type(op: &OpEntry) -> String {
+    match &op.py_result {
+        Some(r) => r.param.to_owned(),
+        None => py_type(&op.verdict),
+    }
 }
 
 /// The methods, properties and static methods a type's method ops give it
@@ -776,25 +851,21 @@ fn python_stub(cat: &Catalog, m: &ModuleEntry) -> String {
     }
     s += "\n";
     let replaced = companion(m.name).map_or(&[][..], |c| c.1);
-    for op in functions_of(cat, m).into_iter().filter(|o| !replaced.contains(&fn_name(o.op))) {
-        let mut params: Vec<String> = op
+    for op in functions_of(cat, m).into_iter().filter(|o| !replaced.contains(&py_base_name(o))) {
+        let params: Vec<String> = op
             .params
             .iter()
-            .map(|p| {
-                if p.required {
-                    format!("{}: {}", py_param(p.name), py_type(&p.ty))
-                } else {
-                    format!("{}: {} = ...", py_param(p.name), py_type(&p.ty))
-                }
+            .map(|p| match &p.py {
+                Some(py) => match py.param.split_once('=') {
+                    Some((head, _)) => format!("{} = ...", head.trim_end()),
+                    None => py.param.to_owned(),
+                },
+                None if p.required => format!("{}: {}", py_param(p.name), py_type(&p.ty)),
+                None => format!("{}: {} = ...", py_param(p.name), py_type(&p.ty)),
             })
             .collect();
-        if let Some(i) = op.params.iter().position(|p| !p.required) {
-            if op.params[i..].iter().any(|p| p.required) {
-                params.insert(i, "*".to_owned());
-            }
-        }
-        let params = params.join(", ");
-        let _ = writeln!(s, "def {}({params}{}) -> {}: ...", fn_name(op.op), py_config_param(op, " ..."), py_type(&op.verdict));
+        let params = with_star(&op.params, params);
+        let _ = writeln!(s, "def {}({params}{}) -> {}: ...", py_base_name(op), py_config_param(op, " ..."), py_result_type(op));
     }
     s += &py_companion_import(m, false);
     s
@@ -1119,6 +1190,28 @@ mod tests {
         assert_eq!(py_params(cat, m, &op.params), "*, a: int = 1, b: str");
         op.params.swap(0, 1);
         assert_eq!(py_params(cat, m, &op.params), "b: str, a: int = 1");
+    }
+
+    #[test]
+    fn resolved_parameters_kw_only_and_host_names_give_the_reference_signature() {
+        let cat = dos_ops::catalog();
+        let m = cat.modules.iter().find(|m| m.name == "export_cursor").unwrap();
+        let py = python_module(cat, m);
+        // The reference's names, keyword-only markers and defaults; the
+        // path resolved by `_paths`, the result made a Path.
+        assert!(py.contains("def read_cursor(path: Optional[Path] = None, *, transport: str = '') -> int:"), "{py}");
+        assert!(py.contains("def resolve_since(since_arg: Optional[str], *, path: Optional[Path] = None, transport: str = '')"));
+        assert!(py.contains("\"path\": _paths.export_cursor_base(path)"));
+        assert!(py.contains("return _paths.as_path(_v)"));
+        // An op whose host name starts with `_` stays out of `__all__`; an
+        // op resolving through `_paths` is not bound natively.
+        assert!(py.contains("def _read_cursor_text(") && !py.contains("\"_read_cursor_text\",\n"));
+        assert!(
+            py.contains("\"_read_cursor_text\": \"export_cursor.read_cursor\"")
+                && !py.contains("\"read_cursor\": \"export_cursor.read_file\"")
+        );
+        let stub = python_stub(cat, m);
+        assert!(stub.contains("def read_cursor(path: Optional[Path] = ..., *, transport: str = ...) -> int: ..."), "{stub}");
     }
 
     #[test]

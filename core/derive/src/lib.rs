@@ -31,6 +31,12 @@
 //! `#[describe(skip)]` on a field leaves it out of the schema (and so out of
 //! the hosts' records) while serde still reads it: an envelope-only
 //! convenience the reference's class does not have.
+//!
+//! `#[describe(kw_only)]` on an op's argument makes it and the ones after it
+//! keyword-only in Python; `#[describe(py = "name: type = default", via =
+//! "resolver")]` gives the typed Python function the reference's parameter
+//! in its place, passed through `dos_native._paths.<resolver>` (a default
+//! path read from the reference's config, say).
 
 use proc_macro::TokenStream;
 use proc_macro2::TokenStream as TokenStream2;
@@ -139,6 +145,9 @@ struct FieldDescribe {
     minimum: Option<i64>,
     skip: bool,
     derived: bool,
+    kw_only: bool,
+    py: Option<String>,
+    via: Option<String>,
 }
 
 fn field_describe(attrs: &[Attribute]) -> syn::Result<FieldDescribe> {
@@ -166,8 +175,19 @@ fn field_describe(attrs: &[Attribute]) -> syn::Result<FieldDescribe> {
             } else if m.path.is_ident("derived") {
                 out.derived = true;
                 Ok(())
+            } else if m.path.is_ident("kw_only") {
+                out.kw_only = true;
+                Ok(())
+            } else if m.path.is_ident("py") || m.path.is_ident("via") {
+                let v: syn::LitStr = m.value()?.parse()?;
+                if m.path.is_ident("py") {
+                    out.py = Some(v.value());
+                } else {
+                    out.via = Some(v.value());
+                }
+                Ok(())
             } else {
-                Err(m.error("unknown describe field attribute (expected `min = N`, `skip` or `derived`)"))
+                Err(m.error("unknown describe field attribute (expected `min = N`, `skip`, `derived`, `kw_only`, `py = \"..\"`, `via = \"..\"`)"))
             }
         })?;
     }
@@ -212,11 +232,19 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
                     (None, None) => quote!(::core::option::Option::None),
                 };
                 let read_with = attrs.read_with;
-                let minimum = match own.minimum {
+                let mut minimum = match own.minimum {
                     Some(n) => quote!(.with_minimum(#n)),
                     None => quote!(),
                 };
                 let derived = if own.derived { quote!(.with_derived()) } else { quote!() };
+                if own.kw_only {
+                    minimum = quote!(#minimum.with_kw_only());
+                }
+                match (&own.py, &own.via) {
+                    (Some(p), Some(v)) => minimum = quote!(#minimum.with_py(#p, #v)),
+                    (None, None) => {}
+                    _ => return Err(syn::Error::new_spanned(fident, "`py` and `via` go together")),
+                }
                 field_defs.push(quote! {
                     #route::FieldDef::new(#wire, #fdoc, <#ty as #route::Describe>::describe(reg), #default, #read_with)#minimum #derived
                 });

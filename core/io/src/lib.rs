@@ -22,15 +22,8 @@ pub mod workspace;
 use dos_core::envelope::OpSpec;
 
 /// Every envelope operation of this layer, grouped by module.
-pub static OPS: &[&[OpSpec]] = &[
-    boundary::ops::OPS,
-    boundary::id_alloc::OPS,
-    boundary::run_id::OPS,
-    boundary::verdict_journal::OPS,
-    boundary::intent_ledger::OPS,
-    boundary::export_cursor::OPS,
-    workspace::OPS,
-];
+pub static OPS: &[&[OpSpec]] =
+    &[boundary::ops::OPS, boundary::run_id::OPS, boundary::verdict_journal::OPS, boundary::intent_ledger::OPS, workspace::OPS];
 
 /// The I/O layer's modules on the generated route, listed after
 /// `dos_core::deciders::ROUTED` (a module named like one of those adds its
@@ -42,4 +35,7 @@ pub static ROUTED: &[&dos_core::route::Module] = &[
     &transcript::COVERAGE,
     // issue 10, output shape (part C)
     &commit_audit::MODULE,
+    // issue 9, the durable surfaces: their file ops
+    &boundary::export_cursor::MODULE,
+    &boundary::id_alloc::MODULE,
 ];

@@ -67,11 +67,9 @@ pub static ALL: &[&[OpSpec]] = &[
     posttool_sensor::OPS,
     durable_schema::OPS,
     crate::journal::ops::OPS,
-    crate::durable::id_alloc::OPS,
     crate::durable::run_id::OPS,
     crate::durable::verdict_journal::OPS,
     crate::durable::intent_ledger::OPS,
-    crate::durable::export_cursor::OPS,
     crate::config::ops::OPS,
     admission::OPS,
     arbiter::OPS,
@@ -120,4 +118,8 @@ pub static ROUTED: &[&crate::route::Module] = &[
     &lock_modes::MODULE,
     &lane_overlap::MODULE,
     &overlap_policy::MODULE,
+    // issue 9, the durable surfaces (export_cursor, id_alloc, run_id,
+    // verdict_journal, intent_ledger); their file ops join from dos-io
+    &crate::durable::export_cursor::MODULE,
+    &crate::durable::id_alloc::MODULE,
 ];

@@ -8,9 +8,26 @@
 //! `int(text.strip())`, and anything missing, empty or unparseable reads as 0
 //! (drain from the start).
 
-use crate::envelope::{Args, CallError, Ctx, OpSpec};
+use crate::envelope::{CallError, Ctx};
 use crate::pyjson::{Int, Value};
 use crate::pystr;
+use crate::route::{self, Describe, Op, PyParam};
+use serde::Deserialize;
+
+/// What the module is about (the hosts' module doc).
+pub const DOC: &str = "How far a `dos export` drain got through the verdict journal: the highest `seq` shipped, kept in `export-cursor` beside the journal (or `$DISPATCH_EXPORT_CURSOR_PATH`), one sibling file per transport. Reading is fail-soft (0 when the file is missing or unreadable); writing reports success as a bool.";
+
+/// The module's constants.
+const AUTO_CONST: route::Const =
+    route::Const { name: "AUTO", doc: "The `--since` value that resumes from the saved cursor.", eval: |reg| route::konst(reg, AUTO) };
+
+/// `dos.export_cursor`'s pure ops (its file ops join from `dos-io`).
+pub const MODULE: route::Module = route::Module {
+    name: "export_cursor",
+    doc: DOC,
+    routes: &[route::route::<ReadCursor>(), route::route::<WriteCursor>(), route::route::<ResolveSince>(), route::route::<CursorPath>()],
+    consts: &[AUTO_CONST],
+};
 
 pub const FILE_NAME: &str = "export-cursor";
 pub const ENV_PATH: &str = "DISPATCH_EXPORT_CURSOR_PATH";
@@ -106,31 +123,102 @@ pub fn write_text(value: &Value) -> Option<String> {
     super::py_int(value).map(|n| cursor_text(&n))
 }
 
-fn op_read_cursor(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    Ok(Value::Int(parse_cursor(a.opt_str("text")?)))
+/// A text argument where None reads as `""` (the reference's `x or ""`).
+pub fn or_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Option::<String>::deserialize(d).map(Option::unwrap_or_default)
 }
 
-fn op_write_cursor(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    Ok(write_text(a.req("value")?).map_or(Value::Bool(false), Value::str))
+/// The cursor a file's text holds: `int(text.strip())`, 0 when there is no
+/// text (no file), it is empty or it is not an integer.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct ReadCursor {
+    /// The cursor file's text, None when there is no file.
+    #[serde(default)]
+    pub text: Option<String>,
 }
 
-fn op_resolve_since(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let cursor = a.opt_str("cursor")?;
-    let (n, auto) =
-        resolve_since(a.opt_str("since_arg")?.unwrap_or(""), || parse_cursor(cursor)).map_err(|e| a.err(format_args!("since_arg: {e}")))?;
-    Ok(Value::List(vec![Value::Int(n), Value::Bool(auto)]))
+impl Op for ReadCursor {
+    const NAME: &'static str = "export_cursor.read_cursor";
+    const PY_NAME: &'static str = "_read_cursor_text";
+    type Verdict = Int;
+
+    fn run(self, _: &Ctx<'_>) -> Result<Int, CallError> {
+        Ok(parse_cursor(self.text.as_deref()))
+    }
 }
 
-fn op_cursor_path(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    cursor_path(a.str("path")?, a.opt_str("transport")?.unwrap_or("")).map(Value::str).map_err(|e| a.err(e))
+/// The text `write_cursor` writes for a value (`"<int(value)>\n"`), or
+/// false where `int()` refuses it (the write then reports failure).
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct WriteCursor {
+    /// The new cursor (anything `int()` takes).
+    #[serde(deserialize_with = "route::required")]
+    pub value: Option<Value>,
 }
 
-pub(crate) const OPS: &[OpSpec] = &[
-    OpSpec { name: "export_cursor.read_cursor", args: &["text"], run: op_read_cursor },
-    OpSpec { name: "export_cursor.write_cursor", args: &["value"], run: op_write_cursor },
-    OpSpec { name: "export_cursor.resolve_since", args: &["since_arg", "cursor"], run: op_resolve_since },
-    OpSpec { name: "export_cursor.cursor_path", args: &["path", "transport"], run: op_cursor_path },
-];
+impl Op for WriteCursor {
+    const NAME: &'static str = "export_cursor.write_cursor";
+    const PY_NAME: &'static str = "_cursor_text";
+    type Verdict = Value;
+
+    fn run(self, _: &Ctx<'_>) -> Result<Value, CallError> {
+        let value = self.value.ok_or_else(|| CallError::bad_args(format!("{}: args.value: required, not None", Self::NAME)))?;
+        Ok(write_text(&value).map_or(Value::Bool(false), Value::str))
+    }
+}
+
+/// A `--since` value resolved against the cursor text: `""` is `(0,
+/// false)`, `auto` (any case) `(saved cursor, true)`, an integer `(it,
+/// false)`; anything else is refused.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct ResolveSince {
+    /// The `--since` value.
+    #[serde(default)]
+    pub since_arg: Option<String>,
+    /// The cursor file's text, None when there is no file.
+    #[serde(default)]
+    pub cursor: Option<String>,
+}
+
+impl Op for ResolveSince {
+    const NAME: &'static str = "export_cursor.resolve_since";
+    const PY_NAME: &'static str = "_resolve_since_text";
+    type Verdict = (Int, bool);
+
+    fn run(self, _: &Ctx<'_>) -> Result<(Int, bool), CallError> {
+        let cursor = self.cursor.as_deref();
+        resolve_since(self.since_arg.as_deref().unwrap_or(""), || parse_cursor(cursor))
+            .map_err(|e| CallError::bad_args(format!("{}: args.since_arg: {e}", Self::NAME)))
+    }
+}
+
+/// The cursor file for a base path and a transport: the base itself, or
+/// its `<name>.<transport>` sibling (paths normalized as `pathlib` does).
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct CursorPath {
+    /// The base path (the explicit one, `$DISPATCH_EXPORT_CURSOR_PATH`, or
+    /// `export-cursor` beside the verdict journal).
+    #[describe(py = "path: Optional[Path] = None", via = "export_cursor_base")]
+    pub path: String,
+    /// One cursor per destination: the suffix of the base's name.
+    #[serde(default, deserialize_with = "or_empty")]
+    #[describe(kw_only)]
+    pub transport: String,
+}
+
+impl Op for CursorPath {
+    const NAME: &'static str = "export_cursor.cursor_path";
+    const PY_RESULT: Option<PyParam> = Some(PyParam { param: "Path", via: "as_path" });
+    type Verdict = String;
+
+    fn run(self, _: &Ctx<'_>) -> Result<String, CallError> {
+        cursor_path(&self.path, &self.transport).map_err(|e| CallError::bad_args(format!("{}: {e}", Self::NAME)))
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -11,9 +11,11 @@
 //! counter plus one: a scope never goes back.
 
 use super::{int_add_one, int_gt};
-use crate::envelope::{Args, CallError, Ctx, OpSpec};
-use crate::pyjson::{Int, Value};
+use crate::envelope::{CallError, Ctx};
+use crate::pyjson::Int;
 use crate::pystr;
+use crate::route::{self, Describe, Op};
+use serde::Deserialize;
 
 /// The directory (under the state home) holding every scope's files.
 pub const SUBDIR: &str = "id-alloc";
@@ -125,24 +127,85 @@ pub fn default_owner(pid: u32, thread: u64) -> String {
     format!("id-alloc:{pid}:{thread}")
 }
 
-fn op_scope_filename(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    Ok(Value::str(scope_filename(a.str("scope_key")?)))
+/// A start where None reads as [`DEFAULT_START`] (the envelope's reading of
+/// a `null` argument).
+pub fn start_or_default<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Int, D::Error> {
+    Option::<Int>::deserialize(d).map(|s| s.unwrap_or(Int::Small(DEFAULT_START)))
 }
 
-fn op_next_id(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let current = a.opt_str("counter")?.and_then(parse_counter);
-    let start = match a.get("start") {
-        None => Int::Small(DEFAULT_START),
-        Some(Value::Int(i)) => i.clone(),
-        Some(other) => return Err(a.err(format_args!("start must be an integer, not {}", other.type_name()))),
-    };
-    Ok(Value::Int(next_id(current.as_ref(), &start)))
+/// [`DEFAULT_START`] as an `Int` (a serde default).
+pub fn default_start_int() -> Int {
+    Int::Small(DEFAULT_START)
 }
 
-pub(crate) const OPS: &[OpSpec] = &[
-    OpSpec { name: "id_alloc.scope_filename", args: &["scope_key"], run: op_scope_filename },
-    OpSpec { name: "id_alloc.next_id", args: &["counter", "start"], run: op_next_id },
+/// The file stem of a scope key: its readable part and its 13-character
+/// digest (`<readable>.<digest>`), shared by its `.id` counter and `.lock`.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct ScopeFilename {
+    /// The scope (any text).
+    pub scope_key: String,
+}
+
+impl Op for ScopeFilename {
+    const NAME: &'static str = "id_alloc.scope_filename";
+    const PY_NAME: &'static str = "_scope_filename";
+    type Verdict = String;
+
+    fn run(self, _: &Ctx<'_>) -> Result<String, CallError> {
+        Ok(scope_filename(&self.scope_key))
+    }
+}
+
+/// The id `allocate` hands out after a counter file's text: `start` when
+/// there is no readable counter (None: no file), else the counter plus one.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct NextId {
+    /// The counter file's text, None when there is no file.
+    #[serde(default)]
+    pub counter: Option<String>,
+    /// The first id of a scope that has none.
+    #[serde(default = "default_start_int", deserialize_with = "start_or_default")]
+    pub start: Int,
+}
+
+impl Op for NextId {
+    const NAME: &'static str = "id_alloc.next_id";
+    const PY_NAME: &'static str = "_next_id";
+    type Verdict = Int;
+
+    fn run(self, _: &Ctx<'_>) -> Result<Int, CallError> {
+        let current = self.counter.as_deref().and_then(parse_counter);
+        Ok(next_id(current.as_ref(), &self.start))
+    }
+}
+
+/// What the module is about (the hosts' module doc).
+pub const DOC: &str = "Per-scope id counters that only go up, shared with every process on the workspace: `allocate` takes the scope's lock file, reads `<stem>.id`, writes the next id through a temporary file and a rename and returns it; `peek` reads the last id without locking. The counters live in `$DISPATCH_ID_ALLOC_DIR`, else `id-alloc` under the state home. A lock that stays busy is BUSY (a `TimeoutError` in Python).";
+
+const CONSTS: &[route::Const] = &[
+    route::Const { name: "DEFAULT_START", doc: "The first id of a new scope.", eval: |reg| route::konst(reg, DEFAULT_START) },
+    route::Const {
+        name: "DEFAULT_RETRIES",
+        doc: "How many times a busy lock is retried.",
+        eval: |reg| route::konst(reg, i64::from(DEFAULT_RETRIES)),
+    },
+    route::Const {
+        name: "DEFAULT_RETRY_INTERVAL",
+        doc: "The pause between retries, in seconds.",
+        eval: |reg| route::konst(reg, DEFAULT_RETRY_INTERVAL_S),
+    },
+    route::Const {
+        name: "DEFAULT_LOCK_TTL_SECONDS",
+        doc: "A lock older than this (seconds) is stale and taken over.",
+        eval: |reg| route::konst(reg, DEFAULT_LOCK_TTL_SECONDS as i64),
+    },
 ];
+
+/// `dos.id_alloc`'s pure ops (`allocate` and `peek` join from `dos-io`).
+pub const MODULE: route::Module =
+    route::Module { name: "id_alloc", doc: DOC, routes: &[route::route::<ScopeFilename>(), route::route::<NextId>()], consts: CONSTS };
 
 #[cfg(test)]
 mod tests {

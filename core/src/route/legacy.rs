@@ -9,8 +9,6 @@ use super::Effect;
 const WRITES: &[&str] = &[
     "archive_lock.acquire",
     "archive_lock.release",
-    "export_cursor.write_file",
-    "id_alloc.allocate",
     "intent_ledger.append",
     "lane_journal.append",
     "lane_lease.acquire",
@@ -34,8 +32,6 @@ const READS: &[&str] = &[
     "archive_lock.status",
     "config.load_workspace_config",
     "config.resolve_workspace_root",
-    "export_cursor.read_file",
-    "id_alloc.peek",
     "intent_ledger.read_file",
     "lane_journal.live_of_file",
     "lane_journal.next_seq_of_file",

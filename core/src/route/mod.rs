@@ -114,6 +114,26 @@ pub struct FieldDef {
     /// dataclass fields (the accelerate adapter builds the class without it).
     #[serde(skip_serializing_if = "is_false")]
     pub derived: bool,
+    /// Keyword-only in the Python hosts from this argument on
+    /// (`#[describe(kw_only)]`), as the reference's `*` makes it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub kw_only: bool,
+    /// The Python parameter that gives this argument, when it is not the
+    /// argument itself (`#[describe(py = "path: Optional[Path] = None", via
+    /// = "resolver")]`): the typed Python function takes the reference's
+    /// parameter and passes `_paths.<via>(<it>)` (a hand-written resolver:
+    /// a default path, a config's directory, a callable's value).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub py: Option<PyParam>,
+}
+
+/// A Python parameter resolved into an op argument (see [`FieldDef::py`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PyParam {
+    /// The parameter as Python source (`name: type` or `name: type = default`).
+    pub param: &'static str,
+    /// The function of `dos_native._paths` that turns it into the argument.
+    pub via: &'static str,
 }
 
 impl FieldDef {
@@ -126,12 +146,24 @@ impl FieldDef {
             (None, Type::Optional(_)) if !read_with => Some(Value::Null),
             _ => default,
         };
-        FieldDef { name, ty, required: default.is_none(), default, doc: doc.to_owned(), minimum: None, derived: false }
+        FieldDef { name, ty, required: default.is_none(), default, doc: doc.to_owned(), minimum: None, derived: false, kw_only: false, py: None }
     }
 
     /// Mark the field derived (see [`FieldDef::derived`]).
     pub fn with_derived(mut self) -> FieldDef {
         self.derived = true;
+        self
+    }
+
+    /// Make this argument and the ones after it keyword-only in Python.
+    pub fn with_kw_only(mut self) -> FieldDef {
+        self.kw_only = true;
+        self
+    }
+
+    /// Take this argument from a resolved Python parameter (see [`FieldDef::py`]).
+    pub fn with_py(mut self, param: &'static str, via: &'static str) -> FieldDef {
+        self.py = Some(PyParam { param, via });
         self
     }
 
@@ -435,6 +467,15 @@ pub trait Op: DeserializeOwned + Describe + Record {
     /// The verdict: written as the reference's result (`to_dict()` for a
     /// record, the plain value otherwise).
     type Verdict: Serialize + Describe;
+    /// The typed Python function's name when it is not the op's function
+    /// name (the reference names a public function like an older op of the
+    /// module; a leading `_` keeps it out of `__all__`).
+    const PY_NAME: &'static str = "";
+    /// The typed Python function's result when it is not the verdict as
+    /// decoded: its annotation (`param`) and the function of
+    /// `dos_native._paths` that makes it from the verdict (`via`; the
+    /// reference answers a `Path`, say).
+    const PY_RESULT: Option<PyParam> = None;
     fn run(self, ctx: &Ctx<'_>) -> Result<Self::Verdict, CallError>;
 }
 
@@ -492,6 +533,10 @@ pub struct Route {
     /// The op run on a tape of arguments (its verdict not yet checked by
     /// `envelope::writable`).
     pub tape: fn(&Ctx<'_>, &pyjson::Tape<'_>) -> Result<Value, CallError>,
+    /// [`Op::PY_NAME`].
+    pub py_name: &'static str,
+    /// [`Op::PY_RESULT`].
+    pub py_result: Option<PyParam>,
 }
 
 /// The route of op `O`.
@@ -502,6 +547,8 @@ pub const fn route<O: Op>() -> Route {
         reads_config: O::READS_CONFIG,
         schema: schema_of::<O>,
         tape: run_tape::<O>,
+        py_name: O::PY_NAME,
+        py_result: O::PY_RESULT,
     }
 }
 
@@ -543,6 +590,12 @@ pub struct OpEntry {
     pub doc: String,
     pub params: Vec<FieldDef>,
     pub verdict: Type,
+    /// [`Op::PY_NAME`] (empty: the op's function name).
+    #[serde(skip_serializing_if = "str::is_empty")]
+    pub py_name: &'static str,
+    /// [`Op::PY_RESULT`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub py_result: Option<PyParam>,
 }
 
 /// A constant of a module, as `ops` describes it.
@@ -627,6 +680,8 @@ pub fn build_catalog(legacy_ops: &[&'static [OpSpec]], extra: &[&'static Module]
                 doc: s.doc,
                 params: s.params,
                 verdict: s.verdict,
+                py_name: r.py_name,
+                py_result: r.py_result.clone(),
             });
         }
         let consts: Vec<ConstEntry> = module_consts
@@ -663,6 +718,8 @@ pub fn build_catalog(legacy_ops: &[&'static [OpSpec]], extra: &[&'static Module]
             doc: String::new(),
             params: spec.args.iter().map(|a| FieldDef::new(a, "", Type::Any, Some(Value::Null), false)).collect(),
             verdict: Type::Any,
+            py_name: "",
+            py_result: None,
         });
     }
     ops.sort_by_key(|o| o.op);

@@ -7,8 +7,10 @@
 use super::host;
 use super::run_id::monotonic_ns;
 use dos_core::durable::export_cursor::{self as ec, BadSince, PathError};
-use dos_core::envelope::{Args, CallError, Ctx, OpSpec};
+use dos_core::envelope::{CallError, Ctx};
 use dos_core::pyjson::{Int, Value};
+use dos_core::route::{self, Describe, Effect, Module, Op};
+use serde::Deserialize;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -69,22 +71,124 @@ pub fn resolve_since(since: &str, path: &Path) -> Result<(Int, bool), BadSince> 
     ec::resolve_since(since, || read_cursor(path))
 }
 
-fn op_read_file(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    Ok(Value::Int(read_cursor(Path::new(a.str("path")?))))
+/// A path argument as a file path: no NUL (no file name holds one).
+fn file_arg(op: &str, name: &str, p: &str) -> Result<PathBuf, CallError> {
+    if p.contains('\0') {
+        return Err(CallError::bad_args(format!("{op}: args.{name}: holds a NUL byte")));
+    }
+    Ok(PathBuf::from(p))
 }
 
-fn op_write_file(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let path = a.str("path")?;
-    Ok(Value::Bool(match dos_core::durable::py_int(a.req("value")?) {
-        Some(n) => write_cursor(Path::new(path), &n),
-        None => false,
-    }))
+/// The cursor file of a base path and a transport (see [`ec::cursor_path`]).
+fn transported(op: &str, base: &str, transport: Option<&str>) -> Result<PathBuf, CallError> {
+    let base = file_arg(op, "path", base)?;
+    match transport.filter(|t| !t.is_empty()) {
+        None => Ok(base),
+        Some(t) => cursor_path(Some(&base), &base, t).map_err(|e| CallError::bad_args(format!("{op}: {e}"))),
+    }
 }
 
-pub const OPS: &[OpSpec] = &[
-    OpSpec { name: "export_cursor.read_file", args: &["path"], run: op_read_file },
-    OpSpec { name: "export_cursor.write_file", args: &["path", "value"], run: op_write_file },
-];
+/// The saved cursor: the file at `path` (its `<name>.<transport>` sibling
+/// with a transport), read as an integer; 0 when it is missing, unreadable,
+/// empty or not an integer.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct ReadFile {
+    /// The cursor file (the explicit path, `$DISPATCH_EXPORT_CURSOR_PATH`,
+    /// or `export-cursor` beside the verdict journal).
+    #[describe(py = "path: Optional[Path] = None", via = "export_cursor_base")]
+    pub path: String,
+    /// One cursor per destination: the suffix of the file's name.
+    #[serde(default, deserialize_with = "ec::or_empty")]
+    #[describe(kw_only)]
+    pub transport: String,
+}
+
+impl Op for ReadFile {
+    const NAME: &'static str = "export_cursor.read_file";
+    const EFFECT: Effect = Effect::ReadsFiles;
+    const PY_NAME: &'static str = "read_cursor";
+    type Verdict = Int;
+
+    fn run(self, _: &Ctx<'_>) -> Result<Int, CallError> {
+        Ok(read_cursor(&transported(Self::NAME, &self.path, Some(self.transport.as_str()))?))
+    }
+}
+
+/// Save a new cursor (`int(value)`) through a temporary file and a rename;
+/// false when it cannot be written (fail-soft: a value `int()` refuses, a
+/// path with no file name, a file-system error).
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct WriteFile {
+    /// The new cursor (anything `int()` takes).
+    #[serde(deserialize_with = "route::required")]
+    pub value: Option<Value>,
+    /// The cursor file (as for `read_cursor`).
+    #[describe(py = "path: Optional[Path] = None", via = "export_cursor_base")]
+    pub path: String,
+    /// One cursor per destination: the suffix of the file's name.
+    #[serde(default, deserialize_with = "ec::or_empty")]
+    #[describe(kw_only)]
+    pub transport: String,
+}
+
+impl Op for WriteFile {
+    const NAME: &'static str = "export_cursor.write_file";
+    const EFFECT: Effect = Effect::WritesFiles;
+    const PY_NAME: &'static str = "write_cursor";
+    type Verdict = bool;
+
+    fn run(self, _: &Ctx<'_>) -> Result<bool, CallError> {
+        let Some(n) = self.value.as_ref().and_then(dos_core::durable::py_int) else { return Ok(false) };
+        Ok(match transported(Self::NAME, &self.path, Some(self.transport.as_str())) {
+            Ok(p) => write_cursor(&p, &n),
+            Err(_) => false,
+        })
+    }
+}
+
+/// A `--since` value against the cursor file: `""` is `(0, false)`, `auto`
+/// (any case) is `(saved cursor, true)` (the file is read only then), an
+/// integer is `(it, false)`; anything else is refused.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct ResolveSinceFile {
+    /// The `--since` value.
+    #[serde(deserialize_with = "route::required")]
+    pub since_arg: Option<String>,
+    /// The cursor file (as for `read_cursor`).
+    #[describe(kw_only, py = "path: Optional[Path] = None", via = "export_cursor_base")]
+    pub path: String,
+    /// One cursor per destination: the suffix of the file's name.
+    #[serde(default, deserialize_with = "ec::or_empty")]
+    pub transport: String,
+}
+
+impl Op for ResolveSinceFile {
+    const NAME: &'static str = "export_cursor.resolve_since_file";
+    const EFFECT: Effect = Effect::ReadsFiles;
+    const PY_NAME: &'static str = "resolve_since";
+    type Verdict = (Int, bool);
+
+    fn run(self, _: &Ctx<'_>) -> Result<(Int, bool), CallError> {
+        let since = self.since_arg.as_deref().unwrap_or("");
+        let mut file = None;
+        if dos_core::pystr::lower(dos_core::pystr::strip(since)) == ec::AUTO {
+            file = Some(transported(Self::NAME, &self.path, Some(self.transport.as_str()))?);
+        }
+        ec::resolve_since(since, || file.as_deref().map_or(Int::Small(0), read_cursor))
+            .map_err(|e| CallError::bad_args(format!("{}: args.since_arg: {e}", Self::NAME)))
+    }
+}
+
+/// `dos.export_cursor`'s file ops (its pure ops are `dos-core`'s).
+pub const MODULE: Module = Module {
+    name: "export_cursor",
+    doc: ec::DOC,
+    routes: &[route::route::<ReadFile>(), route::route::<WriteFile>(), route::route::<ResolveSinceFile>()],
+    consts: &[],
+};
 
 #[cfg(test)]
 mod tests {

@@ -13,8 +13,10 @@ use super::filelock::{self, LockError, MutexOptions};
 use super::host;
 use super::run_id::monotonic_ns;
 use dos_core::durable::id_alloc as ia;
-use dos_core::envelope::{Args, CallError, Ctx, ErrorCode, OpSpec};
-use dos_core::pyjson::{Int, Value};
+use dos_core::envelope::{CallError, Ctx, ErrorCode};
+use dos_core::pyjson::Int;
+use dos_core::route::{self, Describe, Effect, Module, Op};
+use serde::Deserialize;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -130,49 +132,103 @@ pub fn peek(dir: &Path, scope_key: &str) -> Result<Option<Int>, AllocError> {
     read_counter(&dir.join(ia::counter_name(scope_key)))
 }
 
-fn call_error(a: &Args, e: AllocError) -> CallError {
+fn call_error(op: &str, e: AllocError) -> CallError {
     let code = match e {
         AllocError::EmptyKey => ErrorCode::BadArgs,
         AllocError::Lock(LockError::Busy { .. }) => ErrorCode::Busy,
         AllocError::Lock(LockError::Io { .. }) | AllocError::NotText { .. } | AllocError::Write { .. } => ErrorCode::Io,
     };
-    CallError::new(code, format!("{}: {e}", a.op()))
+    CallError::new(code, format!("{op}: {e}"))
 }
 
-fn op_allocate(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let mut opts = AllocOptions::default();
-    match a.get("start") {
-        None => {}
-        Some(Value::Int(i)) => opts.start = i.clone(),
-        Some(other) => return Err(a.err(format_args!("start must be an integer, not {}", other.type_name()))),
-    }
-    opts.owner = a.opt_str("owner")?.map(str::to_string);
-    if let Some(r) = a.opt_i64("retries")? {
-        opts.retries = u32::try_from(r.max(0)).map_err(|_| a.err("retries is too large"))?;
-    }
-    if let Some(s) = a.opt_f64("retry_interval")? {
-        opts.retry_interval = Duration::try_from_secs_f64(s.max(0.0)).map_err(|_| a.err("retry_interval is not a duration"))?;
-    }
-    if let Some(t) = a.opt_f64("ttl_seconds")? {
-        opts.ttl_seconds = t;
-    }
-    let id = allocate(Path::new(a.str("dir")?), a.str("scope_key")?, &opts).map_err(|e| call_error(a, e))?;
-    Ok(Value::Int(id))
+fn default_retries() -> i64 {
+    i64::from(ia::DEFAULT_RETRIES)
 }
 
-fn op_peek(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let got = peek(Path::new(a.str("dir")?), a.str("scope_key")?).map_err(|e| call_error(a, e))?;
-    Ok(got.map_or(Value::Null, Value::Int))
+fn default_retry_interval() -> f64 {
+    ia::DEFAULT_RETRY_INTERVAL_S
 }
 
-pub const OPS: &[OpSpec] = &[
-    OpSpec {
-        name: "id_alloc.allocate",
-        args: &["dir", "scope_key", "start", "owner", "retries", "retry_interval", "ttl_seconds"],
-        run: op_allocate,
-    },
-    OpSpec { name: "id_alloc.peek", args: &["dir", "scope_key"], run: op_peek },
-];
+fn default_ttl() -> f64 {
+    ia::DEFAULT_LOCK_TTL_SECONDS
+}
+
+/// The next id of a scope (`start` for a new scope), handed out once: under
+/// the scope's lock file the counter is read, the next id written through a
+/// temporary file and a rename, and the lock released. A lock held by a
+/// live owner is retried `retries` times `retry_interval` seconds apart
+/// (jittered), then BUSY; one older than `ttl_seconds` is taken over.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct Allocate {
+    /// The directory of the counters (`$DISPATCH_ID_ALLOC_DIR`, else
+    /// `id-alloc` under the config's state home).
+    #[describe(py = "config: Any", via = "id_alloc_dir")]
+    pub dir: String,
+    /// The scope (not empty).
+    pub scope_key: String,
+    /// The first id of a new scope.
+    #[serde(default = "ia::default_start_int", deserialize_with = "ia::start_or_default")]
+    #[describe(kw_only)]
+    pub start: Int,
+    /// The lock's owner (default: unique per process and thread).
+    #[serde(default)]
+    pub owner: Option<String>,
+    /// How many times a busy lock is retried.
+    #[serde(default = "default_retries")]
+    pub retries: i64,
+    /// The pause between retries, in seconds.
+    #[serde(default = "default_retry_interval")]
+    pub retry_interval: f64,
+    /// A lock older than this many seconds is stale.
+    #[serde(default = "default_ttl")]
+    pub ttl_seconds: f64,
+}
+
+impl Op for Allocate {
+    const NAME: &'static str = "id_alloc.allocate";
+    const EFFECT: Effect = Effect::WritesFiles;
+    type Verdict = Int;
+
+    fn run(self, _: &Ctx<'_>) -> Result<Int, CallError> {
+        let bad = |m: &str| CallError::bad_args(format!("{}: {m}", Self::NAME));
+        let opts = AllocOptions {
+            start: self.start,
+            owner: self.owner,
+            retries: u32::try_from(self.retries.max(0)).map_err(|_| bad("args.retries: too large"))?,
+            retry_interval: Duration::try_from_secs_f64(self.retry_interval.max(0.0))
+                .map_err(|_| bad("args.retry_interval: not a duration"))?,
+            ttl_seconds: self.ttl_seconds,
+        };
+        allocate(Path::new(&self.dir), &self.scope_key, &opts).map_err(|e| call_error(Self::NAME, e))
+    }
+}
+
+/// The last id handed out for a scope, read without the lock; None when the
+/// scope has no readable counter.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct Peek {
+    /// The directory of the counters (as for `allocate`).
+    #[describe(py = "config: Any", via = "id_alloc_dir")]
+    pub dir: String,
+    /// The scope.
+    pub scope_key: String,
+}
+
+impl Op for Peek {
+    const NAME: &'static str = "id_alloc.peek";
+    const EFFECT: Effect = Effect::ReadsFiles;
+    type Verdict = Option<Int>;
+
+    fn run(self, _: &Ctx<'_>) -> Result<Option<Int>, CallError> {
+        peek(Path::new(&self.dir), &self.scope_key).map_err(|e| call_error(Self::NAME, e))
+    }
+}
+
+/// `dos.id_alloc`'s file ops (its pure ops are `dos-core`'s).
+pub const MODULE: Module =
+    Module { name: "id_alloc", doc: ia::DOC, routes: &[route::route::<Allocate>(), route::route::<Peek>()], consts: &[] };
 
 #[cfg(test)]
 mod tests {
