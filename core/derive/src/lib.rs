@@ -187,7 +187,9 @@ fn field_describe(attrs: &[Attribute]) -> syn::Result<FieldDescribe> {
                 }
                 Ok(())
             } else {
-                Err(m.error("unknown describe field attribute (expected `min = N`, `skip`, `derived`, `kw_only`, `py = \"..\"`, `via = \"..\"`)"))
+                Err(m.error(
+                    "unknown describe field attribute (expected `min = N`, `skip`, `derived`, `kw_only`, `py = \"..\"`, `via = \"..\"`)",
+                ))
             }
         })?;
     }

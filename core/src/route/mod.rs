@@ -146,7 +146,17 @@ impl FieldDef {
             (None, Type::Optional(_)) if !read_with => Some(Value::Null),
             _ => default,
         };
-        FieldDef { name, ty, required: default.is_none(), default, doc: doc.to_owned(), minimum: None, derived: false, kw_only: false, py: None }
+        FieldDef {
+            name,
+            ty,
+            required: default.is_none(),
+            default,
+            doc: doc.to_owned(),
+            minimum: None,
+            derived: false,
+            kw_only: false,
+            py: None,
+        }
     }
 
     /// Mark the field derived (see [`FieldDef::derived`]).
