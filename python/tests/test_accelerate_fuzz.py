@@ -19,14 +19,13 @@ import dataclasses
 import enum
 import os
 import random
-import re
 
 import pytest
 
 dos = pytest.importorskip("dos")
 import dos.breaker  # noqa: E402
 from _golden_calls import cases, golden_op, replay, swaps  # noqa: E402
-from _parity import agree, lease_view, outcome  # noqa: E402
+from _parity import agree, lease_view, mask_clock, outcome  # noqa: E402
 
 SEED = int(os.environ.get("DOS_FUZZ_SEED", "20261313"))
 CALLS_PER_FUNCTION = int(os.environ.get("DOS_FUZZ_CALLS", "16"))
@@ -297,20 +296,6 @@ def test_golden_calls_made_hostile(table):
     assert not failures, f"seed {SEED} (DOS_FUZZ_SEED): {len(failures)} disagreements:\n" + "\n".join(failures[:8])
 
 
-_STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
-
-
-def _mask_clock(x):
-    """An outcome with every whole-second UTC stamp written as one token."""
-    if isinstance(x, str):
-        return "<now>" if _STAMP.fullmatch(x) else x
-    if isinstance(x, tuple):
-        return tuple(_mask_clock(v) for v in x)
-    if isinstance(x, list):
-        return [_mask_clock(v) for v in x]
-    return x
-
-
 def test_file_verbs_made_hostile(tmp_path, table):
     """The swapped functions the corpus does not call (the workspace loaders,
     id allocation and the lane-lease verbs), on twin workspaces: golden
@@ -385,7 +370,7 @@ def test_file_verbs_made_hostile(tmp_path, table):
             if "loop_ts" not in hostile_kw:
                 # The verb stamps "now" (whole seconds) where no loop_ts is
                 # given: the two sides may fall either side of a second.
-                want, got = _mask_clock(want), _mask_clock(got)
+                want, got = mask_clock(want), mask_clock(got)
             if name == "dos.lane_lease.live_leases" and want[0] == got[0] == "ok":
                 want = ("ok", lease_view(sw.original(cfg["r"])))
                 got = ("ok", lease_view(sw.swapped(cfg["n"])))
