@@ -816,14 +816,13 @@ fn pretool_on(ws: &Path, file: &str) -> (dos_io::hook::Outcome, Duration) {
     (out, t0.elapsed())
 }
 
-#[test]
-fn the_hook_reads_and_enforces_through_postgres_and_falls_back_as_for_an_unreadable_journal() {
-    let Some(url) = pg_url() else { return };
-    let key = fresh_key("hook");
-    let dir = scratch("hook");
-    // The same lease held by another session, in PostgreSQL and in a file.
+/// A scratch directory with two clones of the example workspace, one on the
+/// store at `url` (workspace key `key`) and one on its journal file, each
+/// with the same lease held by another session: (dir, store clone, file clone).
+fn lease_held_in_both(tag: &str, url: &str, key: &str) -> (PathBuf, PathBuf, PathBuf) {
+    let dir = scratch(tag);
     let pg_ws = dir.join("pg");
-    clone_workspace(&pg_ws, &url, &key);
+    clone_workspace(&pg_ws, url, key);
     let file_ws = dir.join("file");
     copy_dir(&example_workspace(), &file_ws);
     let args = r#"{"lane": "docs", "kind": "cluster", "tree": ["docs/"], "owner": "other", "loop_ts": "L1"}"#;
@@ -832,6 +831,14 @@ fn the_hook_reads_and_enforces_through_postgres_and_falls_back_as_for_an_unreada
         let v = call(&cfg, "lane_lease.acquire", args).unwrap();
         assert_eq!(v.get("journaled").and_then(Value::as_bool), Some(true));
     }
+    (dir, pg_ws, file_ws)
+}
+
+#[test]
+fn the_hook_reads_and_enforces_through_postgres_and_falls_back_as_for_an_unreadable_journal() {
+    let Some(url) = pg_url() else { return };
+    let key = fresh_key("hook");
+    let (dir, pg_ws, file_ws) = lease_held_in_both("hook", &url, &key);
     let (on_pg, _) = pretool(&pg_ws);
     let (on_file, _) = pretool(&file_ws);
     assert_eq!(on_pg.exit, 0);
@@ -1152,17 +1159,7 @@ fn on_database(url: &str, db: &str) -> String {
 fn through_pgbouncer_the_verbs_and_the_hook_work_and_a_contended_lock_is_busy() {
     let (Some(url), Some(pooled)) = (pg_url(), pgbouncer_url()) else { return };
     let key = fresh_key("pooler");
-    let dir = scratch("pooler");
-    let ws = dir.join("ws");
-    clone_workspace(&ws, &pooled, &key);
-    let file_ws = dir.join("file");
-    copy_dir(&example_workspace(), &file_ws);
-    let args = r#"{"lane": "docs", "kind": "cluster", "tree": ["docs/"], "owner": "other", "loop_ts": "L1"}"#;
-    for w in [&ws, &file_ws] {
-        let cfg = format!(r#"{{"workspace": {}}}"#, json_str(&w.display().to_string()));
-        let v = call(&cfg, "lane_lease.acquire", args).unwrap();
-        assert_eq!(v.get("journaled").and_then(Value::as_bool), Some(true));
-    }
+    let (dir, ws, file_ws) = lease_held_in_both("pooler", &pooled, &key);
     // The hook sees the lease through the pooler and answers as over a file.
     let (through, _) = pretool(&ws);
     let (on_file, _) = pretool(&file_ws);
