@@ -59,10 +59,10 @@ var MarkerGateDefaultPolicy = DefaultMarkerPolicy()
 
 // MarkerGateDecideArgs are the arguments of marker_gate.decide: a nil pointer with omitempty takes the op's default.
 type MarkerGateDecideArgs struct {
-	StopHookActive bool              `json:"stop_hook_active"`
-	LoopFlag       bool              `json:"loop_flag"`
-	Env            map[string]string `json:"env"`
-	Policy         *MarkerPolicy     `json:"policy,omitempty"`
+	StopHookActive bool           `json:"stop_hook_active"`
+	LoopFlag       bool           `json:"loop_flag"`
+	Env            map[string]any `json:"env"`
+	Policy         *MarkerPolicy  `json:"policy,omitempty"`
 }
 
 // MarkerGateDecide runs marker_gate.decide (pure). Whether the wait-marker budget arms for this Stop: never for a stop the

@@ -82,7 +82,7 @@ class OverlapDecision:
 OVERLAP_RATIO_MAX: float = 0.3333333333333333
 
 
-def overlap_verdict(requested_tree: list[str], lease_tree: list[str], ratio_max: float = OVERLAP_RATIO_MAX) -> OverlapDecision:
+def overlap_verdict(requested_tree: list[str], lease_tree: list[str], *, ratio_max: float = OVERLAP_RATIO_MAX) -> OverlapDecision:
     """Judge two known trees: a named glob both carry refuses
     (REFUSE_EXACT_GLOB) whatever the share; otherwise the share of requested
     entries whose prefix collides with a lease entry decides, compared as a

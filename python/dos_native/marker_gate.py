@@ -99,7 +99,7 @@ DEFAULT_ARM_ON_ENV: tuple[str, ...] = ('DOS_LOOP', 'CID_RUN_ID')
 DEFAULT_POLICY: MarkerPolicy = MarkerPolicy()
 
 
-def decide(stop_hook_active: bool, loop_flag: bool, env: dict[str, str], policy: MarkerPolicy = DEFAULT_POLICY) -> ArmDecision:
+def decide(stop_hook_active: bool, loop_flag: bool, env: dict[str, Any], policy: MarkerPolicy = DEFAULT_POLICY) -> ArmDecision:
     """Whether the wait-marker budget arms for this Stop: never for a stop the
     host already continues (when the policy respects `stop_hook_active`);
     else armed by `--loop` (`loop_flag`) or by the first `arm_on_env` name
@@ -109,7 +109,9 @@ def decide(stop_hook_active: bool, loop_flag: bool, env: dict[str, str], policy:
 
     ``loop_flag``: Whether `--loop` was given.
 
-    ``env``: The environment, name -> value (injected; never read here).
+    ``env``: The environment, name -> value (injected; never read here). A value
+    arms when it is truthy as Python reads it, so a non-text value (the
+    reference's `env.get(name)` test takes any) arms or not as it would.
 
     ``policy``: The knobs (null: the default).
 

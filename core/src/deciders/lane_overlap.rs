@@ -290,6 +290,7 @@ pub struct OverlapVerdictOp {
     pub lease_tree: Vec<String>,
     /// The tolerance: the largest share of the requested tree that may overlap.
     #[serde(default = "default_ratio_max")]
+    #[describe(kw_only)]
     pub ratio_max: f64,
 }
 

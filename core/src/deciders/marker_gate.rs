@@ -106,7 +106,9 @@ pub struct ArmDecision {
 }
 
 /// `marker_gate.decide`.
-pub fn arm(stop_hook_active: bool, loop_flag: bool, env: &dyn Fn(&str) -> Option<String>, policy: &MarkerPolicy) -> ArmDecision {
+/// `is_set(name)`: whether the environment variable `name` holds a value
+/// that arms (set and non-empty, for a process environment).
+pub fn arm(stop_hook_active: bool, loop_flag: bool, is_set: &dyn Fn(&str) -> bool, policy: &MarkerPolicy) -> ArmDecision {
     if policy.respect_stop_hook_active && stop_hook_active {
         return ArmDecision {
             armed: false,
@@ -117,7 +119,7 @@ pub fn arm(stop_hook_active: bool, loop_flag: bool, env: &dyn Fn(&str) -> Option
         return ArmDecision { armed: true, reason: "armed by --loop".into() };
     }
     for name in &policy.arm_on_env.0 {
-        if env(name).is_some_and(|v| !v.is_empty()) {
+        if is_set(name) {
             return ArmDecision { armed: true, reason: format!("armed by env {name}") };
         }
     }
@@ -186,8 +188,10 @@ pub struct Decide {
     pub stop_hook_active: bool,
     /// Whether `--loop` was given.
     pub loop_flag: bool,
-    /// The environment, name -> value (injected; never read here).
-    pub env: Map<String>,
+    /// The environment, name -> value (injected; never read here). A value
+    /// arms when it is truthy as Python reads it, so a non-text value (the
+    /// reference's `env.get(name)` test takes any) arms or not as it would.
+    pub env: Map<Value>,
     /// The knobs (null: the default).
     #[serde(default, deserialize_with = "or_default")]
     pub policy: MarkerPolicy,
@@ -200,7 +204,7 @@ impl Op for Decide {
     fn run(self, _: &Ctx<'_>) -> Result<ArmDecision, CallError> {
         self.policy.validate().map_err(|m| CallError::bad_args(format!("args.policy.max_streak: {m}")))?;
         let env = &self.env;
-        Ok(arm(self.stop_hook_active, self.loop_flag, &|name| env.get(name).cloned(), &self.policy))
+        Ok(arm(self.stop_hook_active, self.loop_flag, &|name| env.get(name).is_some_and(Value::truthy), &self.policy))
     }
 }
 
@@ -232,8 +236,8 @@ mod tests {
     #[test]
     fn arming() {
         let p = MarkerPolicy::default();
-        let none = |_: &str| None;
-        let looped = |n: &str| (n == "DOS_LOOP").then(|| "1".to_string());
+        let none = |_: &str| false;
+        let looped = |n: &str| n == "DOS_LOOP";
         assert!(!arm(false, false, &none, &p).armed);
         assert!(arm(false, true, &none, &p).armed);
         assert!(arm(false, false, &looped, &p).armed);

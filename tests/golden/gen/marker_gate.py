@@ -65,3 +65,8 @@ def _cases(rng):
         yield "marker_gate.decide", args
     yield "marker_gate.decide", {"stop_hook_active": 1, "loop_flag": False, "env": {}}
     yield "marker_gate.decide", {"stop_hook_active": False, "loop_flag": False, "env": []}
+    # A value that is not text: the reference tests `env.get(name)` for truth,
+    # so whatever Python finds truthy arms.
+    for v in [0, 1, -1, 0.0, 0.5, True, False, None, [], [""], {}, {"a": 1}, 2**70, "0"]:
+        yield "marker_gate.decide", {"stop_hook_active": False, "loop_flag": False, "env": {"DOS_LOOP": v}}
+        yield "marker_gate.decide", {"stop_hook_active": False, "loop_flag": False, "env": {"CID_RUN_ID": v, "DOS_LOOP": ""}}

@@ -92,6 +92,8 @@ def _cases(rng):
         yield "pretool_sensor.is_pre_event", {"event": e}
         yield "pretool_sensor._tree_from_event", {"event": e}
     yield "pretool_sensor.is_pre_event", {"event": []}
+    # The event is a required argument, as in the reference.
+    yield "pretool_sensor.is_pre_event", {}
     yield "pretool_sensor._tree_from_event", {"event": "x"}
     for c in CMDS:
         yield "pretool_sensor._paths_from_command", {"cmd": c}

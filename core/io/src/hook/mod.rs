@@ -619,7 +619,7 @@ fn marker(cx: &mut Ctx, event: Dict) {
         return;
     }
     let stop_active = matches!(event.get("stop_hook_active"), Some(Value::Bool(true)));
-    let a = marker_gate::arm(stop_active, cx.flags.loop_flag, &env, &cfg.marker);
+    let a = marker_gate::arm(stop_active, cx.flags.loop_flag, &|n| env(n).is_some_and(|v| !v.is_empty()), &cfg.marker);
     cx.dbg(&a.reason);
     if !a.armed {
         cx.out.note.outcome = "passthrough";
