@@ -62,7 +62,6 @@ pub static ALL: &[&[OpSpec]] = &[
     productivity::OPS,
     efficiency::OPS,
     breaker::OPS,
-    pyjson_op::OPS,
     tool_stream::OPS,
     posttool_sensor::OPS,
     durable_schema::OPS,
@@ -122,4 +121,6 @@ pub static ROUTED: &[&crate::route::Module] = &[
     // verdict_journal, intent_ledger); their file ops join from dos-io
     &crate::durable::export_cursor::MODULE,
     &crate::durable::id_alloc::MODULE,
+    // the codec: Python's json.dumps
+    &pyjson_op::MODULE,
 ];

@@ -20,63 +20,106 @@
 //! `null` in an option means "absent", as everywhere in the envelope; `obj`
 //! itself may be `null` (giving `"null"`).
 
-use crate::dict;
-use crate::envelope::{Args, CallError, Ctx, OpSpec};
-use crate::pyjson::{self, LoneSurrogate, Options, Surrogates, Value};
+use crate::envelope::{CallError, Ctx};
+use crate::pyjson::{self, LoneSurrogate, Options, Str, Surrogates, Value};
+use crate::route::{self, Describe, Module, Op};
+use serde::{Deserialize, Deserializer, Serialize};
 
-/// What to do with a lone surrogate in the output (`str.encode`'s `errors`).
-fn surrogates_of(a: &Args) -> Result<Surrogates, CallError> {
-    match a.opt_str("errors")? {
-        None | Some("surrogatepass") => Ok(Surrogates::Pass),
-        Some("strict") => Ok(Surrogates::Refuse),
-        Some("replace") => Ok(Surrogates::Replace),
-        Some(other) => Err(a.err(format_args!("argument \"errors\" must be \"surrogatepass\", \"strict\" or \"replace\", not {other:?}"))),
-    }
+/// What to do with a lone surrogate in the output: `str.encode`'s `errors`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, Describe)]
+#[serde(rename_all = "lowercase")]
+pub enum Errors {
+    /// Keep it: the text is exactly the `str` Python returns.
+    #[default]
+    Surrogatepass,
+    /// Refuse the call (Python raises `UnicodeEncodeError`).
+    Strict,
+    /// Each lone surrogate becomes `?`.
+    Replace,
 }
 
-/// `separators=(item, key)`, given as a list of two strings.
-fn separators_of(a: &Args) -> Result<Option<(String, String)>, CallError> {
-    let Some(list) = a.opt_list("separators")? else {
-        return Ok(None);
-    };
-    let [item, key] = list else {
-        return Err(a.err(format_args!("argument \"separators\" must be a list of two strings [item, key], not a list of {}", list.len())));
-    };
-    let one = |v: &Value, which: &str| -> Result<String, CallError> {
-        match v {
-            Value::Str(s) => s.as_str().map(str::to_owned).ok_or_else(|| {
-                a.err(format_args!("the {which} separator in \"separators\" holds a lone surrogate, which this operation cannot take"))
-            }),
-            other => Err(a.err(format_args!("the {which} separator in \"separators\" must be a string, not {}", other.type_name()))),
+/// A null read as the field's default (null means "absent" in the envelope).
+fn null_default<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>(d: D) -> Result<T, D::Error> {
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn null_yes<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    Ok(Option::<bool>::deserialize(d)?.unwrap_or(true))
+}
+
+/// The text `json.dumps(obj, ...)` returns, with Python's options.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct Dumps {
+    /// The value written (null writes `null`; it is required all the same).
+    pub obj: Value,
+    /// Write each object's keys sorted.
+    #[serde(default, deserialize_with = "null_default")]
+    pub sort_keys: bool,
+    /// Escape every non-ASCII character as `\uXXXX`.
+    #[serde(default = "yes", deserialize_with = "null_yes")]
+    pub ensure_ascii: bool,
+    /// What a lone surrogate in the output becomes.
+    #[serde(default, deserialize_with = "null_default")]
+    pub errors: Errors,
+    /// `(item, key)` separators (null: `", "` and `": "`).
+    #[serde(default)]
+    pub separators: Option<(String, String)>,
+}
+
+/// The written text.
+#[derive(Clone, Debug, PartialEq, Serialize, Describe)]
+pub struct Dumped {
+    /// What `json.dumps` returns; with `ensure_ascii` off and
+    /// `errors="surrogatepass"` it may hold a lone surrogate.
+    pub text: Str,
+}
+
+impl Dumps {
+    /// The `Options` the call asks for.
+    pub fn options(&self) -> Options {
+        let mut opts = Options::PLAIN;
+        opts.sort_keys = self.sort_keys;
+        opts.ensure_ascii = self.ensure_ascii;
+        opts.surrogates = match self.errors {
+            Errors::Surrogatepass => Surrogates::Pass,
+            Errors::Strict => Surrogates::Refuse,
+            Errors::Replace => Surrogates::Replace,
+        };
+        if let Some((item, key)) = &self.separators {
+            opts = opts.with_separators(item.clone(), key.clone());
         }
-    };
-    Ok(Some((one(item, "item")?, one(key, "key")?)))
-}
-
-/// The `Options` an `args` object asks for.
-pub fn options_from_args(a: &Args) -> Result<Options, CallError> {
-    let mut opts = Options::PLAIN;
-    opts.sort_keys = a.opt_bool("sort_keys")?.unwrap_or(false);
-    opts.ensure_ascii = a.opt_bool("ensure_ascii")?.unwrap_or(true);
-    opts.surrogates = surrogates_of(a)?;
-    if let Some((item, key)) = separators_of(a)? {
-        opts = opts.with_separators(item, key);
+        opts
     }
-    Ok(opts)
 }
 
-fn op_dumps(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    // Not `Args::get`: an explicit `null` is a value to serialize here.
-    let obj = a.dict().get("obj").ok_or_else(|| a.err("missing required argument \"obj\""))?;
-    let opts = options_from_args(a)?;
-    let text = pyjson::dumps_str(obj, opts).map_err(|LoneSurrogate(unit)| {
-        a.err(format_args!("the output holds a lone surrogate (U+{unit:04X}) that UTF-8 cannot encode with errors=\"strict\""))
-    })?;
-    Ok(Value::Dict(dict! { "text" => Value::Str(text) }))
+impl Op for Dumps {
+    const NAME: &'static str = "pyjson.dumps";
+    type Verdict = Dumped;
+
+    fn run(self, _: &Ctx<'_>) -> Result<Dumped, CallError> {
+        let text = pyjson::dumps_str(&self.obj, self.options()).map_err(|LoneSurrogate(unit)| {
+            CallError::bad_args(format!(
+                "{}: the output holds a lone surrogate (U+{unit:04X}) that UTF-8 cannot encode with errors=\"strict\"",
+                Self::NAME
+            ))
+        })?;
+        Ok(Dumped { text })
+    }
 }
 
-pub(crate) const OPS: &[OpSpec] =
-    &[OpSpec { name: "pyjson.dumps", args: &["obj", "sort_keys", "ensure_ascii", "errors", "separators"], run: op_dumps }];
+pub(crate) const MODULE: Module = Module {
+    name: "pyjson",
+    doc: "Python's `json.dumps` through the envelope: the exact text the reference writes (hook stdout, durable \
+          records, digest input), for hosts without a JSON library of their own; the golden corpus pins it \
+          against CPython.",
+    routes: &[route::route::<Dumps>()],
+    consts: &[],
+};
 
 #[cfg(test)]
 mod tests {
