@@ -142,6 +142,27 @@ def test_typed_parse_cc_and_render():
     assert e.value.code == "BAD_ARGS" and "dialect" in str(e.value)
 
 
+LONE_DOCS = [
+    {"hookSpecificOutput": {"additionalContext": "\ud800"}},
+    {"hookSpecificOutput": {"additionalContext": "a\udc00b"}},
+    {"hookSpecificOutput": {"permissionDecision": "deny", "permissionDecisionReason": "\udfff", "additionalContext": "\ud83d"}},
+]
+
+
+@pytest.mark.parametrize("doc", LONE_DOCS)
+def test_typed_parse_cc_reads_a_lone_surrogate_as_text(doc):
+    # The reference keeps a str holding a lone surrogate, so a context made of
+    # one still warns. libdos carries the surrogate as U+FFFD (docs/divergences.md).
+    m = hd_ref.HookMoment.PRE
+    want = hd_ref.parse_cc(doc, moment=m)
+    got = hook_dialect.parse_cc(doc, moment=hook_dialect.HookMoment.PRE)
+    assert got.action.value == want.action.value
+    for f in ("reason", "context"):
+        w, g = getattr(want, f), getattr(got, f)
+        assert len(g) == len(w)
+        assert g == "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in w)
+
+
 # ------------------------------------------------------------------ pretool_sensor
 
 ps_ref = pytest.importorskip("dos.pretool_sensor")

@@ -72,7 +72,12 @@ pub fn parse_cc(doc: Option<&Value>, moment: Moment) -> Verdict {
         return pass;
     };
     let text = |k: &str| match hso.get(k) {
-        Some(Value::Str(s)) => s.as_str().unwrap_or("").to_string(),
+        // A lone surrogate is still text (the reference keeps the `str`): it
+        // is carried as U+FFFD, so a context made of one still warns.
+        Some(Value::Str(s)) => match s.as_str() {
+            Some(t) => t.to_string(),
+            None => s.code_points().map(|c| char::from_u32(c).unwrap_or('\u{FFFD}')).collect(),
+        },
         _ => String::new(),
     };
     let context = text("additionalContext");
