@@ -980,7 +980,8 @@ impl Fast for RouteFast {
         let Some(values) = self.bind_call(py, a) else { return Ok(None) };
         // The caller's objects whose texts the tape borrows: dropped after it.
         let mut keep: Vec<Bound<'py, PyAny>> = Vec::with_capacity(32);
-        let mut tape: Vec<Node<'_>> = Vec::with_capacity(32);
+        let laid: usize = self.laid.iter().flatten().map(|l| l.nodes.len()).sum();
+        let mut tape: Vec<Node<'_>> = Vec::with_capacity(32 + laid);
         tape.push(Node::Map { len: self.params.len(), end: 0 });
         let mut seen: Seen<'py> = Vec::new();
         for (i, (p, x)) in self.params.iter().zip(&values).enumerate() {
