@@ -363,6 +363,9 @@ _FASTER = {
     "effect_witness.witness_effect", "reward.admit", "attest.verify_hmac", "testwitness.classify",
     "arg_provenance.classify_arg", "arg_provenance.classify_call", "intervention.choose_intervention",
     "precursor_gate.grammar_from_table",
+    # faster since the binder lays out default arguments once (docs/benchmarks.md,
+    # "Default arguments laid out once")
+    "precursor_gate.classify_call",
 }
 ROUTES = [r for r in ROUTES if not r.op.startswith(("arg_provenance.", "intervention.", "enforce.", "precursor_gate."))
           or r.op in _FASTER] + [r for r in WITNESS_CHAIN if r.op in _FASTER]

@@ -21,6 +21,7 @@
 //! reference's classes and enum members.
 
 use crate::convert::{int_of, py_str, to_py, to_value};
+use crate::snapshot::Fields;
 use crate::swap::{self, CallArgs, Fast, NativeFunction};
 use dos_core::envelope::{writable, Args, Ctx, ErrorCode, OpSpec};
 use dos_core::pyjson::{tape_value, Dict, Int, Node, Str, Tape, Value};
@@ -109,6 +110,8 @@ struct RouteFast {
     result: Option<Py<PyAny>>,
     decline: Py<PyType>,
     finish: Option<Py<PyAny>>,
+    /// Per parameter, its default object laid out once (see [`Laid`]).
+    laid: Vec<Option<Laid>>,
 }
 
 type TapeRun = fn(&Ctx<'_>, &Tape<'_>) -> Result<Value, dos_core::envelope::CallError>;
@@ -327,7 +330,14 @@ pub(crate) fn bind_route(
         result,
         decline: decline.clone().unbind(),
         finish,
+        laid: Vec::new(),
     };
+    let mut fast = fast;
+    fast.laid = fast
+        .params
+        .iter()
+        .map(|p| if p.converter.is_some() { None } else { p.default.as_ref().and_then(|d| fast.lay_default(&p.plan, d.bind(py))) })
+        .collect();
     Ok(NativeFunction::new(entry.op, fast, fallback))
 }
 
@@ -778,18 +788,209 @@ fn any(x: &Bound<'_, PyAny>, depth: usize) -> Got<Value> {
     Err(No)
 }
 
+// ------------------------------------------------------------------ default arguments
+
+/// A parameter's default object laid out on a tape once, at bind time, and
+/// what proves it unchanged since (issue 9 item 6: a default mutated in
+/// place is laid afresh, never served as it was). The reference's default
+/// policies and ladders are frozen records of texts, tuples and enum
+/// members: checking that each record still holds the very field values it
+/// held (see [`Fields`]) costs a dict lookup per field, laying it out an
+/// attribute read, a UTF-8 look-up and a node per field.
+struct Laid {
+    hold: Hold,
+    /// The default's nodes, their `end`s counted from the first of them.
+    /// The texts they borrow belong to the plan (keys, tokens) or to the
+    /// `str` objects in `keep`.
+    nodes: Vec<Node<'static>>,
+    /// The immutable records the default holds that the verdict may hand
+    /// back (see [`Seen`]).
+    seen: Vec<(usize, Py<PyAny>)>,
+    _keep: Vec<Py<PyAny>>,
+}
+
+/// What proves a laid-out default unchanged, following the plan.
+enum Hold {
+    /// An immutable value (a scalar, a text, an enum member): its identity,
+    /// compared by whatever holds it, is enough.
+    Leaf,
+    /// A record: its own fields as they were (type, instance dict, each
+    /// field's value by identity, and what a list or dict there holds), and
+    /// the holds of the fields (by index) that are records or hold some.
+    Rec(Box<Fields>, Vec<(usize, Hold)>),
+    /// A tuple, or a list its record tracks by item: the holds of the items
+    /// (by index) that are records or hold some.
+    Items(Vec<(usize, Hold)>),
+}
+
+impl Hold {
+    fn holds(&self, x: &Bound<'_, PyAny>) -> bool {
+        match self {
+            Hold::Leaf => true,
+            Hold::Rec(f, nested) => f.holds(x) && nested.iter().all(|(i, h)| f.value(x.py(), *i).is_some_and(|v| h.holds(v))),
+            Hold::Items(items) => {
+                if let Ok(t) = x.cast_exact::<PyTuple>() {
+                    items.iter().all(|(i, h)| t.get_borrowed_item(*i).is_ok_and(|v| h.holds(&v)))
+                } else if let Ok(l) = x.cast_exact::<PyList>() {
+                    items.iter().all(|(i, h)| l.get_item(*i).is_ok_and(|v| h.holds(&v)))
+                } else {
+                    false
+                }
+            }
+        }
+    }
+}
+
+impl RouteFast {
+    /// `x` (a parameter's default, read as plan `p` takes it) laid out
+    /// once, with what proves it unchanged; `None` when it cannot be (then
+    /// each call lays it out as it lays any argument).
+    fn lay_default(&self, p: &Plan, x: &Bound<'_, PyAny>) -> Option<Laid> {
+        let hold = self.hold(p, x, false)?;
+        // Only what is worth keeping: a record, or a sequence of some.
+        if matches!(hold, Hold::Leaf) {
+            return None;
+        }
+        let mut seen: Seen<'_> = Vec::new();
+        let mut keep = Vec::new();
+        let mut nodes: Vec<Node<'_>> = Vec::new();
+        self.lay(p, x, &mut seen, &mut keep, &mut nodes).ok()?;
+        // SAFETY: the nodes borrow texts from this plan (its records' field
+        // keys and its enums' tokens: heap buffers that neither move nor
+        // change while the binder lives, and `Laid` lives in the binder) and
+        // from the `str` objects in `keep`, held as long as the nodes.
+        let nodes: Vec<Node<'static>> = unsafe { std::mem::transmute::<Vec<Node<'_>>, Vec<Node<'static>>>(nodes) };
+        Some(Laid {
+            hold,
+            nodes,
+            seen: seen.into_iter().map(|(i, o)| (i, o.unbind())).collect(),
+            _keep: keep.into_iter().map(|k| k.unbind()).collect(),
+        })
+    }
+
+    /// What proves `x` (read as plan `p` takes it) unchanged; `covered`:
+    /// a record holding it already compares its lists and dicts item by
+    /// item. `None` for what this does not follow (a list or dict no
+    /// record tracks, records inside a dict, an object whose fields are not
+    /// plain instance attributes).
+    fn hold(&self, p: &Plan, x: &Bound<'_, PyAny>, covered: bool) -> Option<Hold> {
+        match p {
+            Plan::Bool | Plan::Int | Plan::Float | Plan::Str | Plan::NoneT | Plan::Enum(_) => Some(Hold::Leaf),
+            Plan::Any => (covered
+                || !(x.is_exact_instance_of::<PyList>() || x.is_exact_instance_of::<PyDict>() || x.is_exact_instance_of::<PyTuple>()))
+            .then_some(Hold::Leaf),
+            Plan::Opt(inner) => {
+                if x.is_none() {
+                    Some(Hold::Leaf)
+                } else {
+                    self.hold(inner, x, covered)
+                }
+            }
+            Plan::List(item) | Plan::TupleOf(item) => self.hold_items(x, covered, |_| item),
+            Plan::Tuple(items) => {
+                let t = x.cast_exact::<PyTuple>().ok()?;
+                if t.len() != items.len() {
+                    return None;
+                }
+                self.hold_items(x, covered, |i| &items[i])
+            }
+            Plan::Dict(val) => {
+                let d = x.cast_exact::<PyDict>().ok()?;
+                if !covered {
+                    return None;
+                }
+                for (_, v) in d.iter() {
+                    if !matches!(self.hold(val, &v, true)?, Hold::Leaf) {
+                        return None;
+                    }
+                }
+                Some(Hold::Leaf)
+            }
+            Plan::Record(i) => {
+                let r = &self.records[*i];
+                if x.get_type().as_ptr() != r.cls.as_ptr() {
+                    return None;
+                }
+                let py = x.py();
+                let names: Vec<&Bound<'_, PyString>> = r.fields.iter().map(|f| f.name.bind(py)).collect();
+                let fields = Fields::take(x, &names)?;
+                let mut nested = Vec::new();
+                for (j, f) in r.fields.iter().enumerate() {
+                    let v = fields.value(py, j)?;
+                    match self.hold(&f.plan, v, true)? {
+                        Hold::Leaf => {}
+                        h => nested.push((j, h)),
+                    }
+                }
+                Some(Hold::Rec(Box::new(fields), nested))
+            }
+        }
+    }
+
+    /// [`hold`](RouteFast::hold) for a tuple or list whose item `i` is read
+    /// as plan `item(i)`.
+    fn hold_items<'p>(&self, x: &Bound<'_, PyAny>, covered: bool, item: impl Fn(usize) -> &'p Plan) -> Option<Hold> {
+        let items: Vec<Bound<'_, PyAny>> = if let Ok(t) = x.cast_exact::<PyTuple>() {
+            t.iter().collect()
+        } else if let Ok(l) = x.cast_exact::<PyList>() {
+            if !covered {
+                return None;
+            }
+            l.iter().collect()
+        } else {
+            return None;
+        };
+        let mut out = Vec::new();
+        for (i, v) in items.iter().enumerate() {
+            match self.hold(item(i), v, covered)? {
+                Hold::Leaf => {}
+                h => out.push((i, h)),
+            }
+        }
+        Some(if out.is_empty() { Hold::Leaf } else { Hold::Items(out) })
+    }
+
+    /// Put parameter `i`'s laid-out default on the tape when `x` is that
+    /// default and it still holds what it held; false otherwise.
+    fn lay_laid<'t, 'py>(&'t self, i: usize, x: &Bound<'py, PyAny>, seen: &mut Seen<'py>, out: &mut Vec<Node<'t>>) -> bool {
+        let Some(Some(l)) = self.laid.get(i) else { return false };
+        let is_default = self.params[i].default.as_ref().is_some_and(|d| d.as_ptr() == x.as_ptr());
+        if !is_default || !l.hold.holds(x) {
+            return false;
+        }
+        let base = out.len();
+        out.reserve(l.nodes.len());
+        for n in &l.nodes {
+            out.push(match n {
+                Node::Value(v) => Node::Value(v.clone()),
+                Node::Str(s) => Node::Str(s),
+                Node::Key(s) => Node::Key(s),
+                Node::Seq { len, end } => Node::Seq { len: *len, end: end + base },
+                Node::Map { len, end } => Node::Map { len: *len, end: end + base },
+            });
+        }
+        let py = x.py();
+        seen.extend(l.seen.iter().map(|(k, o)| (*k, o.bind(py).clone())));
+        true
+    }
+}
+
 impl Fast for RouteFast {
     fn call<'py>(&self, py: Python<'py>, a: &CallArgs<'_, 'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
         let Some(values) = self.bind_call(py, a) else { return Ok(None) };
         // The caller's objects whose texts the tape borrows: dropped after it.
         let mut keep: Vec<Bound<'py, PyAny>> = Vec::with_capacity(32);
-        let mut tape: Vec<Node<'_>> = Vec::with_capacity(32);
+        let laid: usize = self.laid.iter().flatten().map(|l| l.nodes.len()).sum();
+        let mut tape: Vec<Node<'_>> = Vec::with_capacity(32 + laid);
         tape.push(Node::Map { len: self.params.len(), end: 0 });
         let mut seen: Seen<'py> = Vec::new();
-        for (p, x) in self.params.iter().zip(&values) {
+        for (i, (p, x)) in self.params.iter().zip(&values).enumerate() {
             tape.push(Node::Key(p.target.as_str()));
             match &p.converter {
                 None => {
+                    if self.lay_laid(i, x, &mut seen, &mut tape) {
+                        continue;
+                    }
                     if self.lay(&p.plan, x, &mut seen, &mut keep, &mut tape).is_err() {
                         return Ok(None);
                     }
