@@ -65,7 +65,6 @@ pub static ALL: &[&[OpSpec]] = &[
     pyjson_op::OPS,
     tool_stream::OPS,
     posttool_sensor::OPS,
-    durable_schema::OPS,
     crate::journal::ops::OPS,
     crate::durable::run_id::OPS,
     crate::durable::verdict_journal::OPS,
@@ -122,4 +121,5 @@ pub static ROUTED: &[&crate::route::Module] = &[
     // verdict_journal, intent_ledger); their file ops join from dos-io
     &crate::durable::export_cursor::MODULE,
     &crate::durable::id_alloc::MODULE,
+    &durable_schema::MODULE,
 ];
