@@ -161,20 +161,12 @@ def _step_from_event(m: ModuleType, original: AnyFn) -> AnyFn:
     return _wrapped(_native.bind_step_from_event(original, step_cls=m.StreamStep), original)
 
 
-def _schema_classify(m: ModuleType, original: AnyFn) -> AnyFn:
-    return _wrapped(_native.bind_schema_classify(original, m.ReadabilityVerdict, m.SchemaTag, m.Readability), original)
-
-
-def _schema_tag(m: ModuleType, original: AnyFn) -> AnyFn:
-    return _wrapped(_native.bind_schema_tag(original), original)
-
-
 # What accelerate() can swap: (module, function) -> factory(ref_module, original).
-# Left out on purpose: posttool_sensor.warn_payload and
-# durable_schema.unreadable_refusal_payload, whose reference versions build a
-# small dict from an f-string in well under two microseconds; the native
-# versions (typed in dos_native) are no faster from Python, so swapping them
-# would only add risk.
+# Left out on purpose: posttool_sensor.warn_payload, whose reference version
+# builds a small dict from an f-string in well under two microseconds; the
+# native version (typed in dos_native) is no faster from Python, so swapping
+# it would only add risk. (durable_schema is on the generated route:
+# _mapping.DURABLE_SCHEMA.)
 _TABLE: dict[tuple[str, str], Factory] = {
     ("dos.exec_capability", "classify_command"): _exec_classify,
     ("dos._tree", "norm_tree_prefix"): _tree_fn("norm_tree_prefix"),
@@ -188,8 +180,6 @@ _TABLE: dict[tuple[str, str], Factory] = {
     ("dos.breaker", "classify"): _with_dicts(_breaker("classify")),
     ("dos.tool_stream", "classify_stream"): _with_dicts(_classify_stream),
     ("dos.posttool_sensor", "step_from_event"): _with_dicts(_step_from_event),
-    ("dos.durable_schema", "classify"): _with_dicts(_schema_classify),
-    ("dos.durable_schema", "tag"): _schema_tag,
 }
 
 

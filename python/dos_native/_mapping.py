@@ -492,3 +492,12 @@ DURABLE = [
     Route("dos.export_cursor", "resolve_since", "export_cursor.resolve_since_file", {"path": ("path", given_path)}),
 ]
 ROUTES += DURABLE
+# durable_schema: its three functions are served by their fast paths
+# (python/src/fastpath.rs; docs/benchmarks.md, "durable_schema on the
+# generated route").
+DURABLE_SCHEMA = [
+    Route("dos.durable_schema", "classify", "durable_schema.classify"),
+    Route("dos.durable_schema", "tag", "durable_schema.tag"),
+    Route("dos.durable_schema", "unreadable_refusal_payload", "durable_schema.unreadable_refusal_payload"),
+]
+ROUTES += DURABLE_SCHEMA

@@ -10,7 +10,6 @@ from typing import Any, Callable, Literal, Mapping, Optional, final
 
 from .admission import AdmissionPredicate, AdmissionRequest, AdmissionVerdict
 from .breaker import BreakerCounts, BreakerState, Escalation
-from .durable_schema import Readability, SchemaTag
 from .efficiency import Efficiency, EfficiencyEvidence
 from .exec_capability import Capability
 from .productivity import Productivity, WorkHistory
@@ -25,8 +24,7 @@ __all__ = [
     "bind_productivity_classify", "bind_efficiency_classify", "bind_breaker",
     "ProductivityVerdict", "EfficiencyVerdict", "BreakerVerdict", "BreakerTransition",
     "StreamStep", "bind_classify_stream", "bind_step_from_event", "bind_warn_payload", "digest",
-    "ReadabilityVerdict", "bind_fast", "fast_ops", "bind_schema_classify", "bind_schema_tag",
-    "bind_refusal_payload", "schema_tag_from_obj",
+    "bind_fast", "fast_ops",
     "bind_tree", "bind_exec_classify", "canonical_bytes", "result_digest", "args_digest",
     "Config", "resolve_workspace_root",
     "LaneDecision", "_bind_arbiter", "arbitrate", "arbitrate_ref", "run_predicates", "run_predicates_ref",
@@ -204,33 +202,10 @@ def canonical_bytes(value: Any) -> bytes: ...
 def result_digest(value: Any) -> str: ...
 def args_digest(tool_name: str, tool_input: Any) -> str: ...
 
-# -- fast paths (fastpath.rs) / durable_schema -----------------------------------------------------------
-
-@final
-class ReadabilityVerdict:
-    @property
-    def readability(self) -> Readability: ...
-    @property
-    def reason(self) -> str: ...
-    @property
-    def family(self) -> str: ...
-    @property
-    def ceiling(self) -> int: ...
-    @property
-    def tag(self) -> Optional[SchemaTag]: ...
-    def to_dict(self) -> dict[str, Any]: ...
+# -- fast paths (fastpath.rs) --------------------------------------------------------------------------
 
 def bind_fast(op: str, module: Any, fallback: Callable[..., Any]) -> Optional[NativeFunction]: ...
 def fast_ops() -> list[str]: ...
-def bind_schema_classify(
-    fallback: Callable[..., Any], verdict_cls: Optional[type] = None, tag_cls: Optional[type] = None,
-    readability_cls: Optional[type] = None,
-) -> NativeFunction: ...
-def bind_schema_tag(fallback: Callable[..., Any]) -> NativeFunction: ...
-def bind_refusal_payload(
-    fallback: Callable[..., Any], verdict_cls: Optional[type] = None, tag_cls: Optional[type] = None
-) -> NativeFunction: ...
-def schema_tag_from_obj(obj: Any) -> Optional[tuple[str, int]]: ...
 
 # -- _tree --------------------------------------------------------------------------
 

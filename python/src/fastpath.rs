@@ -22,6 +22,10 @@ const FAST: &[(&str, Binder)] = &[
     ("hook_exit.classify_exit", |m, f| schema::bind_classify_exit(m, f).map(Some)),
     // issue 9, loop economics
     ("liveness.classify", economics::bind_liveness_fast),
+    // issue 9, the durable surfaces
+    ("durable_schema.classify", schema::bind_classify_fast),
+    ("durable_schema.tag", schema::bind_tag_fast),
+    ("durable_schema.unreadable_refusal_payload", schema::bind_refusal_fast),
 ];
 
 /// The fast path of `op` bound to `module`'s classes (None: `op` has none).

@@ -480,13 +480,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(stream::bind_step_from_event, m)?)?;
     m.add_function(wrap_pyfunction!(stream::bind_warn_payload, m)?)?;
     m.add_function(wrap_pyfunction!(stream::digest, m)?)?;
-    m.add_class::<schema::PyReadabilityVerdict>()?;
     m.add_function(wrap_pyfunction!(fastpath::bind_fast, m)?)?;
     m.add_function(wrap_pyfunction!(fastpath::fast_ops, m)?)?;
-    m.add_function(wrap_pyfunction!(schema::bind_schema_classify, m)?)?;
-    m.add_function(wrap_pyfunction!(schema::bind_schema_tag, m)?)?;
-    m.add_function(wrap_pyfunction!(schema::bind_refusal_payload, m)?)?;
-    m.add_function(wrap_pyfunction!(schema::schema_tag_from_obj, m)?)?;
     m.add_function(wrap_pyfunction!(tree::bind_tree, m)?)?;
     m.add_function(wrap_pyfunction!(bind_exec_classify, m)?)?;
     m.add_function(wrap_pyfunction!(stream::canonical_bytes, m)?)?;

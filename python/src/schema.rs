@@ -1,9 +1,10 @@
-//! Dedicated entry points for `durable_schema`, and the fast path of
-//! `hook_exit.classify_exit` (registered in `fastpath`).
+//! The fast paths of `hook_exit.classify_exit` and of `durable_schema`'s
+//! `classify`, `tag` and `unreadable_refusal_payload` (registered in
+//! `fastpath`, on the generated modules' classes or the reference's).
 
-use crate::convert::{json_value, py_str, to_py, tuple_eq, AsTuple};
+use crate::convert::{json_value, py_str, to_py};
 use crate::fast::{build, exact_i64, is_type, member_index, members_of, one_or_two, read, same_name};
-use crate::registry::{self, Enum};
+use crate::registry::Enum;
 use crate::snapshot::Pinned;
 use crate::swap::{CallArgs, Fast, NativeFunction};
 use dos_core::deciders::durable_schema::{self, Readability, SchemaTag};
@@ -12,7 +13,6 @@ use dos_core::pyjson::{Dict, Value};
 use pyo3::exceptions::PyTypeError;
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyList, PyString, PyTuple, PyType};
 use std::sync::{Arc, LazyLock};
 
@@ -176,118 +176,26 @@ fn readability_index(r: Readability) -> usize {
     }
 }
 
-/// `ReadabilityVerdict`: the readability, the reader's family and ceiling,
-/// the record's tag (None when UNTAGGED) and a reason written on demand.
-#[pyclass(frozen, module = "dos_native.durable_schema", name = "ReadabilityVerdict")]
-pub(crate) struct PyReadabilityVerdict {
-    readability: Readability,
-    family: Py<PyAny>,
-    ceiling: Py<PyAny>,
-    /// The tag's family and version objects, as the record holds them.
-    tag_parts: Option<(Py<PyAny>, Py<PyAny>)>,
-    tag_obj: PyOnceLock<Py<PyAny>>,
-    /// What the reason is written from.
-    parsed: Option<SchemaTag>,
-    family_str: dos_core::pyjson::Str,
-    understands: i64,
+/// A module's `ReadabilityVerdict` and `SchemaTag` classes, and its
+/// `Readability` members (the reference's or the typed module's).
+struct SchemaClasses {
+    verdict_cls: Py<PyType>,
+    tag_cls: Py<PyType>,
+    members: Vec<Py<PyAny>>,
 }
 
-impl AsTuple for PyReadabilityVerdict {
-    fn astuple<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        PyTuple::new(
-            py,
-            [
-                self.readability(py)?.into_bound(py),
-                PyString::new(py, &self.reason()?).into_any(),
-                self.family.bind(py).clone(),
-                self.ceiling.bind(py).clone(),
-                self.tag(py)?.into_bound(py),
-            ],
-        )
+impl SchemaClasses {
+    fn of(module: &Bound<'_, PyAny>) -> PyResult<SchemaClasses> {
+        let py = module.py();
+        Ok(SchemaClasses {
+            verdict_cls: module.getattr(intern!(py, "ReadabilityVerdict"))?.cast_into::<PyType>()?.unbind(),
+            tag_cls: module.getattr(intern!(py, "SchemaTag"))?.cast_into::<PyType>()?.unbind(),
+            members: members_of(&module.getattr(intern!(py, "Readability"))?, Enum::Readability.names())?,
+        })
     }
 }
 
-#[crate::guard]
-#[pymethods]
-impl PyReadabilityVerdict {
-    #[getter]
-    fn readability(&self, py: Python<'_>) -> Py<PyAny> {
-        registry::member(py, Enum::Readability, readability_index(self.readability))
-    }
-
-    #[getter]
-    fn reason(&self) -> String {
-        durable_schema::classify_tag(self.parsed.clone(), &self.family_str, self.understands).reason
-    }
-
-    #[getter]
-    fn family(&self, py: Python<'_>) -> Py<PyAny> {
-        self.family.clone_ref(py)
-    }
-
-    #[getter]
-    fn ceiling(&self, py: Python<'_>) -> Py<PyAny> {
-        self.ceiling.clone_ref(py)
-    }
-
-    /// The record's `SchemaTag` (made when first read), or None.
-    #[getter]
-    fn tag(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        let Some((f, v)) = &self.tag_parts else { return Ok(py.None()) };
-        let obj = self.tag_obj.get_or_try_init(py, || -> PyResult<Py<PyAny>> {
-            let cls = registry::class(py, registry::Class::SchemaTag)?.clone().unbind();
-            Ok(build(py, &cls, &[(intern!(py, "family"), f.bind(py).clone()), (intern!(py, "version"), v.bind(py).clone())])?.unbind())
-        })?;
-        Ok(obj.clone_ref(py))
-    }
-
-    /// The reference's `to_dict()` shape.
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let d = PyDict::new(py);
-        d.set_item("readability", self.readability.as_str())?;
-        d.set_item("reason", self.reason()?)?;
-        d.set_item("family", self.family.bind(py))?;
-        d.set_item("ceiling", self.ceiling.bind(py))?;
-        match &self.tag_parts {
-            Some((f, v)) => {
-                let t = PyDict::new(py);
-                t.set_item("family", f.bind(py))?;
-                t.set_item("version", v.bind(py))?;
-                d.set_item("tag", t)?;
-            }
-            None => d.set_item("tag", py.None())?,
-        }
-        Ok(d)
-    }
-
-    fn __eq__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        tuple_eq(slf, other)
-    }
-
-    fn __hash__(&self, py: Python<'_>) -> PyResult<isize> {
-        self.astuple(py)?.hash()
-    }
-
-    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        let t = self.astuple(py)?;
-        Ok(format!(
-            "ReadabilityVerdict(readability={}, reason={}, family={}, ceiling={}, tag={})",
-            t.get_item(0)?.repr()?,
-            t.get_item(1)?.repr()?,
-            t.get_item(2)?.repr()?,
-            t.get_item(3)?.repr()?,
-            t.get_item(4)?.repr()?
-        ))
-    }
-}
-
-/// The reference's verdict and tag classes, and its Readability members.
-type RefClasses = (Py<PyType>, Py<PyType>, Vec<Py<PyAny>>);
-
-struct SchemaClassify {
-    /// With the reference's classes: (verdict, tag, Readability members).
-    out: Option<RefClasses>,
-}
+struct SchemaClassify(SchemaClasses);
 
 impl Fast for SchemaClassify {
     fn call<'py>(&self, py: Python<'py>, a: &CallArgs<'_, 'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
@@ -320,54 +228,30 @@ impl Fast for SchemaClassify {
             TagRead::NoTag => (None, None),
             TagRead::Tag(t, f, v) => (Some(t), Some((f, v))),
         };
-        let Some((verdict_cls, tag_cls, members)) = &self.out else {
-            let readability = durable_schema::readability_of(parsed.as_ref(), &family, understands);
-            let v = PyReadabilityVerdict {
-                readability,
-                family: family_obj.unbind(),
-                ceiling: understands_obj.unbind(),
-                tag_parts: echo.map(|(f, v)| (f.unbind(), v.unbind())),
-                tag_obj: PyOnceLock::new(),
-                parsed,
-                family_str: family,
-                understands,
-            };
-            return Ok(Some(Bound::new(py, v)?.into_any()));
-        };
+        let c = &self.0;
         let v = durable_schema::classify_tag(parsed, &family, understands);
         let tag_obj = match echo {
-            Some((f, ver)) => build(py, tag_cls, &[(intern!(py, "family"), f), (intern!(py, "version"), ver)])?,
+            Some((f, ver)) => build(py, &c.tag_cls, &[(intern!(py, "family"), f), (intern!(py, "version"), ver)])?,
             None => py.None().into_bound(py),
         };
         let fields = [
-            (intern!(py, "readability"), members[readability_index(v.readability)].bind(py).clone()),
-            (intern!(py, "reason"), PyString::new(py, &v.reason).into_any()),
+            (intern!(py, "readability"), c.members[readability_index(v.readability)].bind(py).clone()),
+            (intern!(py, "reason"), to_py(py, &Value::Str(v.reason))?),
             (intern!(py, "family"), family_obj),
             (intern!(py, "ceiling"), understands_obj),
             (intern!(py, "tag"), tag_obj),
         ];
-        build(py, verdict_cls, &fields).map(Some)
+        build(py, &c.verdict_cls, &fields).map(Some)
     }
 }
 
-/// A native `durable_schema.classify(record, *, family, understands)`;
-/// with `verdict_cls`, `tag_cls` and `readability_cls` it answers with
-/// instances of those classes, otherwise with native verdicts.
-#[crate::guard]
-#[pyfunction]
-#[pyo3(signature = (fallback, verdict_cls=None, tag_cls=None, readability_cls=None))]
-pub(crate) fn bind_schema_classify(
-    fallback: Py<PyAny>,
-    verdict_cls: Option<&Bound<'_, PyType>>,
-    tag_cls: Option<&Bound<'_, PyType>>,
-    readability_cls: Option<&Bound<'_, PyAny>>,
-) -> PyResult<NativeFunction> {
-    let out = match (verdict_cls, tag_cls, readability_cls) {
-        (None, None, None) => None,
-        (Some(v), Some(t), Some(r)) => Some((v.clone().unbind(), t.clone().unbind(), members_of(r, Enum::Readability.names())?)),
-        _ => return Err(PyTypeError::new_err("give all of verdict_cls, tag_cls and readability_cls, or none")),
-    };
-    Ok(NativeFunction::new("durable_schema.classify", SchemaClassify { out }, fallback))
+/// The fast path of `durable_schema.classify` (a `fastpath` entry), on a
+/// module's own `ReadabilityVerdict`, `SchemaTag` and `Readability`: an
+/// exact dict record, an exact str family and an exact int ceiling; the
+/// verdict is built without running `__init__`.
+pub(crate) fn bind_classify_fast(module: &Bound<'_, PyAny>, fallback: Py<PyAny>) -> PyResult<Option<NativeFunction>> {
+    let fast = SchemaClassify(SchemaClasses::of(module)?);
+    Ok(Some(NativeFunction::new("durable_schema.classify", fast, fallback)))
 }
 
 struct SchemaTagFragment;
@@ -403,50 +287,13 @@ impl Fast for SchemaTagFragment {
     }
 }
 
-/// A native `durable_schema.tag(family, version=1)`.
-#[crate::guard]
-#[pyfunction]
-pub(crate) fn bind_schema_tag(fallback: Py<PyAny>) -> NativeFunction {
-    NativeFunction::new("durable_schema.tag", SchemaTagFragment, fallback)
+/// The fast path of `durable_schema.tag` (a `fastpath` entry): an exact
+/// str family and an exact int version that libdos accepts.
+pub(crate) fn bind_tag_fast(_module: &Bound<'_, PyAny>, fallback: Py<PyAny>) -> PyResult<Option<NativeFunction>> {
+    Ok(Some(NativeFunction::new("durable_schema.tag", SchemaTagFragment, fallback)))
 }
 
-struct RefusalPayload {
-    /// With the reference's classes: (verdict, tag); otherwise native verdicts.
-    classes: Option<(Py<PyType>, Py<PyType>)>,
-}
-
-impl RefusalPayload {
-    /// (family, ceiling, tag, reason) of a reference verdict.
-    fn parts(
-        &self,
-        py: Python<'_>,
-        verdict: &Bound<'_, PyAny>,
-    ) -> Option<(dos_core::pyjson::Str, i64, Option<SchemaTag>, dos_core::pyjson::Str)> {
-        let (verdict_cls, tag_cls) = self.classes.as_ref()?;
-        if !is_type(verdict, verdict_cls) {
-            return None;
-        }
-        let names = [intern!(py, "reason"), intern!(py, "family"), intern!(py, "ceiling"), intern!(py, "tag")];
-        let [reason, family, ceiling, tag] = read(verdict, names)?;
-        let reason = py_str(reason.cast_exact::<PyString>().ok()?).ok()?;
-        let family = py_str(family.cast_exact::<PyString>().ok()?).ok()?;
-        let ceiling = exact_i64(&ceiling)?;
-        let tag = if tag.is_none() {
-            None
-        } else {
-            if !is_type(&tag, tag_cls) {
-                return None;
-            }
-            let [tf, tv] = read(&tag, [intern!(py, "family"), intern!(py, "version")])?;
-            if !tv.is_exact_instance_of::<pyo3::types::PyInt>() {
-                return None;
-            }
-            let Some(Value::Int(version)) = json_value(&tv, 0) else { return None };
-            Some(SchemaTag { family: py_str(tf.cast_exact::<PyString>().ok()?).ok()?, version })
-        };
-        Some((family, ceiling, tag, reason))
-    }
-}
+struct RefusalPayload(SchemaClasses);
 
 impl Fast for RefusalPayload {
     fn call<'py>(&self, py: Python<'py>, a: &CallArgs<'_, 'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
@@ -457,54 +304,48 @@ impl Fast for RefusalPayload {
                 _ => return Ok(None),
             },
         };
-        let parts = match verdict.cast_exact::<PyReadabilityVerdict>() {
-            Ok(v) if self.classes.is_none() => {
-                let v = v.get();
-                let Some(family) = v.family.bind(py).cast_exact::<PyString>().ok().and_then(|f| py_str(f).ok()) else { return Ok(None) };
-                let tag = v.tag_parts.as_ref().and(v.parsed.clone());
-                Some((family, v.understands, tag, dos_core::pyjson::Str::Utf8(v.reason()?)))
-            }
-            _ => self.parts(py, &verdict),
-        };
-        let Some((family, ceiling, tag, reason)) = parts else { return Ok(None) };
-        match durable_schema::refusal_payload(&family, ceiling, tag.as_ref(), &reason) {
-            Ok(v) => to_py(py, &v).map(Some),
-            Err(_) => Ok(None),
+        // A verdict (and tag) of exactly the module's classes, with an exact
+        // str reason and family and an exact int ceiling and version; the
+        // payload echoes those objects, as the reference's does.
+        let c = &self.0;
+        if !is_type(&verdict, &c.verdict_cls) {
+            return Ok(None);
         }
+        let names = [intern!(py, "reason"), intern!(py, "family"), intern!(py, "ceiling"), intern!(py, "tag")];
+        let Some([reason, family, ceiling_obj, tag]) = read(&verdict, names) else { return Ok(None) };
+        if !reason.is_exact_instance_of::<PyString>() || !family.is_exact_instance_of::<PyString>() {
+            return Ok(None);
+        }
+        let Some(ceiling) = exact_i64(&ceiling_obj) else { return Ok(None) };
+        if ceiling > durable_schema::MAX_SUPPORTED_CEILING {
+            return Ok(None);
+        }
+        let requested = if tag.is_none() {
+            ceiling_obj
+        } else {
+            if !is_type(&tag, &c.tag_cls) {
+                return Ok(None);
+            }
+            let Some([version]) = read(&tag, [intern!(py, "version")]) else { return Ok(None) };
+            if !version.is_exact_instance_of::<pyo3::types::PyInt>() {
+                return Ok(None);
+            }
+            version
+        };
+        let supported = PyList::new(py, (1..=ceiling.max(0)).collect::<Vec<i64>>())?;
+        let out = PyDict::new(py);
+        out.set_item(intern!(py, "reason_class"), intern!(py, "SCHEMA_UNREADABLE"))?;
+        out.set_item(intern!(py, "family"), family)?;
+        out.set_item(intern!(py, "requested"), requested)?;
+        out.set_item(intern!(py, "supported"), supported)?;
+        out.set_item(intern!(py, "detail"), reason)?;
+        Ok(Some(out.into_any()))
     }
 }
 
-/// A native `durable_schema.unreadable_refusal_payload(verdict)`: for native
-/// verdicts, or with `verdict_cls` and `tag_cls` for verdicts (and tags) of
-/// exactly those classes.
-#[crate::guard]
-#[pyfunction]
-#[pyo3(signature = (fallback, verdict_cls=None, tag_cls=None))]
-pub(crate) fn bind_refusal_payload(
-    fallback: Py<PyAny>,
-    verdict_cls: Option<&Bound<'_, PyType>>,
-    tag_cls: Option<&Bound<'_, PyType>>,
-) -> PyResult<NativeFunction> {
-    let classes = match (verdict_cls, tag_cls) {
-        (None, None) => None,
-        (Some(v), Some(t)) => Some((v.clone().unbind(), t.clone().unbind())),
-        _ => return Err(PyTypeError::new_err("give both verdict_cls and tag_cls, or neither")),
-    };
-    Ok(NativeFunction::new("durable_schema.unreadable_refusal_payload", RefusalPayload { classes }, fallback))
-}
-
-/// `SchemaTag.from_obj` on plain data: `(family, version)` of the tag a
-/// record's `schema` value holds, or None.
-#[crate::guard]
-#[pyfunction]
-pub(crate) fn schema_tag_from_obj<'py>(
-    py: Python<'py>,
-    obj: &Bound<'py, PyAny>,
-) -> PyResult<Option<(Bound<'py, PyAny>, Bound<'py, PyAny>)>> {
-    let v = crate::convert::to_value(obj, 0).unwrap_or(Value::Null);
-    Ok(SchemaTag::from_value(Some(&v)).map(|t| {
-        let fam = to_py(py, &Value::Str(t.family.clone())).unwrap_or_else(|_| PyString::new(py, "").into_any());
-        let ver = to_py(py, &Value::Int(t.version.clone())).unwrap_or_else(|_| py.None().into_bound(py));
-        (fam, ver)
-    }))
+/// The fast path of `durable_schema.unreadable_refusal_payload` (a
+/// `fastpath` entry): a verdict (and tag) of exactly the module's classes.
+pub(crate) fn bind_refusal_fast(module: &Bound<'_, PyAny>, fallback: Py<PyAny>) -> PyResult<Option<NativeFunction>> {
+    let fast = RefusalPayload(SchemaClasses::of(module)?);
+    Ok(Some(NativeFunction::new("durable_schema.unreadable_refusal_payload", fast, fallback)))
 }

@@ -6,11 +6,12 @@
 //! that tag with what one reader expects: its family and the highest version
 //! it understands.
 
-use super::tool_stream::req_pystr;
 use crate::dict;
-use crate::envelope::{Args, CallError, Ctx, OpSpec};
+use crate::envelope::{CallError, Ctx};
 use crate::pyjson::{Dict, Int, Str, Value};
 use crate::pystr;
+use crate::route::{self, Describe, Module, Op};
+use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 
 /// The record key that holds the tag.
@@ -22,12 +23,17 @@ pub const SCHEMA_UNREADABLE_REASON: &str = "SCHEMA_UNREADABLE";
 /// The longest `supported` list [`unreadable_refusal_payload`] will build.
 pub const MAX_SUPPORTED_CEILING: i64 = 1 << 16;
 
-/// The verdict vocabulary.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// How a reader may treat one record, given its declared tag.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Describe)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Readability {
+    /// The reader's family (or a wildcard) at a version within its ceiling.
     Readable,
+    /// A version above the reader's ceiling: refuse, never guess.
     UnreadableNewer,
+    /// No usable tag (a record older than tags, or a torn write).
     Untagged,
+    /// A tag of another family: not this reader's record.
     WrongFamily,
 }
 
@@ -66,10 +72,20 @@ fn cmp_int(a: &Int, b: i64) -> Ordering {
     }
 }
 
-/// `SchemaTag`: a family (empty for the bare-integer form) and a version >= 1.
-#[derive(Clone, Debug, PartialEq, Eq)]
+fn version_one() -> Int {
+    Int::Small(1)
+}
+
+/// A record's declared format: its family (empty in the older bare-integer
+/// form) and the writer's format version, counted from 1.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
 pub struct SchemaTag {
+    /// The kind of record (one per durable surface); empty only in old records.
     pub family: Str,
+    /// The writer's format version.
+    #[serde(default = "version_one")]
+    #[describe(min = 1)]
     pub version: Int,
 }
 
@@ -93,16 +109,21 @@ impl SchemaTag {
     }
 }
 
-/// `ReadabilityVerdict`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The verdict of `classify`: the readability, one line saying why, what
+/// the reader asked for (its family and ceiling) and what the record declared.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
 pub struct ReadabilityVerdict {
+    /// How the reader may treat the record.
     pub readability: Readability,
-    pub reason: String,
+    /// One line for the operator.
+    pub reason: Str,
     /// The family the reader asked for.
     pub family: Str,
     /// The highest version the reader understands.
     pub ceiling: i64,
-    /// What the record declared (`None` when UNTAGGED).
+    /// What the record declared (None when UNTAGGED).
+    #[serde(default)]
     pub tag: Option<SchemaTag>,
 }
 
@@ -110,7 +131,7 @@ impl ReadabilityVerdict {
     pub fn to_value(&self) -> Value {
         Value::Dict(dict! {
             "readability" => self.readability.as_str(),
-            "reason" => self.reason.clone(),
+            "reason" => Value::Str(self.reason.clone()),
             "family" => Value::Str(self.family.clone()),
             "ceiling" => self.ceiling,
             "tag" => self.tag.as_ref().map(SchemaTag::to_value),
@@ -189,7 +210,13 @@ pub fn classify(record: &Dict, family: &Str, understands: i64) -> ReadabilityVer
 /// [`classify`] on a tag already read out of the record (`None`: no usable
 /// tag), for hosts that read the `schema` value from their own objects.
 pub fn classify_tag(parsed: Option<SchemaTag>, family: &Str, understands: i64) -> ReadabilityVerdict {
-    let verdict = |readability, reason, tag| ReadabilityVerdict { readability, reason, family: family.clone(), ceiling: understands, tag };
+    let verdict = |readability, reason: String, tag| ReadabilityVerdict {
+        readability,
+        reason: Str::Utf8(reason),
+        family: family.clone(),
+        ceiling: understands,
+        tag,
+    };
     let Some(parsed) = parsed else {
         return verdict(
             Readability::Untagged,
@@ -253,60 +280,151 @@ pub fn refusal_payload(family: &Str, ceiling: i64, tag: Option<&SchemaTag>, deta
 
 /// `unreadable_refusal_payload`.
 pub fn unreadable_refusal_payload(verdict: &ReadabilityVerdict) -> Result<Value, String> {
-    refusal_payload(&verdict.family, verdict.ceiling, verdict.tag.as_ref(), &Str::Utf8(verdict.reason.clone()))
+    refusal_payload(&verdict.family, verdict.ceiling, verdict.tag.as_ref(), &verdict.reason)
 }
 
-fn op_tag(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let family = match a.req("family") {
-        Ok(Value::Str(s)) => s,
-        Ok(other) => return Err(a.err(format_args!("family must be a string, not {}", other.type_name()))),
-        Err(e) => return Err(e),
-    };
-    let version = a.get("version").cloned().unwrap_or(Value::int(1));
-    tag_value(family, &version).map(Value::Dict).map_err(|e| a.err(e))
+/// A value read as the reference reads an optional `version` (None: 1).
+fn version_or_one<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
+    Option::<Value>::deserialize(d).map(|v| v.unwrap_or(Value::int(1)))
 }
 
-fn op_classify(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let record = match a.req("record")? {
-        Value::Dict(d) => d,
-        other => return Err(a.err(format_args!("record must be an object, not {}", other.type_name()))),
-    };
-    let family = req_pystr(a, "family")?;
-    let understands = a.i64("understands")?;
-    Ok(classify(record, family, understands).to_value())
+/// The `{"schema": {"family", "version"}}` fragment a writer merges into a
+/// record: the family must not be empty and the version not below 1 (any
+/// other number passes through as given).
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct Tag {
+    /// The record's family (not empty).
+    pub family: Str,
+    /// The writer's format version.
+    #[serde(default = "version_one_value", deserialize_with = "version_or_one")]
+    pub version: Value,
 }
 
-fn tag_from_args(t: &Args) -> Result<SchemaTag, CallError> {
-    t.check_known(&["family", "version"])?;
-    let family = req_pystr(t, "family")?.clone();
-    let version = match t.get("version") {
-        None => Int::Small(1),
-        Some(Value::Int(i)) => i.clone(),
-        Some(other) => return Err(t.err(format_args!("tag.version must be an integer, not {}", other.type_name()))),
-    };
-    if cmp_int(&version, 1) == Ordering::Less {
-        return Err(t.err("tag.version must be at least 1"));
+fn version_one_value() -> Value {
+    Value::int(1)
+}
+
+impl Op for Tag {
+    const NAME: &'static str = "durable_schema.tag";
+    type Verdict = Dict;
+
+    fn run(self, _: &Ctx<'_>) -> Result<Dict, CallError> {
+        tag_value(&self.family, &self.version).map_err(|e| CallError::bad_args(format!("{}: {e}", Self::NAME)))
     }
-    Ok(SchemaTag { family, version })
 }
 
-fn op_refusal_payload(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let v = a.obj("verdict")?;
-    v.check_known(&["readability", "reason", "family", "ceiling", "tag"])?;
-    let r = v.str("readability")?;
-    Readability::parse(r).ok_or_else(|| v.err(format_args!("unknown readability {r:?}")))?;
-    let reason = req_pystr(&v, "reason")?;
-    let family = req_pystr(&v, "family")?;
-    let ceiling = v.i64("ceiling")?;
-    let tag = v.opt_obj("tag")?.map(|t| tag_from_args(&t)).transpose()?;
-    refusal_payload(family, ceiling, tag.as_ref(), reason).map_err(|e| v.err(e))
+/// May a reader of `family` that understands versions up to `understands`
+/// parse `record`? An empty reader family, or a bare-integer tag, matches
+/// any family; a tag above the ceiling is refused, never guessed at.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct Classify {
+    /// The record (only its `schema` value is read).
+    pub record: Dict,
+    /// The family this reader reads.
+    #[describe(kw_only)]
+    pub family: Str,
+    /// The highest version this reader understands.
+    pub understands: i64,
 }
 
-pub(crate) const OPS: &[OpSpec] = &[
-    OpSpec { name: "durable_schema.tag", args: &["family", "version"], run: op_tag },
-    OpSpec { name: "durable_schema.classify", args: &["record", "family", "understands"], run: op_classify },
-    OpSpec { name: "durable_schema.unreadable_refusal_payload", args: &["verdict"], run: op_refusal_payload },
+impl Op for Classify {
+    const NAME: &'static str = "durable_schema.classify";
+    type Verdict = ReadabilityVerdict;
+
+    fn run(self, _: &Ctx<'_>) -> Result<ReadabilityVerdict, CallError> {
+        Ok(classify(&self.record, &self.family, self.understands))
+    }
+}
+
+/// The structured refusal of an UNREADABLE_NEWER verdict: the refusal
+/// class, the family, the version the record needs (`requested`, the
+/// ceiling when it had no tag), the versions this reader takes
+/// (`supported`, 1 to the ceiling) and the verdict's reason (`detail`).
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct UnreadableRefusalPayload {
+    /// The verdict rendered.
+    pub verdict: ReadabilityVerdict,
+}
+
+impl Op for UnreadableRefusalPayload {
+    const NAME: &'static str = "durable_schema.unreadable_refusal_payload";
+    type Verdict = Value;
+
+    fn run(self, _: &Ctx<'_>) -> Result<Value, CallError> {
+        let bad = |m: &str| CallError::bad_args(format!("{}: {m}", Self::NAME));
+        if self.verdict.tag.as_ref().is_some_and(|t| cmp_int(&t.version, 1) == Ordering::Less) {
+            return Err(bad("args.verdict.tag.version: schema versions start at 1"));
+        }
+        unreadable_refusal_payload(&self.verdict).map_err(|e| bad(&e))
+    }
+}
+
+/// `SchemaTag.from_obj`: the tag a record's `schema` value holds (a
+/// `{"family", "version"}` mapping or a bare integer of at least 1), or
+/// None for anything else.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct FromObj {
+    /// The `schema` value read.
+    #[serde(deserialize_with = "route::required")]
+    pub obj: Value,
+}
+
+impl Op for FromObj {
+    const NAME: &'static str = "durable_schema.SchemaTag.from_obj";
+    type Verdict = Option<SchemaTag>;
+
+    fn run(self, _: &Ctx<'_>) -> Result<Option<SchemaTag>, CallError> {
+        Ok(SchemaTag::from_value(Some(&self.obj)))
+    }
+}
+
+/// `Readability.is_soundly_readable`: only READABLE may be parsed without
+/// a caller's own policy.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct IsSoundlyReadable {
+    /// The readability read.
+    #[serde(rename = "self")]
+    pub this: Readability,
+}
+
+impl Op for IsSoundlyReadable {
+    const NAME: &'static str = "durable_schema.Readability.is_soundly_readable";
+    type Verdict = bool;
+
+    fn run(self, _: &Ctx<'_>) -> Result<bool, CallError> {
+        Ok(self.this.is_soundly_readable())
+    }
+}
+
+/// What the module is about (the hosts' module doc).
+pub const DOC: &str = "Every durable record names its own format, and a reader refuses a format newer than it knows. A record carries `\"schema\": {\"family\": <str>, \"version\": <int >= 1>}` (or, in older records, a bare positive integer with no family); `classify` compares that tag with one reader's family and the highest version it understands: no usable tag is UNTAGGED (the caller decides), another family is WRONG_FAMILY, a version above the ceiling is UNREADABLE_NEWER (refuse, never guess), anything else READABLE.";
+
+const CONSTS: &[route::Const] = &[
+    route::Const { name: "SCHEMA_KEY", doc: "The record key that holds the tag.", eval: |reg| route::konst(reg, SCHEMA_KEY) },
+    route::Const {
+        name: "SCHEMA_UNREADABLE_REASON",
+        doc: "The refusal class an unreadable record surfaces as.",
+        eval: |reg| route::konst(reg, SCHEMA_UNREADABLE_REASON),
+    },
 ];
+
+pub(crate) const MODULE: Module = Module {
+    name: "durable_schema",
+    doc: DOC,
+    routes: &[
+        route::route::<Tag>(),
+        route::route::<Classify>(),
+        route::route::<UnreadableRefusalPayload>(),
+        route::route::<FromObj>(),
+        route::route::<IsSoundlyReadable>(),
+    ],
+    consts: CONSTS,
+};
 
 #[cfg(test)]
 mod tests {

@@ -64,7 +64,6 @@ pub static ALL: &[&[OpSpec]] = &[
     breaker::OPS,
     tool_stream::OPS,
     posttool_sensor::OPS,
-    durable_schema::OPS,
     crate::journal::ops::OPS,
     crate::durable::run_id::OPS,
     crate::durable::verdict_journal::OPS,
@@ -121,6 +120,7 @@ pub static ROUTED: &[&crate::route::Module] = &[
     // verdict_journal, intent_ledger); their file ops join from dos-io
     &crate::durable::export_cursor::MODULE,
     &crate::durable::id_alloc::MODULE,
+    &durable_schema::MODULE,
     // the codec: Python's json.dumps
     &pyjson_op::MODULE,
 ];

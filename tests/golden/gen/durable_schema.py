@@ -61,6 +61,23 @@ def verdict(v):
                                  family=v["family"], ceiling=ceiling, tag=tag)
 
 
+@op("durable_schema.SchemaTag.from_obj")
+def _from_obj(args, config):
+    fields(args, ("obj",), "args")
+    if "obj" not in args:
+        raise TypeError("obj is required")
+    t = ds.SchemaTag.from_obj(rt(args["obj"]))
+    return None if t is None else t.to_dict()
+
+
+@op("durable_schema.Readability.is_soundly_readable")
+def _is_soundly_readable(args, config):
+    args = rt(fields(args, ("self",), "args"))
+    if not isinstance(args.get("self"), str):
+        raise TypeError("self must be a readability token")
+    return ds.Readability(args["self"]).is_soundly_readable
+
+
 @op("durable_schema.unreadable_refusal_payload")
 def _payload(args, config):
     args = rt(args)
@@ -135,3 +152,19 @@ def _cases(rng):
         yield "durable_schema.unreadable_refusal_payload", {"verdict": dict(base, **change)}
     yield "durable_schema.unreadable_refusal_payload", {"verdict": None}
     yield "durable_schema.unreadable_refusal_payload", {}
+
+    # SchemaTag.from_obj: every schema value above, random JSON, refusals
+    for s in SCHEMA_VALUES:
+        yield "durable_schema.SchemaTag.from_obj", {"obj": s}
+    for _ in range(150):
+        s = {"family": rng.choice(FAMILIES), "version": rng.randint(-2, 5)} if rng.random() < 0.5 else rand_json(rng, 2)
+        yield "durable_schema.SchemaTag.from_obj", {"obj": s}
+    yield "durable_schema.SchemaTag.from_obj", {}
+    yield "durable_schema.SchemaTag.from_obj", {"obj": 1, "x": 2}
+
+    # Readability.is_soundly_readable: each member, then refusals
+    for r in ds.Readability:
+        yield "durable_schema.Readability.is_soundly_readable", {"self": r.value}
+    for bad in ["readable", "", None, 1, "NEWER", {}]:
+        yield "durable_schema.Readability.is_soundly_readable", {"self": bad}
+    yield "durable_schema.Readability.is_soundly_readable", {}
