@@ -29,11 +29,6 @@ Factory = Callable[[ModuleType, AnyFn], AnyFn]
 _SWAPPED: dict[tuple[str, str], AnyFn] = {}
 
 
-def _exec_classify(m: ModuleType, original: AnyFn) -> AnyFn:
-    fast = _native.bind_exec_classify(m.ExecCapabilityVerdict, m.Capability, m.DEFAULT_POLICY, original)
-    return _wrapped(fast, original)
-
-
 # The loop-economics deciders. Each swapped function is a native function
 # bound to the reference's own classes: it serves instances of exactly those
 # classes holding exactly the built-in types it understands (anything else, a
@@ -176,7 +171,6 @@ def _schema_tag(m: ModuleType, original: AnyFn) -> AnyFn:
 # versions (typed in dos_native) are no faster from Python, so swapping them
 # would only add risk.
 _TABLE: dict[tuple[str, str], Factory] = {
-    ("dos.exec_capability", "classify_command"): _exec_classify,
     ("dos._tree", "norm_tree_prefix"): _tree_fn("norm_tree_prefix"),
     ("dos._tree", "prefixes_collide"): _tree_fn("prefixes_collide"),
     ("dos._tree", "lane_trees_disjoint"): _tree_fn("lane_trees_disjoint"),
