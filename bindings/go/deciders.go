@@ -10,42 +10,8 @@ import (
 	"unsafe"
 )
 
-// Capability is what a command's invoked program grants.
-type Capability string
-
-const (
-	GrantsArbitraryExec Capability = "GRANTS_ARBITRARY_EXEC"
-	Bounded             Capability = "BOUNDED"
-	Empty               Capability = "EMPTY"
-)
-
-// ExecCapabilityVerdict mirrors exec_capability.ExecCapabilityVerdict.to_dict().
-type ExecCapabilityVerdict struct {
-	Capability Capability `json:"capability"`
-	Program    *string    `json:"program"`
-	Reason     string     `json:"reason"`
-}
-
-// ExecCapabilityPolicy: Programs replaces the default set when non-nil; Extra
-// adds tokens (stripped and lower-cased), as with_extra does.
-type ExecCapabilityPolicy struct {
-	Programs []string `json:"programs,omitempty"`
-	Extra    []string `json:"extra,omitempty"`
-}
-
-// ClassifyCommand is exec_capability.classify_command (policy may be nil).
-func ClassifyCommand(command string, policy *ExecCapabilityPolicy) (ExecCapabilityVerdict, error) {
-	var v ExecCapabilityVerdict
-	args := map[string]interface{}{"command": command}
-	if policy != nil {
-		args["policy"] = policy
-	}
-	err := CallInto("exec_capability.classify_command", args, nil, &v)
-	return v, err
-}
-
-// ClassifyCommandFast is the typed C fast path of ClassifyCommand with the
-// default policy: the capability and the invoked program, without the reason.
+// ClassifyCommandFast is the typed C fast path of ExecCapabilityClassifyCommand
+// with the default policy: the capability and the invoked program, without the reason.
 func ClassifyCommandFast(command string) (Capability, string, error) {
 	var capability C.dos_capability
 	var prog C.dos_buffer
@@ -58,11 +24,11 @@ func ClassifyCommandFast(command string) (Capability, string, error) {
 	}
 	switch capability {
 	case C.DOS_CAPABILITY_GRANTS_ARBITRARY_EXEC:
-		return GrantsArbitraryExec, program, nil
+		return CapabilityGrantsArbitraryExec, program, nil
 	case C.DOS_CAPABILITY_BOUNDED:
-		return Bounded, program, nil
+		return CapabilityBounded, program, nil
 	default:
-		return Empty, program, nil
+		return CapabilityEmpty, program, nil
 	}
 }
 

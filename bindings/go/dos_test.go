@@ -29,7 +29,7 @@ func TestErrorsAreValues(t *testing.T) {
 			t.Errorf("%s: got %s, want %s", req, raw, code)
 		}
 	}
-	_, err := ClassifyCommand("", nil)
+	_, err := ExecCapabilityClassifyCommand(ExecCapabilityClassifyCommandArgs{Command: ""})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,19 +53,24 @@ func contains(b []byte, s string) bool {
 }
 
 func TestTypedDeciders(t *testing.T) {
-	v, err := ClassifyCommand("sudo rm -rf /", nil)
-	if err != nil || v.Capability != GrantsArbitraryExec || v.Program == nil || *v.Program != "rm" {
+	v, err := ExecCapabilityClassifyCommand(ExecCapabilityClassifyCommandArgs{Command: "sudo rm -rf /"})
+	if err != nil || v.Capability != CapabilityGrantsArbitraryExec || v.Program == nil || *v.Program != "rm" {
 		t.Fatalf("%+v %v", v, err)
 	}
-	v, err = ClassifyCommand("myinterp -e 1", &ExecCapabilityPolicy{Extra: []string{" MyInterp "}})
-	if err != nil || v.Capability != GrantsArbitraryExec {
+	extra := []string{" MyInterp "}
+	pol, err := ExecCapabilityWithExtra(ExecCapabilityWithExtraArgs{Self: ExecCapabilityDefaultPolicy, Extra: &extra})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err = ExecCapabilityClassifyCommand(ExecCapabilityClassifyCommandArgs{Command: "myinterp -e 1", Policy: &pol})
+	if err != nil || v.Capability != CapabilityGrantsArbitraryExec {
 		t.Fatalf("%+v %v", v, err)
 	}
 	c, p, err := ClassifyCommandFast("FOO=1 /usr/bin/Python3 -c x")
-	if err != nil || c != GrantsArbitraryExec || p != "python3" {
+	if err != nil || c != CapabilityGrantsArbitraryExec || p != "python3" {
 		t.Fatalf("%v %q %v", c, p, err)
 	}
-	if c, p, _ := ClassifyCommandFast("  "); c != Empty || p != "" {
+	if c, p, _ := ClassifyCommandFast("  "); c != CapabilityEmpty || p != "" {
 		t.Fatalf("%v %q", c, p)
 	}
 	if !PrefixesCollide("src/", "src/dos/") || PrefixesCollide("docs/ui-", "docs/svc-") {
@@ -97,8 +102,8 @@ func TestConcurrentUse(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := 0; i < 500; i++ {
-				v, err := ClassifyCommand("python3 -c 1", nil)
-				if err != nil || v.Capability != GrantsArbitraryExec {
+				v, err := ExecCapabilityClassifyCommand(ExecCapabilityClassifyCommandArgs{Command: "python3 -c 1"})
+				if err != nil || v.Capability != CapabilityGrantsArbitraryExec {
 					t.Error(v, err)
 					return
 				}

@@ -241,7 +241,7 @@ pub unsafe extern "C" fn dos_exec_policy_new(
         let programs = try_status!(unsafe { texts(programs, n_programs) });
         let extra = try_status!(unsafe { texts(extra, n_extra) });
         let base = if replace_default {
-            exec_capability::ExecCapabilityPolicy { programs: programs.iter().map(|s| s.to_string()).collect() }
+            exec_capability::ExecCapabilityPolicy::new(programs.iter().map(|s| s.to_string()).collect())
         } else {
             exec_capability::ExecCapabilityPolicy::default().with_extra(&programs)
         };

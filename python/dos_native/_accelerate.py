@@ -29,11 +29,6 @@ Factory = Callable[[ModuleType, AnyFn], AnyFn]
 _SWAPPED: dict[tuple[str, str], AnyFn] = {}
 
 
-def _exec_classify(m: ModuleType, original: AnyFn) -> AnyFn:
-    fast = _native.bind_exec_classify(m.ExecCapabilityVerdict, m.Capability, m.DEFAULT_POLICY, original)
-    return _wrapped(fast, original)
-
-
 # The loop-economics deciders. Each swapped function is a native function
 # bound to the reference's own classes: it serves instances of exactly those
 # classes holding exactly the built-in types it understands (anything else, a
@@ -168,7 +163,6 @@ def _step_from_event(m: ModuleType, original: AnyFn) -> AnyFn:
 # it would only add risk. (durable_schema is on the generated route:
 # _mapping.DURABLE_SCHEMA.)
 _TABLE: dict[tuple[str, str], Factory] = {
-    ("dos.exec_capability", "classify_command"): _exec_classify,
     ("dos._tree", "norm_tree_prefix"): _tree_fn("norm_tree_prefix"),
     ("dos._tree", "prefixes_collide"): _tree_fn("prefixes_collide"),
     ("dos._tree", "lane_trees_disjoint"): _tree_fn("lane_trees_disjoint"),

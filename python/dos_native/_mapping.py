@@ -422,6 +422,8 @@ SLOWER += ARBITER_PURE
 HOOK_SENSORS = [
     Route("dos.pretool_sensor", "_tree_from_event", "pretool_sensor._tree_from_event"),
     Route("dos.pretool_sensor", "_paths_from_command", "pretool_sensor._paths_from_command"),
+    # Served by its hand fast path (python/src/exec_fast.rs, listed in fastpath.rs).
+    Route("dos.exec_capability", "classify_command", "exec_capability.classify_command"),
 ]
 ROUTES += HOOK_SENSORS
 # Slower through the generic route than the reference (a few dict lookups:

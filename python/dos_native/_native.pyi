@@ -11,7 +11,6 @@ from typing import Any, Callable, Literal, Mapping, Optional, final
 from .admission import AdmissionPredicate, AdmissionRequest, AdmissionVerdict
 from .breaker import BreakerCounts, BreakerState, Escalation
 from .efficiency import Efficiency, EfficiencyEvidence
-from .exec_capability import Capability
 from .productivity import Productivity, WorkHistory
 
 __all__ = [
@@ -19,13 +18,12 @@ __all__ = [
     "DosError", "BadArgsError", "BusyError", "DosIOError", "InternalError", "_error",
     "_panic_probe", "PanicProbe",
     "call", "dispatch", "ops", "_dispatch_exact", "_is_exact",
-    "classify_command", "_bind_capability", "ExecCapabilityVerdict", "CROSS_PLATFORM_CODE_EXEC", "WRAPPER_TOKENS",
     "NativeFunction", "_as_function", "_bind",
     "bind_productivity_classify", "bind_efficiency_classify", "bind_breaker",
     "ProductivityVerdict", "EfficiencyVerdict", "BreakerVerdict", "BreakerTransition",
     "StreamStep", "bind_classify_stream", "bind_step_from_event", "bind_warn_payload", "digest",
     "bind_fast", "fast_ops",
-    "bind_tree", "bind_exec_classify", "canonical_bytes", "result_digest", "args_digest",
+    "bind_tree", "canonical_bytes", "result_digest", "args_digest",
     "Config", "resolve_workspace_root",
     "LaneDecision", "_bind_arbiter", "arbitrate", "arbitrate_ref", "run_predicates", "run_predicates_ref",
     "bind_arbiter_ref",
@@ -35,8 +33,6 @@ __all__ = [
 __version__: str
 ABI_VERSION: int
 REFERENCE_VERSION: str
-CROSS_PLATFORM_CODE_EXEC: frozenset[str]
-WRAPPER_TOKENS: frozenset[str]
 
 class DosError(Exception):
     """Base of every error libdos raises; ``code`` is the envelope error code."""
@@ -91,25 +87,6 @@ class NativeCallable:
 
 def _as_function(nf: NativeFunction, name: str, doc: str, module: str) -> NativeCallable: ...
 
-# -- exec_capability -------------------------------------------------------------
-
-@final
-class ExecCapabilityVerdict:
-    @property
-    def capability(self) -> Capability: ...
-    @property
-    def program(self) -> Optional[str]: ...
-    @property
-    def reason(self) -> str: ...
-    @property
-    def grants_arbitrary_exec(self) -> bool: ...
-    def to_dict(self) -> dict[str, Any]: ...
-
-def classify_command(command: str, policy: Any = None) -> ExecCapabilityVerdict: ...
-def _bind_capability(cls: type) -> None: ...
-def bind_exec_classify(
-    verdict_cls: type, capability_cls: type, default_policy: Any, fallback: Callable[..., Any],
-) -> NativeFunction: ...
 def _bind(name: str, cls: type) -> None: ...
 def bind_route(
     op: str, fallback: Callable[..., Any], params: Any, empty: Any, resolve: Callable[[str], Any], module: Any,

@@ -12,7 +12,7 @@ from typing import Any
 def to_plain(value: Any) -> Any:
     """A value as the reference's ``to_dict()`` writes it: a record as its
     ``to_dict()``, an enum member as its value, a tuple as a list, an int
-    dict key as its decimal text."""
+    dict key as its decimal text, a set as a sorted list."""
     if isinstance(value, enum.Enum):
         return value.value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -22,6 +22,9 @@ def to_plain(value: Any) -> Any:
         return {f.name: to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, (list, tuple)):
         return [to_plain(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        # As the reference's to_dict writes a set: sorted.
+        return sorted(to_plain(v) for v in value)
     if isinstance(value, dict):
         # An int key (a ``dict[int, T]`` field) crosses as its decimal text.
         return {(str(k) if type(k) is int else k): to_plain(v) for k, v in value.items()}

@@ -11,7 +11,7 @@
 //! (docs/benchmarks.md names the row).
 
 use crate::swap::NativeFunction;
-use crate::{economics, schema};
+use crate::{economics, exec_fast, schema};
 use pyo3::prelude::*;
 
 type Binder = fn(&Bound<'_, PyAny>, Py<PyAny>) -> PyResult<Option<NativeFunction>>;
@@ -20,6 +20,8 @@ type Binder = fn(&Bound<'_, PyAny>, Py<PyAny>) -> PyResult<Option<NativeFunction
 const FAST: &[(&str, Binder)] = &[
     // issue 9, hook cluster
     ("hook_exit.classify_exit", |m, f| schema::bind_classify_exit(m, f).map(Some)),
+    // issue 9, the hook sensors (exec_capability, tool_stream, posttool_sensor)
+    ("exec_capability.classify_command", exec_fast::bind_classify_command),
     // issue 9, loop economics
     ("liveness.classify", economics::bind_liveness_fast),
     // issue 9, the durable surfaces

@@ -14,16 +14,15 @@ mod guard;
 pub(crate) use dos_native_macros::guard;
 
 use convert::{to_py, to_value};
-use dos_core::deciders::exec_capability;
 use dos_core::envelope::CallError;
 use dos_core::pyjson::{Dict, Value};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyFrozenSet, PyString};
-use std::cell::RefCell;
+use pyo3::types::{PyBytes, PyString};
 
 mod convert;
 mod economics;
+mod exec_fast;
 mod fast;
 mod fastpath;
 mod registry;
@@ -217,236 +216,6 @@ fn ops() -> Vec<&'static str> {
     dos_ops::op_names()
 }
 
-/// A policy object, its `programs` frozenset, and their native form.
-type CachedPolicy = (Py<PyAny>, Py<PyAny>, exec_capability::ExecCapabilityPolicy);
-
-thread_local! {
-    /// The last non-default policy seen (compared by identity).
-    static POLICY_CACHE: RefCell<Option<CachedPolicy>> = const { RefCell::new(None) };
-}
-
-/// Run `f` on the native form of `policy` (anything with `.programs`).
-/// `programs` must be an exact frozenset, set, list or tuple of exact
-/// `str`s (the reference tests `tok in policy.programs`, which a subclass or
-/// another container may answer its own way); anything else is an error,
-/// which the accelerated path reads as "hand it to the original". The
-/// native form is reused while the policy and its `programs` are the same
-/// objects and `programs` is a frozenset (which cannot change).
-fn exec_policy_for(py: Python<'_>, policy: &Bound<'_, PyAny>, f: &mut dyn FnMut(&exec_capability::ExecCapabilityPolicy)) -> PyResult<()> {
-    let programs = policy.getattr(pyo3::intern!(py, "programs"))?;
-    let hit = POLICY_CACHE.with(|c| {
-        let c = c.borrow();
-        match c.as_ref() {
-            Some((pol, progs, p)) if pol.bind(py).is(policy) && progs.bind(py).is(&programs) => {
-                f(p);
-                true
-            }
-            _ => false,
-        }
-    });
-    if hit {
-        return Ok(());
-    }
-    let frozen = programs.is_exact_instance_of::<PyFrozenSet>();
-    if !(frozen
-        || programs.is_exact_instance_of::<pyo3::types::PySet>()
-        || programs.is_exact_instance_of::<pyo3::types::PyList>()
-        || programs.is_exact_instance_of::<pyo3::types::PyTuple>())
-    {
-        return Err(PyTypeError::new_err("policy.programs is not a frozenset, set, list or tuple"));
-    }
-    let mut set = std::collections::BTreeSet::new();
-    for p in programs.try_iter()? {
-        let p = p?;
-        let s = p.cast_exact::<PyString>().map_err(|_| PyTypeError::new_err("policy.programs holds a non-str"))?;
-        set.insert(s.to_str()?.to_owned());
-    }
-    let native = exec_capability::ExecCapabilityPolicy { programs: set };
-    f(&native);
-    if frozen {
-        POLICY_CACHE.with(|c| *c.borrow_mut() = Some((policy.clone().unbind(), programs.unbind(), native)));
-    }
-    Ok(())
-}
-
-static CAPABILITY_MEMBERS: pyo3::sync::PyOnceLock<[Py<PyAny>; 3]> = pyo3::sync::PyOnceLock::new();
-
-/// Give the native side the Python `Capability` enum so verdicts carry its
-/// members (called once by `dos_native.exec_capability`).
-#[crate::guard]
-#[pyfunction]
-fn _bind_capability(py: Python<'_>, cls: &Bound<'_, PyAny>) -> PyResult<()> {
-    let get = |name: &str| -> PyResult<Py<PyAny>> { Ok(cls.getattr(name)?.unbind()) };
-    let members = [get("GRANTS_ARBITRARY_EXEC")?, get("BOUNDED")?, get("EMPTY")?];
-    let _ = CAPABILITY_MEMBERS.set(py, members);
-    Ok(())
-}
-
-/// `ExecCapabilityVerdict`: the verdict of `classify_command`.
-#[pyclass(frozen, module = "dos_native.exec_capability", name = "ExecCapabilityVerdict")]
-struct PyExecVerdict {
-    inner: exec_capability::ExecCapabilityVerdict,
-}
-
-#[crate::guard]
-#[pymethods]
-impl PyExecVerdict {
-    #[getter]
-    fn capability(&self, py: Python<'_>) -> Py<PyAny> {
-        let idx = match self.inner.capability {
-            exec_capability::Capability::GrantsArbitraryExec => 0,
-            exec_capability::Capability::Bounded => 1,
-            exec_capability::Capability::Empty => 2,
-        };
-        match CAPABILITY_MEMBERS.get(py) {
-            Some(m) => m[idx].clone_ref(py),
-            None => PyString::new(py, self.inner.capability.as_str()).into_any().unbind(),
-        }
-    }
-
-    #[getter]
-    fn program(&self) -> Option<&str> {
-        self.inner.program.as_deref()
-    }
-
-    #[getter]
-    fn reason(&self) -> String {
-        self.inner.reason()
-    }
-
-    #[getter]
-    fn grants_arbitrary_exec(&self) -> bool {
-        self.inner.grants_arbitrary_exec()
-    }
-
-    /// The reference's `to_dict()` shape.
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        to_py(py, &self.inner.to_value())
-    }
-
-    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
-        other.cast::<PyExecVerdict>().is_ok_and(|o| o.get().inner == self.inner)
-    }
-
-    fn __hash__(&self) -> u64 {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        self.inner.capability.hash(&mut h);
-        self.inner.program.hash(&mut h);
-        h.finish()
-    }
-
-    fn __repr__(&self) -> String {
-        format!(
-            "ExecCapabilityVerdict(capability={}, program={}, reason={})",
-            self.inner.capability.as_str(),
-            self.inner.program.as_deref().map(dos_core::pystr::repr).unwrap_or_else(|| "None".into()),
-            dos_core::pystr::repr(&self.inner.reason()),
-        )
-    }
-}
-
-/// `exec_capability.classify_command`, native: `policy` may be None, a
-/// `dos_native` policy or the reference's own (anything with `.programs`).
-#[crate::guard]
-#[pyfunction]
-#[pyo3(signature = (command, policy=None))]
-fn classify_command(py: Python<'_>, command: &Bound<'_, PyString>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<PyExecVerdict> {
-    let cmd = command.to_str().map_err(|_| PyValueError::new_err("the command holds a lone surrogate"))?;
-    let mut out = None;
-    match policy {
-        Some(p) if !p.is_none() => exec_policy_for(py, p, &mut |pol| out = Some(exec_capability::classify_command(cmd, pol)))?,
-        _ => out = Some(exec_capability::classify_command(cmd, exec_capability::ExecCapabilityPolicy::default_ref())),
-    }
-    let inner = out.ok_or_else(|| PyValueError::new_err("no verdict"))?;
-    Ok(PyExecVerdict { inner })
-}
-
-/// `classify_command` for `accelerate()`: answers with instances of the
-/// reference's `ExecCapabilityVerdict` (its `Capability` members) and hands
-/// what it does not take to `fallback`.
-struct ExecClassify {
-    verdict_cls: Py<pyo3::types::PyType>,
-    members: Vec<Py<PyAny>>,
-    /// The default policy and its `programs` when bound: the built-in
-    /// default serves only while they still hold the built-in programs.
-    default_policy: snapshot::Pinned,
-}
-
-impl swap::Fast for ExecClassify {
-    fn call<'py>(&self, py: Python<'py>, a: &swap::CallArgs<'_, 'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        use pyo3::intern;
-        let Some((command, policy)) = fast::one_or_two(a, intern!(py, "command"), intern!(py, "policy")) else {
-            return Ok(None);
-        };
-        let Ok(command) = command.cast_exact::<PyString>() else { return Ok(None) };
-        let Ok(cmd) = command.to_str() else { return Ok(None) };
-        let mut out = None;
-        let default = self.default_policy.obj().bind(py);
-        match policy {
-            Some(p) if !p.is(default) => {
-                if exec_policy_for(py, &p, &mut |pol| out = Some(exec_capability::classify_command(cmd, pol))).is_err() {
-                    return Ok(None);
-                }
-            }
-            _ if self.default_policy.current(py) => {
-                out = Some(exec_capability::classify_command(cmd, exec_capability::ExecCapabilityPolicy::default_ref()))
-            }
-            _ => {
-                if exec_policy_for(py, default, &mut |pol| out = Some(exec_capability::classify_command(cmd, pol))).is_err() {
-                    return Ok(None);
-                }
-            }
-        }
-        let Some(v) = out else { return Ok(None) };
-        let idx = match v.capability {
-            exec_capability::Capability::GrantsArbitraryExec => 0,
-            exec_capability::Capability::Bounded => 1,
-            exec_capability::Capability::Empty => 2,
-        };
-        let program = match v.program.as_deref() {
-            Some(p) => PyString::new(py, p).into_any(),
-            None => py.None().into_bound(py),
-        };
-        let fields = [
-            (intern!(py, "capability"), self.members[idx].bind(py).clone()),
-            (intern!(py, "program"), program),
-            (intern!(py, "reason"), PyString::new(py, &v.reason()).into_any()),
-        ];
-        fast::build(py, &self.verdict_cls, &fields).map(Some)
-    }
-}
-
-/// A native `exec_capability.classify_command(command, policy=DEFAULT_POLICY)`
-/// answering with instances of `verdict_cls`.
-#[crate::guard]
-#[pyfunction]
-fn bind_exec_classify(
-    verdict_cls: &Bound<'_, pyo3::types::PyType>,
-    capability_cls: &Bound<'_, PyAny>,
-    default_policy: &Bound<'_, PyAny>,
-    fallback: Py<PyAny>,
-) -> PyResult<swap::NativeFunction> {
-    let fast = ExecClassify {
-        verdict_cls: verdict_cls.clone().unbind(),
-        members: fast::members_of(capability_cls, &["GRANTS_ARBITRARY_EXEC", "BOUNDED", "EMPTY"])?,
-        default_policy: {
-            // Pinned only when it holds the built-in programs (which the
-            // fast path then uses without reading it).
-            let mut builtin = false;
-            exec_policy_for(default_policy.py(), default_policy, &mut |pol| {
-                builtin = pol == exec_capability::ExecCapabilityPolicy::default_ref()
-            })?;
-            if builtin {
-                snapshot::Pinned::new(default_policy, &["programs"])
-            } else {
-                snapshot::Pinned::unpinned(default_policy)
-            }
-        },
-    };
-    Ok(swap::NativeFunction::new("exec_capability.classify_command", fast, fallback))
-}
-
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", dos_core::VERSION)?;
@@ -460,11 +229,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(ops, m)?)?;
     m.add_function(wrap_pyfunction!(_dispatch_exact, m)?)?;
     m.add_function(wrap_pyfunction!(_is_exact, m)?)?;
-    m.add_function(wrap_pyfunction!(classify_command, m)?)?;
-    m.add_function(wrap_pyfunction!(_bind_capability, m)?)?;
-    m.add_class::<PyExecVerdict>()?;
-    m.add("CROSS_PLATFORM_CODE_EXEC", PyFrozenSet::new(m.py(), exec_capability::CROSS_PLATFORM_CODE_EXEC)?)?;
-    m.add("WRAPPER_TOKENS", PyFrozenSet::new(m.py(), exec_capability::WRAPPER_TOKENS)?)?;
     m.add_class::<swap::NativeFunction>()?;
     m.add_function(wrap_pyfunction!(swap::_as_function, m)?)?;
     m.add_function(wrap_pyfunction!(registry::_bind, m)?)?;
@@ -483,7 +247,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(fastpath::bind_fast, m)?)?;
     m.add_function(wrap_pyfunction!(fastpath::fast_ops, m)?)?;
     m.add_function(wrap_pyfunction!(tree::bind_tree, m)?)?;
-    m.add_function(wrap_pyfunction!(bind_exec_classify, m)?)?;
     m.add_function(wrap_pyfunction!(stream::canonical_bytes, m)?)?;
     m.add_function(wrap_pyfunction!(stream::result_digest, m)?)?;
     m.add_function(wrap_pyfunction!(stream::args_digest, m)?)?;

@@ -29,7 +29,7 @@ use dos_core::route::Type;
 use pyo3::exceptions::PyValueError;
 use pyo3::ffi;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
+use pyo3::types::{PyBool, PyDict, PyFloat, PyFrozenSet, PyInt, PyList, PySet, PyString, PyTuple, PyType};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
@@ -51,6 +51,9 @@ enum Plan {
     /// `tuple[T, ...]`: takes and answers a tuple.
     TupleOf(Box<Plan>),
     Tuple(Vec<Plan>),
+    /// `frozenset[T]`: takes an exact frozenset or set, crosses as the
+    /// sorted list the reference's `to_dict` writes, answers a frozenset.
+    Set(Box<Plan>),
     Dict(Box<Plan>),
     Record(usize),
     Enum(usize),
@@ -177,6 +180,7 @@ impl<'py> Compiler<'py> {
             Type::TupleOf(x) => Plan::TupleOf(Box::new(self.compile(x)?)),
             Type::Tuple(items) => Plan::Tuple(items.iter().map(|x| self.compile(x)).collect::<PyResult<_>>()?),
             Type::Dict(x) => Plan::Dict(Box::new(self.compile(x)?)),
+            Type::Set(x) => Plan::Set(Box::new(self.compile(x)?)),
             // Not planned: such an op is served by its fast path or its Python function.
             Type::IntDict(_) => return Err(bind_err(format!("{t}: int-keyed dicts are not planned"))),
             Type::Record(name) | Type::Enum(name) => self.named(name)?,
@@ -237,7 +241,7 @@ impl<'py> Compiler<'py> {
         match p {
             Plan::Bool | Plan::Int | Plan::Float | Plan::Str | Plan::NoneT | Plan::Enum(_) => true,
             Plan::Any | Plan::List(_) | Plan::Dict(_) => false,
-            Plan::Opt(x) | Plan::TupleOf(x) => self.immutable(x),
+            Plan::Opt(x) | Plan::TupleOf(x) | Plan::Set(x) => self.immutable(x),
             Plan::Tuple(items) => items.iter().all(|x| self.immutable(x)),
             Plan::Record(i) => self.records[*i].as_ref().is_some_and(|r| r.immutable),
         }
@@ -247,7 +251,7 @@ impl<'py> Compiler<'py> {
 /// Note every record type the plan `p` holds.
 fn reach(records: &[RecordPlan], p: &Plan, out: &mut Vec<bool>) {
     match p {
-        Plan::Opt(x) | Plan::TupleOf(x) | Plan::List(x) | Plan::Dict(x) => reach(records, x, out),
+        Plan::Opt(x) | Plan::TupleOf(x) | Plan::List(x) | Plan::Dict(x) | Plan::Set(x) => reach(records, x, out),
         Plan::Tuple(items) => items.iter().for_each(|x| reach(records, x, out)),
         Plan::Record(i) if !out[*i] => {
             out[*i] = true;
@@ -442,6 +446,17 @@ impl RouteFast {
                 }
                 Value::List(items.iter().zip(t.iter_borrowed()).map(|(p, v)| self.enc(p, &v, seen)).collect::<Got<_>>()?)
             }
+            Plan::Set(item) => {
+                if !(x.is_exact_instance_of::<PyFrozenSet>() || x.is_exact_instance_of::<PySet>()) {
+                    return Err(No);
+                }
+                let mut out = Vec::new();
+                for v in x.try_iter().map_err(|_| No)? {
+                    out.push(self.enc(item, &v.map_err(|_| No)?, seen)?);
+                }
+                sort_set(&mut out)?;
+                Value::List(out)
+            }
             Plan::Dict(val) => {
                 let d = x.cast_exact::<PyDict>().map_err(|_| No)?;
                 let mut out = Dict::with_capacity(d.len());
@@ -610,7 +625,7 @@ impl RouteFast {
                     seen.push((*i, x.clone()));
                 }
             }
-            Plan::Bool | Plan::Int | Plan::Float | Plan::Any | Plan::NoneT => out.push(Node::Value(self.enc(p, x, seen)?)),
+            Plan::Bool | Plan::Int | Plan::Float | Plan::Any | Plan::NoneT | Plan::Set(_) => out.push(Node::Value(self.enc(p, x, seen)?)),
         }
         Ok(())
     }
@@ -628,6 +643,9 @@ impl RouteFast {
             }
             (Plan::TupleOf(item), Value::List(xs)) => {
                 PyTuple::new(py, xs.iter().map(|x| self.dec(py, item, x, seen)).collect::<PyResult<Vec<_>>>()?)?.into_any()
+            }
+            (Plan::Set(item), Value::List(xs)) => {
+                PyFrozenSet::new(py, xs.iter().map(|x| self.dec(py, item, x, seen)).collect::<PyResult<Vec<_>>>()?)?.into_any()
             }
             (Plan::Tuple(items), Value::List(xs)) => {
                 PyTuple::new(py, items.iter().zip(xs).map(|(p, x)| self.dec(py, p, x, seen)).collect::<PyResult<Vec<_>>>()?)?.into_any()
@@ -748,6 +766,27 @@ impl RouteFast {
         }
         slots.into_iter().zip(&self.params).map(|(s, p)| s.or_else(|| p.default.as_ref().map(|d| d.bind(py).clone()))).collect()
     }
+}
+
+/// A set's items in the order the reference's `sorted()` gives them: texts
+/// by code point, small ints by value; a mix, or other items, is not served.
+fn sort_set(items: &mut [Value]) -> Got<()> {
+    if items.iter().all(|v| matches!(v, Value::Str(_))) {
+        items.sort_by(|a, b| match (a, b) {
+            (Value::Str(Str::Utf8(x)), Value::Str(Str::Utf8(y))) => x.cmp(y),
+            (Value::Str(x), Value::Str(y)) => x.code_points().cmp(y.code_points()),
+            _ => std::cmp::Ordering::Equal,
+        });
+        return Ok(());
+    }
+    if items.iter().all(|v| matches!(v, Value::Int(Int::Small(_)))) {
+        items.sort_by_key(|v| match v {
+            Value::Int(Int::Small(n)) => *n,
+            _ => 0,
+        });
+        return Ok(());
+    }
+    Err(No)
 }
 
 /// Exact JSON (the Python adapter's `_json_exact`): `None`, `bool`, `int`,

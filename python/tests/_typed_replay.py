@@ -1,6 +1,7 @@
 """The golden replay shared by the routed modules' tests: each typed function
 of a module answers every record of its ops as the reference did (prose
 fields by their facts, every other field exactly)."""
+import inspect
 import json
 
 import pytest
@@ -24,6 +25,26 @@ def take(v, path):
     return v.pop(leaf, None)
 
 
+def function_of(typed_module, name):
+    """The typed function answering op `module.<name>`: a module function, or
+    for `Type.method` the method (or property) called on a `Type` built from
+    the record's `self` fields."""
+    head, _, meth = name.partition(".")
+    if not meth:
+        return getattr(typed_module, name)
+    cls = getattr(typed_module, head)
+    attr = inspect.getattr_static(cls, meth)
+    fn = attr.fget if isinstance(attr, property) else attr
+
+    def call(**args):
+        this = args.pop("self", None)
+        if not isinstance(this, dict):
+            raise TypeError("self must be an object")
+        return fn(cls(**this), **args)
+
+    return call
+
+
 def replay_module(golden_dir, module, typed_module, plain=to_plain):
     """Replay every corpus record of `module` through `typed_module`; the
     number of answered records."""
@@ -31,7 +52,7 @@ def replay_module(golden_dir, module, typed_module, plain=to_plain):
 
     n = 0
     for op in ops_of(golden_dir, module):
-        fn = getattr(typed_module, op.split(".", 1)[1])
+        fn = function_of(typed_module, op.split(".", 1)[1])
         for place, rec in read_golden(golden_dir / f"{op}.jsonl.gz"):
             args = json.loads(rec["request"])["args"]
             if rec["error"]:

@@ -7,11 +7,12 @@ import os
 import pytest
 
 import dos_native
-from dos_native import hook_dialect, marker_gate, pretool_sensor
+from dos_native import exec_capability, hook_dialect, marker_gate, pretool_sensor
 
 mg_ref = pytest.importorskip("dos.marker_gate")
 
-MODULES = {"marker_gate": marker_gate, "hook_dialect": hook_dialect, "pretool_sensor": pretool_sensor}
+MODULES = {"marker_gate": marker_gate, "hook_dialect": hook_dialect, "pretool_sensor": pretool_sensor,
+           "exec_capability": exec_capability}
 
 
 def _ops(golden_dir, module):
@@ -211,3 +212,74 @@ def test_accelerated_payloads_answer_as_the_reference(swapped, reason, context):
     dos_native.accelerate()
     assert got == want
     assert list(got[0]["hookSpecificOutput"]) == list(want[0]["hookSpecificOutput"])
+
+
+# ------------------------------------------------------------------ exec_capability
+
+xc_ref = pytest.importorskip("dos.exec_capability")
+
+COMMANDS = ["", "  ", "ls -la", "sudo rm -rf /", "FOO=1 /usr/bin/Python3 -c x", "nice make", "myinterp -e 1",
+            "\u3000sudo\u0085Env\tX\u00e9=1 \\BIN/Nice PYTHON3", "=x ls", "\u212aSH"]
+
+
+def test_exec_capability_public_names_are_the_references():
+    assert exec_capability.CROSS_PLATFORM_CODE_EXEC == xc_ref.CROSS_PLATFORM_CODE_EXEC
+    assert type(exec_capability.CROSS_PLATFORM_CODE_EXEC) is frozenset
+    assert exec_capability.DEFAULT_POLICY.programs == xc_ref.DEFAULT_POLICY.programs
+    assert type(exec_capability.DEFAULT_POLICY.programs) is frozenset
+    for extra in ([" MyInterp ", "", "GIT"], ("\u0130x", "\u212aSH"), None, []):
+        got = exec_capability.DEFAULT_POLICY.with_extra(extra)
+        assert type(got.programs) is frozenset and got.programs == xc_ref.DEFAULT_POLICY.with_extra(extra).programs
+    assert [m.value for m in exec_capability.Capability] == [m.value for m in xc_ref.Capability]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_typed_and_accelerated_classify_command_answer_as_the_reference(command):
+    pol, ref_pol = exec_capability.DEFAULT_POLICY.with_extra(["myinterp"]), xc_ref.DEFAULT_POLICY.with_extra(["myinterp"])
+    want = [xc_ref.classify_command(command), xc_ref.classify_command(command, ref_pol)]
+    got = [exec_capability.classify_command(command), exec_capability.classify_command(command, pol)]
+    for g, w in zip(got, want):
+        assert type(g) is exec_capability.ExecCapabilityVerdict
+        assert (g.capability.value, g.program, g.grants_arbitrary_exec) == (w.capability.value, w.program,
+                                                                             w.grants_arbitrary_exec)
+    dos_native.accelerate()
+    acc = [xc_ref.classify_command(command), xc_ref.classify_command(command, ref_pol)]
+    dos_native.restore()
+    for a, w in zip(acc, want):
+        assert type(a) is xc_ref.ExecCapabilityVerdict and a.capability is w.capability and a.program == w.program
+
+
+def test_to_plain_writes_a_set_sorted_as_the_reference_does():
+    from dos_native._route import to_plain
+
+    assert to_plain(frozenset({"b", "\u00e9", "a", "Z"})) == ["Z", "a", "b", "\u00e9"]
+    assert to_plain({3, 1, 2}) == [1, 2, 3]
+    assert exec_capability.ExecCapabilityPolicy(frozenset({"b", "a"})).to_dict() == {"programs": ["a", "b"]}
+
+
+def test_the_generic_binder_reads_a_frozenset_or_set_exactly_and_builds_a_frozenset():
+    # No hand fast path: the generic route binder serves classify_command,
+    # reading the policy's frozenset (or set) and nothing else.
+    from dos_native import _adapter, _native
+    from dos_native._mapping import Route
+
+    fast, _adapter._FAST_OPS = _adapter._FAST_OPS, frozenset()
+    ran = []
+    _native._route_trace(ran.append)
+    try:
+        fn = _adapter.bind(Route("dos.exec_capability", "classify_command", "exec_capability.classify_command"),
+                           xc_ref, xc_ref.classify_command)
+        assert type(fn).__name__ != "function"
+        for programs, native in ((frozenset({"make"}), True), ({"make"}, True), (["make"], False),
+                                 (frozenset({"make", 3}), False)):
+            ran.clear()
+            v = fn("make -j2", xc_ref.ExecCapabilityPolicy(programs=programs))
+            assert v.capability is xc_ref.Capability.GRANTS_ARBITRARY_EXEC
+            assert bool(ran) is native, programs
+        typed = _adapter.bind_typed("exec_capability.ExecCapabilityPolicy.with_extra", exec_capability,
+                                    exec_capability.ExecCapabilityPolicy.with_extra)
+        got = typed(exec_capability.ExecCapabilityPolicy(frozenset({"b"})), ["A "])
+        assert type(got.programs) is frozenset and got.programs == {"a", "b"}
+    finally:
+        _native._route_trace(None)
+        _adapter._FAST_OPS = fast

@@ -225,6 +225,7 @@ fn py_type(t: &Type) -> String {
         Type::TupleOf(x) => format!("tuple[{}, ...]", py_type(x)),
         Type::Dict(x) => format!("dict[str, {}]", py_type(x)),
         Type::IntDict(x) => format!("dict[int, {}]", py_type(x)),
+        Type::Set(x) => format!("frozenset[{}]", py_type(x)),
         Type::Record(n) | Type::Enum(n) => (*n).to_owned(),
     }
 }
@@ -287,8 +288,9 @@ fn holds_renamed(cat: &Catalog, t: &Type, seen: &mut Vec<&'static str>) -> bool 
         }
         Type::Optional(x) | Type::List(x) | Type::TupleOf(x) | Type::Dict(x) => holds_renamed(cat, x, seen),
         Type::Tuple(items) => items.iter().any(|x| holds_renamed(cat, x, seen)),
-        // Its keys cross as strings (`to_plain` writes them).
-        Type::IntDict(_) => true,
+        // Its keys cross as strings (`to_plain` writes them); a set crosses
+        // as the sorted list `to_plain` writes.
+        Type::IntDict(_) | Type::Set(_) => true,
         _ => false,
     }
 }
@@ -304,6 +306,14 @@ fn py_literal(cat: &Catalog, t: &Type, v: &Value) -> String {
                 0 => "()".into(),
                 1 => format!("({},)", parts[0]),
                 _ => format!("({})", parts.join(", ")),
+            }
+        }
+        (Type::Set(x), Value::List(items)) => {
+            let parts: Vec<String> = items.iter().map(|i| py_literal(cat, x, i)).collect();
+            if parts.is_empty() {
+                "frozenset()".into()
+            } else {
+                format!("frozenset({{{}}})", parts.join(", "))
             }
         }
         (Type::Tuple(ts), Value::List(items)) if ts.len() == items.len() => {
@@ -365,6 +375,7 @@ fn py_decode(t: &Type, expr: &str) -> String {
         Type::Optional(x) if needs_decode(x) => format!("(None if {expr} is None else {})", py_decode(x, expr)),
         Type::List(x) if needs_decode(x) => format!("[{} for _x in {expr}]", py_decode(x, "_x")),
         Type::TupleOf(x) => format!("tuple({} for _x in {expr})", py_decode(x, "_x")),
+        Type::Set(x) => format!("frozenset({} for _x in {expr})", py_decode(x, "_x")),
         Type::Tuple(items) => {
             format!("({},)", items.iter().enumerate().map(|(i, t)| py_decode(t, &format!("{expr}[{i}]"))).collect::<Vec<_>>().join(", "))
         }
@@ -376,7 +387,7 @@ fn py_decode(t: &Type, expr: &str) -> String {
 
 fn needs_decode(t: &Type) -> bool {
     match t {
-        Type::Record(_) | Type::Enum(_) | Type::TupleOf(_) | Type::Tuple(_) | Type::IntDict(_) => true,
+        Type::Record(_) | Type::Enum(_) | Type::TupleOf(_) | Type::Tuple(_) | Type::IntDict(_) | Type::Set(_) => true,
         Type::Optional(x) | Type::List(x) | Type::Dict(x) => needs_decode(x),
         _ => false,
     }
@@ -389,7 +400,7 @@ fn py_uses(t: &Type, any: &mut bool, optional: &mut bool) {
             *optional = true;
             py_uses(x, any, optional)
         }
-        Type::List(x) | Type::TupleOf(x) | Type::Dict(x) | Type::IntDict(x) => py_uses(x, any, optional),
+        Type::List(x) | Type::TupleOf(x) | Type::Dict(x) | Type::IntDict(x) | Type::Set(x) => py_uses(x, any, optional),
         Type::Tuple(items) => items.iter().for_each(|x| py_uses(x, any, optional)),
         _ => {}
     }
@@ -657,7 +668,8 @@ fn python_module(cat: &Catalog, m: &ModuleEntry) -> String {
                 match (f.required, &f.default) {
                     (false, Some(d)) => {
                         let lit = py_literal(cat, &f.ty, d);
-                        if matches!(d, Value::List(_) | Value::Dict(_)) && !matches!(f.ty, Type::TupleOf(_) | Type::Tuple(_)) {
+                        if matches!(d, Value::List(_) | Value::Dict(_)) && !matches!(f.ty, Type::TupleOf(_) | Type::Tuple(_) | Type::Set(_))
+                        {
                             let _ = writeln!(
                                 s,
                                 "    {}: {} = __import__(\"dataclasses\").field(default_factory=lambda: {lit})",
@@ -899,7 +911,8 @@ fn go_type(t: &Type, verdict: bool) -> String {
             Type::Any => "any".into(),
             _ => format!("*{}", go_type(x, verdict)),
         },
-        Type::List(x) | Type::TupleOf(x) => format!("[]{}", go_type(x, verdict)),
+        // A set is a list in Go (written sorted by libdos).
+        Type::List(x) | Type::TupleOf(x) | Type::Set(x) => format!("[]{}", go_type(x, verdict)),
         Type::Tuple(items) => {
             if items.windows(2).all(|w| w[0] == w[1]) && !items.is_empty() {
                 format!("[{}]{}", items.len(), go_type(&items[0], verdict))
@@ -994,7 +1007,7 @@ fn go_module(cat: &Catalog, m: &ModuleEntry) -> String {
         s += "\n";
         s += &go_doc(&format!("{}{} {}", prefix, camel(&c.name.to_ascii_lowercase()), c.doc), "");
         match (&c.ty, &c.value) {
-            (Type::TupleOf(x), Value::List(items)) if **x == Type::Str => {
+            (Type::TupleOf(x) | Type::Set(x), Value::List(items)) if **x == Type::Str => {
                 let parts: Vec<String> = items.iter().map(go_literal).collect();
                 let _ = writeln!(s, "var {}{} = []string{{{}}}", prefix, camel(&c.name.to_ascii_lowercase()), parts.join(", "));
             }

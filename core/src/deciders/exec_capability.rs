@@ -5,9 +5,11 @@
 //! a closed set of interpreters, shells, package runners and remote-exec
 //! wrappers. It never scans the rest of the command.
 
-use crate::envelope::{Args, CallError, Ctx, OpSpec};
+use crate::envelope::{CallError, Ctx};
 use crate::pyjson::Value;
+use crate::route::{self, Const, Describe, Module, Op};
 use crate::{dict, pystr};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
@@ -55,11 +57,16 @@ fn in_default_set(token: &str) -> bool {
 /// Words that wrap the real program (`env X=1 python`, `nice make`).
 pub const WRAPPER_TOKENS: &[&str] = &["env", "sudo", "command", "nice", "nohup", "time"];
 
-/// The verdict vocabulary.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// What execution capability a command's invoked program grants.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Describe)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Capability {
+    /// The program (or a wrapper before it) is an interpreter, shell,
+    /// package runner or remote-exec wrapper: it can run any code.
     GrantsArbitraryExec,
+    /// The program is not in the declared set (not a safety guarantee).
     Bounded,
+    /// The command names no program.
     Empty,
 }
 
@@ -73,19 +80,58 @@ impl Capability {
     }
 }
 
-/// `ExecCapabilityPolicy`: the set of program tokens that grant arbitrary exec.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The default capability set, as a set.
+pub fn default_programs() -> BTreeSet<String> {
+    CROSS_PLATFORM_CODE_EXEC.iter().map(|s| s.to_string()).collect()
+}
+
+/// A null read as the field's default (the envelope always took null for
+/// "left out").
+fn or_default<'de, D: serde::Deserializer<'de>, T: Deserialize<'de> + Default>(d: D) -> Result<T, D::Error> {
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+fn programs_or_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<BTreeSet<String>, D::Error> {
+    Ok(Option::deserialize(d)?.unwrap_or_else(default_programs))
+}
+
+/// The program tokens whose invocation grants arbitrary code execution
+/// (`dos.toml [exec_capability]`): policy, not mechanism.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
 pub struct ExecCapabilityPolicy {
+    /// The closed set of program tokens that grant arbitrary execution,
+    /// matched against the invoked program's basename, lower-cased.
+    #[serde(default = "default_programs", deserialize_with = "programs_or_null")]
     pub programs: BTreeSet<String>,
+    /// Envelope only: tokens added as `with_extra` adds them.
+    #[serde(default, deserialize_with = "or_default", skip_serializing)]
+    #[describe(skip)]
+    extra: Vec<String>,
 }
 
 impl Default for ExecCapabilityPolicy {
     fn default() -> Self {
-        ExecCapabilityPolicy { programs: CROSS_PLATFORM_CODE_EXEC.iter().map(|s| s.to_string()).collect() }
+        ExecCapabilityPolicy::new(default_programs())
     }
 }
 
 impl ExecCapabilityPolicy {
+    /// A policy matching exactly `programs`.
+    pub fn new(programs: BTreeSet<String>) -> ExecCapabilityPolicy {
+        ExecCapabilityPolicy { programs, extra: Vec::new() }
+    }
+
+    /// The policy as the envelope gave it: `extra` added.
+    fn settled(mut self) -> ExecCapabilityPolicy {
+        let extra = std::mem::take(&mut self.extra);
+        if extra.is_empty() {
+            self
+        } else {
+            self.with_extra(&extra)
+        }
+    }
+
     /// The shared default policy.
     pub fn default_ref() -> &'static ExecCapabilityPolicy {
         static P: OnceLock<ExecCapabilityPolicy> = OnceLock::new();
@@ -101,7 +147,7 @@ impl ExecCapabilityPolicy {
                 programs.insert(pystr::lower(t));
             }
         }
-        ExecCapabilityPolicy { programs }
+        ExecCapabilityPolicy::new(programs)
     }
 
     pub fn contains(&self, token: &str) -> bool {
@@ -112,10 +158,11 @@ impl ExecCapabilityPolicy {
     }
 }
 
-/// `ExecCapabilityVerdict`. The reason is derived from the structured facts
-/// on demand, so the hot path never formats prose nobody reads.
+/// What [`classify_command`] finds: the facts of an
+/// [`ExecCapabilityVerdict`], whose reason is written from them on demand
+/// ([`Classified::verdict`]), so the hot path never formats prose nobody reads.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ExecCapabilityVerdict {
+pub struct Classified {
     pub capability: Capability,
     pub program: Option<String>,
     /// The wrapper (such as `sudo`) whose own membership in the set decided
@@ -124,7 +171,7 @@ pub struct ExecCapabilityVerdict {
     pub via_wrapper: Option<&'static str>,
 }
 
-impl ExecCapabilityVerdict {
+impl Classified {
     pub fn grants_arbitrary_exec(&self) -> bool {
         self.capability == Capability::GrantsArbitraryExec
     }
@@ -159,6 +206,25 @@ impl ExecCapabilityVerdict {
             "reason" => self.reason(),
         })
     }
+
+    /// The verdict record, reason written.
+    pub fn verdict(&self) -> ExecCapabilityVerdict {
+        ExecCapabilityVerdict { capability: self.capability, program: self.program.clone(), reason: self.reason() }
+    }
+}
+
+/// The classifier's verdict: the capability, the program token it read
+/// (None for an empty command) and a one-line reason naming the token that decided.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct ExecCapabilityVerdict {
+    /// The capability the command grants.
+    pub capability: Capability,
+    /// The invoked program's basename, lower-cased; None for an empty command.
+    #[serde(deserialize_with = "route::required")]
+    pub program: Option<String>,
+    /// Why, in words (it names the capability and the token).
+    pub reason: String,
 }
 
 /// The ASCII characters Python's `str.isspace()` accepts, as a bit mask
@@ -317,7 +383,7 @@ fn wrapper(base: &str) -> Option<&'static str> {
 ///
 /// Only the returned program allocates: tokens are cut and lower-cased in
 /// place (on the stack for ASCII basenames up to 64 bytes).
-pub fn classify_command(command: &str, policy: &ExecCapabilityPolicy) -> ExecCapabilityVerdict {
+pub fn classify_command(command: &str, policy: &ExecCapabilityPolicy) -> Classified {
     let mut via_wrapper: Option<&'static str> = None;
     let mut matched = false;
     for tok in (Tokens { s: command, pos: 0 }) {
@@ -337,35 +403,125 @@ pub fn classify_command(command: &str, policy: &ExecCapabilityPolicy) -> ExecCap
                 Lowered::Heap(s) => s,
                 _ => base.to_owned(),
             };
-            return ExecCapabilityVerdict { capability, program: Some(program), via_wrapper };
+            return Classified { capability, program: Some(program), via_wrapper };
         }
     }
-    ExecCapabilityVerdict { capability: Capability::Empty, program: None, via_wrapper: None }
+    Classified { capability: Capability::Empty, program: None, via_wrapper: None }
 }
 
-/// Read an `ExecCapabilityPolicy` from `{"programs": [...], "extra": [...]}`.
-pub fn policy_from_args(p: &Args) -> Result<ExecCapabilityPolicy, CallError> {
-    p.check_known(&["programs", "extra"])?;
-    let base = match p.opt_str_list("programs")? {
-        Some(list) => ExecCapabilityPolicy { programs: list.into_iter().map(str::to_owned).collect() },
-        None => ExecCapabilityPolicy::default(),
-    };
-    Ok(match p.opt_str_list("extra")? {
-        Some(extra) => base.with_extra(&extra),
-        None => base,
-    })
+// ------------------------------------------------------------------ the route
+
+/// Classify the execution capability `command` grants: EMPTY when it names
+/// no program; GRANTS_ARBITRARY_EXEC when the invoked program, or a wrapper
+/// before it (`sudo`), is in the policy's set; else BOUNDED. Only the
+/// invoked program's shape is read, never a word elsewhere in the command.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct ClassifyCommand {
+    /// The command line.
+    pub command: String,
+    /// The capability set (null: the default). On the envelope it may also
+    /// carry `extra`: tokens added as `with_extra` adds them.
+    #[serde(default)]
+    pub policy: PolicyArg,
 }
 
-fn op_classify(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let command = a.str("command")?;
-    let v = match a.opt_obj("policy")? {
-        Some(p) => classify_command(command, &policy_from_args(&p)?),
-        None => classify_command(command, ExecCapabilityPolicy::default_ref()),
-    };
-    Ok(v.to_value())
+/// `classify_command`'s policy argument: left out or null, it is the shared
+/// default (no 25-program set is built per call); typed as the policy.
+#[derive(Default)]
+pub struct PolicyArg(pub Option<ExecCapabilityPolicy>);
+
+impl Describe for PolicyArg {
+    fn describe(reg: &mut route::Registry) -> route::Type {
+        ExecCapabilityPolicy::describe(reg)
+    }
 }
 
-pub(crate) const OPS: &[OpSpec] = &[OpSpec { name: "exec_capability.classify_command", args: &["command", "policy"], run: op_classify }];
+impl Serialize for PolicyArg {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.as_ref().unwrap_or(ExecCapabilityPolicy::default_ref()).serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for PolicyArg {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(PolicyArg(Option::deserialize(d)?))
+    }
+}
+
+impl Op for ClassifyCommand {
+    const NAME: &'static str = "exec_capability.classify_command";
+    type Verdict = ExecCapabilityVerdict;
+
+    fn run(self, _: &Ctx<'_>) -> Result<ExecCapabilityVerdict, CallError> {
+        let shared = ExecCapabilityPolicy::default_ref();
+        let Some(policy) = self.policy.0 else { return Ok(classify_command(&self.command, shared).verdict()) };
+        let policy = policy.settled();
+        let policy = if policy == *shared { shared } else { &policy };
+        Ok(classify_command(&self.command, policy).verdict())
+    }
+}
+
+/// `ExecCapabilityPolicy.with_extra`: a copy of the policy with `extra`
+/// tokens added (each stripped and lower-cased; blank ones skipped).
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct WithExtra {
+    /// The policy copied.
+    #[serde(rename = "self")]
+    pub this: ExecCapabilityPolicy,
+    /// The tokens added (None: none).
+    #[serde(deserialize_with = "route::required")]
+    pub extra: Option<Vec<String>>,
+}
+
+impl Op for WithExtra {
+    const NAME: &'static str = "exec_capability.ExecCapabilityPolicy.with_extra";
+    type Verdict = ExecCapabilityPolicy;
+
+    fn run(self, _: &Ctx<'_>) -> Result<ExecCapabilityPolicy, CallError> {
+        Ok(self.this.settled().with_extra(&self.extra.unwrap_or_default()))
+    }
+}
+
+/// `ExecCapabilityVerdict.grants_arbitrary_exec`: True when the capability is GRANTS_ARBITRARY_EXEC.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct GrantsArbitraryExec {
+    /// The verdict read.
+    #[serde(rename = "self")]
+    pub this: ExecCapabilityVerdict,
+}
+
+impl Op for GrantsArbitraryExec {
+    const NAME: &'static str = "exec_capability.ExecCapabilityVerdict.grants_arbitrary_exec";
+    type Verdict = bool;
+
+    fn run(self, _: &Ctx<'_>) -> Result<bool, CallError> {
+        Ok(self.this.capability == Capability::GrantsArbitraryExec)
+    }
+}
+
+pub(crate) const MODULE: Module = Module {
+    name: "exec_capability",
+    doc: "Does a command grant arbitrary code execution? The classifier reads the program a command invokes \
+          (after VAR=value assignments and wrappers such as env, sudo or nice) and looks it up in a closed, \
+          declared set of interpreters, shells, package runners and remote-exec wrappers; it never scans the \
+          rest of the command. The set is data (ExecCapabilityPolicy, dos.toml [exec_capability]).",
+    routes: &[route::route::<ClassifyCommand>(), route::route::<WithExtra>(), route::route::<GrantsArbitraryExec>()],
+    consts: &[
+        Const {
+            name: "CROSS_PLATFORM_CODE_EXEC",
+            doc: "The default set of programs whose invocation grants arbitrary code execution.",
+            eval: |reg| route::konst(reg, default_programs()),
+        },
+        Const {
+            name: "DEFAULT_POLICY",
+            doc: "The ExecCapabilityPolicy with the default set (CROSS_PLATFORM_CODE_EXEC).",
+            eval: |reg| route::konst(reg, ExecCapabilityPolicy::default()),
+        },
+    ],
+};
 
 #[cfg(test)]
 mod tests {

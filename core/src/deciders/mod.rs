@@ -58,7 +58,6 @@ pub mod improve;
 /// adds the I/O layer's and assembles the registry).
 pub static ALL: &[&[OpSpec]] = &[
     tree::OPS,
-    exec_capability::OPS,
     productivity::OPS,
     efficiency::OPS,
     breaker::OPS,
@@ -112,6 +111,7 @@ pub static ROUTED: &[&crate::route::Module] = &[
     &marker_gate::MODULE,
     &hook_dialect::MODULE,
     &pretool_sensor::MODULE,
+    &exec_capability::MODULE,
     // issue 9, the arbiter cluster's pure leaves (lock_modes, overlap_policy, lane_overlap, durable_schema)
     &lock_modes::MODULE,
     &lane_overlap::MODULE,

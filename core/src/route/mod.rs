@@ -50,6 +50,9 @@ pub enum Type {
     Dict(Box<Type>),
     /// A `dict` with `int` keys (written as decimal strings on the wire).
     IntDict(Box<Type>),
+    /// A `frozenset` (a JSON list on the wire, written sorted as the
+    /// reference's `to_dict` writes a set: `sorted(...)`).
+    Set(Box<Type>),
     /// A record (a frozen dataclass), by name; see [`Registry`].
     Record(&'static str),
     /// An enum of wire tokens (a `str` enum), by name.
@@ -80,6 +83,7 @@ impl fmt::Display for Type {
             Type::TupleOf(t) => write!(f, "tuple[{t}, ...]"),
             Type::Dict(t) => write!(f, "dict[str, {t}]"),
             Type::IntDict(t) => write!(f, "dict[int, {t}]"),
+            Type::Set(t) => write!(f, "frozenset[{t}]"),
             Type::Record(n) | Type::Enum(n) => f.write_str(n),
         }
     }
@@ -314,6 +318,14 @@ impl<T: Describe> Describe for Option<T> {
 impl<T: Describe> Describe for Vec<T> {
     fn describe(reg: &mut Registry) -> Type {
         Type::List(Box::new(T::describe(reg)))
+    }
+}
+
+/// A set: serde writes it in its order (sorted, as the reference's
+/// `to_dict` writes a set) and reads any list (duplicates collapse).
+impl<T: Describe> Describe for std::collections::BTreeSet<T> {
+    fn describe(reg: &mut Registry) -> Type {
+        Type::Set(Box::new(T::describe(reg)))
     }
 }
 
@@ -738,7 +750,7 @@ pub fn build_catalog(legacy_ops: &[&'static [OpSpec]], extra: &[&'static Module]
 
 fn collect_names(t: &Type, out: &mut Vec<&'static str>) {
     match t {
-        Type::Optional(x) | Type::List(x) | Type::TupleOf(x) | Type::Dict(x) | Type::IntDict(x) => collect_names(x, out),
+        Type::Optional(x) | Type::List(x) | Type::TupleOf(x) | Type::Dict(x) | Type::IntDict(x) | Type::Set(x) => collect_names(x, out),
         Type::Tuple(items) => items.iter().for_each(|x| collect_names(x, out)),
         Type::Record(n) | Type::Enum(n) => out.push(n),
         _ => {}

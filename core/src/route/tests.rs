@@ -136,3 +136,23 @@ fn describe_gives_names_types_defaults_and_tokens() {
     assert_eq!(inner.fields[1].default, Some(Value::Null));
     assert_eq!(<Outer as Record>::FIELDS, ["s", "x", "f", "any", "inner", "many", "big"]);
 }
+
+/// A record holding a set, as the reference's `frozenset[str]` fields.
+#[derive(Debug, PartialEq, Serialize, Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+struct Holds {
+    names: std::collections::BTreeSet<String>,
+}
+
+#[test]
+fn sets_are_frozensets_read_from_any_list_and_written_sorted() {
+    let mut reg = Registry::default();
+    Holds::describe(&mut reg);
+    let ty = &reg.get("Holds").unwrap().fields[0].ty;
+    assert_eq!(*ty, Type::Set(Box::new(Type::Str)));
+    assert_eq!(ty.to_string(), "frozenset[str]");
+    // Duplicates collapse; the JSON is sorted by code point (`sorted()` on str).
+    let h: Holds = pyjson::from_value(&parse(r#"{"names":["b","\u00e9","a","b","Z"]}"#)).unwrap();
+    assert_eq!(pyjson::to_value(&h).unwrap(), parse(r#"{"names":["Z","a","b","\u00e9"]}"#));
+    assert_eq!(pyjson::from_value::<Holds>(&parse(r#"{"names":[1]}"#)).unwrap_err().to_string(), "names[0]: expected str, got int");
+}
