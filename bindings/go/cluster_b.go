@@ -8,8 +8,9 @@ import (
 	"strconv"
 )
 
-// Typed wrappers for the loop-economics deciders: productivity, efficiency
-// and the circuit breaker (liveness is generated: zz_generated_liveness.go).
+// Typed wrappers for the loop-economics deciders: efficiency and the
+// circuit breaker (liveness and productivity are generated:
+// zz_generated_liveness.go, zz_generated_productivity.go).
 // Each result struct mirrors the reference verdict's to_dict(); a nil policy
 // means the reference's default.
 // Integer fields are int64, as libdos takes them; a result that leaves that
@@ -17,72 +18,10 @@ import (
 
 // The reference's default policy values.
 const (
-	defaultMinSteps        = 3
-	defaultProductiveFloor = 500
-	defaultMinTokens       = 1000
-	defaultMaxConsecutive  = 3
-	defaultMaxTotal        = 20
+	defaultMinTokens      = 1000
+	defaultMaxConsecutive = 3
+	defaultMaxTotal       = 20
 )
-
-// ---- productivity -----------------------------------------------------------
-
-// Productivity is a run's productivity state.
-type Productivity string
-
-const (
-	ProductivityProductive  Productivity = "PRODUCTIVE"
-	ProductivityDiminishing Productivity = "DIMINISHING"
-	ProductivityStalled     Productivity = "STALLED"
-)
-
-// ProductivityPolicy: MinSteps steps are needed to judge a trend; a step
-// under Floor work units is small.
-type ProductivityPolicy struct {
-	MinSteps int64 `json:"min_steps"`
-	Floor    int64 `json:"floor"`
-}
-
-// DefaultProductivityPolicy is the reference's default (3 steps, floor 500).
-func DefaultProductivityPolicy() ProductivityPolicy {
-	return ProductivityPolicy{MinSteps: defaultMinSteps, Floor: defaultProductiveFloor}
-}
-
-// WorkHistory holds per-step work deltas, oldest first.
-type WorkHistory struct {
-	Deltas []int64 `json:"deltas"`
-}
-
-// WorkHistoryEcho is the "history" object of a productivity verdict: the
-// deltas, their count and the last two (nil when the history is shorter).
-type WorkHistoryEcho struct {
-	Deltas     []int64 `json:"deltas"`
-	StepCount  int64   `json:"step_count"`
-	LastDelta  *int64  `json:"last_delta"`
-	PriorDelta *int64  `json:"prior_delta"`
-}
-
-// ProductivityVerdict mirrors productivity.ProductivityVerdict.to_dict().
-type ProductivityVerdict struct {
-	Verdict Productivity    `json:"verdict"`
-	Reason  string          `json:"reason"`
-	History WorkHistoryEcho `json:"history"`
-}
-
-type productivityArgs struct {
-	History WorkHistory         `json:"history"`
-	Policy  *ProductivityPolicy `json:"policy,omitempty"`
-}
-
-// ProductivityClassify is productivity.classify (policy may be nil; nil
-// Deltas is an empty history).
-func ProductivityClassify(history WorkHistory, policy *ProductivityPolicy) (ProductivityVerdict, error) {
-	if history.Deltas == nil {
-		history.Deltas = []int64{}
-	}
-	var v ProductivityVerdict
-	err := CallInto("productivity.classify", productivityArgs{History: history, Policy: policy}, nil, &v)
-	return v, err
-}
 
 // ---- efficiency -------------------------------------------------------------
 

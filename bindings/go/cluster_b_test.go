@@ -75,21 +75,6 @@ func sameDecision(t *testing.T, place string, got, want interface{}, reasonPath,
 // when the args or the expected verdict do not fit the Go types.
 type replayer func(t *testing.T, place string, args map[string]json.RawMessage, want []byte) (verdict string, ok bool)
 
-func replayProductivity(t *testing.T, place string, args map[string]json.RawMessage, want []byte) (string, bool) {
-	var h WorkHistory
-	var w ProductivityVerdict
-	pol, ok := policyArg(args, DefaultProductivityPolicy())
-	if !ok || !strictInto(args["history"], &h) || !strictInto(want, &w) {
-		return "", false
-	}
-	got, err := ProductivityClassify(h, pol)
-	if err != nil {
-		t.Errorf("%s: %v", place, err)
-		return "", true
-	}
-	return sameDecision(t, place, got, w, "reason", "verdict"), true
-}
-
 func replayEfficiency(t *testing.T, place string, args map[string]json.RawMessage, want []byte) (string, bool) {
 	var ev EfficiencyEvidence
 	var w EfficiencyVerdict
@@ -165,7 +150,6 @@ func TestClusterBGolden(t *testing.T) {
 		run      replayer
 		verdicts []string
 	}{
-		{"productivity.classify", replayProductivity, []string{"PRODUCTIVE", "DIMINISHING", "STALLED"}},
 		{"efficiency.classify", replayEfficiency, []string{"EFFICIENT", "COSTLY", "WASTEFUL"}},
 		{"breaker.record_failure", replayBreaker(BreakerRecordFailure), []string{"CLOSED", "OPEN"}},
 		{"breaker.record_success", replayBreaker(BreakerRecordSuccess), []string{"CLOSED", "OPEN"}},
@@ -219,12 +203,13 @@ func TestClusterBPlumbing(t *testing.T) {
 		t.Fatalf("%+v %v / %+v %v", a, err1, b, err2)
 	}
 
-	p, err := ProductivityClassify(WorkHistory{}, nil)
+	p, err := ProductivityClassify(ProductivityClassifyArgs{History: DefaultWorkHistory()})
 	if err != nil || p.History.StepCount != 0 || p.History.Deltas == nil || p.History.LastDelta != nil {
 		t.Fatalf("%+v %v", p, err)
 	}
 	dp := DefaultProductivityPolicy()
-	q, err := ProductivityClassify(WorkHistory{Deltas: []int64{9, 4, 7}}, &dp)
+	// The derived fields a caller sends are recomputed, never read.
+	q, err := ProductivityClassify(ProductivityClassifyArgs{History: WorkHistory{Deltas: []int64{9, 4, 7}, StepCount: 99}, Policy: &dp})
 	if err != nil || q.History.StepCount != 3 || *q.History.LastDelta != 7 || *q.History.PriorDelta != 4 {
 		t.Fatalf("%+v %v", q, err)
 	}
@@ -275,8 +260,8 @@ func TestClusterBErrors(t *testing.T) {
 	refused := map[string]error{}
 	_, refused["negative commits"] = LivenessClassify(LivenessClassifyArgs{Ev: ProgressEvidence{CommitsSinceStart: -1}})
 	_, refused["negative grace"] = LivenessClassify(LivenessClassifyArgs{Ev: ok, Policy: &LivenessPolicy{GraceMs: -1}})
-	_, refused["negative delta"] = ProductivityClassify(WorkHistory{Deltas: []int64{3, -1}}, nil)
-	_, refused["negative min_steps"] = ProductivityClassify(WorkHistory{}, &ProductivityPolicy{MinSteps: -1})
+	_, refused["negative delta"] = ProductivityClassify(ProductivityClassifyArgs{History: WorkHistory{Deltas: []int64{3, -1}}})
+	_, refused["negative min_steps"] = ProductivityClassify(ProductivityClassifyArgs{History: DefaultWorkHistory(), Policy: &ProductivityPolicy{MinSteps: -1}})
 	_, refused["negative work"] = EfficiencyClassify(EfficiencyEvidence{Work: -1}, nil)
 	_, refused["negative floor"] = EfficiencyClassify(EfficiencyEvidence{}, &EfficiencyPolicy{Floor: -0.5})
 	_, refused["negative counts"] = BreakerClassify(BreakerCounts{Consecutive: -1}, nil)
@@ -308,7 +293,7 @@ func TestClusterBConcurrent(t *testing.T) {
 				if _, err := LivenessClassify(LivenessClassifyArgs{Ev: ProgressEvidence{NowMs: n, CommitsSinceStart: n % 2}}); err != nil {
 					errs <- err
 				}
-				if _, err := ProductivityClassify(WorkHistory{Deltas: []int64{n, n % 7, 0}}, nil); err != nil {
+				if _, err := ProductivityClassify(ProductivityClassifyArgs{History: WorkHistory{Deltas: []int64{n, n % 7, 0}}}); err != nil {
 					errs <- err
 				}
 				if _, err := EfficiencyClassify(EfficiencyEvidence{Work: n % 3, Tokens: n * 10}, nil); err != nil {

@@ -177,10 +177,11 @@ class _Binder:
     def record(self, t: str) -> list[tuple[str, Any]]:
         """The reference class's field names (in its order) with their parsed
         schema types, worked out once per record type; Decline when the class's
-        fields are not the schema's."""
+        fields are not the schema's (a derived field is a property, not one
+        of the class's fields)."""
         spec = self._records.get(t)
         if spec is None:
-            fields = {f["name"]: _parse(f["type"]) for f in self.types[t]["fields"]}
+            fields = {f["name"]: _parse(f["type"]) for f in self.types[t]["fields"] if not f.get("derived")}
             own = [f.name for f in dataclasses.fields(self.cls(t))]
             if set(own) != set(fields):
                 raise Decline

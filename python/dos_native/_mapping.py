@@ -401,6 +401,7 @@ SLOWER = [r for r in WITNESS_CHAIN + PROVENANCE if r.op not in _FASTER] + [
 # generated route").
 LOOP_ECONOMICS = [
     Route("dos.liveness", "classify", "liveness.classify"),
+    Route("dos.productivity", "classify", "productivity.classify"),
 ]
 ROUTES += LOOP_ECONOMICS
 

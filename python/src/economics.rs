@@ -23,7 +23,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDict, PyInt, PyList, PyString, PyTuple, PyType};
+use pyo3::types::{PyDict, PyInt, PyString, PyTuple, PyType};
 
 /// The input classes one binding serves.
 struct Inputs {
@@ -111,13 +111,6 @@ fn new_dict<'py>(py: Python<'py>, items: &[(&str, Bound<'py, PyAny>)]) -> PyResu
         d.set_item(*k, v)?;
     }
     Ok(d)
-}
-
-fn opt_int<'py>(py: Python<'py>, v: Option<i64>) -> PyResult<Bound<'py, PyAny>> {
-    Ok(match v {
-        Some(x) => x.into_pyobject(py)?.into_any(),
-        None => py.None().into_bound(py),
-    })
 }
 
 // ---------------------------------------------------------------- liveness
@@ -233,7 +226,7 @@ fn productivity_history(h: &Bound<'_, PyAny>) -> Option<productivity::WorkHistor
     for d in t.iter() {
         out.push(exact_i64(&d)?);
     }
-    Some(productivity::WorkHistory { deltas: out })
+    Some(productivity::WorkHistory { deltas: dos_core::route::Tuple(out), ..Default::default() })
 }
 
 fn productivity_index(s: productivity::Productivity) -> usize {
@@ -244,86 +237,11 @@ fn productivity_index(s: productivity::Productivity) -> usize {
     }
 }
 
-/// `ProductivityVerdict`: the state, its reason (written on demand) and the
-/// history object it judged.
-#[pyclass(frozen, module = "dos_native.productivity", name = "ProductivityVerdict")]
-pub(crate) struct PyProductivityVerdict {
-    state: productivity::Productivity,
-    history: productivity::WorkHistory,
-    policy: productivity::ProductivityPolicy,
-    echo: Py<PyAny>,
-}
-
-impl AsTuple for PyProductivityVerdict {
-    fn astuple<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        PyTuple::new(py, [self.verdict(py)?, PyString::new(py, &self.reason()?).into_any().unbind(), self.echo.clone_ref(py)])
-    }
-}
-
-impl PyProductivityVerdict {
-    fn repr(&self, py: Python<'_>) -> PyResult<String> {
-        let t = self.astuple(py)?;
-        dataclass_repr("ProductivityVerdict", &[("verdict", t.get_item(0)?), ("reason", t.get_item(1)?), ("history", t.get_item(2)?)])
-    }
-}
-
-#[crate::guard]
-#[pymethods]
-impl PyProductivityVerdict {
-    #[getter]
-    fn verdict(&self, py: Python<'_>) -> Py<PyAny> {
-        registry::member(py, Enum::Productivity, productivity_index(self.state))
-    }
-
-    #[getter]
-    fn reason(&self) -> String {
-        productivity::classify(&self.history, &self.policy).reason
-    }
-
-    #[getter]
-    fn history(&self, py: Python<'_>) -> Py<PyAny> {
-        self.echo.clone_ref(py)
-    }
-
-    /// The reference's `to_dict()` shape.
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let h = &self.history;
-        let history = new_dict(
-            py,
-            &[
-                ("deltas", PyList::new(py, &h.deltas)?.into_any()),
-                ("step_count", h.step_count().into_pyobject(py)?.into_any()),
-                ("last_delta", opt_int(py, h.last_delta())?),
-                ("prior_delta", opt_int(py, h.prior_delta())?),
-            ],
-        )?;
-        new_dict(
-            py,
-            &[
-                ("verdict", PyString::new(py, self.state.as_str()).into_any()),
-                ("reason", PyString::new(py, &self.reason()?).into_any()),
-                ("history", history.into_any()),
-            ],
-        )
-    }
-
-    fn __eq__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        tuple_eq(slf, other)
-    }
-
-    fn __hash__(&self, py: Python<'_>) -> PyResult<isize> {
-        self.astuple(py)?.hash()
-    }
-
-    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        self.repr(py)
-    }
-}
-
 struct ProductivityFast {
     inputs: Inputs,
     default: productivity::ProductivityPolicy,
-    out: Out,
+    verdict: Py<PyType>,
+    members: Vec<Py<PyAny>>,
 }
 
 impl Fast for ProductivityFast {
@@ -337,43 +255,40 @@ impl Fast for ProductivityFast {
             },
         };
         let Some(history) = productivity_history(&h) else { return Ok(None) };
-        match &self.out {
-            Out::Typed => {
-                let state = productivity::state(history.step_count(), history.last_delta(), history.prior_delta(), &policy);
-                let v = PyProductivityVerdict { state, history, policy, echo: h.unbind() };
-                Ok(Some(Bound::new(py, v)?.into_any()))
-            }
-            Out::Ref { verdict, members } => {
-                let v = productivity::classify(&history, &policy);
-                let fields = [
-                    (intern!(py, "verdict"), members[productivity_index(v.verdict)].bind(py).clone()),
-                    (intern!(py, "reason"), PyString::new(py, &v.reason).into_any()),
-                    (intern!(py, "history"), h),
-                ];
-                build(py, verdict, &fields).map(Some)
-            }
+        // What the op refuses (BAD_ARGS) the slower route answers as its module does.
+        if history.deltas.0.iter().any(|d| *d < 0) || policy.validate().is_err() {
+            return Ok(None);
         }
+        let v = productivity::classify(&history, &policy);
+        let fields = [
+            (intern!(py, "verdict"), self.members[productivity_index(v.verdict)].bind(py).clone()),
+            (intern!(py, "reason"), PyString::new(py, &v.reason).into_any()),
+            (intern!(py, "history"), h),
+        ];
+        build(py, &self.verdict, &fields).map(Some)
     }
 }
 
-/// A native `productivity.classify(history, policy=DEFAULT_POLICY)`.
-#[crate::guard]
-#[pyfunction]
-#[pyo3(signature = (history_cls, policy_cls, default_policy, fallback, verdict_cls=None, state_cls=None))]
-pub(crate) fn bind_productivity_classify(
-    history_cls: &Bound<'_, PyType>,
-    policy_cls: &Bound<'_, PyType>,
-    default_policy: &Bound<'_, PyAny>,
-    fallback: Py<PyAny>,
-    verdict_cls: Option<&Bound<'_, PyType>>,
-    state_cls: Option<&Bound<'_, PyAny>>,
-) -> PyResult<NativeFunction> {
+/// `productivity.classify`'s hand fast path (registered in
+/// `crate::fastpath`, kept where `bench/compare.py` shows the generic route
+/// binder too slow for it: docs/benchmarks.md), served on `module`'s own
+/// classes and handing every call it does not take to `fallback`. None
+/// when the module's classes do not fit it.
+pub(crate) fn bind_productivity_fast(module: &Bound<'_, PyAny>, fallback: Py<PyAny>) -> PyResult<Option<NativeFunction>> {
+    let default_policy = module.getattr("DEFAULT_POLICY")?;
+    let Some(default) = productivity_policy(&default_policy) else { return Ok(None) };
     let fast = ProductivityFast {
-        inputs: Inputs::new(history_cls, policy_cls, default_policy, &["min_steps", "floor"]),
-        default: productivity_policy(default_policy).ok_or_else(|| not_taken("ProductivityPolicy"))?,
-        out: out_for(verdict_cls, state_cls, Enum::Productivity)?,
+        inputs: Inputs::new(
+            &class_of(module, "WorkHistory")?,
+            &class_of(module, "ProductivityPolicy")?,
+            &default_policy,
+            &["min_steps", "floor"],
+        ),
+        default,
+        verdict: class_of(module, "ProductivityVerdict")?.unbind(),
+        members: members_of(&module.getattr("Productivity")?, &["PRODUCTIVE", "DIMINISHING", "STALLED"])?,
     };
-    Ok(NativeFunction::new("productivity.classify", fast, fallback))
+    Ok(Some(NativeFunction::new("productivity.classify", fast, fallback)))
 }
 
 // ---------------------------------------------------------------- efficiency

@@ -11,7 +11,6 @@ use pyo3::types::{PyString, PyType};
 /// the order the native side numbers them.
 #[derive(Clone, Copy)]
 pub(crate) enum Enum {
-    Productivity,
     Efficiency,
     BreakerState,
     Escalation,
@@ -21,8 +20,7 @@ pub(crate) enum Enum {
 }
 
 impl Enum {
-    const ALL: [(Enum, &'static str, &'static [&'static str]); 7] = [
-        (Enum::Productivity, "Productivity", &["PRODUCTIVE", "DIMINISHING", "STALLED"]),
+    const ALL: [(Enum, &'static str, &'static [&'static str]); 6] = [
         (Enum::Efficiency, "Efficiency", &["EFFICIENT", "COSTLY", "WASTEFUL"]),
         (Enum::BreakerState, "BreakerState", &["CLOSED", "OPEN"]),
         (Enum::Escalation, "Escalation", &["NONE", "JUDGE", "HUMAN"]),
@@ -36,7 +34,7 @@ impl Enum {
     }
 }
 
-static MEMBERS: [PyOnceLock<Vec<Py<PyAny>>>; 7] = [const { PyOnceLock::new() }; 7];
+static MEMBERS: [PyOnceLock<Vec<Py<PyAny>>>; 6] = [const { PyOnceLock::new() }; 6];
 
 /// The `idx`-th member of a bound enum (its value as a `str` if unbound).
 pub(crate) fn member(py: Python<'_>, e: Enum, idx: usize) -> Py<PyAny> {

@@ -218,7 +218,8 @@ impl<'py> Compiler<'py> {
             let plan = self.compile(&f.ty)?;
             fields.push(Field { name: PyString::intern(self.py, &n).unbind(), key: n, plan });
         }
-        if fields.len() != def.fields.len() {
+        // A derived field is a property of the class, not one of its fields.
+        if fields.len() != def.fields.iter().filter(|f| !f.derived).count() {
             return Err(bind_err(format!("{name}: the class's fields are not the schema's")));
         }
         let immutable = frozen && fields.iter().all(|f| self.immutable(&f.plan));

@@ -461,19 +461,35 @@ fn field_doc(f: &FieldDef) -> String {
 /// built, field by field in declaration order, as the reference's checks
 /// refuse it. A value that does not compare with an int raises what the
 /// comparison raises (`TypeError`), as there too; None passes an optional
-/// field. Empty when no field is bounded.
+/// field, and a sequence's bound holds for each item. A `#[describe(tuple)]`
+/// field given another sequence is frozen into a tuple first. Empty when no
+/// field is bounded or frozen.
 fn py_post_init(t: &TypeDef) -> String {
-    let bounded: Vec<(&FieldDef, i64)> = t.fields.iter().filter_map(|f| f.minimum.map(|n| (f, n))).collect();
-    if bounded.is_empty() {
+    let fields: Vec<&FieldDef> = t.fields.iter().filter(|f| !f.derived && (f.minimum.is_some() || f.frozen_tuple)).collect();
+    if fields.is_empty() {
         return String::new();
     }
     let mut s = String::from("\n    def __post_init__(self) -> None:\n");
-    s += "        \"\"\"Refuse a value below a field's declared minimum (ValueError).\"\"\"\n";
-    for (f, n) in bounded {
+    s += if fields.iter().any(|f| f.frozen_tuple) {
+        "        \"\"\"Freeze the declared tuples; refuse a value below a field's declared minimum (ValueError).\"\"\"\n"
+    } else {
+        "        \"\"\"Refuse a value below a field's declared minimum (ValueError).\"\"\"\n"
+    };
+    for f in fields {
         let attr = format!("self.{}", py_field(f.name));
-        let test = if matches!(f.ty, Type::Optional(_)) { format!("{attr} is not None and {attr} < {n}") } else { format!("{attr} < {n}") };
+        if f.frozen_tuple {
+            let _ = writeln!(s, "        if type({attr}) is not tuple:");
+            let _ = writeln!(s, "            object.__setattr__(self, {:?}, tuple({attr}))", py_field(f.name));
+        }
+        let Some(n) = f.minimum else { continue };
+        // A sequence field bounds each item.
+        let (test, shown) = match &f.ty {
+            Type::Optional(_) => (format!("{attr} is not None and {attr} < {n}"), attr.clone()),
+            Type::TupleOf(_) | Type::List(_) => (format!("any(_x < {n} for _x in {attr})"), attr.clone()),
+            _ => (format!("{attr} < {n}"), attr.clone()),
+        };
         let _ = writeln!(s, "        if {test}:");
-        let _ = writeln!(s, "            raise ValueError(f\"{}.{} cannot be below {n} (got {{{attr}!r}})\")", t.name, f.name);
+        let _ = writeln!(s, "            raise ValueError(f\"{}.{} cannot be below {n} (got {{{shown}!r}})\")", t.name, f.name);
     }
     s
 }
@@ -520,7 +536,8 @@ fn python_module(cat: &Catalog, m: &ModuleEntry) -> String {
             }
             s += &docstring(if doc.is_empty() { "A record." } else { &doc }, "    ");
             s += "\n";
-            for f in &t.fields {
+            // A derived field is a property (its method op), not a field.
+            for f in t.fields.iter().filter(|f| !f.derived) {
                 match (f.required, &f.default) {
                     (false, Some(d)) => {
                         let lit = py_literal(cat, &f.ty, d);
@@ -551,7 +568,7 @@ fn python_module(cat: &Catalog, m: &ModuleEntry) -> String {
             s += "\n    @classmethod\n";
             let _ = writeln!(s, "    def _from_dict(cls, d: dict[str, Any]) -> {}:", t.name);
             s += "        return cls(\n";
-            for f in &t.fields {
+            for f in t.fields.iter().filter(|f| !f.derived) {
                 let _ = writeln!(s, "            {}={},", py_field(f.name), py_decode(&f.ty, &format!("d[{:?}]", f.name)));
             }
             s += "        )\n";
@@ -674,14 +691,14 @@ fn python_stub(cat: &Catalog, m: &ModuleEntry) -> String {
         } else {
             s += "@dataclass(frozen=True)\n";
             let _ = writeln!(s, "class {}:", t.name);
-            for f in &t.fields {
+            for f in t.fields.iter().filter(|f| !f.derived) {
                 if f.required {
                     let _ = writeln!(s, "    {}: {}", py_field(f.name), py_type(&f.ty));
                 } else {
                     let _ = writeln!(s, "    {}: {} = ...", py_field(f.name), py_type(&f.ty));
                 }
             }
-            if t.fields.iter().any(|f| f.minimum.is_some()) {
+            if !py_post_init(t).is_empty() {
                 s += "    def __post_init__(self) -> None: ...\n";
             }
             s += "    def to_dict(self) -> dict[str, Any]: ...\n";
@@ -1071,6 +1088,46 @@ mod tests {
         assert!(!py.contains("self.c"), "{py}");
         let unbounded = TypeDef::record("S", "", vec![FieldDef::new("c", "", Type::Int, None, false)]);
         assert_eq!(py_post_init(&unbounded), "");
+    }
+
+    #[test]
+    fn a_derived_field_is_a_property_written_by_to_dict_and_a_tuple_field_is_frozen() {
+        let t = TypeDef::record(
+            "H",
+            "",
+            vec![
+                FieldDef::new("xs", "", Type::TupleOf(Box::new(Type::Int)), None, false).with_minimum(0).frozen_tuple(),
+                FieldDef::new("n", "", Type::Int, None, false).derived().with_minimum(0),
+            ],
+        );
+        let py = py_post_init(&t);
+        assert!(
+            py.contains("        if type(self.xs) is not tuple:\n            object.__setattr__(self, \"xs\", tuple(self.xs))\n"),
+            "{py}"
+        );
+        assert!(py.contains("        if any(_x < 0 for _x in self.xs):\n"), "{py}");
+        assert!(!py.contains("self.n"), "a derived field is not checked as a field: {py}");
+        let cat = dos_ops::catalog();
+        let m = cat.modules.iter().find(|m| m.name == "productivity").expect("productivity is routed");
+        let py = python_module(cat, m);
+        assert!(py.contains("    deltas: tuple[int, ...] = ()\n"), "{py}");
+        assert!(!py.contains("    step_count: int"), "a derived field is no dataclass field: {py}");
+        assert!(py.contains("            \"step_count\": _to_plain(self.step_count),\n"), "{py}");
+        assert!(py.contains("    @property\n    def step_count(self) -> int:\n"), "{py}");
+        assert!(!py.contains("step_count=d["), "{py}");
+        let stub = python_stub(cat, m);
+        assert!(!stub.contains("    step_count: int"), "{stub}");
+        let go = go_module(cat, m);
+        assert!(go.contains("StepCount int64 `json:\"step_count\"`"), "{go}");
+        // Every derived field is served by its property op.
+        for m in &cat.modules {
+            for t in own_types(cat, m) {
+                for f in t.fields.iter().filter(|f| f.derived) {
+                    let op = format!("{}.{}.{}", m.name, t.name, f.name);
+                    assert!(cat.op(&op).is_some_and(|o| takes_self(o) && o.params.len() == 1), "{op} is not a property op");
+                }
+            }
+        }
     }
 
     #[test]

@@ -24,6 +24,16 @@
 //! a smaller value when they are built (Python: `__post_init__` raising
 //! `ValueError`, as the reference's checks do).
 //!
+//! `#[describe(derived)]` on a field marks it derived: the verdict writes
+//! it (the reference's `to_dict()` carries it), but it is computed from the
+//! other fields, so a host record has it as a property (served by the
+//! method op `module.Type.field`), not as a constructor argument; the
+//! envelope reads it (so a host may send it back) and the op recomputes it.
+//!
+//! `#[describe(tuple)]` on a `tuple[T, ...]` field: a host record freezes
+//! any sequence given for it into a tuple when it is built, as the
+//! reference's `__post_init__` does for such a field.
+//!
 //! `#[describe(skip)]` on a field leaves it out of the schema (and so out of
 //! the hosts' records) while serde still reads it: an envelope-only
 //! convenience the reference's class does not have.
@@ -128,12 +138,16 @@ fn class_of(attrs: &[Attribute]) -> syn::Result<Option<String>> {
     Ok(out)
 }
 
-/// A field's own `#[describe(...)]` attributes: `min = N` (a lower bound)
-/// and `skip` (left out of the schema).
+/// A field's own `#[describe(...)]` attributes: `min = N` (a lower bound),
+/// `skip` (left out of the schema), `derived` (written, computed from the
+/// other fields, never a constructor argument) and `tuple` (a host record
+/// freezes any sequence given for it into a tuple).
 #[derive(Default)]
 struct FieldDescribe {
     minimum: Option<i64>,
     skip: bool,
+    derived: bool,
+    tuple: bool,
 }
 
 fn field_describe(attrs: &[Attribute]) -> syn::Result<FieldDescribe> {
@@ -158,8 +172,14 @@ fn field_describe(attrs: &[Attribute]) -> syn::Result<FieldDescribe> {
             } else if m.path.is_ident("skip") {
                 out.skip = true;
                 Ok(())
+            } else if m.path.is_ident("derived") {
+                out.derived = true;
+                Ok(())
+            } else if m.path.is_ident("tuple") {
+                out.tuple = true;
+                Ok(())
             } else {
-                Err(m.error("unknown describe field attribute (expected `min = N` or `skip`)"))
+                Err(m.error("unknown describe field attribute (expected `min = N`, `skip`, `derived` or `tuple`)"))
             }
         })?;
     }
@@ -204,10 +224,16 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
                     (None, None) => quote!(::core::option::Option::None),
                 };
                 let read_with = attrs.read_with;
-                let minimum = match own.minimum {
+                let mut minimum = match own.minimum {
                     Some(n) => quote!(.with_minimum(#n)),
                     None => quote!(),
                 };
+                if own.derived {
+                    minimum = quote!(#minimum.derived());
+                }
+                if own.tuple {
+                    minimum = quote!(#minimum.frozen_tuple());
+                }
                 field_defs.push(quote! {
                     #route::FieldDef::new(#wire, #fdoc, <#ty as #route::Describe>::describe(reg), #default, #read_with)#minimum
                 });

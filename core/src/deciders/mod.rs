@@ -59,7 +59,6 @@ pub mod improve;
 pub static ALL: &[&[OpSpec]] = &[
     tree::OPS,
     exec_capability::OPS,
-    productivity::OPS,
     efficiency::OPS,
     breaker::OPS,
     pyjson_op::OPS,
@@ -118,4 +117,5 @@ pub static ROUTED: &[&crate::route::Module] = &[
     &concurrency_class::MODULE,
     // issue 9, loop economics (liveness, productivity, efficiency, breaker)
     &liveness::MODULE,
+    &productivity::MODULE,
 ];

@@ -109,6 +109,15 @@ pub struct FieldDef {
     /// reference's `__post_init__` checks do.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub minimum: Option<i64>,
+    /// Written by the verdict but computed from the other fields
+    /// (`#[describe(derived)]`): a host record serves it as a property
+    /// (the method op `module.Type.field`), never as a constructor argument.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub derived: bool,
+    /// A host record freezes any sequence given for this `tuple[T, ...]`
+    /// field into a tuple when it is built (`#[describe(tuple)]`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub frozen_tuple: bool,
 }
 
 impl FieldDef {
@@ -121,7 +130,19 @@ impl FieldDef {
             (None, Type::Optional(_)) if !read_with => Some(Value::Null),
             _ => default,
         };
-        FieldDef { name, ty, required: default.is_none(), default, doc: doc.to_owned(), minimum: None }
+        FieldDef { name, ty, required: default.is_none(), default, doc: doc.to_owned(), minimum: None, derived: false, frozen_tuple: false }
+    }
+
+    /// Mark the field derived (see [`FieldDef::derived`]).
+    pub fn derived(mut self) -> FieldDef {
+        self.derived = true;
+        self
+    }
+
+    /// Freeze a sequence given for it into a tuple (see [`FieldDef::frozen_tuple`]).
+    pub fn frozen_tuple(mut self) -> FieldDef {
+        self.frozen_tuple = true;
+        self
     }
 
     /// Bound the field from below (see [`FieldDef::minimum`]).
@@ -284,7 +305,7 @@ pub fn required<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(d:
 }
 
 /// A list read and written as JSON, typed as the reference's `tuple[T, ...]`.
-#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(transparent)]
 pub struct Tuple<T>(pub Vec<T>);
 
