@@ -88,6 +88,15 @@ const (
 	RevertCauseWasteful      RevertCause = "wasteful"
 )
 
+// Escalation is a closed vocabulary of wire tokens. Where an open breaker sends the decision (`breaker.Escalation`).
+type Escalation string
+
+const (
+	EscalationNone  Escalation = "NONE"
+	EscalationJudge Escalation = "JUDGE"
+	EscalationHuman Escalation = "HUMAN"
+)
+
 // CandidateEvidenceEcho mirrors the reference's CandidateEvidenceEcho (its to_dict() shape). The evidence as a verdict echoes it: the facts plus `delta` and `improved`.
 type CandidateEvidenceEcho struct {
 	SuitePassed        bool   `json:"suite_passed"`

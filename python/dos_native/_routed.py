@@ -2,6 +2,6 @@
 """The typed modules generated from the op table (one per module on the route)."""
 from __future__ import annotations
 
-from . import claim_ttl, verdict, log_source, evidence, effect_witness, reward, attest, testwitness, arg_provenance, intervention, enforce, precursor_gate, answer_shape, dangling_intent, claim_extract, result_state, commit_audit, judges, coverage, improve, hook_exit, concurrency_class, liveness, productivity
+from . import claim_ttl, verdict, log_source, evidence, effect_witness, reward, attest, testwitness, arg_provenance, intervention, enforce, precursor_gate, answer_shape, dangling_intent, claim_extract, result_state, commit_audit, judges, coverage, improve, hook_exit, concurrency_class, liveness, productivity, efficiency, breaker
 
-__all__ = ["claim_ttl", "verdict", "log_source", "evidence", "effect_witness", "reward", "attest", "testwitness", "arg_provenance", "intervention", "enforce", "precursor_gate", "answer_shape", "dangling_intent", "claim_extract", "result_state", "commit_audit", "judges", "coverage", "improve", "hook_exit", "concurrency_class", "liveness", "productivity"]
+__all__ = ["claim_ttl", "verdict", "log_source", "evidence", "effect_witness", "reward", "attest", "testwitness", "arg_provenance", "intervention", "enforce", "precursor_gate", "answer_shape", "dangling_intent", "claim_extract", "result_state", "commit_audit", "judges", "coverage", "improve", "hook_exit", "concurrency_class", "liveness", "productivity", "efficiency", "breaker"]

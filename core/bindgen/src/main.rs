@@ -114,6 +114,17 @@ fn owner<'a>(cat: &'a Catalog, name: &str) -> Option<&'a str> {
     cat.modules.iter().find(|m| m.types.contains(&name)).map(|m| m.name)
 }
 
+/// The Python name of a schema type: its name, or, for a type the schema
+/// renamed because another module's type had its name first
+/// (`module_local`), the name its own module gives it (Python has a
+/// namespace per module; Go, one package, keeps the schema name).
+fn py_name(n: &str) -> &str {
+    match dos_ops::catalog().type_def(n) {
+        Some(TypeDef { module_local: true, class: Some(c), .. }) => c,
+        _ => n,
+    }
+}
+
 /// The named types `m` defines itself.
 fn own_types<'a>(cat: &'a Catalog, m: &ModuleEntry) -> Vec<&'a TypeDef> {
     types_of(cat, m).into_iter().filter(|t| owner(cat, t.name) == Some(m.name)).collect()
@@ -125,8 +136,8 @@ fn imported_types<'a>(cat: &'a Catalog, m: &ModuleEntry) -> Vec<(&'a str, Vec<&'
     for t in types_of(cat, m) {
         match owner(cat, t.name) {
             Some(o) if o != m.name => match out.iter_mut().find(|(m, _)| *m == o) {
-                Some((_, names)) => names.push(t.name),
-                None => out.push((o, vec![t.name])),
+                Some((_, names)) => names.push(py_name(t.name)),
+                None => out.push((o, vec![py_name(t.name)])),
             },
             _ => {}
         }
@@ -205,7 +216,7 @@ fn py_type(t: &Type) -> String {
         Type::TupleOf(x) => format!("tuple[{}, ...]", py_type(x)),
         Type::Dict(x) => format!("dict[str, {}]", py_type(x)),
         Type::IntDict(x) => format!("dict[int, {}]", py_type(x)),
-        Type::Record(n) | Type::Enum(n) => (*n).to_owned(),
+        Type::Record(n) | Type::Enum(n) => py_name(n).to_owned(),
     }
 }
 
@@ -297,7 +308,7 @@ fn py_literal(cat: &Catalog, t: &Type, v: &Value) -> String {
                 .and_then(|d| d.variants.iter().find(|v| v.token == token))
                 .map(|v| py_variant_name(&v.token))
                 .unwrap_or_else(|| token.to_owned());
-            format!("{n}.{variant}")
+            format!("{}.{variant}", py_name(n))
         }
         (Type::IntDict(x), Value::Dict(d)) => {
             let parts: Vec<String> =
@@ -313,7 +324,7 @@ fn py_literal(cat: &Catalog, t: &Type, v: &Value) -> String {
                     kw.push(format!("{}={}", py_field(f.name), py_literal(cat, &f.ty, given.unwrap_or(&Value::Null))));
                 }
             }
-            format!("{n}({})", kw.join(", "))
+            format!("{}({})", py_name(n), kw.join(", "))
         }
         _ => pyjson::py_repr(v),
     }
@@ -340,8 +351,8 @@ fn py_default(cat: &Catalog, m: &ModuleEntry, f: &FieldDef) -> Option<String> {
 /// Python source converting `expr` (a verdict value as dispatch returns it) to `t`.
 fn py_decode(t: &Type, expr: &str) -> String {
     match t {
-        Type::Record(n) => format!("{n}._from_dict({expr})"),
-        Type::Enum(n) => format!("{n}({expr})"),
+        Type::Record(n) => format!("{}._from_dict({expr})", py_name(n)),
+        Type::Enum(n) => format!("{}({expr})", py_name(n)),
         Type::Optional(x) if needs_decode(x) => format!("(None if {expr} is None else {})", py_decode(x, expr)),
         Type::List(x) if needs_decode(x) => format!("[{} for _x in {expr}]", py_decode(x, "_x")),
         Type::TupleOf(x) => format!("tuple({} for _x in {expr})", py_decode(x, "_x")),
@@ -437,7 +448,7 @@ fn module_doc(m: &ModuleEntry) -> String {
 /// and its functions.
 fn py_all(cat: &Catalog, m: &ModuleEntry) -> String {
     let mut all: Vec<&str> = imported_types(cat, m).into_iter().flat_map(|(_, n)| n).collect();
-    all.extend(own_types(cat, m).iter().map(|t| t.name));
+    all.extend(own_types(cat, m).iter().map(|t| py_name(t.name)));
     all.extend(m.consts.iter().map(|c| c.name));
     all.extend(functions_of(cat, m).iter().map(|o| fn_name(o.op)));
     let mut s = String::from("__all__ = [\n");
@@ -519,17 +530,17 @@ fn python_module(cat: &Catalog, m: &ModuleEntry) -> String {
     for t in &types {
         s += "\n\n";
         if t.kind == "enum" {
-            let _ = writeln!(s, "class {}(str, enum.Enum):", t.name);
+            let _ = writeln!(s, "class {}(str, enum.Enum):", py_name(t.name));
             s += &docstring(if t.doc.is_empty() { "A closed vocabulary; the value is the wire token." } else { &t.doc }, "    ");
             s += "\n";
             for v in &t.variants {
                 let _ = writeln!(s, "    {} = {:?}", py_variant_name(&v.token), v.token);
             }
             s += "\n    def __str__(self) -> str:\n        return self.value\n";
-            s += &py_methods(cat, m, t.name, false);
+            s += &py_methods(cat, m, py_name(t.name), false);
         } else {
             s += "@dataclass(frozen=True)\n";
-            let _ = writeln!(s, "class {}:", t.name);
+            let _ = writeln!(s, "class {}:", py_name(t.name));
             let mut doc = t.doc.clone();
             for f in t.fields.iter().filter(|f| !field_doc(f).is_empty()) {
                 let _ = write!(doc, "\n\n``{}``: {}", py_field(f.name), field_doc(f));
@@ -566,13 +577,13 @@ fn python_module(cat: &Catalog, m: &ModuleEntry) -> String {
             }
             s += "        }\n";
             s += "\n    @classmethod\n";
-            let _ = writeln!(s, "    def _from_dict(cls, d: dict[str, Any]) -> {}:", t.name);
+            let _ = writeln!(s, "    def _from_dict(cls, d: dict[str, Any]) -> {}:", py_name(t.name));
             s += "        return cls(\n";
             for f in t.fields.iter().filter(|f| !f.derived) {
                 let _ = writeln!(s, "            {}={},", py_field(f.name), py_decode(&f.ty, &format!("d[{:?}]", f.name)));
             }
             s += "        )\n";
-            s += &py_methods(cat, m, t.name, false);
+            s += &py_methods(cat, m, py_name(t.name), false);
         }
     }
     for (i, c) in m.consts.iter().enumerate() {
@@ -683,14 +694,14 @@ fn python_stub(cat: &Catalog, m: &ModuleEntry) -> String {
     for t in &types {
         s += "\n";
         if t.kind == "enum" {
-            let _ = writeln!(s, "class {}(str, enum.Enum):", t.name);
+            let _ = writeln!(s, "class {}(str, enum.Enum):", py_name(t.name));
             for v in &t.variants {
                 let _ = writeln!(s, "    {} = {:?}", py_variant_name(&v.token), v.token);
             }
-            s += &py_methods(cat, m, t.name, true);
+            s += &py_methods(cat, m, py_name(t.name), true);
         } else {
             s += "@dataclass(frozen=True)\n";
-            let _ = writeln!(s, "class {}:", t.name);
+            let _ = writeln!(s, "class {}:", py_name(t.name));
             for f in t.fields.iter().filter(|f| !f.derived) {
                 if f.required {
                     let _ = writeln!(s, "    {}: {}", py_field(f.name), py_type(&f.ty));
@@ -702,8 +713,8 @@ fn python_stub(cat: &Catalog, m: &ModuleEntry) -> String {
                 s += "    def __post_init__(self) -> None: ...\n";
             }
             s += "    def to_dict(self) -> dict[str, Any]: ...\n";
-            let _ = writeln!(s, "    @classmethod\n    def _from_dict(cls, d: dict[str, Any]) -> {}: ...", t.name);
-            s += &py_methods(cat, m, t.name, true);
+            let _ = writeln!(s, "    @classmethod\n    def _from_dict(cls, d: dict[str, Any]) -> {}: ...", py_name(t.name));
+            s += &py_methods(cat, m, py_name(t.name), true);
         }
     }
     if !m.consts.is_empty() {
@@ -786,16 +797,8 @@ fn go_literal(v: &Value) -> String {
     pyjson::dumps_string(v, pyjson::Options::COMPACT).unwrap_or_default()
 }
 
-/// Enums the hand-written Go bindings already declare under the same name,
-/// with the same constant names and wire tokens (`cluster_b.go`: the
-/// breaker's `Escalation`, which `improve` echoes). A generated module uses
-/// those declarations instead of repeating them (Go has one namespace per
-/// package); `hand_declared_enums_match` checks they agree.
-const GO_DECLARED_BY_HAND: &[&str] = &["Escalation"];
-
 fn go_module(cat: &Catalog, m: &ModuleEntry) -> String {
-    let types: Vec<&TypeDef> =
-        own_types(cat, m).into_iter().filter(|t| !(t.kind == "enum" && GO_DECLARED_BY_HAND.contains(&t.name))).collect();
+    let types: Vec<&TypeDef> = own_types(cat, m);
     let ops = ops_of(cat, m);
     let prefix = camel(m.name);
     let mut s = String::new();
@@ -1047,30 +1050,6 @@ mod tests {
     }
 
     #[test]
-    fn hand_declared_enums_match() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bindings/go");
-        let mut hand = String::new();
-        for entry in std::fs::read_dir(&root).unwrap() {
-            let path = entry.unwrap().path();
-            let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            if name.ends_with(".go") && !name.starts_with("zz_generated_") {
-                hand += &std::fs::read_to_string(&path).unwrap();
-            }
-        }
-        let squeeze = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
-        let hand = squeeze(&hand);
-        let cat = dos_ops::catalog();
-        for name in GO_DECLARED_BY_HAND {
-            let Some(t) = cat.type_def(name) else { continue };
-            assert!(hand.contains(&format!("type {name} string")), "{name} is not declared by hand");
-            for v in &t.variants {
-                let decl = format!("{name}{} {name} = {:?}", camel(&v.token.to_ascii_lowercase()), v.token);
-                assert!(hand.contains(&decl), "the hand-written Go lacks `{decl}`");
-            }
-        }
-    }
-
-    #[test]
     fn a_bounded_field_is_checked_when_the_record_is_built() {
         let t = TypeDef::record(
             "R",
@@ -1127,6 +1106,38 @@ mod tests {
                     assert!(cat.op(&op).is_some_and(|o| takes_self(o) && o.params.len() == 1), "{op} is not a property op");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn two_modules_own_a_type_of_the_same_name() {
+        let cat = dos_ops::catalog();
+        let (Some(mine), Some(theirs)) = (cat.type_def("BreakerEscalation"), cat.type_def("Escalation")) else {
+            panic!("breaker's and improve's Escalation are both in the catalog")
+        };
+        assert!(mine.module_local && mine.class == Some("Escalation") && !theirs.module_local);
+        assert_eq!((py_name("BreakerEscalation"), py_name("Escalation")), ("Escalation", "Escalation"));
+        let module = |n: &str| cat.modules.iter().find(|m| m.name == n).expect("routed");
+        let (brk, imp) = (module("breaker"), module("improve"));
+        for (m, own) in [(brk, "BreakerEscalation"), (imp, "Escalation")] {
+            let py = python_module(cat, m);
+            assert!(py.contains("\nclass Escalation(str, enum.Enum):\n"), "{py}");
+            assert!(python_stub(cat, m).contains("\nclass Escalation(str, enum.Enum):\n"));
+            assert!(own_types(cat, m).iter().any(|t| t.name == own), "{}", m.name);
+        }
+        assert!(python_module(cat, brk).contains("    on_trip: Escalation = Escalation.NONE\n"));
+        let go = go_module(cat, brk);
+        assert!(
+            go.contains("type BreakerEscalation string") && go.contains("BreakerEscalationJudge BreakerEscalation = \"JUDGE\""),
+            "{go}"
+        );
+        assert!(go.contains("OnTrip BreakerEscalation"), "{go}");
+        assert!(go_module(cat, imp).contains("type Escalation string"));
+        // No module's Python namespace holds two types of one name.
+        for m in &cat.modules {
+            let mut names: Vec<&str> = types_of(cat, m).iter().map(|t| py_name(t.name)).collect();
+            names.sort_unstable();
+            assert!(names.windows(2).all(|w| w[0] != w[1]), "{}: {names:?}", m.name);
         }
     }
 

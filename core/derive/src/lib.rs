@@ -247,12 +247,13 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
             Ok(quote! {
                 impl #impl_g #route::Describe for #ident #ty_g #where_g {
                     fn describe(reg: &mut #route::Registry) -> #route::Type {
-                        if reg.begin(#name) {
+                        let (name, first) = reg.claim(#name, ::core::module_path!());
+                        if first {
                             #container_default
                             let fields = ::std::vec![#(#field_defs),*];
-                            reg.define(#route::TypeDef::record(#name, #doc, fields)#class);
+                            reg.define(#route::TypeDef::record(name, #doc, fields)#class);
                         }
-                        #route::Type::Record(#name)
+                        #route::Type::Record(name)
                     }
                 }
                 impl #impl_g #route::Record for #ident #ty_g #where_g {
@@ -281,11 +282,12 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
             Ok(quote! {
                 impl #impl_g #route::Describe for #ident #ty_g #where_g {
                     fn describe(reg: &mut #route::Registry) -> #route::Type {
-                        if reg.begin(#name) {
+                        let (name, first) = reg.claim(#name, ::core::module_path!());
+                        if first {
                             let variants = ::std::vec![#(#variants),*];
-                            reg.define(#route::TypeDef::enumeration(#name, #doc, variants)#class);
+                            reg.define(#route::TypeDef::enumeration(name, #doc, variants)#class);
                         }
-                        #route::Type::Enum(#name)
+                        #route::Type::Enum(name)
                     }
                 }
             })

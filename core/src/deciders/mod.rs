@@ -59,8 +59,6 @@ pub mod improve;
 pub static ALL: &[&[OpSpec]] = &[
     tree::OPS,
     exec_capability::OPS,
-    efficiency::OPS,
-    breaker::OPS,
     pyjson_op::OPS,
     tool_stream::OPS,
     posttool_sensor::OPS,
@@ -118,4 +116,6 @@ pub static ROUTED: &[&crate::route::Module] = &[
     // issue 9, loop economics (liveness, productivity, efficiency, breaker)
     &liveness::MODULE,
     &productivity::MODULE,
+    &efficiency::MODULE,
+    &breaker::MODULE,
 ];

@@ -149,3 +149,32 @@ def _cases(rng):
             yield name, args
             f = br.record_failure if name.endswith("failure") else br.record_success
             counts = f(counts, _policy(pol)).counts
+
+
+# -- BreakerVerdict.is_open on the route: the reference's property, read on
+# a verdict built from its fields (the state and escalation by value).
+
+@op("breaker.BreakerVerdict.is_open")
+def _is_open(args, config):
+    if set(args) != {"self"}:
+        raise TypeError("self is required, and nothing else")
+    d = args["self"]
+    if not isinstance(d, dict) or not {"state", "escalation", "reason"} <= set(d) <= {"state", "escalation", "reason", "tripped_on"}:
+        raise TypeError("self must be a verdict object")
+    if not isinstance(d["reason"], str) or d.get("tripped_on") not in (None, "consecutive", "total"):
+        raise TypeError("reason must be a str and tripped_on a rung name or None")
+    return br.BreakerVerdict(state=br.BreakerState(d["state"]), escalation=br.Escalation(d["escalation"]), reason=d["reason"],
+                             tripped_on=d.get("tripped_on")).is_open
+
+
+@cases
+def _is_open_cases(rng):
+    for state in ("CLOSED", "OPEN", "open", "HALF_OPEN", None):
+        for esc in ("NONE", "JUDGE", "HUMAN", "none"):
+            for rung in (None, "consecutive", "total"):
+                yield "breaker.BreakerVerdict.is_open", {"self": {"state": state, "escalation": esc, "reason": "r", "tripped_on": rung}}
+    yield "breaker.BreakerVerdict.is_open", {"self": {"state": "OPEN", "escalation": "NONE", "reason": "r"}}
+    yield "breaker.BreakerVerdict.is_open", {"self": {"state": "OPEN", "escalation": "NONE"}}
+    yield "breaker.BreakerVerdict.is_open", {"self": {"state": "OPEN", "escalation": "NONE", "reason": 3}}
+    yield "breaker.BreakerVerdict.is_open", {}
+    yield "breaker.BreakerVerdict.is_open", {"self": {"state": "OPEN", "escalation": "NONE", "reason": "r"}, "x": 1}
