@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"math"
 	"reflect"
 	"sync"
 	"testing"
@@ -147,5 +148,26 @@ func TestClusterBConcurrent(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Error(err)
+	}
+}
+
+// TestFloatFieldsCrossAsFloats: a generated float field reaches libdos as
+// the float it holds. Written by encoding/json as 9223372036854776000, a
+// 2^63 floor would be that integer to libdos, which the ratio 2^63 is under.
+func TestFloatFieldsCrossAsFloats(t *testing.T) {
+	got, err := EfficiencyClassify(EfficiencyClassifyArgs{
+		Evidence: EfficiencyEvidence{Work: 1<<63 - 1, Tokens: 1},
+		Policy:   &EfficiencyPolicy{Floor: 1 << 63},
+	})
+	if err != nil || got.Verdict != EfficiencyEfficient {
+		t.Fatalf("%+v %v", got, err)
+	}
+	for f, want := range map[Float]string{2: "2.0", 0.5: "0.5", 1 << 63: "9.223372036854776e+18", -0: "0.0"} {
+		if b, err := json.Marshal(f); err != nil || string(b) != want {
+			t.Errorf("%v: %s %v", f, b, err)
+		}
+	}
+	if _, err := json.Marshal(EfficiencyPolicy{Floor: Float(math.NaN())}); err == nil {
+		t.Error("a NaN floor has no JSON form")
 	}
 }

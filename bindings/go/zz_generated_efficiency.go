@@ -17,7 +17,7 @@ type EfficiencyEvidence struct {
 	// Tokens spent. Minimum 0.
 	Tokens int64 `json:"tokens"`
 	// Work per token, as Python's `work / tokens`; 0.0 with no spend.
-	Ratio float64 `json:"ratio"`
+	Ratio Float `json:"ratio"`
 }
 
 // UnmarshalJSON fills the fields the JSON leaves out with their defaults.
@@ -48,7 +48,7 @@ type EfficiencyPolicy struct {
 	// Spend below which no accusation is made. Minimum 0.
 	MinTokens int64 `json:"min_tokens"`
 	// Minimum acceptable work per token (inclusive); 0.0 disables COSTLY. Minimum 0.
-	Floor float64 `json:"floor"`
+	Floor Float `json:"floor"`
 }
 
 // UnmarshalJSON fills the fields the JSON leaves out with their defaults.
@@ -115,8 +115,8 @@ type EfficiencyRatioArgs struct {
 
 // EfficiencyRatio runs efficiency.EfficiencyEvidence.ratio (pure). `EfficiencyEvidence.ratio`: work per token, as Python's `work / tokens`
 // (0.0 with no spend).
-func EfficiencyRatio(args EfficiencyRatioArgs) (float64, error) {
-	var v float64
+func EfficiencyRatio(args EfficiencyRatioArgs) (Float, error) {
+	var v Float
 	err := callNumbers("efficiency.EfficiencyEvidence.ratio", args, &v)
 	return v, err
 }

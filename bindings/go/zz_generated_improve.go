@@ -44,7 +44,7 @@ type ImprovePolicy struct {
 	// Reverts in a row that escalate to a human.
 	MaxConsecutiveReverts int64 `json:"max_consecutive_reverts"`
 	// Work per token a metric gain must be bought at (0.0: never refused for cost).
-	EfficiencyFloor float64 `json:"efficiency_floor"`
+	EfficiencyFloor Float `json:"efficiency_floor"`
 	// Spend under which the efficiency rung does not judge.
 	MinTokensForEfficiency int64 `json:"min_tokens_for_efficiency"`
 }

@@ -768,7 +768,10 @@ fn go_type(t: &Type, verdict: bool) -> String {
         // A verdict int may leave the 64-bit range (Python ints are unbounded).
         Type::Int if verdict => "json.Number".into(),
         Type::Int => "int64".into(),
-        Type::Float => "float64".into(),
+        // Written as a float literal (route.go): encoding/json would write an
+        // integral float64 such as 2^63 as an int libdos reads exactly, a
+        // different number, and refuses NaN and the infinities.
+        Type::Float => "Float".into(),
         Type::Str => "string".into(),
         Type::Any | Type::None => "any".into(),
         Type::Optional(x) => match **x {
