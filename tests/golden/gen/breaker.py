@@ -1,7 +1,7 @@
 """Golden cases for `dos.breaker`."""
 from dos import breaker as br
 
-from .common import cases, op
+from .common import cases, op, rand_text
 
 I64_MAX = 2**63 - 1
 OPS = ("breaker.record_failure", "breaker.record_success", "breaker.classify")
@@ -179,10 +179,10 @@ def _is_open_cases(rng):
     yield "breaker.BreakerVerdict.is_open", {}
     yield "breaker.BreakerVerdict.is_open", {"self": {"state": "OPEN", "escalation": "NONE", "reason": "r"}, "x": 1}
     # verdicts as the ops write them: every fold step's
-    for _ in range(60):
+    for _ in range(260):
         counts = {"consecutive": rng.randint(0, 25), "total": rng.randint(0, 40)}
         pol = br.BreakerPolicy(max_consecutive=rng.randint(0, 5), max_total=rng.choice([0, 20, rng.randint(1, 40)]) or 1,
                                on_trip=rng.choice(list(br.Escalation)))
         v = br.classify(br.BreakerCounts(**counts), pol).to_dict()
-        v["reason"] = rng.choice(["", "r", v["reason"]])
+        v["reason"] = rng.choice(["", v["reason"], rand_text(rng)])
         yield "breaker.BreakerVerdict.is_open", {"self": v}

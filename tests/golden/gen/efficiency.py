@@ -174,7 +174,7 @@ def _evidence_cases(rng):
     yield "efficiency.EfficiencyEvidence.ratio", {}
     yield "efficiency.EfficiencyEvidence.of", {"work": 1}
     yield "efficiency.EfficiencyEvidence.of", {"work": 1, "tokens": 2, "extra": 3}
-    for _ in range(60):
+    for _ in range(220):
         w, t = rng.randint(0, 10**rng.randint(1, 18)), rng.randint(0, 10**rng.randint(1, 18))
         yield "efficiency.EfficiencyEvidence.ratio", {"self": {"work": w, "tokens": t}}
         yield "efficiency.EfficiencyEvidence.of", {"work": w, "tokens": t}

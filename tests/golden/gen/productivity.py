@@ -159,11 +159,11 @@ def _history_cases(rng):
         yield name, {}
         yield name, {"self": {"deltas": [1]}, "extra": 1}
         yield name, {"self": {"deltas": [1], "bogus": 2}}
-        for _ in range(50):
-            yield name, {"self": {"deltas": [_delta(rng, 500) for _ in range(rng.randint(0, 6))]}}
+        for _ in range(260):
+            yield name, {"self": {"deltas": [_delta(rng, rng.choice([1, 3, 500])) for _ in range(rng.randint(0, 6))]}}
     for d in fixed:
         yield "productivity.WorkHistory.of", {"deltas": d}
     yield "productivity.WorkHistory.of", {}
     yield "productivity.WorkHistory.of", {"deltas": [1], "extra": 1}
-    for _ in range(50):
-        yield "productivity.WorkHistory.of", {"deltas": [_delta(rng, 500) for _ in range(rng.randint(0, 6))]}
+    for _ in range(260):
+        yield "productivity.WorkHistory.of", {"deltas": [_delta(rng, rng.choice([1, 3, 500])) for _ in range(rng.randint(0, 6))]}
