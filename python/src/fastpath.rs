@@ -22,6 +22,11 @@ const FAST: &[(&str, Binder)] = &[
     ("hook_exit.classify_exit", |m, f| schema::bind_classify_exit(m, f).map(Some)),
     // issue 9, loop economics
     ("liveness.classify", economics::bind_liveness_fast),
+    ("productivity.classify", economics::bind_productivity_fast),
+    ("efficiency.classify", economics::bind_efficiency_fast),
+    ("breaker.record_failure", economics::bind_breaker_failure_fast),
+    ("breaker.record_success", economics::bind_breaker_success_fast),
+    ("breaker.classify", economics::bind_breaker_classify_fast),
 ];
 
 /// The fast path of `op` bound to `module`'s classes (None: `op` has none).

@@ -59,9 +59,6 @@ pub mod improve;
 pub static ALL: &[&[OpSpec]] = &[
     tree::OPS,
     exec_capability::OPS,
-    productivity::OPS,
-    efficiency::OPS,
-    breaker::OPS,
     pyjson_op::OPS,
     tool_stream::OPS,
     posttool_sensor::OPS,
@@ -110,6 +107,9 @@ pub static ROUTED: &[&crate::route::Module] = &[
     &concurrency_class::MODULE,
     // issue 9, loop economics (liveness, productivity, efficiency, breaker)
     &liveness::MODULE,
+    &productivity::MODULE,
+    &efficiency::MODULE,
+    &breaker::MODULE,
     // issue 9, the hook sensors (marker_gate, hook_dialect, pretool_sensor, posttool_sensor, tool_stream, exec_capability)
     &marker_gate::MODULE,
     &hook_dialect::MODULE,

@@ -136,3 +136,20 @@ fn describe_gives_names_types_defaults_and_tokens() {
     assert_eq!(inner.fields[1].default, Some(Value::Null));
     assert_eq!(<Outer as Record>::FIELDS, ["s", "x", "f", "any", "inner", "many", "big"]);
 }
+
+#[test]
+fn two_modules_may_each_own_a_type_of_the_same_name() {
+    let mut reg = Registry::default();
+    assert_eq!(reg.claim("Escalation", "dos_core::deciders::improve"), ("Escalation", true));
+    reg.define(TypeDef::enumeration("Escalation", "", vec![]));
+    assert_eq!(reg.claim("Escalation", "dos_core::deciders::improve"), ("Escalation", false));
+    // Another module's type of the same name: its module's name in front.
+    let (name, first) = reg.claim("Escalation", "dos_core::deciders::loop_breaker");
+    assert_eq!((name, first), ("LoopBreakerEscalation", true));
+    reg.define(TypeDef::enumeration(name, "", vec![]));
+    assert_eq!(reg.claim("Escalation", "dos_core::deciders::loop_breaker"), ("LoopBreakerEscalation", false));
+    let d = reg.get("LoopBreakerEscalation").unwrap();
+    assert!(d.module_local && d.class == Some("Escalation"), "{d:?}");
+    let first = reg.get("Escalation").unwrap();
+    assert!(!first.module_local && first.class.is_none(), "{first:?}");
+}
