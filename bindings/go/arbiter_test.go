@@ -251,7 +251,7 @@ func TestArbitrateWorkshop(t *testing.T) {
 }
 
 func TestOverlapAdmissionLocks(t *testing.T) {
-	ratio := LaneOverlapOverlapRatioMax
+	ratio := Float(LaneOverlapOverlapRatioMax)
 	o, err := LaneOverlapOverlapVerdict(LaneOverlapOverlapVerdictArgs{RequestedTree: []string{"agents/apply_*.py"},
 		LeaseTree: []string{"agents/apply_*.py"}, RatioMax: &ratio})
 	if err != nil || o.Verdict != VerdictRefuseExactGlob || o.Admissible {

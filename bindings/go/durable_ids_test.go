@@ -62,7 +62,7 @@ func TestIDAllocateBusy(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, stem+".lock"), []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	zero, tiny := int64(1), 0.001
+	zero, tiny := int64(1), Float(0.001)
 	_, err := IdAllocAllocate(IdAllocAllocateArgs{Dir: dir, ScopeKey: "s", Retries: &zero, RetryInterval: &tiny})
 	if !IsBusy(err) {
 		t.Fatalf("want BUSY, got %v", err)

@@ -3,7 +3,30 @@ package dos
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"math"
+	"strconv"
 )
+
+// Float is a float field of the generated types: a float64 written as a
+// JSON float literal, as Python's json module writes a float. encoding/json
+// would write 2^63 as 9223372036854776000, which libdos (like Python) reads
+// as that integer, a different number. NaN and the infinities have no JSON
+// form: marshalling one is an error, never another number.
+type Float float64
+
+// MarshalJSON writes f as a float literal.
+func (f Float) MarshalJSON() ([]byte, error) {
+	x := float64(f)
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return nil, errors.New("libdos: a NaN or infinite float has no JSON form")
+	}
+	b := strconv.AppendFloat(make([]byte, 0, 24), x, 'g', -1, 64)
+	if !bytes.ContainsAny(b, ".e") {
+		b = append(b, ".0"...)
+	}
+	return b, nil
+}
 
 // callNumbers runs one op and decodes its verdict into out, keeping every
 // number exact (json.Number where the type is open): the generated typed

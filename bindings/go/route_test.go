@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/big"
 	"path/filepath"
 	"reflect"
 	"sort"
@@ -165,6 +166,15 @@ func typedCarries(raw []byte, typed any) bool {
 	walk = func(r, b any) bool {
 		rm, ok := r.(map[string]any)
 		if !ok {
+			// A number the Go type holds as another value (an int past
+			// 2^53 in a float field) is not carried.
+			rn, isNum := r.(json.Number)
+			bn, bothNum := b.(json.Number)
+			if isNum && bothNum {
+				x, okx := new(big.Rat).SetString(string(rn))
+				y, oky := new(big.Rat).SetString(string(bn))
+				return !okx || !oky || x.Cmp(y) == 0
+			}
 			return true
 		}
 		bm, _ := b.(map[string]any)

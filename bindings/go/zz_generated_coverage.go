@@ -36,7 +36,7 @@ func (v *ReturnState) UnmarshalJSON(b []byte) error {
 // `quorum_met` flag (healthy / declared >= min_quorum); it never changes
 // the verdict.
 type CoveragePolicy struct {
-	MinQuorum *float64 `json:"min_quorum"`
+	MinQuorum *Float `json:"min_quorum"`
 }
 
 // UnmarshalJSON fills the fields the JSON leaves out with their defaults.
@@ -85,7 +85,7 @@ type CoverageVerdict struct {
 	Dead         int64    `json:"dead"`
 	Unreadable   int64    `json:"unreadable"`
 	Unaccounted  int64    `json:"unaccounted"`
-	Fraction     *float64 `json:"fraction"`
+	Fraction     *Float   `json:"fraction"`
 	Foldable     bool     `json:"foldable"`
 	ShouldCaveat bool     `json:"should_caveat"`
 	DeadClasses  [][]any  `json:"dead_classes"`

@@ -49,13 +49,13 @@ func IdAllocNextId(args IdAllocNextIdArgs) (json.Number, error) {
 
 // IdAllocAllocateArgs are the arguments of id_alloc.allocate: a nil pointer with omitempty takes the op's default.
 type IdAllocAllocateArgs struct {
-	Dir           string   `json:"dir"`
-	ScopeKey      string   `json:"scope_key"`
-	Start         *int64   `json:"start,omitempty"`
-	Owner         *string  `json:"owner,omitempty"`
-	Retries       *int64   `json:"retries,omitempty"`
-	RetryInterval *float64 `json:"retry_interval,omitempty"`
-	TtlSeconds    *float64 `json:"ttl_seconds,omitempty"`
+	Dir           string  `json:"dir"`
+	ScopeKey      string  `json:"scope_key"`
+	Start         *int64  `json:"start,omitempty"`
+	Owner         *string `json:"owner,omitempty"`
+	Retries       *int64  `json:"retries,omitempty"`
+	RetryInterval *Float  `json:"retry_interval,omitempty"`
+	TtlSeconds    *Float  `json:"ttl_seconds,omitempty"`
 }
 
 // IdAllocAllocate runs id_alloc.allocate (writes files). The next id of a scope (`start` for a new scope), handed out once: under

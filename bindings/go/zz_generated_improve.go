@@ -44,7 +44,7 @@ type ImprovePolicy struct {
 	// Reverts in a row that escalate to a human.
 	MaxConsecutiveReverts int64 `json:"max_consecutive_reverts"`
 	// Work per token a metric gain must be bought at (0.0: never refused for cost).
-	EfficiencyFloor float64 `json:"efficiency_floor"`
+	EfficiencyFloor Float `json:"efficiency_floor"`
 	// Spend under which the efficiency rung does not judge.
 	MinTokensForEfficiency int64 `json:"min_tokens_for_efficiency"`
 }
@@ -86,6 +86,15 @@ const (
 	RevertCauseRegressed     RevertCause = "regressed"
 	RevertCauseNoImprovement RevertCause = "no-improvement"
 	RevertCauseWasteful      RevertCause = "wasteful"
+)
+
+// Escalation is a closed vocabulary of wire tokens. Where an open breaker sends the decision (`breaker.Escalation`).
+type Escalation string
+
+const (
+	EscalationNone  Escalation = "NONE"
+	EscalationJudge Escalation = "JUDGE"
+	EscalationHuman Escalation = "HUMAN"
 )
 
 // CandidateEvidenceEcho mirrors the reference's CandidateEvidenceEcho (its to_dict() shape). The evidence as a verdict echoes it: the facts plus `delta` and `improved`.

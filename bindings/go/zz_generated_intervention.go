@@ -123,7 +123,7 @@ type InterventionDecision struct {
 	Confidence   Confidence       `json:"confidence"`
 	Rung         InterventionSpec `json:"rung"`
 	// The rung's rank scaled onto [0, 1] over the ladder (unrounded).
-	DisruptionCost float64  `json:"disruption_cost"`
+	DisruptionCost Float    `json:"disruption_cost"`
 	Unsupported    []string `json:"unsupported"`
 	Reason         string   `json:"reason"`
 }
@@ -378,8 +378,8 @@ type InterventionLadderDisruptionCostArgs struct {
 
 // InterventionLadderDisruptionCost runs intervention.ladder_disruption_cost (pure). `InterventionLadder.disruption_cost`: the rank scaled onto [0, 1]
 // over the ladder (or the raw rank as a float).
-func InterventionLadderDisruptionCost(args InterventionLadderDisruptionCostArgs) (float64, error) {
-	var v float64
+func InterventionLadderDisruptionCost(args InterventionLadderDisruptionCostArgs) (Float, error) {
+	var v Float
 	err := callNumbers("intervention.ladder_disruption_cost", args, &v)
 	return v, err
 }

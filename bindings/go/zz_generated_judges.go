@@ -46,7 +46,7 @@ type JudgeVerdict struct {
 	Why      string      `json:"why"`
 	Evidence []string    `json:"evidence"`
 	// The judge's own cost of ruling (its unit), 0.0 when untracked.
-	Cost float64 `json:"cost"`
+	Cost Float `json:"cost"`
 }
 
 // UnmarshalJSON fills the fields the JSON leaves out with their defaults.

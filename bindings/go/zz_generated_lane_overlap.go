@@ -40,7 +40,7 @@ const LaneOverlapOverlapRatioMax = 0.3333333333333333
 type LaneOverlapOverlapVerdictArgs struct {
 	RequestedTree []string `json:"requested_tree"`
 	LeaseTree     []string `json:"lease_tree"`
-	RatioMax      *float64 `json:"ratio_max,omitempty"`
+	RatioMax      *Float   `json:"ratio_max,omitempty"`
 }
 
 // LaneOverlapOverlapVerdict runs lane_overlap.overlap_verdict (pure). Judge two known trees: a named glob both carry refuses

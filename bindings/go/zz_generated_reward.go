@@ -54,16 +54,16 @@ func (v *RewardLabel) UnmarshalJSON(b []byte) error {
 // an arm accepts nothing); `adjudicate_poison` is 0 by construction and
 // `j_poison_purged` the refuted bids the gate removed.
 type AcceptanceAB struct {
-	NRows               int64   `json:"n_rows"`
-	NClaimBids          int64   `json:"n_claim_bids"`
-	BelieveAccepted     int64   `json:"believe_accepted"`
-	BelievePoison       int64   `json:"believe_poison"`
-	BelievePrecision    float64 `json:"believe_precision"`
-	AdjudicateAccepted  int64   `json:"adjudicate_accepted"`
-	AdjudicatePoison    int64   `json:"adjudicate_poison"`
-	AdjudicatePrecision float64 `json:"adjudicate_precision"`
-	JPoisonPurged       int64   `json:"j_poison_purged"`
-	DeltaPrecision      float64 `json:"delta_precision"`
+	NRows               int64 `json:"n_rows"`
+	NClaimBids          int64 `json:"n_claim_bids"`
+	BelieveAccepted     int64 `json:"believe_accepted"`
+	BelievePoison       int64 `json:"believe_poison"`
+	BelievePrecision    Float `json:"believe_precision"`
+	AdjudicateAccepted  int64 `json:"adjudicate_accepted"`
+	AdjudicatePoison    int64 `json:"adjudicate_poison"`
+	AdjudicatePrecision Float `json:"adjudicate_precision"`
+	JPoisonPurged       int64 `json:"j_poison_purged"`
+	DeltaPrecision      Float `json:"delta_precision"`
 }
 
 // RewardAccept The accepted verdict.

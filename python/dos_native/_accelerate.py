@@ -115,25 +115,6 @@ def same_signature(original: AnyFn, serve: Callable[[dict[str, Any]], object]) -
     return swap
 
 
-def _productivity_classify(m: ModuleType, original: AnyFn) -> AnyFn:
-    return _wrapped(_native.bind_productivity_classify(
-        m.WorkHistory, m.ProductivityPolicy, m.DEFAULT_POLICY, original, m.ProductivityVerdict, m.Productivity), original)
-
-
-def _efficiency_classify(m: ModuleType, original: AnyFn) -> AnyFn:
-    return _wrapped(_native.bind_efficiency_classify(
-        m.EfficiencyEvidence, m.EfficiencyPolicy, m.DEFAULT_POLICY, original, m.EfficiencyVerdict, m.Efficiency), original)
-
-
-def _breaker(op: str) -> Factory:
-    def factory(m: ModuleType, original: AnyFn) -> AnyFn:
-        fast = _native.bind_breaker(op, m.BreakerCounts, m.BreakerPolicy, m.DEFAULT_POLICY, m.Escalation, original,
-                                    m.BreakerVerdict, m.BreakerTransition, m.BreakerState)
-        return _wrapped(fast, original)
-
-    return factory
-
-
 def _tree_fn(name: str) -> Factory:
     def factory(m: ModuleType, original: AnyFn) -> AnyFn:
         slow: Optional[AnyFn] = None
@@ -167,11 +148,6 @@ _TABLE: dict[tuple[str, str], Factory] = {
     ("dos._tree", "prefixes_collide"): _tree_fn("prefixes_collide"),
     ("dos._tree", "lane_trees_disjoint"): _tree_fn("lane_trees_disjoint"),
     ("dos._tree", "tree_disjoint_from_all_live"): _tree_fn("tree_disjoint_from_all_live"),
-    ("dos.productivity", "classify"): _with_dicts(_productivity_classify),
-    ("dos.efficiency", "classify"): _with_dicts(_efficiency_classify),
-    ("dos.breaker", "record_failure"): _with_dicts(_breaker("record_failure")),
-    ("dos.breaker", "record_success"): _with_dicts(_breaker("record_success")),
-    ("dos.breaker", "classify"): _with_dicts(_breaker("classify")),
     ("dos.tool_stream", "classify_stream"): _with_dicts(_classify_stream),
     ("dos.posttool_sensor", "step_from_event"): _with_dicts(_step_from_event),
 }

@@ -180,12 +180,15 @@ class _Binder:
         fields are not the schema's."""
         spec = self._records.get(t)
         if spec is None:
-            fields = {f["name"]: _parse(f["type"]) for f in self.types[t]["fields"]}
+            schema = self.types[t]["fields"]
+            # A property field is served by an op (``module.Type.field``), never
+            # one of the class's fields.
+            fields = {f["name"]: _parse(f["type"]) for f in schema if not f.get("property")}
             own = [f.name for f in dataclasses.fields(self.cls(t))]
             # A derived field is a property of the reference's class (its JSON
             # shape carries it; its constructor does not take it); a generated
             # class holds it as a field.
-            underived = {n for n in fields if not any(f["name"] == n and f.get("derived") for f in self.types[t]["fields"])}
+            underived = {f["name"] for f in schema if not f.get("property") and not f.get("derived")}
             if set(own) != set(fields) and set(own) != underived:
                 raise Decline
             spec = self._records[t] = [(n, fields[n]) for n in own]

@@ -404,6 +404,11 @@ SLOWER = [r for r in WITNESS_CHAIN + PROVENANCE if r.op not in _FASTER] + [
 # generated route").
 LOOP_ECONOMICS = [
     Route("dos.liveness", "classify", "liveness.classify"),
+    Route("dos.productivity", "classify", "productivity.classify"),
+    Route("dos.efficiency", "classify", "efficiency.classify"),
+    Route("dos.breaker", "record_failure", "breaker.record_failure"),
+    Route("dos.breaker", "record_success", "breaker.record_success"),
+    Route("dos.breaker", "classify", "breaker.classify"),
 ]
 ROUTES += LOOP_ECONOMICS
 

@@ -9,9 +9,6 @@
 from typing import Any, Callable, Literal, Mapping, Optional, final
 
 from .admission import AdmissionPredicate, AdmissionRequest, AdmissionVerdict
-from .breaker import BreakerCounts, BreakerState, Escalation
-from .efficiency import Efficiency, EfficiencyEvidence
-from .productivity import Productivity, WorkHistory
 
 __all__ = [
     "__version__", "ABI_VERSION", "REFERENCE_VERSION",
@@ -19,8 +16,6 @@ __all__ = [
     "_panic_probe", "PanicProbe",
     "call", "dispatch", "ops", "_dispatch_exact", "_is_exact",
     "NativeFunction", "_as_function", "_bind",
-    "bind_productivity_classify", "bind_efficiency_classify", "bind_breaker",
-    "ProductivityVerdict", "EfficiencyVerdict", "BreakerVerdict", "BreakerTransition",
     "StreamStep", "bind_classify_stream", "bind_step_from_event", "bind_warn_payload", "digest",
     "bind_fast", "fast_ops",
     "bind_tree", "canonical_bytes", "result_digest", "args_digest",
@@ -93,64 +88,6 @@ def bind_route(
     result: Optional[Callable[..., Any]], decline: type, finish: Optional[Callable[..., Any]] = None,
 ) -> NativeFunction: ...
 def _route_trace(hook: Optional[Callable[[str], Any]]) -> None: ...
-
-# -- loop economics ---------------------------------------------------------------
-
-@final
-class ProductivityVerdict:
-    @property
-    def verdict(self) -> Productivity: ...
-    @property
-    def reason(self) -> str: ...
-    @property
-    def history(self) -> WorkHistory: ...
-    def to_dict(self) -> dict[str, Any]: ...
-
-@final
-class EfficiencyVerdict:
-    @property
-    def verdict(self) -> Efficiency: ...
-    @property
-    def reason(self) -> str: ...
-    @property
-    def evidence(self) -> EfficiencyEvidence: ...
-    def to_dict(self) -> dict[str, Any]: ...
-
-@final
-class BreakerVerdict:
-    @property
-    def state(self) -> BreakerState: ...
-    @property
-    def escalation(self) -> Escalation: ...
-    @property
-    def reason(self) -> str: ...
-    @property
-    def tripped_on(self) -> Optional[str]: ...
-    @property
-    def is_open(self) -> bool: ...
-    def to_dict(self) -> dict[str, Any]: ...
-
-@final
-class BreakerTransition:
-    @property
-    def counts(self) -> BreakerCounts: ...
-    @property
-    def verdict(self) -> BreakerVerdict: ...
-    def to_dict(self) -> dict[str, Any]: ...
-
-def bind_productivity_classify(
-    history_cls: type, policy_cls: type, default_policy: Any, fallback: Callable[..., Any],
-    verdict_cls: Optional[type] = None, state_cls: Optional[type] = None,
-) -> NativeFunction: ...
-def bind_efficiency_classify(
-    evidence_cls: type, policy_cls: type, default_policy: Any, fallback: Callable[..., Any],
-    verdict_cls: Optional[type] = None, state_cls: Optional[type] = None,
-) -> NativeFunction: ...
-def bind_breaker(
-    op: str, counts_cls: type, policy_cls: type, default_policy: Any, escalation_cls: type,
-    fallback: Callable[..., Any], verdict_cls: Optional[type] = None, transition_cls: Optional[type] = None,
-    state_cls: Optional[type] = None,
-) -> NativeFunction: ...
 
 # -- tool_stream / posttool_sensor -----------------------------------------------------
 

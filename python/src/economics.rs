@@ -1,29 +1,23 @@
-//! Dedicated entry points for the loop-economics deciders: `liveness`,
-//! `productivity`, `efficiency` and `breaker`.
+//! The hand fast paths of the loop-economics deciders (`liveness`,
+//! `productivity`, `efficiency`, `breaker`), hung off the generated route
+//! by `crate::fastpath`.
 //!
-//! Each `bind_*` function returns a [`NativeFunction`] tied to one set of
-//! input classes: `dos_native`'s own (the typed modules) or the reference's
-//! (`accelerate()`). The native path takes only instances of exactly those
-//! classes holding exactly the built-in types it understands, reads their
-//! `__dict__` and calls the core; anything else goes to the fallback as it
-//! came. What it answers with depends on the binding:
-//!
-//! - typed (`verdict_cls=None`): a native verdict object that writes its
-//!   reason only when asked for it;
-//! - reference: a new instance of the reference's own frozen verdict
-//!   dataclass, filled without running its `__init__`.
+//! Each `bind_*_fast` function returns a [`NativeFunction`] tied to one
+//! module's classes: `dos_native`'s generated typed module, or the
+//! reference's (`accelerate()`). The native path takes only instances of
+//! exactly those classes holding exactly the built-in types it understands,
+//! reads their `__dict__`, calls the core and answers with a new instance
+//! of the module's own frozen verdict dataclass, filled without running its
+//! `__init__`; anything else goes to the fallback (the generated function,
+//! or the reference's) as it came.
 
-use crate::convert::{tuple_eq, AsTuple};
 use crate::fast::{build, exact_f64, exact_i64, int_i128, is_type, member_index, members_of, one_or_two, opt_bool, opt_i64, read};
-use crate::registry::{self, Class, Enum};
 use crate::snapshot::Pinned;
 use crate::swap::{CallArgs, Fast, NativeFunction};
 use dos_core::deciders::{breaker, efficiency, liveness, productivity};
-use pyo3::exceptions::PyTypeError;
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDict, PyInt, PyList, PyString, PyTuple, PyType};
+use pyo3::types::{PyInt, PyString, PyTuple, PyType};
 
 /// The input classes one binding serves.
 struct Inputs {
@@ -70,54 +64,6 @@ impl Inputs {
         };
         Some((x, policy))
     }
-}
-
-/// Where the verdict goes: a native verdict object, or the reference's class.
-enum Out {
-    Typed,
-    Ref { verdict: Py<PyType>, members: Vec<Py<PyAny>> },
-}
-
-fn out_for(verdict_cls: Option<&Bound<'_, PyType>>, enum_cls: Option<&Bound<'_, PyAny>>, e: Enum) -> PyResult<Out> {
-    match (verdict_cls, enum_cls) {
-        (None, _) => Ok(Out::Typed),
-        (Some(v), Some(en)) => Ok(Out::Ref { verdict: v.clone().unbind(), members: members_of(en, e.names())? }),
-        (Some(_), None) => Err(PyTypeError::new_err("a verdict class needs its enum class too")),
-    }
-}
-
-fn not_taken(what: &str) -> PyErr {
-    PyTypeError::new_err(format!("the default {what} holds values libdos cannot take"))
-}
-
-/// `repr()` the way a dataclass writes it.
-fn dataclass_repr(name: &str, fields: &[(&str, Bound<'_, PyAny>)]) -> PyResult<String> {
-    let mut out = format!("{name}(");
-    for (i, (k, v)) in fields.iter().enumerate() {
-        if i > 0 {
-            out.push_str(", ");
-        }
-        out.push_str(k);
-        out.push('=');
-        out.push_str(v.repr()?.to_str()?);
-    }
-    out.push(')');
-    Ok(out)
-}
-
-fn new_dict<'py>(py: Python<'py>, items: &[(&str, Bound<'py, PyAny>)]) -> PyResult<Bound<'py, PyDict>> {
-    let d = PyDict::new(py);
-    for (k, v) in items {
-        d.set_item(*k, v)?;
-    }
-    Ok(d)
-}
-
-fn opt_int<'py>(py: Python<'py>, v: Option<i64>) -> PyResult<Bound<'py, PyAny>> {
-    Ok(match v {
-        Some(x) => x.into_pyobject(py)?.into_any(),
-        None => py.None().into_bound(py),
-    })
 }
 
 // ---------------------------------------------------------------- liveness
@@ -233,7 +179,7 @@ fn productivity_history(h: &Bound<'_, PyAny>) -> Option<productivity::WorkHistor
     for d in t.iter() {
         out.push(exact_i64(&d)?);
     }
-    Some(productivity::WorkHistory { deltas: out })
+    Some(productivity::WorkHistory { deltas: dos_core::route::Tuple(out), ..Default::default() })
 }
 
 fn productivity_index(s: productivity::Productivity) -> usize {
@@ -244,86 +190,11 @@ fn productivity_index(s: productivity::Productivity) -> usize {
     }
 }
 
-/// `ProductivityVerdict`: the state, its reason (written on demand) and the
-/// history object it judged.
-#[pyclass(frozen, module = "dos_native.productivity", name = "ProductivityVerdict")]
-pub(crate) struct PyProductivityVerdict {
-    state: productivity::Productivity,
-    history: productivity::WorkHistory,
-    policy: productivity::ProductivityPolicy,
-    echo: Py<PyAny>,
-}
-
-impl AsTuple for PyProductivityVerdict {
-    fn astuple<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        PyTuple::new(py, [self.verdict(py)?, PyString::new(py, &self.reason()?).into_any().unbind(), self.echo.clone_ref(py)])
-    }
-}
-
-impl PyProductivityVerdict {
-    fn repr(&self, py: Python<'_>) -> PyResult<String> {
-        let t = self.astuple(py)?;
-        dataclass_repr("ProductivityVerdict", &[("verdict", t.get_item(0)?), ("reason", t.get_item(1)?), ("history", t.get_item(2)?)])
-    }
-}
-
-#[crate::guard]
-#[pymethods]
-impl PyProductivityVerdict {
-    #[getter]
-    fn verdict(&self, py: Python<'_>) -> Py<PyAny> {
-        registry::member(py, Enum::Productivity, productivity_index(self.state))
-    }
-
-    #[getter]
-    fn reason(&self) -> String {
-        productivity::classify(&self.history, &self.policy).reason
-    }
-
-    #[getter]
-    fn history(&self, py: Python<'_>) -> Py<PyAny> {
-        self.echo.clone_ref(py)
-    }
-
-    /// The reference's `to_dict()` shape.
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let h = &self.history;
-        let history = new_dict(
-            py,
-            &[
-                ("deltas", PyList::new(py, &h.deltas)?.into_any()),
-                ("step_count", h.step_count().into_pyobject(py)?.into_any()),
-                ("last_delta", opt_int(py, h.last_delta())?),
-                ("prior_delta", opt_int(py, h.prior_delta())?),
-            ],
-        )?;
-        new_dict(
-            py,
-            &[
-                ("verdict", PyString::new(py, self.state.as_str()).into_any()),
-                ("reason", PyString::new(py, &self.reason()?).into_any()),
-                ("history", history.into_any()),
-            ],
-        )
-    }
-
-    fn __eq__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        tuple_eq(slf, other)
-    }
-
-    fn __hash__(&self, py: Python<'_>) -> PyResult<isize> {
-        self.astuple(py)?.hash()
-    }
-
-    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        self.repr(py)
-    }
-}
-
 struct ProductivityFast {
     inputs: Inputs,
     default: productivity::ProductivityPolicy,
-    out: Out,
+    verdict: Py<PyType>,
+    members: Vec<Py<PyAny>>,
 }
 
 impl Fast for ProductivityFast {
@@ -337,43 +208,40 @@ impl Fast for ProductivityFast {
             },
         };
         let Some(history) = productivity_history(&h) else { return Ok(None) };
-        match &self.out {
-            Out::Typed => {
-                let state = productivity::state(history.step_count(), history.last_delta(), history.prior_delta(), &policy);
-                let v = PyProductivityVerdict { state, history, policy, echo: h.unbind() };
-                Ok(Some(Bound::new(py, v)?.into_any()))
-            }
-            Out::Ref { verdict, members } => {
-                let v = productivity::classify(&history, &policy);
-                let fields = [
-                    (intern!(py, "verdict"), members[productivity_index(v.verdict)].bind(py).clone()),
-                    (intern!(py, "reason"), PyString::new(py, &v.reason).into_any()),
-                    (intern!(py, "history"), h),
-                ];
-                build(py, verdict, &fields).map(Some)
-            }
+        // What the op refuses (BAD_ARGS) the slower route answers as its module does.
+        if history.deltas.0.iter().any(|d| *d < 0) || policy.validate().is_err() {
+            return Ok(None);
         }
+        let v = productivity::classify(&history, &policy);
+        let fields = [
+            (intern!(py, "verdict"), self.members[productivity_index(v.verdict)].bind(py).clone()),
+            (intern!(py, "reason"), PyString::new(py, &v.reason).into_any()),
+            (intern!(py, "history"), h),
+        ];
+        build(py, &self.verdict, &fields).map(Some)
     }
 }
 
-/// A native `productivity.classify(history, policy=DEFAULT_POLICY)`.
-#[crate::guard]
-#[pyfunction]
-#[pyo3(signature = (history_cls, policy_cls, default_policy, fallback, verdict_cls=None, state_cls=None))]
-pub(crate) fn bind_productivity_classify(
-    history_cls: &Bound<'_, PyType>,
-    policy_cls: &Bound<'_, PyType>,
-    default_policy: &Bound<'_, PyAny>,
-    fallback: Py<PyAny>,
-    verdict_cls: Option<&Bound<'_, PyType>>,
-    state_cls: Option<&Bound<'_, PyAny>>,
-) -> PyResult<NativeFunction> {
+/// `productivity.classify`'s hand fast path (registered in
+/// `crate::fastpath`, kept where `bench/compare.py` shows the generic route
+/// binder too slow for it: docs/benchmarks.md), served on `module`'s own
+/// classes and handing every call it does not take to `fallback`. None
+/// when the module's classes do not fit it.
+pub(crate) fn bind_productivity_fast(module: &Bound<'_, PyAny>, fallback: Py<PyAny>) -> PyResult<Option<NativeFunction>> {
+    let default_policy = module.getattr("DEFAULT_POLICY")?;
+    let Some(default) = productivity_policy(&default_policy) else { return Ok(None) };
     let fast = ProductivityFast {
-        inputs: Inputs::new(history_cls, policy_cls, default_policy, &["min_steps", "floor"]),
-        default: productivity_policy(default_policy).ok_or_else(|| not_taken("ProductivityPolicy"))?,
-        out: out_for(verdict_cls, state_cls, Enum::Productivity)?,
+        inputs: Inputs::new(
+            &class_of(module, "WorkHistory")?,
+            &class_of(module, "ProductivityPolicy")?,
+            &default_policy,
+            &["min_steps", "floor"],
+        ),
+        default,
+        verdict: class_of(module, "ProductivityVerdict")?.unbind(),
+        members: members_of(&module.getattr("Productivity")?, &["PRODUCTIVE", "DIMINISHING", "STALLED"])?,
     };
-    Ok(NativeFunction::new("productivity.classify", fast, fallback))
+    Ok(Some(NativeFunction::new("productivity.classify", fast, fallback)))
 }
 
 // ---------------------------------------------------------------- efficiency
@@ -417,85 +285,11 @@ fn efficiency_index(s: efficiency::Efficiency) -> usize {
     }
 }
 
-/// `EfficiencyVerdict`: the state, its reason (written on demand) and the
-/// evidence object it judged.
-#[pyclass(frozen, module = "dos_native.efficiency", name = "EfficiencyVerdict")]
-pub(crate) struct PyEfficiencyVerdict {
-    state: efficiency::Efficiency,
-    ev: efficiency::EfficiencyEvidence,
-    policy: efficiency::EfficiencyPolicy,
-    echo: Py<PyAny>,
-}
-
-impl AsTuple for PyEfficiencyVerdict {
-    fn astuple<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        PyTuple::new(py, [self.verdict(py)?, PyString::new(py, &self.reason()?).into_any().unbind(), self.echo.clone_ref(py)])
-    }
-}
-
-impl PyEfficiencyVerdict {
-    fn repr(&self, py: Python<'_>) -> PyResult<String> {
-        let t = self.astuple(py)?;
-        dataclass_repr("EfficiencyVerdict", &[("verdict", t.get_item(0)?), ("reason", t.get_item(1)?), ("evidence", t.get_item(2)?)])
-    }
-}
-
-#[crate::guard]
-#[pymethods]
-impl PyEfficiencyVerdict {
-    #[getter]
-    fn verdict(&self, py: Python<'_>) -> Py<PyAny> {
-        registry::member(py, Enum::Efficiency, efficiency_index(self.state))
-    }
-
-    #[getter]
-    fn reason(&self) -> String {
-        efficiency::classify(&self.ev, &self.policy).reason
-    }
-
-    #[getter]
-    fn evidence(&self, py: Python<'_>) -> Py<PyAny> {
-        self.echo.clone_ref(py)
-    }
-
-    /// The reference's `to_dict()` shape.
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let e = &self.ev;
-        let evidence = new_dict(
-            py,
-            &[
-                ("work", e.work().into_pyobject(py)?.into_any()),
-                ("tokens", e.tokens().into_pyobject(py)?.into_any()),
-                ("ratio", e.ratio().into_pyobject(py)?.into_any()),
-            ],
-        )?;
-        new_dict(
-            py,
-            &[
-                ("verdict", PyString::new(py, self.state.as_str()).into_any()),
-                ("reason", PyString::new(py, &self.reason()?).into_any()),
-                ("evidence", evidence.into_any()),
-            ],
-        )
-    }
-
-    fn __eq__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        tuple_eq(slf, other)
-    }
-
-    fn __hash__(&self, py: Python<'_>) -> PyResult<isize> {
-        self.astuple(py)?.hash()
-    }
-
-    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        self.repr(py)
-    }
-}
-
 struct EfficiencyFast {
     inputs: Inputs,
     default: efficiency::EfficiencyPolicy,
-    out: Out,
+    verdict: Py<PyType>,
+    members: Vec<Py<PyAny>>,
 }
 
 impl Fast for EfficiencyFast {
@@ -508,44 +302,41 @@ impl Fast for EfficiencyFast {
                 None => return Ok(None),
             },
         };
+        // What the op refuses (BAD_ARGS) the slower route answers as its module does.
         let Some(evidence) = efficiency_evidence(&e) else { return Ok(None) };
-        match &self.out {
-            Out::Typed => {
-                let state = efficiency::state(&evidence, &policy);
-                let v = PyEfficiencyVerdict { state, ev: evidence, policy, echo: e.unbind() };
-                Ok(Some(Bound::new(py, v)?.into_any()))
-            }
-            Out::Ref { verdict, members } => {
-                let v = efficiency::classify(&evidence, &policy);
-                let fields = [
-                    (intern!(py, "verdict"), members[efficiency_index(v.verdict)].bind(py).clone()),
-                    (intern!(py, "reason"), PyString::new(py, &v.reason).into_any()),
-                    (intern!(py, "evidence"), e),
-                ];
-                build(py, verdict, &fields).map(Some)
-            }
+        if policy.validate().is_err() {
+            return Ok(None);
         }
+        let v = efficiency::classify(&evidence, &policy);
+        let fields = [
+            (intern!(py, "verdict"), self.members[efficiency_index(v.verdict)].bind(py).clone()),
+            (intern!(py, "reason"), PyString::new(py, &v.reason).into_any()),
+            (intern!(py, "evidence"), e),
+        ];
+        build(py, &self.verdict, &fields).map(Some)
     }
 }
 
-/// A native `efficiency.classify(evidence, policy=DEFAULT_POLICY)`.
-#[crate::guard]
-#[pyfunction]
-#[pyo3(signature = (evidence_cls, policy_cls, default_policy, fallback, verdict_cls=None, state_cls=None))]
-pub(crate) fn bind_efficiency_classify(
-    evidence_cls: &Bound<'_, PyType>,
-    policy_cls: &Bound<'_, PyType>,
-    default_policy: &Bound<'_, PyAny>,
-    fallback: Py<PyAny>,
-    verdict_cls: Option<&Bound<'_, PyType>>,
-    state_cls: Option<&Bound<'_, PyAny>>,
-) -> PyResult<NativeFunction> {
+/// `efficiency.classify`'s hand fast path (registered in `crate::fastpath`,
+/// kept where `bench/compare.py` shows the generic route binder too slow
+/// for it: docs/benchmarks.md), served on `module`'s own classes and
+/// handing every call it does not take to `fallback`. None when the
+/// module's classes do not fit it.
+pub(crate) fn bind_efficiency_fast(module: &Bound<'_, PyAny>, fallback: Py<PyAny>) -> PyResult<Option<NativeFunction>> {
+    let default_policy = module.getattr("DEFAULT_POLICY")?;
+    let Some(default) = efficiency_policy(&default_policy) else { return Ok(None) };
     let fast = EfficiencyFast {
-        inputs: Inputs::new(evidence_cls, policy_cls, default_policy, &["min_tokens", "floor"]),
-        default: efficiency_policy(default_policy).ok_or_else(|| not_taken("EfficiencyPolicy"))?,
-        out: out_for(verdict_cls, state_cls, Enum::Efficiency)?,
+        inputs: Inputs::new(
+            &class_of(module, "EfficiencyEvidence")?,
+            &class_of(module, "EfficiencyPolicy")?,
+            &default_policy,
+            &["min_tokens", "floor"],
+        ),
+        default,
+        verdict: class_of(module, "EfficiencyVerdict")?.unbind(),
+        members: members_of(&module.getattr("Efficiency")?, &["EFFICIENT", "COSTLY", "WASTEFUL"])?,
     };
-    Ok(NativeFunction::new("efficiency.classify", fast, fallback))
+    Ok(Some(NativeFunction::new("efficiency.classify", fast, fallback)))
 }
 
 // ---------------------------------------------------------------- breaker
@@ -591,172 +382,9 @@ fn breaker_counts(c: &Bound<'_, PyAny>) -> Option<breaker::BreakerCounts> {
     Some(breaker::BreakerCounts { consecutive: i128::from(exact_i64(&a)?), total: i128::from(exact_i64(&b)?) })
 }
 
-/// `BreakerVerdict`: CLOSED or OPEN, the escalation, the rung that tripped
-/// and a reason written on demand.
-#[pyclass(frozen, module = "dos_native.breaker", name = "BreakerVerdict")]
-pub(crate) struct PyBreakerVerdict {
-    state: breaker::BreakerState,
-    escalation: breaker::Escalation,
-    tripped: Option<breaker::TripRung>,
-    counts: breaker::BreakerCounts,
-    policy: breaker::BreakerPolicy,
-}
-
-impl PyBreakerVerdict {
-    fn judge(counts: breaker::BreakerCounts, policy: breaker::BreakerPolicy) -> Self {
-        let (state, escalation, tripped) = breaker::judge(&counts, &policy);
-        PyBreakerVerdict { state, escalation, tripped, counts, policy }
-    }
-}
-
-impl AsTuple for PyBreakerVerdict {
-    fn astuple<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        PyTuple::new(
-            py,
-            [
-                self.state(py)?.into_bound(py),
-                self.escalation(py)?.into_bound(py),
-                PyString::new(py, &self.reason()?).into_any(),
-                rung_str(py, self.tripped),
-            ],
-        )
-    }
-}
-
-impl PyBreakerVerdict {
-    fn repr(&self, py: Python<'_>) -> PyResult<String> {
-        let t = self.astuple(py)?;
-        dataclass_repr(
-            "BreakerVerdict",
-            &[("state", t.get_item(0)?), ("escalation", t.get_item(1)?), ("reason", t.get_item(2)?), ("tripped_on", t.get_item(3)?)],
-        )
-    }
-
-    fn dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        new_dict(
-            py,
-            &[
-                ("state", PyString::new(py, self.state.as_str()).into_any()),
-                ("escalation", PyString::new(py, self.escalation.as_str()).into_any()),
-                ("reason", PyString::new(py, &self.reason()?).into_any()),
-                ("tripped_on", rung_str(py, self.tripped)),
-            ],
-        )
-    }
-}
-
-#[crate::guard]
-#[pymethods]
-impl PyBreakerVerdict {
-    #[getter]
-    fn state(&self, py: Python<'_>) -> Py<PyAny> {
-        registry::member(py, Enum::BreakerState, state_index(self.state))
-    }
-
-    #[getter]
-    fn escalation(&self, py: Python<'_>) -> Py<PyAny> {
-        registry::member(py, Enum::Escalation, escalation_index(self.escalation))
-    }
-
-    #[getter]
-    fn reason(&self) -> String {
-        breaker::classify(&self.counts, &self.policy).reason
-    }
-
-    #[getter]
-    fn tripped_on<'py>(&self, py: Python<'py>) -> Bound<'py, PyAny> {
-        rung_str(py, self.tripped)
-    }
-
-    /// Whether the breaker is OPEN.
-    #[getter]
-    fn is_open(&self) -> bool {
-        self.state == breaker::BreakerState::Open
-    }
-
-    /// The reference's `to_dict()` shape.
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        self.dict(py)
-    }
-
-    fn __eq__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        tuple_eq(slf, other)
-    }
-
-    fn __hash__(&self, py: Python<'_>) -> PyResult<isize> {
-        self.astuple(py)?.hash()
-    }
-
-    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        self.repr(py)
-    }
-}
-
-/// `BreakerTransition`: the counts to carry next and the verdict on them
-/// (both objects made when first read).
-#[pyclass(frozen, module = "dos_native.breaker", name = "BreakerTransition")]
-pub(crate) struct PyBreakerTransition {
-    counts: breaker::BreakerCounts,
-    policy: breaker::BreakerPolicy,
-    counts_obj: PyOnceLock<Py<PyAny>>,
-    verdict_obj: PyOnceLock<Py<PyBreakerVerdict>>,
-}
-
-impl AsTuple for PyBreakerTransition {
-    fn astuple<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        PyTuple::new(py, [self.counts(py)?.into_any(), self.verdict(py)?.into_any()])
-    }
-}
-
-impl PyBreakerTransition {
-    fn repr(&self, py: Python<'_>) -> PyResult<String> {
-        let t = self.astuple(py)?;
-        dataclass_repr("BreakerTransition", &[("counts", t.get_item(0)?), ("verdict", t.get_item(1)?)])
-    }
-}
-
 /// A `BreakerCounts` instance of `cls` holding `c`.
 fn counts_instance<'py>(py: Python<'py>, cls: &Py<PyType>, c: &breaker::BreakerCounts) -> PyResult<Bound<'py, PyAny>> {
     build(py, cls, &[(intern!(py, "consecutive"), int_i128(py, c.consecutive)?), (intern!(py, "total"), int_i128(py, c.total)?)])
-}
-
-#[crate::guard]
-#[pymethods]
-impl PyBreakerTransition {
-    #[getter]
-    fn counts(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        let obj = self.counts_obj.get_or_try_init(py, || -> PyResult<Py<PyAny>> {
-            let cls = registry::class(py, Class::BreakerCounts)?.clone().unbind();
-            Ok(counts_instance(py, &cls, &self.counts)?.unbind())
-        })?;
-        Ok(obj.clone_ref(py))
-    }
-
-    #[getter]
-    fn verdict(&self, py: Python<'_>) -> PyResult<Py<PyBreakerVerdict>> {
-        let v = self.verdict_obj.get_or_try_init(py, || Py::new(py, PyBreakerVerdict::judge(self.counts, self.policy)))?;
-        Ok(v.clone_ref(py))
-    }
-
-    /// `{"counts": {...}, "verdict": {...}}` (an addition: the reference's
-    /// transition has no `to_dict`).
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let counts = new_dict(py, &[("consecutive", int_i128(py, self.counts.consecutive)?), ("total", int_i128(py, self.counts.total)?)])?;
-        let verdict = self.verdict(py)?;
-        new_dict(py, &[("counts", counts.into_any()), ("verdict", verdict.bind(py).get().dict(py)?.into_any())])
-    }
-
-    fn __eq__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        tuple_eq(slf, other)
-    }
-
-    fn __hash__(&self, py: Python<'_>) -> PyResult<isize> {
-        self.astuple(py)?.hash()
-    }
-
-    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        self.repr(py)
-    }
 }
 
 #[derive(Clone, Copy)]
@@ -766,17 +394,15 @@ enum BreakerOp {
     RecordSuccess,
 }
 
-/// The reference's verdict and transition classes, and its state members.
-type RefClasses = (Py<PyType>, Py<PyType>, Vec<Py<PyAny>>);
-
 struct BreakerFast {
     op: BreakerOp,
     inputs: Inputs,
     default: breaker::BreakerPolicy,
     /// The Escalation members a policy's `on_trip` must be one of.
     escalations: Vec<Py<PyAny>>,
-    /// With the reference's classes: (verdict, transition, states).
-    out: Option<RefClasses>,
+    verdict: Py<PyType>,
+    transition: Py<PyType>,
+    states: Vec<Py<PyAny>>,
 }
 
 impl Fast for BreakerFast {
@@ -795,23 +421,13 @@ impl Fast for BreakerFast {
             BreakerOp::RecordFailure => breaker::BreakerCounts { consecutive: counts.consecutive + 1, total: counts.total + 1 },
             BreakerOp::RecordSuccess => breaker::BreakerCounts { consecutive: 0, total: counts.total },
         };
-        if next.consecutive < 0 || next.total < 0 {
-            // The original builds `BreakerCounts(...)` from these, whose
-            // check refuses a negative count (counts made without running
-            // that check, as a hostile caller can): let it raise.
+        if counts.validate().is_err() || next.validate().is_err() || policy.validate().is_err() {
+            // What the op refuses (BAD_ARGS), and counts the original would
+            // refuse when it builds the next ones (made without running that
+            // check, as a hostile caller can): the slower route answers.
             return Ok(None);
         }
-        let Some((verdict_cls, transition_cls, states)) = &self.out else {
-            return Ok(Some(match self.op {
-                BreakerOp::Classify => Bound::new(py, PyBreakerVerdict::judge(counts, policy))?.into_any(),
-                _ => Bound::new(
-                    py,
-                    PyBreakerTransition { counts: next, policy, counts_obj: PyOnceLock::new(), verdict_obj: PyOnceLock::new() },
-                )?
-                .into_any(),
-            }));
-        };
-        // The reference's classes: the same core calls the envelope makes.
+        // The module's classes: the same core calls the envelope makes.
         let (v, counts_out) = match self.op {
             BreakerOp::Classify => (breaker::classify(&counts, &policy), None),
             BreakerOp::RecordFailure => {
@@ -824,56 +440,58 @@ impl Fast for BreakerFast {
             }
         };
         let fields = [
-            (intern!(py, "state"), states[state_index(v.state)].bind(py).clone()),
+            (intern!(py, "state"), self.states[state_index(v.state)].bind(py).clone()),
             (intern!(py, "escalation"), self.escalations[escalation_index(v.escalation)].bind(py).clone()),
             (intern!(py, "reason"), PyString::new(py, &v.reason).into_any()),
             (intern!(py, "tripped_on"), rung_str(py, v.tripped_on)),
         ];
-        let verdict = build(py, verdict_cls, &fields)?;
+        let verdict = build(py, &self.verdict, &fields)?;
         let Some(nc) = counts_out else { return Ok(Some(verdict)) };
         let counts_obj = counts_instance(py, &self.inputs.input, &nc)?;
-        build(py, transition_cls, &[(intern!(py, "counts"), counts_obj), (intern!(py, "verdict"), verdict)]).map(Some)
+        build(py, &self.transition, &[(intern!(py, "counts"), counts_obj), (intern!(py, "verdict"), verdict)]).map(Some)
     }
 }
 
-/// A native `breaker.classify`, `breaker.record_failure` or
-/// `breaker.record_success` (`op`), each `(counts, policy=DEFAULT_POLICY)`.
-/// `escalation_cls` is the Escalation enum a policy's `on_trip` belongs to;
-/// with `verdict_cls`, `transition_cls` and `state_cls` it answers with
-/// instances of the reference's classes.
-#[crate::guard]
-#[pyfunction]
-#[pyo3(signature = (op, counts_cls, policy_cls, default_policy, escalation_cls, fallback, verdict_cls=None, transition_cls=None, state_cls=None))]
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn bind_breaker(
-    op: &str,
-    counts_cls: &Bound<'_, PyType>,
-    policy_cls: &Bound<'_, PyType>,
-    default_policy: &Bound<'_, PyAny>,
-    escalation_cls: &Bound<'_, PyAny>,
+/// The hand fast paths of `breaker.record_failure`, `record_success` and
+/// `classify` (registered in `crate::fastpath`, kept where
+/// `bench/compare.py` shows the generic route binder too slow for them:
+/// docs/benchmarks.md), served on `module`'s own classes and handing every
+/// call they do not take to `fallback`. None when the module's classes do
+/// not fit them.
+fn bind_breaker_fast(
+    op: BreakerOp,
+    label: &'static str,
+    module: &Bound<'_, PyAny>,
     fallback: Py<PyAny>,
-    verdict_cls: Option<&Bound<'_, PyType>>,
-    transition_cls: Option<&Bound<'_, PyType>>,
-    state_cls: Option<&Bound<'_, PyAny>>,
-) -> PyResult<NativeFunction> {
-    let (op, label) = match op {
-        "classify" => (BreakerOp::Classify, "breaker.classify"),
-        "record_failure" => (BreakerOp::RecordFailure, "breaker.record_failure"),
-        "record_success" => (BreakerOp::RecordSuccess, "breaker.record_success"),
-        other => return Err(PyTypeError::new_err(format!("no breaker operation {other:?}"))),
-    };
-    let escalations = members_of(escalation_cls, Enum::Escalation.names())?;
-    let out = match (verdict_cls, transition_cls, state_cls) {
-        (None, None, None) => None,
-        (Some(v), Some(t), Some(s)) => Some((v.clone().unbind(), t.clone().unbind(), members_of(s, Enum::BreakerState.names())?)),
-        _ => return Err(PyTypeError::new_err("give all of verdict_cls, transition_cls and state_cls, or none")),
-    };
+) -> PyResult<Option<NativeFunction>> {
+    let escalations = members_of(&module.getattr("Escalation")?, &["NONE", "JUDGE", "HUMAN"])?;
+    let default_policy = module.getattr("DEFAULT_POLICY")?;
+    let Some(default) = breaker_policy(&default_policy, &escalations) else { return Ok(None) };
     let fast = BreakerFast {
         op,
-        inputs: Inputs::new(counts_cls, policy_cls, default_policy, &["max_consecutive", "max_total", "on_trip"]),
-        default: breaker_policy(default_policy, &escalations).ok_or_else(|| not_taken("BreakerPolicy"))?,
+        inputs: Inputs::new(
+            &class_of(module, "BreakerCounts")?,
+            &class_of(module, "BreakerPolicy")?,
+            &default_policy,
+            &["max_consecutive", "max_total", "on_trip"],
+        ),
+        default,
         escalations,
-        out,
+        verdict: class_of(module, "BreakerVerdict")?.unbind(),
+        transition: class_of(module, "BreakerTransition")?.unbind(),
+        states: members_of(&module.getattr("BreakerState")?, &["CLOSED", "OPEN"])?,
     };
-    Ok(NativeFunction::new(label, fast, fallback))
+    Ok(Some(NativeFunction::new(label, fast, fallback)))
+}
+
+pub(crate) fn bind_breaker_classify_fast(module: &Bound<'_, PyAny>, fallback: Py<PyAny>) -> PyResult<Option<NativeFunction>> {
+    bind_breaker_fast(BreakerOp::Classify, "breaker.classify", module, fallback)
+}
+
+pub(crate) fn bind_breaker_failure_fast(module: &Bound<'_, PyAny>, fallback: Py<PyAny>) -> PyResult<Option<NativeFunction>> {
+    bind_breaker_fast(BreakerOp::RecordFailure, "breaker.record_failure", module, fallback)
+}
+
+pub(crate) fn bind_breaker_success_fast(module: &Bound<'_, PyAny>, fallback: Py<PyAny>) -> PyResult<Option<NativeFunction>> {
+    bind_breaker_fast(BreakerOp::RecordSuccess, "breaker.record_success", module, fallback)
 }

@@ -28,6 +28,12 @@ const FAST: &[(&str, Binder)] = &[
     ("durable_schema.classify", schema::bind_classify_fast),
     ("durable_schema.tag", schema::bind_tag_fast),
     ("durable_schema.unreadable_refusal_payload", schema::bind_refusal_fast),
+    // issue 9, loop economics (productivity, efficiency, breaker)
+    ("productivity.classify", economics::bind_productivity_fast),
+    ("efficiency.classify", economics::bind_efficiency_fast),
+    ("breaker.record_failure", economics::bind_breaker_failure_fast),
+    ("breaker.record_success", economics::bind_breaker_success_fast),
+    ("breaker.classify", economics::bind_breaker_classify_fast),
 ];
 
 /// The fast path of `op` bound to `module`'s classes (None: `op` has none).

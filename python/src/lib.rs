@@ -232,13 +232,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<swap::NativeFunction>()?;
     m.add_function(wrap_pyfunction!(swap::_as_function, m)?)?;
     m.add_function(wrap_pyfunction!(registry::_bind, m)?)?;
-    m.add_function(wrap_pyfunction!(economics::bind_productivity_classify, m)?)?;
-    m.add_function(wrap_pyfunction!(economics::bind_efficiency_classify, m)?)?;
-    m.add_function(wrap_pyfunction!(economics::bind_breaker, m)?)?;
-    m.add_class::<economics::PyProductivityVerdict>()?;
-    m.add_class::<economics::PyEfficiencyVerdict>()?;
-    m.add_class::<economics::PyBreakerVerdict>()?;
-    m.add_class::<economics::PyBreakerTransition>()?;
     m.add_class::<stream::PyStreamStep>()?;
     m.add_function(wrap_pyfunction!(stream::bind_classify_stream, m)?)?;
     m.add_function(wrap_pyfunction!(stream::bind_step_from_event, m)?)?;

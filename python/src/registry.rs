@@ -11,21 +11,13 @@ use pyo3::types::{PyString, PyType};
 /// the order the native side numbers them.
 #[derive(Clone, Copy)]
 pub(crate) enum Enum {
-    Productivity,
-    Efficiency,
-    BreakerState,
-    Escalation,
     Intervention,
     StreamState,
     Readability,
 }
 
 impl Enum {
-    const ALL: [(Enum, &'static str, &'static [&'static str]); 7] = [
-        (Enum::Productivity, "Productivity", &["PRODUCTIVE", "DIMINISHING", "STALLED"]),
-        (Enum::Efficiency, "Efficiency", &["EFFICIENT", "COSTLY", "WASTEFUL"]),
-        (Enum::BreakerState, "BreakerState", &["CLOSED", "OPEN"]),
-        (Enum::Escalation, "Escalation", &["NONE", "JUDGE", "HUMAN"]),
+    const ALL: [(Enum, &'static str, &'static [&'static str]); 3] = [
         (Enum::Intervention, "Intervention", &["OBSERVE", "WARN", "DEFER", "BLOCK"]),
         (Enum::StreamState, "StreamState", &["ADVANCING", "REPEATING", "STALLED"]),
         (Enum::Readability, "Readability", &["READABLE", "UNREADABLE_NEWER", "UNTAGGED", "WRONG_FAMILY"]),
@@ -36,7 +28,7 @@ impl Enum {
     }
 }
 
-static MEMBERS: [PyOnceLock<Vec<Py<PyAny>>>; 7] = [const { PyOnceLock::new() }; 7];
+static MEMBERS: [PyOnceLock<Vec<Py<PyAny>>>; 3] = [const { PyOnceLock::new() }; 3];
 
 /// The `idx`-th member of a bound enum (its value as a `str` if unbound).
 pub(crate) fn member(py: Python<'_>, e: Enum, idx: usize) -> Py<PyAny> {
@@ -49,11 +41,10 @@ pub(crate) fn member(py: Python<'_>, e: Enum, idx: usize) -> Py<PyAny> {
 /// Classes native verdicts build instances of.
 #[derive(Clone, Copy)]
 pub(crate) enum Class {
-    BreakerCounts,
     SchemaTag,
 }
 
-static CLASSES: [PyOnceLock<Py<PyType>>; 2] = [const { PyOnceLock::new() }; 2];
+static CLASSES: [PyOnceLock<Py<PyType>>; 1] = [const { PyOnceLock::new() }; 1];
 
 pub(crate) fn class(py: Python<'_>, c: Class) -> PyResult<&Bound<'_, PyType>> {
     CLASSES[c as usize].get(py).map(|t| t.bind(py)).ok_or_else(|| PyValueError::new_err("dos_native's typed classes are not bound yet"))
@@ -69,7 +60,6 @@ pub(crate) fn _bind(py: Python<'_>, name: &str, cls: &Bound<'_, PyType>) -> PyRe
         return Ok(());
     }
     let c = match name {
-        "BreakerCounts" => Class::BreakerCounts,
         "SchemaTag" => Class::SchemaTag,
         _ => return Err(PyValueError::new_err(format!("nothing native binds the name {name:?}"))),
     };

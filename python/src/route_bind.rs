@@ -225,9 +225,12 @@ impl<'py> Compiler<'py> {
             let plan = self.compile(&f.ty)?;
             fields.push(Field { name: PyString::intern(self.py, &n).unbind(), key: n, plan });
         }
-        // A derived field is the reference class's property, not one of its
-        // fields (a generated class holds it as a field).
-        if fields.len() != def.fields.len() && fields.len() != def.fields.iter().filter(|f| !f.derived).count() {
+        // A property field is served by an op, never one of the class's
+        // fields; a derived field is the reference class's property (a
+        // generated class holds it as a field).
+        let own = def.fields.iter().filter(|f| !f.property).count();
+        let underived = def.fields.iter().filter(|f| !f.property && !f.derived).count();
+        if fields.len() != own && fields.len() != underived {
             return Err(bind_err(format!("{name}: the class's fields are not the schema's")));
         }
         let immutable = frozen && fields.iter().all(|f| self.immutable(&f.plan));

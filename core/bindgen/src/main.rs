@@ -114,6 +114,17 @@ fn owner<'a>(cat: &'a Catalog, name: &str) -> Option<&'a str> {
     cat.modules.iter().find(|m| m.types.contains(&name)).map(|m| m.name)
 }
 
+/// The Python name of a schema type: its name, or, for a type the schema
+/// renamed because another module's type had its name first
+/// (`module_local`), the name its own module gives it (Python has a
+/// namespace per module; Go, one package, keeps the schema name).
+fn py_name(n: &str) -> &str {
+    match dos_ops::catalog().type_def(n) {
+        Some(TypeDef { module_local: true, class: Some(c), .. }) => c,
+        _ => n,
+    }
+}
+
 /// The named types `m` defines itself.
 fn own_types<'a>(cat: &'a Catalog, m: &ModuleEntry) -> Vec<&'a TypeDef> {
     types_of(cat, m).into_iter().filter(|t| owner(cat, t.name) == Some(m.name)).collect()
@@ -125,8 +136,8 @@ fn imported_types<'a>(cat: &'a Catalog, m: &ModuleEntry) -> Vec<(&'a str, Vec<&'
     for t in types_of(cat, m) {
         match owner(cat, t.name) {
             Some(o) if o != m.name => match out.iter_mut().find(|(m, _)| *m == o) {
-                Some((_, names)) => names.push(t.name),
-                None => out.push((o, vec![t.name])),
+                Some((_, names)) => names.push(py_name(t.name)),
+                None => out.push((o, vec![py_name(t.name)])),
             },
             _ => {}
         }
@@ -226,7 +237,7 @@ fn py_type(t: &Type) -> String {
         Type::Dict(x) => format!("dict[str, {}]", py_type(x)),
         Type::IntDict(x) => format!("dict[int, {}]", py_type(x)),
         Type::Set(x) => format!("frozenset[{}]", py_type(x)),
-        Type::Record(n) | Type::Enum(n) => (*n).to_owned(),
+        Type::Record(n) | Type::Enum(n) => py_name(n).to_owned(),
     }
 }
 
@@ -327,7 +338,7 @@ fn py_literal(cat: &Catalog, t: &Type, v: &Value) -> String {
                 .and_then(|d| d.variants.iter().find(|v| v.token == token))
                 .map(|v| py_variant_name(&v.token))
                 .unwrap_or_else(|| token.to_owned());
-            format!("{n}.{variant}")
+            format!("{}.{variant}", py_name(n))
         }
         (Type::IntDict(x), Value::Dict(d)) => {
             let parts: Vec<String> =
@@ -343,7 +354,7 @@ fn py_literal(cat: &Catalog, t: &Type, v: &Value) -> String {
                     kw.push(format!("{}={}", py_field(f.name), py_literal(cat, &f.ty, given.unwrap_or(&Value::Null))));
                 }
             }
-            format!("{n}({})", kw.join(", "))
+            format!("{}({})", py_name(n), kw.join(", "))
         }
         _ => pyjson::py_repr(v),
     }
@@ -370,8 +381,8 @@ fn py_default(cat: &Catalog, m: &ModuleEntry, f: &FieldDef) -> Option<String> {
 /// Python source converting `expr` (a verdict value as dispatch returns it) to `t`.
 fn py_decode(t: &Type, expr: &str) -> String {
     match t {
-        Type::Record(n) => format!("{n}._from_dict({expr})"),
-        Type::Enum(n) => format!("{n}({expr})"),
+        Type::Record(n) => format!("{}._from_dict({expr})", py_name(n)),
+        Type::Enum(n) => format!("{}({expr})", py_name(n)),
         Type::Optional(x) if needs_decode(x) => format!("(None if {expr} is None else {})", py_decode(x, expr)),
         Type::List(x) if needs_decode(x) => format!("[{} for _x in {expr}]", py_decode(x, "_x")),
         Type::TupleOf(x) => format!("tuple({} for _x in {expr})", py_decode(x, "_x")),
@@ -573,7 +584,7 @@ fn module_doc(m: &ModuleEntry) -> String {
 /// and its functions.
 fn py_all(cat: &Catalog, m: &ModuleEntry) -> String {
     let mut all: Vec<&str> = imported_types(cat, m).into_iter().flat_map(|(_, n)| n).collect();
-    all.extend(own_types(cat, m).iter().map(|t| t.name));
+    all.extend(own_types(cat, m).iter().map(|t| py_name(t.name)));
     all.extend(m.consts.iter().map(|c| c.name));
     all.extend(functions_of(cat, m).iter().map(|o| py_base_name(o)).filter(|n| !n.starts_with('_')));
     for name in companion(m.name).map_or(&[][..], |c| c.1) {
@@ -602,19 +613,35 @@ fn field_doc(f: &FieldDef) -> String {
 /// built, field by field in declaration order, as the reference's checks
 /// refuse it. A value that does not compare with an int raises what the
 /// comparison raises (`TypeError`), as there too; None passes an optional
-/// field. Empty when no field is bounded.
+/// field, and a sequence's bound holds for each item. A `#[describe(tuple)]`
+/// field given another sequence is frozen into a tuple first. Empty when no
+/// field is bounded or frozen.
 fn py_post_init(t: &TypeDef) -> String {
-    let bounded: Vec<(&FieldDef, i64)> = t.fields.iter().filter_map(|f| f.minimum.map(|n| (f, n))).collect();
-    if bounded.is_empty() {
+    let fields: Vec<&FieldDef> = t.fields.iter().filter(|f| !f.property && (f.minimum.is_some() || f.frozen_tuple)).collect();
+    if fields.is_empty() {
         return String::new();
     }
     let mut s = String::from("\n    def __post_init__(self) -> None:\n");
-    s += "        \"\"\"Refuse a value below a field's declared minimum (ValueError).\"\"\"\n";
-    for (f, n) in bounded {
+    s += if fields.iter().any(|f| f.frozen_tuple) {
+        "        \"\"\"Freeze the declared tuples; refuse a value below a field's declared minimum (ValueError).\"\"\"\n"
+    } else {
+        "        \"\"\"Refuse a value below a field's declared minimum (ValueError).\"\"\"\n"
+    };
+    for f in fields {
         let attr = format!("self.{}", py_field(f.name));
-        let test = if matches!(f.ty, Type::Optional(_)) { format!("{attr} is not None and {attr} < {n}") } else { format!("{attr} < {n}") };
+        if f.frozen_tuple {
+            let _ = writeln!(s, "        if type({attr}) is not tuple:");
+            let _ = writeln!(s, "            object.__setattr__(self, {:?}, tuple({attr}))", py_field(f.name));
+        }
+        let Some(n) = f.minimum else { continue };
+        // A sequence field bounds each item.
+        let (test, shown) = match &f.ty {
+            Type::Optional(_) => (format!("{attr} is not None and {attr} < {n}"), attr.clone()),
+            Type::TupleOf(_) | Type::List(_) => (format!("any(_x < {n} for _x in {attr})"), attr.clone()),
+            _ => (format!("{attr} < {n}"), attr.clone()),
+        };
         let _ = writeln!(s, "        if {test}:");
-        let _ = writeln!(s, "            raise ValueError(f\"{}.{} cannot be below {n} (got {{{attr}!r}})\")", t.name, f.name);
+        let _ = writeln!(s, "            raise ValueError(f\"{}.{} cannot be below {n} (got {{{shown}!r}})\")", t.name, f.name);
     }
     s
 }
@@ -647,24 +674,25 @@ fn python_module(cat: &Catalog, m: &ModuleEntry) -> String {
     for t in &types {
         s += "\n\n";
         if t.kind == "enum" {
-            let _ = writeln!(s, "class {}(str, enum.Enum):", t.name);
+            let _ = writeln!(s, "class {}(str, enum.Enum):", py_name(t.name));
             s += &docstring(if t.doc.is_empty() { "A closed vocabulary; the value is the wire token." } else { &t.doc }, "    ");
             s += "\n";
             for v in &t.variants {
                 let _ = writeln!(s, "    {} = {:?}", py_variant_name(&v.token), v.token);
             }
             s += "\n    def __str__(self) -> str:\n        return self.value\n";
-            s += &py_methods(cat, m, t.name, false);
+            s += &py_methods(cat, m, py_name(t.name), false);
         } else {
             s += "@dataclass(frozen=True)\n";
-            let _ = writeln!(s, "class {}:", t.name);
+            let _ = writeln!(s, "class {}:", py_name(t.name));
             let mut doc = t.doc.clone();
             for f in t.fields.iter().filter(|f| !field_doc(f).is_empty()) {
                 let _ = write!(doc, "\n\n``{}``: {}", py_field(f.name), field_doc(f));
             }
             s += &docstring(if doc.is_empty() { "A record." } else { &doc }, "    ");
             s += "\n";
-            for f in &t.fields {
+            // A property field is served by its method op, not a field.
+            for f in t.fields.iter().filter(|f| !f.property) {
                 match (f.required, &f.default) {
                     (false, Some(d)) => {
                         let lit = py_literal(cat, &f.ty, d);
@@ -694,13 +722,13 @@ fn python_module(cat: &Catalog, m: &ModuleEntry) -> String {
             }
             s += "        }\n";
             s += "\n    @classmethod\n";
-            let _ = writeln!(s, "    def _from_dict(cls, d: dict[str, Any]) -> {}:", t.name);
+            let _ = writeln!(s, "    def _from_dict(cls, d: dict[str, Any]) -> {}:", py_name(t.name));
             s += "        return cls(\n";
-            for f in &t.fields {
+            for f in t.fields.iter().filter(|f| !f.property) {
                 let _ = writeln!(s, "            {}={},", py_field(f.name), py_decode(&f.ty, &format!("d[{:?}]", f.name)));
             }
             s += "        )\n";
-            s += &py_methods(cat, m, t.name, false);
+            s += &py_methods(cat, m, py_name(t.name), false);
         }
     }
     for (i, c) in m.consts.iter().enumerate() {
@@ -832,27 +860,27 @@ fn python_stub(cat: &Catalog, m: &ModuleEntry) -> String {
     for t in &types {
         s += "\n";
         if t.kind == "enum" {
-            let _ = writeln!(s, "class {}(str, enum.Enum):", t.name);
+            let _ = writeln!(s, "class {}(str, enum.Enum):", py_name(t.name));
             for v in &t.variants {
                 let _ = writeln!(s, "    {} = {:?}", py_variant_name(&v.token), v.token);
             }
-            s += &py_methods(cat, m, t.name, true);
+            s += &py_methods(cat, m, py_name(t.name), true);
         } else {
             s += "@dataclass(frozen=True)\n";
-            let _ = writeln!(s, "class {}:", t.name);
-            for f in &t.fields {
+            let _ = writeln!(s, "class {}:", py_name(t.name));
+            for f in t.fields.iter().filter(|f| !f.property) {
                 if f.required {
                     let _ = writeln!(s, "    {}: {}", py_field(f.name), py_type(&f.ty));
                 } else {
                     let _ = writeln!(s, "    {}: {} = ...", py_field(f.name), py_type(&f.ty));
                 }
             }
-            if t.fields.iter().any(|f| f.minimum.is_some()) {
+            if !py_post_init(t).is_empty() {
                 s += "    def __post_init__(self) -> None: ...\n";
             }
             s += "    def to_dict(self) -> dict[str, Any]: ...\n";
-            let _ = writeln!(s, "    @classmethod\n    def _from_dict(cls, d: dict[str, Any]) -> {}: ...", t.name);
-            s += &py_methods(cat, m, t.name, true);
+            let _ = writeln!(s, "    @classmethod\n    def _from_dict(cls, d: dict[str, Any]) -> {}: ...", py_name(t.name));
+            s += &py_methods(cat, m, py_name(t.name), true);
         }
     }
     if !m.consts.is_empty() {
@@ -904,7 +932,10 @@ fn go_type(t: &Type, verdict: bool) -> String {
         // A verdict int may leave the 64-bit range (Python ints are unbounded).
         Type::Int if verdict => "json.Number".into(),
         Type::Int => "int64".into(),
-        Type::Float => "float64".into(),
+        // Written as a float literal (route.go): encoding/json would write an
+        // integral float64 such as 2^63 as an int libdos reads exactly, a
+        // different number, and refuses NaN and the infinities.
+        Type::Float => "Float".into(),
         Type::Str => "string".into(),
         Type::Any | Type::None => "any".into(),
         Type::Optional(x) => match **x {
@@ -934,16 +965,8 @@ fn go_literal(v: &Value) -> String {
     pyjson::dumps_string(v, pyjson::Options::COMPACT).unwrap_or_default()
 }
 
-/// Enums the hand-written Go bindings already declare under the same name,
-/// with the same constant names and wire tokens (`cluster_b.go`: the
-/// breaker's `Escalation`, which `improve` echoes). A generated module uses
-/// those declarations instead of repeating them (Go has one namespace per
-/// package); `hand_declared_enums_match` checks they agree.
-const GO_DECLARED_BY_HAND: &[&str] = &["Escalation"];
-
 fn go_module(cat: &Catalog, m: &ModuleEntry) -> String {
-    let types: Vec<&TypeDef> =
-        own_types(cat, m).into_iter().filter(|t| !(t.kind == "enum" && GO_DECLARED_BY_HAND.contains(&t.name))).collect();
+    let types: Vec<&TypeDef> = own_types(cat, m);
     let ops = ops_of(cat, m);
     let prefix = camel(m.name);
     let mut s = String::new();
@@ -1228,30 +1251,6 @@ mod tests {
     }
 
     #[test]
-    fn hand_declared_enums_match() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bindings/go");
-        let mut hand = String::new();
-        for entry in std::fs::read_dir(&root).unwrap() {
-            let path = entry.unwrap().path();
-            let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            if name.ends_with(".go") && !name.starts_with("zz_generated_") {
-                hand += &std::fs::read_to_string(&path).unwrap();
-            }
-        }
-        let squeeze = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
-        let hand = squeeze(&hand);
-        let cat = dos_ops::catalog();
-        for name in GO_DECLARED_BY_HAND {
-            let Some(t) = cat.type_def(name) else { continue };
-            assert!(hand.contains(&format!("type {name} string")), "{name} is not declared by hand");
-            for v in &t.variants {
-                let decl = format!("{name}{} {name} = {:?}", camel(&v.token.to_ascii_lowercase()), v.token);
-                assert!(hand.contains(&decl), "the hand-written Go lacks `{decl}`");
-            }
-        }
-    }
-
-    #[test]
     fn a_bounded_field_is_checked_when_the_record_is_built() {
         let t = TypeDef::record(
             "R",
@@ -1269,6 +1268,78 @@ mod tests {
         assert!(!py.contains("self.c"), "{py}");
         let unbounded = TypeDef::record("S", "", vec![FieldDef::new("c", "", Type::Int, None, false)]);
         assert_eq!(py_post_init(&unbounded), "");
+    }
+
+    #[test]
+    fn a_property_field_is_served_by_its_op_written_by_to_dict_and_a_tuple_field_is_frozen() {
+        let t = TypeDef::record(
+            "H",
+            "",
+            vec![
+                FieldDef::new("xs", "", Type::TupleOf(Box::new(Type::Int)), None, false).with_minimum(0).with_frozen_tuple(),
+                FieldDef::new("n", "", Type::Int, None, false).with_property().with_minimum(0),
+            ],
+        );
+        let py = py_post_init(&t);
+        assert!(
+            py.contains("        if type(self.xs) is not tuple:\n            object.__setattr__(self, \"xs\", tuple(self.xs))\n"),
+            "{py}"
+        );
+        assert!(py.contains("        if any(_x < 0 for _x in self.xs):\n"), "{py}");
+        assert!(!py.contains("self.n"), "a property field is not checked as a field: {py}");
+        let cat = dos_ops::catalog();
+        let m = cat.modules.iter().find(|m| m.name == "productivity").expect("productivity is routed");
+        let py = python_module(cat, m);
+        assert!(py.contains("    deltas: tuple[int, ...] = ()\n"), "{py}");
+        assert!(!py.contains("    step_count: int"), "a property field is no dataclass field: {py}");
+        assert!(py.contains("            \"step_count\": _to_plain(self.step_count),\n"), "{py}");
+        assert!(py.contains("    @property\n    def step_count(self) -> int:\n"), "{py}");
+        assert!(!py.contains("step_count=d["), "{py}");
+        let stub = python_stub(cat, m);
+        assert!(!stub.contains("    step_count: int"), "{stub}");
+        let go = go_module(cat, m);
+        assert!(go.contains("StepCount int64 `json:\"step_count\"`"), "{go}");
+        // Every property field is served by its property op.
+        for m in &cat.modules {
+            for t in own_types(cat, m) {
+                for f in t.fields.iter().filter(|f| f.property) {
+                    let op = format!("{}.{}.{}", m.name, t.name, f.name);
+                    assert!(cat.op(&op).is_some_and(|o| takes_self(o) && o.params.len() == 1), "{op} is not a property op");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn two_modules_own_a_type_of_the_same_name() {
+        let cat = dos_ops::catalog();
+        let (Some(mine), Some(theirs)) = (cat.type_def("BreakerEscalation"), cat.type_def("Escalation")) else {
+            panic!("breaker's and improve's Escalation are both in the catalog")
+        };
+        assert!(mine.module_local && mine.class == Some("Escalation") && !theirs.module_local);
+        assert_eq!((py_name("BreakerEscalation"), py_name("Escalation")), ("Escalation", "Escalation"));
+        let module = |n: &str| cat.modules.iter().find(|m| m.name == n).expect("routed");
+        let (brk, imp) = (module("breaker"), module("improve"));
+        for (m, own) in [(brk, "BreakerEscalation"), (imp, "Escalation")] {
+            let py = python_module(cat, m);
+            assert!(py.contains("\nclass Escalation(str, enum.Enum):\n"), "{py}");
+            assert!(python_stub(cat, m).contains("\nclass Escalation(str, enum.Enum):\n"));
+            assert!(own_types(cat, m).iter().any(|t| t.name == own), "{}", m.name);
+        }
+        assert!(python_module(cat, brk).contains("    on_trip: Escalation = Escalation.NONE\n"));
+        let go = go_module(cat, brk);
+        assert!(
+            go.contains("type BreakerEscalation string") && go.contains("BreakerEscalationJudge BreakerEscalation = \"JUDGE\""),
+            "{go}"
+        );
+        assert!(go.contains("OnTrip BreakerEscalation"), "{go}");
+        assert!(go_module(cat, imp).contains("type Escalation string"));
+        // No module's Python namespace holds two types of one name.
+        for m in &cat.modules {
+            let mut names: Vec<&str> = types_of(cat, m).iter().map(|t| py_name(t.name)).collect();
+            names.sort_unstable();
+            assert!(names.windows(2).all(|w| w[0] != w[1]), "{}: {names:?}", m.name);
+        }
     }
 
     #[test]

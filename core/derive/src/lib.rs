@@ -26,7 +26,19 @@
 //!
 //! `#[describe(derived)]` on a field marks it derived from the others: the
 //! reference's class has it as a property that its JSON shape carries, not
-//! as a dataclass field (the accelerate adapter builds that class without it).
+//! as a dataclass field; the generated host class holds it as a plain field
+//! the op fills in (the accelerate adapter builds the reference's class
+//! without it).
+//!
+//! `#[describe(property)]` on a field marks it computed from the others and
+//! served by an op: the verdict writes it (the reference's `to_dict()`
+//! carries it), but a generated host record has it as a property backed by
+//! the method op `module.Type.field`, never as a constructor argument; the
+//! envelope reads it (so a host may send it back) and the op recomputes it.
+//!
+//! `#[describe(tuple)]` on a `tuple[T, ...]` field: a host record freezes
+//! any sequence given for it into a tuple when it is built, as the
+//! reference's `__post_init__` does for such a field.
 //!
 //! `#[describe(skip)]` on a field leaves it out of the schema (and so out of
 //! the hosts' records) while serde still reads it: an envelope-only
@@ -138,13 +150,19 @@ fn class_of(attrs: &[Attribute]) -> syn::Result<Option<String>> {
     Ok(out)
 }
 
-/// A field's own `#[describe(...)]` attributes: `min = N` (a lower bound)
-/// and `skip` (left out of the schema).
+/// A field's own `#[describe(...)]` attributes: `min = N` (a lower bound),
+/// `skip` (left out of the schema), `derived` (the reference's property,
+/// a plain field of the generated class), `property` (computed by a method
+/// op, never a constructor argument), `tuple` (a host record freezes any
+/// sequence given for it into a tuple), `kw_only` and `py`/`via` (an op
+/// argument's Python parameter).
 #[derive(Default)]
 struct FieldDescribe {
     minimum: Option<i64>,
     skip: bool,
     derived: bool,
+    property: bool,
+    tuple: bool,
     kw_only: bool,
     py: Option<String>,
     via: Option<String>,
@@ -175,6 +193,12 @@ fn field_describe(attrs: &[Attribute]) -> syn::Result<FieldDescribe> {
             } else if m.path.is_ident("derived") {
                 out.derived = true;
                 Ok(())
+            } else if m.path.is_ident("property") {
+                out.property = true;
+                Ok(())
+            } else if m.path.is_ident("tuple") {
+                out.tuple = true;
+                Ok(())
             } else if m.path.is_ident("kw_only") {
                 out.kw_only = true;
                 Ok(())
@@ -188,7 +212,7 @@ fn field_describe(attrs: &[Attribute]) -> syn::Result<FieldDescribe> {
                 Ok(())
             } else {
                 Err(m.error(
-                    "unknown describe field attribute (expected `min = N`, `skip`, `derived`, `kw_only`, `py = \"..\"`, `via = \"..\"`)",
+                    "unknown describe field attribute (expected `min = N`, `skip`, `derived`, `property`, `tuple`, `kw_only`, `py = \"..\"`, `via = \"..\"`)",
                 ))
             }
         })?;
@@ -239,6 +263,12 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
                     None => quote!(),
                 };
                 let derived = if own.derived { quote!(.with_derived()) } else { quote!() };
+                if own.property {
+                    minimum = quote!(#minimum.with_property());
+                }
+                if own.tuple {
+                    minimum = quote!(#minimum.with_frozen_tuple());
+                }
                 if own.kw_only {
                     minimum = quote!(#minimum.with_kw_only());
                 }
@@ -260,12 +290,13 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
             Ok(quote! {
                 impl #impl_g #route::Describe for #ident #ty_g #where_g {
                     fn describe(reg: &mut #route::Registry) -> #route::Type {
-                        if reg.begin(#name) {
+                        let (name, first) = reg.claim(#name, ::core::module_path!());
+                        if first {
                             #container_default
                             let fields = ::std::vec![#(#field_defs),*];
-                            reg.define(#route::TypeDef::record(#name, #doc, fields)#class);
+                            reg.define(#route::TypeDef::record(name, #doc, fields)#class);
                         }
-                        #route::Type::Record(#name)
+                        #route::Type::Record(name)
                     }
                 }
                 impl #impl_g #route::Record for #ident #ty_g #where_g {
@@ -294,11 +325,12 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
             Ok(quote! {
                 impl #impl_g #route::Describe for #ident #ty_g #where_g {
                     fn describe(reg: &mut #route::Registry) -> #route::Type {
-                        if reg.begin(#name) {
+                        let (name, first) = reg.claim(#name, ::core::module_path!());
+                        if first {
                             let variants = ::std::vec![#(#variants),*];
-                            reg.define(#route::TypeDef::enumeration(#name, #doc, variants)#class);
+                            reg.define(#route::TypeDef::enumeration(name, #doc, variants)#class);
                         }
-                        #route::Type::Enum(#name)
+                        #route::Type::Enum(name)
                     }
                 }
             })

@@ -1,34 +1,11 @@
 //! Number handling shared by the loop-economics deciders (`liveness`,
 //! `productivity`, `efficiency`, `breaker`).
 //!
-//! The reference's dataclasses hold Python ints, so three things need care:
-//! an explicit `null` in an int field is a type error there (not "use the
-//! default"); sums that leave the 64-bit range stay exact; and `int / int`
-//! is the correctly rounded quotient, which plain `f64` division only gives
-//! while both operands fit in 53 bits.
-
-use crate::envelope::{Args, CallError};
-use crate::pyjson::{Int, Value};
-
-/// An int field of a nested record. Absent takes `default` (or is an error
-/// when the field has no default); an explicit `null` is refused, as the
-/// reference's comparisons refuse `None`.
-pub(crate) fn int_field(a: &Args, key: &str, default: Option<i64>) -> Result<i64, CallError> {
-    match (a.dict().get(key), default) {
-        (None, Some(d)) => Ok(d),
-        (None, None) => Err(a.err(format_args!("missing required field {key:?}"))),
-        (Some(Value::Null), _) => Err(a.err(format_args!("field {key:?} must be an integer, not null"))),
-        (Some(_), _) => a.i64(key),
-    }
-}
-
-/// A Python int as a JSON value, exact beyond the 64-bit range.
-pub(crate) fn wide_int(v: i128) -> Value {
-    match i64::try_from(v) {
-        Ok(small) => Value::int(small),
-        Err(_) => Value::Int(Int::Big(v.to_string().into_boxed_str())),
-    }
-}
+//! The reference's dataclasses hold Python ints, so `int / int` is the
+//! correctly rounded quotient, which plain `f64` division only gives while
+//! both operands fit in 53 bits, and a float compares with an int exactly.
+//! (Reading the records, an explicit null refused and counts past 64 bits
+//! kept exact, is the route's serde work now.)
 
 /// `2.0 ** k` for exponents whose result is a normal float.
 fn pow2(k: i32) -> f64 {
@@ -107,11 +84,5 @@ mod tests {
         assert!(!float_lt_int(f64::NAN, 5));
         assert!(!float_lt_int(f64::INFINITY, i128::MAX));
         assert!(float_lt_int(f64::NEG_INFINITY, i128::MIN));
-    }
-
-    #[test]
-    fn wide_ints_stay_exact() {
-        assert_eq!(wide_int(5), Value::int(5));
-        assert_eq!(wide_int(i64::MAX as i128 + 1), Value::Int(Int::Big("9223372036854775808".into())));
     }
 }

@@ -6,16 +6,23 @@
 //! reaches its threshold (a threshold of 0 turns that rung off); the in-a-row
 //! rung is checked first, so it is the one named when both would fire. An open
 //! circuit names the escalation rung the policy chose.
+//!
+//! The three functions are on the generated route (`crate::route`): the
+//! types below are declared once, and their docs are the schema's docs.
+//! `Escalation` has the name of `improve`'s enum, which is routed first: the
+//! schema calls this one `BreakerEscalation` (Go too), Python `Escalation`.
 
-use super::argnum::{int_field, wide_int};
-use crate::dict;
-use crate::envelope::{Args, CallError, Ctx, OpSpec};
-use crate::pyjson::Value;
+use crate::envelope::{CallError, Ctx};
+use crate::route::{self, Const, Describe, Module, Op, Registry, Type};
+use serde::{Deserialize, Serialize};
 
 /// Whether the circuit is usable.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Describe)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum BreakerState {
+    /// Under the limits: keep going.
     Closed,
+    /// A limit was reached: stop trying this path.
     Open,
 }
 
@@ -29,11 +36,15 @@ impl BreakerState {
 }
 
 /// Where an open circuit sends the decision.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Describe)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Escalation {
+    /// Report only; the caller decides.
     #[default]
     None,
+    /// Hand the decision to a judge.
     Judge,
+    /// Hand the decision to an operator.
     Human,
 }
 
@@ -57,11 +68,19 @@ impl Escalation {
     }
 }
 
-/// Which threshold opened the circuit.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// Which threshold opened the circuit (a plain string to the hosts, as the
+/// reference's `tripped_on`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum TripRung {
     Consecutive,
     Total,
+}
+
+impl Describe for TripRung {
+    fn describe(_: &mut Registry) -> Type {
+        Type::Str
+    }
 }
 
 impl TripRung {
@@ -73,13 +92,19 @@ impl TripRung {
     }
 }
 
-/// `BreakerPolicy`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The two thresholds of one failure class and the escalation an open
+/// circuit names (defaults: 3 in a row, 20 in all, NONE). Neither threshold
+/// may be negative, and at least one must be on (a 0 turns its rung off).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Describe)]
+#[serde(default, deny_unknown_fields)]
 pub struct BreakerPolicy {
     /// Failures in a row that open the circuit; 0 disables this rung.
+    #[describe(min = 0)]
     pub max_consecutive: i64,
     /// Failures in all that open the circuit; 0 disables this rung.
+    #[describe(min = 0)]
     pub max_total: i64,
+    /// The rung an open verdict names.
     pub on_trip: Escalation,
 }
 
@@ -93,48 +118,71 @@ impl BreakerPolicy {
     /// Build a policy, refusing what the reference refuses: a negative
     /// threshold, or both thresholds 0 (a breaker that could never open).
     pub fn new(max_consecutive: i64, max_total: i64, on_trip: Escalation) -> Result<Self, &'static str> {
-        if max_consecutive < 0 || max_total < 0 {
+        let p = BreakerPolicy { max_consecutive, max_total, on_trip };
+        p.validate().map(|()| p)
+    }
+
+    /// The reference's checks.
+    pub fn validate(&self) -> Result<(), &'static str> {
+        if self.max_consecutive < 0 || self.max_total < 0 {
             return Err("breaker thresholds cannot be negative");
         }
-        if max_consecutive == 0 && max_total == 0 {
+        if self.max_consecutive == 0 && self.max_total == 0 {
             return Err("max_consecutive and max_total are both 0, so this breaker could never open");
         }
-        Ok(BreakerPolicy { max_consecutive, max_total, on_trip })
+        Ok(())
     }
 }
 
-/// `BreakerCounts`: the carried state. Counts are Python ints, so a fold may
-/// step past the 64-bit range; `i128` keeps them exact.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// A count as the envelope reads it: a 64-bit int (a fold may carry it past
+/// that range; the verdict writes it exactly).
+fn count_in<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i128, D::Error> {
+    i64::deserialize(d).map(i128::from)
+}
+
+/// The carried state: failures in a row (cleared by a success) and
+/// failures in all (never cleared). Neither may be negative. A fold may
+/// step past the 64-bit range: the counts it writes stay exact.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
 pub struct BreakerCounts {
+    /// Failures since the last success.
+    #[serde(default, deserialize_with = "count_in")]
+    #[describe(min = 0)]
     pub consecutive: i128,
+    /// Failures over the breaker's life.
+    #[serde(default, deserialize_with = "count_in")]
+    #[describe(min = 0)]
     pub total: i128,
 }
 
 impl BreakerCounts {
     /// Build counts, refusing negative values as the reference does.
     pub fn new(consecutive: i128, total: i128) -> Result<Self, &'static str> {
-        if consecutive < 0 || total < 0 {
-            return Err("breaker counts cannot be negative");
-        }
-        Ok(BreakerCounts { consecutive, total })
+        let c = BreakerCounts { consecutive, total };
+        c.validate().map(|()| c)
     }
 
-    pub fn to_value(&self) -> Value {
-        Value::Dict(dict! {
-            "consecutive" => wide_int(self.consecutive),
-            "total" => wide_int(self.total),
-        })
+    /// The reference's check: neither count is negative.
+    pub fn validate(&self) -> Result<(), &'static str> {
+        if self.consecutive < 0 || self.total < 0 {
+            return Err("breaker counts cannot be negative");
+        }
+        Ok(())
     }
 }
 
-/// `BreakerVerdict`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// CLOSED or OPEN, the escalation an open circuit names (always NONE while
+/// closed), one line saying why, and the rung that tripped
+/// ("consecutive", "total", or None while closed).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
 pub struct BreakerVerdict {
     pub state: BreakerState,
-    /// Always `None` while closed.
     pub escalation: Escalation,
+    /// One line for the operator.
     pub reason: String,
+    #[serde(default)]
     pub tripped_on: Option<TripRung>,
 }
 
@@ -142,28 +190,14 @@ impl BreakerVerdict {
     pub fn is_open(&self) -> bool {
         self.state == BreakerState::Open
     }
-
-    pub fn to_value(&self) -> Value {
-        Value::Dict(dict! {
-            "state" => self.state.as_str(),
-            "escalation" => self.escalation.as_str(),
-            "reason" => self.reason.clone(),
-            "tripped_on" => self.tripped_on.map(TripRung::as_str),
-        })
-    }
 }
 
-/// `BreakerTransition`: the counts to carry forward and the verdict on them.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The counts to carry forward and the verdict on them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
 pub struct BreakerTransition {
     pub counts: BreakerCounts,
     pub verdict: BreakerVerdict,
-}
-
-impl BreakerTransition {
-    pub fn to_value(&self) -> Value {
-        Value::Dict(dict! { "counts" => self.counts.to_value(), "verdict" => self.verdict.to_value() })
-    }
 }
 
 fn escalation_note(on_trip: Escalation) -> String {
@@ -242,59 +276,87 @@ pub fn record_success(counts: &BreakerCounts, policy: &BreakerPolicy) -> Breaker
     BreakerTransition { verdict: classify(&next, policy), counts: next }
 }
 
-/// Read a `BreakerPolicy` from `{"max_consecutive", "max_total", "on_trip"}`.
-pub fn policy_from_args(p: &Args) -> Result<BreakerPolicy, CallError> {
-    p.check_known(&["max_consecutive", "max_total", "on_trip"])?;
-    let d = BreakerPolicy::default();
-    let max_consecutive = int_field(p, "max_consecutive", Some(d.max_consecutive))?;
-    let max_total = int_field(p, "max_total", Some(d.max_total))?;
-    let on_trip = match p.dict().get("on_trip") {
-        None => d.on_trip,
-        Some(Value::Str(s)) => {
-            s.as_str().and_then(Escalation::parse).ok_or_else(|| p.err("\"on_trip\" must be one of NONE, JUDGE, HUMAN"))?
+/// An explicit null reads as the default, as the envelope op has always taken it.
+fn default_when_null<'de, D: serde::Deserializer<'de>, T: Deserialize<'de> + Default>(d: D) -> Result<T, D::Error> {
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+macro_rules! breaker_op {
+    ($op:ident, $name:literal, $doc:literal, $ty:ty, $run:path) => {
+        #[doc = $doc]
+        #[derive(Deserialize, Describe)]
+        #[serde(deny_unknown_fields)]
+        pub struct $op {
+            pub counts: BreakerCounts,
+            /// The thresholds; None, or left out, is the default policy.
+            #[serde(default, deserialize_with = "default_when_null")]
+            pub policy: BreakerPolicy,
         }
-        Some(other) => return Err(p.err(format_args!("\"on_trip\" must be a string, not {}", other.type_name()))),
+
+        impl Op for $op {
+            const NAME: &'static str = $name;
+            type Verdict = $ty;
+
+            fn run(self, _: &Ctx<'_>) -> Result<$ty, CallError> {
+                self.counts.validate().map_err(|m| CallError::bad_args(format!("{}: args.counts: {m}", Self::NAME)))?;
+                self.policy.validate().map_err(|m| CallError::bad_args(format!("{}: args.policy: {m}", Self::NAME)))?;
+                Ok($run(&self.counts, &self.policy))
+            }
+        }
     };
-    BreakerPolicy::new(max_consecutive, max_total, on_trip).map_err(|m| p.err(m))
 }
 
-/// Read `BreakerCounts` from `{"consecutive", "total"}`.
-pub fn counts_from_args(c: &Args) -> Result<BreakerCounts, CallError> {
-    c.check_known(&["consecutive", "total"])?;
-    let consecutive = int_field(c, "consecutive", Some(0))?;
-    let total = int_field(c, "total", Some(0))?;
-    BreakerCounts::new(i128::from(consecutive), i128::from(total)).map_err(|m| c.err(m))
+breaker_op!(
+    RecordFailure,
+    "breaker.record_failure",
+    "Record one failure of this class (no I/O): both counts go up by one, then the new counts are judged. \
+     The circuit opens when failures in a row reach `max_consecutive` (checked first) or failures in all \
+     reach `max_total` (a threshold of 0 is off), naming the policy's escalation.",
+    BreakerTransition,
+    record_failure
+);
+breaker_op!(
+    RecordSuccess,
+    "breaker.record_success",
+    "Record one success of this class (no I/O): failures in a row go back to 0, failures in all stay, then \
+     the new counts are judged.",
+    BreakerTransition,
+    record_success
+);
+breaker_op!(Classify, "breaker.classify", "Judge the current counts without recording anything (no I/O).", BreakerVerdict, classify);
+
+/// `BreakerVerdict.is_open`: True when the circuit is OPEN.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct IsOpen {
+    /// The verdict read.
+    #[serde(rename = "self")]
+    pub this: BreakerVerdict,
 }
 
-fn inputs(a: &Args) -> Result<(BreakerCounts, BreakerPolicy), CallError> {
-    let counts = counts_from_args(&a.obj("counts")?)?;
-    let policy = match a.opt_obj("policy")? {
-        Some(p) => policy_from_args(&p)?,
-        None => BreakerPolicy::default(),
-    };
-    Ok((counts, policy))
+impl Op for IsOpen {
+    const NAME: &'static str = "breaker.BreakerVerdict.is_open";
+    type Verdict = bool;
+
+    fn run(self, _: &Ctx<'_>) -> Result<bool, CallError> {
+        Ok(self.this.is_open())
+    }
 }
 
-fn op_record_failure(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let (counts, policy) = inputs(a)?;
-    Ok(record_failure(&counts, &policy).to_value())
-}
-
-fn op_record_success(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let (counts, policy) = inputs(a)?;
-    Ok(record_success(&counts, &policy).to_value())
-}
-
-fn op_classify(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let (counts, policy) = inputs(a)?;
-    Ok(classify(&counts, &policy).to_value())
-}
-
-pub(crate) const OPS: &[OpSpec] = &[
-    OpSpec { name: "breaker.record_failure", args: &["counts", "policy"], run: op_record_failure },
-    OpSpec { name: "breaker.record_success", args: &["counts", "policy"], run: op_record_success },
-    OpSpec { name: "breaker.classify", args: &["counts", "policy"], run: op_classify },
-];
+/// The `breaker` module: its ops and constants.
+pub(crate) const MODULE: Module = Module {
+    name: "breaker",
+    doc: "A circuit breaker over one failure class. The caller carries two counts (failures in a row, cleared \
+          by a success; failures in all, never cleared) and folds each outcome through record_failure or \
+          record_success; the circuit opens when either count reaches its threshold, and an open circuit names \
+          the escalation the policy chose (NONE, JUDGE, HUMAN).",
+    routes: &[route::route::<RecordFailure>(), route::route::<RecordSuccess>(), route::route::<Classify>(), route::route::<IsOpen>()],
+    consts: &[Const {
+        name: "DEFAULT_POLICY",
+        doc: "The BreakerPolicy with every default.",
+        eval: |reg| route::konst(reg, BreakerPolicy::default()),
+    }],
+};
 
 #[cfg(test)]
 mod tests {
@@ -353,6 +415,8 @@ mod tests {
     #[test]
     fn counts_past_i64_stay_exact() {
         let t = record_failure(&c(i64::MAX.into(), i64::MAX.into()), &BreakerPolicy::default());
-        assert_eq!(t.counts.to_value().get("total"), Some(&wide_int(i128::from(i64::MAX) + 1)));
+        let v = crate::pyjson::to_value(&t.counts).unwrap();
+        let big = (i128::from(i64::MAX) + 1).to_string();
+        assert_eq!(v.get("total"), Some(&crate::pyjson::Value::Int(crate::pyjson::Int::Big(big.into_boxed_str()))));
     }
 }

@@ -5,18 +5,26 @@
 //! spend at all) there is too little to judge: EFFICIENT. Past it, zero work
 //! is WASTEFUL, a `work / tokens` ratio under `floor` is COSTLY, and anything
 //! else is EFFICIENT. The default floor is 0.0, which disables COSTLY.
+//!
+//! `classify` is on the generated route (`crate::route`): the types below
+//! are declared once, and their docs are the schema's docs.
 
-use super::argnum::{float_lt_int, int_field, true_div};
-use crate::dict;
-use crate::envelope::{Args, CallError, Ctx, OpSpec};
+use super::argnum::{float_lt_int, true_div};
+use crate::envelope::{CallError, Ctx};
 use crate::pyjson::{float_repr, Int, Value};
+use crate::route::{self, Const, Describe, Module, Op, Registry, Type};
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// The verdict vocabulary.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// A run's token-effectiveness state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Describe)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Efficiency {
+    /// The spend bought its work (or too little was spent to judge).
     Efficient,
+    /// Work landed, but at a work-per-token ratio under the floor.
     Costly,
+    /// Enough tokens spent and no work landed.
     Wasteful,
 }
 
@@ -72,6 +80,37 @@ impl fmt::Display for Floor {
     }
 }
 
+/// A float on the wire, an int kept exact (the schema says `float`, as the
+/// reference annotates it).
+impl Serialize for Floor {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match *self {
+            Floor::Float(f) => s.serialize_f64(f),
+            Floor::Int(i) => s.serialize_i128(i),
+        }
+    }
+}
+
+/// Any number: a float, or an int of any size (past `i128` clamped).
+impl<'de> Deserialize<'de> for Floor {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Floor, D::Error> {
+        match Value::deserialize(d)? {
+            Value::Float(f) => Ok(Floor::Float(f)),
+            Value::Int(Int::Small(i)) => Ok(Floor::Int(i128::from(i))),
+            Value::Int(Int::Big(text)) => {
+                Ok(Floor::Int(text.parse::<i128>().unwrap_or(if text.starts_with('-') { i128::MIN } else { i128::MAX })))
+            }
+            other => Err(serde::de::Error::custom(format_args!("expected a number, got {}", other.type_name()))),
+        }
+    }
+}
+
+impl Describe for Floor {
+    fn describe(_: &mut Registry) -> Type {
+        Type::Float
+    }
+}
+
 fn fmt_float(x: f64) -> String {
     if x.is_nan() {
         "nan".into()
@@ -86,12 +125,17 @@ fn fmt_float(x: f64) -> String {
     }
 }
 
-/// `EfficiencyPolicy`.
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// The spend below which no run is judged, and the least work per token a
+/// run must buy (inclusive; the default 0.0 leaves COSTLY off). Neither may
+/// be negative (a NaN floor is not negative: it never makes a run COSTLY).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, Describe)]
+#[serde(default, deny_unknown_fields)]
 pub struct EfficiencyPolicy {
     /// Spend below which no accusation is made.
+    #[describe(min = 0)]
     pub min_tokens: i64,
     /// Minimum acceptable work per token (inclusive); 0.0 disables COSTLY.
+    #[describe(min = 0)]
     pub floor: Floor,
 }
 
@@ -105,21 +149,40 @@ impl EfficiencyPolicy {
     /// Build a policy, refusing negative values as the reference does (a NaN
     /// floor is not negative and is accepted; it never makes a run COSTLY).
     pub fn new(min_tokens: i64, floor: Floor) -> Result<Self, &'static str> {
-        if min_tokens < 0 {
+        let p = EfficiencyPolicy { min_tokens, floor };
+        p.validate().map(|()| p)
+    }
+
+    /// The reference's check: neither value is negative.
+    pub fn validate(&self) -> Result<(), &'static str> {
+        if self.min_tokens < 0 {
             return Err("min_tokens cannot be negative");
         }
-        if floor.is_negative() {
+        if self.floor.is_negative() {
             return Err("the work-per-token floor cannot be negative");
         }
-        Ok(EfficiencyPolicy { min_tokens, floor })
+        Ok(())
     }
 }
 
-/// `EfficiencyEvidence`: the run's measured work and spend.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// A run's measured work (units the environment witnessed) and spend
+/// (tokens the provider billed); both non-negative. The verdict echoes it
+/// with the ratio.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
 pub struct EfficiencyEvidence {
-    work: i64,
-    tokens: i64,
+    /// Work units landed.
+    #[serde(default)]
+    #[describe(min = 0)]
+    pub work: i64,
+    /// Tokens spent.
+    #[serde(default)]
+    #[describe(min = 0)]
+    pub tokens: i64,
+    /// Work per token, as Python's `work / tokens`; 0.0 with no spend.
+    #[serde(default)]
+    #[describe(property)]
+    pub ratio: f64,
 }
 
 impl EfficiencyEvidence {
@@ -131,7 +194,9 @@ impl EfficiencyEvidence {
         if tokens < 0 {
             return Err("tokens cannot be negative");
         }
-        Ok(EfficiencyEvidence { work, tokens })
+        let mut e = EfficiencyEvidence { work, tokens, ratio: 0.0 };
+        e.ratio = e.ratio();
+        Ok(e)
     }
 
     pub fn work(&self) -> i64 {
@@ -144,35 +209,22 @@ impl EfficiencyEvidence {
 
     /// Work per token, rounded as Python's `int / int`; 0.0 with no spend.
     pub fn ratio(&self) -> f64 {
-        if self.tokens <= 0 {
+        if self.tokens <= 0 || self.work < 0 {
             return 0.0;
         }
-        // Both are non-negative (checked in `new`), so the casts are lossless.
+        // Both are non-negative here, so the casts are lossless.
         true_div(self.work as u64, self.tokens as u64)
     }
 }
 
-/// `EfficiencyVerdict`.
-#[derive(Clone, Debug, PartialEq)]
+/// The state, one line saying why, and the evidence it judged.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
 pub struct EfficiencyVerdict {
     pub verdict: Efficiency,
+    /// One line for the operator.
     pub reason: String,
     pub evidence: EfficiencyEvidence,
-}
-
-impl EfficiencyVerdict {
-    pub fn to_value(&self) -> Value {
-        let e = &self.evidence;
-        Value::Dict(dict! {
-            "verdict" => self.verdict.as_str(),
-            "reason" => self.reason.clone(),
-            "evidence" => dict! {
-                "work" => e.work,
-                "tokens" => e.tokens,
-                "ratio" => Value::Float(e.ratio()),
-            },
-        })
-    }
 }
 
 /// `classify`: the efficiency ladder over work and spend.
@@ -228,44 +280,88 @@ pub fn state(evidence: &EfficiencyEvidence, policy: &EfficiencyPolicy) -> Effici
     }
 }
 
-fn floor_of(p: &Args, key: &str) -> Result<Floor, CallError> {
-    match p.dict().get(key) {
-        None => Ok(EfficiencyPolicy::default().floor),
-        Some(Value::Float(f)) => Ok(Floor::Float(*f)),
-        Some(Value::Int(Int::Small(i))) => Ok(Floor::Int(i128::from(*i))),
-        Some(Value::Int(Int::Big(text))) => {
-            Ok(Floor::Int(text.parse::<i128>().unwrap_or(if text.starts_with('-') { i128::MIN } else { i128::MAX })))
-        }
-        Some(other) => Err(p.err(format_args!("field {key:?} must be a number, not {}", other.type_name()))),
+/// Judge whether a run's tokens bought work (no I/O, no clock): under
+/// `min_tokens` of spend (or none) is EFFICIENT, too early to judge; no work
+/// for that spend is WASTEFUL; a work-per-token ratio under `floor` is
+/// COSTLY; anything else is EFFICIENT.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct Classify {
+    pub evidence: EfficiencyEvidence,
+    /// The thresholds; None, or left out, is the default policy.
+    #[serde(default, deserialize_with = "default_when_null")]
+    pub policy: EfficiencyPolicy,
+}
+
+/// An explicit null reads as the default, as the envelope op has always taken it.
+fn default_when_null<'de, D: serde::Deserializer<'de>, T: Deserialize<'de> + Default>(d: D) -> Result<T, D::Error> {
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+impl Op for Classify {
+    const NAME: &'static str = "efficiency.classify";
+    type Verdict = EfficiencyVerdict;
+
+    fn run(self, _: &Ctx<'_>) -> Result<EfficiencyVerdict, CallError> {
+        let e = self.evidence;
+        let evidence =
+            EfficiencyEvidence::new(e.work, e.tokens).map_err(|m| CallError::bad_args(format!("{}: args.evidence: {m}", Self::NAME)))?;
+        self.policy.validate().map_err(|m| CallError::bad_args(format!("{}: args.policy: {m}", Self::NAME)))?;
+        Ok(classify(&evidence, &self.policy))
     }
 }
 
-/// Read an `EfficiencyPolicy` from `{"min_tokens", "floor"}`.
-pub fn policy_from_args(p: &Args) -> Result<EfficiencyPolicy, CallError> {
-    p.check_known(&["min_tokens", "floor"])?;
-    let min_tokens = int_field(p, "min_tokens", Some(EfficiencyPolicy::default().min_tokens))?;
-    let floor = floor_of(p, "floor")?;
-    EfficiencyPolicy::new(min_tokens, floor).map_err(|m| p.err(m))
+/// `EfficiencyEvidence.ratio`: work per token, as Python's `work / tokens`
+/// (0.0 with no spend).
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct Ratio {
+    /// The evidence read.
+    #[serde(rename = "self")]
+    pub this: EfficiencyEvidence,
 }
 
-/// Read `EfficiencyEvidence` from `{"work", "tokens"}`.
-pub fn evidence_from_args(e: &Args) -> Result<EfficiencyEvidence, CallError> {
-    e.check_known(&["work", "tokens"])?;
-    let work = int_field(e, "work", Some(0))?;
-    let tokens = int_field(e, "tokens", Some(0))?;
-    EfficiencyEvidence::new(work, tokens).map_err(|m| e.err(m))
+impl Op for Ratio {
+    const NAME: &'static str = "efficiency.EfficiencyEvidence.ratio";
+    type Verdict = f64;
+
+    fn run(self, _: &Ctx<'_>) -> Result<f64, CallError> {
+        let e = EfficiencyEvidence::new(self.this.work, self.this.tokens)
+            .map_err(|m| CallError::bad_args(format!("{}: args.self: {m}", Self::NAME)))?;
+        Ok(e.ratio)
+    }
 }
 
-fn op_classify(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let evidence = evidence_from_args(&a.obj("evidence")?)?;
-    let policy = match a.opt_obj("policy")? {
-        Some(p) => policy_from_args(&p)?,
-        None => EfficiencyPolicy::default(),
-    };
-    Ok(classify(&evidence, &policy).to_value())
+/// Evidence from a work count and a token count.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct Of {
+    pub work: i64,
+    pub tokens: i64,
 }
 
-pub(crate) const OPS: &[OpSpec] = &[OpSpec { name: "efficiency.classify", args: &["evidence", "policy"], run: op_classify }];
+impl Op for Of {
+    const NAME: &'static str = "efficiency.EfficiencyEvidence.of";
+    type Verdict = EfficiencyEvidence;
+
+    fn run(self, _: &Ctx<'_>) -> Result<EfficiencyEvidence, CallError> {
+        EfficiencyEvidence::new(self.work, self.tokens).map_err(|m| CallError::bad_args(format!("{}: args: {m}", Self::NAME)))
+    }
+}
+
+/// The `efficiency` module: its ops and constants.
+pub(crate) const MODULE: Module = Module {
+    name: "efficiency",
+    doc: "Did the tokens a run spent buy work? A pure ladder over two counts the caller measured (work units the \
+          environment witnessed, tokens the provider billed): too little spend is EFFICIENT, no work for the spend \
+          is WASTEFUL, a work-per-token ratio under the floor is COSTLY (the default floor 0.0 leaves it off).",
+    routes: &[route::route::<Classify>(), route::route::<Ratio>(), route::route::<Of>()],
+    consts: &[Const {
+        name: "DEFAULT_POLICY",
+        doc: "The EfficiencyPolicy with every default.",
+        eval: |reg| route::konst(reg, EfficiencyPolicy::default()),
+    }],
+};
 
 #[cfg(test)]
 mod tests {

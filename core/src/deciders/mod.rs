@@ -58,9 +58,6 @@ pub mod improve;
 /// adds the I/O layer's and assembles the registry).
 pub static ALL: &[&[OpSpec]] = &[
     tree::OPS,
-    productivity::OPS,
-    efficiency::OPS,
-    breaker::OPS,
     tool_stream::OPS,
     posttool_sensor::OPS,
     crate::journal::ops::OPS,
@@ -107,6 +104,9 @@ pub static ROUTED: &[&crate::route::Module] = &[
     &concurrency_class::MODULE,
     // issue 9, loop economics (liveness, productivity, efficiency, breaker)
     &liveness::MODULE,
+    &productivity::MODULE,
+    &efficiency::MODULE,
+    &breaker::MODULE,
     // issue 9, the hook sensors (marker_gate, hook_dialect, pretool_sensor, posttool_sensor, tool_stream, exec_capability)
     &marker_gate::MODULE,
     &hook_dialect::MODULE,

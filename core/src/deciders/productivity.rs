@@ -6,16 +6,22 @@
 //! STALLED, the last two steps both under `floor` is DIMINISHING, and anything
 //! else is PRODUCTIVE.
 
-use super::argnum::int_field;
-use crate::dict;
-use crate::envelope::{Args, CallError, Ctx, OpSpec};
-use crate::pyjson::Value;
+//! `classify` is on the generated route (`crate::route`): the types below
+//! are declared once, and their docs are the schema's docs.
 
-/// The verdict vocabulary.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+use crate::envelope::{CallError, Ctx};
+use crate::route::{self, Const, Describe, Module, Op, Tuple};
+use serde::{Deserialize, Serialize};
+
+/// A run's productivity state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Describe)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Productivity {
+    /// Work is still landing (or there are too few steps to judge).
     Productive,
+    /// The two latest steps both landed less than the floor.
     Diminishing,
+    /// The latest step landed nothing.
     Stalled,
 }
 
@@ -29,12 +35,17 @@ impl Productivity {
     }
 }
 
-/// `ProductivityPolicy`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// How many steps it takes to judge a trend, and the per-step work below
+/// which a step counts as small (defaults: 3 steps, 500 units). Neither may
+/// be negative.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Describe)]
+#[serde(default, deny_unknown_fields)]
 pub struct ProductivityPolicy {
     /// Steps needed before a fading rate may be called out.
+    #[describe(min = 0)]
     pub min_steps: i64,
     /// A step that lands fewer work units than this "did little".
+    #[describe(min = 0)]
     pub floor: i64,
 }
 
@@ -47,20 +58,43 @@ impl Default for ProductivityPolicy {
 impl ProductivityPolicy {
     /// Build a policy, refusing negative values as the reference does.
     pub fn new(min_steps: i64, floor: i64) -> Result<Self, &'static str> {
-        if min_steps < 0 {
+        let p = ProductivityPolicy { min_steps, floor };
+        p.validate().map(|()| p)
+    }
+
+    /// The reference's check: neither value is negative.
+    pub fn validate(&self) -> Result<(), &'static str> {
+        if self.min_steps < 0 {
             return Err("min_steps cannot be negative");
         }
-        if floor < 0 {
+        if self.floor < 0 {
             return Err("the per-step work floor cannot be negative");
         }
-        Ok(ProductivityPolicy { min_steps, floor })
+        Ok(())
     }
 }
 
-/// `WorkHistory`: the per-step work deltas, oldest first.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// Per-step work deltas, oldest first (non-negative, in the host's unit).
+/// The verdict echoes it with the step count and the last two deltas.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
 pub struct WorkHistory {
-    pub deltas: Vec<i64>,
+    /// One work delta per step, oldest first.
+    #[serde(default)]
+    #[describe(min = 0, tuple)]
+    pub deltas: Tuple<i64>,
+    /// How many steps the history covers.
+    #[serde(default)]
+    #[describe(property)]
+    pub step_count: i64,
+    /// The latest delta (None without steps).
+    #[serde(default)]
+    #[describe(property)]
+    pub last_delta: Option<i64>,
+    /// The delta before it (None with fewer than two steps).
+    #[serde(default)]
+    #[describe(property)]
+    pub prior_delta: Option<i64>,
 }
 
 impl WorkHistory {
@@ -69,50 +103,52 @@ impl WorkHistory {
         if deltas.iter().any(|d| *d < 0) {
             return Err("a work delta cannot be negative");
         }
-        Ok(WorkHistory { deltas })
+        Ok(WorkHistory::settled(deltas))
+    }
+
+    /// The history of `deltas` with its derived fields computed.
+    fn settled(deltas: Vec<i64>) -> Self {
+        let n = deltas.len();
+        WorkHistory {
+            // A Vec length always fits in i64 on supported targets; saturate regardless.
+            step_count: i64::try_from(n).unwrap_or(i64::MAX),
+            last_delta: deltas.last().copied(),
+            prior_delta: n.checked_sub(2).map(|i| deltas[i]),
+            deltas: Tuple(deltas),
+        }
     }
 
     pub fn step_count(&self) -> usize {
-        self.deltas.len()
+        self.deltas.0.len()
     }
 
     pub fn last_delta(&self) -> Option<i64> {
-        self.deltas.last().copied()
+        self.deltas.0.last().copied()
     }
 
     pub fn prior_delta(&self) -> Option<i64> {
-        self.deltas.len().checked_sub(2).map(|i| self.deltas[i])
+        self.deltas.0.len().checked_sub(2).map(|i| self.deltas.0[i])
     }
 }
 
-/// `ProductivityVerdict`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The state, one line saying why, and the history it judged.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
 pub struct ProductivityVerdict {
     pub verdict: Productivity,
+    /// One line for the operator.
     pub reason: String,
     pub history: WorkHistory,
-}
-
-impl ProductivityVerdict {
-    pub fn to_value(&self) -> Value {
-        let h = &self.history;
-        Value::Dict(dict! {
-            "verdict" => self.verdict.as_str(),
-            "reason" => self.reason.clone(),
-            "history" => dict! {
-                "deltas" => h.deltas.clone(),
-                "step_count" => h.step_count() as i64,
-                "last_delta" => h.last_delta(),
-                "prior_delta" => h.prior_delta(),
-            },
-        })
-    }
 }
 
 /// `classify`: the productivity ladder over a work trend.
 pub fn classify(history: &WorkHistory, policy: &ProductivityPolicy) -> ProductivityVerdict {
     let n = history.step_count();
-    let verdict = |verdict: Productivity, reason: String| ProductivityVerdict { verdict, reason, history: history.clone() };
+    let verdict = |verdict: Productivity, reason: String| ProductivityVerdict {
+        verdict,
+        reason,
+        history: WorkHistory::settled(history.deltas.0.clone()),
+    };
 
     // A Vec length always fits in i64 on supported targets; saturate regardless.
     let n_i64 = i64::try_from(n).unwrap_or(i64::MAX);
@@ -171,43 +207,113 @@ pub fn state(n: usize, last: Option<i64>, prior: Option<i64>, policy: &Productiv
     }
 }
 
-/// Read a `ProductivityPolicy` from `{"min_steps", "floor"}`.
-pub fn policy_from_args(p: &Args) -> Result<ProductivityPolicy, CallError> {
-    p.check_known(&["min_steps", "floor"])?;
-    let d = ProductivityPolicy::default();
-    let min_steps = int_field(p, "min_steps", Some(d.min_steps))?;
-    let floor = int_field(p, "floor", Some(d.floor))?;
-    ProductivityPolicy::new(min_steps, floor).map_err(|m| p.err(m))
+/// Judge a run's work trend (no I/O, no clock): fewer than `min_steps`
+/// steps (or none) is PRODUCTIVE, too early to judge; a latest step that
+/// landed nothing is STALLED; the latest two steps both under `floor` is
+/// DIMINISHING; anything else is PRODUCTIVE.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct Classify {
+    pub history: WorkHistory,
+    /// The thresholds; None, or left out, is the default policy.
+    #[serde(default, deserialize_with = "default_when_null")]
+    pub policy: ProductivityPolicy,
 }
 
-/// Read a `WorkHistory` from `{"deltas": [int, ...]}`.
-pub fn history_from_args(h: &Args) -> Result<WorkHistory, CallError> {
-    h.check_known(&["deltas"])?;
-    let deltas = match h.dict().get("deltas") {
-        None => Vec::new(),
-        Some(Value::List(items)) => items
-            .iter()
-            .enumerate()
-            .map(|(i, v)| match v {
-                Value::Int(n) => n.as_i64().ok_or_else(|| h.err(format_args!("deltas[{i}] is out of the 64-bit integer range"))),
-                other => Err(h.err(format_args!("deltas[{i}] must be an integer, not {}", other.type_name()))),
-            })
-            .collect::<Result<Vec<_>, _>>()?,
-        Some(other) => return Err(h.err(format_args!("\"deltas\" must be a list, not {}", other.type_name()))),
+/// An explicit null reads as the default, as the envelope op has always taken it.
+fn default_when_null<'de, D: serde::Deserializer<'de>, T: Deserialize<'de> + Default>(d: D) -> Result<T, D::Error> {
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+impl Op for Classify {
+    const NAME: &'static str = "productivity.classify";
+    type Verdict = ProductivityVerdict;
+
+    fn run(self, _: &Ctx<'_>) -> Result<ProductivityVerdict, CallError> {
+        let history =
+            WorkHistory::new(self.history.deltas.0).map_err(|m| CallError::bad_args(format!("{}: args.history: {m}", Self::NAME)))?;
+        self.policy.validate().map_err(|m| CallError::bad_args(format!("{}: args.policy: {m}", Self::NAME)))?;
+        Ok(classify(&history, &self.policy))
+    }
+}
+
+/// The history's ops: each reads one history (its derived fields, and the
+/// reference's `WorkHistory.of`).
+macro_rules! history_property {
+    ($op:ident, $name:literal, $doc:literal, $ty:ty, $get:expr) => {
+        #[doc = $doc]
+        #[derive(Deserialize, Describe)]
+        #[serde(deny_unknown_fields)]
+        pub struct $op {
+            /// The history read.
+            #[serde(rename = "self")]
+            pub this: WorkHistory,
+        }
+
+        impl Op for $op {
+            const NAME: &'static str = $name;
+            type Verdict = $ty;
+
+            fn run(self, _: &Ctx<'_>) -> Result<$ty, CallError> {
+                let h = WorkHistory::new(self.this.deltas.0).map_err(|m| CallError::bad_args(format!("{}: args.self: {m}", Self::NAME)))?;
+                Ok($get(&h))
+            }
+        }
     };
-    WorkHistory::new(deltas).map_err(|m| h.err(m))
 }
 
-fn op_classify(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let history = history_from_args(&a.obj("history")?)?;
-    let policy = match a.opt_obj("policy")? {
-        Some(p) => policy_from_args(&p)?,
-        None => ProductivityPolicy::default(),
-    };
-    Ok(classify(&history, &policy).to_value())
+history_property!(StepCount, "productivity.WorkHistory.step_count", "How many work steps the history covers.", i64, |h: &WorkHistory| h
+    .step_count);
+history_property!(
+    LastDelta,
+    "productivity.WorkHistory.last_delta",
+    "The latest step's delta (None without steps).",
+    Option<i64>,
+    |h: &WorkHistory| h.last_delta
+);
+history_property!(
+    PriorDelta,
+    "productivity.WorkHistory.prior_delta",
+    "The delta of the step before the latest (None with fewer than two steps).",
+    Option<i64>,
+    |h: &WorkHistory| h.prior_delta
+);
+
+/// A history from any oldest-first sequence of deltas.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct Of {
+    pub deltas: Tuple<i64>,
 }
 
-pub(crate) const OPS: &[OpSpec] = &[OpSpec { name: "productivity.classify", args: &["history", "policy"], run: op_classify }];
+impl Op for Of {
+    const NAME: &'static str = "productivity.WorkHistory.of";
+    type Verdict = WorkHistory;
+
+    fn run(self, _: &Ctx<'_>) -> Result<WorkHistory, CallError> {
+        WorkHistory::new(self.deltas.0).map_err(|m| CallError::bad_args(format!("{}: args.deltas: {m}", Self::NAME)))
+    }
+}
+
+/// The `productivity` module: its ops and constants.
+pub(crate) const MODULE: Module = Module {
+    name: "productivity",
+    doc: "Is the work landed per step fading? A pure ladder over the per-step work deltas the caller recorded \
+          (oldest first, in the host's unit): too few steps is PRODUCTIVE, a latest step of zero is STALLED, the \
+          two latest under the floor is DIMINISHING.",
+    routes: &[
+        route::route::<Classify>(),
+        route::route::<StepCount>(),
+        route::route::<LastDelta>(),
+        route::route::<PriorDelta>(),
+        route::route::<Of>(),
+    ],
+    consts: &[Const {
+        name: "DEFAULT_POLICY",
+        doc: "The ProductivityPolicy with every default.",
+        eval: |reg| route::konst(reg, ProductivityPolicy::default()),
+    }],
+};
 
 #[cfg(test)]
 mod tests {

@@ -280,8 +280,13 @@ fn shortest_digits(a: f64) -> (String, i32) {
     let (digits, exp) = split_sci(&format!("{a:e}"));
     let n = digits.len();
     // A tie needs the exact value of `a` to have exactly one digit more than
-    // the shortest form, that digit being 5. Rounding to n + 1 digits is a
-    // cheap filter: it ends in 5 whenever the exact value does.
+    // the shortest form, that digit being 5. Counting the exact digits from
+    // the bits rules out nearly every value without formatting again;
+    // rounding to n + 1 digits is the next filter: it ends in 5 whenever
+    // the exact value does.
+    if !may_tie(a, n) {
+        return (digits, exp);
+    }
     let (one_more, _) = split_sci(&format!("{a:.n$e}"));
     if !one_more.ends_with('5') {
         return (digits, exp);
@@ -309,6 +314,43 @@ fn shortest_digits(a: f64) -> (String, i32) {
     } else {
         (digits, exp)
     }
+}
+
+/// Whether the exact decimal expansion of `a` (finite, > 0) may have
+/// exactly `n + 1` significant digits, which a tie between two `n`-digit
+/// candidates needs (false only when it cannot).
+///
+/// `a` is `m * 2^e` with `m` odd. For `e < 0` it is `m * 5^-e / 10^-e`:
+/// its significant digits are those of `m * 5^-e` (odd, so no trailing
+/// zero), more than 18 once `-e > 27`, and counted exactly below that. An
+/// integer below 2^53 is written in full by its shortest form (no tie);
+/// larger integers are left to the slower check.
+fn may_tie(a: f64, n: usize) -> bool {
+    let bits = a.to_bits();
+    let biased = ((bits >> 52) & 0x7ff) as i32;
+    let frac = bits & ((1u64 << 52) - 1);
+    let (mut m, mut e) = if biased == 0 { (frac, -1074) } else { (frac | (1u64 << 52), biased - 1075) };
+    if m == 0 {
+        return false;
+    }
+    let tz = m.trailing_zeros();
+    m >>= tz;
+    e += tz as i32;
+    if e >= 0 {
+        // m * 2^e < 2^53: an integer its shortest form writes whole.
+        return (64 - m.leading_zeros()) as i32 + e > 53;
+    }
+    let k = -e;
+    if k > 27 {
+        return false;
+    }
+    let mut x = u128::from(m) * 5u128.pow(k as u32);
+    let mut digits = 0;
+    while x > 0 {
+        x /= 10;
+        digits += 1;
+    }
+    digits == n + 1
 }
 
 /// Add one in the last place of a digit string; a carry out of the first
@@ -461,6 +503,38 @@ mod tests {
         // Not a tie: the nearest shortest candidate wins as before.
         assert_eq!(float_repr(123456789.125), "123456789.125");
         assert_eq!(float_repr(0.5), "0.5");
+    }
+
+    #[test]
+    fn the_tie_filter_never_rules_out_a_tie() {
+        // Whenever the exact expansion has one digit more than the shortest
+        // form and it is a 5 (a tie candidate), may_tie must say so.
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut values: Vec<f64> = (0..20_000).map(|_| f64::from_bits(next() >> 1)).filter(|f| f.is_finite() && *f > 0.0).collect();
+        // Short binary fractions, where ties live, and the known ties.
+        values.extend((0..20_000).map(|_| (next() % (1 << 50)) as f64 / (1u64 << (next() % 30)) as f64).filter(|f| *f > 0.0));
+        values.extend([0.5, 0.125, 2.5, 1e23, 9007199254740993.0, 5e-324, f64::MAX]);
+        for bits in [0x42ba_5acd_aca9_9fd0_u64, 0x42e4_d467_ddf8_e8c4, 0x4305_570e_f2fb_6eee, 0x42db_898f_d412_c848, 0x4315_0724_af24_fb0b]
+        {
+            values.push(f64::from_bits(bits));
+        }
+        let mut ties = 0;
+        for a in values {
+            let (digits, _) = split_sci(&format!("{a:e}"));
+            let (exact, _) = split_sci(&format!("{a:.800e}"));
+            let exact = exact.trim_end_matches('0');
+            if exact.len() == digits.len() + 1 && exact.ends_with('5') {
+                ties += 1;
+                assert!(may_tie(a, digits.len()), "{a:e} ({:016x}) is a tie candidate", a.to_bits());
+            }
+        }
+        assert!(ties >= 4, "the sample holds tie candidates ({ties})");
     }
 
     #[test]

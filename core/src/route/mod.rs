@@ -115,9 +115,20 @@ pub struct FieldDef {
     pub minimum: Option<i64>,
     /// Derived from the other fields (`#[describe(derived)]`): a property of
     /// the reference's class that its JSON shape carries, not one of its
-    /// dataclass fields (the accelerate adapter builds the class without it).
+    /// dataclass fields (the accelerate adapter builds the class without it;
+    /// the generated class holds it as a plain field the op fills in).
     #[serde(skip_serializing_if = "is_false")]
     pub derived: bool,
+    /// Written by the verdict but computed from the other fields by an op
+    /// (`#[describe(property)]`): a generated host record serves it as a
+    /// property (the method op `module.Type.field`), never as a constructor
+    /// argument.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub property: bool,
+    /// A host record freezes any sequence given for this `tuple[T, ...]`
+    /// field into a tuple when it is built (`#[describe(tuple)]`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub frozen_tuple: bool,
     /// Keyword-only in the Python hosts from this argument on
     /// (`#[describe(kw_only)]`), as the reference's `*` makes it.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -158,6 +169,8 @@ impl FieldDef {
             doc: doc.to_owned(),
             minimum: None,
             derived: false,
+            property: false,
+            frozen_tuple: false,
             kw_only: false,
             py: None,
         }
@@ -178,6 +191,18 @@ impl FieldDef {
     /// Take this argument from a resolved Python parameter (see [`FieldDef::py`]).
     pub fn with_py(mut self, param: &'static str, via: &'static str) -> FieldDef {
         self.py = Some(PyParam { param, via });
+        self
+    }
+
+    /// Serve the field as an op-backed property (see [`FieldDef::property`]).
+    pub fn with_property(mut self) -> FieldDef {
+        self.property = true;
+        self
+    }
+
+    /// Freeze a sequence given for it into a tuple (see [`FieldDef::frozen_tuple`]).
+    pub fn with_frozen_tuple(mut self) -> FieldDef {
+        self.frozen_tuple = true;
         self
     }
 
@@ -217,6 +242,11 @@ pub struct TypeDef {
     /// namespace across modules; `#[describe(class = "...")]`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub class: Option<&'static str>,
+    /// The schema gave the type a module-prefixed `name` because another
+    /// module's type already had its Rust name (see [`Registry::claim`]):
+    /// hosts with a namespace per module (Python) still call it `class`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub module_local: bool,
     #[serde(skip_serializing_if = "str::is_empty")]
     pub doc: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -227,11 +257,11 @@ pub struct TypeDef {
 
 impl TypeDef {
     pub fn record(name: &'static str, doc: &str, fields: Vec<FieldDef>) -> TypeDef {
-        TypeDef { name, kind: "record", class: None, doc: doc.to_owned(), fields, variants: Vec::new() }
+        TypeDef { name, kind: "record", class: None, module_local: false, doc: doc.to_owned(), fields, variants: Vec::new() }
     }
 
     pub fn enumeration(name: &'static str, doc: &str, variants: Vec<VariantDef>) -> TypeDef {
-        TypeDef { name, kind: "enum", class: None, doc: doc.to_owned(), fields: Vec::new(), variants }
+        TypeDef { name, kind: "enum", class: None, module_local: false, doc: doc.to_owned(), fields: Vec::new(), variants }
     }
 
     /// Name the reference's class (see [`TypeDef::class`]).
@@ -243,23 +273,44 @@ impl TypeDef {
 
 /// The named types met while describing, in the order they were first met
 /// (a type used by a field comes before the record that uses it).
+///
+/// Schema names are one namespace across modules (Go has one package, the
+/// catalog one list). Two distinct Rust types of the same name (told apart
+/// by the module declaring them) may both be described: the first keeps
+/// the name, a later one gets its module's name in front (`breaker`'s
+/// `Escalation` after `improve`'s is `BreakerEscalation`), with the Rust
+/// name kept as its `class` and `module_local` set, so Python, which has a
+/// namespace per module, still calls it by the Rust name.
 #[derive(Default)]
 pub struct Registry {
-    begun: Vec<&'static str>,
+    /// (schema name, Rust name, declaring module path) of each type met.
+    begun: Vec<(&'static str, &'static str, &'static str)>,
     defs: Vec<TypeDef>,
 }
 
 impl Registry {
     /// True the first time `name` is met (the caller then defines it).
     pub fn begin(&mut self, name: &'static str) -> bool {
-        if self.begun.contains(&name) {
-            return false;
-        }
-        self.begun.push(name);
-        true
+        self.claim(name, "").1
     }
 
-    pub fn define(&mut self, def: TypeDef) {
+    /// The schema name of the type `name` declared in module `path`
+    /// (`module_path!()`), and whether this is the first time it is met
+    /// (the caller then defines it under that name).
+    pub fn claim(&mut self, name: &'static str, path: &'static str) -> (&'static str, bool) {
+        if let Some((schema, _, _)) = self.begun.iter().find(|(_, n, p)| *n == name && *p == path) {
+            return (schema, false);
+        }
+        let schema = if self.begun.iter().any(|(s, _, _)| *s == name) { prefixed(path, name) } else { name };
+        self.begun.push((schema, name, path));
+        (schema, true)
+    }
+
+    pub fn define(&mut self, mut def: TypeDef) {
+        if let Some((_, rust, _)) = self.begun.iter().find(|(s, n, _)| *s == def.name && *n != def.name) {
+            def.class = def.class.or(Some(rust));
+            def.module_local = true;
+        }
         self.defs.push(def);
     }
 
@@ -269,9 +320,33 @@ impl Registry {
 
     fn take(&mut self, name: &str) -> Option<TypeDef> {
         let pos = self.defs.iter().position(|d| d.name == name)?;
-        self.begun.retain(|n| *n != name);
+        self.begun.retain(|(s, _, _)| *s != name);
         Some(self.defs.remove(pos))
     }
+}
+
+/// `name` behind the last segment of module `path`, camel-cased
+/// (`dos_core::deciders::breaker`, `Escalation` -> `BreakerEscalation`),
+/// interned so each distinct name is allocated once per process.
+fn prefixed(path: &str, name: &str) -> &'static str {
+    static NAMES: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());
+    let module = path.rsplit("::").next().unwrap_or(path);
+    let mut out: String = module
+        .split('_')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let mut c = p.chars();
+            c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+        })
+        .collect();
+    out.push_str(name);
+    let mut names = NAMES.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(hit) = names.iter().find(|n| **n == out) {
+        return hit;
+    }
+    let leaked: &'static str = Box::leak(out.into_boxed_str());
+    names.push(leaked);
+    leaked
 }
 
 /// A type with a schema. Derive it for records and enums.

@@ -156,3 +156,20 @@ fn sets_are_frozensets_read_from_any_list_and_written_sorted() {
     assert_eq!(pyjson::to_value(&h).unwrap(), parse(r#"{"names":["Z","a","b","\u00e9"]}"#));
     assert_eq!(pyjson::from_value::<Holds>(&parse(r#"{"names":[1]}"#)).unwrap_err().to_string(), "names[0]: expected str, got int");
 }
+
+#[test]
+fn two_modules_may_each_own_a_type_of_the_same_name() {
+    let mut reg = Registry::default();
+    assert_eq!(reg.claim("Escalation", "dos_core::deciders::improve"), ("Escalation", true));
+    reg.define(TypeDef::enumeration("Escalation", "", vec![]));
+    assert_eq!(reg.claim("Escalation", "dos_core::deciders::improve"), ("Escalation", false));
+    // Another module's type of the same name: its module's name in front.
+    let (name, first) = reg.claim("Escalation", "dos_core::deciders::loop_breaker");
+    assert_eq!((name, first), ("LoopBreakerEscalation", true));
+    reg.define(TypeDef::enumeration(name, "", vec![]));
+    assert_eq!(reg.claim("Escalation", "dos_core::deciders::loop_breaker"), ("LoopBreakerEscalation", false));
+    let d = reg.get("LoopBreakerEscalation").unwrap();
+    assert!(d.module_local && d.class == Some("Escalation"), "{d:?}");
+    let first = reg.get("Escalation").unwrap();
+    assert!(!first.module_local && first.class.is_none(), "{first:?}");
+}

@@ -1,7 +1,7 @@
 """Golden cases for `dos.breaker`."""
 from dos import breaker as br
 
-from .common import cases, op
+from .common import cases, op, rand_text
 
 I64_MAX = 2**63 - 1
 OPS = ("breaker.record_failure", "breaker.record_success", "breaker.classify")
@@ -149,3 +149,40 @@ def _cases(rng):
             yield name, args
             f = br.record_failure if name.endswith("failure") else br.record_success
             counts = f(counts, _policy(pol)).counts
+
+
+# -- BreakerVerdict.is_open on the route: the reference's property, read on
+# a verdict built from its fields (the state and escalation by value).
+
+@op("breaker.BreakerVerdict.is_open")
+def _is_open(args, config):
+    if set(args) != {"self"}:
+        raise TypeError("self is required, and nothing else")
+    d = args["self"]
+    if not isinstance(d, dict) or not {"state", "escalation", "reason"} <= set(d) <= {"state", "escalation", "reason", "tripped_on"}:
+        raise TypeError("self must be a verdict object")
+    if not isinstance(d["reason"], str) or d.get("tripped_on") not in (None, "consecutive", "total"):
+        raise TypeError("reason must be a str and tripped_on a rung name or None")
+    return br.BreakerVerdict(state=br.BreakerState(d["state"]), escalation=br.Escalation(d["escalation"]), reason=d["reason"],
+                             tripped_on=d.get("tripped_on")).is_open
+
+
+@cases
+def _is_open_cases(rng):
+    for state in ("CLOSED", "OPEN", "open", "HALF_OPEN", None):
+        for esc in ("NONE", "JUDGE", "HUMAN", "none"):
+            for rung in (None, "consecutive", "total"):
+                yield "breaker.BreakerVerdict.is_open", {"self": {"state": state, "escalation": esc, "reason": "r", "tripped_on": rung}}
+    yield "breaker.BreakerVerdict.is_open", {"self": {"state": "OPEN", "escalation": "NONE", "reason": "r"}}
+    yield "breaker.BreakerVerdict.is_open", {"self": {"state": "OPEN", "escalation": "NONE"}}
+    yield "breaker.BreakerVerdict.is_open", {"self": {"state": "OPEN", "escalation": "NONE", "reason": 3}}
+    yield "breaker.BreakerVerdict.is_open", {}
+    yield "breaker.BreakerVerdict.is_open", {"self": {"state": "OPEN", "escalation": "NONE", "reason": "r"}, "x": 1}
+    # verdicts as the ops write them: every fold step's
+    for _ in range(260):
+        counts = {"consecutive": rng.randint(0, 25), "total": rng.randint(0, 40)}
+        pol = br.BreakerPolicy(max_consecutive=rng.randint(0, 5), max_total=rng.choice([0, 20, rng.randint(1, 40)]) or 1,
+                               on_trip=rng.choice(list(br.Escalation)))
+        v = br.classify(br.BreakerCounts(**counts), pol).to_dict()
+        v["reason"] = rng.choice(["", v["reason"], rand_text(rng)])
+        yield "breaker.BreakerVerdict.is_open", {"self": v}

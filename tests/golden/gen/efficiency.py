@@ -2,6 +2,7 @@
 from dos import efficiency as ef
 
 from .common import cases, op
+from .jsonish import int64
 
 I64_MAX = 2**63 - 1
 
@@ -131,3 +132,49 @@ def _cases(rng):
         if pol is not None:
             args["policy"] = pol
         yield "efficiency.classify", args
+
+
+# -- the evidence's ops on the route: EfficiencyEvidence.ratio (the
+# reference's property, which its verdict's to_dict() writes) and
+# EfficiencyEvidence.of. Each answer is the reference's own.
+
+def _counts(d):
+    """The op's counts are 64-bit ints (the envelope's type rule; the
+    reference's annotation)."""
+    if not isinstance(d, dict):
+        raise TypeError("the evidence must be an object")
+    return {k: int64(v, k) for k, v in d.items()}
+
+
+@op("efficiency.EfficiencyEvidence.ratio")
+def _ratio(args, config):
+    if set(args) != {"self"}:
+        raise TypeError("self is required, and nothing else")
+    return ef.EfficiencyEvidence(**_counts(args["self"])).ratio
+
+
+@op("efficiency.EfficiencyEvidence.of")
+def _of(args, config):
+    if set(args) != {"work", "tokens"}:
+        raise TypeError("work and tokens are required, and nothing else")
+    c = _counts(args)
+    e = ef.EfficiencyEvidence.of(c["work"], c["tokens"])
+    return ef.classify(e).to_dict()["evidence"]
+
+
+@cases
+def _evidence_cases(rng):
+    counts = [0, 1, 3, 7, 999, 1000, 7000, 2**53, 2**53 + 1, I64_MAX, -1, None, "5", 2.5, True]
+    for w in counts:
+        for t in counts[:10]:
+            yield "efficiency.EfficiencyEvidence.ratio", {"self": {"work": w, "tokens": t}}
+        yield "efficiency.EfficiencyEvidence.of", {"work": w, "tokens": 7000}
+        yield "efficiency.EfficiencyEvidence.of", {"work": 3, "tokens": w}
+    yield "efficiency.EfficiencyEvidence.ratio", {"self": {}}
+    yield "efficiency.EfficiencyEvidence.ratio", {}
+    yield "efficiency.EfficiencyEvidence.of", {"work": 1}
+    yield "efficiency.EfficiencyEvidence.of", {"work": 1, "tokens": 2, "extra": 3}
+    for _ in range(220):
+        w, t = rng.randint(0, 10**rng.randint(1, 18)), rng.randint(0, 10**rng.randint(1, 18))
+        yield "efficiency.EfficiencyEvidence.ratio", {"self": {"work": w, "tokens": t}}
+        yield "efficiency.EfficiencyEvidence.of", {"work": w, "tokens": t}

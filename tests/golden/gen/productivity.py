@@ -107,3 +107,63 @@ def _cases(rng):
         if pol is not None:
             args["policy"] = pol
         yield "productivity.classify", args
+
+
+# -- the history's ops on the route: WorkHistory.step_count (the reference's
+# property), last_delta and prior_delta (the keys its verdict's to_dict()
+# derives), and WorkHistory.of. Each answer is the reference's own: its
+# property, or the history as its verdict's to_dict() writes it.
+
+def _echo(h):
+    return pr.classify(h).to_dict()["history"]
+
+
+def _self(args):
+    if set(args) != {"self"}:
+        raise TypeError("self is required, and nothing else")
+    return pr.WorkHistory(**args["self"])
+
+
+@op("productivity.WorkHistory.step_count")
+def _step_count(args, config):
+    return _self(args).step_count
+
+
+@op("productivity.WorkHistory.last_delta")
+def _last_delta(args, config):
+    return _echo(_self(args))["last_delta"]
+
+
+@op("productivity.WorkHistory.prior_delta")
+def _prior_delta(args, config):
+    return _echo(_self(args))["prior_delta"]
+
+
+@op("productivity.WorkHistory.of")
+def _of(args, config):
+    if set(args) != {"deltas"}:
+        raise TypeError("deltas is required, and nothing else")
+    if not isinstance(args["deltas"], list):
+        raise TypeError("deltas must be a list")
+    return _echo(pr.WorkHistory.of(args["deltas"]))
+
+
+@cases
+def _history_cases(rng):
+    fixed = [[], [0], [7], [3, 0], [0, 9], [1, 2, 3], [I64_MAX], [I64_MAX, 0, I64_MAX], [5] * 9, [1, -1], [-3], None, "12"]
+    ops = ["productivity.WorkHistory.step_count", "productivity.WorkHistory.last_delta", "productivity.WorkHistory.prior_delta"]
+    for name in ops:
+        for d in fixed:
+            yield name, {"self": {"deltas": d}}
+        yield name, {"self": {}}
+        yield name, {}
+        yield name, {"self": {"deltas": [1]}, "extra": 1}
+        yield name, {"self": {"deltas": [1], "bogus": 2}}
+        for _ in range(260):
+            yield name, {"self": {"deltas": [_delta(rng, rng.choice([1, 3, 500])) for _ in range(rng.randint(0, 6))]}}
+    for d in fixed:
+        yield "productivity.WorkHistory.of", {"deltas": d}
+    yield "productivity.WorkHistory.of", {}
+    yield "productivity.WorkHistory.of", {"deltas": [1], "extra": 1}
+    for _ in range(260):
+        yield "productivity.WorkHistory.of", {"deltas": [_delta(rng, rng.choice([1, 3, 500])) for _ in range(rng.randint(0, 6))]}
