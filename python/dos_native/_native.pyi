@@ -15,7 +15,7 @@ __all__ = [
     "DosError", "BadArgsError", "BusyError", "DosIOError", "InternalError", "_error",
     "_panic_probe", "PanicProbe",
     "call", "dispatch", "ops", "_dispatch_exact", "_is_exact",
-    "NativeFunction", "_as_function", "_bind",
+    "NativeFunction", "_as_function",
     "StreamStep", "bind_classify_stream", "bind_step_from_event", "bind_warn_payload", "digest",
     "bind_fast", "fast_ops",
     "bind_tree", "canonical_bytes", "result_digest", "args_digest",
@@ -82,7 +82,6 @@ class NativeCallable:
 
 def _as_function(nf: NativeFunction, name: str, doc: str, module: str) -> NativeCallable: ...
 
-def _bind(name: str, cls: type) -> None: ...
 def bind_route(
     op: str, fallback: Callable[..., Any], params: Any, empty: Any, resolve: Callable[[str], Any], module: Any,
     result: Optional[Callable[..., Any]], decline: type, finish: Optional[Callable[..., Any]] = None,

@@ -929,6 +929,11 @@ impl RouteFast {
                 }
             }
             Plan::List(item) | Plan::TupleOf(item) => self.hold_items(x, covered, |_| item),
+            // A frozenset of scalars cannot change; a `set` can, and is not
+            // followed.
+            Plan::Set(item) => (x.is_exact_instance_of::<pyo3::types::PyFrozenSet>()
+                && matches!(**item, Plan::Bool | Plan::Int | Plan::Float | Plan::Str | Plan::NoneT | Plan::Enum(_)))
+            .then_some(Hold::Leaf),
             Plan::Tuple(items) => {
                 let t = x.cast_exact::<PyTuple>().ok()?;
                 if t.len() != items.len() {
