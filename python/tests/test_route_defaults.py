@@ -8,6 +8,7 @@ defaults in every way a caller can and check that the swapped function then
 answers what the reference answers on the mutated object, and that a
 default the binder cannot follow is handed to the original.
 """
+import contextlib
 import dataclasses
 
 import pytest
@@ -56,6 +57,17 @@ def _reference(v):
         dos_native.accelerate()
 
 
+@contextlib.contextmanager
+def _edited(obj, name, value):
+    """`name` of a frozen default set to `value` in place, then put back."""
+    keep = getattr(obj, name)
+    object.__setattr__(obj, name, value)
+    try:
+        yield keep
+    finally:
+        object.__setattr__(obj, name, keep)
+
+
 def test_the_defaults_are_served_natively(traced):
     v = _verdict()
     for _ in range(3):
@@ -67,14 +79,10 @@ def test_a_default_policy_field_set_in_place_is_read_afresh(traced):
     v = _verdict()
     policy = iv.DEFAULT_POLICY
     before = iv.choose_intervention(v)
-    keep = policy.on_high_confidence
-    object.__setattr__(policy, "on_high_confidence", "OBSERVE")
-    try:
+    with _edited(policy, "on_high_confidence", "OBSERVE"):
         got = iv.choose_intervention(v)
         _same(got, _reference(v))
         assert got.intervention is not before.intervention
-    finally:
-        object.__setattr__(policy, "on_high_confidence", keep)
     _same(iv.choose_intervention(v), before)
     assert traced.count(CHOOSE) == 3
 
@@ -84,15 +92,10 @@ def test_a_default_rung_edited_in_place_is_read_afresh(traced):
     ladder = iv.BASE_INTERVENTIONS
     before = iv.choose_intervention(v)
     rung = next(s for s in ladder.specs if s.token == before.intervention.value)
-    keep = rung.rank
-    object.__setattr__(rung, "rank", keep + 1000)
-    try:
+    with _edited(rung, "rank", rung.rank + 1000):
         got = iv.choose_intervention(v)
-        want = _reference(v)
-        _same(got, want)
+        _same(got, _reference(v))
         assert got.rung is rung and got.disruption_cost != before.disruption_cost
-    finally:
-        object.__setattr__(rung, "rank", keep)
     _same(iv.choose_intervention(v), before)
     assert traced.count(CHOOSE) == 3
 
@@ -101,15 +104,11 @@ def test_a_default_ladder_given_new_rungs_is_read_afresh(traced):
     v = _verdict()
     ladder = iv.BASE_INTERVENTIONS
     before = iv.choose_intervention(v)
-    keep = ladder.specs
-    fresh = tuple(dataclasses.replace(s, summary=s.summary + " (new)") for s in keep)
-    object.__setattr__(ladder, "specs", fresh)
-    try:
+    fresh = tuple(dataclasses.replace(s, summary=s.summary + " (new)") for s in ladder.specs)
+    with _edited(ladder, "specs", fresh):
         got = iv.choose_intervention(v)
         _same(got, _reference(v))
         assert got.rung in fresh and any(got.rung is s for s in fresh)
-    finally:
-        object.__setattr__(ladder, "specs", keep)
     assert iv.choose_intervention(v).rung is before.rung
     assert traced.count(CHOOSE) == 3
 
@@ -118,14 +117,10 @@ def test_a_default_whose_dict_is_replaced_is_read_afresh(traced):
     v = _verdict()
     policy = iv.DEFAULT_POLICY
     before = iv.choose_intervention(v)
-    keep = policy.__dict__
-    object.__setattr__(policy, "__dict__", dict(keep, on_high_confidence="OBSERVE", ceiling="BLOCK"))
-    try:
+    with _edited(policy, "__dict__", dict(policy.__dict__, on_high_confidence="OBSERVE", ceiling="BLOCK")):
         got = iv.choose_intervention(v)
         _same(got, _reference(v))
         assert got.intervention is not before.intervention
-    finally:
-        object.__setattr__(policy, "__dict__", keep)
     _same(iv.choose_intervention(v), before)
     assert traced.count(CHOOSE) == 3
 
@@ -138,12 +133,9 @@ def test_a_default_whose_class_is_swapped_goes_to_the_original(traced):
     class Mine(iv.InterventionPolicy):
         pass
 
-    object.__setattr__(policy, "__class__", Mine)
-    try:
+    with _edited(policy, "__class__", Mine):
         _same(iv.choose_intervention(v), _reference(v))
         assert traced.count(CHOOSE) == 0
-    finally:
-        object.__setattr__(policy, "__class__", iv.InterventionPolicy)
     iv.choose_intervention(v)
     assert traced.count(CHOOSE) == 1
 
