@@ -81,7 +81,7 @@ import (
 )
 
 func main() {
-	v, err := dos.ClassifyCommand("sudo python3 -c 1", nil)
+	v, err := dos.ExecCapabilityClassifyCommand(dos.ExecCapabilityClassifyCommandArgs{Command: "sudo python3 -c 1"})
 	if err != nil {
 		fmt.Println("error:", err)
 		os.Exit(1)
