@@ -374,11 +374,12 @@ def fast_path(op: str, mod: Any, fallback: Callable[..., Any]) -> Optional[Calla
     """The hand fast path registered for ``op`` (``python/src/fastpath.rs``)
     bound to ``mod``'s own classes, with ``fallback``'s name and signature;
     None when ``op`` has none, or ``mod`` keeps a dataclass in ``__slots__``
-    (the fast paths build instances through their ``__dict__``)."""
+    (the fast paths build instances through their ``__dict__``, or the
+    native slots of a typed module's record)."""
     if op not in _fast_ops():
         return None
     for v in vars(mod).values():
-        if isinstance(v, type) and dataclasses.is_dataclass(v) and "__slots__" in vars(v):
+        if isinstance(v, type) and dataclasses.is_dataclass(v) and "__slots__" in vars(v) and not _native.is_record_type(v):
             return None
     try:
         fast = _native.bind_fast(op, mod, fallback)
@@ -499,7 +500,7 @@ def _plain_init(cls: Any) -> bool:
     fields = getattr(cls, "__dataclass_fields__", None)
     if params is None or fields is None or not params.init or hasattr(cls, "__post_init__"):
         return False
-    if cls.__new__ is not object.__new__ or not (params.frozen or cls.__setattr__ is object.__setattr__):
+    if (cls.__new__ is not object.__new__ and not _native.is_record_type(cls)) or not (params.frozen or cls.__setattr__ is object.__setattr__):
         return False
     init = vars(cls).get("__init__")
     code = getattr(init, "__code__", None)

@@ -8,6 +8,8 @@
 # (dos_native.liveness, ...), which re-export the verdict classes declared here.
 from typing import Any, Callable, Literal, Mapping, Optional, final
 
+from typing_extensions import disjoint_base
+
 from .admission import AdmissionPredicate, AdmissionRequest, AdmissionVerdict
 
 __all__ = [
@@ -23,6 +25,7 @@ __all__ = [
     "LaneDecision", "_bind_arbiter", "arbitrate", "arbitrate_ref", "run_predicates", "run_predicates_ref",
     "bind_arbiter_ref",
     "bind_route", "_route_trace",
+    "Record", "RecordLayout", "LazyText", "field_descriptor", "record_rebuild", "is_record_type",
 ]
 
 __version__: str
@@ -214,3 +217,26 @@ def run_predicates(
 def run_predicates_ref(predicates: Any, request: Any, live_leases: Any, config: Any) -> Any:
     """``dos.admission.run_predicates`` on dos-kernel's classes."""
 def bind_arbiter_ref(name: str, fallback: Callable[..., Any]) -> NativeFunction: ...
+
+
+# -- records (python/src/record.rs) ----------------------------------------------
+
+@disjoint_base
+class Record:
+    """The native base of the typed modules' records (one slot per field)."""
+
+@final
+class RecordLayout:
+    def __new__(cls, names: list[str], defaults: list[Optional[tuple[Any]]]) -> RecordLayout: ...
+    @property
+    def names(self) -> tuple[str, ...]: ...
+
+# The field descriptor's class is not exported: declared here, stubtest
+# would read every record field of the typed modules' stubs as one.
+def field_descriptor(index: int, name: str) -> Any: ...
+
+@final
+class LazyText: ...
+
+def record_rebuild(cls: type, values: tuple[Any, ...]) -> Any: ...
+def is_record_type(x: Any) -> bool: ...

@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from typing import Any
+from typing import Any, TypeVar, dataclass_transform
+
+from . import _native
+
+_T = TypeVar("_T")
 
 
 def to_plain(value: Any) -> Any:
@@ -46,3 +50,34 @@ def native_functions(namespace: dict[str, Any], ops: dict[str, str]) -> None:
         fn = namespace.get(name)
         if fn is not None:
             namespace[name] = _adapter.bind_typed(op, mod, fn)
+
+
+def _reduce(self: Any) -> tuple[Any, ...]:
+    """Pickling and copying: the class and its field values, rebuilt without
+    ``__post_init__`` (the values were checked when the record was made)."""
+    names = type(self).__record_layout__.names
+    return (_native.record_rebuild, (type(self), tuple(getattr(self, n) for n in names)))
+
+
+@dataclass_transform(frozen_default=True)
+def record(cls: type[_T]) -> type[_T]:
+    """Make ``cls`` (a subclass of ``_native.Record`` declaring ``__slots__ =
+    ()`` and its fields as annotations) a frozen dataclass whose fields live
+    in the record's native slots. ``dataclasses`` writes its fields table,
+    ``__init__``, ``__eq__``, ``__hash__``, ``__repr__``, ``__match_args__``
+    and the frozen ``__setattr__``; each field becomes a ``_native.FieldAt``
+    descriptor, which ``__init__``'s ``object.__setattr__`` stores through.
+    Native fast paths build instances without running ``__init__``."""
+    if not _native.is_record_type(cls) or vars(cls).get("__slots__") != ():
+        raise TypeError(f"{cls.__qualname__}: a record subclasses _native.Record and declares __slots__ = ()")
+    cls = dataclasses.dataclass(frozen=True)(cls)
+    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+    layout = _native.RecordLayout(
+        [f.name for f in fields],
+        [None if f.default is dataclasses.MISSING else (f.default,) for f in fields],
+    )
+    cls.__record_layout__ = layout  # type: ignore[attr-defined]
+    for i, f in enumerate(fields):
+        setattr(cls, f.name, _native.field_descriptor(i, f.name))
+    cls.__reduce__ = _reduce  # type: ignore[method-assign]
+    return cls

@@ -9,11 +9,12 @@ not take raise ``DosError`` (a ``ValueError``) naming the argument.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from typing import Any, Optional
 
 from ._native import dispatch as _dispatch
 from ._route import native_functions as _native_functions
+from ._native import Record as _Record
+from ._route import record as _record
 from ._route import to_plain as _to_plain
 
 __all__ = [
@@ -26,8 +27,8 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class AnswerShapePolicy:
+@_record
+class AnswerShapePolicy(_Record):
     """The shape rules a host declares.
 
     ``min_viable_chars``: Fewer non-space characters than this (at least 1) is a stub.
@@ -36,6 +37,8 @@ class AnswerShapePolicy:
 
     ``answer_markers``: When given, one of these must match for ANSWER_SHAPED.
     """
+
+    __slots__ = ()
 
     min_viable_chars: int = 1
     non_answer_patterns: tuple[str, ...] = ()
@@ -69,8 +72,8 @@ class AnswerShape(str, enum.Enum):
         return self.value
 
 
-@dataclass(frozen=True)
-class AnswerShapeVerdict:
+@_record
+class AnswerShapeVerdict(_Record):
     """The verdict, with the facts behind it.
 
     ``length``: The candidate's length in code points.
@@ -79,6 +82,8 @@ class AnswerShapeVerdict:
 
     ``reason``: One line for the operator.
     """
+
+    __slots__ = ()
 
     state: AnswerShape
     length: int

@@ -9,11 +9,12 @@ not take raise ``DosError`` (a ``ValueError``) naming the argument.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from typing import Any
 
 from ._native import dispatch as _dispatch
 from ._route import native_functions as _native_functions
+from ._native import Record as _Record
+from ._route import record as _record
 from ._route import to_plain as _to_plain
 
 __all__ = [
@@ -32,14 +33,16 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class ToolArg:
+@_record
+class ToolArg(_Record):
     """One argument of the call.
 
     ``value``: The value as the model wrote it (scalars are judged; lists and dicts leaf by leaf).
 
     ``is_reference``: False for the slot that holds the new object's own key (never judged).
     """
+
+    __slots__ = ()
 
     name: str
     value: Any
@@ -74,12 +77,14 @@ class CorpusSource(str, enum.Enum):
         return self.value
 
 
-@dataclass(frozen=True)
-class EnvBlob:
+@_record
+class EnvBlob(_Record):
     """One env-authored text of the corpus.
 
     ``text``: The text, already flattened to a string by the caller.
     """
+
+    __slots__ = ()
 
     text: str
     source: CorpusSource
@@ -99,9 +104,11 @@ class EnvBlob:
         )
 
 
-@dataclass(frozen=True)
-class PriorResults:
+@_record
+class PriorResults(_Record):
     """Everything env-authored the agent saw before the call."""
+
+    __slots__ = ()
 
     blobs: tuple[EnvBlob, ...] = ()
 
@@ -118,12 +125,14 @@ class PriorResults:
         )
 
 
-@dataclass(frozen=True)
-class ProvenancePolicy:
+@_record
+class ProvenancePolicy(_Record):
     """The knobs: components shorter than `min_component_len` (at least 1) are
     neither demanded nor matched, unless they are digits; matching ignores
     case unless `case_sensitive`.
     """
+
+    __slots__ = ()
 
     min_component_len: int = 4
     case_sensitive: bool = False
@@ -154,8 +163,8 @@ class ProvenanceStance(str, enum.Enum):
         return self.value
 
 
-@dataclass(frozen=True)
-class ArgProvenance:
+@_record
+class ArgProvenance(_Record):
     """One argument's verdict.
 
     ``value_repr``: `str()` of the value (stripped once it was judged as a scalar).
@@ -164,6 +173,8 @@ class ArgProvenance:
 
     ``components_unmatched``: The components found nowhere: what a nudge names.
     """
+
+    __slots__ = ()
 
     arg_name: str
     value_repr: str
@@ -204,12 +215,14 @@ class ArgProvenance:
         )
 
 
-@dataclass(frozen=True)
-class ToolCall:
+@_record
+class ToolCall(_Record):
     """The tool call under judgement.
 
     ``is_mutating``: A read (non-mutating) call is never judged.
     """
+
+    __slots__ = ()
 
     tool_name: str
     args: tuple[ToolArg, ...]
@@ -232,13 +245,15 @@ class ToolCall:
         )
 
 
-@dataclass(frozen=True)
-class ProvenanceVerdict:
+@_record
+class ProvenanceVerdict(_Record):
     """The call's verdict: `believe` when no argument is unsupported (never a
     claim that the arguments are right).
 
     ``unsupported``: The names of the unsupported arguments.
     """
+
+    __slots__ = ()
 
     believe: bool
     args: tuple[ArgProvenance, ...]

@@ -9,11 +9,12 @@ not take raise ``DosError`` (a ``ValueError``) naming the argument.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from typing import Any, Optional
 
 from ._native import dispatch as _dispatch
 from ._route import native_functions as _native_functions
+from ._native import Record as _Record
+from ._route import record as _record
 from ._route import to_plain as _to_plain
 from .effect_witness import _Verdict, EffectWitnessVerdict
 from .log_source import Accountability
@@ -44,8 +45,8 @@ class SignatureAlgorithm(str, enum.Enum):
         return self.value
 
 
-@dataclass(frozen=True)
-class Receipt:
+@_record
+class Receipt(_Record):
     """A signed certificate over one effect-witness verdict, in its `to_dict()`
     shape. `accountability_tier` is the witness's rung token, or `""` when
     no accountable witness stood behind the verdict; `signature` is the hex
@@ -67,6 +68,8 @@ class Receipt:
 
     ``timestamp``: When the receipt was minted (the caller's clock).
     """
+
+    __slots__ = ()
 
     schema: str
     claim: str
@@ -116,12 +119,14 @@ class Receipt:
         )
 
 
-@dataclass(frozen=True)
-class VerifyResult:
+@_record
+class VerifyResult(_Record):
     """The result of checking a receipt's signature.
 
     ``reason``: One line for the operator.
     """
+
+    __slots__ = ()
 
     valid: bool
     reason: str

@@ -9,11 +9,12 @@ not take raise ``DosError`` (a ``ValueError``) naming the argument.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from typing import Any, Optional
 
 from ._native import dispatch as _dispatch
 from ._route import native_functions as _native_functions
+from ._native import Record as _Record
+from ._route import record as _record
 from ._route import to_plain as _to_plain
 
 __all__ = [
@@ -30,8 +31,8 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class BreakerCounts:
+@_record
+class BreakerCounts(_Record):
     """The carried state: failures in a row (cleared by a success) and
     failures in all (never cleared). Neither may be negative. A fold may
     step past the 64-bit range: the counts it writes stay exact.
@@ -40,6 +41,8 @@ class BreakerCounts:
 
     ``total``: Failures over the breaker's life. Minimum 0.
     """
+
+    __slots__ = ()
 
     consecutive: int = 0
     total: int = 0
@@ -77,8 +80,8 @@ class Escalation(str, enum.Enum):
         return self.value
 
 
-@dataclass(frozen=True)
-class BreakerPolicy:
+@_record
+class BreakerPolicy(_Record):
     """The two thresholds of one failure class and the escalation an open
     circuit names (defaults: 3 in a row, 20 in all, NONE). Neither threshold
     may be negative, and at least one must be on (a 0 turns its rung off).
@@ -89,6 +92,8 @@ class BreakerPolicy:
 
     ``on_trip``: The rung an open verdict names.
     """
+
+    __slots__ = ()
 
     max_consecutive: int = 3
     max_total: int = 20
@@ -128,14 +133,16 @@ class BreakerState(str, enum.Enum):
         return self.value
 
 
-@dataclass(frozen=True)
-class BreakerVerdict:
+@_record
+class BreakerVerdict(_Record):
     """CLOSED or OPEN, the escalation an open circuit names (always NONE while
     closed), one line saying why, and the rung that tripped
     ("consecutive", "total", or None while closed).
 
     ``reason``: One line for the operator.
     """
+
+    __slots__ = ()
 
     state: BreakerState
     escalation: Escalation
@@ -175,9 +182,11 @@ class BreakerVerdict:
         return _v
 
 
-@dataclass(frozen=True)
-class BreakerTransition:
+@_record
+class BreakerTransition(_Record):
     """The counts to carry forward and the verdict on them."""
+
+    __slots__ = ()
 
     counts: BreakerCounts
     verdict: BreakerVerdict

@@ -8,11 +8,12 @@ not take raise ``DosError`` (a ``ValueError``) naming the argument.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Optional
 
 from ._native import dispatch as _dispatch
 from ._route import native_functions as _native_functions
+from ._native import Record as _Record
+from ._route import record as _record
 from ._route import to_plain as _to_plain
 
 __all__ = [
@@ -23,14 +24,16 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class Claim:
+@_record
+class Claim(_Record):
     """One claimed (plan, phase) and how it was found.
 
     ``rung``: `marker`, `frontmatter` or `heuristic`.
 
     ``raw``: The text the claim was lifted from.
     """
+
+    __slots__ = ()
 
     plan: str
     phase: str

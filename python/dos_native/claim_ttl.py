@@ -8,11 +8,12 @@ not take raise ``DosError`` (a ``ValueError``) naming the argument.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Optional
 
 from ._native import dispatch as _dispatch
 from ._route import native_functions as _native_functions
+from ._native import Record as _Record
+from ._route import record as _record
 from ._route import to_plain as _to_plain
 
 __all__ = [
@@ -28,8 +29,8 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class TtlPolicy:
+@_record
+class TtlPolicy(_Record):
     """The host's TTL tuning, in minutes (defaults: a day for a claim waiting
     on its commit, six hours for an in-session agent, a 30-minute expected
     wall-clock for a working claim that names none, and a working TTL of
@@ -43,6 +44,8 @@ class TtlPolicy:
 
     ``working_ttl_multiplier``: A working claim lives this many times its expected wall-clock.
     """
+
+    __slots__ = ()
 
     awaiting_commit_minutes: int = 1440
     agent_in_session_minutes: int = 360

@@ -9,11 +9,12 @@ not take raise ``DosError`` (a ``ValueError``) naming the argument.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from typing import Any, Optional
 
 from ._native import dispatch as _dispatch
 from ._route import native_functions as _native_functions
+from ._native import Record as _Record
+from ._route import record as _record
 from ._route import to_plain as _to_plain
 
 __all__ = [
@@ -48,9 +49,11 @@ class ClaimKind(str, enum.Enum):
         return self.value
 
 
-@dataclass(frozen=True)
-class CommitClaim:
+@_record
+class CommitClaim(_Record):
     """The claim: the commit's (short) sha and its subject line."""
+
+    __slots__ = ()
 
     sha: str
     subject: str
@@ -70,12 +73,14 @@ class CommitClaim:
         )
 
 
-@dataclass(frozen=True)
-class DiffFacts:
+@_record
+class DiffFacts(_Record):
     """What the diff did: the paths it touched, whether it is empty, and the
     lines its test files gained and lost (-1 when not counted; the verdict
     then goes by the presence of a test file alone).
     """
+
+    __slots__ = ()
 
     files: tuple[str, ...]
     is_empty: bool
@@ -101,12 +106,14 @@ class DiffFacts:
         )
 
 
-@dataclass(frozen=True)
-class ClaimPolicy:
+@_record
+class ClaimPolicy(_Record):
     """The one knob: let a doc-only diff back a code-effect claim.
 
     ``docs_satisfy_code_claim``: Accept a code-effect claim on a diff that touches no source file.
     """
+
+    __slots__ = ()
 
     docs_satisfy_code_claim: bool = False
 
@@ -145,8 +152,8 @@ class CommitWitness(str, enum.Enum):
         return self.value
 
 
-@dataclass(frozen=True)
-class ClaimVerdict:
+@_record
+class ClaimVerdict(_Record):
     """The graded relation between a commit's claim and its diff, with the
     touched files that decided it.
 
@@ -158,6 +165,8 @@ class ClaimVerdict:
 
     ``ci_files``: The touched CI configuration files.
     """
+
+    __slots__ = ()
 
     sha: str
     verdict: CommitVerdict
@@ -195,13 +204,15 @@ class ClaimVerdict:
         )
 
 
-@dataclass(frozen=True)
-class GitOutput:
+@_record
+class GitOutput(_Record):
     """What one git command gave: its exit status and its standard output as
     text (decoded as UTF-8, `\\r\\n` and `\\r` read as `\\n`).
 
     ``returncode``: The exit status (nonzero: the command failed or could not run).
     """
+
+    __slots__ = ()
 
     returncode: int
     stdout: str = ''

@@ -9,11 +9,12 @@ not take raise ``DosError`` (a ``ValueError``) naming the argument.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from typing import Any, Optional
 
 from ._native import dispatch as _dispatch
 from ._route import native_functions as _native_functions
+from ._native import Record as _Record
+from ._route import record as _record
 from ._route import to_plain as _to_plain
 from .result_state import TerminalState, TerminalClass
 
@@ -30,13 +31,15 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class ReturnState:
+@_record
+class ReturnState(_Record):
     """One declared worker slot's witnessed terminal state. `agent_id` is
     legibility only; `cls` is the class detail of a full `result_state`
     verdict (None for a bare state or a plain slot): only a death's class is
     counted, and NONE counts as no class.
     """
+
+    __slots__ = ()
 
     state: TerminalState
     agent_id: str = ''
@@ -59,12 +62,14 @@ class ReturnState:
         )
 
 
-@dataclass(frozen=True)
-class CoveragePolicy:
+@_record
+class CoveragePolicy(_Record):
     """The coverage knobs. `min_quorum`, when set, only adds the advisory
     `quorum_met` flag (healthy / declared >= min_quorum); it never changes
     the verdict.
     """
+
+    __slots__ = ()
 
     min_quorum: Optional[float] = None
 
@@ -94,8 +99,8 @@ class Coverage(str, enum.Enum):
         return self.value
 
 
-@dataclass(frozen=True)
-class CoverageVerdict:
+@_record
+class CoverageVerdict(_Record):
     """The fold, with its partition echoed. `unaccounted` is the declared slots
     with no witnessed verdict (never below 0); `fraction` is healthy /
     declared rounded to 4 places (None when nothing was declared);
@@ -108,6 +113,8 @@ class CoverageVerdict:
 
     ``reason``: One line for the operator.
     """
+
+    __slots__ = ()
 
     state: Coverage
     declared: int

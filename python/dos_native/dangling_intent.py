@@ -9,11 +9,12 @@ not take raise ``DosError`` (a ``ValueError``) naming the argument.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from typing import Any
 
 from ._native import dispatch as _dispatch
 from ._route import native_functions as _native_functions
+from ._native import Record as _Record
+from ._route import record as _record
 from ._route import to_plain as _to_plain
 
 __all__ = [
@@ -27,14 +28,16 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class StopEvidence:
+@_record
+class StopEvidence(_Record):
     """What the caller gathered at the stop.
 
     ``final_turn_text``: The agent's last narration.
 
     ``results_after_turn``: Tool results that landed after that turn (never negative).
     """
+
+    __slots__ = ()
 
     final_turn_text: str
     results_after_turn: int = 0
@@ -54,14 +57,16 @@ class StopEvidence:
         )
 
 
-@dataclass(frozen=True)
-class DanglingPolicy:
+@_record
+class DanglingPolicy(_Record):
     """The cue grammar and the window it scans.
 
     ``cues``: Committed-future-intent patterns, searched in the casefolded text (none: always ABSTAIN).
 
     ``tail_chars``: Only the last this-many code points are scanned (0: the whole turn; never negative).
     """
+
+    __slots__ = ()
 
     cues: tuple[str, ...] = ('\\bi (?:still )?need to\\b', '\\bi (?:still )?have to\\b', "\\bi (?:will|'ll) (?:now |then )?(?:need to |have to |proceed to )", "\\bnext,? i (?:will|'ll|need|have|should)\\b", '\\bi should (?:now |next )?(?:proceed|continue|identify|create|add|assign|update)\\b', '\\bi was unable to\\b', "\\bi (?:have|haven't|had) not (?:yet )?(?:been able|completed|finished|done)\\b", '\\bi cannot .{0,40}\\byet\\b', '\\b(?:still|yet) to be (?:done|completed|added|assigned|created)\\b', '\\bremains? to be (?:done|completed|added|assigned)\\b', '\\bto (?:do|complete|finish) this,? i (?:need|will|have|must)\\b', '\\bnow,? to\\b.{0,40}\\bi (?:need|will|must|have to)\\b')
     tail_chars: int = 600
@@ -91,14 +96,16 @@ class Dangling(str, enum.Enum):
         return self.value
 
 
-@dataclass(frozen=True)
-class DanglingVerdict:
+@_record
+class DanglingVerdict(_Record):
     """The verdict and the cue text it quotes.
 
     ``matched_cue``: The text the cue matched ("" on ABSTAIN).
 
     ``reason``: One line for the operator.
     """
+
+    __slots__ = ()
 
     verdict: Dangling
     matched_cue: str

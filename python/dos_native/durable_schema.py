@@ -9,11 +9,12 @@ not take raise ``DosError`` (a ``ValueError``) naming the argument.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from typing import Any, Optional
 
 from ._native import dispatch as _dispatch
 from ._route import native_functions as _native_functions
+from ._native import Record as _Record
+from ._route import record as _record
 from ._route import to_plain as _to_plain
 
 __all__ = [
@@ -55,8 +56,8 @@ class Readability(str, enum.Enum):
         return _v
 
 
-@dataclass(frozen=True)
-class SchemaTag:
+@_record
+class SchemaTag(_Record):
     """A record's declared format: its family (empty in the older bare-integer
     form) and the writer's format version, counted from 1.
 
@@ -64,6 +65,8 @@ class SchemaTag:
 
     ``version``: The writer's format version. Minimum 1.
     """
+
+    __slots__ = ()
 
     family: str
     version: int = 1
@@ -104,8 +107,8 @@ class SchemaTag:
         return (None if _v is None else SchemaTag._from_dict(_v))
 
 
-@dataclass(frozen=True)
-class ReadabilityVerdict:
+@_record
+class ReadabilityVerdict(_Record):
     """The verdict of `classify`: the readability, one line saying why, what
     the reader asked for (its family and ceiling) and what the record declared.
 
@@ -119,6 +122,8 @@ class ReadabilityVerdict:
 
     ``tag``: What the record declared (None when UNTAGGED).
     """
+
+    __slots__ = ()
 
     readability: Readability
     reason: str

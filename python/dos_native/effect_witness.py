@@ -9,11 +9,12 @@ not take raise ``DosError`` (a ``ValueError``) naming the argument.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from typing import Any, Optional
 
 from ._native import dispatch as _dispatch
 from ._route import native_functions as _native_functions
+from ._native import Record as _Record
+from ._route import record as _record
 from ._route import to_plain as _to_plain
 from .log_source import Accountability
 from .evidence import EvidenceStance, EvidenceFacts
@@ -33,13 +34,15 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class EffectClaim:
+@_record
+class EffectClaim(_Record):
     """One effect the agent says it produced. `key` is the effect's opaque
     identity (what a read-back looks for); `subject` the handle a witness
     probes (the key when empty); `narrated` the agent's own words, shown and
     never read for truth.
     """
+
+    __slots__ = ()
 
     key: str
     subject: str = ''
@@ -74,8 +77,8 @@ class _Verdict(str, enum.Enum):
         return self.value
 
 
-@dataclass(frozen=True)
-class EffectWitnessVerdict:
+@_record
+class EffectWitnessVerdict(_Record):
     """Did an accountable witness corroborate the claimed effect? `believe`
     only on CONFIRMED; `refuted` on REFUTED. `witness` and `accountability`
     name the first accountable read-back behind the answer (empty and None
@@ -84,6 +87,8 @@ class EffectWitnessVerdict:
 
     ``reason``: One line for the operator.
     """
+
+    __slots__ = ()
 
     verdict: _Verdict
     believe: bool

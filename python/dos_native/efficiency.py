@@ -9,11 +9,12 @@ not take raise ``DosError`` (a ``ValueError``) naming the argument.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from typing import Any
 
 from ._native import dispatch as _dispatch
 from ._route import native_functions as _native_functions
+from ._native import Record as _Record
+from ._route import record as _record
 from ._route import to_plain as _to_plain
 
 __all__ = [
@@ -26,8 +27,8 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class EfficiencyEvidence:
+@_record
+class EfficiencyEvidence(_Record):
     """A run's measured work (units the environment witnessed) and spend
     (tokens the provider billed); both non-negative. The verdict echoes it
     with the ratio.
@@ -38,6 +39,8 @@ class EfficiencyEvidence:
 
     ``ratio``: Work per token, as Python's `work / tokens`; 0.0 with no spend.
     """
+
+    __slots__ = ()
 
     work: int = 0
     tokens: int = 0
@@ -92,8 +95,8 @@ class EfficiencyEvidence:
         return EfficiencyEvidence._from_dict(_v)
 
 
-@dataclass(frozen=True)
-class EfficiencyPolicy:
+@_record
+class EfficiencyPolicy(_Record):
     """The spend below which no run is judged, and the least work per token a
     run must buy (inclusive; the default 0.0 leaves COSTLY off). Neither may
     be negative (a NaN floor is not negative: it never makes a run COSTLY).
@@ -102,6 +105,8 @@ class EfficiencyPolicy:
 
     ``floor``: Minimum acceptable work per token (inclusive); 0.0 disables COSTLY. Minimum 0.
     """
+
+    __slots__ = ()
 
     min_tokens: int = 1000
     floor: float = 0.0
@@ -139,12 +144,14 @@ class Efficiency(str, enum.Enum):
         return self.value
 
 
-@dataclass(frozen=True)
-class EfficiencyVerdict:
+@_record
+class EfficiencyVerdict(_Record):
     """The state, one line saying why, and the evidence it judged.
 
     ``reason``: One line for the operator.
     """
+
+    __slots__ = ()
 
     verdict: Efficiency
     reason: str

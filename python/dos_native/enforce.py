@@ -8,11 +8,12 @@ not take raise ``DosError`` (a ``ValueError``) naming the argument.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Optional
 
 from ._native import dispatch as _dispatch
 from ._route import native_functions as _native_functions
+from ._native import Record as _Record
+from ._route import record as _record
 from ._route import to_plain as _to_plain
 from .intervention import Intervention, Confidence, InterventionSpec, InterventionDecision
 
@@ -30,13 +31,15 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class EffectProposal:
+@_record
+class EffectProposal(_Record):
     """What a handler recommends a host do: the rung it actuates, whether the
     real call runs, the synthetic result that replaces a withheld call (only
     when it does not run), a note for the agent or the ledger, the handler's
     name, and why.
     """
+
+    __slots__ = ()
 
     intervention: Intervention
     dispatch_call: bool
@@ -68,8 +71,8 @@ class EffectProposal:
         )
 
 
-@dataclass(frozen=True)
-class HandlerOutcome:
+@_record
+class HandlerOutcome(_Record):
     """What a host-side handler did with the decision.
 
     ``raised``: It raised: the exception's `repr()` (None when it returned).
@@ -78,6 +81,8 @@ class HandlerOutcome:
 
     ``returned_type``: The type name of what it returned, when that was not an EffectProposal.
     """
+
+    __slots__ = ()
 
     raised: Optional[str] = None
     proposal: Optional[EffectProposal] = None

@@ -9,11 +9,12 @@ not take raise ``DosError`` (a ``ValueError``) naming the argument.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from typing import Any
 
 from ._native import dispatch as _dispatch
 from ._route import native_functions as _native_functions
+from ._native import Record as _Record
+from ._route import record as _record
 from ._route import to_plain as _to_plain
 from .log_source import Accountability
 
@@ -40,8 +41,8 @@ class EvidenceStance(str, enum.Enum):
         return self.value
 
 
-@dataclass(frozen=True)
-class EvidenceFacts:
+@_record
+class EvidenceFacts(_Record):
     """What one witness saw of one effect. Unreached unless a source read it;
     the rung is the source's own declaration.
 
@@ -57,6 +58,8 @@ class EvidenceFacts:
 
     ``reachable``: Was the witness reached?
     """
+
+    __slots__ = ()
 
     source_name: str
     accountability: Accountability
@@ -88,8 +91,8 @@ class EvidenceFacts:
         )
 
 
-@dataclass(frozen=True)
-class BeliefVerdict:
+@_record
+class BeliefVerdict(_Record):
     """The folded answer over one effect's witnesses. `believe` only when a
     non-forgeable witness attested; `refuted` only when a non-forgeable
     witness refuted (both may hold: the witnesses disagree). The three lists
@@ -98,6 +101,8 @@ class BeliefVerdict:
 
     ``reason``: One line for the operator: the outcome and the witnesses behind it.
     """
+
+    __slots__ = ()
 
     believe: bool
     refuted: bool

@@ -9,11 +9,12 @@ not take raise ``DosError`` (a ``ValueError``) naming the argument.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from typing import Any, Optional
 
 from ._native import dispatch as _dispatch
 from ._route import native_functions as _native_functions
+from ._native import Record as _Record
+from ._route import record as _record
 from ._route import to_plain as _to_plain
 
 __all__ = [
@@ -26,14 +27,16 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class ExecCapabilityPolicy:
+@_record
+class ExecCapabilityPolicy(_Record):
     """The program tokens whose invocation grants arbitrary code execution
     (`dos.toml [exec_capability]`): policy, not mechanism.
 
     ``programs``: The closed set of program tokens that grant arbitrary execution,
     matched against the invoked program's basename, lower-cased.
     """
+
+    __slots__ = ()
 
     programs: frozenset[str] = frozenset({'bash', 'bun', 'bunx', 'deno', 'eval', 'exec', 'fish', 'lua', 'node', 'npm', 'npx', 'perl', 'php', 'pnpm', 'python', 'python2', 'python3', 'ruby', 'sh', 'ssh', 'sudo', 'tsx', 'xargs', 'yarn', 'zsh'})
 
@@ -77,8 +80,8 @@ class Capability(str, enum.Enum):
         return self.value
 
 
-@dataclass(frozen=True)
-class ExecCapabilityVerdict:
+@_record
+class ExecCapabilityVerdict(_Record):
     """The classifier's verdict: the capability, the program token it read
     (None for an empty command) and a one-line reason naming the token that decided.
 
@@ -88,6 +91,8 @@ class ExecCapabilityVerdict:
 
     ``reason``: Why, in words (it names the capability and the token).
     """
+
+    __slots__ = ()
 
     capability: Capability
     program: Optional[str]

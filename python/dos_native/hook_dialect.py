@@ -9,11 +9,12 @@ not take raise ``DosError`` (a ``ValueError``) naming the argument.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from typing import Any, Optional
 
 from ._native import dispatch as _dispatch
 from ._route import native_functions as _native_functions
+from ._native import Record as _Record
+from ._route import record as _record
 from ._route import to_plain as _to_plain
 
 __all__ = [
@@ -48,8 +49,8 @@ class HookAction(str, enum.Enum):
         return self.value
 
 
-@dataclass(frozen=True)
-class HookVerdict:
+@_record
+class HookVerdict(_Record):
     """A hook decision with no host grammar in it.
 
     ``moment``: The moment it is for.
@@ -61,6 +62,8 @@ class HookVerdict:
     ``context``: A fact surfaced to the agent (a warning's whole payload, or what
     accompanies a deny); never a rewritten tool argument.
     """
+
+    __slots__ = ()
 
     moment: HookMoment
     action: HookAction

@@ -8,11 +8,12 @@ not take raise ``DosError`` (a ``ValueError``) naming the argument.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Optional
 
 from ._native import dispatch as _dispatch
 from ._route import native_functions as _native_functions
+from ._native import Record as _Record
+from ._route import record as _record
 from ._route import to_plain as _to_plain
 from .intervention import Intervention
 
@@ -25,8 +26,8 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class HookExitPolicy:
+@_record
+class HookExitPolicy(_Record):
     """How a plain hook script's exit code reads: the code that approves, the
     explicit entries, and the verb every other code gets.
 
@@ -37,6 +38,8 @@ class HookExitPolicy:
 
     ``fallback``: The verb for a code with no entry: a failure nobody declared informs.
     """
+
+    __slots__ = ()
 
     pass_code: int = 0
     mapping: dict[int, Optional[Intervention]] = __import__("dataclasses").field(default_factory=lambda: {2: Intervention.BLOCK})
@@ -75,8 +78,8 @@ class HookExitPolicy:
         return HookExitPolicy._from_dict(_v)
 
 
-@dataclass(frozen=True)
-class ExitVerdict:
+@_record
+class ExitVerdict(_Record):
     """The intervention one exit code maps to.
 
     ``code``: The exit code read.
@@ -87,6 +90,8 @@ class ExitVerdict:
 
     ``matched``: Whether an explicit entry (or the pass code) decided, rather than the fallback.
     """
+
+    __slots__ = ()
 
     code: int
     intervention: Optional[Intervention]

@@ -9,11 +9,12 @@ not take raise ``DosError`` (a ``ValueError``) naming the argument.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from typing import Any, Optional
 
 from ._native import dispatch as _dispatch
 from ._route import native_functions as _native_functions
+from ._native import Record as _Record
+from ._route import record as _record
 from ._route import to_plain as _to_plain
 
 __all__ = [
@@ -29,14 +30,16 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class CandidateEvidence:
+@_record
+class CandidateEvidence(_Record):
     """The environment-written facts about one candidate, gathered by the
     caller: the suite's result on the candidate-only tree, the truth check,
     the metric after (`work`) and before (`baseline_work`), the proposer's
     token spend, and the carried run of reverts. All counts are
     non-negative. `narrated` is the candidate's own account, never read.
     """
+
+    __slots__ = ()
 
     suite_passed: bool
     truth_clean: bool
@@ -71,8 +74,8 @@ class CandidateEvidence:
         )
 
 
-@dataclass(frozen=True)
-class ImprovePolicy:
+@_record
+class ImprovePolicy(_Record):
     """The thresholds of a keep: the run of reverts that escalates (at least
     1), and the efficiency rung's work-per-token floor (0.0 disables it) and
     minimum spend before it judges (both non-negative).
@@ -83,6 +86,8 @@ class ImprovePolicy:
 
     ``min_tokens_for_efficiency``: Spend under which the efficiency rung does not judge.
     """
+
+    __slots__ = ()
 
     max_consecutive_reverts: int = 3
     efficiency_floor: float = 0.0
@@ -138,9 +143,11 @@ class Escalation(str, enum.Enum):
         return self.value
 
 
-@dataclass(frozen=True)
-class CandidateEvidenceEcho:
+@_record
+class CandidateEvidenceEcho(_Record):
     """The evidence as a verdict echoes it: the facts plus `delta` and `improved`."""
+
+    __slots__ = ()
 
     suite_passed: bool
     truth_clean: bool
@@ -181,8 +188,8 @@ class CandidateEvidenceEcho:
         )
 
 
-@dataclass(frozen=True)
-class CandidateVerdict:
+@_record
+class CandidateVerdict(_Record):
     """The verdict with the facts behind it. `revert_cause` only when not
     kept; `escalation` HUMAN on ESCALATE, else NONE;
     `next_consecutive_reverts` the run of reverts to carry into the next
@@ -190,6 +197,8 @@ class CandidateVerdict:
 
     ``reason``: One line for the operator.
     """
+
+    __slots__ = ()
 
     verdict: Candidate
     revert_cause: Optional[RevertCause]

@@ -9,11 +9,12 @@ not take raise ``DosError`` (a ``ValueError``) naming the argument.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from typing import Any, Optional
 
 from ._native import dispatch as _dispatch
 from ._route import native_functions as _native_functions
+from ._native import Record as _Record
+from ._route import record as _record
 from ._route import to_plain as _to_plain
 from .arg_provenance import ProvenanceStance, CorpusSource, ArgProvenance, ProvenanceVerdict
 
@@ -63,14 +64,16 @@ class Confidence(str, enum.Enum):
         return self.value
 
 
-@dataclass(frozen=True)
-class InterventionPolicy:
+@_record
+class InterventionPolicy(_Record):
     """Which rung each confidence maps to, and the window a fired verdict is
     clamped into. On the ladder in use every rung must be known, the floor
     no harder than the ceiling nor than the low-confidence rung, low no
     harder than high, none no harder than low, and each mapped rung within
     the ceiling.
     """
+
+    __slots__ = ()
 
     on_high_confidence: str = 'BLOCK'
     on_low_confidence: str = 'WARN'
@@ -99,13 +102,15 @@ class InterventionPolicy:
         )
 
 
-@dataclass(frozen=True)
-class InterventionSpec:
+@_record
+class InterventionSpec(_Record):
     """One rung: its token, its disruption rank (non-negative, unique in a
     ladder), what it means and what a consumer does, whether the real call
     still runs, and whether a synthetic result replaces it (only when it
     does not run).
     """
+
+    __slots__ = ()
 
     token: str
     rank: int
@@ -140,9 +145,11 @@ class InterventionSpec:
         )
 
 
-@dataclass(frozen=True)
-class InterventionLadder:
+@_record
+class InterventionLadder(_Record):
     """An ordered set of rungs (tokens and ranks unique) and the default rung."""
+
+    __slots__ = ()
 
     specs: tuple[InterventionSpec, ...] = ()
     default_token: str = 'WARN'
@@ -174,13 +181,15 @@ class Intervention(str, enum.Enum):
         return self.value
 
 
-@dataclass(frozen=True)
-class InterventionDecision:
+@_record
+class InterventionDecision(_Record):
     """The recommendation: the rung, the confidence it was chosen for, the
     rung's normalized disruption cost, and the unsupported arguments.
 
     ``disruption_cost``: The rung's rank scaled onto [0, 1] over the ladder (unrounded).
     """
+
+    __slots__ = ()
 
     intervention: Intervention
     confidence: Confidence

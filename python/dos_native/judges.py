@@ -9,11 +9,12 @@ not take raise ``DosError`` (a ``ValueError``) naming the argument.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from typing import Any, Optional
 
 from ._native import dispatch as _dispatch
 from ._route import native_functions as _native_functions
+from ._native import Record as _Record
+from ._route import record as _record
 from ._route import to_plain as _to_plain
 
 __all__ = [
@@ -28,11 +29,13 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class JudgeClaim:
+@_record
+class JudgeClaim(_Record):
     """What a judge rules on: the claim, the agent's stated reason, the
     evidence gathered for it, and an opaque correlation handle.
     """
+
+    __slots__ = ()
 
     claim_text: str
     stated_reason: str = ''
@@ -69,12 +72,14 @@ class JudgeStance(str, enum.Enum):
         return self.value
 
 
-@dataclass(frozen=True)
-class JudgeVerdict:
+@_record
+class JudgeVerdict(_Record):
     """A judge's advisory ruling on one claim (its `to_dict()` shape).
 
     ``cost``: The judge's own cost of ruling (its unit), 0.0 when untracked.
     """
+
+    __slots__ = ()
 
     stance: JudgeStance
     why: str = ''
@@ -100,8 +105,8 @@ class JudgeVerdict:
         )
 
 
-@dataclass(frozen=True)
-class JudgeOutcome:
+@_record
+class JudgeOutcome(_Record):
     """What a host-side judge did with a claim.
 
     ``raised``: It raised: the exception's `repr()` (None when it returned).
@@ -110,6 +115,8 @@ class JudgeOutcome:
 
     ``returned_type``: The type name of what it returned, when that was not a JudgeVerdict.
     """
+
+    __slots__ = ()
 
     raised: Optional[str] = None
     verdict: Optional[JudgeVerdict] = None

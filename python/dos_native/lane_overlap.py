@@ -9,11 +9,12 @@ not take raise ``DosError`` (a ``ValueError``) naming the argument.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from typing import Any
 
 from ._native import dispatch as _dispatch
 from ._route import native_functions as _native_functions
+from ._native import Record as _Record
+from ._route import record as _record
 from ._route import to_plain as _to_plain
 
 __all__ = [
@@ -36,8 +37,8 @@ class Verdict(str, enum.Enum):
         return self.value
 
 
-@dataclass(frozen=True)
-class OverlapDecision:
+@_record
+class OverlapDecision(_Record):
     """The verdict, how many requested entries are shared, the requested
     tree's length (0 allowed) and a one-line reason; `admissible` is whether
     the verdict admits (ADMIT_DISJOINT or ADMIT_SOFT).
@@ -50,6 +51,8 @@ class OverlapDecision:
 
     ``admissible``: The verdict admits (the reference's property, in its JSON shape).
     """
+
+    __slots__ = ()
 
     verdict: Verdict
     shared: int

@@ -9,11 +9,12 @@ not take raise ``DosError`` (a ``ValueError``) naming the argument.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from typing import Any, Optional
 
 from ._native import dispatch as _dispatch
 from ._route import native_functions as _native_functions
+from ._native import Record as _Record
+from ._route import record as _record
 from ._route import to_plain as _to_plain
 
 __all__ = [
@@ -26,8 +27,8 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class ProgressEvidence:
+@_record
+class ProgressEvidence(_Record):
     """What the caller measured about one run; `classify` reads nothing else.
 
     ``run_started_ms``: When the run began, in ms since the epoch.
@@ -44,6 +45,8 @@ class ProgressEvidence:
 
     ``process_alive``: The OS process probe: only a definite False counts, and it can only demote an alive run.
     """
+
+    __slots__ = ()
 
     run_started_ms: int
     now_ms: int
@@ -85,8 +88,8 @@ class ProgressEvidence:
         )
 
 
-@dataclass(frozen=True)
-class LivenessPolicy:
+@_record
+class LivenessPolicy(_Record):
     """The two windows of the ladder, in milliseconds (defaults: 30 minutes of
     grace, a 15-minute spin window). Neither may be negative.
 
@@ -94,6 +97,8 @@ class LivenessPolicy:
 
     ``spin_ms``: Oldest heartbeat that still counts as proof of life. Minimum 0.
     """
+
+    __slots__ = ()
 
     grace_ms: int = 1800000
     spin_ms: int = 900000
@@ -131,12 +136,14 @@ class Liveness(str, enum.Enum):
         return self.value
 
 
-@dataclass(frozen=True)
-class LivenessVerdict:
+@_record
+class LivenessVerdict(_Record):
     """The state, one line saying why, and the evidence it judged.
 
     ``reason``: One line for the operator.
     """
+
+    __slots__ = ()
 
     verdict: Liveness
     reason: str

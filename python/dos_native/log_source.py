@@ -9,11 +9,12 @@ not take raise ``DosError`` (a ``ValueError``) naming the argument.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from typing import Any
 
 from ._native import dispatch as _dispatch
 from ._route import native_functions as _native_functions
+from ._native import Record as _Record
+from ._route import record as _record
 from ._route import to_plain as _to_plain
 
 __all__ = [
@@ -40,8 +41,8 @@ class Accountability(str, enum.Enum):
         return self.value
 
 
-@dataclass(frozen=True)
-class LogEvidence:
+@_record
+class LogEvidence(_Record):
     """The facts one log source gathered for one subject. `reachable` is false
     unless the source was actually read (then `lines` holds what it read, in
     source order); `detail` says in one line what was read or why nothing was.
@@ -56,6 +57,8 @@ class LogEvidence:
 
     ``detail``: One line for the operator: what was read, or why nothing was.
     """
+
+    __slots__ = ()
 
     source_name: str
     accountability: Accountability

@@ -8,11 +8,12 @@ not take raise ``DosError`` (a ``ValueError``) naming the argument.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from ._native import dispatch as _dispatch
 from ._route import native_functions as _native_functions
+from ._native import Record as _Record
+from ._route import record as _record
 from ._route import to_plain as _to_plain
 
 __all__ = [
@@ -24,8 +25,8 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class MarkerPolicy:
+@_record
+class MarkerPolicy(_Record):
     """The wait-marker budget's knobs (`dos.toml [marker]`): the cap handed to
     the budget, the environment variables whose presence arms it, and
     whether a stop the host already continues is left alone.
@@ -38,6 +39,8 @@ class MarkerPolicy:
 
     ``respect_stop_hook_active``: Leave alone a stop the host is already continuing (`stop_hook_active`).
     """
+
+    __slots__ = ()
 
     max_streak: int = 4
     arm_on_env: tuple[str, ...] = ('DOS_LOOP', 'CID_RUN_ID')
@@ -65,14 +68,16 @@ class MarkerPolicy:
         )
 
 
-@dataclass(frozen=True)
-class ArmDecision:
+@_record
+class ArmDecision(_Record):
     """Whether the budget applies to this stop, and which guard decided.
 
     ``armed``: True: the budget applies (the stop may be blocked); False: allow the stop.
 
     ``reason``: Which guard decided, in words.
     """
+
+    __slots__ = ()
 
     armed: bool
     reason: str

@@ -9,11 +9,12 @@ not take raise ``DosError`` (a ``ValueError``) naming the argument.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from typing import Any, Optional
 
 from ._native import dispatch as _dispatch
 from ._route import native_functions as _native_functions
+from ._native import Record as _Record
+from ._route import record as _record
 from ._route import to_plain as _to_plain
 from .intervention import Intervention, Confidence, InterventionSpec, InterventionDecision
 
@@ -38,9 +39,11 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class MutatingCall:
+@_record
+class MutatingCall(_Record):
     """The call under judgement."""
+
+    __slots__ = ()
 
     tool_name: str
     is_mutating: bool = True
@@ -60,11 +63,13 @@ class MutatingCall:
         )
 
 
-@dataclass(frozen=True)
-class PriorCall:
+@_record
+class PriorCall(_Record):
     """One earlier call: the tool that ran (its result text is carried for a
     consumer's note; the decision reads only the name).
     """
+
+    __slots__ = ()
 
     tool_name: str
     result_text: str = ''
@@ -84,9 +89,11 @@ class PriorCall:
         )
 
 
-@dataclass(frozen=True)
-class CallStream:
+@_record
+class CallStream(_Record):
     """The calls before the one under judgement, in order."""
+
+    __slots__ = ()
 
     calls: tuple[PriorCall, ...] = ()
 
@@ -103,12 +110,14 @@ class CallStream:
         )
 
 
-@dataclass(frozen=True)
-class PrecursorGrammar:
+@_record
+class PrecursorGrammar(_Record):
     """The declared mandates: `requires` maps a mutating tool to the precursor
     tools any one of which satisfies it; `aliases` maps a precursor to other
     names that count as it. Keys are looked up canonically.
     """
+
+    __slots__ = ()
 
     requires: dict[str, tuple[str, ...]] = __import__("dataclasses").field(default_factory=lambda: {})
     aliases: dict[str, tuple[str, ...]] = __import__("dataclasses").field(default_factory=lambda: {})
@@ -128,11 +137,13 @@ class PrecursorGrammar:
         )
 
 
-@dataclass(frozen=True)
-class PrecursorPolicy:
+@_record
+class PrecursorPolicy(_Record):
     """Compare names case-sensitively (they are still stripped and read with
     `-` and `.` as `_`).
     """
+
+    __slots__ = ()
 
     case_sensitive: bool = False
 
@@ -160,11 +171,13 @@ class PrecursorStance(str, enum.Enum):
         return self.value
 
 
-@dataclass(frozen=True)
-class PrecursorVerdict:
+@_record
+class PrecursorVerdict(_Record):
     """The verdict: the stance, the tool judged, the canonical precursor names
     that would satisfy it, and those that ran.
     """
+
+    __slots__ = ()
 
     stance: PrecursorStance
     mutating_tool: str

@@ -9,11 +9,12 @@ not take raise ``DosError`` (a ``ValueError``) naming the argument.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from typing import Any, Optional
 
 from ._native import dispatch as _dispatch
 from ._route import native_functions as _native_functions
+from ._native import Record as _Record
+from ._route import record as _record
 from ._route import to_plain as _to_plain
 
 __all__ = [
@@ -26,8 +27,8 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class WorkHistory:
+@_record
+class WorkHistory(_Record):
     """Per-step work deltas, oldest first (non-negative, in the host's unit).
     The verdict echoes it with the step count and the last two deltas.
 
@@ -39,6 +40,8 @@ class WorkHistory:
 
     ``prior_delta``: The delta before it (None with fewer than two steps).
     """
+
+    __slots__ = ()
 
     deltas: tuple[int, ...] = ()
 
@@ -119,8 +122,8 @@ class WorkHistory:
         return WorkHistory._from_dict(_v)
 
 
-@dataclass(frozen=True)
-class ProductivityPolicy:
+@_record
+class ProductivityPolicy(_Record):
     """How many steps it takes to judge a trend, and the per-step work below
     which a step counts as small (defaults: 3 steps, 500 units). Neither may
     be negative.
@@ -129,6 +132,8 @@ class ProductivityPolicy:
 
     ``floor``: A step that lands fewer work units than this "did little". Minimum 0.
     """
+
+    __slots__ = ()
 
     min_steps: int = 3
     floor: int = 500
@@ -166,12 +171,14 @@ class Productivity(str, enum.Enum):
         return self.value
 
 
-@dataclass(frozen=True)
-class ProductivityVerdict:
+@_record
+class ProductivityVerdict(_Record):
     """The state, one line saying why, and the history it judged.
 
     ``reason``: One line for the operator.
     """
+
+    __slots__ = ()
 
     verdict: Productivity
     reason: str

@@ -9,11 +9,12 @@ not take raise ``DosError`` (a ``ValueError``) naming the argument.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from typing import Any, Optional
 
 from ._native import dispatch as _dispatch
 from ._route import native_functions as _native_functions
+from ._native import Record as _Record
+from ._route import record as _record
 from ._route import to_plain as _to_plain
 
 __all__ = [
@@ -34,13 +35,15 @@ class Errors(str, enum.Enum):
         return self.value
 
 
-@dataclass(frozen=True)
-class Dumped:
+@_record
+class Dumped(_Record):
     """The written text.
 
     ``text``: What `json.dumps` returns; with `ensure_ascii` off and
     `errors="surrogatepass"` it may hold a lone surrogate.
     """
+
+    __slots__ = ()
 
     text: str
 

@@ -9,11 +9,12 @@ not take raise ``DosError`` (a ``ValueError``) naming the argument.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from typing import Any, Optional
 
 from ._native import dispatch as _dispatch
 from ._route import native_functions as _native_functions
+from ._native import Record as _Record
+from ._route import record as _record
 from ._route import to_plain as _to_plain
 
 __all__ = [
@@ -31,8 +32,8 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class TerminalEvidence:
+@_record
+class TerminalEvidence(_Record):
     """The fields of a transcript's terminal assistant record.
 
     ``found``: An assistant record was found.
@@ -51,6 +52,8 @@ class TerminalEvidence:
 
     ``has_content``: The record carried text or tool/thinking/image content.
     """
+
+    __slots__ = ()
 
     found: bool
     readable: bool
@@ -114,8 +117,8 @@ class TerminalClass(str, enum.Enum):
         return self.value
 
 
-@dataclass(frozen=True)
-class ResultStateVerdict:
+@_record
+class ResultStateVerdict(_Record):
     """The verdict.
 
     ``dead``: The fold must not believe this result (SYNTHETIC or EMPTY).
@@ -124,6 +127,8 @@ class ResultStateVerdict:
 
     ``reason``: One line for the operator.
     """
+
+    __slots__ = ()
 
     state: TerminalState
     dead: bool

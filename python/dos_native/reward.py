@@ -9,11 +9,12 @@ not take raise ``DosError`` (a ``ValueError``) naming the argument.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from typing import Any
 
 from ._native import dispatch as _dispatch
 from ._route import native_functions as _native_functions
+from ._native import Record as _Record
+from ._route import record as _record
 from ._route import to_plain as _to_plain
 from .log_source import Accountability
 from .evidence import EvidenceStance, EvidenceFacts
@@ -46,8 +47,8 @@ class RewardVerdict(str, enum.Enum):
         return self.value
 
 
-@dataclass(frozen=True)
-class RewardLabel:
+@_record
+class RewardLabel(_Record):
     """One trajectory's label, as a training loader reads it. `accept` only on
     ACCEPT; `poison` and `dispreferred` only on REJECT_POISON.
     `claim_present` echoes the extractor's bit; `witness` and
@@ -55,6 +56,8 @@ class RewardLabel:
 
     ``reason``: One line for the operator.
     """
+
+    __slots__ = ()
 
     verdict: RewardVerdict
     accept: bool
@@ -92,14 +95,16 @@ class RewardLabel:
         )
 
 
-@dataclass(frozen=True)
-class AcceptanceAB:
+@_record
+class AcceptanceAB(_Record):
     """The witness-blind sampler against the witness-gated one over labelled
     rows. A bid is a row with a claim; the blind arm accepts every bid, the
     gated arm only confirmed ones. Precisions are unrounded ratios (0.0 when
     an arm accepts nothing); `adjudicate_poison` is 0 by construction and
     `j_poison_purged` the refuted bids the gate removed.
     """
+
+    __slots__ = ()
 
     n_rows: int
     n_claim_bids: int

@@ -9,11 +9,12 @@ not take raise ``DosError`` (a ``ValueError``) naming the argument.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from typing import Any
 
 from ._native import dispatch as _dispatch
 from ._route import native_functions as _native_functions
+from ._native import Record as _Record
+from ._route import record as _record
 from ._route import to_plain as _to_plain
 from .log_source import Accountability
 
@@ -44,8 +45,8 @@ class RunOutcome(str, enum.Enum):
         return self.value
 
 
-@dataclass(frozen=True)
-class TestRunEvidence:
+@_record
+class TestRunEvidence(_Record):
     """The two outcomes the caller gathered by running one test on both trees,
     and who authored them (`OS_RECORDED`: a runner the environment recorded;
     `AGENT_AUTHORED`: the agent's narration).
@@ -56,6 +57,8 @@ class TestRunEvidence:
 
     ``rung``: Who authored the two outcomes.
     """
+
+    __slots__ = ()
 
     baseline: RunOutcome
     candidate: RunOutcome
@@ -91,14 +94,16 @@ class TestWitness(str, enum.Enum):
         return self.value
 
 
-@dataclass(frozen=True)
-class TestWitnessVerdict:
+@_record
+class TestWitnessVerdict(_Record):
     """The verdict with the facts behind it. `witnesses` only on DISCRIMINATES;
     `assert_level` only when the baseline FAILED (the test ran against the
     old behaviour and rejected it) rather than ERRORED.
 
     ``reason``: One line for the operator.
     """
+
+    __slots__ = ()
 
     verdict: TestWitness
     reason: str

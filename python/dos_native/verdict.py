@@ -8,11 +8,12 @@ not take raise ``DosError`` (a ``ValueError``) naming the argument.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Optional
 
 from ._native import dispatch as _dispatch
 from ._route import native_functions as _native_functions
+from ._native import Record as _Record
+from ._route import record as _record
 from ._route import to_plain as _to_plain
 
 __all__ = [
@@ -23,14 +24,16 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class ValueKind:
+@_record
+class ValueKind(_Record):
     """The type facts of the object's `verdict` value.
 
     ``is_enum``: It is an `enum.Enum` member.
 
     ``is_str``: It is a `str` (a `str`-valued enum member is both).
     """
+
+    __slots__ = ()
 
     is_enum: bool
     is_str: bool
@@ -50,8 +53,8 @@ class ValueKind:
         )
 
 
-@dataclass(frozen=True)
-class ToDictOutcome:
+@_record
+class ToDictOutcome(_Record):
     """What calling the object's `to_dict()` did.
 
     ``raised``: It raised (or `to_dict` is not callable).
@@ -59,6 +62,8 @@ class ToDictOutcome:
     ``result``: What it returned, as JSON: a `dict`'s keys are what is read (its
     values may be given as None); any other value is not a `dict`.
     """
+
+    __slots__ = ()
 
     raised: bool
     result: Any = None
@@ -78,8 +83,8 @@ class ToDictOutcome:
         )
 
 
-@dataclass(frozen=True)
-class VerdictObject:
+@_record
+class VerdictObject(_Record):
     """What the caller saw of an object, in the contract's order.
 
     ``members``: The member names the runtime protocol check finds on the object (a
@@ -91,6 +96,8 @@ class VerdictObject:
 
     ``to_dict_``: What `obj.to_dict()` did, when it was called.
     """
+
+    __slots__ = ()
 
     members: list[str]
     verdict: Optional[ValueKind] = None

@@ -127,10 +127,13 @@ impl Fast for LivenessFast {
         if evidence.validate().is_err() || policy.validate().is_err() {
             return Ok(None);
         }
-        let v = liveness::classify(&evidence, &policy);
+        let (state, why) = liveness::judge(&evidence, &policy);
+        // A typed module's record writes the reason when it is first read;
+        // the reference's dataclass gets it written now.
+        let reason = crate::record::text(py, &self.verdict, move || why.to_string())?;
         let fields = [
-            (intern!(py, "verdict"), self.members[liveness_index(v.verdict)].bind(py).clone()),
-            (intern!(py, "reason"), PyString::new(py, &v.reason).into_any()),
+            (intern!(py, "verdict"), self.members[liveness_index(state)].bind(py).clone()),
+            (intern!(py, "reason"), reason),
             (intern!(py, "evidence"), ev),
         ];
         build(py, &self.verdict, &fields).map(Some)

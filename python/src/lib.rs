@@ -25,6 +25,7 @@ mod economics;
 mod exec_fast;
 mod fast;
 mod fastpath;
+mod record;
 mod registry;
 mod route_bind;
 mod schema;
@@ -245,5 +246,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     config::register(m)?;
     arbiter::register(m)?;
     route_bind::register(m)?;
+    record::register(m)?;
     Ok(())
 }

@@ -36,6 +36,8 @@ const MAX_DEPTH: usize = 32;
 /// dict, or through `getattr`.
 const VIA_DICT: usize = usize::MAX - 1;
 const VIA_GETATTR: usize = usize::MAX - 2;
+/// ... or from a typed module's record's slots.
+const VIA_SLOTS: usize = usize::MAX - 5;
 /// `Entry::len` of a choice entry: the choice was `false` / `true`.
 const CHOSE_NO: usize = usize::MAX - 4;
 const CHOSE_YES: usize = usize::MAX - 3;
@@ -181,13 +183,30 @@ impl<'a> Tracer<'a> {
     ) -> [Option<Bound<'py, PyAny>>; N] {
         let py = obj.py();
         let ty = obj.get_type().into_any();
-        let via_dict = match self.recorded_mode() {
-            Some(m) => m == VIA_DICT,
-            None => dict_readable(obj, &names),
+        let mode = match self.recorded_mode() {
+            Some(m) => m,
+            None if crate::record::is_record(obj) => VIA_SLOTS,
+            None if dict_readable(obj, &names) => VIA_DICT,
+            None => VIA_GETATTR,
         };
-        self.note(&ty, if via_dict { VIA_DICT } else { VIA_GETATTR });
+        let via_dict = mode == VIA_DICT;
+        self.note(&ty, mode);
         let mut out: [Option<Bound<'py, PyAny>>; N] = std::array::from_fn(|_| None);
         if !self.ok {
+            return out;
+        }
+        if mode == VIA_SLOTS {
+            // The type is the record class recorded: read its slots.
+            let Some(vals) = crate::record::get_all(obj, names) else {
+                self.spoil();
+                return out;
+            };
+            for (slot, v) in out.iter_mut().zip(vals) {
+                self.walk(&v, 0);
+                if fetch {
+                    *slot = Some(v);
+                }
+            }
             return out;
         }
         if via_dict {
@@ -420,8 +439,8 @@ enum Pin {
 /// looked into: only what its values hold is.
 pub(crate) struct Fields {
     ty: Py<PyAny>,
-    dict: Py<PyAny>,
-    tag: DictTag,
+    /// Where the fields live: the instance dict, or a record's slots.
+    source: Source,
     fields: Box<[Field]>,
     /// Some field's value holds something that can change in place.
     deep: bool,
@@ -429,6 +448,14 @@ pub(crate) struct Fields {
 
 /// A field: its name, its value, what the value holds.
 type Field = (Py<PyString>, Py<PyAny>, Held);
+
+/// Where an object's fields live.
+enum Source {
+    /// In its instance dict (held, with its version tag).
+    Dict { dict: Py<PyAny>, tag: DictTag },
+    /// In the slots of a typed module's record: each field's slot index.
+    Slots(Box<[usize]>),
+}
 
 /// A dict entry: key, value, what the value holds.
 type DictItem = (Py<PyAny>, Py<PyAny>, Held);
@@ -643,6 +670,19 @@ impl Fields {
     /// `None` otherwise, or when a value holds a set. An object held in a
     /// field is compared by identity unless [`nest`](Fields::nest)ed.
     pub(crate) fn take(obj: &Bound<'_, PyAny>, names: &[&Bound<'_, PyString>]) -> Option<Fields> {
+        if crate::record::is_record(obj) {
+            // A typed module's record: its fields are its slots.
+            let at = crate::record::indices(obj, names)?;
+            let mut fields = Vec::with_capacity(names.len());
+            for (n, i) in names.iter().zip(at.iter()) {
+                let v = crate::record::field_at(obj, *i)?;
+                let h = Held::of(&v, 1)?;
+                fields.push(((*n).clone().unbind(), v.unbind(), h));
+            }
+            let deep = deep(fields.iter().map(|f| &f.2));
+            let source = Source::Slots(at.into_boxed_slice());
+            return Some(Fields { ty: obj.get_type().into_any().unbind(), source, fields: fields.into_boxed_slice(), deep });
+        }
         if !dict_readable(obj, names) {
             return None;
         }
@@ -655,7 +695,8 @@ impl Fields {
         }
         let deep = deep(fields.iter().map(|f| &f.2));
         let tag = DictTag::of(obj.py(), d.as_ptr());
-        Some(Fields { ty: obj.get_type().into_any().unbind(), dict: d.into_any().unbind(), tag, fields: fields.into_boxed_slice(), deep })
+        let source = Source::Dict { dict: d.into_any().unbind(), tag };
+        Some(Fields { ty: obj.get_type().into_any().unbind(), source, fields: fields.into_boxed_slice(), deep })
     }
 
     /// The value field `i` held when taken.
@@ -694,7 +735,17 @@ impl Fields {
             if ffi::Py_TYPE(obj) as *mut ffi::PyObject != self.ty.as_ptr() {
                 return false;
             }
-            let d = self.dict.as_ptr();
+            let (d, tag) = match &self.source {
+                Source::Dict { dict, tag } => (dict.as_ptr(), tag),
+                Source::Slots(at) => {
+                    // The same record class (checked above): compare each
+                    // slot with the value it held.
+                    return self.fields.iter().zip(at.iter()).all(|((_, v, h), i)| {
+                        let x = crate::record::slot_ptr(obj, *i);
+                        x == v.as_ptr() && (!self.deep || h.holds(py, x))
+                    });
+                }
+            };
             let live = ffi::PyObject_GenericGetDict(obj, std::ptr::null_mut());
             if live.is_null() {
                 ffi::PyErr_Clear();
@@ -704,7 +755,7 @@ impl Fields {
             if live != d {
                 return false;
             }
-            if self.tag.same(py, d) {
+            if tag.same(py, d) {
                 // Same entries: only what the values hold may have changed.
                 return !self.deep || self.fields.iter().all(|(_, v, h)| h.holds(py, v.as_ptr()));
             }
@@ -720,7 +771,7 @@ impl Fields {
                     return false;
                 }
             }
-            self.tag.seen(py, d);
+            tag.seen(py, d);
             true
         }
     }

@@ -322,6 +322,12 @@ def test_a_default_exit_policy_changed_without_resizing_is_read_again(change, fl
     from dos_native import hook_exit as nh
 
     mod = nh if flavour == "native" else ref_hook_exit
+    if change[0] == "through_vars" and not hasattr(mod.DEFAULT_POLICY, "__dict__"):
+        # A typed module's record keeps its fields in native slots: there is
+        # no instance dict to write through.
+        with pytest.raises(TypeError):
+            vars(mod.DEFAULT_POLICY)
+        return
     if flavour == "accelerated":
         dos_native.accelerate()
     policy = mod.DEFAULT_POLICY

@@ -242,7 +242,7 @@ def test_names_defaults_and_helpers():
     for ours, ref, enum_name in [(lvn, ref_lvn, "Liveness"), (prd, ref_prd, "Productivity"), (eff, ref_eff, "Efficiency"), (brk, ref_brk, "BreakerState"), (brk, ref_brk, "Escalation")]:
         assert [(m.name, m.value) for m in getattr(ours, enum_name)] == [(m.name, m.value) for m in getattr(ref, enum_name)]
         assert all(str(m) == m.value and isinstance(m, str) for m in getattr(ours, enum_name))
-        assert ours.DEFAULT_POLICY.__dict__ == ref.DEFAULT_POLICY.__dict__
+        assert {f.name: getattr(ours.DEFAULT_POLICY, f.name) for f in dataclasses.fields(ours.DEFAULT_POLICY)} == vars(ref.DEFAULT_POLICY)
     assert brk.DEFAULT_POLICY.on_trip is brk.Escalation.NONE
     for cls in ["LivenessPolicy", "ProgressEvidence", "LivenessVerdict"]:
         _same_fields(getattr(lvn, cls), getattr(ref_lvn, cls))

@@ -657,14 +657,14 @@ fn python_module(cat: &Catalog, m: &ModuleEntry) -> String {
     if types.iter().any(|t| t.kind == "enum") {
         s += "import enum\n";
     }
-    if types.iter().any(|t| t.kind == "record") {
-        s += "from dataclasses import dataclass\n";
-    }
     s += &typing_imports(cat, m);
     if ops_of(cat, m).iter().any(|o| py_resolves(o)) {
         s += "\nfrom . import _paths";
     }
     s += "\nfrom ._native import dispatch as _dispatch\nfrom ._route import native_functions as _native_functions\n";
+    if types.iter().any(|t| t.kind == "record") {
+        s += "from ._native import Record as _Record\nfrom ._route import record as _record\n";
+    }
     s += "from ._route import to_plain as _to_plain\n";
     for (owner, names) in &imported {
         let _ = writeln!(s, "from .{owner} import {}", names.join(", "));
@@ -683,14 +683,16 @@ fn python_module(cat: &Catalog, m: &ModuleEntry) -> String {
             s += "\n    def __str__(self) -> str:\n        return self.value\n";
             s += &py_methods(cat, m, py_name(t.name), false);
         } else {
-            s += "@dataclass(frozen=True)\n";
-            let _ = writeln!(s, "class {}:", py_name(t.name));
+            // A frozen dataclass whose fields live in native slots
+            // (`_route.record`, `python/src/record.rs`).
+            s += "@_record\n";
+            let _ = writeln!(s, "class {}(_Record):", py_name(t.name));
             let mut doc = t.doc.clone();
             for f in t.fields.iter().filter(|f| !field_doc(f).is_empty()) {
                 let _ = write!(doc, "\n\n``{}``: {}", py_field(f.name), field_doc(f));
             }
             s += &docstring(if doc.is_empty() { "A record." } else { &doc }, "    ");
-            s += "\n";
+            s += "\n    __slots__ = ()\n\n";
             // A property field is served by its method op, not a field.
             for f in t.fields.iter().filter(|f| !f.property) {
                 match (f.required, &f.default) {

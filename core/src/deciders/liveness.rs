@@ -134,65 +134,79 @@ pub struct LivenessVerdict {
 
 /// `classify`: the liveness ladder over already-gathered evidence.
 pub fn classify(ev: &ProgressEvidence, policy: &LivenessPolicy) -> LivenessVerdict {
-    let verdict = |verdict: Liveness, reason: String| LivenessVerdict { verdict, reason, evidence: *ev };
+    let (verdict, why) = judge(ev, policy);
+    LivenessVerdict { verdict, reason: why.to_string(), evidence: *ev }
+}
 
-    if ev.commits_since_start >= 1 {
-        return verdict(
-            Liveness::Advancing,
-            format!("ADVANCING: {} commit(s) landed after the start SHA, so the repository moved", ev.commits_since_start),
-        );
-    }
-    if ev.journal_events_since >= 1 {
-        return verdict(
-            Liveness::Advancing,
-            format!("ADVANCING: no commits yet, but {} lease-work journal event(s) were recorded since the start", ev.journal_events_since),
-        );
-    }
+/// Why the ladder stopped where it did: the facts its reason line states.
+/// `judge` returns it unwritten, so a caller that may never show the reason
+/// (a host's fast path) writes it only when asked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Why {
+    Commits(i64),
+    JournalEvents(i64),
+    NeverBeat,
+    HeartbeatTooOld { age: i64, spin_ms: i64 },
+    ProbeFoundGone { age: i64 },
+    InGrace { age: i64, run_age: i128, grace_ms: i64 },
+    Spinning { age: i64, run_age: i128, spin_ms: i64, grace_ms: i64 },
+}
 
-    let Some(age) = ev.last_heartbeat_age_ms.filter(|age| *age <= policy.spin_ms) else {
-        return match ev.last_heartbeat_age_ms {
-            None => verdict(Liveness::Stalled, "STALLED: nothing committed and no heartbeat ever seen; the run is dead or hung".into()),
-            Some(age) => verdict(
-                Liveness::Stalled,
-                format!(
-                    "STALLED: nothing committed and the newest heartbeat is {age} ms old, past the \
-                     {} ms spin window; the run is dead or hung",
-                    policy.spin_ms
-                ),
+impl std::fmt::Display for Why {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            Why::Commits(n) => write!(f, "ADVANCING: {n} commit(s) landed after the start SHA, so the repository moved"),
+            Why::JournalEvents(n) => {
+                write!(f, "ADVANCING: no commits yet, but {n} lease-work journal event(s) were recorded since the start")
+            }
+            Why::NeverBeat => f.write_str("STALLED: nothing committed and no heartbeat ever seen; the run is dead or hung"),
+            Why::HeartbeatTooOld { age, spin_ms } => write!(
+                f,
+                "STALLED: nothing committed and the newest heartbeat is {age} ms old, past the \
+                 {spin_ms} ms spin window; the run is dead or hung"
             ),
-        };
-    };
-
-    if ev.process_alive == Some(false) {
-        return verdict(
-            Liveness::Stalled,
-            format!(
+            Why::ProbeFoundGone { age } => write!(
+                f,
                 "STALLED: a {age} ms old heartbeat looks alive, but the OS probe found the process gone; \
                  the probe outranks the heartbeat"
             ),
-        );
+            Why::InGrace { age, run_age, grace_ms } => write!(
+                f,
+                "ADVANCING: nothing committed yet, but the run is alive (heartbeat {age} ms old) and only \
+                 {run_age} ms old, under the {grace_ms} ms grace, so it is not judged yet"
+            ),
+            Why::Spinning { age, run_age, spin_ms, grace_ms } => write!(
+                f,
+                "SPINNING: alive (heartbeat {age} ms old, within the {spin_ms} ms spin window) and {run_age} ms old \
+                 (grace {grace_ms} ms reached), yet 0 commits and 0 journal events since the start"
+            ),
+        }
     }
+}
 
+/// The ladder itself: the state and why, the reason left unwritten.
+pub fn judge(ev: &ProgressEvidence, policy: &LivenessPolicy) -> (Liveness, Why) {
+    if ev.commits_since_start >= 1 {
+        return (Liveness::Advancing, Why::Commits(ev.commits_since_start));
+    }
+    if ev.journal_events_since >= 1 {
+        return (Liveness::Advancing, Why::JournalEvents(ev.journal_events_since));
+    }
+    let Some(age) = ev.last_heartbeat_age_ms.filter(|age| *age <= policy.spin_ms) else {
+        return match ev.last_heartbeat_age_ms {
+            None => (Liveness::Stalled, Why::NeverBeat),
+            Some(age) => (Liveness::Stalled, Why::HeartbeatTooOld { age, spin_ms: policy.spin_ms }),
+        };
+    };
+    if ev.process_alive == Some(false) {
+        return (Liveness::Stalled, Why::ProbeFoundGone { age });
+    }
     // Python ints: the difference of two i64 clock values can exceed i64.
     let run_age = i128::from(ev.now_ms) - i128::from(ev.run_started_ms);
     if run_age < i128::from(policy.grace_ms) {
-        return verdict(
-            Liveness::Advancing,
-            format!(
-                "ADVANCING: nothing committed yet, but the run is alive (heartbeat {age} ms old) and only \
-                 {run_age} ms old, under the {} ms grace, so it is not judged yet",
-                policy.grace_ms
-            ),
-        );
+        return (Liveness::Advancing, Why::InGrace { age, run_age, grace_ms: policy.grace_ms });
     }
-    verdict(
-        Liveness::Spinning,
-        format!(
-            "SPINNING: alive (heartbeat {age} ms old, within the {} ms spin window) and {run_age} ms old \
-             (grace {} ms reached), yet 0 commits and 0 journal events since the start",
-            policy.spin_ms, policy.grace_ms
-        ),
-    )
+    (Liveness::Spinning, Why::Spinning { age, run_age, spin_ms: policy.spin_ms, grace_ms: policy.grace_ms })
 }
 
 /// The state [`classify`] reaches, without writing its reason: for hosts
