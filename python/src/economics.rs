@@ -215,10 +215,11 @@ impl Fast for ProductivityFast {
         if history.deltas.0.iter().any(|d| *d < 0) || policy.validate().is_err() {
             return Ok(None);
         }
-        let v = productivity::classify(&history, &policy);
+        let (state, why) = productivity::judge(&history, &policy);
+        let reason = crate::record::text(py, &self.verdict, move || why.to_string())?;
         let fields = [
-            (intern!(py, "verdict"), self.members[productivity_index(v.verdict)].bind(py).clone()),
-            (intern!(py, "reason"), PyString::new(py, &v.reason).into_any()),
+            (intern!(py, "verdict"), self.members[productivity_index(state)].bind(py).clone()),
+            (intern!(py, "reason"), reason),
             (intern!(py, "history"), h),
         ];
         build(py, &self.verdict, &fields).map(Some)
@@ -310,10 +311,11 @@ impl Fast for EfficiencyFast {
         if policy.validate().is_err() {
             return Ok(None);
         }
-        let v = efficiency::classify(&evidence, &policy);
+        let (state, why) = efficiency::judge(&evidence, &policy);
+        let reason = crate::record::text(py, &self.verdict, move || why.to_string())?;
         let fields = [
-            (intern!(py, "verdict"), self.members[efficiency_index(v.verdict)].bind(py).clone()),
-            (intern!(py, "reason"), PyString::new(py, &v.reason).into_any()),
+            (intern!(py, "verdict"), self.members[efficiency_index(state)].bind(py).clone()),
+            (intern!(py, "reason"), reason),
             (intern!(py, "evidence"), e),
         ];
         build(py, &self.verdict, &fields).map(Some)

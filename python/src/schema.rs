@@ -75,16 +75,17 @@ impl Fast for ClassifyExit {
             },
             _ => return Ok(None),
         };
-        let v = hook_exit::classify_exit(code, &policy);
-        let verb = match v.intervention {
+        let (intervention, matched) = hook_exit::decide(code, &policy);
+        let verb = match intervention {
             Some(i) => self.verbs[verb_index(i)].bind(py).clone(),
             None => py.None().into_bound(py),
         };
+        let reason = crate::record::text(py, &self.verdict_cls, move || hook_exit::reason(code, intervention, matched))?;
         let fields = [
             (intern!(py, "code"), code_obj),
             (intern!(py, "intervention"), verb),
-            (intern!(py, "reason"), PyString::new(py, &v.reason).into_any()),
-            (intern!(py, "matched"), PyBool::new(py, v.matched).to_owned().into_any()),
+            (intern!(py, "reason"), reason),
+            (intern!(py, "matched"), PyBool::new(py, matched).to_owned().into_any()),
         ];
         build(py, &self.verdict_cls, &fields).map(Some)
     }

@@ -114,3 +114,32 @@ def test_record_refuses_a_class_without_the_native_base_or_slots():
         @record
         class NoSlots(_native.Record):
             x: int
+
+
+def _lazy_matches_envelope(typed, op, args, to_args):
+    """A typed verdict (reason stored unwritten by the fast path) reads as the
+    envelope's eager verdict, field for field."""
+    eager = _native.dispatch(op, to_args(args))
+    assert typed.reason == eager["reason"] and typed.to_dict() == eager
+    assert typed.reason is typed.reason
+
+
+def test_lazy_reasons_of_the_other_fast_paths_read_as_the_eager_ones():
+    from dos_native import efficiency as E
+    from dos_native import productivity as P
+
+    for deltas in [(), (5,), (5, 0), (1, 1), (1, 1, 9), (9, 9), (0,), (3, 1)]:
+        h = P.WorkHistory(deltas=deltas)
+        for policy in (P.DEFAULT_POLICY, P.ProductivityPolicy(min_steps=1, floor=2)):
+            _lazy_matches_envelope(P.classify(h, policy), "productivity.classify", (h, policy),
+                                   lambda a: {"history": a[0].to_dict(), "policy": a[1].to_dict()})
+    for work, tokens in [(0, 0), (0, 5000), (3, 5000), (5000, 5000), (1, 10), (7, 3000)]:
+        ev = E.EfficiencyEvidence(work=work, tokens=tokens)
+        for policy in (E.DEFAULT_POLICY, E.EfficiencyPolicy(min_tokens=1, floor=0.01), E.EfficiencyPolicy(min_tokens=1, floor=1)):
+            _lazy_matches_envelope(E.classify(ev, policy), "efficiency.classify", (ev, policy),
+                                   lambda a: {"evidence": a[0].to_dict(), "policy": a[1].to_dict()})
+    for code in (0, 1, 2, 7, 127, -3):
+        for policy in (H.DEFAULT_POLICY, H.HookExitPolicy(pass_code=1, mapping={7: None, 2: H.Intervention.WARN})):
+            v = H.classify_exit(code, policy)
+            eager = _native.dispatch("hook_exit.classify_exit", {"code": code, "policy": policy.to_dict()})
+            assert v.reason == eager["reason"] and v.to_dict() == eager

@@ -229,55 +229,65 @@ pub struct EfficiencyVerdict {
 
 /// `classify`: the efficiency ladder over work and spend.
 pub fn classify(evidence: &EfficiencyEvidence, policy: &EfficiencyPolicy) -> EfficiencyVerdict {
-    let (work, tokens) = (evidence.work, evidence.tokens);
-    let verdict = |verdict: Efficiency, reason: String| EfficiencyVerdict { verdict, reason, evidence: *evidence };
-
-    if tokens < policy.min_tokens || tokens == 0 {
-        return verdict(
-            Efficiency::Efficient,
-            format!(
-                "EFFICIENT: only {tokens} token(s) spent, below the {} needed before judging; \
-                 nothing to flag yet",
-                policy.min_tokens
-            ),
-        );
-    }
-    if work == 0 {
-        return verdict(Efficiency::Wasteful, format!("WASTEFUL: {tokens} tokens bought 0 work units; all of the spend was overhead"));
-    }
-    let ratio = evidence.ratio();
-    let ratio_text = fmt_float(ratio);
-    if policy.floor.above(ratio) {
-        return verdict(
-            Efficiency::Costly,
-            format!(
-                "COSTLY: {work} work units for {tokens} tokens is {ratio_text} per token, below the floor \
-                 of {}; work lands but at a high price",
-                policy.floor
-            ),
-        );
-    }
-    verdict(
-        Efficiency::Efficient,
-        format!(
-            "EFFICIENT: {work} work units for {tokens} tokens is {ratio_text} per token, meeting the floor \
-             of {}",
-            policy.floor
-        ),
-    )
+    let (verdict, why) = judge(evidence, policy);
+    EfficiencyVerdict { verdict, reason: why.to_string(), evidence: *evidence }
 }
 
-/// The state [`classify`] reaches, without writing its reason. Same ladder.
-pub fn state(evidence: &EfficiencyEvidence, policy: &EfficiencyPolicy) -> Efficiency {
-    if evidence.tokens < policy.min_tokens || evidence.tokens == 0 {
-        Efficiency::Efficient
-    } else if evidence.work == 0 {
-        Efficiency::Wasteful
-    } else if policy.floor.above(evidence.ratio()) {
-        Efficiency::Costly
-    } else {
-        Efficiency::Efficient
+/// Why the ladder stopped where it did: the facts its reason line states,
+/// left unwritten until shown (see [`judge`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Why {
+    TooEarly { tokens: i64, min_tokens: i64 },
+    NoWork { tokens: i64 },
+    UnderFloor { work: i64, tokens: i64, ratio: f64, floor: Floor },
+    MeetsFloor { work: i64, tokens: i64, ratio: f64, floor: Floor },
+}
+
+impl fmt::Display for Why {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Why::TooEarly { tokens, min_tokens } => write!(
+                f,
+                "EFFICIENT: only {tokens} token(s) spent, below the {min_tokens} needed before judging; \
+                 nothing to flag yet"
+            ),
+            Why::NoWork { tokens } => write!(f, "WASTEFUL: {tokens} tokens bought 0 work units; all of the spend was overhead"),
+            Why::UnderFloor { work, tokens, ratio, floor } => write!(
+                f,
+                "COSTLY: {work} work units for {tokens} tokens is {} per token, below the floor \
+                 of {floor}; work lands but at a high price",
+                fmt_float(ratio)
+            ),
+            Why::MeetsFloor { work, tokens, ratio, floor } => write!(
+                f,
+                "EFFICIENT: {work} work units for {tokens} tokens is {} per token, meeting the floor \
+                 of {floor}",
+                fmt_float(ratio)
+            ),
+        }
     }
+}
+
+/// The ladder: the state and why, the reason left unwritten.
+pub fn judge(evidence: &EfficiencyEvidence, policy: &EfficiencyPolicy) -> (Efficiency, Why) {
+    let (work, tokens) = (evidence.work, evidence.tokens);
+    if tokens < policy.min_tokens || tokens == 0 {
+        return (Efficiency::Efficient, Why::TooEarly { tokens, min_tokens: policy.min_tokens });
+    }
+    if work == 0 {
+        return (Efficiency::Wasteful, Why::NoWork { tokens });
+    }
+    let ratio = evidence.ratio();
+    let floor = policy.floor;
+    if floor.above(ratio) {
+        return (Efficiency::Costly, Why::UnderFloor { work, tokens, ratio, floor });
+    }
+    (Efficiency::Efficient, Why::MeetsFloor { work, tokens, ratio, floor })
+}
+
+/// The state [`classify`] reaches, without writing its reason.
+pub fn state(evidence: &EfficiencyEvidence, policy: &EfficiencyPolicy) -> Efficiency {
+    judge(evidence, policy).0
 }
 
 /// Judge whether a run's tokens bought work (no I/O, no clock): under

@@ -189,7 +189,12 @@ impl ExitVerdict {
 /// `classify_exit`.
 pub fn classify_exit(code: i64, policy: &HookExitPolicy) -> ExitVerdict {
     let (intervention, matched) = decide(code, policy);
-    let reason = match intervention {
+    ExitVerdict { code, intervention, reason: reason(code, intervention, matched), matched }
+}
+
+/// The reason line of a [`decide`] outcome for exit `code`.
+pub fn reason(code: i64, intervention: Option<Intervention>, matched: bool) -> String {
+    match intervention {
         None => format!("PASS: exit {code} means the hook script approved, so nothing intervenes"),
         Some(verb) if matched => {
             let note = if code == 2 && verb == Intervention::Block { ", Claude Code's blocking exit code" } else { "" };
@@ -200,8 +205,7 @@ pub fn classify_exit(code: i64, policy: &HookExitPolicy) -> ExitVerdict {
              informs rather than passing silently or blocking",
             verb_str(verb)
         ),
-    };
-    ExitVerdict { code, intervention, reason, matched }
+    }
 }
 
 /// What [`classify_exit`] decides, without writing its reason: the

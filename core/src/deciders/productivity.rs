@@ -143,68 +143,71 @@ pub struct ProductivityVerdict {
 
 /// `classify`: the productivity ladder over a work trend.
 pub fn classify(history: &WorkHistory, policy: &ProductivityPolicy) -> ProductivityVerdict {
-    let n = history.step_count();
-    let verdict = |verdict: Productivity, reason: String| ProductivityVerdict {
-        verdict,
-        reason,
-        history: WorkHistory::settled(history.deltas.0.clone()),
-    };
-
-    // A Vec length always fits in i64 on supported targets; saturate regardless.
-    let n_i64 = i64::try_from(n).unwrap_or(i64::MAX);
-    let Some(last) = history.last_delta().filter(|_| n_i64 >= policy.min_steps) else {
-        return verdict(
-            Productivity::Productive,
-            format!(
-                "PRODUCTIVE: {n} step(s) recorded, too few to judge a trend (it takes {} and at least \
-                 one); nothing to flag yet",
-                policy.min_steps
-            ),
-        );
-    };
-
-    if last == 0 {
-        return verdict(Productivity::Stalled, format!("STALLED: the latest of {n} steps landed 0 work units; the run has flat-lined"));
-    }
-
-    // With a single step there is no prior; the floor itself stands in, which
-    // can never be under the floor.
-    let prior = history.prior_delta().unwrap_or(policy.floor);
-    if last < policy.floor && prior < policy.floor {
-        return verdict(
-            Productivity::Diminishing,
-            format!(
-                "DIMINISHING: after {n} steps the two latest landed {prior} and then {last} work units, \
-                 each below the floor of {}; returns are fading",
-                policy.floor
-            ),
-        );
-    }
-    verdict(
-        Productivity::Productive,
-        format!(
-            "PRODUCTIVE: the latest of {n} steps landed {last} work units (the one before: {prior}; \
-             floor {}), so work is still landing",
-            policy.floor
-        ),
-    )
+    let (verdict, why) = judge(history, policy);
+    ProductivityVerdict { verdict, reason: why.to_string(), history: WorkHistory::settled(history.deltas.0.clone()) }
 }
 
-/// The state [`classify`] reaches, without writing its reason. Same ladder,
-/// read from the step count and the last two deltas alone.
+/// Why the ladder stopped where it did: the facts its reason line states,
+/// left unwritten until shown (see [`judge`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Why {
+    TooFew { n: usize, min_steps: i64 },
+    FlatLined { n: usize },
+    Fading { n: usize, prior: i64, last: i64, floor: i64 },
+    Landing { n: usize, last: i64, prior: i64, floor: i64 },
+}
+
+impl std::fmt::Display for Why {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            Why::TooFew { n, min_steps } => write!(
+                f,
+                "PRODUCTIVE: {n} step(s) recorded, too few to judge a trend (it takes {min_steps} and at least \
+                 one); nothing to flag yet"
+            ),
+            Why::FlatLined { n } => write!(f, "STALLED: the latest of {n} steps landed 0 work units; the run has flat-lined"),
+            Why::Fading { n, prior, last, floor } => write!(
+                f,
+                "DIMINISHING: after {n} steps the two latest landed {prior} and then {last} work units, \
+                 each below the floor of {floor}; returns are fading"
+            ),
+            Why::Landing { n, last, prior, floor } => write!(
+                f,
+                "PRODUCTIVE: the latest of {n} steps landed {last} work units (the one before: {prior}; \
+                 floor {floor}), so work is still landing"
+            ),
+        }
+    }
+}
+
+/// The ladder: the state and why, the reason left unwritten.
+pub fn judge(history: &WorkHistory, policy: &ProductivityPolicy) -> (Productivity, Why) {
+    ladder(history.step_count(), history.last_delta(), history.prior_delta(), policy)
+}
+
+/// The state [`classify`] reaches, without writing its reason, read from
+/// the step count and the last two deltas alone.
 pub fn state(n: usize, last: Option<i64>, prior: Option<i64>, policy: &ProductivityPolicy) -> Productivity {
-    let n = i64::try_from(n).unwrap_or(i64::MAX);
-    let Some(last) = last.filter(|_| n >= policy.min_steps) else {
-        return Productivity::Productive;
+    ladder(n, last, prior, policy).0
+}
+
+fn ladder(n: usize, last: Option<i64>, prior: Option<i64>, policy: &ProductivityPolicy) -> (Productivity, Why) {
+    // A Vec length always fits in i64 on supported targets; saturate regardless.
+    let n_i64 = i64::try_from(n).unwrap_or(i64::MAX);
+    let Some(last) = last.filter(|_| n_i64 >= policy.min_steps) else {
+        return (Productivity::Productive, Why::TooFew { n, min_steps: policy.min_steps });
     };
     if last == 0 {
-        return Productivity::Stalled;
+        return (Productivity::Stalled, Why::FlatLined { n });
     }
-    if last < policy.floor && prior.unwrap_or(policy.floor) < policy.floor {
-        Productivity::Diminishing
-    } else {
-        Productivity::Productive
+    // With a single step there is no prior; the floor itself stands in, which
+    // can never be under the floor.
+    let prior = prior.unwrap_or(policy.floor);
+    let floor = policy.floor;
+    if last < floor && prior < floor {
+        return (Productivity::Diminishing, Why::Fading { n, prior, last, floor });
     }
+    (Productivity::Productive, Why::Landing { n, last, prior, floor })
 }
 
 /// Judge a run's work trend (no I/O, no clock): fewer than `min_steps`
