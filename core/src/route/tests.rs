@@ -173,3 +173,22 @@ fn two_modules_may_each_own_a_type_of_the_same_name() {
     let first = reg.get("Escalation").unwrap();
     assert!(!first.module_local && first.class.is_none(), "{first:?}");
 }
+
+#[derive(Debug, PartialEq, Serialize, Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+struct HoldsText {
+    names: std::collections::BTreeSet<Str>,
+}
+
+#[test]
+fn a_set_of_python_str_keeps_lone_surrogates_in_code_point_order() {
+    let mut reg = Registry::default();
+    HoldsText::describe(&mut reg);
+    assert_eq!(reg.get("HoldsText").unwrap().fields[0].ty, Type::Set(Box::new(Type::Str)));
+    // Python: sorted({"\U0001f600", "\ue000", "\ud800", "a", "\ud800"}) (a lone
+    // surrogate sorts by its code point, below U+E000; U+1F600 last, though
+    // its UTF-16 units start below U+E000).
+    let h: HoldsText = pyjson::from_value(&parse(r#"{"names":["\ud83d\ude00","\ue000","\ud800","a","\ud800"]}"#)).unwrap();
+    assert_eq!(h.names.len(), 4);
+    assert_eq!(pyjson::to_value(&h).unwrap(), parse(r#"{"names":["a","\ud800","\ue000","\ud83d\ude00"]}"#));
+}
