@@ -617,7 +617,8 @@ fn field_doc(f: &FieldDef) -> String {
 /// field given another sequence is frozen into a tuple first. Empty when no
 /// field is bounded or frozen.
 fn py_post_init(t: &TypeDef) -> String {
-    let fields: Vec<&FieldDef> = t.fields.iter().filter(|f| !f.property && (f.minimum.is_some() || f.frozen_tuple)).collect();
+    let fields: Vec<&FieldDef> =
+        t.fields.iter().filter(|f| !f.property && (f.minimum.is_some() || f.at_least.is_some() || f.frozen_tuple)).collect();
     if fields.is_empty() {
         return String::new();
     }
@@ -632,6 +633,18 @@ fn py_post_init(t: &TypeDef) -> String {
         if f.frozen_tuple {
             let _ = writeln!(s, "        if type({attr}) is not tuple:");
             let _ = writeln!(s, "            object.__setattr__(self, {:?}, tuple({attr}))", py_field(f.name));
+        }
+        if let Some(other) = f.at_least {
+            // A rule between two fields (`#[describe(at_least = ..)]`), after the field's own bound.
+            let o = format!("self.{}", py_field(other));
+            if let Some(n) = f.minimum {
+                let _ = writeln!(s, "        if {attr} < {n}:");
+                let _ = writeln!(s, "            raise ValueError(f\"{}.{} cannot be below {n} (got {{{attr}!r}})\")", t.name, f.name);
+            }
+            let _ = writeln!(s, "        if {attr} < {o}:");
+            let _ =
+                writeln!(s, "            raise ValueError(f\"{}.{} ({{{attr}!r}}) cannot be below {other} ({{{o}!r}})\")", t.name, f.name);
+            continue;
         }
         let Some(n) = f.minimum else { continue };
         // A sequence field bounds each item.
@@ -1268,6 +1281,22 @@ mod tests {
         assert!(!py.contains("self.c"), "{py}");
         let unbounded = TypeDef::record("S", "", vec![FieldDef::new("c", "", Type::Int, None, false)]);
         assert_eq!(py_post_init(&unbounded), "");
+    }
+
+    #[test]
+    fn a_field_bounded_by_another_is_checked_after_its_own_bound() {
+        let t = TypeDef::record(
+            "P",
+            "",
+            vec![
+                FieldDef::new("lo", "", Type::Int, None, false).with_minimum(1),
+                FieldDef::new("hi", "", Type::Int, None, false).with_at_least("lo"),
+            ],
+        );
+        let py = py_post_init(&t);
+        let lo = py.find("if self.lo < 1:").expect("lo's bound");
+        let hi = py.find("if self.hi < self.lo:\n            raise ValueError(").expect("the rule between the two");
+        assert!(lo < hi, "{py}");
     }
 
     #[test]
