@@ -6,80 +6,11 @@ import (
 	"strconv"
 )
 
-// Typed wrappers for the tool-stream verdict and the pure half of the
-// PostToolUse sensor: a hook event becomes a StreamStep (two digests), the
-// steps so far become a StreamVerdict, and a firing verdict becomes the
-// hook's advisory payload. Strings travel as UTF-8: a lone surrogate that a
-// host's JSON carried comes back as U+FFFD.
-
-// StreamState is the tool stream's state.
-type StreamState string
-
-const (
-	StreamAdvancing StreamState = "ADVANCING"
-	StreamRepeating StreamState = "REPEATING"
-	StreamStalled   StreamState = "STALLED"
-)
-
-// The reference's default run lengths.
-const (
-	defaultRepeatN = 3
-	defaultStallN  = 5
-)
-
-// StreamPolicy: a run of RepeatN identical (tool, args, result) keys at the
-// end of the stream is REPEATING, a run of StallN is STALLED; libdos refuses
-// RepeatN < 1 or StallN < RepeatN. A step whose tool is in IgnoreTools
-// (compared case-folded) never extends a run.
-type StreamPolicy struct {
-	RepeatN     int64    `json:"repeat_n"`
-	StallN      int64    `json:"stall_n"`
-	IgnoreTools []string `json:"ignore_tools"`
-}
-
-// DefaultStreamPolicy is the reference's default (3 and 5, nothing ignored).
-func DefaultStreamPolicy() StreamPolicy {
-	return StreamPolicy{RepeatN: defaultRepeatN, StallN: defaultStallN}
-}
-
-// StreamStep is one tool call as the verdict sees it. A nil ResultDigest
-// is a call that returned nothing; it never matches another step.
-type StreamStep struct {
-	ToolName     string  `json:"tool_name"`
-	ArgsDigest   string  `json:"args_digest"`
-	ResultDigest *string `json:"result_digest"`
-}
-
-// ToolStream is the steps so far, oldest first.
-type ToolStream struct {
-	Steps []StreamStep `json:"steps"`
-}
-
-// StreamVerdict mirrors tool_stream.StreamVerdict.to_dict(). RepeatRun is
-// the length of the identical run ending at the latest step; RepeatedStep
-// is that step when the state fires and the run is two or longer.
-type StreamVerdict struct {
-	State        StreamState `json:"state"`
-	RepeatRun    int64       `json:"repeat_run"`
-	RepeatedStep *StreamStep `json:"repeated_step"`
-	Reason       string      `json:"reason"`
-}
-
-type streamArgs struct {
-	Stream ToolStream    `json:"stream"`
-	Policy *StreamPolicy `json:"policy,omitempty"`
-}
-
-// ClassifyStream is tool_stream.classify_stream (policy may be nil; nil
-// Steps is an empty stream).
-func ClassifyStream(stream ToolStream, policy *StreamPolicy) (StreamVerdict, error) {
-	if stream.Steps == nil {
-		stream.Steps = []StreamStep{}
-	}
-	var v StreamVerdict
-	err := CallInto("tool_stream.classify_stream", streamArgs{Stream: stream, Policy: policy}, nil, &v)
-	return v, err
-}
+// Typed wrappers for the pure half of the PostToolUse sensor (its types,
+// StreamStep, StreamPolicy and StreamVerdict, are tool_stream's generated
+// ones): a hook event becomes a StreamStep (two digests), and a firing
+// verdict becomes the hook's advisory payload. Strings travel as UTF-8: a
+// lone surrogate that a host's JSON carried comes back as U+FFFD.
 
 // StepFromEvent is posttool_sensor.step_from_event. event is the hook
 // event document as the host sent it (JSON text), passed to libdos

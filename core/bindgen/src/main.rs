@@ -520,19 +520,24 @@ fn py_sources(cat: &Catalog, m: &ModuleEntry) -> Vec<&'static str> {
 /// is also a generated function replaces it (the generated one, by name,
 /// stays the op's typed call; the companion's takes the reference's plugin
 /// objects and calls it for the built-ins).
-const PY_COMPANIONS: &[(&str, &str, &[&str])] = &[(
-    "overlap_policy",
-    "_overlap_policy_plugins",
-    &[
-        "OverlapPolicy",
-        "PrefixOverlapPolicy",
-        "OVERLAP_POLICY_ENTRY_POINT_GROUP",
-        "admissible_under_floor",
-        "resolve_overlap_policy",
-        "active_overlap_policy",
-        "active_overlap_policy_names",
-    ],
-)];
+const PY_COMPANIONS: &[(&str, &str, &[&str])] = &[
+    (
+        "overlap_policy",
+        "_overlap_policy_plugins",
+        &[
+            "OverlapPolicy",
+            "PrefixOverlapPolicy",
+            "OVERLAP_POLICY_ENTRY_POINT_GROUP",
+            "admissible_under_floor",
+            "resolve_overlap_policy",
+            "active_overlap_policy",
+            "active_overlap_policy_names",
+        ],
+    ),
+    // issue 9, the hook sensors: reading dos.toml is the host's file I/O, as
+    // in the reference (the parsed table goes to the policy_from_table op).
+    ("tool_stream", "_tool_stream_toml", &["load_from_toml"]),
+];
 
 /// The companion of module `name` and the names it exports.
 fn companion(name: &str) -> Option<(&'static str, &'static [&'static str])> {
@@ -558,7 +563,7 @@ fn py_companion_import(m: &ModuleEntry, note: bool) -> String {
     if note {
         let _ = writeln!(
             s,
-            "\n\n# The hand-written half of this module (Python plugins, which libdos cannot run):\n\
+            "\n\n# The hand-written half of this module (what libdos does not run: Python plugins, the host's file I/O):\n\
              # dos_native/{module}.py. A name it exports replaces the generated one."
         );
     } else {
