@@ -128,27 +128,21 @@ def _tree_fn(name: str) -> Factory:
     return factory
 
 
-def _classify_stream(m: ModuleType, original: AnyFn) -> AnyFn:
-    return _wrapped(_native.bind_classify_stream(m.ToolStream, m.StreamPolicy, m.DEFAULT_POLICY, m.StreamVerdict,
-                                                 m.StreamState, original, step_cls=m.StreamStep), original)
-
-
 def _step_from_event(m: ModuleType, original: AnyFn) -> AnyFn:
-    return _wrapped(_native.bind_step_from_event(original, step_cls=m.StreamStep), original)
+    return _wrapped(_native.bind_step_from_event(original, m.StreamStep), original)
 
 
 # What accelerate() can swap: (module, function) -> factory(ref_module, original).
 # Left out on purpose: posttool_sensor.warn_payload, whose reference version
 # builds a small dict from an f-string in well under two microseconds; the
 # native version (typed in dos_native) is no faster from Python, so swapping
-# it would only add risk. (durable_schema is on the generated route:
-# _mapping.DURABLE_SCHEMA.)
+# it would only add risk. (durable_schema and tool_stream are on the generated
+# route: _mapping.DURABLE_SCHEMA, _mapping.HOOK_SENSORS.)
 _TABLE: dict[tuple[str, str], Factory] = {
     ("dos._tree", "norm_tree_prefix"): _tree_fn("norm_tree_prefix"),
     ("dos._tree", "prefixes_collide"): _tree_fn("prefixes_collide"),
     ("dos._tree", "lane_trees_disjoint"): _tree_fn("lane_trees_disjoint"),
     ("dos._tree", "tree_disjoint_from_all_live"): _tree_fn("tree_disjoint_from_all_live"),
-    ("dos.tool_stream", "classify_stream"): _with_dicts(_classify_stream),
     ("dos.posttool_sensor", "step_from_event"): _with_dicts(_step_from_event),
 }
 

@@ -429,6 +429,8 @@ HOOK_SENSORS = [
     Route("dos.pretool_sensor", "_paths_from_command", "pretool_sensor._paths_from_command"),
     # Served by its hand fast path (python/src/exec_fast.rs, listed in fastpath.rs).
     Route("dos.exec_capability", "classify_command", "exec_capability.classify_command"),
+    # Served by its hand fast path (python/src/stream.rs, listed in fastpath.rs).
+    Route("dos.tool_stream", "classify_stream", "tool_stream.classify_stream"),
 ]
 ROUTES += HOOK_SENSORS
 # Slower through the generic route than the reference (a few dict lookups:

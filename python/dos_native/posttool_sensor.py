@@ -55,7 +55,7 @@ def _step_from_event(event: Any, policy: "StreamPolicy | None" = None) -> Option
 
 
 _step_from_event.__name__ = _step_from_event.__qualname__ = "step_from_event"
-step_from_event = _typed.native(_native.bind_step_from_event(_step_from_event), _step_from_event)
+step_from_event = _typed.native(_native.bind_step_from_event(_step_from_event, StreamStep), _step_from_event)
 
 
 def _warn_payload(verdict: StreamVerdict) -> Optional[dict[str, Any]]:
@@ -84,4 +84,4 @@ def _warn_payload(verdict: StreamVerdict) -> Optional[dict[str, Any]]:
 
 
 _warn_payload.__name__ = _warn_payload.__qualname__ = "warn_payload"
-warn_payload = _typed.native(_native.bind_warn_payload(StreamVerdict, StreamState, _warn_payload), _warn_payload)
+warn_payload = _typed.native(_native.bind_warn_payload(StreamVerdict, StreamState, _warn_payload, StreamStep), _warn_payload)

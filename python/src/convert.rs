@@ -180,22 +180,3 @@ pub(crate) fn json_value(obj: &Bound<'_, PyAny>, depth: usize) -> Option<Value> 
     }
     None
 }
-
-/// A frozen native record that compares and hashes as the tuple of its
-/// fields, as the reference's dataclass does.
-pub(crate) trait AsTuple {
-    fn astuple<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>>;
-}
-
-/// `__eq__` of an [`AsTuple`] record: equal field tuples, or
-/// `NotImplemented` against another type.
-pub(crate) fn tuple_eq<T>(slf: &Bound<'_, T>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>>
-where
-    T: AsTuple + pyo3::PyClass<Frozen = pyo3::pyclass::boolean_struct::True> + Sync,
-{
-    let py = slf.py();
-    match other.cast::<T>() {
-        Ok(o) => Ok(slf.get().astuple(py)?.eq(o.get().astuple(py)?)?.into_pyobject(py)?.to_owned().into_any().unbind()),
-        Err(_) => Ok(py.NotImplemented()),
-    }
-}

@@ -11,7 +11,7 @@
 //! (docs/benchmarks.md names the row).
 
 use crate::swap::NativeFunction;
-use crate::{economics, exec_fast, schema};
+use crate::{economics, exec_fast, schema, stream};
 use pyo3::prelude::*;
 
 type Binder = fn(&Bound<'_, PyAny>, Py<PyAny>) -> PyResult<Option<NativeFunction>>;
@@ -22,6 +22,7 @@ const FAST: &[(&str, Binder)] = &[
     ("hook_exit.classify_exit", |m, f| schema::bind_classify_exit(m, f).map(Some)),
     // issue 9, the hook sensors (exec_capability, tool_stream, posttool_sensor)
     ("exec_capability.classify_command", exec_fast::bind_classify_command),
+    ("tool_stream.classify_stream", stream::bind_classify_stream),
     // issue 9, loop economics
     ("liveness.classify", economics::bind_liveness_fast),
     // issue 9, the durable surfaces

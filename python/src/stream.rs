@@ -1,13 +1,17 @@
-//! Dedicated entry points for `tool_stream` and the pure half of
+//! Hand fast paths of `tool_stream.classify_stream` (listed in
+//! `fastpath::FAST`, hung off the generated module) and of the pure half of
 //! `posttool_sensor`.
 //!
 //! `classify_stream` walks the caller's step objects backwards from the
 //! latest one and stops at the first step whose key differs, reading three
-//! string pointers per step and comparing them by identity first and by
-//! content only when they differ; no step is copied into Rust. The ladder
-//! and its prose are the core's ([`tool_stream::classify_run`]).
+//! string pointers per step from its instance dict and comparing them by
+//! identity first and by content only when they differ; no step is copied
+//! into Rust. It serves the generated `dos_native.tool_stream` and
+//! `accelerate()` on either module's own classes (`StreamStep` of exactly
+//! that class). The ladder and its prose are the core's
+//! ([`tool_stream::classify_run`]).
 
-use crate::convert::{json_value, py_str, to_py, tuple_eq, AsTuple};
+use crate::convert::{json_value, py_str, to_py};
 use crate::fast::{build, exact_i64, is_type, member_index, members_of, one_or_two, read};
 use crate::registry::Enum;
 use crate::snapshot::Pinned;
@@ -20,86 +24,6 @@ use pyo3::ffi;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyFrozenSet, PyList, PySet, PyString, PyTuple, PyType};
-
-// ---------------------------------------------------------------- StreamStep
-
-/// `StreamStep`: one tool call as the stall verdict sees it: the tool, a
-/// digest of its arguments, and a digest of its result (None when the call
-/// returned nothing, which never matches another step).
-#[pyclass(frozen, module = "dos_native.tool_stream", name = "StreamStep")]
-pub(crate) struct PyStreamStep {
-    tool_name: Py<PyString>,
-    args_digest: Py<PyString>,
-    result_digest: Option<Py<PyString>>,
-}
-
-impl AsTuple for PyStreamStep {
-    fn astuple<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        let r = match &self.result_digest {
-            Some(r) => r.bind(py).clone().into_any(),
-            None => py.None().into_bound(py),
-        };
-        PyTuple::new(py, [self.tool_name.bind(py).clone().into_any(), self.args_digest.bind(py).clone().into_any(), r])
-    }
-}
-
-#[crate::guard]
-#[pymethods]
-impl PyStreamStep {
-    #[new]
-    #[pyo3(signature = (tool_name, args_digest, result_digest=None))]
-    fn new(tool_name: Bound<'_, PyString>, args_digest: Bound<'_, PyString>, result_digest: Option<Bound<'_, PyString>>) -> Self {
-        PyStreamStep { tool_name: tool_name.unbind(), args_digest: args_digest.unbind(), result_digest: result_digest.map(Bound::unbind) }
-    }
-
-    #[getter]
-    fn tool_name(&self, py: Python<'_>) -> Py<PyString> {
-        self.tool_name.clone_ref(py)
-    }
-
-    #[getter]
-    fn args_digest(&self, py: Python<'_>) -> Py<PyString> {
-        self.args_digest.clone_ref(py)
-    }
-
-    #[getter]
-    fn result_digest(&self, py: Python<'_>) -> Option<Py<PyString>> {
-        self.result_digest.as_ref().map(|r| r.clone_ref(py))
-    }
-
-    /// `{"tool_name", "args_digest", "result_digest"}` (the shape of the
-    /// verdict's `repeated_step`).
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let t = self.astuple(py)?;
-        let d = PyDict::new(py);
-        d.set_item("tool_name", t.get_item(0)?)?;
-        d.set_item("args_digest", t.get_item(1)?)?;
-        d.set_item("result_digest", t.get_item(2)?)?;
-        Ok(d)
-    }
-
-    fn __eq__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        tuple_eq(slf, other)
-    }
-
-    fn __hash__(&self, py: Python<'_>) -> PyResult<isize> {
-        self.astuple(py)?.hash()
-    }
-
-    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        let t = self.astuple(py)?;
-        Ok(format!(
-            "StreamStep(tool_name={}, args_digest={}, result_digest={})",
-            t.get_item(0)?.repr()?,
-            t.get_item(1)?.repr()?,
-            t.get_item(2)?.repr()?
-        ))
-    }
-
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyType>, Bound<'py, PyTuple>)> {
-        Ok((slf.get_type(), slf.get().astuple(slf.py())?))
-    }
-}
 
 /// A core string as a Python `str` (lone surrogates kept).
 fn str_to_py<'py>(py: Python<'py>, s: &Str) -> PyResult<Bound<'py, PyString>> {
@@ -134,9 +58,20 @@ fn same_str(a: *mut ffi::PyObject, b: *mut ffi::PyObject) -> bool {
 
 struct StepReader<'py> {
     py: Python<'py>,
-    native: *mut ffi::PyTypeObject,
-    /// The dataclass steps may also be (the reference's `StreamStep`).
-    data: Option<*mut ffi::PyTypeObject>,
+    /// The dataclass steps must be exactly (the module's `StreamStep`).
+    data: *mut ffi::PyTypeObject,
+    /// The interned field names, in the dataclass's field order.
+    names: [*mut ffi::PyObject; 3],
+}
+
+impl<'py> StepReader<'py> {
+    fn new(py: Python<'py>, step_cls: &Py<PyType>) -> StepReader<'py> {
+        StepReader {
+            py,
+            data: step_cls.as_ptr() as *mut ffi::PyTypeObject,
+            names: [intern!(py, "tool_name").as_ptr(), intern!(py, "args_digest").as_ptr(), intern!(py, "result_digest").as_ptr()],
+        }
+    }
 }
 
 impl<'py> StepReader<'py> {
@@ -145,21 +80,11 @@ impl<'py> StepReader<'py> {
     /// (or its `__dict__`), which the stream keeps alive; no Python code
     /// runs while they are in use.
     fn raw(&self, item: Borrowed<'_, 'py, PyAny>) -> Option<Raw> {
+        // SAFETY: `item` is a live object; reading its type is always valid.
         let ty = unsafe { ffi::Py_TYPE(item.as_ptr()) };
-        if ty == self.native {
-            // SAFETY: the type was just checked.
-            let s = unsafe { item.cast_unchecked::<PyStreamStep>() };
-            let s = s.get();
-            return Some(Raw {
-                tool: s.tool_name.as_ptr(),
-                args: s.args_digest.as_ptr(),
-                result: s.result_digest.as_ref().map_or(std::ptr::null_mut(), |r| r.as_ptr()),
-            });
-        }
-        if Some(ty) != self.data {
+        if ty != self.data {
             return None;
         }
-        let py = self.py;
         // SAFETY: a new reference to the instance dict (or NULL); the items
         // read from it are borrowed and stay owned by that dict, which the
         // instance keeps after our reference is released.
@@ -169,16 +94,30 @@ impl<'py> StepReader<'py> {
                 ffi::PyErr_Clear();
                 return None;
             }
-            let get = |k: &Bound<'py, PyString>| {
-                let v = ffi::PyDict_GetItemWithError(d, k.as_ptr());
-                if v.is_null() {
-                    ffi::PyErr_Clear();
+            // A dataclass's __init__ sets its fields in order, so the dict's
+            // first three entries are normally the three fields, keyed by
+            // the interned names: read them in one walk (no hashing);
+            // anything else is looked up by name.
+            let mut got = [std::ptr::null_mut(); 3];
+            let mut pos: ffi::Py_ssize_t = 0;
+            let mut in_order = true;
+            for (slot, name) in got.iter_mut().zip(self.names) {
+                let (mut k, mut v) = (std::ptr::null_mut(), std::ptr::null_mut());
+                if ffi::PyDict_Next(d, &mut pos, &mut k, &mut v) == 0 || k != name {
+                    in_order = false;
+                    break;
                 }
-                v
-            };
-            let tool = get(intern!(py, "tool_name"));
-            let args = get(intern!(py, "args_digest"));
-            let result = get(intern!(py, "result_digest"));
+                *slot = v;
+            }
+            if !in_order {
+                for (slot, name) in got.iter_mut().zip(self.names) {
+                    *slot = ffi::PyDict_GetItemWithError(d, name);
+                    if slot.is_null() {
+                        ffi::PyErr_Clear();
+                    }
+                }
+            }
+            let [tool, args, result] = got;
             ffi::Py_DecRef(d);
             if tool.is_null() || args.is_null() || result.is_null() || !is_exact_str(tool) || !is_exact_str(args) {
                 return None;
@@ -228,7 +167,7 @@ fn trailing_run(reader: &StepReader<'_>, steps: &Bound<'_, PyAny>, policy: &Stre
     if last.result.is_null() {
         return Some((1, false));
     }
-    if !policy.ignore_tools().is_empty() && policy.ignores(&str_of(py, last.tool)?) {
+    if policy.ignore_tools().len() > 0 && policy.ignores(&str_of(py, last.tool)?) {
         return Some((1, false));
     }
     let mut last_fold: Option<Str> = None;
@@ -277,7 +216,7 @@ fn state_index(s: StreamState) -> usize {
 
 struct ClassifyStream {
     stream_cls: Py<PyType>,
-    step_cls: Option<Py<PyType>>,
+    step_cls: Py<PyType>,
     policy_cls: Py<PyType>,
     /// The default policy and what its fields held when `default` was read
     /// from it (`default` serves only while they still hold it).
@@ -314,11 +253,7 @@ impl Fast for ClassifyStream {
             }
         };
         let Some([steps]) = read(&stream, [intern!(py, "steps")]) else { return Ok(None) };
-        let reader = StepReader {
-            py,
-            native: py.get_type::<PyStreamStep>().as_ptr() as *mut ffi::PyTypeObject,
-            data: self.step_cls.as_ref().map(|c| c.as_ptr() as *mut ffi::PyTypeObject),
-        };
+        let reader = StepReader::new(py, &self.step_cls);
         let Some((run, repeats)) = trailing_run(&reader, &steps, policy) else { return Ok(None) };
         // The core only needs to know that a repeated step exists; the
         // caller's own object is what the verdict carries.
@@ -336,47 +271,43 @@ impl Fast for ClassifyStream {
             (intern!(py, "state"), self.members[state_index(v.state)].bind(py).clone()),
             (intern!(py, "repeat_run"), run.into_pyobject(py)?.into_any()),
             (intern!(py, "repeated_step"), repeated),
-            (intern!(py, "reason"), PyString::new(py, &v.reason).into_any()),
+            (intern!(py, "reason"), str_to_py(py, &v.reason)?.into_any()),
         ];
         build(py, &self.verdict_cls, &fields).map(Some)
     }
 }
 
-/// A native `tool_stream.classify_stream(stream, policy=DEFAULT_POLICY)`.
-/// Steps may be native `StreamStep`s or, with `step_cls`, instances of
-/// exactly that dataclass; the verdict is an instance of `verdict_cls`.
-#[crate::guard]
-#[pyfunction]
-#[pyo3(signature = (stream_cls, policy_cls, default_policy, verdict_cls, state_cls, fallback, step_cls=None))]
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn bind_classify_stream(
-    stream_cls: &Bound<'_, PyType>,
-    policy_cls: &Bound<'_, PyType>,
-    default_policy: &Bound<'_, PyAny>,
-    verdict_cls: &Bound<'_, PyType>,
-    state_cls: &Bound<'_, PyAny>,
-    fallback: Py<PyAny>,
-    step_cls: Option<&Bound<'_, PyType>>,
-) -> PyResult<NativeFunction> {
-    let default =
-        stream_policy(default_policy).ok_or_else(|| PyTypeError::new_err("the default StreamPolicy holds values libdos cannot take"))?;
+/// The fast `classify_stream(stream, policy=DEFAULT_POLICY)` bound to
+/// `module`'s classes (the generated `dos_native.tool_stream` or the
+/// reference's `dos.tool_stream`): steps of exactly its `StreamStep` (with
+/// an instance dict), verdicts of its `StreamVerdict`.
+pub(crate) fn bind_classify_stream(module: &Bound<'_, PyAny>, fallback: Py<PyAny>) -> PyResult<Option<NativeFunction>> {
+    let py = module.py();
+    let cls = |name: &Bound<'_, PyString>| -> PyResult<Py<PyType>> { Ok(module.getattr(name)?.cast_into::<PyType>()?.unbind()) };
+    let step_cls = cls(intern!(py, "StreamStep"))?;
+    // A slotted step has no instance dict to read the fields from.
+    if step_cls.bind(py).getattr(intern!(py, "__dictoffset__")).ok().and_then(|o| o.extract::<isize>().ok()) == Some(0) {
+        return Ok(None);
+    }
+    let default_policy = module.getattr(intern!(py, "DEFAULT_POLICY"))?;
+    let Some(default) = stream_policy(&default_policy) else { return Ok(None) };
     let fast = ClassifyStream {
-        stream_cls: stream_cls.clone().unbind(),
-        step_cls: step_cls.map(|c| c.clone().unbind()),
-        policy_cls: policy_cls.clone().unbind(),
-        default_policy: Pinned::new(default_policy, &["repeat_n", "stall_n", "ignore_tools"]),
+        stream_cls: cls(intern!(py, "ToolStream"))?,
+        step_cls,
+        policy_cls: cls(intern!(py, "StreamPolicy"))?,
+        default_policy: Pinned::new(&default_policy, &["repeat_n", "stall_n", "ignore_tools"]),
         default,
-        verdict_cls: verdict_cls.clone().unbind(),
-        members: members_of(state_cls, Enum::StreamState.names())?,
+        verdict_cls: cls(intern!(py, "StreamVerdict"))?,
+        members: members_of(&module.getattr(intern!(py, "StreamState"))?, Enum::StreamState.names())?,
     };
-    Ok(NativeFunction::new("tool_stream.classify_stream", fast, fallback))
+    Ok(Some(NativeFunction::new("tool_stream.classify_stream", fast, fallback)))
 }
 
 // ---------------------------------------------------------------- posttool_sensor
 
 struct StepFromEvent {
-    /// `None`: native `StreamStep`s; otherwise instances of this dataclass.
-    step_cls: Option<Py<PyType>>,
+    /// The steps built are instances of this dataclass.
+    step_cls: Py<PyType>,
 }
 
 impl Fast for StepFromEvent {
@@ -411,39 +342,26 @@ impl Fast for StepFromEvent {
             Some(r) => str_to_py(py, r)?.into_any(),
             None => py.None().into_bound(py),
         };
-        match &self.step_cls {
-            None => {
-                let s = PyStreamStep {
-                    tool_name: tool.clone().unbind(),
-                    args_digest: args_digest.cast_into::<PyString>()?.unbind(),
-                    result_digest: if result.is_none() { None } else { Some(result.cast_into::<PyString>()?.unbind()) },
-                };
-                Ok(Some(Bound::new(py, s)?.into_any()))
-            }
-            Some(cls) => {
-                let fields = [
-                    (intern!(py, "tool_name"), tool.clone().into_any()),
-                    (intern!(py, "args_digest"), args_digest),
-                    (intern!(py, "result_digest"), result),
-                ];
-                build(py, cls, &fields).map(Some)
-            }
-        }
+        let fields = [
+            (intern!(py, "tool_name"), tool.clone().into_any()),
+            (intern!(py, "args_digest"), args_digest),
+            (intern!(py, "result_digest"), result),
+        ];
+        build(py, &self.step_cls, &fields).map(Some)
     }
 }
 
-/// A native `posttool_sensor.step_from_event(event, policy=None)`: native
-/// `StreamStep`s, or instances of `step_cls`.
+/// A native `posttool_sensor.step_from_event(event, policy=None)` building
+/// instances of `step_cls` (a `StreamStep` dataclass).
 #[crate::guard]
 #[pyfunction]
-#[pyo3(signature = (fallback, step_cls=None))]
-pub(crate) fn bind_step_from_event(fallback: Py<PyAny>, step_cls: Option<&Bound<'_, PyType>>) -> NativeFunction {
-    NativeFunction::new("posttool_sensor.step_from_event", StepFromEvent { step_cls: step_cls.map(|c| c.clone().unbind()) }, fallback)
+pub(crate) fn bind_step_from_event(fallback: Py<PyAny>, step_cls: &Bound<'_, PyType>) -> NativeFunction {
+    NativeFunction::new("posttool_sensor.step_from_event", StepFromEvent { step_cls: step_cls.clone().unbind() }, fallback)
 }
 
 struct WarnPayload {
     verdict_cls: Py<PyType>,
-    step_cls: Option<Py<PyType>>,
+    step_cls: Py<PyType>,
     members: Vec<Py<PyAny>>,
 }
 
@@ -467,11 +385,7 @@ impl Fast for WarnPayload {
         let step = if step.is_none() {
             None
         } else {
-            let reader = StepReader {
-                py,
-                native: py.get_type::<PyStreamStep>().as_ptr() as *mut ffi::PyTypeObject,
-                data: self.step_cls.as_ref().map(|c| c.as_ptr() as *mut ffi::PyTypeObject),
-            };
+            let reader = StepReader::new(py, &self.step_cls);
             let Some(raw) = reader.raw(step.as_borrowed()) else { return Ok(None) };
             let (Some(tool), Some(args)) = (str_of(py, raw.tool), str_of(py, raw.args)) else { return Ok(None) };
             let result = if raw.result.is_null() {
@@ -492,20 +406,18 @@ impl Fast for WarnPayload {
 }
 
 /// A native `posttool_sensor.warn_payload(verdict)` for verdicts of exactly
-/// `verdict_cls` whose `repeated_step` is a native `StreamStep` or, with
-/// `step_cls`, one of exactly that dataclass.
+/// `verdict_cls` whose `repeated_step` is one of exactly `step_cls`.
 #[crate::guard]
 #[pyfunction]
-#[pyo3(signature = (verdict_cls, state_cls, fallback, step_cls=None))]
 pub(crate) fn bind_warn_payload(
     verdict_cls: &Bound<'_, PyType>,
     state_cls: &Bound<'_, PyAny>,
     fallback: Py<PyAny>,
-    step_cls: Option<&Bound<'_, PyType>>,
+    step_cls: &Bound<'_, PyType>,
 ) -> PyResult<NativeFunction> {
     let fast = WarnPayload {
         verdict_cls: verdict_cls.clone().unbind(),
-        step_cls: step_cls.map(|c| c.clone().unbind()),
+        step_cls: step_cls.clone().unbind(),
         members: members_of(state_cls, Enum::StreamState.names())?,
     };
     Ok(NativeFunction::new("posttool_sensor.warn_payload", fast, fallback))

@@ -520,19 +520,24 @@ fn py_sources(cat: &Catalog, m: &ModuleEntry) -> Vec<&'static str> {
 /// is also a generated function replaces it (the generated one, by name,
 /// stays the op's typed call; the companion's takes the reference's plugin
 /// objects and calls it for the built-ins).
-const PY_COMPANIONS: &[(&str, &str, &[&str])] = &[(
-    "overlap_policy",
-    "_overlap_policy_plugins",
-    &[
-        "OverlapPolicy",
-        "PrefixOverlapPolicy",
-        "OVERLAP_POLICY_ENTRY_POINT_GROUP",
-        "admissible_under_floor",
-        "resolve_overlap_policy",
-        "active_overlap_policy",
-        "active_overlap_policy_names",
-    ],
-)];
+const PY_COMPANIONS: &[(&str, &str, &[&str])] = &[
+    (
+        "overlap_policy",
+        "_overlap_policy_plugins",
+        &[
+            "OverlapPolicy",
+            "PrefixOverlapPolicy",
+            "OVERLAP_POLICY_ENTRY_POINT_GROUP",
+            "admissible_under_floor",
+            "resolve_overlap_policy",
+            "active_overlap_policy",
+            "active_overlap_policy_names",
+        ],
+    ),
+    // issue 9, the hook sensors: reading dos.toml is the host's file I/O, as
+    // in the reference (the parsed table goes to the policy_from_table op).
+    ("tool_stream", "_tool_stream_toml", &["load_from_toml"]),
+];
 
 /// The companion of module `name` and the names it exports.
 fn companion(name: &str) -> Option<(&'static str, &'static [&'static str])> {
@@ -558,7 +563,7 @@ fn py_companion_import(m: &ModuleEntry, note: bool) -> String {
     if note {
         let _ = writeln!(
             s,
-            "\n\n# The hand-written half of this module (Python plugins, which libdos cannot run):\n\
+            "\n\n# The hand-written half of this module (what libdos does not run: Python plugins, the host's file I/O):\n\
              # dos_native/{module}.py. A name it exports replaces the generated one."
         );
     } else {
@@ -617,7 +622,8 @@ fn field_doc(f: &FieldDef) -> String {
 /// field given another sequence is frozen into a tuple first. Empty when no
 /// field is bounded or frozen.
 fn py_post_init(t: &TypeDef) -> String {
-    let fields: Vec<&FieldDef> = t.fields.iter().filter(|f| !f.property && (f.minimum.is_some() || f.frozen_tuple)).collect();
+    let fields: Vec<&FieldDef> =
+        t.fields.iter().filter(|f| !f.property && (f.minimum.is_some() || f.at_least.is_some() || f.frozen_tuple)).collect();
     if fields.is_empty() {
         return String::new();
     }
@@ -632,6 +638,18 @@ fn py_post_init(t: &TypeDef) -> String {
         if f.frozen_tuple {
             let _ = writeln!(s, "        if type({attr}) is not tuple:");
             let _ = writeln!(s, "            object.__setattr__(self, {:?}, tuple({attr}))", py_field(f.name));
+        }
+        if let Some(other) = f.at_least {
+            // A rule between two fields (`#[describe(at_least = ..)]`), after the field's own bound.
+            let o = format!("self.{}", py_field(other));
+            if let Some(n) = f.minimum {
+                let _ = writeln!(s, "        if {attr} < {n}:");
+                let _ = writeln!(s, "            raise ValueError(f\"{}.{} cannot be below {n} (got {{{attr}!r}})\")", t.name, f.name);
+            }
+            let _ = writeln!(s, "        if {attr} < {o}:");
+            let _ =
+                writeln!(s, "            raise ValueError(f\"{}.{} ({{{attr}!r}}) cannot be below {other} ({{{o}!r}})\")", t.name, f.name);
+            continue;
         }
         let Some(n) = f.minimum else { continue };
         // A sequence field bounds each item.
@@ -1270,6 +1288,22 @@ mod tests {
         assert!(!py.contains("self.c"), "{py}");
         let unbounded = TypeDef::record("S", "", vec![FieldDef::new("c", "", Type::Int, None, false)]);
         assert_eq!(py_post_init(&unbounded), "");
+    }
+
+    #[test]
+    fn a_field_bounded_by_another_is_checked_after_its_own_bound() {
+        let t = TypeDef::record(
+            "P",
+            "",
+            vec![
+                FieldDef::new("lo", "", Type::Int, None, false).with_minimum(1),
+                FieldDef::new("hi", "", Type::Int, None, false).with_at_least("lo"),
+            ],
+        );
+        let py = py_post_init(&t);
+        let lo = py.find("if self.lo < 1:").expect("lo's bound");
+        let hi = py.find("if self.hi < self.lo:\n            raise ValueError(").expect("the rule between the two");
+        assert!(lo < hi, "{py}");
     }
 
     #[test]

@@ -24,6 +24,18 @@
 //! a smaller value when they are built (Python: `__post_init__` raising
 //! `ValueError`, as the reference's checks do).
 //!
+//! `#[describe(at_least = "other")]` on an integer field bounds it by
+//! another integer field of the same record (`stall_n >= repeat_n`): a rule
+//! between two fields, which `min` cannot say. The schema carries it
+//! (`at_least`, the other field's wire name) and the host records refuse a
+//! smaller value when built, as for `min`.
+//!
+//! Both bounds are also checked in Rust after a record is read:
+//! `Record::check`, derived here, tests the record's own bounds in field
+//! order and then each nested record's, and the envelope and the host
+//! binders run it on an op's arguments, so a broken rule is BAD_ARGS naming
+//! the field's path (`args.policy.stall_n`).
+//!
 //! `#[describe(derived)]` on a field marks it derived from the others: the
 //! reference's class has it as a property that its JSON shape carries, not
 //! as a dataclass field; the generated host class holds it as a plain field
@@ -159,6 +171,7 @@ fn class_of(attrs: &[Attribute]) -> syn::Result<Option<String>> {
 #[derive(Default)]
 struct FieldDescribe {
     minimum: Option<i64>,
+    at_least: Option<String>,
     skip: bool,
     derived: bool,
     property: bool,
@@ -187,6 +200,10 @@ fn field_describe(attrs: &[Attribute]) -> syn::Result<FieldDescribe> {
                 let n: i64 = i.base10_parse()?;
                 out.minimum = Some(if neg { -n } else { n });
                 Ok(())
+            } else if m.path.is_ident("at_least") {
+                let v: syn::LitStr = m.value()?.parse()?;
+                out.at_least = Some(v.value());
+                Ok(())
             } else if m.path.is_ident("skip") {
                 out.skip = true;
                 Ok(())
@@ -212,7 +229,7 @@ fn field_describe(attrs: &[Attribute]) -> syn::Result<FieldDescribe> {
                 Ok(())
             } else {
                 Err(m.error(
-                    "unknown describe field attribute (expected `min = N`, `skip`, `derived`, `property`, `tuple`, `kw_only`, `py = \"..\"`, `via = \"..\"`)",
+                    "unknown describe field attribute (expected `min = N`, `at_least = \"field\"`, `skip`, `derived`, `property`, `tuple`, `kw_only`, `py = \"..\"`, `via = \"..\"`)",
                 ))
             }
         })?;
@@ -238,15 +255,53 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
             };
             let mut wire_names = Vec::new();
             let mut field_defs = Vec::new();
+            let mut checks = Vec::new();
+            // Each field's Rust ident and wire name (for `at_least`).
+            let mut wires = Vec::new();
+            for f in &named.named {
+                let attrs = serde_attrs(&f.attrs)?;
+                if let Some(fident) = &f.ident {
+                    let rust_name = fident.to_string();
+                    wires.push((rust_name.clone(), attrs.rename.clone().unwrap_or_else(|| rust_name.trim_start_matches("r#").to_owned())));
+                }
+            }
             for f in &named.named {
                 let attrs = serde_attrs(&f.attrs)?;
                 let own = field_describe(&f.attrs)?;
-                if attrs.skip || own.skip {
-                    continue;
-                }
                 let Some(fident) = &f.ident else { continue };
                 let rust_name = fident.to_string();
                 let wire = attrs.rename.clone().unwrap_or_else(|| rust_name.trim_start_matches("r#").to_owned());
+                if !attrs.skip {
+                    if let Some(n) = own.minimum {
+                        checks.push(quote! {
+                            if let ::core::option::Option::Some(v) = #route::Bounded::below(&self.#fident, #n) {
+                                return ::core::result::Result::Err(#route::FieldError::new(#wire, ::std::format!("cannot be below {} (got {})", #n, v)));
+                            }
+                        });
+                    }
+                    if let Some(other) = &own.at_least {
+                        let Some((_, other_wire)) = wires.iter().find(|(r, _)| r == other) else {
+                            return Err(syn::Error::new_spanned(fident, "`at_least` names another field of this struct"));
+                        };
+                        let other_ident = syn::Ident::new(other, fident.span());
+                        checks.push(quote! {
+                            if let ::core::option::Option::Some(b) = #route::Bounded::bound(&self.#other_ident) {
+                                if let ::core::option::Option::Some(v) = #route::Bounded::below(&self.#fident, b) {
+                                    return ::core::result::Result::Err(#route::FieldError::new(
+                                        #wire,
+                                        ::std::format!("{} ({}) cannot be below {} ({})", #wire, v, #other_wire, b),
+                                    ));
+                                }
+                            }
+                        });
+                    }
+                    checks.push(quote! {
+                        (&#route::Probe(&self.#fident)).check_probe().map_err(|e| #route::nested(#wire, e))?;
+                    });
+                }
+                if attrs.skip || own.skip {
+                    continue;
+                }
                 let fdoc = doc_of(&f.attrs);
                 let ty = &f.ty;
                 let default = match (&attrs.default, &container.default) {
@@ -271,6 +326,10 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
                 }
                 if own.kw_only {
                     minimum = quote!(#minimum.with_kw_only());
+                }
+                if let Some(other) = &own.at_least {
+                    let other_wire = wires.iter().find(|(r, _)| r == other).map(|(_, w)| w.clone()).unwrap_or_default();
+                    minimum = quote!(#minimum.with_at_least(#other_wire));
                 }
                 match (&own.py, &own.via) {
                     (Some(p), Some(v)) => minimum = quote!(#minimum.with_py(#p, #v)),
@@ -302,6 +361,13 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
                 impl #impl_g #route::Record for #ident #ty_g #where_g {
                     const FIELDS: &'static [&'static str] = &[#(#wire_names),*];
                     const DOC: &'static str = #doc;
+
+                    #[allow(unused_imports, clippy::needless_borrow)]
+                    fn check(&self) -> ::core::result::Result<(), #route::FieldError> {
+                        use #route::{ProbeAny as _, ProbeRecord as _};
+                        #(#checks)*
+                        ::core::result::Result::Ok(())
+                    }
                 }
             })
         }

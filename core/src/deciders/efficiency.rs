@@ -65,6 +65,19 @@ impl Floor {
     }
 }
 
+/// `#[describe(min = 0)]`: a NaN is not below the bound (Python's `<`).
+impl crate::route::Bounded for Floor {
+    fn below(&self, n: i64) -> Option<String> {
+        match *self {
+            Floor::Float(f) => (f < n as f64).then(|| crate::pyjson::float_repr(f)),
+            Floor::Int(i) => i.below(n),
+        }
+    }
+    fn bound(&self) -> Option<i64> {
+        None
+    }
+}
+
 impl From<f64> for Floor {
     fn from(f: f64) -> Self {
         Floor::Float(f)

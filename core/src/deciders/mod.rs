@@ -58,7 +58,6 @@ pub mod improve;
 /// adds the I/O layer's and assembles the registry).
 pub static ALL: &[&[OpSpec]] = &[
     tree::OPS,
-    tool_stream::OPS,
     posttool_sensor::OPS,
     crate::journal::ops::OPS,
     crate::durable::run_id::OPS,
@@ -112,6 +111,7 @@ pub static ROUTED: &[&crate::route::Module] = &[
     &hook_dialect::MODULE,
     &pretool_sensor::MODULE,
     &exec_capability::MODULE,
+    &tool_stream::MODULE,
     // issue 9, the arbiter cluster's pure leaves (lock_modes, overlap_policy, lane_overlap, durable_schema)
     &lock_modes::MODULE,
     &lane_overlap::MODULE,

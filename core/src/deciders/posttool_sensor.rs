@@ -10,7 +10,7 @@
 //! tools sharing an argument packet never share a digest. The stream log and
 //! its file I/O belong to the hook binary, not here.
 
-use super::tool_stream::{req_pystr, step_from_args, StreamState, StreamStep, StreamVerdict};
+use super::tool_stream::{step_from_args, StreamState, StreamStep, StreamVerdict};
 use crate::dict;
 use crate::envelope::{Args, CallError, Ctx, OpSpec};
 use crate::pyjson::{write_value, Dict, Options, Str, Surrogates, Value};
@@ -162,7 +162,15 @@ pub fn warn_payload_parts(state: StreamState, repeat_run: i64, step: Option<&Str
 /// `warn_payload`: `None` for ADVANCING, otherwise the PostToolUse
 /// `{"hookSpecificOutput": {"hookEventName", "additionalContext"}}` document.
 pub fn warn_payload(verdict: &StreamVerdict) -> Option<Value> {
-    warn_payload_parts(verdict.state, verdict.repeat_run, verdict.repeated_step.as_ref(), &Str::Utf8(verdict.reason.clone()))
+    warn_payload_parts(verdict.state, verdict.repeat_run, verdict.repeated_step.as_ref(), &verdict.reason)
+}
+
+/// A required string field that may hold a lone surrogate.
+fn req_pystr<'a>(a: &Args<'a>, key: &str) -> Result<&'a Str, CallError> {
+    match a.req(key)? {
+        Value::Str(s) => Ok(s),
+        other => Err(a.err(format_args!("argument {key:?} must be a string, not {}", other.type_name()))),
+    }
 }
 
 fn op_step_from_event(_: &Ctx, a: &Args) -> Result<Value, CallError> {

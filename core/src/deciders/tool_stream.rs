@@ -7,16 +7,23 @@
 //! (case-folded tool, args digest, result digest) key. A step with no result,
 //! or whose tool the policy ignores, has no key and so never extends a run.
 
-use crate::envelope::{Args, CallError, Ctx, OpSpec};
+use crate::envelope::{CallError, Ctx};
 use crate::pyjson::{float_repr, Int, Str, Value};
+use crate::route::{self, Const, Describe, Module, Op, Tuple};
 use crate::{dict, pystr};
-use std::collections::HashSet;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
 
-/// The verdict vocabulary.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// The stall state of a tool-result stream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Describe)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum StreamState {
+    /// The stream still brings new results back (or is too short to judge).
     Advancing,
+    /// The same (tool, args, result) key has come back `repeat_n` times in a row.
     Repeating,
+    /// The identical run has reached `stall_n`.
     Stalled,
 }
 
@@ -42,40 +49,60 @@ impl StreamState {
 pub const DEFAULT_REPEAT_N: i64 = 3;
 pub const DEFAULT_STALL_N: i64 = 5;
 
-/// `StreamPolicy`: the two run-length thresholds and the exempt tools.
-///
-/// Built only through [`StreamPolicy::new`], which enforces
-/// `1 <= repeat_n <= stall_n`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The run lengths that make a stream REPEATING and STALLED, and the tools
+/// whose steps never count (`dos.toml [tool_stream]`): policy, not mechanism.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Describe)]
+#[serde(default, deny_unknown_fields)]
 pub struct StreamPolicy {
+    /// The identical run at which the stream is REPEATING.
+    #[serde(deserialize_with = "repeat_or_null")]
+    #[describe(min = 1)]
     repeat_n: i64,
+    /// The identical run at which it is STALLED (never below repeat_n).
+    #[serde(deserialize_with = "stall_or_null")]
+    #[describe(at_least = "repeat_n")]
     stall_n: i64,
-    /// The exempt tool names as given, unique, in Python `str` order.
-    ignore_tools: Vec<Str>,
-    /// The same names case-folded, for the membership test.
-    ignore_folded: HashSet<Str>,
+    /// Tool names (compared case-folded) whose steps never extend a run:
+    /// known pollers.
+    #[serde(deserialize_with = "tools_or_null")]
+    ignore_tools: BTreeSet<Str>,
+}
+
+// The envelope has always read a null policy field as left out.
+fn repeat_or_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    Ok(Option::deserialize(d)?.unwrap_or(DEFAULT_REPEAT_N))
+}
+
+fn stall_or_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    Ok(Option::deserialize(d)?.unwrap_or(DEFAULT_STALL_N))
+}
+
+fn steps_or_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Tuple<StreamStep>, D::Error> {
+    Ok(Option::deserialize(d)?.unwrap_or_default())
+}
+
+fn tools_or_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<BTreeSet<Str>, D::Error> {
+    Ok(Option::deserialize(d)?.unwrap_or_default())
 }
 
 impl Default for StreamPolicy {
     fn default() -> Self {
-        StreamPolicy { repeat_n: DEFAULT_REPEAT_N, stall_n: DEFAULT_STALL_N, ignore_tools: Vec::new(), ignore_folded: HashSet::new() }
+        StreamPolicy { repeat_n: DEFAULT_REPEAT_N, stall_n: DEFAULT_STALL_N, ignore_tools: BTreeSet::new() }
     }
 }
 
 impl StreamPolicy {
     /// Validate and build a policy; the error says which bound was broken.
     pub fn new(repeat_n: i64, stall_n: i64, ignore_tools: impl IntoIterator<Item = Str>) -> Result<StreamPolicy, String> {
-        if repeat_n < 1 {
-            return Err(format!("repeat_n is {repeat_n}; it has to be at least 1"));
-        }
-        if stall_n < repeat_n {
-            return Err(format!("stall_n ({stall_n}) is below repeat_n ({repeat_n}); a stall needs at least as long a run as a repeat"));
-        }
-        let mut tools: Vec<Str> = ignore_tools.into_iter().collect();
-        tools.sort_by(|a, b| a.py_cmp(b));
-        tools.dedup();
-        let ignore_folded = tools.iter().map(casefold_str).collect();
-        Ok(StreamPolicy { repeat_n, stall_n, ignore_tools: tools, ignore_folded })
+        let p = StreamPolicy { repeat_n, stall_n, ignore_tools: ignore_tools.into_iter().collect() };
+        route::Record::check(&p).map_err(|e| e.to_string())?;
+        Ok(p)
+    }
+
+    /// The shared default policy.
+    pub fn default_ref() -> &'static StreamPolicy {
+        static P: OnceLock<StreamPolicy> = OnceLock::new();
+        P.get_or_init(StreamPolicy::default)
     }
 
     pub fn repeat_n(&self) -> i64 {
@@ -87,37 +114,39 @@ impl StreamPolicy {
     }
 
     /// The exempt tool names, unique and sorted by code point.
-    pub fn ignore_tools(&self) -> &[Str] {
-        &self.ignore_tools
+    pub fn ignore_tools(&self) -> impl ExactSizeIterator<Item = &Str> {
+        self.ignore_tools.iter()
     }
 
     fn ignores_folded(&self, folded_tool: &Str) -> bool {
-        !self.ignore_folded.is_empty() && self.ignore_folded.contains(folded_tool)
+        !self.ignore_tools.is_empty() && self.ignore_tools.iter().any(|t| casefold_str(t) == *folded_tool)
     }
 
     /// Whether a step by `tool` is exempt (never part of a run): its
     /// case-folded name is one of the exempt names, case-folded.
     pub fn ignores(&self, tool: &Str) -> bool {
-        !self.ignore_folded.is_empty() && self.ignore_folded.contains(&casefold_str(tool))
+        !self.ignore_tools.is_empty() && self.ignores_folded(&casefold_str(tool))
     }
 
     /// The policy as data: `{repeat_n, stall_n, ignore_tools: [sorted]}`.
     pub fn to_value(&self) -> Value {
-        Value::Dict(dict! {
-            "repeat_n" => self.repeat_n,
-            "stall_n" => self.stall_n,
-            "ignore_tools" => Value::List(self.ignore_tools.iter().cloned().map(Value::Str).collect()),
-        })
+        route::default_value(self)
     }
 }
 
-/// `StreamStep`: one tool call as the verdict sees it. Tool names and digests
-/// are Python strings (a tool name read from an event may hold a lone surrogate).
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One tool call as the stall verdict sees it: the tool, a digest of its
+/// arguments and a digest of the result the environment returned (strings
+/// that may hold lone surrogates).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
 pub struct StreamStep {
+    /// The tool called (compared case-folded).
     pub tool_name: Str,
+    /// A digest of the call's arguments.
     pub args_digest: Str,
-    /// `None`: the call returned nothing, which never equals another result.
+    /// A digest of the result; None when the call returned nothing, which
+    /// never equals another result.
+    #[serde(default)]
     pub result_digest: Option<Str>,
 }
 
@@ -135,26 +164,35 @@ impl StreamStep {
     }
 }
 
-/// `StreamVerdict`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A session's tool stream so far: its steps, oldest first.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct ToolStream {
+    /// The steps in call order.
+    #[serde(default, deserialize_with = "steps_or_null")]
+    pub steps: Tuple<StreamStep>,
+}
+
+/// The stall verdict: the state, the identical run at the end of the
+/// stream, the step that repeats and a one-line reason.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
 pub struct StreamVerdict {
+    /// The stall state.
     pub state: StreamState,
     /// Length of the run of identical keys that ends at the latest step.
     pub repeat_run: i64,
-    /// The latest step, when it repeats an earlier one (a run of two or more)
-    /// and the state is not ADVANCING.
+    /// The latest step, when it repeats an earlier one (a run of two or
+    /// more) and the state is not ADVANCING; else None.
+    #[serde(deserialize_with = "route::required")]
     pub repeated_step: Option<StreamStep>,
-    pub reason: String,
+    /// Why, in words (it names the run and the threshold reached).
+    pub reason: Str,
 }
 
 impl StreamVerdict {
     pub fn to_value(&self) -> Value {
-        Value::Dict(dict! {
-            "state" => self.state.as_str(),
-            "repeat_run" => self.repeat_run,
-            "repeated_step" => self.repeated_step.as_ref().map(StreamStep::to_value),
-            "reason" => self.reason.clone(),
-        })
+        route::default_value(self)
     }
 }
 
@@ -222,11 +260,11 @@ pub fn classify_run(run: i64, repeated: Option<&StreamStep>, policy: &StreamPoli
             state: StreamState::Stalled,
             repeat_run: run,
             repeated_step: repeated.cloned(),
-            reason: format!(
+            reason: Str::Utf8(format!(
                 "STALLED: the last {run} calls share one (tool, args, result) key, reaching the stall \
                  threshold of {}; the environment keeps answering with the same bytes",
                 policy.stall_n
-            ),
+            )),
         };
     }
     if run >= policy.repeat_n {
@@ -234,22 +272,22 @@ pub fn classify_run(run: i64, repeated: Option<&StreamStep>, policy: &StreamPoli
             state: StreamState::Repeating,
             repeat_run: run,
             repeated_step: repeated.cloned(),
-            reason: format!(
+            reason: Str::Utf8(format!(
                 "REPEATING: the last {run} calls share one (tool, args, result) key, reaching the repeat \
                  threshold of {}; nothing new is coming back, so point the agent at the result it already has",
                 policy.repeat_n
-            ),
+            )),
         };
     }
     StreamVerdict {
         state: StreamState::Advancing,
         repeat_run: run,
         repeated_step: None,
-        reason: format!(
+        reason: Str::Utf8(format!(
             "ADVANCING: the identical run at the end of the stream is {run} long, under the repeat \
              threshold of {}; results are still changing, or the stream is too short to say",
             policy.repeat_n
-        ),
+        )),
     }
 }
 
@@ -321,75 +359,112 @@ pub fn policy_from_table(table: &Value) -> Result<StreamPolicy, String> {
     StreamPolicy::new(repeat_n, stall_n, ignore)
 }
 
-/// A required string field that may hold a lone surrogate.
-pub(crate) fn req_pystr<'a>(a: &Args<'a>, key: &str) -> Result<&'a Str, CallError> {
-    match a.req(key)? {
-        Value::Str(s) => Ok(s),
-        other => Err(a.err(format_args!("argument {key:?} must be a string, not {}", other.type_name()))),
+/// A `StreamStep` from `{tool_name, args_digest, result_digest?}` (for
+/// `posttool_sensor`'s envelope).
+pub fn step_from_args(s: &crate::envelope::Args) -> Result<StreamStep, CallError> {
+    crate::pyjson::from_dict(s.dict()).map_err(|e| s.err(e))
+}
+
+/// A `StreamPolicy` from `{repeat_n?, stall_n?, ignore_tools?}`, checked.
+pub fn policy_from_args(p: &crate::envelope::Args) -> Result<StreamPolicy, CallError> {
+    let policy: StreamPolicy = crate::pyjson::from_dict(p.dict()).map_err(|e| p.err(e))?;
+    route::Record::check(&policy).map_err(|e| p.err(e))?;
+    Ok(policy)
+}
+
+// ------------------------------------------------------------------ the route
+
+/// Classify the stream's stall state from the run of identical
+/// (case-folded tool, args digest, result digest) keys at its end: below
+/// `repeat_n` ADVANCING (an empty or short stream too), from `repeat_n`
+/// REPEATING, from `stall_n` STALLED. A step with no result, or whose tool
+/// the policy ignores, never extends a run.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct ClassifyStream {
+    /// The steps so far.
+    pub stream: ToolStream,
+    /// The thresholds and the exempt tools (null: the default).
+    #[serde(default)]
+    pub policy: PolicyArg,
+}
+
+/// `classify_stream`'s policy argument: left out or null, the shared
+/// default; typed as the policy.
+#[derive(Default)]
+pub struct PolicyArg(pub Option<StreamPolicy>);
+
+impl Describe for PolicyArg {
+    fn describe(reg: &mut route::Registry) -> route::Type {
+        StreamPolicy::describe(reg)
     }
 }
 
-/// An optional string field that may hold a lone surrogate.
-pub(crate) fn opt_pystr<'a>(a: &Args<'a>, key: &str) -> Result<Option<&'a Str>, CallError> {
-    match a.get(key) {
-        None => Ok(None),
-        Some(Value::Str(s)) => Ok(Some(s)),
-        Some(other) => Err(a.err(format_args!("argument {key:?} must be a string, not {}", other.type_name()))),
+impl Serialize for PolicyArg {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.as_ref().unwrap_or(StreamPolicy::default_ref()).serialize(s)
     }
 }
 
-/// A `StreamStep` from `{tool_name, args_digest, result_digest?}`.
-pub fn step_from_args(s: &Args) -> Result<StreamStep, CallError> {
-    s.check_known(&["tool_name", "args_digest", "result_digest"])?;
-    Ok(StreamStep {
-        tool_name: req_pystr(s, "tool_name")?.clone(),
-        args_digest: req_pystr(s, "args_digest")?.clone(),
-        result_digest: opt_pystr(s, "result_digest")?.cloned(),
-    })
-}
-
-/// A `StreamPolicy` from `{repeat_n?, stall_n?, ignore_tools?}`.
-pub fn policy_from_args(p: &Args) -> Result<StreamPolicy, CallError> {
-    p.check_known(&["repeat_n", "stall_n", "ignore_tools"])?;
-    let repeat_n = p.i64_or("repeat_n", DEFAULT_REPEAT_N)?;
-    let stall_n = p.i64_or("stall_n", DEFAULT_STALL_N)?;
-    let mut tools = Vec::new();
-    for (i, t) in p.opt_list("ignore_tools")?.unwrap_or(&[]).iter().enumerate() {
-        match t {
-            Value::Str(s) => tools.push(s.clone()),
-            other => return Err(p.err(format_args!("ignore_tools[{i}] must be a string, not {}", other.type_name()))),
-        }
-    }
-    StreamPolicy::new(repeat_n, stall_n, tools).map_err(|e| p.err(e))
-}
-
-/// The steps of a `ToolStream` given as `{steps: [...]}`.
-pub fn stream_from_args(s: &Args) -> Result<Vec<StreamStep>, CallError> {
-    s.check_known(&["steps"])?;
-    match s.get("steps") {
-        None => Ok(Vec::new()),
-        Some(_) => s.obj_list("steps")?.iter().map(step_from_args).collect(),
+impl<'de> Deserialize<'de> for PolicyArg {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(PolicyArg(Option::deserialize(d)?))
     }
 }
 
-fn op_classify(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let steps = stream_from_args(&a.obj("stream")?)?;
-    let v = match a.opt_obj("policy")? {
-        Some(p) => classify_stream(&steps, &policy_from_args(&p)?),
-        None => classify_stream(&steps, &StreamPolicy::default()),
-    };
-    Ok(v.to_value())
+impl route::ProbeRecord for route::Probe<'_, PolicyArg> {
+    fn check_probe(&self) -> Result<(), route::FieldError> {
+        route::Probe(&self.0 .0).check_probe()
+    }
 }
 
-fn op_policy_from_table(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let table = a.dict().get("table").unwrap_or(&Value::Null);
-    policy_from_table(table).map(|p| p.to_value()).map_err(|e| a.err(e))
+impl Op for ClassifyStream {
+    const NAME: &'static str = "tool_stream.classify_stream";
+    type Verdict = StreamVerdict;
+
+    fn run(self, _: &Ctx<'_>) -> Result<StreamVerdict, CallError> {
+        let policy = self.policy.0.as_ref().unwrap_or(StreamPolicy::default_ref());
+        Ok(classify_stream(&self.stream.steps.0, policy))
+    }
 }
 
-pub(crate) const OPS: &[OpSpec] = &[
-    OpSpec { name: "tool_stream.classify_stream", args: &["stream", "policy"], run: op_classify },
-    OpSpec { name: "tool_stream.policy_from_table", args: &["table"], run: op_policy_from_table },
-];
+/// A `StreamPolicy` from a parsed `[tool_stream]` table: an empty or
+/// missing table is the default; missing keys keep the defaults;
+/// `repeat_n`/`stall_n` are read as Python's `int()` reads them;
+/// `ignore_tools` may be one string, a list of scalars (each as `str()`
+/// writes it) or a mapping (its keys). A bad value is BAD_ARGS.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyFromTable {
+    /// The `[tool_stream]` table.
+    #[serde(default)]
+    pub table: Value,
+}
+
+impl Op for PolicyFromTable {
+    const NAME: &'static str = "tool_stream.policy_from_table";
+    type Verdict = StreamPolicy;
+
+    fn run(self, _: &Ctx<'_>) -> Result<StreamPolicy, CallError> {
+        policy_from_table(&self.table).map_err(CallError::bad_args)
+    }
+}
+
+pub(crate) const MODULE: Module = Module {
+    name: "tool_stream",
+    doc: "Is the tool loop still getting new bytes back, or spinning? Each step of a session's tool stream is \
+          reduced at the boundary to three strings: the tool, a digest of its arguments and a digest of the \
+          result the environment returned. The verdict counts how many steps at the end of the stream share one \
+          (case-folded tool, args digest, result digest) key: ADVANCING below repeat_n, REPEATING from repeat_n, \
+          STALLED from stall_n. It only reports; a consumer decides whether to point the agent back at the \
+          result it already holds.",
+    routes: &[route::route::<ClassifyStream>(), route::route::<PolicyFromTable>()],
+    consts: &[Const {
+        name: "DEFAULT_POLICY",
+        doc: "The StreamPolicy with the generic defaults (repeat_n 3, stall_n 5, no exempt tools).",
+        eval: |reg| route::konst(reg, StreamPolicy::default()),
+    }],
+};
 
 #[cfg(test)]
 mod tests {
@@ -439,7 +514,7 @@ mod tests {
         let t = parse_str(r#"{"repeat_n": " 2 ", "stall_n": 7.9, "ignore_tools": ["b", "a", 1, null, "a"]}"#).unwrap();
         let p = policy_from_table(&t).unwrap();
         assert_eq!((p.repeat_n(), p.stall_n()), (2, 7));
-        let names: Vec<_> = p.ignore_tools().iter().map(|s| s.as_str().unwrap()).collect();
+        let names: Vec<_> = p.ignore_tools().map(|s| s.as_str().unwrap()).collect();
         assert_eq!(names, ["1", "None", "a", "b"]);
         assert_eq!(policy_from_table(&parse_str("[]").unwrap()).unwrap(), StreamPolicy::default());
         assert!(policy_from_table(&parse_str("[1]").unwrap()).is_err());

@@ -101,6 +101,27 @@ impl Str {
     }
 }
 
+/// Python's order of `str` (by code point, [`Str::py_cmp`]), so a set of
+/// strings (`BTreeSet<Str>`, a `frozenset[str]` that may hold lone
+/// surrogates) is kept, and written, in the order `sorted()` gives. Two
+/// spellings of the same code points (a UTF-16 form that happens to be
+/// valid) are told apart by form, as `Eq` tells them apart.
+impl Ord for Str {
+    fn cmp(&self, other: &Str) -> std::cmp::Ordering {
+        self.py_cmp(other).then_with(|| match (self, other) {
+            (Str::Utf8(_), Str::Utf16(_)) => std::cmp::Ordering::Less,
+            (Str::Utf16(_), Str::Utf8(_)) => std::cmp::Ordering::Greater,
+            _ => std::cmp::Ordering::Equal,
+        })
+    }
+}
+
+impl PartialOrd for Str {
+    fn partial_cmp(&self, other: &Str) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
 impl From<&str> for Str {
     fn from(s: &str) -> Self {
         Str::Utf8(s.to_owned())

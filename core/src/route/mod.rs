@@ -113,6 +113,12 @@ pub struct FieldDef {
     /// reference's `__post_init__` checks do.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub minimum: Option<i64>,
+    /// Another integer field of the same record this one may not be below
+    /// (`#[describe(at_least = "other")]`): a rule between two fields, which
+    /// the envelope reader, the host binders ([`Record::check`]) and the
+    /// host records (Python: `__post_init__`) enforce as `minimum` is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at_least: Option<&'static str>,
     /// Derived from the other fields (`#[describe(derived)]`): a property of
     /// the reference's class that its JSON shape carries, not one of its
     /// dataclass fields (the accelerate adapter builds the class without it;
@@ -168,6 +174,7 @@ impl FieldDef {
             default,
             doc: doc.to_owned(),
             minimum: None,
+            at_least: None,
             derived: false,
             property: false,
             frozen_tuple: false,
@@ -209,6 +216,12 @@ impl FieldDef {
     /// Bound the field from below (see [`FieldDef::minimum`]).
     pub fn with_minimum(mut self, minimum: i64) -> FieldDef {
         self.minimum = Some(minimum);
+        self
+    }
+
+    /// Bound the field by another field (see [`FieldDef::at_least`]).
+    pub fn with_at_least(mut self, other: &'static str) -> FieldDef {
+        self.at_least = Some(other);
         self
     }
 }
@@ -358,6 +371,170 @@ pub trait Describe {
 pub trait Record {
     const FIELDS: &'static [&'static str];
     const DOC: &'static str;
+
+    /// The record's own rules, checked after it is read (derived from
+    /// `#[describe(min = N)]` and `#[describe(at_least = "other")]`, and
+    /// then each nested record's, so a record checks itself wherever it is
+    /// read: the envelope and the host binders run it on an op's arguments
+    /// before the op, and a broken rule is BAD_ARGS naming the field).
+    fn check(&self) -> Result<(), FieldError> {
+        Ok(())
+    }
+}
+
+/// A broken rule of a record: the field's path (`policy.stall_n`) and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldError {
+    pub path: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: &str, message: String) -> FieldError {
+        FieldError { path: field.to_owned(), message }
+    }
+
+    /// The same error one record further out (`field.` in front).
+    pub fn within(mut self, field: &str) -> FieldError {
+        self.path = format!("{field}.{}", self.path);
+        self
+    }
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+/// A number field's value, for `min` and `at_least` (a sequence's each
+/// item, an absent optional none).
+pub trait Bounded {
+    /// The first value below `n`, written as Python writes it, if one is.
+    fn below(&self, n: i64) -> Option<String>;
+    /// The value another field is bounded by (None: no bound).
+    fn bound(&self) -> Option<i64>;
+}
+
+macro_rules! bounded {
+    ($($t:ty),*) => {$(
+        impl Bounded for $t {
+            fn below(&self, n: i64) -> Option<String> {
+                (i128::from(*self) < i128::from(n)).then(|| self.to_string())
+            }
+            fn bound(&self) -> Option<i64> {
+                i64::try_from(*self).ok()
+            }
+        }
+    )*};
+}
+
+bounded!(i8, i16, i32, i64, i128, u8, u16, u32, u64);
+
+impl Bounded for usize {
+    fn below(&self, n: i64) -> Option<String> {
+        (n > 0 && (*self as u64) < n as u64).then(|| self.to_string())
+    }
+    fn bound(&self) -> Option<i64> {
+        i64::try_from(*self).ok()
+    }
+}
+
+impl Bounded for Int {
+    fn below(&self, n: i64) -> Option<String> {
+        match self {
+            Int::Small(v) => v.below(n),
+            // Outside i64: below any i64 bound exactly when negative.
+            Int::Big(digits) => digits.starts_with('-').then(|| digits.to_string()),
+        }
+    }
+    fn bound(&self) -> Option<i64> {
+        self.as_i64()
+    }
+}
+
+impl<T: Bounded> Bounded for Option<T> {
+    fn below(&self, n: i64) -> Option<String> {
+        self.as_ref().and_then(|v| v.below(n))
+    }
+    fn bound(&self) -> Option<i64> {
+        self.as_ref().and_then(Bounded::bound)
+    }
+}
+
+impl<T: Bounded> Bounded for Vec<T> {
+    fn below(&self, n: i64) -> Option<String> {
+        self.iter().find_map(|v| v.below(n))
+    }
+    fn bound(&self) -> Option<i64> {
+        None
+    }
+}
+
+impl<T: Bounded> Bounded for Tuple<T> {
+    fn below(&self, n: i64) -> Option<String> {
+        self.0.below(n)
+    }
+    fn bound(&self) -> Option<i64> {
+        None
+    }
+}
+
+/// How the derived [`Record::check`] reaches a field's nested records
+/// without knowing its type: `(&Probe(&field)).check_probe()` resolves to
+/// the record's (or a container of records') check when there is one, and
+/// to "nothing to check" otherwise (autoref picks the first that applies).
+pub struct Probe<'a, T: ?Sized>(pub &'a T);
+
+pub trait ProbeRecord {
+    fn check_probe(&self) -> Result<(), FieldError>;
+}
+
+impl<T: Record> ProbeRecord for Probe<'_, T> {
+    fn check_probe(&self) -> Result<(), FieldError> {
+        self.0.check()
+    }
+}
+
+impl<T: Record> ProbeRecord for Probe<'_, Option<T>> {
+    fn check_probe(&self) -> Result<(), FieldError> {
+        self.0.as_ref().map_or(Ok(()), Record::check)
+    }
+}
+
+impl<T: Record> ProbeRecord for Probe<'_, Vec<T>> {
+    fn check_probe(&self) -> Result<(), FieldError> {
+        for (i, x) in self.0.iter().enumerate() {
+            x.check().map_err(|e| FieldError { path: format!("[{i}].{}", e.path), message: e.message })?;
+        }
+        Ok(())
+    }
+}
+
+impl<T: Record> ProbeRecord for Probe<'_, Tuple<T>> {
+    fn check_probe(&self) -> Result<(), FieldError> {
+        Probe(&self.0 .0).check_probe()
+    }
+}
+
+pub trait ProbeAny {
+    fn check_probe(&self) -> Result<(), FieldError>;
+}
+
+impl<T: ?Sized> ProbeAny for &Probe<'_, T> {
+    fn check_probe(&self) -> Result<(), FieldError> {
+        Ok(())
+    }
+}
+
+/// A nested field's error, with the field's own name in front (a list
+/// item's `[i]` joins without a dot).
+pub fn nested(field: &str, e: FieldError) -> FieldError {
+    if e.path.starts_with('[') {
+        FieldError { path: format!("{field}{}", e.path), message: e.message }
+    } else {
+        e.within(field)
+    }
 }
 
 macro_rules! leaf {
@@ -590,6 +767,7 @@ fn run_op<O: Op>(ctx: &Ctx<'_>, a: &Args<'_>) -> Result<Value, CallError> {
             }
         })?,
     };
+    args.check().map_err(|e| a.err(format_args!("args.{e}")))?;
     let verdict = args.run(ctx)?;
     pyjson::to_value(&verdict).map_err(|e| CallError::new(ErrorCode::Internal, format!("{}: cannot write the verdict: {e}", O::NAME)))
 }
@@ -599,6 +777,7 @@ fn run_op<O: Op>(ctx: &Ctx<'_>, a: &Args<'_>) -> Result<Value, CallError> {
 /// (not naming the field: such a host answers some other way then).
 fn run_tape<O: Op>(ctx: &Ctx<'_>, tape: &pyjson::Tape<'_>) -> Result<Value, CallError> {
     let args: O = pyjson::from_tape(tape).map_err(|e| CallError::bad_args(format!("{}: args: {e}", O::NAME)))?;
+    args.check().map_err(|e| CallError::bad_args(format!("{}: args.{e}", O::NAME)))?;
     let verdict = args.run(ctx)?;
     pyjson::to_value(&verdict).map_err(|e| CallError::new(ErrorCode::Internal, format!("{}: cannot write the verdict: {e}", O::NAME)))
 }

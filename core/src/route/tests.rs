@@ -173,3 +173,53 @@ fn two_modules_may_each_own_a_type_of_the_same_name() {
     let first = reg.get("Escalation").unwrap();
     assert!(!first.module_local && first.class.is_none(), "{first:?}");
 }
+
+#[derive(Debug, PartialEq, Serialize, Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+struct HoldsText {
+    names: std::collections::BTreeSet<Str>,
+}
+
+#[test]
+fn a_set_of_python_str_keeps_lone_surrogates_in_code_point_order() {
+    let mut reg = Registry::default();
+    HoldsText::describe(&mut reg);
+    assert_eq!(reg.get("HoldsText").unwrap().fields[0].ty, Type::Set(Box::new(Type::Str)));
+    // Python: sorted({"\U0001f600", "\ue000", "\ud800", "a", "\ud800"}) (a lone
+    // surrogate sorts by its code point, below U+E000; U+1F600 last, though
+    // its UTF-16 units start below U+E000).
+    let h: HoldsText = pyjson::from_value(&parse(r#"{"names":["\ud83d\ude00","\ue000","\ud800","a","\ud800"]}"#)).unwrap();
+    assert_eq!(h.names.len(), 4);
+    assert_eq!(pyjson::to_value(&h).unwrap(), parse(r#"{"names":["a","\ud800","\ue000","\ud83d\ude00"]}"#));
+}
+
+/// Two integer bounds: one of its own, one against another field.
+#[derive(Debug, PartialEq, Serialize, Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+struct Window {
+    #[describe(min = 1)]
+    lo: i64,
+    #[describe(at_least = "lo")]
+    hi: i64,
+}
+
+#[derive(Debug, PartialEq, Serialize, Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+struct Windows {
+    #[serde(default)]
+    one: Option<Window>,
+    many: Vec<Window>,
+}
+
+#[test]
+fn a_record_checks_its_bounds_and_its_nested_records_after_reading() {
+    let mut reg = Registry::default();
+    Windows::describe(&mut reg);
+    let hi = &reg.get("Window").unwrap().fields[1];
+    assert_eq!((hi.at_least, hi.minimum), (Some("lo"), None));
+    let read = |s: &str| pyjson::from_value::<Windows>(&parse(s)).unwrap().check().map_err(|e| e.to_string());
+    assert_eq!(read(r#"{"one":{"lo":2,"hi":2},"many":[{"lo":1,"hi":9}]}"#), Ok(()));
+    assert_eq!(read(r#"{"one":{"lo":0,"hi":2},"many":[]}"#), Err("one.lo: cannot be below 1 (got 0)".into()));
+    assert_eq!(read(r#"{"one":{"lo":3,"hi":2},"many":[]}"#), Err("one.hi: hi (2) cannot be below lo (3)".into()));
+    assert_eq!(read(r#"{"many":[{"lo":1,"hi":1},{"lo":5,"hi":4}]}"#), Err("many[1].hi: hi (4) cannot be below lo (5)".into()));
+}

@@ -8,20 +8,10 @@ import (
 	"testing"
 )
 
-func replayClassifyStream(t *testing.T, place string, args map[string]json.RawMessage, rec goldenRecord) (string, bool) {
-	var stream ToolStream
-	var want StreamVerdict
-	pol, ok := policyArg(args, DefaultStreamPolicy())
-	if !ok || !strictInto(args["stream"], &stream) || !strictInto([]byte(rec.Expected), &want) {
-		return "", false
-	}
-	got, err := ClassifyStream(stream, pol)
-	if err != nil {
-		t.Errorf("%s: %v", place, err)
-		return "", true
-	}
-	sameAsGolden(t, place, got, []byte(rec.Expected), rec.Prose)
-	return string(got.State), true
+// classifyStream is tool_stream.classify_stream through its generated Go
+// function (policy may be nil: the default).
+func classifyStream(stream ToolStream, policy *StreamPolicy) (StreamVerdict, error) {
+	return ToolStreamClassifyStream(ToolStreamClassifyStreamArgs{Stream: stream, Policy: policy})
 }
 
 func replayStepFromEvent(t *testing.T, place string, args map[string]json.RawMessage, rec goldenRecord) (string, bool) {
@@ -70,13 +60,10 @@ func replayWarnPayload(t *testing.T, place string, args map[string]json.RawMessa
 	return "warns", true
 }
 
-// TestToolStreamGolden replays the reference's records through the typed
-// functions of tool_stream and posttool_sensor (the corpus keeps one record
-// per behaviour, about 380 of them for classify_stream).
-func TestToolStreamGolden(t *testing.T) {
-	t.Run("tool_stream.classify_stream", func(t *testing.T) {
-		replayTyped(t, "tool_stream.classify_stream", replayClassifyStream, 250, []string{"ADVANCING", "REPEATING", "STALLED"})
-	})
+// TestPosttoolSensorGolden replays the reference's records through the typed
+// functions of posttool_sensor (tool_stream's are replayed by the generated
+// TestToolStreamTypedFunctionsReplayTheCorpus).
+func TestPosttoolSensorGolden(t *testing.T) {
 	t.Run("posttool_sensor.step_from_event", func(t *testing.T) {
 		replayTyped(t, "posttool_sensor.step_from_event", replayStepFromEvent, 300, []string{"no step", "no result", "step"})
 	})
@@ -99,7 +86,7 @@ func TestToolStreamPipeline(t *testing.T) {
 			t.Fatalf("step %d: %+v %v", i, step, err)
 		}
 		stream.Steps = append(stream.Steps, *step)
-		if last, err = ClassifyStream(stream, nil); err != nil {
+		if last, err = classifyStream(stream, nil); err != nil {
 			t.Fatal(err)
 		}
 		states = append(states, last.State)
@@ -107,11 +94,11 @@ func TestToolStreamPipeline(t *testing.T) {
 			t.Fatalf("step %d: run %d", i, last.RepeatRun)
 		}
 		w, err := WarnPayload(last)
-		if err != nil || (w == nil) != (last.State == StreamAdvancing) {
+		if err != nil || (w == nil) != (last.State == StreamStateAdvancing) {
 			t.Fatalf("step %d: %+v %v", i, w, err)
 		}
 	}
-	want := []StreamState{StreamAdvancing, StreamAdvancing, StreamRepeating, StreamRepeating, StreamStalled}
+	want := []StreamState{StreamStateAdvancing, StreamStateAdvancing, StreamStateRepeating, StreamStateRepeating, StreamStateStalled}
 	for i := range want {
 		if states[i] != want[i] {
 			t.Fatalf("states %v, want %v", states, want)
@@ -142,7 +129,7 @@ func TestToolStreamPipeline(t *testing.T) {
 	// result-less step breaks one.
 	pol := DefaultStreamPolicy()
 	pol.IgnoreTools = []string{"READ"}
-	if v, err := ClassifyStream(stream, &pol); err != nil || v.State != StreamAdvancing || v.RepeatRun != 1 {
+	if v, err := classifyStream(stream, &pol); err != nil || v.State != StreamStateAdvancing || v.RepeatRun != 1 {
 		t.Fatalf("%+v %v", v, err)
 	}
 	none, err := StepFromEvent([]byte(`{"tool_name":"Read","tool_input":{"file_path":"a.txt","limit":1.0}}`), nil)
@@ -150,7 +137,7 @@ func TestToolStreamPipeline(t *testing.T) {
 		t.Fatalf("%+v %v", none, err)
 	}
 	broken := ToolStream{Steps: append(append([]StreamStep{}, stream.Steps...), *none)}
-	if v, err := ClassifyStream(broken, nil); err != nil || v.State != StreamAdvancing || v.RepeatRun != 1 || v.RepeatedStep != nil {
+	if v, err := classifyStream(broken, nil); err != nil || v.State != StreamStateAdvancing || v.RepeatRun != 1 || v.RepeatedStep != nil {
 		t.Fatalf("%+v %v", v, err)
 	}
 
@@ -162,17 +149,17 @@ func TestToolStreamPipeline(t *testing.T) {
 	}
 	// nil policy and nil steps are the defaults.
 	def := DefaultStreamPolicy()
-	a, err1 := ClassifyStream(ToolStream{}, nil)
-	b, err2 := ClassifyStream(ToolStream{Steps: []StreamStep{}}, &def)
-	if err1 != nil || err2 != nil || a != b || a.State != StreamAdvancing || a.RepeatRun != 0 {
+	a, err1 := classifyStream(ToolStream{}, nil)
+	b, err2 := classifyStream(ToolStream{Steps: []StreamStep{}}, &def)
+	if err1 != nil || err2 != nil || a != b || a.State != StreamStateAdvancing || a.RepeatRun != 0 {
 		t.Fatalf("%+v %v / %+v %v", a, err1, b, err2)
 	}
 }
 
 func TestToolStreamErrors(t *testing.T) {
 	refused := map[string]error{}
-	_, refused["repeat_n 0"] = ClassifyStream(ToolStream{}, &StreamPolicy{RepeatN: 0, StallN: 5})
-	_, refused["stall below repeat"] = ClassifyStream(ToolStream{}, &StreamPolicy{RepeatN: 4, StallN: 3})
+	_, refused["repeat_n 0"] = classifyStream(ToolStream{}, &StreamPolicy{RepeatN: 0, StallN: 5})
+	_, refused["stall below repeat"] = classifyStream(ToolStream{}, &StreamPolicy{RepeatN: 4, StallN: 3})
 	_, refused["unknown state"] = WarnPayload(StreamVerdict{State: "SPINNING", RepeatRun: 3})
 	_, refused["bad policy on an event"] = StepFromEvent([]byte(`{"tool_name":"X"}`), &StreamPolicy{})
 	for name, err := range refused {
@@ -202,8 +189,8 @@ func TestToolStreamConcurrent(t *testing.T) {
 					errs <- err
 					continue
 				}
-				v, err := ClassifyStream(ToolStream{Steps: []StreamStep{*step, *step, *step}}, nil)
-				if err != nil || v.State != StreamRepeating {
+				v, err := classifyStream(ToolStream{Steps: []StreamStep{*step, *step, *step}}, nil)
+				if err != nil || v.State != StreamStateRepeating {
 					errs <- err
 				}
 				if _, err := WarnPayload(v); err != nil {
