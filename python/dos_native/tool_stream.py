@@ -9,11 +9,12 @@ not take raise ``DosError`` (a ``ValueError``) naming the argument.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from typing import Any, Optional
 
 from ._native import dispatch as _dispatch
 from ._route import native_functions as _native_functions
+from ._native import Record as _Record
+from ._route import record as _record
 from ._route import to_plain as _to_plain
 
 __all__ = [
@@ -29,8 +30,8 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class StreamStep:
+@_record
+class StreamStep(_Record):
     """One tool call as the stall verdict sees it: the tool, a digest of its
     arguments and a digest of the result the environment returned (strings
     that may hold lone surrogates).
@@ -42,6 +43,8 @@ class StreamStep:
     ``result_digest``: A digest of the result; None when the call returned nothing, which
     never equals another result.
     """
+
+    __slots__ = ()
 
     tool_name: str
     args_digest: str
@@ -64,12 +67,14 @@ class StreamStep:
         )
 
 
-@dataclass(frozen=True)
-class ToolStream:
+@_record
+class ToolStream(_Record):
     """A session's tool stream so far: its steps, oldest first.
 
     ``steps``: The steps in call order.
     """
+
+    __slots__ = ()
 
     steps: tuple[StreamStep, ...] = ()
 
@@ -86,8 +91,8 @@ class ToolStream:
         )
 
 
-@dataclass(frozen=True)
-class StreamPolicy:
+@_record
+class StreamPolicy(_Record):
     """The run lengths that make a stream REPEATING and STALLED, and the tools
     whose steps never count (`dos.toml [tool_stream]`): policy, not mechanism.
 
@@ -98,6 +103,8 @@ class StreamPolicy:
     ``ignore_tools``: Tool names (compared case-folded) whose steps never extend a run:
     known pollers.
     """
+
+    __slots__ = ()
 
     repeat_n: int = 3
     stall_n: int = 5
@@ -138,8 +145,8 @@ class StreamState(str, enum.Enum):
         return self.value
 
 
-@dataclass(frozen=True)
-class StreamVerdict:
+@_record
+class StreamVerdict(_Record):
     """The stall verdict: the state, the identical run at the end of the
     stream, the step that repeats and a one-line reason.
 
@@ -152,6 +159,8 @@ class StreamVerdict:
 
     ``reason``: Why, in words (it names the run and the threshold reached).
     """
+
+    __slots__ = ()
 
     state: StreamState
     repeat_run: int

@@ -443,6 +443,16 @@ pub(crate) fn indices(obj: &Bound<'_, PyAny>, names: &[&Bound<'_, PyString>]) ->
     names.iter().map(|n| layout.get().index(n)).collect()
 }
 
+/// The slot index of each of `names` in instances of record class `cls`
+/// (None when `cls` is not a record class or lacks one).
+pub(crate) fn class_indices(cls: &Bound<'_, PyType>, names: &[&Bound<'_, PyString>]) -> Option<Vec<usize>> {
+    if !is_record_class(cls) {
+        return None;
+    }
+    let layout = layout_of(cls).ok()?;
+    names.iter().map(|n| layout.get().index(n)).collect()
+}
+
 /// Field `i` of record `obj` (a lazy text written first), or None.
 pub(crate) fn field_at<'py>(obj: &Bound<'py, PyAny>, i: usize) -> Option<Bound<'py, PyAny>> {
     if !is_record(obj) {

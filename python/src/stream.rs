@@ -62,15 +62,15 @@ struct StepReader<'py> {
     data: *mut ffi::PyTypeObject,
     /// The interned field names, in the dataclass's field order.
     names: [*mut ffi::PyObject; 3],
+    /// When the class is a typed module's record: the three fields' slots.
+    slots: Option<[usize; 3]>,
 }
 
 impl<'py> StepReader<'py> {
     fn new(py: Python<'py>, step_cls: &Py<PyType>) -> StepReader<'py> {
-        StepReader {
-            py,
-            data: step_cls.as_ptr() as *mut ffi::PyTypeObject,
-            names: [intern!(py, "tool_name").as_ptr(), intern!(py, "args_digest").as_ptr(), intern!(py, "result_digest").as_ptr()],
-        }
+        let names = [intern!(py, "tool_name"), intern!(py, "args_digest"), intern!(py, "result_digest")];
+        let slots = crate::record::class_indices(step_cls.bind(py), &names).and_then(|v| <[usize; 3]>::try_from(v).ok());
+        StepReader { py, data: step_cls.as_ptr() as *mut ffi::PyTypeObject, names: names.map(|n| n.as_ptr()), slots }
     }
 }
 
@@ -84,6 +84,12 @@ impl<'py> StepReader<'py> {
         let ty = unsafe { ffi::Py_TYPE(item.as_ptr()) };
         if ty != self.data {
             return None;
+        }
+        if let Some(at) = self.slots {
+            // SAFETY: `item` is exactly the record class the indices were
+            // read from; the slot pointers are borrowed from it.
+            let got = at.map(|i| unsafe { crate::record::slot_ptr(item.as_ptr(), i) });
+            return Self::checked(got);
         }
         // SAFETY: a new reference to the instance dict (or NULL); the items
         // read from it are borrowed and stay owned by that dict, which the
@@ -117,8 +123,16 @@ impl<'py> StepReader<'py> {
                     }
                 }
             }
-            let [tool, args, result] = got;
             ffi::Py_DecRef(d);
+            Self::checked(got)
+        }
+    }
+
+    /// The three fields read, when each has the type this path takes.
+    fn checked(got: [*mut ffi::PyObject; 3]) -> Option<Raw> {
+        let [tool, args, result] = got;
+        // SAFETY: each pointer is NULL or a live object borrowed from the step.
+        unsafe {
             if tool.is_null() || args.is_null() || result.is_null() || !is_exact_str(tool) || !is_exact_str(args) {
                 return None;
             }
@@ -285,8 +299,11 @@ pub(crate) fn bind_classify_stream(module: &Bound<'_, PyAny>, fallback: Py<PyAny
     let py = module.py();
     let cls = |name: &Bound<'_, PyString>| -> PyResult<Py<PyType>> { Ok(module.getattr(name)?.cast_into::<PyType>()?.unbind()) };
     let step_cls = cls(intern!(py, "StreamStep"))?;
-    // A slotted step has no instance dict to read the fields from.
-    if step_cls.bind(py).getattr(intern!(py, "__dictoffset__")).ok().and_then(|o| o.extract::<isize>().ok()) == Some(0) {
+    // A slotted step has no instance dict to read the fields from (a typed
+    // module's record is read from its slots).
+    if !crate::record::is_record_class(step_cls.bind(py))
+        && step_cls.bind(py).getattr(intern!(py, "__dictoffset__")).ok().and_then(|o| o.extract::<isize>().ok()) == Some(0)
+    {
         return Ok(None);
     }
     let default_policy = module.getattr(intern!(py, "DEFAULT_POLICY"))?;
