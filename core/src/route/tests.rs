@@ -173,3 +173,14 @@ fn two_modules_may_each_own_a_type_of_the_same_name() {
     let first = reg.get("Escalation").unwrap();
     assert!(!first.module_local && first.class.is_none(), "{first:?}");
 }
+
+#[test]
+fn a_verdict_that_is_already_a_value_is_moved_as_serde_would_write_it() {
+    let text = r#"{"op": "ACQUIRE", "seq": 99999999999999999999, "f": 1.5, "lease": {"tree": ["a", null, true], "k": {}}, "s": "\ud800x"}"#;
+    let v = crate::pyjson::parse_str(text).unwrap();
+    let d = v.as_dict().unwrap().clone();
+    assert_eq!(super::verdict_value(d.clone()).unwrap(), pyjson::to_value(&d).unwrap());
+    assert_eq!(super::verdict_value(vec![d.clone(), d.clone()]).unwrap(), pyjson::to_value(&vec![d.clone(), d]).unwrap());
+    assert_eq!(super::verdict_value(v.clone()).unwrap(), v);
+    assert_eq!(super::verdict_value(7_i64).unwrap(), Value::int(7));
+}
