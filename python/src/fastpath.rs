@@ -11,7 +11,7 @@
 //! (docs/benchmarks.md names the row).
 
 use crate::swap::NativeFunction;
-use crate::{economics, exec_fast, schema};
+use crate::{economics, exec_fast, journal_fast, schema};
 use pyo3::prelude::*;
 
 type Binder = fn(&Bound<'_, PyAny>, Py<PyAny>) -> PyResult<Option<NativeFunction>>;
@@ -34,6 +34,9 @@ const FAST: &[(&str, Binder)] = &[
     ("breaker.record_failure", economics::bind_breaker_failure_fast),
     ("breaker.record_success", economics::bind_breaker_success_fast),
     ("breaker.classify", economics::bind_breaker_classify_fast),
+    // issue 9, the lane journal's pure half
+    ("lane_journal.replay", journal_fast::bind_replay),
+    ("lane_journal.compact", journal_fast::bind_compact),
 ];
 
 /// The fast path of `op` bound to `module`'s classes (None: `op` has none).

@@ -520,19 +520,23 @@ fn py_sources(cat: &Catalog, m: &ModuleEntry) -> Vec<&'static str> {
 /// is also a generated function replaces it (the generated one, by name,
 /// stays the op's typed call; the companion's takes the reference's plugin
 /// objects and calls it for the built-ins).
-const PY_COMPANIONS: &[(&str, &str, &[&str])] = &[(
-    "overlap_policy",
-    "_overlap_policy_plugins",
-    &[
-        "OverlapPolicy",
-        "PrefixOverlapPolicy",
-        "OVERLAP_POLICY_ENTRY_POINT_GROUP",
-        "admissible_under_floor",
-        "resolve_overlap_policy",
-        "active_overlap_policy",
-        "active_overlap_policy_names",
-    ],
-)];
+const PY_COMPANIONS: &[(&str, &str, &[&str])] = &[
+    (
+        "overlap_policy",
+        "_overlap_policy_plugins",
+        &[
+            "OverlapPolicy",
+            "PrefixOverlapPolicy",
+            "OVERLAP_POLICY_ENTRY_POINT_GROUP",
+            "admissible_under_floor",
+            "resolve_overlap_policy",
+            "active_overlap_policy",
+            "active_overlap_policy_names",
+        ],
+    ),
+    // The journal file's functions (the I/O layer's hand-registered ops).
+    ("lane_journal", "_lane_journal_files", &["read_all", "tail", "append", "next_seq", "live"]),
+];
 
 /// The companion of module `name` and the names it exports.
 fn companion(name: &str) -> Option<(&'static str, &'static [&'static str])> {
@@ -558,8 +562,8 @@ fn py_companion_import(m: &ModuleEntry, note: bool) -> String {
     if note {
         let _ = writeln!(
             s,
-            "\n\n# The hand-written half of this module (Python plugins, which libdos cannot run):\n\
-             # dos_native/{module}.py. A name it exports replaces the generated one."
+            "\n\n# The hand-written half of this module (what libdos does not serve as an op; its\n\
+             # docstring says what): dos_native/{module}.py. A name it exports replaces the generated one."
         );
     } else {
         s += "\n";

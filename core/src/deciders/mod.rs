@@ -60,7 +60,6 @@ pub static ALL: &[&[OpSpec]] = &[
     tree::OPS,
     tool_stream::OPS,
     posttool_sensor::OPS,
-    crate::journal::ops::OPS,
     crate::durable::run_id::OPS,
     crate::durable::verdict_journal::OPS,
     crate::durable::intent_ledger::OPS,
@@ -123,4 +122,6 @@ pub static ROUTED: &[&crate::route::Module] = &[
     &durable_schema::MODULE,
     // the codec: Python's json.dumps
     &pyjson_op::MODULE,
+    // issue 9, the lane journal's pure half (its file ops stay hand-registered in dos-io)
+    &crate::journal::ops::MODULE,
 ];
