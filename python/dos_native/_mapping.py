@@ -535,3 +535,14 @@ LANE_JOURNAL = [
     Route("dos.lane_journal", "compact", "lane_journal.compact", {"entries": ("entries", exact_records)}),
 ]
 SLOWER += LANE_JOURNAL
+# ---------------------------------------------------------------- issue 9, the file-tree prefix algebra
+# (_tree). Served by their hand fast paths (python/src/tree.rs, listed in
+# fastpath.rs); tree_disjoint_from_all_live takes the reference's lookup
+# callable and stays a hand _accelerate.py entry (python/dos_native/_tree_live.py
+# for the typed one).
+TREE = [
+    Route("dos._tree", "norm_tree_prefix", "_tree.norm_tree_prefix"),
+    Route("dos._tree", "prefixes_collide", "_tree.prefixes_collide"),
+    Route("dos._tree", "lane_trees_disjoint", "_tree.lane_trees_disjoint"),
+]
+ROUTES += TREE

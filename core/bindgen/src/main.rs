@@ -536,6 +536,8 @@ const PY_COMPANIONS: &[(&str, &str, &[&str])] = &[
     ),
     // The journal file's functions (the I/O layer's hand-registered ops).
     ("lane_journal", "_lane_journal_files", &["read_all", "tail", "append", "next_seq", "live"]),
+    // `tree_disjoint_from_all_live` with the reference's lookup callable.
+    ("_tree", "_tree_live", &["tree_disjoint_from_all_live"]),
 ];
 
 /// The companion of module `name` and the names it exports.

@@ -57,7 +57,6 @@ pub mod improve;
 /// Every envelope operation of the pure layer, grouped by module (`dos-ops`
 /// adds the I/O layer's and assembles the registry).
 pub static ALL: &[&[OpSpec]] = &[
-    tree::OPS,
     tool_stream::OPS,
     posttool_sensor::OPS,
     crate::durable::run_id::OPS,
@@ -124,4 +123,6 @@ pub static ROUTED: &[&crate::route::Module] = &[
     &pyjson_op::MODULE,
     // issue 9, the lane journal's pure half (its file ops stay hand-registered in dos-io)
     &crate::journal::ops::MODULE,
+    // issue 9, the file-tree prefix algebra (its callable lookup stays a Python companion)
+    &tree::MODULE,
 ];
