@@ -172,7 +172,28 @@ def cases():
     yield "_tree.tree_disjoint_from_all_live (4 live lanes)", tree(
         "tree_disjoint_from_all_live", requested_tree=["src/", "tests/"], live=live, sibling_tree_lookup=trees.get
     ), "classifier"
+    yield from journal_cases()
     yield from witness_cases()
+
+
+def journal_cases():
+    """The lane journal's pure half (issue 9): the fold, compaction and a
+    record builder, on a journal of 40 records over 8 lanes."""
+    entries = []
+    for i in range(40):
+        lane = f"l{i % 8}"
+        op = ("ACQUIRE", "HEARTBEAT", "HEARTBEAT", "RELEASE")[(i // 8) % 4]
+        e = {"op": op, "lane": lane, "loop_ts": f"t{i % 8}", "seq": i + 1, "ts": "2026-12-07T07:00:00Z"}
+        if op == "ACQUIRE":
+            e["lease"] = {"lane": lane, "loop_ts": f"t{i % 8}", "holder": "agent-1", "pid": 100 + i,
+                          "tree": [f"pkg{i % 8}/"], "heartbeat_at": "2026-12-07T07:00:00Z"}
+        else:
+            e["heartbeat_at"] = "2026-12-07T07:00:05Z"
+        entries.append(e)
+    yield "lane_journal.replay (fold of 40 records)", lambda m: (lambda x=m("lane_journal"): x.replay(entries)), "helper"
+    yield "lane_journal.compact (fold of 40 records)", lambda m: (lambda x=m("lane_journal"): x.compact(entries)), "helper"
+    lease = dict(entries[0]["lease"], acquired_at="2026-12-07T07:00:00Z", ttl_minutes=30, host_id="vm")
+    yield "lane_journal.acquire_entry", lambda m: (lambda x=m("lane_journal"): x.acquire_entry(lease, reason="start")), "helper"
 
 
 def witness_cases():

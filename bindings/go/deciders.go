@@ -32,8 +32,8 @@ func ClassifyCommandFast(command string) (Capability, string, error) {
 	}
 }
 
-// NormTreePrefix is _tree.norm_tree_prefix.
-func NormTreePrefix(p string) (string, error) {
+// NormTreePrefixFast is the typed C fast path of TreeNormTreePrefix.
+func NormTreePrefixFast(p string) (string, error) {
 	var out C.dos_buffer
 	b := []byte(p)
 	st := C.dos_norm_tree_prefix(bytesPtr(b), C.size_t(len(b)), &out)
@@ -45,35 +45,14 @@ func NormTreePrefix(p string) (string, error) {
 	return s, nil
 }
 
-// PrefixesCollide is _tree.prefixes_collide (typed C path).
-func PrefixesCollide(a, b string) bool {
+// PrefixesCollideFast is the typed C fast path of TreePrefixesCollide.
+func PrefixesCollideFast(a, b string) bool {
 	var out C.bool
 	ab, bb := []byte(a), []byte(b)
 	C.dos_prefixes_collide(bytesPtr(ab), C.size_t(len(ab)), bytesPtr(bb), C.size_t(len(bb)), &out)
 	runtime.KeepAlive(ab)
 	runtime.KeepAlive(bb)
 	return bool(out)
-}
-
-// LaneTreesDisjoint is _tree.lane_trees_disjoint.
-func LaneTreesDisjoint(treeA, treeB []string) (bool, error) {
-	var out bool
-	err := CallInto("_tree.lane_trees_disjoint", map[string]interface{}{"tree_a": nonNil(treeA), "tree_b": nonNil(treeB)}, nil, &out)
-	return out, err
-}
-
-// TreeDisjointFromAllLive is _tree.tree_disjoint_from_all_live with the
-// sibling lookup given as a map lane -> tree.
-func TreeDisjointFromAllLive(requested []string, liveLanes []string, siblingTrees map[string][]string) (bool, error) {
-	live := make([]map[string]string, len(liveLanes))
-	for i, l := range liveLanes {
-		live[i] = map[string]string{"lane": l}
-	}
-	var out bool
-	err := CallInto("_tree.tree_disjoint_from_all_live", map[string]interface{}{
-		"requested_tree": nonNil(requested), "live": live, "sibling_trees": siblingTrees,
-	}, nil, &out)
-	return out, err
 }
 
 func nonNil(s []string) []string {

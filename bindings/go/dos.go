@@ -1,7 +1,7 @@
 // Package dos is the Go binding of libdos, the native DOS decision kernel.
 //
 // Call sends one JSON envelope request and returns the response; the typed
-// functions (ExecCapabilityClassifyCommand, PrefixesCollide, ...) sit on top. Every function
+// functions (ExecCapabilityClassifyCommand, TreePrefixesCollide, ...) sit on top. Every function
 // is safe for concurrent use.
 package dos
 

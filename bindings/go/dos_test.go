@@ -73,19 +73,28 @@ func TestTypedDeciders(t *testing.T) {
 	if c, p, _ := ClassifyCommandFast("  "); c != CapabilityEmpty || p != "" {
 		t.Fatalf("%v %q", c, p)
 	}
-	if !PrefixesCollide("src/", "src/dos/") || PrefixesCollide("docs/ui-", "docs/svc-") {
+	if !PrefixesCollideFast("src/", "src/dos/") || PrefixesCollideFast("docs/ui-", "docs/svc-") {
 		t.Fatal("prefixes_collide")
 	}
-	if p, _ := NormTreePrefix("**/*"); p != "" {
+	if c, err := TreePrefixesCollide(TreePrefixesCollideArgs{A: "src/", B: "src/dos/"}); err != nil || !c {
+		t.Fatal("prefixes_collide", c, err)
+	}
+	if p, _ := NormTreePrefixFast("**/*"); p != "" {
 		t.Fatalf("norm %q", p)
 	}
-	if d, _ := LaneTreesDisjoint([]string{"docs/UI-*"}, []string{"docs/svc-*"}); !d {
+	if p, err := TreeNormTreePrefix(TreeNormTreePrefixArgs{P: ptrTo(" Src\\Dos*")}); err != nil || p != "src/dos" {
+		t.Fatalf("norm %q %v", p, err)
+	}
+	if d, _ := TreeLaneTreesDisjoint(TreeLaneTreesDisjointArgs{TreeA: []string{"docs/UI-*"}, TreeB: []string{"docs/svc-*"}}); !d {
 		t.Fatal("disjoint")
 	}
-	if d, _ := LaneTreesDisjoint(nil, []string{"docs/"}); d {
+	if d, _ := TreeLaneTreesDisjoint(TreeLaneTreesDisjointArgs{TreeA: []string{}, TreeB: []string{"docs/"}}); d {
 		t.Fatal("an empty tree is never disjoint")
 	}
-	ok, err := TreeDisjointFromAllLive([]string{"src/"}, []string{"docs"}, map[string][]string{"docs": {"docs/"}})
+	trees := map[string][]string{"docs": {"docs/"}}
+	ok, err := TreeTreeDisjointFromAllLive(TreeTreeDisjointFromAllLiveArgs{
+		RequestedTree: []string{"src/"}, Live: []map[string]any{{"lane": "docs"}}, SiblingTrees: &trees,
+	})
 	if err != nil || !ok {
 		t.Fatal(ok, err)
 	}

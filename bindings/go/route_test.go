@@ -84,6 +84,9 @@ func replayRoutedConfig(t *testing.T, op string, run func(args []byte, config an
 			continue
 		}
 		if err != nil {
+			if strings.Contains(err.Error(), "unreadable response") && (strings.Contains(rec.Expected, "NaN") || strings.Contains(rec.Expected, "Infinity")) {
+				continue // Python's NaN/Infinity in the verdict (a journal line's 1e999): not JSON to Go (the envelope replay covers it)
+			}
 			var overflow *json.UnmarshalTypeError
 			if errors.As(err, &overflow) && strings.HasPrefix(overflow.Value, "number") && hasWideInt(rec.Expected) {
 				continue // an int past 64 bits inside a record: not an int64 field (the envelope replay covers it)

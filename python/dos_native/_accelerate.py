@@ -16,7 +16,7 @@ import importlib
 import inspect
 import sys
 from types import ModuleType
-from typing import Any, Callable, Optional
+from typing import Any, Callable
 
 from . import _native, _seams, _typed
 
@@ -115,17 +115,14 @@ def same_signature(original: AnyFn, serve: Callable[[dict[str, Any]], object]) -
     return swap
 
 
-def _tree_fn(name: str) -> Factory:
-    def factory(m: ModuleType, original: AnyFn) -> AnyFn:
-        slow: Optional[AnyFn] = None
-        if name == "tree_disjoint_from_all_live":
-            # What the original calls for one live lane, looked up when called.
-            def lookup(requested_tree: Any, tree: Any, m: ModuleType = m) -> Any:
-                return m.lane_trees_disjoint(requested_tree, tree)
-            slow = lookup
-        return _wrapped(_native.bind_tree(name, original, slow), original)
+def _tree_disjoint_from_all_live(m: ModuleType, original: AnyFn) -> AnyFn:
+    # The one `_tree` function whose reference takes a callable (the sibling
+    # lookup, called back from libdos); the other three are _mapping.TREE
+    # routes. What the original calls for one live lane, looked up when called:
+    def lookup(requested_tree: Any, tree: Any, m: ModuleType = m) -> Any:
+        return m.lane_trees_disjoint(requested_tree, tree)
 
-    return factory
+    return _wrapped(_native.bind_tree("tree_disjoint_from_all_live", original, lookup), original)
 
 
 def _step_from_event(m: ModuleType, original: AnyFn) -> AnyFn:
@@ -139,10 +136,7 @@ def _step_from_event(m: ModuleType, original: AnyFn) -> AnyFn:
 # it would only add risk. (durable_schema and tool_stream are on the generated
 # route: _mapping.DURABLE_SCHEMA, _mapping.HOOK_SENSORS.)
 _TABLE: dict[tuple[str, str], Factory] = {
-    ("dos._tree", "norm_tree_prefix"): _tree_fn("norm_tree_prefix"),
-    ("dos._tree", "prefixes_collide"): _tree_fn("prefixes_collide"),
-    ("dos._tree", "lane_trees_disjoint"): _tree_fn("lane_trees_disjoint"),
-    ("dos._tree", "tree_disjoint_from_all_live"): _tree_fn("tree_disjoint_from_all_live"),
+    ("dos._tree", "tree_disjoint_from_all_live"): _tree_disjoint_from_all_live,
     ("dos.posttool_sensor", "step_from_event"): _with_dicts(_step_from_event),
 }
 

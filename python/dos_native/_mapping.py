@@ -510,3 +510,41 @@ DURABLE_SCHEMA = [
     Route("dos.durable_schema", "unreadable_refusal_payload", "durable_schema.unreadable_refusal_payload"),
 ]
 ROUTES += DURABLE_SCHEMA
+# ---------------------------------------------------------------- issue 9, the lane journal's pure half
+# (lane_journal: the fold and compaction; the file readers stay the
+# companion's, python/dos_native/_lane_journal_files.py). Served by their hand
+# fast paths (python/src/journal_fast.rs), still slower than the reference's
+# fold over a 40-record journal (0.4-0.9x: reading the records into libdos and
+# the live set back costs more than the fold; docs/benchmarks.md, "The lane
+# journal's pure half"): declared, not swapped by default.
+
+def exact_records(entries: Any, mod: Any) -> list[Any]:
+    """A journal's records as the fold takes them: a list or tuple of records
+    of exact built-in types, no tuple inside (the fold answers with the
+    records' own lists) and no infinite float (the reference's ``int()`` of
+    one raises); anything else declines."""
+    from ._native import _is_exact
+
+    if type(entries) is not list and type(entries) is not tuple:
+        raise Decline
+    if not all(_is_exact(e, tuples=False, finite=True) for e in entries):
+        raise Decline
+    return list(entries)
+
+
+LANE_JOURNAL = [
+    Route("dos.lane_journal", "replay", "lane_journal.replay", {"entries": ("entries", exact_records)}),
+    Route("dos.lane_journal", "compact", "lane_journal.compact", {"entries": ("entries", exact_records)}),
+]
+SLOWER += LANE_JOURNAL
+# ---------------------------------------------------------------- issue 9, the file-tree prefix algebra
+# (_tree). Served by their hand fast paths (python/src/tree.rs, listed in
+# fastpath.rs); tree_disjoint_from_all_live takes the reference's lookup
+# callable and stays a hand _accelerate.py entry (python/dos_native/_tree_live.py
+# for the typed one).
+TREE = [
+    Route("dos._tree", "norm_tree_prefix", "_tree.norm_tree_prefix"),
+    Route("dos._tree", "prefixes_collide", "_tree.prefixes_collide"),
+    Route("dos._tree", "lane_trees_disjoint", "_tree.lane_trees_disjoint"),
+]
+ROUTES += TREE

@@ -67,8 +67,8 @@ _native_functions(globals(), {
 })
 
 
-# The hand-written half of this module (what libdos does not run: Python plugins, the host's file I/O):
-# dos_native/_overlap_policy_plugins.py. A name it exports replaces the generated one.
+# The hand-written half of this module (what libdos does not serve as an op; its
+# docstring says what): dos_native/_overlap_policy_plugins.py. A name it exports replaces the generated one.
 from ._overlap_policy_plugins import (  # noqa: E402
     OverlapPolicy as OverlapPolicy,
     PrefixOverlapPolicy as PrefixOverlapPolicy,

@@ -234,8 +234,8 @@ _native_functions(globals(), {
 })
 
 
-# The hand-written half of this module (what libdos does not run: Python plugins, the host's file I/O):
-# dos_native/_tool_stream_toml.py. A name it exports replaces the generated one.
+# The hand-written half of this module (what libdos does not serve as an op; its
+# docstring says what): dos_native/_tool_stream_toml.py. A name it exports replaces the generated one.
 from ._tool_stream_toml import (  # noqa: E402
     load_from_toml as load_from_toml,
 )

@@ -11,7 +11,7 @@
 //! (docs/benchmarks.md names the row).
 
 use crate::swap::NativeFunction;
-use crate::{economics, exec_fast, schema, stream};
+use crate::{economics, exec_fast, journal_fast, schema, stream, tree};
 use pyo3::prelude::*;
 
 type Binder = fn(&Bound<'_, PyAny>, Py<PyAny>) -> PyResult<Option<NativeFunction>>;
@@ -35,6 +35,13 @@ const FAST: &[(&str, Binder)] = &[
     ("breaker.record_failure", economics::bind_breaker_failure_fast),
     ("breaker.record_success", economics::bind_breaker_success_fast),
     ("breaker.classify", economics::bind_breaker_classify_fast),
+    // issue 9, the lane journal's pure half
+    ("lane_journal.replay", journal_fast::bind_replay),
+    ("lane_journal.compact", journal_fast::bind_compact),
+    // issue 9, the file-tree prefix algebra
+    ("_tree.norm_tree_prefix", tree::bind_norm_fast),
+    ("_tree.prefixes_collide", tree::bind_collide_fast),
+    ("_tree.lane_trees_disjoint", tree::bind_disjoint_fast),
 ];
 
 /// The fast path of `op` bound to `module`'s classes (None: `op` has none).

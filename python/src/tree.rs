@@ -1,5 +1,7 @@
-//! Dedicated entry points for `_tree`: the prefix algebra on Python strings
-//! borrowed in place (no copies for the common compact strings).
+//! Hand fast paths of `_tree` (listed in `fastpath.rs`, hung off the
+//! generated module) and the hand-bound `tree_disjoint_from_all_live`, which
+//! calls the reference's lookup callable back: the prefix algebra on Python
+//! strings borrowed in place (no copies for the common compact strings).
 
 use crate::convert::json_value;
 use crate::fast::{one_or_two, same_name, utf8_of};
@@ -278,19 +280,33 @@ impl Fast for DisjointFromAllLive {
     }
 }
 
-/// Native `_tree` functions (`norm_tree_prefix`, `prefixes_collide`,
-/// `lane_trees_disjoint`, `tree_disjoint_from_all_live`) handing what they
-/// do not take to `fallback`; `slow` is `tree_disjoint_from_all_live`'s
-/// per-lane `lane_trees_disjoint(requested_tree, tree)`.
+/// `tree_disjoint_from_all_live` with the reference's lookup callable,
+/// handing what it does not take to `fallback`; `slow` is the per-lane
+/// `lane_trees_disjoint(requested_tree, tree)` (the other three `_tree`
+/// functions are fast paths of the generated module, in `fastpath.rs`).
 #[crate::guard]
 #[pyfunction]
 #[pyo3(signature = (name, fallback, slow=None))]
 pub(crate) fn bind_tree(name: &str, fallback: Py<PyAny>, slow: Option<Py<PyAny>>) -> PyResult<NativeFunction> {
-    Ok(match name {
-        "norm_tree_prefix" => NativeFunction::new("_tree.norm_tree_prefix", NormTreePrefix, fallback),
-        "prefixes_collide" => NativeFunction::new("_tree.prefixes_collide", PrefixesCollide, fallback),
-        "lane_trees_disjoint" => NativeFunction::new("_tree.lane_trees_disjoint", LaneTreesDisjoint, fallback),
-        "tree_disjoint_from_all_live" => NativeFunction::new("_tree.tree_disjoint_from_all_live", DisjointFromAllLive { slow }, fallback),
-        other => return Err(PyTypeError::new_err(format!("no _tree function {other:?}"))),
-    })
+    match name {
+        "tree_disjoint_from_all_live" => {
+            Ok(NativeFunction::new("_tree.tree_disjoint_from_all_live", DisjointFromAllLive { slow }, fallback))
+        }
+        other => Err(PyTypeError::new_err(format!("no hand-bound _tree function {other:?}"))),
+    }
+}
+
+/// `_tree.norm_tree_prefix`'s fast path (strings borrowed in place).
+pub(crate) fn bind_norm_fast(_: &Bound<'_, PyAny>, fallback: Py<PyAny>) -> PyResult<Option<NativeFunction>> {
+    Ok(Some(NativeFunction::new("_tree.norm_tree_prefix", NormTreePrefix, fallback)))
+}
+
+/// `_tree.prefixes_collide`'s fast path.
+pub(crate) fn bind_collide_fast(_: &Bound<'_, PyAny>, fallback: Py<PyAny>) -> PyResult<Option<NativeFunction>> {
+    Ok(Some(NativeFunction::new("_tree.prefixes_collide", PrefixesCollide, fallback)))
+}
+
+/// `_tree.lane_trees_disjoint`'s fast path.
+pub(crate) fn bind_disjoint_fast(_: &Bound<'_, PyAny>, fallback: Py<PyAny>) -> PyResult<Option<NativeFunction>> {
+    Ok(Some(NativeFunction::new("_tree.lane_trees_disjoint", LaneTreesDisjoint, fallback)))
 }

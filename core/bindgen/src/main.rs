@@ -537,6 +537,10 @@ const PY_COMPANIONS: &[(&str, &str, &[&str])] = &[
     // issue 9, the hook sensors: reading dos.toml is the host's file I/O, as
     // in the reference (the parsed table goes to the policy_from_table op).
     ("tool_stream", "_tool_stream_toml", &["load_from_toml"]),
+    // The journal file's functions (the I/O layer's hand-registered ops).
+    ("lane_journal", "_lane_journal_files", &["read_all", "tail", "append", "next_seq", "live"]),
+    // `tree_disjoint_from_all_live` with the reference's lookup callable.
+    ("_tree", "_tree_live", &["tree_disjoint_from_all_live"]),
 ];
 
 /// The companion of module `name` and the names it exports.
@@ -563,8 +567,8 @@ fn py_companion_import(m: &ModuleEntry, note: bool) -> String {
     if note {
         let _ = writeln!(
             s,
-            "\n\n# The hand-written half of this module (what libdos does not run: Python plugins, the host's file I/O):\n\
-             # dos_native/{module}.py. A name it exports replaces the generated one."
+            "\n\n# The hand-written half of this module (what libdos does not serve as an op; its\n\
+             # docstring says what): dos_native/{module}.py. A name it exports replaces the generated one."
         );
     } else {
         s += "\n";

@@ -57,9 +57,7 @@ pub mod improve;
 /// Every envelope operation of the pure layer, grouped by module (`dos-ops`
 /// adds the I/O layer's and assembles the registry).
 pub static ALL: &[&[OpSpec]] = &[
-    tree::OPS,
     posttool_sensor::OPS,
-    crate::journal::ops::OPS,
     crate::durable::run_id::OPS,
     crate::durable::verdict_journal::OPS,
     crate::durable::intent_ledger::OPS,
@@ -123,4 +121,8 @@ pub static ROUTED: &[&crate::route::Module] = &[
     &durable_schema::MODULE,
     // the codec: Python's json.dumps
     &pyjson_op::MODULE,
+    // issue 9, the lane journal's pure half (its file ops stay hand-registered in dos-io)
+    &crate::journal::ops::MODULE,
+    // issue 9, the file-tree prefix algebra (its callable lookup stays a Python companion)
+    &tree::MODULE,
 ];

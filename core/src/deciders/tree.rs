@@ -5,10 +5,11 @@
 //! empty prefix, which collides with everything; an empty tree is an unknown
 //! blast radius and is never disjoint.
 
-use crate::envelope::{Args, CallError, Ctx, OpSpec};
-use crate::pyjson::Value;
+use crate::envelope::{CallError, Ctx};
+use crate::pyjson::{Dict, Value};
 use crate::pystr;
-use std::collections::HashMap;
+use crate::route::{self, Describe, Module, Op};
+use serde::Deserialize;
 
 /// A normalized tree prefix. An ASCII entry is a view into the entry itself
 /// (stripped and cut at the first `*`; its bytes are lower-cased and its
@@ -197,53 +198,117 @@ pub fn live_lane_name(v: &Value) -> Result<String, &'static str> {
     }
 }
 
-fn op_norm(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    Ok(Value::str(norm_tree_prefix(a.opt_str("p")?.unwrap_or(""))))
+/// `norm_tree_prefix`: the comparable prefix of one tree entry: backslashes
+/// to slashes, stripped, case-folded, cut at the first `*` (a leading glob
+/// gives `""`, which collides with everything; None reads as `""`).
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct NormTreePrefix {
+    /// The entry.
+    #[serde(default)]
+    pub p: Option<String>,
 }
 
-fn op_collide(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    Ok(Value::Bool(prefixes_collide(a.str("a")?, a.str("b")?)))
-}
+impl Op for NormTreePrefix {
+    const NAME: &'static str = "_tree.norm_tree_prefix";
+    type Verdict = String;
 
-fn op_disjoint(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    Ok(Value::Bool(lane_trees_disjoint(&a.str_list("tree_a")?, &a.str_list("tree_b")?)))
-}
-
-fn op_disjoint_from_all(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let requested = a.str_list("requested_tree")?;
-    let mut lanes = Vec::new();
-    for (i, rec) in a.obj_list("live")?.iter().enumerate() {
-        let lane = match rec.dict().get("lane") {
-            None => String::new(),
-            Some(v) => live_lane_name(v).map_err(|m| a.err(format_args!("live[{i}].lane: {m}")))?,
-        };
-        lanes.push(lane);
+    fn run(self, _: &Ctx<'_>) -> Result<String, CallError> {
+        Ok(norm_tree_prefix(self.p.as_deref().unwrap_or("")))
     }
-    let mut trees: HashMap<&str, Vec<String>> = HashMap::new();
-    if let Some(map) = a.opt_obj("sibling_trees")? {
-        for (k, v) in map.dict().iter() {
-            let (Some(k), Some(list)) = (k.as_str(), v.as_list()) else {
-                return Err(a.err("sibling_trees must map lane names to lists of strings"));
+}
+
+/// `prefixes_collide`: one normalized prefix starts with the other.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct PrefixesCollide {
+    /// One normalized prefix.
+    pub a: String,
+    /// The other.
+    pub b: String,
+}
+
+impl Op for PrefixesCollide {
+    const NAME: &'static str = "_tree.prefixes_collide";
+    type Verdict = bool;
+
+    fn run(self, _: &Ctx<'_>) -> Result<bool, CallError> {
+        Ok(prefixes_collide(&self.a, &self.b))
+    }
+}
+
+/// `lane_trees_disjoint`: no entry of one tree collides with an entry of
+/// the other; an empty tree (or one of empty entries) is an unknown blast
+/// radius and is never disjoint.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct LaneTreesDisjoint {
+    /// One lane's tree.
+    pub tree_a: Vec<String>,
+    /// The other lane's tree.
+    pub tree_b: Vec<String>,
+}
+
+impl Op for LaneTreesDisjoint {
+    const NAME: &'static str = "_tree.lane_trees_disjoint";
+    type Verdict = bool;
+
+    fn run(self, _: &Ctx<'_>) -> Result<bool, CallError> {
+        Ok(lane_trees_disjoint(&self.tree_a, &self.tree_b))
+    }
+}
+
+/// `tree_disjoint_from_all_live`, with the sibling lookup given as data:
+/// true when `requested_tree` is disjoint from the tree of every live
+/// lease's lane; a lease without a lane, a lane `sibling_trees` does not
+/// list (no tree found) or an overlap makes it false; no live lease is true.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct TreeDisjointFromAllLive {
+    /// The tree asked for.
+    pub requested_tree: Vec<String>,
+    /// The live lease records (only their `lane` is read).
+    pub live: Vec<Dict>,
+    /// Each sibling lane's tree, by lane name (the reference's
+    /// `sibling_tree_lookup` answered ahead).
+    #[serde(default)]
+    pub sibling_trees: Option<route::Map<Vec<String>>>,
+}
+
+impl Op for TreeDisjointFromAllLive {
+    const NAME: &'static str = "_tree.tree_disjoint_from_all_live";
+    type Verdict = bool;
+
+    fn run(self, _: &Ctx<'_>) -> Result<bool, CallError> {
+        let mut lanes = Vec::with_capacity(self.live.len());
+        for (i, rec) in self.live.iter().enumerate() {
+            let lane = match rec.get("lane") {
+                None => String::new(),
+                Some(v) => live_lane_name(v).map_err(|m| CallError::bad_args(format!("{}: args.live[{i}].lane: {m}", Self::NAME)))?,
             };
-            let tree = list
-                .iter()
-                .map(|p| p.as_str().map(str::to_owned))
-                .collect::<Option<Vec<_>>>()
-                .ok_or_else(|| a.err(format_args!("sibling_trees[{k:?}] must be a list of strings")))?;
-            trees.insert(k, tree);
+            lanes.push(lane);
         }
+        let trees = self.sibling_trees.unwrap_or_default();
+        let lane_refs: Vec<&str> = lanes.iter().map(String::as_str).collect();
+        let lookup = |lane: &str| trees.get(lane).cloned();
+        Ok(tree_disjoint_from_all_live(&self.requested_tree, &lane_refs, &lookup))
     }
-    let lane_refs: Vec<&str> = lanes.iter().map(String::as_str).collect();
-    let lookup = |lane: &str| trees.get(lane).cloned();
-    Ok(Value::Bool(tree_disjoint_from_all_live(&requested, &lane_refs, &lookup)))
 }
 
-pub(crate) const OPS: &[OpSpec] = &[
-    OpSpec { name: "_tree.norm_tree_prefix", args: &["p"], run: op_norm },
-    OpSpec { name: "_tree.prefixes_collide", args: &["a", "b"], run: op_collide },
-    OpSpec { name: "_tree.lane_trees_disjoint", args: &["tree_a", "tree_b"], run: op_disjoint },
-    OpSpec { name: "_tree.tree_disjoint_from_all_live", args: &["requested_tree", "live", "sibling_trees"], run: op_disjoint_from_all },
-];
+/// What the module is about (the hosts' module doc).
+pub const DOC: &str = "The file-tree prefix algebra under every collision check. A lane owns a list of repo-relative globs; an entry normalizes to the case-folded text before its first `*` (a leading glob gives `\"\"`, which collides with everything); two entries collide when one normalized prefix starts with the other; an empty tree is an unknown blast radius and is never disjoint. `tree_disjoint_from_all_live` with the reference's `sibling_tree_lookup` callable is the hand-written companion's (`dos_native/_tree_live.py`).";
+
+pub(crate) const MODULE: Module = Module {
+    name: "_tree",
+    doc: DOC,
+    routes: &[
+        route::route::<NormTreePrefix>(),
+        route::route::<PrefixesCollide>(),
+        route::route::<LaneTreesDisjoint>(),
+        route::route::<TreeDisjointFromAllLive>(),
+    ],
+    consts: &[],
+};
 
 #[cfg(test)]
 mod tests {

@@ -740,7 +740,7 @@ pub trait Op: DeserializeOwned + Describe + Record {
     const READS_CONFIG: bool = false;
     /// The verdict: written as the reference's result (`to_dict()` for a
     /// record, the plain value otherwise).
-    type Verdict: Serialize + Describe;
+    type Verdict: Serialize + Describe + 'static;
     /// The typed Python function's name when it is not the op's function
     /// name (the reference names a public function like an older op of the
     /// module; a leading `_` keeps it out of `__all__`).
@@ -751,6 +751,26 @@ pub trait Op: DeserializeOwned + Describe + Record {
     /// reference answers a `Path`, say).
     const PY_RESULT: Option<PyParam> = None;
     fn run(self, ctx: &Ctx<'_>) -> Result<Self::Verdict, CallError>;
+}
+
+/// A verdict as a value: moved when it already is one (any JSON value, a
+/// dict, a list of dicts: the journal's records), serialized otherwise.
+fn verdict_value<V: Serialize + 'static>(verdict: V) -> Result<Value, pyjson::SerError> {
+    let mut slot = Some(verdict);
+    let any = &mut slot as &mut dyn std::any::Any;
+    if let Some(v) = any.downcast_mut::<Option<Value>>().and_then(Option::take) {
+        return Ok(v);
+    }
+    if let Some(d) = any.downcast_mut::<Option<Dict>>().and_then(Option::take) {
+        return Ok(Value::Dict(d));
+    }
+    if let Some(l) = any.downcast_mut::<Option<Vec<Dict>>>().and_then(Option::take) {
+        return Ok(Value::List(l.into_iter().map(Value::Dict).collect()));
+    }
+    match &slot {
+        Some(v) => pyjson::to_value(v),
+        None => Ok(Value::Null),
+    }
 }
 
 fn run_op<O: Op>(ctx: &Ctx<'_>, a: &Args<'_>) -> Result<Value, CallError> {
@@ -769,7 +789,7 @@ fn run_op<O: Op>(ctx: &Ctx<'_>, a: &Args<'_>) -> Result<Value, CallError> {
     };
     args.check().map_err(|e| a.err(format_args!("args.{e}")))?;
     let verdict = args.run(ctx)?;
-    pyjson::to_value(&verdict).map_err(|e| CallError::new(ErrorCode::Internal, format!("{}: cannot write the verdict: {e}", O::NAME)))
+    verdict_value(verdict).map_err(|e| CallError::new(ErrorCode::Internal, format!("{}: cannot write the verdict: {e}", O::NAME)))
 }
 
 /// Run op `O` on arguments laid out on a tape (a host reading its own
@@ -779,7 +799,7 @@ fn run_tape<O: Op>(ctx: &Ctx<'_>, tape: &pyjson::Tape<'_>) -> Result<Value, Call
     let args: O = pyjson::from_tape(tape).map_err(|e| CallError::bad_args(format!("{}: args: {e}", O::NAME)))?;
     args.check().map_err(|e| CallError::bad_args(format!("{}: args.{e}", O::NAME)))?;
     let verdict = args.run(ctx)?;
-    pyjson::to_value(&verdict).map_err(|e| CallError::new(ErrorCode::Internal, format!("{}: cannot write the verdict: {e}", O::NAME)))
+    verdict_value(verdict).map_err(|e| CallError::new(ErrorCode::Internal, format!("{}: cannot write the verdict: {e}", O::NAME)))
 }
 
 /// The schema of one op, built on demand.

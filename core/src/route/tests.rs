@@ -223,3 +223,14 @@ fn a_record_checks_its_bounds_and_its_nested_records_after_reading() {
     assert_eq!(read(r#"{"one":{"lo":3,"hi":2},"many":[]}"#), Err("one.hi: hi (2) cannot be below lo (3)".into()));
     assert_eq!(read(r#"{"many":[{"lo":1,"hi":1},{"lo":5,"hi":4}]}"#), Err("many[1].hi: hi (4) cannot be below lo (5)".into()));
 }
+
+#[test]
+fn a_verdict_that_is_already_a_value_is_moved_as_serde_would_write_it() {
+    let text = r#"{"op": "ACQUIRE", "seq": 99999999999999999999, "f": 1.5, "lease": {"tree": ["a", null, true], "k": {}}, "s": "\ud800x"}"#;
+    let v = crate::pyjson::parse_str(text).unwrap();
+    let d = v.as_dict().unwrap().clone();
+    assert_eq!(super::verdict_value(d.clone()).unwrap(), pyjson::to_value(&d).unwrap());
+    assert_eq!(super::verdict_value(vec![d.clone(), d.clone()]).unwrap(), pyjson::to_value(&vec![d.clone(), d]).unwrap());
+    assert_eq!(super::verdict_value(v.clone()).unwrap(), v);
+    assert_eq!(super::verdict_value(7_i64).unwrap(), Value::int(7));
+}
