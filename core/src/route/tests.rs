@@ -173,3 +173,13 @@ fn two_modules_may_each_own_a_type_of_the_same_name() {
     let first = reg.get("Escalation").unwrap();
     assert!(!first.module_local && first.class.is_none(), "{first:?}");
 }
+
+#[test]
+fn moved_dicts_are_the_value_serde_writes() {
+    let dicts = match parse(r#"[{"b": 1, "a": [1.5, null, "\ud800"]}, {}, {"op": "_CORRUPT", "_line": 3}]"#) {
+        Value::List(items) => items.into_iter().filter_map(|v| v.as_dict().cloned()).collect::<Vec<Dict>>(),
+        _ => unreachable!(),
+    };
+    let via_serde = pyjson::to_value(&dicts).unwrap();
+    assert_eq!(dicts_value(dicts), via_serde);
+}
