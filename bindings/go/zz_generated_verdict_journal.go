@@ -46,33 +46,22 @@ func (v *VerdictEvent) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// VerdictRollup mirrors the reference's VerdictRollup (its to_dict() shape). Counts of verdict tokens per value of one dimension.
+// VerdictRollup mirrors the reference's VerdictRollup (its to_dict() shape). Counts of verdict tokens per value of one dimension. The fields are in
+// the order of the reference's `to_dict()` (the envelope's verdict bytes),
+// not of its constructor (`by, counts, dimensions, total, corrupt=0`): the
+// typed classes take them by keyword.
 type VerdictRollup struct {
 	// The dimension folded on.
 	By string `json:"by"`
-	// Per dimension value: its verdict tokens (sorted) and their counts.
-	Counts map[string]any `json:"counts"`
-	// The dimension values in order: on `syscall` the kernel's own first in
-	// their fixed order, then the rest sorted; otherwise sorted.
-	Dimensions []string `json:"dimensions"`
 	// How many events were folded.
 	Total int64 `json:"total"`
 	// The corrupt-line tally carried through.
 	Corrupt int64 `json:"corrupt"`
-}
-
-// UnmarshalJSON fills the fields the JSON leaves out with their defaults.
-func (v *VerdictRollup) UnmarshalJSON(b []byte) error {
-	type plain VerdictRollup
-	p := plain{}
-	if err := json.Unmarshal([]byte("{\"corrupt\":0}"), &p); err != nil {
-		return err
-	}
-	if err := decodeNumbers(b, &p); err != nil {
-		return err
-	}
-	*v = VerdictRollup(p)
-	return nil
+	// The dimension values in order: on `syscall` the kernel's own first in
+	// their fixed order, then the rest sorted; otherwise sorted.
+	Dimensions []string `json:"dimensions"`
+	// Per dimension value: its verdict tokens (sorted) and their counts.
+	Counts map[string]any `json:"counts"`
 }
 
 // VerdictJournalSchemaFamily The journal's durable-schema family.

@@ -109,25 +109,28 @@ class VerdictEvent:
 
 @dataclass(frozen=True)
 class VerdictRollup:
-    """Counts of verdict tokens per value of one dimension.
+    """Counts of verdict tokens per value of one dimension. The fields are in
+    the order of the reference's `to_dict()` (the envelope's verdict bytes),
+    not of its constructor (`by, counts, dimensions, total, corrupt=0`): the
+    typed classes take them by keyword.
 
     ``by``: The dimension folded on.
-
-    ``counts``: Per dimension value: its verdict tokens (sorted) and their counts.
-
-    ``dimensions``: The dimension values in order: on `syscall` the kernel's own first in
-    their fixed order, then the rest sorted; otherwise sorted.
 
     ``total``: How many events were folded.
 
     ``corrupt``: The corrupt-line tally carried through.
+
+    ``dimensions``: The dimension values in order: on `syscall` the kernel's own first in
+    their fixed order, then the rest sorted; otherwise sorted.
+
+    ``counts``: Per dimension value: its verdict tokens (sorted) and their counts.
     """
 
     by: str
-    counts: dict[str, Any]
-    dimensions: tuple[str, ...]
     total: int
-    corrupt: int = 0
+    corrupt: int
+    dimensions: tuple[str, ...]
+    counts: dict[str, Any]
 
     def __post_init__(self) -> None:
         """Freeze the declared tuples; refuse a value below a field's declared minimum (ValueError)."""
@@ -138,20 +141,20 @@ class VerdictRollup:
         """The reference's JSON shape (keys in declaration order)."""
         return {
             "by": _to_plain(self.by),
-            "counts": _to_plain(self.counts),
-            "dimensions": _to_plain(self.dimensions),
             "total": _to_plain(self.total),
             "corrupt": _to_plain(self.corrupt),
+            "dimensions": _to_plain(self.dimensions),
+            "counts": _to_plain(self.counts),
         }
 
     @classmethod
     def _from_dict(cls, d: dict[str, Any]) -> VerdictRollup:
         return cls(
             by=d["by"],
-            counts=d["counts"],
-            dimensions=tuple(_x for _x in d["dimensions"]),
             total=d["total"],
             corrupt=d["corrupt"],
+            dimensions=tuple(_x for _x in d["dimensions"]),
+            counts=d["counts"],
         )
 
 

@@ -53,10 +53,10 @@ class VerdictEvent:
 @dataclass(frozen=True)
 class VerdictRollup:
     by: str
-    counts: dict[str, Any]
-    dimensions: tuple[str, ...]
     total: int
-    corrupt: int = ...
+    corrupt: int
+    dimensions: tuple[str, ...]
+    counts: dict[str, Any]
     def __post_init__(self) -> None: ...
     def to_dict(self) -> dict[str, Any]: ...
     @classmethod

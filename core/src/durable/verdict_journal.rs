@@ -202,23 +202,25 @@ pub fn for_run<'a>(events: &'a [VerdictEvent], run_id: &Str) -> Vec<&'a VerdictE
     events.iter().filter(|e| e.run_id == *run_id).collect()
 }
 
-/// Counts of verdict tokens per value of one dimension.
+/// Counts of verdict tokens per value of one dimension. The fields are in
+/// the order of the reference's `to_dict()` (the envelope's verdict bytes),
+/// not of its constructor (`by, counts, dimensions, total, corrupt=0`): the
+/// typed classes take them by keyword.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Describe)]
 #[serde(deny_unknown_fields)]
 pub struct VerdictRollup {
     /// The dimension folded on.
     pub by: Str,
-    /// Per dimension value: its verdict tokens (sorted) and their counts.
-    pub counts: Dict,
+    /// How many events were folded.
+    pub total: i64,
+    /// The corrupt-line tally carried through.
+    pub corrupt: i64,
     /// The dimension values in order: on `syscall` the kernel's own first in
     /// their fixed order, then the rest sorted; otherwise sorted.
     #[describe(tuple)]
     pub dimensions: route::Tuple<Str>,
-    /// How many events were folded.
-    pub total: i64,
-    /// The corrupt-line tally carried through.
-    #[serde(default)]
-    pub corrupt: i64,
+    /// Per dimension value: its verdict tokens (sorted) and their counts.
+    pub counts: Dict,
 }
 
 fn or_label(s: &Str, label: &str) -> Str {
@@ -285,7 +287,7 @@ pub fn rollup<'a>(events: impl IntoIterator<Item = &'a VerdictEvent>, by: &Str, 
         dimensions.push(dim.clone());
         out.push(dim, Value::Dict(t));
     }
-    VerdictRollup { by: by.clone(), counts: out, dimensions: route::Tuple(dimensions), total, corrupt }
+    VerdictRollup { by: by.clone(), total, corrupt, dimensions: route::Tuple(dimensions), counts: out }
 }
 
 // ---- envelope ops (the generated route) ---------------------------------
