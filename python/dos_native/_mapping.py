@@ -514,7 +514,7 @@ def journal_path_own_clock(path: Any, mod: Any) -> str:
 # verdict_journal (session 8): the file ops, for calls that name their file.
 # The pure folds over the reference's own events are slower through the
 # generic route than the reference's few Python lines (docs/benchmarks.md,
-# "run_id, verdict_journal and intent_ledger on the generated route"):
+# "verdict_journal on the generated route"):
 # declared, not swapped by default.
 VERDICT_JOURNAL = [
     Route("dos.verdict_journal", "record", "verdict_journal.record", {"path": ("path", journal_path_own_clock)}),
