@@ -615,6 +615,98 @@ def shape_a_cases(tmpdir):
     yield "result_state.verify_transcript (201 lines)", lambda m: (lambda x=m("result_state"): x.verify_transcript(path)), "classifier"
 
 
+def durable_cases(tmp):
+    """run_id, verdict_journal and intent_ledger (session 8): the pure codecs and
+    folds, and the file readers on a file of 50 lines."""
+    import itertools
+    import pathlib
+
+    yield "run_id.is_run_id", lambda m: (lambda x=m("run_id"): x.is_run_id("RID-01KB2X7Q8ZB3K4M5")), "helper"
+    yield "run_id.ts_ms_of", lambda m: (lambda x=m("run_id"): x.ts_ms_of("RID-01KB2X7Q8ZB3K4M5")), "helper"
+
+    def mint(m):
+        x = m("run_id")
+        return lambda: x.mint("proc-1", parent="RID-01KB2X7Q8ZB3K4M5", clock_ms=lambda: 1_780_000_000_000,
+                              entropy=lambda: 12345)
+
+    yield "run_id.mint (clock and entropy callables)", mint, "helper"
+
+    def lineage(m):
+        x = m("run_id")
+        r = x.mint("proc-1", clock_ms=lambda: 1_780_000_000_000, entropy=lambda: 7)
+        return lambda: x.lineage_env(r)
+
+    yield "run_id.lineage_env", lineage, "helper"
+
+    def events(x):
+        kinds = itertools.cycle([("liveness", "STALLED"), ("verify", "SHIPPED"), ("efficiency", "WASTEFUL"),
+                                 ("custom", "X")])
+        return [x.VerdictEvent(s, v, run_id=f"RID-{i % 3}", lane="a", detail={"n": i}, ts="2026-01-01T00:00:00Z",
+                               seq=i + 1) for i, (s, v) in zip(range(50), kinds)]
+
+    def rollup(m):
+        x = m("verdict_journal")
+        evs = events(x)
+        return lambda: x.rollup(evs, by="syscall", corrupt=1)
+
+    yield "verdict_journal.rollup (50 events)", rollup, "helper"
+
+    def from_record(m):
+        x = m("verdict_journal")
+        rec = events(x)[3].to_record()
+        return lambda: x.VerdictEvent.from_record(rec)
+
+    yield "verdict_journal.VerdictEvent.from_record", from_record, "helper"
+
+    def to_record(m):
+        x = m("verdict_journal")
+        ev = events(x)[3]
+        return lambda: ev.to_record()
+
+    yield "verdict_journal.VerdictEvent.to_record", to_record, "helper"
+
+    import dos.verdict_journal as rvj
+
+    vj_path = pathlib.Path(tmp) / "verdict-journal.jsonl"
+    vj_path.write_text("".join(__import__("json").dumps(e.to_record(), sort_keys=True) + "\n"
+                               for e in events(rvj)), encoding="utf-8")
+    def for_run(m):
+        x = m("verdict_journal")
+        evs = events(x)
+        return lambda: x.for_run(evs, "RID-1")
+
+    yield "verdict_journal.for_run (50 events)", for_run, "helper"
+
+    def corrupt(m):
+        x = m("verdict_journal")
+        raw = [e.to_record() for e in events(x)] + [{"op": "_CORRUPT", "_raw": "{", "_line": 3}]
+        return lambda: x.count_corrupt(raw)
+
+    yield "verdict_journal.count_corrupt (51 records)", corrupt, "helper"
+    yield "verdict_journal.read_all (path, 50 lines)", lambda m: (lambda x=m("verdict_journal"): x.read_all(vj_path)), "helper"
+    yield "verdict_journal.read_events (path, 50 lines)", lambda m: (
+        lambda x=m("verdict_journal"): x.read_events(vj_path)), "helper"
+    yield "verdict_journal.tail (path, 5 of 50 lines)", lambda m: (
+        lambda x=m("verdict_journal"): x.tail(5, path=vj_path)), "helper"
+
+    import dos.intent_ledger as ril
+
+    entries = [ril.intent_entry(goal="g", plan="P", phase="1", start_sha="abc", declared_steps=[f"s{i}" for i in range(10)],
+                                step_regions={f"s{i}": [f"src/m{i}/"] for i in range(10)})]
+    for i in range(10):
+        entries.append(ril.step_claimed_entry(f"s{i}", f"sha{i}"))
+        entries.append(ril.step_verified_entry(f"s{i}", f"sha{i}", via="verify", verdicts=["SHIPPED"]))
+    entries.append(ril.suspend_entry(reason="r", resume_sha="sha9", residual=["s9"]))
+    entries = [{**e, "run_id": "RID-1", "ts": "2026-01-01T00:00:00Z"} for e in entries]
+    yield "intent_ledger.replay (22 entries)", lambda m: (lambda x=m("intent_ledger"): x.replay(entries)), "helper"
+    yield "intent_ledger.intent_entry", lambda m: (lambda x=m("intent_ledger"): x.intent_entry(
+        goal="g", plan="P", declared_steps=["a", "b"], step_regions={"a": ["src/"]})), "helper"
+    il_path = pathlib.Path(tmp) / "intent.jsonl"
+    il_path.write_text("".join(__import__("json").dumps(e, sort_keys=True) + "\n" for e in entries * 2), encoding="utf-8")
+    yield "intent_ledger.read_all (path, 44 lines)", lambda m: (
+        lambda x=m("intent_ledger"): x.read_all(path=il_path)), "helper"
+
+
 def arbiter_cases():
     """The arbiter cluster: a disjoint admit under the workshop driver's taxonomy
     (the `frontend` cluster beside a live `backend` lease), typed and accelerated."""
@@ -683,7 +775,7 @@ def main():
     rows: dict[str, dict[str, float]] = {}
     for name, make, kind in (list(cases()) + list(provenance_cases()) + list(shape_b_cases())
                              + list(shape_c_cases()) + list(shape_a_cases(tmp.name)) + list(arbiter_pure_cases())
-                             + list(sensor_cases())):
+                             + list(sensor_cases()) + list(durable_cases(tmp.name))):
         if opts.only not in name or (opts.routed and name.split(" ")[0] not in routed):
             continue
         n = max(number // 20, 50) if "fold" in name or "64" in name or "live" in name else number

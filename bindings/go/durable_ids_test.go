@@ -112,15 +112,21 @@ func TestRunIDs(t *testing.T) {
 func TestVerdictJournalAndCursor(t *testing.T) {
 	dir := t.TempDir()
 	j := filepath.Join(dir, "verdict-journal.jsonl")
-	if !VerdictRecord(j, VerdictEvent{Syscall: "liveness", Verdict: "STALLED", RunID: "RID-1"}) ||
-		!VerdictRecord(j, VerdictEvent{Syscall: "verify", Verdict: "SHIPPED"}) {
-		t.Fatal("record failed")
+	// The generated struct sends every field: Source is given (the
+	// reference's default, "kernel"), as Go has no field defaults.
+	for _, ev := range []VerdictEvent{
+		{Syscall: "liveness", Verdict: "STALLED", RunId: "RID-1", Source: "kernel"},
+		{Syscall: "verify", Verdict: "SHIPPED", Source: "kernel"},
+	} {
+		if ok, err := VerdictJournalRecord(VerdictJournalRecordArgs{Event: ev, Path: j}); err != nil || !ok {
+			t.Fatalf("record failed: %v", err)
+		}
 	}
-	evs, err := VerdictReadEvents(j)
+	evs, err := VerdictJournalReadEventsFile(VerdictJournalReadEventsFileArgs{Path: j})
 	if err != nil || len(evs) != 2 || evs[1].Seq != 2 || evs[0].Source != "kernel" {
 		t.Fatalf("%+v %v", evs, err)
 	}
-	r, err := Rollup(evs, "", 0)
+	r, err := VerdictJournalRollup(VerdictJournalRollupArgs{Events: evs})
 	if err != nil || r.Total != 2 || r.Dimensions[0] != "verify" {
 		t.Fatalf("%+v %v", r, err)
 	}

@@ -96,6 +96,9 @@ func replayRoutedConfig(t *testing.T, op string, run func(args []byte, config an
 					continue // an int map key Python's int() reads (" 2 ", "1_0", other digits) and Go's decoder does not: the envelope replay's
 				}
 			}
+			if strings.Contains(rec.Expected, "NaN") || strings.Contains(rec.Expected, "Infinity") {
+				continue // a verdict holding Python's NaN/Infinity (records read from a journal's text): not JSON to Go (the envelope replay covers it)
+			}
 			if errors.As(err, &overflow) && overflow.Type.Kind() == reflect.String {
 				continue // a non-text item the envelope accepts and drops (marker_gate's arm_on_env, as the reference's record drops it): Go's []string cannot spell it
 			}

@@ -1,5 +1,5 @@
-"""accelerate() entries for the run-id, verdict-journal and intent-ledger
-modules (the export cursor and id_alloc are on the generated route: _mapping.DURABLE). Each swap binds its arguments exactly as the
+"""accelerate() entries for the run-id and intent-ledger
+modules (the export cursor, id_alloc and the verdict journal are on the generated route: _mapping.DURABLE, VERDICT_JOURNAL). Each swap binds its arguments exactly as the
 reference's function does and answers with the same plain values the
 reference returns (ints, bools, tuples, lists of dicts). The native side
 takes only exact built-in types (a ``config`` object and a ``path`` aside,
@@ -12,7 +12,7 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any, Callable
 
-from . import intent_ledger, run_id, verdict_journal
+from . import intent_ledger, run_id
 from ._accelerate import FALLBACK, AnyFn, Factory, register, same_signature
 from ._native import BusyError, InternalError, _is_exact
 
@@ -48,5 +48,4 @@ def _with_path(native: Callable[..., Any]) -> Factory:
 
 register("dos.run_id", "is_run_id", _plain(run_id.is_run_id))
 register("dos.run_id", "ts_ms_of", _plain(run_id.ts_ms_of))
-register("dos.verdict_journal", "read_all", _with_path(verdict_journal.read_all))
 register("dos.intent_ledger", "read_all", _with_path(intent_ledger.read_all))

@@ -68,3 +68,32 @@ def id_alloc_dir(config: Any = None) -> str:
     under ``config``'s state home (the active workspace's when None)."""
     env = os.environ.get("DISPATCH_ID_ALLOC_DIR")
     return env if env else str(state_home(config) / "id-alloc")
+
+
+def verdict_journal_path(path: Any = None) -> str:
+    """The verdict journal: ``path``, else ``$DISPATCH_VERDICT_JOURNAL_PATH``
+    (read at each call), else the active config's verdict journal."""
+    if path is not None:
+        return str(path)
+    env = os.environ.get("DISPATCH_VERDICT_JOURNAL_PATH")
+    return env if env else str(verdict_journal())
+
+
+def journal_now(now: Any = None) -> str:
+    """``now``, else the current UTC second (``%Y-%m-%dT%H:%M:%SZ``), the
+    verdict journal's and the intent ledger's stamp."""
+    if now is not None:
+        return str(now)
+    import datetime as _dt
+
+    return _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def plain_dict(rec: Any) -> dict[str, Any]:
+    """A mapping as a plain ``dict`` (what the op reads)."""
+    return dict(rec)
+
+
+def dict_list(raw: Any) -> list[dict[str, Any]]:
+    """An iterable of mappings as a list of plain ``dict``."""
+    return [dict(r) for r in raw]

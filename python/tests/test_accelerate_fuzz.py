@@ -444,6 +444,44 @@ def test_transcript_readers_made_hostile(tmp_path, table):
     assert not failures, f"seed {SEED} (DOS_FUZZ_SEED): {len(failures)} disagreements:\n" + "\n".join(failures[:8])
 
 
+def test_verdict_journal_files_made_hostile(tmp_path, table):
+    """verdict_journal's record and tail (no corpus: they touch a file): each
+    field of an event and tail's n mutated as above, the reference and the
+    swap each writing its own journal, which must end up byte for byte the
+    same."""
+    import dos.verdict_journal as rvj
+
+    rng = random.Random(SEED)
+    failures = []
+    rec, tail = table["dos.verdict_journal.record"], table["dos.verdict_journal.tail"]
+    base = dict(syscall="verify", verdict="SHIPPED", run_id="R", lane="a", subject="s", detail={"n": 1},
+                source="kernel", ts="2026-01-01T00:00:00Z", seq=0)
+    a, b = tmp_path / "ref.jsonl", tmp_path / "acc.jsonl"
+    for i in range(150):
+        fields = dict(base)
+        for k in rng.sample(sorted(fields), rng.randint(1, 3)):
+            fields[k] = hostile(fields[k], rng)
+        if not fields["ts"] or not isinstance(fields["ts"], str):
+            fields["ts"] = base["ts"]  # a stamp from the clock could straddle a second
+        if any(c in str(v) for v in fields.values() for c in "\u2028\u2029\x85"):
+            # libdos writes these escaped (docs/divergences.md, "Records lost to
+            # line separators"); the reference's own reader cuts its raw line.
+            continue
+        ev = rvj.VerdictEvent(**fields)
+        stamp = rng.random() < 0.8
+        want, got = outcome(rec.original, ev, path=a, stamp_seq=stamp), outcome(rec.swapped, ev, path=b, stamp_seq=stamp)
+        if got[0] == "leaked" or not agree(want, got):
+            failures.append(f"record #{i}: reference {_short(want, 200)}, accelerated {_short(got, 200)}")
+    if a.read_bytes() != b.read_bytes():
+        failures.append("record: the two journals differ")
+    for j in range(60):
+        n = hostile(rng.choice([0, 1, 5, 20, -3]), rng)
+        want, got = outcome(tail.original, n, path=a), outcome(tail.swapped, n, path=a)
+        if got[0] == "leaked" or not agree(want, got):
+            failures.append(f"tail #{j} ({n!r}): reference {_short(want, 200)}, accelerated {_short(got, 200)}")
+    assert not failures, f"seed {SEED} (DOS_FUZZ_SEED): {len(failures)} disagreements:\n" + "\n".join(failures[:8])
+
+
 def test_git_readers_made_hostile(tmp_path, table):
     """commit_audit's git readers (issue 10, output shape part C), which the
     corpus cannot call (a replay has no repository): on a throwaway
@@ -494,7 +532,9 @@ def test_the_fuzzer_covers_every_swapped_function(table):
         "dos.lane_lease.adopt", "dos.lane_lease.release", "dos.lane_lease.spawn", "dos.lane_lease.halt",
         "dos.lane_lease.live_leases", "dos.lane_lease.compact_journal",
         # issue 10, output shape part C: test_git_readers_made_hostile
-        "dos.commit_audit.read_commit", "dos.commit_audit.audit_commit", "dos.commit_audit.audit_range"}
+        "dos.commit_audit.read_commit", "dos.commit_audit.audit_commit", "dos.commit_audit.audit_range",
+        # issue 9, verdict_journal's file functions: test_verdict_journal_files_made_hostile
+        "dos.verdict_journal.record", "dos.verdict_journal.tail"}
     # The hook locator takes no arguments (nothing to make hostile); make
     # test-wheel checks what it returns.
     covered.add("dos.hook_binary.native_hook_binary")

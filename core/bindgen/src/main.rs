@@ -492,6 +492,12 @@ fn typing_imports(cat: &Catalog, m: &ModuleEntry) -> String {
     if sources.iter().any(|t| t.contains("Callable")) {
         names.push("Callable");
     }
+    if sources.iter().any(|t| t.contains("Iterable[")) {
+        names.push("Iterable");
+    }
+    if sources.iter().any(|t| t.contains("Mapping[")) {
+        names.push("Mapping");
+    }
     if optional || sources.iter().any(|t| t.contains("Optional")) {
         names.push("Optional");
     }
@@ -541,6 +547,8 @@ const PY_COMPANIONS: &[(&str, &str, &[&str])] = &[
     ("lane_journal", "_lane_journal_files", &["read_all", "tail", "append", "next_seq", "live"]),
     // `tree_disjoint_from_all_live` with the reference's lookup callable.
     ("_tree", "_tree_live", &["tree_disjoint_from_all_live"]),
+    // The stamp a verdict event takes when written (a clock helper of the reference's module).
+    ("verdict_journal", "_durable_clock", &["journal_now_iso"]),
 ];
 
 /// The companion of module `name` and the names it exports.
@@ -738,13 +746,15 @@ fn python_module(cat: &Catalog, m: &ModuleEntry) -> String {
                 }
             }
             s += &py_post_init(t);
-            s += "\n    def to_dict(self) -> dict[str, Any]:\n";
-            s += "        \"\"\"The reference's JSON shape (keys in declaration order).\"\"\"\n";
-            s += "        return {\n";
-            for f in &t.fields {
-                let _ = writeln!(s, "            {:?}: _to_plain(self.{}),", f.name, py_field(f.name));
+            if !py_has_fn_method(cat, m, py_name(t.name), "to_dict") {
+                s += "\n    def to_dict(self) -> dict[str, Any]:\n";
+                s += "        \"\"\"The reference's JSON shape (keys in declaration order).\"\"\"\n";
+                s += "        return {\n";
+                for f in &t.fields {
+                    let _ = writeln!(s, "            {:?}: _to_plain(self.{}),", f.name, py_field(f.name));
+                }
+                s += "        }\n";
             }
-            s += "        }\n";
             s += "\n    @classmethod\n";
             let _ = writeln!(s, "    def _from_dict(cls, d: dict[str, Any]) -> {}:", py_name(t.name));
             s += "        return cls(\n";
@@ -753,6 +763,12 @@ fn python_module(cat: &Catalog, m: &ModuleEntry) -> String {
             }
             s += "        )\n";
             s += &py_methods(cat, m, py_name(t.name), false);
+            let own = py_fn_methods(cat, m, py_name(t.name), false);
+            if !own.is_empty() {
+                s += "\n";
+                s += own.trim_end_matches('\n');
+                s += "\n";
+            }
         }
     }
     for (i, c) in m.consts.iter().enumerate() {
@@ -902,9 +918,12 @@ fn python_stub(cat: &Catalog, m: &ModuleEntry) -> String {
             if !py_post_init(t).is_empty() {
                 s += "    def __post_init__(self) -> None: ...\n";
             }
-            s += "    def to_dict(self) -> dict[str, Any]: ...\n";
+            if !py_has_fn_method(cat, m, py_name(t.name), "to_dict") {
+                s += "    def to_dict(self) -> dict[str, Any]: ...\n";
+            }
             let _ = writeln!(s, "    @classmethod\n    def _from_dict(cls, d: dict[str, Any]) -> {}: ...", py_name(t.name));
             s += &py_methods(cat, m, py_name(t.name), true);
+            s += &py_fn_methods(cat, m, py_name(t.name), true);
         }
     }
     if !m.consts.is_empty() {
@@ -916,22 +935,84 @@ fn python_stub(cat: &Catalog, m: &ModuleEntry) -> String {
     s += "\n";
     let replaced = companion(m.name).map_or(&[][..], |c| c.1);
     for op in functions_of(cat, m).into_iter().filter(|o| !replaced.contains(&py_base_name(o))) {
-        let params: Vec<String> = op
-            .params
-            .iter()
-            .map(|p| match &p.py {
-                Some(py) => match py.param.split_once('=') {
-                    Some((head, _)) => format!("{} = ...", head.trim_end()),
-                    None => py.param.to_owned(),
-                },
-                None if p.required => format!("{}: {}", py_param(p.name), py_type(&p.ty)),
-                None => format!("{}: {} = ...", py_param(p.name), py_type(&p.ty)),
-            })
-            .collect();
-        let params = with_star(&op.params, params);
+        let params = py_stub_params(&op.params);
         let _ = writeln!(s, "def {}({params}{}) -> {}: ...", py_base_name(op), py_config_param(op, " ..."), py_result_type(op));
     }
     s += &py_companion_import(m, false);
+    s
+}
+
+/// A parameter list as a stub writes it (defaults as `...`).
+fn py_stub_params(params: &[FieldDef]) -> String {
+    let out: Vec<String> = params
+        .iter()
+        .map(|p| match &p.py {
+            Some(py) => match py.param.split_once('=') {
+                Some((head, _)) => format!("{} = ...", head.trim_end()),
+                None => py.param.to_owned(),
+            },
+            None if p.required => format!("{}: {}", py_param(p.name), py_type(&p.ty)),
+            None => format!("{}: {} = ...", py_param(p.name), py_type(&p.ty)),
+        })
+        .collect();
+    with_star(params, out)
+}
+
+/// The ops of `m` a record `ty` serves as Python methods (`Op::PY_METHODS`),
+/// each with the method's name.
+fn py_fn_methods_of<'a>(cat: &'a Catalog, m: &ModuleEntry, ty: &str) -> Vec<(&'a OpEntry, &'static str)> {
+    let mut out = Vec::new();
+    for op in ops_of(cat, m) {
+        for entry in op.py_methods {
+            if let Some((t, name)) = entry.split_once('.') {
+                if t == ty {
+                    out.push((op, name));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Whether record `ty` has a method of its own named `name` (the generated
+/// `to_dict` then steps aside).
+fn py_has_fn_method(cat: &Catalog, m: &ModuleEntry, ty: &str, name: &str) -> bool {
+    py_fn_methods_of(cat, m, ty).iter().any(|(_, n)| *n == name)
+}
+
+/// The methods of record `ty` that call its module's typed functions
+/// (`Op::PY_METHODS`): an instance method passing `self` when the op's first
+/// argument is the record, else a classmethod (`stub`: signatures only).
+fn py_fn_methods(cat: &Catalog, m: &ModuleEntry, ty: &str, stub: bool) -> String {
+    let mut s = String::new();
+    for (op, name) in py_fn_methods_of(cat, m, ty) {
+        let is_self = op.params.first().is_some_and(|p| matches!(p.ty, Type::Record(n) if py_name(n) == ty));
+        let rest = if is_self { &op.params[1..] } else { &op.params[..] };
+        let params = if stub { py_stub_params(rest) } else { py_params(cat, m, rest) };
+        let head = if is_self { "self" } else { "cls" };
+        let params = if params.is_empty() { head.to_owned() } else { format!("{head}, {params}") };
+        if !is_self {
+            s += "    @classmethod\n";
+        }
+        let _ = write!(s, "    def {name}({params}) -> {}:", py_result_type(op));
+        if stub {
+            s += " ...\n";
+            continue;
+        }
+        let mut args: Vec<String> = Vec::new();
+        if is_self {
+            args.push("self".to_owned());
+        }
+        for p in rest {
+            let n = match &p.py {
+                Some(py) => py_source_name(py.param).to_owned(),
+                None => py_param(p.name),
+            };
+            args.push(format!("{n}={n}"));
+        }
+        let _ = writeln!(s, "\n        return {}({})", py_fn_name(m, op), args.join(", "));
+        s += "\n";
+    }
     s
 }
 
@@ -1422,6 +1503,30 @@ mod tests {
         let go = go_module(cat, m);
         assert!(go.contains("Mapping map[int64]*Intervention `json:\"mapping\"`"), "{go}");
         assert!(go.contains("if _, ok := given[\"mapping\"]; ok {"), "{go}");
+    }
+
+    #[test]
+    fn py_methods_put_a_typed_function_on_its_record_and_a_to_dict_method_replaces_the_generated_one() {
+        let cat = dos_ops::catalog();
+        let m = cat.modules.iter().find(|m| m.name == "verdict_journal").expect("verdict_journal is routed");
+        let py = python_module(cat, m);
+        assert!(py.contains("    @classmethod\n    def from_record(cls, rec: Mapping[str, Any]) -> VerdictEvent:\n        return _from_record(rec=rec)\n"), "{py}");
+        assert!(
+            py.contains(
+                "    def to_record(self, now: Optional[str] = None) -> dict[str, Any]:\n        return _to_record(self, now=now)\n"
+            ),
+            "{py}"
+        );
+        assert!(
+            py.contains("    def to_dict(self, now: Optional[str] = None) -> dict[str, Any]:\n        return _to_record(self, now=now)\n"),
+            "{py}"
+        );
+        let event = &py[py.find("class VerdictEvent").expect("the class")..py.find("class VerdictRollup").expect("the next class")];
+        assert_eq!(event.matches("def to_dict(").count(), 1, "the generated to_dict steps aside: {event}");
+        let stub = python_stub(cat, m);
+        assert!(stub.contains("    def to_record(self, now: Optional[str] = ...) -> dict[str, Any]: ...\n"), "{stub}");
+        assert!(stub.contains("    @classmethod\n    def from_record(cls, rec: Mapping[str, Any]) -> VerdictEvent: ...\n"), "{stub}");
+        assert_eq!(stub.matches("def to_dict(self) -> dict[str, Any]: ...").count(), 1, "only VerdictRollup's: {stub}");
     }
 
     #[test]

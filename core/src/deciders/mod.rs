@@ -59,7 +59,6 @@ pub mod improve;
 pub static ALL: &[&[OpSpec]] = &[
     posttool_sensor::OPS,
     crate::durable::run_id::OPS,
-    crate::durable::verdict_journal::OPS,
     crate::durable::intent_ledger::OPS,
     crate::config::ops::OPS,
     admission::OPS,
@@ -118,6 +117,7 @@ pub static ROUTED: &[&crate::route::Module] = &[
     // verdict_journal, intent_ledger); their file ops join from dos-io
     &crate::durable::export_cursor::MODULE,
     &crate::durable::id_alloc::MODULE,
+    &crate::durable::verdict_journal::MODULE,
     &durable_schema::MODULE,
     // the codec: Python's json.dumps
     &pyjson_op::MODULE,

@@ -12,10 +12,12 @@
 //! `count_corrupt`) are pure.
 
 use super::str_or_empty;
-use crate::envelope::{Args, CallError, Ctx, OpSpec};
+use crate::envelope::{CallError, Ctx};
 use crate::journal::codec;
 use crate::journal::fold::{int_cmp, int_succ, seq_of};
 use crate::pyjson::{Dict, Int, LoneSurrogate, Str, Value};
+use crate::route::{self, Describe, Op};
+use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 
 pub const SCHEMA_FAMILY: &str = "verdict-journal";
@@ -32,25 +34,67 @@ pub const KNOWN_SYSCALLS: [&str; 11] =
 /// The dimensions a rollup can fold on (any other name folds on `syscall`).
 pub const ROLLUP_DIMENSIONS: [&str; 5] = ["syscall", "verdict", "run_id", "lane", "source"];
 
-/// One adjudication. Text fields may hold lone surrogates (such an event
-/// cannot be written, as in the reference).
-#[derive(Debug, Clone, PartialEq)]
+/// One adjudication the kernel made: the syscall, the verdict token it
+/// returned and its context. Text fields may hold lone surrogates (such an
+/// event cannot be written, as in the reference).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
 pub struct VerdictEvent {
+    /// The syscall (the dimension: `verify`, `liveness`, ...).
     pub syscall: Str,
+    /// The token it returned (`SHIPPED`, `STALLED`, ...).
     pub verdict: Str,
+    /// The run it belongs to ("": none).
+    #[serde(default = "empty", deserialize_with = "str_or_empty_null")]
     pub run_id: Str,
+    /// The lane, if any.
+    #[serde(default = "empty", deserialize_with = "str_or_empty_null")]
     pub lane: Str,
+    /// A free identifier (a plan and phase, a command, a step).
+    #[serde(default = "empty", deserialize_with = "str_or_empty_null")]
     pub subject: Str,
+    /// The evidence counts the verdict came from.
+    #[serde(default, deserialize_with = "dict_or_empty_null")]
     pub detail: Dict,
+    /// The emitter kind (`kernel` or `sensor`).
+    #[serde(default = "source_kernel", deserialize_with = "source_or_kernel_null")]
     pub source: Str,
-    /// Empty: stamped with the writer's clock.
+    /// The stamp ("": stamped when written).
+    #[serde(default = "empty", deserialize_with = "str_or_empty_null")]
     pub ts: Str,
-    /// Zero: stamped with the next seq of the file.
+    /// The order in the file (0: stamped when written).
+    #[serde(default = "zero", deserialize_with = "int_or_zero_null")]
     pub seq: Int,
 }
 
 fn empty() -> Str {
     Str::Utf8(String::new())
+}
+
+fn source_kernel() -> Str {
+    Str::Utf8(SOURCE_KERNEL.into())
+}
+
+fn zero() -> Int {
+    Int::Small(0)
+}
+
+// A `null` field of an event reads as the field's default (the envelope's
+// reading of None).
+fn str_or_empty_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Str, D::Error> {
+    Option::<Str>::deserialize(d).map(|s| s.unwrap_or_else(empty))
+}
+
+fn source_or_kernel_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Str, D::Error> {
+    Option::<Str>::deserialize(d).map(|s| s.unwrap_or_else(source_kernel))
+}
+
+fn dict_or_empty_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Dict, D::Error> {
+    Option::<Dict>::deserialize(d).map(Option::unwrap_or_default)
+}
+
+fn int_or_zero_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Int, D::Error> {
+    Option::<Int>::deserialize(d).map(|s| s.unwrap_or_else(zero))
 }
 
 impl VerdictEvent {
@@ -103,21 +147,6 @@ impl VerdictEvent {
             ts: str_or_empty(rec.get("ts")),
             seq: seq_of(rec.get("seq")),
         }
-    }
-
-    /// The event's fields as an object (declaration order).
-    pub fn to_value(&self) -> Value {
-        let mut d = Dict::with_capacity(9);
-        d.push("syscall", Value::Str(self.syscall.clone()));
-        d.push("verdict", Value::Str(self.verdict.clone()));
-        d.push("run_id", Value::Str(self.run_id.clone()));
-        d.push("lane", Value::Str(self.lane.clone()));
-        d.push("subject", Value::Str(self.subject.clone()));
-        d.push("detail", Value::Dict(self.detail.clone()));
-        d.push("source", Value::Str(self.source.clone()));
-        d.push("ts", Value::Str(self.ts.clone()));
-        d.push("seq", Value::Int(self.seq.clone()));
-        Value::Dict(d)
     }
 }
 
@@ -173,39 +202,25 @@ pub fn for_run<'a>(events: &'a [VerdictEvent], run_id: &Str) -> Vec<&'a VerdictE
     events.iter().filter(|e| e.run_id == *run_id).collect()
 }
 
-/// Counts of verdict tokens per value of one dimension.
-#[derive(Debug, Clone, PartialEq)]
+/// Counts of verdict tokens per value of one dimension. The fields are in
+/// the order of the reference's `to_dict()` (the envelope's verdict bytes),
+/// not of its constructor (`by, counts, dimensions, total, corrupt=0`): the
+/// typed classes take them by keyword.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
 pub struct VerdictRollup {
+    /// The dimension folded on.
     pub by: Str,
-    /// Per dimension value (in `dimensions` order): token counts, tokens sorted.
-    pub counts: Vec<(Str, Vec<(Str, i64)>)>,
+    /// How many events were folded.
     pub total: i64,
+    /// The corrupt-line tally carried through.
     pub corrupt: i64,
-}
-
-impl VerdictRollup {
-    pub fn dimensions(&self) -> impl Iterator<Item = &Str> {
-        self.counts.iter().map(|(d, _)| d)
-    }
-
-    /// The reference's `to_dict()` layout.
-    pub fn to_value(&self) -> Value {
-        let mut counts = Dict::with_capacity(self.counts.len());
-        for (dim, tokens) in &self.counts {
-            let mut t = Dict::with_capacity(tokens.len());
-            for (tok, n) in tokens {
-                t.push(tok.clone(), Value::int(*n));
-            }
-            counts.push(dim.clone(), Value::Dict(t));
-        }
-        let mut d = Dict::with_capacity(5);
-        d.push("by", Value::Str(self.by.clone()));
-        d.push("total", Value::int(self.total));
-        d.push("corrupt", Value::int(self.corrupt));
-        d.push("dimensions", Value::List(self.dimensions().map(|s| Value::Str(s.clone())).collect()));
-        d.push("counts", Value::Dict(counts));
-        Value::Dict(d)
-    }
+    /// The dimension values in order: on `syscall` the kernel's own first in
+    /// their fixed order, then the rest sorted; otherwise sorted.
+    #[describe(tuple)]
+    pub dimensions: route::Tuple<Str>,
+    /// Per dimension value: its verdict tokens (sorted) and their counts.
+    pub counts: Dict,
 }
 
 fn or_label(s: &Str, label: &str) -> Str {
@@ -261,145 +276,280 @@ pub fn rollup<'a>(events: impl IntoIterator<Item = &'a VerdictEvent>, by: &Str, 
         (None, Some(_)) => Ordering::Greater,
         (None, None) => a.py_cmp(b),
     });
-    for (_, tokens) in counts.iter_mut() {
+    let mut out = Dict::with_capacity(counts.len());
+    let mut dimensions = Vec::with_capacity(counts.len());
+    for (dim, mut tokens) in counts {
         tokens.sort_by(|(a, _), (b, _)| a.py_cmp(b));
-    }
-    VerdictRollup { by: by.clone(), counts, total, corrupt }
-}
-
-// ---- envelope ops ----------------------------------------------------------
-
-fn text_field(a: &Args, d: &Dict, key: &str, default: &str) -> Result<Str, CallError> {
-    match d.get(key) {
-        None | Some(Value::Null) => Ok(Str::Utf8(default.into())),
-        Some(Value::Str(s)) => Ok(s.clone()),
-        Some(other) => Err(a.err(format_args!("event.{key} must be a string, not {}", other.type_name()))),
-    }
-}
-
-const EVENT_FIELDS: [&str; 9] = ["syscall", "verdict", "run_id", "lane", "subject", "detail", "source", "ts", "seq"];
-
-/// An event given as an object of its fields (`syscall` and `verdict`
-/// required, the rest optional with the reference's defaults).
-pub fn event_from_args(a: &Args, v: &Value) -> Result<VerdictEvent, CallError> {
-    let d = v.as_dict().ok_or_else(|| a.err(format_args!("an event must be an object, not {}", v.type_name())))?;
-    for (k, _) in d.iter() {
-        if !k.as_str().is_some_and(|k| EVENT_FIELDS.contains(&k)) {
-            return Err(a.err(format_args!("an event has no field {:?}", crate::pyjson::repr_str(k))));
+        let mut t = Dict::with_capacity(tokens.len());
+        for (tok, n) in tokens {
+            t.push(tok, Value::int(n));
         }
+        dimensions.push(dim.clone());
+        out.push(dim, Value::Dict(t));
     }
-    for k in ["syscall", "verdict"] {
-        if d.get(k).map_or(true, Value::is_null) {
-            return Err(a.err(format_args!("an event needs {k}")));
-        }
-    }
-    let detail = match d.get("detail") {
-        None | Some(Value::Null) => Dict::new(),
-        Some(Value::Dict(x)) => x.clone(),
-        Some(other) => return Err(a.err(format_args!("event.detail must be an object, not {}", other.type_name()))),
-    };
-    let seq = match d.get("seq") {
-        None | Some(Value::Null) => Int::Small(0),
-        Some(Value::Int(i)) => i.clone(),
-        Some(other) => return Err(a.err(format_args!("event.seq must be an integer, not {}", other.type_name()))),
-    };
-    Ok(VerdictEvent {
-        syscall: text_field(a, d, "syscall", "")?,
-        verdict: text_field(a, d, "verdict", "")?,
-        run_id: text_field(a, d, "run_id", "")?,
-        lane: text_field(a, d, "lane", "")?,
-        subject: text_field(a, d, "subject", "")?,
-        detail,
-        source: text_field(a, d, "source", SOURCE_KERNEL)?,
-        ts: text_field(a, d, "ts", "")?,
-        seq,
-    })
+    VerdictRollup { by: by.clone(), total, corrupt, dimensions: route::Tuple(dimensions), counts: out }
 }
 
-fn events_arg(a: &Args) -> Result<Vec<VerdictEvent>, CallError> {
-    a.list("events")?.iter().enumerate().map(|(i, v)| event_from_args(&a.at("events", Some(i)), v)).collect()
+// ---- envelope ops (the generated route) ---------------------------------
+
+fn syscall_default() -> Str {
+    Str::Utf8("syscall".into())
 }
 
-fn entries_arg(a: &Args) -> Result<Vec<Dict>, CallError> {
-    a.list("entries")?
-        .iter()
-        .enumerate()
-        .map(|(i, v)| v.as_dict().cloned().ok_or_else(|| a.err(format_args!("entries[{i}] must be an object, not {}", v.type_name()))))
-        .collect()
+/// `by` where None reads as `syscall` (the envelope's reading of `null`).
+fn by_or_default<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Str, D::Error> {
+    Option::<Str>::deserialize(d).map(|s| s.unwrap_or_else(syscall_default))
 }
 
-fn now_arg<'a>(a: &Args<'a>, ev: &VerdictEvent) -> Result<&'a str, CallError> {
-    match a.opt_str("now")? {
+/// `corrupt` where None reads as 0.
+fn corrupt_or_zero<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    Option::<i64>::deserialize(d).map(Option::unwrap_or_default)
+}
+
+fn now_for<'a>(op: &str, now: Option<&'a str>, ev: &VerdictEvent) -> Result<&'a str, CallError> {
+    match now {
         Some(n) => Ok(n),
         None if !super::str_is_empty(&ev.ts) => Ok(""),
-        None => Err(a.err("an event without ts needs now (the op never reads the clock)")),
+        None => Err(CallError::bad_args(format!("{op}: args.now: an event without ts needs now (the op never reads the clock)"))),
     }
 }
 
-fn op_read_all(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    Ok(Value::List(read_all(a.str("text")?.as_bytes()).into_iter().map(Value::Dict).collect()))
+/// The records of a journal's text, in append order: a torn last line is
+/// dropped, a corrupt line before it kept as a `_CORRUPT` sentinel, lines
+/// that are not objects skipped.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct ReadAll {
+    /// The journal file's text.
+    pub text: String,
 }
 
-fn op_read_events(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let all = read_all(a.str("text")?.as_bytes());
-    Ok(Value::List(read_events(&all).iter().map(VerdictEvent::to_value).collect()))
+impl Op for ReadAll {
+    const NAME: &'static str = "verdict_journal.read_all";
+    const PY_NAME: &'static str = "_read_all_text";
+    type Verdict = Vec<Dict>;
+
+    fn run(self, _: &Ctx<'_>) -> Result<Vec<Dict>, CallError> {
+        Ok(read_all(self.text.as_bytes()))
+    }
+
+    fn verdict_value(verdict: Vec<Dict>) -> Result<Value, CallError> {
+        Ok(route::dicts_value(verdict))
+    }
 }
 
-fn op_from_record(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let v = a.req("record")?;
-    let d = v.as_dict().ok_or_else(|| a.err(format_args!("record must be an object, not {}", v.type_name())))?;
-    Ok(VerdictEvent::from_record(d).to_value())
+/// The events of a journal's text (its records read tolerantly, the
+/// corrupt-line sentinels left out).
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct ReadEvents {
+    /// The journal file's text.
+    pub text: String,
 }
 
-fn op_to_record(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let ev = event_from_args(a, a.req("event")?)?;
-    Ok(Value::Dict(ev.to_record(now_arg(a, &ev)?)))
+impl Op for ReadEvents {
+    const NAME: &'static str = "verdict_journal.read_events";
+    const PY_NAME: &'static str = "_read_events_text";
+    type Verdict = Vec<VerdictEvent>;
+
+    fn run(self, _: &Ctx<'_>) -> Result<Vec<VerdictEvent>, CallError> {
+        Ok(read_events(&read_all(self.text.as_bytes())))
+    }
 }
 
-fn op_record_line(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let ev = event_from_args(a, a.req("event")?)?;
-    let now = now_arg(a, &ev)?;
-    let existing = read_all(a.opt_str("text")?.unwrap_or("").as_bytes());
-    let rec = stamp(&ev, &existing, now);
-    Ok(match encode_line(&rec) {
-        Ok(line) => Value::str(String::from_utf8_lossy(&line).into_owned()),
-        Err(_) => Value::Bool(false),
-    })
+/// An event rebuilt from a record, tolerantly: a missing or falsy field
+/// takes its default, any other value its `str()`, a `detail` that is not an
+/// object `{}`, a `seq` that `int()` refuses 0.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct FromRecord {
+    /// A journal record.
+    #[describe(py = "rec: Mapping[str, Any]", via = "plain_dict")]
+    pub record: Dict,
 }
 
-fn op_rollup(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let events = events_arg(a)?;
-    let by = match a.get("by") {
-        None => Str::Utf8("syscall".into()),
-        Some(Value::Str(s)) => s.clone(),
-        Some(other) => return Err(a.err(format_args!("by must be a string, not {}", other.type_name()))),
+impl Op for FromRecord {
+    const NAME: &'static str = "verdict_journal.from_record";
+    const PY_NAME: &'static str = "_from_record";
+    const PY_METHODS: &'static [&'static str] = &["VerdictEvent.from_record"];
+    type Verdict = VerdictEvent;
+
+    fn run(self, _: &Ctx<'_>) -> Result<VerdictEvent, CallError> {
+        Ok(VerdictEvent::from_record(&self.record))
+    }
+}
+
+/// The journal record of an event: the schema family and version at the
+/// top level, `ts` from `now` when the event has none.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct ToRecord {
+    /// The event.
+    pub event: VerdictEvent,
+    /// The stamp of an event without `ts` (`%Y-%m-%dT%H:%M:%SZ`, UTC); the op
+    /// never reads the clock.
+    #[serde(default)]
+    #[describe(py = "now: Optional[str] = None", via = "journal_now")]
+    pub now: Option<String>,
+}
+
+impl Op for ToRecord {
+    const NAME: &'static str = "verdict_journal.to_record";
+    const PY_NAME: &'static str = "_to_record";
+    const PY_METHODS: &'static [&'static str] = &["VerdictEvent.to_record", "VerdictEvent.to_dict"];
+    type Verdict = Dict;
+
+    fn run(self, _: &Ctx<'_>) -> Result<Dict, CallError> {
+        let now = now_for(Self::NAME, self.now.as_deref(), &self.event)?;
+        Ok(self.event.to_record(now))
+    }
+}
+
+/// The line `record` appends for an event to a journal holding `text`
+/// (`seq` one more than the file's highest when the event has none, `ts`
+/// from `now` when it has none), or false when it cannot be written (a lone
+/// surrogate).
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct RecordLine {
+    /// The event.
+    pub event: VerdictEvent,
+    /// The journal's text before the append (None: no file).
+    #[serde(default)]
+    pub text: Option<String>,
+    /// The stamp of an event without `ts`.
+    #[serde(default)]
+    pub now: Option<String>,
+}
+
+impl Op for RecordLine {
+    const NAME: &'static str = "verdict_journal.record_line";
+    const PY_NAME: &'static str = "_record_line";
+    type Verdict = Value;
+
+    fn run(self, _: &Ctx<'_>) -> Result<Value, CallError> {
+        let now = now_for(Self::NAME, self.now.as_deref(), &self.event)?;
+        let existing = read_all(self.text.as_deref().unwrap_or("").as_bytes());
+        let rec = stamp(&self.event, &existing, now);
+        Ok(match encode_line(&rec) {
+            Ok(line) => Value::str(String::from_utf8_lossy(&line).into_owned()),
+            Err(_) => Value::Bool(false),
+        })
+    }
+}
+
+/// Verdict-token counts per value of one dimension (`syscall`, `verdict`,
+/// `run_id`, `lane` or `source`; any other name folds on `syscall`).
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct Rollup {
+    /// The events to fold.
+    pub events: Vec<VerdictEvent>,
+    /// The dimension.
+    #[serde(default = "syscall_default", deserialize_with = "by_or_default")]
+    #[describe(kw_only)]
+    pub by: Str,
+    /// The corrupt-line tally carried through.
+    #[serde(default, deserialize_with = "corrupt_or_zero")]
+    pub corrupt: i64,
+}
+
+impl Op for Rollup {
+    const NAME: &'static str = "verdict_journal.rollup";
+    type Verdict = VerdictRollup;
+
+    fn run(self, _: &Ctx<'_>) -> Result<VerdictRollup, CallError> {
+        Ok(rollup(&self.events, &self.by, self.corrupt))
+    }
+}
+
+/// The events attributed to a run, in order (an event without a run id is
+/// never guessed onto one).
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct ForRun {
+    /// The events.
+    pub events: Vec<VerdictEvent>,
+    /// The run.
+    pub run_id: Str,
+}
+
+impl Op for ForRun {
+    const NAME: &'static str = "verdict_journal.for_run";
+    type Verdict = Vec<VerdictEvent>;
+
+    fn run(self, _: &Ctx<'_>) -> Result<Vec<VerdictEvent>, CallError> {
+        Ok(for_run(&self.events, &self.run_id).into_iter().cloned().collect())
+    }
+}
+
+/// How many `_CORRUPT` sentinels a `read_all` result holds.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct CountCorrupt {
+    /// The records (`read_all`'s result).
+    #[describe(py = "raw: Iterable[Mapping[str, Any]]", via = "dict_list")]
+    pub entries: Vec<Dict>,
+}
+
+impl Op for CountCorrupt {
+    const NAME: &'static str = "verdict_journal.count_corrupt";
+    type Verdict = usize;
+
+    fn run(self, _: &Ctx<'_>) -> Result<usize, CallError> {
+        Ok(count_corrupt(&self.entries))
+    }
+}
+
+/// What the module is about (the hosts' module doc).
+pub const DOC: &str = "The append-only journal of the kernel's own verdicts: one JSON line per adjudication (`verify`, `liveness`, hook decisions, ...), tagged with the schema family and version at the top level, `seq` one more than the file's highest, flushed to disk. `record` is fail-soft (false when it cannot write); `read_all` keeps the lane journal's torn-tail and corrupt-line rules; `rollup`, `for_run` and `count_corrupt` are pure folds. The journal is `$DISPATCH_VERDICT_JOURNAL_PATH`, else the config's `verdict_journal` path.";
+
+macro_rules! text_const {
+    ($name:literal, $doc:literal, $value:expr) => {
+        route::Const { name: $name, doc: $doc, eval: |reg| route::konst(reg, $value) }
     };
-    Ok(rollup(&events, &by, a.i64_or("corrupt", 0)?).to_value())
 }
 
-fn op_for_run(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let events = events_arg(a)?;
-    let run_id = match a.req("run_id")? {
-        Value::Str(s) => s.clone(),
-        other => return Err(a.err(format_args!("run_id must be a string, not {}", other.type_name()))),
-    };
-    Ok(Value::List(for_run(&events, &run_id).into_iter().map(VerdictEvent::to_value).collect()))
-}
-
-fn op_count_corrupt(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    Ok(Value::int(count_corrupt(&entries_arg(a)?) as i64))
-}
-
-pub(crate) const OPS: &[OpSpec] = &[
-    OpSpec { name: "verdict_journal.read_all", args: &["text"], run: op_read_all },
-    OpSpec { name: "verdict_journal.read_events", args: &["text"], run: op_read_events },
-    OpSpec { name: "verdict_journal.from_record", args: &["record"], run: op_from_record },
-    OpSpec { name: "verdict_journal.to_record", args: &["event", "now"], run: op_to_record },
-    OpSpec { name: "verdict_journal.record_line", args: &["event", "text", "now"], run: op_record_line },
-    OpSpec { name: "verdict_journal.rollup", args: &["events", "by", "corrupt"], run: op_rollup },
-    OpSpec { name: "verdict_journal.for_run", args: &["events", "run_id"], run: op_for_run },
-    OpSpec { name: "verdict_journal.count_corrupt", args: &["entries"], run: op_count_corrupt },
+const CONSTS: &[route::Const] = &[
+    text_const!("SCHEMA_FAMILY", "The journal's durable-schema family.", SCHEMA_FAMILY),
+    route::Const { name: "VERDICT_JOURNAL_SCHEMA", doc: "The journal's schema version.", eval: |reg| route::konst(reg, SCHEMA_VERSION) },
+    text_const!("SYSCALL_VERIFY", "A syscall the kernel records.", KNOWN_SYSCALLS[0]),
+    text_const!("SYSCALL_LIVENESS", "A syscall the kernel records.", KNOWN_SYSCALLS[1]),
+    text_const!("SYSCALL_PRODUCTIVITY", "A syscall the kernel records.", KNOWN_SYSCALLS[2]),
+    text_const!("SYSCALL_EFFICIENCY", "A syscall the kernel records.", KNOWN_SYSCALLS[3]),
+    text_const!("SYSCALL_ARBITRATE", "A syscall the kernel records.", KNOWN_SYSCALLS[4]),
+    text_const!("SYSCALL_REWARD", "A syscall the kernel records.", KNOWN_SYSCALLS[5]),
+    text_const!("SYSCALL_BREAKER", "A syscall the kernel records.", KNOWN_SYSCALLS[6]),
+    text_const!("SYSCALL_HOOK_EXIT", "A syscall the kernel records.", KNOWN_SYSCALLS[7]),
+    text_const!("SYSCALL_PRETOOL", "A syscall the kernel records.", KNOWN_SYSCALLS[8]),
+    text_const!("SYSCALL_POSTTOOL", "A syscall the kernel records.", KNOWN_SYSCALLS[9]),
+    text_const!("SYSCALL_STOP", "A syscall the kernel records.", KNOWN_SYSCALLS[10]),
+    route::Const {
+        name: "KNOWN_SYSCALLS",
+        doc: "The kernel's own syscalls, in the order a rollup lists them first.",
+        eval: |reg| route::konst(reg, route::Tuple(KNOWN_SYSCALLS.iter().map(|s| (*s).to_string()).collect())),
+    },
+    text_const!("SOURCE_KERNEL", "An event the kernel emitted.", SOURCE_KERNEL),
+    text_const!("SOURCE_SENSOR", "An event a hook sensor emitted.", SOURCE_SENSOR),
 ];
+
+/// `dos.verdict_journal`'s pure ops (`record` and the file readers join
+/// from `dos-io`).
+pub const MODULE: route::Module = route::Module {
+    name: "verdict_journal",
+    doc: DOC,
+    routes: &[
+        route::route::<ReadAll>(),
+        route::route::<ReadEvents>(),
+        route::route::<FromRecord>(),
+        route::route::<ToRecord>(),
+        route::route::<RecordLine>(),
+        route::route::<Rollup>(),
+        route::route::<ForRun>(),
+        route::route::<CountCorrupt>(),
+    ],
+    consts: CONSTS,
+};
 
 #[cfg(test)]
 mod tests {
@@ -415,9 +565,10 @@ mod tests {
             VerdictEvent::new("", ""),
         ];
         let r = rollup(&evs, &Str::from("syscall"), 2);
-        let dims: Vec<_> = r.dimensions().map(|d| d.as_str().unwrap().to_string()).collect();
+        let dims: Vec<_> = r.dimensions.0.iter().map(|d| d.as_str().unwrap().to_string()).collect();
         assert_eq!(dims, ["verify", "liveness", "(none)", "zzz"]);
-        assert_eq!(r.counts[1].1, vec![(Str::from("ADVANCING"), 1), (Str::from("STALLED"), 1)]);
+        let live = r.counts.get("liveness").and_then(Value::as_dict).unwrap();
+        assert_eq!(live.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>(), [Str::from("ADVANCING"), Str::from("STALLED")]);
         assert_eq!(r.total, 5);
     }
 

@@ -23,7 +23,6 @@ const WRITES: &[&str] = &[
     "lane_lease.scavenge",
     "lane_lease.spawn",
     "run_id.write_run_json",
-    "verdict_journal.record",
 ];
 
 /// Ops that read files, the process environment, the clock or the OS's
@@ -39,7 +38,6 @@ const READS: &[&str] = &[
     "run_id.mint",
     "run_id.mint_child_from_env",
     "run_id.read_run_json",
-    "verdict_journal.read_file",
 ];
 
 pub(super) fn effect_of(op: &str) -> Effect {

@@ -750,7 +750,26 @@ pub trait Op: DeserializeOwned + Describe + Record {
     /// `dos_native._paths` that makes it from the verdict (`via`; the
     /// reference answers a `Path`, say).
     const PY_RESULT: Option<PyParam> = None;
+    /// Python methods (`Type.method`) of a record of the op's module that
+    /// call the typed function: an instance method when the op's first
+    /// argument is that record (it passes `self`), else a classmethod. The
+    /// reference puts a codec on its class (`VerdictEvent.to_record`, the
+    /// classmethod `from_record`); a method named `to_dict` replaces the
+    /// generated one (the reference's `to_dict = to_record`).
+    const PY_METHODS: &'static [&'static str] = &[];
     fn run(self, ctx: &Ctx<'_>) -> Result<Self::Verdict, CallError>;
+
+    /// The verdict as the envelope's value: written through serde, unless
+    /// the op's verdict already is plain JSON it can move (the records of a
+    /// file: [`dicts_value`]), which spares a deep copy.
+    fn verdict_value(verdict: Self::Verdict) -> Result<Value, CallError> {
+        verdict_value(verdict).map_err(|e| CallError::new(ErrorCode::Internal, format!("{}: cannot write the verdict: {e}", Self::NAME)))
+    }
+}
+
+/// A list of JSON objects as a value, moved (what serde writes for it, without the copy).
+pub fn dicts_value(dicts: Vec<Dict>) -> Value {
+    Value::List(dicts.into_iter().map(Value::Dict).collect())
 }
 
 /// A verdict as a value: moved when it already is one (any JSON value, a
@@ -788,8 +807,7 @@ fn run_op<O: Op>(ctx: &Ctx<'_>, a: &Args<'_>) -> Result<Value, CallError> {
         })?,
     };
     args.check().map_err(|e| a.err(format_args!("args.{e}")))?;
-    let verdict = args.run(ctx)?;
-    verdict_value(verdict).map_err(|e| CallError::new(ErrorCode::Internal, format!("{}: cannot write the verdict: {e}", O::NAME)))
+    O::verdict_value(args.run(ctx)?)
 }
 
 /// Run op `O` on arguments laid out on a tape (a host reading its own
@@ -798,8 +816,7 @@ fn run_op<O: Op>(ctx: &Ctx<'_>, a: &Args<'_>) -> Result<Value, CallError> {
 fn run_tape<O: Op>(ctx: &Ctx<'_>, tape: &pyjson::Tape<'_>) -> Result<Value, CallError> {
     let args: O = pyjson::from_tape(tape).map_err(|e| CallError::bad_args(format!("{}: args: {e}", O::NAME)))?;
     args.check().map_err(|e| CallError::bad_args(format!("{}: args.{e}", O::NAME)))?;
-    let verdict = args.run(ctx)?;
-    verdict_value(verdict).map_err(|e| CallError::new(ErrorCode::Internal, format!("{}: cannot write the verdict: {e}", O::NAME)))
+    O::verdict_value(args.run(ctx)?)
 }
 
 /// The schema of one op, built on demand.
@@ -833,6 +850,8 @@ pub struct Route {
     pub py_name: &'static str,
     /// [`Op::PY_RESULT`].
     pub py_result: Option<PyParam>,
+    /// [`Op::PY_METHODS`].
+    pub py_methods: &'static [&'static str],
 }
 
 /// The route of op `O`.
@@ -845,6 +864,7 @@ pub const fn route<O: Op>() -> Route {
         tape: run_tape::<O>,
         py_name: O::PY_NAME,
         py_result: O::PY_RESULT,
+        py_methods: O::PY_METHODS,
     }
 }
 
@@ -892,6 +912,9 @@ pub struct OpEntry {
     /// [`Op::PY_RESULT`].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub py_result: Option<PyParam>,
+    /// [`Op::PY_METHODS`].
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub py_methods: &'static [&'static str],
 }
 
 /// A constant of a module, as `ops` describes it.
@@ -978,6 +1001,7 @@ pub fn build_catalog(legacy_ops: &[&'static [OpSpec]], extra: &[&'static Module]
                 verdict: s.verdict,
                 py_name: r.py_name,
                 py_result: r.py_result.clone(),
+                py_methods: r.py_methods,
             });
         }
         let consts: Vec<ConstEntry> = module_consts
@@ -1016,6 +1040,7 @@ pub fn build_catalog(legacy_ops: &[&'static [OpSpec]], extra: &[&'static Module]
             verdict: Type::Any,
             py_name: "",
             py_result: None,
+            py_methods: &[],
         });
     }
     ops.sort_by_key(|o| o.op);

@@ -234,3 +234,13 @@ fn a_verdict_that_is_already_a_value_is_moved_as_serde_would_write_it() {
     assert_eq!(super::verdict_value(v.clone()).unwrap(), v);
     assert_eq!(super::verdict_value(7_i64).unwrap(), Value::int(7));
 }
+
+#[test]
+fn moved_dicts_are_the_value_serde_writes() {
+    let dicts = match parse(r#"[{"b": 1, "a": [1.5, null, "\ud800"]}, {}, {"op": "_CORRUPT", "_line": 3}]"#) {
+        Value::List(items) => items.into_iter().filter_map(|v| v.as_dict().cloned()).collect::<Vec<Dict>>(),
+        _ => unreachable!(),
+    };
+    let via_serde = pyjson::to_value(&dicts).unwrap();
+    assert_eq!(dicts_value(dicts), via_serde);
+}

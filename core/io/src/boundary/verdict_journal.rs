@@ -3,9 +3,11 @@
 
 use super::{host, jsonl};
 use dos_core::durable::verdict_journal::{self as vj, VerdictEvent};
-use dos_core::envelope::{Args, CallError, Ctx, OpSpec};
+use dos_core::envelope::{CallError, Ctx};
 use dos_core::pyjson::{Dict, Value};
 use dos_core::pytime;
+use dos_core::route::{self, Describe, Effect, Module, Op};
+use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
 /// The journal's default place: `verdict-journal.jsonl` next to the lane
@@ -49,11 +51,17 @@ pub fn tail(path: &Path, n: usize) -> Vec<Dict> {
 /// Fail-soft: `false` when it could not be written (observability never
 /// takes down what it observes).
 pub fn record(path: &Path, event: &VerdictEvent) -> bool {
+    record_with(path, event, true)
+}
+
+/// [`record`], stamping an unset `seq` from the file only when `stamp_seq`.
+pub fn record_with(path: &Path, event: &VerdictEvent, stamp_seq: bool) -> bool {
     let now = pytime::iso_seconds(host::now_ms());
-    let rec = if event.seq == dos_core::pyjson::Int::Small(0) {
+    let rec = if stamp_seq && event.seq == dos_core::pyjson::Int::Small(0) {
         vj::stamp(event, &read_all(path), &now)
     } else {
-        vj::stamp(event, std::iter::empty(), &now)
+        // Without stamp_seq an unset seq stays 0 (the clock still stamps ts).
+        event.to_record(&now)
     };
     match jsonl::line_of(&rec) {
         Ok(line) => jsonl::append_line(path, &line, 0o666).is_ok(),
@@ -61,19 +69,122 @@ pub fn record(path: &Path, event: &VerdictEvent) -> bool {
     }
 }
 
-fn op_record(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let ev = vj::event_from_args(a, a.req("event")?)?;
-    Ok(Value::Bool(record(Path::new(a.str("path")?), &ev)))
+/// Append an event as one JSON line, flushed to disk, and report whether it
+/// was written (fail-soft: false for a full disk, a missing permission, an
+/// event that cannot be encoded). With `stamp_seq` an event without `seq`
+/// gets one more than the file's highest; an event without `ts` is stamped
+/// with the clock either way.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct Record {
+    /// The event.
+    pub event: VerdictEvent,
+    /// The journal file (the explicit path, `$DISPATCH_VERDICT_JOURNAL_PATH`, or
+    /// the config's verdict journal).
+    #[describe(kw_only, py = "path: Optional[Path] = None", via = "verdict_journal_path")]
+    pub path: String,
+    /// Stamp an unset `seq` from the file.
+    #[serde(default = "yes")]
+    pub stamp_seq: bool,
 }
 
-fn op_read_file(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    Ok(Value::List(read_all(Path::new(a.str("path")?)).into_iter().map(Value::Dict).collect()))
+fn yes() -> bool {
+    true
 }
 
-pub const OPS: &[OpSpec] = &[
-    OpSpec { name: "verdict_journal.record", args: &["path", "event"], run: op_record },
-    OpSpec { name: "verdict_journal.read_file", args: &["path"], run: op_read_file },
-];
+impl Op for Record {
+    const NAME: &'static str = "verdict_journal.record";
+    const EFFECT: Effect = Effect::WritesFiles;
+    type Verdict = bool;
+
+    fn run(self, _: &Ctx<'_>) -> Result<bool, CallError> {
+        Ok(record_with(Path::new(&self.path), &self.event, self.stamp_seq))
+    }
+}
+
+/// Every record of the journal in append order (none when it is missing or
+/// unreadable): a torn last line is dropped, a corrupt line before it kept
+/// as a `_CORRUPT` sentinel.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct ReadFile {
+    /// The journal file (as for `record`).
+    #[describe(py = "path: Optional[Path] = None", via = "verdict_journal_path")]
+    pub path: String,
+}
+
+impl Op for ReadFile {
+    const NAME: &'static str = "verdict_journal.read_file";
+    const PY_NAME: &'static str = "read_all";
+    const EFFECT: Effect = Effect::ReadsFiles;
+    type Verdict = Vec<Dict>;
+
+    fn run(self, _: &Ctx<'_>) -> Result<Vec<Dict>, CallError> {
+        Ok(read_all(Path::new(&self.path)))
+    }
+
+    fn verdict_value(verdict: Vec<Dict>) -> Result<Value, CallError> {
+        Ok(route::dicts_value(verdict))
+    }
+}
+
+/// The last `n` records of the journal (all of them when `n <= 0`).
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct Tail {
+    /// How many.
+    #[serde(default = "twenty")]
+    pub n: i64,
+    /// The journal file (as for `record`).
+    #[describe(py = "path: Optional[Path] = None", via = "verdict_journal_path")]
+    pub path: String,
+}
+
+fn twenty() -> i64 {
+    20
+}
+
+impl Op for Tail {
+    const NAME: &'static str = "verdict_journal.tail";
+    const EFFECT: Effect = Effect::ReadsFiles;
+    type Verdict = Vec<Dict>;
+
+    fn run(self, _: &Ctx<'_>) -> Result<Vec<Dict>, CallError> {
+        Ok(tail(Path::new(&self.path), usize::try_from(self.n.max(0)).unwrap_or(usize::MAX)))
+    }
+
+    fn verdict_value(verdict: Vec<Dict>) -> Result<Value, CallError> {
+        Ok(route::dicts_value(verdict))
+    }
+}
+
+/// The journal's events, without the corrupt-line sentinels.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct ReadEventsFile {
+    /// The journal file (as for `record`).
+    #[describe(py = "path: Optional[Path] = None", via = "verdict_journal_path")]
+    pub path: String,
+}
+
+impl Op for ReadEventsFile {
+    const NAME: &'static str = "verdict_journal.read_events_file";
+    const PY_NAME: &'static str = "read_events";
+    const EFFECT: Effect = Effect::ReadsFiles;
+    type Verdict = Vec<VerdictEvent>;
+
+    fn run(self, _: &Ctx<'_>) -> Result<Vec<VerdictEvent>, CallError> {
+        Ok(read_events(Path::new(&self.path)))
+    }
+}
+
+/// `dos.verdict_journal`'s file ops (its pure ops are `dos-core`'s).
+pub const MODULE: Module = Module {
+    name: "verdict_journal",
+    doc: vj::DOC,
+    routes: &[route::route::<Record>(), route::route::<ReadFile>(), route::route::<Tail>(), route::route::<ReadEventsFile>()],
+    consts: &[],
+};
 
 #[cfg(test)]
 mod tests {
@@ -103,6 +214,11 @@ mod tests {
         bad.subject = dos_core::pyjson::Str::Utf16(vec![0xD800]);
         assert!(!record(&p, &bad));
         assert!(!record(Path::new("/proc/no/such/dir/j.jsonl"), &VerdictEvent::new("x", "y")));
+        // stamp_seq=false leaves an unset seq at 0, as the reference does.
+        assert!(record_with(&p, &VerdictEvent::new("stop", "ok"), false));
+        assert_eq!(read_events(&p).last().map(|e| e.seq.clone()), Some(dos_core::pyjson::Int::Small(0)));
+        assert_eq!(tail(&p, 1).len(), 1);
+        assert_eq!(tail(&p, 0).len(), 5, "three events, the torn line now a sentinel, one more");
     }
     use std::io::Write;
 }
