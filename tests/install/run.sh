@@ -89,7 +89,14 @@ func main() {
 	fmt.Println(dos.Version(), v.Capability)
 }
 GO
-(cd "$work/goprog" && GOFLAGS=-mod=mod go build -o prog . ) || fail "the outside Go module does not build"
+# Go's build cache keys a cgo package on its sources and CGO_* flags, not on
+# what pkg-config answers: a package built in an earlier run (same sources)
+# would keep that run's `-L<its prefix>/lib`, a directory since removed. A
+# define naming this run's prefix (as the Makefile's GO_LIB_STAMP names the
+# library's digest) makes the cached package this run's own.
+stamp=$(printf '%s' "$prefix" | sha1sum | cut -c1-16)
+(cd "$work/goprog" && CGO_CFLAGS="-g -O2 -DLIBDOS_PREFIX_STAMP=$stamp" GOFLAGS=-mod=mod go build -o prog . ) \
+  || fail "the outside Go module does not build"
 out=$(LD_LIBRARY_PATH=$prefix/lib "$work/goprog/prog") || fail "the outside Go program failed"
 [ "$out" = "$version GRANTS_ARBITRARY_EXEC" ] || fail "the outside Go program printed '$out'"
 ok
