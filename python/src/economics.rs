@@ -423,8 +423,8 @@ impl Fast for BreakerFast {
         let Some(counts) = breaker_counts(&c) else { return Ok(None) };
         let next = match self.op {
             BreakerOp::Classify => counts,
-            BreakerOp::RecordFailure => breaker::BreakerCounts { consecutive: counts.consecutive + 1, total: counts.total + 1 },
-            BreakerOp::RecordSuccess => breaker::BreakerCounts { consecutive: 0, total: counts.total },
+            BreakerOp::RecordFailure => breaker::after_failure(&counts),
+            BreakerOp::RecordSuccess => breaker::after_success(&counts),
         };
         if counts.validate().is_err() || next.validate().is_err() || policy.validate().is_err() {
             // What the op refuses (BAD_ARGS), and counts the original would
@@ -432,27 +432,21 @@ impl Fast for BreakerFast {
             // check, as a hostile caller can): the slower route answers.
             return Ok(None);
         }
-        // The module's classes: the same core calls the envelope makes.
-        let (v, counts_out) = match self.op {
-            BreakerOp::Classify => (breaker::classify(&counts, &policy), None),
-            BreakerOp::RecordFailure => {
-                let t = breaker::record_failure(&counts, &policy);
-                (t.verdict, Some(t.counts))
-            }
-            BreakerOp::RecordSuccess => {
-                let t = breaker::record_success(&counts, &policy);
-                (t.verdict, Some(t.counts))
-            }
-        };
+        // The same ladder the envelope's ops run, on the counts they judge.
+        let j = breaker::judge(&next, &policy);
+        let why = j.why;
+        let reason = crate::record::text(py, &self.verdict, move || why.to_string())?;
         let fields = [
-            (intern!(py, "state"), self.states[state_index(v.state)].bind(py).clone()),
-            (intern!(py, "escalation"), self.escalations[escalation_index(v.escalation)].bind(py).clone()),
-            (intern!(py, "reason"), PyString::new(py, &v.reason).into_any()),
-            (intern!(py, "tripped_on"), rung_str(py, v.tripped_on)),
+            (intern!(py, "state"), self.states[state_index(j.state)].bind(py).clone()),
+            (intern!(py, "escalation"), self.escalations[escalation_index(j.escalation)].bind(py).clone()),
+            (intern!(py, "reason"), reason),
+            (intern!(py, "tripped_on"), rung_str(py, j.tripped_on)),
         ];
         let verdict = build(py, &self.verdict, &fields)?;
-        let Some(nc) = counts_out else { return Ok(Some(verdict)) };
-        let counts_obj = counts_instance(py, &self.inputs.input, &nc)?;
+        if let BreakerOp::Classify = self.op {
+            return Ok(Some(verdict));
+        }
+        let counts_obj = counts_instance(py, &self.inputs.input, &next)?;
         build(py, &self.transition, &[(intern!(py, "counts"), counts_obj), (intern!(py, "verdict"), verdict)]).map(Some)
     }
 }

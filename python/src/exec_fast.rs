@@ -111,10 +111,13 @@ impl swap::Fast for ExecClassify {
             Some(p) => PyString::new(py, p).into_any(),
             None => py.None().into_bound(py),
         };
+        // A typed module's record writes the reason when it is first read;
+        // the reference's dataclass gets it written now.
+        let reason = crate::record::text(py, &self.verdict_cls, move || v.reason())?;
         let fields = [
             (intern!(py, "capability"), self.members[idx].bind(py).clone()),
             (intern!(py, "program"), program),
-            (intern!(py, "reason"), PyString::new(py, &v.reason()).into_any()),
+            (intern!(py, "reason"), reason),
         ];
         fast::build(py, &self.verdict_cls, &fields).map(Some)
     }

@@ -2,7 +2,7 @@
 //! `classify`, `tag` and `unreadable_refusal_payload` (registered in
 //! `fastpath`, on the generated modules' classes or the reference's).
 
-use crate::convert::{json_value, py_str, to_py};
+use crate::convert::{json_value, py_str};
 use crate::fast::{build, exact_i64, is_type, member_index, members_of, one_or_two, read, same_name};
 use crate::registry::Enum;
 use crate::snapshot::Pinned;
@@ -230,14 +230,18 @@ impl Fast for SchemaClassify {
             TagRead::Tag(t, f, v) => (Some(t), Some((f, v))),
         };
         let c = &self.0;
-        let v = durable_schema::classify_tag(parsed, &family, understands);
+        let readability = durable_schema::judge(parsed.as_ref(), &family, understands);
+        // A typed module's record writes the reason when it is first read;
+        // the reference's dataclass gets it written now.
+        let reason =
+            crate::record::text(py, &c.verdict_cls, move || durable_schema::reason(readability, parsed.as_ref(), &family, understands))?;
         let tag_obj = match echo {
             Some((f, ver)) => build(py, &c.tag_cls, &[(intern!(py, "family"), f), (intern!(py, "version"), ver)])?,
             None => py.None().into_bound(py),
         };
         let fields = [
-            (intern!(py, "readability"), c.members[readability_index(v.readability)].bind(py).clone()),
-            (intern!(py, "reason"), to_py(py, &Value::Str(v.reason))?),
+            (intern!(py, "readability"), c.members[readability_index(readability)].bind(py).clone()),
+            (intern!(py, "reason"), reason),
             (intern!(py, "family"), family_obj),
             (intern!(py, "ceiling"), understands_obj),
             (intern!(py, "tag"), tag_obj),

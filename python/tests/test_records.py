@@ -143,3 +143,43 @@ def test_lazy_reasons_of_the_other_fast_paths_read_as_the_eager_ones():
             v = H.classify_exit(code, policy)
             eager = _native.dispatch("hook_exit.classify_exit", {"code": code, "policy": policy.to_dict()})
             assert v.reason == eager["reason"] and v.to_dict() == eager
+
+
+def test_lazy_reasons_of_the_breaker_fast_paths_read_as_the_eager_ones():
+    from dos_native import breaker as B
+
+    policies = (
+        B.DEFAULT_POLICY,
+        B.BreakerPolicy(max_consecutive=0, max_total=2, on_trip=B.Escalation.HUMAN),
+        B.BreakerPolicy(max_consecutive=2, max_total=0, on_trip=B.Escalation.JUDGE),
+    )
+    for consecutive, total in [(0, 0), (1, 1), (2, 5), (3, 3), (0, 19), (0, 20), (25, 25), (2**63 - 1, 2**63 - 1)]:
+        counts = B.BreakerCounts(consecutive=consecutive, total=total)
+        for policy in policies:
+            args = {"counts": counts.to_dict(), "policy": policy.to_dict()}
+            _lazy_matches_envelope(B.classify(counts, policy), "breaker.classify", None, lambda _: args)
+            for fn, op in ((B.record_failure, "breaker.record_failure"), (B.record_success, "breaker.record_success")):
+                t = fn(counts, policy)
+                eager = _native.dispatch(op, args)
+                assert t.verdict.reason == eager["verdict"]["reason"] and t.to_dict() == eager
+                assert t.verdict.reason is t.verdict.reason
+
+
+def test_lazy_reasons_of_exec_capability_and_durable_schema_read_as_the_eager_ones():
+    from dos_native import durable_schema as D
+    from dos_native import exec_capability as X
+
+    commands = ["", "   ", "ls -la", "bash -c 'x'", "sudo python3 x.py", "FOO=1 env node", "Ünïcode tök", "NODE"]
+    for command in commands:
+        for policy in (X.DEFAULT_POLICY, X.ExecCapabilityPolicy(programs=frozenset({"ls", "tök"}))):
+            args = {"command": command, "policy": policy.to_dict()}
+            _lazy_matches_envelope(X.classify_command(command, policy), "exec_capability.classify_command", None,
+                                   lambda _: args)
+    records = [{}, {"schema": 1}, {"schema": 3}, {"schema": 10**30}, {"schema": "x"}, {"schema": {"family": "a", "version": 1}},
+               {"schema": {"family": "b", "version": 2}}, {"schema": {"family": "", "version": 9}}, {"schema": {"family": "a\udc80"}}]
+    for rec in records:
+        for family in ("a", "", "é\udc80"):
+            for understands in (1, 2, -1):
+                args = {"record": rec, "family": family, "understands": understands}
+                _lazy_matches_envelope(D.classify(rec, family=family, understands=understands), "durable_schema.classify",
+                                       None, lambda _: args)

@@ -196,9 +196,9 @@ pub fn classify(e: CandidateEvidence, policy: &ImprovePolicy) -> CandidateVerdic
     let counts = BreakerCounts { consecutive: i128::from(e.consecutive_reverts), total: 0 };
     // One more non-keep: the bumped run, and whether it opens the breaker.
     let bump = || {
-        let next = BreakerCounts { consecutive: counts.consecutive + 1, total: counts.total + 1 };
-        let (state, esc, _) = breaker::judge(&next, &brk);
-        (next.consecutive, state == BreakerState::Open, Escalation::from(esc))
+        let next = breaker::after_failure(&counts);
+        let j = breaker::judge(&next, &brk);
+        (next.consecutive, j.state == BreakerState::Open, Escalation::from(j.escalation))
     };
     let (delta, improved) = (e.delta(), e.improved());
     let (verdict, cause, escalation, next, reason) = if !e.suite_passed || !e.truth_clean {
