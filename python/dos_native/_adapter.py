@@ -409,10 +409,14 @@ def bind_typed(op: str, mod: Any, fn: Callable[..., Any]) -> Callable[..., Any]:
     native route binder on the typed module's own classes; ``fn`` itself
     answers what the binder does not take (a mapping, another module's
     records, a value to refuse with ``BadArgsError``). ``fn`` unchanged when
-    the binder cannot be built."""
-    fast = fast_path(op, mod, fn)
-    if fast is not None:
-        return fast
+    the binder cannot be built. An op with a hand fast path is served by it
+    first, then by the binder, then by ``fn``."""
+    routed = _bind_typed_route(op, mod, fn)
+    fast = fast_path(op, mod, routed)
+    return routed if fast is None else fast
+
+
+def _bind_typed_route(op: str, mod: Any, fn: Callable[..., Any]) -> Callable[..., Any]:
     route = Route(mod.__name__, fn.__name__, op)
     entry = next((o for o in _catalog()["ops"] if o["op"] == op), None)
     if entry is None or not entry.get("typed"):
@@ -434,10 +438,15 @@ def bind_typed(op: str, mod: Any, fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def bind(route: Route, mod: Any, original: Callable[..., Any]) -> Callable[..., Any]:
     """The swapped function for ``route`` (``original`` when the mapping
-    does not fit the reference's signature or the op's schema)."""
-    fast = fast_path(route.op, mod, original)
-    if fast is not None:
-        return fast
+    does not fit the reference's signature or the op's schema). An op with
+    a hand fast path is served by it first, then by the route, then by
+    ``original``."""
+    routed = _bind_route(route, mod, original)
+    fast = fast_path(route.op, mod, routed)
+    return routed if fast is None else fast
+
+
+def _bind_route(route: Route, mod: Any, original: Callable[..., Any]) -> Callable[..., Any]:
     op = next((o for o in _catalog()["ops"] if o["op"] == route.op), None)
     if op is None or not op.get("typed"):
         return original

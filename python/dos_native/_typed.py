@@ -25,16 +25,21 @@ F = TypeVar("F", bound=Callable[..., Any])
 def native(fast: Any, slow: F) -> F:
     """The native function ``fast`` as a callable with ``slow``'s name,
     qualified name, module, docstring and signature (``__wrapped__`` is
-    ``slow``, so ``inspect.signature`` reports ``slow``'s own, annotations and
+    ``slow``, or the function ``slow`` itself wraps, so ``inspect.signature`` reports ``slow``'s own, annotations and
     defaults included): it takes the same arguments and answers with the same
     types. Its ``__self__`` is the ``NativeFunction`` (``.native_only()``,
     ``.fallback``, ``.native_op``)."""
     out = _native._as_function(fast, slow.__name__, inspect.getdoc(slow) or "", slow.__module__)
     functools.update_wrapper(out, slow)
-    # A Python function's defaults, as code introspecting it reads them.
+    # A Python function's defaults, as code introspecting it reads them (the
+    # innermost one's, when ``slow`` is itself a native callable wrapping it).
+    inner = inspect.unwrap(slow)
     for attr in ("__defaults__", "__kwdefaults__"):
-        if hasattr(slow, attr):
-            setattr(out, attr, getattr(slow, attr))
+        if hasattr(inner, attr):
+            setattr(out, attr, getattr(inner, attr))
+    # ``__wrapped__`` names that innermost function too (``.__self__.fallback``
+    # is what answers the calls this one does not take).
+    out.__wrapped__ = inner  # type: ignore[attr-defined]
     return out  # type: ignore[return-value]
 
 

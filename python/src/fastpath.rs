@@ -11,7 +11,7 @@
 //! (docs/benchmarks.md names the row).
 
 use crate::swap::NativeFunction;
-use crate::{economics, exec_fast, journal_fast, schema, stream, tree};
+use crate::{economics, exec_fast, intervention_fast, journal_fast, schema, stream, tree};
 use pyo3::prelude::*;
 
 type Binder = fn(&Bound<'_, PyAny>, Py<PyAny>) -> PyResult<Option<NativeFunction>>;
@@ -42,6 +42,8 @@ const FAST: &[(&str, Binder)] = &[
     ("_tree.norm_tree_prefix", tree::bind_norm_fast),
     ("_tree.prefixes_collide", tree::bind_collide_fast),
     ("_tree.lane_trees_disjoint", tree::bind_disjoint_fast),
+    // issue 10, tool-call provenance (the default policy and ladder)
+    ("intervention.choose_intervention", intervention_fast::bind_choose_fast),
 ];
 
 /// The fast path of `op` bound to `module`'s classes (None: `op` has none).

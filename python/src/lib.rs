@@ -25,6 +25,7 @@ mod economics;
 mod exec_fast;
 mod fast;
 mod fastpath;
+mod intervention_fast;
 mod journal_fast;
 mod record;
 mod registry;

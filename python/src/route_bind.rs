@@ -141,7 +141,9 @@ pub(crate) fn _route_trace(hook: Option<Py<PyAny>>) {
     TRACING.store(on, Ordering::SeqCst);
 }
 
-fn trace(py: Python<'_>, op: &str) -> PyResult<()> {
+/// Tell the trace hook (if any) that `op` ran natively; a hand fast path
+/// that serves a routed op calls it too.
+pub(crate) fn trace(py: Python<'_>, op: &str) -> PyResult<()> {
     if !TRACING.load(Ordering::Relaxed) {
         return Ok(());
     }

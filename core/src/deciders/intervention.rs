@@ -73,7 +73,7 @@ pub enum Confidence {
 }
 
 impl Confidence {
-    fn token(self) -> &'static str {
+    pub fn token(self) -> &'static str {
         match self {
             Confidence::High => "HIGH",
             Confidence::Low => "LOW",
@@ -424,18 +424,66 @@ pub(crate) fn check_decision(d: &InterventionDecision) -> Result<(), String> {
 }
 
 pub fn assess_confidence(v: &ProvenanceVerdict) -> Confidence {
-    if v.believe || v.unsupported.0.is_empty() {
+    let args =
+        v.args.0.iter().map(|a| (a.stance == ProvenanceStance::Unsupported, a.components_checked.0.len(), a.components_unmatched.0.len()));
+    confidence_of(v.believe, !v.unsupported.0.is_empty(), args)
+}
+
+/// [`assess_confidence`] on the facts it reads: `believe`, whether any
+/// argument is named unsupported, and per argument whether its stance is
+/// UNSUPPORTED and how many components it checked and left unmatched.
+/// HIGH when one unsupported argument checked exactly one component and
+/// left it unmatched (a whole value made up), LOW when something else fired.
+pub fn confidence_of(believe: bool, any_unsupported: bool, args: impl IntoIterator<Item = (bool, usize, usize)>) -> Confidence {
+    if believe || !any_unsupported {
         return Confidence::None;
     }
-    let high = v
-        .args
-        .0
-        .iter()
-        .any(|a| a.stance == ProvenanceStance::Unsupported && a.components_checked.0.len() == 1 && a.components_unmatched.0.len() == 1);
-    if high {
+    if args.into_iter().any(|(unsupported, checked, unmatched)| unsupported && checked == 1 && unmatched == 1) {
         Confidence::High
     } else {
         Confidence::Low
+    }
+}
+
+/// Why [`choose_rung`] chose its rung: the facts the decision's reason
+/// states, written by [`Why::write`] once the unsupported names are known.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Why {
+    /// The policy is unsafe on this ladder: the ladder's default rung.
+    FailSafe { error: String, key: String },
+    /// Nothing was made up: the policy's `on_none` rung.
+    Observe,
+    /// A made-up id of this confidence: its rung, clamped.
+    Mint { confidence: Confidence, key: String },
+}
+
+impl Why {
+    /// Whether the reason names the unsupported arguments.
+    pub fn names_arguments(&self) -> bool {
+        matches!(self, Why::Mint { .. })
+    }
+
+    /// The reason's text before and after the unsupported names (joined by
+    /// ", ") for `count` of them; a reason that names none is all `before`.
+    pub fn frame(&self, count: usize) -> (String, String) {
+        match self {
+            Why::FailSafe { error, key } => {
+                (format!("fail-safe: the policy is unsafe on this ladder ({error}); using the ladder's default {key}"), String::new())
+            }
+            Why::Observe => ("no id or key argument was made up: observe only".to_owned(), String::new()),
+            Why::Mint { confidence, key } => {
+                (format!("{}-confidence made-up id in {count} argument(s) (", confidence.token()), format!(") → {key}"))
+            }
+        }
+    }
+
+    /// The whole reason, naming `unsupported`.
+    pub fn write(&self, unsupported: &[Str]) -> Str {
+        let (before, after) = self.frame(unsupported.len());
+        if !self.names_arguments() {
+            return Str::from(before);
+        }
+        cat(&[&Str::from(before), &names(unsupported), &Str::from(after)])
     }
 }
 
@@ -451,6 +499,29 @@ fn names(unsupported: &[Str]) -> Str {
     cat(&parts)
 }
 
+/// The rung for a verdict of confidence `conf` and why: NONE takes the
+/// policy's `on_none` as it is, HIGH and LOW their rungs clamped into
+/// `[floor, ceiling]`; a policy unsafe on this ladder takes the ladder's
+/// default rung.
+pub fn choose_rung<'a>(conf: Confidence, policy: &InterventionPolicy, ladder: &Rungs<'a>) -> Result<(&'a InterventionSpec, Why), String> {
+    if let Err(error) = policy.validate_on(ladder) {
+        let spec = ladder.default_spec()?;
+        return Ok((spec, Why::FailSafe { error, key: spec.key() }));
+    }
+    let spec = if conf == Confidence::None {
+        ladder.get(Some(&policy.on_none))
+    } else {
+        let base = if conf == Confidence::High { &policy.on_high_confidence } else { &policy.on_low_confidence };
+        Some(ladder.clamp(Some(base), Some(&policy.floor), Some(&policy.ceiling))?)
+    };
+    let spec = match spec {
+        Some(s) => s,
+        None => ladder.default_spec()?,
+    };
+    let why = if conf == Confidence::None { Why::Observe } else { Why::Mint { confidence: conf, key: spec.key() } };
+    Ok((spec, why))
+}
+
 pub fn choose_intervention(
     v: &ProvenanceVerdict,
     policy: &InterventionPolicy,
@@ -458,37 +529,17 @@ pub fn choose_intervention(
 ) -> Result<InterventionDecision, String> {
     let conf = assess_confidence(v);
     let ladder = &ladder.rungs();
-    let decide = |spec: &InterventionSpec, reason: Str| -> Result<InterventionDecision, String> {
-        let intervention =
-            Intervention::of(&spec.token).ok_or_else(|| format!("rung {} is not an Intervention token", pystr::repr(&spec.token)))?;
-        Ok(InterventionDecision {
-            intervention,
-            confidence: conf,
-            rung: spec.clone(),
-            disruption_cost: ladder.disruption_cost(Some(&spec.token), true)?,
-            unsupported: v.unsupported.clone(),
-            reason,
-        })
-    };
-    if let Err(e) = policy.validate_on(ladder) {
-        let spec = ladder.default_spec()?;
-        let reason = format!("fail-safe: the policy is unsafe on this ladder ({e}); using the ladder's default {}", spec.key());
-        return decide(spec, Str::from(reason));
-    }
-    let (spec, reason) = if conf == Confidence::None {
-        (ladder.get(Some(&policy.on_none)), Str::from("no id or key argument was made up: observe only"))
-    } else {
-        let base = if conf == Confidence::High { &policy.on_high_confidence } else { &policy.on_low_confidence };
-        let spec = ladder.clamp(Some(base), Some(&policy.floor), Some(&policy.ceiling))?;
-        let head = Str::from(format!("{}-confidence made-up id in {} argument(s) (", conf.token(), v.unsupported.0.len()));
-        let tail = Str::from(format!(") → {}", spec.key()));
-        (Some(spec), cat(&[&head, &names(&v.unsupported.0), &tail]))
-    };
-    let spec = match spec {
-        Some(s) => s,
-        None => ladder.default_spec()?,
-    };
-    decide(spec, reason)
+    let (spec, why) = choose_rung(conf, policy, ladder)?;
+    let intervention =
+        Intervention::of(&spec.token).ok_or_else(|| format!("rung {} is not an Intervention token", pystr::repr(&spec.token)))?;
+    Ok(InterventionDecision {
+        intervention,
+        confidence: conf,
+        rung: spec.clone(),
+        disruption_cost: ladder.disruption_cost(Some(&spec.token), true)?,
+        unsupported: v.unsupported.clone(),
+        reason: why.write(&v.unsupported.0),
+    })
 }
 
 /// The result a BLOCK hands back in place of the withheld call: the
