@@ -61,7 +61,6 @@ pub static ALL: &[&[OpSpec]] = &[
     crate::durable::run_id::OPS,
     crate::durable::intent_ledger::OPS,
     crate::config::ops::OPS,
-    admission::OPS,
     arbiter::OPS,
 ];
 
@@ -125,4 +124,7 @@ pub static ROUTED: &[&crate::route::Module] = &[
     &crate::journal::ops::MODULE,
     // issue 9, the file-tree prefix algebra (its callable lookup stays a Python companion)
     &tree::MODULE,
+    // issue 9, admission and the self-modification guard (plugin predicates stay in Python)
+    &admission::MODULE,
+    &admission::SELF_MODIFY,
 ];
