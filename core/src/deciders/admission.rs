@@ -664,4 +664,46 @@ mod tests {
         assert!(!run(&empty, &known));
         assert!(run(&empty, &empty));
     }
+
+    fn call(op: &str, args: &str) -> Result<Value, CallError> {
+        let v = crate::pyjson::parse_str(args).unwrap();
+        crate::envelope::dispatch_pure(op, None, v.as_dict().unwrap())
+    }
+
+    #[test]
+    fn routed_ops_read_the_records() {
+        // A journal lease's other keys are ignored; a null tree never blocks.
+        let v = call(
+            "admission.run_predicates",
+            r#"{"predicates":["disjointness"],"request":{"lane":"a","kind":"keyword","tree":["src/"]},
+                "live_leases":[{"lane":"b","tree":["src/x"],"holder":"h","pid":7},{"lane":"c","tree":null}]}"#,
+        )
+        .unwrap();
+        assert_eq!(v.get("admitted"), Some(&Value::Bool(false)));
+        let v = call(
+            "admission.run_predicates",
+            r#"{"predicates":["disjointness"],"request":{"lane":"a","kind":"keyword","tree":["src/"]},"live_leases":[{"lane":"c","tree":null}]}"#,
+        )
+        .unwrap();
+        assert_eq!(v.get("admitted"), Some(&Value::Bool(true)));
+        // BAD_ARGS naming the field: an unknown request key, a plugin name, a lone surrogate in a lease.
+        let e = call("admission.run_predicates", r#"{"request":{"lane":"a","kind":"k","tree":[],"x":1},"live_leases":[]}"#).unwrap_err();
+        assert!(e.message.contains("request"), "{}", e.message);
+        let e =
+            call("admission.run_predicates", r#"{"predicates":["budget"],"request":{"lane":"a","kind":"k","tree":[]},"live_leases":[]}"#)
+                .unwrap_err();
+        assert!(e.message.contains("predicates") && e.message.contains("'budget'"), "{}", e.message);
+        let e = call("admission.run_predicates", r#"{"request":{"lane":"a","kind":"k","tree":[]},"live_leases":[{"lane":"\ud800"}]}"#)
+            .unwrap_err();
+        assert!(e.message.contains("live_leases[0]"), "{}", e.message);
+        // The reference's classmethods.
+        let v = call("admission.refuse", r#"{"reason":"r","reason_class":"X"}"#).unwrap();
+        assert_eq!(v.get("admitted"), Some(&Value::Bool(false)));
+        assert_eq!(v.get("reason_class"), Some(&Value::str("X")));
+        assert_eq!(call("admission.admit", "{}").unwrap().get("admitted"), Some(&Value::Bool(true)));
+        // The guard ignores the lease; an empty probe admits everything.
+        let v =
+            call("self_modify.SelfModifyPredicate", r#"{"request":{"lane":"a","kind":"k","tree":["**/*"]},"runtime_files":[]}"#).unwrap();
+        assert_eq!(v.get("admitted"), Some(&Value::Bool(true)));
+    }
 }
