@@ -29,7 +29,8 @@ class SelfModifyPredicate:
     def __call__(self, request: AdmissionRequest, live_lease: dict[str, Any], config: object) -> AdmissionVerdict:
         if type(request) is not AdmissionRequest:  # a reference request, or one that looks like it
             request = AdmissionRequest(lane=request.lane, kind=request.kind, tree=tuple(request.tree))
-        return _SelfModifyPredicate(request, runtime_files=list(self._runtime_files))
+        verdict: AdmissionVerdict = _SelfModifyPredicate(request, runtime_files=list(self._runtime_files))
+        return verdict
 
 
 def existing_runtime_files(workspace: Any) -> tuple[str, ...]:

@@ -15,6 +15,7 @@ SELF_MODIFY_REASON: str
 _DISPATCH_RUNTIME_FILES: tuple[str, ...]
 
 def _tree_touches_runtime(requested_tree: list[str], runtime_files: Optional[list[str]] = ...) -> list[str]: ...
+def _SelfModifyPredicate(request: AdmissionRequest, live_lease: Optional[LiveLease] = ..., runtime_files: Optional[list[str]] = ...) -> AdmissionVerdict: ...
 
 from ._self_modify_guard import (  # noqa: E402
     SelfModifyPredicate as SelfModifyPredicate,

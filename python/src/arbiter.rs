@@ -1433,7 +1433,7 @@ arbitrate_fn!(
 
 fn verdict_object<'py>(py: Python<'py>, fl: &Flavour, v: &AdmissionVerdict) -> PyResult<Bound<'py, PyAny>> {
     // dos_native's class is a generated record (slots, no `__dict__`).
-    if let Ok(cls) = fl.verdict.bind(py).downcast::<pyo3::types::PyType>() {
+    if let Ok(cls) = fl.verdict.bind(py).cast::<pyo3::types::PyType>() {
         if crate::record::is_record_class(cls) {
             let admitted = pyo3::types::PyBool::new(py, v.admitted).to_owned().into_any();
             let reason = PyString::new(py, &v.reason).into_any();

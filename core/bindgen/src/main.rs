@@ -950,10 +950,11 @@ fn python_stub(cat: &Catalog, m: &ModuleEntry) -> String {
         let _ = writeln!(s, "{}: {}", c.name, py_type(&c.ty));
     }
     s += "\n";
-    let replaced = companion(m.name).map_or(&[][..], |c| c.1);
-    for op in functions_of(cat, m).into_iter().filter(|o| !replaced.contains(&py_base_name(o))) {
+    // A function its companion replaces stays under its private name (the
+    // companion may call it).
+    for op in functions_of(cat, m) {
         let params = py_stub_params(&op.params);
-        let _ = writeln!(s, "def {}({params}{}) -> {}: ...", py_base_name(op), py_config_param(op, " ..."), py_result_type(op));
+        let _ = writeln!(s, "def {}({params}{}) -> {}: ...", py_fn_name(m, op), py_config_param(op, " ..."), py_result_type(op));
     }
     s += &py_companion_import(m, false);
     s
