@@ -707,6 +707,41 @@ def durable_cases(tmp):
         lambda x=m("intent_ledger"): x.read_all(path=il_path)), "helper"
 
 
+def admission_cases(tmp):
+    """issue 9, admission and the self-modification guard: the conjunction
+    over the built-in predicates (the workshop driver's config: `frontend`
+    beside a live `backend` lease, and on an idle repo) and the guard."""
+    try:
+        from dos.drivers.workshop import workshop_config
+    except ImportError:
+        return
+    cfg = workshop_config(tmp)
+    fe, be = list(cfg.lanes.tree_for("frontend")), list(cfg.lanes.tree_for("backend"))
+    leases = [{"lane": "backend", "lane_kind": "cluster", "tree": be}, {"lane": "release", "lane_kind": "cluster", "tree": ["deploy/"]}]
+
+    def conj(live):
+        def make(m):
+            x = m("admission")
+            preds = x.built_in_predicates(config=cfg)
+            req = x.AdmissionRequest(lane="frontend", kind="cluster", tree=tuple(fe))
+            return lambda: x.run_predicates(preds, req, live, cfg)
+
+        return make
+
+    yield "admission.run_predicates (built-ins, 2 live leases)", conj(leases), "helper"
+    yield "admission.run_predicates (built-ins, idle repo)", conj([]), "helper"
+
+    def guard(m):
+        a, x = m("admission"), m("self_modify")
+        pred = x.SelfModifyPredicate()
+        req = a.AdmissionRequest(lane="frontend", kind="cluster", tree=tuple(fe))
+        return lambda: pred(req, {}, None)
+
+    yield "self_modify.SelfModifyPredicate (call)", guard, "helper"
+    yield "self_modify._tree_touches_runtime (4 entries)", lambda m: (
+        lambda x=m("self_modify"): x._tree_touches_runtime(fe)), "helper"
+
+
 def arbiter_cases():
     """The arbiter cluster: a disjoint admit under the workshop driver's taxonomy
     (the `frontend` cluster beside a live `backend` lease), typed and accelerated."""
@@ -775,7 +810,8 @@ def main():
     rows: dict[str, dict[str, float]] = {}
     for name, make, kind in (list(cases()) + list(provenance_cases()) + list(shape_b_cases())
                              + list(shape_c_cases()) + list(shape_a_cases(tmp.name)) + list(arbiter_pure_cases())
-                             + list(sensor_cases()) + list(durable_cases(tmp.name))):
+                             + list(sensor_cases()) + list(durable_cases(tmp.name))
+                             + list(admission_cases(tmp.name))):
         if opts.only not in name or (opts.routed and name.split(" ")[0] not in routed):
             continue
         n = max(number // 20, 50) if "fold" in name or "64" in name or "live" in name else number

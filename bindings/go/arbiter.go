@@ -4,9 +4,9 @@ import (
 	"encoding/json"
 )
 
-// Typed wrappers for the arbiter cluster: arbiter.arbitrate, the admission
-// conjunction, the overlap verdicts, lock modes and the --class-budget flag
-// parser. The Python API's callables cross as data: PickOracle maps a lane
+// Typed wrappers for the arbiter cluster: arbiter.arbitrate and the
+// --class-budget flag parser (the admission conjunction, the overlap
+// verdicts and lock modes are generated: zz_generated_*.go). The Python API's callables cross as data: PickOracle maps a lane
 // to its pick count, RankKey a lane to its rank, SiblingTreeLookup a lane to
 // its tree (a lane missing from a map reads as None), and Predicates names
 // built-in predicates ("disjointness", "self-modify"). The config argument
@@ -131,44 +131,4 @@ func Arbitrate(r ArbitrateRequest, config interface{}) (LaneDecision, error) {
 	var d LaneDecision
 	err := CallInto("arbiter.arbitrate", r.args(), config, &d)
 	return d, err
-}
-
-// AdmissionRequest is admission.AdmissionRequest.
-type AdmissionRequest struct {
-	Lane string   `json:"lane"`
-	Kind string   `json:"kind"`
-	Tree []string `json:"tree"`
-}
-
-// AdmissionVerdict is admission.AdmissionVerdict (the admitted property and
-// the two public fields).
-type AdmissionVerdict struct {
-	Admitted    bool   `json:"admitted"`
-	Reason      string `json:"reason"`
-	ReasonClass string `json:"reason_class"`
-}
-
-// RunPredicates is admission.run_predicates over built-in predicates (nil:
-// the built-in conjunction for config).
-func RunPredicates(predicates []string, request AdmissionRequest, leases []Lease, config interface{}) (AdmissionVerdict, error) {
-	var v AdmissionVerdict
-	request.Tree = nonNil(request.Tree)
-	a := map[string]interface{}{"request": request, "live_leases": ArbitrateRequest{LiveLeases: leases}.args()["live_leases"]}
-	if predicates != nil {
-		a["predicates"] = predicates
-	}
-	err := CallInto("admission.run_predicates", a, config, &v)
-	return v, err
-}
-
-// TreeTouchesRuntime is self_modify._tree_touches_runtime: the runtime files
-// the tree collides with (runtimeFiles nil: the full static list).
-func TreeTouchesRuntime(tree []string, runtimeFiles []string) ([]string, error) {
-	var hits []string
-	a := map[string]interface{}{"requested_tree": nonNil(tree)}
-	if runtimeFiles != nil {
-		a["runtime_files"] = runtimeFiles
-	}
-	err := CallInto("self_modify._tree_touches_runtime", a, nil, &hits)
-	return nonNil(hits), err
 }

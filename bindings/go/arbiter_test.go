@@ -267,17 +267,18 @@ func TestOverlapAdmissionLocks(t *testing.T) {
 	if err != nil || o.Verdict != VerdictRefuseOverlap {
 		t.Fatalf("%+v %v", o, err)
 	}
-	v, err := RunPredicates(nil, AdmissionRequest{Lane: "k", Kind: "keyword", Tree: []string{"**/*"}}, nil, nil)
+	v, err := AdmissionRunPredicates(AdmissionRunPredicatesArgs{Request: AdmissionRequest{Lane: "k", Kind: "keyword", Tree: []string{"**/*"}},
+		LiveLeases: []LiveLease{}}, nil)
 	if err != nil || v.Admitted || v.ReasonClass != "SELF_MODIFY" {
 		t.Fatalf("%+v %v", v, err)
 	}
-	v, err = RunPredicates([]string{"disjointness"}, AdmissionRequest{Lane: "k", Kind: "keyword"},
-		[]Lease{{Lane: "x", Tree: []string{"src/"}}}, nil)
+	v, err = AdmissionRunPredicates(AdmissionRunPredicatesArgs{Predicates: &[]string{"disjointness"},
+		Request: AdmissionRequest{Lane: "k", Kind: "keyword", Tree: []string{}}, LiveLeases: []LiveLease{{Lane: "x", Tree: &[]string{"src/"}}}}, nil)
 	if err != nil || v.Admitted || !strings.Contains(v.Reason, "EMPTY") {
 		t.Fatalf("%+v %v", v, err)
 	}
-	hits, err := TreeTouchesRuntime([]string{"SRC/dos/"}, nil)
-	if err != nil || len(hits) != 11 {
+	hits, err := SelfModifyTreeTouchesRuntime(SelfModifyTreeTouchesRuntimeArgs{RequestedTree: []string{"SRC/dos/"}})
+	if err != nil || len(hits) != len(SelfModifyDispatchRuntimeFiles) || len(hits) != 11 {
 		t.Fatalf("%v %v", hits, err)
 	}
 	c, err := LockModesRegionConflict(LockModesRegionConflictArgs{RequestedTree: []string{"docs/**"}, RequestedMode: string(LockModeShared),

@@ -578,3 +578,24 @@ TREE = [
     Route("dos._tree", "lane_trees_disjoint", "_tree.lane_trees_disjoint"),
 ]
 ROUTES += TREE
+# ---------------------------------------------------------------- issue 9, admission and the self-modification guard
+# (admission, self_modify). run_predicates takes predicate objects (a plugin
+# is called back) and a config object: it stays the arbiter's hand binder
+# (_accelerate_arbiter.py, python/src/arbiter.rs); docs/benchmarks.md,
+# "Admission and the self-modification guard". The guard's class is not a
+# function to swap (the arbiter's binder serves it inside the conjunction).
+
+
+def str_sequence(value: Any, mod: Any) -> list[str]:
+    """A tuple or list of ``str`` as a list (the reference's default runtime
+    files are a tuple); anything else declines."""
+    if (type(value) is not tuple and type(value) is not list) or not all(type(x) is str for x in value):
+        raise Decline
+    return list(value)
+
+
+SELF_MODIFY = [
+    Route("dos.self_modify", "_tree_touches_runtime", "self_modify._tree_touches_runtime",
+          {"runtime_files": ("runtime_files", str_sequence)}),
+]
+ROUTES += SELF_MODIFY

@@ -16,6 +16,7 @@ __all__ = [
 ]
 
 def floor_decision(requested_tree: list[str], lease_tree: list[str]) -> OverlapDecision: ...
+def _admissible_under_floor(policy: str, requested_tree: list[str], lease_tree: list[str], config: Any = ...) -> OverlapDecision: ...
 
 from ._overlap_policy_plugins import (  # noqa: E402
     OverlapPolicy as OverlapPolicy,

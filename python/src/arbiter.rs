@@ -1432,6 +1432,18 @@ arbitrate_fn!(
 // ------------------------------------------------------------- run_predicates
 
 fn verdict_object<'py>(py: Python<'py>, fl: &Flavour, v: &AdmissionVerdict) -> PyResult<Bound<'py, PyAny>> {
+    // dos_native's class is a generated record (slots, no `__dict__`).
+    if let Ok(cls) = fl.verdict.bind(py).cast::<pyo3::types::PyType>() {
+        if crate::record::is_record_class(cls) {
+            let admitted = pyo3::types::PyBool::new(py, v.admitted).to_owned().into_any();
+            let reason = PyString::new(py, &v.reason).into_any();
+            let class = PyString::new(py, &v.reason_class).into_any();
+            return crate::record::build(
+                cls,
+                &[(intern!(py, "admitted"), admitted), (intern!(py, "reason"), reason), (intern!(py, "reason_class"), class)],
+            );
+        }
+    }
     let obj = object_new(py)?.call1((fl.verdict.bind(py),))?;
     let d = obj.getattr(intern!(py, "__dict__"))?;
     d.set_item(intern!(py, "_admit"), v.admitted)?;

@@ -382,3 +382,45 @@ def test_config_cache_sees_a_new_config_object():
               live_leases=[{"lane": "x", "lane_kind": "a", "tree": ["z9/"]}])
     assert narb.arbitrate(config=mk(()), **kw).outcome == "acquire"
     assert narb.arbitrate(config=mk(("a",)), **kw).outcome == "refuse"
+
+
+def test_generated_admission_and_guard_keep_the_reference_api():
+    """The generated records keep the reference's constructors and names; the
+    guard object takes a reference request; the op functions replay."""
+    v = nadm.AdmissionVerdict.refuse("r", reason_class="X")
+    assert (v.admitted, v.reason, v.reason_class) == (False, "r", "X")
+    assert nadm.AdmissionVerdict.admit().admitted and nadm.AdmissionVerdict(admitted=True).to_dict() == {
+        "admitted": True, "reason": "", "reason_class": ""}
+    req = nadm.AdmissionRequest(lane="k", kind="keyword", tree=["src/dos/"])
+    assert req.tree == ("src/dos/",)
+    assert nsm.SELF_MODIFY_REASON == "SELF_MODIFY" and "SELF_MODIFY_REASON" in nsm.__all__
+    assert "_DISPATCH_RUNTIME_FILES" not in nsm.__all__
+    ref_req = radm.AdmissionRequest(lane="k", kind="keyword", tree=("src/dos/",))
+    for r in (req, ref_req):
+        got = nsm.SelfModifyPredicate()(r, {}, None)
+        assert type(got) is nadm.AdmissionVerdict and got.reason_class == "SELF_MODIFY"
+    assert nsm.SelfModifyPredicate(())(req, {}, None).admitted
+    assert nsm._tree_touches_runtime(["src/"]) == list(nsm._DISPATCH_RUNTIME_FILES)
+    # The typed conjunction over predicate objects builds the generated record.
+    out = nadm.run_predicates(nadm.built_in_predicates(), req, [{"lane": "x", "tree": ["a/"], "holder": "h"}], None)
+    assert type(out) is nadm.AdmissionVerdict and out.reason_class == "SELF_MODIFY"
+
+
+def test_accelerated_tree_touches_runtime_agrees():
+    import dos.self_modify as rsm
+
+    rng = random.Random(9)
+    cases = [(["src/dos/"], None), (["**/*"], ()), (["SRC\\DOS\\Tokens.py"], ("src/dos/tokens.py",)), ([""], None),
+             (["docs/"], ["src/dos/x.py", "**/VERSION"])]
+    cases += [(_tree(rng, 4), None) for _ in range(40)]
+    want = [rsm._tree_touches_runtime(t) if f is None else rsm._tree_touches_runtime(t, f) for t, f in cases]
+    dos_native.accelerate()
+    try:
+        assert rsm._tree_touches_runtime is not _ORIGINAL_TOUCHES
+        got = [rsm._tree_touches_runtime(t) if f is None else rsm._tree_touches_runtime(t, f) for t, f in cases]
+    finally:
+        dos_native.restore()
+    assert got == want
+
+
+_ORIGINAL_TOUCHES = __import__("dos.self_modify").self_modify._tree_touches_runtime

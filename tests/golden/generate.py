@@ -427,7 +427,7 @@ def main():
         rows.append([name, len(recs), len(kept), len(pinned[name]), after["verdicts"], after["errors"],
                      after["prose"], after["shapes"], base, size])
         totals.update(generated=len(recs), kept=len(kept), pinned=len(pinned[name]), bytes=size)
-        if len(recs) < MIN_CASES:
+        if len(recs) < (common.RUNNERS[name].min_cases or MIN_CASES):
             short.append(f"{name} ({len(recs)})")
         print(f"{len(recs):6d} -> {len(kept):5d}  {size / 1e6:6.2f} MB  {name}")
     print(f"{totals['generated']} cases generated, {totals['kept']} kept ({totals['pinned']} table cases), "

@@ -549,6 +549,23 @@ const PY_COMPANIONS: &[(&str, &str, &[&str])] = &[
     ("_tree", "_tree_live", &["tree_disjoint_from_all_live"]),
     // The stamp a verdict event takes when written (a clock helper of the reference's module).
     ("verdict_journal", "_durable_clock", &["journal_now_iso"]),
+    // Predicate objects, the entry-point plugins and the conjunction over
+    // objects (a plugin is called back from libdos: the arbiter's hand binder).
+    (
+        "admission",
+        "_admission_predicates",
+        &[
+            "AdmissionPredicate",
+            "DisjointnessPredicate",
+            "PREDICATE_ENTRY_POINT_GROUP",
+            "run_predicates",
+            "built_in_predicates",
+            "active_predicates",
+            "active_predicate_names",
+        ],
+    ),
+    // The guard as a predicate object, and the workspace probe (disk I/O).
+    ("self_modify", "_self_modify_guard", &["SelfModifyPredicate", "existing_runtime_files"]),
 ];
 
 /// The companion of module `name` and the names it exports.
@@ -602,7 +619,7 @@ fn module_doc(m: &ModuleEntry) -> String {
 fn py_all(cat: &Catalog, m: &ModuleEntry) -> String {
     let mut all: Vec<&str> = imported_types(cat, m).into_iter().flat_map(|(_, n)| n).collect();
     all.extend(own_types(cat, m).iter().map(|t| py_name(t.name)));
-    all.extend(m.consts.iter().map(|c| c.name));
+    all.extend(m.consts.iter().map(|c| c.name).filter(|n| !n.starts_with('_')));
     all.extend(functions_of(cat, m).iter().map(|o| py_base_name(o)).filter(|n| !n.starts_with('_')));
     for name in companion(m.name).map_or(&[][..], |c| c.1) {
         if !all.contains(name) {
@@ -933,10 +950,11 @@ fn python_stub(cat: &Catalog, m: &ModuleEntry) -> String {
         let _ = writeln!(s, "{}: {}", c.name, py_type(&c.ty));
     }
     s += "\n";
-    let replaced = companion(m.name).map_or(&[][..], |c| c.1);
-    for op in functions_of(cat, m).into_iter().filter(|o| !replaced.contains(&py_base_name(o))) {
+    // A function its companion replaces stays under its private name (the
+    // companion may call it).
+    for op in functions_of(cat, m) {
         let params = py_stub_params(&op.params);
-        let _ = writeln!(s, "def {}({params}{}) -> {}: ...", py_base_name(op), py_config_param(op, " ..."), py_result_type(op));
+        let _ = writeln!(s, "def {}({params}{}) -> {}: ...", py_fn_name(m, op), py_config_param(op, " ..."), py_result_type(op));
     }
     s += &py_companion_import(m, false);
     s

@@ -21,10 +21,11 @@ use super::overlap_policy::{admit_under_floor, OverlapPolicy, UnknownPolicy};
 use super::pyvalue::{py_repr_opt, py_str, py_str_or_empty};
 use super::tree::{norm_tree_prefix, prefixes_collide};
 use crate::config::{facts::DISPATCH_RUNTIME_FILES, SubstrateConfig};
-use crate::dict;
-use crate::envelope::{Args, CallError, Ctx, OpSpec};
+use crate::envelope::{Args, CallError, Ctx};
 use crate::pyjson::{Dict, Value};
 use crate::pystr;
+use crate::route::{self, Const, Describe, Module, Op};
+use serde::{Deserialize, Serialize};
 use std::cell::OnceCell;
 use std::sync::OnceLock;
 
@@ -39,12 +40,19 @@ pub struct AdmissionRequest<'a> {
     pub tree: &'a [String],
 }
 
-/// `AdmissionVerdict`: admit, or refuse with a reason (and an optional typed
-/// reason class).
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Admit, or refuse with a reason and an optional typed reason class (a
+/// reason-registry token such as `SELF_MODIFY`). A predicate can only
+/// refuse: there is no way to overrule another predicate's refusal.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
 pub struct AdmissionVerdict {
+    /// The verdict admits.
     pub admitted: bool,
+    /// Why it refuses (empty when it admits).
+    #[serde(default)]
     pub reason: String,
+    /// The refusal's reason-registry token, when it has one.
+    #[serde(default)]
     pub reason_class: String,
 }
 
@@ -55,16 +63,6 @@ impl AdmissionVerdict {
 
     pub fn refuse(reason: String, reason_class: &str) -> Self {
         AdmissionVerdict { admitted: false, reason, reason_class: reason_class.to_string() }
-    }
-
-    /// `{"admitted", "reason", "reason_class"}` (the `admitted` property and the
-    /// two public fields).
-    pub fn to_value(&self) -> Value {
-        Value::Dict(dict! {
-            "admitted" => self.admitted,
-            "reason" => self.reason.clone(),
-            "reason_class" => self.reason_class.clone(),
-        })
     }
 }
 
@@ -370,28 +368,87 @@ pub fn run_predicates(
 /// The built-in predicate names (their `name` attributes).
 pub const PREDICATE_NAMES: [&str; 2] = ["disjointness", "self-modify"];
 
+/// The records the hosts hand over, read once by serde (the conjunction
+/// borrows them: [`AdmissionRequest`](super::AdmissionRequest), [`Lease`](super::Lease)).
+pub mod wire {
+    use crate::pyjson::{Dict, Value};
+    use crate::route::{Describe, Tuple};
+    use serde::{Deserialize, Serialize};
+
+    /// The lease a request would take: its lane, its kind and its tree.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Describe)]
+    #[serde(deny_unknown_fields)]
+    pub struct AdmissionRequest {
+        pub lane: String,
+        pub kind: String,
+        /// Repo-relative globs (an empty tree: unknown blast radius).
+        #[describe(tuple)]
+        pub tree: Tuple<String>,
+    }
+
+    impl AdmissionRequest {
+        /// The view the conjunction reads.
+        pub fn view(&self) -> super::AdmissionRequest<'_> {
+            super::AdmissionRequest { lane: &self.lane, kind: &self.kind, tree: &self.tree.0 }
+        }
+    }
+
+    /// One live lease as the journal holds it: only these keys are read
+    /// (a record's other keys are ignored). A missing tree, or null, is an
+    /// empty tree (a lease naming no blast radius).
+    #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Describe)]
+    pub struct LiveLease {
+        /// The lease's lane, shown in a refusal.
+        #[serde(default)]
+        pub lane: Option<Value>,
+        #[serde(default)]
+        pub lane_kind: Option<Value>,
+        #[serde(default)]
+        pub tree: Option<Vec<String>>,
+        #[serde(default)]
+        pub loop_ts: Option<Value>,
+    }
+
+    impl LiveLease {
+        /// The lease as the conjunction reads it (refused: a name holding a
+        /// lone surrogate).
+        pub fn lease(&self) -> Result<super::Lease, String> {
+            let mut d = Dict::with_capacity(4);
+            for (k, v) in [("lane", &self.lane), ("lane_kind", &self.lane_kind), ("loop_ts", &self.loop_ts)] {
+                if let Some(v) = v {
+                    d.push(k, v.clone());
+                }
+            }
+            if let Some(t) = &self.tree {
+                d.push("tree", Value::List(t.iter().map(|x| Value::str(x.as_str())).collect()));
+            }
+            super::Lease::from_dict(&d)
+        }
+    }
+}
+
+use wire::LiveLease;
+
+fn resolve_predicates<'c>(names: &[String], cfg: &'c SubstrateConfig) -> Result<Vec<Predicate<'c>>, String> {
+    names
+        .iter()
+        .map(|n| match n.as_str() {
+            "disjointness" => OverlapPolicy::resolve(&cfg.overlap_policy_name).map(Predicate::Disjointness).map_err(|e| e.message()),
+            "self-modify" => Ok(Predicate::SelfModify(RuntimeFiles::of_config(cfg))),
+            other => Err(format!("{} is not a built-in predicate ({})", pystr::repr(other), PREDICATE_NAMES.join(", "))),
+        })
+        .collect()
+}
+
 /// Predicates named in `args[key]` (or the built-ins when absent), resolved
 /// against `cfg` as `built_in_predicates(config=cfg)` would build them.
 pub(crate) fn predicates_arg<'c>(a: &Args, key: &str, cfg: &'c SubstrateConfig) -> Result<Option<Vec<Predicate<'c>>>, CallError> {
     let Some(names) = a.opt_str_list(key)? else { return Ok(None) };
-    let mut out = Vec::with_capacity(names.len());
-    for n in names {
-        out.push(match n {
-            "disjointness" => Predicate::Disjointness(OverlapPolicy::resolve(&cfg.overlap_policy_name).map_err(|e| a.err(e.message()))?),
-            "self-modify" => Predicate::SelfModify(RuntimeFiles::of_config(cfg)),
-            other => {
-                return Err(a.err(format_args!(
-                    "{key}: {} is not a built-in predicate ({})",
-                    pystr::repr(other),
-                    PREDICATE_NAMES.join(", ")
-                )))
-            }
-        });
-    }
-    Ok(Some(out))
+    let names: Vec<String> = names.into_iter().map(str::to_owned).collect();
+    resolve_predicates(&names, cfg).map(Some).map_err(|m| a.err(format_args!("{key}: {m}")))
 }
 
-/// The `live_leases` argument.
+/// The `live_leases` argument (of the arbiter's hand-registered op).
 pub(crate) fn leases_arg(a: &Args, key: &str) -> Result<Vec<Lease>, CallError> {
     a.list(key)?
         .iter()
@@ -403,70 +460,171 @@ pub(crate) fn leases_arg(a: &Args, key: &str) -> Result<Vec<Lease>, CallError> {
         .collect()
 }
 
-struct OwnedRequest {
-    lane: String,
-    kind: String,
-    tree: Vec<String>,
+fn bad(op: &str, msg: impl std::fmt::Display) -> CallError {
+    CallError::bad_args(format!("{op}: args.{msg}"))
 }
 
-fn request_arg(a: &Args, key: &str) -> Result<OwnedRequest, CallError> {
-    let r = a.obj(key)?;
-    r.check_known(&["lane", "kind", "tree"])?;
-    Ok(OwnedRequest {
-        lane: r.str("lane")?.to_string(),
-        kind: r.str("kind")?.to_string(),
-        tree: r.str_list("tree")?.into_iter().map(str::to_owned).collect(),
-    })
+/// The conjunction: for each live lease in turn, every predicate in order;
+/// the first refusal is the verdict, else it admits. With no live lease the
+/// predicates run once against an empty lease, so a guard that judges the
+/// request alone (self-modification) still runs. Predicates are named:
+/// `disjointness` (the tree rule under the config's overlap policy) and
+/// `self-modify` (the guard over the config's probed runtime files); left
+/// out, the built-ins in that order. A plugin predicate (or overlap policy)
+/// runs only in Python and is refused here (BAD_ARGS).
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct RunPredicates {
+    /// Built-in predicate names, in order (None: the built-ins).
+    #[serde(default)]
+    pub predicates: Option<Vec<String>>,
+    pub request: wire::AdmissionRequest,
+    pub live_leases: Vec<LiveLease>,
 }
 
-fn op_run_predicates(ctx: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let cfg = ctx.substrate()?;
-    let req = request_arg(a, "request")?;
-    let leases = leases_arg(a, "live_leases")?;
-    let preds = match predicates_arg(a, "predicates", &cfg)? {
-        Some(p) => p,
-        None => built_in_predicates(&cfg).map_err(|e| a.err(e.message()))?.to_vec(),
-    };
-    let request = AdmissionRequest { lane: &req.lane, kind: &req.kind, tree: &req.tree };
-    let env = PredicateEnv { ratio_max: Some(cfg.overlap_ratio_max) };
-    let v = run_predicates(&preds, &request, &leases, env, &mut NoExternal).map_err(|_| a.err("a predicate could not run natively"))?;
-    Ok(v.to_value())
-}
+impl Op for RunPredicates {
+    const NAME: &'static str = "admission.run_predicates";
+    const READS_CONFIG: bool = true;
+    type Verdict = AdmissionVerdict;
 
-fn runtime_files_arg<'a>(a: &Args, key: &str, store: &'a mut Vec<String>) -> Result<RuntimeFiles<'a>, CallError> {
-    match a.opt_str_list(key)? {
-        None => Ok(RuntimeFiles::Static),
-        Some(list) => {
-            *store = list.into_iter().map(str::to_owned).collect();
-            Ok(RuntimeFiles::Listed(store))
-        }
+    fn run(self, ctx: &Ctx<'_>) -> Result<AdmissionVerdict, CallError> {
+        let cfg = ctx.substrate()?;
+        let leases = self
+            .live_leases
+            .iter()
+            .enumerate()
+            .map(|(i, l)| l.lease().map_err(|m| bad(Self::NAME, format_args!("live_leases[{i}]: {m}"))))
+            .collect::<Result<Vec<_>, _>>()?;
+        let preds = match &self.predicates {
+            Some(names) => resolve_predicates(names, &cfg).map_err(|m| bad(Self::NAME, format_args!("predicates: {m}")))?,
+            None => built_in_predicates(&cfg).map_err(|e| bad(Self::NAME, format_args!("predicates: {}", e.message())))?.to_vec(),
+        };
+        let env = PredicateEnv { ratio_max: Some(cfg.overlap_ratio_max) };
+        run_predicates(&preds, &self.request.view(), &leases, env, &mut NoExternal)
+            .map_err(|_| bad(Self::NAME, "predicates: a predicate could not run natively"))
     }
 }
 
-fn op_touches(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let tree = a.str_list("requested_tree")?;
-    let mut store = Vec::new();
-    let files = runtime_files_arg(a, "runtime_files", &mut store)?;
-    Ok(Value::List(tree_touches_runtime(&tree, files).into_iter().map(Value::str).collect()))
-}
+/// An admitting verdict (the reference's classmethod `AdmissionVerdict.admit`).
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct Admit {}
 
-fn op_self_modify(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let req = request_arg(a, "request")?;
-    let mut store = Vec::new();
-    let files = runtime_files_arg(a, "runtime_files", &mut store)?;
-    // The guard judges the request alone; the lease, when given, is only checked for shape.
-    if a.has("live_lease") {
-        a.obj("live_lease")?;
+impl Op for Admit {
+    const NAME: &'static str = "admission.admit";
+    const PY_NAME: &'static str = "_admit";
+    const PY_METHODS: &'static [&'static str] = &["AdmissionVerdict.admit"];
+    type Verdict = AdmissionVerdict;
+
+    fn run(self, _: &Ctx<'_>) -> Result<AdmissionVerdict, CallError> {
+        Ok(AdmissionVerdict::admit())
     }
-    let request = AdmissionRequest { lane: &req.lane, kind: &req.kind, tree: &req.tree };
-    Ok(self_modify_verdict(&request, files).to_value())
 }
 
-pub(crate) const OPS: &[OpSpec] = &[
-    OpSpec { name: "admission.run_predicates", args: &["predicates", "request", "live_leases"], run: op_run_predicates },
-    OpSpec { name: "self_modify._tree_touches_runtime", args: &["requested_tree", "runtime_files"], run: op_touches },
-    OpSpec { name: "self_modify.SelfModifyPredicate", args: &["request", "live_lease", "runtime_files"], run: op_self_modify },
-];
+/// A refusing verdict with its reason (the reference's classmethod
+/// `AdmissionVerdict.refuse`); there is no other non-admitting verdict.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct Refuse {
+    pub reason: String,
+    #[serde(default)]
+    #[describe(kw_only)]
+    pub reason_class: String,
+}
+
+impl Op for Refuse {
+    const NAME: &'static str = "admission.refuse";
+    const PY_NAME: &'static str = "_refuse";
+    const PY_METHODS: &'static [&'static str] = &["AdmissionVerdict.refuse"];
+    type Verdict = AdmissionVerdict;
+
+    fn run(self, _: &Ctx<'_>) -> Result<AdmissionVerdict, CallError> {
+        Ok(AdmissionVerdict { admitted: false, reason: self.reason, reason_class: self.reason_class })
+    }
+}
+
+/// The `admission` module: the conjunction of the built-in predicates.
+pub(crate) const MODULE: Module = Module {
+    name: "admission",
+    doc: "The admission conjunction: a request is checked against each live lease by every predicate in order, \
+          and the first refusal is the verdict. The built-in predicates (tree disjointness under the overlap \
+          policy, the self-modification guard) run natively; plugin predicates run in Python.",
+    routes: &[route::route::<RunPredicates>(), route::route::<Admit>(), route::route::<Refuse>()],
+    consts: &[],
+};
+
+fn files_of(list: &Option<Vec<String>>) -> RuntimeFiles<'_> {
+    match list {
+        None => RuntimeFiles::Static,
+        Some(l) => RuntimeFiles::Listed(l),
+    }
+}
+
+/// The runtime files (as given, in order) that some non-blank entry of the
+/// requested tree collides with.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct TreeTouchesRuntime {
+    pub requested_tree: Vec<String>,
+    /// The kernel files to guard (None: the full static list).
+    #[serde(default)]
+    pub runtime_files: Option<Vec<String>>,
+}
+
+impl Op for TreeTouchesRuntime {
+    const NAME: &'static str = "self_modify._tree_touches_runtime";
+    type Verdict = Vec<String>;
+
+    fn run(self, _: &Ctx<'_>) -> Result<Vec<String>, CallError> {
+        Ok(tree_touches_runtime(&self.requested_tree, files_of(&self.runtime_files)).into_iter().map(str::to_owned).collect())
+    }
+}
+
+/// The self-modification guard's verdict on a request: refused with reason
+/// class `SELF_MODIFY` when its tree collides with a kernel runtime file,
+/// whatever is live (the lease is not read). An empty file list (a probe
+/// that found none) admits everything.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct SelfModifyPredicate {
+    pub request: wire::AdmissionRequest,
+    /// The live lease it is asked about (not read).
+    #[serde(default)]
+    pub live_lease: Option<LiveLease>,
+    /// The kernel files to guard (None: the full static list).
+    #[serde(default)]
+    pub runtime_files: Option<Vec<String>>,
+}
+
+impl Op for SelfModifyPredicate {
+    const NAME: &'static str = "self_modify.SelfModifyPredicate";
+    type Verdict = AdmissionVerdict;
+
+    fn run(self, _: &Ctx<'_>) -> Result<AdmissionVerdict, CallError> {
+        Ok(self_modify_verdict(&self.request.view(), files_of(&self.runtime_files)))
+    }
+}
+
+/// The `self_modify` module: the guard against a lease over the kernel's own running code.
+pub(crate) const SELF_MODIFY: Module = Module {
+    name: "self_modify",
+    doc: "The self-modification guard: a request whose tree collides with a kernel runtime file is refused with \
+          reason class SELF_MODIFY, whatever is live. The files are the workspace's probed set, or the full \
+          static list when nothing was probed.",
+    routes: &[route::route::<TreeTouchesRuntime>(), route::route::<SelfModifyPredicate>()],
+    consts: &[
+        Const {
+            name: "SELF_MODIFY_REASON",
+            doc: "The reason class of a self-modification refusal.",
+            eval: |reg| route::konst(reg, SELF_MODIFY_REASON),
+        },
+        Const {
+            name: "_DISPATCH_RUNTIME_FILES",
+            doc: "The kernel runtime files guarded when nothing was probed, in order.",
+            eval: |reg| route::konst(reg, route::Tuple(DISPATCH_RUNTIME_FILES.iter().map(|f| f.to_string()).collect())),
+        },
+    ],
+};
 
 #[cfg(test)]
 mod tests {
@@ -505,5 +663,47 @@ mod tests {
         assert!(run(&known, &empty));
         assert!(!run(&empty, &known));
         assert!(run(&empty, &empty));
+    }
+
+    fn call(op: &str, args: &str) -> Result<Value, CallError> {
+        let v = crate::pyjson::parse_str(args).unwrap();
+        crate::envelope::dispatch_pure(op, None, v.as_dict().unwrap())
+    }
+
+    #[test]
+    fn routed_ops_read_the_records() {
+        // A journal lease's other keys are ignored; a null tree never blocks.
+        let v = call(
+            "admission.run_predicates",
+            r#"{"predicates":["disjointness"],"request":{"lane":"a","kind":"keyword","tree":["src/"]},
+                "live_leases":[{"lane":"b","tree":["src/x"],"holder":"h","pid":7},{"lane":"c","tree":null}]}"#,
+        )
+        .unwrap();
+        assert_eq!(v.get("admitted"), Some(&Value::Bool(false)));
+        let v = call(
+            "admission.run_predicates",
+            r#"{"predicates":["disjointness"],"request":{"lane":"a","kind":"keyword","tree":["src/"]},"live_leases":[{"lane":"c","tree":null}]}"#,
+        )
+        .unwrap();
+        assert_eq!(v.get("admitted"), Some(&Value::Bool(true)));
+        // BAD_ARGS naming the field: an unknown request key, a plugin name, a lone surrogate in a lease.
+        let e = call("admission.run_predicates", r#"{"request":{"lane":"a","kind":"k","tree":[],"x":1},"live_leases":[]}"#).unwrap_err();
+        assert!(e.message.contains("request"), "{}", e.message);
+        let e =
+            call("admission.run_predicates", r#"{"predicates":["budget"],"request":{"lane":"a","kind":"k","tree":[]},"live_leases":[]}"#)
+                .unwrap_err();
+        assert!(e.message.contains("predicates") && e.message.contains("'budget'"), "{}", e.message);
+        let e = call("admission.run_predicates", r#"{"request":{"lane":"a","kind":"k","tree":[]},"live_leases":[{"lane":"\ud800"}]}"#)
+            .unwrap_err();
+        assert!(e.message.contains("live_leases[0]"), "{}", e.message);
+        // The reference's classmethods.
+        let v = call("admission.refuse", r#"{"reason":"r","reason_class":"X"}"#).unwrap();
+        assert_eq!(v.get("admitted"), Some(&Value::Bool(false)));
+        assert_eq!(v.get("reason_class"), Some(&Value::str("X")));
+        assert_eq!(call("admission.admit", "{}").unwrap().get("admitted"), Some(&Value::Bool(true)));
+        // The guard ignores the lease; an empty probe admits everything.
+        let v =
+            call("self_modify.SelfModifyPredicate", r#"{"request":{"lane":"a","kind":"k","tree":["**/*"]},"runtime_files":[]}"#).unwrap();
+        assert_eq!(v.get("admitted"), Some(&Value::Bool(true)));
     }
 }

@@ -56,14 +56,8 @@ pub mod improve;
 
 /// Every envelope operation of the pure layer, grouped by module (`dos-ops`
 /// adds the I/O layer's and assembles the registry).
-pub static ALL: &[&[OpSpec]] = &[
-    posttool_sensor::OPS,
-    crate::durable::run_id::OPS,
-    crate::durable::intent_ledger::OPS,
-    crate::config::ops::OPS,
-    admission::OPS,
-    arbiter::OPS,
-];
+pub static ALL: &[&[OpSpec]] =
+    &[posttool_sensor::OPS, crate::durable::run_id::OPS, crate::durable::intent_ledger::OPS, crate::config::ops::OPS, arbiter::OPS];
 
 /// The modules on the generated route (`crate::route`): each is one
 /// `Module` constant, and its ops, schema and host bindings follow from it.
@@ -125,4 +119,7 @@ pub static ROUTED: &[&crate::route::Module] = &[
     &crate::journal::ops::MODULE,
     // issue 9, the file-tree prefix algebra (its callable lookup stays a Python companion)
     &tree::MODULE,
+    // issue 9, admission and the self-modification guard (plugin predicates stay in Python)
+    &admission::MODULE,
+    &admission::SELF_MODIFY,
 ];

@@ -79,3 +79,29 @@ def _cases(rng):
         if rng.random() < 0.03:
             config = dict(config or {}, overlap={"policy": "import-graph"})
         yield "admission.run_predicates", args, config
+
+
+@op("admission.admit", min_cases=1)
+def _admit(args, config):
+    return _verdict(admission.AdmissionVerdict.admit())
+
+
+@op("admission.refuse")
+def _refuse(args, config):
+    if "reason_class" in args:
+        return _verdict(admission.AdmissionVerdict.refuse(args["reason"], reason_class=args["reason_class"]))
+    return _verdict(admission.AdmissionVerdict.refuse(args["reason"]))
+
+
+@cases
+def _verdict_cases(rng):
+    from .common import rand_text
+
+    yield "admission.admit", {}
+    for reason, rc in [("", None), ("", ""), ("frozen", "FROZEN"), ("x", "SELF_MODIFY"), ("é\u2028\x00", "ß")]:
+        yield "admission.refuse", ({"reason": reason} if rc is None else {"reason": reason, "reason_class": rc})
+    for _ in range(220):
+        args = {"reason": rand_text(rng, n=30, non_ascii=0.2)}
+        if rng.random() < 0.6:
+            args["reason_class"] = rng.choice(["", "SELF_MODIFY", "FROZEN", rand_text(rng, n=8, non_ascii=0.2)])
+        yield "admission.refuse", args

@@ -28,13 +28,19 @@ class OpDef:
     # The prose paths are the keys `facts` returns for each case (for results
     # whose prose sits at positions that vary, such as list items: "3.reason").
     dynamic_prose: bool = False
+    # Fewer cases than generate.MIN_CASES suffice (the op's whole input space
+    # is smaller: an op without arguments has one request).
+    min_cases: Optional[int] = None
 
 
-def op(name: str, prose: Iterable[str] = (), facts=None, keep_order: bool = False, dynamic_prose: bool = False):
-    """Register the reference runner for envelope op `name`."""
+def op(name: str, prose: Iterable[str] = (), facts=None, keep_order: bool = False, dynamic_prose: bool = False,
+       min_cases: Optional[int] = None):
+    """Register the reference runner for envelope op `name` (`min_cases`: an op
+    whose whole input space is smaller than the corpus minimum, such as one
+    without arguments, keeps that many)."""
 
     def deco(fn):
-        RUNNERS[name] = OpDef(name, fn, tuple(prose), facts, keep_order, dynamic_prose)
+        RUNNERS[name] = OpDef(name, fn, tuple(prose), facts, keep_order, dynamic_prose, min_cases)
         return fn
 
     return deco
