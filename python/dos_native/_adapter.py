@@ -404,13 +404,26 @@ def _fast_ops() -> frozenset[str]:
     return _FAST_OPS
 
 
+# Ops whose hand fast path declines a call to the generic route binder (which
+# declines to the original) rather than to the original itself: fast paths
+# that serve only the default arguments, where the calls they decline (a
+# policy of the caller's) are common and the binder serves them faster than
+# the reference. The other fast paths decline straight to the original, whose
+# answers their own checks were written against.
+FAST_THEN_ROUTE = frozenset({"intervention.choose_intervention"})
+
+
 def bind_typed(op: str, mod: Any, fn: Callable[..., Any]) -> Callable[..., Any]:
     """A generated typed function (``dos_native.<module>.<fn>``) served by the
     native route binder on the typed module's own classes; ``fn`` itself
     answers what the binder does not take (a mapping, another module's
     records, a value to refuse with ``BadArgsError``). ``fn`` unchanged when
     the binder cannot be built. An op with a hand fast path is served by it
-    first, then by the binder, then by ``fn``."""
+    first, then (an op in ``FAST_THEN_ROUTE``) by the binder, then by ``fn``."""
+    if op not in FAST_THEN_ROUTE:
+        fast = fast_path(op, mod, fn)
+        if fast is not None:
+            return fast
     routed = _bind_typed_route(op, mod, fn)
     fast = fast_path(op, mod, routed)
     return routed if fast is None else fast
@@ -439,8 +452,12 @@ def _bind_typed_route(op: str, mod: Any, fn: Callable[..., Any]) -> Callable[...
 def bind(route: Route, mod: Any, original: Callable[..., Any]) -> Callable[..., Any]:
     """The swapped function for ``route`` (``original`` when the mapping
     does not fit the reference's signature or the op's schema). An op with
-    a hand fast path is served by it first, then by the route, then by
-    ``original``."""
+    a hand fast path is served by it first, then (an op in
+    ``FAST_THEN_ROUTE``) by the route, then by ``original``."""
+    if route.op not in FAST_THEN_ROUTE:
+        fast = fast_path(route.op, mod, original)
+        if fast is not None:
+            return fast
     routed = _bind_route(route, mod, original)
     fast = fast_path(route.op, mod, routed)
     return routed if fast is None else fast
