@@ -549,6 +549,9 @@ const PY_COMPANIONS: &[(&str, &str, &[&str])] = &[
     ("_tree", "_tree_live", &["tree_disjoint_from_all_live"]),
     // The stamp a verdict event takes when written (a clock helper of the reference's module).
     ("verdict_journal", "_durable_clock", &["journal_now_iso"]),
+    // The digest helpers behind step_from_event (bytes in and out: native
+    // functions, not ops).
+    ("posttool_sensor", "_posttool_sensor_digests", &["digest", "canonical_bytes", "result_digest", "args_digest"]),
 ];
 
 /// The companion of module `name` and the names it exports.
