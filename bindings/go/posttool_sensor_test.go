@@ -14,62 +14,27 @@ func classifyStream(stream ToolStream, policy *StreamPolicy) (StreamVerdict, err
 	return ToolStreamClassifyStream(ToolStreamClassifyStreamArgs{Stream: stream, Policy: policy})
 }
 
-func replayStepFromEvent(t *testing.T, place string, args map[string]json.RawMessage, rec goldenRecord) (string, bool) {
-	event, ok := args["event"]
-	if !ok {
-		event = json.RawMessage("null")
-	}
-	pol, ok := policyArg(args, DefaultStreamPolicy())
-	var want *StreamStep
-	if !ok || !strictInto([]byte(rec.Expected), &want) {
-		return "", false
-	}
-	got, err := StepFromEvent(event, pol)
-	if err != nil {
-		t.Errorf("%s: %v", place, err)
-		return "", true
-	}
-	sameAsGolden(t, place, got, []byte(rec.Expected), rec.Prose)
-	switch {
-	case got == nil:
-		return "no step", true
-	case got.ResultDigest == nil:
-		return "no result", true
-	}
-	return "step", true
+// stepFromEvent is posttool_sensor.step_from_event through its generated Go
+// function, the event passed as JSON text byte for byte (json.RawMessage):
+// the digests hash its values as the reference does, so a float such as 1.0
+// must not be re-encoded on the way.
+func stepFromEvent(event []byte, policy *StreamPolicy) (*StreamStep, error) {
+	return PosttoolSensorStepFromEvent(PosttoolSensorStepFromEventArgs{Event: json.RawMessage(event), Policy: policy})
 }
 
-func replayWarnPayload(t *testing.T, place string, args map[string]json.RawMessage, rec goldenRecord) (string, bool) {
-	var v StreamVerdict
-	var want *PostToolUseWarning
-	if !strictInto(args["verdict"], &v) || !strictInto([]byte(rec.Expected), &want) {
-		return "", false
+// warnPayload is posttool_sensor.warn_payload through its generated Go
+// function, with the advisory text (empty when the verdict does not fire).
+func warnPayload(v StreamVerdict) (*map[string]any, string, error) {
+	w, err := PosttoolSensorWarnPayload(PosttoolSensorWarnPayloadArgs{Verdict: v})
+	if err != nil || w == nil {
+		return w, "", err
 	}
-	got, err := WarnPayload(v)
-	if err != nil {
-		t.Errorf("%s: %v", place, err)
-		return "", true
+	hso, _ := (*w)["hookSpecificOutput"].(map[string]any)
+	if hso["hookEventName"] != "PostToolUse" {
+		return w, "", errors.New("the advisory is not a PostToolUse document")
 	}
-	sameAsGolden(t, place, got, []byte(rec.Expected), rec.Prose)
-	if got == nil {
-		return "silent", true
-	}
-	if got.HookSpecificOutput.HookEventName != "PostToolUse" {
-		t.Errorf("%s: %+v", place, got)
-	}
-	return "warns", true
-}
-
-// TestPosttoolSensorGolden replays the reference's records through the typed
-// functions of posttool_sensor (tool_stream's are replayed by the generated
-// TestToolStreamTypedFunctionsReplayTheCorpus).
-func TestPosttoolSensorGolden(t *testing.T) {
-	t.Run("posttool_sensor.step_from_event", func(t *testing.T) {
-		replayTyped(t, "posttool_sensor.step_from_event", replayStepFromEvent, 300, []string{"no step", "no result", "step"})
-	})
-	t.Run("posttool_sensor.warn_payload", func(t *testing.T) {
-		replayTyped(t, "posttool_sensor.warn_payload", replayWarnPayload, 300, []string{"silent", "warns"})
-	})
+	text, _ := hso["additionalContext"].(string)
+	return w, text, nil
 }
 
 // TestToolStreamPipeline walks a hook's life: events become steps, the
@@ -81,7 +46,7 @@ func TestToolStreamPipeline(t *testing.T) {
 	states := []StreamState{}
 	var last StreamVerdict
 	for i := 0; i < 5; i++ {
-		step, err := StepFromEvent(read, nil)
+		step, err := stepFromEvent(read, nil)
 		if err != nil || step == nil {
 			t.Fatalf("step %d: %+v %v", i, step, err)
 		}
@@ -93,7 +58,7 @@ func TestToolStreamPipeline(t *testing.T) {
 		if last.RepeatRun != int64(i+1) {
 			t.Fatalf("step %d: run %d", i, last.RepeatRun)
 		}
-		w, err := WarnPayload(last)
+		w, _, err := warnPayload(last)
 		if err != nil || (w == nil) != (last.State == StreamStateAdvancing) {
 			t.Fatalf("step %d: %+v %v", i, w, err)
 		}
@@ -110,15 +75,14 @@ func TestToolStreamPipeline(t *testing.T) {
 	if step == nil || step.ToolName != "Read" || step.ArgsDigest != "6ba4a83ea361e011" || *step.ResultDigest != "58100dc8fc06562c" {
 		t.Fatalf("%+v", step)
 	}
-	other, err := StepFromEvent([]byte(`{"tool_name":"Read","tool_input":{"file_path":"a.txt","limit":1},"tool_response":"same bytes"}`), nil)
+	other, err := stepFromEvent([]byte(`{"tool_name":"Read","tool_input":{"file_path":"a.txt","limit":1},"tool_response":"same bytes"}`), nil)
 	if err != nil || other.ArgsDigest != "cd8d269c12ac3206" {
 		t.Fatalf("%+v %v", other, err)
 	}
-	w, err := WarnPayload(last)
+	w, text, err := warnPayload(last)
 	if err != nil || w == nil {
 		t.Fatal(w, err)
 	}
-	text := w.HookSpecificOutput.AdditionalContext
 	for _, fact := range []string{"STALLED", "Read", "5", "58100dc8fc06562c"} {
 		if !strings.Contains(text, fact) {
 			t.Errorf("advisory lacks %q: %s", fact, text)
@@ -132,7 +96,7 @@ func TestToolStreamPipeline(t *testing.T) {
 	if v, err := classifyStream(stream, &pol); err != nil || v.State != StreamStateAdvancing || v.RepeatRun != 1 {
 		t.Fatalf("%+v %v", v, err)
 	}
-	none, err := StepFromEvent([]byte(`{"tool_name":"Read","tool_input":{"file_path":"a.txt","limit":1.0}}`), nil)
+	none, err := stepFromEvent([]byte(`{"tool_name":"Read","tool_input":{"file_path":"a.txt","limit":1.0}}`), nil)
 	if err != nil || none.ResultDigest != nil {
 		t.Fatalf("%+v %v", none, err)
 	}
@@ -143,7 +107,7 @@ func TestToolStreamPipeline(t *testing.T) {
 
 	// Not a tool call: no step, no error.
 	for _, ev := range []string{`null`, `[]`, `{}`, `{"tool_name":""}`, `{"tool_name":7}`} {
-		if s, err := StepFromEvent([]byte(ev), nil); s != nil || err != nil {
+		if s, err := stepFromEvent([]byte(ev), nil); s != nil || err != nil {
 			t.Errorf("%s: %+v %v", ev, s, err)
 		}
 	}
@@ -160,8 +124,8 @@ func TestToolStreamErrors(t *testing.T) {
 	refused := map[string]error{}
 	_, refused["repeat_n 0"] = classifyStream(ToolStream{}, &StreamPolicy{RepeatN: 0, StallN: 5})
 	_, refused["stall below repeat"] = classifyStream(ToolStream{}, &StreamPolicy{RepeatN: 4, StallN: 3})
-	_, refused["unknown state"] = WarnPayload(StreamVerdict{State: "SPINNING", RepeatRun: 3})
-	_, refused["bad policy on an event"] = StepFromEvent([]byte(`{"tool_name":"X"}`), &StreamPolicy{})
+	_, _, refused["unknown state"] = warnPayload(StreamVerdict{State: "SPINNING", RepeatRun: 3})
+	_, refused["bad policy on an event"] = stepFromEvent([]byte(`{"tool_name":"X"}`), &StreamPolicy{})
 	for name, err := range refused {
 		var e *Error
 		if !errors.As(err, &e) || e.Code != "BAD_ARGS" || e.Message == "" {
@@ -170,7 +134,7 @@ func TestToolStreamErrors(t *testing.T) {
 	}
 	// Text that is not JSON never reaches libdos.
 	var e *Error
-	if _, err := StepFromEvent([]byte(`{"tool_name":"X"},"policy":{`), nil); err == nil || errors.As(err, &e) {
+	if _, err := stepFromEvent([]byte(`{"tool_name":"X"},"policy":{`), nil); err == nil || errors.As(err, &e) {
 		t.Errorf("malformed event: want a Go-side error, got %v", err)
 	}
 }
@@ -184,7 +148,7 @@ func TestToolStreamConcurrent(t *testing.T) {
 			defer wg.Done()
 			for i := 0; i < 40; i++ {
 				ev, _ := json.Marshal(map[string]interface{}{"tool_name": "Read", "tool_input": map[string]int{"n": i % 3}, "tool_output": g})
-				step, err := StepFromEvent(ev, nil)
+				step, err := stepFromEvent(ev, nil)
 				if err != nil || step == nil {
 					errs <- err
 					continue
@@ -193,7 +157,7 @@ func TestToolStreamConcurrent(t *testing.T) {
 				if err != nil || v.State != StreamStateRepeating {
 					errs <- err
 				}
-				if _, err := WarnPayload(v); err != nil {
+				if _, _, err := warnPayload(v); err != nil {
 					errs <- err
 				}
 			}

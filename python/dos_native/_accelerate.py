@@ -29,32 +29,6 @@ Factory = Callable[[ModuleType, AnyFn], AnyFn]
 _SWAPPED: dict[tuple[str, str], AnyFn] = {}
 
 
-# The loop-economics deciders. Each swapped function is a native function
-# bound to the reference's own classes: it serves instances of exactly those
-# classes holding exactly the built-in types it understands (anything else, a
-# subclass, a duck-typed object, a float where an int is expected, goes to the
-# original, which may read it differently), echoes the caller's evidence
-# object as the reference does, and builds the reference's frozen dataclasses
-# without running __init__ (object.__new__ through the class's own slot, then
-# the fields set as object.__setattr__ would). A module whose classes keep no
-# __dict__ (slots) is left alone.
-
-
-def _with_dicts(factory: Factory) -> Factory:
-    """Swap only when every dataclass the reference module defines keeps a __dict__."""
-
-    @functools.wraps(factory)
-    def guarded(ref_mod: ModuleType, original: AnyFn) -> AnyFn:
-        import dataclasses
-
-        for v in vars(ref_mod).values():
-            if isinstance(v, type) and dataclasses.is_dataclass(v) and "__slots__" in vars(v):
-                return original
-        return factory(ref_mod, original)
-
-    return guarded
-
-
 def _wrapped(fast: _native.NativeFunction, original: AnyFn) -> AnyFn:
     """The native function as a callable with the original's name, module,
     docstring and signature (``__wrapped__`` is the original)."""
@@ -125,19 +99,11 @@ def _tree_disjoint_from_all_live(m: ModuleType, original: AnyFn) -> AnyFn:
     return _wrapped(_native.bind_tree("tree_disjoint_from_all_live", original, lookup), original)
 
 
-def _step_from_event(m: ModuleType, original: AnyFn) -> AnyFn:
-    return _wrapped(_native.bind_step_from_event(original, m.StreamStep), original)
-
-
 # What accelerate() can swap: (module, function) -> factory(ref_module, original).
-# Left out on purpose: posttool_sensor.warn_payload, whose reference version
-# builds a small dict from an f-string in well under two microseconds; the
-# native version (typed in dos_native) is no faster from Python, so swapping
-# it would only add risk. (durable_schema and tool_stream are on the generated
-# route: _mapping.DURABLE_SCHEMA, _mapping.HOOK_SENSORS.)
+# (durable_schema, tool_stream and posttool_sensor are on the generated route:
+# _mapping.DURABLE_SCHEMA, _mapping.HOOK_SENSORS, _mapping.POSTTOOL_SENSOR.)
 _TABLE: dict[tuple[str, str], Factory] = {
     ("dos._tree", "tree_disjoint_from_all_live"): _tree_disjoint_from_all_live,
-    ("dos.posttool_sensor", "step_from_event"): _with_dicts(_step_from_event),
 }
 
 

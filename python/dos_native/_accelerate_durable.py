@@ -1,5 +1,5 @@
-"""accelerate() entries for the run-id and intent-ledger
-modules (the export cursor, id_alloc and the verdict journal are on the generated route: _mapping.DURABLE, VERDICT_JOURNAL). Each swap binds its arguments exactly as the
+"""accelerate() entries for the intent-ledger
+module (the export cursor, id_alloc and the verdict journal are on the generated route: _mapping.DURABLE, VERDICT_JOURNAL). Each swap binds its arguments exactly as the
 reference's function does and answers with the same plain values the
 reference returns (ints, bools, tuples, lists of dicts). The native side
 takes only exact built-in types (a ``config`` object and a ``path`` aside,
@@ -12,7 +12,7 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any, Callable
 
-from . import intent_ledger, run_id
+from . import intent_ledger
 from ._accelerate import FALLBACK, AnyFn, Factory, register, same_signature
 from ._native import BusyError, InternalError, _is_exact
 
@@ -37,15 +37,12 @@ def _serving(native: Callable[..., Any], *, need_path: bool = False) -> Factory:
     return factory
 
 
-def _plain(native: Callable[..., Any]) -> Factory:
-    return _serving(native)
-
-
 def _with_path(native: Callable[..., Any]) -> Factory:
     """Serve only calls that pass ``path=`` explicitly."""
     return _serving(native, need_path=True)
 
 
-register("dos.run_id", "is_run_id", _plain(run_id.is_run_id))
-register("dos.run_id", "ts_ms_of", _plain(run_id.ts_ms_of))
+# run_id.is_run_id and ts_ms_of are not swapped: through this hand swap they
+# ran about five times slower than the reference's few string tests
+# (bench/compare.py --only run_id, 0.2x; docs/benchmarks.md).
 register("dos.intent_ledger", "read_all", _with_path(intent_ledger.read_all))

@@ -446,6 +446,21 @@ HOOK_SENSORS_SLOWER = [
     Route("dos.pretool_sensor", "warn_payload", "pretool_sensor.warn_payload"),
 ]
 SLOWER += HOOK_SENSORS_SLOWER
+# ---------------------------------------------------------------- issue 9, posttool_sensor (session 9)
+# step_from_event is served by its hand fast path (python/src/stream.rs,
+# listed in fastpath.rs); dos.posttool_sensor is swapped only once the program
+# has imported it (_accelerate._ONLY_IF_IMPORTED: its import reconfigures
+# sys.stdout). warn_payload is no faster than the reference's f-string
+# (docs/benchmarks.md, "posttool_sensor and run_id on the generated route"):
+# declared, not swapped by default.
+POSTTOOL_SENSOR = [
+    Route("dos.posttool_sensor", "step_from_event", "posttool_sensor.step_from_event"),
+]
+ROUTES += POSTTOOL_SENSOR
+POSTTOOL_SENSOR_SLOWER = [
+    Route("dos.posttool_sensor", "warn_payload", "posttool_sensor.warn_payload"),
+]
+SLOWER += POSTTOOL_SENSOR_SLOWER
 # ---------------------------------------------------------------- issue 9, the arbiter cluster's pure leaves
 # (lock_modes, overlap_policy, lane_overlap). docs/benchmarks.md, "The arbiter
 # cluster's pure leaves on the generated route": ARBITER_LEAVES are faster than

@@ -23,6 +23,8 @@ const FAST: &[(&str, Binder)] = &[
     // issue 9, the hook sensors (exec_capability, tool_stream, posttool_sensor)
     ("exec_capability.classify_command", exec_fast::bind_classify_command),
     ("tool_stream.classify_stream", stream::bind_classify_stream),
+    ("posttool_sensor.step_from_event", stream::bind_step_from_event),
+    ("posttool_sensor.warn_payload", stream::bind_warn_payload),
     // issue 9, loop economics
     ("liveness.classify", economics::bind_liveness_fast),
     // issue 9, the durable surfaces

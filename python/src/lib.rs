@@ -234,8 +234,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_is_exact, m)?)?;
     m.add_class::<swap::NativeFunction>()?;
     m.add_function(wrap_pyfunction!(swap::_as_function, m)?)?;
-    m.add_function(wrap_pyfunction!(stream::bind_step_from_event, m)?)?;
-    m.add_function(wrap_pyfunction!(stream::bind_warn_payload, m)?)?;
     m.add_function(wrap_pyfunction!(stream::digest, m)?)?;
     m.add_function(wrap_pyfunction!(fastpath::bind_fast, m)?)?;
     m.add_function(wrap_pyfunction!(fastpath::fast_ops, m)?)?;

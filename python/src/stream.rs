@@ -15,7 +15,7 @@ use crate::convert::{json_value, py_str, to_py};
 use crate::fast::{build, exact_i64, is_type, member_index, members_of, one_or_two, read};
 use crate::registry::Enum;
 use crate::snapshot::Pinned;
-use crate::swap::{CallArgs, Fast, NativeFunction};
+use crate::swap::{raised, CallArgs, Fast, NativeFunction};
 use dos_core::deciders::posttool_sensor;
 use dos_core::deciders::tool_stream::{self, StreamPolicy, StreamState, StreamStep};
 use dos_core::pyjson::{Dict, Str, Value};
@@ -325,12 +325,25 @@ pub(crate) fn bind_classify_stream(module: &Bound<'_, PyAny>, fallback: Py<PyAny
 struct StepFromEvent {
     /// The steps built are instances of this dataclass.
     step_cls: Py<PyType>,
+    /// Raise `TypeError` for a dict event holding values that are not JSON
+    /// data of exactly the built-in types (the typed module, whose route
+    /// would otherwise read a set or a tuple as a list and hash other bytes
+    /// than the reference's `default=str`); otherwise hand the call to the
+    /// fallback (accelerate(): the reference's own function).
+    strict: bool,
+    /// The module's `StreamPolicy`.
+    policy_cls: Py<PyType>,
 }
 
 impl Fast for StepFromEvent {
     fn call<'py>(&self, py: Python<'py>, a: &CallArgs<'_, 'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        // The policy is accepted and, as in the reference, not read.
-        let Some((event, _policy)) = one_or_two(a, intern!(py, "event"), intern!(py, "policy")) else { return Ok(None) };
+        // The policy is accepted and, as in the reference, not read: None or
+        // one of exactly the module's policy class (checked when it was
+        // built); anything else goes to the fallback, which checks it.
+        let Some((event, policy)) = one_or_two(a, intern!(py, "event"), intern!(py, "policy")) else { return Ok(None) };
+        if policy.is_some_and(|p| !p.is_none() && !is_type(&p, &self.policy_cls)) {
+            return Ok(None);
+        }
         let Ok(ev) = event.cast_exact::<PyDict>() else { return Ok(None) };
         let none = || Ok(Some(py.None().into_bound(py)));
         let Some(tool) = ev.get_item(intern!(py, "tool_name"))? else { return none() };
@@ -349,7 +362,10 @@ impl Fast for StepFromEvent {
         ];
         for (k, name) in keys {
             if let Some(v) = ev.get_item(k)? {
-                let Some(v) = json_value(&v, 0) else { return Ok(None) };
+                let Some(v) = json_value(&v, 0) else {
+                    // (json_or_type_error fails here too: the call raises its TypeError.)
+                    return if self.strict { json_or_type_error(&v).map(|_| None).map_err(|e| raised(py, e)) } else { Ok(None) };
+                };
                 slim.push(name, v);
             }
         }
@@ -368,12 +384,23 @@ impl Fast for StepFromEvent {
     }
 }
 
-/// A native `posttool_sensor.step_from_event(event, policy=None)` building
-/// instances of `step_cls` (a `StreamStep` dataclass).
-#[crate::guard]
-#[pyfunction]
-pub(crate) fn bind_step_from_event(fallback: Py<PyAny>, step_cls: &Bound<'_, PyType>) -> NativeFunction {
-    NativeFunction::new("posttool_sensor.step_from_event", StepFromEvent { step_cls: step_cls.clone().unbind() }, fallback)
+/// The fast `step_from_event(event, policy=None)` bound to `module`'s
+/// `StreamStep` (the generated `dos_native.posttool_sensor` or the
+/// reference's `dos.posttool_sensor`): events that are dicts of exactly the
+/// JSON types; anything else goes to `fallback`. A slotted dataclass that is
+/// not a typed module's record is left to the fallback.
+pub(crate) fn bind_step_from_event(module: &Bound<'_, PyAny>, fallback: Py<PyAny>) -> PyResult<Option<NativeFunction>> {
+    let py = module.py();
+    let step_cls = module.getattr(intern!(py, "StreamStep"))?.cast_into::<PyType>()?;
+    if !crate::record::is_record_class(&step_cls)
+        && step_cls.getattr(intern!(py, "__dictoffset__")).ok().and_then(|o| o.extract::<isize>().ok()) == Some(0)
+    {
+        return Ok(None);
+    }
+    let strict = crate::record::is_record_class(&step_cls);
+    let policy_cls = module.getattr(intern!(py, "StreamPolicy"))?.cast_into::<PyType>()?.unbind();
+    let fast = StepFromEvent { step_cls: step_cls.unbind(), strict, policy_cls };
+    Ok(Some(NativeFunction::new("posttool_sensor.step_from_event", fast, fallback)))
 }
 
 struct WarnPayload {
@@ -422,22 +449,18 @@ impl Fast for WarnPayload {
     }
 }
 
-/// A native `posttool_sensor.warn_payload(verdict)` for verdicts of exactly
-/// `verdict_cls` whose `repeated_step` is one of exactly `step_cls`.
-#[crate::guard]
-#[pyfunction]
-pub(crate) fn bind_warn_payload(
-    verdict_cls: &Bound<'_, PyType>,
-    state_cls: &Bound<'_, PyAny>,
-    fallback: Py<PyAny>,
-    step_cls: &Bound<'_, PyType>,
-) -> PyResult<NativeFunction> {
+/// The fast `warn_payload(verdict)` bound to `module`'s classes: verdicts of
+/// exactly its `StreamVerdict` whose `repeated_step` is None or exactly its
+/// `StreamStep`; anything else goes to `fallback`.
+pub(crate) fn bind_warn_payload(module: &Bound<'_, PyAny>, fallback: Py<PyAny>) -> PyResult<Option<NativeFunction>> {
+    let py = module.py();
+    let cls = |name: &Bound<'_, PyString>| -> PyResult<Py<PyType>> { Ok(module.getattr(name)?.cast_into::<PyType>()?.unbind()) };
     let fast = WarnPayload {
-        verdict_cls: verdict_cls.clone().unbind(),
-        step_cls: step_cls.clone().unbind(),
-        members: members_of(state_cls, Enum::StreamState.names())?,
+        verdict_cls: cls(intern!(py, "StreamVerdict"))?,
+        step_cls: cls(intern!(py, "StreamStep"))?,
+        members: members_of(&module.getattr(intern!(py, "StreamState"))?, Enum::StreamState.names())?,
     };
-    Ok(NativeFunction::new("posttool_sensor.warn_payload", fast, fallback))
+    Ok(Some(NativeFunction::new("posttool_sensor.warn_payload", fast, fallback)))
 }
 
 // ---------------------------------------------------------------- digest helpers

@@ -19,7 +19,11 @@ def take(v, path):
     """Remove the field at a dotted path (decimal segments index lists)."""
     *head, leaf = path.split(".")
     for seg in head:
+        if v is None:  # a verdict that is None has no prose (its facts are empty)
+            return None
         v = v[int(seg)] if isinstance(v, list) else v.get(seg)
+    if v is None:
+        return None
     if isinstance(v, list):
         return v.pop(int(leaf))
     return v.pop(leaf, None)

@@ -131,3 +131,18 @@ def test_accelerated_id_and_cursor_functions_answer_as_the_reference(tmp_path):
         os.environ.clear()
         os.environ.update(env)
     assert fast == plain
+
+
+def test_run_id_token_checks_are_not_swapped():
+    # The hand swap of is_run_id/ts_ms_of ran about five times slower than the
+    # reference's few string tests (bench/compare.py --only run_id, 0.2x), so
+    # accelerate() leaves the reference's own functions in place.
+    import dos_native
+
+    dos_native.accelerate()
+    try:
+        names = dos_native.accelerated()
+        assert "dos.run_id.is_run_id" not in names and "dos.run_id.ts_ms_of" not in names
+        assert ref_rid.is_run_id.__module__ == "dos.run_id" and not hasattr(ref_rid.is_run_id, "__wrapped__")
+    finally:
+        dos_native.restore()

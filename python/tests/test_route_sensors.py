@@ -7,12 +7,12 @@ import os
 import pytest
 
 import dos_native
-from dos_native import exec_capability, hook_dialect, marker_gate, pretool_sensor
+from dos_native import exec_capability, hook_dialect, marker_gate, posttool_sensor, pretool_sensor
 
 mg_ref = pytest.importorskip("dos.marker_gate")
 
 MODULES = {"marker_gate": marker_gate, "hook_dialect": hook_dialect, "pretool_sensor": pretool_sensor,
-           "exec_capability": exec_capability}
+           "exec_capability": exec_capability, "posttool_sensor": posttool_sensor}
 
 
 def _ops(golden_dir, module):
@@ -283,3 +283,60 @@ def test_the_generic_binder_reads_a_frozenset_or_set_exactly_and_builds_a_frozen
     finally:
         _native._route_trace(None)
         _adapter._FAST_OPS = fast
+
+
+# ------------------------------------------------------------------ posttool_sensor
+
+
+def test_posttool_sensor_is_generated_with_its_digest_companion():
+    import dos.posttool_sensor as ref_ps
+
+    for name in ["SCHEMA_FAMILY", "TOOL_STREAM_SCHEMA", "STREAMS_DIRNAME"]:
+        assert getattr(posttool_sensor, name) == getattr(ref_ps, name)
+    assert posttool_sensor.StreamStep is dos_native.tool_stream.StreamStep
+    assert posttool_sensor.step_from_event.__dos_native_op__ == "posttool_sensor.step_from_event"
+    assert posttool_sensor.digest(b"hello") == ref_ps._digest(b"hello")
+
+
+NOT_JSON_EVENTS = [
+    {"tool_name": "X", "tool_response": {"s": {1, 2}}},
+    {"tool_name": "X", "tool_input": {"when": object()}},
+    {"tool_name": "X", "tool_output": [frozenset({"a"})]},
+]
+
+
+@pytest.mark.parametrize("event", NOT_JSON_EVENTS)
+def test_step_from_event_outside_json_falls_back_when_accelerated(event):
+    # The reference hashes such a value's json.dumps(default=str); the typed
+    # function refuses it (TypeError) rather than hash other bytes, and the
+    # accelerated reference function hands it to the reference.
+    import dos.posttool_sensor as ref_ps
+
+    want = ref_ps.step_from_event(event)
+    with pytest.raises(TypeError):
+        posttool_sensor.step_from_event(event)
+    dos_native.accelerate()
+    try:
+        assert "dos.posttool_sensor.step_from_event" in dos_native.accelerated()
+        assert ref_ps.step_from_event(event) == want
+    finally:
+        dos_native.restore()
+
+
+def test_accelerated_posttool_sensor_answers_as_the_reference(swapped):
+    import dos.posttool_sensor as ref_ps
+    import dos.tool_stream as ref_ts
+
+    assert "dos.posttool_sensor.warn_payload" in dos_native.accelerated()
+    ev = {"tool_name": "Read", "tool_input": {"file_path": "a", "limit": 1.0}, "tool_response": "same"}
+    step = ref_ps.step_from_event(ev)
+    assert type(step) is ref_ts.StreamStep
+    v = ref_ts.classify_stream(ref_ts.ToolStream((step,) * 5))
+    dos_native.restore()
+    want_step, want = ref_ps.step_from_event(ev), ref_ps.warn_payload(v)
+    dos_native.accelerate()
+    assert step == want_step
+    got = ref_ps.warn_payload(v)
+    assert set(got) == set(want) and set(got["hookSpecificOutput"]) == set(want["hookSpecificOutput"])
+    for fact in ["STALLED", "5", "`Read`", step.result_digest]:
+        assert fact in got["hookSpecificOutput"]["additionalContext"]

@@ -566,6 +566,9 @@ const PY_COMPANIONS: &[(&str, &str, &[&str])] = &[
     ),
     // The guard as a predicate object, and the workspace probe (disk I/O).
     ("self_modify", "_self_modify_guard", &["SelfModifyPredicate", "existing_runtime_files"]),
+    // The digest helpers behind step_from_event (bytes in and out: native
+    // functions, not ops).
+    ("posttool_sensor", "_posttool_sensor_digests", &["digest", "canonical_bytes", "result_digest", "args_digest"]),
 ];
 
 /// The companion of module `name` and the names it exports.

@@ -56,8 +56,13 @@ pub mod improve;
 
 /// Every envelope operation of the pure layer, grouped by module (`dos-ops`
 /// adds the I/O layer's and assembles the registry).
-pub static ALL: &[&[OpSpec]] =
-    &[posttool_sensor::OPS, crate::durable::run_id::OPS, crate::durable::intent_ledger::OPS, crate::config::ops::OPS, arbiter::OPS];
+pub static ALL: &[&[OpSpec]] = &[
+    // (posttool_sensor, admission and self_modify are on the generated route since session 9)
+    crate::durable::run_id::OPS,
+    crate::durable::intent_ledger::OPS,
+    crate::config::ops::OPS,
+    arbiter::OPS,
+];
 
 /// The modules on the generated route (`crate::route`): each is one
 /// `Module` constant, and its ops, schema and host bindings follow from it.
@@ -103,6 +108,7 @@ pub static ROUTED: &[&crate::route::Module] = &[
     &pretool_sensor::MODULE,
     &exec_capability::MODULE,
     &tool_stream::MODULE,
+    &posttool_sensor::MODULE,
     // issue 9, the arbiter cluster's pure leaves (lock_modes, overlap_policy, lane_overlap, durable_schema)
     &lock_modes::MODULE,
     &lane_overlap::MODULE,

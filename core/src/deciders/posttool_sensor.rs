@@ -10,10 +10,12 @@
 //! tools sharing an argument packet never share a digest. The stream log and
 //! its file I/O belong to the hook binary, not here.
 
-use super::tool_stream::{step_from_args, StreamState, StreamStep, StreamVerdict};
+use super::tool_stream::{StreamPolicy, StreamState, StreamStep, StreamVerdict};
 use crate::dict;
-use crate::envelope::{Args, CallError, Ctx, OpSpec};
+use crate::envelope::{CallError, Ctx};
 use crate::pyjson::{write_value, Dict, Options, Str, Surrogates, Value};
+use crate::route::{self, Const, Describe, Module, Op};
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 /// How many hex characters of the SHA-256 a digest keeps.
@@ -165,38 +167,92 @@ pub fn warn_payload(verdict: &StreamVerdict) -> Option<Value> {
     warn_payload_parts(verdict.state, verdict.repeat_run, verdict.repeated_step.as_ref(), &verdict.reason)
 }
 
-/// A required string field that may hold a lone surrogate.
-fn req_pystr<'a>(a: &Args<'a>, key: &str) -> Result<&'a Str, CallError> {
-    match a.req(key)? {
-        Value::Str(s) => Ok(s),
-        other => Err(a.err(format_args!("argument {key:?} must be a string, not {}", other.type_name()))),
+// ------------------------------------------------------------------ the route
+
+/// The durable-schema family of a stream log record.
+pub const SCHEMA_FAMILY: &str = "tool-stream";
+/// The durable-schema version of a stream log record.
+pub const TOOL_STREAM_SCHEMA: i64 = 1;
+/// The directory under `.dos/` holding one stream log per session.
+pub const STREAMS_DIRNAME: &str = "streams";
+
+/// The `StreamStep` of one PostToolUse event, or None when the event is not
+/// a mapping with a non-empty string `tool_name`. `args_digest` covers the
+/// tool and its `tool_input` (absent or None: `{}`); `result_digest` covers
+/// the first of `tool_response` / `tool_output` that is present and not
+/// None (neither: None). A digest is the first 16 hex characters of
+/// SHA-256 over a string's UTF-8 (a lone surrogate as `?`) or over the
+/// value's `json.dumps(sort_keys=True, ensure_ascii=False)` text.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct StepFromEvent {
+    /// The hook event (any value; only a mapping can be a tool call).
+    #[serde(default)]
+    pub event: Value,
+    /// Accepted, as the reference accepts it, and not read (checked when given).
+    #[serde(default)]
+    pub policy: Option<StreamPolicy>,
+}
+
+impl Op for StepFromEvent {
+    const NAME: &'static str = "posttool_sensor.step_from_event";
+    type Verdict = Option<StreamStep>;
+
+    fn run(self, _: &Ctx<'_>) -> Result<Option<StreamStep>, CallError> {
+        Ok(step_from_event(&self.event))
     }
 }
 
-fn op_step_from_event(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    if let Some(p) = a.opt_obj("policy")? {
-        // Accepted for symmetry with the reference; validated, then unused.
-        super::tool_stream::policy_from_args(&p)?;
+/// The PostToolUse advisory for a REPEATING or STALLED verdict:
+/// `{"hookSpecificOutput": {"hookEventName": "PostToolUse",
+/// "additionalContext": <text>}}`, the text naming the state, the run, the
+/// repeated tool, its result digest and the verdict's reason; None for
+/// ADVANCING.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct WarnPayload {
+    /// The stall verdict.
+    pub verdict: StreamVerdict,
+}
+
+impl Op for WarnPayload {
+    const NAME: &'static str = "posttool_sensor.warn_payload";
+    type Verdict = Option<Dict>;
+
+    fn run(self, _: &Ctx<'_>) -> Result<Option<Dict>, CallError> {
+        match warn_payload(&self.verdict) {
+            None => Ok(None),
+            Some(Value::Dict(d)) => Ok(Some(d)),
+            Some(_) => Err(CallError::new(crate::envelope::ErrorCode::Internal, "warn_payload: not a dict")),
+        }
     }
-    let event = a.dict().get("event").unwrap_or(&Value::Null);
-    Ok(step_from_event(event).map_or(Value::Null, |s| s.to_value()))
 }
 
-fn op_warn_payload(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let v = a.obj("verdict")?;
-    v.check_known(&["state", "repeat_run", "repeated_step", "reason"])?;
-    let state = v.str("state")?;
-    let state = StreamState::parse(state).ok_or_else(|| v.err(format_args!("unknown stream state {state:?}")))?;
-    let run = v.i64("repeat_run")?;
-    let step = v.opt_obj("repeated_step")?.map(|s| step_from_args(&s)).transpose()?;
-    let reason = req_pystr(&v, "reason")?;
-    Ok(warn_payload_parts(state, run, step.as_ref(), reason).unwrap_or(Value::Null))
-}
-
-pub(crate) const OPS: &[OpSpec] = &[
-    OpSpec { name: "posttool_sensor.step_from_event", args: &["event", "policy"], run: op_step_from_event },
-    OpSpec { name: "posttool_sensor.warn_payload", args: &["verdict"], run: op_warn_payload },
-];
+pub(crate) const MODULE: Module = Module {
+    name: "posttool_sensor",
+    doc: "The pure half of the PostToolUse sensor: a hook event becomes a StreamStep (the tool, a digest of its \
+          arguments and a digest of the result it got back), and a REPEATING or STALLED stream verdict becomes the \
+          hook's advisory additionalContext document. The session stream log (appending and replaying steps on \
+          disk) is the hook's file I/O, not here.",
+    routes: &[route::route::<StepFromEvent>(), route::route::<WarnPayload>()],
+    consts: &[
+        Const {
+            name: "SCHEMA_FAMILY",
+            doc: "The durable-schema family of a stream log record.",
+            eval: |reg| route::konst(reg, SCHEMA_FAMILY),
+        },
+        Const {
+            name: "TOOL_STREAM_SCHEMA",
+            doc: "The durable-schema version of a stream log record.",
+            eval: |reg| route::konst(reg, TOOL_STREAM_SCHEMA),
+        },
+        Const {
+            name: "STREAMS_DIRNAME",
+            doc: "The directory under .dos/ that holds one stream log per session.",
+            eval: |reg| route::konst(reg, STREAMS_DIRNAME),
+        },
+    ],
+};
 
 #[cfg(test)]
 mod tests {

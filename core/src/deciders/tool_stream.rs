@@ -359,19 +359,6 @@ pub fn policy_from_table(table: &Value) -> Result<StreamPolicy, String> {
     StreamPolicy::new(repeat_n, stall_n, ignore)
 }
 
-/// A `StreamStep` from `{tool_name, args_digest, result_digest?}` (for
-/// `posttool_sensor`'s envelope).
-pub fn step_from_args(s: &crate::envelope::Args) -> Result<StreamStep, CallError> {
-    crate::pyjson::from_dict(s.dict()).map_err(|e| s.err(e))
-}
-
-/// A `StreamPolicy` from `{repeat_n?, stall_n?, ignore_tools?}`, checked.
-pub fn policy_from_args(p: &crate::envelope::Args) -> Result<StreamPolicy, CallError> {
-    let policy: StreamPolicy = crate::pyjson::from_dict(p.dict()).map_err(|e| p.err(e))?;
-    route::Record::check(&policy).map_err(|e| p.err(e))?;
-    Ok(policy)
-}
-
 // ------------------------------------------------------------------ the route
 
 /// Classify the stream's stall state from the run of identical
