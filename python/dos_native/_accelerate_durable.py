@@ -1,5 +1,7 @@
-"""accelerate() entries for the run-id and intent-ledger
-modules (the export cursor, id_alloc and the verdict journal are on the generated route: _mapping.DURABLE, VERDICT_JOURNAL). Each swap binds its arguments exactly as the
+"""accelerate() entries for the run-id module (the export cursor, id_alloc,
+the verdict journal and the intent ledger are on the generated route:
+_mapping.DURABLE, VERDICT_JOURNAL, INTENT_LEDGER; the ledger's file reader is
+its companion's, _intent_ledger_files). Each swap binds its arguments exactly as the
 reference's function does and answers with the same plain values the
 reference returns (ints, bools, tuples, lists of dicts). The native side
 takes only exact built-in types (a ``config`` object and a ``path`` aside,
@@ -12,7 +14,7 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any, Callable
 
-from . import intent_ledger, run_id
+from . import run_id
 from ._accelerate import FALLBACK, AnyFn, Factory, register, same_signature
 from ._native import BusyError, InternalError, _is_exact
 
@@ -20,11 +22,9 @@ from ._native import BusyError, InternalError, _is_exact
 _LOCATORS = frozenset({"config", "path", "cfg"})
 
 
-def _serving(native: Callable[..., Any], *, need_path: bool = False) -> Factory:
+def _serving(native: Callable[..., Any]) -> Factory:
     def factory(ref_mod: ModuleType, original: AnyFn) -> AnyFn:
         def serve(a: dict[str, Any]) -> Any:
-            if need_path and a.get("path") is None:
-                return FALLBACK
             if not all(_is_exact(v) for k, v in a.items() if k not in _LOCATORS):
                 return FALLBACK
             try:
@@ -41,11 +41,5 @@ def _plain(native: Callable[..., Any]) -> Factory:
     return _serving(native)
 
 
-def _with_path(native: Callable[..., Any]) -> Factory:
-    """Serve only calls that pass ``path=`` explicitly."""
-    return _serving(native, need_path=True)
-
-
 register("dos.run_id", "is_run_id", _plain(run_id.is_run_id))
 register("dos.run_id", "ts_ms_of", _plain(run_id.ts_ms_of))
-register("dos.intent_ledger", "read_all", _with_path(intent_ledger.read_all))

@@ -549,6 +549,9 @@ const PY_COMPANIONS: &[(&str, &str, &[&str])] = &[
     ("_tree", "_tree_live", &["tree_disjoint_from_all_live"]),
     // The stamp a verdict event takes when written (a clock helper of the reference's module).
     ("verdict_journal", "_durable_clock", &["journal_now_iso"]),
+    // The intent ledger's file functions (the I/O layer's hand-registered
+    // append and read) and its clock stamp.
+    ("intent_ledger", "_intent_ledger_files", &["ledger_now_iso", "run_dir_for", "ledger_path_for", "append", "read_all"]),
 ];
 
 /// The companion of module `name` and the names it exports.

@@ -56,14 +56,7 @@ pub mod improve;
 
 /// Every envelope operation of the pure layer, grouped by module (`dos-ops`
 /// adds the I/O layer's and assembles the registry).
-pub static ALL: &[&[OpSpec]] = &[
-    posttool_sensor::OPS,
-    crate::durable::run_id::OPS,
-    crate::durable::intent_ledger::OPS,
-    crate::config::ops::OPS,
-    admission::OPS,
-    arbiter::OPS,
-];
+pub static ALL: &[&[OpSpec]] = &[posttool_sensor::OPS, crate::durable::run_id::OPS, crate::config::ops::OPS, admission::OPS, arbiter::OPS];
 
 /// The modules on the generated route (`crate::route`): each is one
 /// `Module` constant, and its ops, schema and host bindings follow from it.
@@ -118,6 +111,7 @@ pub static ROUTED: &[&crate::route::Module] = &[
     &crate::durable::export_cursor::MODULE,
     &crate::durable::id_alloc::MODULE,
     &crate::durable::verdict_journal::MODULE,
+    &crate::durable::intent_ledger::MODULE,
     &durable_schema::MODULE,
     // the codec: Python's json.dumps
     &pyjson_op::MODULE,
