@@ -879,4 +879,26 @@ mod tests {
         assert_eq!(s.get("ts"), Some(&Value::Null));
         assert!(s.contains_key("schema"));
     }
+
+    #[test]
+    fn a_checkpoint_is_read_as_the_reference_reads_its_fields() {
+        let c: SuspendCheckpoint =
+            crate::pyjson::from_value(&parse_str(r#"{"turn_index":" 7 ","transcript_digest":0,"present":"x"}"#).unwrap()).unwrap();
+        assert_eq!(c, SuspendCheckpoint { turn_index: Int::Small(7), transcript_digest: Str::from(""), present: true });
+        let c: SuspendCheckpoint = crate::pyjson::from_value(&parse_str("{}").unwrap()).unwrap();
+        assert_eq!(c, SuspendCheckpoint::absent());
+        let e = crate::pyjson::from_value::<SuspendCheckpoint>(&parse_str(r#"{"turn_index":"x"}"#).unwrap()).unwrap_err();
+        assert!(e.to_string().starts_with("turn_index: must be an integer"), "{e}");
+    }
+
+    #[test]
+    fn the_state_is_written_in_the_reference_order_with_has_intent_last() {
+        let st = replay(&[parse_str(r#"{"op":"INTENT","declared_steps":["a"],"run_id":"R"}"#).unwrap().as_dict().unwrap().clone()]);
+        let v = st.to_value();
+        let keys: Vec<_> = v.as_dict().unwrap().iter().map(|(k, _)| k.as_str().unwrap().to_string()).collect();
+        assert_eq!(keys.first().map(String::as_str), Some("run_id"));
+        assert_eq!(keys.last().map(String::as_str), Some("has_intent"));
+        assert_eq!(v.get("has_intent"), Some(&Value::Bool(true)));
+        assert_eq!(keys.len(), 16);
+    }
 }
