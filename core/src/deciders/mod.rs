@@ -56,7 +56,14 @@ pub mod improve;
 
 /// Every envelope operation of the pure layer, grouped by module (`dos-ops`
 /// adds the I/O layer's and assembles the registry).
-pub static ALL: &[&[OpSpec]] = &[posttool_sensor::OPS, crate::durable::run_id::OPS, crate::config::ops::OPS, admission::OPS, arbiter::OPS];
+pub static ALL: &[&[OpSpec]] = &[
+    // still hand-written op tables, one module a line
+    posttool_sensor::OPS,
+    crate::durable::run_id::OPS,
+    crate::config::ops::OPS,
+    admission::OPS,
+    arbiter::OPS,
+];
 
 /// The modules on the generated route (`crate::route`): each is one
 /// `Module` constant, and its ops, schema and host bindings follow from it.
