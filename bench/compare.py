@@ -701,6 +701,15 @@ def durable_cases(tmp):
     yield "intent_ledger.replay (22 entries)", lambda m: (lambda x=m("intent_ledger"): x.replay(entries)), "helper"
     yield "intent_ledger.intent_entry", lambda m: (lambda x=m("intent_ledger"): x.intent_entry(
         goal="g", plan="P", declared_steps=["a", "b"], step_regions={"a": ["src/"]})), "helper"
+    yield "intent_ledger.step_verified_entry", lambda m: (lambda x=m("intent_ledger"): x.step_verified_entry(
+        "s1", "abc", via="file-path", verdicts=["SHIPPED"])), "helper"
+
+    def suspend(m):
+        x = m("intent_ledger")
+        c = x.SuspendCheckpoint(turn_index=4, transcript_digest="sha256:ab", present=True)
+        return lambda: x.suspend_entry(reason="r", resume_sha="abc", residual=["s2"], checkpoint=c)
+
+    yield "intent_ledger.suspend_entry (checkpoint)", suspend, "helper"
     il_path = pathlib.Path(tmp) / "intent.jsonl"
     il_path.write_text("".join(__import__("json").dumps(e, sort_keys=True) + "\n" for e in entries * 2), encoding="utf-8")
     yield "intent_ledger.read_all (path, 44 lines)", lambda m: (

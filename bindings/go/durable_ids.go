@@ -151,10 +151,3 @@ func IntentReadAll(path string, understands int64) ([]map[string]interface{}, er
 	err := CallInto("intent_ledger.read_file", a, nil, &out)
 	return out, err
 }
-
-// IntentReplay is intent_ledger.replay: the LedgerState fields plus has_intent.
-func IntentReplay(entries []map[string]interface{}) (map[string]interface{}, error) {
-	var out map[string]interface{}
-	err := CallInto("intent_ledger.replay", map[string]interface{}{"entries": entries}, nil, &out)
-	return out, err
-}

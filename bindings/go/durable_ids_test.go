@@ -166,8 +166,8 @@ func TestIntentLedger(t *testing.T) {
 	if err != nil || len(all) != 2 {
 		t.Fatalf("%v %v", all, err)
 	}
-	st, err := IntentReplay(all)
-	if err != nil || st["suspended"] != true || st["goal"] != "ship" || st["has_intent"] != true {
+	st, err := IntentLedgerReplay(IntentLedgerReplayArgs{Entries: all})
+	if err != nil || !st.Suspended || st.Goal != "ship" || !st.HasIntent || st.SuspendResumeSha != "abc" {
 		t.Fatalf("%v %v", st, err)
 	}
 }

@@ -33,7 +33,6 @@ from . import (
 )
 from . import config, lane_journal, lane_lease
 from . import export_cursor, id_alloc, intent_ledger, run_id, verdict_journal
-from . import _accelerate_durable  # noqa: F401  (registers accelerate() entries)
 from . import admission, arbiter, lane_overlap, lock_modes, overlap_policy, self_modify
 from ._accelerate import accelerate, accelerated, restore
 from . import _routed

@@ -546,6 +546,19 @@ VERDICT_JOURNAL_SLOWER = [
     Route("dos.verdict_journal", "count_corrupt", "verdict_journal.count_corrupt", {"raw": ("entries", None)}),
 ]
 SLOWER += VERDICT_JOURNAL_SLOWER
+# intent_ledger (session 9): the builders and the replay fold over the
+# reference's own records; the ledger's file reader (read_all with a path) is
+# the companion's (_intent_ledger_files). Measured in docs/benchmarks.md,
+# "intent_ledger on the generated route".
+INTENT_LEDGER_SLOWER = [
+    Route("dos.intent_ledger", "intent_entry", "intent_ledger.intent_entry"),
+    Route("dos.intent_ledger", "step_claimed_entry", "intent_ledger.step_claimed_entry"),
+    Route("dos.intent_ledger", "step_verified_entry", "intent_ledger.step_verified_entry"),
+    Route("dos.intent_ledger", "suspend_entry", "intent_ledger.suspend_entry"),
+    Route("dos.intent_ledger", "resume_proposed_entry", "intent_ledger.resume_proposed_entry"),
+    Route("dos.intent_ledger", "replay", "intent_ledger.replay"),
+]
+SLOWER += INTENT_LEDGER_SLOWER
 # durable_schema: its three functions are served by their fast paths
 # (python/src/fastpath.rs; docs/benchmarks.md, "durable_schema on the
 # generated route").

@@ -97,3 +97,24 @@ def plain_dict(rec: Any) -> dict[str, Any]:
 def dict_list(raw: Any) -> list[dict[str, Any]]:
     """An iterable of mappings as a list of plain ``dict``."""
     return [dict(r) for r in raw]
+
+
+def optional_list(items: Any = None) -> Any:
+    """Any iterable as a list (None stays None), as the reference's
+    ``[str(x) for x in items]`` walks it."""
+    return None if items is None else list(items)
+
+
+def optional_regions(regions: Any = None) -> Any:
+    """A mapping of iterables as a dict of lists (None stays None)."""
+    return None if regions is None else {k: list(v) for k, v in regions.items()}
+
+
+def optional_dict(mapping: Any = None) -> Any:
+    """A mapping as a plain ``dict`` (None stays None)."""
+    return None if mapping is None else dict(mapping)
+
+
+def none_as_empty(value: Any) -> Any:
+    """``""`` for None (the reference writes ``str(x or "")``), else the value."""
+    return "" if value is None else value

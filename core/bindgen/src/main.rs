@@ -569,6 +569,9 @@ const PY_COMPANIONS: &[(&str, &str, &[&str])] = &[
     // The digest helpers behind step_from_event (bytes in and out: native
     // functions, not ops).
     ("posttool_sensor", "_posttool_sensor_digests", &["digest", "canonical_bytes", "result_digest", "args_digest"]),
+    // The intent ledger's file functions (the I/O layer's hand-registered
+    // append and read) and its clock stamp.
+    ("intent_ledger", "_intent_ledger_files", &["ledger_now_iso", "run_dir_for", "ledger_path_for", "append", "read_all"]),
 ];
 
 /// The companion of module `name` and the names it exports.

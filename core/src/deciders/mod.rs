@@ -57,9 +57,8 @@ pub mod improve;
 /// Every envelope operation of the pure layer, grouped by module (`dos-ops`
 /// adds the I/O layer's and assembles the registry).
 pub static ALL: &[&[OpSpec]] = &[
-    // (posttool_sensor, admission and self_modify are on the generated route since session 9)
+    // (posttool_sensor, admission, self_modify and intent_ledger are on the generated route since session 9)
     crate::durable::run_id::OPS,
-    crate::durable::intent_ledger::OPS,
     crate::config::ops::OPS,
     arbiter::OPS,
 ];
@@ -118,6 +117,7 @@ pub static ROUTED: &[&crate::route::Module] = &[
     &crate::durable::export_cursor::MODULE,
     &crate::durable::id_alloc::MODULE,
     &crate::durable::verdict_journal::MODULE,
+    &crate::durable::intent_ledger::MODULE,
     &durable_schema::MODULE,
     // the codec: Python's json.dumps
     &pyjson_op::MODULE,

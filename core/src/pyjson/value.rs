@@ -65,6 +65,14 @@ pub enum Str {
     Utf16(Vec<u16>),
 }
 
+/// A `str` equals a Rust text when it is that text (one holding a lone
+/// surrogate equals none).
+impl PartialEq<str> for Str {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == Some(other)
+    }
+}
+
 impl Str {
     /// The text, when it is valid Unicode (no lone surrogate).
     pub fn as_str(&self) -> Option<&str> {

@@ -627,29 +627,40 @@ impl<T> IntoIterator for Tuple<T> {
 
 /// A `dict` with `str` keys and typed values, in insertion order (a key
 /// given twice keeps its first place and its last value, as a Python dict
-/// built from pairs does), typed as the reference's `dict[str, T]`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Map<T>(pub Vec<(String, T)>);
+/// built from pairs does), typed as the reference's `dict[str, T]`. The key
+/// is a `String`, or a [`Str`] where a key may hold a lone surrogate (`K`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Map<T, K = String>(pub Vec<(K, T)>);
 
-impl<T> Default for Map<T> {
+impl<T, K> Default for Map<T, K> {
     fn default() -> Self {
         Map(Vec::new())
     }
 }
 
-impl<T> Map<T> {
+impl<T, K: PartialEq<str>> Map<T, K> {
     pub fn get(&self, key: &str) -> Option<&T> {
         self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
     }
 }
 
-impl<T: Describe> Describe for Map<T> {
+impl<T, K: PartialEq> Map<T, K> {
+    /// Set `key` to `value`: in place when the key is there, else last.
+    pub fn set(&mut self, key: K, value: T) {
+        match self.0.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = value,
+            None => self.0.push((key, value)),
+        }
+    }
+}
+
+impl<T: Describe, K> Describe for Map<T, K> {
     fn describe(reg: &mut Registry) -> Type {
         Type::Dict(Box::new(T::describe(reg)))
     }
 }
 
-impl<T: Serialize> Serialize for Map<T> {
+impl<T: Serialize, K: Serialize> Serialize for Map<T, K> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut m = s.serialize_map(Some(self.0.len()))?;
@@ -660,23 +671,20 @@ impl<T: Serialize> Serialize for Map<T> {
     }
 }
 
-impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Map<T> {
+impl<'de, T: serde::Deserialize<'de>, K: serde::Deserialize<'de> + PartialEq> serde::Deserialize<'de> for Map<T, K> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<T>(std::marker::PhantomData<T>);
-        impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for V<T> {
-            type Value = Map<T>;
+        struct V<T, K>(std::marker::PhantomData<(T, K)>);
+        impl<'de, T: serde::Deserialize<'de>, K: serde::Deserialize<'de> + PartialEq> serde::de::Visitor<'de> for V<T, K> {
+            type Value = Map<T, K>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a dict")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<Map<T>, A::Error> {
-                let mut out: Vec<(String, T)> = Vec::new();
-                while let Some((k, v)) = a.next_entry::<String, T>()? {
-                    match out.iter_mut().find(|(have, _)| *have == k) {
-                        Some(slot) => slot.1 = v,
-                        None => out.push((k, v)),
-                    }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<Map<T, K>, A::Error> {
+                let mut out: Map<T, K> = Map(Vec::new());
+                while let Some((k, v)) = a.next_entry::<K, T>()? {
+                    out.set(k, v);
                 }
-                Ok(Map(out))
+                Ok(out)
             }
         }
         d.deserialize_map(V(std::marker::PhantomData))

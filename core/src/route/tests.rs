@@ -244,3 +244,17 @@ fn moved_dicts_are_the_value_serde_writes() {
     let via_serde = pyjson::to_value(&dicts).unwrap();
     assert_eq!(dicts_value(dicts), via_serde);
 }
+
+#[test]
+fn a_map_keyed_by_str_keeps_lone_surrogate_keys_and_the_first_place_of_a_repeated_key() {
+    let v = parse(r#"{"b":1,"\ud800":2,"b":3}"#);
+    let m: Map<i64, crate::pyjson::Str> = pyjson::from_value(&v).unwrap();
+    assert_eq!(m.0.len(), 2);
+    assert_eq!(m.get("b"), Some(&3));
+    assert_eq!(m.0[1], (crate::pyjson::Str::Utf16(vec![0xD800]), 2));
+    assert_eq!(pyjson::to_value(&m).unwrap(), parse(r#"{"b":3,"\ud800":2}"#));
+    // A String key cannot hold the lone surrogate: refused, not mangled.
+    assert!(pyjson::from_value::<Map<i64>>(&v).is_err());
+    let mut reg = Registry::default();
+    assert_eq!(Map::<i64, crate::pyjson::Str>::describe(&mut reg), Type::Dict(Box::new(Type::Int)));
+}

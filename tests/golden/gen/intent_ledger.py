@@ -288,3 +288,58 @@ def _cases(rng):
         if rng.random() < 0.5:
             a["resume_sha"] = rand_json(rng, 1)
         yield "intent_ledger.suspend_entry", a
+
+
+# --- the record ops on the route: SuspendCheckpoint.from_record and .absent
+# (the reference's classmethods) and LedgerState.has_intent (its property) ---
+
+@op("intent_ledger.checkpoint_from_record")
+def _checkpoint_from_record(args, config):
+    a = rt(args)
+    if set(a) != {"entry"} or not isinstance(a["entry"], dict):
+        raise TypeError("entry (an object) is required, and nothing else")
+    return dataclasses.asdict(il.SuspendCheckpoint.from_record(a["entry"]))
+
+
+@op("intent_ledger.checkpoint_absent")
+def _checkpoint_absent(args, config):
+    if args:
+        raise TypeError("absent takes no arguments")
+    return dataclasses.asdict(il.SuspendCheckpoint.absent())
+
+
+def _state_of(d):
+    d = dict(d)
+    d["suspend_checkpoint"] = il.SuspendCheckpoint(**d["suspend_checkpoint"])
+    d["verified"] = {k: il.VerifiedStep(**v) for k, v in d["verified"].items()}
+    return il.LedgerState(**d)
+
+
+@op("intent_ledger.LedgerState.has_intent")
+def _has_intent(args, config):
+    a = rt(args)
+    if set(a) != {"self"} or not isinstance(a["self"], dict):
+        raise TypeError("self (an object) is required, and nothing else")
+    return _state_of(a["self"]).has_intent
+
+
+@cases
+def _record_op_cases(rng):
+    for _ in range(200):
+        yield "intent_ledger.checkpoint_absent", {rand_text(rng): 1} if rng.random() < 0.1 else {}
+    for _ in range(220):
+        e = _record(rng)
+        if rng.random() < 0.7:
+            e["op"] = il.OP_SUSPEND
+            e["transcript_digest"] = rng.choice(["", "d1", None, 0, "sha256:ab", rand_text(rng), 5, ["x"]])
+            if rng.random() < 0.8:
+                e["checkpoint_turn"] = rng.choice(TURNS[:-2] + ["١", 2**70])
+        yield "intent_ledger.checkpoint_from_record", {"entry": e}
+    yield "intent_ledger.checkpoint_from_record", {"entry": ["x"]}
+    yield "intent_ledger.checkpoint_from_record", {}
+    for _ in range(300):
+        st = dataclasses.asdict(il.replay([_record(rng) for _ in range(rng.randint(0, 8))]))
+        yield "intent_ledger.LedgerState.has_intent", {"self": st}
+    yield "intent_ledger.LedgerState.has_intent", {"self": {"goal": "g"}}
+    yield "intent_ledger.LedgerState.has_intent", {"self": {"run_id": "r", "bogus": 1}}
+    yield "intent_ledger.LedgerState.has_intent", {}

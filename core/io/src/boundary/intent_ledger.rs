@@ -89,8 +89,9 @@ mod tests {
         append(&p, "RID-1", &il::step_claimed_entry(&Value::str("s1"), &Value::str("c1"))).unwrap();
         let st = replay(&p);
         assert_eq!(st.run_id, Str::from("RID-1"));
-        assert_eq!(st.declared_steps.len(), 2);
-        assert_eq!(st.claimed, vec![(Str::from("s1"), Str::from("c1"))]);
+        assert_eq!(st.declared_steps.0.len(), 2);
+        assert_eq!(st.claimed.0, vec![(Str::from("s1"), Str::from("c1"))]);
+        assert!(st.has_intent);
         assert_eq!(fs::read_to_string(&p).unwrap().lines().count(), 2);
     }
 }
