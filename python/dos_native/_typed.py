@@ -39,7 +39,7 @@ def native(fast: Any, slow: F) -> F:
             setattr(out, attr, getattr(inner, attr))
     # ``__wrapped__`` names that innermost function too (``.__self__.fallback``
     # is what answers the calls this one does not take).
-    out.__wrapped__ = inner  # type: ignore[attr-defined]
+    out.__wrapped__ = inner
     return out  # type: ignore[return-value]
 
 

@@ -1,4 +1,5 @@
 """Golden cases for `dos.durable_schema`."""
+import random
 from dos import durable_schema as ds
 
 from .common import rand_text, cases, op
@@ -70,7 +71,9 @@ def _from_obj(args, config):
     return None if t is None else t.to_dict()
 
 
-@op("durable_schema.Readability.is_soundly_readable")
+# A property of a four-member enum: its distinct inputs are the members and a
+# few refusals.
+@op("durable_schema.Readability.is_soundly_readable", min_cases=10)
 def _is_soundly_readable(args, config):
     args = rt(fields(args, ("self",), "args"))
     if not isinstance(args.get("self"), str):
@@ -158,6 +161,14 @@ def _cases(rng):
         yield "durable_schema.SchemaTag.from_obj", {"obj": s}
     for _ in range(150):
         s = {"family": rng.choice(FAMILIES), "version": rng.randint(-2, 5)} if rng.random() < 0.5 else rand_json(rng, 2)
+        yield "durable_schema.SchemaTag.from_obj", {"obj": s}
+    # more tagged shapes, from a generator of their own (so the stream above,
+    # and every case drawn after it, stays as it was)
+    more = random.Random(20261207)
+    for _ in range(120):
+        s = {"family": more.choice(FAMILIES + [rand_text(more)]), "version": more.choice([more.randint(-3, 9), 2**70, True, 1.0, "2", None])}
+        if more.random() < 0.3:
+            s[rand_text(more)] = rand_json(more, 1)
         yield "durable_schema.SchemaTag.from_obj", {"obj": s}
     yield "durable_schema.SchemaTag.from_obj", {}
     yield "durable_schema.SchemaTag.from_obj", {"obj": 1, "x": 2}

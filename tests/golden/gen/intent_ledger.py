@@ -301,7 +301,8 @@ def _checkpoint_from_record(args, config):
     return dataclasses.asdict(il.SuspendCheckpoint.from_record(a["entry"]))
 
 
-@op("intent_ledger.checkpoint_absent")
+# No arguments: its distinct cases are the call and a few refusals.
+@op("intent_ledger.checkpoint_absent", min_cases=1)
 def _checkpoint_absent(args, config):
     if args:
         raise TypeError("absent takes no arguments")
