@@ -19,11 +19,11 @@ predicate names).
 """
 from __future__ import annotations
 
-import sys
 from typing import Any, Optional, Protocol, TextIO, runtime_checkable
 
 from . import _native
 from .admission import AdmissionRequest, AdmissionVerdict
+from . import _plugins
 
 __all__ = [
     "AdmissionPredicate",
@@ -90,21 +90,7 @@ def run_predicates(predicates: list[AdmissionPredicate], request: AdmissionReque
 
 
 def _discover_entry_point_predicates(*, _stderr: Optional[TextIO] = None) -> list[tuple[str, AdmissionPredicate]]:
-    stderr = _stderr if _stderr is not None else sys.stderr
-    out: list[tuple[str, AdmissionPredicate]] = []
-    try:
-        from importlib.metadata import entry_points
-
-        eps = entry_points(group=PREDICATE_ENTRY_POINT_GROUP)
-    except Exception:
-        return out
-    for ep in sorted(eps, key=lambda e: e.name):
-        try:
-            obj = ep.load()
-            out.append((ep.name, obj() if isinstance(obj, type) else obj))
-        except Exception as e:
-            print(f"warning: admission predicate plugin {ep.name!r} could not be loaded ({e}); skipped", file=stderr)
-    return out
+    return _plugins.discover(PREDICATE_ENTRY_POINT_GROUP, "admission predicate", stderr=_stderr)
 
 
 def built_in_predicates(*, workspace: Any = None, config: Any = None) -> list[AdmissionPredicate]:

@@ -13,10 +13,10 @@ floor's verdict in place.
 """
 from __future__ import annotations
 
-import sys
 from typing import Any, Optional, Protocol, TextIO, runtime_checkable
 
 from .lane_overlap import OVERLAP_RATIO_MAX, OverlapDecision, overlap_verdict
+from . import _plugins
 
 __all__ = [
     "OverlapPolicy",
@@ -104,21 +104,7 @@ _BUILT_IN_POLICIES = {PrefixOverlapPolicy.name: PrefixOverlapPolicy}
 
 
 def _discover_entry_point_policies(*, _stderr: Optional[TextIO] = None) -> list[tuple[str, OverlapPolicy]]:
-    stderr = _stderr if _stderr is not None else sys.stderr
-    out: list[tuple[str, OverlapPolicy]] = []
-    try:
-        from importlib.metadata import entry_points
-
-        eps = entry_points(group=OVERLAP_POLICY_ENTRY_POINT_GROUP)
-    except Exception:
-        return out
-    for ep in sorted(eps, key=lambda e: e.name):
-        try:
-            obj = ep.load()
-            out.append((ep.name, obj() if isinstance(obj, type) else obj))
-        except Exception as e:
-            print(f"warning: overlap policy plugin {ep.name!r} could not be loaded ({e}); skipped", file=stderr)
-    return out
+    return _plugins.discover(OVERLAP_POLICY_ENTRY_POINT_GROUP, "overlap policy", stderr=_stderr)
 
 
 def resolve_overlap_policy(name: str, *, _stderr: Optional[TextIO] = None) -> OverlapPolicy:
