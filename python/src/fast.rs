@@ -156,7 +156,11 @@ pub(crate) fn build<'py>(
 /// leaves), is read in one pass; anything else falls back to lookups.
 pub(crate) fn read<'py, const N: usize>(obj: &Bound<'py, PyAny>, names: [&Bound<'py, PyString>; N]) -> Option<[Bound<'py, PyAny>; N]> {
     let py = obj.py();
-    if N <= 3 && !crate::record::is_record(obj) {
+    if crate::record::is_record(obj) {
+        // A typed module's record: its fields are slots, not a dictionary.
+        return crate::record::get_all(obj, names);
+    }
+    if N <= 3 {
         // A few fields: read them where they are (a fresh instance keeps its
         // values inline; asking for its __dict__ would build one).
         let mut out: [Option<Bound<'py, PyAny>>; N] = std::array::from_fn(|_| None);
@@ -171,10 +175,6 @@ pub(crate) fn read<'py, const N: usize>(obj: &Bound<'py, PyAny>, names: [&Bound<
             *slot = Some(unsafe { Bound::from_owned_ptr(py, v) });
         }
         return Some(out.map(|x| x.expect("filled")));
-    }
-    if crate::record::is_record(obj) {
-        // A typed module's record: its fields are slots, not a dictionary.
-        return crate::record::get_all(obj, names);
     }
     let d = fields_of(obj)?;
     if d.len() == N {

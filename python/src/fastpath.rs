@@ -46,6 +46,8 @@ const FAST: &[(&str, Binder)] = &[
     ("_tree.lane_trees_disjoint", tree::bind_disjoint_fast),
     // issue 10, tool-call provenance (the default policy and ladder)
     ("intervention.choose_intervention", intervention_fast::bind_choose_fast),
+    ("intervention.assess_confidence", intervention_fast::bind_assess_fast),
+    ("intervention.synthetic_corrective_result", intervention_fast::bind_synth_fast),
 ];
 
 /// The fast path of `op` bound to `module`'s classes (None: `op` has none).

@@ -16,13 +16,13 @@
 //! object, as the reference's does. Any other shape (a given policy or
 //! ladder, a subclass, a name that is not UTF-8) goes to the fallback.
 
-use crate::fast::{build, is_type, read, same_name};
+use crate::fast::{bind_args, build, is_type, read};
 use crate::snapshot::Pinned;
 use crate::swap::{CallArgs, Fast, NativeFunction};
 use dos_core::deciders::intervention::{self, Confidence, Why};
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyFloat, PyString, PyTuple, PyType};
+use pyo3::types::{PyBool, PyDict, PyFloat, PyList, PyString, PyTuple, PyType};
 
 /// What the defaults give one confidence.
 struct Outcome {
@@ -36,29 +36,24 @@ struct Outcome {
     fixed: Option<Py<PyString>>,
 }
 
-struct ChooseFast {
+/// The classes a provenance verdict is read through: the verdict's and
+/// its arguments' exact types and the UNSUPPORTED stance member.
+struct VerdictShape {
     verdict: Py<PyType>,
     arg: Py<PyType>,
     unsupported_stance: Py<PyAny>,
-    decision: Py<PyType>,
-    policy: Pinned,
-    ladder: Pinned,
-    rungs: Vec<Pinned>,
-    /// NONE, HIGH, LOW.
-    outcomes: [Outcome; 3],
 }
 
-fn outcome_index(c: Confidence) -> usize {
-    match c {
-        Confidence::None => 0,
-        Confidence::High => 1,
-        Confidence::Low => 2,
-    }
-}
-
-impl ChooseFast {
-    fn defaults_current(&self, py: Python<'_>) -> bool {
-        self.policy.current(py) && self.ladder.current(py) && self.rungs.iter().all(|r| r.current(py))
+impl VerdictShape {
+    /// `module`'s `ProvenanceVerdict`, the `ArgProvenance` of the module
+    /// that defines it, and its `ProvenanceStance.UNSUPPORTED`.
+    fn of(module: &Bound<'_, PyAny>) -> PyResult<Option<VerdictShape>> {
+        let py = module.py();
+        let verdict = module.getattr("ProvenanceVerdict")?.cast_into::<PyType>()?;
+        let home = py.import(verdict.getattr("__module__")?.extract::<String>()?.as_str())?;
+        let Ok(arg) = home.getattr("ArgProvenance")?.cast_into::<PyType>() else { return Ok(None) };
+        let unsupported_stance = module.getattr("ProvenanceStance")?.getattr("UNSUPPORTED")?;
+        Ok(Some(VerdictShape { verdict: verdict.unbind(), arg: arg.unbind(), unsupported_stance: unsupported_stance.unbind() }))
     }
 
     /// The verdict's confidence, read as the reference reads it; None for
@@ -84,39 +79,46 @@ impl ChooseFast {
     }
 }
 
+struct ChooseFast {
+    shape: VerdictShape,
+    decision: Py<PyType>,
+    policy: Pinned,
+    ladder: Pinned,
+    rungs: Vec<Pinned>,
+    /// NONE, HIGH, LOW.
+    outcomes: [Outcome; 3],
+}
+
+fn outcome_index(c: Confidence) -> usize {
+    match c {
+        Confidence::None => 0,
+        Confidence::High => 1,
+        Confidence::Low => 2,
+    }
+}
+
+impl ChooseFast {
+    fn defaults_current(&self, py: Python<'_>) -> bool {
+        self.policy.current(py) && self.ladder.current(py) && self.rungs.iter().all(|r| r.current(py))
+    }
+}
+
 /// `choose_intervention(verdict, policy=DEFAULT_POLICY, ladder=BASE_INTERVENTIONS)`'s
 /// arguments: the verdict, and whether the other two were left to their
 /// defaults (or passed as those very objects).
-fn bind_args<'py>(a: &CallArgs<'_, 'py>, policy: &Py<PyAny>, ladder: &Py<PyAny>) -> Option<Bound<'py, PyAny>> {
-    if a.len() > 3 {
-        return None;
-    }
-    let mut got: [Option<Bound<'py, PyAny>>; 3] = [None, None, None];
-    for (i, slot) in got.iter_mut().enumerate().take(a.len()) {
-        *slot = Some(a.get(i));
-    }
-    for (k, v) in a.kw() {
-        let k = k.cast::<PyString>().ok()?;
-        let py = k.py();
-        let names = [intern!(py, "verdict"), intern!(py, "policy"), intern!(py, "ladder")];
-        let i = names.iter().position(|n| same_name(k, n))?;
-        if got[i].is_some() {
-            return None;
-        }
-        got[i] = Some(v);
-    }
-    let [verdict, p, l] = got;
+fn choose_args<'py>(py: Python<'py>, a: &CallArgs<'_, 'py>, policy: &Py<PyAny>, ladder: &Py<PyAny>) -> Option<Bound<'py, PyAny>> {
+    let [verdict, p, l] = bind_args(a, [intern!(py, "verdict"), intern!(py, "policy"), intern!(py, "ladder")], 3)?;
     let is = |x: &Option<Bound<'_, PyAny>>, d: &Py<PyAny>| x.as_ref().map_or(true, |x| x.as_ptr() == d.as_ptr());
     (is(&p, policy) && is(&l, ladder)).then_some(verdict).flatten()
 }
 
 impl Fast for ChooseFast {
     fn call<'py>(&self, py: Python<'py>, a: &CallArgs<'_, 'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        let Some(v) = bind_args(a, self.policy.obj(), self.ladder.obj()) else { return Ok(None) };
-        if !is_type(&v, &self.verdict) || !self.defaults_current(py) {
+        let Some(v) = choose_args(py, a, self.policy.obj(), self.ladder.obj()) else { return Ok(None) };
+        if !is_type(&v, &self.shape.verdict) || !self.defaults_current(py) {
             return Ok(None);
         }
-        let Some(conf) = self.confidence(&v) else { return Ok(None) };
+        let Some(conf) = self.shape.confidence(&v) else { return Ok(None) };
         let Some([unsupported]) = read(&v, [intern!(py, "unsupported")]) else { return Ok(None) };
         let o = &self.outcomes[outcome_index(conf)];
         let reason = match &o.fixed {
@@ -199,10 +201,7 @@ pub(crate) fn bind_choose_fast(module: &Bound<'_, PyAny>, fallback: Py<PyAny>) -
     if ladder.check().is_err() {
         return Ok(None);
     }
-    let verdict = module.getattr("ProvenanceVerdict")?.cast_into::<PyType>()?;
-    let home = py.import(verdict.getattr("__module__")?.extract::<String>()?.as_str())?;
-    let arg = home.getattr("ArgProvenance")?.cast_into::<PyType>()?;
-    let unsupported_stance = module.getattr("ProvenanceStance")?.getattr("UNSUPPORTED")?;
+    let Some(shape) = VerdictShape::of(module)? else { return Ok(None) };
     let specs = ladder_obj.getattr("specs")?.cast_into::<PyTuple>()?;
     if specs.len() != ladder.specs.0.len() {
         return Ok(None);
@@ -235,9 +234,7 @@ pub(crate) fn bind_choose_fast(module: &Bound<'_, PyAny>, fallback: Py<PyAny>) -
         rung_pins.push(p);
     }
     let fast = ChooseFast {
-        verdict: verdict.unbind(),
-        arg: arg.unbind(),
-        unsupported_stance: unsupported_stance.unbind(),
+        shape,
         decision: module.getattr("InterventionDecision")?.cast_into::<PyType>()?.unbind(),
         policy: policy_pin,
         ladder: ladder_pin,
@@ -249,4 +246,108 @@ pub(crate) fn bind_choose_fast(module: &Bound<'_, PyAny>, fallback: Py<PyAny>) -
         return Ok(None);
     }
     Ok(Some(NativeFunction::new("intervention.choose_intervention", fast, fallback)))
+}
+
+// ------------------------------------------------------------------ assess_confidence
+
+/// `intervention.assess_confidence(verdict)`: the verdict's confidence,
+/// read as [`VerdictShape::confidence`] reads it, answered with the
+/// module's own `Confidence` member.
+struct AssessFast {
+    shape: VerdictShape,
+    /// NONE, HIGH, LOW.
+    members: [Py<PyAny>; 3],
+}
+
+impl Fast for AssessFast {
+    fn call<'py>(&self, py: Python<'py>, a: &CallArgs<'_, 'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let Some([Some(v)]) = bind_args(a, [intern!(py, "verdict")], 1) else { return Ok(None) };
+        if !is_type(&v, &self.shape.verdict) {
+            return Ok(None);
+        }
+        let Some(conf) = self.shape.confidence(&v) else { return Ok(None) };
+        crate::route_bind::trace(py, "intervention.assess_confidence").map_err(|e| crate::swap::raised(py, e))?;
+        Ok(Some(self.members[outcome_index(conf)].bind(py).clone()))
+    }
+}
+
+/// `intervention.assess_confidence`'s fast path (registered in
+/// `crate::fastpath`) on `module`'s own classes.
+pub(crate) fn bind_assess_fast(module: &Bound<'_, PyAny>, fallback: Py<PyAny>) -> PyResult<Option<NativeFunction>> {
+    let Some(shape) = VerdictShape::of(module)? else { return Ok(None) };
+    let conf = module.getattr("Confidence")?;
+    let member = |c: Confidence| conf.call1((c.token(),)).map(Bound::unbind);
+    let members = [member(Confidence::None)?, member(Confidence::High)?, member(Confidence::Low)?];
+    Ok(Some(NativeFunction::new("intervention.assess_confidence", AssessFast { shape, members }, fallback)))
+}
+
+// ------------------------------------------------------------------ synthetic_corrective_result
+
+/// `intervention.synthetic_corrective_result(verdict, tool_name,
+/// read_tool_hint="")`: the corrective result as a new dict, its texts
+/// written by the core's `corrective_texts`; each unresolved entry holds the
+/// argument's own name object and a list of its own component objects, as
+/// the reference's does. Names that are not UTF-8 go to the fallback.
+struct SynthFast {
+    shape: VerdictShape,
+}
+
+impl Fast for SynthFast {
+    fn call<'py>(&self, py: Python<'py>, a: &CallArgs<'_, 'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let names = [intern!(py, "verdict"), intern!(py, "tool_name"), intern!(py, "read_tool_hint")];
+        let Some([Some(v), Some(tool), hint]) = bind_args(a, names, 3) else { return Ok(None) };
+        if !is_type(&v, &self.shape.verdict) {
+            return Ok(None);
+        }
+        let Some(tool) = utf8_exact(&tool) else { return Ok(None) };
+        let hint = match &hint {
+            None => "",
+            Some(h) => match utf8_exact(h) {
+                Some(h) => h,
+                None => return Ok(None),
+            },
+        };
+        let Some([args]) = read(&v, [intern!(py, "args")]) else { return Ok(None) };
+        let Ok(args) = args.cast_exact::<PyTuple>() else { return Ok(None) };
+        let missing = PyList::empty(py);
+        for arg in args.iter() {
+            if !is_type(&arg, &self.shape.arg) {
+                return Ok(None);
+            }
+            let Some([stance]) = read(&arg, [intern!(py, "stance")]) else { return Ok(None) };
+            if stance.as_ptr() != self.shape.unsupported_stance.as_ptr() {
+                continue;
+            }
+            let Some([name, unmatched]) = read(&arg, [intern!(py, "arg_name"), intern!(py, "components_unmatched")]) else {
+                return Ok(None);
+            };
+            let Ok(unmatched) = unmatched.cast_exact::<PyTuple>() else { return Ok(None) };
+            let entry = PyDict::new(py);
+            entry.set_item(intern!(py, "arg"), name)?;
+            entry.set_item(intern!(py, "unresolved_components"), unmatched.to_list())?;
+            missing.append(entry)?;
+        }
+        let (error, remediation) = intervention::corrective_texts_utf8(tool, hint);
+        crate::route_bind::trace(py, "intervention.synthetic_corrective_result").map_err(|e| crate::swap::raised(py, e))?;
+        let out = PyDict::new(py);
+        out.set_item(intern!(py, "status"), intern!(py, "blocked_unresolved_id"))?;
+        out.set_item(intern!(py, "error"), PyString::new(py, &error))?;
+        out.set_item(intern!(py, "unresolved"), missing)?;
+        out.set_item(intern!(py, "remediation"), PyString::new(py, &remediation))?;
+        out.set_item(intern!(py, "dos_blocked"), true)?;
+        Ok(Some(out.into_any()))
+    }
+}
+
+/// An exact `str`'s UTF-8 text (None for a subclass or lone surrogates).
+fn utf8_exact<'a>(v: &'a Bound<'_, PyAny>) -> Option<&'a str> {
+    v.cast_exact::<PyString>().ok()?;
+    crate::fast::utf8_of(v)
+}
+
+/// `intervention.synthetic_corrective_result`'s fast path (registered in
+/// `crate::fastpath`) on `module`'s own classes.
+pub(crate) fn bind_synth_fast(module: &Bound<'_, PyAny>, fallback: Py<PyAny>) -> PyResult<Option<NativeFunction>> {
+    let Some(shape) = VerdictShape::of(module)? else { return Ok(None) };
+    Ok(Some(NativeFunction::new("intervention.synthetic_corrective_result", SynthFast { shape }, fallback)))
 }

@@ -102,3 +102,68 @@ def test_typed_fast_answers_equal_the_envelope():
         want = _native.dispatch(CHOOSE, {"verdict": v.to_dict()})
         assert got.to_dict() == want
         assert got.rung is next(s for s in TI.BASE_INTERVENTIONS.specs if s.token == got.rung.token)
+
+
+# ---------------------------------------------------------------- assess_confidence, synthetic_corrective_result
+# Their fast paths (the same file) read the verdict as choose_intervention's
+# does; neither takes a policy, so every call of the right shape is served.
+ASSESS = "intervention.assess_confidence"
+SYNTH = "intervention.synthetic_corrective_result"
+ORIGINAL_ASSESS = iv.assess_confidence
+ORIGINAL_SYNTH = iv.synthetic_corrective_result
+
+
+def _synth_calls(v):
+    return [((v, "update_incident"), {}), ((v, "update_incident", "get_incident"), {}),
+            ((v,), {"tool_name": "t", "read_tool_hint": ""}), ((v, "名前 tool", "ïd\n"), {}),
+            ((), {"read_tool_hint": "h", "tool_name": "t", "verdict": v})]
+
+
+def test_assess_and_synth_fast_paths_answer_as_the_reference(traced):
+    assert {ASSESS, SYNTH} <= set(_native.fast_ops())
+    for v in _verdicts(ap):
+        assert iv.assess_confidence(v) is ORIGINAL_ASSESS(v)
+        assert iv.assess_confidence(verdict=v) is ORIGINAL_ASSESS(v)
+        for args, kw in _synth_calls(v):
+            got, want = iv.synthetic_corrective_result(*args, **kw), ORIGINAL_SYNTH(*args, **kw)
+            # the decision fields; error and remediation are our prose with the same names in them
+            assert [k for k in got] == [k for k in want]
+            assert got["status"] == want["status"] and got["dos_blocked"] is True
+            assert got["unresolved"] == want["unresolved"]
+            tool = kw.get("tool_name", args[1] if len(args) > 1 else None)
+            assert f"`{tool}`" in got["error"] and f"`{tool}`" in got["remediation"]
+    n = len(_verdicts(ap))
+    assert traced.count(ASSESS) == 2 * n and traced.count(SYNTH) == len(_synth_calls(None)) * n
+
+
+def test_assess_and_synth_decline_what_they_do_not_take(traced):
+    v = _verdicts(ap)[4]
+
+    class Sub(ap.ProvenanceVerdict):
+        pass
+
+    class S(str):
+        pass
+
+    sub = Sub(believe=False, args=v.args, unsupported=v.unsupported, reason="r")
+    assert iv.assess_confidence(sub) is ORIGINAL_ASSESS(sub)
+    for args in [(sub, "t"), (v, "bad\udc80tool"), (v, S("t")), (v, "t", "hint\udc80"), (v, 7)]:
+        got, want = iv.synthetic_corrective_result(*args), ORIGINAL_SYNTH(*args)
+        assert got["unresolved"] == want["unresolved"] and got["status"] == want["status"]
+    assert traced.count(ASSESS) == 0 and traced.count(SYNTH) == 0
+    for call in (lambda f: f(), lambda f: f(v, "t", "h", "x"), lambda f: f(v, tool="t")):
+        with pytest.raises(TypeError):
+            call(iv.synthetic_corrective_result)
+    with pytest.raises(TypeError):
+        iv.assess_confidence(v, v)
+
+
+def test_typed_assess_and_synth_equal_the_envelope():
+    for v in _verdicts(TA):
+        if any("\udc80" in n for n in v.unsupported):
+            continue
+        assert TI.assess_confidence(v).value == _native.dispatch(ASSESS, {"verdict": v.to_dict()})
+        for args, kw in _synth_calls(v):
+            a = dict(zip(("verdict", "tool_name", "read_tool_hint"), args), **kw)
+            want = _native.dispatch(SYNTH, {**a, "verdict": v.to_dict()})
+            assert TI.synthetic_corrective_result(*args, **kw) == want

@@ -559,24 +559,7 @@ pub fn synthetic_corrective_result(v: &ProvenanceVerdict, tool_name: &Str, read_
             Value::Dict(d)
         })
         .collect();
-    let tick = Str::from("`");
-    let error = cat(&[
-        &tick,
-        tool_name,
-        &Str::from("` did NOT run: it names id(s) found in no prior tool result and not in the task, so they look made up."),
-    ]);
-    let hint = if read_tool_hint.code_points().next().is_none() {
-        Str::from("")
-    } else {
-        cat(&[&Str::from(" (e.g. "), read_tool_hint, &Str::from(")")])
-    };
-    let remediation = cat(&[
-        &Str::from("Look the id up with a READ/QUERY tool"),
-        &hint,
-        &Str::from(" first, then call `"),
-        tool_name,
-        &Str::from("` again. Nothing was changed: the mutation did not run."),
-    ]);
+    let (error, remediation) = corrective_texts(tool_name, read_tool_hint);
     let mut d = Dict::new();
     d.push("status", Value::str("blocked_unresolved_id"));
     d.push("error", Value::Str(error));
@@ -584,6 +567,41 @@ pub fn synthetic_corrective_result(v: &ProvenanceVerdict, tool_name: &Str, read_
     d.push("remediation", Value::Str(remediation));
     d.push("dos_blocked", Value::Bool(true));
     d
+}
+
+/// The corrective result's `error` text, around the tool's name.
+const ERROR_TEXT: [&str; 2] =
+    ["`", "` did NOT run: it names id(s) found in no prior tool result and not in the task, so they look made up."];
+/// The read-tool hint, when one is given, around its name.
+const HINT_TEXT: [&str; 2] = [" (e.g. ", ")"];
+/// The `remediation` text, around the hint and the tool's name.
+const REMEDIATION_TEXT: [&str; 3] =
+    ["Look the id up with a READ/QUERY tool", " first, then call `", "` again. Nothing was changed: the mutation did not run."];
+
+/// The `error` and `remediation` texts of [`synthetic_corrective_result`]
+/// for a tool and a read-tool hint (none when empty).
+pub fn corrective_texts(tool_name: &Str, read_tool_hint: &Str) -> (Str, Str) {
+    if let (Some(tool), Some(hint)) = (tool_name.as_str(), read_tool_hint.as_str()) {
+        let (error, remediation) = corrective_texts_utf8(tool, hint);
+        return (Str::Utf8(error), Str::Utf8(remediation));
+    }
+    let piece = |s: &str| Str::from(s);
+    let error = cat(&[&piece(ERROR_TEXT[0]), tool_name, &piece(ERROR_TEXT[1])]);
+    let hint = if read_tool_hint.code_points().next().is_none() {
+        Str::from("")
+    } else {
+        cat(&[&piece(HINT_TEXT[0]), read_tool_hint, &piece(HINT_TEXT[1])])
+    };
+    let remediation = cat(&[&piece(REMEDIATION_TEXT[0]), &hint, &piece(REMEDIATION_TEXT[1]), tool_name, &piece(REMEDIATION_TEXT[2])]);
+    (error, remediation)
+}
+
+/// [`corrective_texts`] for UTF-8 names.
+pub fn corrective_texts_utf8(tool: &str, hint: &str) -> (String, String) {
+    let error = [ERROR_TEXT[0], tool, ERROR_TEXT[1]].concat();
+    let hint = if hint.is_empty() { String::new() } else { [HINT_TEXT[0], hint, HINT_TEXT[1]].concat() };
+    let remediation = [REMEDIATION_TEXT[0], &hint, REMEDIATION_TEXT[1], tool, REMEDIATION_TEXT[2]].concat();
+    (error, remediation)
 }
 
 // ------------------------------------------------------------------ ops
