@@ -366,6 +366,9 @@ _FASTER = {
     # faster since the binder lays out default arguments once (docs/benchmarks.md,
     # "Default arguments laid out once")
     "precursor_gate.classify_call",
+    # faster through its hand fast path (python/src/precursor_fast.rs;
+    # docs/benchmarks.md, "The precursor gate and dangling intent")
+    "precursor_gate.precursor_intervention",
 }
 ROUTES = [r for r in ROUTES if not r.op.startswith(("arg_provenance.", "intervention.", "enforce.", "precursor_gate."))
           or r.op in _FASTER] + [r for r in WITNESS_CHAIN if r.op in _FASTER]

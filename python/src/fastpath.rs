@@ -11,7 +11,7 @@
 //! (docs/benchmarks.md names the row).
 
 use crate::swap::NativeFunction;
-use crate::{economics, exec_fast, intervention_fast, journal_fast, schema, stream, tree};
+use crate::{economics, exec_fast, intervention_fast, journal_fast, precursor_fast, schema, stop_fast, stream, tree};
 use pyo3::prelude::*;
 
 type Binder = fn(&Bound<'_, PyAny>, Py<PyAny>) -> PyResult<Option<NativeFunction>>;
@@ -46,6 +46,10 @@ const FAST: &[(&str, Binder)] = &[
     ("_tree.lane_trees_disjoint", tree::bind_disjoint_fast),
     // issue 10, tool-call provenance (the default policy and ladder)
     ("intervention.choose_intervention", intervention_fast::bind_choose_fast),
+    // issue 10, the precursor gate and dangling intent (the default policy)
+    ("precursor_gate.classify_call", precursor_fast::bind_classify_fast),
+    ("precursor_gate.precursor_intervention", precursor_fast::bind_intervention_fast),
+    ("dangling_intent.classify_stop", stop_fast::bind_stop_fast),
 ];
 
 /// The fast path of `op` bound to `module`'s classes (None: `op` has none).
