@@ -369,6 +369,9 @@ _FASTER = {
     # faster through their hand fast paths (docs/benchmarks.md, "assess_confidence
     # and synthetic_corrective_result")
     "intervention.assess_confidence", "intervention.synthetic_corrective_result",
+    # faster through its hand fast path (python/src/precursor_fast.rs;
+    # docs/benchmarks.md, "The precursor gate and dangling intent")
+    "precursor_gate.precursor_intervention",
 }
 ROUTES = [r for r in ROUTES if not r.op.startswith(("arg_provenance.", "intervention.", "enforce.", "precursor_gate."))
           or r.op in _FASTER] + [r for r in WITNESS_CHAIN if r.op in _FASTER]

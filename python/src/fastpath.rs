@@ -11,7 +11,7 @@
 //! (docs/benchmarks.md names the row).
 
 use crate::swap::NativeFunction;
-use crate::{economics, exec_fast, intervention_fast, journal_fast, schema, stream, tree};
+use crate::{economics, exec_fast, intervention_fast, journal_fast, precursor_fast, schema, stop_fast, stream, tree};
 use pyo3::prelude::*;
 
 type Binder = fn(&Bound<'_, PyAny>, Py<PyAny>) -> PyResult<Option<NativeFunction>>;
@@ -48,6 +48,10 @@ const FAST: &[(&str, Binder)] = &[
     ("intervention.choose_intervention", intervention_fast::bind_choose_fast),
     ("intervention.assess_confidence", intervention_fast::bind_assess_fast),
     ("intervention.synthetic_corrective_result", intervention_fast::bind_synth_fast),
+    // issue 10, the precursor gate and dangling intent (the default policy)
+    ("precursor_gate.classify_call", precursor_fast::bind_classify_fast),
+    ("precursor_gate.precursor_intervention", precursor_fast::bind_intervention_fast),
+    ("dangling_intent.classify_stop", stop_fast::bind_stop_fast),
 ];
 
 /// The fast path of `op` bound to `module`'s classes (None: `op` has none).

@@ -49,8 +49,11 @@ fn default_cues() -> Tuple<Str> {
     Tuple(DEFAULT_CUES.iter().map(|&c| Str::from(c)).collect())
 }
 
+/// The default window: the last 600 code points.
+pub const DEFAULT_TAIL_CHARS: i64 = 600;
+
 fn six_hundred() -> i64 {
-    600
+    DEFAULT_TAIL_CHARS
 }
 
 /// The cue grammar and the window it scans.
@@ -67,7 +70,7 @@ pub struct DanglingPolicy {
 
 impl Default for DanglingPolicy {
     fn default() -> Self {
-        DanglingPolicy { cues: default_cues(), tail_chars: 600 }
+        DanglingPolicy { cues: default_cues(), tail_chars: DEFAULT_TAIL_CHARS }
     }
 }
 
@@ -134,25 +137,46 @@ fn bad_cue(i: usize, e: &pyre::Error) -> CallError {
     CallError::bad_args(format!("{}: args.policy.cues[{i}]: {e}", ClassifyStop::NAME))
 }
 
-/// The first cue that fires in the scanned tail, as the text it matched
-/// (`None` when none does).
-fn find_cue(text: &Str, policy: &DanglingPolicy) -> Result<Option<Vec<u32>>, CallError> {
-    if policy.cues.0.is_empty() {
+/// The compiled cues of a policy: the shipped ones (compiled once) or the
+/// policy's own, compiled as they are reached.
+enum Cues<'a> {
+    Default,
+    Given(&'a [Str]),
+}
+
+impl<'a> Cues<'a> {
+    fn of(policy: &'a DanglingPolicy) -> Cues<'a> {
+        let cues = &policy.cues.0;
+        if cues.len() == DEFAULT_CUES.len() && cues.iter().zip(DEFAULT_CUES).all(|(a, b)| a.as_str() == Some(b)) {
+            Cues::Default
+        } else {
+            Cues::Given(cues)
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Cues::Default => DEFAULT_CUES.len(),
+            Cues::Given(c) => c.len(),
+        }
+    }
+}
+
+/// The first cue that fires in the last `tail` code points of `all` (0:
+/// all of them), as the text it matched (`None` when none does).
+fn find_cue(all: &[u32], tail: usize, cues: Cues<'_>) -> Result<Option<Vec<u32>>, CallError> {
+    if cues.len() == 0 {
         return Ok(None);
     }
-    let all: Vec<u32> = text.code_points().collect();
-    let tail = policy.tail_chars as usize;
-    let scan: &[u32] = if tail == 0 || tail >= all.len() { &all } else { &all[all.len() - tail..] };
+    let scan: &[u32] = if tail == 0 || tail >= all.len() { all } else { &all[all.len() - tail..] };
     let low = casefold(scan);
-    let default = policy.cues.0.len() == DEFAULT_CUES.len() && policy.cues.0.iter().zip(DEFAULT_CUES).all(|(a, b)| a.as_str() == Some(b));
-    let pre = if default { Some(default_compiled()) } else { None };
     let n = scan.len();
-    for (i, cue) in policy.cues.0.iter().enumerate() {
+    for i in 0..cues.len() {
         let own;
-        let re = match pre.and_then(|c| c.get(i)) {
-            Some(r) => r,
-            None => {
-                own = Regex::new(&cue.code_points().collect::<Vec<u32>>(), 0).map_err(|e| bad_cue(i, &e))?;
+        let re = match &cues {
+            Cues::Default => &default_compiled()[i],
+            Cues::Given(c) => {
+                own = Regex::new(&c[i].code_points().collect::<Vec<u32>>(), 0).map_err(|e| bad_cue(i, &e))?;
                 &own
             }
         };
@@ -181,46 +205,82 @@ fn str_of(cps: &[u32]) -> Str {
     pyre::to_str(cps)
 }
 
-/// The verdict on one stop (see [`ClassifyStop`]).
-pub fn classify_stop(ev: &StopEvidence, policy: &DanglingPolicy) -> Result<DanglingVerdict, CallError> {
-    if ev.results_after_turn < 0 {
+/// Which rung of the ladder decided a stop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Why {
+    /// This many tool results landed after the last turn.
+    ActedAfter(i64),
+    /// No cue fired (or none is declared).
+    NoCue,
+    /// A cue fired and nothing ran after (its text is the verdict's).
+    Cue,
+}
+
+/// A verdict before its reason is written.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Judged {
+    pub verdict: Dangling,
+    /// The matched cue's code points (empty on ABSTAIN).
+    pub cue: Vec<u32>,
+    pub why: Why,
+}
+
+/// The reason of a verdict (`cue`: its matched text).
+pub fn reason(why: Why, cue: &Str) -> String {
+    match why {
+        Why::ActedAfter(n) => format!(
+            "{n} tool result(s) landed after the last turn: the agent named a step and then acted, so this is not a \
+             dangling stop"
+        ),
+        Why::NoCue => "the last turn carries no committed-future-intent cue: a clean stop (or no cues declared)".to_owned(),
+        Why::Cue => {
+            let shown = cue.as_str().map(crate::pystr::repr).unwrap_or_else(|| "a cue".to_owned());
+            format!(
+                "the last turn admits an open obligation ({shown}) and no tool ran after it: the agent stopped right after \
+                 saying work remained (an admission against interest)"
+            )
+        }
+    }
+}
+
+fn judge_with(text: &[u32], results_after_turn: i64, tail_chars: i64, cues: Cues<'_>) -> Result<Judged, CallError> {
+    if results_after_turn < 0 {
         return Err(CallError::bad_args(format!(
             "{}: args.ev.results_after_turn: must be >= 0, got {}",
             ClassifyStop::NAME,
-            ev.results_after_turn
+            results_after_turn
         )));
     }
-    if policy.tail_chars < 0 {
-        return Err(CallError::bad_args(format!(
-            "{}: args.policy.tail_chars: must be >= 0, got {}",
-            ClassifyStop::NAME,
-            policy.tail_chars
-        )));
+    if tail_chars < 0 {
+        return Err(CallError::bad_args(format!("{}: args.policy.tail_chars: must be >= 0, got {}", ClassifyStop::NAME, tail_chars)));
     }
-    let abstain = |reason: String| DanglingVerdict { verdict: Dangling::Abstain, matched_cue: Str::from(""), reason: Str::from(reason) };
-    if ev.results_after_turn > 0 {
-        return Ok(abstain(format!(
-            "{} tool result(s) landed after the last turn: the agent named a step and then acted, so this is not a \
-             dangling stop",
-            ev.results_after_turn
-        )));
+    let abstain = |why| Judged { verdict: Dangling::Abstain, cue: Vec::new(), why };
+    if results_after_turn > 0 {
+        return Ok(abstain(Why::ActedAfter(results_after_turn)));
     }
-    let Some(cue) = find_cue(&ev.final_turn_text, policy)? else {
-        return Ok(abstain("the last turn carries no committed-future-intent cue: a clean stop (or no cues declared)".to_owned()));
-    };
-    if cue.is_empty() {
-        return Ok(abstain("the last turn carries no committed-future-intent cue: a clean stop (or no cues declared)".to_owned()));
+    match find_cue(text, tail_chars as usize, cues)? {
+        Some(cue) if !cue.is_empty() => Ok(Judged { verdict: Dangling::DanglingIntent, cue, why: Why::Cue }),
+        _ => Ok(abstain(Why::NoCue)),
     }
-    let cue = str_of(&cue);
-    let shown = cue.as_str().map(crate::pystr::repr).unwrap_or_else(|| "a cue".to_owned());
-    Ok(DanglingVerdict {
-        verdict: Dangling::DanglingIntent,
-        reason: Str::from(format!(
-            "the last turn admits an open obligation ({shown}) and no tool ran after it: the agent stopped right after \
-             saying work remained (an admission against interest)"
-        )),
-        matched_cue: cue,
-    })
+}
+
+/// The verdict on a stop whose last turn is `text` (code points), before
+/// its reason is written (see [`ClassifyStop`]).
+pub fn judge(text: &[u32], results_after_turn: i64, policy: &DanglingPolicy) -> Result<Judged, CallError> {
+    judge_with(text, results_after_turn, policy.tail_chars, Cues::of(policy))
+}
+
+/// [`judge`] under the default policy (the shipped cues, compiled once).
+pub fn judge_default(text: &[u32], results_after_turn: i64) -> Result<Judged, CallError> {
+    judge_with(text, results_after_turn, DEFAULT_TAIL_CHARS, Cues::Default)
+}
+
+/// The verdict on one stop (see [`ClassifyStop`]).
+pub fn classify_stop(ev: &StopEvidence, policy: &DanglingPolicy) -> Result<DanglingVerdict, CallError> {
+    let text: Vec<u32> = ev.final_turn_text.code_points().collect();
+    let j = judge(&text, ev.results_after_turn, policy)?;
+    let cue = str_of(&j.cue);
+    Ok(DanglingVerdict { verdict: j.verdict, reason: Str::from(reason(j.why, &cue)), matched_cue: cue })
 }
 
 /// Did the agent stop right after admitting unfinished work? ABSTAIN when a

@@ -15,7 +15,7 @@
 
 use super::intervention::{base_interventions, Confidence, Intervention, InterventionDecision};
 use crate::envelope::{CallError, Ctx};
-use crate::pyjson::{self, Dict, Str, Value};
+use crate::pyjson::{Dict, Str, Value};
 use crate::pystr;
 use crate::route::{self, Const, Describe, Map, Module, Op, Tuple};
 use serde::{Deserialize, Serialize};
@@ -103,7 +103,29 @@ pub struct PrecursorVerdict {
 
 /// `_canon`: stripped, casefolded, `-` and `.` as `_`.
 pub fn canon(name: &str) -> String {
-    pystr::casefold(pystr::strip(name)).replace(['-', '.'], "_")
+    let mut out = String::new();
+    canon_into(name, &mut out);
+    out
+}
+
+/// [`canon`] written over `out`.
+pub fn canon_into(name: &str, out: &mut String) {
+    out.clear();
+    let s = pystr::strip(name);
+    if s.is_ascii() {
+        // One pass: ASCII casefolds to its lowercase.
+        let mut bytes = std::mem::take(out).into_bytes();
+        bytes.extend(s.bytes().map(|b| match b {
+            b'-' | b'.' => b'_',
+            b => b.to_ascii_lowercase(),
+        }));
+        *out = String::from_utf8(bytes).unwrap_or_default();
+        return;
+    }
+    pystr::casefold_into(s, out);
+    if out.contains(['-', '.']) {
+        *out = out.replace(['-', '.'], "_");
+    }
 }
 
 fn plain_name(name: &str) -> String {
@@ -131,74 +153,137 @@ impl PrecursorGrammar {
     }
 }
 
+/// A Python list of `str`s as `repr` writes it.
 fn py_list(items: &[String]) -> String {
-    pyjson::py_repr(&Value::List(items.iter().map(|s| Value::str(s.as_str())).collect()))
+    let mut out = String::from("[");
+    for (i, s) in items.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(&pystr::repr(s));
+    }
+    out.push(']');
+    out
 }
 
-pub fn classify_call(call: &MutatingCall, stream: &CallStream, grammar: &PrecursorGrammar, policy: &PrecursorPolicy) -> PrecursorVerdict {
-    let required = grammar.required_set(&call.tool_name);
-    let verdict = |stance, required: Vec<String>, present: Vec<String>, reason: String| PrecursorVerdict {
-        stance,
-        mutating_tool: call.tool_name.clone(),
-        required: Tuple(required),
-        present: Tuple(present),
-        reason: Str::from(reason),
-    };
-    let tool = pystr::repr(&call.tool_name);
-    if !call.is_mutating {
-        return verdict(
-            PrecursorStance::NoSignal,
-            required,
-            Vec::new(),
-            "a read (non-mutating) call is not gated: reads are how precursors enter the stream".into(),
-        );
+/// Which rung of the ladder decided a verdict (its reason's facts are the
+/// tool and the two name lists).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Why {
+    /// A read call is never gated.
+    NotMutating,
+    /// The tool declares no precursor.
+    Undeclared,
+    /// Nothing ran before this call.
+    EmptyStream,
+    /// A required precursor is among the prior calls.
+    Ran,
+    /// None of the required precursors ran.
+    NoneRan,
+}
+
+/// A verdict before its reason is written.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Judged {
+    pub stance: PrecursorStance,
+    /// Canonical, sorted, no repeats.
+    pub required: Vec<String>,
+    /// Sorted, no repeats.
+    pub present: Vec<String>,
+    pub why: Why,
+}
+
+/// The reason of a verdict on `tool` (see [`judge`]).
+pub fn reason(why: Why, tool: &str, required: &[String], present: &[String]) -> String {
+    let tool = pystr::repr(tool);
+    match why {
+        Why::NotMutating => "a read (non-mutating) call is not gated: reads are how precursors enter the stream".into(),
+        Why::Undeclared => format!("{tool} declares no required precursor in the grammar, so it is not gated"),
+        Why::EmptyStream => "the call stream is empty (first call of the episode): no precursor could have run yet".into(),
+        Why::Ran => format!("required precursor(s) {} ran before {tool}: the lookup is in the stream", py_list(present)),
+        Why::NoneRan => format!(
+            "{tool} is about to change state but none of its required precursor(s) {} ran in the stream: the \
+             prerequisite lookup was skipped; repeat the requirement",
+            py_list(required)
+        ),
+    }
+}
+
+/// The verdict on a call to `tool` over the names of the calls before it,
+/// in order (`calls` is walked only when the verdict depends on it).
+pub fn judge<'a, I>(tool: &str, is_mutating: bool, calls: I, grammar: &PrecursorGrammar, policy: &PrecursorPolicy) -> Judged
+where
+    I: Iterator<Item = &'a str> + Clone,
+{
+    let required = grammar.required_set(tool);
+    let judged = |stance, required, present, why| Judged { stance, required, present, why };
+    if !is_mutating {
+        return judged(PrecursorStance::NoSignal, required, Vec::new(), Why::NotMutating);
     }
     if required.is_empty() {
-        return verdict(
-            PrecursorStance::NoSignal,
-            Vec::new(),
-            Vec::new(),
-            format!("{tool} declares no required precursor in the grammar, so it is not gated"),
-        );
+        return judged(PrecursorStance::NoSignal, Vec::new(), Vec::new(), Why::Undeclared);
     }
-    if stream.calls.0.is_empty() {
-        return verdict(
-            PrecursorStance::NoSignal,
-            required,
-            Vec::new(),
-            "the call stream is empty (first call of the episode): no precursor could have run yet".into(),
-        );
+    if calls.clone().next().is_none() {
+        return judged(PrecursorStance::NoSignal, required, Vec::new(), Why::EmptyStream);
     }
-    let (name, matching): (fn(&str) -> String, Vec<String>) = if policy.case_sensitive {
-        let declared = grammar.requires.get(&canon(&call.tool_name));
-        let mut m: Vec<String> = Vec::new();
-        if let Some(d) = declared {
-            for p in &d.0 {
-                m.push(plain_name(p));
-            }
+    let mut present: Vec<String> = if policy.case_sensitive {
+        // Names compared without casefolding, on both sides; the aliases
+        // are looked up under the precursor's name as declared.
+        let mut matching: Vec<String> = Vec::new();
+        if let Some(d) = grammar.requires.get(&canon(tool)) {
+            matching.extend(d.0.iter().map(|p| plain_name(p)));
             for p in &d.0 {
                 if let Some(als) = grammar.aliases.get(p) {
-                    m.extend(als.0.iter().map(|a| plain_name(a)));
+                    matching.extend(als.0.iter().map(|a| plain_name(a)));
                 }
             }
         }
-        (plain_name, m)
+        calls.map(plain_name).filter(|n| matching.contains(n)).collect()
     } else {
-        (canon, required.clone())
+        let mut out: Vec<String> = Vec::new();
+        let mut buf = String::new();
+        for c in calls {
+            canon_into(c, &mut buf);
+            if required.contains(&buf) && !out.contains(&buf) {
+                out.push(buf.clone());
+            }
+        }
+        out
     };
-    let mut present: Vec<String> = stream.calls.0.iter().map(|c| name(&c.tool_name)).filter(|n| matching.contains(n)).collect();
     present.sort();
     present.dedup();
-    if !present.is_empty() {
-        let reason = format!("required precursor(s) {} ran before {tool}: the lookup is in the stream", py_list(&present));
-        return verdict(PrecursorStance::Attested, required, present, reason);
+    if present.is_empty() {
+        judged(PrecursorStance::Refuted, required, present, Why::NoneRan)
+    } else {
+        judged(PrecursorStance::Attested, required, present, Why::Ran)
     }
-    let reason = format!(
-        "{tool} is about to change state but none of its required precursor(s) {} ran in the stream: the \
-         prerequisite lookup was skipped; repeat the requirement",
-        py_list(&required)
-    );
-    verdict(PrecursorStance::Refuted, required, Vec::new(), reason)
+}
+
+pub fn classify_call(call: &MutatingCall, stream: &CallStream, grammar: &PrecursorGrammar, policy: &PrecursorPolicy) -> PrecursorVerdict {
+    let names = stream.calls.0.iter().map(|c| c.tool_name.as_str());
+    let j = judge(&call.tool_name, call.is_mutating, names, grammar, policy);
+    PrecursorVerdict {
+        stance: j.stance,
+        mutating_tool: call.tool_name.clone(),
+        reason: Str::from(reason(j.why, &call.tool_name, &j.required, &j.present)),
+        required: Tuple(j.required),
+        present: Tuple(j.present),
+    }
+}
+
+/// The reason of the WARN a REFUTED verdict on `tool` maps to.
+pub fn warn_reason<S: AsRef<str>>(tool: &str, required: &[S]) -> String {
+    let mut miss = String::new();
+    for (i, r) in required.iter().enumerate() {
+        if i > 0 {
+            miss.push_str(", ");
+        }
+        miss.push_str(r.as_ref());
+    }
+    if miss.is_empty() {
+        miss.push_str("a required lookup");
+    }
+    format!("required precursor missing for {} (required: {miss}) -> WARN: repeat the requirement; the call still runs", pystr::repr(tool))
 }
 
 /// The decision for a verdict: REFUTED gives a WARN on the built-in ladder's
@@ -209,20 +294,13 @@ pub fn precursor_intervention(v: &PrecursorVerdict) -> Option<InterventionDecisi
         return None;
     }
     let rung = base_interventions().rungs().get(Some("WARN")).cloned()?;
-    let miss = match v.required.0.join(", ") {
-        j if j.is_empty() => "a required lookup".to_owned(),
-        j => j,
-    };
     Some(InterventionDecision {
         intervention: Intervention::Warn,
         confidence: Confidence::None,
         rung,
         disruption_cost: 0.0,
         unsupported: Tuple(vec![Str::from(v.mutating_tool.as_str())]),
-        reason: Str::from(format!(
-            "required precursor missing for {} (required: {miss}) -> WARN: repeat the requirement; the call still runs",
-            pystr::repr(&v.mutating_tool)
-        )),
+        reason: Str::from(warn_reason(&v.mutating_tool, &v.required.0)),
     })
 }
 
@@ -377,6 +455,7 @@ pub(crate) const MODULE: Module = Module {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pyjson;
 
     fn call(op: &str, args: &str) -> Result<Value, CallError> {
         let v = pyjson::parse_str(args).unwrap();

@@ -323,6 +323,48 @@ pub struct Regex {
     root: Vec<Node>,
     groups: usize,
     names: Vec<(String, usize)>,
+    /// The ASCII characters a match can start with, when every match
+    /// starts with a character (`None`: the pattern can match empty, so
+    /// no start is ruled out). A start at any other ASCII character is
+    /// skipped without trying; a non-ASCII character is always tried.
+    first: Option<Box<[bool; 128]>>,
+}
+
+/// Add to `map` the ASCII characters `nodes` can begin with; true when
+/// `nodes` can match the empty string (what follows them may then begin
+/// the match too).
+fn first_chars(nodes: &[Node], map: &mut [bool; 128]) -> bool {
+    for n in nodes {
+        match n {
+            Node::At(_) => {}
+            n if n.single() => {
+                for (c, slot) in map.iter_mut().enumerate() {
+                    *slot |= n.test(c as u32);
+                }
+                return false;
+            }
+            Node::Group(_, alts) => {
+                let mut empty = false;
+                for alt in alts {
+                    empty |= first_chars(alt, map);
+                }
+                if !empty {
+                    return false;
+                }
+            }
+            Node::Repeat { min, body, .. } => {
+                if !first_chars(body, map) && *min > 0 {
+                    return false;
+                }
+            }
+            _ => {
+                // Not bounded here: any start.
+                map.fill(true);
+                return false;
+            }
+        }
+    }
+    true
 }
 
 /// One match: the span of the whole match and of each group (by number).
@@ -982,7 +1024,10 @@ impl Regex {
             // CPython raises ValueError here, not re.error.
             return unsupported("ASCII and UNICODE flags are incompatible");
         }
-        Ok(Regex { root: vec![Node::Group(None, root)], groups: p.groups, names: p.names })
+        let root = vec![Node::Group(None, root)];
+        let mut map = [false; 128];
+        let first = (!first_chars(&root, &mut map)).then(|| Box::new(map));
+        Ok(Regex { root, groups: p.groups, names: p.names, first })
     }
 
     /// Compile a pattern given as text.
@@ -1010,19 +1055,11 @@ impl Regex {
             }
             _ => &[],
         };
-        // Of the first single-character node: which ASCII characters it takes.
-        let lead = prefix.last().filter(|n| n.single());
-        let mut ascii_map = [false; 128];
-        if let Some(n) = lead {
-            for (c, slot) in ascii_map.iter_mut().enumerate() {
-                *slot = n.test(c as u32);
-            }
-        }
         let n_text = text.len();
         let mut start = from;
         'starts: while start <= n_text {
-            if lead.is_some() {
-                while start < n_text && text[start] < 128 && !ascii_map[text[start] as usize] {
+            if let Some(first) = &self.first {
+                while start < n_text && text[start] < 128 && !first[text[start] as usize] {
                     start += 1;
                 }
                 if start == n_text {
@@ -1355,6 +1392,21 @@ mod tests {
         let m = r.search(&t).unwrap().unwrap();
         assert_eq!(m.group(r.group_index("plan").unwrap()), Some((16, 18)));
         assert_eq!(m.group(r.group_index("phase").unwrap()), Some((19, 24)));
+    }
+
+    #[test]
+    fn starts_ruled_out_by_the_first_characters() {
+        assert_eq!(find(r"\b(?:have|has|now) (?:been )?done\b", 2, "it HAS done; now done"), Some((3, 11)));
+        assert_eq!(find(r"(?:a|)b", 0, "ccb"), Some((2, 3)));
+        assert_eq!(find(r"a?b", 0, "cab"), Some((1, 3)));
+        assert_eq!(find(r"(?:x{0})y|z", 0, "..zy"), Some((2, 3)));
+        assert_eq!(find(r"x*", 0, "abc"), Some((0, 0)));
+        assert_eq!(find(r"\b(?:x*)\bq", 0, "a q"), Some((2, 3)));
+        // a non-ASCII character is always tried: the Kelvin sign folds to k
+        assert_eq!(find(r"(?:k)m", 2, "a\u{212a}m"), Some((1, 3)));
+        assert_eq!(find(r"[a-c]z", 2, "xBZ"), Some((1, 3)));
+        assert!(Regex::from_str(r"\bi (?:still )?need to\b", 0).unwrap().first.is_some());
+        assert!(Regex::from_str(r"(?:a|)", 0).unwrap().first.is_none());
     }
 
     #[test]
