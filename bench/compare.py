@@ -751,6 +751,62 @@ def admission_cases(tmp):
         lambda x=m("self_modify"): x._tree_touches_runtime(fe)), "helper"
 
 
+def config_lint_cases():
+    """issue 9, the config linter: the workshop driver's taxonomy with the
+    reference's base reasons (clean), a twelve-lane taxonomy with findings, and
+    has_error over its findings. The typed side builds the typed module's own
+    LaneTaxonomy; both sides take the reference's ReasonRegistry."""
+    import dos.config as rc
+    from dos import reasons as rr
+
+    workshop = dict(concurrent=("frontend", "backend"), exclusive=("release", "global"), autopick=("frontend", "backend"),
+                    trees={"frontend": ("app/**/*", "web/**/*", "ui/**/*", "docs/UI-*"),
+                           "backend": ("service/**/*", "api/**/*", "worker/**/*", "docs/SVC-*"),
+                           "release": ("deploy/**/*", ".github/workflows/**/*", "docs/REL-*", "**/VERSION"),
+                           "global": ("**/*",)},
+                    aliases={"ui": "frontend", "ship": "release"})
+    names = [f"l{i}" for i in range(12)]
+    big = dict(concurrent=tuple(names), exclusive=("l0", "solo"), autopick=tuple(names) + ("ghost",),
+               trees={n: (f"src/{n}/**", f"lib/{n[:2]}/**") for n in names[1:]} | {"l5": ("src/**",)},
+               aliases={"k": "nowhere", "w": "l3"})
+
+    def taxonomy(x, fields):
+        cls = getattr(x, "LaneTaxonomy", None) or rc.LaneTaxonomy
+        return cls(**fields)
+
+    def lint(fields, registry):
+        def make(m):
+            x = m("config_lint")
+            t = taxonomy(x, fields)
+            return lambda: x.lint(t, registry)
+
+        return make
+
+    def lanes(fields):
+        def make(m):
+            x = m("config_lint")
+            t = taxonomy(x, fields)
+            return lambda: x.lint_lanes(t)
+
+        return make
+
+    def reasons(m):
+        x = m("config_lint")
+        return lambda: x.lint_reasons(rr.BASE_REASONS, known_lanes=("frontend", "backend"))
+
+    def has_error(m):
+        x = m("config_lint")
+        fs = x.lint(taxonomy(x, big))
+        return lambda: x.has_error(fs)
+
+    yield "config_lint.lint (workshop + base reasons)", lint(workshop, rr.BASE_REASONS), "helper"
+    yield "config_lint.lint (12 lanes, no registry)", lint(big, None), "helper"
+    yield "config_lint.lint_lanes (workshop)", lanes(workshop), "helper"
+    yield "config_lint.lint_lanes (12 lanes)", lanes(big), "helper"
+    yield "config_lint.lint_reasons (base reasons)", reasons, "helper"
+    yield "config_lint.has_error (findings of 12 lanes)", has_error, "helper"
+
+
 def arbiter_cases():
     """The arbiter cluster: a disjoint admit under the workshop driver's taxonomy
     (the `frontend` cluster beside a live `backend` lease), typed and accelerated."""
@@ -820,7 +876,7 @@ def main():
     for name, make, kind in (list(cases()) + list(provenance_cases()) + list(shape_b_cases())
                              + list(shape_c_cases()) + list(shape_a_cases(tmp.name)) + list(arbiter_pure_cases())
                              + list(sensor_cases()) + list(durable_cases(tmp.name))
-                             + list(admission_cases(tmp.name))):
+                             + list(admission_cases(tmp.name)) + list(config_lint_cases())):
         if opts.only not in name or (opts.routed and name.split(" ")[0] not in routed):
             continue
         n = max(number // 20, 50) if "fold" in name or "64" in name or "live" in name else number

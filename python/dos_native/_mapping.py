@@ -633,3 +633,86 @@ SELF_MODIFY = [
           {"runtime_files": ("runtime_files", str_sequence)}),
 ]
 ROUTES += SELF_MODIFY
+# ---------------------------------------------------------------- issue 9, the config linter
+# (config_lint). The reference's functions are duck-typed on its config
+# classes, which live in other modules (dos.config, dos.reasons): each is read
+# by a converter that takes exactly the reference's own class and declines
+# anything else (a look-alike object, a subclass), which the reference serves.
+
+
+def _reference_class(module: str, name: str) -> Any:
+    import sys
+
+    mod = sys.modules.get(module)
+    cls = getattr(mod, name, None) if mod is not None else None
+    if not isinstance(cls, type):
+        raise Decline
+    return cls
+
+
+def lane_taxonomy(taxonomy: Any, mod: Any) -> dict[str, Any]:
+    """The reference's ``dos.config.LaneTaxonomy`` (exactly that class) as the
+    op's taxonomy: its five fields, which must hold exact built-in values (a
+    value of the wrong shape the op refuses, and the reference then answers)."""
+    from ._native import _is_exact
+
+    if type(taxonomy) is not _reference_class("dos.config", "LaneTaxonomy"):
+        raise Decline
+    out = {"concurrent": taxonomy.concurrent, "exclusive": taxonomy.exclusive, "autopick": taxonomy.autopick,
+           "trees": taxonomy.trees, "aliases": taxonomy.aliases}
+    if not _is_exact(out):
+        raise Decline
+    return out
+
+
+def reason_registry(registry: Any, mod: Any) -> Any:
+    """The reference's ``dos.reasons.ReasonRegistry`` (exactly that class, its
+    specs exactly ``ReasonSpec``) as the op's list of specs, each by the two
+    fields the linter reads; None stays None (``lint`` without a registry)."""
+    from ._native import _is_exact
+
+    if registry is None:
+        return None
+    if type(registry) is not _reference_class("dos.reasons", "ReasonRegistry"):
+        raise Decline
+    spec_t = _reference_class("dos.reasons", "ReasonSpec")
+    specs = registry.specs
+    if type(specs) is not tuple and type(specs) is not list:
+        raise Decline
+    out = []
+    for s in specs:
+        if type(s) is not spec_t:
+            raise Decline
+        out.append({"token": s.token, "see_also": s.see_also})
+    if not _is_exact(out):
+        raise Decline
+    return out
+
+
+def str_collection(items: Any, mod: Any) -> Any:
+    """A list, tuple, set or frozenset of exact ``str`` as a list (the
+    reference only tests membership); anything else declines."""
+    t = type(items)
+    if t is not list and t is not tuple and t is not set and t is not frozenset:
+        raise Decline
+    if not all(type(x) is str for x in items):
+        raise Decline
+    return items if t is list else list(items)
+
+
+# Faster through the route than the reference (docs/benchmarks.md, "The config
+# linter on the generated route"): the pairwise region checks run in libdos.
+CONFIG_LINT = [
+    Route("dos.config_lint", "lint", "config_lint.lint",
+          {"taxonomy": ("taxonomy", lane_taxonomy), "registry": ("registry", reason_registry)}),
+    Route("dos.config_lint", "lint_lanes", "config_lint.lint_lanes", {"taxonomy": ("taxonomy", lane_taxonomy)}),
+]
+# Slower: reading a registry's specs costs more than the reference's walk over
+# them, and has_error is one generator expression: declared, not swapped by default.
+CONFIG_LINT_SLOWER = [
+    Route("dos.config_lint", "lint_reasons", "config_lint.lint_reasons",
+          {"registry": ("registry", reason_registry), "known_lanes": ("known_lanes", str_collection)}),
+    Route("dos.config_lint", "has_error", "config_lint.has_error"),
+]
+ROUTES += CONFIG_LINT
+SLOWER += CONFIG_LINT_SLOWER

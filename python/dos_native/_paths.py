@@ -118,3 +118,36 @@ def optional_dict(mapping: Any = None) -> Any:
 def none_as_empty(value: Any) -> Any:
     """``""`` for None (the reference writes ``str(x or "")``), else the value."""
     return "" if value is None else value
+
+
+def reason_specs(registry: Any = None) -> Any:
+    """A reason registry as the list of specs ``config_lint`` takes: the
+    ``specs`` of a registry object (the reference's ``ReasonRegistry``, or any
+    object carrying them), or a list or tuple of specs given as they are;
+    None stays None. A spec that is a mapping or a dataclass record is passed
+    as it is; any other object by its ``token`` and ``see_also``, which is all
+    the linter reads. Anything else goes to the op unchanged (which refuses it,
+    naming the argument)."""
+    if registry is None:
+        return None
+    specs = getattr(registry, "specs", None)
+    if specs is None:
+        if not isinstance(registry, (list, tuple)):
+            return registry
+        specs = registry
+    out: list[Any] = []
+    for s in specs:
+        if isinstance(s, dict) or hasattr(s, "__dataclass_fields__"):
+            out.append(s)
+        else:
+            see = getattr(s, "see_also", ())
+            out.append({"token": getattr(s, "token", None), "see_also": see if isinstance(see, str) else list(see)})
+    return out
+
+
+def iterable_list(items: Any) -> Any:
+    """Any iterable as a list, except a ``str``, ``bytes`` or mapping and None,
+    which go to the op as they are (it refuses them, naming the argument)."""
+    if items is None or isinstance(items, (list, str, bytes, dict)) or hasattr(items, "keys"):
+        return items
+    return list(items)

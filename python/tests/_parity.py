@@ -18,13 +18,17 @@ DICT_PROSE = ("additionalContext", "detail")
 STATUS_PROSE = ("error", "remediation")
 #: A dict holding one of these keys is a verdict's to_dict(): its "reason" is prose.
 VERDICT_KEYS = ("readability", "verdict", "state", "outcome", "capability", "intervention")
+#: Dataclasses whose prose fields are not called "reason": a config_lint
+#: finding's "detail" and "fix" are libdos's own words.
+CLASS_PROSE = {("dos.config_lint", "Finding"): ("detail", "fix")}
 
 
 def shape(x):
     """A comparable form of a result: its type and fields, prose left out."""
     if dataclasses.is_dataclass(x) and not isinstance(x, type):
+        prose = ("reason",) + CLASS_PROSE.get((type(x).__module__, type(x).__qualname__), ())
         return (type(x),) + tuple(
-            (f.name, shape(getattr(x, f.name))) for f in dataclasses.fields(x) if f.name != "reason"
+            (f.name, shape(getattr(x, f.name))) for f in dataclasses.fields(x) if f.name not in prose
         )
     if isinstance(x, dict):
         prose = DICT_PROSE + (("reason",) if any(k in x for k in VERDICT_KEYS) else ())

@@ -1,11 +1,9 @@
-//! Envelope operations over the config: building one from `dos.toml` text,
-//! and linting one. (Loading a workspace from disk is `dos-io`'s.)
+//! Envelope operations over the config: building one from `dos.toml` text.
+//! (Loading a workspace from disk is `dos-io`'s; linting one is the routed
+//! `config_lint` module, `super::lint`.)
 
 use super::layer::{self, Preset};
-use super::lint;
-use super::reasons::ReasonSpec;
-use super::value::{self, Tv};
-use super::{json, toml_text, LaneTaxonomy, WorkspaceFacts};
+use super::{json, toml_text, WorkspaceFacts};
 use crate::envelope::{Args, CallError, Ctx, OpSpec};
 use crate::pyjson::Value;
 
@@ -53,55 +51,5 @@ fn probe_order(files: &[&str]) -> Vec<String> {
     out
 }
 
-/// A `LaneTaxonomy` given as its fields.
-pub fn taxonomy_arg(a: &Args, key: &str) -> Result<LaneTaxonomy, CallError> {
-    let t = a.obj(key)?;
-    t.check_known(&["concurrent", "exclusive", "autopick", "trees", "aliases"])?;
-    let tv = value::json_table(t.dict()).map_err(|e| a.err(e))?;
-    LaneTaxonomy::from_tv(&Tv::Table(tv)).map_err(|f| a.err(format_args!("{key}: {}", f.message)))
-}
-
-/// Reason specs given as `[{token, see_also, …}]` (only those two are read).
-fn reasons_arg(a: &Args, key: &str) -> Result<Vec<ReasonSpec>, CallError> {
-    a.obj_list(key)?
-        .iter()
-        .map(|s| {
-            s.check_known(&["token", "category", "refusal", "fix", "see_also", "summary"])?;
-            Ok(ReasonSpec {
-                token: s.str("token")?.to_string(),
-                category: s.opt_str("category")?.unwrap_or("UNCLASSIFIED").to_string(),
-                refusal: s.opt_bool("refusal")?.unwrap_or(true),
-                fix: s.opt_str("fix")?.unwrap_or("").to_string(),
-                see_also: s.opt_str_list("see_also")?.unwrap_or_default().into_iter().map(str::to_string).collect(),
-                summary: s.opt_str("summary")?.unwrap_or("").to_string(),
-            })
-        })
-        .collect()
-}
-
-fn findings(f: Vec<lint::Finding>) -> Value {
-    Value::List(f.iter().map(lint::Finding::to_value).collect())
-}
-
-fn op_lint(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let t = taxonomy_arg(a, "taxonomy")?;
-    let reasons = if a.has("registry") { Some(reasons_arg(a, "registry")?) } else { None };
-    Ok(findings(lint::lint(&t, reasons.as_deref())))
-}
-
-fn op_lint_lanes(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    Ok(findings(lint::lint_lanes(&taxonomy_arg(a, "taxonomy")?)))
-}
-
-fn op_lint_reasons(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let specs = reasons_arg(a, "registry")?;
-    let known: Vec<String> = a.str_list("known_lanes")?.into_iter().map(str::to_string).collect();
-    Ok(findings(lint::lint_reasons(&specs, &known)))
-}
-
-pub static OPS: &[OpSpec] = &[
-    OpSpec { name: "config.from_toml", args: &["text", "preset", "root", "kernel_runtime_files", "overrides"], run: op_from_toml },
-    OpSpec { name: "config_lint.lint", args: &["taxonomy", "registry"], run: op_lint },
-    OpSpec { name: "config_lint.lint_lanes", args: &["taxonomy"], run: op_lint_lanes },
-    OpSpec { name: "config_lint.lint_reasons", args: &["registry", "known_lanes"], run: op_lint_reasons },
-];
+pub static OPS: &[OpSpec] =
+    &[OpSpec { name: "config.from_toml", args: &["text", "preset", "root", "kernel_runtime_files", "overrides"], run: op_from_toml }];

@@ -128,4 +128,6 @@ pub static ROUTED: &[&crate::route::Module] = &[
     // issue 9, admission and the self-modification guard (plugin predicates stay in Python)
     &admission::MODULE,
     &admission::SELF_MODIFY,
+    // issue 9, the config linter (the config model it reads stays hand glue)
+    &crate::config::lint::MODULE,
 ];
