@@ -203,3 +203,67 @@ def test_the_default_clock_and_entropy_are_libdos_own(monkeypatch):
     assert env == ref.lineage_env(ref.RunId(**dataclasses.asdict(child)))
     grand = rid.mint_child_from_env("g", env=env)
     assert grand.parent_id == child.run_id and grand.root_id == a.run_id
+
+
+@pytest.fixture
+def swapped():
+    from dos_native import _adapter
+    from dos_native._mapping import RUN_ID_SLOWER
+
+    # The token checks are swapped by default (_mapping.RUN_ID); the rest is
+    # declared but not swapped by default (_mapping.SLOWER).
+    _adapter.register(RUN_ID_SLOWER)
+    dos_native.accelerate()
+    try:
+        yield ref
+    finally:
+        dos_native.restore()
+
+
+def test_accelerated_functions_answer_as_the_reference(swapped, monkeypatch):
+    from dos_native import _accelerate
+
+    for name in ["is_run_id", "ts_ms_of", "lineage_env", "mint", "mint_child_from_env"]:
+        assert f"dos.run_id.{name}" in _accelerate.accelerated(), name
+    # mint and mint_child_from_env behind the seams' guard, the others bare.
+    assert swapped.is_run_id.__dos_native_op__ == "run_id.is_run_id"
+    for s in ["RID-1KSR49200ZZZZZZ", "rid-1ksr49200zzzzzz", "RID-1KSR49200ZZZZZ", 5, None]:
+        assert swapped.is_run_id(s) is (type(s) is str and s == "RID-1KSR49200ZZZZZZ")
+    assert swapped.ts_ms_of("RID-1KSR49200ZZZZZZ") == 1780000000000 and swapped.ts_ms_of("x") is None
+    root = swapped.mint("fanout")
+    assert type(root) is ref.RunId and ref.is_run_id(root.run_id) and root.process_id == "PROC-fanout"
+    child = swapped.mint("x", parent=root, root_id="")
+    assert type(child) is ref.RunId and (child.parent_id, child.root_id) == (root.run_id, root.run_id)
+    env = swapped.lineage_env(child)
+    assert type(env) is dict and env == {"CID_RUN_ID": child.run_id, "CID_ROOT_ID": root.run_id,
+                                         "CID_PROCESS_ID": "PROC-x", "CID_PARENT_ID": root.run_id}
+    grand = swapped.mint_child_from_env("y", env=env)
+    assert (grand.parent_id, grand.root_id) == (child.run_id, root.run_id)
+    monkeypatch.setenv("CID_RUN_ID", child.run_id)
+    monkeypatch.delenv("CID_ROOT_ID", raising=False)
+    orphan = swapped.mint_child_from_env("y")
+    assert (orphan.parent_id, orphan.root_id) == (child.run_id, child.run_id)
+    with pytest.raises(ValueError):
+        swapped.mint("")
+
+
+def test_accelerated_mint_keeps_the_reference_seams(swapped, monkeypatch):
+    # A caller's callables: the reference calls them (once each, clock first).
+    c = _Calls(1780000000000, 0x3FFFFFFF)
+    r = swapped.mint("fanout", clock_ms=c.clock, entropy=c.entropy)
+    assert r.run_id == "RID-1KSR49200ZZZZZZ" and c.log == ["clock", "entropy"]
+    # A replaced clock primitive: the reference's default clock reads it.
+    import time
+
+    monkeypatch.setattr(time, "time", lambda: 1.0)
+    assert swapped.mint("x").ts_ms == 1000
+    assert swapped.mint_child_from_env("x", env={}).ts_ms == 1000
+    monkeypatch.undo()
+    assert swapped.mint("x").ts_ms > 1000
+
+    # A parent of another class is the reference's str() of it.
+    class Token(str):
+        pass
+
+    assert swapped.mint("x", parent=Token("p")).parent_id == "p"
+    assert swapped.mint("x", parent=5).parent_id == "5"
