@@ -71,41 +71,68 @@ func TestIDAllocateBusy(t *testing.T) {
 
 func TestRunIDs(t *testing.T) {
 	clock, entropy := int64(1780000000000), int64(0x3FFFFFFF)
-	r, err := MintRunID("fanout", &MintOptions{ClockMs: &clock, Entropy: &entropy})
-	if err != nil || r.RunID != "RID-1KSR49200ZZZZZZ" || r.ProcessID != "PROC-fanout" || r.RootID != r.RunID {
+	r, err := RunIdMint(RunIdMintArgs{ProcessId: "fanout", ClockMs: &clock, Entropy: &entropy})
+	if err != nil || r.RunId != "RID-1KSR49200ZZZZZZ" || r.ProcessId != "PROC-fanout" || r.RootId != r.RunId || r.ParentId != nil {
 		t.Fatalf("%+v %v", r, err)
 	}
-	if ts, ok := TsMsOf(r.RunID); !ok || ts != clock || !IsRunID(r.RunID) || IsRunID(strings.ToLower(r.RunID)) {
-		t.Fatalf("token checks on %s", r.RunID)
+	ts, err := RunIdTsMsOf(RunIdTsMsOfArgs{RunId: r.RunId})
+	if err != nil || ts == nil || ts.String() != "1780000000000" {
+		t.Fatalf("ts_ms_of %v %v", ts, err)
 	}
-	child, err := MintRunID("x", &MintOptions{Parent: &r})
-	if err != nil || child.RootID != r.RunID || child.ParentID == nil || *child.ParentID != r.RunID {
+	if ok, _ := RunIdIsRunId(RunIdIsRunIdArgs{S: r.RunId}); !ok {
+		t.Fatalf("%s is not a run id", r.RunId)
+	}
+	if ok, _ := RunIdIsRunId(RunIdIsRunIdArgs{S: strings.ToLower(r.RunId)}); ok {
+		t.Fatal("a lower-case token passed")
+	}
+	if ts, err := RunIdTsMsOf(RunIdTsMsOfArgs{RunId: 5}); err != nil || ts != nil {
+		t.Fatalf("ts_ms_of(5) %v %v", ts, err)
+	}
+	// A full run as the parent: the child inherits its root (the clock and entropy are libdos's).
+	child, err := RunIdMint(RunIdMintArgs{ProcessId: "x", Parent: r})
+	if err != nil || child.RootId != r.RunId || child.ParentId == nil || *child.ParentId != r.RunId {
 		t.Fatalf("%+v %v", child, err)
 	}
-	other, _ := MintRunID("x", &MintOptions{Parent: &r})
-	if other.RunID == child.RunID {
+	other, _ := RunIdMint(RunIdMintArgs{ProcessId: "x", Parent: r})
+	if other.RunId == child.RunId {
 		t.Fatal("two mints collided")
 	}
-	env, err := LineageEnv(child)
-	if err != nil || env["CID_PARENT_ID"] != r.RunID || env["CID_ROOT_ID"] != r.RunID {
+	// Only the parent's token: the child is its own root.
+	orphan, err := RunIdMint(RunIdMintArgs{ProcessId: "x", Parent: r.RunId})
+	if err != nil || orphan.RootId != orphan.RunId || *orphan.ParentId != r.RunId {
+		t.Fatalf("%+v %v", orphan, err)
+	}
+	env, err := RunIdLineageEnv(RunIdLineageEnvArgs{Run: child})
+	if err != nil || env["CID_PARENT_ID"] != r.RunId || env["CID_ROOT_ID"] != r.RunId || len(env) != 4 {
 		t.Fatalf("%v %v", env, err)
 	}
-	grand, err := MintChildFromEnv("y", env, nil)
-	if err != nil || grand.RootID != r.RunID || *grand.ParentID != child.RunID {
+	vars := map[string]any{}
+	for k, v := range env {
+		vars[k] = v
+	}
+	grand, err := RunIdMintChildFromEnv(RunIdMintChildFromEnvArgs{ProcessId: "y", Env: &vars})
+	if err != nil || grand.RootId != r.RunId || *grand.ParentId != child.RunId {
 		t.Fatalf("%+v %v", grand, err)
 	}
+	if _, err := RunIdMint(RunIdMintArgs{ProcessId: ""}); err == nil {
+		t.Fatal("an empty process id was minted")
+	}
 	dir := t.TempDir()
-	p, err := WriteRunJSON(dir, r)
+	p, err := RunIdWriteRunJson(RunIdWriteRunJsonArgs{RunDir: dir, Run: r})
 	if err != nil {
 		t.Fatal(err)
 	}
 	b, _ := os.ReadFile(p)
-	want, _ := RunJSON(r)
+	want, _ := RunIdRunJson(RunIdRunJsonArgs{Run: r})
 	if string(b) != want || !strings.HasPrefix(want, "{\n  \"parent_id\": null,") {
 		t.Fatalf("run.json %q", b)
 	}
-	if v, _ := ReadRunJSON(dir); v == nil {
-		t.Fatal("run.json did not read back")
+	back, err := RunIdReadRunJson(RunIdReadRunJsonArgs{RunDir: dir})
+	if m, ok := back.(map[string]any); err != nil || !ok || m["run_id"] != r.RunId {
+		t.Fatalf("run.json read back as %v %v", back, err)
+	}
+	if v, err := RunIdReadRunJson(RunIdReadRunJsonArgs{RunDir: filepath.Join(dir, "none")}); err != nil || v != nil {
+		t.Fatalf("a missing run.json read as %v %v", v, err)
 	}
 }
 

@@ -716,3 +716,68 @@ CONFIG_LINT_SLOWER = [
 ]
 ROUTES += CONFIG_LINT
 SLOWER += CONFIG_LINT_SLOWER
+# ---------------------------------------------------------------- issue 9, run_id (session 10)
+# The token checks and lineage_env over the reference's own RunId, and mint
+# with the reference's default clock and entropy (libdos reads its own: the
+# reference's seams are watched, _seams.WATCHED); a caller's callables, a
+# parent of another type or a subclass decline to the reference. The token
+# checks are faster through the route (RUN_ID, swapped); lineage_env and the
+# mints are not reliably faster than the reference's few Python lines
+# (docs/benchmarks.md, "run_id on the generated route"): declared, not
+# swapped by default (RUN_ID_SLOWER). The run
+# directory's file functions have no mapping (the route flushes run.json to
+# disk, which the reference does not: slower by design).
+
+
+def run_parent(parent: Any, mod: Any) -> Any:
+    """``mint``'s parent: None, an exact ``str`` token, or exactly the
+    reference's ``RunId`` (its token and root); anything else declines."""
+    if parent is None or type(parent) is str:
+        return parent
+    if type(parent) is mod.RunId and type(parent.run_id) is str and type(parent.root_id) is str:
+        return {"run_id": parent.run_id, "root_id": parent.root_id}
+    raise Decline
+
+
+def reference_default(name: str) -> Any:
+    """A converter: the reference's own default callable ``name`` (the clock,
+    the entropy) as None, libdos's own; a caller's callable declines (the
+    reference calls it)."""
+
+    def conv(fn: Any, mod: Any) -> None:
+        if fn is not getattr(mod, name, None) or getattr(fn, "__module__", None) != mod.__name__:
+            raise Decline
+        return None
+
+    return conv
+
+
+def lineage_vars(env: Any, mod: Any) -> dict[str, Any]:
+    """``mint_child_from_env``'s lineage variables: of ``env`` (a plain
+    ``dict`` of ``str``), else of ``os.environ``, as the reference reads them."""
+    import os
+
+    e = os.environ if env is None else env
+    if env is not None and type(env) is not dict:
+        raise Decline
+    out = {k: e.get(k) for k in ("CID_RUN_ID", "CID_ROOT_ID")}
+    if not all(v is None or type(v) is str for v in out.values()):
+        raise Decline
+    return out
+
+
+RUN_ID = [
+    Route("dos.run_id", "is_run_id", "run_id.is_run_id"),
+    Route("dos.run_id", "ts_ms_of", "run_id.ts_ms_of"),
+]
+ROUTES += RUN_ID
+RUN_ID_SLOWER = [
+    Route("dos.run_id", "lineage_env", "run_id.lineage_env"),
+    Route("dos.run_id", "mint", "run_id.mint",
+          {"parent": ("parent", run_parent), "clock_ms": ("clock_ms", reference_default("_default_clock_ms")),
+           "entropy": ("entropy", reference_default("_default_entropy"))}),
+    Route("dos.run_id", "mint_child_from_env", "run_id.mint_child_from_env",
+          {"env": ("env", lineage_vars), "clock_ms": ("clock_ms", reference_default("_default_clock_ms")),
+           "entropy": ("entropy", reference_default("_default_entropy"))}),
+]
+SLOWER += RUN_ID_SLOWER

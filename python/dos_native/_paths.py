@@ -58,6 +58,12 @@ def export_cursor_base(path: Any = None) -> str:
     return env if env else str(verdict_journal().with_name("export-cursor"))
 
 
+def path_text(path: Any) -> str:
+    """A path parameter (``str`` or ``os.PathLike``) as the text the op reads,
+    as the reference's ``Path(path)`` spells it."""
+    return str(Path(path))
+
+
 def as_path(text: str) -> Path:
     """A path the op answers as text, as the reference's ``Path``."""
     return Path(text)

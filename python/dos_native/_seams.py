@@ -33,7 +33,7 @@ _STDLIB = (
     ("builtins", "open"),
     ("os", "open"), ("os", "write"), ("os", "fsync"), ("os", "replace"), ("os", "rename"), ("os", "link"),
     ("os", "unlink"), ("os", "remove"), ("os", "getpid"), ("os", "kill"),
-    ("time", "time"), ("time", "sleep"), ("time", "monotonic"),
+    ("time", "time"), ("time", "sleep"), ("time", "monotonic"), ("time", "monotonic_ns"),
     ("socket", "gethostname"),
     ("subprocess", "run"),
 )
@@ -49,6 +49,8 @@ WATCHED: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
     "dos.id_alloc": (frozenset({"allocate", "peek"}), ("dos.id_alloc", "dos._filelock")),
     "dos.verdict_journal": (frozenset({"read_all"}), ("dos.verdict_journal",)),
     "dos.intent_ledger": (frozenset({"read_all"}), ("dos.intent_ledger",)),
+    # mint's default clock and entropy (time.time, os.getpid, time.monotonic_ns, its counter)
+    "dos.run_id": (frozenset({"mint", "mint_child_from_env"}), ("dos.run_id",)),
     "dos.export_cursor": (frozenset({"read_cursor", "resolve_since"}), ("dos.export_cursor", "dos.verdict_journal")),
     "dos.config": (frozenset({"load_workspace_config", "job_config", "default_config"}), ("dos.config",)),
     # issue 10, output shape (part A): the transcript readers read through claim_extract._read_lines

@@ -572,6 +572,10 @@ const PY_COMPANIONS: &[(&str, &str, &[&str])] = &[
     // The intent ledger's file functions (the I/O layer's hand-registered
     // append and read) and its clock stamp.
     ("intent_ledger", "_intent_ledger_files", &["ledger_now_iso", "run_dir_for", "ledger_path_for", "append", "read_all"]),
+    // Minting with the reference's clock and entropy callables: called in
+    // Python, their integers handed to the generated `_mint` and
+    // `_mint_child_from_env`.
+    ("run_id", "_run_id_clock", &["mint", "mint_child_from_env"]),
 ];
 
 /// The companion of module `name` and the names it exports.

@@ -22,7 +22,7 @@ pub mod workspace;
 use dos_core::envelope::OpSpec;
 
 /// Every envelope operation of this layer, grouped by module.
-pub static OPS: &[&[OpSpec]] = &[boundary::ops::OPS, boundary::run_id::OPS, boundary::intent_ledger::OPS, workspace::OPS];
+pub static OPS: &[&[OpSpec]] = &[boundary::ops::OPS, boundary::intent_ledger::OPS, workspace::OPS];
 
 /// The I/O layer's modules on the generated route, listed after
 /// `dos_core::deciders::ROUTED` (a module named like one of those adds its
@@ -37,5 +37,6 @@ pub static ROUTED: &[&dos_core::route::Module] = &[
     // issue 9, the durable surfaces: their file ops
     &boundary::export_cursor::MODULE,
     &boundary::id_alloc::MODULE,
+    &boundary::run_id::MODULE,
     &boundary::verdict_journal::MODULE,
 ];

@@ -57,8 +57,8 @@ pub mod improve;
 /// Every envelope operation of the pure layer, grouped by module (`dos-ops`
 /// adds the I/O layer's and assembles the registry).
 pub static ALL: &[&[OpSpec]] = &[
-    // (posttool_sensor, admission, self_modify and intent_ledger are on the generated route since session 9)
-    crate::durable::run_id::OPS,
+    // (posttool_sensor, admission, self_modify and intent_ledger are on the generated route since session 9,
+    // run_id since session 10)
     crate::config::ops::OPS,
     arbiter::OPS,
 ];
@@ -116,6 +116,7 @@ pub static ROUTED: &[&crate::route::Module] = &[
     // verdict_journal, intent_ledger); their file ops join from dos-io
     &crate::durable::export_cursor::MODULE,
     &crate::durable::id_alloc::MODULE,
+    &crate::durable::run_id::MODULE,
     &crate::durable::verdict_journal::MODULE,
     &crate::durable::intent_ledger::MODULE,
     &durable_schema::MODULE,

@@ -5,11 +5,16 @@
 //! epoch milliseconds and 6 for 30 bits of entropy. Only the low 45 bits of
 //! the milliseconds fit; higher bits are dropped silently, as the reference
 //! drops them. A token is valid only in upper case. Time and entropy are the
-//! caller's: [`crate::boundary::run_id`] supplies the clock and the default
-//! entropy source, and reads and writes the lineage variables and `run.json`.
+//! caller's: `dos-io` (`boundary::run_id`) supplies the clock and the default
+//! entropy source, reads the lineage variables and writes `run.json`. The
+//! token checks, the lineage variables and the text of `run.json` are routed
+//! ops here ([`MODULE`]); minting and the run directory's file join them
+//! from `dos-io` under the same module name.
 
-use crate::envelope::{Args, CallError, Ctx, OpSpec};
-use crate::pyjson::{dumps_indented, py_str, Dict, Options, Value};
+use crate::envelope::{CallError, Ctx};
+use crate::pyjson::{dumps_indented, py_str, Options, Value};
+use crate::route::{self, Describe, Map, Op};
+use serde::{Deserialize, Serialize};
 
 /// The Crockford base-32 alphabet, in ascending order.
 pub const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -55,26 +60,29 @@ pub fn token(ts_ms: i64, entropy: i64) -> Result<String, MintError> {
     Ok(format!("{PREFIX}{}{}", b32(ts_ms as u64, TS_WIDTH), b32((entropy & ENTROPY_MASK) as u64, ENTROPY_WIDTH)))
 }
 
-/// A minted run id and its lineage.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A minted run id, the repeatable process it belongs to and its lineage:
+/// the exact shape of a run directory's `run.json`. Every field is required
+/// (`parent_id` may be None).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
 pub struct RunId {
+    /// This invocation's own token (`RID-` and 15 base-32 characters).
     pub run_id: String,
+    /// The process slug, `PROC-` in front (declared by the caller, not minted).
     pub process_id: String,
+    /// The run that launched this one (None for a root).
+    #[serde(deserialize_with = "route::required")]
     pub parent_id: Option<String>,
+    /// The top of the tree (the run itself for a root).
     pub root_id: String,
+    /// The epoch milliseconds the token encodes.
     pub ts_ms: i64,
 }
 
 impl RunId {
     /// The `run.json` object, in the reference's field order.
     pub fn to_value(&self) -> Value {
-        let mut d = Dict::with_capacity(5);
-        d.push("run_id", Value::str(&self.run_id));
-        d.push("process_id", Value::str(&self.process_id));
-        d.push("parent_id", Value::opt_str(self.parent_id.as_deref()));
-        d.push("root_id", Value::str(&self.root_id));
-        d.push("ts_ms", Value::int(self.ts_ms));
-        Value::Dict(d)
+        route::default_value(self)
     }
 }
 
@@ -183,64 +191,111 @@ pub fn parent_from_value(v: Option<&Value>) -> Result<Parent, String> {
     }
 }
 
-/// A run given as JSON (`to_dict()`'s five fields, all strings but
-/// `parent_id`, which may be null, and the integer `ts_ms`).
-pub fn run_from_value(v: &Value) -> Result<RunId, String> {
-    let d = v.as_dict().ok_or_else(|| format!("run must be an object, not {}", v.type_name()))?;
-    for (k, _) in d.iter() {
-        if !matches!(k.as_str(), Some("run_id" | "process_id" | "parent_id" | "root_id" | "ts_ms")) {
-            return Err(format!("run has an unknown field {:?}", crate::pyjson::repr_str(k)));
-        }
+// ------------------------------------------------------------------ routed ops
+
+/// Whether a value is a well-formed run-id token: a string of `RID-` and 15
+/// upper-case Crockford base-32 characters (anything else is false).
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct IsRunId {
+    /// The value to check (any value; only a string can be a token).
+    pub s: Value,
+}
+
+impl Op for IsRunId {
+    const NAME: &'static str = "run_id.is_run_id";
+    type Verdict = bool;
+
+    fn run(self, _: &Ctx<'_>) -> Result<bool, CallError> {
+        Ok(matches!(&self.s, Value::Str(s) if s.as_str().is_some_and(is_run_id)))
     }
-    let text = |k: &str| match d.get(k) {
-        Some(Value::Str(s)) => s.as_str().map(str::to_string).ok_or_else(|| format!("run.{k} holds a lone surrogate")),
-        Some(other) => Err(format!("run.{k} must be a string, not {}", other.type_name())),
-        None => Err(format!("run.{k} is missing")),
-    };
-    let parent_id = match d.get("parent_id") {
-        Some(Value::Null) => None,
-        _ => Some(text("parent_id")?),
-    };
-    let ts_ms = match d.get("ts_ms") {
-        Some(Value::Int(i)) => i.as_i64().ok_or("run.ts_ms is outside 64 bits")?,
-        Some(other) => return Err(format!("run.ts_ms must be an integer, not {}", other.type_name())),
-        None => return Err("run.ts_ms is missing".into()),
-    };
-    Ok(RunId { run_id: text("run_id")?, process_id: text("process_id")?, parent_id, root_id: text("root_id")?, ts_ms })
 }
 
-fn op_is_run_id(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    Ok(Value::Bool(matches!(a.get("s"), Some(Value::Str(s)) if s.as_str().is_some_and(is_run_id))))
+/// The epoch milliseconds a token encodes; None when it is not a
+/// well-formed token.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct TsMsOf {
+    /// The token (any value; only a string can be one).
+    pub run_id: Value,
 }
 
-fn op_ts_ms_of(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let ts = match a.get("run_id") {
-        Some(Value::Str(s)) => s.as_str().and_then(ts_ms_of),
-        _ => None,
-    };
-    Ok(Value::opt_int(ts))
-}
+impl Op for TsMsOf {
+    const NAME: &'static str = "run_id.ts_ms_of";
+    type Verdict = Option<i64>;
 
-fn op_run_json(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let run = run_from_value(a.req("run")?).map_err(|m| a.err(m))?;
-    Ok(Value::str(run_json(&run)))
-}
-
-fn op_lineage_env(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let run = run_from_value(a.req("run")?).map_err(|m| a.err(m))?;
-    let mut d = Dict::new();
-    for (k, v) in lineage_env(&run) {
-        d.push(k, Value::str(v));
+    fn run(self, _: &Ctx<'_>) -> Result<Option<i64>, CallError> {
+        Ok(match &self.run_id {
+            Value::Str(s) => s.as_str().and_then(ts_ms_of),
+            _ => None,
+        })
     }
-    Ok(Value::Dict(d))
 }
 
-pub(crate) const OPS: &[OpSpec] = &[
-    OpSpec { name: "run_id.is_run_id", args: &["s"], run: op_is_run_id },
-    OpSpec { name: "run_id.ts_ms_of", args: &["run_id"], run: op_ts_ms_of },
-    OpSpec { name: "run_id.run_json", args: &["run"], run: op_run_json },
-    OpSpec { name: "run_id.lineage_env", args: &["run"], run: op_lineage_env },
+/// The `CID_*` variables a parent sets for a child process so it inherits
+/// the lineage: `CID_RUN_ID`, `CID_ROOT_ID`, `CID_PROCESS_ID`, and
+/// `CID_PARENT_ID` when the run has a non-empty parent.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct LineageEnv {
+    /// The run.
+    pub run: RunId,
+}
+
+impl Op for LineageEnv {
+    const NAME: &'static str = "run_id.lineage_env";
+    type Verdict = Map<String>;
+
+    fn run(self, _: &Ctx<'_>) -> Result<Map<String>, CallError> {
+        Ok(Map(lineage_env(&self.run).into_iter().map(|(k, v)| (k.to_string(), v)).collect()))
+    }
+}
+
+/// The text `write_run_json` writes for a run: its five fields, sorted
+/// keys, two-space indent, every non-ASCII character escaped, no final newline.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct RunJson {
+    /// The run.
+    pub run: RunId,
+}
+
+impl Op for RunJson {
+    const NAME: &'static str = "run_id.run_json";
+    const PY_NAME: &'static str = "_run_json";
+    type Verdict = String;
+
+    fn run(self, _: &Ctx<'_>) -> Result<String, CallError> {
+        Ok(run_json(&self.run))
+    }
+}
+
+/// What the module is about (the hosts' module doc).
+pub const DOC: &str = "Runtime run ids: `RID-` and 15 Crockford base-32 characters (9 of epoch milliseconds, 6 of 30 bits of entropy), so a token sorts by time and two minted in one millisecond differ. A `RunId` carries the token, the process slug (`PROC-...`), the parent run and the root of the tree; `lineage_env` hands the lineage to a child process through `CID_*` variables and `mint_child_from_env` reads it back; `write_run_json` and `read_run_json` stamp and read a run directory's `run.json`. Minting reads this host's clock and libdos's own entropy unless the caller pins them.";
+
+macro_rules! text_const {
+    ($name:literal, $doc:literal, $value:expr) => {
+        route::Const { name: $name, doc: $doc, eval: |reg| route::konst(reg, $value) }
+    };
+}
+
+const CONSTS: &[route::Const] = &[
+    text_const!("PREFIX", "What every token starts with.", PREFIX),
+    text_const!("PROCESS_PREFIX", "What every process slug starts with.", PROCESS_PREFIX),
+    text_const!("ENV_RUN_ID", "The variable naming the parent run for a child process.", ENV_RUN_ID),
+    text_const!("ENV_PARENT_ID", "The variable naming the parent's own parent.", ENV_PARENT_ID),
+    text_const!("ENV_ROOT_ID", "The variable naming the root of the tree.", ENV_ROOT_ID),
+    text_const!("ENV_PROCESS_ID", "The variable naming the parent's process slug.", ENV_PROCESS_ID),
+    text_const!("RUN_JSON_NAME", "The file a run directory's run id is stamped in.", RUN_JSON_NAME),
 ];
+
+/// `dos.run_id`'s pure ops (minting and `run.json` join from `dos-io`).
+pub const MODULE: route::Module = route::Module {
+    name: "run_id",
+    doc: DOC,
+    routes: &[route::route::<IsRunId>(), route::route::<TsMsOf>(), route::route::<LineageEnv>(), route::route::<RunJson>()],
+    consts: CONSTS,
+};
 
 #[cfg(test)]
 mod tests {

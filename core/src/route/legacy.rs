@@ -22,7 +22,6 @@ const WRITES: &[&str] = &[
     "lane_lease.release",
     "lane_lease.scavenge",
     "lane_lease.spawn",
-    "run_id.write_run_json",
 ];
 
 /// Ops that read files, the process environment, the clock or the OS's
@@ -35,9 +34,6 @@ const READS: &[&str] = &[
     "lane_journal.live_of_file",
     "lane_journal.next_seq_of_file",
     "lane_journal.read_file",
-    "run_id.mint",
-    "run_id.mint_child_from_env",
-    "run_id.read_run_json",
 ];
 
 pub(super) fn effect_of(op: &str) -> Effect {
