@@ -93,3 +93,20 @@ def _accelerate_registrations_stay_in_their_test():
             setattr(importlib.import_module(key[0]), key[1], original)
     _accelerate._TABLE.clear()
     _accelerate._TABLE.update(before)
+
+
+@pytest.fixture
+def traced():
+    """accelerate() on, and the ops the native route served (fast path or
+    route binder) recorded in order, for the length of one test."""
+    import dos_native
+    from dos_native import _native
+
+    calls = []
+    _native._route_trace(calls.append)
+    dos_native.accelerate()
+    try:
+        yield calls
+    finally:
+        _native._route_trace(None)
+        dos_native.restore()

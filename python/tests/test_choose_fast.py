@@ -14,7 +14,6 @@ dos = pytest.importorskip("dos")
 import dos.arg_provenance as ap  # noqa: E402
 import dos.intervention as iv  # noqa: E402
 
-import dos_native  # noqa: E402
 from dos_native import _native  # noqa: E402
 from dos_native import arg_provenance as TA  # noqa: E402
 from dos_native import intervention as TI  # noqa: E402
@@ -47,18 +46,6 @@ def _verdicts(A):
     ]:
         out.append(A.ProvenanceVerdict(believe=believe, args=args, unsupported=unsupported, reason="r"))
     return out
-
-
-@pytest.fixture
-def traced():
-    calls = []
-    _native._route_trace(calls.append)
-    dos_native.accelerate()
-    try:
-        yield calls
-    finally:
-        _native._route_trace(None)
-        dos_native.restore()
 
 
 def test_the_fast_path_serves_the_defaults_and_falls_to_the_route(traced):

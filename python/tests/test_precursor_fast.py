@@ -17,7 +17,6 @@ dos = pytest.importorskip("dos")
 import dos.intervention as iv  # noqa: E402
 import dos.precursor_gate as pg  # noqa: E402
 
-import dos_native  # noqa: E402
 from dos_native import _native  # noqa: E402
 from dos_native import intervention as TI  # noqa: E402
 from dos_native import precursor_gate as TG  # noqa: E402
@@ -26,18 +25,6 @@ CLASSIFY_ORIGINAL = pg.classify_call
 IV_ORIGINAL = pg.precursor_intervention
 CLASSIFY = "precursor_gate.classify_call"
 IV = "precursor_gate.precursor_intervention"
-
-
-@pytest.fixture
-def traced():
-    calls = []
-    _native._route_trace(calls.append)
-    dos_native.accelerate()
-    try:
-        yield calls
-    finally:
-        _native._route_trace(None)
-        dos_native.restore()
 
 
 def _grammars(M):

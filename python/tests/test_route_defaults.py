@@ -25,18 +25,6 @@ CHOOSE = "intervention.choose_intervention"
 ORIGINAL = iv.choose_intervention
 
 
-@pytest.fixture
-def traced():
-    calls = []
-    _native._route_trace(calls.append)
-    dos_native.accelerate()
-    try:
-        yield calls
-    finally:
-        _native._route_trace(None)
-        dos_native.restore()
-
-
 def _verdict(arg="INC9999999"):
     prior = ap.PriorResults((ap.EnvBlob('{"number": "INC0010023"}', ap.CorpusSource.TOOL_RESULT),))
     return ap.classify_call(ap.ToolCall("update", (ap.ToolArg("incident_id", arg), ap.ToolArg("note", "hi"))), prior)

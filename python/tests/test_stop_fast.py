@@ -16,7 +16,6 @@ import pytest
 dos = pytest.importorskip("dos")
 import dos.dangling_intent as di  # noqa: E402
 
-import dos_native  # noqa: E402
 from dos_native import _native  # noqa: E402
 from dos_native import dangling_intent as TD  # noqa: E402
 
@@ -56,18 +55,6 @@ TEXTS = [
 
 def _fields(v):
     return (v.verdict, v.matched_cue)
-
-
-@pytest.fixture
-def traced():
-    calls = []
-    _native._route_trace(calls.append)
-    dos_native.accelerate()
-    try:
-        yield calls
-    finally:
-        _native._route_trace(None)
-        dos_native.restore()
 
 
 def test_the_fast_path_matches_the_reference(traced):
