@@ -91,10 +91,17 @@ type response struct {
 }
 
 // Call runs one operation: args and config are marshalled with encoding/json
-// (config may be nil). It returns the verdict JSON, or an *Error.
+// (config may be nil), except that a *Config handle as config runs the op
+// under that handle (Config.CallWith). It returns the verdict JSON, or an
+// *Error.
 func Call(op string, args interface{}, config interface{}) (json.RawMessage, error) {
 	if args == nil {
 		args = map[string]interface{}{}
+	}
+	if h, ok := config.(*Config); ok && h != nil {
+		// A config handle: the op runs under it (its settings, the lease
+		// store it names, travel with it).
+		return h.CallWith(op, args)
 	}
 	req, err := json.Marshal(request{ABI: ABIVersion, Op: op, Config: config, Args: args})
 	if err != nil {

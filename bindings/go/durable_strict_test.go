@@ -65,15 +65,17 @@ func TestStrictLiveLeases(t *testing.T) {
 			t.Fatal(err)
 		}
 		for round := 0; round < 2; round++ {
-			off, err := s.LiveLeases(false)
+			j := &s.Journal
+			off, err := LaneLeaseLiveLeases(LaneLeaseLiveLeasesArgs{Journal: j}, nil)
 			if err != nil {
 				t.Fatalf("%s: %v", c.Name, err)
 			}
 			if got, want := canonical(t, off), canonical(t, c.Live); got != want {
 				t.Fatalf("%s: strict off is not the reference's live set\n got %s\nwant %s", c.Name, got, want)
 			}
-			on, err := s.LiveLeasesStrict(false)
-			_, errExpiring := s.LiveLeasesStrict(true)
+			yes := true
+			on, err := LaneLeaseLiveLeases(LaneLeaseLiveLeasesArgs{Journal: j, Strict: &yes}, nil)
+			_, errExpiring := LaneLeaseLiveLeases(LaneLeaseLiveLeasesArgs{Journal: j, Strict: &yes, ExpireDead: &yes}, nil)
 			if c.DamageLine == nil {
 				if err != nil || errExpiring != nil {
 					t.Fatalf("%s: %v %v", c.Name, err, errExpiring)

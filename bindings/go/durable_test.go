@@ -64,42 +64,44 @@ func TestLeaseVerbs(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if ok, err := s.Heartbeat("main", "a1", "", 0); err != nil || !ok {
+	j := &s.Journal
+	if ok, err := LaneLeaseHeartbeat(LaneLeaseHeartbeatArgs{Journal: j, Lane: "main", Owner: "a1"}, nil); err != nil || !ok {
 		t.Fatalf("heartbeat %v %v", ok, err)
 	}
-	if ok, _ := s.Heartbeat("main", "a2", "", 0); ok {
+	if ok, _ := LaneLeaseHeartbeat(LaneLeaseHeartbeatArgs{Journal: j, Lane: "main", Owner: "a2"}, nil); ok {
 		t.Fatal("a2 does not hold main")
 	}
 	pid := int64(9)
-	if ok, err := s.Adopt("docs", "a2", "", &pid); err != nil || !ok {
+	if ok, err := LaneLeaseAdopt(LaneLeaseAdoptArgs{Journal: j, Lane: "docs", NewOwner: "a2", NewPid: &pid}, nil); err != nil || !ok {
 		t.Fatalf("adopt %v %v", ok, err)
 	}
-	h, err := s.Halt(HaltRequest{Handle: "77"})
+	h, err := LaneLeaseHalt(LaneLeaseHaltArgs{Journal: j, Handle: "77"}, nil)
 	if err != nil || !h.Recorded || h.Lane != "main" {
 		t.Fatalf("halt %+v %v", h, err)
 	}
-	if ok, err := s.Release("main", "a1", ""); err != nil || !ok {
+	if ok, err := LaneLeaseRelease(LaneLeaseReleaseArgs{Journal: j, Lane: "main", Owner: "a1"}, nil); err != nil || !ok {
 		t.Fatalf("release %v %v", ok, err)
 	}
-	live, err := s.LiveLeases(false)
+	live, err := LaneLeaseLiveLeases(LaneLeaseLiveLeasesArgs{Journal: j}, nil)
 	if err != nil || len(live) != 1 || live[0]["holder"] != "a2" || live[0]["pid"] != json.Number("9") {
 		t.Fatalf("live %v %v", live, err)
 	}
-	if ok, err := s.Scavenge("docs", "", "supervisor: STALLED"); err != nil || !ok {
+	reason := "supervisor: STALLED"
+	if ok, err := LaneLeaseScavenge(LaneLeaseScavengeArgs{Journal: j, Lane: "docs", Reason: &reason}, nil); err != nil || !ok {
 		t.Fatalf("scavenge %v %v", ok, err)
 	}
 	if _, err := JournalAppend(s.Journal, map[string]any{"op": "ACQUIRE", "lane": "docs", "loop_ts": "t",
 		"lease": map[string]any{"lane": "docs", "loop_ts": "t", "holder": "a2", "pid": 9}}); err != nil {
 		t.Fatal(err)
 	}
-	c, err := s.CompactJournal("")
+	c, err := LaneLeaseCompactJournal(LaneLeaseCompactJournalArgs{Journal: j}, nil)
 	if err != nil || c.EntriesAfter != 1 {
 		t.Fatalf("compact %+v %v", c, err)
 	}
-	if again, _ := s.LiveLeases(false); len(again) != 1 {
+	if again, _ := LaneLeaseLiveLeases(LaneLeaseLiveLeasesArgs{Journal: j}, nil); len(again) != 1 {
 		t.Fatalf("compaction changed the live set: %v", again)
 	}
-	if ok, err := s.Release("nope", "x", ""); err != nil || ok {
+	if ok, err := LaneLeaseRelease(LaneLeaseReleaseArgs{Journal: j, Lane: "nope", Owner: "x"}, nil); err != nil || ok {
 		t.Fatalf("releasing an unheld lane: %v %v", ok, err)
 	}
 	_, err = JournalReadAll("")
@@ -122,7 +124,7 @@ func TestAcquireThenRefuse(t *testing.T) {
 	if err != nil || second.Journaled || second.Decision["outcome"] != "refuse" || second.Record["op"] != "REFUSE" {
 		t.Fatalf("second acquire: %+v %v", second, err)
 	}
-	live, _ := s.LiveLeases(false)
+	live, _ := LaneLeaseLiveLeases(LaneLeaseLiveLeasesArgs{Journal: &s.Journal}, nil)
 	if len(live) != 1 || live[0]["holder"] != "go-1" {
 		t.Fatalf("live: %v", live)
 	}

@@ -35,32 +35,42 @@ func TestLeaseStoreOnPostgres(t *testing.T) {
 	if err != nil || !r.Journaled {
 		t.Fatalf("acquire: %v %+v", err, r)
 	}
-	live, err := s.LiveLeases(false)
+	live, err := LaneLeaseLiveLeases(LaneLeaseLiveLeasesArgs{}, cfg)
 	if err != nil || len(live) != 1 {
 		t.Fatalf("live: %v %v", err, live)
 	}
-	if ok, err := s.Heartbeat("api", "go", "g1", 0); err != nil || !ok {
+	g1 := "g1"
+	if ok, err := LaneLeaseHeartbeat(LaneLeaseHeartbeatArgs{Lane: "api", Owner: "go", LoopTs: &g1}, cfg); err != nil || !ok {
 		t.Fatalf("heartbeat: %v %v", ok, err)
 	}
-	if h, err := s.Halt(HaltRequest{Handle: "1"}); err != nil || !h.Recorded {
+	if h, err := LaneLeaseHalt(LaneLeaseHaltArgs{Handle: "1"}, cfg); err != nil || !h.Recorded {
 		t.Fatalf("halt: %v %+v", err, h)
 	}
 	out := filepath.Join(dir, "lane-journal.jsonl")
-	if _, err := s.ExportJournal(out); err != nil {
-		t.Fatal(err)
+	if e, err := LaneLeaseExportJournal(LaneLeaseExportJournalArgs{Journal: out}, cfg); err != nil || e.Journal != out || e.WorkspaceKey != key {
+		t.Fatalf("export: %v %+v", err, e)
+	}
+	if os.Getenv("DOS_LEASE_STORE_URL") == "" {
+		// Without a config naming a store there is nothing to export from.
+		if _, err := LaneLeaseExportJournal(LaneLeaseExportJournalArgs{Journal: out}, nil); err == nil {
+			t.Fatal("an export with no PostgreSQL store named should fail")
+		} else if e, ok := err.(*Error); !ok || e.Code != "BAD_CONFIG" {
+			t.Fatal(err)
+		}
 	}
 	// The export is a lane journal the file backend reads with the same live set.
-	fromFile, err := LeaseStore{Journal: out}.LiveLeases(false)
+	fromFile, err := LaneLeaseLiveLeases(LaneLeaseLiveLeasesArgs{Journal: &out}, nil)
 	if err != nil || len(fromFile) != 1 || fromFile[0]["holder"] != "go" {
 		t.Fatalf("export: %v %v", err, fromFile)
 	}
-	if ok, err := s.Release("api", "go", "g1"); err != nil || !ok {
+	if ok, err := LaneLeaseRelease(LaneLeaseReleaseArgs{Lane: "api", Owner: "go", LoopTs: &g1}, cfg); err != nil || !ok {
 		t.Fatalf("release: %v %v", ok, err)
 	}
-	if c, err := s.CompactJournal(""); err != nil || c.EntriesAfter != 1 {
+	yes := true
+	if c, err := LaneLeaseCompactJournal(LaneLeaseCompactJournalArgs{}, cfg); err != nil || c.EntriesAfter != 1 {
 		t.Fatalf("compact: %v %+v", err, c)
 	}
-	if n, err := s.ImportJournal(out, true); err != nil || fmt.Sprint(n["live"]) != "1" {
+	if n, err := LaneLeaseImportJournal(LaneLeaseImportJournalArgs{Journal: out, Replace: &yes}, cfg); err != nil || n.Live != 1 || n.WorkspaceKey != key {
 		t.Fatalf("import: %v %v", err, n)
 	}
 }

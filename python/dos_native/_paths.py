@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 
 def layout(cfg: Any = None) -> Any:
@@ -157,3 +157,34 @@ def iterable_list(items: Any) -> Any:
     if items is None or isinstance(items, (list, str, bytes, dict)) or hasattr(items, "keys"):
         return items
     return list(items)
+
+
+def lease_journal(config: Any) -> Optional[str]:
+    """The lane journal a lease verb's ``config`` names: None for a native
+    ``Config`` (it travels as the envelope's config, which names its
+    journal), its ``paths.lane_journal`` for the reference's
+    ``SubstrateConfig``, the one in its ``to_dict()`` for another config
+    object, or ``config`` itself as a path. The reference's environment
+    overrides still win, natively."""
+    from ._native import Config
+
+    if isinstance(config, Config):
+        return None
+    paths = getattr(config, "paths", None)
+    where: Any
+    if paths is not None:
+        where = paths.lane_journal
+    else:
+        to_dict = getattr(config, "to_dict", None)
+        where = to_dict()["paths"]["lane_journal"] if to_dict is not None else config
+    journal: str = os.fspath(where)
+    return journal
+
+
+def lease_config(config: Any) -> Any:
+    """The envelope config a lease verb sends: a native ``Config`` as it is
+    (it may name a PostgreSQL store, ``[lease_store] url``), else none (the
+    journal file, unless ``DOS_LEASE_STORE_URL`` is set)."""
+    from ._native import Config
+
+    return config if isinstance(config, Config) else None

@@ -77,7 +77,7 @@ def allocate(config: Any, scope_key: str, *, start: int = DEFAULT_START, owner: 
     live owner is retried `retries` times `retry_interval` seconds apart
     (jittered), then BUSY; one older than `ttl_seconds` is taken over.
 
-    ``dir``: The directory of the counters (`$DISPATCH_ID_ALLOC_DIR`, else
+    ``config``: The directory of the counters (`$DISPATCH_ID_ALLOC_DIR`, else
     `id-alloc` under the config's state home).
 
     ``scope_key``: The scope (not empty).
@@ -105,7 +105,7 @@ def peek(config: Any, scope_key: str) -> Optional[int]:
     """The last id handed out for a scope, read without the lock; None when the
     scope has no readable counter.
 
-    ``dir``: The directory of the counters (as for `allocate`).
+    ``config``: The directory of the counters (as for `allocate`).
 
     ``scope_key``: The scope.
 

@@ -248,7 +248,7 @@ def _from_record(rec: Mapping[str, Any]) -> VerdictEvent:
     takes its default, any other value its `str()`, a `detail` that is not an
     object `{}`, a `seq` that `int()` refuses 0.
 
-    ``record``: A journal record.
+    ``rec``: A journal record.
 
     Op ``verdict_journal.from_record`` (pure).
     """
@@ -337,7 +337,7 @@ def for_run(events: list[VerdictEvent], run_id: str) -> list[VerdictEvent]:
 def count_corrupt(raw: Iterable[Mapping[str, Any]]) -> int:
     """How many `_CORRUPT` sentinels a `read_all` result holds.
 
-    ``entries``: The records (`read_all`'s result).
+    ``raw``: The records (`read_all`'s result).
 
     Op ``verdict_journal.count_corrupt`` (pure).
     """

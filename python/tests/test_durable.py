@@ -153,6 +153,35 @@ def test_verbs_against_the_reference_twin(tmp_path):
         assert _same(strip(nll.live_leases(ours)), strip(ref_ll.live_leases(theirs)))
 
 
+def test_verb_records_are_the_references(tmp_path):
+    """halt, spawn and compact_journal answer records with the reference's
+    fields, defaults and values; the config argument may be the reference's
+    config, a native one or the journal's path."""
+    import dataclasses
+
+    for name in ("HaltResult", "SpawnResult", "CompactResult"):
+        ours_t, theirs_t = getattr(nll, name), getattr(ref_ll, name)
+        assert [(f.name, f.default) for f in dataclasses.fields(ours_t)] == \
+            [(f.name, f.default) for f in dataclasses.fields(theirs_t)]
+    ours, theirs = _cfg(tmp_path / "n"), _cfg(tmp_path / "r")
+    lease = {"lane": "main", "loop_ts": "t1", "holder": "a1", "pid": 5, "acquired_at": "2026-11-21T12:40:05Z"}
+    for cfg in (ours, theirs):
+        ref_lj.append({"op": "ACQUIRE", "lane": "main", "loop_ts": "t1", "lease": dict(lease)}, cfg.paths.lane_journal)
+    for where in (ours, str(ours.paths.lane_journal), dos_native.config.load_workspace_config(str(ours.paths.root))):
+        a = nll.halt(where, handle="7", lane="main", command="kill 5")
+        b = ref_ll.halt(theirs, handle="7", lane="main", command="kill 5")
+        assert isinstance(a, nll.HaltResult) and dataclasses.asdict(a) == dataclasses.asdict(b)
+        a2 = nll.spawn(where, lane="docs", owner="a2", run_id="r9")
+        b2 = ref_ll.spawn(theirs, lane="docs", owner="a2", run_id="r9")
+        assert dataclasses.asdict(a2) == dataclasses.asdict(b2)
+    c, d = nll.compact_journal(ours), ref_ll.compact_journal(theirs)
+    assert isinstance(c, nll.CompactResult)
+    assert (c.entries_before, c.entries_after) == (d.entries_before, d.entries_after)
+    assert _same(nll.live_leases(ours), ref_ll.live_leases(theirs))
+    with pytest.raises(dos_native.BadArgsError, match="handle"):
+        nll.halt(ours, handle=None)  # type: ignore[arg-type]
+
+
 WRITER = textwrap.dedent("""
     import sys, pathlib
     engine, path, tag, n = sys.argv[1], pathlib.Path(sys.argv[2]), sys.argv[3], int(sys.argv[4])

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 import dos_native
-from dos_native import _native
+from dos_native import _native, _paths
 from dos_native import config as nc
 from dos_native import lane_lease as nll
 
@@ -60,7 +60,7 @@ def held_workspace():
 
 
 def _acquire_args(cfg):
-    return {"journal": nll._journal(cfg), "lane": "api", "kind": "cluster", "tree": ["src/api/**"],
+    return {"journal": _paths.lease_journal(cfg), "lane": "api", "kind": "cluster", "tree": ["src/api/**"],
             "owner": "gil-waiter", "loop_ts": "w-1", "run_id": ""}
 
 

@@ -89,7 +89,10 @@ fn render_all(cat: &Catalog) -> BTreeMap<String, String> {
         out.insert(format!("python/dos_native/{}.py", m.name), python_module(cat, m));
         out.insert(format!("python/dos_native/{}.pyi", m.name), python_stub(cat, m));
         out.insert(format!("bindings/go/zz_generated_{}.go", m.name), gofmt(go_module(cat, m)));
-        out.insert(format!("bindings/go/zz_generated_{}_test.go", m.name), gofmt(go_test(cat, m)));
+        // A module of file ops only has no corpus to replay: no test file.
+        if ops_of(cat, m).iter().any(|o| o.effect == route::Effect::Pure) {
+            out.insert(format!("bindings/go/zz_generated_{}_test.go", m.name), gofmt(go_test(cat, m)));
+        }
     }
     out.insert("python/dos_native/_routed.py".into(), python_index(cat));
     out.insert("docs/ops.md".into(), ops_doc(cat));
@@ -190,7 +193,37 @@ fn py_source_name(param: &str) -> &str {
 /// Whether an op's typed Python function resolves a parameter or its
 /// result through `_paths` (it then runs through `dispatch` only).
 fn py_resolves(op: &OpEntry) -> bool {
-    op.py_result.is_some() || op.params.iter().any(|p| p.py.is_some())
+    op.py_result.is_some() || op.py_config.is_some() || op.params.iter().any(|p| p.py.is_some())
+}
+
+/// An op's Python parameters: with `Op::PY_CONFIG`, its `config` object
+/// first and then the arguments not read from it.
+fn py_split(op: &OpEntry) -> (Option<&'static str>, Vec<FieldDef>) {
+    match &op.py_config {
+        None => (None, op.params.clone()),
+        Some(pc) => (Some(pc.param), op.params.iter().filter(|p| p.py.as_ref().map(|x| x.param) != Some(pc.param)).cloned().collect()),
+    }
+}
+
+/// `lead` (the config object) in front of a rendered parameter list.
+fn with_lead(lead: Option<&str>, rest: String) -> String {
+    match (lead, rest.is_empty()) {
+        (None, _) => rest,
+        (Some(l), true) => l.to_owned(),
+        (Some(l), false) => format!("{l}, {rest}"),
+    }
+}
+
+/// The parameter list of an op's typed Python function.
+fn py_signature(cat: &Catalog, m: &ModuleEntry, op: &OpEntry) -> String {
+    let (lead, params) = py_split(op);
+    with_lead(lead, py_params(cat, m, &params))
+}
+
+/// The parameter list of an op's typed Python function, in a stub.
+fn py_stub_signature(op: &OpEntry) -> String {
+    let (lead, params) = py_split(op);
+    with_lead(lead, py_stub_params(&params))
 }
 
 fn camel(s: &str) -> String {
@@ -456,6 +489,9 @@ fn with_star(params: &[FieldDef], mut out: Vec<String>) -> String {
 /// The trailing `config` parameter of a function whose op reads the
 /// envelope's config (`default` is what follows `=`: the default or `...`).
 fn py_config_param(op: &OpEntry, default: &str) -> String {
+    if op.py_config.is_some() {
+        return String::new();
+    }
     match (op.config, op.params.is_empty()) {
         (false, _) => String::new(),
         (true, true) => format!("config: Any ={}", if default.is_empty() { " None" } else { default }),
@@ -465,8 +501,18 @@ fn py_config_param(op: &OpEntry, default: &str) -> String {
 
 fn param_doc(op: &OpEntry) -> String {
     let mut s = String::new();
+    let mut seen = Vec::new();
     for p in op.params.iter().filter(|p| !p.doc.is_empty()) {
-        let _ = write!(s, "\n\n``{}``: {}", py_param(p.name), p.doc);
+        // A parameter resolved through `_paths` is documented under the
+        // Python name it is read from (once, when several read it).
+        let name = match &p.py {
+            Some(py) => py_source_name(py.param).to_owned(),
+            None => py_param(p.name),
+        };
+        if !seen.contains(&name) {
+            let _ = write!(s, "\n\n``{name}``: {}", p.doc);
+            seen.push(name);
+        }
     }
     s
 }
@@ -515,6 +561,7 @@ fn py_sources(cat: &Catalog, m: &ModuleEntry) -> Vec<&'static str> {
     for op in ops_of(cat, m) {
         out.extend(op.params.iter().filter_map(|p| p.py.as_ref().map(|py| py.param)));
         out.extend(op.py_result.as_ref().map(|r| r.param));
+        out.extend(op.py_config.as_ref().map(|c| c.param));
     }
     out
 }
@@ -576,6 +623,10 @@ const PY_COMPANIONS: &[(&str, &str, &[&str])] = &[
     // Python, their integers handed to the generated `_mint` and
     // `_mint_child_from_env`.
     ("run_id", "_run_id_clock", &["mint", "mint_child_from_env"]),
+    // `acquire` (the arbiter's verdict in the reference's LaneLeaseResult;
+    // a hand-registered op) and accelerate()'s swaps of the lease verbs,
+    // which read the reference's config objects.
+    ("lane_lease", "_lane_lease_acquire", &["LaneLeaseResult", "acquire"]),
 ];
 
 /// The companion of module `name` and the names it exports.
@@ -806,7 +857,7 @@ fn python_module(cat: &Catalog, m: &ModuleEntry) -> String {
     for op in &ops {
         s += "\n\n";
         let name = py_fn_name(m, op);
-        let _ = writeln!(s, "def {name}({}{}) -> {}:", py_params(cat, m, &op.params), py_config_param(op, ""), py_result_type(op));
+        let _ = writeln!(s, "def {name}({}{}) -> {}:", py_signature(cat, m, op), py_config_param(op, ""), py_result_type(op));
         s += &py_body(cat, op);
     }
     let natively: Vec<&&OpEntry> = ops.iter().filter(|o| !py_resolves(o)).collect();
@@ -856,8 +907,12 @@ fn py_body(cat: &Catalog, op: &OpEntry) -> String {
         .collect::<Vec<_>>()
         .join(", ");
     s += "},\n";
-    if op.config {
-        s += "        config,\n";
+    match (&op.py_config, op.config) {
+        (Some(pc), _) => {
+            let _ = writeln!(s, "        _paths.{}({}),", pc.via, py_source_name(pc.param));
+        }
+        (None, true) => s += "        config,\n",
+        (None, false) => {}
     }
     s += "    )\n";
     let value = if decode { py_decode(&op.verdict, "_v") } else { "_v".to_owned() };
@@ -963,7 +1018,7 @@ fn python_stub(cat: &Catalog, m: &ModuleEntry) -> String {
     // A function its companion replaces stays under its private name (the
     // companion may call it).
     for op in functions_of(cat, m) {
-        let params = py_stub_params(&op.params);
+        let params = py_stub_signature(op);
         let _ = writeln!(s, "def {}({params}{}) -> {}: ...", py_fn_name(m, op), py_config_param(op, " ..."), py_result_type(op));
     }
     s += &py_companion_import(m, false);
@@ -1577,6 +1632,25 @@ mod tests {
         assert!(go_test(cat, m).contains("replayRoutedConfig(t, \"overlap_policy.admissible_under_floor\""));
         let lo = cat.type_def("OverlapDecision").expect("declared");
         assert!(lo.fields.iter().any(|f| f.name == "admissible" && f.derived));
+    }
+
+    #[test]
+    fn py_config_puts_the_reference_config_first_and_reads_the_journal_from_it() {
+        let cat = dos_ops::catalog();
+        let m = cat.modules.iter().find(|m| m.name == "lane_lease").expect("lane_lease is routed");
+        let py = python_module(cat, m);
+        assert!(py.contains("def release(config: Any, *, lane: str, owner: str, loop_ts: str = '') -> bool:\n"), "{py}");
+        assert!(py.contains("{\"journal\": _paths.lease_journal(config), \"lane\": lane,"), "{py}");
+        assert!(py.contains("        _paths.lease_config(config),\n    )\n"), "{py}");
+        // The envelope-only lock is not a Python parameter; `config` is documented once.
+        assert!(!py.contains("\"lock\""), "{py}");
+        assert_eq!(py.matches("``config``:").count(), 8, "{py}");
+        let stub = python_stub(cat, m);
+        assert!(stub.contains("def compact_journal(config: Any, *, owner: str = ...) -> CompactResult: ..."), "{stub}");
+        let go = go_module(cat, m);
+        assert!(go.contains("func LaneLeaseRelease(args LaneLeaseReleaseArgs, config interface{}) (bool, error) {"), "{go}");
+        // Nothing of the module is pure: no Go replay test is written for it.
+        assert!(!render_all(cat).contains_key("bindings/go/zz_generated_lane_lease_test.go"));
     }
 
     #[test]

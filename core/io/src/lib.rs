@@ -39,4 +39,6 @@ pub static ROUTED: &[&dos_core::route::Module] = &[
     &boundary::id_alloc::MODULE,
     &boundary::run_id::MODULE,
     &boundary::verdict_journal::MODULE,
+    // issue 9, the lease verbs (acquire is still hand-registered)
+    &boundary::lane_lease::MODULE,
 ];

@@ -6,23 +6,8 @@
 use super::Effect;
 
 /// Ops that change files (journals, ledgers, locks, counters, cursors).
-const WRITES: &[&str] = &[
-    "archive_lock.acquire",
-    "archive_lock.release",
-    "intent_ledger.append",
-    "lane_journal.append",
-    "lane_lease.acquire",
-    "lane_lease.adopt",
-    "lane_lease.compact_journal",
-    "lane_lease.export_journal",
-    "lane_lease.halt",
-    "lane_lease.heartbeat",
-    "lane_lease.import_journal",
-    "lane_lease.live_leases",
-    "lane_lease.release",
-    "lane_lease.scavenge",
-    "lane_lease.spawn",
-];
+const WRITES: &[&str] =
+    &["archive_lock.acquire", "archive_lock.release", "intent_ledger.append", "lane_journal.append", "lane_lease.acquire"];
 
 /// Ops that read files, the process environment, the clock or the OS's
 /// entropy, and change nothing.

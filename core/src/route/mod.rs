@@ -765,6 +765,13 @@ pub trait Op: DeserializeOwned + Describe + Record {
     /// classmethod `from_record`); a method named `to_dict` replaces the
     /// generated one (the reference's `to_dict = to_record`).
     const PY_METHODS: &'static [&'static str] = &[];
+    /// The typed Python function takes the reference's `config` object as
+    /// its first argument in place of a trailing envelope config (`param`),
+    /// and sends `dos_native._paths.<via>(config)` as the envelope's config;
+    /// an argument declared `#[describe(py = <the same param>, via = ..)]`
+    /// is read from that same object (the lease verbs: the journal a
+    /// config names). Other hosts keep the trailing config.
+    const PY_CONFIG: Option<PyParam> = None;
     fn run(self, ctx: &Ctx<'_>) -> Result<Self::Verdict, CallError>;
 
     /// The verdict as the envelope's value: written through serde, unless
@@ -860,6 +867,8 @@ pub struct Route {
     pub py_result: Option<PyParam>,
     /// [`Op::PY_METHODS`].
     pub py_methods: &'static [&'static str],
+    /// [`Op::PY_CONFIG`].
+    pub py_config: Option<PyParam>,
 }
 
 /// The route of op `O`.
@@ -873,6 +882,7 @@ pub const fn route<O: Op>() -> Route {
         py_name: O::PY_NAME,
         py_result: O::PY_RESULT,
         py_methods: O::PY_METHODS,
+        py_config: O::PY_CONFIG,
     }
 }
 
@@ -923,6 +933,9 @@ pub struct OpEntry {
     /// [`Op::PY_METHODS`].
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     pub py_methods: &'static [&'static str],
+    /// [`Op::PY_CONFIG`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub py_config: Option<PyParam>,
 }
 
 /// A constant of a module, as `ops` describes it.
@@ -1010,6 +1023,7 @@ pub fn build_catalog(legacy_ops: &[&'static [OpSpec]], extra: &[&'static Module]
                 py_name: r.py_name,
                 py_result: r.py_result.clone(),
                 py_methods: r.py_methods,
+                py_config: r.py_config.clone(),
             });
         }
         let consts: Vec<ConstEntry> = module_consts
@@ -1049,6 +1063,7 @@ pub fn build_catalog(legacy_ops: &[&'static [OpSpec]], extra: &[&'static Module]
             py_name: "",
             py_result: None,
             py_methods: &[],
+            py_config: None,
         });
     }
     ops.sort_by_key(|o| o.op);

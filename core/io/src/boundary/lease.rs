@@ -11,6 +11,8 @@ use dos_core::journal::records::{self, AcquireExtras};
 use dos_core::journal::{compact, Decoder};
 use dos_core::pyjson::{Dict, Int, Value};
 use dos_core::pytime;
+use dos_core::route::Describe;
+use serde::{Deserialize, Serialize};
 use std::fs;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::OpenOptionsExt;
@@ -228,7 +230,7 @@ pub mod verbs {
     }
 
     /// `halt`: record the intent to stop `handle` (never signals anything).
-    pub fn halt(j: &mut dyn Journal, req: &HaltRequest) -> HaltOutcome {
+    pub fn halt(j: &mut dyn Journal, req: &HaltRequest) -> HaltResult {
         let (mut lane, mut loop_ts, mut host_id) = (req.lane.clone(), req.loop_ts.clone(), Value::Null);
         if let Ok(live) = j.live() {
             if let Some(l) = rules::pick_halt(&live, &req.handle, &req.lane, &req.loop_ts) {
@@ -258,7 +260,7 @@ pub mod verbs {
             &req.command.as_ref().map_or(Value::Null, |c| Value::str(c.as_str())),
         );
         let recorded = j.append(&e).is_ok();
-        HaltOutcome { handle: req.handle.clone(), recorded, command: req.command.clone(), lane, loop_ts }
+        HaltResult { handle: req.handle.clone(), recorded, command: req.command.clone(), lane, loop_ts }
     }
 
     /// The holder a SPAWN names, and the lock owner it takes the lock as.
@@ -269,7 +271,7 @@ pub mod verbs {
     }
 
     /// `spawn`: record that a run is about to take `lane`.
-    pub fn spawn(j: &mut dyn Journal, host_id: &str, lane: &str, owner: &str, loop_ts: &str, run_id: &str, reason: &str) -> SpawnOutcome {
+    pub fn spawn(j: &mut dyn Journal, host_id: &str, lane: &str, owner: &str, loop_ts: &str, run_id: &str, reason: &str) -> SpawnResult {
         let loop_ts = if loop_ts.is_empty() { iso(j) } else { loop_ts.to_string() };
         let (holder, _) = spawn_holder(lane, owner);
         let reason = if !reason.is_empty() {
@@ -289,7 +291,7 @@ pub mod verbs {
             &Value::str(reason),
         );
         let recorded = j.append(&e).is_ok();
-        SpawnOutcome { lane: lane.to_string(), recorded, loop_ts, holder }
+        SpawnResult { lane: lane.to_string(), recorded, loop_ts, holder }
     }
 }
 
@@ -404,14 +406,14 @@ impl LeaseStore {
     }
 
     /// `halt`: record the intent to stop `handle` (never signals anything).
-    pub fn halt(&self, req: &HaltRequest) -> Result<HaltOutcome, LeaseError> {
+    pub fn halt(&self, req: &HaltRequest) -> Result<HaltResult, LeaseError> {
         let owner = if req.owner.is_empty() { &req.handle } else { &req.owner };
         let _g = filelock::lock(&self.lock, owner, &self.mutex)?;
         Ok(verbs::halt(&mut self.file(), req))
     }
 
     /// `spawn`: record that a run is about to take `lane`.
-    pub fn spawn(&self, lane: &str, owner: &str, loop_ts: &str, run_id: &str, reason: &str) -> Result<SpawnOutcome, LeaseError> {
+    pub fn spawn(&self, lane: &str, owner: &str, loop_ts: &str, run_id: &str, reason: &str) -> Result<SpawnResult, LeaseError> {
         let loop_ts = if loop_ts.is_empty() { pytime::iso_seconds(host::now_ms()) } else { loop_ts.to_string() };
         let (_, lock_owner) = verbs::spawn_holder(lane, owner);
         let _g = filelock::lock(&self.lock, &lock_owner, &self.mutex)?;
@@ -421,12 +423,12 @@ impl LeaseStore {
     /// `compact_journal`: rewrite the journal as one CHECKPOINT (plus the
     /// corrupt sentinels), under the mutex. Lines other writers append
     /// without the mutex while this runs are carried over, not lost.
-    pub fn compact_journal(&self, owner: &str) -> Result<CompactOutcome, LeaseError> {
+    pub fn compact_journal(&self, owner: &str) -> Result<CompactResult, LeaseError> {
         let rd = |e| LeaseError::Read { path: self.journal.display().to_string(), source: e };
         let _g = filelock::lock(&self.lock, owner, &self.mutex)?;
         let mut old = match fs::File::open(&self.journal) {
             Ok(f) => f,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(CompactOutcome::default()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(CompactResult::default()),
             Err(e) => return Err(rd(e)),
         };
         let mut bytes = Vec::new();
@@ -438,7 +440,7 @@ impl LeaseStore {
         let mut entries = Vec::new();
         Decoder::default().feed(&bytes[..cut], cut == bytes.len(), |d| entries.extend(d.into_entry()));
         if entries.is_empty() && cut == bytes.len() {
-            return Ok(CompactOutcome::default());
+            return Ok(CompactResult::default());
         }
         let compacted = compact(&entries);
         let mut body = Vec::new();
@@ -474,7 +476,7 @@ impl LeaseStore {
             f.sync_all().map_err(rd)?;
         }
         let size_after = fs::metadata(&self.journal).map(|m| m.len()).unwrap_or(0);
-        Ok(CompactOutcome {
+        Ok(CompactResult {
             entries_before: entries.len(),
             entries_after: compacted.len(),
             bytes_reclaimed: size_before.saturating_sub(size_after),
@@ -533,27 +535,51 @@ pub struct HaltRequest {
     pub command: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct HaltOutcome {
+/// What `halt` recorded (the reference's `HaltResult`): the handle, whether
+/// a HALT record was appended, and the command, lane and loop stamp it names.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct HaltResult {
+    /// The run handle the stop is for.
     pub handle: String,
+    /// A HALT record was appended.
     pub recorded: bool,
+    /// The command to stop it with, when one was named.
+    #[serde(default)]
     pub command: Option<String>,
+    /// The lane the run holds.
+    #[serde(default)]
     pub lane: String,
+    /// The loop stamp of the run.
+    #[serde(default)]
     pub loop_ts: String,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct SpawnOutcome {
+/// What `spawn` recorded (the reference's `SpawnResult`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct SpawnResult {
+    /// The lane about to be taken.
     pub lane: String,
+    /// A SPAWN record was appended.
     pub recorded: bool,
+    /// The loop stamp of the spawning run.
+    #[serde(default)]
     pub loop_ts: String,
+    /// The holder the SPAWN names.
+    #[serde(default)]
     pub holder: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CompactOutcome {
+/// What `compact_journal` did (the reference's `CompactResult`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct CompactResult {
+    /// Records before compaction.
     pub entries_before: usize,
+    /// Records after it.
     pub entries_after: usize,
+    /// Bytes the journal file shrank by.
     pub bytes_reclaimed: u64,
 }
 

@@ -22,6 +22,7 @@ pub mod id_alloc;
 pub mod intent_ledger;
 pub mod journal;
 pub mod jsonl;
+pub mod lane_lease;
 pub mod lease;
 pub(crate) mod ops;
 pub mod pg;

@@ -1,12 +1,14 @@
-//! Envelope ops that touch the disk: the lane journal and the lease verbs
-//! on a workspace's files. The `lane_journal.*` ops use the `journal` path
-//! as given; the `lane_lease.*` ops treat it as the configured path, so the
-//! reference's environment overrides (`DISPATCH_LANE_JOURNAL_PATH`, …) win
-//! over it as they win over a config's path.
+//! Hand-registered envelope ops that touch the disk: the lane journal's
+//! file, the archive lock, and `lane_lease.acquire` (the other lease verbs
+//! are routed: [`super::lane_lease`]). The `lane_journal.*` ops use the
+//! `journal` path as given; `acquire` treats it as the configured path, so
+//! the reference's environment overrides (`DISPATCH_LANE_JOURNAL_PATH`, …)
+//! win over it as they win over a config's path.
 
 use super::host;
 use super::journal;
-use super::lease::{HaltRequest, LeaseError};
+use super::lane_lease::{lease_error, store_of};
+use super::lease::LeaseError;
 use super::store::Store;
 use dos_core::envelope::{Args, CallError, Ctx, ErrorCode, OpSpec};
 use dos_core::pyjson::{Dict, Value};
@@ -17,88 +19,10 @@ fn io_error(e: impl std::fmt::Display) -> CallError {
     CallError::new(ErrorCode::Io, e.to_string())
 }
 
-fn lease_error(e: LeaseError) -> CallError {
-    match e {
-        LeaseError::Lock(super::filelock::LockError::Busy { .. }) | LeaseError::StoreBusy(_) => {
-            CallError::new(ErrorCode::Busy, e.to_string())
-        }
-        other => io_error(other),
-    }
-}
-
-/// The lease store of a call: PostgreSQL when `DOS_LEASE_STORE_URL` is set
-/// or the call's config has `[lease_store] url` (the `journal` and `lock`
-/// arguments are then unused); else the journal file, `journal` when given,
-/// else the lane journal of the call's config (`config: {"workspace": …}`
-/// names a workspace).
+/// The lease store of an `acquire` (as for the routed verbs:
+/// [`super::lane_lease`]).
 fn store(ctx: &Ctx, a: &Args) -> Result<Store, CallError> {
-    let journal = a.opt_str("journal")?;
-    if journal == Some("") {
-        return Err(a.err("journal must be a non-empty path"));
-    }
-    let cfg = ctx.substrate()?;
-    let configured = match journal {
-        Some(p) => PathBuf::from(p),
-        None => PathBuf::from(&cfg.paths.lane_journal),
-    };
-    let mut s = Store::choose(Some(&cfg), &configured).map_err(|e| CallError::new(ErrorCode::BadConfig, e.0))?;
-    if let (Store::File(f), Some(lock)) = (&mut s, a.opt_str("lock")?) {
-        f.lock = PathBuf::from(lock);
-    }
-    Ok(s)
-}
-
-/// The PostgreSQL store of a migration call (refused when none is set).
-fn pg_store(ctx: &Ctx, a: &Args) -> Result<super::pg::PgStore, CallError> {
-    let cfg = ctx.substrate()?;
-    match super::store::pg_target(Some(&cfg)).map_err(|e| CallError::new(ErrorCode::BadConfig, e.0))? {
-        Some((url, ws)) => {
-            let ws = a.opt_str("workspace_key")?.filter(|w| !w.is_empty()).map_or(ws, str::to_string);
-            Ok(super::pg::PgStore::new(&url, &ws))
-        }
-        None => Err(CallError::new(
-            ErrorCode::BadConfig,
-            "no PostgreSQL lease store: set [lease_store] url in the config or DOS_LEASE_STORE_URL",
-        )),
-    }
-}
-
-/// `lane_lease.import_journal`: copy the lane journal file `journal` into
-/// the PostgreSQL store (`replace` overwrites a workspace that has records).
-fn op_import(ctx: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let path = journal_path(a)?;
-    let p = pg_store(ctx, a)?;
-    let bytes = match super::wsfile::open_read(&path) {
-        Ok(f) => {
-            let mut b = Vec::new();
-            std::io::Read::read_to_end(&mut &f, &mut b).map_err(|e| io_error(format!("cannot read {}: {e}", path.display())))?;
-            b
-        }
-        Err(e) => return Err(io_error(format!("cannot read {}: {e}", path.display()))),
-    };
-    let n = p.import_journal(&bytes, a.opt_bool("replace")?.unwrap_or(false)).map_err(lease_error)?;
-    let mut d = Dict::new();
-    d.push("records", Value::int(n as i64));
-    d.push("workspace_key", Value::str(&p.workspace));
-    d.push("live", Value::int(p.live().map_err(lease_error)?.len() as i64));
-    Ok(Value::Dict(d))
-}
-
-/// `lane_lease.export_journal`: write the PostgreSQL store's records to the
-/// file `journal` as a lane journal (replaced atomically).
-fn op_export(ctx: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let path = journal_path(a)?;
-    let p = pg_store(ctx, a)?;
-    let text = p.lines().map_err(lease_error)?;
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| io_error(format!("cannot create {}: {e}", dir.display())))?;
-    }
-    super::wsfile::replace_file(&path, text.as_bytes()).map_err(|e| io_error(format!("cannot write {}: {e}", path.display())))?;
-    let mut d = Dict::new();
-    d.push("records", Value::int(text.lines().count() as i64));
-    d.push("workspace_key", Value::str(&p.workspace));
-    d.push("journal", Value::str(path.display().to_string()));
-    Ok(Value::Dict(d))
+    store_of("lane_lease.acquire", ctx, a.opt_str("journal")?, a.opt_str("lock")?)
 }
 
 /// The exact journal path (the journal ops take it as given, as the
@@ -129,15 +53,6 @@ fn op_append(_: &Ctx, a: &Args) -> Result<Value, CallError> {
     })
 }
 
-fn op_live(ctx: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let s = store(ctx, a)?;
-    // `strict` is our extension: fail closed (IO_ERROR naming the record)
-    // on mid-file damage instead of folding around it.
-    let strict = a.opt_bool("strict")?.unwrap_or(false);
-    let leases = if a.opt_bool("expire_dead")?.unwrap_or(false) { s.live_unexpired_checked(strict) } else { s.live_checked(strict) };
-    leases.map(dicts).map_err(lease_error)
-}
-
 fn op_next_seq(_: &Ctx, a: &Args) -> Result<Value, CallError> {
     let path = journal_path(a)?;
     journal::live_view(&path).map(|v| Value::Int(v.next_seq)).map_err(io_error)
@@ -146,82 +61,6 @@ fn op_next_seq(_: &Ctx, a: &Args) -> Result<Value, CallError> {
 fn op_live_file(_: &Ctx, a: &Args) -> Result<Value, CallError> {
     let path = journal_path(a)?;
     journal::live_view(&path).map(|v| dicts(v.leases)).map_err(io_error)
-}
-
-fn owner(a: &Args) -> Result<String, CallError> {
-    Ok(a.opt_str("owner")?.unwrap_or("").to_string())
-}
-
-fn loop_ts(a: &Args) -> Result<String, CallError> {
-    Ok(a.opt_str("loop_ts")?.unwrap_or("").to_string())
-}
-
-fn op_release(ctx: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let s = store(ctx, a)?;
-    s.release(a.str("lane")?, &owner(a)?, &loop_ts(a)?).map(Value::Bool).map_err(lease_error)
-}
-
-fn op_scavenge(ctx: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let s = store(ctx, a)?;
-    let owner = a.opt_str("owner")?.unwrap_or("scavenge");
-    let reason = a.opt_str("reason")?.unwrap_or("scavenged");
-    s.scavenge(a.str("lane")?, &loop_ts(a)?, owner, reason).map(Value::Bool).map_err(lease_error)
-}
-
-fn op_heartbeat(ctx: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let s = store(ctx, a)?;
-    let coalesce = a.opt_f64("coalesce_within_s")?.unwrap_or(0.0);
-    s.heartbeat(a.str("lane")?, &owner(a)?, &loop_ts(a)?, coalesce).map(Value::Bool).map_err(lease_error)
-}
-
-fn op_adopt(ctx: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let s = store(ctx, a)?;
-    s.adopt(a.str("lane")?, a.str("new_owner")?, &loop_ts(a)?, a.opt_i64("new_pid")?).map(Value::Bool).map_err(lease_error)
-}
-
-fn op_halt(ctx: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let s = store(ctx, a)?;
-    let req = HaltRequest {
-        handle: a.str("handle")?.to_string(),
-        lane: a.opt_str("lane")?.unwrap_or("").to_string(),
-        owner: owner(a)?,
-        loop_ts: loop_ts(a)?,
-        reason: a.opt_str("reason")?.unwrap_or("").to_string(),
-        run_id: a.opt_str("run_id")?.unwrap_or("").to_string(),
-        command: a.opt_str("command")?.map(str::to_string),
-    };
-    let h = s.halt(&req).map_err(lease_error)?;
-    let mut d = Dict::new();
-    d.push("handle", Value::str(h.handle));
-    d.push("recorded", Value::Bool(h.recorded));
-    d.push("command", Value::opt_str(h.command));
-    d.push("lane", Value::str(h.lane));
-    d.push("loop_ts", Value::str(h.loop_ts));
-    Ok(Value::Dict(d))
-}
-
-fn op_spawn(ctx: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let s = store(ctx, a)?;
-    let r = s
-        .spawn(a.str("lane")?, &owner(a)?, &loop_ts(a)?, a.opt_str("run_id")?.unwrap_or(""), a.opt_str("reason")?.unwrap_or(""))
-        .map_err(lease_error)?;
-    let mut d = Dict::new();
-    d.push("lane", Value::str(r.lane));
-    d.push("recorded", Value::Bool(r.recorded));
-    d.push("loop_ts", Value::str(r.loop_ts));
-    d.push("holder", Value::str(r.holder));
-    Ok(Value::Dict(d))
-}
-
-fn op_compact(ctx: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let s = store(ctx, a)?;
-    let owner = a.opt_str("owner")?.unwrap_or("journal-compact");
-    let c = s.compact_journal(owner).map_err(lease_error)?;
-    let mut d = Dict::new();
-    d.push("entries_before", Value::int(c.entries_before as i64));
-    d.push("entries_after", Value::int(c.entries_after as i64));
-    d.push("bytes_reclaimed", Value::int(c.bytes_reclaimed as i64));
-    Ok(Value::Dict(d))
 }
 
 fn op_archive_acquire(_: &Ctx, a: &Args) -> Result<Value, CallError> {
@@ -314,7 +153,7 @@ fn op_acquire(ctx: &Ctx, a: &Args) -> Result<Value, CallError> {
         kind: a.str("kind")?.to_string(),
         tree: a.str_list("tree")?.into_iter().map(str::to_string).collect(),
         owner: a.str("owner")?.to_string(),
-        loop_ts: loop_ts(a)?,
+        loop_ts: a.opt_str("loop_ts")?.unwrap_or("").to_string(),
         extra_leases: extra,
         run_id: a.opt_str("run_id")?.unwrap_or("").to_string(),
         strict: cfg.lease_store.strict,
@@ -372,18 +211,4 @@ pub const OPS: &[OpSpec] = &[
     OpSpec { name: "lane_journal.append", args: &["journal", "entry"], run: op_append },
     OpSpec { name: "lane_journal.next_seq_of_file", args: &["journal"], run: op_next_seq },
     OpSpec { name: "lane_journal.live_of_file", args: &["journal"], run: op_live_file },
-    OpSpec { name: "lane_lease.live_leases", args: &["journal", "lock", "expire_dead", "strict"], run: op_live },
-    OpSpec { name: "lane_lease.release", args: &["journal", "lock", "lane", "owner", "loop_ts"], run: op_release },
-    OpSpec { name: "lane_lease.scavenge", args: &["journal", "lock", "lane", "loop_ts", "owner", "reason"], run: op_scavenge },
-    OpSpec { name: "lane_lease.heartbeat", args: &["journal", "lock", "lane", "owner", "loop_ts", "coalesce_within_s"], run: op_heartbeat },
-    OpSpec { name: "lane_lease.adopt", args: &["journal", "lock", "lane", "new_owner", "loop_ts", "new_pid"], run: op_adopt },
-    OpSpec {
-        name: "lane_lease.halt",
-        args: &["journal", "lock", "handle", "lane", "owner", "loop_ts", "reason", "run_id", "command"],
-        run: op_halt,
-    },
-    OpSpec { name: "lane_lease.spawn", args: &["journal", "lock", "lane", "owner", "loop_ts", "run_id", "reason"], run: op_spawn },
-    OpSpec { name: "lane_lease.compact_journal", args: &["journal", "lock", "owner"], run: op_compact },
-    OpSpec { name: "lane_lease.import_journal", args: &["journal", "workspace_key", "replace"], run: op_import },
-    OpSpec { name: "lane_lease.export_journal", args: &["journal", "workspace_key"], run: op_export },
 ];

@@ -28,7 +28,7 @@
 use super::host;
 use super::journal;
 use super::lease::{
-    verbs, AcquireDecision, AcquireOutcome, AcquireRequest, CompactOutcome, HaltOutcome, HaltRequest, Journal, LeaseError, SpawnOutcome,
+    verbs, AcquireDecision, AcquireOutcome, AcquireRequest, CompactResult, HaltRequest, HaltResult, Journal, LeaseError, SpawnResult,
 };
 use super::pg_tls::{self, TlsMode};
 use dos_core::config::lease_store::redact_url;
@@ -935,7 +935,7 @@ impl PgStore {
     }
 
     /// `halt`: `recorded` is false when the record could not be committed.
-    pub fn halt(&self, req: &HaltRequest) -> Result<HaltOutcome, LeaseError> {
+    pub fn halt(&self, req: &HaltRequest) -> Result<HaltResult, LeaseError> {
         let r = self.with_journal(Patience::Normal, |j| {
             let h = verbs::halt(j, req);
             if h.recorded {
@@ -945,7 +945,7 @@ impl PgStore {
         });
         r.or_else(|e| match e {
             LeaseError::StoreBusy(_) => Err(e),
-            _ => Ok(HaltOutcome {
+            _ => Ok(HaltResult {
                 handle: req.handle.clone(),
                 recorded: false,
                 command: req.command.clone(),
@@ -956,11 +956,11 @@ impl PgStore {
     }
 
     /// `spawn`: `recorded` is false when the record could not be committed.
-    pub fn spawn(&self, lane: &str, owner: &str, loop_ts: &str, run_id: &str, reason: &str) -> Result<SpawnOutcome, LeaseError> {
+    pub fn spawn(&self, lane: &str, owner: &str, loop_ts: &str, run_id: &str, reason: &str) -> Result<SpawnResult, LeaseError> {
         let mut fallback = None;
         let r = self.with_journal(Patience::Normal, |j| {
             let s = verbs::spawn(j, &self.host_id, lane, owner, loop_ts, run_id, reason);
-            fallback = Some(SpawnOutcome { recorded: false, ..s.clone() });
+            fallback = Some(SpawnResult { recorded: false, ..s.clone() });
             Ok(s)
         });
         match r {
@@ -1024,18 +1024,18 @@ impl PgStore {
 
     /// `compact_journal`: the workspace's records replaced by one CHECKPOINT
     /// (plus the corrupt sentinels), in one transaction.
-    pub fn compact_journal(&self) -> Result<CompactOutcome, LeaseError> {
+    pub fn compact_journal(&self) -> Result<CompactResult, LeaseError> {
         self.with_journal_locked(Patience::Normal, |j| {
             let store = j.store;
             let (text, bytes_before) = j.raw_lines().map_err(|e| store.err(e))?;
             let entries = codec::decode(text.as_bytes());
             if entries.is_empty() {
-                return Ok(CompactOutcome::default());
+                return Ok(CompactResult::default());
             }
             let compacted = compact(&entries);
             j.replace_all(compacted.clone())?;
             let bytes_after: u64 = j.pending.iter().map(|(_, r)| r.len() as u64 + 1).sum();
-            Ok(CompactOutcome {
+            Ok(CompactResult {
                 entries_before: entries.len(),
                 entries_after: compacted.len(),
                 bytes_reclaimed: bytes_before.saturating_sub(bytes_after),

@@ -9,7 +9,7 @@
 //! environment overrides) is the store, exactly as before.
 
 use super::lease::{
-    AcquireDecision, AcquireOutcome, AcquireRequest, CompactOutcome, HaltOutcome, HaltRequest, LeaseError, LeaseStore, SpawnOutcome,
+    AcquireDecision, AcquireOutcome, AcquireRequest, CompactResult, HaltRequest, HaltResult, LeaseError, LeaseStore, SpawnResult,
 };
 use super::pg::PgStore;
 use dos_core::config::lease_store::{is_postgres_url, redact_url, DEFAULT_WORKSPACE_KEY};
@@ -152,21 +152,21 @@ impl Store {
         }
     }
 
-    pub fn halt(&self, req: &HaltRequest) -> Result<HaltOutcome, LeaseError> {
+    pub fn halt(&self, req: &HaltRequest) -> Result<HaltResult, LeaseError> {
         match self {
             Store::File(s) => s.halt(req),
             Store::Pg(p) => p.halt(req),
         }
     }
 
-    pub fn spawn(&self, lane: &str, owner: &str, loop_ts: &str, run_id: &str, reason: &str) -> Result<SpawnOutcome, LeaseError> {
+    pub fn spawn(&self, lane: &str, owner: &str, loop_ts: &str, run_id: &str, reason: &str) -> Result<SpawnResult, LeaseError> {
         match self {
             Store::File(s) => s.spawn(lane, owner, loop_ts, run_id, reason),
             Store::Pg(p) => p.spawn(lane, owner, loop_ts, run_id, reason),
         }
     }
 
-    pub fn compact_journal(&self, owner: &str) -> Result<CompactOutcome, LeaseError> {
+    pub fn compact_journal(&self, owner: &str) -> Result<CompactResult, LeaseError> {
         match self {
             Store::File(s) => s.compact_journal(owner),
             Store::Pg(p) => p.compact_journal(),
