@@ -5,71 +5,17 @@ import (
 	"encoding/json"
 )
 
-// The lane journal and the lane-lease verbs on disk. These share the
-// workspace's .dos/ files with the Python dos package while it runs: the
-// same record bytes, the same lock protocol, the same live set.
+// Acquire, the lane-lease verb that runs the arbiter (the journal file's
+// functions and the other verbs are generated: LaneJournalReadFile,
+// LaneJournalAppend, LaneLeaseRelease, ...). These share the workspace's
+// .dos/ files with the Python dos package while it runs: the same record
+// bytes, the same lock protocol, the same live set.
 //
 // Records are decoded into map[string]any with json.Number for numbers, so
 // an integer seq larger than 2^53 or a float keeps its exact text.
 
 // LeaseRecord is one live lease as the journal fold returns it.
 type LeaseRecord = map[string]any
-
-func decodeRecords(raw json.RawMessage) ([]map[string]any, error) {
-	var out []map[string]any
-	dec := json.NewDecoder(bytesReader(raw))
-	dec.UseNumber()
-	if err := dec.Decode(&out); err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-// JournalReadAll returns every record of the journal file at path, as the
-// reference's read_all reads them (a torn last line is dropped, a corrupt
-// line in the middle becomes an _CORRUPT record).
-func JournalReadAll(path string) ([]map[string]any, error) {
-	raw, err := Call("lane_journal.read_file", map[string]any{"journal": path}, nil)
-	if err != nil {
-		return nil, err
-	}
-	return decodeRecords(raw)
-}
-
-// JournalAppend appends one record (stamping seq and ts when absent) with
-// one write and an fsync, and returns the record as written.
-func JournalAppend(path string, entry map[string]any) (map[string]any, error) {
-	raw, err := Call("lane_journal.append", map[string]any{"journal": path, "entry": entry}, nil)
-	if err != nil {
-		return nil, err
-	}
-	var out map[string]any
-	dec := json.NewDecoder(bytesReader(raw))
-	dec.UseNumber()
-	return out, dec.Decode(&out)
-}
-
-// JournalLive returns the live leases of the journal file at path. Its cost
-// does not grow with the journal's history (a sidecar keeps the fold).
-func JournalLive(path string) ([]LeaseRecord, error) {
-	raw, err := Call("lane_journal.live_of_file", map[string]any{"journal": path}, nil)
-	if err != nil {
-		return nil, err
-	}
-	return decodeRecords(raw)
-}
-
-// JournalNextSeq returns the seq the next append to path stamps.
-func JournalNextSeq(path string) (json.Number, error) {
-	var n json.Number
-	raw, err := Call("lane_journal.next_seq_of_file", map[string]any{"journal": path}, nil)
-	if err != nil {
-		return "", err
-	}
-	dec := json.NewDecoder(bytesReader(raw))
-	dec.UseNumber()
-	return n, dec.Decode(&n)
-}
 
 // LeaseStore names a workspace's lane journal for Acquire (the other lease
 // verbs are the generated LaneLease* functions: LaneLeaseRelease,

@@ -12,7 +12,7 @@ func TestJournalRoundTrip(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, ".dos", "lane-journal.jsonl")
 	lease := map[string]any{"lane": "main", "loop_ts": "t1", "holder": "go-agent", "tree": []any{"**/*"}}
-	rec, err := JournalAppend(p, map[string]any{"op": "ACQUIRE", "lane": "main", "loop_ts": "t1", "lease": lease})
+	rec, err := LaneJournalAppend(LaneJournalAppendArgs{Journal: p, Entry: map[string]any{"op": "ACQUIRE", "lane": "main", "loop_ts": "t1", "lease": lease}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,29 +28,29 @@ func TestJournalRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Close()
-	if _, err := JournalAppend(p, map[string]any{"op": "ACQUIRE", "lane": "docs", "loop_ts": "t1",
-		"lease": map[string]any{"lane": "docs", "loop_ts": "t1", "holder": "h\u2028x"}}); err != nil {
+	if _, err := LaneJournalAppend(LaneJournalAppendArgs{Journal: p, Entry: map[string]any{"op": "ACQUIRE", "lane": "docs", "loop_ts": "t1",
+		"lease": map[string]any{"lane": "docs", "loop_ts": "t1", "holder": "h\u2028x"}}}); err != nil {
 		t.Fatal(err)
 	}
 	body, _ := os.ReadFile(p)
 	if !strings.Contains(string(body), `\u2028`) {
 		t.Fatalf("U+2028 should be written escaped: %s", body)
 	}
-	live, err := JournalLive(p)
+	live, err := LaneJournalLiveOfFile(LaneJournalLiveOfFileArgs{Journal: p})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(live) != 2 || live[0]["lane"] != "main" || live[1]["holder"] != "h\u2028x" {
 		t.Fatalf("live set: %v", live)
 	}
-	all, err := JournalReadAll(p)
+	all, err := LaneJournalReadFile(LaneJournalReadFileArgs{Journal: p})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(all) != 3 || all[1]["op"] != "_CORRUPT" {
 		t.Fatalf("read_all: %v", all)
 	}
-	if n, err := JournalNextSeq(p); err != nil || n != "3" {
+	if n, err := LaneJournalNextSeqOfFile(LaneJournalNextSeqOfFileArgs{Journal: p}); err != nil || n != "3" {
 		t.Fatalf("next seq %v %v", n, err)
 	}
 }
@@ -59,8 +59,8 @@ func TestLeaseVerbs(t *testing.T) {
 	dir := t.TempDir()
 	s := LeaseStore{Journal: filepath.Join(dir, "lane-journal.jsonl")}
 	for _, lane := range []string{"main", "docs"} {
-		if _, err := JournalAppend(s.Journal, map[string]any{"op": "ACQUIRE", "lane": lane, "loop_ts": "t",
-			"lease": map[string]any{"lane": lane, "loop_ts": "t", "holder": "a1", "pid": 77}}); err != nil {
+		if _, err := LaneJournalAppend(LaneJournalAppendArgs{Journal: s.Journal, Entry: map[string]any{"op": "ACQUIRE", "lane": lane, "loop_ts": "t",
+			"lease": map[string]any{"lane": lane, "loop_ts": "t", "holder": "a1", "pid": 77}}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -90,8 +90,8 @@ func TestLeaseVerbs(t *testing.T) {
 	if ok, err := LaneLeaseScavenge(LaneLeaseScavengeArgs{Journal: j, Lane: "docs", Reason: &reason}, nil); err != nil || !ok {
 		t.Fatalf("scavenge %v %v", ok, err)
 	}
-	if _, err := JournalAppend(s.Journal, map[string]any{"op": "ACQUIRE", "lane": "docs", "loop_ts": "t",
-		"lease": map[string]any{"lane": "docs", "loop_ts": "t", "holder": "a2", "pid": 9}}); err != nil {
+	if _, err := LaneJournalAppend(LaneJournalAppendArgs{Journal: s.Journal, Entry: map[string]any{"op": "ACQUIRE", "lane": "docs", "loop_ts": "t",
+		"lease": map[string]any{"lane": "docs", "loop_ts": "t", "holder": "a2", "pid": 9}}}); err != nil {
 		t.Fatal(err)
 	}
 	c, err := LaneLeaseCompactJournal(LaneLeaseCompactJournalArgs{Journal: j}, nil)
@@ -104,7 +104,7 @@ func TestLeaseVerbs(t *testing.T) {
 	if ok, err := LaneLeaseRelease(LaneLeaseReleaseArgs{Journal: j, Lane: "nope", Owner: "x"}, nil); err != nil || ok {
 		t.Fatalf("releasing an unheld lane: %v %v", ok, err)
 	}
-	_, err = JournalReadAll("")
+	_, err = LaneJournalReadFile(LaneJournalReadFileArgs{Journal: ""})
 	if e, ok := err.(*Error); !ok || e.Code != "BAD_ARGS" {
 		t.Fatalf("an empty path should be BAD_ARGS, got %v", err)
 	}

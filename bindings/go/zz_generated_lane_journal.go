@@ -298,3 +298,59 @@ func LaneJournalCheckpointEntry(args LaneJournalCheckpointEntryArgs) (map[string
 	err := callNumbers("lane_journal.checkpoint_entry", args, &v)
 	return v, err
 }
+
+// LaneJournalReadFileArgs are the arguments of lane_journal.read_file: a nil pointer with omitempty takes the op's default.
+type LaneJournalReadFileArgs struct {
+	Journal string `json:"journal"`
+}
+
+// LaneJournalReadFile runs lane_journal.read_file (reads files). Every record of the journal file, in append order: a torn last line
+// is dropped, a corrupt line in the middle reads as a `_CORRUPT`
+// record; a missing file has none.
+func LaneJournalReadFile(args LaneJournalReadFileArgs) ([]map[string]any, error) {
+	var v []map[string]any
+	err := callNumbers("lane_journal.read_file", args, &v)
+	return v, err
+}
+
+// LaneJournalAppendArgs are the arguments of lane_journal.append: a nil pointer with omitempty takes the op's default.
+type LaneJournalAppendArgs struct {
+	Journal string         `json:"journal"`
+	Entry   map[string]any `json:"entry"`
+}
+
+// LaneJournalAppend runs lane_journal.append (writes files). Append one record to the journal file with one write and an fsync,
+// stamping `seq` (one above the highest) and `ts` (now, UTC seconds)
+// when absent; the record as written. A torn last line left by another
+// writer is ended first, so no record is lost.
+func LaneJournalAppend(args LaneJournalAppendArgs) (map[string]any, error) {
+	var v map[string]any
+	err := callNumbers("lane_journal.append", args, &v)
+	return v, err
+}
+
+// LaneJournalNextSeqOfFileArgs are the arguments of lane_journal.next_seq_of_file: a nil pointer with omitempty takes the op's default.
+type LaneJournalNextSeqOfFileArgs struct {
+	Journal string `json:"journal"`
+}
+
+// LaneJournalNextSeqOfFile runs lane_journal.next_seq_of_file (reads files). The seq the next append to the journal file stamps, read through
+// the fold sidecar (its cost does not grow with the history).
+func LaneJournalNextSeqOfFile(args LaneJournalNextSeqOfFileArgs) (json.Number, error) {
+	var v json.Number
+	err := callNumbers("lane_journal.next_seq_of_file", args, &v)
+	return v, err
+}
+
+// LaneJournalLiveOfFileArgs are the arguments of lane_journal.live_of_file: a nil pointer with omitempty takes the op's default.
+type LaneJournalLiveOfFileArgs struct {
+	Journal string `json:"journal"`
+}
+
+// LaneJournalLiveOfFile runs lane_journal.live_of_file (reads files). The live leases of the journal file, read through the fold sidecar
+// (its cost does not grow with the history).
+func LaneJournalLiveOfFile(args LaneJournalLiveOfFileArgs) ([]map[string]any, error) {
+	var v []map[string]any
+	err := callNumbers("lane_journal.live_of_file", args, &v)
+	return v, err
+}

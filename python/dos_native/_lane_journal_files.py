@@ -1,7 +1,8 @@
 """The hand-written half of ``dos_native.lane_journal`` (the generated module
-re-exports it): the journal file's functions on an explicit path, over the
-I/O layer's ops (``read_all``, ``tail``, ``append``, ``next_seq``, ``live``),
-and accelerate()'s file readers for ``dos.lane_journal``.
+re-exports it): the journal file's functions with the reference's names and
+signatures (``read_all``, ``tail``, ``append``, ``next_seq``, ``live``), over
+the generated ``_read_file``, ``_append_file``, ``_next_seq_of_file`` and
+``_live_of_file``, and accelerate()'s file readers for ``dos.lane_journal``.
 
 ``live(path)`` is the live-lease set through the fold sidecar: its cost does
 not grow with the journal's history. Differences from the reference, all
@@ -15,7 +16,7 @@ import os
 from types import ModuleType
 from typing import Any, Callable, Optional, Union
 
-from ._native import dispatch
+from .lane_journal import _append_file, _live_of_file, _next_seq_of_file, _read_file
 
 __all__ = ["read_all", "tail", "append", "next_seq", "live"]
 
@@ -33,8 +34,7 @@ def _path(path: Optional[_PathLike]) -> str:
 
 def read_all(path: Optional[_PathLike]) -> list[_Record]:
     """Every record of the journal file, in append order."""
-    out: list[_Record] = dispatch("lane_journal.read_file", {"journal": _path(path)})
-    return out
+    return _read_file(_path(path))
 
 
 def tail(n: int = 20, path: Optional[_PathLike] = None) -> list[_Record]:
@@ -44,20 +44,17 @@ def tail(n: int = 20, path: Optional[_PathLike] = None) -> list[_Record]:
 
 def append(entry: _Record, path: Optional[_PathLike]) -> _Record:
     """Append one record (stamping ``seq`` and ``ts`` when absent), fsync'd."""
-    out: _Record = dispatch("lane_journal.append", {"journal": _path(path), "entry": dict(entry)})
-    return out
+    return _append_file(_path(path), dict(entry))
 
 
 def next_seq(path: Optional[_PathLike]) -> int:
     """The seq the next append stamps, without reading the whole history."""
-    out: int = dispatch("lane_journal.next_seq_of_file", {"journal": _path(path)})
-    return out
+    return _next_seq_of_file(_path(path))
 
 
 def live(path: Optional[_PathLike]) -> list[_Record]:
     """The live leases of the journal file (``replay(read_all(path))``)."""
-    out: list[_Record] = dispatch("lane_journal.live_of_file", {"journal": _path(path)})
-    return out
+    return _live_of_file(_path(path))
 
 
 def _register() -> None:

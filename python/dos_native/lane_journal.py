@@ -420,6 +420,71 @@ def checkpoint_entry(leases: list[dict[str, Any]], *, seq_watermark: int) -> dic
     return _v
 
 
+def _read_file(journal: str) -> list[dict[str, Any]]:
+    """Every record of the journal file, in append order: a torn last line
+    is dropped, a corrupt line in the middle reads as a `_CORRUPT`
+    record; a missing file has none.
+
+    ``journal``: The journal file.
+
+    Op ``lane_journal.read_file`` (reads files).
+    """
+    _v: list[dict[str, Any]] = _dispatch(
+        "lane_journal.read_file",
+        {"journal": journal},
+    )
+    return _v
+
+
+def _append_file(journal: str, entry: dict[str, Any]) -> dict[str, Any]:
+    """Append one record to the journal file with one write and an fsync,
+    stamping `seq` (one above the highest) and `ts` (now, UTC seconds)
+    when absent; the record as written. A torn last line left by another
+    writer is ended first, so no record is lost.
+
+    ``journal``: The journal file (made, with its directory, when missing).
+
+    ``entry``: The record.
+
+    Op ``lane_journal.append`` (writes files).
+    """
+    _v: dict[str, Any] = _dispatch(
+        "lane_journal.append",
+        {"journal": journal, "entry": entry},
+    )
+    return _v
+
+
+def _next_seq_of_file(journal: str) -> int:
+    """The seq the next append to the journal file stamps, read through
+    the fold sidecar (its cost does not grow with the history).
+
+    ``journal``: The journal file.
+
+    Op ``lane_journal.next_seq_of_file`` (reads files).
+    """
+    _v: int = _dispatch(
+        "lane_journal.next_seq_of_file",
+        {"journal": journal},
+    )
+    return _v
+
+
+def _live_of_file(journal: str) -> list[dict[str, Any]]:
+    """The live leases of the journal file, read through the fold sidecar
+    (its cost does not grow with the history).
+
+    ``journal``: The journal file.
+
+    Op ``lane_journal.live_of_file`` (reads files).
+    """
+    _v: list[dict[str, Any]] = _dispatch(
+        "lane_journal.live_of_file",
+        {"journal": journal},
+    )
+    return _v
+
+
 _native_functions(globals(), {
     "_read_all": "lane_journal.read_all",
     "replay": "lane_journal.replay",
@@ -437,6 +502,10 @@ _native_functions(globals(), {
     "refuse_entry": "lane_journal.refuse_entry",
     "enforce_entry": "lane_journal.enforce_entry",
     "checkpoint_entry": "lane_journal.checkpoint_entry",
+    "_read_file": "lane_journal.read_file",
+    "_append_file": "lane_journal.append",
+    "_next_seq_of_file": "lane_journal.next_seq_of_file",
+    "_live_of_file": "lane_journal.live_of_file",
 })
 
 

@@ -590,7 +590,8 @@ const PY_COMPANIONS: &[(&str, &str, &[&str])] = &[
     // issue 9, the hook sensors: reading dos.toml is the host's file I/O, as
     // in the reference (the parsed table goes to the policy_from_table op).
     ("tool_stream", "_tool_stream_toml", &["load_from_toml"]),
-    // The journal file's functions (the I/O layer's hand-registered ops).
+    // The journal file's functions with the reference's names and
+    // signatures (over the routed `_read_file`, `_append_file`, ...).
     ("lane_journal", "_lane_journal_files", &["read_all", "tail", "append", "next_seq", "live"]),
     // `tree_disjoint_from_all_live` with the reference's lookup callable.
     ("_tree", "_tree_live", &["tree_disjoint_from_all_live"]),

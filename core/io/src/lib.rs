@@ -39,6 +39,7 @@ pub static ROUTED: &[&dos_core::route::Module] = &[
     &boundary::id_alloc::MODULE,
     &boundary::run_id::MODULE,
     &boundary::verdict_journal::MODULE,
-    // issue 9, the lease verbs (acquire is still hand-registered)
+    // issue 9, the journal file and the lease verbs (acquire is still hand-registered)
+    &boundary::journal::file_ops::MODULE,
     &boundary::lane_lease::MODULE,
 ];

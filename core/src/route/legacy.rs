@@ -11,15 +11,7 @@ const WRITES: &[&str] =
 
 /// Ops that read files, the process environment, the clock or the OS's
 /// entropy, and change nothing.
-const READS: &[&str] = &[
-    "archive_lock.status",
-    "config.load_workspace_config",
-    "config.resolve_workspace_root",
-    "intent_ledger.read_file",
-    "lane_journal.live_of_file",
-    "lane_journal.next_seq_of_file",
-    "lane_journal.read_file",
-];
+const READS: &[&str] = &["archive_lock.status", "config.load_workspace_config", "config.resolve_workspace_root", "intent_ledger.read_file"];
 
 pub(super) fn effect_of(op: &str) -> Effect {
     if WRITES.contains(&op) {

@@ -360,3 +360,138 @@ mod tests {
         check(&p);
     }
 }
+
+// ------------------------------------------------------------------ routed ops
+
+/// The journal's file functions on an explicit path (the reference's
+/// `lane_journal` functions given a path); its pure half is `dos-core`'s
+/// (`dos_core::journal`), under the same module name.
+pub mod file_ops {
+    use super::{append, live_view, read_all, AppendError};
+    use dos_core::envelope::{CallError, Ctx, ErrorCode};
+    use dos_core::pyjson::{Dict, Int, Value};
+    use dos_core::route::{self, Describe, Effect, Module, Op};
+    use serde::Deserialize;
+    use std::path::PathBuf;
+
+    fn path_of(op: &str, journal: &str) -> Result<PathBuf, CallError> {
+        if journal.is_empty() {
+            return Err(CallError::bad_args(format!("{op}: args.journal: must be a non-empty path")));
+        }
+        Ok(PathBuf::from(journal))
+    }
+
+    fn io_error(op: &str, e: impl std::fmt::Display) -> CallError {
+        CallError::new(ErrorCode::Io, format!("{op}: {e}"))
+    }
+
+    /// Every record of the journal file, in append order: a torn last line
+    /// is dropped, a corrupt line in the middle reads as a `_CORRUPT`
+    /// record; a missing file has none.
+    #[derive(Deserialize, Describe)]
+    #[serde(deny_unknown_fields)]
+    pub struct ReadFile {
+        /// The journal file.
+        pub journal: String,
+    }
+
+    impl Op for ReadFile {
+        const NAME: &'static str = "lane_journal.read_file";
+        const EFFECT: Effect = Effect::ReadsFiles;
+        const PY_NAME: &'static str = "_read_file";
+        type Verdict = Vec<Dict>;
+
+        fn run(self, _: &Ctx<'_>) -> Result<Vec<Dict>, CallError> {
+            Ok(read_all(&path_of(Self::NAME, &self.journal)?))
+        }
+
+        fn verdict_value(verdict: Vec<Dict>) -> Result<Value, CallError> {
+            Ok(route::dicts_value(verdict))
+        }
+    }
+
+    /// Append one record to the journal file with one write and an fsync,
+    /// stamping `seq` (one above the highest) and `ts` (now, UTC seconds)
+    /// when absent; the record as written. A torn last line left by another
+    /// writer is ended first, so no record is lost.
+    #[derive(Deserialize, Describe)]
+    #[serde(deny_unknown_fields)]
+    pub struct Append {
+        /// The journal file (made, with its directory, when missing).
+        pub journal: String,
+        /// The record.
+        pub entry: Dict,
+    }
+
+    impl Op for Append {
+        const NAME: &'static str = "lane_journal.append";
+        const EFFECT: Effect = Effect::WritesFiles;
+        const PY_NAME: &'static str = "_append_file";
+        type Verdict = Dict;
+
+        fn run(self, _: &Ctx<'_>) -> Result<Dict, CallError> {
+            let path = path_of(Self::NAME, &self.journal)?;
+            let now = dos_core::pytime::iso_seconds(super::super::host::now_ms());
+            append(&path, &self.entry, &now).map_err(|e| match e {
+                AppendError::Surrogate(_) => CallError::bad_args(format!("{}: args.entry: {e}", Self::NAME)),
+                other => io_error(Self::NAME, other),
+            })
+        }
+
+        fn verdict_value(verdict: Dict) -> Result<Value, CallError> {
+            Ok(Value::Dict(verdict))
+        }
+    }
+
+    /// The seq the next append to the journal file stamps, read through
+    /// the fold sidecar (its cost does not grow with the history).
+    #[derive(Deserialize, Describe)]
+    #[serde(deny_unknown_fields)]
+    pub struct NextSeqOfFile {
+        /// The journal file.
+        pub journal: String,
+    }
+
+    impl Op for NextSeqOfFile {
+        const NAME: &'static str = "lane_journal.next_seq_of_file";
+        const EFFECT: Effect = Effect::ReadsFiles;
+        const PY_NAME: &'static str = "_next_seq_of_file";
+        type Verdict = Int;
+
+        fn run(self, _: &Ctx<'_>) -> Result<Int, CallError> {
+            live_view(&path_of(Self::NAME, &self.journal)?).map(|v| v.next_seq).map_err(|e| io_error(Self::NAME, e))
+        }
+    }
+
+    /// The live leases of the journal file, read through the fold sidecar
+    /// (its cost does not grow with the history).
+    #[derive(Deserialize, Describe)]
+    #[serde(deny_unknown_fields)]
+    pub struct LiveOfFile {
+        /// The journal file.
+        pub journal: String,
+    }
+
+    impl Op for LiveOfFile {
+        const NAME: &'static str = "lane_journal.live_of_file";
+        const EFFECT: Effect = Effect::ReadsFiles;
+        const PY_NAME: &'static str = "_live_of_file";
+        type Verdict = Vec<Dict>;
+
+        fn run(self, _: &Ctx<'_>) -> Result<Vec<Dict>, CallError> {
+            live_view(&path_of(Self::NAME, &self.journal)?).map(|v| v.leases).map_err(|e| io_error(Self::NAME, e))
+        }
+
+        fn verdict_value(verdict: Vec<Dict>) -> Result<Value, CallError> {
+            Ok(route::dicts_value(verdict))
+        }
+    }
+
+    /// `dos.lane_journal`'s file functions.
+    pub const MODULE: Module = Module {
+        name: "lane_journal",
+        doc: "",
+        routes: &[route::route::<ReadFile>(), route::route::<Append>(), route::route::<NextSeqOfFile>(), route::route::<LiveOfFile>()],
+        consts: &[],
+    };
+}

@@ -1,18 +1,16 @@
-//! Hand-registered envelope ops that touch the disk: the lane journal's
-//! file, the archive lock, and `lane_lease.acquire` (the other lease verbs
-//! are routed: [`super::lane_lease`]). The `lane_journal.*` ops use the
-//! `journal` path as given; `acquire` treats it as the configured path, so
-//! the reference's environment overrides (`DISPATCH_LANE_JOURNAL_PATH`, …)
-//! win over it as they win over a config's path.
+//! Hand-registered envelope ops that touch the disk: the archive lock and
+//! `lane_lease.acquire` (the other lease verbs are routed:
+//! [`super::lane_lease`]; the journal file's ops too:
+//! [`super::journal::file_ops`]). `acquire` treats `journal` as the
+//! configured path, so the reference's environment overrides
+//! (`DISPATCH_LANE_JOURNAL_PATH`, …) win over it as they win over a
+//! config's path.
 
-use super::host;
-use super::journal;
 use super::lane_lease::{lease_error, store_of};
 use super::lease::LeaseError;
 use super::store::Store;
 use dos_core::envelope::{Args, CallError, Ctx, ErrorCode, OpSpec};
 use dos_core::pyjson::{Dict, Value};
-use dos_core::pytime;
 use std::path::PathBuf;
 
 fn io_error(e: impl std::fmt::Display) -> CallError {
@@ -23,44 +21,6 @@ fn io_error(e: impl std::fmt::Display) -> CallError {
 /// [`super::lane_lease`]).
 fn store(ctx: &Ctx, a: &Args) -> Result<Store, CallError> {
     store_of("lane_lease.acquire", ctx, a.opt_str("journal")?, a.opt_str("lock")?)
-}
-
-/// The exact journal path (the journal ops take it as given, as the
-/// reference's `lane_journal` functions do with an explicit path).
-fn journal_path(a: &Args) -> Result<PathBuf, CallError> {
-    let p = a.str("journal")?;
-    if p.is_empty() {
-        return Err(a.err("journal must be a non-empty path"));
-    }
-    Ok(PathBuf::from(p))
-}
-
-fn dicts(v: Vec<Dict>) -> Value {
-    Value::List(v.into_iter().map(Value::Dict).collect())
-}
-
-fn op_read(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    Ok(dicts(journal::read_all(&journal_path(a)?)))
-}
-
-fn op_append(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let path = journal_path(a)?;
-    let entry = a.req("entry")?.as_dict().ok_or_else(|| a.err("entry must be an object"))?;
-    let now = pytime::iso_seconds(host::now_ms());
-    journal::append(&path, entry, &now).map(Value::Dict).map_err(|e| match e {
-        journal::AppendError::Surrogate(_) => a.err(e),
-        other => io_error(other),
-    })
-}
-
-fn op_next_seq(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let path = journal_path(a)?;
-    journal::live_view(&path).map(|v| Value::Int(v.next_seq)).map_err(io_error)
-}
-
-fn op_live_file(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let path = journal_path(a)?;
-    journal::live_view(&path).map(|v| dicts(v.leases)).map_err(io_error)
 }
 
 fn op_archive_acquire(_: &Ctx, a: &Args) -> Result<Value, CallError> {
@@ -207,8 +167,4 @@ pub const OPS: &[OpSpec] = &[
     OpSpec { name: "archive_lock.acquire", args: &["path", "owner", "ttl_seconds", "retries", "retry_interval"], run: op_archive_acquire },
     OpSpec { name: "archive_lock.release", args: &["path", "owner", "force"], run: op_archive_release },
     OpSpec { name: "archive_lock.status", args: &["path", "ttl_seconds"], run: op_archive_status },
-    OpSpec { name: "lane_journal.read_file", args: &["journal"], run: op_read },
-    OpSpec { name: "lane_journal.append", args: &["journal", "entry"], run: op_append },
-    OpSpec { name: "lane_journal.next_seq_of_file", args: &["journal"], run: op_next_seq },
-    OpSpec { name: "lane_journal.live_of_file", args: &["journal"], run: op_live_file },
 ];
