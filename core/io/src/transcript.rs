@@ -13,14 +13,16 @@ use dos_core::deciders::claim_extract;
 use dos_core::deciders::coverage::{self, CoveragePolicy, CoverageVerdict, ReturnState};
 use dos_core::deciders::result_state::{self, ResultStateVerdict, TerminalEvidence};
 use dos_core::envelope::{CallError, Ctx};
-use dos_core::pyjson::{self, Str, Value};
+use dos_core::pyjson::Str;
 use dos_core::route::{self, Describe, Effect, Module, Op};
 use serde::Deserialize;
 
-/// The lines of a transcript as `readlines()` in text mode gives them, or
-/// `None` when the file cannot be read (the reference's `OSError`). A path
-/// `open()` refuses with `ValueError` (a NUL, a lone surrogate) is an error.
-fn read_lines(op: &str, path: &Str) -> Result<Option<Vec<String>>, CallError> {
+/// The text of a transcript as the reference reads it (`open(path,
+/// encoding="utf-8", errors="replace")`: undecodable bytes replaced; the
+/// deciders split its lines), or `None` when the file cannot be read (the
+/// reference's `OSError`). A path `open()` refuses with `ValueError` (a NUL,
+/// a lone surrogate) is an error.
+fn read_text(op: &str, path: &Str) -> Result<Option<String>, CallError> {
     let Some(p) = path.as_str() else {
         return Err(CallError::bad_args(format!("{op}: args.path: not encodable as a file name (a lone surrogate)")));
     };
@@ -28,9 +30,10 @@ fn read_lines(op: &str, path: &Str) -> Result<Option<Vec<String>>, CallError> {
         return Err(CallError::bad_args(format!("{op}: args.path: holds a NUL byte")));
     }
     let Ok(bytes) = std::fs::read(p) else { return Ok(None) };
-    let text = String::from_utf8_lossy(&bytes);
-    let text = text.replace("\r\n", "\n").replace('\r', "\n");
-    Ok(Some(text.split_inclusive('\n').map(str::to_owned).collect()))
+    Ok(Some(match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    }))
 }
 
 /// The text of the last `last_turns` assistant turns of a transcript JSONL
@@ -57,27 +60,16 @@ impl Op for AssistantTextFromTranscript {
     type Verdict = Str;
 
     fn run(self, _: &Ctx<'_>) -> Result<Str, CallError> {
-        Ok(match read_lines(Self::NAME, &self.path)? {
+        Ok(match read_text(Self::NAME, &self.path)? {
             None => Str::from(""),
-            Some(lines) => claim_extract::assistant_text_from_lines(lines.iter().map(String::as_str), self.last_turns),
+            Some(text) => claim_extract::assistant_text_from_text(&text, self.last_turns),
         })
     }
 }
 
 fn evidence_of(op: &str, path: &Str) -> Result<TerminalEvidence, CallError> {
-    let Some(lines) = read_lines(op, path)? else { return Ok(TerminalEvidence::bare(false, false)) };
-    let records: Vec<Value> = lines
-        .iter()
-        .filter_map(|raw| {
-            let s = dos_core::pystr::strip(raw);
-            if s.is_empty() {
-                None
-            } else {
-                pyjson::parse_str(s).ok()
-            }
-        })
-        .collect();
-    result_state::terminal_evidence_from_records(&records).map_err(|e| CallError::bad_args(format!("{op}: {e}")))
+    let Some(text) = read_text(op, path)? else { return Ok(TerminalEvidence::bare(false, false)) };
+    result_state::terminal_evidence_from_text(&text).map_err(|e| CallError::bad_args(format!("{op}: {e}")))
 }
 
 /// The evidence of a transcript's last assistant record: `readable: false`

@@ -7,10 +7,10 @@
 //! (the heuristic rung). Free prose yields nothing. Claims are unique per
 //! (plan, phase), the first rung to name one keeping it. The transcript
 //! reader (`assistant_text_from_transcript`) lives in the I/O layer and uses
-//! [`assistant_text_from_lines`].
+//! [`assistant_text_from_text`].
 
 use crate::envelope::{CallError, Ctx};
-use crate::pyjson::{self, Str, Value};
+use crate::pyjson::{self, Str};
 use crate::pyre::{self, Regex};
 use crate::route::{self, Describe, Op};
 use serde::{Deserialize, Serialize};
@@ -148,55 +148,77 @@ pub fn claim_from_frontmatter(plan: Option<&Str>, phase: Option<&Str>) -> Vec<Cl
     vec![claim(plan, phase, "frontmatter", &raw)]
 }
 
-/// The text blocks of a message `content`: a str is one block; a list
-/// gives the non-empty str `text` of each `{"type": "text"}` dict.
-fn text_blocks(content: Option<&Value>) -> Vec<&Str> {
-    match content {
-        Some(Value::Str(s)) => vec![s],
-        Some(Value::List(items)) => items
-            .iter()
-            .filter_map(|b| {
-                let d = b.as_dict()?;
-                if d.get("type").and_then(Value::as_str) != Some("text") {
-                    return None;
-                }
-                match d.get("text") {
-                    Some(Value::Str(t)) if !pyre::code_points(t).is_empty() => Some(t),
-                    _ => None,
-                }
-            })
-            .collect(),
-        _ => Vec::new(),
+/// The lines of a transcript file's text as text-mode `readlines()` gives
+/// them (universal newlines: `\n`, `\r\n` and `\r` each end a line), each
+/// stripped as `str.strip()` strips, the empty ones left out. A line that
+/// `\r\n` ends gives an empty piece between the two, left out as well.
+pub fn transcript_lines(text: &str) -> impl DoubleEndedIterator<Item = &str> {
+    text.split(['\r', '\n']).map(crate::pystr::strip).filter(|s| !s.is_empty())
+}
+
+/// The text blocks of a message `content` (see [`assistant_text_from_text`]):
+/// a str is one block; a list gives the non-empty str `text` of each
+/// `{"type": "text"}` dict. `None` when there is none.
+fn text_blocks<'s>(content: Option<pyjson::Item<'_, 's>>, blocks: &mut Vec<pyjson::Text<'s>>) {
+    let Some(content) = content else { return };
+    if let Some(t) = content.text() {
+        blocks.push(t);
+        return;
+    }
+    for b in content.items() {
+        if !b.get("type").and_then(|t| t.text()).is_some_and(|t| t.eq_str("text")) {
+            continue;
+        }
+        if let Some(t) = b.get("text").and_then(|t| t.text()) {
+            if !t.is_empty() {
+                blocks.push(t);
+            }
+        }
     }
 }
 
-/// The text of the last `last_turns` assistant turns of a transcript's lines
-/// (JSONL as `readlines()` gives them): each line stripped and read as JSON
+/// The text of the last `last_turns` assistant turns of a transcript's
+/// text (JSONL, see [`transcript_lines`]): each line read as JSON
 /// (unreadable lines and non-objects skipped), an assistant turn being an
-/// object whose `message` is a dict with `role` "assistant" and some text;
-/// a turn's blocks and the turns are joined by newlines. `last_turns` below
-/// 1 counts as 1. "" when there is no such turn.
-pub fn assistant_text_from_lines<'a>(lines: impl IntoIterator<Item = &'a str>, last_turns: i64) -> Str {
-    let keep = last_turns.max(1) as u64;
-    let mut turns: Vec<Str> = Vec::new();
-    for raw in lines {
-        let s = crate::pystr::strip(raw);
-        if s.is_empty() {
+/// object whose `message` is a dict with `role` "assistant" and some text
+/// (a str `content`, even empty, or non-empty `text` blocks); a turn's
+/// blocks and the turns are joined by newlines. `last_turns` below 1
+/// counts as 1. "" when there is no such turn.
+///
+/// A line's turn depends on that line alone and an unreadable line is
+/// skipped, so the lines are read from the end and reading stops once the
+/// last `last_turns` turns are found.
+pub fn assistant_text_from_text(text: &str, last_turns: i64) -> Str {
+    let keep = usize::try_from(last_turns.max(1)).unwrap_or(usize::MAX);
+    let mut scratch = pyjson::Scratch::default();
+    // The kept turns' blocks, the last turn first; `ends[k]` is where turn
+    // k's blocks end in `blocks`.
+    let mut blocks: Vec<pyjson::Text<'_>> = Vec::new();
+    let mut ends: Vec<usize> = Vec::new();
+    for line in transcript_lines(text).rev() {
+        if ends.len() >= keep {
+            break;
+        }
+        let Ok(obj) = pyjson::scan(line, &mut scratch) else { continue };
+        let Some(msg) = obj.get("message") else { continue };
+        if !msg.is_dict() || !msg.get("role").and_then(|r| r.text()).is_some_and(|r| r.eq_str("assistant")) {
             continue;
         }
-        let Ok(obj) = pyjson::parse_str(s) else { continue };
-        let Some(d) = obj.as_dict() else { continue };
-        let Some(msg) = d.get("message").and_then(Value::as_dict) else { continue };
-        if msg.get("role").and_then(Value::as_str) != Some("assistant") {
-            continue;
-        }
-        let blocks = text_blocks(msg.get("content"));
-        if !blocks.is_empty() {
-            turns.push(join(&blocks));
+        let before = blocks.len();
+        text_blocks(msg.get("content"), &mut blocks);
+        if blocks.len() > before {
+            blocks[before..].reverse();
+            ends.push(blocks.len());
         }
     }
-    let start = turns.len().saturating_sub(usize::try_from(keep).unwrap_or(usize::MAX));
-    join(&turns[start..].iter().collect::<Vec<_>>())
+    // Oldest first: the blocks were gathered newest first.
+    blocks.reverse();
+    let plain: Option<Vec<&str>> = blocks.iter().map(|b| b.plain()).collect();
+    if let Some(plain) = plain {
+        return Str::from(plain.join("\n"));
+    }
+    let decoded: Vec<Str> = blocks.iter().map(pyjson::Text::to_str).collect();
+    join(&decoded.iter().collect::<Vec<_>>())
 }
 
 fn join(parts: &[&Str]) -> Str {
@@ -306,15 +328,24 @@ mod tests {
     }
 
     #[test]
-    fn transcript_lines() {
+    fn transcript_text() {
         let lines = [
-            r#"{"message":{"role":"assistant","content":[{"type":"text","text":"one"}]}}"#,
+            r#"{"message":{"role":"assistant","content":[{"type":"text","text":"one"},{"type":"text","text":""},{"type":"text","text":"1\u00e9"}]}}"#,
             "garbled",
             r#"{"message":{"role":"user","content":"u"}}"#,
-            r#"{"message":{"role":"assistant","content":"two"}}"#,
+            r#"{"message":{"role":"assistant","content":[{"type":"tool_use"}]}}"#,
+            r#"{"message":{"role":"assistant","content":"two"}, "message": {"role": "assistant", "content": "2"}}"#,
+            r#"{"message":{"role":"assistant","content":[{"type":"text","text":"\ud800"}]}}"#,
         ];
-        assert_eq!(assistant_text_from_lines(lines, 1).as_str(), Some("two"));
-        assert_eq!(assistant_text_from_lines(lines, 0).as_str(), Some("two"));
-        assert_eq!(assistant_text_from_lines(lines, 5).as_str(), Some("one\ntwo"));
+        let text = lines.join("\r\n") + "\r\n";
+        let at = |n| assistant_text_from_text(&text, n);
+        let chars = |s: Str| s.code_points().map(|c| char::from_u32(c).unwrap_or('?')).collect::<String>();
+        assert_eq!(at(1), Str::Utf16(vec![0xD800]));
+        assert_eq!(at(0), at(1));
+        assert_eq!(at(2).code_points().collect::<Vec<_>>(), [u32::from('2'), 10, 0xD800]);
+        assert_eq!(chars(at(3)), "one\n1\u{e9}\n2\n?");
+        assert_eq!(assistant_text_from_text(&lines[..5].join("\r"), 5).as_str(), Some("one\n1\u{e9}\n2"));
+        assert_eq!(assistant_text_from_text("\r\n", 1).as_str(), Some(""));
+        assert_eq!(assistant_text_from_text(r#"{"message":{"role":"assistant","content":""}}"#, 1).as_str(), Some(""));
     }
 }

@@ -9,7 +9,7 @@
 //! invent a death); otherwise HEALTHY. The class of a synthetic death
 //! (RATE_LIMIT, USAGE_LIMIT, AUTH, SERVER, OTHER) is detail, never the gate.
 //! The transcript readers live in the I/O layer and use
-//! [`terminal_evidence_from_record`].
+//! [`terminal_evidence_from_text`].
 
 use crate::envelope::{CallError, Ctx};
 use crate::pyjson::{Dict, Int, Str, Value};
@@ -335,16 +335,32 @@ pub fn terminal_evidence_from_record(record: &Value) -> Result<Option<TerminalEv
     }))
 }
 
-/// The evidence of a transcript's records, in file order: the last
-/// assistant record's, or `found: false` when there is none.
-pub fn terminal_evidence_from_records<'a>(records: impl IntoIterator<Item = &'a Value>) -> Result<TerminalEvidence, String> {
+/// The evidence of a transcript's text (JSONL, read as
+/// `claim_extract::transcript_lines` reads it; unreadable lines skipped):
+/// its last assistant record's, or `found: false` when there is none.
+/// `Err` where the reference raises: an assistant record anywhere in the
+/// file whose `apiErrorStatus` cannot be read (see
+/// [`terminal_evidence_from_record`]).
+///
+/// Each line is scanned without building its value; the last assistant
+/// record is then read whole.
+pub fn terminal_evidence_from_text(text: &str) -> Result<TerminalEvidence, String> {
+    let mut scratch = crate::pyjson::Scratch::default();
     let mut last = None;
-    for r in records {
-        if let Some(e) = terminal_evidence_from_record(r)? {
-            last = Some(e);
+    for line in crate::deciders::claim_extract::transcript_lines(text) {
+        let Ok(rec) = crate::pyjson::scan(line, &mut scratch) else { continue };
+        let Some(msg) = rec.get("message") else { continue };
+        if !msg.is_dict() || !msg.get("role").and_then(|r| r.text()).is_some_and(|r| r.eq_str("assistant")) {
+            continue;
         }
+        if let Some(status) = rec.get("apiErrorStatus") {
+            api_status_int(Some(&status.to_value()))?;
+        }
+        last = Some(line);
     }
-    Ok(last.unwrap_or_else(|| TerminalEvidence::bare(false, true)))
+    let Some(line) = last else { return Ok(TerminalEvidence::bare(false, true)) };
+    let record = crate::pyjson::parse_str(line).map_err(|e| e.to_string())?;
+    Ok(terminal_evidence_from_record(&record)?.unwrap_or_else(|| TerminalEvidence::bare(false, true)))
 }
 
 /// The terminal state, in the safe order: UNREADABLE (not dead) when the
@@ -458,5 +474,22 @@ mod tests {
         assert_eq!(classify_terminal(&TerminalEvidence::bare(false, true)).state, TerminalState::Empty);
         let sup = pyjson::parse_str(r#"{"apiErrorStatus":"²","message":{"role":"assistant"}}"#).unwrap();
         assert!(terminal_evidence_from_record(&sup).is_err());
+    }
+
+    #[test]
+    fn transcript_text() {
+        let healthy = r#"{"message":{"role":"assistant","model":"m","content":[{"type":"text","text":"  hi  "}]}}"#;
+        let dead = r#"{"isApiErrorMessage":1,"apiErrorStatus":"429","message":{"role":"assistant","model":"<synthetic>"}}"#;
+        let ev = |lines: &[&str]| terminal_evidence_from_text(&lines.join("\r"));
+        let e = ev(&[dead, healthy, "{", r#"{"message":{"role":"user"}}"#]).unwrap();
+        assert_eq!((e.found, e.model.as_ref().and_then(Str::as_str), e.text.as_str()), (true, Some("m"), Some("hi")));
+        let e = ev(&[healthy, dead, "[]"]).unwrap();
+        assert_eq!((e.is_api_error, e.api_status, e.has_content), (true, Some(429), false));
+        assert_eq!(ev(&["", "x", r#"{"message":"m"}"#]).unwrap(), TerminalEvidence::bare(false, true));
+        // A status the reference's int() refuses raises wherever its record stands.
+        let sup = r#"{"apiErrorStatus":"\u00b2","message":{"role":"assistant"}}"#;
+        assert!(ev(&[sup, healthy]).is_err());
+        // Not an assistant record: its status is never read.
+        assert!(ev(&[r#"{"apiErrorStatus":"\u00b2","message":{"role":"user"}}"#, healthy]).is_ok());
     }
 }

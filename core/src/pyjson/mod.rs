@@ -8,12 +8,14 @@
 mod indent;
 mod parse;
 mod repr;
+mod scan;
 mod value;
 mod write;
 
 pub use indent::dumps_indented;
 pub use parse::{parse, parse_str, ParseError, MAX_DEPTH};
 pub use repr::{py_repr, py_str, repr_str};
+pub use scan::{scan, Item, Items, Scratch, Text};
 pub use value::{Dict, Int, Str, Value};
 pub use write::{dumps, dumps_str, dumps_string, float_repr, write_value, LoneSurrogate, Options, Surrogates};
 

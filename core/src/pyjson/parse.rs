@@ -15,6 +15,7 @@
 //! CPython's own limit is its recursion limit (about 990 levels from a shallow
 //! stack, less from a deep one), so no fixed number can match it exactly.
 
+use super::scan::Slot;
 use super::value::{Dict, Int, Str, Value};
 use std::collections::HashMap;
 
@@ -54,13 +55,174 @@ pub fn parse_str(input: &str) -> Result<Value, ParseError> {
     parse(input.as_bytes())
 }
 
-struct Parser<'a> {
+pub(super) struct Parser<'a> {
     s: &'a [u8],
     i: usize,
     depth: usize,
 }
 
 impl<'a> Parser<'a> {
+    /// Scan a document into `out` (see `scan`): accepts exactly what
+    /// [`parse`] accepts.
+    pub(super) fn scan_document(input: &'a [u8], out: &mut Vec<Slot>) -> Result<(), ParseError> {
+        if input.starts_with(b"\xEF\xBB\xBF") {
+            return Err(ParseError { message: "unexpected UTF-8 byte order mark (U+FEFF) before the document".into(), offset: 0 });
+        }
+        let mut p = Parser { s: input, i: 0, depth: 0 };
+        p.ws();
+        p.scan_value(out)?;
+        p.ws();
+        if p.i != p.s.len() {
+            return Err(p.err("extra data after the document"));
+        }
+        Ok(())
+    }
+
+    /// Decode a string whose bytes after the opening quote (through the
+    /// closing one) are `raw`.
+    pub(super) fn string_at(raw: &'a [u8]) -> Result<Str, ParseError> {
+        Parser { s: raw, i: 0, depth: 0 }.string()
+    }
+
+    fn scan_value(&mut self, out: &mut Vec<Slot>) -> Result<(), ParseError> {
+        match self.peek() {
+            Some(b'{') => self.scan_object(out),
+            Some(b'[') => self.scan_array(out),
+            Some(b'"') => {
+                self.i += 1;
+                self.scan_string(out)
+            }
+            _ => {
+                let v = self.value()?;
+                out.push(Slot::Scalar(v));
+                Ok(())
+            }
+        }
+    }
+
+    fn scan_object(&mut self, out: &mut Vec<Slot>) -> Result<(), ParseError> {
+        self.enter()?;
+        self.i += 1;
+        let at = out.len();
+        out.push(Slot::Dict { len: 0, end: 0 });
+        let mut len = 0;
+        self.ws();
+        if self.peek() == Some(b'}') {
+            self.i += 1;
+        } else {
+            loop {
+                self.ws();
+                if self.peek() != Some(b'"') {
+                    return Err(self.err("expected a property name in double quotes"));
+                }
+                self.i += 1;
+                self.scan_string(out)?;
+                self.ws();
+                if self.peek() != Some(b':') {
+                    return Err(self.err("expected ':' after a property name"));
+                }
+                self.i += 1;
+                self.ws();
+                self.scan_value(out)?;
+                len += 1;
+                self.ws();
+                match self.peek() {
+                    Some(b',') => self.i += 1,
+                    Some(b'}') => {
+                        self.i += 1;
+                        break;
+                    }
+                    _ => return Err(self.err("expected ',' or '}' in an object")),
+                }
+            }
+        }
+        self.depth -= 1;
+        out[at] = Slot::Dict { len, end: out.len() };
+        Ok(())
+    }
+
+    fn scan_array(&mut self, out: &mut Vec<Slot>) -> Result<(), ParseError> {
+        self.enter()?;
+        self.i += 1;
+        let at = out.len();
+        out.push(Slot::List { len: 0, end: 0 });
+        let mut len = 0;
+        self.ws();
+        if self.peek() == Some(b']') {
+            self.i += 1;
+        } else {
+            loop {
+                self.ws();
+                self.scan_value(out)?;
+                len += 1;
+                self.ws();
+                match self.peek() {
+                    Some(b',') => self.i += 1,
+                    Some(b']') => {
+                        self.i += 1;
+                        break;
+                    }
+                    _ => return Err(self.err("expected ',' or ']' in an array")),
+                }
+            }
+        }
+        self.depth -= 1;
+        out[at] = Slot::List { len, end: out.len() };
+        Ok(())
+    }
+
+    /// After the opening quote: check the string as [`Parser::string`]
+    /// reads it, without decoding it.
+    fn scan_string(&mut self, out: &mut Vec<Slot>) -> Result<(), ParseError> {
+        let start = self.i;
+        let mut escaped = false;
+        loop {
+            let Some(&b) = self.s.get(self.i) else {
+                return Err(ParseError { message: "unterminated string".into(), offset: start - 1 });
+            };
+            match b {
+                b'"' => {
+                    self.i += 1;
+                    break;
+                }
+                b'\\' => {
+                    escaped = true;
+                    self.i += 1;
+                    let Some(&e) = self.s.get(self.i) else {
+                        return Err(self.err("unterminated string"));
+                    };
+                    self.i += 1;
+                    match e {
+                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {}
+                        b'u' => {
+                            self.hex4()?;
+                        }
+                        _ => {
+                            self.i -= 2;
+                            return Err(self.err("invalid \\escape"));
+                        }
+                    }
+                }
+                0..=0x1f => return Err(self.err("invalid control character in a string")),
+                0x80.. => {
+                    // Bytes of a multi-byte character: checked whole below.
+                    let run = self.i;
+                    while let Some(&c) = self.s.get(self.i) {
+                        if c < 0x80 {
+                            break;
+                        }
+                        self.i += 1;
+                    }
+                    std::str::from_utf8(&self.s[run..self.i])
+                        .map_err(|e| ParseError { message: "invalid UTF-8 in a string".into(), offset: run + e.valid_up_to() })?;
+                }
+                _ => self.i += 1,
+            }
+        }
+        out.push(Slot::Str { start, end: self.i, escaped });
+        Ok(())
+    }
+
     fn err(&self, msg: &str) -> ParseError {
         ParseError { message: msg.to_owned(), offset: self.i }
     }
