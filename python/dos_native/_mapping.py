@@ -372,6 +372,9 @@ _FASTER = {
     # faster through its hand fast path (python/src/precursor_fast.rs;
     # docs/benchmarks.md, "The precursor gate and dangling intent")
     "precursor_gate.precursor_intervention",
+    # faster through their hand fast paths (python/src/witness_fast.rs;
+    # docs/benchmarks.md, "The witness chain's hand fast paths")
+    "evidence.derived_witness", "reward.acceptance_ab",
 }
 ROUTES = [r for r in ROUTES if not r.op.startswith(("arg_provenance.", "intervention.", "enforce.", "precursor_gate."))
           or r.op in _FASTER] + [r for r in WITNESS_CHAIN if r.op in _FASTER]

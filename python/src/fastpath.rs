@@ -11,7 +11,7 @@
 //! (docs/benchmarks.md names the row).
 
 use crate::swap::NativeFunction;
-use crate::{economics, exec_fast, intervention_fast, journal_fast, precursor_fast, schema, stop_fast, stream, tree};
+use crate::{economics, exec_fast, intervention_fast, journal_fast, precursor_fast, schema, stop_fast, stream, tree, witness_fast};
 use pyo3::prelude::*;
 
 type Binder = fn(&Bound<'_, PyAny>, Py<PyAny>) -> PyResult<Option<NativeFunction>>;
@@ -52,6 +52,12 @@ const FAST: &[(&str, Binder)] = &[
     ("precursor_gate.classify_call", precursor_fast::bind_classify_fast),
     ("precursor_gate.precursor_intervention", precursor_fast::bind_intervention_fast),
     ("dangling_intent.classify_stop", stop_fast::bind_stop_fast),
+    // issue 10, the witness chain
+    ("reward.acceptance_ab", witness_fast::bind_ab_fast),
+    ("evidence.derived_witness", witness_fast::bind_derived_fast),
+    ("testwitness.classify", witness_fast::bind_testwitness_fast),
+    ("effect_witness.witness_effect", witness_fast::bind_witness_fast),
+    ("reward.admit", witness_fast::bind_admit_fast),
 ];
 
 /// The fast path of `op` bound to `module`'s classes (None: `op` has none).

@@ -37,6 +37,7 @@ mod stop_fast;
 mod stream;
 mod swap;
 mod tree;
+mod witness_fast;
 
 pub mod config;
 

@@ -153,11 +153,18 @@ pub fn acceptance_ab(labels: &[RewardLabel]) -> AcceptanceAB {
     let bids: Vec<&RewardLabel> = labels.iter().filter(|l| l.claim_present).collect();
     let witnessed = bids.iter().filter(|l| l.accept).count() as i64;
     let poison = bids.iter().filter(|l| l.poison).count() as i64;
-    let accepted = bids.len() as i64;
+    acceptance_from_counts(labels.len() as i64, bids.len() as i64, witnessed, poison)
+}
+
+/// The A/B from its four counts: the rows, the bids among them (rows with
+/// a claim), and the bids that are confirmed (`accept`) and refuted
+/// (`poison`). What [`acceptance_ab`] computes once it has counted; a host
+/// that counts the labels in place calls this.
+pub fn acceptance_from_counts(rows: i64, accepted: i64, witnessed: i64, poison: i64) -> AcceptanceAB {
     let believe_precision = if accepted > 0 { witnessed as f64 / accepted as f64 } else { 0.0 };
     let adjudicate_precision = if witnessed > 0 { 1.0 } else { 0.0 };
     AcceptanceAB {
-        n_rows: labels.len() as i64,
+        n_rows: rows,
         n_claim_bids: accepted,
         believe_accepted: accepted,
         believe_poison: poison,
