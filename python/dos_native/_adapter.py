@@ -416,7 +416,9 @@ def _fast_ops() -> frozenset[str]:
 # policy of the caller's) are common and the binder serves them faster than
 # the reference. The other fast paths decline straight to the original, whose
 # answers their own checks were written against.
-FAST_THEN_ROUTE = frozenset({"intervention.choose_intervention", "dangling_intent.classify_stop"})
+FAST_THEN_ROUTE = frozenset({"intervention.choose_intervention", "dangling_intent.classify_stop",
+                             # the audit leaves that decline shapes the binder serves
+                             "improve.classify", "coverage.classify_coverage"})
 
 
 def bind_typed(op: str, mod: Any, fn: Callable[..., Any]) -> Callable[..., Any]:
