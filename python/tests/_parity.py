@@ -19,8 +19,8 @@ STATUS_PROSE = ("error", "remediation")
 #: A dict holding one of these keys is a verdict's to_dict(): its "reason" is prose.
 VERDICT_KEYS = ("readability", "verdict", "state", "outcome", "capability", "intervention")
 #: Dataclasses whose prose fields are not called "reason": a config_lint
-#: finding's "detail" and "fix" are libdos's own words.
-CLASS_PROSE = {("dos.config_lint", "Finding"): ("detail", "fix")}
+#: finding's "detail" and "fix" and a judge verdict's "why" are libdos's own words.
+CLASS_PROSE = {("dos.config_lint", "Finding"): ("detail", "fix"), ("dos.judges", "JudgeVerdict"): ("why",)}
 
 
 def shape(x):
