@@ -158,8 +158,14 @@ class _Binder:
         c = self._classes.get(name)
         if c is None:
             # A schema type may name the reference's class apart from its own
-            # name (the schema's names are one namespace across modules).
-            c = _find_class(self.mod, self.types.get(name, {}).get("class", name))
+            # name (the schema's names are one namespace across modules); a
+            # typed module names it as bindgen's `py_name` does: the schema's
+            # name, or the class name of a module-local type.
+            t = self.types.get(name, {})
+            alias = t.get("class", name)
+            if self.mod.__name__.startswith("dos_native.") and not t.get("module_local"):
+                alias = name
+            c = _find_class(self.mod, alias)
             if c is None:
                 raise Decline
             self._classes[name] = c
@@ -410,7 +416,9 @@ def _fast_ops() -> frozenset[str]:
 # policy of the caller's) are common and the binder serves them faster than
 # the reference. The other fast paths decline straight to the original, whose
 # answers their own checks were written against.
-FAST_THEN_ROUTE = frozenset({"intervention.choose_intervention", "dangling_intent.classify_stop"})
+FAST_THEN_ROUTE = frozenset({"intervention.choose_intervention", "dangling_intent.classify_stop",
+                             # the audit leaves that decline shapes the binder serves
+                             "improve.classify", "coverage.classify_coverage"})
 
 
 def bind_typed(op: str, mod: Any, fn: Callable[..., Any]) -> Callable[..., Any]:

@@ -310,14 +310,15 @@ SHAPE_C = [
     # tape (docs/benchmarks.md, "The route binder without a Value tree")
     Route("dos.commit_audit", "classify", "commit_audit.classify"),
     Route("dos.commit_audit", "sweep_summary", "commit_audit.sweep_summary"),
+    # faster through its hand fast path (python/src/audit_fast.rs;
+    # docs/benchmarks.md, "The audit leaves")
+    Route("dos.judges", "run_judge", "judges.run_judge",
+          {"judge": ("judge", builtin_judge), "config": ("config", ignored)}, result=judge_verdict),
 ]
 
 # Slower than the reference through the generic route (docs/benchmarks.md,
 # "output shape, part C"): declared, not swapped by default (see SLOWER).
-SHAPE_C_SLOWER = [
-    Route("dos.judges", "run_judge", "judges.run_judge",
-          {"judge": ("judge", builtin_judge), "config": ("config", ignored)}, result=judge_verdict),
-]
+SHAPE_C_SLOWER: list[Route] = []
 
 # ---------------------------------------------------------------- issue 10, output shape (part A)
 
@@ -375,6 +376,9 @@ _FASTER = {
     # faster through their hand fast paths (python/src/witness_fast.rs;
     # docs/benchmarks.md, "The witness chain's hand fast paths")
     "evidence.derived_witness", "reward.acceptance_ab",
+    # faster through its hand fast path (python/src/audit_fast.rs;
+    # docs/benchmarks.md, "The audit leaves")
+    "enforce.run_handler",
 }
 ROUTES = [r for r in ROUTES if not r.op.startswith(("arg_provenance.", "intervention.", "enforce.", "precursor_gate."))
           or r.op in _FASTER] + [r for r in WITNESS_CHAIN if r.op in _FASTER]
@@ -388,10 +392,9 @@ ROUTES = [r for r in ROUTES if not r.op.startswith(("arg_provenance.", "interven
 ROUTES += SHAPE_C
 # issue 10, output shape part A
 ROUTES += OUTPUT_SHAPE_A
-# issue 10, output shape part B: improve.classify is faster than the reference
-# through the native binder (docs/benchmarks.md, "The route binder without a
-# Value tree"); coverage.classify_coverage is not
-ROUTES += [r for r in OUTPUT_SHAPE_B if r.op == "improve.classify"]
+# issue 10, output shape part B: faster than the reference through their hand
+# fast paths (python/src/audit_fast.rs; docs/benchmarks.md, "The audit leaves")
+ROUTES += OUTPUT_SHAPE_B
 
 # issue 9, hook cluster: served by their hand fast paths (python/src/fastpath.rs)
 HOOK_CLUSTER = [
@@ -402,9 +405,6 @@ ROUTES += HOOK_CLUSTER
 SLOWER = [r for r in WITNESS_CHAIN + PROVENANCE if r.op not in _FASTER] + [
     *SHAPE_C_SLOWER,
     *OUTPUT_SHAPE_A_SLOWER,
-    # issue 10, output shape part B (coverage): slower accelerated than the
-    # reference (docs/benchmarks.md, "output shape, part B")
-    *[r for r in OUTPUT_SHAPE_B if r.op != "improve.classify"],
 ]
 
 # issue 9, loop economics (liveness, productivity, efficiency, breaker): the

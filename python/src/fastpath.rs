@@ -11,7 +11,7 @@
 //! (docs/benchmarks.md names the row).
 
 use crate::swap::NativeFunction;
-use crate::{economics, exec_fast, intervention_fast, journal_fast, precursor_fast, schema, stop_fast, stream, tree, witness_fast};
+use crate::{audit_fast, economics, exec_fast, intervention_fast, journal_fast, precursor_fast, schema, stop_fast, stream, tree, witness_fast};
 use pyo3::prelude::*;
 
 type Binder = fn(&Bound<'_, PyAny>, Py<PyAny>) -> PyResult<Option<NativeFunction>>;
@@ -58,6 +58,12 @@ const FAST: &[(&str, Binder)] = &[
     ("testwitness.classify", witness_fast::bind_testwitness_fast),
     ("effect_witness.witness_effect", witness_fast::bind_witness_fast),
     ("reward.admit", witness_fast::bind_admit_fast),
+    // issue 10, the audit leaves (built-in judge and handler, improve, coverage)
+    ("judges.run_judge", audit_fast::bind_judge_fast),
+    ("enforce.run_handler", audit_fast::bind_handler_fast),
+    ("improve.classify", audit_fast::bind_improve_fast),
+    ("coverage.classify_coverage", audit_fast::bind_coverage_fast),
+    ("commit_audit.sweep_summary", audit_fast::bind_sweep_fast),
 ];
 
 /// The fast path of `op` bound to `module`'s classes (None: `op` has none).

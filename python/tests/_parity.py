@@ -19,10 +19,11 @@ STATUS_PROSE = ("error", "remediation")
 #: A dict holding one of these keys is a verdict's to_dict(): its "reason" is prose.
 VERDICT_KEYS = ("readability", "verdict", "state", "outcome", "capability", "intervention")
 #: Dataclasses whose prose fields are not called "reason": a config_lint
-#: finding's "detail" and "fix" are libdos's own words, as is the "detail"
-#: an evidence record gets from derived_witness (or a built-in source)
-#: when the caller gives none.
-CLASS_PROSE = {("dos.config_lint", "Finding"): ("detail", "fix"), ("dos.evidence", "EvidenceFacts"): ("detail",)}
+#: finding's "detail" and "fix", a judge verdict's "why", and the "detail"
+#: an evidence record gets from derived_witness (or a built-in source) when
+#: the caller gives none are libdos's own words.
+CLASS_PROSE = {("dos.config_lint", "Finding"): ("detail", "fix"), ("dos.evidence", "EvidenceFacts"): ("detail",),
+               ("dos.judges", "JudgeVerdict"): ("why",)}
 
 
 def shape(x):

@@ -194,8 +194,7 @@ def test_the_adapter_falls_back_where_it_cannot_serve(native_calls):
     # A slot holding a plain str state: the reference counts it its own way (a death).
     odd = cov_ref.ReturnState("HEALTHY")
     assert cov_ref.classify_coverage(1, [odd]).dead == 1 == cov_ref.classify_coverage.__wrapped__(1, [odd]).dead
-    # A verdict whose class is None, a generator of returns, a bool declared count.
-    assert cov_ref.classify_coverage(2, [ResultStateVerdict(TerminalState.SYNTHETIC, True, None)]).dead == 1
+    # A generator of returns, a bool declared count.
     assert cov_ref.classify_coverage(2, (s for s in [TerminalState.HEALTHY])).healthy == 1
     assert cov_ref.classify_coverage(True, [TerminalState.HEALTHY]).state is cov_ref.Coverage.FULL
     # A count past 64 bits, a float metric: the reference answers.
@@ -204,6 +203,10 @@ def test_the_adapter_falls_back_where_it_cannot_serve(native_calls):
     flt = im_ref.CandidateEvidence(suite_passed=True, truth_clean=True, work=1.5, baseline_work=1)
     assert im_ref.classify(flt).verdict is im_ref.Candidate.KEEP
     assert [c for c in native_calls if c != "ops"] == []
+    # A verdict whose class is None: the hand fast path reads it as the
+    # reference does (python/src/audit_fast.rs).
+    assert cov_ref.classify_coverage(2, [ResultStateVerdict(TerminalState.SYNTHETIC, True, None)]).dead == 1
+    assert native_calls.pop() == "coverage.classify_coverage"
     # A subclass of the evidence: the reference's to answer.
 
     @dataclasses.dataclass(frozen=True)

@@ -141,6 +141,11 @@ fn token(i: Intervention) -> &'static str {
 /// The names of the handlers libdos runs itself.
 pub const BUILT_IN_HANDLERS: [&str; 1] = ["observe"];
 
+/// The built-in observe handler's reason.
+pub const OBSERVE_REASON: &str = "no enforcement handler is wired, so the built-in observe handler only records: the call \
+                                  runs unchanged and the verdict is kept (a dos.enforce_handlers driver can act on BLOCK \
+                                  or DEFER).";
+
 /// Run a built-in handler on a decision (only `observe` is built in: the
 /// call runs unchanged and the decision's reason is the note). A plugin
 /// handler runs in its host; settle what it did with `settle_handler`.
@@ -172,11 +177,7 @@ impl Op for RunHandler {
                 crate::pyjson::repr_str(&self.handler)
             )));
         }
-        let reason = Str::from(
-            "no enforcement handler is wired, so the built-in observe handler only records: the call runs \
-             unchanged and the verdict is kept (a dos.enforce_handlers driver can act on BLOCK or DEFER).",
-        );
-        let proposal = observe(&self.decision, &self.handler, reason);
+        let proposal = observe(&self.decision, &self.handler, Str::from(OBSERVE_REASON));
         settle(&self.handler, &self.decision, HandlerOutcome { raised: None, proposal: Some(proposal), returned_type: None })
             .map_err(|m| CallError::bad_args(format!("{}: {m}", Self::NAME)))
     }

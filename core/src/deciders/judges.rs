@@ -111,6 +111,11 @@ pub const BUILT_IN_JUDGES: [&str; 1] = ["abstain"];
 /// The entry-point group plugin judges register under (resolved in the host).
 pub const JUDGE_ENTRY_POINT_GROUP: &str = "dos.judges";
 
+/// The built-in abstain judge's why.
+pub const ABSTAIN_WHY: &str =
+    "no judge is wired, so the built-in abstain judge abstains and the claim goes to a human (a JUDGE-rung driver can \
+     rule on it).";
+
 /// Run a built-in judge on a claim (only `abstain` is built in: it abstains
 /// on every claim, sending it to a human). A plugin judge runs in its host;
 /// settle what it did with `settle_judge`.
@@ -137,11 +142,7 @@ impl Op for RunJudge {
                 crate::pyjson::repr_str(&self.judge)
             )));
         }
-        let why = Str::from(
-            "no judge is wired, so the built-in abstain judge abstains and the claim goes to a human (a JUDGE-rung \
-             driver can rule on it).",
-        );
-        Ok(settle(&self.judge, JudgeOutcome { raised: None, verdict: Some(abstain(why)), returned_type: None }))
+        Ok(settle(&self.judge, JudgeOutcome { raised: None, verdict: Some(abstain(Str::from(ABSTAIN_WHY))), returned_type: None }))
     }
 }
 
