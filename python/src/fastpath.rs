@@ -11,7 +11,9 @@
 //! (docs/benchmarks.md names the row).
 
 use crate::swap::NativeFunction;
-use crate::{audit_fast, economics, exec_fast, intervention_fast, journal_fast, precursor_fast, schema, stop_fast, stream, tree, witness_fast};
+use crate::{
+    audit_fast, economics, exec_fast, intervention_fast, journal_fast, precursor_fast, schema, stop_fast, stream, tree, witness_fast,
+};
 use pyo3::prelude::*;
 
 type Binder = fn(&Bound<'_, PyAny>, Py<PyAny>) -> PyResult<Option<NativeFunction>>;
