@@ -20,6 +20,10 @@ import dos.enforce as en  # noqa: E402
 import dos.evidence as ev  # noqa: E402
 import dos.intervention as iv  # noqa: E402
 import dos.log_source as ls  # noqa: E402
+# accelerate() swaps dos.posttool_sensor only once a program has imported it
+# (its import reconfigures sys.stdout): import it here, so this file's checks
+# of every route do not depend on which test files ran before it.
+import dos.posttool_sensor  # noqa: E402,F401
 
 import dos_native  # noqa: E402
 from dos_native import _adapter, _native  # noqa: E402
