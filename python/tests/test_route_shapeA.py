@@ -351,7 +351,9 @@ def test_coverage_from_transcripts_folds_as_the_reference(tmp_path, swapped):
     assert cov_ref.coverage_from_transcripts.__dos_native_fast__.__dos_native_op__ == "coverage.coverage_from_transcripts"
 
 
-def test_coverage_from_transcripts_honours_a_replaced_verifier(tmp_path, monkeypatch, swapped):
+def test_coverage_from_transcripts_honours_a_replaced_verifier(tmp_path, swapped, monkeypatch):
+    # `swapped` before `monkeypatch`: the patch is undone first (back to the
+    # swapped function), then restore() puts the reference's own back.
     from dos import coverage as cov_ref
 
     path = _write(tmp_path, "t.jsonl", TRANSCRIPTS["plain"])
