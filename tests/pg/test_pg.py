@@ -53,11 +53,14 @@ def test_a_reference_journal_migrates_to_postgres_and_back_with_the_same_live_se
     key = _key("migrate")
     pg = nc.load_workspace_config(str(_workspace(tmp_path / "pg", key)))
     out = ll.import_journal(pg, src / ".dos" / "lane-journal.jsonl")
-    assert out["live"] == len(before)
+    assert isinstance(out, ll.JournalImported)
+    assert (out.live, out.workspace_key) == (len(before), key)
     assert ll.live_leases(pg) == before
 
     dest = _workspace(tmp_path / "dest")
-    ll.export_journal(pg, dest / ".dos" / "lane-journal.jsonl")
+    exported = ll.export_journal(pg, dest / ".dos" / "lane-journal.jsonl")
+    assert (exported.workspace_key, exported.journal) == (key, str(dest / ".dos" / "lane-journal.jsonl"))
+    assert exported.records == out.records
     after = ref.live_leases(rc.load_workspace_config(str(dest)), expire_dead=False)
     assert after == before
     assert ref.live_leases(rc.load_workspace_config(str(dest)), expire_dead=True) == \
