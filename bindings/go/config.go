@@ -24,14 +24,6 @@ type Config struct {
 	handle *C.dos_config
 }
 
-// ConfigWarning is a dos.toml table the build ignored (as the reference
-// warns and keeps that table's default).
-type ConfigWarning struct {
-	Table   string `json:"table"`
-	Key     string `json:"key"`
-	Message string `json:"message"`
-}
-
 var errClosed = errors.New("libdos: the config is closed")
 
 func newConfig(st C.dos_status, handle *C.dos_config, errBuf *C.dos_buffer) (*Config, error) {
@@ -187,26 +179,4 @@ func (c *Config) CallWith(op string, args interface{}) (json.RawMessage, error) 
 		return nil, resp.Error
 	}
 	return resp.Verdict, nil
-}
-
-// LoadWorkspaceConfig returns the projection and warnings of a workspace's
-// config through the envelope (preset "generic", "job" or "workshop";
-// workspace "" for $DISPATCH_WORKSPACE, else the current directory).
-func LoadWorkspaceConfig(workspace, preset string) (json.RawMessage, []ConfigWarning, error) {
-	args := map[string]interface{}{"preset": preset}
-	if workspace != "" {
-		args["workspace"] = workspace
-	}
-	raw, err := Call("config.load_workspace_config", args, nil)
-	if err != nil {
-		return nil, nil, err
-	}
-	var out struct {
-		Config   json.RawMessage `json:"config"`
-		Warnings []ConfigWarning `json:"warnings"`
-	}
-	if err := json.Unmarshal(raw, &out); err != nil {
-		return nil, nil, err
-	}
-	return out.Config, out.Warnings, nil
 }

@@ -94,9 +94,23 @@ func TestConfigFromWorkspace(t *testing.T) {
 	if !strings.Contains(string(raw), `"exclusive":["solo"]`) || !strings.Contains(string(raw), "/docs/_plans/lane-journal.jsonl") {
 		t.Fatalf("projection %s", raw)
 	}
-	proj, warnings, err := LoadWorkspaceConfig(dir, "job")
-	if err != nil || len(warnings) != 0 || !strings.Contains(string(proj), `"exclusive":["solo"]`) {
-		t.Fatalf("%s %v %v", proj, warnings, err)
+	job := PresetJob
+	loaded, err := ConfigLoadWorkspaceConfig(ConfigLoadWorkspaceConfigArgs{Workspace: &dir, Preset: &job})
+	if err != nil || len(loaded.Warnings) != 0 {
+		t.Fatalf("%+v %v", loaded, err)
+	}
+	if proj, _ := json.Marshal(loaded.Config); !strings.Contains(string(proj), `"exclusive":["solo"]`) {
+		t.Fatalf("projection %s", proj)
+	}
+	root, err := ConfigResolveWorkspaceRoot(ConfigResolveWorkspaceRootArgs{Workspace: &dir})
+	if err != nil || root == "" || !filepath.IsAbs(root) {
+		t.Fatalf("%q %v", root, err)
+	}
+	// The same build from text, without the disk: a malformed table is a warning.
+	text := "[lanes]\nexclusive = 3\n"
+	fromText, err := ConfigFromToml(ConfigFromTomlArgs{Text: &text})
+	if err != nil || len(fromText.Warnings) != 1 || fromText.Warnings[0].Table != "lanes" {
+		t.Fatalf("%+v %v", fromText, err)
 	}
 	// The envelope's config may name the workspace too.
 	v, err := Call("config_lint.lint_lanes", map[string]interface{}{"taxonomy": map[string]interface{}{}},

@@ -182,19 +182,48 @@ func TestVerdictJournalAndCursor(t *testing.T) {
 func TestIntentLedger(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "RID-1", "intent.jsonl")
 	intent := map[string]interface{}{"op": "INTENT", "goal": "ship", "declared_steps": []string{"s1"}}
-	rec, err := IntentAppend(p, "RID-1", intent)
+	rec, err := IntentLedgerAppend(IntentLedgerAppendArgs{Path: p, RunId: "RID-1", Entry: intent})
 	if err != nil || rec["run_id"] != "RID-1" || rec["schema"] == nil {
 		t.Fatalf("%v %v", rec, err)
 	}
-	if _, err := IntentAppend(p, "RID-1", map[string]interface{}{"op": "SUSPEND", "resume_sha": "abc"}); err != nil {
+	if _, err := IntentLedgerAppend(IntentLedgerAppendArgs{Path: p, RunId: "RID-1", Entry: map[string]any{"op": "SUSPEND", "resume_sha": "abc"}}); err != nil {
 		t.Fatal(err)
 	}
-	all, err := IntentReadAll(p, 0)
+	all, err := IntentLedgerReadFile(IntentLedgerReadFileArgs{Path: p})
 	if err != nil || len(all) != 2 {
 		t.Fatalf("%v %v", all, err)
 	}
 	st, err := IntentLedgerReplay(IntentLedgerReplayArgs{Entries: all})
 	if err != nil || !st.Suspended || st.Goal != "ship" || !st.HasIntent || st.SuspendResumeSha != "abc" {
 		t.Fatalf("%v %v", st, err)
+	}
+}
+
+func TestArchiveLock(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "leases", ".archive.lock")
+	t.Setenv("DISPATCH_ARCHIVE_LOCK_PATH", "")
+	none := int64(0)
+	got, err := ArchiveLockAcquire(ArchiveLockAcquireArgs{Path: p, Owner: "fanout-A", Retries: &none})
+	if err != nil || got.Outcome != ArchiveAcquireOutcomeAcquired || got.Owner != nil {
+		t.Fatalf("%+v %v", got, err)
+	}
+	busy, err := ArchiveLockAcquire(ArchiveLockAcquireArgs{Path: p, Owner: "fanout-B", Retries: &none})
+	if err != nil || busy.Outcome != ArchiveAcquireOutcomeBusy || busy.Owner == nil || *busy.Owner != "fanout-A" {
+		t.Fatalf("%+v %v", busy, err)
+	}
+	st, err := ArchiveLockStatus(ArchiveLockStatusArgs{Path: p})
+	if err != nil || st.State != ArchiveLockStateHeld || st.Owner == nil || *st.Owner != "fanout-A" {
+		t.Fatalf("%+v %v", st, err)
+	}
+	rel, err := ArchiveLockRelease(ArchiveLockReleaseArgs{Path: p, Owner: "fanout-B"})
+	if err != nil || rel.Outcome != ArchiveReleaseOutcomeOwnerMismatch || rel.Have == nil || *rel.Have != "fanout-A" {
+		t.Fatalf("%+v %v", rel, err)
+	}
+	if rel, err = ArchiveLockRelease(ArchiveLockReleaseArgs{Path: p, Owner: "fanout-A"}); err != nil || rel.Outcome != ArchiveReleaseOutcomeReleased {
+		t.Fatalf("%+v %v", rel, err)
+	}
+	bad := int64(-1)
+	if _, err := ArchiveLockAcquire(ArchiveLockAcquireArgs{Path: p, Owner: "x", Retries: &bad}); err == nil || !strings.Contains(err.Error(), "retries") {
+		t.Fatalf("a negative retries must be BAD_ARGS naming it: %v", err)
 	}
 }

@@ -313,3 +313,35 @@ func IntentLedgerCheckpointAbsent(args IntentLedgerCheckpointAbsentArgs) (Suspen
 	err := callNumbers("intent_ledger.checkpoint_absent", args, &v)
 	return v, err
 }
+
+// IntentLedgerAppendArgs are the arguments of intent_ledger.append: a nil pointer with omitempty takes the op's default.
+type IntentLedgerAppendArgs struct {
+	Path  string         `json:"path"`
+	RunId string         `json:"run_id"`
+	Entry map[string]any `json:"entry"`
+}
+
+// IntentLedgerAppend runs intent_ledger.append (writes files). Append one record to the ledger file of `run_id` and flush it to disk:
+// `run_id` forced to this run, `ts` (now, UTC seconds) and the schema tag
+// added when absent; the record as written.
+func IntentLedgerAppend(args IntentLedgerAppendArgs) (map[string]any, error) {
+	var v map[string]any
+	err := callNumbers("intent_ledger.append", args, &v)
+	return v, err
+}
+
+// IntentLedgerReadFileArgs are the arguments of intent_ledger.read_file: a nil pointer with omitempty takes the op's default.
+type IntentLedgerReadFileArgs struct {
+	Path        string `json:"path"`
+	Understands *int64 `json:"understands,omitempty"`
+}
+
+// IntentLedgerReadFile runs intent_ledger.read_file (reads files). Every record of the ledger file in append order (none when it is
+// missing): a torn last line is dropped, and a record the schema gate
+// cannot read (a version above `understands`, another family) reads as a
+// `_CORRUPT` record saying why.
+func IntentLedgerReadFile(args IntentLedgerReadFileArgs) ([]map[string]any, error) {
+	var v []map[string]any
+	err := callNumbers("intent_ledger.read_file", args, &v)
+	return v, err
+}

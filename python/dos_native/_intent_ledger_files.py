@@ -1,9 +1,9 @@
 """The hand-written half of ``dos_native.intent_ledger`` (the generated module
 re-exports it): where a run's ledger lives, the ledger's clock stamp, and the
-file functions ``append`` and ``read_all`` over the I/O layer's ops
-(``intent_ledger.append``: stamped and flushed to disk; ``intent_ledger.read_file``:
-the torn-tail rules and the schema gate), and accelerate()'s ledger reader for
-``dos.intent_ledger``.
+file functions ``append`` and ``read_all`` with the reference's signatures
+over the generated ``_append_file`` (stamped and flushed to disk) and
+``_read_file`` (the torn-tail rules and the schema gate), and accelerate()'s
+ledger reader for ``dos.intent_ledger``.
 
 Differences from the reference, all readable by it (docs/divergences.md): a
 run id that would leave the runs directory is refused, and lines carry U+2028,
@@ -17,14 +17,12 @@ from types import ModuleType
 from typing import Any, Optional
 
 from . import _paths
-from ._native import dispatch
+from .intent_ledger import INTENT_LEDGER_SCHEMA, _append_file, _read_file
 
 __all__ = ["ledger_now_iso", "run_dir_for", "ledger_path_for", "append", "read_all"]
 
 #: The ledger's file name in its run directory.
 _FILE_NAME = "intent.jsonl"
-#: The schema version this kernel reads up to.
-_SCHEMA = 1
 
 
 def ledger_now_iso() -> str:
@@ -47,19 +45,17 @@ def append(run_id: str, entry: dict[str, Any], *, path: Optional[Path] = None, c
     """Append one entry to the run's ledger (``run_id`` forced, ``ts`` and the
     schema tag added when absent), flushed to disk; the stamped record."""
     p = path or ledger_path_for(run_id, cfg=cfg)
-    out: dict[str, Any] = dispatch("intent_ledger.append", {"path": str(p), "run_id": run_id, "entry": dict(entry)})
-    return out
+    return _append_file(str(p), run_id, dict(entry))
 
 
 def read_all(run_id: Optional[str] = None, *, path: Optional[Path] = None, cfg: Any = None,
-             understands: int = _SCHEMA) -> list[dict[str, Any]]:
+             understands: int = INTENT_LEDGER_SCHEMA) -> list[dict[str, Any]]:
     """Every record of the ledger (``run_id``'s, or the file at ``path``) in
     append order, schema-gated for a reader of versions up to ``understands``."""
     p = path or (ledger_path_for(run_id, cfg=cfg) if run_id else None)
     if p is None:
         raise ValueError("read_all needs a run_id or an explicit path")
-    out: list[dict[str, Any]] = dispatch("intent_ledger.read_file", {"path": str(p), "understands": understands})
-    return out
+    return _read_file(str(p), understands)
 
 
 def _register() -> None:

@@ -473,10 +473,51 @@ def _checkpoint_absent() -> SuspendCheckpoint:
     return SuspendCheckpoint._from_dict(_v)
 
 
+def _append_file(path: str, run_id: str, entry: dict[str, Any]) -> dict[str, Any]:
+    """Append one record to the ledger file of `run_id` and flush it to disk:
+    `run_id` forced to this run, `ts` (now, UTC seconds) and the schema tag
+    added when absent; the record as written.
+
+    ``path``: The ledger file (made, with its directory, when missing).
+
+    ``run_id``: The run the ledger belongs to.
+
+    ``entry``: The record.
+
+    Op ``intent_ledger.append`` (writes files).
+    """
+    _v: dict[str, Any] = _dispatch(
+        "intent_ledger.append",
+        {"path": path, "run_id": run_id, "entry": entry},
+    )
+    return _v
+
+
+def _read_file(path: str, understands: int = INTENT_LEDGER_SCHEMA) -> list[dict[str, Any]]:
+    """Every record of the ledger file in append order (none when it is
+    missing): a torn last line is dropped, and a record the schema gate
+    cannot read (a version above `understands`, another family) reads as a
+    `_CORRUPT` record saying why.
+
+    ``path``: The ledger file.
+
+    ``understands``: The highest schema version the reader understands.
+
+    Op ``intent_ledger.read_file`` (reads files).
+    """
+    _v: list[dict[str, Any]] = _dispatch(
+        "intent_ledger.read_file",
+        {"path": path, "understands": understands},
+    )
+    return _v
+
+
 _native_functions(globals(), {
     "_append_line": "intent_ledger.append_line",
     "_read_all_text": "intent_ledger.read_all",
     "_checkpoint_absent": "intent_ledger.checkpoint_absent",
+    "_append_file": "intent_ledger.append",
+    "_read_file": "intent_ledger.read_file",
 })
 
 

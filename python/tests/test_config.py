@@ -233,3 +233,44 @@ def test_from_toml_bytes_must_be_utf8():
         assert (got.value.start, got.value.end) == (want.value.start, want.value.end)
     cfg = nc.Config.from_toml(b'\xef\xbb\xbf[lanes]\nexclusive = ["solo"]\n')
     assert cfg.to_dict()["lanes"]["exclusive"] == ["solo"] and cfg.warnings == []
+
+
+@pytest.mark.parametrize("text", [t for t in TOMLS if not isinstance(t, bytes)])
+@pytest.mark.parametrize("preset", ["generic", "job", "workshop"])
+def test_the_routed_config_ops_answer_what_the_handle_holds(tmp_path, text, preset):
+    # The generated functions run the same builds through the envelope and
+    # answer them as data: LoadedConfig(config=<to_dict()>, warnings=[ConfigWarning]).
+    ws = _workspace(tmp_path, text)
+    try:
+        handle = nc.Config.from_toml(text, preset=preset, root=str(ws), kernel_runtime_files=["src/dos/arbiter.py"])
+    except dos_native.DosError as e:
+        with pytest.raises(dos_native.DosError) as routed:
+            nc._from_toml(text, nc.Preset(preset), str(ws), ["src/dos/arbiter.py"])
+        assert routed.value.code == e.code
+        return
+    got = nc._from_toml(text, nc.Preset(preset), str(ws), ["src/dos/arbiter.py"])
+    assert isinstance(got, nc.LoadedConfig)
+    assert got.config == handle.to_dict()
+    assert [w.to_dict() for w in got.warnings] == handle.warnings
+    assert all(isinstance(w, nc.ConfigWarning) for w in got.warnings)
+    from_disk = nc._load_workspace_config(str(ws), nc.Preset(preset))
+    loaded = nc.load_workspace_config(ws, preset=preset)
+    assert from_disk.config == loaded.to_dict()
+    assert [w.to_dict() for w in from_disk.warnings] == loaded.warnings
+    assert nc._resolve_workspace_root(str(ws)) == nc.resolve_workspace_root(ws)
+
+
+def test_the_routed_config_ops_refuse_bad_arguments():
+    for args, field in (({"preset": "nope"}, "preset"), ({"text": 3}, "text"), ({"root": None}, "root"),
+                        ({"kernel_runtime_files": "src"}, "kernel_runtime_files"), ({"bogus": 1}, "bogus")):
+        with pytest.raises(dos_native.BadArgsError, match=field):
+            dos_native.dispatch("config.from_toml", args)
+    with pytest.raises(dos_native.BadArgsError, match="preset"):
+        dos_native.dispatch("config.load_workspace_config", {"preset": "nope"})
+    with pytest.raises(dos_native.BadArgsError, match="workspace"):
+        dos_native.dispatch("config.resolve_workspace_root", {"workspace": 1})
+    ops = {o["op"]: o for o in dos_native.dispatch("ops", {})["ops"]}
+    for op, effect in (("config.from_toml", "pure"), ("config.load_workspace_config", "reads files"),
+                       ("config.resolve_workspace_root", "reads files")):
+        assert ops[op]["effect"] == effect and ops[op]["typed"] is True
+    assert ops["config.from_toml"]["verdict"] == "LoadedConfig"

@@ -296,23 +296,49 @@ def test_accelerated_reference_reads_through_libdos(tmp_path):
 
 
 def test_archive_lock_interoperates_with_the_reference_cli(tmp_path):
+    from dos_native import archive_lock as al
     lock = tmp_path / "leases" / ".archive.lock"
     env = dict(os.environ, DISPATCH_ARCHIVE_LOCK_PATH=str(lock))
     ref = [sys.executable, "-m", "dos.archive_lock"]
-    got = dos_native.dispatch("archive_lock.acquire", {"path": str(lock), "owner": "fanout-A", "retries": 0})
-    assert got == {"outcome": "acquired"}
+    got = al.acquire(str(lock), "fanout-A", retries=0)
+    assert got == al.ArchiveAcquired(outcome=al.ArchiveAcquireOutcome.ACQUIRED, prev_acquired_at=None,
+                                      prev_owner=None, owner=None, age_s=None)
+    # The envelope answers the record's to_dict(): every field, None where the outcome names none.
+    assert dos_native.dispatch("archive_lock.status", {"path": str(lock)}).keys() == {"state", "owner", "age_s"}
     # The reference sees our lock: busy for another owner, re-entrant for ours.
     r = subprocess.run(ref + ["acquire", "fanout-B", "--retries", "0"], env=env, capture_output=True, text=True)
     assert r.returncode == 1 and "busy fanout-A" in r.stderr
     r = subprocess.run(ref + ["acquire", "fanout-A", "--retries", "0"], env=env, capture_output=True, text=True)
     assert r.returncode == 0 and r.stdout.startswith("re-entrant fanout-A")
-    st = dos_native.dispatch("archive_lock.status", {"path": str(lock)})
-    assert st["state"] == "held" and st["owner"] == "fanout-A"
-    assert dos_native.dispatch("archive_lock.release", {"path": str(lock), "owner": "fanout-B"}) == \
-        {"outcome": "owner_mismatch", "have": "fanout-A"}
-    assert dos_native.dispatch("archive_lock.release", {"path": str(lock), "owner": "fanout-A"}) == {"outcome": "released"}
+    st = al.status(str(lock))
+    assert st.state is al.ArchiveLockState.HELD and st.owner == "fanout-A" and st.age_s is not None and st.age_s >= 0
+    busy = al.acquire(str(lock), "fanout-B", retries=0)
+    assert busy.outcome is al.ArchiveAcquireOutcome.BUSY and busy.owner == "fanout-A"
+    again = al.acquire(str(lock), "fanout-A", retries=0)
+    assert again.outcome is al.ArchiveAcquireOutcome.REENTRANT and again.prev_acquired_at
+    assert al.release(str(lock), "fanout-B") == al.ArchiveReleased(
+        outcome=al.ArchiveReleaseOutcome.OWNER_MISMATCH, was=None, have="fanout-A")
+    assert al.release(str(lock), "fanout-A").outcome is al.ArchiveReleaseOutcome.RELEASED
     r = subprocess.run(ref + ["status"], env=env, capture_output=True, text=True)
     assert r.stdout.strip() == "free"
+    assert al.status(str(lock)).state is al.ArchiveLockState.FREE
+    # A lock the reference took, then aged past the TTL: stale here, taken over by acquire.
+    r = subprocess.run(ref + ["acquire", "fanout-C", "--retries", "0"], env=env, capture_output=True, text=True)
+    assert r.returncode == 0
+    assert al.status(str(lock), ttl_seconds=0).state is al.ArchiveLockState.STALE
+    stole = al.acquire(str(lock), "fanout-D", ttl_seconds=0, retries=0)
+    assert stole.outcome is al.ArchiveAcquireOutcome.STOLE_STALE and stole.prev_owner == "fanout-C"
+    r = subprocess.run(ref + ["status"], env=env, capture_output=True, text=True)
+    assert "fanout-D" in r.stdout
+    forced = al.release(str(lock), "someone-else", force=True)
+    assert forced.outcome is al.ArchiveReleaseOutcome.FORCE_RELEASED and forced.was == "fanout-D"
+    assert al.release(str(lock), "fanout-D").outcome is al.ArchiveReleaseOutcome.NO_LOCK
+    # Bad input is BAD_ARGS naming the argument.
+    for bad, field in (({"retries": -1}, "retries"), ({"retry_interval": -1.0}, "retry_interval"),
+                       ({"owner": 3}, "owner")):
+        args = {"path": str(lock), "owner": "x", **bad}
+        with pytest.raises(dos_native.BadArgsError, match=field):
+            dos_native.dispatch("archive_lock.acquire", args)
 
 
 _lease_view = lease_view

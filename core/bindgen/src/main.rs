@@ -617,13 +617,32 @@ const PY_COMPANIONS: &[(&str, &str, &[&str])] = &[
     // The digest helpers behind step_from_event (bytes in and out: native
     // functions, not ops).
     ("posttool_sensor", "_posttool_sensor_digests", &["digest", "canonical_bytes", "result_digest", "args_digest"]),
-    // The intent ledger's file functions (the I/O layer's hand-registered
-    // append and read) and its clock stamp.
+    // The intent ledger's file functions with the reference's signatures
+    // (the run's path resolved here, over the routed `_append_file` and
+    // `_read_file`) and its clock stamp.
     ("intent_ledger", "_intent_ledger_files", &["ledger_now_iso", "run_dir_for", "ledger_path_for", "append", "read_all"]),
     // Minting with the reference's clock and entropy callables: called in
     // Python, their integers handed to the generated `_mint` and
     // `_mint_child_from_env`.
     ("run_id", "_run_id_clock", &["mint", "mint_child_from_env"]),
+    // The config handle (`Config`, built and held natively) and its loaders
+    // with the reference's names, and accelerate()'s swaps of `dos.config`.
+    (
+        "config",
+        "_config_model",
+        &[
+            "Config",
+            "ENV_WORKSPACE",
+            "LaneTaxonomy",
+            "default_config",
+            "job_config",
+            "load_workspace_config",
+            "native_of",
+            "reference_tables",
+            "resolve_workspace_root",
+            "workshop_config",
+        ],
+    ),
     // `acquire` (the arbiter's verdict in the reference's LaneLeaseResult;
     // a hand-registered op) and accelerate()'s swaps of the lease verbs,
     // which read the reference's config objects.

@@ -22,7 +22,7 @@ pub mod workspace;
 use dos_core::envelope::OpSpec;
 
 /// Every envelope operation of this layer, grouped by module.
-pub static OPS: &[&[OpSpec]] = &[boundary::ops::OPS, boundary::intent_ledger::OPS, workspace::OPS];
+pub static OPS: &[&[OpSpec]] = &[boundary::ops::OPS];
 
 /// The I/O layer's modules on the generated route, listed after
 /// `dos_core::deciders::ROUTED` (a module named like one of those adds its
@@ -39,7 +39,11 @@ pub static ROUTED: &[&dos_core::route::Module] = &[
     &boundary::id_alloc::MODULE,
     &boundary::run_id::MODULE,
     &boundary::verdict_journal::MODULE,
+    &boundary::intent_ledger::MODULE,
     // issue 9, the journal file and the lease verbs (acquire is still hand-registered)
     &boundary::journal::file_ops::MODULE,
     &boundary::lane_lease::MODULE,
+    &boundary::archive_lock::MODULE,
+    // issue 9, loading a workspace's config from disk
+    &workspace::MODULE,
 ];

@@ -1,14 +1,16 @@
 //! The workspace side of the config: the envelope's `config` objects that
-//! name a workspace, built over the file system and cached, and the two ops
-//! that load a workspace from disk.
+//! name a workspace, built over the file system and cached, and the two
+//! routed ops that read a workspace from disk.
 
 use crate::boundary;
 use dos_core::config::json::{self, WorkspaceReader};
-use dos_core::config::layer::{Doc, Loaded};
-use dos_core::config::ops::preset_arg;
+use dos_core::config::layer::{Doc, Loaded, LoadedConfig, Preset};
+use dos_core::config::ops::with_overrides;
 use dos_core::config::{SubstrateConfig, WorkspaceFacts};
-use dos_core::envelope::{Args, CallError, Ctx, ErrorCode, OpSpec};
+use dos_core::envelope::{CallError, Ctx, ErrorCode};
 use dos_core::pyjson::{self, Dict, Value};
+use dos_core::route::{self, Describe, Effect, Module, Op};
+use serde::Deserialize;
 use std::sync::Arc;
 
 /// The [`WorkspaceReader`] over the file system.
@@ -50,28 +52,66 @@ pub fn resolve(d: &Dict) -> Result<Arc<Loaded>, CallError> {
     }
 }
 
-/// `config.load_workspace_config`: resolve the workspace (explicit ›
-/// `DISPATCH_WORKSPACE` › cwd), probe it, read its `dos.toml`, layer it over
-/// the preset, then the `overrides` tables (same shapes) on top.
-fn op_load_workspace_config(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let preset = preset_arg(a)?;
-    let mut loaded = boundary::load_workspace_config(a.opt_str("workspace")?, preset)?;
-    if let Some(o) = a.opt_obj("overrides")? {
-        let inline = json::split(o.dict())?;
-        loaded.config = json::layer_inline(loaded.config, &inline.tables, &mut loaded.warnings)?;
+/// Load a workspace's config from disk: resolve the workspace (the
+/// argument › `$DISPATCH_WORKSPACE` › the current directory), probe its
+/// kernel runtime files, read its `dos.toml` and layer it over the preset,
+/// then the `overrides` tables (the shapes of `dos.toml`'s) on top.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct LoadWorkspaceConfig {
+    /// The workspace directory; None: `$DISPATCH_WORKSPACE`, else the
+    /// current directory.
+    #[serde(default)]
+    pub workspace: Option<String>,
+    /// The base the tables layer over.
+    #[serde(default)]
+    pub preset: Preset,
+    /// Tables layered over the workspace's.
+    #[serde(default)]
+    pub overrides: Option<Dict>,
+}
+
+impl Op for LoadWorkspaceConfig {
+    const NAME: &'static str = "config.load_workspace_config";
+    const EFFECT: Effect = Effect::ReadsFiles;
+    const PY_NAME: &'static str = "_load_workspace_config";
+    type Verdict = LoadedConfig;
+
+    fn run(self, _: &Ctx<'_>) -> Result<LoadedConfig, CallError> {
+        let loaded = boundary::load_workspace_config(self.workspace.as_deref(), self.preset)?;
+        Ok(with_overrides(loaded, self.overrides.as_ref())?.into())
     }
-    Ok(loaded.to_value())
 }
 
-/// `config.resolve_workspace_root`.
-fn op_resolve_root(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    boundary::resolve_workspace_root(a.opt_str("workspace")?).map(Value::str)
+/// The workspace root: the argument › `$DISPATCH_WORKSPACE` › the current
+/// directory, made absolute with symlinks resolved.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct ResolveWorkspaceRoot {
+    /// The workspace directory; None: `$DISPATCH_WORKSPACE`, else the
+    /// current directory.
+    #[serde(default)]
+    pub workspace: Option<String>,
 }
 
-pub static OPS: &[OpSpec] = &[
-    OpSpec { name: "config.load_workspace_config", args: &["workspace", "preset", "overrides"], run: op_load_workspace_config },
-    OpSpec { name: "config.resolve_workspace_root", args: &["workspace"], run: op_resolve_root },
-];
+impl Op for ResolveWorkspaceRoot {
+    const NAME: &'static str = "config.resolve_workspace_root";
+    const EFFECT: Effect = Effect::ReadsFiles;
+    const PY_NAME: &'static str = "_resolve_workspace_root";
+    type Verdict = String;
+
+    fn run(self, _: &Ctx<'_>) -> Result<String, CallError> {
+        boundary::resolve_workspace_root(self.workspace.as_deref())
+    }
+}
+
+/// The config's file-reading ops (its pure op is `dos-core`'s).
+pub const MODULE: Module = Module {
+    name: "config",
+    doc: "",
+    routes: &[route::route::<LoadWorkspaceConfig>(), route::route::<ResolveWorkspaceRoot>()],
+    consts: &[],
+};
 
 #[cfg(test)]
 mod tests {

@@ -19,7 +19,7 @@
 //! inline table that is malformed is refused (`BAD_CONFIG`), as is a key that
 //! names no table.
 
-use super::layer::{self, Doc, Loaded, Preset, Warning, EXTENSION_LABELS, LABELS};
+use super::layer::{self, ConfigWarning, Doc, Loaded, Preset, EXTENSION_LABELS, LABELS};
 use super::value::{self, Table, Tv};
 use super::{LaneTaxonomy, SubstrateConfig, WorkspaceFacts};
 use crate::envelope::{CallError, ErrorCode};
@@ -120,7 +120,7 @@ pub fn split(d: &Dict) -> Result<Inline, CallError> {
 }
 
 /// Layer an inline object's tables over `base`; every warning is kept.
-pub fn layer_inline(base: SubstrateConfig, tables: &Table, warnings: &mut Vec<Warning>) -> Result<SubstrateConfig, CallError> {
+pub fn layer_inline(base: SubstrateConfig, tables: &Table, warnings: &mut Vec<ConfigWarning>) -> Result<SubstrateConfig, CallError> {
     if tables.is_empty() {
         return Ok(base);
     }

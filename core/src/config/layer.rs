@@ -4,7 +4,7 @@
 //! The tables apply one by one in the reference's order. A table that is
 //! absent, empty or not a table leaves its seam as it was. A malformed table
 //! where the reference raises `ValueError` leaves its seam as it was and adds
-//! a [`Warning`]; where the reference fails with another exception the whole
+//! a [`ConfigWarning`]; where the reference fails with another exception the whole
 //! build fails with `BAD_CONFIG`.
 
 use super::interventions::layer_interventions;
@@ -19,11 +19,15 @@ use super::{ClassBudgets, LaneTaxonomy, SubstrateConfig, WorkspaceFacts};
 use crate::dict;
 use crate::envelope::{CallError, ErrorCode};
 use crate::pyjson::Value;
+use crate::route::Describe;
+use serde::{Deserialize, Serialize};
 
 /// The base a workspace's tables layer over.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Describe)]
+#[serde(rename_all = "lowercase")]
 pub enum Preset {
     /// `default_config`: `main`/`global`, the `.dos/` layout.
+    #[default]
     Generic,
     /// `load_workspace_config(job=True)`: the job taxonomy and the reference
     /// layout. As in the reference, `dos.toml` is layered twice (once by
@@ -62,17 +66,21 @@ impl Preset {
     }
 }
 
-/// A table the reference warned about and ignored.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Warning {
-    /// The table label (`lanes`, `reasons.morphology`, `verify`, …).
+/// A `dos.toml` table the build warned about and ignored (the reference
+/// prints the same facts and goes on).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigWarning {
+    /// The table's label (`lanes`, `reasons.morphology`, `verify`, …).
     pub table: String,
-    /// The offending key inside the table, or "" for the table as a whole.
+    /// The offending key inside the table; empty for the table as a whole.
     pub key: String,
+    /// What is wrong with it.
     pub message: String,
 }
 
-impl Warning {
+impl ConfigWarning {
+    /// The warning as data: `{"table", "key", "message"}`.
     pub fn to_value(&self) -> Value {
         Value::Dict(dict! { "table" => self.table.as_str(), "key" => self.key.as_str(), "message" => self.message.as_str() })
     }
@@ -82,16 +90,24 @@ impl Warning {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Loaded {
     pub config: SubstrateConfig,
-    pub warnings: Vec<Warning>,
+    pub warnings: Vec<ConfigWarning>,
 }
 
-impl Loaded {
-    /// `{"config": …, "warnings": [{table, key, message}, …]}`.
-    pub fn to_value(&self) -> Value {
-        Value::Dict(dict! {
-            "config" => self.config.to_value(),
-            "warnings" => self.warnings.iter().map(Warning::to_value).collect::<Vec<_>>(),
-        })
+/// A built config as data (the reference `SubstrateConfig`'s seams, in its
+/// field order) and the tables its build ignored: what the config ops
+/// answer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct LoadedConfig {
+    /// The config's seams as data.
+    pub config: Value,
+    /// The tables the build warned about and ignored, in layering order.
+    pub warnings: Vec<ConfigWarning>,
+}
+
+impl From<Loaded> for LoadedConfig {
+    fn from(l: Loaded) -> Self {
+        LoadedConfig { config: l.config.to_value(), warnings: l.warnings }
     }
 }
 
@@ -186,11 +202,11 @@ fn verify_from(data: &Table, oracle: &str, ci: &crate::pyjson::Dict) -> Read<(St
 }
 
 /// Apply one table: `Ok(Some(v))` to take `v`, `Ok(None)` to keep the base.
-fn apply<T>(label: &str, warnings: &mut Vec<Warning>, r: Read<Option<T>>) -> Result<Option<T>, CallError> {
+fn apply<T>(label: &str, warnings: &mut Vec<ConfigWarning>, r: Read<Option<T>>) -> Result<Option<T>, CallError> {
     match r {
         Ok(v) => Ok(v),
         Err(Fault { kind: FaultKind::Warn, key, message }) => {
-            warnings.push(Warning { table: label.to_string(), key, message });
+            warnings.push(ConfigWarning { table: label.to_string(), key, message });
             Ok(None)
         }
         Err(Fault { kind: FaultKind::Crash, key, message }) => {
@@ -201,12 +217,12 @@ fn apply<T>(label: &str, warnings: &mut Vec<Warning>, r: Read<Option<T>>) -> Res
 }
 
 /// Layer `doc`'s tables over `cfg`, in the reference's order.
-pub fn layer(mut cfg: SubstrateConfig, doc: &Doc, warnings: &mut Vec<Warning>) -> Result<SubstrateConfig, CallError> {
+pub fn layer(mut cfg: SubstrateConfig, doc: &Doc, warnings: &mut Vec<ConfigWarning>) -> Result<SubstrateConfig, CallError> {
     let data = match doc {
         Doc::Absent => return Ok(cfg),
         Doc::Invalid(msg) => {
             for label in LABELS {
-                warnings.push(Warning { table: label.to_string(), key: String::new(), message: msg.clone() });
+                warnings.push(ConfigWarning { table: label.to_string(), key: String::new(), message: msg.clone() });
             }
             return Ok(cfg);
         }

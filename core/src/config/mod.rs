@@ -27,7 +27,7 @@ pub mod value;
 pub use budgets::{ClassBudgets, ConcurrencyClass};
 pub use facts::WorkspaceFacts;
 pub use interventions::InterventionLadder;
-pub use layer::{Loaded, Preset, Warning};
+pub use layer::{ConfigWarning, Loaded, LoadedConfig, Preset};
 pub use lease_store::LeaseStoreConfig;
 pub use paths::PathLayout;
 pub use policies::{

@@ -2,40 +2,68 @@
 //! (Loading a workspace from disk is `dos-io`'s; linting one is the routed
 //! `config_lint` module, `super::lint`.)
 
-use super::layer::{self, Preset};
+use super::layer::{self, Loaded, LoadedConfig, Preset};
 use super::{json, toml_text, WorkspaceFacts};
-use crate::envelope::{Args, CallError, Ctx, OpSpec};
-use crate::pyjson::Value;
+use crate::envelope::{CallError, Ctx};
+use crate::pyjson::Dict;
+use crate::route::{self, Describe, Module, Op};
+use serde::Deserialize;
 
-pub fn preset_arg(a: &Args) -> Result<Preset, CallError> {
-    match a.opt_str("preset")? {
-        None => Ok(Preset::Generic),
-        Some(p) => Preset::parse(p).ok_or_else(|| a.err(format_args!("unknown preset {p:?} (generic, job, workshop)"))),
+/// Build a config from `dos.toml` text over a preset, without touching the
+/// disk: `root` is taken as already resolved, and `kernel_runtime_files`
+/// stands in for the workspace probe. The `overrides` tables (the same
+/// shapes as `dos.toml`'s) layer on top.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct FromToml {
+    /// The `dos.toml` text; None: the workspace has none.
+    #[serde(default)]
+    pub text: Option<String>,
+    /// The base the tables layer over.
+    #[serde(default)]
+    pub preset: Preset,
+    /// The workspace root, already resolved.
+    #[serde(default = "dot")]
+    pub root: String,
+    /// The kernel runtime files the workspace holds; None: not probed.
+    #[serde(default)]
+    pub kernel_runtime_files: Option<Vec<String>>,
+    /// Tables layered over the text's.
+    #[serde(default)]
+    pub overrides: Option<Dict>,
+}
+
+fn dot() -> String {
+    ".".to_string()
+}
+
+impl Op for FromToml {
+    const NAME: &'static str = "config.from_toml";
+    const PY_NAME: &'static str = "_from_toml";
+    type Verdict = LoadedConfig;
+
+    fn run(self, _: &Ctx<'_>) -> Result<LoadedConfig, CallError> {
+        let facts = self.kernel_runtime_files.map(|files| {
+            let files: Vec<&str> = files.iter().map(String::as_str).collect();
+            WorkspaceFacts::new(super::paths::norm_path(&self.root), probe_order(&files))
+        });
+        let doc = match &self.text {
+            None => layer::Doc::Absent,
+            Some(text) => toml_text::parse_bytes(text.as_bytes()),
+        };
+        let loaded = layer::load(self.preset, &self.root, facts, &doc)?;
+        Ok(with_overrides(loaded, self.overrides.as_ref())?.into())
     }
 }
 
-/// `config.from_toml`: `dos.toml` text over a preset, no file access. `root`
-/// is taken as already resolved; `kernel_runtime_files` (a list, or null for
-/// "not probed") stands in for the workspace probe.
-fn op_from_toml(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let preset = preset_arg(a)?;
-    let root = a.opt_str("root")?.unwrap_or(".");
-    let facts =
-        a.opt_str_list("kernel_runtime_files")?.map(|files| WorkspaceFacts::new(super::paths::norm_path(root), probe_order(&files)));
-    let doc = match a.opt_str("text")? {
-        None => layer::Doc::Absent,
-        Some(text) => toml_text::parse_bytes(text.as_bytes()),
-    };
-    let loaded = match a.opt_obj("overrides")? {
-        None => layer::load(preset, root, facts, &doc)?,
-        Some(o) => {
-            let inline = json::split(o.dict())?;
-            let mut l = layer::load(preset, root, facts, &doc)?;
-            l.config = json::layer_inline(l.config, &inline.tables, &mut l.warnings)?;
-            l
-        }
-    };
-    Ok(loaded.to_value())
+/// `loaded` with the `overrides` tables (the shapes of `dos.toml`'s)
+/// layered on top.
+pub fn with_overrides(mut loaded: Loaded, overrides: Option<&Dict>) -> Result<Loaded, CallError> {
+    if let Some(o) = overrides {
+        let inline = json::split(o)?;
+        loaded.config = json::layer_inline(loaded.config, &inline.tables, &mut loaded.warnings)?;
+    }
+    Ok(loaded)
 }
 
 /// The given runtime files as the probe lists them: the kernel's own order
@@ -51,5 +79,11 @@ fn probe_order(files: &[&str]) -> Vec<String> {
     out
 }
 
-pub static OPS: &[OpSpec] =
-    &[OpSpec { name: "config.from_toml", args: &["text", "preset", "root", "kernel_runtime_files", "overrides"], run: op_from_toml }];
+/// The config's pure op (loading a workspace from disk is `dos-io`'s, under
+/// the same module name).
+pub const MODULE: Module = Module {
+    name: "config",
+    doc: "The workspace configuration: `dos.toml` layered over a preset (`generic`, `job`, `workshop`) into the reference `SubstrateConfig`'s seams, with the tables the build ignored as warnings.",
+    routes: &[route::route::<FromToml>()],
+    consts: &[],
+};

@@ -59,7 +59,6 @@ pub mod improve;
 pub static ALL: &[&[OpSpec]] = &[
     // (posttool_sensor, admission, self_modify and intent_ledger are on the generated route since session 9,
     // run_id since session 10)
-    crate::config::ops::OPS,
     arbiter::OPS,
 ];
 
@@ -122,13 +121,14 @@ pub static ROUTED: &[&crate::route::Module] = &[
     &durable_schema::MODULE,
     // the codec: Python's json.dumps
     &pyjson_op::MODULE,
-    // issue 9, the lane journal's pure half (its file ops stay hand-registered in dos-io)
+    // issue 9, the lane journal's pure half (its file ops are dos-io's, routed under the same name)
     &crate::journal::ops::MODULE,
     // issue 9, the file-tree prefix algebra (its callable lookup stays a Python companion)
     &tree::MODULE,
     // issue 9, admission and the self-modification guard (plugin predicates stay in Python)
     &admission::MODULE,
     &admission::SELF_MODIFY,
-    // issue 9, the config linter (the config model it reads stays hand glue)
+    // issue 9, the config linter, and the config built from text (loading a workspace is dos-io's)
     &crate::config::lint::MODULE,
+    &crate::config::ops::MODULE,
 ];

@@ -6,18 +6,11 @@
 use super::Effect;
 
 /// Ops that change files (journals, ledgers, locks, counters, cursors).
-const WRITES: &[&str] =
-    &["archive_lock.acquire", "archive_lock.release", "intent_ledger.append", "lane_journal.append", "lane_lease.acquire"];
-
-/// Ops that read files, the process environment, the clock or the OS's
-/// entropy, and change nothing.
-const READS: &[&str] = &["archive_lock.status", "config.load_workspace_config", "config.resolve_workspace_root", "intent_ledger.read_file"];
+const WRITES: &[&str] = &["lane_lease.acquire"];
 
 pub(super) fn effect_of(op: &str) -> Effect {
     if WRITES.contains(&op) {
         Effect::WritesFiles
-    } else if READS.contains(&op) {
-        Effect::ReadsFiles
     } else {
         Effect::Pure
     }

@@ -4,9 +4,11 @@
 use super::journal::AppendError;
 use super::{host, jsonl};
 use dos_core::durable::intent_ledger::{self as il, LedgerState};
-use dos_core::envelope::{Args, CallError, Ctx, ErrorCode, OpSpec};
+use dos_core::envelope::{CallError, Ctx, ErrorCode};
 use dos_core::pyjson::{Dict, Value};
 use dos_core::pytime;
+use dos_core::route::{self, Describe, Effect, Module, Op};
+use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
 /// Why a run id cannot name a run directory.
@@ -49,25 +51,74 @@ pub fn replay(path: &Path) -> LedgerState {
     il::replay(&read_all(path, il::SCHEMA_VERSION))
 }
 
-fn op_append(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let v = a.req("entry")?;
-    let entry = v.as_dict().ok_or_else(|| a.err(format_args!("entry must be an object, not {}", v.type_name())))?;
-    match append(Path::new(a.str("path")?), a.str("run_id")?, entry) {
-        Ok(e) => Ok(Value::Dict(e)),
-        Err(e @ AppendError::Surrogate(_)) => Err(a.err(e)),
-        Err(e) => Err(CallError::new(ErrorCode::Io, format!("{}: {e}", a.op()))),
+/// Append one record to the ledger file of `run_id` and flush it to disk:
+/// `run_id` forced to this run, `ts` (now, UTC seconds) and the schema tag
+/// added when absent; the record as written.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct AppendFile {
+    /// The ledger file (made, with its directory, when missing).
+    pub path: String,
+    /// The run the ledger belongs to.
+    pub run_id: String,
+    /// The record.
+    pub entry: Dict,
+}
+
+impl Op for AppendFile {
+    const NAME: &'static str = "intent_ledger.append";
+    const EFFECT: Effect = Effect::WritesFiles;
+    const PY_NAME: &'static str = "_append_file";
+    type Verdict = Dict;
+
+    fn run(self, _: &Ctx<'_>) -> Result<Dict, CallError> {
+        append(Path::new(&self.path), &self.run_id, &self.entry).map_err(|e| match e {
+            AppendError::Surrogate(_) => CallError::bad_args(format!("{}: args.entry: {e}", Self::NAME)),
+            other => CallError::new(ErrorCode::Io, format!("{}: {other}", Self::NAME)),
+        })
+    }
+
+    fn verdict_value(verdict: Dict) -> Result<Value, CallError> {
+        Ok(Value::Dict(verdict))
     }
 }
 
-fn op_read_file(_: &Ctx, a: &Args) -> Result<Value, CallError> {
-    let u = a.i64_or("understands", il::SCHEMA_VERSION)?;
-    Ok(Value::List(read_all(Path::new(a.str("path")?), u).into_iter().map(Value::Dict).collect()))
+/// Every record of the ledger file in append order (none when it is
+/// missing): a torn last line is dropped, and a record the schema gate
+/// cannot read (a version above `understands`, another family) reads as a
+/// `_CORRUPT` record saying why.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct ReadFile {
+    /// The ledger file.
+    pub path: String,
+    /// The highest schema version the reader understands.
+    #[serde(default = "schema_version")]
+    pub understands: i64,
 }
 
-pub const OPS: &[OpSpec] = &[
-    OpSpec { name: "intent_ledger.append", args: &["path", "run_id", "entry"], run: op_append },
-    OpSpec { name: "intent_ledger.read_file", args: &["path", "understands"], run: op_read_file },
-];
+fn schema_version() -> i64 {
+    il::SCHEMA_VERSION
+}
+
+impl Op for ReadFile {
+    const NAME: &'static str = "intent_ledger.read_file";
+    const EFFECT: Effect = Effect::ReadsFiles;
+    const PY_NAME: &'static str = "_read_file";
+    type Verdict = Vec<Dict>;
+
+    fn run(self, _: &Ctx<'_>) -> Result<Vec<Dict>, CallError> {
+        Ok(read_all(Path::new(&self.path), self.understands))
+    }
+
+    fn verdict_value(verdict: Vec<Dict>) -> Result<Value, CallError> {
+        Ok(route::dicts_value(verdict))
+    }
+}
+
+/// `dos.intent_ledger`'s file ops (its pure ops are `dos-core`'s).
+pub const MODULE: Module =
+    Module { name: "intent_ledger", doc: "", routes: &[route::route::<AppendFile>(), route::route::<ReadFile>()], consts: &[] };
 
 #[cfg(test)]
 mod tests {
