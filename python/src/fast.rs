@@ -8,6 +8,7 @@
 
 use crate::swap::CallArgs;
 use pyo3::ffi;
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyString, PyTuple, PyType};
 use std::os::raw::c_int;
@@ -286,4 +287,14 @@ pub(crate) fn bind_args<'py, const N: usize>(
         out[i] = Some(v);
     }
     Some(out)
+}
+
+/// The field names of a dataclass (a class or an instance; a typed
+/// module's record class too), in declaration order: what
+/// `[f.name for f in dataclasses.fields(cls)]` lists. A fast path binds
+/// only when they are the ones it builds or reads.
+pub(crate) fn dataclass_field_names(cls: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
+    let py = cls.py();
+    let fields = py.import(intern!(py, "dataclasses"))?.call_method1(intern!(py, "fields"), (cls,))?;
+    fields.try_iter()?.map(|f| f?.getattr(intern!(py, "name"))?.extract::<String>()).collect()
 }

@@ -66,6 +66,7 @@ const FAST: &[(&str, Binder)] = &[
     ("improve.classify", audit_fast::bind_improve_fast),
     ("coverage.classify_coverage", audit_fast::bind_coverage_fast),
     ("commit_audit.sweep_summary", audit_fast::bind_sweep_fast),
+    ("commit_audit.classify", audit_fast::bind_classify_fast),
 ];
 
 /// The fast path of `op` bound to `module`'s classes (None: `op` has none).

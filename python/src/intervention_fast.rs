@@ -161,15 +161,8 @@ fn as_core<T: serde::de::DeserializeOwned>(obj: &Bound<'_, PyAny>) -> Option<T> 
     dos_core::pyjson::from_value::<T>(&v).ok()
 }
 
-/// The names of a dataclass's fields.
-fn field_names(obj: &Bound<'_, PyAny>) -> Option<Vec<String>> {
-    let py = obj.py();
-    let fields = py.import("dataclasses").ok()?.call_method1("fields", (obj,)).ok()?;
-    fields.try_iter().ok()?.map(|f| f.ok()?.getattr("name").ok()?.extract::<String>().ok()).collect()
-}
-
 fn pin(obj: &Bound<'_, PyAny>) -> Option<Pinned> {
-    let names = field_names(obj)?;
+    let names = crate::fast::dataclass_field_names(obj).ok()?;
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
     Some(Pinned::new(obj, &names))
 }

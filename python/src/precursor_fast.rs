@@ -348,12 +348,6 @@ fn as_core<T: serde::de::DeserializeOwned>(obj: &Bound<'_, PyAny>) -> Option<T> 
     dos_core::pyjson::from_value::<T>(&v).ok()
 }
 
-fn field_names(obj: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
-    let py = obj.py();
-    let fields = py.import("dataclasses")?.call_method1("fields", (obj,))?;
-    fields.try_iter()?.map(|f| f?.getattr("name")?.extract::<String>()).collect()
-}
-
 /// `precursor_gate.precursor_intervention`'s fast path (registered in
 /// `crate::fastpath`) on `module`'s own classes: the decision for a REFUTED
 /// verdict is the core's, holding the rung the intervention module's own
@@ -397,7 +391,7 @@ pub(crate) fn bind_intervention_fast(module: &Bound<'_, PyAny>, fallback: Py<PyA
     }
     let mut rungs = Vec::with_capacity(specs.len());
     for (i, s) in specs.iter().enumerate() {
-        let names = if i == at { field_names(&s)? } else { vec!["token".to_owned()] };
+        let names = if i == at { crate::fast::dataclass_field_names(&s)? } else { vec!["token".to_owned()] };
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
         rungs.push(Pinned::new(&s, &names));
     }

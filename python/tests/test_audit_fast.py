@@ -20,6 +20,7 @@ import dos.improve as im  # noqa: E402
 import dos.intervention as iv  # noqa: E402
 import dos.judges as jd  # noqa: E402
 import dos.arg_provenance as ap  # noqa: E402
+import dos.commit_audit as cau  # noqa: E402
 from dos.result_state import ResultStateVerdict, TerminalClass, TerminalState  # noqa: E402
 
 from dos_native import _native  # noqa: E402
@@ -30,6 +31,7 @@ ORIGINAL = {
     "enforce.run_handler": en.run_handler,
     "improve.classify": im.classify,
     "coverage.classify_coverage": cv.classify_coverage,
+    "commit_audit.classify": cau.classify,
 }
 
 
@@ -307,3 +309,218 @@ def test_typed_sweep_summary_equals_the_envelope():
     object.__setattr__(bad, "source_files", ("a", 1))
     assert _outcome(fn, [bad]) == _outcome(generated, [bad])
     assert _outcome(fn, [bad])[0] == "raised"
+
+
+# ------------------------------------------------------------------ the typed functions (s12)
+
+@pytest.fixture
+def typed_trace():
+    """The ops the native route served through the typed functions, in order."""
+    calls = []
+    _native._route_trace(calls.append)
+    try:
+        yield calls
+    finally:
+        _native._route_trace(None)
+
+
+def _typed_decisions():
+    from dos_native import arg_provenance as TA
+    from dos_native import intervention as TI
+
+    calls = [
+        TA.ToolCall("t", (TA.ToolArg("incident_id", "INC9999999"), TA.ToolArg("note", "hello"))),
+        TA.ToolCall("t", (TA.ToolArg("incident_id", "INC0010023"),)),
+        TA.ToolCall("t", ()),
+    ]
+    prior = TA.PriorResults((TA.EnvBlob('{"number": "INC0010023", "caller": 10023}', TA.CorpusSource.TOOL_RESULT),))
+    return [TI.choose_intervention(TA.classify_call(c, prior)) for c in calls]
+
+
+def test_typed_run_handler_equals_the_envelope(typed_trace):
+    from dos_native import enforce as TE
+
+    fn = TE.run_handler
+    generated = fn.__wrapped__
+    ds = _typed_decisions()
+    assert len({d.intervention for d in ds}) > 1
+    for d in ds:
+        for args, kw in ((("observe", d), {}), (("observe", d, None), {}), ((), {"handler": "observe", "decision": d})):
+            calls = len(typed_trace)
+            got, want = fn(*args, **kw), generated(*args, **kw)
+            assert typed_trace[calls:] == ["enforce.run_handler"]
+            assert type(got) is TE.EffectProposal and got == want
+            assert got.to_dict() == want.to_dict() == _native.dispatch("enforce.run_handler", {"handler": "observe", "decision": d.to_dict()})
+    # what the fast path leaves to the generated function: the same answers
+    d = ds[0]
+    bad_reason = dataclasses.replace(d)
+    object.__setattr__(bad_reason, "reason", 7)
+    surrogate = dataclasses.replace(d, reason="\ud800")
+    bad_rung = dataclasses.replace(d, rung=dataclasses.replace(d.rung, rank=-1))
+    synth_rung = dataclasses.replace(d, rung=dataclasses.replace(d.rung, dispatches=True, returns_synthetic=True))
+    blank_rung = dataclasses.replace(d, rung=dataclasses.replace(d.rung, token="  "))
+    odd_cost = dataclasses.replace(d)
+    object.__setattr__(odd_cost, "disruption_cost", "high")
+    odd_unsupported = dataclasses.replace(d)
+    object.__setattr__(odd_unsupported, "unsupported", ("a", 1))
+    for args in (("abstain", d), ("observe", d, {"k": 1}), ("observe", bad_reason), ("observe", surrogate), ("observe", bad_rung),
+                 ("observe", synth_rung), ("observe", blank_rung), ("observe", odd_cost), ("observe", odd_unsupported),
+                 ("observe", d.to_dict())):
+        calls = len(typed_trace)
+        assert _outcome(fn, *args) == _outcome(generated, *args), args
+        assert "enforce.run_handler" not in typed_trace[calls:]
+
+
+def test_typed_improve_equals_the_envelope(typed_trace):
+    from dos_native import improve as TM
+
+    fn = TM.classify
+    generated = fn.__wrapped__
+    policies = [None, TM.DEFAULT_POLICY, TM.ImprovePolicy(max_consecutive_reverts=1), TM.ImprovePolicy(efficiency_floor=0.001),
+                TM.ImprovePolicy(efficiency_floor=0.5, min_tokens_for_efficiency=0),
+                TM.ImprovePolicy(max_consecutive_reverts=10, efficiency_floor=1)]
+    seen = set()
+    for e, p in itertools.product(_evidence(), policies):
+        te = TM.CandidateEvidence(**dataclasses.asdict(e))
+        args = (te,) if p is None else (te, p)
+        calls = len(typed_trace)
+        got, want = fn(*args), generated(*args)
+        assert typed_trace[calls:] == ["improve.classify"]
+        assert type(got) is TM.CandidateVerdict and got == want, args
+        assert type(got.evidence) is TM.CandidateEvidenceEcho and got.to_dict() == want.to_dict()
+        seen.add((got.verdict, got.revert_cause, got.escalation))
+    assert len(seen) >= 6
+    te = TM.CandidateEvidence(True, True, 3, 1, narrated="n")
+    assert fn(evidence=te, policy=policies[2]) == generated(te, policies[2])
+    # what the fast path leaves to the generated function: the same answers
+    odd = TM.CandidateEvidence(True, True)
+    object.__setattr__(odd, "suite_passed", 1)
+    neg = TM.CandidateEvidence(True, True)
+    object.__setattr__(neg, "work", -1)
+    big = TM.CandidateEvidence(True, True, work=2**70)
+    surrogate = TM.CandidateEvidence(True, True, narrated="\ud800")
+    bad_policy = TM.ImprovePolicy()
+    object.__setattr__(bad_policy, "max_consecutive_reverts", 0)
+    for args in ((odd,), (neg,), (big,), (surrogate,), (te, bad_policy), (te, "policy"), ("e",)):
+        calls = len(typed_trace)
+        # (declined to the typed route binder, then to the generated function)
+        assert _outcome(fn, *args) == _outcome(generated, *args), args
+
+
+def test_typed_coverage_equals_the_envelope(typed_trace):
+    from dos_native import coverage as TV
+
+    fn = TV.classify_coverage
+    generated = fn.__wrapped__
+    R, T, C = TV.ReturnState, TV.TerminalState, TV.TerminalClass
+    returns = [
+        [],
+        [R(T.HEALTHY)] * 4 + [R(T.SYNTHETIC, cls=C.RATE_LIMIT), R(T.EMPTY, "w6"), R(T.UNREADABLE)],
+        (R(T.HEALTHY),) * 8,
+        [R(T.HEALTHY)] * 9,
+        [R(T.SYNTHETIC, cls=c) for c in (C.USAGE_LIMIT, C.AUTH, C.RATE_LIMIT, C.AUTH, C.NONE, None)],
+        [R(T.UNREADABLE), R(T.SYNTHETIC, "w2")],
+        [R(T.HEALTHY, cls=C.SERVER), R(T.EMPTY)],
+    ]
+    states = set()
+    for declared, rs, policy in itertools.product((0, -1, 1, 2, 6, 7, 8, 20), returns,
+                                                  (None, TV.DEFAULT_COVERAGE_POLICY, TV.CoveragePolicy(min_quorum=0.5),
+                                                   TV.CoveragePolicy(min_quorum=1), TV.CoveragePolicy(min_quorum=0.0))):
+        args = (declared, rs) if policy is None else (declared, rs, policy)
+        calls = len(typed_trace)
+        got, want = fn(*args), generated(*args)
+        assert typed_trace[calls:] == ["coverage.classify_coverage"]
+        assert type(got) is TV.CoverageVerdict and got == want, args
+        assert got.to_dict() == want.to_dict()
+        states.add(got.state)
+    assert states == set(TV.Coverage)
+    # what the fast path leaves to the generated function: the same answers
+    odd = R(T.HEALTHY)
+    object.__setattr__(odd, "state", "HEALTHY")
+    odd_id = R(T.HEALTHY)
+    object.__setattr__(odd_id, "agent_id", 3)
+    for args in ((3, [T.HEALTHY]), (3, [R(T.HEALTHY), "x"]), (3, [odd]), (3, [odd_id]), (3, [R(T.HEALTHY, "\ud800")]),
+                 (True, [R(T.HEALTHY)]), (3.0, [R(T.HEALTHY)]), (3, [R(T.HEALTHY)], TV.CoveragePolicy(True)),
+                 (2**70, [R(T.HEALTHY)]), (3, {"a": 1})):
+        calls = len(typed_trace)
+        # (declined to the typed route binder, then to the generated function)
+        assert _outcome(fn, *args) == _outcome(generated, *args), args
+
+
+# ------------------------------------------------------------------ commit_audit.classify (s12)
+
+SUBJECTS = ["fix: resolve the auth race", "docs: clarify the parser setup", "add tests for the parser", "wip", "",
+            "ci: pin the runner", "fix(ci): retry the upload", "test: rename the fixtures", "move tests to tests/unit",
+            "implement caching", "Merge branch 'x'", "chore(deps): bump foo"]
+FILE_SETS = [(), ("src/parser.py",), ("README.md", "docs/a.md", "assets/logo.png"), ("tests/test_parser.py",),
+             (".github/workflows/ci.yml",), ("src/parser.py", "README.md", "tests/test_parser.py", ".github/workflows/ci.yml",
+                                             "docs/a.md", "assets/logo.png"), ("a.md", "b.md", "c.md", "d.md", "e.md", "a.md")]
+
+
+def _commit_args(M):
+    for subject, files, empty, lines, policy in itertools.product(
+            SUBJECTS, FILE_SETS, (False, True), ((-1, -1), (5, 2), (2, 5)), (None, M.DEFAULT_POLICY, M.ClaimPolicy(True))):
+        c, d = M.CommitClaim("abc1234", subject), M.DiffFacts(files, empty, *lines)
+        yield (c, d) if policy is None else (c, d, policy)
+
+
+def test_commit_classify_matches_the_reference_on_every_shape(traced):
+    fn, original = cau.classify, ORIGINAL["commit_audit.classify"]
+    assert fn is not original
+    seen = set()
+    for args in _commit_args(cau):
+        calls = len(traced)
+        got = fn(*args)
+        assert traced[calls:] == ["commit_audit.classify"]
+        want = original(*args)  # (its classify_claim is served natively)
+        assert type(got) is cau.ClaimVerdict and _decision(got) == _decision(want), args
+        assert got.to_dict().keys() == want.to_dict().keys() and got.sha is args[0].sha
+        assert all(any(x is f for f in args[1].files) for x in got.source_files + got.test_files + got.ci_files)
+        seen.add((got.verdict, got.claim_kind, got.witness))
+    assert len(seen) >= 6
+    got = fn(claim=args[0], diff=args[1])
+    assert _decision(got) == _decision(original(args[0], args[1]))
+
+
+def test_commit_classify_declines_what_it_does_not_take(traced):
+    original = ORIGINAL["commit_audit.classify"]
+    c, d = cau.CommitClaim("abc", "fix: a"), cau.DiffFacts(("README.md",), False)
+
+    class Sub(cau.CommitClaim):
+        pass
+
+    odd = cau.DiffFacts(("README.md",), 0)
+    gen = cau.DiffFacts(iter(["README.md"]), False)
+    sur = cau.CommitClaim("abc", "fix: \ud800")
+    for args in ((Sub("abc", "fix: a"), d), (c, odd), (c, gen), (sur, d), (c, d, "policy"), (cau.CommitClaim(1, "fix: a"), d)):
+        calls = len(traced)
+        # (declined to the generic route binder, which declines to the reference)
+        assert _outcome(cau.classify, *args) == _outcome(original, *args), args
+    # a list of files is taken, as the reference iterates it
+    listed = cau.DiffFacts(["README.md", "src/x.py"], False)
+    calls = len(traced)
+    got = cau.classify(c, listed)
+    assert traced[calls:] == ["commit_audit.classify"]
+    assert got.source_files == original(c, listed).source_files == ("src/x.py",)
+
+
+def test_typed_commit_classify_equals_the_envelope(typed_trace):
+    from dos_native import commit_audit as TC
+
+    fn = TC.classify
+    generated = fn.__wrapped__
+    for args in _commit_args(TC):
+        calls = len(typed_trace)
+        got, want = fn(*args), generated(*args)
+        assert typed_trace[calls:] == ["commit_audit.classify"]
+        assert type(got) is TC.ClaimVerdict and got == want, args
+        assert got.to_dict() == want.to_dict()
+    c, d = TC.CommitClaim("abc", "fix: a"), TC.DiffFacts(("README.md",), False)
+    odd = dataclasses.replace(d)
+    object.__setattr__(odd, "files", ("a", 1))
+    odd_lines = dataclasses.replace(d)
+    object.__setattr__(odd_lines, "test_lines_added", 2**70)
+    for args in ((TC.CommitClaim("abc", "\ud800"), d), (c, odd), (c, odd_lines), (c, d, None), (c, {"files": []})):
+        calls = len(typed_trace)
+        assert _outcome(fn, *args) == _outcome(generated, *args), args
+        assert "commit_audit.classify" not in typed_trace[calls:]
