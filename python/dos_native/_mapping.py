@@ -376,6 +376,8 @@ _FASTER = {
     # faster through their hand fast paths (python/src/witness_fast.rs;
     # docs/benchmarks.md, "The witness chain's hand fast paths")
     "evidence.derived_witness", "reward.acceptance_ab",
+    # faster through their hand fast paths (python/src/witness_fast.rs; docs/benchmarks.md, "The witness chain's floor, null source and attest leaves")
+    "evidence.believe_under_floor", "log_source.gather_log", "attest.canonical_bytes", "attest.sign_hmac", "attest.receipt_from_verdict",
     # faster through its hand fast path (python/src/audit_fast.rs;
     # docs/benchmarks.md, "The audit leaves")
     "enforce.run_handler",

@@ -60,6 +60,12 @@ const FAST: &[(&str, Binder)] = &[
     ("testwitness.classify", witness_fast::bind_testwitness_fast),
     ("effect_witness.witness_effect", witness_fast::bind_witness_fast),
     ("reward.admit", witness_fast::bind_admit_fast),
+    ("evidence.believe_under_floor", witness_fast::bind_believe_fast),
+    ("log_source.gather_log", witness_fast::bind_gather_fast),
+    ("attest.canonical_bytes", witness_fast::bind_canonical_fast),
+    ("attest.sign_hmac", witness_fast::bind_sign_fast),
+    ("attest.verify_hmac", witness_fast::bind_verify_fast),
+    ("attest.receipt_from_verdict", witness_fast::bind_from_verdict_fast),
     // issue 10, the audit leaves (built-in judge and handler, improve, coverage)
     ("judges.run_judge", audit_fast::bind_judge_fast),
     ("enforce.run_handler", audit_fast::bind_handler_fast),

@@ -24,6 +24,7 @@
 
 use crate::fast::{bind_args, build, is_type, members_of, utf8_of};
 use crate::swap::{CallArgs, Fast, NativeFunction};
+use dos_core::deciders::attest;
 use dos_core::deciders::effect_witness;
 use dos_core::deciders::evidence::{self, BeliefVerdict, EvidenceFacts, EvidenceStance, Operand};
 use dos_core::deciders::log_source::Accountability;
@@ -124,8 +125,10 @@ impl<const N: usize> Reader<N> {
 // ------------------------------------------------------------------ acceptance_ab
 
 struct AbFast {
-    /// A label's `claim_present`, `accept` and `poison`.
-    label: Reader<3>,
+    /// A label's `claim_present`.
+    present: Reader<1>,
+    /// A bid's `accept` and `poison`.
+    bid: Reader<2>,
     result: Py<PyType>,
 }
 
@@ -135,9 +138,12 @@ impl Fast for AbFast {
         // A list's items are looked at by index, never copied: nothing the
         // loop does can run Python code that would change the list.
         let (rows, mut bids, mut witnessed, mut poison) = (0usize, 0i64, 0i64, 0i64);
+        // As the reference reads them: every label's `claim_present`, a
+        // bid's `accept` and `poison`.
         let mut count = |l: &Bound<'py, PyAny>| -> Option<()> {
-            let [present, accept, poisoned] = self.label.read(l)?;
+            let [present] = self.present.read(l)?;
             if exact_bool(&present)? {
+                let [accept, poisoned] = self.bid.read(l)?;
                 bids += 1;
                 witnessed += i64::from(exact_bool(&accept)?);
                 poison += i64::from(exact_bool(&poisoned)?);
@@ -189,7 +195,8 @@ pub(crate) fn bind_ab_fast(module: &Bound<'_, PyAny>, fallback: Py<PyAny>) -> Py
         return Ok(None);
     }
     let fast = AbFast {
-        label: Reader::new(module, "RewardLabel", ["claim_present", "accept", "poison"])?,
+        present: Reader::new(module, "RewardLabel", ["claim_present"])?,
+        bid: Reader::new(module, "RewardLabel", ["accept", "poison"])?,
         result: class_of(module, "AcceptanceAB")?,
     };
     Ok(Some(NativeFunction::new("reward.acceptance_ab", fast, fallback)))
@@ -471,17 +478,23 @@ impl Readbacks {
         let list = items(v)?;
         let mut out = Vec::with_capacity(list.len());
         for f in &list {
-            let [name, reachable, stance, acct] = self.facts.read(f)?;
-            out.push(EvidenceFacts {
-                source_name: text_of(&name)?,
-                accountability: ACCOUNTABILITY[index_of(&acct, &self.accountability)?],
-                stance: STANCE[index_of(&stance, &self.stance)?],
-                subject: Str::from(""),
-                detail: Str::from(""),
-                reachable: exact_bool(&reachable)?,
-            });
+            out.push(self.one(f)?.0);
         }
         Some(out)
+    }
+
+    /// One exact facts record as the floor reads it, and its name object.
+    fn one<'py>(&self, f: &Bound<'py, PyAny>) -> Option<(EvidenceFacts, Bound<'py, PyAny>)> {
+        let [name, reachable, stance, acct] = self.facts.read(f)?;
+        let facts = EvidenceFacts {
+            source_name: text_of(&name)?,
+            accountability: ACCOUNTABILITY[index_of(&acct, &self.accountability)?],
+            stance: STANCE[index_of(&stance, &self.stance)?],
+            subject: Str::from(""),
+            detail: Str::from(""),
+            reachable: exact_bool(&reachable)?,
+        };
+        Some((facts, name))
     }
 }
 
@@ -653,4 +666,468 @@ pub(crate) fn bind_admit_fast(module: &Bound<'_, PyAny>, fallback: Py<PyAny>) ->
         verdicts: members_of(&module.getattr("RewardVerdict")?, &["ACCEPT", "REJECT_POISON", "ABSTAIN", "NO_CLAIM"])?,
     };
     Ok(Some(NativeFunction::new("reward.admit", fast, fallback)))
+}
+
+// ------------------------------------------------------------------ believe_under_floor
+
+struct BelieveFast {
+    readbacks: Readbacks,
+    verdict: Py<PyType>,
+}
+
+impl Fast for BelieveFast {
+    fn call<'py>(&self, py: Python<'py>, a: &CallArgs<'_, 'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let Some([Some(facts)]) = bind_args(a, [intern!(py, "facts")], 1) else { return Ok(None) };
+        let Some(list) = items(&facts) else { return Ok(None) };
+        // Each witness as the floor reads it, with its name kept as the
+        // caller's own object: the verdict's lists hold the names given.
+        let mut core = Vec::with_capacity(list.len());
+        let mut names = Vec::with_capacity(list.len());
+        for f in &list {
+            let Some((facts, name)) = self.readbacks.one(f) else { return Ok(None) };
+            core.push(facts);
+            names.push(name);
+        }
+        let v = evidence::believe_under_floor(&core);
+        // The core lists each witness in exactly one of its three lists, in
+        // the order given; which one is the core's own test, asked again here.
+        let (mut attesting, mut refuting, mut silent) = (Vec::new(), Vec::new(), Vec::new());
+        for (f, name) in core.iter().zip(names) {
+            match (f.reachable, f.stance) {
+                (true, EvidenceStance::Attested) => attesting.push(name),
+                (true, EvidenceStance::Refuted) => refuting.push(name),
+                _ => silent.push(name),
+            }
+        }
+        if attesting.len() != v.attesting.0.len() || refuting.len() != v.refuting.0.len() || silent.len() != v.silent.0.len() {
+            return Ok(None);
+        }
+        crate::route_bind::trace(py, "evidence.believe_under_floor").map_err(|e| crate::swap::raised(py, e))?;
+        let fields = [
+            (intern!(py, "believe"), PyBool::new(py, v.believe).to_owned().into_any()),
+            (intern!(py, "refuted"), PyBool::new(py, v.refuted).to_owned().into_any()),
+            (intern!(py, "reason"), py_text(py, &v.reason)?),
+            (intern!(py, "attesting"), PyTuple::new(py, attesting)?.into_any()),
+            (intern!(py, "refuting"), PyTuple::new(py, refuting)?.into_any()),
+            (intern!(py, "silent"), PyTuple::new(py, silent)?.into_any()),
+        ];
+        build(py, &self.verdict, &fields).map(Some)
+    }
+}
+
+/// `evidence.believe_under_floor`'s fast path (registered in
+/// `crate::fastpath`) on `module`'s own classes, handing every call it does
+/// not take to `fallback`.
+pub(crate) fn bind_believe_fast(module: &Bound<'_, PyAny>, fallback: Py<PyAny>) -> PyResult<Option<NativeFunction>> {
+    if !params_are(module.py(), &fallback, &["facts"])? {
+        return Ok(None);
+    }
+    let fast = BelieveFast { readbacks: Readbacks::of(module)?, verdict: class_of(module, "BeliefVerdict")? };
+    Ok(Some(NativeFunction::new("evidence.believe_under_floor", fast, fallback)))
+}
+
+// ------------------------------------------------------------------ gather_log
+
+/// The reference's built-in null source class as bound: the class and the
+/// three attributes `gather_log` reads of an instance, as they were then.
+struct NullClass {
+    cls: Py<PyType>,
+    /// `name`, `accountability`, `gather` on the class.
+    attrs: [(Py<PyString>, Py<PyAny>); 3],
+}
+
+impl NullClass {
+    /// `source` is exactly an instance of the class, keeps no attribute of
+    /// its own, and the class still holds the attributes it held at bind time.
+    fn untouched(&self, source: &Bound<'_, PyAny>) -> bool {
+        if !is_type(source, &self.cls) {
+            return false;
+        }
+        if crate::fast::fields_of(source).is_some_and(|d| !d.is_empty()) {
+            return false;
+        }
+        let cls = self.cls.bind(source.py());
+        self.attrs.iter().all(|(name, was)| cls.getattr(name.bind(source.py())).is_ok_and(|v| v.as_ptr() == was.as_ptr()))
+    }
+}
+
+struct GatherFast {
+    result: Py<PyType>,
+    /// The typed module takes the source by name (None); the reference's
+    /// own module takes an instance of its null source class.
+    null: Option<NullClass>,
+    source_name: Py<PyAny>,
+    accountability: Py<PyAny>,
+    detail: Py<PyString>,
+}
+
+impl Fast for GatherFast {
+    fn call<'py>(&self, py: Python<'py>, a: &CallArgs<'_, 'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let names = [intern!(py, "source"), intern!(py, "subject"), intern!(py, "config")];
+        match &self.null {
+            // The reference reads neither the subject nor the config.
+            Some(null) => {
+                let Some([Some(source), Some(_), Some(_)]) = bind_args(a, names, 3) else { return Ok(None) };
+                if !null.untouched(&source) {
+                    return Ok(None);
+                }
+            }
+            // The typed op takes a text subject and (here) no config.
+            None => {
+                let Some([Some(source), Some(subject), config]) = bind_args(a, names, 3) else { return Ok(None) };
+                if !source.is_exact_instance_of::<PyString>() || utf8_of(&source) != Some(dos_core::deciders::log_source::NULL_SOURCE) {
+                    return Ok(None);
+                }
+                if !subject.is_exact_instance_of::<PyString>() || config.is_some_and(|c| !c.is_none()) {
+                    return Ok(None);
+                }
+            }
+        }
+        crate::route_bind::trace(py, "log_source.gather_log").map_err(|e| crate::swap::raised(py, e))?;
+        let fields = [
+            (intern!(py, "source_name"), self.source_name.bind(py).clone()),
+            (intern!(py, "accountability"), self.accountability.bind(py).clone()),
+            (intern!(py, "lines"), PyTuple::empty(py).into_any()),
+            (intern!(py, "reachable"), PyBool::new(py, false).to_owned().into_any()),
+            (intern!(py, "detail"), self.detail.bind(py).clone().into_any()),
+        ];
+        build(py, &self.result, &fields).map(Some)
+    }
+}
+
+/// `log_source.gather_log`'s fast path for the built-in null source
+/// (registered in `crate::fastpath`) on `module`'s own classes, handing
+/// every call it does not take to `fallback`. Its answer is the core's
+/// `null_log_evidence`, worked out at bind time.
+pub(crate) fn bind_gather_fast(module: &Bound<'_, PyAny>, fallback: Py<PyAny>) -> PyResult<Option<NativeFunction>> {
+    let py = module.py();
+    if !params_are(py, &fallback, &["source", "subject", "config"])? {
+        return Ok(None);
+    }
+    let ev = dos_core::deciders::log_source::null_log_evidence();
+    let (Some(name), Some(detail)) = (ev.source_name.as_str(), ev.detail.as_str()) else { return Ok(None) };
+    let agent = members_of(&module.getattr("Accountability")?, &["AGENT_AUTHORED"])?.remove(0);
+    debug_assert!(ev.accountability == Accountability::AgentAuthored && !ev.reachable && ev.lines.0.is_empty());
+    let typed = module.getattr("__name__")?.extract::<String>()?.starts_with("dos_native.");
+    let (null, source_name) = if typed {
+        (None, PyString::new(py, name).into_any().unbind())
+    } else {
+        // The reference's null source, as the route's converter takes it:
+        // named `null`, on the floor rung, its `gather` its own module's.
+        let cls = class_of(module, "NullLogSource")?;
+        let c = cls.bind(py);
+        let attr = |n: &str| -> PyResult<(Py<PyString>, Py<PyAny>)> { Ok((PyString::intern(py, n).unbind(), c.getattr(n)?.unbind())) };
+        let attrs = [attr("name")?, attr("accountability")?, attr("gather")?];
+        let own =
+            attrs[2].1.bind(py).getattr("__module__").ok().zip(c.getattr("__module__").ok()).is_some_and(|(a, b)| a.eq(b).unwrap_or(false));
+        let named = attrs[0].1.bind(py).extract::<String>().ok().as_deref() == Some(name);
+        if !own || !named || attrs[1].1.as_ptr() != agent.as_ptr() {
+            return Ok(None);
+        }
+        let source_name = attrs[0].1.clone_ref(py);
+        (Some(NullClass { cls, attrs }), source_name)
+    };
+    let fast = GatherFast {
+        result: class_of(module, "LogEvidence")?,
+        null,
+        source_name,
+        accountability: agent,
+        detail: PyString::new(py, detail).unbind(),
+    };
+    Ok(Some(NativeFunction::new("log_source.gather_log", fast, fallback)))
+}
+
+// ------------------------------------------------------------------ attest
+
+/// The receipt's fields in the reference's canonical order, the signature last.
+const RECEIPT_FIELDS: [&str; 12] = [
+    "schema",
+    "claim",
+    "narrated",
+    "witness_surface",
+    "witness_author",
+    "accountability_tier",
+    "verdict",
+    "believe",
+    "refuted",
+    "timestamp",
+    "algorithm",
+    "signature",
+];
+
+const TIERS: [&str; 3] = ["AGENT_AUTHORED", "OS_RECORDED", "THIRD_PARTY"];
+
+/// How a module's receipts, keys and enums look: the typed module's receipt
+/// holds its tier as a token and takes keys as hex; the reference's holds an
+/// `Accountability` member (or None) and takes keys as `bytes`.
+struct Attest {
+    typed: bool,
+    receipt_cls: Py<PyType>,
+    receipt: Reader<12>,
+    /// HMAC_SHA256, ED25519.
+    algorithms: Vec<Py<PyAny>>,
+    /// AGENT_AUTHORED, OS_RECORDED, THIRD_PARTY.
+    tiers: Vec<Py<PyAny>>,
+}
+
+const ALGORITHMS: [attest::SignatureAlgorithm; 2] = [attest::SignatureAlgorithm::HmacSha256, attest::SignatureAlgorithm::Ed25519];
+
+/// An exact `str` as UTF-8 text (None for another type or a lone surrogate).
+fn exact_utf8<'a>(v: &'a Bound<'_, PyAny>) -> Option<&'a str> {
+    if !v.is_exact_instance_of::<PyString>() {
+        return None;
+    }
+    utf8_of(v)
+}
+
+impl Attest {
+    fn of(module: &Bound<'_, PyAny>) -> PyResult<Attest> {
+        Ok(Attest {
+            typed: module.getattr("__name__")?.extract::<String>()?.starts_with("dos_native."),
+            receipt_cls: class_of(module, "Receipt")?,
+            receipt: Reader::new(module, "Receipt", RECEIPT_FIELDS)?,
+            algorithms: members_of(&module.getattr("SignatureAlgorithm")?, &["HMAC_SHA256", "ED25519"])?,
+            tiers: members_of(&module.getattr("Accountability")?, &TIERS)?,
+        })
+    }
+
+    /// A receipt of exactly the module's class holding exactly the types its
+    /// canonical text is defined for, as the core's record (None otherwise).
+    fn read(&self, r: &Bound<'_, PyAny>) -> Option<attest::Receipt> {
+        let [schema, claim, narrated, surface, author, tier, verdict, believe, refuted, timestamp, algorithm, signature] =
+            self.receipt.read(r)?;
+        let text = |v: &Bound<'_, PyAny>| exact_utf8(v).map(Str::from);
+        let tier = if self.typed {
+            let t = exact_utf8(&tier)?;
+            if !(t.is_empty() || TIERS.contains(&t)) {
+                return None;
+            }
+            Str::from(t)
+        } else if tier.is_none() {
+            Str::from("")
+        } else {
+            Str::from(TIERS[index_of(&tier, &self.tiers)?])
+        };
+        Some(attest::Receipt {
+            schema: text(&schema)?,
+            claim: text(&claim)?,
+            narrated: text(&narrated)?,
+            witness_surface: text(&surface)?,
+            witness_author: text(&author)?,
+            accountability_tier: tier,
+            verdict: text(&verdict)?,
+            believe: exact_bool(&believe)?,
+            refuted: exact_bool(&refuted)?,
+            timestamp: text(&timestamp)?,
+            algorithm: self.algorithm(&algorithm)?,
+            signature: text(&signature)?,
+        })
+    }
+
+    /// A member of the module's `SignatureAlgorithm`; the typed op also
+    /// takes its token (what a receipt built from `to_dict()` holds).
+    fn algorithm(&self, v: &Bound<'_, PyAny>) -> Option<attest::SignatureAlgorithm> {
+        if let Some(i) = index_of(v, &self.algorithms) {
+            return Some(ALGORITHMS[i]);
+        }
+        let t = if self.typed { exact_utf8(v)? } else { return None };
+        ALGORITHMS.into_iter().find(|a| a.token() == t)
+    }
+
+    /// The receipt and the key bytes of a `(receipt, key)` call: the typed
+    /// module's `key_hex` as hex, the reference's `key` as exact `bytes`.
+    fn receipt_and_key<'py>(&self, py: Python<'py>, a: &CallArgs<'_, 'py>) -> Option<(attest::Receipt, Vec<u8>)> {
+        let key_name = if self.typed { intern!(py, "key_hex") } else { intern!(py, "key") };
+        let Some([Some(receipt), Some(key)]) = bind_args(a, [intern!(py, "receipt"), key_name], 2) else { return None };
+        let r = self.read(&receipt)?;
+        let key = if self.typed {
+            attest::key_bytes("", &Str::from(exact_utf8(&key)?)).ok()?
+        } else {
+            key.cast_exact::<pyo3::types::PyBytes>().ok()?.as_bytes().to_vec()
+        };
+        Some((r, key))
+    }
+}
+
+fn params_of(a: &Attest, typed: &[&'static str], reference: &[&'static str]) -> Vec<&'static str> {
+    if a.typed {
+        typed.to_vec()
+    } else {
+        reference.to_vec()
+    }
+}
+
+struct CanonicalFast(Attest);
+
+impl Fast for CanonicalFast {
+    fn call<'py>(&self, py: Python<'py>, a: &CallArgs<'_, 'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let Some([Some(receipt)]) = bind_args(a, [intern!(py, "receipt")], 1) else { return Ok(None) };
+        let Some(r) = self.0.read(&receipt) else { return Ok(None) };
+        let Ok(text) = attest::canonical_text("attest.canonical_bytes", &r) else { return Ok(None) };
+        crate::route_bind::trace(py, "attest.canonical_bytes").map_err(|e| crate::swap::raised(py, e))?;
+        // The typed op answers the text; the reference its UTF-8 bytes.
+        Ok(Some(if self.0.typed { PyString::new(py, &text).into_any() } else { pyo3::types::PyBytes::new(py, text.as_bytes()).into_any() }))
+    }
+}
+
+struct SignFast(Attest);
+
+impl Fast for SignFast {
+    fn call<'py>(&self, py: Python<'py>, a: &CallArgs<'_, 'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let Some((r, key)) = self.0.receipt_and_key(py, a) else { return Ok(None) };
+        let Ok(mac) = attest::sign_hex("attest.sign_hmac", &r, &key) else { return Ok(None) };
+        crate::route_bind::trace(py, "attest.sign_hmac").map_err(|e| crate::swap::raised(py, e))?;
+        Ok(Some(PyString::new(py, &mac).into_any()))
+    }
+}
+
+struct VerifyFast {
+    attest: Attest,
+    result: Py<PyType>,
+}
+
+impl Fast for VerifyFast {
+    fn call<'py>(&self, py: Python<'py>, a: &CallArgs<'_, 'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let Some((r, key)) = self.attest.receipt_and_key(py, a) else { return Ok(None) };
+        // A non-ASCII signature: the reference's comparison raises, the core refuses.
+        let Ok(v) = attest::verify("attest.verify_hmac", &r, &key) else { return Ok(None) };
+        crate::route_bind::trace(py, "attest.verify_hmac").map_err(|e| crate::swap::raised(py, e))?;
+        let fields =
+            [(intern!(py, "valid"), PyBool::new(py, v.valid).to_owned().into_any()), (intern!(py, "reason"), py_text(py, &v.reason)?)];
+        build(py, &self.result, &fields).map(Some)
+    }
+}
+
+/// `attest.canonical_bytes`'s fast path (registered in `crate::fastpath`).
+pub(crate) fn bind_canonical_fast(module: &Bound<'_, PyAny>, fallback: Py<PyAny>) -> PyResult<Option<NativeFunction>> {
+    if !params_are(module.py(), &fallback, &["receipt"])? {
+        return Ok(None);
+    }
+    Ok(Some(NativeFunction::new("attest.canonical_bytes", CanonicalFast(Attest::of(module)?), fallback)))
+}
+
+/// `attest.sign_hmac`'s fast path (registered in `crate::fastpath`).
+pub(crate) fn bind_sign_fast(module: &Bound<'_, PyAny>, fallback: Py<PyAny>) -> PyResult<Option<NativeFunction>> {
+    let at = Attest::of(module)?;
+    if !params_are(module.py(), &fallback, &params_of(&at, &["receipt", "key_hex"], &["receipt", "key"]))? {
+        return Ok(None);
+    }
+    Ok(Some(NativeFunction::new("attest.sign_hmac", SignFast(at), fallback)))
+}
+
+/// `attest.verify_hmac`'s fast path (registered in `crate::fastpath`).
+pub(crate) fn bind_verify_fast(module: &Bound<'_, PyAny>, fallback: Py<PyAny>) -> PyResult<Option<NativeFunction>> {
+    let at = Attest::of(module)?;
+    if !params_are(module.py(), &fallback, &params_of(&at, &["receipt", "key_hex"], &["receipt", "key"]))? {
+        return Ok(None);
+    }
+    let fast = VerifyFast { attest: at, result: class_of(module, "VerifyResult")? };
+    Ok(Some(NativeFunction::new("attest.verify_hmac", fast, fallback)))
+}
+
+struct FromVerdictFast {
+    attest: Attest,
+    /// A verdict's `verdict`, `believe`, `refuted`, `claim_key`, `narrated`,
+    /// `witness` and `accountability`.
+    verdict: Reader<7>,
+    /// The verdict members (CONFIRMED, REFUTED, UNWITNESSED, NO_CLAIM) and their tokens.
+    members: Vec<Py<PyAny>>,
+    tokens: Vec<Py<PyAny>>,
+    /// The tier tokens (the typed receipt's), by `Attest::tiers`.
+    tier_tokens: Vec<Py<PyAny>>,
+    schema: Py<PyAny>,
+}
+
+impl Fast for FromVerdictFast {
+    fn call<'py>(&self, py: Python<'py>, a: &CallArgs<'_, 'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let at = &self.attest;
+        let names = [intern!(py, "verdict"), intern!(py, "timestamp"), intern!(py, "witness_surface"), intern!(py, "algorithm")];
+        // The reference takes all but the verdict by keyword only.
+        let Some([Some(v), Some(timestamp), surface, algorithm]) = bind_args(a, names, if at.typed { 4 } else { 1 }) else {
+            return Ok(None);
+        };
+        let Some([verdict, believe, refuted, key, narrated, witness, acct]) = self.verdict.read(&v) else { return Ok(None) };
+        let Some(token) = index_of(&verdict, &self.members).map(|i| self.tokens[i].bind(py).clone()) else { return Ok(None) };
+        let algorithm = algorithm.unwrap_or_else(|| at.algorithms[0].bind(py).clone());
+        let surface = surface.unwrap_or_else(|| intern!(py, "").clone().into_any());
+        // `witness_surface or claim_key`: only an exact `str` is tested here.
+        if !surface.is_exact_instance_of::<PyString>() {
+            return Ok(None);
+        }
+        let surface = if surface.len()? == 0 { key.clone() } else { surface };
+        let tier = if at.typed {
+            // The typed op takes texts, flags and members of its own enums.
+            let texts_ok = [&key, &narrated, &witness, &timestamp, &surface].iter().all(|t| t.is_exact_instance_of::<PyString>());
+            if !texts_ok
+                || exact_bool(&believe).is_none()
+                || exact_bool(&refuted).is_none()
+                || index_of(&algorithm, &at.algorithms).is_none()
+            {
+                return Ok(None);
+            }
+            if acct.is_none() {
+                intern!(py, "").clone().into_any()
+            } else {
+                let Some(i) = index_of(&acct, &at.tiers) else { return Ok(None) };
+                self.tier_tokens[i].bind(py).clone()
+            }
+        } else {
+            // The reference copies every field verbatim.
+            acct
+        };
+        crate::route_bind::trace(py, "attest.receipt_from_verdict").map_err(|e| crate::swap::raised(py, e))?;
+        let values = [
+            self.schema.bind(py).clone(),
+            key,
+            narrated,
+            surface,
+            witness,
+            tier,
+            token,
+            believe,
+            refuted,
+            timestamp,
+            algorithm,
+            intern!(py, "").clone().into_any(),
+        ];
+        let keys = at.receipt.names.each_ref().map(|n| n.bind(py));
+        let mut fields: Vec<(&Bound<'py, PyString>, Bound<'py, PyAny>)> = keys.into_iter().zip(values).collect();
+        if !at.typed {
+            // The reference's dataclass declares the schema last.
+            fields.rotate_left(1);
+        }
+        build(py, &at.receipt_cls, &fields).map(Some)
+    }
+}
+
+/// `attest.receipt_from_verdict`'s fast path (registered in `crate::fastpath`).
+pub(crate) fn bind_from_verdict_fast(module: &Bound<'_, PyAny>, fallback: Py<PyAny>) -> PyResult<Option<NativeFunction>> {
+    let py = module.py();
+    if !params_are(py, &fallback, &["verdict", "timestamp", "witness_surface", "algorithm"])? {
+        return Ok(None);
+    }
+    let at = Attest::of(module)?;
+    let cls = module.getattr("EffectWitnessVerdict")?;
+    let home = py.import("sys")?.getattr("modules")?.get_item(cls.getattr("__module__")?)?;
+    let members = members_of(&home.getattr("_Verdict")?, &["CONFIRMED", "REFUTED", "UNWITNESSED", "NO_CLAIM"])?;
+    let tokens = members.iter().map(|m| Ok(m.bind(py).getattr("value")?.unbind())).collect::<PyResult<Vec<_>>>()?;
+    let tier_tokens = at.tiers.iter().map(|m| Ok(m.bind(py).getattr("value")?.unbind())).collect::<PyResult<Vec<_>>>()?;
+    // The schema tag: the reference's own default, which must be the core's.
+    let schema = if at.typed { PyString::new(py, attest::SCHEMA).into_any().unbind() } else { module.getattr("_SCHEMA")?.unbind() };
+    if schema.bind(py).extract::<String>().ok().as_deref() != Some(attest::SCHEMA) {
+        return Ok(None);
+    }
+    let fast = FromVerdictFast {
+        verdict: Reader::new(
+            module,
+            "EffectWitnessVerdict",
+            ["verdict", "believe", "refuted", "claim_key", "narrated", "witness", "accountability"],
+        )?,
+        attest: at,
+        members,
+        tokens,
+        tier_tokens,
+        schema,
+    };
+    Ok(Some(NativeFunction::new("attest.receipt_from_verdict", fast, fallback)))
 }

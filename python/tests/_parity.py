@@ -23,7 +23,8 @@ VERDICT_KEYS = ("readability", "verdict", "state", "outcome", "capability", "int
 #: an evidence record gets from derived_witness (or a built-in source) when
 #: the caller gives none are libdos's own words.
 CLASS_PROSE = {("dos.config_lint", "Finding"): ("detail", "fix"), ("dos.evidence", "EvidenceFacts"): ("detail",),
-               ("dos.judges", "JudgeVerdict"): ("why",)}
+               ("dos.judges", "JudgeVerdict"): ("why",),
+               ("dos.log_source", "LogEvidence"): ("detail",)}
 
 
 def shape(x):

@@ -131,7 +131,8 @@ pub fn canonical_text(op: &str, r: &Receipt) -> Result<String, CallError> {
     Ok(out)
 }
 
-fn key_bytes(op: &str, key_hex: &Str) -> Result<Vec<u8>, CallError> {
+/// The key bytes a hex text spells (two digits per byte), or BAD_ARGS.
+pub fn key_bytes(op: &str, key_hex: &Str) -> Result<Vec<u8>, CallError> {
     let bad = || CallError::bad_args(format!("{op}: args.key_hex: expected the key as hex digits (two per byte)"));
     let s = key_hex.as_str().ok_or_else(bad)?.as_bytes();
     if s.len() % 2 != 0 {
@@ -197,8 +198,14 @@ impl Op for SignHmac {
 
     fn run(self, _: &Ctx<'_>) -> Result<String, CallError> {
         let key = key_bytes(Self::NAME, &self.key_hex)?;
-        Ok(hex(&mac(Self::NAME, &self.receipt, &key)?.finalize().into_bytes()))
+        sign_hex(Self::NAME, &self.receipt, &key)
     }
+}
+
+/// The HMAC-SHA256 of `r`'s canonical text under the key bytes, as
+/// lowercase hex (what [`SignHmac`] answers once the key is decoded).
+pub fn sign_hex(op: &str, r: &Receipt, key: &[u8]) -> Result<String, CallError> {
+    Ok(hex(&mac(op, r, key)?.finalize().into_bytes()))
 }
 
 /// Check an HMAC receipt's signature against its canonical text, in
@@ -221,54 +228,58 @@ impl Op for VerifyHmac {
     type Verdict = VerifyResult;
 
     fn run(self, _: &Ctx<'_>) -> Result<VerifyResult, CallError> {
-        let r = &self.receipt;
         let key = key_bytes(Self::NAME, &self.key_hex)?;
-        if r.algorithm != SignatureAlgorithm::HmacSha256 {
-            return Ok(VerifyResult {
-                valid: false,
-                reason: Str::from(format!(
-                    "INVALID: the receipt names algorithm '{}', but this is the HMAC verifier; check it with that algorithm's verifier",
-                    r.algorithm.token()
-                )),
-            });
-        }
-        if matches!(&r.signature, Str::Utf8(s) if s.is_empty()) {
-            return Ok(VerifyResult {
-                valid: false,
-                reason: Str::from("INVALID: the receipt carries no signature (an unsigned payload is no certificate)"),
-            });
-        }
-        let m = mac(Self::NAME, r, &key)?;
-        let sig = match r.signature.as_str() {
-            Some(s) if s.is_ascii() => s,
-            _ => {
-                return Err(CallError::bad_args(format!(
-                    "{}: args.receipt.signature: a signature with non-ASCII characters cannot be compared",
-                    Self::NAME
-                )))
-            }
-        };
-        // The signer writes 64 lowercase hex digits; any other text cannot match.
-        let lower_hex = sig.len() == 64 && sig.bytes().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c));
-        let given: Vec<u8> = if lower_hex { key_bytes(Self::NAME, &Str::from(sig))? } else { Vec::new() };
-        let matches = lower_hex && m.verify_slice(&given).is_ok();
-        if matches {
-            let tier = match r.accountability_tier.as_str() {
-                Some("") | None => "-".to_owned(),
-                Some(t) => t.to_owned(),
-            };
-            let mut p = super::evidence::Prose::new();
-            p.lit("VALID: the HMAC signature matches the canonical payload (verdict ").s(&r.verdict).lit(", tier ").lit(&tier).lit(")");
-            return Ok(VerifyResult { valid: true, reason: p.done() });
-        }
-        Ok(VerifyResult {
-            valid: false,
-            reason: Str::from(
-                "INVALID: the HMAC signature does NOT match the canonical payload (a field was changed, the key is \
-                 wrong, or the signature is forged)",
-            ),
-        })
+        verify(Self::NAME, &self.receipt, &key)
     }
+}
+
+/// What [`VerifyHmac`] answers once the key is decoded: `r` checked against
+/// the key bytes, in constant time.
+pub fn verify(op: &str, r: &Receipt, key: &[u8]) -> Result<VerifyResult, CallError> {
+    if r.algorithm != SignatureAlgorithm::HmacSha256 {
+        return Ok(VerifyResult {
+            valid: false,
+            reason: Str::from(format!(
+                "INVALID: the receipt names algorithm '{}', but this is the HMAC verifier; check it with that algorithm's verifier",
+                r.algorithm.token()
+            )),
+        });
+    }
+    if matches!(&r.signature, Str::Utf8(s) if s.is_empty()) {
+        return Ok(VerifyResult {
+            valid: false,
+            reason: Str::from("INVALID: the receipt carries no signature (an unsigned payload is no certificate)"),
+        });
+    }
+    let m = mac(op, r, key)?;
+    let sig = match r.signature.as_str() {
+        Some(s) if s.is_ascii() => s,
+        _ => {
+            return Err(CallError::bad_args(format!(
+                "{op}: args.receipt.signature: a signature with non-ASCII characters cannot be compared"
+            )))
+        }
+    };
+    // The signer writes 64 lowercase hex digits; any other text cannot match.
+    let lower_hex = sig.len() == 64 && sig.bytes().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c));
+    let given: Vec<u8> = if lower_hex { key_bytes(op, &Str::from(sig))? } else { Vec::new() };
+    let matches = lower_hex && m.verify_slice(&given).is_ok();
+    if matches {
+        let tier = match r.accountability_tier.as_str() {
+            Some("") | None => "-".to_owned(),
+            Some(t) => t.to_owned(),
+        };
+        let mut p = super::evidence::Prose::new();
+        p.lit("VALID: the HMAC signature matches the canonical payload (verdict ").s(&r.verdict).lit(", tier ").lit(&tier).lit(")");
+        return Ok(VerifyResult { valid: true, reason: p.done() });
+    }
+    Ok(VerifyResult {
+        valid: false,
+        reason: Str::from(
+            "INVALID: the HMAC signature does NOT match the canonical payload (a field was changed, the key is \
+             wrong, or the signature is forged)",
+        ),
+    })
 }
 
 /// The unsigned receipt of an effect-witness verdict: its key, narration,
