@@ -334,15 +334,16 @@ OUTPUT_SHAPE_A = [
     Route("dos.result_state", "classify_terminal", "result_state.classify_terminal"),
     Route("dos.coverage", "coverage_from_transcripts", "coverage.coverage_from_transcripts",
           {"paths": ("paths", transcript_paths)}, result=coverage_verdict),
-]
-
-# Slower through the generic route than the reference (bench/compare.py;
-# docs/benchmarks.md, "Output shape, part A"): declared, swapped only on request.
-OUTPUT_SHAPE_A_SLOWER = [
+    # faster through their hand fast paths (python/src/shape_fast.rs;
+    # docs/benchmarks.md, "The output-shape leaves' hand fast paths")
     Route("dos.claim_extract", "claim_from_frontmatter", "claim_extract.claim_from_frontmatter"),
     Route("dos.result_state", "refusal_envelope", "result_state.refusal_envelope"),
     Route("dos.result_state", "terminal_evidence_from_record", "result_state.terminal_evidence_from_record"),
 ]
+
+# Slower through the generic route than the reference (bench/compare.py;
+# docs/benchmarks.md, "Output shape, part A"): declared, swapped only on request.
+OUTPUT_SHAPE_A_SLOWER: list[Route] = []
 
 
 ROUTES = [

@@ -12,7 +12,8 @@
 
 use crate::swap::NativeFunction;
 use crate::{
-    audit_fast, economics, exec_fast, intervention_fast, journal_fast, precursor_fast, schema, stop_fast, stream, tree, witness_fast,
+    audit_fast, economics, exec_fast, intervention_fast, journal_fast, precursor_fast, schema, shape_fast, stop_fast, stream, tree,
+    witness_fast,
 };
 use pyo3::prelude::*;
 
@@ -73,6 +74,11 @@ const FAST: &[(&str, Binder)] = &[
     ("coverage.classify_coverage", audit_fast::bind_coverage_fast),
     ("commit_audit.sweep_summary", audit_fast::bind_sweep_fast),
     ("commit_audit.classify", audit_fast::bind_classify_fast),
+    // issue 10, the output-shape leaves (result_state, claim_extract)
+    ("result_state.classify_terminal", shape_fast::bind_terminal_fast),
+    ("result_state.refusal_envelope", shape_fast::bind_envelope_fast),
+    ("result_state.terminal_evidence_from_record", shape_fast::bind_record_fast),
+    ("claim_extract.claim_from_frontmatter", shape_fast::bind_frontmatter_fast),
 ];
 
 /// The fast path of `op` bound to `module`'s classes (None: `op` has none).

@@ -33,6 +33,7 @@ mod record;
 mod registry;
 mod route_bind;
 mod schema;
+mod shape_fast;
 mod snapshot;
 mod stop_fast;
 mod stream;

@@ -308,9 +308,13 @@ def test_only_the_faster_leaves_are_swapped_by_default():
     code = ("import dos_native; print(sorted(n for n in dos_native.accelerate() "
             "if n.split('.')[1] in ('answer_shape', 'dangling_intent', 'claim_extract', 'result_state')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    # claim_from_frontmatter, refusal_envelope and terminal_evidence_from_record
+    # since their hand fast paths (python/src/shape_fast.rs)
     assert eval(out) == ["dos.answer_shape.classify", "dos.claim_extract.assistant_text_from_transcript",
+                         "dos.claim_extract.claim_from_frontmatter",
                          "dos.claim_extract.extract_claims", "dos.dangling_intent.classify_stop",
-                         "dos.result_state.classify_terminal",
+                         "dos.result_state.classify_terminal", "dos.result_state.refusal_envelope",
+                         "dos.result_state.terminal_evidence_from_record",
                          "dos.result_state.terminal_evidence_from_transcript", "dos.result_state.verify_transcript"]
 
 

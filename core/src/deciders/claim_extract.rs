@@ -83,32 +83,168 @@ fn splitlines(t: &[u32]) -> Vec<&[u32]> {
 }
 
 fn claim(plan: &[u32], phase: &[u32], rung: &str, raw: &[u32]) -> Claim {
-    Claim { plan: pyre::to_str(plan), phase: pyre::to_str(phase), rung: Str::from(rung), raw: pyre::to_str(raw) }
+    let text = |cps: &[u32]| {
+        if cps.iter().all(|&c| c < 0x80) {
+            Str::from(cps.iter().map(|&c| char::from(c as u8)).collect::<String>())
+        } else {
+            pyre::to_str(cps)
+        }
+    };
+    Claim { plan: text(plan), phase: text(phase), rung: Str::from(rung), raw: text(raw) }
 }
 
 fn search_err(e: pyre::Error) -> CallError {
     CallError::bad_args(format!("{}: args.text: {e}", ExtractClaims::NAME))
 }
 
+// The three patterns matched by hand on ASCII text (the common case): there
+// `\s`, `\d`, `\b` and IGNORECASE mean what they mean for ASCII, and each
+// pattern has one way to match (no backtracking choice changes the result).
+// Other text goes through `pyre`. A unit test compares the two on random text.
+
+fn ascii_space(c: u32) -> bool {
+    matches!(c, 0x09..=0x0d | 0x1c..=0x1f | 0x20)
+}
+
+fn ascii_word(c: u32) -> bool {
+    (c < 0x80 && (c as u8).is_ascii_alphanumeric()) || c == u32::from(b'_')
+}
+
+fn ascii_upper(c: u32) -> bool {
+    (0x41..=0x5a).contains(&c)
+}
+
+/// The marker pattern on one line of ASCII text (no `\n` in it; the
+/// pattern is anchored at both of its ends): the plan's and phase's spans.
+fn marker_ascii(line: &[u32]) -> Option<((usize, usize), (usize, usize))> {
+    let n = line.len();
+    let mut i = line.iter().take_while(|&&c| matches!(c, 0x20 | 0x09 | 0x3e | 0x2a | 0x2d)).count();
+    const LIT: &[u8] = b"DOS-CLAIM:";
+    if line.len() < i + LIT.len() || !line[i..i + LIT.len()].iter().zip(LIT).all(|(&c, &b)| c == u32::from(b)) {
+        return None;
+    }
+    i += LIT.len();
+    let blanks = |at: usize| line[at..].iter().take_while(|&&c| c == 0x20 || c == 0x09).count();
+    let token = |at: usize| line[at..].iter().take_while(|&&c| !ascii_space(c)).count();
+    let b = blanks(i);
+    if b == 0 {
+        return None;
+    }
+    let plan = (i + b, i + b + token(i + b));
+    if plan.0 == plan.1 {
+        return None;
+    }
+    let b = blanks(plan.1);
+    if b == 0 {
+        return None;
+    }
+    let phase = (plan.1 + b, plan.1 + b + token(plan.1 + b));
+    if phase.0 == phase.1 || phase.1 + blanks(phase.1) != n {
+        return None;
+    }
+    Some((plan, phase))
+}
+
+/// The maximal runs of word characters of an ASCII line, as (start, end).
+/// A pattern that starts and ends with a word character between two `\b`
+/// matches exactly such a run.
+fn words_ascii(line: &[u32]) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < line.len() && !ascii_word(line[i]) {
+            i += 1;
+        }
+        if i == line.len() {
+            return None;
+        }
+        let start = i;
+        while i < line.len() && ascii_word(line[i]) {
+            i += 1;
+        }
+        Some((start, i))
+    })
+}
+
+/// Whether an ASCII line holds a completion verb as a word, in any case.
+fn hint_ascii(line: &[u32]) -> bool {
+    const VERBS: [&[u8]; 6] = [b"shipped", b"landed", b"completed", b"finished", b"done", b"merged"];
+    words_ascii(line).any(|(a, b)| {
+        let w = &line[a..b];
+        VERBS.iter().any(|v| v.len() == w.len() && w.iter().zip(v.iter()).all(|(&c, &l)| (c as u8).eq_ignore_ascii_case(&l)))
+    })
+}
+
+/// The phase-shaped tokens of an ASCII line, in order: (start, end of the
+/// letters, end). A token is a whole word: uppercase letters and
+/// underscores ending in a letter (two at least), then digits.
+fn phases_ascii(line: &[u32]) -> Vec<(usize, usize, usize)> {
+    words_ascii(line)
+        .filter_map(|(a, b)| {
+            let j = a + line[a..b].iter().take_while(|&&c| ascii_upper(c) || c == u32::from(b'_')).count();
+            let digits = line[j..b].iter().all(|&c| (0x30..=0x39).contains(&c));
+            (j - a >= 2 && ascii_upper(line[a]) && ascii_upper(line[j - 1]) && j < b && digits).then_some((a, j, b))
+        })
+        .collect()
+}
+
+/// The marker matches of `t`: (whole match, plan, phase) spans.
+fn markers(t: &[u32], ascii: bool) -> Result<Vec<[(usize, usize); 3]>, CallError> {
+    if ascii {
+        let mut out = Vec::new();
+        let mut start = 0;
+        for line in t.split(|&c| c == 0x0a) {
+            if let Some((p, q)) = marker_ascii(line) {
+                out.push([(start, start + line.len()), (start + p.0, start + p.1), (start + q.0, start + q.1)]);
+            }
+            start += line.len() + 1;
+        }
+        return Ok(out);
+    }
+    let re = marker_re();
+    let (gp, gq) = (re.group_index("plan").unwrap_or(1), re.group_index("phase").unwrap_or(2));
+    let found = re.find_all(t).map_err(search_err)?;
+    Ok(found.iter().map(|m| [(m.start, m.end), m.group(gp).unwrap_or((0, 0)), m.group(gq).unwrap_or((0, 0))]).collect())
+}
+
+/// The phase tokens of a line holding a completion verb: (start, end of
+/// the letters, end); none when it holds no verb.
+fn phase_tokens(line: &[u32], ascii: bool) -> Result<Vec<(usize, usize, usize)>, CallError> {
+    if ascii {
+        return Ok(if hint_ascii(line) { phases_ascii(line) } else { Vec::new() });
+    }
+    if hint_re().search(line).map_err(search_err)?.is_none() {
+        return Ok(Vec::new());
+    }
+    let found = phase_re().find_all(line).map_err(search_err)?;
+    Ok(found.iter().map(|m| (m.start, m.group(1).map_or(m.start, |g| g.1), m.end)).collect())
+}
+
 /// The claims in assistant text, strongest rung first (see [`ExtractClaims`]).
 pub fn extract_claims(text: &Str, allow_heuristic: bool) -> Result<Vec<Claim>, CallError> {
+    if let Some(s) = text.as_str().filter(|s| s.is_ascii()) {
+        let t: Vec<u32> = s.bytes().map(u32::from).collect();
+        return extract(&t, allow_heuristic, true);
+    }
     let t = pyre::code_points(text);
+    extract(&t, allow_heuristic, t.iter().all(|&c| c < 0x80))
+}
+
+/// [`extract_claims`] on code points, the patterns matched by hand when
+/// `ascii` (the text is ASCII), else by `pyre`.
+fn extract(t: &[u32], allow_heuristic: bool, ascii: bool) -> Result<Vec<Claim>, CallError> {
     if t.is_empty() {
         return Ok(Vec::new());
     }
-    let mut keys: Vec<(Vec<u32>, Vec<u32>)> = Vec::new();
+    let mut keys: Vec<(&[u32], &[u32])> = Vec::new();
     let mut out: Vec<Claim> = Vec::new();
-    let re = marker_re();
-    let (gp, gq) = (re.group_index("plan").unwrap_or(1), re.group_index("phase").unwrap_or(2));
-    for m in re.find_all(&t).map_err(search_err)? {
-        let span = |g| m.group(g).map(|(a, b)| &t[a..b]).unwrap_or(&[]);
-        let (plan, phase) = (span(gp), span(gq));
-        let c = claim(plan, phase, "marker", pyre::strip_cps(&t[m.start..m.end]));
+    for [all, p, q] in markers(t, ascii)? {
+        let (plan, phase) = (&t[p.0..p.1], &t[q.0..q.1]);
+        let c = claim(plan, phase, "marker", pyre::strip_cps(&t[all.0..all.1]));
         // A repeated key keeps its place and takes the later value (a dict).
-        match keys.iter().position(|(p, q)| p == plan && q == phase) {
+        match keys.iter().position(|(a, b)| *a == plan && *b == phase) {
             Some(i) => out[i] = c,
             None => {
-                keys.push((plan.to_vec(), phase.to_vec()));
+                keys.push((plan, phase));
                 out.push(c);
             }
         }
@@ -116,21 +252,26 @@ pub fn extract_claims(text: &Str, allow_heuristic: bool) -> Result<Vec<Claim>, C
     if !allow_heuristic {
         return Ok(out);
     }
-    for line in splitlines(&t) {
-        if hint_re().search(line).map_err(search_err)?.is_none() {
-            continue;
-        }
-        for tok in phase_re().find_all(line).map_err(search_err)? {
-            let phase = &line[tok.start..tok.end];
-            let plan = tok.group(1).map(|(a, b)| &line[a..b]).unwrap_or(&[]);
-            if keys.iter().any(|(p, q)| p == plan && q == phase) {
+    for line in splitlines(t) {
+        for (start, letters, end) in phase_tokens(line, ascii)? {
+            let (phase, plan) = (&line[start..end], &line[start..letters]);
+            if keys.iter().any(|(a, b)| *a == plan && *b == phase) {
                 continue;
             }
-            keys.push((plan.to_vec(), phase.to_vec()));
+            keys.push((plan, phase));
             out.push(claim(plan, phase, "heuristic", pyre::strip_cps(line)));
         }
     }
     Ok(out)
+}
+
+/// The frontmatter claim's `raw` is `RAW_PLAN` plan `RAW_PHASE` phase.
+const RAW_PLAN: &str = "dos.plan=";
+const RAW_PHASE: &str = " dos.phase=";
+
+/// The frontmatter claim's `raw` for a plan and phase already stripped.
+pub fn frontmatter_raw(plan: &str, phase: &str) -> String {
+    [RAW_PLAN, plan, RAW_PHASE, phase].concat()
 }
 
 /// The frontmatter rung (see [`ClaimFromFrontmatter`]).
@@ -141,9 +282,9 @@ pub fn claim_from_frontmatter(plan: Option<&Str>, phase: Option<&Str>) -> Vec<Cl
     if plan.is_empty() || phase.is_empty() {
         return Vec::new();
     }
-    let mut raw: Vec<u32> = "dos.plan=".chars().map(|c| c as u32).collect();
+    let mut raw: Vec<u32> = RAW_PLAN.chars().map(|c| c as u32).collect();
     raw.extend_from_slice(plan);
-    raw.extend(" dos.phase=".chars().map(|c| c as u32));
+    raw.extend(RAW_PHASE.chars().map(|c| c as u32));
     raw.extend_from_slice(phase);
     vec![claim(plan, phase, "frontmatter", &raw)]
 }
@@ -325,6 +466,70 @@ mod tests {
             Some("dos.plan=A dos.phase=A1")
         );
         assert!(claim_from_frontmatter(None, Some(&Str::from("A1"))).is_empty());
+    }
+
+    #[test]
+    fn ascii_matchers_agree_with_pyre() {
+        let parts = [
+            "DOS-CLAIM:",
+            "DOS-CLAIM: ",
+            " ",
+            "\t",
+            "\n",
+            "\r",
+            "\r\n",
+            "\x0b",
+            "\x0c",
+            "\x1c",
+            "\x1f",
+            ">",
+            "*",
+            "-",
+            "AUTH",
+            "AUTH2",
+            "A_B3",
+            "_",
+            "FQ390",
+            "x",
+            "7",
+            "shipped",
+            "Done",
+            "MERGED",
+            "landed!",
+            "finished",
+            "AB_",
+            "ab",
+            "Z9z",
+            "completed.",
+            "undone",
+            "A1",
+            "ZZ",
+            "09",
+            "DLA3",
+            ":",
+            "- DOS-CLAIM: P Q\n",
+            "merged_",
+            "done2",
+        ];
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut matched = 0;
+        for _ in 0..20_000 {
+            let n = (next() % 24) as usize;
+            let text: String = (0..n).map(|_| parts[(next() % parts.len() as u64) as usize]).collect();
+            let t: Vec<u32> = text.chars().map(u32::from).collect();
+            for h in [true, false] {
+                let (fast, slow) = (extract(&t, h, true).unwrap(), extract(&t, h, false).unwrap());
+                assert_eq!(fast, slow, "{text:?} heuristic={h}");
+                matched += fast.len();
+            }
+        }
+        assert!(matched > 1000, "{matched}");
     }
 
     #[test]

@@ -142,17 +142,13 @@ pub struct ResultStateVerdict {
     pub reason: Str,
 }
 
-fn lowered(text: &Str) -> String {
-    let s: String = text.code_points().map(|c| char::from_u32(c).unwrap_or('\u{fffd}')).collect();
-    crate::pystr::lower(&s)
-}
-
 fn status_is(s: Option<i64>, code: i64) -> bool {
     s == Some(code)
 }
 
-fn infer_class(api_status: Option<i64>, text: &Str) -> TerminalClass {
-    let t = lowered(text);
+/// The detail class of a synthetic terminal, from its status and its
+/// leading text already lowercased.
+fn infer_class(api_status: Option<i64>, t: &str) -> TerminalClass {
     if status_is(api_status, 429) || t.contains("rate limited") {
         return TerminalClass::RateLimit;
     }
@@ -169,48 +165,116 @@ fn infer_class(api_status: Option<i64>, text: &Str) -> TerminalClass {
     TerminalClass::Other
 }
 
-/// The verdict on a terminal record (see [`ClassifyTerminal`]).
-pub fn classify_terminal(e: &TerminalEvidence) -> ResultStateVerdict {
-    let verdict = |state, dead, reason: String| ResultStateVerdict {
-        state,
-        dead,
-        cls: TerminalClass::None,
-        api_status: None,
-        reason: Str::from(reason),
-    };
+/// Why a terminal record got its state; [`terminal_reason`] writes it as
+/// the verdict's reason.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TerminalWhy {
+    Unreadable,
+    /// The harness wrote it: by the model mark (else by the API-error flag),
+    /// corroborated by the stop reason or not, with its status and class.
+    Harness {
+        synthetic_model: bool,
+        stop_sequence: bool,
+        status: Option<i64>,
+        cls: TerminalClass,
+    },
+    NoRecord,
+    NoContent,
+    Healthy,
+}
+
+/// A terminal record's verdict with its reason unwritten.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TerminalJudgement {
+    pub state: TerminalState,
+    pub dead: bool,
+    pub cls: TerminalClass,
+    /// The record's status (SYNTHETIC only).
+    pub api_status: Option<i64>,
+    pub why: TerminalWhy,
+}
+
+/// The fields of a terminal record the verdict reads, borrowed.
+#[derive(Clone, Copy, Debug)]
+pub struct TerminalFields<'a> {
+    pub found: bool,
+    pub readable: bool,
+    pub model: Option<&'a str>,
+    pub stop_reason: Option<&'a str>,
+    pub is_api_error: bool,
+    pub api_status: Option<i64>,
+    /// The leading text (lowercased here only for a synthetic record).
+    pub text: &'a str,
+    pub has_content: bool,
+}
+
+/// The verdict on a terminal record's fields, its reason unwritten (see
+/// [`ClassifyTerminal`]).
+pub fn judge_terminal(e: &TerminalFields<'_>) -> TerminalJudgement {
+    let plain = |state, dead, why| TerminalJudgement { state, dead, cls: TerminalClass::None, api_status: None, why };
     if !e.readable {
-        return verdict(
-            TerminalState::Unreadable,
-            false,
-            "the transcript could not be read: no death is claimed that was not witnessed (fail-safe)".to_owned(),
-        );
+        return plain(TerminalState::Unreadable, false, TerminalWhy::Unreadable);
     }
-    let synthetic_model = e.model.as_ref().and_then(Str::as_str) == Some(SYNTHETIC_MODEL);
+    let synthetic_model = e.model == Some(SYNTHETIC_MODEL);
     if synthetic_model || e.is_api_error {
-        let cls = infer_class(e.api_status, &e.text);
-        let marker = if synthetic_model { "model=<synthetic>" } else { "isApiErrorMessage=true" };
-        let corrob =
-            if e.stop_reason.as_ref().and_then(Str::as_str) == Some(SYNTHETIC_STOP_REASON) { " + stop_reason=stop_sequence" } else { "" };
-        let status = e.api_status.as_ref().map(|s| format!(" apiErrorStatus={s}")).unwrap_or_default();
-        return ResultStateVerdict {
+        let cls = infer_class(e.api_status, &crate::pystr::lower(e.text));
+        let stop_sequence = e.stop_reason == Some(SYNTHETIC_STOP_REASON);
+        return TerminalJudgement {
             state: TerminalState::Synthetic,
             dead: true,
             cls,
             api_status: e.api_status,
-            reason: Str::from(format!(
-                "the harness wrote the terminal record ({marker}{corrob}{status}): the result is a {} error \
-                 string, not a finding; route it to DEAD and keep it out of the fold",
-                cls.token()
-            )),
+            why: TerminalWhy::Harness { synthetic_model, stop_sequence, status: e.api_status, cls },
         };
     }
     if !e.found {
-        return verdict(TerminalState::Empty, true, "the transcript holds no assistant record: the worker produced no result".to_owned());
+        return plain(TerminalState::Empty, true, TerminalWhy::NoRecord);
     }
     if !e.has_content {
-        return verdict(TerminalState::Empty, true, "the terminal assistant record has no content: there is no result to fold".to_owned());
+        return plain(TerminalState::Empty, true, TerminalWhy::NoContent);
     }
-    verdict(TerminalState::Healthy, false, "a real model wrote the terminal assistant record, with content".to_owned())
+    plain(TerminalState::Healthy, false, TerminalWhy::Healthy)
+}
+
+/// The reason line of a judgement.
+pub fn terminal_reason(why: TerminalWhy) -> String {
+    match why {
+        TerminalWhy::Unreadable => "the transcript could not be read: no death is claimed that was not witnessed (fail-safe)".to_owned(),
+        TerminalWhy::Harness { synthetic_model, stop_sequence, status, cls } => {
+            let marker = if synthetic_model { "model=<synthetic>" } else { "isApiErrorMessage=true" };
+            let corrob = if stop_sequence { " + stop_reason=stop_sequence" } else { "" };
+            let status = status.map(|s| format!(" apiErrorStatus={s}")).unwrap_or_default();
+            format!(
+                "the harness wrote the terminal record ({marker}{corrob}{status}): the result is a {} error \
+                 string, not a finding; route it to DEAD and keep it out of the fold",
+                cls.token()
+            )
+        }
+        TerminalWhy::NoRecord => "the transcript holds no assistant record: the worker produced no result".to_owned(),
+        TerminalWhy::NoContent => "the terminal assistant record has no content: there is no result to fold".to_owned(),
+        TerminalWhy::Healthy => "a real model wrote the terminal assistant record, with content".to_owned(),
+    }
+}
+
+/// The verdict on a terminal record (see [`ClassifyTerminal`]).
+pub fn classify_terminal(e: &TerminalEvidence) -> ResultStateVerdict {
+    // A text with a lone surrogate is lowercased with U+FFFD in its place
+    // (the class phrases are ASCII); a model with one is not the mark.
+    let text: String = match e.text.as_str() {
+        Some(_) => String::new(),
+        None => e.text.code_points().map(|c| char::from_u32(c).unwrap_or('\u{fffd}')).collect(),
+    };
+    let j = judge_terminal(&TerminalFields {
+        found: e.found,
+        readable: e.readable,
+        model: e.model.as_ref().and_then(Str::as_str),
+        stop_reason: e.stop_reason.as_ref().and_then(Str::as_str),
+        is_api_error: e.is_api_error,
+        api_status: e.api_status,
+        text: e.text.as_str().unwrap_or(&text),
+        has_content: e.has_content,
+    });
+    ResultStateVerdict { state: j.state, dead: j.dead, cls: j.cls, api_status: j.api_status, reason: Str::from(terminal_reason(j.why)) }
 }
 
 /// The refusal envelope of a verdict (see [`RefusalEnvelope`]).
@@ -235,11 +299,38 @@ pub fn refusal_envelope(v: &ResultStateVerdict) -> Dict {
     d
 }
 
+/// How many code points of the leading text are kept.
+pub const LEAD_CHARS: usize = 400;
+
+/// The block types that count as content besides a non-empty text.
+pub const CONTENT_BLOCKS: [&str; 4] = ["tool_use", "tool_result", "thinking", "image"];
+
+/// A leading text as the evidence keeps it: stripped, then its first
+/// [`LEAD_CHARS`] code points.
+pub fn lead_text(s: &str) -> &str {
+    let t = crate::pystr::strip(s);
+    match t.char_indices().nth(LEAD_CHARS) {
+        Some((at, _)) => &t[..at],
+        None => t,
+    }
+}
+
+/// A str `apiErrorStatus` as [`api_status_int`] reads it.
+pub fn api_status_of_text(s: &str) -> Result<Option<i64>, String> {
+    let kept = crate::pystr::strip(s);
+    if kept.is_empty() || !kept.chars().all(crate::pystr::is_digit) {
+        return Ok(None);
+    }
+    let i =
+        crate::pystr::int_from_str(kept).ok_or_else(|| format!("apiErrorStatus {} is digits int() refuses", crate::pystr::repr(kept)))?;
+    i.as_i64().map(Some).ok_or_else(|| format!("apiErrorStatus {i} is beyond the 64-bit range"))
+}
+
 fn leading_text(content: Option<&Value>) -> (Vec<u32>, bool) {
     fn lead(s: &Str) -> Vec<u32> {
         let cps = pyre::code_points(s);
         let kept = pyre::strip_cps(&cps);
-        kept[..kept.len().min(400)].to_vec()
+        kept[..kept.len().min(LEAD_CHARS)].to_vec()
     }
     match content {
         Some(Value::Str(s)) => {
@@ -263,7 +354,7 @@ fn leading_text(content: Option<&Value>) -> (Vec<u32>, bool) {
                             }
                         }
                     }
-                    Some("tool_use" | "tool_result" | "thinking" | "image") => has = true,
+                    Some(t) if CONTENT_BLOCKS.contains(&t) => has = true,
                     _ => {}
                 }
             }
@@ -294,6 +385,7 @@ fn api_status_int(v: Option<&Value>) -> Result<Option<i64>, String> {
     let wide = |i: &Int| i.as_i64().ok_or_else(|| format!("apiErrorStatus {i} is beyond the 64-bit range"));
     match v {
         Some(Value::Int(i)) => wide(i).map(Some),
+        Some(Value::Str(s)) if s.as_str().is_some() => api_status_of_text(s.as_str().unwrap_or_default()),
         Some(Value::Str(s)) => {
             let cps = pyre::code_points(s);
             let kept = pyre::strip_cps(&cps);
