@@ -16,13 +16,16 @@ type Claim struct {
 	Rung string `json:"rung"`
 	// The text the claim was lifted from.
 	Raw string `json:"raw"`
+	// Read from a marker or frontmatter rather than guessed by the
+	// heuristic rung (the reference's property, in its JSON shape).
+	Confident bool `json:"confident"`
 }
 
 // UnmarshalJSON fills the fields the JSON leaves out with their defaults.
 func (v *Claim) UnmarshalJSON(b []byte) error {
 	type plain Claim
 	p := plain{}
-	if err := json.Unmarshal([]byte("{\"raw\":\"\"}"), &p); err != nil {
+	if err := json.Unmarshal([]byte("{\"raw\":\"\",\"confident\":false}"), &p); err != nil {
 		return err
 	}
 	if err := decodeNumbers(b, &p); err != nil {
@@ -65,6 +68,19 @@ type ClaimExtractExtractClaimsArgs struct {
 func ClaimExtractExtractClaims(args ClaimExtractExtractClaimsArgs) ([]Claim, error) {
 	var v []Claim
 	err := callNumbers("claim_extract.extract_claims", args, &v)
+	return v, err
+}
+
+// ClaimExtractConfidentArgs are the arguments of claim_extract.Claim.confident: a nil pointer with omitempty takes the op's default.
+type ClaimExtractConfidentArgs struct {
+	Self Claim `json:"self"`
+}
+
+// ClaimExtractConfident runs claim_extract.Claim.confident (pure). `Claim.confident`: the claim was read from a marker or frontmatter
+// rather than guessed by the heuristic rung.
+func ClaimExtractConfident(args ClaimExtractConfidentArgs) (bool, error) {
+	var v bool
+	err := callNumbers("claim_extract.Claim.confident", args, &v)
 	return v, err
 }
 

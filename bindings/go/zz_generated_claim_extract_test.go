@@ -21,4 +21,12 @@ func TestClaimExtractTypedFunctionsReplayTheCorpus(t *testing.T) {
 		v, err := ClaimExtractExtractClaims(a)
 		return a, v, err
 	})
+	replayRouted(t, "claim_extract.Claim.confident", func(raw []byte) (any, any, error) {
+		var a ClaimExtractConfidentArgs
+		if err := decodeExact(raw, &a); err != nil {
+			return nil, nil, err
+		}
+		v, err := ClaimExtractConfident(a)
+		return a, v, err
+	})
 }

@@ -69,8 +69,9 @@ type ResultStateVerdict struct {
 	State TerminalState `json:"state"`
 	// The fold must not believe this result (SYNTHETIC or EMPTY).
 	Dead bool `json:"dead"`
-	// The detail class (NONE unless SYNTHETIC).
-	Cls       TerminalClass `json:"cls"`
+	// The detail class (NONE unless SYNTHETIC): the attribute `cls`,
+	// written `class` as the reference's `to_dict()` writes it.
+	Class     TerminalClass `json:"class"`
 	ApiStatus *int64        `json:"api_status"`
 	// One line for the operator.
 	Reason string `json:"reason"`
@@ -80,7 +81,7 @@ type ResultStateVerdict struct {
 func (v *ResultStateVerdict) UnmarshalJSON(b []byte) error {
 	type plain ResultStateVerdict
 	p := plain{}
-	if err := json.Unmarshal([]byte("{\"cls\":\"NONE\",\"api_status\":null,\"reason\":\"\"}"), &p); err != nil {
+	if err := json.Unmarshal([]byte("{\"class\":\"NONE\",\"api_status\":null,\"reason\":\"\"}"), &p); err != nil {
 		return err
 	}
 	if err := decodeNumbers(b, &p); err != nil {

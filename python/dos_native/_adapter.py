@@ -146,7 +146,7 @@ class _Binder:
         self.mod = mod
         self.types = _types()
         self._classes: dict[str, Any] = {}
-        self._records: dict[str, list[tuple[str, Any]]] = {}
+        self._records: dict[str, list[tuple[str, str, Any]]] = {}
         self._enc: dict[int, tuple[Any, Callable[[Any], Any]]] = {}
         self._dec: dict[int, tuple[Any, Callable[[Any], Any]]] = {}
 
@@ -180,24 +180,26 @@ class _Binder:
         """The reference's value of schema type ``t`` from the op's JSON."""
         return self.decoder(t)(v)
 
-    def record(self, t: str) -> list[tuple[str, Any]]:
-        """The reference class's field names (in its order) with their parsed
-        schema types, worked out once per record type; Decline when the class's
-        fields are not the schema's."""
+    def record(self, t: str) -> list[tuple[str, str, Any]]:
+        """The reference class's field names (in its order) with their wire
+        keys and parsed schema types, worked out once per record type; Decline
+        when the class's fields are not the schema's. A field's attribute is
+        its wire key unless the schema names another (``attr``: the class's
+        ``cls`` that ``to_dict()`` writes as ``class``)."""
         spec = self._records.get(t)
         if spec is None:
             schema = self.types[t]["fields"]
             # A property field is served by an op (``module.Type.field``), never
             # one of the class's fields.
-            fields = {f["name"]: _parse(f["type"]) for f in schema if not f.get("property")}
+            fields = {f.get("attr", f["name"]): (f["name"], _parse(f["type"])) for f in schema if not f.get("property")}
             own = [f.name for f in dataclasses.fields(self.cls(t))]
             # A derived field is a property of the reference's class (its JSON
             # shape carries it; its constructor does not take it); a generated
             # class holds it as a field.
-            underived = {f["name"] for f in schema if not f.get("property") and not f.get("derived")}
+            underived = {f.get("attr", f["name"]) for f in schema if not f.get("property") and not f.get("derived")}
             if set(own) != set(fields) and set(own) != underived:
                 raise Decline
-            spec = self._records[t] = [(n, fields[n]) for n in own]
+            spec = self._records[t] = [(n, fields[n][0], fields[n][1]) for n in own]
         return spec
 
     # Each schema type compiles once (per binder) to a function; parsed types
@@ -269,12 +271,12 @@ class _Binder:
                 return x.value
 
             return member
-        spec = [(n, self.encoder(ft)) for n, ft in self.record(t)]
+        spec = [(n, key, self.encoder(ft)) for n, key, ft in self.record(t)]
 
         def rec(x: Any) -> Any:
             if type(x) is not c:
                 raise Decline
-            return {n: f(getattr(x, n)) for n, f in spec}
+            return {key: f(getattr(x, n)) for n, key, f in spec}
 
         return rec
 
@@ -303,8 +305,8 @@ class _Binder:
         c: Callable[..., Any] = self.cls(t)
         if d["kind"] == "enum":
             return c
-        spec = [(n, self.decoder(ft)) for n, ft in self.record(t)]
-        return lambda v: c(**{n: f(v[n]) for n, f in spec})
+        spec = [(n, key, self.decoder(ft)) for n, key, ft in self.record(t)]
+        return lambda v: c(**{n: f(v[key]) for n, key, f in spec})
 
 
 def _same(v: Any) -> Any:
@@ -559,7 +561,7 @@ def _bind_native(route: Route, mod: Any, original: Callable[..., Any], sig: insp
         if bnd.types[name]["kind"] == "enum":
             return c, None, False, False
         params = getattr(c, "__dataclass_params__", None)
-        return c, [n for n, _ in bnd.record(name)], _plain_init(c), bool(params is not None and params.frozen)
+        return c, [n for n, _, _ in bnd.record(name)], _plain_init(c), bool(params is not None and params.frozen)
 
     params = []
     for (name, target, conv), p in zip(plan, sig.parameters.values()):

@@ -31,6 +31,9 @@ class Claim(_Record):
     ``rung``: `marker`, `frontmatter` or `heuristic`.
 
     ``raw``: The text the claim was lifted from.
+
+    ``confident``: Read from a marker or frontmatter rather than guessed by the
+    heuristic rung (the reference's property, in its JSON shape).
     """
 
     __slots__ = ()
@@ -47,6 +50,7 @@ class Claim(_Record):
             "phase": _to_plain(self.phase),
             "rung": _to_plain(self.rung),
             "raw": _to_plain(self.raw),
+            "confident": _to_plain(self.confident),
         }
 
     @classmethod
@@ -57,6 +61,21 @@ class Claim(_Record):
             rung=d["rung"],
             raw=d["raw"],
         )
+
+    @property
+    def confident(self) -> bool:
+        """`Claim.confident`: the claim was read from a marker or frontmatter
+        rather than guessed by the heuristic rung.
+
+        ``self``: The claim read.
+
+        Op ``claim_extract.Claim.confident`` (pure).
+        """
+        _v: bool = _dispatch(
+            "claim_extract.Claim.confident",
+            {"self": self},
+        )
+        return _v
 
 
 def claim_from_frontmatter(plan: Optional[str], phase: Optional[str]) -> list[Claim]:

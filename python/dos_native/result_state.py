@@ -123,7 +123,8 @@ class ResultStateVerdict(_Record):
 
     ``dead``: The fold must not believe this result (SYNTHETIC or EMPTY).
 
-    ``cls``: The detail class (NONE unless SYNTHETIC).
+    ``cls``: The detail class (NONE unless SYNTHETIC): the attribute `cls`,
+    written `class` as the reference's `to_dict()` writes it.
 
     ``reason``: One line for the operator.
     """
@@ -141,7 +142,7 @@ class ResultStateVerdict(_Record):
         return {
             "state": _to_plain(self.state),
             "dead": _to_plain(self.dead),
-            "cls": _to_plain(self.cls),
+            "class": _to_plain(self.cls),
             "api_status": _to_plain(self.api_status),
             "reason": _to_plain(self.reason),
         }
@@ -151,7 +152,7 @@ class ResultStateVerdict(_Record):
         return cls(
             state=TerminalState(d["state"]),
             dead=d["dead"],
-            cls=TerminalClass(d["cls"]),
+            cls=TerminalClass(d["class"]),
             api_status=d["api_status"],
             reason=d["reason"],
         )
@@ -196,7 +197,7 @@ def refusal_envelope(verdict: ResultStateVerdict) -> dict[str, Any]:
     """
     _v: dict[str, Any] = _dispatch(
         "result_state.refusal_envelope",
-        {"verdict": verdict},
+        {"verdict": _to_plain(verdict)},
     )
     return _v
 

@@ -223,9 +223,10 @@ impl<'py> Compiler<'py> {
         self.seen.insert(name, Plan::Record(i));
         let mut fields = Vec::with_capacity(names.len());
         for n in names {
-            let f = def.fields.iter().find(|f| f.name == n).ok_or_else(|| bind_err(format!("{name}.{n}: not in the schema")))?;
+            // The class's attribute (`cls`) may differ from the wire key (`class`).
+            let f = def.fields.iter().find(|f| f.attr_name() == n).ok_or_else(|| bind_err(format!("{name}.{n}: not in the schema")))?;
             let plan = self.compile(&f.ty)?;
-            fields.push(Field { name: PyString::intern(self.py, &n).unbind(), key: n, plan });
+            fields.push(Field { name: PyString::intern(self.py, &n).unbind(), key: f.name.to_owned(), plan });
         }
         // A property field is served by an op, never one of the class's
         // fields; a derived field is the reference class's property (a

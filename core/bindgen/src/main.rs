@@ -318,6 +318,15 @@ fn py_field(name: &str) -> String {
     }
 }
 
+/// The Python attribute of a record field: its declared host attribute
+/// (`#[describe(attr = "cls")]`), else [`py_field`] of its wire name.
+fn py_attr(f: &FieldDef) -> String {
+    match f.attr {
+        Some(a) => a.to_owned(),
+        None => py_field(f.name),
+    }
+}
+
 /// Whether a value of type `t` holds a record whose Python attribute names
 /// differ from its wire names (such a value crosses as its `to_dict()`; the
 /// dispatcher reads other records by their dataclass fields).
@@ -328,7 +337,7 @@ fn holds_renamed(cat: &Catalog, t: &Type, seen: &mut Vec<&'static str>) -> bool 
                 return false;
             }
             seen.push(n);
-            cat.type_def(n).is_some_and(|d| d.fields.iter().any(|f| py_field(f.name) != f.name || holds_renamed(cat, &f.ty, seen)))
+            cat.type_def(n).is_some_and(|d| d.fields.iter().any(|f| py_attr(f) != f.name || holds_renamed(cat, &f.ty, seen)))
         }
         Type::Optional(x) | Type::List(x) | Type::TupleOf(x) | Type::Dict(x) => holds_renamed(cat, x, seen),
         Type::Tuple(items) => items.iter().any(|x| holds_renamed(cat, x, seen)),
@@ -384,7 +393,7 @@ fn py_literal(cat: &Catalog, t: &Type, v: &Value) -> String {
             for f in &def.fields {
                 let given = d.get(f.name);
                 if given.is_some() && given != f.default.as_ref() {
-                    kw.push(format!("{}={}", py_field(f.name), py_literal(cat, &f.ty, given.unwrap_or(&Value::Null))));
+                    kw.push(format!("{}={}", py_attr(f), py_literal(cat, &f.ty, given.unwrap_or(&Value::Null))));
                 }
             }
             format!("{}({})", py_name(n), kw.join(", "))
@@ -744,10 +753,10 @@ fn py_post_init(t: &TypeDef) -> String {
         "        \"\"\"Refuse a value below a field's declared minimum (ValueError).\"\"\"\n"
     };
     for f in fields {
-        let attr = format!("self.{}", py_field(f.name));
+        let attr = format!("self.{}", py_attr(f));
         if f.frozen_tuple {
             let _ = writeln!(s, "        if type({attr}) is not tuple:");
-            let _ = writeln!(s, "            object.__setattr__(self, {:?}, tuple({attr}))", py_field(f.name));
+            let _ = writeln!(s, "            object.__setattr__(self, {:?}, tuple({attr}))", py_attr(f));
         }
         if let Some(other) = f.at_least {
             // A rule between two fields (`#[describe(at_least = ..)]`), after the field's own bound.
@@ -817,7 +826,7 @@ fn python_module(cat: &Catalog, m: &ModuleEntry) -> String {
             let _ = writeln!(s, "class {}(_Record):", py_name(t.name));
             let mut doc = t.doc.clone();
             for f in t.fields.iter().filter(|f| !field_doc(f).is_empty()) {
-                let _ = write!(doc, "\n\n``{}``: {}", py_field(f.name), field_doc(f));
+                let _ = write!(doc, "\n\n``{}``: {}", py_attr(f), field_doc(f));
             }
             s += &docstring(if doc.is_empty() { "A record." } else { &doc }, "    ");
             s += "\n    __slots__ = ()\n\n";
@@ -831,15 +840,15 @@ fn python_module(cat: &Catalog, m: &ModuleEntry) -> String {
                             let _ = writeln!(
                                 s,
                                 "    {}: {} = __import__(\"dataclasses\").field(default_factory=lambda: {lit})",
-                                py_field(f.name),
+                                py_attr(f),
                                 py_type(&f.ty)
                             );
                         } else {
-                            let _ = writeln!(s, "    {}: {} = {lit}", py_field(f.name), py_type(&f.ty));
+                            let _ = writeln!(s, "    {}: {} = {lit}", py_attr(f), py_type(&f.ty));
                         }
                     }
                     _ => {
-                        let _ = writeln!(s, "    {}: {}", py_field(f.name), py_type(&f.ty));
+                        let _ = writeln!(s, "    {}: {}", py_attr(f), py_type(&f.ty));
                     }
                 }
             }
@@ -849,7 +858,7 @@ fn python_module(cat: &Catalog, m: &ModuleEntry) -> String {
                 s += "        \"\"\"The reference's JSON shape (keys in declaration order).\"\"\"\n";
                 s += "        return {\n";
                 for f in &t.fields {
-                    let _ = writeln!(s, "            {:?}: _to_plain(self.{}),", f.name, py_field(f.name));
+                    let _ = writeln!(s, "            {:?}: _to_plain(self.{}),", f.name, py_attr(f));
                 }
                 s += "        }\n";
             }
@@ -857,7 +866,7 @@ fn python_module(cat: &Catalog, m: &ModuleEntry) -> String {
             let _ = writeln!(s, "    def _from_dict(cls, d: dict[str, Any]) -> {}:", py_name(t.name));
             s += "        return cls(\n";
             for f in t.fields.iter().filter(|f| !f.property) {
-                let _ = writeln!(s, "            {}={},", py_field(f.name), py_decode(&f.ty, &format!("d[{:?}]", f.name)));
+                let _ = writeln!(s, "            {}={},", py_attr(f), py_decode(&f.ty, &format!("d[{:?}]", f.name)));
             }
             s += "        )\n";
             s += &py_methods(cat, m, py_name(t.name), false);
@@ -1012,9 +1021,9 @@ fn python_stub(cat: &Catalog, m: &ModuleEntry) -> String {
             let _ = writeln!(s, "class {}:", py_name(t.name));
             for f in t.fields.iter().filter(|f| !f.property) {
                 if f.required {
-                    let _ = writeln!(s, "    {}: {}", py_field(f.name), py_type(&f.ty));
+                    let _ = writeln!(s, "    {}: {}", py_attr(f), py_type(&f.ty));
                 } else {
-                    let _ = writeln!(s, "    {}: {} = ...", py_field(f.name), py_type(&f.ty));
+                    let _ = writeln!(s, "    {}: {} = ...", py_attr(f), py_type(&f.ty));
                 }
             }
             if !py_post_init(t).is_empty() {

@@ -56,6 +56,12 @@
 //! the hosts' records) while serde still reads it: an envelope-only
 //! convenience the reference's class does not have.
 //!
+//! `#[describe(attr = "name")]` on a record field names the hosts'
+//! attribute (and Python keyword argument) when it is not the wire name:
+//! the reference's `ResultStateVerdict` holds `cls` where its `to_dict()`
+//! writes `class`, so the field is `#[serde(rename = "class")]` with
+//! `attr = "cls"`.
+//!
 //! `#[describe(kw_only)]` on an op's argument makes it and the ones after it
 //! keyword-only in Python; `#[describe(py = "name: type = default", via =
 //! "resolver")]` gives the typed Python function the reference's parameter
@@ -179,6 +185,7 @@ struct FieldDescribe {
     kw_only: bool,
     py: Option<String>,
     via: Option<String>,
+    attr: Option<String>,
 }
 
 fn field_describe(attrs: &[Attribute]) -> syn::Result<FieldDescribe> {
@@ -219,6 +226,10 @@ fn field_describe(attrs: &[Attribute]) -> syn::Result<FieldDescribe> {
             } else if m.path.is_ident("kw_only") {
                 out.kw_only = true;
                 Ok(())
+            } else if m.path.is_ident("attr") {
+                let v: syn::LitStr = m.value()?.parse()?;
+                out.attr = Some(v.value());
+                Ok(())
             } else if m.path.is_ident("py") || m.path.is_ident("via") {
                 let v: syn::LitStr = m.value()?.parse()?;
                 if m.path.is_ident("py") {
@@ -229,7 +240,7 @@ fn field_describe(attrs: &[Attribute]) -> syn::Result<FieldDescribe> {
                 Ok(())
             } else {
                 Err(m.error(
-                    "unknown describe field attribute (expected `min = N`, `at_least = \"field\"`, `skip`, `derived`, `property`, `tuple`, `kw_only`, `py = \"..\"`, `via = \"..\"`)",
+                    "unknown describe field attribute (expected `min = N`, `at_least = \"field\"`, `skip`, `derived`, `property`, `tuple`, `kw_only`, `py = \"..\"`, `via = \"..\"`, `attr = \"..\"`)",
                 ))
             }
         })?;
@@ -330,6 +341,9 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
                 if let Some(other) = &own.at_least {
                     let other_wire = wires.iter().find(|(r, _)| r == other).map(|(_, w)| w.clone()).unwrap_or_default();
                     minimum = quote!(#minimum.with_at_least(#other_wire));
+                }
+                if let Some(a) = &own.attr {
+                    minimum = quote!(#minimum.with_attr(#a));
                 }
                 match (&own.py, &own.via) {
                     (Some(p), Some(v)) => minimum = quote!(#minimum.with_py(#p, #v)),

@@ -31,6 +31,16 @@ pub struct Claim {
     /// The text the claim was lifted from.
     #[serde(default = "empty")]
     pub raw: Str,
+    /// Read from a marker or frontmatter rather than guessed by the
+    /// heuristic rung (the reference's property, in its JSON shape).
+    #[serde(default)]
+    #[describe(property)]
+    pub confident: bool,
+}
+
+/// Whether a claim of `rung` is confident: `marker` or `frontmatter`.
+pub fn rung_is_confident(rung: &str) -> bool {
+    matches!(rung, "marker" | "frontmatter")
 }
 
 fn marker_re() -> &'static Regex {
@@ -90,7 +100,7 @@ fn claim(plan: &[u32], phase: &[u32], rung: &str, raw: &[u32]) -> Claim {
             pyre::to_str(cps)
         }
     };
-    Claim { plan: text(plan), phase: text(phase), rung: Str::from(rung), raw: text(raw) }
+    Claim { plan: text(plan), phase: text(phase), rung: Str::from(rung), raw: text(raw), confident: rung_is_confident(rung) }
 }
 
 fn search_err(e: pyre::Error) -> CallError {
@@ -428,6 +438,25 @@ impl Op for ExtractClaims {
     }
 }
 
+/// `Claim.confident`: the claim was read from a marker or frontmatter
+/// rather than guessed by the heuristic rung.
+#[derive(Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+pub struct Confident {
+    /// The claim read.
+    #[serde(rename = "self")]
+    pub this: Claim,
+}
+
+impl Op for Confident {
+    const NAME: &'static str = "claim_extract.Claim.confident";
+    type Verdict = bool;
+
+    fn run(self, _: &Ctx<'_>) -> Result<bool, CallError> {
+        Ok(self.this.rung.as_str().is_some_and(rung_is_confident))
+    }
+}
+
 /// The module's doc (the I/O layer adds the transcript reader to it).
 pub const DOC: &str = "Which (plan, phase) did an agent claim it shipped? Claims to verify, never verified here and \
                        never invented: a DOS-CLAIM marker line, a skill's frontmatter, or (weakest) a phase-shaped \
@@ -437,7 +466,7 @@ pub const DOC: &str = "Which (plan, phase) did an agent claim it shipped? Claims
 pub(crate) const MODULE: route::Module = route::Module {
     name: "claim_extract",
     doc: DOC,
-    routes: &[route::route::<ClaimFromFrontmatter>(), route::route::<ExtractClaims>()],
+    routes: &[route::route::<ClaimFromFrontmatter>(), route::route::<ExtractClaims>(), route::route::<Confident>()],
     consts: &[],
 };
 

@@ -132,8 +132,10 @@ pub struct ResultStateVerdict {
     pub state: TerminalState,
     /// The fold must not believe this result (SYNTHETIC or EMPTY).
     pub dead: bool,
-    /// The detail class (NONE unless SYNTHETIC).
-    #[serde(default = "none_class")]
+    /// The detail class (NONE unless SYNTHETIC): the attribute `cls`,
+    /// written `class` as the reference's `to_dict()` writes it.
+    #[serde(rename = "class", default = "none_class")]
+    #[describe(attr = "cls")]
     pub cls: TerminalClass,
     #[serde(default)]
     pub api_status: Option<i64>,

@@ -146,6 +146,11 @@ pub struct FieldDef {
     /// a default path, a config's directory, a callable's value).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub py: Option<PyParam>,
+    /// The hosts' attribute (and Python keyword argument) for this field
+    /// when it is not the wire name (`#[describe(attr = "cls")]`): the
+    /// reference's class holds `cls` where its `to_dict()` writes `class`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attr: Option<&'static str>,
 }
 
 /// A Python parameter resolved into an op argument (see [`FieldDef::py`]).
@@ -180,7 +185,19 @@ impl FieldDef {
             frozen_tuple: false,
             kw_only: false,
             py: None,
+            attr: None,
         }
+    }
+
+    /// The hosts' attribute for this field (see [`FieldDef::attr`]).
+    pub fn with_attr(mut self, attr: &'static str) -> FieldDef {
+        self.attr = Some(attr);
+        self
+    }
+
+    /// The hosts' attribute name: [`FieldDef::attr`], else the wire name.
+    pub fn attr_name(&self) -> &'static str {
+        self.attr.unwrap_or(self.name)
     }
 
     /// Mark the field derived (see [`FieldDef::derived`]).

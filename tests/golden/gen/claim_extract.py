@@ -6,7 +6,8 @@ lines with odd whitespace and line ends, phase-shaped tokens (Unicode
 digits, underscores, lowercase), completion verbs in any case, every
 `str.splitlines` boundary, control characters.
 
-Claims travel as their fields (plan, phase, rung, raw). The transcript
+Claims travel as the reference's `Claim.to_dict()` (plan, phase, rung, raw
+and the `confident` property); `Claim.confident` is its own op. The transcript
 reader reads files and is tested from Python (python/tests/test_route_shapeA.py)."""
 from dos import claim_extract as ce
 
@@ -16,7 +17,7 @@ from .evidence import _Refused, check_args
 
 
 def _fields(claims):
-    return [{"plan": c.plan, "phase": c.phase, "rung": c.rung, "raw": c.raw} for c in claims]
+    return [c.to_dict() for c in claims]
 
 
 def _opt_str(v, what):
@@ -41,6 +42,21 @@ def _extract(args, config):
             raise _Refused("allow_heuristic")
         return _fields(ce.extract_claims(args["text"], allow_heuristic=args["allow_heuristic"]))
     return _fields(ce.extract_claims(args["text"]))
+
+
+@op("claim_extract.Claim.confident")
+def _confident(args, config):
+    check_args(args, {"self": True})
+    d = args["self"]
+    # The native Claim takes its four fields as text (raw may be left out);
+    # `confident` may come back with it and is recomputed.
+    if type(d) is not dict or not {"plan", "phase", "rung"} <= set(d) <= {"plan", "phase", "rung", "raw", "confident"}:
+        raise _Refused("self")
+    if any(type(d[k]) is not str for k in ("plan", "phase", "rung", "raw") if k in d):
+        raise _Refused("self")
+    if "confident" in d and type(d["confident"]) is not bool:
+        raise _Refused("self.confident")
+    return ce.Claim(**{k: v for k, v in d.items() if k != "confident"}).confident
 
 
 FRONT = [("AUTH", "AUTH2"), ("AUTH", None), (None, "AUTH2"), ("", ""), (None, None), (" A ", "\tA1\n"), ("A", " "),
@@ -111,3 +127,21 @@ def _cases(rng):
         if rng.random() < 0.3:
             args["allow_heuristic"] = rng.random() < 0.5
         yield "claim_extract.extract_claims", args
+
+
+@cases
+def _confident_cases(rng):
+    rungs = ["marker", "frontmatter", "heuristic", "", "Marker", "marker ", "\ud800", "frontmatter\x00"]
+    for rung in rungs:
+        yield "claim_extract.Claim.confident", {"self": {"plan": "A", "phase": "A1", "rung": rung, "raw": "r"}}
+        yield "claim_extract.Claim.confident", {"self": {"plan": "A", "phase": "A1", "rung": rung}}
+        yield "claim_extract.Claim.confident", {"self": {"plan": "A", "phase": "A1", "rung": rung, "confident": True}}
+    for bad in [{}, {"self": None}, {"self": {"plan": "A", "phase": "A1"}}, {"self": {"plan": 1, "phase": "A1", "rung": "marker"}},
+                {"self": {"plan": "A", "phase": "A1", "rung": "marker", "extra": 1}},
+                {"self": {"plan": "A", "phase": "A1", "rung": "marker", "confident": "yes"}},
+                {"self": {"plan": "A", "phase": "A1", "rung": "marker"}, "other": 1}]:
+        yield "claim_extract.Claim.confident", bad
+    for _ in range(200):
+        rung = rng.choice(rungs + [_regex.text(rng, 2)])
+        yield "claim_extract.Claim.confident", {"self": {"plan": _regex.text(rng, 2), "phase": _regex.text(rng, 2),
+                                                         "rung": rung, "raw": _regex.text(rng, 3)}}

@@ -6,8 +6,9 @@ tool-only terminals, user lines, unreadable evidence, the envelopes), then
 random records (odd JSON types in every field, string-coded statuses with
 Unicode digits, whitespace-only and long texts) and random evidence.
 
-Records travel as JSON; evidence and verdicts as their fields (`cls` the
-class token). The transcript readers read files and are tested from Python
+Records travel as JSON; evidence as its fields, verdicts as the reference's
+`ResultStateVerdict.to_dict()` (the class token under `class`, the attribute
+`cls`). The transcript readers read files and are tested from Python
 (python/tests/test_route_shapeA.py)."""
 from dos import result_state as rs
 
@@ -22,7 +23,7 @@ def _ev_fields(e):
 
 
 def _v_fields(v):
-    return {"state": v.state.value, "dead": v.dead, "cls": v.cls.value, "api_status": v.api_status, "reason": v.reason}
+    return v.to_dict()
 
 
 def _need(cond, what):
@@ -48,22 +49,22 @@ def _evidence(d):
 
 
 def _verdict(d):
-    _need(type(d) is dict and {"state", "dead"} <= set(d) and set(d) <= {"state", "dead", "cls", "api_status", "reason"},
+    _need(type(d) is dict and {"state", "dead"} <= set(d) and set(d) <= {"state", "dead", "class", "api_status", "reason"},
           "verdict")
     _need(type(d["state"]) is str and type(d["dead"]) is bool, "verdict fields")
-    _need(type(d.get("cls", "NONE")) is str and type(d.get("reason", "")) is str, "verdict fields")
+    _need(type(d.get("class", "NONE")) is str and type(d.get("reason", "")) is str, "verdict fields")
     _need(d.get("api_status") is None or (type(d["api_status"]) is int and -2**63 <= d["api_status"] < 2**63),
           "api_status")
-    kw = dict(d)
+    kw = {k: v for k, v in d.items() if k != "class"}
     kw["state"] = rs.TerminalState(d["state"])
-    if "cls" in d:
-        kw["cls"] = rs.TerminalClass(d["cls"])
+    if "class" in d:
+        kw["cls"] = rs.TerminalClass(d["class"])
     return rs.ResultStateVerdict(**kw)
 
 
 def _facts(args, v):
     if v["state"] == "SYNTHETIC":
-        out = [v["cls"]]
+        out = [v["class"]]
         ev = args["evidence"]
         out.append("model=<synthetic>" if ev.get("model") == "<synthetic>" else "isApiErrorMessage=true")
         if ev.get("stop_reason") == "stop_sequence":
@@ -196,12 +197,12 @@ def _cases(rng):
         if rng.random() < 0.6:
             e["has_content"] = rng.random() < 0.5
         yield "result_state.classify_terminal", {"evidence": e}
-    vs = [{"state": "SYNTHETIC", "dead": True, "cls": "RATE_LIMIT", "api_status": 429, "reason": "r"},
+    vs = [{"state": "SYNTHETIC", "dead": True, "class": "RATE_LIMIT", "api_status": 429, "reason": "r"},
           {"state": "EMPTY", "dead": True}, {"state": "HEALTHY", "dead": False, "reason": "fine"},
-          {"state": "UNREADABLE", "dead": False}, {"state": "SYNTHETIC", "dead": False, "cls": "AUTH"},
-          {"state": "HEALTHY", "dead": True, "cls": "SERVER", "api_status": 500},
+          {"state": "UNREADABLE", "dead": False}, {"state": "SYNTHETIC", "dead": False, "class": "AUTH"},
+          {"state": "HEALTHY", "dead": True, "class": "SERVER", "api_status": 500},
           {"state": "bogus", "dead": True}, {"state": "EMPTY"}, {"state": "EMPTY", "dead": 1},
-          {"state": "EMPTY", "dead": True, "cls": "nope"}, {"state": "EMPTY", "dead": True, "extra": 0}]
+          {"state": "EMPTY", "dead": True, "class": "nope"}, {"state": "EMPTY", "dead": True, "cls": "AUTH"}, {"state": "EMPTY", "dead": True, "extra": 0}]
     for v in vs:
         yield "result_state.refusal_envelope", {"verdict": v}
     states = ["HEALTHY", "SYNTHETIC", "EMPTY", "UNREADABLE"]
@@ -209,7 +210,7 @@ def _cases(rng):
     for _ in range(260):
         v = {"state": rng.choice(states), "dead": rng.random() < 0.5}
         if rng.random() < 0.7:
-            v["cls"] = rng.choice(classes)
+            v["class"] = rng.choice(classes)
         if rng.random() < 0.5:
             v["api_status"] = rng.choice([None, 429, 500, 7, 10**25])
         if rng.random() < 0.7:
